@@ -1,0 +1,66 @@
+//! Columnar tables: one vector of values per column, the shape input readers
+//! produce and the evaluator reads and extends.
+
+use std::sync::Arc;
+
+use crate::eval::value::Value;
+use crate::lang::ast::ColumnType;
+
+/// One named column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: Arc<str>,
+    pub ty: ColumnType,
+    pub values: Vec<Value>,
+}
+
+impl Column {
+    pub fn new(name: &str, ty: ColumnType, values: Vec<Value>) -> Self {
+        Column {
+            name: Arc::from(name),
+            ty,
+            values,
+        }
+    }
+}
+
+/// A table of equally long columns.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    pub name: Arc<str>,
+    pub columns: Vec<Column>,
+    /// Number of rows (kept separately so a table with no columns still has rows).
+    pub row_count: usize,
+}
+
+impl Table {
+    pub fn new(name: &str, row_count: usize) -> Self {
+        Table {
+            name: Arc::from(name),
+            columns: Vec::new(),
+            row_count,
+        }
+    }
+
+    /// Column by exact name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| &*c.name == name)
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| &*c.name == name)
+    }
+
+    /// Adds or replaces a column; its length must equal `row_count`.
+    pub fn set_column(&mut self, column: Column) {
+        debug_assert_eq!(column.values.len(), self.row_count);
+        match self.column_index(&column.name) {
+            Some(i) => self.columns[i] = column,
+            None => self.columns.push(column),
+        }
+    }
+
+    pub fn column_names(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().map(|c| &*c.name)
+    }
+}

@@ -1,0 +1,5 @@
+//! Evaluation: the value model, the Excel function library, and the vectorized
+//! evaluator that runs a checked plan over columnar tables.
+
+pub mod functions;
+pub mod value;

@@ -1,0 +1,345 @@
+//! The typed syntax tree of a rule file. Every node keeps its [`Span`] so that
+//! diagnostics and evaluation errors can point back at the rule text.
+
+use std::sync::Arc;
+
+use crate::eval::value::ErrorKind;
+
+/// Index of a source file in a [`SourceMap`](super::source::SourceMap).
+pub type FileId = usize;
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+pub struct Span {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        Span { file, start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A name as written, with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: Arc<str>,
+    pub span: Span,
+}
+
+/// A parsed rule file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleFile {
+    pub file: FileId,
+    pub items: Vec<Item>,
+    /// Comments with their spans, kept so that `fmt` can put them back.
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// The text after `#`, without the line break.
+    pub text: String,
+    pub span: Span,
+    /// True when the comment follows code on the same line.
+    pub trailing: bool,
+}
+
+/// One top-level statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub kind: ItemKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemKind {
+    /// `input Opportunities (opp_id: text, amount: number, close_date: date?)`
+    Input(InputDecl),
+    /// `param gross_margin = 72%`
+    Param(ParamDecl),
+    /// `table Channels = group Opportunities by channel [, key2] [where cond]`
+    GroupTable(GroupTableDecl),
+    /// `Table.column = expr [@format]`: a computed column of an input or grouped table.
+    Column(ColumnDef),
+    /// `name = expr [@format]`: a single value.
+    Scalar(ScalarDef),
+    /// `flag Table when cond: "message {col:0.00}"`
+    Flag(FlagDef),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputDecl {
+    pub table: Ident,
+    pub columns: Vec<ColumnDecl>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDecl {
+    pub name: Ident,
+    pub ty: ColumnType,
+    /// `?` after the type: blanks are allowed.
+    pub optional: bool,
+    pub span: Span,
+}
+
+/// Declared type of an input column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnType {
+    Number,
+    Text,
+    Bool,
+    Date,
+    /// Anything; no coercion, no static type checks.
+    Any,
+}
+
+impl ColumnType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnType::Number => "number",
+            ColumnType::Text => "text",
+            ColumnType::Bool => "bool",
+            ColumnType::Date => "date",
+            ColumnType::Any => "any",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ColumnType> {
+        match text.to_ascii_lowercase().as_str() {
+            "number" => Some(ColumnType::Number),
+            "text" => Some(ColumnType::Text),
+            "bool" | "boolean" => Some(ColumnType::Bool),
+            "date" => Some(ColumnType::Date),
+            "any" => Some(ColumnType::Any),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDecl {
+    pub name: Ident,
+    /// A literal (possibly negated); the checker rejects anything else.
+    pub default: Expr,
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupTableDecl {
+    pub name: Ident,
+    pub source: Ident,
+    pub keys: Vec<Ident>,
+    /// Rows of `source` kept before grouping.
+    pub filter: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDef {
+    pub table: Ident,
+    pub column: Ident,
+    pub expr: Expr,
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalarDef {
+    pub name: Ident,
+    pub expr: Expr,
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagDef {
+    pub table: Ident,
+    pub condition: Expr,
+    pub message: Template,
+}
+
+/// A flag message: literal text with `{expr}` or `{expr:format}` holes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplatePart {
+    Literal(String),
+    Hole {
+        expr: Expr,
+        /// An Excel number format such as `0.00` or `0%`, applied like TEXT().
+        format: Option<String>,
+    },
+}
+
+/// A display annotation: `@percent`, `@currency`, `@date`, `@integer`, or a custom
+/// Excel number format `@"0.0x"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Format {
+    pub kind: FormatKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormatKind {
+    Percent,
+    Currency,
+    Date,
+    Integer,
+    Decimal,
+    Custom(String),
+}
+
+impl FormatKind {
+    /// The Excel number format this annotation stands for.
+    pub fn excel_format(&self) -> &str {
+        match self {
+            FormatKind::Percent => "0.0%",
+            FormatKind::Currency => "$#,##0",
+            FormatKind::Date => "yyyy-mm-dd",
+            FormatKind::Integer => "#,##0",
+            FormatKind::Decimal => "#,##0.00",
+            FormatKind::Custom(f) => f,
+        }
+    }
+}
+
+/// An expression with its span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// A number literal; `percent` remembers `72%` was written so `fmt` keeps it.
+    Number {
+        value: f64,
+        text: Arc<str>,
+    },
+    Text(Arc<str>),
+    Bool(bool),
+    /// `2026-06-30`: a date literal, stored as an Excel serial.
+    Date {
+        serial: f64,
+        text: Arc<str>,
+    },
+    /// `#N/A`, `#DIV/0!` …
+    Error(ErrorKind),
+    /// `{1, 2, 3}`: an array constant, a list.
+    Array(Vec<Expr>),
+    /// A bare name: a column of the current table, a param, a scalar, or a table.
+    Name(Ident),
+    /// `Table.column`
+    Qualified {
+        table: Ident,
+        column: Ident,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
+    /// Postfix `%`: divides by 100.
+    Percent(Box<Expr>),
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// `x IN (a, b, c)` / `x NOT IN (…)`
+    In {
+        needle: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Call {
+        function: Ident,
+        args: Vec<Expr>,
+    },
+    /// `list where condition`, only inside function arguments.
+    Where {
+        list: Box<Expr>,
+        condition: Box<Expr>,
+    },
+    /// `(expr)`, kept so `fmt` can reproduce the author's grouping.
+    Paren(Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Neg,
+    Plus,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Pow,
+    Mul,
+    Div,
+    Add,
+    Sub,
+    Concat,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinaryOp {
+    /// The operator as written in rule files.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Pow => "^",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Concat => "&",
+            BinaryOp::Eq => "=",
+            BinaryOp::Ne => "<>",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::And => "and",
+            BinaryOp::Or => "or",
+        }
+    }
+
+    /// Binding strength, higher binds tighter (Excel's order, then `and`, `or`).
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => 4,
+            BinaryOp::Concat => 5,
+            BinaryOp::Add | BinaryOp::Sub => 6,
+            BinaryOp::Mul | BinaryOp::Div => 7,
+            BinaryOp::Pow => 8,
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The rule language: grammar-driven parser into a typed AST with spans, the
+//! diagnostics it reports, the checker, and the canonical formatter.
+
+pub mod ast;
+pub mod diagnostic;
+pub mod format;
+pub mod parser;
+pub mod render;
+pub mod source;
+pub mod suggest;
