@@ -1,5 +1,6 @@
 //! Evaluation: the value model, the Excel function library, and the vectorized
 //! evaluator that runs a checked plan over columnar tables.
 
+pub mod datetime;
 pub mod functions;
 pub mod value;

@@ -226,7 +226,7 @@ pub struct Expr {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
-    /// A number literal; `percent` remembers `72%` was written so `fmt` keeps it.
+    /// A number literal with its text as written (so `fmt` keeps `1e6` as `1e6`).
     Number {
         value: f64,
         text: Arc<str>,
