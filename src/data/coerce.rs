@@ -208,8 +208,8 @@ fn to_date(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
 fn to_bool(raw: RawCell<'_>) -> Coerced {
     match raw {
         RawCell::Bool(b) => Coerced::Value(Value::Bool(b)),
-        RawCell::Number(n) if n == 1.0 => Coerced::Value(Value::Bool(true)),
-        RawCell::Number(n) if n == 0.0 => Coerced::Value(Value::Bool(false)),
+        RawCell::Number(1.0) => Coerced::Value(Value::Bool(true)),
+        RawCell::Number(0.0) => Coerced::Value(Value::Bool(false)),
         RawCell::Text(t) => {
             let trimmed = trim_spaces(t);
             if trimmed.is_empty() {
