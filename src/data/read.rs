@@ -21,7 +21,7 @@ use crate::data::error::DataError;
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
 use crate::data::spec::{ColumnDecl, InputsSpec, TableSpec};
 use crate::data::table::{Column, Table};
-use crate::data::workbook::{Book, FileKind, csv_sheet_name, resolve, stream_csv};
+use crate::data::workbook::{Book, FileKind, csv_delimiter, csv_sheet_name, resolve, stream_csv};
 use crate::eval::value::{Value, format_general};
 use crate::lang::ast::ColumnType;
 use crate::lang::suggest::did_you_mean;
@@ -389,6 +389,7 @@ fn read_sheet(
             let ctx = CoerceContext {
                 date_offset: 0.0,
                 text_only_source: true,
+                decimal_comma: csv_delimiter(&job.path)? == b';',
             };
             let mut builder = SheetBuilder::new(plan, job.path.clone(), job.sheet.clone(), ctx);
             stream_csv(&job.path, &mut builder, &tick)?;

@@ -190,6 +190,7 @@ impl Book {
                 0.0
             },
             text_only_source: false,
+            decimal_comma: false,
         }
     }
 
@@ -339,6 +340,19 @@ fn sniff_delimiter(first_line: &[u8]) -> u8 {
     }
 }
 
+/// The delimiter of a CSV file (see [`sniff_delimiter`]).
+pub(crate) fn csv_delimiter(path: &Path) -> Result<u8, DataError> {
+    let mut head = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .map_err(|source| DataError::FileUnreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let first_line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
+    Ok(sniff_delimiter(head.get(..first_line_end).unwrap_or(&head)))
+}
+
 /// Streams a CSV file as one sheet (named after the file, as Excel names it).
 pub(crate) fn stream_csv(
     path: &Path,
@@ -349,12 +363,7 @@ pub(crate) fn stream_csv(
         path: path.to_path_buf(),
         source,
     };
-    let mut head = Vec::new();
-    File::open(path)
-        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
-        .map_err(unreadable)?;
-    let first_line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
-    let delimiter = sniff_delimiter(head.get(..first_line_end).unwrap_or(&head));
+    let delimiter = csv_delimiter(path)?;
     let file = File::open(path).map_err(unreadable)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
