@@ -635,7 +635,7 @@ mod tests {
     #[test]
     fn natural_order_counts_numbers() {
         let mut sheets = vec!["Leads_10", "Leads_2", "Leads", "Leads_1"];
-        sheets.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+        sheets.sort_by_key(|s| natural_key(s));
         assert_eq!(sheets, ["Leads", "Leads_1", "Leads_2", "Leads_10"]);
     }
 }
