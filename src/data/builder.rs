@@ -437,6 +437,7 @@ impl<'p> SheetBuilder<'p> {
             self.resolve_header()?;
         }
         self.flush_row()?;
+        self.part.interner.forget_addresses();
         self.part.counts.table = self.plan.name.clone();
         self.part.path = self.path;
         self.part.sheet = self.sheet;
