@@ -58,10 +58,18 @@ impl Hasher for FxHasher {
 
 pub type FxBuildHasher = BuildHasherDefault<FxHasher>;
 
+/// After this many strings an adaptive interner checks whether sharing pays.
+const SAMPLE: usize = 8_192;
+
 /// A set of shared strings.
 #[derive(Debug, Default)]
 pub struct Interner {
     strings: HashSet<Arc<str>, FxBuildHasher>,
+    /// Adaptive mode: give up sharing for a column that is mostly distinct values
+    /// (IDs), where the tables would cost memory and time and save nothing.
+    adaptive: bool,
+    calls: usize,
+    gave_up: bool,
     /// Address and length of a workbook shared string -> its interned copy. Valid only
     /// while the workbook that owns those strings is alive and unchanged: one sheet read.
     by_address: HashMap<(usize, usize), Arc<str>, FxBuildHasher>,
@@ -72,8 +80,34 @@ impl Interner {
         Interner::default()
     }
 
+    /// An interner for one column: it stops sharing (each cell gets its own `Arc`)
+    /// once a sample shows the column is mostly distinct values, such as IDs.
+    pub fn adaptive() -> Self {
+        Interner {
+            adaptive: true,
+            ..Interner::default()
+        }
+    }
+
+    /// True once an adaptive interner has stopped sharing.
+    pub fn gave_up(&self) -> bool {
+        self.gave_up
+    }
+
     /// The shared copy of `text`, allocating only the first time it is seen.
     pub fn intern(&mut self, text: &str) -> Arc<str> {
+        if self.gave_up {
+            return Arc::from(text);
+        }
+        if self.adaptive {
+            self.calls += 1;
+            if self.calls == SAMPLE && self.strings.len() * 2 > SAMPLE {
+                self.gave_up = true;
+                self.strings = HashSet::default();
+                self.by_address = HashMap::default();
+                return Arc::from(text);
+            }
+        }
         if let Some(existing) = self.strings.get(text) {
             return Arc::clone(existing);
         }
@@ -85,12 +119,17 @@ impl Interner {
     /// Like [`Interner::intern`] for text whose address identifies it (a workbook's
     /// shared-string table): repeated cells skip hashing the characters.
     pub fn intern_stable(&mut self, text: &str) -> Arc<str> {
+        if self.gave_up {
+            return Arc::from(text);
+        }
         let key = (text.as_ptr() as usize, text.len());
         if let Some(existing) = self.by_address.get(&key) {
             return Arc::clone(existing);
         }
         let shared = self.intern(text);
-        self.by_address.insert(key, Arc::clone(&shared));
+        if !self.gave_up {
+            self.by_address.insert(key, Arc::clone(&shared));
+        }
         shared
     }
 
@@ -122,6 +161,20 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
         assert_eq!(interner.len(), 2);
+    }
+
+    #[test]
+    fn adaptive_interner_gives_up_on_id_columns_only() {
+        let mut ids = Interner::adaptive();
+        let mut channels = Interner::adaptive();
+        for i in 0..SAMPLE + 10 {
+            ids.intern(&format!("OPP-{i}"));
+            channels.intern(["Direct", "Partner"][i % 2]);
+        }
+        assert!(ids.gave_up());
+        assert!(!channels.gave_up());
+        let a = channels.intern("Direct");
+        assert!(Arc::ptr_eq(&a, &channels.intern("Direct")));
     }
 
     #[test]
