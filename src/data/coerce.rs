@@ -542,7 +542,7 @@ fn parse_time_fraction(part: &str) -> Option<f64> {
     let upper = s.to_ascii_uppercase();
     if upper.ends_with("AM") || upper.ends_with("PM") {
         pm = Some(upper.ends_with("PM"));
-        s = s[..s.len() - 2].trim_end();
+        s = s.get(..s.len() - 2).unwrap_or(s).trim_end();
     }
     let mut fields = s.split(':');
     let hour: u32 = fields.next()?.parse().ok()?;
