@@ -2,6 +2,7 @@
 //! diagnostics it reports, the checker, and the canonical formatter.
 
 pub mod ast;
+pub mod checker;
 pub mod diagnostic;
 pub mod format;
 pub mod parser;
