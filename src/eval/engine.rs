@@ -75,6 +75,22 @@ pub fn evaluate(
     Ok(run.finish())
 }
 
+/// Evaluates the plan, then one extra expression in scalar context (standalone formulas).
+pub fn evaluate_expression(
+    plan: &Plan,
+    inputs: Vec<Table>,
+    node: &Node,
+    context: &CallContext,
+) -> Result<Value, EvalError> {
+    let mut run = Run::new(plan, inputs, &[], context)?;
+    for step in &plan.order {
+        run.step(*step);
+    }
+    let mut values = run.eval(node, Scope { table: None, rows: 1 }).into_vec(1);
+    stamp_origins(&mut values, &Arc::from("formula"), false);
+    Ok(values.pop().unwrap_or_default())
+}
+
 /// One table while evaluating: its columns by plan column id.
 struct RuntimeTable {
     rows: usize,

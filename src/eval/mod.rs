@@ -9,3 +9,6 @@ pub mod number_format;
 pub mod operators;
 pub mod plan;
 pub mod value;
+pub mod standalone;
+
+pub use standalone::evaluate_formula;

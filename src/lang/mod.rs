@@ -6,6 +6,7 @@ pub mod checker;
 pub mod diagnostic;
 pub mod format;
 pub mod parser;
+pub mod program;
 pub mod render;
 pub mod source;
 pub mod suggest;
