@@ -2,5 +2,6 @@
 //! evaluator that runs a checked plan over columnar tables.
 
 pub mod datetime;
+pub mod number_format;
 pub mod functions;
 pub mod value;
