@@ -86,7 +86,15 @@ pub fn evaluate_expression(
     for step in &plan.order {
         run.step(*step);
     }
-    let mut values = run.eval(node, Scope { table: None, rows: 1 }).into_vec(1);
+    let mut values = run
+        .eval(
+            node,
+            Scope {
+                table: None,
+                rows: 1,
+            },
+        )
+        .into_vec(1);
     stamp_origins(&mut values, &Arc::from("formula"), false);
     Ok(values.pop().unwrap_or_default())
 }

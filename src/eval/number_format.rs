@@ -80,7 +80,10 @@ pub fn format_number(value: f64, format: &str) -> Option<String> {
         }
     };
     let tokens = tokenize(section);
-    if tokens.iter().any(|t| matches!(t, Token::DatePart(..) | Token::AmPm(_))) {
+    if tokens
+        .iter()
+        .any(|t| matches!(t, Token::DatePart(..) | Token::AmPm(_)))
+    {
         return format_date(value, &tokens);
     }
     let body = format_numeric(value.abs(), &tokens);
@@ -451,7 +454,9 @@ fn format_date(value: f64, tokens: &[Token]) -> Option<String> {
     // `m`/`mm` right after an hour or right before a second means minutes.
     let is_minutes = |index: usize| {
         let pos = date_parts.iter().position(|(i, _)| *i == index);
-        let prev = pos.and_then(|p| p.checked_sub(1)).and_then(|p| date_parts.get(p));
+        let prev = pos
+            .and_then(|p| p.checked_sub(1))
+            .and_then(|p| date_parts.get(p));
         let next = pos.and_then(|p| date_parts.get(p + 1));
         prev.is_some_and(|(_, c)| *c == 'h') || next.is_some_and(|(_, c)| *c == 's')
     };

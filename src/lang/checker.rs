@@ -158,7 +158,20 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn error(&mut self, diagnostic: Diagnostic) {
+    fn error(&mut self, mut diagnostic: Diagnostic) {
+        // Every diagnostic underlines its place with a short note.
+        if diagnostic.primary.message.is_empty() {
+            diagnostic.primary.message = match diagnostic.code {
+                "E0108" => "text",
+                "E0110" => "a list",
+                "E0112" => "lists from different tables",
+                "E0113" => "misplaced `where`",
+                "E0115" => "repeated key",
+                "E0116" => "this row's value",
+                _ => "here",
+            }
+            .to_string();
+        }
         self.diagnostics.push(diagnostic);
     }
 
@@ -1160,6 +1173,7 @@ impl<'a> Checker<'a> {
                 if l.domain != r.domain || l.domain == ListDomain::Array {
                     self.error(
                         Diagnostic::error("E0112", "these two lists come from different rows and cannot be combined", span)
+                            .with_label("lists from two different tables")
                             .with_hint(
                                 "combine columns of the same table, or reduce each side first (e.g. SUM(A.x) / SUM(B.y))",
                             ),
@@ -1226,6 +1240,7 @@ impl<'a> Checker<'a> {
                     "a column of this row cannot be mixed into a list of another table's rows",
                     span,
                 )
+                .with_label("mixes this row's value into the list")
                 .with_hint("reduce the list first (SUM, AVERAGE …), or compute the value as a column of the listed table"),
             );
             return Compiled::Invalid;
@@ -1376,6 +1391,7 @@ impl<'a> Checker<'a> {
                                 format!("{} needs a single value here, not a list", spec.name),
                                 arg_span,
                             )
+                            .with_label("a list")
                             .with_hint("wrap the list in SUM, AVERAGE, COUNT, MIN, MAX … to reduce it to one value"),
                         );
                         return Compiled::Invalid;
@@ -1401,6 +1417,7 @@ impl<'a> Checker<'a> {
                             format!("{} cannot take a list here while other arguments are computed row by row", spec.name),
                             arg_span,
                         )
+                        .with_label("a list")
                         .with_hint("reduce the list first, or split the formula into a computed column"),
                     );
                     return Compiled::Invalid;
@@ -1417,6 +1434,7 @@ impl<'a> Checker<'a> {
                                 "a column of this row cannot be mixed into a list of another table's rows",
                                 arg_span,
                             )
+                            .with_label("this row's value")
                             .with_hint("reduce the list first (SUM, AVERAGE …), or compute the value as a column of the listed table"),
                         );
                         return Compiled::Invalid;
@@ -1470,6 +1488,7 @@ impl<'a> Checker<'a> {
             ListDomain::Array => {
                 self.error(
                     Diagnostic::error("E0113", "`where` cannot filter an array constant", arg.span)
+                        .with_label("array constant")
                         .with_hint("filter a column of a table instead"),
                 );
                 return Compiled::Invalid;
@@ -1478,6 +1497,7 @@ impl<'a> Checker<'a> {
         if list.filter.is_some() {
             self.error(
                 Diagnostic::error("E0113", "this list is filtered twice", arg.span)
+                    .with_label("second filter")
                     .with_hint("combine the conditions with `and`"),
             );
             return Compiled::Invalid;

@@ -161,7 +161,9 @@ pub fn collect_numbers(args: &[Arg<'_>], mode: ListNumbers) -> Result<Vec<f64>, 
 /// argument of PERCENTILE, LARGE, RANK … reads it.
 pub fn list_numbers(args: &[Arg<'_>], index: usize) -> Result<Vec<f64>, Value> {
     match args.get(index) {
-        Some(arg @ Arg::List(_)) => collect_numbers(std::slice::from_ref(arg), ListNumbers::NumbersOnly),
+        Some(arg @ Arg::List(_)) => {
+            collect_numbers(std::slice::from_ref(arg), ListNumbers::NumbersOnly)
+        }
         Some(Arg::Value(v)) => match v {
             Value::Blank => Ok(Vec::new()),
             other => Ok(vec![coerce_number(other)?]),
@@ -270,7 +272,9 @@ impl Criterion {
         let mismatch = self.op == CriterionOp::Ne;
         match &self.operand {
             Operand::Number(x) => match cell {
-                Value::Number(n) | Value::Date(n) => holds(n.partial_cmp(x).unwrap_or(Ordering::Less)),
+                Value::Number(n) | Value::Date(n) => {
+                    holds(n.partial_cmp(x).unwrap_or(Ordering::Less))
+                }
                 Value::Text(t) if self.op == CriterionOp::Eq || self.op == CriterionOp::Ne => {
                     match parse_numeric_text(t) {
                         Some(n) => holds(n.partial_cmp(x).unwrap_or(Ordering::Less)),
