@@ -56,10 +56,10 @@ fn naive_per_group(table: &Table) -> Vec<(String, f64, usize)> {
     let won = &table.columns[2].values;
     let mut keys: Vec<String> = Vec::new();
     for value in channel {
-        if let Value::Text(t) = value {
-            if !keys.iter().any(|k| k.as_str() == &**t) {
-                keys.push(t.to_string());
-            }
+        if let Value::Text(t) = value
+            && !keys.iter().any(|k| k.as_str() == &**t)
+        {
+            keys.push(t.to_string());
         }
     }
     keys.sort();

@@ -115,10 +115,9 @@ fn finish(outcome: cli::Outcome) -> ExitCode {
     if let Err(e) = stdout
         .write_all(outcome.stdout.as_bytes())
         .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
     {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return ExitCode::from(1);
-        }
+        return ExitCode::from(1);
     }
     if !outcome.stderr.is_empty() {
         let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());

@@ -224,24 +224,22 @@ impl<'a> Checker<'a> {
         for item in &items {
             match &item.kind {
                 ItemKind::Input(decl) => self.declare_input(decl, item.span),
-                ItemKind::GroupTable(decl) => {
-                    if self.claim_global(&decl.name, "table") {
-                        let id = self.plan.tables.len();
-                        self.plan.tables.push(TablePlan {
-                            name: Arc::clone(&decl.name.name),
-                            kind: TableKind::Grouped {
-                                source: usize::MAX,
-                                source_keys: Vec::new(),
-                                filter: None,
-                            },
-                            columns: Vec::new(),
-                            span: decl.name.span,
-                        });
-                        self.steps.insert(
-                            Step::Group(id),
-                            (State::Pending, StepSource::Group(decl.clone()), item.span),
-                        );
-                    }
+                ItemKind::GroupTable(decl) if self.claim_global(&decl.name, "table") => {
+                    let id = self.plan.tables.len();
+                    self.plan.tables.push(TablePlan {
+                        name: Arc::clone(&decl.name.name),
+                        kind: TableKind::Grouped {
+                            source: usize::MAX,
+                            source_keys: Vec::new(),
+                            filter: None,
+                        },
+                        columns: Vec::new(),
+                        span: decl.name.span,
+                    });
+                    self.steps.insert(
+                        Step::Group(id),
+                        (State::Pending, StepSource::Group(decl.clone()), item.span),
+                    );
                 }
                 _ => {}
             }
@@ -616,21 +614,21 @@ impl<'a> Checker<'a> {
                 let ctx = Ctx::rows_of(table);
                 let compiled = self.compile_expr(&def.expr, &ctx);
                 let ty = compiled_type(&compiled);
-                if let Some(node) = self.expect_value(compiled, def.expr.span) {
-                    if let Some(col) = self.plan.tables[table].columns.get_mut(column) {
-                        col.origin = ColumnOrigin::Formula(node);
-                        col.ty = ty;
-                    }
+                if let Some(node) = self.expect_value(compiled, def.expr.span)
+                    && let Some(col) = self.plan.tables[table].columns.get_mut(column)
+                {
+                    col.origin = ColumnOrigin::Formula(node);
+                    col.ty = ty;
                 }
             }
             (Step::Scalar(id), StepSource::Scalar(def)) => {
                 let compiled = self.compile_expr(&def.expr, &Ctx::scalar());
                 let ty = compiled_type(&compiled);
-                if let Some(node) = self.expect_value(compiled, def.expr.span) {
-                    if let Some(s) = self.plan.scalars.get_mut(id) {
-                        s.node = node;
-                        s.ty = ty;
-                    }
+                if let Some(node) = self.expect_value(compiled, def.expr.span)
+                    && let Some(s) = self.plan.scalars.get_mut(id)
+                {
+                    s.node = node;
+                    s.ty = ty;
                 }
             }
             (Step::Flag(id), StepSource::Flag(def)) => {
@@ -900,16 +898,16 @@ impl<'a> Checker<'a> {
     }
 
     fn compile_name(&mut self, ident: &Ident, ctx: &Ctx) -> Compiled {
-        if let Some(table) = ctx.row_table {
-            if let Some(column) = self.plan.tables[table].column_id(&ident.name) {
-                self.ensure_column(table, column);
-                let ty = self.plan.tables[table].columns[column].ty;
-                return Compiled::Value {
-                    node: Node::Column(column),
-                    ty,
-                    row_dependent: true,
-                };
-            }
+        if let Some(table) = ctx.row_table
+            && let Some(column) = self.plan.tables[table].column_id(&ident.name)
+        {
+            self.ensure_column(table, column);
+            let ty = self.plan.tables[table].columns[column].ty;
+            return Compiled::Value {
+                node: Node::Column(column),
+                ty,
+                row_dependent: true,
+            };
         }
         if let Some(param) = self.plan.param_id(&ident.name) {
             if let Some(used) = self.param_used.get_mut(param) {
@@ -1198,7 +1196,7 @@ impl<'a> Checker<'a> {
                     row_dependent,
                     ..
                 },
-            ) => self.list_with_value(list, node, row_dependent, ty, span, |l, v| build(l, v)),
+            ) => self.list_with_value(list, node, row_dependent, ty, span, build),
             (
                 Compiled::Value {
                     node,
