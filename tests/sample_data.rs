@@ -273,7 +273,11 @@ fn accounts_recur_across_channels() {
         "{distinct} distinct accounts"
     );
     let multi = by_account.values().filter(|c| c.len() >= 2).count() as f64;
-    assert!(multi / distinct > 0.3, "{multi} accounts in 2+ channels");
+    // Overlap is real but most accounts stay with one channel.
+    assert!(
+        (0.2..0.8).contains(&(multi / distinct)),
+        "{multi} of {distinct} accounts in 2+ channels"
+    );
 }
 
 /// Per-channel win rate, median cycle, won revenue and mix, computed from the raw cells.
@@ -520,4 +524,51 @@ fn shipped_sample_is_current_and_small() {
     let fresh = dir.path().join("fresh.xlsx");
     write_sample_workbook(&SampleOptions { rows: 2000, seed: 42 }, &fresh).unwrap();
     assert!(bytes == std::fs::read(&fresh).unwrap(), "regenerate crm_sample.xlsx");
+}
+
+/// More spend brings more pipeline: per channel, monthly cost and the number of
+/// opportunities created that month move together.
+#[test]
+fn monthly_pipeline_follows_spend() {
+    let path = shared_sample();
+    let month_of = |serial: f64| {
+        let date = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()
+            + chrono::Duration::days(serial as i64);
+        (chrono::Datelike::year(&date), chrono::Datelike::month(&date))
+    };
+    let costs = Sheet::read(path, "Costs");
+    let mut spend: BTreeMap<(String, (i32, u32)), f64> = BTreeMap::new();
+    for ((c, m), a) in required(costs.texts("channel"))
+        .into_iter()
+        .zip(costs.dates("month"))
+        .zip(costs.numbers("amount"))
+    {
+        *spend.entry((c, month_of(m.unwrap()))).or_default() += a;
+    }
+    let opps = Sheet::read(path, "Opportunities");
+    let mut created: BTreeMap<(String, (i32, u32)), f64> = BTreeMap::new();
+    for (c, d) in required(opps.texts("channel"))
+        .into_iter()
+        .zip(opps.dates("created_date"))
+    {
+        *created.entry((c, month_of(d.unwrap()))).or_default() += 1.0;
+    }
+    let mut correlations = Vec::new();
+    for channel in CHANNELS {
+        let pairs: Vec<(f64, f64)> = spend
+            .iter()
+            .filter(|((c, _), _)| c == channel)
+            .map(|(key, s)| (*s, created.get(key).copied().unwrap_or(0.0)))
+            .collect();
+        let n = pairs.len() as f64;
+        let (mx, my) = (
+            pairs.iter().map(|p| p.0).sum::<f64>() / n,
+            pairs.iter().map(|p| p.1).sum::<f64>() / n,
+        );
+        let cov: f64 = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+        let vx: f64 = pairs.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+        let vy: f64 = pairs.iter().map(|(_, y)| (y - my).powi(2)).sum();
+        correlations.push(cov / (vx * vy).sqrt());
+    }
+    assert!(correlations.iter().all(|r| *r > 0.0), "{correlations:?}");
 }

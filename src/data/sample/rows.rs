@@ -95,7 +95,7 @@ pub fn write_opportunities(
     for index in 0..rows {
         let (account_index, account) = world.pick_account(rng);
         let (segment, region) = (account.segment, account.region);
-        let channel = world.pick_channel(rng, segment);
+        let channel = world.pick_channel(rng, &account);
         let (Some(profile), Some(seg)) = (
             CHANNEL_PROFILES.get(channel),
             SEGMENT_PROFILES.get(segment),

@@ -62,12 +62,17 @@ impl Calendar {
     }
 }
 
-/// An account: its segment and region (indices into the catalog) never change.
+/// An account: its segment, region and usual channel (indices into the catalog).
 #[derive(Clone, Copy)]
 pub struct Account {
     pub segment: usize,
     pub region: usize,
+    pub home_channel: usize,
 }
+
+/// Share of an account's deals that come through its usual channel; the rest follow the
+/// segment's channel mix, which is where cross-channel overlap comes from.
+const HOME_CHANNEL_SHARE: f64 = 0.8;
 
 /// A partner; partners are ranked by size (index 0 is the largest).
 pub struct Partner {
@@ -118,10 +123,18 @@ impl World {
         let segment_picker = weighted(&SEGMENT_WEIGHTS, "segments")?;
         let region_picker = weighted(&REGION_WEIGHTS, "regions")?;
         let account_count = (rows / 5).max(1);
+        let channel_by_segment: Vec<WeightedIndex<f64>> = CHANNEL_BY_SEGMENT
+            .iter()
+            .map(|w| weighted(w, "channels"))
+            .collect::<Result<_, _>>()?;
         let accounts = (0..account_count)
-            .map(|_| Account {
-                segment: segment_picker.sample(rng),
-                region: region_picker.sample(rng),
+            .map(|_| {
+                let segment = segment_picker.sample(rng);
+                Account {
+                    segment,
+                    region: region_picker.sample(rng),
+                    home_channel: channel_by_segment.get(segment).map_or(0, |d| d.sample(rng)),
+                }
             })
             .collect();
 
@@ -171,10 +184,6 @@ impl World {
             month_by_channel.push(weighted(&weights, "months")?);
         }
 
-        let channel_by_segment = CHANNEL_BY_SEGMENT
-            .iter()
-            .map(|w| weighted(w, "channels"))
-            .collect::<Result<_, _>>()?;
         let product_by_segment = SEGMENT_PROFILES
             .iter()
             .map(|s| weighted(&s.product_weights, "products"))
@@ -210,13 +219,18 @@ impl World {
         let account = self.accounts.get(index).copied().unwrap_or(Account {
             segment: 0,
             region: 0,
+            home_channel: 0,
         });
         (index, account)
     }
 
-    pub fn pick_channel(&self, rng: &mut ChaCha8Rng, segment: usize) -> usize {
+    /// The channel of a new deal with this account: usually its home channel.
+    pub fn pick_channel(&self, rng: &mut ChaCha8Rng, account: &Account) -> usize {
+        if rng.random::<f64>() < HOME_CHANNEL_SHARE {
+            return account.home_channel;
+        }
         self.channel_by_segment
-            .get(segment)
+            .get(account.segment)
             .map_or(0, |d| d.sample(rng))
     }
 
