@@ -7,3 +7,4 @@ pub mod intern;
 pub mod quality;
 pub mod spec;
 pub mod table;
+pub mod sample;
