@@ -5,6 +5,6 @@ pub mod coerce;
 pub mod error;
 pub mod intern;
 pub mod quality;
+pub mod sample;
 pub mod spec;
 pub mod table;
-pub mod sample;

@@ -84,7 +84,12 @@ pub fn write_costs(
         let profile = CHANNEL_PROFILES.get(channel);
         let ratio = profile.map_or(1.0, |p| p.revenue_per_cost);
         // A floor keeps costs positive when a tiny sample has no wins in a channel.
-        let bookings = tally.bookings.get(channel).copied().unwrap_or(0.0).max(10_000.0);
+        let bookings = tally
+            .bookings
+            .get(channel)
+            .copied()
+            .unwrap_or(0.0)
+            .max(10_000.0);
         let spend_total: f64 = world.spend_index[channel].iter().sum();
         *s = bookings / ratio / spend_total.max(f64::MIN_POSITIVE);
     }
@@ -123,15 +128,19 @@ pub fn write_headcount(
     let mut heads = [[0.0; MONTHS]; 6];
     for (channel, profile) in CHANNEL_PROFILES.iter().enumerate() {
         for m in 0..MONTHS {
-            heads[channel][m] =
-                (headcount_cost[channel][m] / profile.loaded_cost_per_head).round().max(1.0);
+            heads[channel][m] = (headcount_cost[channel][m] / profile.loaded_cost_per_head)
+                .round()
+                .max(1.0);
         }
     }
     let mut quota_per_head = [0.0; 6];
     for (channel, q) in quota_per_head.iter_mut().enumerate() {
         let head_months: f64 = heads[channel].iter().sum();
         let bookings = tally.bookings.get(channel).copied().unwrap_or(0.0);
-        *q = ((1.2 * bookings / head_months.max(1.0)) / 1000.0).round().max(1.0) * 1000.0;
+        *q = ((1.2 * bookings / head_months.max(1.0)) / 1000.0)
+            .round()
+            .max(1.0)
+            * 1000.0;
     }
     for m in 0..MONTHS {
         for channel in 0..CHANNELS.len() {
