@@ -771,6 +771,33 @@ fn syntax_error(
         .with_hint("each statement goes on its own line; did a previous line end with an operator or a comma?");
     }
 
+    // A line that starts with an operator: the author meant to continue the previous one.
+    if text.get(..pos).is_some_and(|t| t.trim().is_empty())
+        && ["+", "-", "*", "/", "^", "&", "=", "<", ">", ","].contains(&found.as_str())
+    {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("a statement cannot start with `{found}`"),
+            span,
+        )
+        .with_label("the previous line already ended its statement")
+        .with_hint(format!(
+            "to continue a formula on the next line, end the previous line with the operator: `revenue {found}` then the rest indented below"
+        ));
+    }
+    // A formula with no name: `SUM(x)` alone on a line.
+    if found == "(" && expects(Rule::equals) && !text.get(..pos).unwrap_or("").contains(['=', ' ']) {
+        let name = text.get(..pos).unwrap_or("");
+        return Diagnostic::error(
+            codes::MISSING_EQUALS,
+            "a formula on its own line needs a name",
+            Span::new(file, offset, offset + pos + 1),
+        )
+        .with_label(format!("`{name}(…)` is not a definition"))
+        .with_hint(format!("give it a name, e.g. `total = {}`", text.trim()))
+        .with_hint(STATEMENT_FORMS);
+    }
+
     // Statement-specific expectations.
     if expects(Rule::kw_by) {
         return Diagnostic::error(
@@ -922,8 +949,13 @@ fn syntax_error(
                 "did you forget an operator (+ - * / &) between the two values? A statement ends at the end of its line.",
             )
         };
+        let label = if in_call {
+            "a `,` or an operator is missing before this"
+        } else {
+            "an operator is missing before this"
+        };
         let mut diagnostic = Diagnostic::error(codes::SYNTAX, message, span)
-            .with_label("unexpected here")
+            .with_label(label)
             .with_hint(hint);
         if found.starts_with('"') && previous.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             diagnostic = diagnostic.with_hint("text must be in double quotes as a whole, e.g. \"Closed Won\"");
