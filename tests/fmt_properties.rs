@@ -2,6 +2,9 @@
 //! file means (the re-parsed tree equals the original, spans aside), on random rule
 //! text from a small generator and on the fixture files.
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chanmix::lang::ast::{Expr, ExprKind, ItemKind, RuleFile, TemplatePart};
 use chanmix::lang::format::format_rule_file;
 use chanmix::lang::parser::parse_rule_file;
@@ -94,13 +97,18 @@ fn parse(text: &str) -> Result<(RuleFile, SourceMap), String> {
 
 /// fmt once, parse again, fmt again: same text, same meaning.
 fn check_round_trip(text: &str) -> Result<String, TestCaseError> {
-    let (original, sources) =
-        parse(text).map_err(|e| TestCaseError::fail(format!("input did not parse:\n{text}\n{e}")))?;
+    let (original, sources) = parse(text)
+        .map_err(|e| TestCaseError::fail(format!("input did not parse:\n{text}\n{e}")))?;
     let formatted = format_rule_file(&original, &sources);
     let (reparsed, sources2) = parse(&formatted).map_err(|e| {
         TestCaseError::fail(format!("formatted text did not parse:\n{formatted}\n{e}"))
     })?;
-    prop_assert_eq!(meaning(&original), meaning(&reparsed), "fmt changed the meaning:\n{}", formatted);
+    prop_assert_eq!(
+        meaning(&original),
+        meaning(&reparsed),
+        "fmt changed the meaning:\n{}",
+        formatted
+    );
     let again = format_rule_file(&reparsed, &sources2);
     prop_assert_eq!(&again, &formatted, "fmt is not idempotent");
     Ok(formatted)
@@ -123,7 +131,9 @@ fn wrap() -> impl Strategy<Value = String> {
 }
 
 fn name() -> impl Strategy<Value = String> {
-    pick(&["amount", "stage", "roi", "won", "is_won", "x1", "_tmp", "Revenue"])
+    pick(&[
+        "amount", "stage", "roi", "won", "is_won", "x1", "_tmp", "Revenue",
+    ])
 }
 
 fn table() -> impl Strategy<Value = String> {
@@ -139,7 +149,15 @@ fn literal(quotes: bool) -> BoxedStrategy<String> {
         pick(&["#N/A", "#DIV/0!", "#value!", "#NAME?", "#NULL!"]).boxed(),
     ];
     if quotes {
-        options.push(pick(&["\"\"", "\"Closed Won\"", "\"say \"\"hi\"\"\"", "\"a#b {x}\""]).boxed());
+        options.push(
+            pick(&[
+                "\"\"",
+                "\"Closed Won\"",
+                "\"say \"\"hi\"\"\"",
+                "\"a#b {x}\"",
+            ])
+            .boxed(),
+        );
     }
     Union::new(options).boxed()
 }
@@ -153,13 +171,18 @@ fn expr(hole: bool) -> BoxedStrategy<String> {
     let leaf = Union::new(vec![
         literal(quotes),
         name().boxed(),
-        (table(), name()).prop_map(|(t, c)| format!("{t}.{c}")).boxed(),
+        (table(), name())
+            .prop_map(|(t, c)| format!("{t}.{c}"))
+            .boxed(),
     ])
     .boxed();
     let leaf_atom = leaf.clone();
     leaf.prop_recursive(4, 40, 4, move |inner| {
         let args = prop::collection::vec(
-            (inner.clone(), prop::option::of((pick(&["where", "WHERE"]), inner.clone()))),
+            (
+                inner.clone(),
+                prop::option::of((pick(&["where", "WHERE"]), inner.clone())),
+            ),
             0..3,
         )
         .prop_map(|args| {
@@ -170,12 +193,17 @@ fn expr(hole: bool) -> BoxedStrategy<String> {
                 })
                 .collect::<Vec<_>>()
         });
-        let call = (pick(&["SUM", "sum", "Count", "STDEV.S", "if", "ROUND", "AND", "not"]), args, wrap())
+        let call = (
+            pick(&[
+                "SUM", "sum", "Count", "STDEV.S", "if", "ROUND", "AND", "not",
+            ]),
+            args,
+            wrap(),
+        )
             .prop_map(|(f, args, w)| format!("{f}({})", args.join(&format!(",{w}"))));
         let paren = (gap(), inner.clone(), gap()).prop_map(|(a, e, b)| format!("({a}{e}{b})"));
-        let array = prop::collection::vec(literal(quotes), 1..4).prop_map(|items| {
-            format!("{{{}}}", items.join(", "))
-        });
+        let array = prop::collection::vec(literal(quotes), 1..4)
+            .prop_map(|items| format!("{{{}}}", items.join(", ")));
         let mut atoms = vec![leaf_atom.clone(), call.boxed(), paren.boxed()];
         if !hole {
             atoms.push(array.boxed());
@@ -186,7 +214,10 @@ fn expr(hole: bool) -> BoxedStrategy<String> {
             .prop_map(|(s, a, p)| format!("{s}{a}{p}"))
             .boxed();
         let arith_op = pick(&["+", "-", "*", "/", "^", "&"]);
-        let arith = (unary.clone(), prop::collection::vec((gap(), arith_op, wrap(), unary), 0..3))
+        let arith = (
+            unary.clone(),
+            prop::collection::vec((gap(), arith_op, wrap(), unary), 0..3),
+        )
             .prop_map(|(first, rest)| {
                 let mut s = first;
                 for (g, op, w, operand) in rest {
@@ -196,10 +227,18 @@ fn expr(hole: bool) -> BoxedStrategy<String> {
             })
             .boxed();
         let cmp_tail = Union::new(vec![
-            (gap(), pick(&["=", "<>", "<", "<=", ">", ">="]), wrap(), arith.clone())
+            (
+                gap(),
+                pick(&["=", "<>", "<", "<=", ">", ">="]),
+                wrap(),
+                arith.clone(),
+            )
                 .prop_map(|(g, op, w, rhs)| format!("{g}{op}{w}{rhs}"))
                 .boxed(),
-            (pick(&[" IN ", " in ", " NOT IN ", " not in "]), prop::collection::vec(inner.clone(), 1..3))
+            (
+                pick(&[" IN ", " in ", " NOT IN ", " not in "]),
+                prop::collection::vec(inner.clone(), 1..3),
+            )
                 .prop_map(|(op, list)| format!("{op}({})", list.join(", ")))
                 .boxed(),
         ]);
@@ -208,7 +247,10 @@ fn expr(hole: bool) -> BoxedStrategy<String> {
         let not = (pick(&["", "", "not ", "NOT "]), cmp)
             .prop_map(|(n, c)| format!("{n}{c}"))
             .boxed();
-        (not.clone(), prop::collection::vec((pick(&[" and ", " or ", " AND ", " Or "]), not), 0..2))
+        (
+            not.clone(),
+            prop::collection::vec((pick(&[" and ", " or ", " AND ", " Or "]), not), 0..2),
+        )
             .prop_map(|(first, rest)| {
                 let mut s = first;
                 for (op, operand) in rest {
@@ -222,7 +264,15 @@ fn expr(hole: bool) -> BoxedStrategy<String> {
 }
 
 fn format_annotation() -> impl Strategy<Value = String> {
-    pick(&["", "", "  @percent", " @CURRENCY", "  @\"0.0x\"", "  @\"#,##0 \"\"k\"\"\"", " @date"])
+    pick(&[
+        "",
+        "",
+        "  @percent",
+        " @CURRENCY",
+        "  @\"0.0x\"",
+        "  @\"#,##0 \"\"k\"\"\"",
+        " @date",
+    ])
 }
 
 fn template() -> impl Strategy<Value = String> {
@@ -237,15 +287,30 @@ fn template() -> impl Strategy<Value = String> {
 }
 
 fn statement() -> impl Strategy<Value = String> {
-    let types = pick(&["text", "number", "date?", "bool", "any", "Number?", "boolean"]);
+    let types = pick(&[
+        "text", "number", "date?", "bool", "any", "Number?", "boolean",
+    ]);
     Union::new(vec![
-        (pick(&["input", "INPUT"]), table(), prop::collection::vec((name(), types), 1..4))
+        (
+            pick(&["input", "INPUT"]),
+            table(),
+            prop::collection::vec((name(), types), 1..4),
+        )
             .prop_map(|(kw, t, cols)| {
-                let cols: Vec<String> = cols.into_iter().map(|(c, ty)| format!("{c}: {ty}")).collect();
+                let cols: Vec<String> = cols
+                    .into_iter()
+                    .map(|(c, ty)| format!("{c}: {ty}"))
+                    .collect();
                 format!("{kw} {t} ({})", cols.join(",\n   "))
             })
             .boxed(),
-        (pick(&["param", "Param"]), name(), gap(), literal(true), format_annotation())
+        (
+            pick(&["param", "Param"]),
+            name(),
+            gap(),
+            literal(true),
+            format_annotation(),
+        )
             .prop_map(|(kw, n, g, v, f)| format!("{kw} {n}{g}= -{v}{f}"))
             .boxed(),
         (table(), name(), gap(), expr(false), format_annotation())
@@ -254,7 +319,12 @@ fn statement() -> impl Strategy<Value = String> {
         (name(), expr(false), format_annotation())
             .prop_map(|(n, e, f)| format!("{n} = {e}{f}"))
             .boxed(),
-        (table(), table(), prop::collection::vec(name(), 1..3), prop::option::of(expr(false)))
+        (
+            table(),
+            table(),
+            prop::collection::vec(name(), 1..3),
+            prop::option::of(expr(false)),
+        )
             .prop_map(|(t, s, keys, filter)| {
                 let mut line = format!("table {t} = group {s} by {}", keys.join(",  "));
                 if let Some(f) = filter {
@@ -359,7 +429,10 @@ fn comments_inside_a_wrapped_statement_move_above_it() {
     assert_eq!(formatted, expected);
     // The comment is no longer trailing, so compare all but that; fmt stays idempotent.
     let (reparsed, sources2) = parse(&formatted).expect("formatted parses");
-    assert_eq!(meaning(&reparsed).replace("trailing=false", "trailing=true"), meaning(&original));
+    assert_eq!(
+        meaning(&reparsed).replace("trailing=false", "trailing=true"),
+        meaning(&original)
+    );
     assert_eq!(format_rule_file(&reparsed, &sources2), formatted);
 }
 
@@ -367,7 +440,10 @@ fn comments_inside_a_wrapped_statement_move_above_it() {
 fn empty_and_comment_only_files() {
     assert_eq!(check_round_trip("").expect("empty"), "");
     assert_eq!(check_round_trip("\n\n  \n").expect("blank"), "");
-    assert_eq!(check_round_trip("#a\n\n\n#b").expect("comments"), "#a\n\n#b\n");
+    assert_eq!(
+        check_round_trip("#a\n\n\n#b").expect("comments"),
+        "#a\n\n#b\n"
+    );
 }
 
 #[test]

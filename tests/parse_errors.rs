@@ -2,6 +2,9 @@
 //! one per distinct mistake, plus the JSON form. Each snapshot was read by a person:
 //! weak messages are listed in tests/known_poor_messages.md.
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chanmix::lang::diagnostic::Diagnostic;
 use chanmix::lang::parser::{parse_expression, parse_rule_file};
 use chanmix::lang::render::{render_json, render_text};
@@ -79,7 +82,11 @@ snapshot_case!(
     "table Channels = Opportunities by channel",
     "E0001"
 );
-snapshot_case!(unknown_format, "Channels.win_rate = won / deals  @percnt", "E0006");
+snapshot_case!(
+    unknown_format,
+    "Channels.win_rate = won / deals  @percnt",
+    "E0006"
+);
 snapshot_case!(
     missing_flag_colon,
     "flag Channels when roi < 1 \"ROI is below 1\"",
@@ -107,12 +114,12 @@ snapshot_case!(
     "E0001"
 );
 snapshot_case!(keyword_as_a_name, "param = 5", "E0012");
+snapshot_case!(operator_word_as_a_value, "Channels.x = and > 1", "E0012");
 snapshot_case!(
-    operator_word_as_a_value,
-    "Channels.x = and > 1",
-    "E0012"
+    double_equals,
+    "Opportunities.is_won = stage == \"Closed Won\"",
+    "E0001"
 );
-snapshot_case!(double_equals, "Opportunities.is_won = stage == \"Closed Won\"", "E0001");
 snapshot_case!(c_style_and, "Channels.x = roi < 1 && won > 20", "E0001");
 snapshot_case!(
     unknown_column_type,
@@ -185,7 +192,10 @@ fn warnings_render_too() {
         chanmix::lang::ast::Span::new(other, 0, 1),
     )
     .with_label("second definition")
-    .with_secondary(chanmix::lang::ast::Span::new(file, 0, 1), "first defined here")
+    .with_secondary(
+        chanmix::lang::ast::Span::new(file, 0, 1),
+        "first defined here",
+    )
     .with_hint("rename one of them");
     insta::assert_snapshot!(
         "warning_with_secondary_in_other_file",
@@ -211,9 +221,28 @@ fn pathological_input_does_not_panic() {
     assert_eq!(codes(&deep), ["E0015"]);
     assert_eq!(codes("x = 1e999"), ["E0014"]);
     for text in [
-        "\"", "(", ")", "{", "}", "#", "x = \"\"\"", "flag", "input T (", "x = {", "é = 1",
-        "x = 1 @", "x = 1 @\"", "flag T when x: \"{", "flag T when x: \"}\"", "flag T when x: \"{}\"",
-        "T. = 1", ".x = 1", "x = T.", "x = SUM(", "x = \u{feff}1", "table T = group",
+        "\"",
+        "(",
+        ")",
+        "{",
+        "}",
+        "#",
+        "x = \"\"\"",
+        "flag",
+        "input T (",
+        "x = {",
+        "é = 1",
+        "x = 1 @",
+        "x = 1 @\"",
+        "flag T when x: \"{",
+        "flag T when x: \"}\"",
+        "flag T when x: \"{}\"",
+        "T. = 1",
+        ".x = 1",
+        "x = T.",
+        "x = SUM(",
+        "x = \u{feff}1",
+        "table T = group",
     ] {
         let mut sources = SourceMap::new();
         let file = sources.add("p.rules", text);

@@ -1,6 +1,9 @@
 //! Tree shapes the parser must produce: operator precedence and associativity
 //! derived by hand from the table in grammar/GRAMMAR.md, literals, spans, statements.
 
+// Test code: a failed expectation should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chanmix::eval::value::ErrorKind;
 use chanmix::lang::ast::{BinaryOp, Expr, ExprKind, ItemKind, RuleFile, TemplatePart, UnaryOp};
 use chanmix::lang::parser::{parse_expression, parse_rule_file};
@@ -141,7 +144,10 @@ fn percent_is_looser_than_sign_and_tighter_than_power() {
 #[test]
 fn in_sits_at_comparison_level() {
     assert_eq!(tree("a & b IN (\"x\", \"y\")"), "(in (& a b) \"x\" \"y\")");
-    assert_eq!(tree("stage NOT IN (1, 2) = TRUE"), "(= (notin stage 1 2) true)");
+    assert_eq!(
+        tree("stage NOT IN (1, 2) = TRUE"),
+        "(= (notin stage 1 2) true)"
+    );
     assert_eq!(tree("not x in (1)"), "(not (in x 1))");
     assert_eq!(tree("x in(1)"), "(in x 1)");
 }
@@ -180,10 +186,7 @@ fn literals() {
     // 2026-06-30 is Excel serial 46203 (days since 1899-12-30, computed with Python's datetime).
     assert_eq!(tree("2026-06-30"), "date:46203");
     assert_eq!(tree("2026 - 06 - 30"), "(- (- 2026 06) 30)");
-    assert_eq!(
-        tree("{1, 2, \"a\"; 3, 4, TRUE}"),
-        "{1 2 \"a\" 3 4 true}"
-    );
+    assert_eq!(tree("{1, 2, \"a\"; 3, 4, TRUE}"), "{1 2 \"a\" 3 4 true}");
     let errors = "#N/A & #DIV/0! & #VALUE! & #REF! & #NAME? & #NUM! & #NULL!";
     assert_eq!(
         tree(errors),
@@ -335,7 +338,12 @@ fn one_file_reports_several_errors() {
     };
     let lines: Vec<(usize, &str)> = diagnostics
         .iter()
-        .map(|d| (sources.get(file).unwrap().line_col(d.primary.span.start).0, d.code))
+        .map(|d| {
+            (
+                sources.get(file).unwrap().line_col(d.primary.span.start).0,
+                d.code,
+            )
+        })
         .collect();
     assert_eq!(lines, [(1, "E0001"), (3, "E0004"), (4, "E0003")]);
 }

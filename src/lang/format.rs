@@ -217,7 +217,12 @@ fn format_item(item: &Item, width: usize) -> String {
             format!("input {} ({})", input.table.name, columns.join(", "))
         }
         ItemKind::Param(p) => {
-            format!("{}{}{}", padded(item), format_expr(&p.default), annotation(&p.format))
+            format!(
+                "{}{}{}",
+                padded(item),
+                format_expr(&p.default),
+                annotation(&p.format)
+            )
         }
         ItemKind::GroupTable(t) => {
             let keys: Vec<&str> = t.keys.iter().map(|k| &*k.name).collect();
@@ -234,10 +239,20 @@ fn format_item(item: &Item, width: usize) -> String {
             line
         }
         ItemKind::Column(c) => {
-            format!("{}{}{}", padded(item), format_expr(&c.expr), annotation(&c.format))
+            format!(
+                "{}{}{}",
+                padded(item),
+                format_expr(&c.expr),
+                annotation(&c.format)
+            )
         }
         ItemKind::Scalar(s) => {
-            format!("{}{}{}", padded(item), format_expr(&s.expr), annotation(&s.format))
+            format!(
+                "{}{}{}",
+                padded(item),
+                format_expr(&s.expr),
+                annotation(&s.format)
+            )
         }
         ItemKind::Flag(f) => format!(
             "flag {} when {}: {}",
