@@ -84,9 +84,10 @@ pub fn format_number(value: f64, format: &str) -> Option<String> {
         return format_date(value, &tokens);
     }
     let body = format_numeric(value.abs(), &tokens);
-    // A one-section format shows the minus sign in front; it stays when the shown
-    // digits round to zero, as Excel does ("-0").
-    Some(if show_minus { format!("-{body}") } else { body })
+    // A one-section format shows the minus sign in front, unless every shown digit is
+    // zero (LibreOffice renders TEXT(-0.4, "0") as "0").
+    let shows_nonzero = body.chars().any(|c| c.is_ascii_digit() && c != '0');
+    Some(if show_minus && shows_nonzero { format!("-{body}") } else { body })
 }
 
 /// Renders text with the text section of a format (`@` replaced by the text); a
@@ -277,15 +278,15 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
             .collect();
     }
     // Commas: between integer placeholders they group thousands; after the last
-    // integer placeholder each one divides by 1000.
-    let last_int_digit = mantissa_tokens[..int_end].iter().rposition(is_digit);
+    // digit placeholder each one divides by 1000 (`#,##0,"k"`, `0.0,,"M"`).
+    let last_digit = mantissa_tokens.iter().rposition(is_digit);
     let mut grouping = false;
     let mut scale_commas = 0;
-    for (i, t) in mantissa_tokens[..int_end].iter().enumerate() {
+    for (i, t) in mantissa_tokens.iter().enumerate() {
         if *t == Token::Comma {
-            if last_int_digit.is_some_and(|last| i > last) {
+            if last_digit.is_some_and(|last| i > last) {
                 scale_commas += 1;
-            } else if mantissa_tokens[..i].iter().any(is_digit) {
+            } else if i < int_end && mantissa_tokens[..i].iter().any(is_digit) {
                 grouping = true;
             }
         }

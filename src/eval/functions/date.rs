@@ -340,7 +340,7 @@ pub fn isoweeknum(args: &[Arg<'_>], _: &CallContext) -> Value {
 
 pub fn days(args: &[Arg<'_>], _: &CallContext) -> Value {
     match (number(args, 0), number(args, 1)) {
-        (Ok(end), Ok(start)) => number_result(end.floor() - start.floor()),
+        (Ok(end), Ok(start)) => number_result(end - start),
         (Err(e), _) | (_, Err(e)) => e,
     }
 }
