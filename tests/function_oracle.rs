@@ -119,7 +119,11 @@ fn load_cases() -> Vec<Case> {
         .collect();
     let mut seen = std::collections::HashSet::new();
     for c in &cases {
-        assert!(seen.insert(c.formula.clone()), "duplicate case {}", c.formula);
+        assert!(
+            seen.insert(c.formula.clone()),
+            "duplicate case {}",
+            c.formula
+        );
     }
     cases
 }
@@ -219,7 +223,9 @@ impl Expected {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('\t', "\\t")
+        .replace('\n', "\\n")
 }
 
 fn unescape(s: &str) -> String {
@@ -314,15 +320,17 @@ fn map_references(formula: &str, replace: &dyn Fn(&str, &str) -> Option<String>)
             }
             continue;
         }
-        if c.is_ascii_alphabetic() && (i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '_')) {
+        if c.is_ascii_alphabetic()
+            && (i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || chars[i - 1] == '_'))
+        {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
-            let replaced = word
-                .split_once('.')
-                .and_then(|(t, col)| replace(t, col));
+            let replaced = word.split_once('.').and_then(|(t, col)| replace(t, col));
             out.push_str(&replaced.unwrap_or(word));
             continue;
         }
@@ -392,7 +400,9 @@ fn build_workbook(path: &Path, lists: &[ListColumn], cases: &[Case]) {
     sheet.write_string(0, 1, "LibreOffice").expect("header");
     for (i, case) in cases.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, case.formula.clone()).expect("text");
+        sheet
+            .write_string(row, 0, case.formula.clone())
+            .expect("text");
         let formula = Formula::new(excel_formula(&case.formula, lists));
         sheet.write_formula(row, 1, formula).expect("formula");
     }
@@ -427,7 +437,8 @@ fn libreoffice_values(lists: &[ListColumn], cases: &[Case]) -> Vec<Expected> {
         .status()
         .expect("run recalc.sh");
     assert!(status.success(), "recalc.sh failed: {status}");
-    let mut workbook = calamine::open_workbook_auto(out_dir.join("oracle.xlsx")).expect("open result");
+    let mut workbook =
+        calamine::open_workbook_auto(out_dir.join("oracle.xlsx")).expect("open result");
     let range = workbook.worksheet_range("Cases").expect("Cases sheet");
     (0..cases.len())
         .map(|i| {
@@ -459,11 +470,22 @@ fn libreoffice_agrees_with_expected_file() {
     for (case, lo) in cases.iter().zip(&values) {
         match expected.get(&case.formula) {
             Some(want) if want.agrees(lo) => {}
-            Some(want) => problems.push(format!("{}: expected.tsv {want:?}, LibreOffice now {lo:?}", case.formula)),
-            None => problems.push(format!("{}: missing from expected.tsv (UPDATE_ORACLE=1)", case.formula)),
+            Some(want) => problems.push(format!(
+                "{}: expected.tsv {want:?}, LibreOffice now {lo:?}",
+                case.formula
+            )),
+            None => problems.push(format!(
+                "{}: missing from expected.tsv (UPDATE_ORACLE=1)",
+                case.formula
+            )),
         }
     }
-    assert!(problems.is_empty(), "{} differences:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -472,15 +494,23 @@ fn engine_matches_libreoffice() {
     let tables = tables(&lists);
     let cases = load_cases();
     let expected = load_expected();
-    let ctx = CallContext { as_of: Some(46_000.0) };
+    let ctx = CallContext {
+        as_of: Some(46_000.0),
+    };
     let mut problems = Vec::new();
     for case in &cases {
         let Some(lo) = expected.get(&case.formula) else {
-            problems.push(format!("{}: missing from expected.tsv (UPDATE_ORACLE=1)", case.formula));
+            problems.push(format!(
+                "{}: missing from expected.tsv (UPDATE_ORACLE=1)",
+                case.formula
+            ));
             continue;
         };
-        let want = case.excel.as_deref().map_or_else(|| lo.clone(), Expected::from_note);
-        match engine::evaluate(&case.formula, &tables, &ctx) {
+        let want = case
+            .excel
+            .as_deref()
+            .map_or_else(|| lo.clone(), Expected::from_note);
+        match chanmix::eval::evaluate_formula(&case.formula, &tables, &ctx) {
             Ok(v) => {
                 let ours = Expected::from_value(&v);
                 if !want.agrees(&ours) {
@@ -503,364 +533,8 @@ fn engine_matches_libreoffice() {
 fn references_map_to_absolute_ranges_outside_strings() {
     let lists = load_lists();
     let f = excel_formula("SUM(L1.v) & \"L1.v\" & STDEV.S(N.v)", &lists);
-    assert_eq!(f, "SUM(Lists!$A$2:$A$7) & \"L1.v\" & STDEV.S(Lists!$E$2:$E$11)");
-}
-
-/// A small formula evaluator for the cases, calling the function registry directly.
-/// It stands in for `chanmix::eval::evaluate_formula` until that lands on main.
-mod engine {
-    use chanmix::data::table::Table;
-    use chanmix::eval::functions::{Arg, CallContext, lookup};
-    use chanmix::eval::value::{ErrorKind, Value, excel_compare, number_result};
-    use std::cmp::Ordering;
-
-    #[derive(Debug, Clone)]
-    enum Expr {
-        Lit(Value),
-        Array(Vec<Value>),
-        Ref(String, String),
-        Call(String, Vec<Expr>),
-        Neg(Box<Expr>),
-        Percent(Box<Expr>),
-        Bin(String, Box<Expr>, Box<Expr>),
-    }
-
-    struct Parser {
-        chars: Vec<char>,
-        pos: usize,
-    }
-
-    impl Parser {
-        fn ws(&mut self) {
-            while self.chars.get(self.pos).is_some_and(|c| c.is_whitespace()) {
-                self.pos += 1;
-            }
-        }
-
-        fn peek(&mut self) -> Option<char> {
-            self.ws();
-            self.chars.get(self.pos).copied()
-        }
-
-        fn eat(&mut self, s: &str) -> bool {
-            self.ws();
-            let w: Vec<char> = s.chars().collect();
-            if self.chars.get(self.pos..self.pos + w.len()) == Some(&w[..]) {
-                self.pos += w.len();
-                true
-            } else {
-                false
-            }
-        }
-
-        fn comparison(&mut self) -> Result<Expr, String> {
-            let mut left = self.concat()?;
-            loop {
-                let op = ["<=", ">=", "<>", "=", "<", ">"].into_iter().find(|op| self.eat(op));
-                match op {
-                    Some(op) => {
-                        let right = self.concat()?;
-                        left = Expr::Bin(op.to_string(), Box::new(left), Box::new(right));
-                    }
-                    None => return Ok(left),
-                }
-            }
-        }
-
-        fn concat(&mut self) -> Result<Expr, String> {
-            let mut left = self.additive()?;
-            while self.eat("&") {
-                let right = self.additive()?;
-                left = Expr::Bin("&".into(), Box::new(left), Box::new(right));
-            }
-            Ok(left)
-        }
-
-        fn additive(&mut self) -> Result<Expr, String> {
-            let mut left = self.term()?;
-            loop {
-                let op = if self.eat("+") {
-                    "+"
-                } else if self.eat("-") {
-                    "-"
-                } else {
-                    return Ok(left);
-                };
-                let right = self.term()?;
-                left = Expr::Bin(op.into(), Box::new(left), Box::new(right));
-            }
-        }
-
-        fn term(&mut self) -> Result<Expr, String> {
-            let mut left = self.power()?;
-            loop {
-                let op = if self.eat("*") {
-                    "*"
-                } else if self.eat("/") {
-                    "/"
-                } else {
-                    return Ok(left);
-                };
-                let right = self.power()?;
-                left = Expr::Bin(op.into(), Box::new(left), Box::new(right));
-            }
-        }
-
-        fn power(&mut self) -> Result<Expr, String> {
-            let mut left = self.unary()?;
-            while self.eat("^") {
-                let right = self.unary()?;
-                left = Expr::Bin("^".into(), Box::new(left), Box::new(right));
-            }
-            Ok(left)
-        }
-
-        fn unary(&mut self) -> Result<Expr, String> {
-            if self.eat("-") {
-                return Ok(Expr::Neg(Box::new(self.unary()?)));
-            }
-            if self.eat("+") {
-                return self.unary();
-            }
-            let mut e = self.primary()?;
-            while self.eat("%") {
-                e = Expr::Percent(Box::new(e));
-            }
-            Ok(e)
-        }
-
-        fn number(&mut self) -> Result<f64, String> {
-            self.ws();
-            let start = self.pos;
-            while self.chars.get(self.pos).is_some_and(|c| c.is_ascii_digit() || *c == '.') {
-                self.pos += 1;
-            }
-            if matches!(self.chars.get(self.pos), Some('e' | 'E')) {
-                self.pos += 1;
-                if matches!(self.chars.get(self.pos), Some('+' | '-')) {
-                    self.pos += 1;
-                }
-                while self.chars.get(self.pos).is_some_and(|c| c.is_ascii_digit()) {
-                    self.pos += 1;
-                }
-            }
-            let s: String = self.chars[start..self.pos].iter().collect();
-            s.parse().map_err(|_| format!("bad number {s:?}"))
-        }
-
-        fn string(&mut self) -> Result<String, String> {
-            self.pos += 1;
-            let mut s = String::new();
-            loop {
-                match self.chars.get(self.pos) {
-                    Some('"') if self.chars.get(self.pos + 1) == Some(&'"') => {
-                        s.push('"');
-                        self.pos += 2;
-                    }
-                    Some('"') => {
-                        self.pos += 1;
-                        return Ok(s);
-                    }
-                    Some(c) => {
-                        s.push(*c);
-                        self.pos += 1;
-                    }
-                    None => return Err("unterminated string".into()),
-                }
-            }
-        }
-
-        fn constant(&mut self) -> Result<Value, String> {
-            match self.peek() {
-                Some('"') => Ok(Value::text(&self.string()?)),
-                Some('-') => {
-                    self.pos += 1;
-                    Ok(Value::Number(-self.number()?))
-                }
-                Some(c) if c.is_ascii_digit() || c == '.' => Ok(Value::Number(self.number()?)),
-                _ if self.eat("TRUE") => Ok(Value::Bool(true)),
-                _ if self.eat("FALSE") => Ok(Value::Bool(false)),
-                _ => Err("bad array constant".into()),
-            }
-        }
-
-        fn primary(&mut self) -> Result<Expr, String> {
-            match self.peek() {
-                Some('(') => {
-                    self.pos += 1;
-                    let e = self.comparison()?;
-                    if !self.eat(")") {
-                        return Err("expected )".into());
-                    }
-                    Ok(e)
-                }
-                Some('"') => Ok(Expr::Lit(Value::text(&self.string()?))),
-                Some('{') => {
-                    self.pos += 1;
-                    let mut items = vec![self.constant()?];
-                    while self.eat(",") || self.eat(";") {
-                        items.push(self.constant()?);
-                    }
-                    if !self.eat("}") {
-                        return Err("expected }".into());
-                    }
-                    Ok(Expr::Array(items))
-                }
-                Some('#') => {
-                    let rest: String = self.chars[self.pos..].iter().collect();
-                    for kind in ErrorKind::ALL {
-                        if rest.starts_with(kind.as_str()) {
-                            self.pos += kind.as_str().chars().count();
-                            return Ok(Expr::Lit(Value::error(kind)));
-                        }
-                    }
-                    Err("bad error literal".into())
-                }
-                Some(c) if c.is_ascii_digit() || c == '.' => Ok(Expr::Lit(Value::Number(self.number()?))),
-                Some(c) if c.is_ascii_alphabetic() => {
-                    let start = self.pos;
-                    while self
-                        .chars
-                        .get(self.pos)
-                        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
-                    {
-                        self.pos += 1;
-                    }
-                    let word: String = self.chars[start..self.pos].iter().collect();
-                    if self.eat("(") {
-                        let mut args = Vec::new();
-                        if !self.eat(")") {
-                            loop {
-                                args.push(self.comparison()?);
-                                if self.eat(")") {
-                                    break;
-                                }
-                                if !self.eat(",") {
-                                    return Err("expected , or )".into());
-                                }
-                            }
-                        }
-                        return Ok(Expr::Call(word.to_ascii_uppercase(), args));
-                    }
-                    match word.as_str() {
-                        "TRUE" => Ok(Expr::Lit(Value::Bool(true))),
-                        "FALSE" => Ok(Expr::Lit(Value::Bool(false))),
-                        _ => match word.split_once('.') {
-                            Some((t, c)) => Ok(Expr::Ref(t.into(), c.into())),
-                            None => Err(format!("unknown name {word}")),
-                        },
-                    }
-                }
-                other => Err(format!("unexpected {other:?}")),
-            }
-        }
-    }
-
-    enum Evaluated<'t> {
-        One(Value),
-        Many(Vec<Value>),
-        Column(&'t [Value]),
-    }
-
-    fn eval(e: &Expr, tables: &[Table], ctx: &CallContext) -> Result<Value, String> {
-        Ok(match e {
-            Expr::Lit(v) => v.clone(),
-            Expr::Array(_) | Expr::Ref(..) => Value::error(ErrorKind::Value),
-            Expr::Neg(x) => match eval(x, tables, ctx)?.to_number() {
-                Ok(n) => number_result(-n),
-                Err(e) => e,
-            },
-            Expr::Percent(x) => match eval(x, tables, ctx)?.to_number() {
-                Ok(n) => number_result(n / 100.0),
-                Err(e) => e,
-            },
-            Expr::Bin(op, a, b) => {
-                let (a, b) = (eval(a, tables, ctx)?, eval(b, tables, ctx)?);
-                binary(op, &a, &b)
-            }
-            Expr::Call(name, args) => {
-                let spec = lookup(name).ok_or_else(|| format!("unknown function {name}"))?;
-                if !spec.accepts_arity(args.len()) {
-                    return Err(format!("{name}: wrong number of arguments"));
-                }
-                let mut evaluated = Vec::new();
-                for a in args {
-                    evaluated.push(match a {
-                        Expr::Array(items) => Evaluated::Many(items.clone()),
-                        Expr::Ref(t, c) => {
-                            let table = tables
-                                .iter()
-                                .find(|x| *x.name == **t)
-                                .ok_or_else(|| format!("unknown table {t}"))?;
-                            let column = table.column(c).ok_or_else(|| format!("unknown column {t}.{c}"))?;
-                            Evaluated::Column(&column.values)
-                        }
-                        other => Evaluated::One(eval(other, tables, ctx)?),
-                    });
-                }
-                let call_args: Vec<Arg<'_>> = evaluated
-                    .iter()
-                    .map(|e| match e {
-                        Evaluated::One(v) => Arg::Value(v),
-                        Evaluated::Many(v) => Arg::List(v),
-                        Evaluated::Column(v) => Arg::List(v),
-                    })
-                    .collect();
-                (spec.implementation)(&call_args, ctx)
-            }
-        })
-    }
-
-    fn binary(op: &str, a: &Value, b: &Value) -> Value {
-        if let Some(e) = [a, b].into_iter().find(|v| v.is_error()) {
-            return e.clone();
-        }
-        match op {
-            "&" => match (a.to_text(), b.to_text()) {
-                (Ok(x), Ok(y)) => Value::text(&format!("{x}{y}")),
-                (Err(e), _) | (_, Err(e)) => e,
-            },
-            "=" | "<>" | "<" | ">" | "<=" | ">=" => {
-                let ord = excel_compare(a, b);
-                Value::Bool(match op {
-                    "=" => ord == Ordering::Equal,
-                    "<>" => ord != Ordering::Equal,
-                    "<" => ord == Ordering::Less,
-                    ">" => ord == Ordering::Greater,
-                    "<=" => ord != Ordering::Greater,
-                    _ => ord != Ordering::Less,
-                })
-            }
-            _ => {
-                let (x, y) = match (a.to_number(), b.to_number()) {
-                    (Ok(x), Ok(y)) => (x, y),
-                    (Err(e), _) | (_, Err(e)) => return e,
-                };
-                match op {
-                    "+" => number_result(x + y),
-                    "-" => number_result(x - y),
-                    "*" => number_result(x * y),
-                    "/" if y == 0.0 => Value::error(ErrorKind::Div0),
-                    "/" => number_result(x / y),
-                    _ => match chanmix::eval::functions::math::power_of(x, y) {
-                        Ok(r) => number_result(r),
-                        Err(k) => Value::error(k),
-                    },
-                }
-            }
-        }
-    }
-
-    pub fn evaluate(formula: &str, tables: &[Table], ctx: &CallContext) -> Result<Value, String> {
-        let mut p = Parser {
-            chars: formula.chars().collect(),
-            pos: 0,
-        };
-        let e = p.comparison()?;
-        p.ws();
-        if p.pos != p.chars.len() {
-            return Err(format!("trailing input at {}", p.pos));
-        }
-        eval(&e, tables, ctx)
-    }
+    assert_eq!(
+        f,
+        "SUM(Lists!$A$2:$A$7) & \"L1.v\" & STDEV.S(Lists!$E$2:$E$11)"
+    );
 }

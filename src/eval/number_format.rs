@@ -80,14 +80,21 @@ pub fn format_number(value: f64, format: &str) -> Option<String> {
         }
     };
     let tokens = tokenize(section);
-    if tokens.iter().any(|t| matches!(t, Token::DatePart(..) | Token::AmPm(_))) {
+    if tokens
+        .iter()
+        .any(|t| matches!(t, Token::DatePart(..) | Token::AmPm(_)))
+    {
         return format_date(value, &tokens);
     }
     let body = format_numeric(value.abs(), &tokens);
     // A one-section format shows the minus sign in front, unless every shown digit is
     // zero (LibreOffice renders TEXT(-0.4, "0") as "0").
     let shows_nonzero = body.chars().any(|c| c.is_ascii_digit() && c != '0');
-    Some(if show_minus && shows_nonzero { format!("-{body}") } else { body })
+    Some(if show_minus && shows_nonzero {
+        format!("-{body}")
+    } else {
+        body
+    })
 }
 
 /// Renders text with the text section of a format (`@` replaced by the text); a
@@ -452,7 +459,9 @@ fn format_date(value: f64, tokens: &[Token]) -> Option<String> {
     // `m`/`mm` right after an hour or right before a second means minutes.
     let is_minutes = |index: usize| {
         let pos = date_parts.iter().position(|(i, _)| *i == index);
-        let prev = pos.and_then(|p| p.checked_sub(1)).and_then(|p| date_parts.get(p));
+        let prev = pos
+            .and_then(|p| p.checked_sub(1))
+            .and_then(|p| date_parts.get(p));
         let next = pos.and_then(|p| date_parts.get(p + 1));
         prev.is_some_and(|(_, c)| *c == 'h') || next.is_some_and(|(_, c)| *c == 's')
     };

@@ -161,7 +161,9 @@ pub fn collect_numbers(args: &[Arg<'_>], mode: ListNumbers) -> Result<Vec<f64>, 
 /// argument of PERCENTILE, LARGE, RANK … reads it.
 pub fn list_numbers(args: &[Arg<'_>], index: usize) -> Result<Vec<f64>, Value> {
     match args.get(index) {
-        Some(arg @ Arg::List(_)) => collect_numbers(std::slice::from_ref(arg), ListNumbers::NumbersOnly),
+        Some(arg @ Arg::List(_)) => {
+            collect_numbers(std::slice::from_ref(arg), ListNumbers::NumbersOnly)
+        }
         Some(Arg::Value(v)) => match v {
             Value::Blank => Ok(Vec::new()),
             other => Ok(vec![coerce_number(other)?]),
@@ -195,7 +197,10 @@ enum CriterionOp {
 enum Operand {
     /// A number; `text_too` when it came from criterion text ("3", ">=3"), which also
     /// matches numeric text cells for `=`/`<>`.
-    Number { value: f64, text_too: bool },
+    Number {
+        value: f64,
+        text_too: bool,
+    },
     Bool(bool),
     Error(ErrorKind),
     /// Text, possibly with wildcards; empty text matches blank cells.
@@ -281,7 +286,9 @@ impl Criterion {
         let mismatch = self.op == CriterionOp::Ne;
         match &self.operand {
             Operand::Number { value: x, text_too } => match cell {
-                Value::Number(n) | Value::Date(n) => holds(n.partial_cmp(x).unwrap_or(Ordering::Less)),
+                Value::Number(n) | Value::Date(n) => {
+                    holds(n.partial_cmp(x).unwrap_or(Ordering::Less))
+                }
                 Value::Text(t)
                     if *text_too && (self.op == CriterionOp::Eq || self.op == CriterionOp::Ne) =>
                 {

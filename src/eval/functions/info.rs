@@ -5,6 +5,7 @@ use super::args::{err, number, scalar};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("ISBLANK", Information, 1, Some(1), [Scalar], 0, Bool, false, isblank, "TRUE for an empty value"),
     spec!("ISNUMBER", Information, 1, Some(1), [Scalar], 0, Bool, false, isnumber, "TRUE for a number or date"),
@@ -53,7 +54,9 @@ pub fn iserror(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn iserr(args: &[Arg<'_>], _: &CallContext) -> Value {
-    test(args, |v| v.is_error() && v.error_kind() != Some(ErrorKind::NA))
+    test(args, |v| {
+        v.is_error() && v.error_kind() != Some(ErrorKind::NA)
+    })
 }
 
 pub fn isna(args: &[Arg<'_>], _: &CallContext) -> Value {

@@ -7,6 +7,7 @@ use super::args::{err, scalar, value_error};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, excel_compare};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("IF", Logical, 2, Some(3), [Scalar], 0, Any, false, if_, "One value when a condition holds, another when not"),
     spec!("IFS", Logical, 2, None, [Scalar], 0, Any, true, ifs, "The value paired with the first true condition"),
@@ -63,7 +64,9 @@ pub fn switch(args: &[Arg<'_>], _: &CallContext) -> Value {
         match scalar(args, i) {
             Ok(candidate) if candidate.is_error() => return candidate.clone(),
             Ok(candidate) => {
-                if same_kind(subject, candidate) && excel_compare(subject, candidate) == Ordering::Equal {
+                if same_kind(subject, candidate)
+                    && excel_compare(subject, candidate) == Ordering::Equal
+                {
                     return value_at(args, i + 1);
                 }
             }
@@ -143,7 +146,10 @@ pub fn or(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn xor(args: &[Arg<'_>], _: &CallContext) -> Value {
-    truth_values(args).map_or_else(|e| e, |v| Value::Bool(v.iter().filter(|b| **b).count() % 2 == 1))
+    truth_values(args).map_or_else(
+        |e| e,
+        |v| Value::Bool(v.iter().filter(|b| **b).count() % 2 == 1),
+    )
 }
 
 pub fn not(args: &[Arg<'_>], _: &CallContext) -> Value {

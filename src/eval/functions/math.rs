@@ -8,6 +8,7 @@ use super::args::{
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, number_result};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("SUM", Math, 1, None, [Either], 0, Number, false, sum, "Adds numbers; text and booleans inside lists are ignored"),
     spec!("PRODUCT", Math, 1, None, [Either], 0, Number, false, product, "Multiplies numbers"),
@@ -260,7 +261,11 @@ pub fn exp(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 fn positive_log(x: f64, f: fn(f64) -> f64) -> Result<f64, ErrorKind> {
-    if x <= 0.0 { Err(ErrorKind::Num) } else { Ok(f(x)) }
+    if x <= 0.0 {
+        Err(ErrorKind::Num)
+    } else {
+        Ok(f(x))
+    }
 }
 
 pub fn ln(args: &[Arg<'_>], _: &CallContext) -> Value {
@@ -286,7 +291,11 @@ pub fn log(args: &[Arg<'_>], _: &CallContext) -> Value {
     if base == 1.0 {
         return err(ErrorKind::Div0);
     }
-    let r = if base == 10.0 { x.log10() } else { x.ln() / base.ln() };
+    let r = if base == 10.0 {
+        x.log10()
+    } else {
+        x.ln() / base.ln()
+    };
     number_result(r)
 }
 
@@ -398,7 +407,11 @@ pub(super) fn ifs_numbers(args: &[Arg<'_>]) -> Result<Vec<f64>, Value> {
 pub(super) fn if_numbers(args: &[Arg<'_>]) -> Result<Vec<f64>, Value> {
     let range = list(args, 0)?;
     let criterion = super::args::Criterion::parse(scalar(args, 1)?)?;
-    let values = if args.len() > 2 { list(args, 2)? } else { range };
+    let values = if args.len() > 2 {
+        list(args, 2)?
+    } else {
+        range
+    };
     let rows: Vec<usize> = (0..range.len())
         .filter(|&r| range.get(r).is_some_and(|c| criterion.matches(c)))
         .collect();

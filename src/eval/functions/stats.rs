@@ -9,6 +9,7 @@ use super::math::{RoundMode, if_numbers, ifs_numbers, round_digits};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, number_result};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("COUNT", Statistical, 1, None, [Either], 0, Number, false, count, "How many numbers"),
     spec!("COUNTA", Statistical, 1, None, [Either], 0, Number, false, counta, "How many non-blank values"),
@@ -243,9 +244,11 @@ fn variance(values: &[f64], ddof: usize) -> Result<f64, Value> {
 }
 
 fn spread(args: &[Arg<'_>], ddof: usize, root: bool) -> Value {
-    with_numbers(args, ListNumbers::NumbersOnly, |v| match variance(v, ddof) {
-        Ok(var) => number_result(if root { var.sqrt() } else { var }),
-        Err(e) => e,
+    with_numbers(args, ListNumbers::NumbersOnly, |v| {
+        match variance(v, ddof) {
+            Ok(var) => number_result(if root { var.sqrt() } else { var }),
+            Err(e) => e,
+        }
     })
 }
 
@@ -399,7 +402,11 @@ pub fn percentrank_inc(args: &[Arg<'_>], _: &CallContext) -> Value {
         let (rl, ru) = (rank_of(lower), rank_of(upper));
         rl + (x - lower) / (upper - lower) * (ru - rl)
     };
-    number_result(round_digits(r, significance.min(400.0) as i32, RoundMode::Down))
+    number_result(round_digits(
+        r,
+        significance.min(400.0) as i32,
+        RoundMode::Down,
+    ))
 }
 
 fn kth(args: &[Arg<'_>], largest: bool) -> Value {
@@ -533,7 +540,10 @@ mod tests {
         assert!(matches!(r, Value::Number(x) if (x - 1.9).abs() < 1e-12));
         let l = nums(&[1.0, 2.0, 4.0, 7.0, 8.0, 9.0, 10.0, 12.0]);
         let q = Value::Number(1.0);
-        assert_eq!(call(quartile_inc, &[Arg::List(&l), Arg::Value(&q)]), Value::Number(3.5));
+        assert_eq!(
+            call(quartile_inc, &[Arg::List(&l), Arg::Value(&q)]),
+            Value::Number(3.5)
+        );
     }
 
     #[test]
@@ -543,7 +553,10 @@ mod tests {
         let l = nums(&[13.0, 12.0, 11.0, 8.0, 4.0, 3.0, 2.0, 1.0, 1.0, 1.0]);
         for (x, want) in [(2.0, 0.333), (4.0, 0.555), (8.0, 0.666), (5.0, 0.583)] {
             let xv = Value::Number(x);
-            assert_eq!(call(percentrank_inc, &[Arg::List(&l), Arg::Value(&xv)]), Value::Number(want));
+            assert_eq!(
+                call(percentrank_inc, &[Arg::List(&l), Arg::Value(&xv)]),
+                Value::Number(want)
+            );
         }
     }
 
@@ -553,11 +566,32 @@ mod tests {
         // RANK.AVG(94, {89,88,92,101,94,97,95}) = 4.
         let l = nums(&[7.0, 3.5, 3.5, 1.0, 2.0]);
         let (seven, half, one) = (Value::Number(7.0), Value::Number(3.5), Value::Number(1.0));
-        assert_eq!(call(rank_eq, &[Arg::Value(&seven), Arg::List(&l), Arg::Value(&one)]), Value::Number(5.0));
-        assert_eq!(call(rank_eq, &[Arg::Value(&half), Arg::List(&l), Arg::Value(&one)]), Value::Number(3.0));
-        assert_eq!(call(rank_avg, &[Arg::Value(&half), Arg::List(&l), Arg::Value(&one)]), Value::Number(3.5));
+        assert_eq!(
+            call(
+                rank_eq,
+                &[Arg::Value(&seven), Arg::List(&l), Arg::Value(&one)]
+            ),
+            Value::Number(5.0)
+        );
+        assert_eq!(
+            call(
+                rank_eq,
+                &[Arg::Value(&half), Arg::List(&l), Arg::Value(&one)]
+            ),
+            Value::Number(3.0)
+        );
+        assert_eq!(
+            call(
+                rank_avg,
+                &[Arg::Value(&half), Arg::List(&l), Arg::Value(&one)]
+            ),
+            Value::Number(3.5)
+        );
         let l = nums(&[89.0, 88.0, 92.0, 101.0, 94.0, 97.0, 95.0]);
         let x = Value::Number(94.0);
-        assert_eq!(call(rank_avg, &[Arg::Value(&x), Arg::List(&l)]), Value::Number(4.0));
+        assert_eq!(
+            call(rank_avg, &[Arg::Value(&x), Arg::List(&l)]),
+            Value::Number(4.0)
+        );
     }
 }

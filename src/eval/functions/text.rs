@@ -14,6 +14,7 @@ use crate::eval::value::{ErrorKind, Value, number_result};
 /// Excel's limit on the length of a text value.
 const MAX_TEXT: usize = 32_767;
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("TEXT", Text, 2, Some(2), [Scalar], 0, Text, false, text_fn, "A number rendered with an Excel number format"),
     spec!("CONCAT", Text, 1, None, [Either], 0, Text, true, concat, "Joins texts and lists of texts"),
@@ -143,7 +144,9 @@ pub fn left(args: &[Arg<'_>], _: &CallContext) -> Value {
         Ok(n) => n,
         Err(e) => return e,
     };
-    with_text(args, |t| Value::text(&t.chars().take(n).collect::<String>()))
+    with_text(args, |t| {
+        Value::text(&t.chars().take(n).collect::<String>())
+    })
 }
 
 pub fn right(args: &[Arg<'_>], _: &CallContext) -> Value {
@@ -282,7 +285,12 @@ fn parse_time_text(s: &str) -> Option<f64> {
     let mut parts = s.trim().split(':');
     let h: f64 = parts.next()?.trim().parse().ok()?;
     let m: f64 = parts.next()?.trim().parse().ok()?;
-    let sec: f64 = parts.next().map(|p| p.trim().parse()).transpose().ok()?.unwrap_or(0.0);
+    let sec: f64 = parts
+        .next()
+        .map(|p| p.trim().parse())
+        .transpose()
+        .ok()?
+        .unwrap_or(0.0);
     if parts.next().is_some() || m >= 60.0 || sec >= 60.0 || h < 0.0 || m < 0.0 || sec < 0.0 {
         return None;
     }
