@@ -241,7 +241,7 @@ fn tokenize(section: &str) -> Vec<Token> {
 }
 
 fn format_numeric(value: f64, tokens: &[Token]) -> String {
-    if tokens.iter().any(|t| *t == Token::General) {
+    if tokens.contains(&Token::General) {
         return tokens
             .iter()
             .map(|t| match t {
@@ -343,17 +343,13 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
             Token::Literal(s) => out.push_str(s),
             Token::Percent => out.push('%'),
             Token::Digit(_) if in_exponent => {}
-            Token::Digit(_) if point_at.is_none_or(|p| i < p) => {
-                if !int_done {
-                    out.push_str(&int_text);
-                    int_done = true;
-                }
+            Token::Digit(_) if point_at.is_none_or(|p| i < p) && !int_done => {
+                out.push_str(&int_text);
+                int_done = true;
             }
-            Token::Digit(_) => {
-                if !frac_done {
-                    out.push_str(&frac_text);
-                    frac_done = true;
-                }
+            Token::Digit(_) if !frac_done => {
+                out.push_str(&frac_text);
+                frac_done = true;
             }
             Token::Point if point_at == Some(i) => {
                 if !int_done {
@@ -362,11 +358,9 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
                 }
                 out.push('.');
             }
-            Token::Exponent(_) => {
-                if !exponent_done {
-                    out.push_str(&exponent_text);
-                    exponent_done = true;
-                }
+            Token::Exponent(_) if !exponent_done => {
+                out.push_str(&exponent_text);
+                exponent_done = true;
             }
             Token::TextValue => out.push_str(&format_general(value)),
             _ => {}
@@ -388,7 +382,7 @@ fn integer_text(digits: &str, placeholders: &[char], grouping: bool) -> String {
         let bytes: Vec<char> = d.chars().collect();
         let mut grouped = String::new();
         for (i, ch) in bytes.iter().enumerate() {
-            if i > 0 && (bytes.len() - i) % 3 == 0 {
+            if i > 0 && (bytes.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(*ch);

@@ -176,8 +176,13 @@ fn fv_of(r: f64, n: f64, pmt: f64, pv: f64, t: f64) -> f64 {
 
 pub fn pmt(args: &[Arg<'_>], _: &CallContext) -> Value {
     match annuity_args(args) {
-        Ok((_, n, ..)) if n == 0.0 => err(ErrorKind::Num),
-        Ok((r, n, pv, fv, t)) => number_result(pmt_of(r, n, pv, fv, t)),
+        Ok((r, n, pv, fv, t)) => {
+            if n == 0.0 {
+                err(ErrorKind::Num)
+            } else {
+                number_result(pmt_of(r, n, pv, fv, t))
+            }
+        }
         Err(e) => e,
     }
 }
@@ -292,9 +297,9 @@ mod tests {
     fn annuities_match_excel_examples() {
         // Excel docs: PMT(8%/12, 10, 10000) = -1037.03; FV(6%/12, 10, -200, -500, 1) = 2581.40;
         // PV(8%/12, 12*20, 500) = -59777.15; NPER(12%/12, -100, -1000, 10000, 1) = 59.6738657.
-        assert!((call(pmt, &[0.08 / 12.0, 10.0, 10000.0]) + 1037.032_089_548_37).abs() < 1e-6);
+        assert!((call(pmt, &[0.08 / 12.0, 10.0, 10000.0]) + 1_037.032_089_548_37).abs() < 1e-6);
         assert!(
-            (call(fv, &[0.06 / 12.0, 10.0, -200.0, -500.0, 1.0]) - 2581.403_374_06).abs() < 1e-6
+            (call(fv, &[0.06 / 12.0, 10.0, -200.0, -500.0, 1.0]) - 2_581.403_374_06).abs() < 1e-6
         );
         assert!((call(pv, &[0.08 / 12.0, 240.0, 500.0]) + 59_777.145_851_1).abs() < 1e-6);
         assert!(

@@ -40,7 +40,7 @@ pub fn if_(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn ifs(args: &[Arg<'_>], _: &CallContext) -> Value {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return value_error();
     }
     for pair in (0..args.len()).step_by(2) {

@@ -38,10 +38,10 @@ fn find_position(needle: &Value, haystack: &[Value], mode: i64, order: &[usize])
             continue;
         };
         if wildcard {
-            if let (Value::Text(p), Value::Text(t)) = (needle, cell) {
-                if wildcard_match(p, t) {
-                    return Some(i);
-                }
+            if let (Value::Text(p), Value::Text(t)) = (needle, cell)
+                && wildcard_match(p, t)
+            {
+                return Some(i);
             }
             continue;
         }

@@ -111,7 +111,7 @@ pub fn countif(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn countifs(args: &[Arg<'_>], _: &CallContext) -> Value {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return value_error();
     }
     let len = match list(args, 0) {
