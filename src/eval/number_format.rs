@@ -336,20 +336,24 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
     let mut out = String::new();
     let mut int_done = false;
     let mut frac_done = false;
-    let mut exponent_done = false;
     for (i, t) in tokens.iter().enumerate() {
         let in_exponent = exponent_at.is_some_and(|at| i > at);
         match t {
             Token::Literal(s) => out.push_str(s),
             Token::Percent => out.push('%'),
-            Token::Digit(_) if in_exponent => {}
-            Token::Digit(_) if point_at.is_none_or(|p| i < p) && !int_done => {
-                out.push_str(&int_text);
-                int_done = true;
-            }
-            Token::Digit(_) if !frac_done => {
-                out.push_str(&frac_text);
-                frac_done = true;
+            // Each run of placeholders prints its whole part once, at its first digit.
+            Token::Digit(_) => {
+                let slot = if in_exponent {
+                    None
+                } else if point_at.is_none_or(|p| i < p) {
+                    Some((&mut int_done, &int_text))
+                } else {
+                    Some((&mut frac_done, &frac_text))
+                };
+                if let Some((done, part)) = slot.filter(|(done, _)| !**done) {
+                    out.push_str(part);
+                    *done = true;
+                }
             }
             Token::Point if point_at == Some(i) => {
                 if !int_done {
@@ -358,9 +362,9 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
                 }
                 out.push('.');
             }
-            Token::Exponent(_) if !exponent_done => {
+            Token::Exponent(_) => {
                 out.push_str(&exponent_text);
-                exponent_done = true;
+                exponent_text.clear();
             }
             Token::TextValue => out.push_str(&format_general(value)),
             _ => {}
