@@ -78,6 +78,9 @@ pub struct CoerceContext {
     /// Numbers in text use `,` as the decimal separator and `.` for thousands (a
     /// `;`-delimited CSV, as European Excel writes it).
     pub decimal_comma: bool,
+    /// The format stores error results as text (OpenDocument via calamine), so text
+    /// spelling an error value (`#DIV/0!`) is read as that error in `any` columns too.
+    pub errors_as_text: bool,
 }
 
 /// The outcome of coercing one cell.
@@ -264,6 +267,11 @@ fn to_any(raw: RawCell<'_>, ctx: CoerceContext, interner: &mut Interner) -> Coer
             None => Value::Text(interner.intern(t)),
         },
         RawCell::Text(t) if ctx.text_only_source => infer_csv_text(t, interner),
+        RawCell::Text(t)
+            if ctx.errors_as_text && t.starts_with('#') && ErrorKind::parse(t).is_some() =>
+        {
+            Value::error(ErrorKind::parse(t).unwrap_or(ErrorKind::Value))
+        }
         RawCell::Text(t) => Value::Text(interner.intern(t)),
     };
     Coerced::Value(value)

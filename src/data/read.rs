@@ -390,6 +390,7 @@ fn read_sheet(
                 date_offset: 0.0,
                 text_only_source: true,
                 decimal_comma: csv_delimiter(&job.path)? == b';',
+                errors_as_text: true,
             };
             let mut builder = SheetBuilder::new(plan, job.path.clone(), job.sheet.clone(), ctx);
             stream_csv(&job.path, &mut builder, &tick)?;

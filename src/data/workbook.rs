@@ -191,6 +191,7 @@ impl Book {
             },
             text_only_source: false,
             decimal_comma: false,
+            errors_as_text: matches!(self, Book::Ods(_)),
         }
     }
 
