@@ -1,5 +1,7 @@
 //! `chanmix sample-data` checked from the outside: the written workbook is read back with
 //! calamine's raw cells and held to the documented schema, consistency and realism rules.
+// Test helpers outside #[test] fns: a failed read is a failed test.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -58,7 +60,10 @@ const SCHEMA: [(&str, &[&str]); 8] = [
             "joined_date",
         ],
     ),
-    ("Leads", &["lead_id", "channel", "created_date", "stage_reached"]),
+    (
+        "Leads",
+        &["lead_id", "channel", "created_date", "stage_reached"],
+    ),
     ("Headcount", &["month", "channel", "headcount", "quota"]),
     (
         "PartnerTargets",
@@ -85,7 +90,14 @@ fn shared_sample() -> &'static Path {
     let (_, path) = SAMPLE.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sample.xlsx");
-        write_sample_workbook(&SampleOptions { rows: ROWS, seed: 7 }, &path).unwrap();
+        write_sample_workbook(
+            &SampleOptions {
+                rows: ROWS,
+                seed: 7,
+            },
+            &path,
+        )
+        .unwrap();
         (dir, path)
     });
     path
@@ -167,10 +179,20 @@ fn same_rows_and_seed_give_identical_bytes_and_another_seed_differs() {
     let second_dir = tempfile::tempdir().unwrap();
     let second = second_dir.path().join("b.xlsx");
     let other = dir.path().join("c.xlsx");
-    let options = SampleOptions { rows: 300, seed: 11 };
+    let options = SampleOptions {
+        rows: 300,
+        seed: 11,
+    };
     write_sample_workbook(&options, &first).unwrap();
     write_sample_workbook(&options, &second).unwrap();
-    write_sample_workbook(&SampleOptions { rows: 300, seed: 12 }, &other).unwrap();
+    write_sample_workbook(
+        &SampleOptions {
+            rows: 300,
+            seed: 12,
+        },
+        &other,
+    )
+    .unwrap();
     let a = std::fs::read(&first).unwrap();
     assert_eq!(a, std::fs::read(&second).unwrap());
     assert_ne!(a, std::fs::read(&other).unwrap());
@@ -202,7 +224,11 @@ fn row_counts_follow_rows() {
 
     // Costs: every month × channel × cost type, over at least 24 months.
     let costs = Sheet::read(path, "Costs");
-    let months: BTreeSet<u64> = costs.dates("month").iter().map(|d| d.unwrap() as u64).collect();
+    let months: BTreeSet<u64> = costs
+        .dates("month")
+        .iter()
+        .map(|d| d.unwrap() as u64)
+        .collect();
     assert!(months.len() >= 24, "{} months of costs", months.len());
     assert_eq!(costs.rows.len(), months.len() * 6 * 4);
     let headcount = Sheet::read(path, "Headcount");
@@ -220,11 +246,20 @@ fn opportunities_are_consistent() {
     let path = shared_sample();
     let opps = Sheet::read(path, "Opportunities");
     let partners = Sheet::read(path, "Partners");
-    let partner_ids: BTreeSet<String> = required(partners.texts("partner_id")).into_iter().collect();
-    assert_eq!(partner_ids.len(), partners.rows.len(), "partner ids are unique");
+    let partner_ids: BTreeSet<String> =
+        required(partners.texts("partner_id")).into_iter().collect();
+    assert_eq!(
+        partner_ids.len(),
+        partners.rows.len(),
+        "partner ids are unique"
+    );
 
     let ids = required(opps.texts("opp_id"));
-    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ROWS, "opp ids are unique");
+    assert_eq!(
+        ids.iter().collect::<BTreeSet<_>>().len(),
+        ROWS,
+        "opp ids are unique"
+    );
     let channels = required(opps.texts("channel"));
     let partner_col = opps.texts("partner_id");
     let segments = required(opps.texts("segment"));
@@ -238,12 +273,20 @@ fn opportunities_are_consistent() {
         assert!(SEGMENTS.contains(&segments[i].as_str()), "{}", segments[i]);
         assert!(REGIONS.contains(&regions[i].as_str()), "{}", regions[i]);
         let partnered = channels[i] == "Partner" || channels[i] == "Reseller";
-        assert_eq!(partner_col[i].is_some(), partnered, "row {i}: partner_id vs channel");
+        assert_eq!(
+            partner_col[i].is_some(),
+            partnered,
+            "row {i}: partner_id vs channel"
+        );
         if let Some(p) = &partner_col[i] {
             assert!(partner_ids.contains(p), "unknown partner {p}");
         }
         let is_open = OPEN_STAGES.contains(&stages[i].as_str());
-        assert!(is_open || CLOSED_STAGES.contains(&stages[i].as_str()), "{}", stages[i]);
+        assert!(
+            is_open || CLOSED_STAGES.contains(&stages[i].as_str()),
+            "{}",
+            stages[i]
+        );
         assert_eq!(closed[i].is_none(), is_open, "row {i}: close_date vs stage");
         let created = created[i].unwrap();
         assert!(created <= SNAPSHOT_SERIAL);
@@ -253,7 +296,10 @@ fn opportunities_are_consistent() {
         assert!(amounts[i] > 0.0);
     }
     // Created dates span at least 24 months.
-    let months: BTreeSet<u64> = created.iter().map(|d| (d.unwrap() / 30.44) as u64).collect();
+    let months: BTreeSet<u64> = created
+        .iter()
+        .map(|d| (d.unwrap() / 30.44) as u64)
+        .collect();
     assert!(months.len() >= 24);
 }
 
@@ -301,7 +347,10 @@ fn channels_differ_like_a_real_business() {
         *deals.entry(c).or_default() += 1;
         if let Some(close) = closed[i] {
             *closed_count.entry(c).or_default() += 1;
-            cycles.entry(c).or_default().push(close - created[i].unwrap());
+            cycles
+                .entry(c)
+                .or_default()
+                .push(close - created[i].unwrap());
         }
         if stages[i] == "Closed Won" {
             *won.entry(c).or_default() += 1;
@@ -327,7 +376,10 @@ fn channels_differ_like_a_real_business() {
     };
     let direct_cycle = median(cycles.get_mut("Direct").unwrap());
     let online_cycle = median(cycles.get_mut("Online").unwrap());
-    assert!(direct_cycle > 3.0 * online_cycle, "{direct_cycle} vs {online_cycle}");
+    assert!(
+        direct_cycle > 3.0 * online_cycle,
+        "{direct_cycle} vs {online_cycle}"
+    );
 
     // ROI = (revenue × 72% margin − cost) / cost, cost summed from the Costs sheet:
     // most channels between 1x and 5x, one clearly weak.
@@ -379,7 +431,10 @@ fn lead_funnel_is_plausible_against_opportunities() {
     let stages = required(leads.texts("stage_reached"));
     for (c, s) in required(leads.texts("channel")).into_iter().zip(stages) {
         assert!(CHANNELS.contains(&c.as_str()));
-        assert!(["MQL", "SQL", "Opportunity", "Won"].contains(&s.as_str()), "{s}");
+        assert!(
+            ["MQL", "SQL", "Opportunity", "Won"].contains(&s.as_str()),
+            "{s}"
+        );
         *reached.entry((c, s)).or_default() += 1;
     }
     for c in CHANNELS {
@@ -464,11 +519,18 @@ fn row_level_sheets_split_at_the_row_limit() {
     ];
     for (base, counts) in expected_splits {
         for (k, count) in counts.iter().enumerate() {
-            let name = if k == 0 { base.to_string() } else { format!("{base}_{}", k + 1) };
+            let name = if k == 0 {
+                base.to_string()
+            } else {
+                format!("{base}_{}", k + 1)
+            };
             assert!(names.contains(&name), "{name} missing from {names:?}");
             let sheet = Sheet::read(&path, &name);
             assert_eq!(sheet.rows.len(), *count, "{name}");
-            assert_eq!(sheet.header[0], SCHEMA.iter().find(|s| s.0 == base).unwrap().1[0]);
+            assert_eq!(
+                sheet.header[0],
+                SCHEMA.iter().find(|s| s.0 == base).unwrap().1[0]
+            );
             assert!(summary.sheets.contains(&(name.clone(), *count)));
         }
         let more = format!("{base}_{}", counts.len() + 1);
@@ -501,7 +563,11 @@ fn bad_requests_are_clear_errors() {
     let err = write_sample_workbook_with_sheet_limit(&SampleOptions { rows: 5, seed: 1 }, &out, 0)
         .unwrap_err();
     assert!(matches!(err, SampleError::BadSheetLimit { .. }), "{err}");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
 }
 
 #[test]
@@ -522,8 +588,18 @@ fn shipped_sample_is_current_and_small() {
     assert!(bytes.len() < 1_000_000, "{} bytes", bytes.len());
     let dir = tempfile::tempdir().unwrap();
     let fresh = dir.path().join("fresh.xlsx");
-    write_sample_workbook(&SampleOptions { rows: 2000, seed: 42 }, &fresh).unwrap();
-    assert!(bytes == std::fs::read(&fresh).unwrap(), "regenerate crm_sample.xlsx");
+    write_sample_workbook(
+        &SampleOptions {
+            rows: 2000,
+            seed: 42,
+        },
+        &fresh,
+    )
+    .unwrap();
+    assert!(
+        bytes == std::fs::read(&fresh).unwrap(),
+        "regenerate crm_sample.xlsx"
+    );
 }
 
 /// More spend brings more pipeline: per channel, monthly cost and the number of
@@ -534,7 +610,10 @@ fn monthly_pipeline_follows_spend() {
     let month_of = |serial: f64| {
         let date = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()
             + chrono::Duration::days(serial as i64);
-        (chrono::Datelike::year(&date), chrono::Datelike::month(&date))
+        (
+            chrono::Datelike::year(&date),
+            chrono::Datelike::month(&date),
+        )
     };
     let costs = Sheet::read(path, "Costs");
     let mut spend: BTreeMap<(String, (i32, u32)), f64> = BTreeMap::new();
@@ -571,4 +650,13 @@ fn monthly_pipeline_follows_spend() {
         correlations.push(cov / (vx * vy).sqrt());
     }
     assert!(correlations.iter().all(|r| *r > 0.0), "{correlations:?}");
+}
+
+/// Rewrites scenarios/data/crm_sample.xlsx (`--rows 2000 --seed 42`); run on purpose with
+/// `cargo test --test sample_data -- --ignored regenerate_shipped_sample`.
+#[test]
+#[ignore = "writes into the source tree; run after changing the generator"]
+fn regenerate_shipped_sample() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/crm_sample.xlsx");
+    write_sample_workbook(&SampleOptions { rows: 2000, seed: 42 }, &shipped).unwrap();
 }

@@ -249,13 +249,8 @@ pub const CHANNEL_PROFILES: [ChannelProfile; 6] = [
 
 /// An illustrative industry benchmark table (typical B2B SaaS figures, not survey data):
 /// channel, then win_rate, sales_cycle_days, cac, ltv_to_cac, roi.
-pub const BENCHMARK_METRICS: [&str; 5] = [
-    "win_rate",
-    "sales_cycle_days",
-    "cac",
-    "ltv_to_cac",
-    "roi",
-];
+pub const BENCHMARK_METRICS: [&str; 5] =
+    ["win_rate", "sales_cycle_days", "cac", "ltv_to_cac", "roi"];
 pub const BENCHMARKS: [[f64; 5]; 6] = [
     [0.25, 110.0, 32_000.0, 3.2, 1.9],
     [0.22, 40.0, 9_500.0, 3.6, 2.3],
@@ -282,13 +277,30 @@ pub const LAST_NAMES: [&str; 40] = [
 
 /// Partner names: prefix × core × suffix gives 4,000 distinct names.
 pub const PARTNER_PREFIXES: [&str; 20] = [
-    "North", "Blue", "Summit", "Bright", "Iron", "Silver", "Cedar", "Harbor", "Apex", "Nova",
-    "Granite", "Pacific", "Atlas", "Crest", "Vertex", "Meridian", "Pioneer", "Quantum",
-    "Red", "Evergreen",
+    "North",
+    "Blue",
+    "Summit",
+    "Bright",
+    "Iron",
+    "Silver",
+    "Cedar",
+    "Harbor",
+    "Apex",
+    "Nova",
+    "Granite",
+    "Pacific",
+    "Atlas",
+    "Crest",
+    "Vertex",
+    "Meridian",
+    "Pioneer",
+    "Quantum",
+    "Red",
+    "Evergreen",
 ];
 pub const PARTNER_CORES: [&str; 20] = [
-    "wind", "stone", "bridge", "point", "field", "path", "wave", "gate", "line", "peak",
-    "forge", "light", "view", "brook", "shore", "ridge", "cloud", "core", "works", "logic",
+    "wind", "stone", "bridge", "point", "field", "path", "wave", "gate", "line", "peak", "forge",
+    "light", "view", "brook", "shore", "ridge", "cloud", "core", "works", "logic",
 ];
 pub const PARTNER_SUFFIXES: [&str; 10] = [
     "Solutions",

@@ -96,10 +96,9 @@ pub fn write_opportunities(
         let (account_index, account) = world.pick_account(rng);
         let (segment, region) = (account.segment, account.region);
         let channel = world.pick_channel(rng, &account);
-        let (Some(profile), Some(seg)) = (
-            CHANNEL_PROFILES.get(channel),
-            SEGMENT_PROFILES.get(segment),
-        ) else {
+        let (Some(profile), Some(seg)) =
+            (CHANNEL_PROFILES.get(channel), SEGMENT_PROFILES.get(segment))
+        else {
             return Err(SampleError::Model(format!(
                 "channel {channel} or segment {segment} missing"
             )));
@@ -110,7 +109,8 @@ pub fn write_opportunities(
         let product = world.pick_product(rng, segment);
         let price = PRODUCT_PRICE.get(product).copied().unwrap_or(1.0);
         let z: f64 = rng.sample(StandardNormal);
-        let raw_amount = seg.median_amount * profile.deal_size * price * (seg.amount_sigma * z).exp();
+        let raw_amount =
+            seg.median_amount * profile.deal_size * price * (seg.amount_sigma * z).exp();
         let amount = ((raw_amount / 10.0).round() * 10.0).max(250.0);
 
         let partner = if profile.uses_partner {
@@ -167,7 +167,9 @@ pub fn write_opportunities(
         row.text(12, owner)?;
 
         if won {
-            if let (Some(b), Some(w)) = (tally.bookings.get_mut(channel), tally.wins.get_mut(channel)) {
+            if let (Some(b), Some(w)) =
+                (tally.bookings.get_mut(channel), tally.wins.get_mut(channel))
+            {
                 *b += amount;
                 *w += 1;
             }
@@ -181,7 +183,15 @@ pub fn write_opportunities(
             }
             let churn = profile.churn * seg.churn_factor;
             write_renewals(
-                workbook, formats, rng, renewals, &account_id, channel, close, amount, churn,
+                workbook,
+                formats,
+                rng,
+                renewals,
+                &account_id,
+                channel,
+                close,
+                amount,
+                churn,
                 snapshot,
             )?;
         }

@@ -159,7 +159,9 @@ impl World {
 
         let mut spend_index = [[0.0; MONTHS]; 6];
         for (channel, row) in spend_index.iter_mut().enumerate() {
-            let growth = CHANNEL_PROFILES.get(channel).map_or(0.0, |p| p.spend_growth);
+            let growth = CHANNEL_PROFILES
+                .get(channel)
+                .map_or(0.0, |p| p.spend_growth);
             for (m, cell) in row.iter_mut().enumerate() {
                 let level = 1.0 + growth * (m as f64 / (MONTHS - 1) as f64 - 0.5);
                 let noise: f64 = rng.sample(StandardNormal);
@@ -235,7 +237,9 @@ impl World {
     }
 
     pub fn pick_month(&self, rng: &mut ChaCha8Rng, channel: usize) -> usize {
-        self.month_by_channel.get(channel).map_or(0, |d| d.sample(rng))
+        self.month_by_channel
+            .get(channel)
+            .map_or(0, |d| d.sample(rng))
     }
 
     pub fn pick_product(&self, rng: &mut ChaCha8Rng, segment: usize) -> usize {
@@ -246,7 +250,10 @@ impl World {
 
     pub fn pick_lead_source(&self, rng: &mut ChaCha8Rng, channel: usize) -> &'static str {
         let profile = CHANNEL_PROFILES.get(channel);
-        let index = self.source_by_channel.get(channel).map_or(0, |d| d.sample(rng));
+        let index = self
+            .source_by_channel
+            .get(channel)
+            .map_or(0, |d| d.sample(rng));
         profile
             .and_then(|p| p.lead_sources.get(index))
             .map_or("Inbound Web", |(name, _)| name)
@@ -301,7 +308,10 @@ fn draw_partners(
                 region_picker.sample(rng)
             };
             let (reps, mdf) = match tier {
-                0 => (rng.random_range(15..=40), rng.random_range(50_000..=150_000)),
+                0 => (
+                    rng.random_range(15..=40),
+                    rng.random_range(50_000..=150_000),
+                ),
                 1 => (rng.random_range(6..=15), rng.random_range(15_000..=50_000)),
                 2 => (rng.random_range(2..=6), rng.random_range(3_000..=15_000)),
                 _ => (rng.random_range(0..=2), 0),
