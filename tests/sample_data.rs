@@ -1,5 +1,7 @@
 //! `chanmix sample-data` checked from the outside: the written workbook is read back with
 //! calamine's raw cells and held to the documented schema, consistency and realism rules.
+// Test helpers outside #[test] fns: a failed read is a failed test.
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -648,4 +650,13 @@ fn monthly_pipeline_follows_spend() {
         correlations.push(cov / (vx * vy).sqrt());
     }
     assert!(correlations.iter().all(|r| *r > 0.0), "{correlations:?}");
+}
+
+/// Rewrites scenarios/data/crm_sample.xlsx (`--rows 2000 --seed 42`); run on purpose with
+/// `cargo test --test sample_data -- --ignored regenerate_shipped_sample`.
+#[test]
+#[ignore = "writes into the source tree; run after changing the generator"]
+fn regenerate_shipped_sample() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/crm_sample.xlsx");
+    write_sample_workbook(&SampleOptions { rows: 2000, seed: 42 }, &shipped).unwrap();
 }

@@ -126,6 +126,9 @@ pub fn write_sample_workbook_with_sheet_limit(
     // Streamed sheet data goes to unnamed temporary files beside the output, not to a
     // possibly memory-backed /tmp.
     workbook.set_tempdir(&folder)?;
+    // Deflate dominates the run time; level 3 takes ~40% less CPU than the default 6 for
+    // ~9% larger files (1M rows: 19 s vs 31 s, 131 MB vs 120 MB).
+    workbook.set_zip_compression_level(3);
     let summary = build_workbook(&mut workbook, options, max_rows_per_sheet)?;
 
     {

@@ -45,6 +45,15 @@ pub const PARTNER_TARGET_COLUMNS: Columns = &[
 ];
 pub const BENCHMARK_COLUMNS: Columns = &[("channel", 13.0), ("metric", 18.0), ("value", 12.0)];
 
+/// One value of a channel × month table.
+fn cell(table: &[[f64; MONTHS]; 6], channel: usize, month: usize) -> f64 {
+    table
+        .get(channel)
+        .and_then(|row| row.get(month))
+        .copied()
+        .unwrap_or(0.0)
+}
+
 fn channel_name(channel: usize) -> &'static str {
     CHANNELS.get(channel).copied().unwrap_or("")
 }
@@ -96,13 +105,15 @@ pub fn write_costs(
     let mut headcount_cost = [[0.0; MONTHS]; 6];
     for m in 0..MONTHS {
         for (channel, profile) in CHANNEL_PROFILES.iter().enumerate() {
-            let total = scale[channel] * world.spend_index[channel][m];
+            let total = scale[channel] * cell(&world.spend_index, channel, m);
             for (t, cost_type) in COST_TYPES.iter().enumerate() {
                 let noise: f64 = rng.sample(StandardNormal);
                 let share = profile.cost_mix.get(t).copied().unwrap_or(0.0);
                 let amount = (total * share * (0.05 * noise).exp() * 100.0).round() / 100.0;
-                if t == 0 {
-                    headcount_cost[channel][m] = amount;
+                if t == 0
+                    && let Some(slot) = headcount_cost.get_mut(channel).and_then(|r| r.get_mut(m))
+                {
+                    *slot = amount;
                 }
                 let mut row = sheet.next_row(workbook, formats)?;
                 row.date(0, world.calendar.month_start(m))?;
@@ -126,16 +137,12 @@ pub fn write_headcount(
     sheet: &mut SplitSheet,
 ) -> Result<(), SampleError> {
     let mut heads = [[0.0; MONTHS]; 6];
-    for (channel, profile) in CHANNEL_PROFILES.iter().enumerate() {
-        for m in 0..MONTHS {
-            heads[channel][m] = (headcount_cost[channel][m] / profile.loaded_cost_per_head)
-                .round()
-                .max(1.0);
-        }
+    for ((row, costs), profile) in heads.iter_mut().zip(headcount_cost).zip(&CHANNEL_PROFILES) {
+        *row = costs.map(|c| (c / profile.loaded_cost_per_head).round().max(1.0));
     }
     let mut quota_per_head = [0.0; 6];
-    for (channel, q) in quota_per_head.iter_mut().enumerate() {
-        let head_months: f64 = heads[channel].iter().sum();
+    for (channel, (q, row)) in quota_per_head.iter_mut().zip(&heads).enumerate() {
+        let head_months: f64 = row.iter().sum();
         let bookings = tally.bookings.get(channel).copied().unwrap_or(0.0);
         *q = ((1.2 * bookings / head_months.max(1.0)) / 1000.0)
             .round()
@@ -143,12 +150,13 @@ pub fn write_headcount(
             * 1000.0;
     }
     for m in 0..MONTHS {
-        for channel in 0..CHANNELS.len() {
+        for (channel, quota) in quota_per_head.iter().enumerate() {
             let mut row = sheet.next_row(workbook, formats)?;
             row.date(0, world.calendar.month_start(m))?;
             row.text(1, channel_name(channel))?;
-            row.whole(2, heads[channel][m])?;
-            row.whole(3, heads[channel][m] * quota_per_head[channel])?;
+            let head = cell(&heads, channel, m);
+            row.whole(2, head)?;
+            row.whole(3, head * quota)?;
         }
     }
     Ok(())
