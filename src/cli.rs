@@ -64,7 +64,10 @@ pub fn check(options: &CheckOptions) -> Outcome {
     }
     let mut stderr = render_text(&program.diagnostics, &program.sources, options.color);
     let summary = if errors == 0 && warnings == 0 {
-        format!("checked {}: no problems found\n", plural(paths.len(), "rule file"))
+        format!(
+            "checked {}: no problems found\n",
+            plural(paths.len(), "rule file")
+        )
     } else {
         format!(
             "checked {}: {}, {}\n",
@@ -93,7 +96,9 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
             Ok(text) => text,
             Err(e) => {
                 outcome.code = 1;
-                outcome.stderr.push_str(&format!("error: cannot read {}: {e}\n", path.display()));
+                outcome
+                    .stderr
+                    .push_str(&format!("error: cannot read {}: {e}\n", path.display()));
                 continue;
             }
         };
@@ -103,10 +108,13 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
             Ok(file) => file,
             Err(diagnostics) => {
                 outcome.code = 1;
-                outcome.stderr.push_str(&render_text(&diagnostics, &sources, false));
                 outcome
                     .stderr
-                    .push_str(&format!("{}: not formatted (fix the errors above first)\n", path.display()));
+                    .push_str(&render_text(&diagnostics, &sources, false));
+                outcome.stderr.push_str(&format!(
+                    "{}: not formatted (fix the errors above first)\n",
+                    path.display()
+                ));
                 continue;
             }
         };
@@ -116,12 +124,18 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
         }
         if check_only {
             outcome.code = 1;
-            outcome.stdout.push_str(&format!("{} is not formatted\n", path.display()));
+            outcome
+                .stdout
+                .push_str(&format!("{} is not formatted\n", path.display()));
         } else if let Err(e) = write_atomically(&path, formatted.as_bytes()) {
             outcome.code = 1;
-            outcome.stderr.push_str(&format!("error: cannot write {}: {e}\n", path.display()));
+            outcome
+                .stderr
+                .push_str(&format!("error: cannot write {}: {e}\n", path.display()));
         } else {
-            outcome.stdout.push_str(&format!("formatted {}\n", path.display()));
+            outcome
+                .stdout
+                .push_str(&format!("formatted {}\n", path.display()));
         }
     }
     outcome
@@ -138,7 +152,10 @@ pub fn functions() -> Outcome {
             Some(max) => format!("{}-{}", spec.min_args, max),
             None => format!("{}+", spec.min_args),
         };
-        stdout.push_str(&format!("{:<18} {:<6} {:?}: {}\n", spec.name, arity, spec.category, spec.summary));
+        stdout.push_str(&format!(
+            "{:<18} {:<6} {:?}: {}\n",
+            spec.name, arity, spec.category, spec.summary
+        ));
     }
     Outcome {
         code: 0,
@@ -177,5 +194,9 @@ fn plural(count: usize, noun: &str) -> String {
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

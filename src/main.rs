@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use chanmix::cli;
 
 #[derive(Parser)]
-#[command(name = "chanmix", version, about = "Rules and scenarios for a sales channel portfolio")]
+#[command(
+    name = "chanmix",
+    version,
+    about = "Rules and scenarios for a sales channel portfolio"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -108,10 +112,12 @@ fn default_rules_path(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 /// Prints the command's output; a closed pipe (e.g. `| head`) is not an error.
 fn finish(outcome: cli::Outcome) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(outcome.stdout.as_bytes()).and_then(|()| stdout.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return ExitCode::from(1);
-        }
+    if let Err(e) = stdout
+        .write_all(outcome.stdout.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return ExitCode::from(1);
     }
     if !outcome.stderr.is_empty() {
         let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());

@@ -8,7 +8,7 @@ pub mod grouping;
 pub mod number_format;
 pub mod operators;
 pub mod plan;
-pub mod value;
 pub mod standalone;
+pub mod value;
 
 pub use standalone::evaluate_formula;

@@ -22,11 +22,17 @@ pub struct RuleProgram {
 
 impl RuleProgram {
     pub fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 }
 
@@ -66,7 +72,10 @@ pub fn expand_rule_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
 }
 
 /// Reads, parses and checks rule files as one program.
-pub fn load_rule_files(paths: &[PathBuf], external: &[ExternalTable]) -> Result<RuleProgram, ReadError> {
+pub fn load_rule_files(
+    paths: &[PathBuf],
+    external: &[ExternalTable],
+) -> Result<RuleProgram, ReadError> {
     let mut sources = SourceMap::new();
     for path in paths {
         let text = read_text(path)?;
