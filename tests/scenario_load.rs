@@ -1,6 +1,9 @@
 //! Loading scenario files: a three-level `extends` chain merged and resolved, checked
 //! against values worked out by hand from the fixture files; cycles; nested relative paths.
 
+// Test helpers outside #[test] fns panic on purpose to fail the test with a message.
+#![allow(clippy::panic, clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -116,9 +116,9 @@ fn show_value(value: &Value) -> String {
 
 fn type_hint(value: &Value, ty: ValueType) -> Option<String> {
     match (ty, value) {
-        (ValueType::Number, Value::Text(t)) if parse_numeric_text(t).is_some() => {
-            Some("remove the quotes to give a number (0.7, or \"70%\" with the percent sign)".into())
-        }
+        (ValueType::Number, Value::Text(t)) if parse_numeric_text(t).is_some() => Some(
+            "remove the quotes to give a number (0.7, or \"70%\" with the percent sign)".into(),
+        ),
         (ValueType::Number, Value::Text(_)) => {
             Some("give a number like 0.7, or a percentage like \"70%\"".into())
         }
@@ -310,7 +310,10 @@ fn check_dashboard(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) 
                 .map(|t| &*t.name)
                 .collect();
             if !grouped.is_empty() {
-                d = d.with_hint(format!("grouped tables of the rules: {}", grouped.join(", ")));
+                d = d.with_hint(format!(
+                    "grouped tables of the rules: {}",
+                    grouped.join(", ")
+                ));
             }
             out.push(d);
             continue;
@@ -343,8 +346,7 @@ fn check_dashboard(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) 
                         span,
                     )
                     .with_label("no such column");
-                    if let Some(s) = did_you_mean(column, table.columns.iter().map(|c| &*c.name))
-                    {
+                    if let Some(s) = did_you_mean(column, table.columns.iter().map(|c| &*c.name)) {
                         d = d.with_hint(format!("did you mean `{s}`?"));
                     }
                     out.push(d);

@@ -12,6 +12,7 @@ use crate::eval::value::{Value, parse_numeric_text};
 use crate::lang::ast::{FileId, Span};
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::SourceMap;
+use crate::lang::suggest::did_you_mean;
 
 use super::codes;
 use super::model::{
@@ -159,21 +160,7 @@ fn parse_file(
     let document = match DeTable::parse(text) {
         Ok(document) => document,
         Err(error) => {
-            let range = error.span().unwrap_or(0..0);
-            let (message, detail) = match error.message().split_once('\n') {
-                Some((first, rest)) => (first.to_string(), Some(rest.trim().to_string())),
-                None => (error.message().to_string(), None),
-            };
-            let mut d = Diagnostic::error(
-                codes::TOML_SYNTAX,
-                format!("this is not valid TOML: {message}"),
-                Span::new(file, range.start, range.end),
-            )
-            .with_label(detail.unwrap_or_else(|| "here".to_string()));
-            d = d.with_hint(
-                "text values need quotes (name = \"Base\"), dates do not (as_of = 2026-06-30)",
-            );
-            diagnostics.push(d);
+            diagnostics.push(syntax_error(&error, file, text));
             return None;
         }
     };
@@ -194,6 +181,43 @@ fn parse_file(
     };
     schema::check_file(&table, diagnostics);
     Some(table)
+}
+
+/// A TOML syntax error as a diagnostic, with a hint for the mistakes people make most.
+fn syntax_error(error: &toml::de::Error, file: FileId, text: &str) -> Diagnostic {
+    let range = error.span().unwrap_or(0..0);
+    let span = Span::new(file, range.start, range.end);
+    let written = text.get(range.clone()).unwrap_or("").trim();
+    let full = error.message().lines().next().unwrap_or("").trim();
+    let (what, expected) = match full.split_once(", expected ") {
+        Some((what, expected)) => (what, Some(expected)),
+        None => (full, None),
+    };
+    let mut d = Diagnostic::error(
+        codes::TOML_SYNTAX,
+        format!("this is not valid TOML: {what}"),
+        span,
+    )
+    .with_label(expected.map_or_else(|| "here".to_string(), |e| format!("expected {e}")));
+    if what.starts_with("string values must be quoted") {
+        d.message = "this is not valid TOML: text must be in quotes".to_string();
+        d = d.with_label("text without quotes").with_hint(format!(
+            "write it as \"{written}\" (numbers, true/false and dates like 2026-06-30 need no quotes)"
+        ));
+    } else if what.starts_with("duplicate key") {
+        d.message = format!("this is not valid TOML: `{written}` is set twice in the same table");
+        d = d.with_label("set again here").with_hint(
+            "keep one of them; to change a value another scenario sets, use `extends` and set it in this file",
+        );
+    } else if what.starts_with("invalid date") {
+        d = d.with_hint("write dates as YYYY-MM-DD, e.g. 2026-06-30, and check the day exists");
+    } else if expected.is_some_and(|e| e.contains("`,`")) {
+        d = d
+            .with_hint("lists are written [\"a\", \"b\"]: a comma between entries and a closing ]");
+    } else if what.starts_with("key with no value") {
+        d = d.with_hint("keys cannot contain spaces: write gross_margin, not gross margin");
+    }
+    d
 }
 
 fn cycle(chain: &[ChainFile], start: usize, closing: Span) -> Diagnostic {
@@ -220,8 +244,10 @@ fn cycle(chain: &[ChainFile], start: usize, closing: Span) -> Diagnostic {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Resolves a path written in `file` against that file's folder.
@@ -286,7 +312,7 @@ fn build(
         description: own("description").map(str::to_string),
         path: root.path.clone(),
         chain: chain.iter().map(|f| f.path.clone()).collect(),
-        rules: build_rules(root, merged, sources, diagnostics),
+        rules: build_rules(root, chain, merged, sources, diagnostics),
         as_of: build_as_of(merged, diagnostics),
         inputs: build_inputs(merged, sources, diagnostics),
         params: build_params(merged, sources),
@@ -326,6 +352,7 @@ fn record_node(node: &Node, path: &str, key_span: Span, locations: &mut Location
 
 fn build_rules(
     root: &ChainFile,
+    chain: &[ChainFile],
     merged: &Table,
     sources: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
@@ -333,6 +360,9 @@ fn build_rules(
     let missing_hint = "add the rule files (or folders) this scenario runs, relative to this \
                         file: rules = [\"../rules/channel_performance.rules\"]";
     let Some(entry) = merged.get("rules") else {
+        if chain.iter().any(|f| rules_written_elsewhere(&f.tree)) {
+            return Vec::new(); // the misspelt or misplaced key is reported already
+        }
         diagnostics.push(
             Diagnostic::error(
                 codes::MISSING,
@@ -367,7 +397,11 @@ fn build_rules(
                 .path(item.span.file)
                 .parent()
                 .map_or_else(String::new, |p| p.display().to_string());
-            let folder = if folder.is_empty() { ".".to_string() } else { folder };
+            let folder = if folder.is_empty() {
+                ".".to_string()
+            } else {
+                folder
+            };
             diagnostics.push(
                 Diagnostic::error(
                     codes::RULES_NOT_FOUND,
@@ -384,6 +418,24 @@ fn build_rules(
         rules.push(path);
     }
     rules
+}
+
+/// Whether a file has `rules` misspelt at the top level or written inside a section.
+fn rules_written_elsewhere(table: &Table) -> bool {
+    table.iter().any(|(key, entry)| {
+        (key != "rules" && did_you_mean(key, ["rules"]).is_some())
+            || entry
+                .node
+                .as_table()
+                .is_some_and(|t| t.contains_key("rules"))
+    })
+}
+
+/// Whether a table has a key that looks like a misspelling of `wanted`.
+fn has_misspelt(table: &Table, wanted: &str) -> bool {
+    table
+        .keys()
+        .any(|k| k != wanted && did_you_mean(k, [wanted]).is_some())
 }
 
 fn build_as_of(merged: &Table, diagnostics: &mut Vec<Diagnostic>) -> Option<chrono::NaiveDate> {
@@ -501,7 +553,9 @@ fn build_table(
                 entry.node.span,
             )
             .with_label("empty list")
-            .with_hint("name at least one sheet, or drop `sheets` to read the sheet named like the table"),
+            .with_hint(
+                "name at least one sheet, or drop `sheets` to read the sheet named like the table",
+            ),
         );
     }
     let header_row = table.get("header_row").and_then(|e| match e.node.kind {
@@ -595,7 +649,9 @@ fn build_output(merged: &Table, sources: &SourceMap) -> OutputSpec {
         workbook: output
             .get("workbook")
             .and_then(|e| path_value(&e.node, sources)),
-        json: output.get("json").and_then(|e| path_value(&e.node, sources)),
+        json: output
+            .get("json")
+            .and_then(|e| path_value(&e.node, sources)),
     }
 }
 
@@ -614,11 +670,11 @@ fn build_dashboard(merged: &Table, diagnostics: &mut Vec<Diagnostic>) -> Dashboa
         };
         let table = text(chart, "table");
         let series = text_list(chart, "series");
-        if table.is_none() && !chart.contains_key("table") {
+        if table.is_none() && !chart.contains_key("table") && !has_misspelt(chart, "table") {
             diagnostics.push(missing_chart_key(node, "table", "table = \"Channels\""));
         }
         match (&series, chart.get("series")) {
-            (None, None) => {
+            (None, None) if !has_misspelt(chart, "series") => {
                 diagnostics.push(missing_chart_key(node, "series", "series = [\"revenue\"]"));
             }
             (Some(list), Some(entry)) if list.is_empty() => diagnostics.push(
@@ -670,10 +726,7 @@ mod tests {
             normalize(Path::new("a/b/../c/./d.toml")),
             PathBuf::from("a/c/d.toml")
         );
-        assert_eq!(
-            normalize(Path::new("../x/../y")),
-            PathBuf::from("../y")
-        );
+        assert_eq!(normalize(Path::new("../x/../y")), PathBuf::from("../y"));
         assert_eq!(normalize(Path::new("/../a")), PathBuf::from("/a"));
     }
 

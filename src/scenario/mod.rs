@@ -34,10 +34,10 @@ mod tree;
 
 pub use check::check_against_plan;
 pub use load::load_scenario;
-pub use rules::load_scenario_rules;
 pub use model::{
     ChartKind, ChartSpec, DashboardSpec, Locations, OutputSpec, ParamSetting, Scenario,
 };
+pub use rules::load_scenario_rules;
 
 /// The stable diagnostic codes of this module.
 pub mod codes {

@@ -19,7 +19,10 @@ pub fn load_scenario_rules(
     external: &[ExternalTable],
 ) -> RuleProgram {
     let failed = |sources: SourceMap, error: crate::lang::program::ReadError| {
-        let index = scenario.rules.iter().position(|p| error.path.starts_with(p));
+        let index = scenario
+            .rules
+            .iter()
+            .position(|p| error.path.starts_with(p));
         let span = index.map_or_else(
             || scenario.locations.best("rules"),
             |i| scenario.locations.best(&format!("rules[{i}]")),
@@ -29,7 +32,11 @@ pub fn load_scenario_rules(
             diagnostics: vec![
                 Diagnostic::error(
                     codes::RULES_NOT_FOUND,
-                    format!("cannot read rule file {}: {}", error.path.display(), error.source),
+                    format!(
+                        "cannot read rule file {}: {}",
+                        error.path.display(),
+                        error.source
+                    ),
                     span,
                 )
                 .with_label("named here"),
