@@ -7,3 +7,4 @@ pub mod cli;
 pub mod data;
 pub mod eval;
 pub mod lang;
+pub mod report;
