@@ -2,5 +2,6 @@
 //! Not every binary uses every helper.
 #![allow(dead_code)]
 
+pub mod fixture;
 pub mod libreoffice;
 pub mod xlsx;
