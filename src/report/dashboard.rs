@@ -2,7 +2,7 @@
 //! charts over the table sheets' cells, and the top findings, laid out for a reader in a hurry.
 
 use rust_xlsxwriter::{
-    Chart, ChartDataLabel, ChartLegendPosition, ChartType, Color, Format, FormatAlign,
+    Chart, ChartDataLabel, ChartDataLabelPosition, ChartLegendPosition, ChartType, Color, Format, FormatAlign,
     FormatBorder, Worksheet,
 };
 
@@ -11,7 +11,9 @@ use crate::lang::suggest::did_you_mean;
 use crate::report::cells::{
     MUTED, NAVY, Styles, TILE_FILL, cached_result, format_code, write_value,
 };
-use crate::report::run::{DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS};
+use crate::lang::ast::FormatKind;
+use crate::report::pivot::{CHART_DATA, ChartData};
+use crate::report::run::{DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS, table_data};
 use crate::report::formula::absolute_cell;
 use crate::report::{ChartKind, ChartSpec, ReportError, RunReport};
 
@@ -32,18 +34,20 @@ fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> 
     did_you_mean(name, candidates).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"))
 }
 
+/// The Dashboard sheet, and the Chart Data sheet when a chart needed a pivot of its table.
 pub fn dashboard_sheet(
     report: &RunReport,
     layout: &Layout,
     styles: &Styles,
-) -> Result<Worksheet, ReportError> {
+) -> Result<(Worksheet, Option<Worksheet>), ReportError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(DASHBOARD)?;
     sheet.set_active(true);
     sheet.set_screen_gridlines(false);
     sheet.set_tab_color(Color::RGB(NAVY));
-    sheet.set_landscape();
-    sheet.set_print_fit_to_pages(1, 0);
+    // One printed page, like a dashboard handout.
+    sheet.set_portrait();
+    sheet.set_print_fit_to_pages(1, 1);
     sheet.set_column_width(0, 2)?;
     for c in 1..=GRID_COLUMNS {
         sheet.set_column_width(c, GRID_COLUMN_WIDTH)?;
@@ -77,9 +81,10 @@ pub fn dashboard_sheet(
 
     let mut row = kpi_tiles(&mut sheet, report, 4)?;
     row += 1;
-    row = charts(&mut sheet, report, layout, row)?;
+    let mut chart_data = ChartData::new(styles)?;
+    row = charts(&mut sheet, report, layout, row, &mut chart_data)?;
     findings(&mut sheet, report, row, styles)?;
-    Ok(sheet)
+    Ok((sheet, chart_data.finish()?))
 }
 
 /// Writes the KPI tiles from `top`; returns the first free row below them.
@@ -202,10 +207,16 @@ fn find_column(spec: &ChartSpec, table: &TablePlan, column: &str) -> Result<u16,
 }
 
 /// Draws every chart of the spec, two per row; returns the first free row below.
-fn charts(sheet: &mut Worksheet, report: &RunReport, layout: &Layout, top: u32) -> Result<u32, ReportError> {
+fn charts(
+    sheet: &mut Worksheet,
+    report: &RunReport,
+    layout: &Layout,
+    top: u32,
+    chart_data: &mut ChartData,
+) -> Result<u32, ReportError> {
     let specs = &report.dashboard.charts;
     for (i, spec) in specs.iter().enumerate() {
-        let chart = build_chart(report, layout, spec)?;
+        let chart = build_chart(report, layout, spec, chart_data)?;
         let row = top + u32::try_from(i / 2).unwrap_or(0) * CHART_ROWS;
         let column = 1 + u16::try_from(i % 2).unwrap_or(0) * (GRID_COLUMNS / 2);
         sheet.insert_chart_with_offset(row, column, &chart, 0, 0)?;
@@ -214,28 +225,28 @@ fn charts(sheet: &mut Worksheet, report: &RunReport, layout: &Layout, top: u32) 
     Ok(top + chart_rows)
 }
 
-fn build_chart(report: &RunReport, layout: &Layout, spec: &ChartSpec) -> Result<Chart, ReportError> {
+fn build_chart(
+    report: &RunReport,
+    layout: &Layout,
+    spec: &ChartSpec,
+    chart_data: &mut ChartData,
+) -> Result<Chart, ReportError> {
     let (id, table) = find_table(report, layout, spec)?;
     let sheet = layout.sheet_of(id).unwrap_or_default().to_string();
     let rows = layout.cells.tables.get(&id).map_or(0, |c| c.rows);
     if spec.series.is_empty() && spec.secondary.is_empty() {
         return Err(ReportError::EmptyChart { chart: spec.title.clone() });
     }
-    let first = 1u32;
-    let last = u32::try_from(rows.max(1)).unwrap_or(1);
-    // Categories: the named column, else the key column(s) (several keys give Excel's
-    // multi-level category axis).
-    let (category_first, category_last) = match &spec.category {
-        Some(name) => {
-            let c = find_column(spec, table, name)?;
-            (c, c)
-        }
-        None => (0, u16::try_from(table.key_count().max(1) - 1).unwrap_or(0)),
-    };
-    let category_is_date = table
-        .columns
-        .get(usize::from(category_first))
-        .is_some_and(|c| c.ty == ValueType::Date);
+    let primary: Vec<u16> = spec
+        .series
+        .iter()
+        .map(|name| find_column(spec, table, name))
+        .collect::<Result<_, _>>()?;
+    let secondary: Vec<u16> = spec
+        .secondary
+        .iter()
+        .map(|name| find_column(spec, table, name))
+        .collect::<Result<_, _>>()?;
     let series_format = |column: u16| {
         table.columns.get(usize::from(column)).and_then(|c| {
             format_code(c.format.as_ref().map(|f| &f.kind), c.ty == ValueType::Date)
@@ -252,16 +263,46 @@ fn build_chart(report: &RunReport, layout: &Layout, spec: &ChartSpec) -> Result<
     chart.title().set_name(&spec.title);
     chart.set_width(CHART_WIDTH_PX).set_height(CHART_HEIGHT_PX);
     chart.legend().set_position(ChartLegendPosition::Bottom);
-    let primary: Vec<u16> = spec
-        .series
-        .iter()
-        .map(|name| find_column(spec, table, name))
-        .collect::<Result<_, _>>()?;
-    let secondary: Vec<u16> = spec
-        .secondary
-        .iter()
-        .map(|name| find_column(spec, table, name))
-        .collect::<Result<_, _>>()?;
+
+    // One measure over a two-key table (segment × channel) reads best as clustered
+    // columns: the first key along the axis, one colored series per second key.
+    if let ([column], true, None, true) = (
+        primary.as_slice(),
+        secondary.is_empty(),
+        &spec.category,
+        spec.kind != ChartKind::Pie && table.key_count() >= 2,
+    ) && let Some(data) = table_data(report, id)
+        && let Some(block) = chart_data.pivot(table, data, &sheet, *column, rows)?
+    {
+        for series in 0..block.series {
+            let value_column = 1 + series;
+            chart
+                .add_series()
+                .set_name((CHART_DATA, block.header_row, value_column))
+                .set_categories((CHART_DATA, block.first_row, 0, block.last_row, 0))
+                .set_values((CHART_DATA, block.first_row, value_column, block.last_row, value_column));
+        }
+        if let Some(code) = series_format(*column) {
+            value_axis(&mut chart, spec.kind).set_num_format(code);
+        }
+        return Ok(chart);
+    }
+
+    let first = 1u32;
+    let last = u32::try_from(rows.max(1)).unwrap_or(1);
+    // Categories: the named column, else the key column(s) (several keys give Excel's
+    // multi-level category axis).
+    let (category_first, category_last) = match &spec.category {
+        Some(name) => {
+            let c = find_column(spec, table, name)?;
+            (c, c)
+        }
+        None => (0, u16::try_from(table.key_count().max(1) - 1).unwrap_or(0)),
+    };
+    let category_is_date = table
+        .columns
+        .get(usize::from(category_first))
+        .is_some_and(|c| c.ty == ValueType::Date || c.format.as_ref().is_some_and(|f| f.kind == FormatKind::Date));
     let range = SeriesRange {
         sheet: &sheet,
         first,
@@ -269,22 +310,34 @@ fn build_chart(report: &RunReport, layout: &Layout, spec: &ChartSpec) -> Result<
         category_first,
         category_last,
     };
+    let label = |column: u16| {
+        table
+            .columns
+            .get(usize::from(column))
+            .map_or_else(String::new, |c| humanize(&c.name))
+    };
     if spec.kind == ChartKind::Pie {
         if let Some(column) = primary.first().or(secondary.first()) {
-            let mut label = ChartDataLabel::new();
-            label.show_percentage().show_category_name();
-            range.add(&mut chart, *column, false).set_data_label(&label);
+            let mut data_label = ChartDataLabel::new();
+            // Percentages on the slices stay inside the chart; the legend names them.
+            data_label.show_percentage().set_position(ChartDataLabelPosition::BestFit);
+            range.add(&mut chart, *column, &label(*column), false).set_data_label(&data_label);
         }
+        chart.legend().set_position(ChartLegendPosition::Right);
         return Ok(chart);
     }
     for column in &primary {
-        range.add(&mut chart, *column, false);
+        range.add(&mut chart, *column, &label(*column), false);
+    }
+    if primary.len() + secondary.len() == 1 {
+        // The title already names the only series.
+        chart.legend().set_hidden();
     }
     if let Some(code) = primary.first().and_then(|c| series_format(*c)) {
         value_axis(&mut chart, spec.kind).set_num_format(code);
     }
-    if spec.series.len() == 1 && let Some(name) = spec.series.first() {
-        value_axis(&mut chart, spec.kind).set_name(&humanize(name));
+    if let [column] = primary.as_slice() {
+        value_axis(&mut chart, spec.kind).set_name(&label(*column));
     }
     if category_is_date {
         let axis = category_axis(&mut chart, spec.kind);
@@ -294,18 +347,19 @@ fn build_chart(report: &RunReport, layout: &Layout, spec: &ChartSpec) -> Result<
         // Secondary series as lines on their own axis (e.g. ROI % beside revenue $).
         let mut line = Chart::new_line();
         for column in &secondary {
-            range.add(&mut line, *column, true);
-        }
-        if let Some(code) = secondary.first().and_then(|c| series_format(*c)) {
-            line.y2_axis().set_num_format(code);
-        }
-        if spec.secondary.len() == 1 && let Some(name) = spec.secondary.first() {
-            line.y2_axis().set_name(&humanize(name));
+            range.add(&mut line, *column, &label(*column), true);
         }
         if primary.is_empty() {
             return Ok(line);
         }
         chart.combine(&line);
+        // The secondary axis is configured through the primary chart.
+        if let Some(code) = secondary.first().and_then(|c| series_format(*c)) {
+            chart.y2_axis().set_num_format(code);
+        }
+        if let [column] = secondary.as_slice() {
+            chart.y2_axis().set_name(&label(*column));
+        }
     }
     Ok(chart)
 }
@@ -320,10 +374,16 @@ struct SeriesRange<'s> {
 }
 
 impl SeriesRange<'_> {
-    fn add<'c>(&self, chart: &'c mut Chart, column: u16, secondary: bool) -> &'c mut rust_xlsxwriter::ChartSeries {
+    fn add<'c>(
+        &self,
+        chart: &'c mut Chart,
+        column: u16,
+        name: &str,
+        secondary: bool,
+    ) -> &'c mut rust_xlsxwriter::ChartSeries {
         let series = chart.add_series();
         series
-            .set_name((self.sheet, 0, column))
+            .set_name(name)
             .set_categories((self.sheet, self.first, self.category_first, self.last, self.category_last))
             .set_values((self.sheet, self.first, column, self.last, column));
         if secondary {

@@ -8,6 +8,7 @@ mod cells;
 mod compare;
 mod dashboard;
 pub mod formula;
+mod pivot;
 mod run;
 mod sheets;
 

@@ -55,6 +55,7 @@ impl Layout {
             ASSUMPTIONS,
             DATA_QUALITY,
             PROVENANCE,
+            crate::report::pivot::CHART_DATA,
             "History",
         ]
         .iter()
@@ -196,16 +197,20 @@ pub fn set_properties(workbook: &mut Workbook, title: &str) -> Result<(), Report
 }
 
 /// Builds the run workbook: Dashboard, Recommendations, one sheet per grouped table,
-/// Metrics, Assumptions, Data Quality, Provenance.
+/// Chart Data (when a chart needs a pivot), Metrics, Assumptions, Data Quality, Provenance.
 pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     let layout = Layout::new(report);
     let styles = Styles::new();
     let mut workbook = Workbook::new();
     set_properties(&mut workbook, &report.title)?;
-    workbook.push_worksheet(dashboard::dashboard_sheet(report, &layout, &styles)?);
+    let (dashboard, chart_data) = dashboard::dashboard_sheet(report, &layout, &styles)?;
+    workbook.push_worksheet(dashboard);
     workbook.push_worksheet(sheets::recommendations_sheet(report, &layout, &styles)?);
     for (id, sheet) in &layout.table_sheets {
         workbook.push_worksheet(sheets::table_sheet(report, &layout, *id, sheet, &styles)?);
+    }
+    if let Some(sheet) = chart_data {
+        workbook.push_worksheet(sheet);
     }
     workbook.push_worksheet(sheets::metrics_sheet(report, &layout, &styles)?);
     workbook.push_worksheet(sheets::assumptions_sheet(&layout, &styles)?);
