@@ -28,6 +28,7 @@ fn titled(name: &str, title: &str, note: &str, styles: &Styles) -> Result<Worksh
     sheet.write_string_with_format(0, 0, title, &styles.title)?;
     sheet.write_string_with_format(1, 0, note, &styles.subtitle)?;
     sheet.set_row_height(0, 26)?;
+    sheet.set_landscape().set_print_fit_to_pages(1, 0);
     Ok(sheet)
 }
 
@@ -59,6 +60,8 @@ pub fn table_sheet(
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
     sheet.set_tab_color(Color::RGB(0x2E75B6));
+    sheet.set_landscape().set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
     let Some(table_plan) = plan.tables.get(id) else {
         return Ok(sheet);
     };
