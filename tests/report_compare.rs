@@ -60,7 +60,10 @@ fn kpis_sit_side_by_side_with_absolute_and_percent_deltas() {
     assert!(close(float(&at(&summary, roi, 4)), 1.875 / 0.875));
     let f = formulas(&bytes, "Summary");
     let row1 = roi + 1;
-    assert_eq!(f.get_value((roi, 3)).cloned().unwrap_or_default(), format!("C{row1}-B{row1}"));
+    assert_eq!(
+        f.get_value((roi, 3)).cloned().unwrap_or_default(),
+        format!("C{row1}-B{row1}")
+    );
     // Revenue does not depend on the margin: zero deltas.
     let revenue = find_row(&summary, 0, "Total revenue").unwrap();
     assert!(close(float(&at(&summary, revenue, 3)), 0.0));

@@ -658,5 +658,12 @@ fn monthly_pipeline_follows_spend() {
 #[ignore = "writes into the source tree; run after changing the generator"]
 fn regenerate_shipped_sample() {
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/crm_sample.xlsx");
-    write_sample_workbook(&SampleOptions { rows: 2000, seed: 42 }, &shipped).unwrap();
+    write_sample_workbook(
+        &SampleOptions {
+            rows: 2000,
+            seed: 42,
+        },
+        &shipped,
+    )
+    .unwrap();
 }
