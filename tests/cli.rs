@@ -66,6 +66,12 @@ fn shipped_rules_and_scenarios_check_clean() {
 }
 
 #[test]
+fn shipped_rules_are_in_canonical_layout() {
+    let output = chanmix(&repo(), &["fmt", "--check", "rules"]);
+    assert_eq!(output.status.code(), Some(0), "run `chanmix fmt rules`: {}", stdout(&output));
+}
+
+#[test]
 fn a_typo_is_reported_with_file_line_column_and_a_suggestion() {
     let dir = project_copy();
     let path = dir.path().join("rules/channel_performance.rules");
