@@ -32,13 +32,19 @@ pub enum RunError {
         diagnostics: Vec<Diagnostic>,
     },
     #[error(transparent)]
-    Data(#[from] DataError),
+    Data(Box<DataError>),
     #[error(transparent)]
     Eval(#[from] EvalError),
     #[error(transparent)]
     Report(#[from] ReportError),
     #[error("{0}")]
     Other(String),
+}
+
+impl From<DataError> for RunError {
+    fn from(error: DataError) -> Self {
+        RunError::Data(Box::new(error))
+    }
 }
 
 /// A scenario with its rules checked and compiled, ready to evaluate.
