@@ -10,10 +10,8 @@ def main(path: str) -> None:
     started = time.perf_counter()
     sheets = fastexcel.read_excel(path).sheet_names
     wanted = [s for s in sheets if s == "Opportunities" or s.startswith("Leads")]
-    rows = 0
-    for name in wanted:
-        frame = pl.read_excel(path, sheet_name=name, engine="calamine")
-        rows += frame.height
+    frames = pl.read_excel(path, sheet_name=wanted, engine="calamine")
+    rows = sum(frame.height for frame in frames.values())
     elapsed = time.perf_counter() - started
     print(f"polars read_excel (fastexcel): {rows} rows in {elapsed:.2f} s")
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod intern;
 pub mod quality;
 pub mod read;
+pub mod sample;
 pub mod spec;
 pub mod table;
 pub(crate) mod workbook;

@@ -1,1 +1,174 @@
-//! (being written)
+//! The one place diagnostics become text: ariadne reports for people (with or
+//! without color) and a JSON array for tools and editors.
+
+use ariadne::{Config, IndexType, Label, Report, ReportKind};
+
+use super::ast::Span;
+use super::diagnostic::{Diagnostic, Severity};
+use super::source::SourceMap;
+
+/// A span in ariadne's terms: the file's path as shown to the user, and a byte range.
+type ReportSpan = (String, std::ops::Range<usize>);
+
+/// Renders diagnostics as ariadne reports, one after another. Each shows
+/// `path:line:col`, the code and message, the source line with the primary label,
+/// the secondary labels (possibly in other files) and every hint as `help: …`.
+pub fn render_text(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let cache_sources: Vec<(String, String)> = sources
+        .files()
+        .map(|(id, f)| (display_path(sources, id), f.text.clone()))
+        .collect();
+    let mut cache = ariadne::sources(cache_sources);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let kind = match diagnostic.severity {
+            Severity::Error => ReportKind::Error,
+            Severity::Warning => ReportKind::Warning,
+        };
+        let primary = report_span(sources, diagnostic.primary.span);
+        let mut report = Report::build(kind, primary.clone())
+            .with_code(diagnostic.code)
+            .with_message(&diagnostic.message)
+            .with_config(
+                Config::default()
+                    .with_color(color)
+                    .with_index_type(IndexType::Byte),
+            );
+        let primary_label = Label::new(primary).with_order(0);
+        let primary_label = if diagnostic.primary.message.is_empty() {
+            primary_label
+        } else {
+            primary_label.with_message(&diagnostic.primary.message)
+        };
+        report = report.with_label(primary_label);
+        for (i, secondary) in diagnostic.secondary.iter().enumerate() {
+            if sources.get(secondary.span.file).is_none() {
+                continue;
+            }
+            report = report.with_label(
+                Label::new(report_span(sources, secondary.span))
+                    .with_message(&secondary.message)
+                    .with_order(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+            );
+        }
+        for hint in &diagnostic.hints {
+            report = report.with_help(hint);
+        }
+        let mut buffer = Vec::new();
+        if report.finish().write(&mut cache, &mut buffer).is_err() {
+            // The file is not loaded: fall back to a plain one-line form.
+            out.push_str(&plain_line(diagnostic, sources));
+            continue;
+        }
+        let text = String::from_utf8_lossy(&buffer);
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(&lower_case_help(&text, color));
+    }
+    out
+}
+
+/// Renders diagnostics as one JSON array. Lines and columns are one-based.
+pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+    let entries: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let (line, column) = line_col(sources, d.primary.span.file, d.primary.span.start);
+            let (end_line, end_column) = line_col(sources, d.primary.span.file, d.primary.span.end);
+            let secondary: Vec<serde_json::Value> = d
+                .secondary
+                .iter()
+                .map(|s| {
+                    let (line, column) = line_col(sources, s.span.file, s.span.start);
+                    serde_json::json!({
+                        "file": display_path(sources, s.span.file),
+                        "line": line,
+                        "column": column,
+                        "message": s.message,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "code": d.code,
+                "severity": d.severity,
+                "message": d.message,
+                "file": display_path(sources, d.primary.span.file),
+                "line": line,
+                "column": column,
+                "end_line": end_line,
+                "end_column": end_column,
+                "label": d.primary.message,
+                "secondary": secondary,
+                "hints": d.hints,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(entries).to_string()
+}
+
+fn display_path(sources: &SourceMap, file: usize) -> String {
+    sources.path(file).display().to_string()
+}
+
+fn line_col(sources: &SourceMap, file: usize, offset: usize) -> (usize, usize) {
+    sources.get(file).map_or((1, 1), |f| f.line_col(offset))
+}
+
+/// Clamps a span into its file so ariadne never sees an out-of-range offset.
+fn report_span(sources: &SourceMap, span: Span) -> ReportSpan {
+    let len = sources.get(span.file).map_or(0, |f| f.text.len());
+    let start = span.start.min(len);
+    let end = span.end.clamp(start, len);
+    (display_path(sources, span.file), start..end)
+}
+
+/// `path:line:col: error[E0001]: message` plus hints, when ariadne cannot render.
+fn plain_line(d: &Diagnostic, sources: &SourceMap) -> String {
+    let (line, column) = line_col(sources, d.primary.span.file, d.primary.span.start);
+    let severity = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut out = format!(
+        "{}:{line}:{column}: {severity}[{}]: {}\n",
+        display_path(sources, d.primary.span.file),
+        d.code,
+        d.message
+    );
+    for hint in &d.hints {
+        out.push_str(&format!("  help: {hint}\n"));
+    }
+    out
+}
+
+/// ariadne writes `Help:` / `Help 2:`; our messages say `help: …` like rustc.
+fn lower_case_help(text: &str, color: bool) -> String {
+    if color {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        match line.find("Help") {
+            Some(at) => {
+                let rest = line.get(at + 4..).unwrap_or("");
+                let digits = rest
+                    .trim_start_matches(' ')
+                    .trim_start_matches(|c: char| c.is_ascii_digit());
+                if digits.starts_with(':')
+                    && line
+                        .get(..at)
+                        .is_some_and(|p| !p.contains(|c: char| c.is_alphanumeric()))
+                {
+                    out.push_str(line.get(..at).unwrap_or(""));
+                    out.push_str("help");
+                    out.push_str(digits);
+                } else {
+                    out.push_str(line);
+                }
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
