@@ -130,7 +130,10 @@ pub fn read_inputs(
     let distinct_files: BTreeSet<PathBuf> = jobs.iter().map(|j| j.path.clone()).collect();
     let (parts, files) = rayon::join(
         || {
+            // One sheet per task, so an idle core always takes the next sheet (a table
+            // split over Leads, Leads_2 … must not queue behind one thread).
             jobs.par_iter()
+                .with_max_len(1)
                 .map(|job| read_sheet(job, &plans, &pool, &progress))
                 .collect::<Vec<_>>()
         },
