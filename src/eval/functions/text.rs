@@ -139,6 +139,10 @@ fn count_arg(args: &[Arg<'_>], index: usize, default: f64) -> Result<usize, Valu
 }
 
 pub fn left(args: &[Arg<'_>], _: &CallContext) -> Value {
+    // The text argument's error comes first.
+    if let Err(e) = text(args, 0) {
+        return e;
+    }
     let n = match count_arg(args, 1, 1.0) {
         Ok(n) => n,
         Err(e) => return e,
@@ -149,6 +153,10 @@ pub fn left(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn right(args: &[Arg<'_>], _: &CallContext) -> Value {
+    // The text argument's error comes first.
+    if let Err(e) = text(args, 0) {
+        return e;
+    }
     let n = match count_arg(args, 1, 1.0) {
         Ok(n) => n,
         Err(e) => return e,
@@ -351,6 +359,7 @@ pub fn rept(args: &[Arg<'_>], _: &CallContext) -> Value {
     };
     match integer(args, 1) {
         Ok(n) if n < 0.0 => value_error(),
+        Ok(_) if t.is_empty() => Value::text(""),
         Ok(n) if n * t.chars().count() as f64 > MAX_TEXT as f64 => value_error(),
         Ok(n) => text_result(t.repeat(n as usize)),
         Err(e) => e,
