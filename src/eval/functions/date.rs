@@ -547,6 +547,22 @@ mod tests {
     }
 
     #[test]
+    fn excel_1900_leap_day_and_today() {
+        // Excel's calendar: DATE(1900,2,29) is serial 60 (a day that never was),
+        // DATE(1900,3,1) is 61, and DAY/MONTH of 60 report February 29.
+        assert_eq!(call(date, &[1900.0, 2.0, 29.0]), Value::Date(60.0));
+        assert_eq!(call(date, &[1900.0, 3.0, 1.0]), Value::Date(61.0));
+        assert_eq!(call(day, &[60.0]), Value::Number(29.0));
+        assert_eq!(call(month, &[60.0]), Value::Number(2.0));
+        // TODAY() is the scenario's as_of, never the clock.
+        assert_eq!(call(today, &[]).error_kind(), Some(ErrorKind::NA));
+        let ctx = CallContext {
+            as_of: Some(46_000.0),
+        };
+        assert_eq!(today(&[], &ctx), Value::Date(46_000.0));
+    }
+
+    #[test]
     fn datedif_units() {
         // Excel docs: DATEDIF(2001-01-01, 2003-01-01, "Y") = 2; (2001-06-01, 2002-08-15) "D" = 440,
         // "YD" = 75, "MD" = 14.

@@ -199,4 +199,40 @@ mod tests {
         }
         assert!(lookup("NO.SUCH").is_none());
     }
+
+    #[test]
+    fn future_flags_match_excel_prefix_list() {
+        // Functions Excel stores with `_xlfn.` (rust_xlsxwriter's future-function list,
+        // restricted to names we could register).
+        const XLFN: &[&str] = &[
+            "CEILING.MATH",
+            "CONCAT",
+            "DAYS",
+            "FLOOR.MATH",
+            "FORECAST.LINEAR",
+            "IFNA",
+            "IFS",
+            "ISOWEEKNUM",
+            "MAXIFS",
+            "MINIFS",
+            "MODE.SNGL",
+            "PERCENTILE.EXC",
+            "PERCENTILE.INC",
+            "PERCENTRANK.INC",
+            "QUARTILE.INC",
+            "RANK.AVG",
+            "RANK.EQ",
+            "STDEV.P",
+            "STDEV.S",
+            "SWITCH",
+            "TEXTJOIN",
+            "VAR.P",
+            "VAR.S",
+            "XLOOKUP",
+            "XOR",
+        ];
+        for spec in registry() {
+            assert_eq!(spec.future, XLFN.contains(&spec.name), "{}", spec.name);
+        }
+    }
 }
