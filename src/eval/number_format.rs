@@ -628,4 +628,24 @@ mod tests {
         assert_eq!(f(45839.75, "h:mm AM/PM"), "6:00 PM");
         assert_eq!(format_number(-1.0, "yyyy"), None);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20000))]
+        #[test]
+        fn any_format_renders_without_panicking(
+            value in proptest::prelude::any::<f64>(),
+            format in "[ -~]{0,24}",
+        ) {
+            let _ = format_number(value, &format);
+            let _ = format_text("text", &format);
+        }
+
+        #[test]
+        fn formats_of_placeholders_render_any_number(
+            value in -1e20..1e20f64,
+            format in "[0#?.,%\\-$E+ymdhs:/ \"x;]{0,16}",
+        ) {
+            let _ = format_number(value, &format);
+        }
+    }
 }
