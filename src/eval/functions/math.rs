@@ -34,6 +34,11 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("CEILING.MATH", Math, 1, Some(3), [Scalar], 0, Number, true, ceiling_math, "Rounds up to a multiple"),
     spec!("FLOOR.MATH", Math, 1, Some(3), [Scalar], 0, Number, true, floor_math, "Rounds down to a multiple"),
     spec!("PI", Math, 0, Some(0), [], 0, Number, false, pi, "The number pi"),
+    spec!("SUMSQ", Math, 1, None, [Either], 0, Number, false, sumsq, "Sum of squares"),
+    spec!("EVEN", Math, 1, Some(1), [Scalar], 0, Number, false, even, "Rounds away from zero to an even integer"),
+    spec!("ODD", Math, 1, Some(1), [Scalar], 0, Number, false, odd, "Rounds away from zero to an odd integer"),
+    spec!("FACT", Math, 1, Some(1), [Scalar], 0, Number, false, fact, "Factorial"),
+    spec!("COMBIN", Math, 2, Some(2), [Scalar], 0, Number, false, combin, "Number of combinations of k items out of n"),
 ];
 
 /// How the ROUND family treats the discarded digits.
@@ -333,6 +338,60 @@ pub fn floor_math(args: &[Arg<'_>], _: &CallContext) -> Value {
 
 pub fn pi(_: &[Arg<'_>], _: &CallContext) -> Value {
     Value::Number(std::f64::consts::PI)
+}
+
+pub fn sumsq(args: &[Arg<'_>], _: &CallContext) -> Value {
+    match collect_numbers(args, ListNumbers::NumbersOnly) {
+        Ok(values) => number_result(values.iter().map(|v| v * v).sum()),
+        Err(e) => e,
+    }
+}
+
+/// EVEN and ODD: away from zero to the next integer of the wanted parity.
+fn parity_round(x: f64, odd: bool) -> f64 {
+    let sign = if x < 0.0 { -1.0 } else { 1.0 };
+    let mut n = approx15(x.abs()).ceil();
+    let is_odd = n % 2.0 == 1.0;
+    if is_odd != odd {
+        n += 1.0;
+    }
+    sign * n
+}
+
+pub fn even(args: &[Arg<'_>], _: &CallContext) -> Value {
+    unary(args, |x| Ok(parity_round(x, false)))
+}
+
+pub fn odd(args: &[Arg<'_>], _: &CallContext) -> Value {
+    unary(args, |x| Ok(parity_round(x, true)))
+}
+
+pub fn fact(args: &[Arg<'_>], _: &CallContext) -> Value {
+    unary(args, |x| {
+        let n = x.trunc();
+        if !(0.0..=170.0).contains(&n) {
+            return Err(ErrorKind::Num);
+        }
+        Ok((1..=n as u32).map(f64::from).product())
+    })
+}
+
+pub fn combin(args: &[Arg<'_>], _: &CallContext) -> Value {
+    binary(args, |n, k| {
+        let (n, k) = (n.trunc(), k.trunc());
+        if n < 0.0 || k < 0.0 || n < k || n > 1e9 {
+            return Err(ErrorKind::Num);
+        }
+        let k = k.min(n - k);
+        let mut c = 1.0;
+        for i in 0..k as u64 {
+            c = c * (n - i as f64) / (i as f64 + 1.0);
+            if !c.is_finite() {
+                return Err(ErrorKind::Num);
+            }
+        }
+        Ok(c.round())
+    })
 }
 
 pub fn sum(args: &[Arg<'_>], _: &CallContext) -> Value {

@@ -230,6 +230,9 @@ mod tests {
             "VAR.S",
             "XLOOKUP",
             "XOR",
+            "COVARIANCE.S",
+            "COVARIANCE.P",
+            "XMATCH",
         ];
         for spec in registry() {
             assert_eq!(spec.future, XLFN.contains(&spec.name), "{}", spec.name);

@@ -44,6 +44,19 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("SLOPE", Statistical, 2, Some(2), [List, List], 0, Number, false, slope, "Slope of the least-squares line (known_y, known_x)"),
     spec!("INTERCEPT", Statistical, 2, Some(2), [List, List], 0, Number, false, intercept, "Intercept of the least-squares line (known_y, known_x)"),
     spec!("FORECAST.LINEAR", Statistical, 3, Some(3), [Scalar, List, List], 0, Number, true, forecast_linear, "Linear-trend value at x (x, known_y, known_x)"),
+    spec!("FORECAST", Statistical, 3, Some(3), [Scalar, List, List], 0, Number, false, forecast_linear, "Linear-trend value at x (older name of FORECAST.LINEAR)"),
+    spec!("RSQ", Statistical, 2, Some(2), [List, List], 0, Number, false, rsq, "Square of the Pearson correlation (known_y, known_x)"),
+    spec!("COVARIANCE.S", Statistical, 2, Some(2), [List, List], 0, Number, true, covariance_s, "Sample covariance of two lists"),
+    spec!("COVARIANCE.P", Statistical, 2, Some(2), [List, List], 0, Number, true, covariance_p, "Population covariance of two lists"),
+    spec!("GEOMEAN", Statistical, 1, None, [Either], 0, Number, false, geomean, "Geometric mean of positive numbers"),
+    spec!("STDEV", Statistical, 1, None, [Either], 0, Number, false, stdev_s, "Sample standard deviation (older name of STDEV.S)"),
+    spec!("STDEVP", Statistical, 1, None, [Either], 0, Number, false, stdev_p, "Population standard deviation (older name of STDEV.P)"),
+    spec!("VAR", Statistical, 1, None, [Either], 0, Number, false, var_s, "Sample variance (older name of VAR.S)"),
+    spec!("VARP", Statistical, 1, None, [Either], 0, Number, false, var_p, "Population variance (older name of VAR.P)"),
+    spec!("RANK", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, rank_eq, "Rank of a number in a list (older name of RANK.EQ)"),
+    spec!("PERCENTILE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, percentile_inc, "k-th percentile (older name of PERCENTILE.INC)"),
+    spec!("QUARTILE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, quartile_inc, "Quartile 0..4 (older name of QUARTILE.INC)"),
+    spec!("MODE", Statistical, 1, None, [Either], 0, Number, false, mode_sngl, "Most frequent number (older name of MODE.SNGL)"),
 ];
 
 fn with_numbers(args: &[Arg<'_>], mode: ListNumbers, f: impl Fn(&[f64]) -> Value) -> Value {
@@ -517,6 +530,43 @@ pub fn forecast_linear(args: &[Arg<'_>], _: &CallContext) -> Value {
         Err(e) => return e,
     };
     regression(args, 1, 2).map_or_else(|e| e, |(b, a)| number_result(a + b * x))
+}
+
+pub fn rsq(args: &[Arg<'_>], ctx: &CallContext) -> Value {
+    match correl(args, ctx) {
+        Value::Number(r) => number_result(r * r),
+        other => other,
+    }
+}
+
+fn covariance(args: &[Arg<'_>], ddof: usize) -> Value {
+    let result = (|| {
+        let pairs = numeric_pairs(list(args, 0)?, list(args, 1)?)?;
+        if pairs.len() <= ddof || pairs.is_empty() {
+            return Err(err(ErrorKind::Div0));
+        }
+        let (_, _, _, _, sxy) = moments(&pairs);
+        Ok(sxy / (pairs.len() - ddof) as f64)
+    })();
+    result.map_or_else(|e| e, number_result)
+}
+
+pub fn covariance_s(args: &[Arg<'_>], _: &CallContext) -> Value {
+    covariance(args, 1)
+}
+
+pub fn covariance_p(args: &[Arg<'_>], _: &CallContext) -> Value {
+    covariance(args, 0)
+}
+
+pub fn geomean(args: &[Arg<'_>], _: &CallContext) -> Value {
+    with_numbers(args, ListNumbers::NumbersOnly, |values| {
+        if values.is_empty() || values.iter().any(|v| *v <= 0.0) {
+            return err(ErrorKind::Num);
+        }
+        let mean_log = values.iter().map(|v| v.ln()).sum::<f64>() / values.len() as f64;
+        number_result(mean_log.exp())
+    })
 }
 
 #[cfg(test)]
