@@ -220,7 +220,10 @@ mod tests {
             xl(25.0.into(), &keys, &vals, &[]).error_kind(),
             Some(ErrorKind::NA)
         );
-        assert_eq!(xl(25.0.into(), &keys, &vals, std::slice::from_ref(&none)), none);
+        assert_eq!(
+            xl(25.0.into(), &keys, &vals, std::slice::from_ref(&none)),
+            none
+        );
         // -1: exact or next smaller; 1: exact or next larger (Excel docs).
         assert_eq!(
             xl(25.0.into(), &keys, &vals, &[none.clone(), (-1.0).into()]),
@@ -256,7 +259,10 @@ mod tests {
             2.0.into()
         );
         // Without match mode 2, `*` is an ordinary character.
-        assert_eq!(xl("d*".into(), &keys, &vals, std::slice::from_ref(&none)), none);
+        assert_eq!(
+            xl("d*".into(), &keys, &vals, std::slice::from_ref(&none)),
+            none
+        );
         // A number never matches text.
         assert_eq!(
             xl(1.0.into(), &texts(&["1"]), &nums(&[5.0]), &[]).error_kind(),
