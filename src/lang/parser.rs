@@ -91,7 +91,10 @@ pub fn parse_rule_file(sources: &SourceMap, file: FileId) -> Result<RuleFile, Ve
         match FormulaParser::parse(Rule::statement, chunk_text) {
             Ok(mut pairs) => {
                 if let Some(item) = pairs.next().and_then(|p| builder.statement(p)) {
-                    items.push(item);
+                    match too_deep_item(&item) {
+                        Some(d) => diagnostics.push(d),
+                        None => items.push(item),
+                    }
                 }
             }
             Err(error) => diagnostics.push(syntax_error(&error, chunk_text, chunk.start, file)),
@@ -144,7 +147,10 @@ fn parse_expr_text(
                 .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::expr))
                 .and_then(|p| builder.expr(p));
             match expr {
-                Some(expr) if builder.diagnostics.is_empty() => Ok(expr),
+                Some(expr) if builder.diagnostics.is_empty() => match too_deep_expr(&expr) {
+                    Some(d) => Err(vec![d]),
+                    None => Ok(expr),
+                },
                 _ => Err(builder.diagnostics),
             }
         }
@@ -407,6 +413,61 @@ fn nesting_check(text: &str, offset: usize, file: FileId) -> Option<Diagnostic> 
     None
 }
 
+/// Deepest expression tree accepted. Long operator chains nest one level per
+/// operator; later stages walk trees recursively, so very deep ones are refused here.
+const MAX_TREE_DEPTH: usize = 400;
+
+/// The direct sub-expressions of an expression.
+fn children(expr: &Expr) -> Vec<&Expr> {
+    match &expr.kind {
+        ExprKind::Array(items) => items.iter().collect(),
+        ExprKind::Unary { operand, .. } => vec![operand],
+        ExprKind::Percent(e) | ExprKind::Paren(e) => vec![e],
+        ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+        ExprKind::In { needle, list, .. } => std::iter::once(&**needle).chain(list).collect(),
+        ExprKind::Call { args, .. } => args.iter().collect(),
+        ExprKind::Where { list, condition } => vec![list, condition],
+        _ => Vec::new(),
+    }
+}
+
+/// Refuses an expression tree deeper than [`MAX_TREE_DEPTH`] (walked without recursion).
+fn too_deep_expr(root: &Expr) -> Option<Diagnostic> {
+    let mut stack = vec![(root, 1usize)];
+    while let Some((expr, depth)) = stack.pop() {
+        if depth > MAX_TREE_DEPTH {
+            return Some(
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    format!("this formula nests more than {MAX_TREE_DEPTH} operations deep"),
+                    root.span,
+                )
+                .with_label("too long to evaluate safely")
+                .with_hint("split the formula into helper columns or scalars"),
+            );
+        }
+        stack.extend(children(expr).into_iter().map(|c| (c, depth + 1)));
+    }
+    None
+}
+
+fn too_deep_item(item: &Item) -> Option<Diagnostic> {
+    let roots: Vec<&Expr> = match &item.kind {
+        ItemKind::Param(p) => vec![&p.default],
+        ItemKind::GroupTable(g) => g.filter.iter().collect(),
+        ItemKind::Column(c) => vec![&c.expr],
+        ItemKind::Scalar(s) => vec![&s.expr],
+        ItemKind::Flag(f) => std::iter::once(&f.condition)
+            .chain(f.message.parts.iter().filter_map(|p| match p {
+                TemplatePart::Hole { expr, .. } => Some(expr),
+                TemplatePart::Literal(_) => None,
+            }))
+            .collect(),
+        ItemKind::Input(_) => Vec::new(),
+    };
+    roots.into_iter().find_map(too_deep_expr)
+}
+
 fn too_deep(at: usize, file: FileId) -> Diagnostic {
     Diagnostic::error(
         codes::TOO_DEEP,
@@ -448,7 +509,7 @@ fn unclosed_bracket(kind: u8, at: usize, statement_end: usize, file: FileId) -> 
     )
     .with_label(format!("opened here, no matching {}", bracket_name(close)))
     .with_secondary(
-        Span::new(file, statement_end.saturating_sub(1).max(at), statement_end),
+        Span::new(file, statement_end.saturating_sub(1).max(at), statement_end.max(at + 1)),
         format!("the formula ends here; add {} before the end", bracket_name(close)),
     )
     .with_hint(format!(
@@ -780,6 +841,9 @@ fn syntax_error(
                 '!' => "use `<>` for \"not equal\" and `not` to negate a condition",
                 '@' => "a format annotation like @percent goes at the end of a definition",
                 '.' => "refer to a column as Table.column, with a name on both sides of the dot",
+                c if c.is_alphabetic() => {
+                    "names use only the letters A-Z and a-z, digits and `_`; text with other letters goes in double quotes"
+                }
                 _ => "remove this character",
             };
             let mut message = format!("unexpected character `{c}`");
