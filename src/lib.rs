@@ -3,6 +3,10 @@
 //! See ARCHITECTURE.md (included below) for the map of the code.
 #![doc = include_str!("../ARCHITECTURE.md")]
 
+pub mod cli;
 pub mod data;
 pub mod eval;
 pub mod lang;
+pub mod report;
+pub mod run;
+pub mod scenario;

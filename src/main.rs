@@ -1,1 +1,156 @@
-fn main() {}
+//! The `chanmix` command line: parses arguments, calls the library, prints results
+//! and maps outcomes to exit codes (0 ok, 1 bad inputs or rules, 2 usage).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use chanmix::cli;
+
+#[derive(Parser)]
+#[command(
+    name = "chanmix",
+    version,
+    about = "Rules and scenarios for a sales channel portfolio"
+)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and check rule files without reading any data.
+    Check {
+        /// Rule files, folders of .rules files, or scenario .toml files (default: ./rules).
+        paths: Vec<PathBuf>,
+        /// How to print diagnostics.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Colour the output (default: when stderr is a terminal).
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Rewrite rule files in the canonical layout.
+    Fmt {
+        /// Rule files or folders of .rules files (default: ./rules).
+        paths: Vec<PathBuf>,
+        /// Change nothing; exit 1 if any file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Evaluate a scenario and write its workbook.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The workbook to write (default: the scenario's `[output] workbook`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Also print the computed tables, values and flags as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate several scenarios and write them side by side in one workbook.
+    Compare {
+        /// Two or more scenario files; the first is the baseline for deltas.
+        #[arg(required = true, num_args = 2..)]
+        scenarios: Vec<PathBuf>,
+        /// The workbook to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// List the built-in spreadsheet functions.
+    Functions,
+    /// Write a deterministic, realistic CRM sample workbook.
+    SampleData {
+        /// Number of opportunities.
+        #[arg(long, default_value_t = 2000)]
+        rows: usize,
+        /// Random seed: the same rows and seed give the same file, byte for byte.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Where to write the .xlsx workbook.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let outcome = match args.command {
+        Command::Check {
+            paths,
+            format,
+            deny_warnings,
+            color,
+        } => {
+            let color = match color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            };
+            cli::check(&cli::CheckOptions {
+                paths: default_rules_path(paths),
+                json: matches!(format, OutputFormat::Json),
+                deny_warnings,
+                color,
+            })
+        }
+        Command::Fmt { paths, check } => cli::fmt(&default_rules_path(paths), check),
+        Command::Run {
+            scenario,
+            output,
+            json,
+        } => cli::run(&scenario, output.as_deref(), json, stderr_color()),
+        Command::Compare { scenarios, output } => cli::compare(&scenarios, &output, stderr_color()),
+        Command::Functions => cli::functions(),
+        Command::SampleData { rows, seed, out } => cli::sample_data(rows, seed, &out),
+    };
+    finish(outcome)
+}
+
+fn stderr_color() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
+}
+
+fn default_rules_path(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("rules")]
+    } else {
+        paths
+    }
+}
+
+/// Prints the command's output; a closed pipe (e.g. `| head`) is not an error.
+fn finish(outcome: cli::Outcome) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(outcome.stdout.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return ExitCode::from(1);
+    }
+    if !outcome.stderr.is_empty() {
+        let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
+    }
+    ExitCode::from(outcome.code)
+}

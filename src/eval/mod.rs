@@ -2,5 +2,13 @@
 //! evaluator that runs a checked plan over columnar tables.
 
 pub mod datetime;
+pub mod engine;
 pub mod functions;
+pub mod grouping;
+pub mod number_format;
+pub mod operators;
+pub mod plan;
+pub mod standalone;
 pub mod value;
+
+pub use standalone::evaluate_formula;

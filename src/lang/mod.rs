@@ -2,9 +2,11 @@
 //! diagnostics it reports, the checker, and the canonical formatter.
 
 pub mod ast;
+pub mod checker;
 pub mod diagnostic;
 pub mod format;
 pub mod parser;
+pub mod program;
 pub mod render;
 pub mod source;
 pub mod suggest;

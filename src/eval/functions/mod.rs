@@ -1,7 +1,39 @@
 //! The function registry: one table of every built-in spreadsheet function with its
 //! arity, argument kinds and implementation; category modules hold the implementations.
 
+use std::sync::OnceLock;
+
 use super::value::Value;
+
+/// Builds one [`FunctionSpec`] in the category modules' tables:
+/// `spec!(NAME, Category, min, max, [kinds], repeat_from, Returns, future, impl, summary)`.
+macro_rules! spec {
+    ($name:literal, $cat:ident, $min:expr, $max:expr, [$($kind:ident),*], $repeat:expr,
+     $ret:ident, $future:expr, $imp:expr, $summary:literal) => {
+        $crate::eval::functions::FunctionSpec {
+            name: $name,
+            category: $crate::eval::functions::Category::$cat,
+            min_args: $min,
+            max_args: $max,
+            arg_kinds: &[$($crate::eval::functions::ArgKind::$kind),*],
+            repeat_from: $repeat,
+            returns: $crate::eval::functions::ReturnType::$ret,
+            future: $future,
+            implementation: $imp,
+            summary: $summary,
+        }
+    };
+}
+
+pub mod args;
+pub mod date;
+pub mod financial;
+pub mod info;
+pub mod logical;
+pub mod lookup;
+pub mod math;
+pub mod stats;
+pub mod text;
 
 /// How a function receives one argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -104,12 +136,67 @@ impl FunctionSpec {
 /// Looks a function up by name, case-insensitively (`sum` finds SUM).
 pub fn lookup(name: &str) -> Option<&'static FunctionSpec> {
     let upper = name.to_ascii_uppercase();
-    registry().iter().find(|spec| spec.name == upper)
+    let table = registry();
+    sorted_index()
+        .binary_search_by(|&i| table.get(i).map_or("", |s| s.name).cmp(upper.as_str()))
+        .ok()
+        .and_then(|pos| sorted_index().get(pos))
+        .and_then(|&i| table.get(i))
 }
 
-/// Every built-in function.
+/// Every built-in function, grouped by category.
 pub fn registry() -> &'static [FunctionSpec] {
-    REGISTRY
+    static REGISTRY: OnceLock<Vec<FunctionSpec>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        [
+            math::SPECS,
+            stats::SPECS,
+            logical::SPECS,
+            info::SPECS,
+            text::SPECS,
+            date::SPECS,
+            financial::SPECS,
+            lookup::SPECS,
+        ]
+        .concat()
+    })
 }
 
-static REGISTRY: &[FunctionSpec] = &[];
+/// Registry positions sorted by name, for binary-search lookup.
+fn sorted_index() -> &'static [usize] {
+    static INDEX: OnceLock<Vec<usize>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let table = registry();
+        let mut index: Vec<usize> = (0..table.len()).collect();
+        index.sort_by_key(|&i| table.get(i).map_or("", |s| s.name));
+        index
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_upper_case_and_found() {
+        let table = registry();
+        assert!(table.len() >= 85, "only {} functions", table.len());
+        let mut names: Vec<&str> = table.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), table.len(), "duplicate function names");
+        for spec in table {
+            assert_eq!(spec.name, spec.name.to_ascii_uppercase());
+            assert_eq!(
+                lookup(&spec.name.to_ascii_lowercase()).map(|s| s.name),
+                Some(spec.name)
+            );
+            assert!(
+                spec.max_args.is_none_or(|m| m >= spec.min_args),
+                "{}",
+                spec.name
+            );
+        }
+        assert!(lookup("NO.SUCH").is_none());
+    }
+}

@@ -1,0 +1,209 @@
+//! Errors that stop reading the inputs: each names the file, sheet and column or
+//! cell involved and says how to fix it.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Appends ` Did you mean 'x'?` when there is a suggestion.
+fn suggestion(s: &Option<String>) -> String {
+    match s {
+        Some(name) => format!(" Did you mean '{name}'?"),
+        None => String::new(),
+    }
+}
+
+/// Lists names for a message, shortened after a dozen.
+pub(crate) fn list_names(names: &[String]) -> String {
+    const SHOWN: usize = 12;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    if text.is_empty() {
+        text.push_str("(none)");
+    }
+    text
+}
+
+/// Why the inputs could not be read.
+#[derive(Debug, Error)]
+pub enum DataError {
+    #[error(
+        "table '{table}' has no file: set `workbook` under [inputs] or `file` under [inputs.tables.{table}]"
+    )]
+    NoFileGiven { table: String },
+
+    #[error(
+        "table '{table}': file {} does not exist (paths are relative to the scenario file)",
+        path.display()
+    )]
+    FileNotFound { table: String, path: PathBuf },
+
+    #[error("cannot read {}: {source}", path.display())]
+    FileUnreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "table '{table}': {} has an unsupported extension '{extension}'; use .xlsx, .xlsm, .xlsb, .xls, .ods or .csv",
+        path.display()
+    )]
+    UnknownExtension {
+        table: String,
+        path: PathBuf,
+        extension: String,
+    },
+
+    #[error(
+        "{} is not a valid {kind} workbook ({detail}); re-save it from Excel or LibreOffice in that format, or fix its extension",
+        path.display()
+    )]
+    NotAWorkbook {
+        path: PathBuf,
+        kind: String,
+        detail: String,
+    },
+
+    #[error(
+        "{} is a damaged or truncated workbook ({detail}); copy or export it again",
+        path.display()
+    )]
+    CorruptWorkbook { path: PathBuf, detail: String },
+
+    #[error(
+        "{} is password-protected; save an unprotected copy (File > Info > Protect Workbook > Encrypt with Password, clear it) and point the scenario at that",
+        path.display()
+    )]
+    PasswordProtected { path: PathBuf },
+
+    #[error(
+        "{} sheet '{sheet}' could not be read ({detail}); open and re-save the workbook",
+        path.display()
+    )]
+    CorruptSheet {
+        path: PathBuf,
+        sheet: String,
+        detail: String,
+    },
+
+    #[error(
+        "table '{table}': {} has no sheet '{sheet}'.{} Sheets in the file: {}",
+        path.display(), suggestion(suggested), list_names(available)
+    )]
+    SheetNotFound {
+        table: String,
+        path: PathBuf,
+        sheet: String,
+        suggested: Option<String>,
+        available: Vec<String>,
+    },
+
+    #[error(
+        "table '{table}': no sheet of {} matches sheet_pattern '{pattern}'. Sheets in the file: {}",
+        path.display(), list_names(available)
+    )]
+    NoSheetMatches {
+        table: String,
+        path: PathBuf,
+        pattern: String,
+        available: Vec<String>,
+    },
+
+    #[error(
+        "table '{table}': {} is a CSV file, which has no sheets; remove `{option}` from [inputs.tables.{table}]",
+        path.display()
+    )]
+    SheetOptionOnCsv {
+        table: String,
+        path: PathBuf,
+        option: String,
+    },
+
+    #[error(
+        "table '{table}': give only one of `sheet`, `sheets` and `sheet_pattern` (found {given})"
+    )]
+    ConflictingSheetOptions { table: String, given: String },
+
+    #[error("table '{table}': header_row is 1-based; use 1 for the first row")]
+    InvalidHeaderRow { table: String },
+
+    #[error(
+        "table '{table}': column '{column}' has type '{given}'; use number, text, bool, date or any (add '?' to allow blanks, e.g. \"date?\")"
+    )]
+    UnknownColumnType {
+        table: String,
+        column: String,
+        given: String,
+    },
+
+    #[error(
+        "table '{table}': {} sheet '{sheet}' has no header row (row {header_row} is empty); put the column names in that row or set header_row",
+        path.display()
+    )]
+    NoHeaderRow {
+        table: String,
+        path: PathBuf,
+        sheet: String,
+        header_row: u32,
+    },
+
+    #[error(
+        "table '{table}': {} sheet '{sheet}' has no column '{column}' in header row {header_row}.{} Headers: {}. If the export calls it differently, add `rename = {{ \"Export Header\" = \"{column}\" }}` to [inputs.tables.{table}]",
+        path.display(), suggestion(suggested), list_names(headers)
+    )]
+    MissingColumn {
+        table: String,
+        path: PathBuf,
+        sheet: String,
+        column: String,
+        header_row: u32,
+        suggested: Option<String>,
+        headers: Vec<String>,
+    },
+
+    #[error(
+        "table '{table}': {} has two headers for column '{column}' ({first} and {second}); rename one in the export or map one with `rename`",
+        path.display()
+    )]
+    DuplicateHeader {
+        table: String,
+        path: PathBuf,
+        column: String,
+        first: String,
+        second: String,
+    },
+
+    #[error(
+        "table '{table}': {} key column '{column}' has the value '{value}' twice ({first} and {second}); keys must be unique — fix the export or drop `key`",
+        path.display()
+    )]
+    DuplicateKey {
+        table: String,
+        path: PathBuf,
+        column: String,
+        value: String,
+        first: String,
+        second: String,
+    },
+
+    #[error(
+        "table '{table}': {} cell {cell} (column '{column}') holds '{raw}', expected {expected}; fix the cell or set on_bad_cell = \"report\" or \"reject-row\"",
+        path.display()
+    )]
+    BadCell {
+        table: String,
+        path: PathBuf,
+        cell: String,
+        column: String,
+        raw: String,
+        expected: String,
+    },
+}

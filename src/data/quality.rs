@@ -1,0 +1,68 @@
+//! The data-quality log: every cell that was repaired, kept as an error, or caused its
+//! row to be rejected, plus per-table row counts, so nothing is dropped silently.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// One cell worth a reader's attention.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QualityEntry {
+    pub table: String,
+    pub file: PathBuf,
+    /// `Opportunities!F7`, with the sheet's real row and column.
+    pub cell: String,
+    /// Rule column name.
+    pub column: String,
+    /// The cell as found (text as written, numbers in General format, `""` for blank).
+    pub raw: String,
+    /// What the column expects, e.g. "a number".
+    pub expected: String,
+    /// What was done: `kept as #VALUE!`, `kept as blank`, `row rejected`,
+    /// `repaired: parsed '$1,234' as 1234`.
+    pub action: String,
+}
+
+/// Row and cell counts for one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TableCounts {
+    pub table: String,
+    /// Data rows found below the header (rows with at least one non-empty cell).
+    pub rows_read: usize,
+    /// Rows in the table.
+    pub rows_kept: usize,
+    /// Rows dropped by `on_bad_cell = "reject-row"`.
+    pub rows_rejected: usize,
+    /// Entirely empty rows between the header and the last data row (not data).
+    pub blank_rows_skipped: usize,
+    /// Cells listed in the log for this table (repaired, kept as error/blank, or rejecting).
+    pub cells_reported: usize,
+    /// Of those, cells repaired into a valid value.
+    pub cells_repaired: usize,
+    /// Cells counted but not listed one by one, past [`MAX_ENTRIES_PER_COLUMN`].
+    pub cells_not_listed: usize,
+}
+
+/// Per table and column, at most this many entries are listed; the rest are counted
+/// (a summary entry says how many), so a systematically dirty 1M-row column does not
+/// produce a million-row log.
+pub const MAX_ENTRIES_PER_COLUMN: usize = 10_000;
+
+/// Everything the readers noticed, in table, sheet and row order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QualityLog {
+    pub entries: Vec<QualityEntry>,
+    pub counts: Vec<TableCounts>,
+}
+
+impl QualityLog {
+    /// Counts for `table`, if it was read.
+    pub fn counts_for(&self, table: &str) -> Option<&TableCounts> {
+        self.counts.iter().find(|c| c.table == table)
+    }
+
+    /// Entries for `table`.
+    pub fn entries_for<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a QualityEntry> {
+        self.entries.iter().filter(move |e| e.table == table)
+    }
+}

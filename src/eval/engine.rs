@@ -1,0 +1,849 @@
+//! The vectorized evaluator: runs a [`Plan`] over input tables a column at a time,
+//! with grouped aggregates computed in one hash-grouped pass per (table, grouping, filter).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::data::table::{Column, Table};
+use crate::eval::functions::{Arg, CallContext, FunctionSpec};
+use crate::eval::grouping::{Grouping, NO_GROUP};
+use crate::eval::operators;
+use crate::eval::plan::*;
+use crate::eval::value::{ErrorKind, Value, number_result};
+
+/// A problem that stops evaluation before it starts (the inputs do not fit the plan).
+#[derive(Debug, Error, PartialEq)]
+pub enum EvalError {
+    #[error("input table `{table}` was not provided")]
+    MissingTable { table: String },
+    #[error("input table `{table}` has no column `{column}`")]
+    MissingColumn { table: String, column: String },
+    #[error("unknown param `{name}`{suggestion}")]
+    UnknownParam { name: String, suggestion: String },
+}
+
+/// One flag raised on one row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FlagHit {
+    pub table: Arc<str>,
+    pub row: usize,
+    /// The row's key values (grouped tables) or first column, joined with " / ".
+    pub subject: String,
+    pub message: String,
+    /// Index of the flag in the plan.
+    pub flag: usize,
+}
+
+/// Everything a run computed.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// Every table of the plan (inputs with their computed columns, and grouped
+    /// tables), in plan order, with columns in plan order.
+    pub tables: Vec<Table>,
+    pub scalars: Vec<(Arc<str>, Value)>,
+    pub params: Vec<(Arc<str>, Value)>,
+    pub flags: Vec<FlagHit>,
+}
+
+impl Evaluated {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| &*t.name == name)
+    }
+
+    pub fn scalar(&self, name: &str) -> Option<&Value> {
+        self.scalars
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+/// Evaluates `plan` over `inputs` with `overrides` replacing param defaults.
+pub fn evaluate(
+    plan: &Plan,
+    inputs: Vec<Table>,
+    overrides: &[(String, Value)],
+    context: &CallContext,
+) -> Result<Evaluated, EvalError> {
+    let mut run = Run::new(plan, inputs, overrides, context)?;
+    for step in &plan.order {
+        run.step(*step);
+    }
+    Ok(run.finish())
+}
+
+/// Evaluates the plan, then one extra expression in scalar context (standalone formulas).
+pub fn evaluate_expression(
+    plan: &Plan,
+    inputs: Vec<Table>,
+    node: &Node,
+    context: &CallContext,
+) -> Result<Value, EvalError> {
+    let mut run = Run::new(plan, inputs, &[], context)?;
+    for step in &plan.order {
+        run.step(*step);
+    }
+    let mut values = run
+        .eval(
+            node,
+            Scope {
+                table: None,
+                rows: 1,
+            },
+        )
+        .into_vec(1);
+    stamp_origins(&mut values, &Arc::from("formula"), false);
+    Ok(values.pop().unwrap_or_default())
+}
+
+/// One table while evaluating: its columns by plan column id.
+struct RuntimeTable {
+    rows: usize,
+    columns: Vec<Option<Vec<Value>>>,
+    grouping: Option<Grouping>,
+}
+
+struct Run<'p> {
+    plan: &'p Plan,
+    tables: Vec<RuntimeTable>,
+    params: Vec<Value>,
+    scalars: Vec<Value>,
+    flags: Vec<FlagHit>,
+    context: CallContext,
+    /// Group ids of another table's rows for a grouped table: (grouped, other) → ids.
+    matched: HashMap<(TableId, TableId), Vec<u32>>,
+}
+
+/// Values of an expression over the rows of a scope: one for all rows, or one per row.
+enum Values<'a> {
+    One(Value),
+    Many(Cow<'a, [Value]>),
+}
+
+impl Values<'_> {
+    fn get(&self, row: usize) -> &Value {
+        match self {
+            Values::One(v) => v,
+            Values::Many(values) => values.get(row).unwrap_or(&Value::Blank),
+        }
+    }
+
+    fn into_vec(self, rows: usize) -> Vec<Value> {
+        match self {
+            Values::One(v) => vec![v; rows],
+            Values::Many(values) => values.into_owned(),
+        }
+    }
+}
+
+/// The rows an expression is evaluated over.
+#[derive(Clone, Copy)]
+struct Scope {
+    table: Option<TableId>,
+    rows: usize,
+}
+
+/// An evaluated function argument.
+enum EvaluatedArg<'a> {
+    /// One value for every row.
+    One(Value),
+    /// A value per row.
+    PerRow(Cow<'a, [Value]>),
+    /// The same list for every row.
+    List(Vec<Value>),
+    /// A list per row (a group's values).
+    PerRowList(Vec<Vec<Value>>),
+}
+
+impl<'p> Run<'p> {
+    fn new(
+        plan: &'p Plan,
+        inputs: Vec<Table>,
+        overrides: &[(String, Value)],
+        context: &CallContext,
+    ) -> Result<Self, EvalError> {
+        let mut by_name: HashMap<Arc<str>, Table> = inputs
+            .into_iter()
+            .map(|t| (Arc::clone(&t.name), t))
+            .collect();
+        let mut tables = Vec::with_capacity(plan.tables.len());
+        for table in &plan.tables {
+            match table.kind {
+                TableKind::Input => {
+                    let mut data =
+                        by_name
+                            .remove(&table.name)
+                            .ok_or_else(|| EvalError::MissingTable {
+                                table: table.name.to_string(),
+                            })?;
+                    let mut columns = Vec::with_capacity(table.columns.len());
+                    for column in &table.columns {
+                        if let ColumnOrigin::Input = column.origin {
+                            let index = data.column_index(&column.name).ok_or_else(|| {
+                                EvalError::MissingColumn {
+                                    table: table.name.to_string(),
+                                    column: column.name.to_string(),
+                                }
+                            })?;
+                            columns.push(Some(std::mem::take(&mut data.columns[index].values)));
+                        } else {
+                            columns.push(None);
+                        }
+                    }
+                    tables.push(RuntimeTable {
+                        rows: data.row_count,
+                        columns,
+                        grouping: None,
+                    });
+                }
+                TableKind::Grouped { .. } => tables.push(RuntimeTable {
+                    rows: 0,
+                    columns: vec![None; table.columns.len()],
+                    grouping: None,
+                }),
+            }
+        }
+        let mut params: Vec<Value> = plan.params.iter().map(|p| p.default.clone()).collect();
+        for (name, value) in overrides {
+            match plan.param_id(name) {
+                Some(id) => params[id] = value.clone(),
+                None => {
+                    let suggestion = crate::lang::suggest::did_you_mean(
+                        name,
+                        plan.params.iter().map(|p| &*p.name),
+                    )
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                    return Err(EvalError::UnknownParam {
+                        name: name.clone(),
+                        suggestion,
+                    });
+                }
+            }
+        }
+        Ok(Run {
+            plan,
+            tables,
+            params,
+            scalars: vec![Value::Blank; plan.scalars.len()],
+            flags: Vec::new(),
+            context: context.clone(),
+            matched: HashMap::new(),
+        })
+    }
+
+    fn step(&mut self, step: Step) {
+        self.prepare_matches(step);
+        match step {
+            Step::Group(table) => self.build_group(table),
+            Step::Column(table, column) => {
+                let Some(ColumnOrigin::Formula(node)) = self.plan.tables[table]
+                    .columns
+                    .get(column)
+                    .map(|c| &c.origin)
+                else {
+                    return;
+                };
+                let scope = Scope {
+                    table: Some(table),
+                    rows: self.tables[table].rows,
+                };
+                let mut values = self.eval(node, scope).into_vec(scope.rows);
+                let rule: Arc<str> = Arc::from(self.plan.step_name(step).as_str());
+                stamp_origins(&mut values, &rule, true);
+                if let Some(slot) = self.tables[table].columns.get_mut(column) {
+                    *slot = Some(values);
+                }
+            }
+            Step::Scalar(id) => {
+                let Some(scalar) = self.plan.scalars.get(id) else {
+                    return;
+                };
+                let scope = Scope {
+                    table: None,
+                    rows: 1,
+                };
+                let mut values = self.eval(&scalar.node, scope).into_vec(1);
+                stamp_origins(&mut values, &scalar.name, false);
+                self.scalars[id] = values.pop().unwrap_or_default();
+            }
+            Step::Flag(id) => self.raise_flags(id),
+        }
+    }
+
+    fn build_group(&mut self, table: TableId) {
+        let TableKind::Grouped {
+            source,
+            ref source_keys,
+            ref filter,
+        } = self.plan.tables[table].kind
+        else {
+            return;
+        };
+        let source_rows = self.tables[source].rows;
+        let keep: Option<Vec<bool>> = filter.as_ref().map(|f| {
+            let values = self.eval(
+                f,
+                Scope {
+                    table: Some(source),
+                    rows: source_rows,
+                },
+            );
+            (0..source_rows)
+                .map(|r| matches!(values.get(r).to_bool(), Ok(true)))
+                .collect()
+        });
+        let empty: Vec<Value> = Vec::new();
+        let key_slices: Vec<&[Value]> = source_keys
+            .iter()
+            .map(|k| {
+                self.tables[source]
+                    .columns
+                    .get(*k)
+                    .and_then(|c| c.as_deref())
+                    .unwrap_or(&empty)
+            })
+            .collect();
+        if key_slices.iter().any(|k| k.len() != source_rows) {
+            return;
+        }
+        let grouping = Grouping::build(&key_slices, source_rows, keep.as_deref());
+        let key_columns: Vec<Vec<Value>> = key_slices
+            .iter()
+            .map(|values| {
+                grouping
+                    .first_rows
+                    .iter()
+                    .map(|r| values[*r].clone())
+                    .collect()
+            })
+            .collect();
+        let runtime = &mut self.tables[table];
+        runtime.rows = grouping.group_count();
+        for (position, values) in key_columns.into_iter().enumerate() {
+            if let Some(slot) = runtime.columns.get_mut(position) {
+                *slot = Some(values);
+            }
+        }
+        runtime.grouping = Some(grouping);
+    }
+
+    /// Matches other tables' rows to groups before a step that lists them per group.
+    fn prepare_matches(&mut self, step: Step) {
+        let (table, nodes): (TableId, Vec<&Node>) = match step {
+            Step::Column(t, c) => match self.plan.tables[t].columns.get(c).map(|c| &c.origin) {
+                Some(ColumnOrigin::Formula(node)) => (t, vec![node]),
+                _ => return,
+            },
+            Step::Flag(id) => match self.plan.flags.get(id) {
+                Some(flag) => {
+                    let mut nodes = vec![&flag.condition];
+                    nodes.extend(flag.message.iter().filter_map(|p| match p {
+                        MessagePart::Hole { node, .. } => Some(node),
+                        MessagePart::Literal(_) => None,
+                    }));
+                    (flag.table, nodes)
+                }
+                None => return,
+            },
+            Step::Group(_) | Step::Scalar(_) => return,
+        };
+        if !self.plan.tables[table].is_grouped() {
+            return;
+        }
+        let mut others = Vec::new();
+        for node in nodes {
+            collect_group_tables(node, &mut others);
+        }
+        for other in others {
+            self.match_group_rows(table, other);
+        }
+    }
+
+    /// Computes (once) the group ids of `other`'s rows for grouped table `grouped`.
+    fn match_group_rows(&mut self, grouped: TableId, other: TableId) {
+        let TableKind::Grouped { source, .. } = self.plan.tables[grouped].kind else {
+            return;
+        };
+        if other == source {
+            return;
+        }
+        if !self.matched.contains_key(&(grouped, other)) {
+            let grouped_plan = &self.plan.tables[grouped];
+            let key_ids: Vec<Option<ColumnId>> = grouped_plan.columns[..grouped_plan.key_count()]
+                .iter()
+                .map(|k| self.plan.tables[other].column_id(&k.name))
+                .collect();
+            let empty: Vec<Value> = Vec::new();
+            let keys: Vec<&[Value]> = key_ids
+                .iter()
+                .map(|id| {
+                    id.and_then(|c| self.tables[other].columns.get(c))
+                        .and_then(|c| c.as_deref())
+                        .unwrap_or(&empty)
+                })
+                .collect();
+            let rows = self.tables[other].rows;
+            let ids = match &self.tables[grouped].grouping {
+                Some(grouping) => grouping.match_rows(&keys, rows),
+                None => vec![NO_GROUP; rows],
+            };
+            self.matched.insert((grouped, other), ids);
+        }
+    }
+
+    fn raise_flags(&mut self, id: usize) {
+        let Some(flag) = self.plan.flags.get(id) else {
+            return;
+        };
+        let table = flag.table;
+        let scope = Scope {
+            table: Some(table),
+            rows: self.tables[table].rows,
+        };
+        let condition = self.eval(&flag.condition, scope);
+        let hits: Vec<usize> = (0..scope.rows)
+            .filter(|r| matches!(condition.get(*r).to_bool(), Ok(true)))
+            .collect();
+        if hits.is_empty() {
+            return;
+        }
+        let parts: Vec<(Option<Values<'_>>, &MessagePart)> = flag
+            .message
+            .iter()
+            .map(|part| match part {
+                MessagePart::Hole { node, .. } => (Some(self.eval(node, scope)), part),
+                MessagePart::Literal(_) => (None, part),
+            })
+            .collect();
+        let plan_table = &self.plan.tables[table];
+        let subject_columns = plan_table.key_count().max(1).min(plan_table.columns.len());
+        let mut new_hits = Vec::with_capacity(hits.len());
+        for row in hits {
+            let mut message = String::new();
+            for (values, part) in &parts {
+                match (values, part) {
+                    (_, MessagePart::Literal(text)) => message.push_str(text),
+                    (Some(values), MessagePart::Hole { format, .. }) => {
+                        message.push_str(&display_value(values.get(row), format.as_deref()))
+                    }
+                    (None, MessagePart::Hole { .. }) => {}
+                }
+            }
+            let subject = (0..subject_columns)
+                .filter_map(|c| self.tables[table].columns.get(c).and_then(|c| c.as_ref()))
+                .map(|values| display_value(values.get(row).unwrap_or(&Value::Blank), None))
+                .collect::<Vec<_>>()
+                .join(" / ");
+            new_hits.push(FlagHit {
+                table: Arc::clone(&plan_table.name),
+                row,
+                subject,
+                message,
+                flag: id,
+            });
+        }
+        drop(parts);
+        self.flags.extend(new_hits);
+    }
+
+    // ----- expressions ------------------------------------------------------------
+
+    fn eval<'s>(&'s self, node: &'s Node, scope: Scope) -> Values<'s> {
+        match node {
+            Node::Const(v) => Values::One(v.clone()),
+            Node::Param(id) => Values::One(self.params.get(*id).cloned().unwrap_or_default()),
+            Node::Scalar(id) => Values::One(self.scalars.get(*id).cloned().unwrap_or_default()),
+            Node::Column(column) => match scope
+                .table
+                .and_then(|t| self.tables.get(t))
+                .and_then(|t| t.columns.get(*column))
+                .and_then(|c| c.as_deref())
+            {
+                Some(values) => Values::Many(Cow::Borrowed(values)),
+                None => Values::One(Value::error(ErrorKind::Ref)),
+            },
+            Node::Unary(op, operand) => map_values(self.eval(operand, scope), scope, |v| {
+                operators::unary(*op, v)
+            }),
+            Node::Percent(operand) => {
+                map_values(self.eval(operand, scope), scope, operators::percent)
+            }
+            Node::Binary(op, lhs, rhs) => {
+                let left = self.eval(lhs, scope);
+                let right = self.eval(rhs, scope);
+                match (&left, &right) {
+                    (Values::One(a), Values::One(b)) => Values::One(operators::binary(*op, a, b)),
+                    _ => Values::Many(Cow::Owned(
+                        (0..scope.rows)
+                            .map(|r| operators::binary(*op, left.get(r), right.get(r)))
+                            .collect(),
+                    )),
+                }
+            }
+            Node::In {
+                needle,
+                list,
+                negated,
+            } => {
+                let needle = self.eval(needle, scope);
+                let items: Vec<Values<'_>> = list.iter().map(|n| self.eval(n, scope)).collect();
+                let all_one = matches!(needle, Values::One(_))
+                    && items.iter().all(|v| matches!(v, Values::One(_)));
+                let rows = if all_one { 1 } else { scope.rows };
+                let mut row_items = Vec::with_capacity(items.len());
+                let out: Vec<Value> = (0..rows)
+                    .map(|r| {
+                        row_items.clear();
+                        row_items.extend(items.iter().map(|v| v.get(r).clone()));
+                        operators::is_in(needle.get(r), &row_items, *negated)
+                    })
+                    .collect();
+                if all_one {
+                    Values::One(out.into_iter().next().unwrap_or_default())
+                } else {
+                    Values::Many(Cow::Owned(out))
+                }
+            }
+            Node::Call { function, args, .. } => self.eval_call(function, args, scope),
+        }
+    }
+
+    fn eval_call<'s>(
+        &'s self,
+        function: &'static FunctionSpec,
+        args: &'s [ArgNode],
+        scope: Scope,
+    ) -> Values<'s> {
+        if let [ArgNode::List(list)] = args
+            && let Some(fast) = self.group_aggregate(function, list, scope)
+        {
+            return Values::Many(Cow::Owned(fast));
+        }
+        let evaluated: Vec<EvaluatedArg<'_>> = args
+            .iter()
+            .map(|arg| match arg {
+                ArgNode::Value(node) => match self.eval(node, scope) {
+                    Values::One(v) => EvaluatedArg::One(v),
+                    Values::Many(values) => EvaluatedArg::PerRow(values),
+                },
+                ArgNode::List(list) => self.eval_list(list, scope),
+            })
+            .collect();
+        let per_row = evaluated
+            .iter()
+            .any(|a| matches!(a, EvaluatedArg::PerRow(_) | EvaluatedArg::PerRowList(_)));
+        let rows = if per_row { scope.rows } else { 1 };
+        let mut out = Vec::with_capacity(rows);
+        let mut call_args: Vec<Arg<'_>> = Vec::with_capacity(evaluated.len());
+        for row in 0..rows {
+            call_args.clear();
+            for arg in &evaluated {
+                call_args.push(match arg {
+                    EvaluatedArg::One(v) => Arg::Value(v),
+                    EvaluatedArg::PerRow(values) => {
+                        Arg::Value(values.get(row).unwrap_or(&Value::Blank))
+                    }
+                    EvaluatedArg::List(values) => Arg::List(values),
+                    EvaluatedArg::PerRowList(lists) => {
+                        Arg::List(lists.get(row).map_or(&[], Vec::as_slice))
+                    }
+                });
+            }
+            out.push((function.implementation)(&call_args, &self.context));
+        }
+        if per_row {
+            Values::Many(Cow::Owned(out))
+        } else {
+            Values::One(out.pop().unwrap_or_default())
+        }
+    }
+
+    /// Evaluates a list argument: the same list for every row, or one per group.
+    fn eval_list<'s>(&'s self, list: &'s ListNode, scope: Scope) -> EvaluatedArg<'s> {
+        match list.domain {
+            ListDomain::Array => {
+                let element_scope = Scope {
+                    table: None,
+                    rows: 1,
+                };
+                EvaluatedArg::List(
+                    list.elements
+                        .iter()
+                        .map(|e| self.eval(e, element_scope).get(0).clone())
+                        .collect(),
+                )
+            }
+            ListDomain::Table(table) => {
+                let (values, keep) = self.list_values(list, table);
+                EvaluatedArg::List(match keep {
+                    Some(keep) => keep
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, k)| **k)
+                        .map(|(row, _)| values.get(row).clone())
+                        .collect(),
+                    None => values.into_vec(self.tables[table].rows),
+                })
+            }
+            ListDomain::Group { table } => {
+                let groups = scope.rows;
+                let Some(ids) = scope.table.and_then(|g| self.cached_group_ids(g, table)) else {
+                    return EvaluatedArg::PerRowList(vec![Vec::new(); groups]);
+                };
+                let (values, keep) = self.list_values(list, table);
+                let mut lists: Vec<Vec<Value>> = vec![Vec::new(); groups];
+                for (row, group) in ids.iter().enumerate() {
+                    if *group == NO_GROUP || keep.as_ref().is_some_and(|k| !k[row]) {
+                        continue;
+                    }
+                    if let Some(target) = lists.get_mut(*group as usize) {
+                        target.push(values.get(row).clone());
+                    }
+                }
+                EvaluatedArg::PerRowList(lists)
+            }
+        }
+    }
+
+    /// The list's expression over all rows of `table`, and which rows its filter keeps.
+    fn list_values<'s>(
+        &'s self,
+        list: &'s ListNode,
+        table: TableId,
+    ) -> (Values<'s>, Option<Vec<bool>>) {
+        let scope = Scope {
+            table: Some(table),
+            rows: self.tables[table].rows,
+        };
+        let values = self.eval(&list.expr, scope);
+        let keep = list.filter.as_ref().map(|f| {
+            let condition = self.eval(f, scope);
+            (0..scope.rows)
+                .map(|r| matches!(condition.get(r).to_bool(), Ok(true)))
+                .collect()
+        });
+        (values, keep)
+    }
+
+    fn cached_group_ids(&self, grouped: TableId, other: TableId) -> Option<&[u32]> {
+        let TableKind::Grouped { source, .. } = self.plan.tables.get(grouped)?.kind else {
+            return None;
+        };
+        if other == source {
+            return self.tables[grouped]
+                .grouping
+                .as_ref()
+                .map(|g| g.row_groups.as_slice());
+        }
+        self.matched.get(&(grouped, other)).map(Vec::as_slice)
+    }
+
+    /// SUM, COUNT, COUNTA, AVERAGE, MIN and MAX of one group list, accumulated in a
+    /// single pass without building per-group lists.
+    fn group_aggregate(
+        &self,
+        function: &FunctionSpec,
+        list: &ListNode,
+        scope: Scope,
+    ) -> Option<Vec<Value>> {
+        let ListDomain::Group { table } = list.domain else {
+            return None;
+        };
+        let kind = match function.name {
+            "SUM" => Accumulate::Sum,
+            "COUNT" => Accumulate::Count,
+            "COUNTA" => Accumulate::CountA,
+            "AVERAGE" => Accumulate::Average,
+            "MIN" => Accumulate::Min,
+            "MAX" => Accumulate::Max,
+            _ => return None,
+        };
+        let ids = scope.table.and_then(|g| self.cached_group_ids(g, table))?;
+        let (values, keep) = self.list_values(list, table);
+        let groups = scope.rows;
+        let mut sums = vec![0.0f64; groups];
+        let mut counts = vec![0usize; groups];
+        let mut extremes: Vec<Option<f64>> = vec![None; groups];
+        let mut errors: Vec<Option<Value>> = vec![None; groups];
+        for (row, group) in ids.iter().enumerate() {
+            let g = *group as usize;
+            if *group == NO_GROUP || g >= groups || keep.as_ref().is_some_and(|k| !k[row]) {
+                continue;
+            }
+            let value = values.get(row);
+            match value {
+                Value::Number(n) | Value::Date(n) => {
+                    sums[g] += n;
+                    counts[g] += 1;
+                    extremes[g] = Some(match (extremes[g], kind) {
+                        (None, _) => *n,
+                        (Some(m), Accumulate::Min) => m.min(*n),
+                        (Some(m), _) => m.max(*n),
+                    });
+                }
+                Value::Error(_) => {
+                    if kind == Accumulate::CountA {
+                        counts[g] += 1;
+                    } else if kind != Accumulate::Count && errors[g].is_none() {
+                        errors[g] = Some(value.clone());
+                    }
+                }
+                Value::Blank => {}
+                Value::Text(_) | Value::Bool(_) => {
+                    if kind == Accumulate::CountA {
+                        counts[g] += 1;
+                    }
+                }
+            }
+        }
+        Some(
+            (0..groups)
+                .map(|g| {
+                    if let Some(error) = errors[g].take() {
+                        return error;
+                    }
+                    match kind {
+                        Accumulate::Sum => number_result(sums[g]),
+                        Accumulate::Count | Accumulate::CountA => Value::Number(counts[g] as f64),
+                        Accumulate::Average if counts[g] == 0 => Value::error(ErrorKind::Div0),
+                        Accumulate::Average => number_result(sums[g] / counts[g] as f64),
+                        Accumulate::Min | Accumulate::Max => {
+                            Value::Number(extremes[g].unwrap_or(0.0))
+                        }
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    fn finish(self) -> Evaluated {
+        let plan = self.plan;
+        let tables = plan
+            .tables
+            .iter()
+            .zip(self.tables)
+            .map(|(table_plan, runtime)| {
+                let rows = runtime.rows;
+                Table {
+                    name: Arc::clone(&table_plan.name),
+                    row_count: rows,
+                    columns: table_plan
+                        .columns
+                        .iter()
+                        .zip(runtime.columns)
+                        .map(|(column_plan, values)| Column {
+                            name: Arc::clone(&column_plan.name),
+                            ty: column_plan.ty.to_column(),
+                            values: values.unwrap_or_else(|| vec![Value::Blank; rows]),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Evaluated {
+            tables,
+            scalars: plan
+                .scalars
+                .iter()
+                .zip(self.scalars)
+                .map(|(s, v)| (Arc::clone(&s.name), v))
+                .collect(),
+            params: plan
+                .params
+                .iter()
+                .zip(self.params)
+                .map(|(p, v)| (Arc::clone(&p.name), v))
+                .collect(),
+            flags: self.flags,
+        }
+    }
+}
+
+/// Tables listed per group anywhere in `node` (top-level lists only: nested lists are
+/// evaluated over their own table's rows, not per group).
+fn collect_group_tables(node: &Node, out: &mut Vec<TableId>) {
+    match node {
+        Node::Const(_) | Node::Param(_) | Node::Scalar(_) | Node::Column(_) => {}
+        Node::Unary(_, n) | Node::Percent(n) => collect_group_tables(n, out),
+        Node::Binary(_, l, r) => {
+            collect_group_tables(l, out);
+            collect_group_tables(r, out);
+        }
+        Node::In { needle, list, .. } => {
+            collect_group_tables(needle, out);
+            list.iter().for_each(|n| collect_group_tables(n, out));
+        }
+        Node::Call { args, .. } => {
+            for arg in args {
+                match arg {
+                    ArgNode::Value(n) => collect_group_tables(n, out),
+                    ArgNode::List(list) => {
+                        if let ListDomain::Group { table } = list.domain
+                            && !out.contains(&table)
+                        {
+                            out.push(table);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accumulate {
+    Sum,
+    Count,
+    CountA,
+    Average,
+    Min,
+    Max,
+}
+
+fn map_values<'a>(values: Values<'a>, scope: Scope, f: impl Fn(&Value) -> Value) -> Values<'a> {
+    match values {
+        Values::One(v) => Values::One(f(&v)),
+        Values::Many(_) => Values::Many(Cow::Owned(
+            (0..scope.rows).map(|r| f(values.get(r))).collect(),
+        )),
+    }
+}
+
+/// Gives errors produced by this rule an origin (errors that came from elsewhere keep theirs).
+fn stamp_origins(values: &mut [Value], rule: &Arc<str>, per_row: bool) {
+    for (row, value) in values.iter_mut().enumerate() {
+        if let Value::Error(error) = value
+            && error.origin.is_none()
+        {
+            let reason = match error.kind {
+                ErrorKind::Div0 => "division by zero",
+                ErrorKind::NA => "value not available (no match or no data)",
+                ErrorKind::Value => "wrong type of value",
+                ErrorKind::Num => "invalid number",
+                ErrorKind::Ref => "invalid reference",
+                ErrorKind::Name => "unknown name",
+                ErrorKind::Null => "empty intersection",
+            };
+            *value = Value::error_at(error.kind, rule, per_row.then_some(row), reason);
+        }
+    }
+}
+
+/// A value as text for a flag message, with an optional Excel number format.
+pub fn display_value(value: &Value, format: Option<&str>) -> String {
+    if let (Some(format), Some(number)) = (format, value.as_f64())
+        && let Some(text) = crate::eval::number_format::format_number(number, format)
+    {
+        return text;
+    }
+    match value {
+        Value::Error(e) => e.kind.as_str().to_string(),
+        Value::Date(serial) => crate::eval::number_format::format_number(*serial, "yyyy-mm-dd")
+            .unwrap_or_else(|| serial.to_string()),
+        other => other.to_text().map(|t| t.to_string()).unwrap_or_default(),
+    }
+}

@@ -1,0 +1,483 @@
+//! Argument coercion shared by every function family: scalars, numbers, text, lists,
+//! the range-versus-direct rules Excel applies, and COUNTIFS-style criteria.
+
+use std::sync::Arc;
+
+use super::Arg;
+use crate::eval::datetime;
+use crate::eval::value::{ErrorKind, Value, compare_text, parse_numeric_text};
+
+/// The `#VALUE!` error, the most common bad-argument answer.
+pub fn value_error() -> Value {
+    Value::error(ErrorKind::Value)
+}
+
+/// An error value of `kind`.
+pub fn err(kind: ErrorKind) -> Value {
+    Value::error(kind)
+}
+
+/// The single value of a scalar argument; a list where one value is needed is `#VALUE!`.
+pub fn scalar<'a>(args: &[Arg<'a>], index: usize) -> Result<&'a Value, Value> {
+    match args.get(index) {
+        Some(Arg::Value(v)) => Ok(v),
+        Some(Arg::List(_)) => Err(value_error()),
+        None => Err(value_error()),
+    }
+}
+
+/// The scalar argument at `index`, or `None` when it was not given.
+pub fn optional<'a>(args: &[Arg<'a>], index: usize) -> Result<Option<&'a Value>, Value> {
+    if index >= args.len() {
+        return Ok(None);
+    }
+    scalar(args, index).map(Some)
+}
+
+/// A scalar argument as a number (Excel's coercion: blank 0, TRUE 1, numeric text).
+/// Text that reads as an ISO date (`2026-01-31`) is its date serial, as Excel accepts.
+pub fn number(args: &[Arg<'_>], index: usize) -> Result<f64, Value> {
+    coerce_number(scalar(args, index)?)
+}
+
+/// Like [`number`], with a default when the argument is absent (or given blank).
+pub fn number_or(args: &[Arg<'_>], index: usize, default: f64) -> Result<f64, Value> {
+    match optional(args, index)? {
+        None | Some(Value::Blank) => Ok(default),
+        Some(v) => coerce_number(v),
+    }
+}
+
+/// A value as a number, accepting date text.
+pub fn coerce_number(value: &Value) -> Result<f64, Value> {
+    match value {
+        Value::Text(s) => parse_numeric_text(s)
+            .or_else(|| parse_date_text(s))
+            .ok_or_else(value_error),
+        other => other.to_number(),
+    }
+}
+
+/// Parses date text Excel understands in any locale: `yyyy-mm-dd` and `yyyy/mm/dd`,
+/// optionally followed by ` hh:mm[:ss]`.
+pub fn parse_date_text(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (date_part, time_part) = match t.split_once([' ', 'T']) {
+        Some((d, rest)) => (d, Some(rest.trim())),
+        None => (t, None),
+    };
+    let mut pieces = date_part.split(['-', '/']);
+    let year: i32 = pieces.next()?.parse().ok()?;
+    let month: u32 = pieces.next()?.parse().ok()?;
+    let day: u32 = pieces.next()?.parse().ok()?;
+    if pieces.next().is_some() || !(1900..=9999).contains(&year) {
+        return None;
+    }
+    let serial = datetime::serial_from_ymd(year, month, day)?;
+    let fraction = match time_part {
+        None => 0.0,
+        Some(time) => {
+            let mut hms = time.split(':');
+            let h: f64 = hms.next()?.parse().ok()?;
+            let m: f64 = hms.next()?.parse().ok()?;
+            let s: f64 = hms.next().map(str::parse).transpose().ok()?.unwrap_or(0.0);
+            if hms.next().is_some() || h >= 24.0 || m >= 60.0 || s >= 60.0 {
+                return None;
+            }
+            (h * 3600.0 + m * 60.0 + s) / 86400.0
+        }
+    };
+    Some(serial + fraction)
+}
+
+/// A scalar argument as text (numbers in General format, booleans TRUE/FALSE).
+pub fn text(args: &[Arg<'_>], index: usize) -> Result<Arc<str>, Value> {
+    scalar(args, index)?.to_text()
+}
+
+/// A scalar argument as a boolean, with a default when absent.
+pub fn bool_or(args: &[Arg<'_>], index: usize, default: bool) -> Result<bool, Value> {
+    match optional(args, index)? {
+        None => Ok(default),
+        Some(v) => v.to_bool(),
+    }
+}
+
+/// A scalar argument truncated to an integer, as Excel truncates counts and positions.
+pub fn integer(args: &[Arg<'_>], index: usize) -> Result<f64, Value> {
+    Ok(number(args, index)?.trunc())
+}
+
+/// The values of an argument as a slice: a list as is, a direct value as one item.
+pub fn items<'a>(arg: &Arg<'a>) -> &'a [Value] {
+    match arg {
+        Arg::List(values) => values,
+        Arg::Value(v) => std::slice::from_ref(*v),
+    }
+}
+
+/// A list argument (a direct value counts as a one-item list).
+pub fn list<'a>(args: &[Arg<'a>], index: usize) -> Result<&'a [Value], Value> {
+    args.get(index).map(items).ok_or_else(value_error)
+}
+
+/// How numeric aggregates treat values found inside a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListNumbers {
+    /// SUM, AVERAGE, MIN …: only numbers (and dates) count; text, booleans, blanks skipped.
+    NumbersOnly,
+    /// AVERAGEA, MAXA …: text counts as 0, booleans as 1/0, blanks skipped.
+    AllValues,
+}
+
+/// Collects the numbers of every argument the way SUM/AVERAGE/MIN/MAX do: inside
+/// lists per `mode`; values given directly are converted (numeric text, booleans) and
+/// other text is `#VALUE!`; the first error met is returned.
+pub fn collect_numbers(args: &[Arg<'_>], mode: ListNumbers) -> Result<Vec<f64>, Value> {
+    let mut out = Vec::new();
+    for arg in args {
+        match arg {
+            Arg::List(values) => {
+                for v in values.iter() {
+                    match v {
+                        Value::Number(n) | Value::Date(n) => out.push(*n),
+                        Value::Error(_) => return Err(v.clone()),
+                        Value::Bool(b) if mode == ListNumbers::AllValues => {
+                            out.push(if *b { 1.0 } else { 0.0 })
+                        }
+                        Value::Text(_) if mode == ListNumbers::AllValues => out.push(0.0),
+                        _ => {}
+                    }
+                }
+            }
+            Arg::Value(Value::Blank) => {}
+            Arg::Value(v) => out.push(coerce_number(v)?),
+        }
+    }
+    Ok(out)
+}
+
+/// The numbers of one list argument (numbers only, errors propagate), as the array
+/// argument of PERCENTILE, LARGE, RANK … reads it.
+pub fn list_numbers(args: &[Arg<'_>], index: usize) -> Result<Vec<f64>, Value> {
+    match args.get(index) {
+        Some(arg @ Arg::List(_)) => {
+            collect_numbers(std::slice::from_ref(arg), ListNumbers::NumbersOnly)
+        }
+        Some(Arg::Value(v)) => match v {
+            Value::Blank => Ok(Vec::new()),
+            other => Ok(vec![coerce_number(other)?]),
+        },
+        None => Err(value_error()),
+    }
+}
+
+/// Returns the first error among the arguments given, if any (scalar functions
+/// propagate their first error argument).
+pub fn first_error(values: &[&Value]) -> Option<Value> {
+    values.iter().find(|v| v.is_error()).map(|v| (*v).clone())
+}
+
+// ---------------------------------------------------------------------------
+// Criteria (COUNTIF, SUMIFS, AVERAGEIFS, MAXIFS, MINIFS …)
+
+/// A comparison operator in a criterion such as `">=10"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CriterionOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// The operand a criterion compares against.
+#[derive(Debug, Clone, PartialEq)]
+enum Operand {
+    /// A number; `text_too` when it came from criterion text ("3", ">=3"), which also
+    /// matches numeric text cells for `=`/`<>`.
+    Number {
+        value: f64,
+        text_too: bool,
+    },
+    Bool(bool),
+    Error(ErrorKind),
+    /// Text, possibly with wildcards; empty text matches blank cells.
+    Text(String),
+}
+
+/// A parsed criterion: `">=10"`, `"<>Closed*"`, `"Partner"`, `5`, `TRUE`, `""`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Criterion {
+    op: CriterionOp,
+    operand: Operand,
+}
+
+impl Criterion {
+    /// Parses a criterion argument as Excel does.
+    pub fn parse(value: &Value) -> Result<Criterion, Value> {
+        let eq = |operand| Criterion {
+            op: CriterionOp::Eq,
+            operand,
+        };
+        match value {
+            Value::Number(n) | Value::Date(n) => Ok(eq(Operand::Number {
+                value: *n,
+                text_too: false,
+            })),
+            Value::Bool(b) => Ok(eq(Operand::Bool(*b))),
+            // An empty criterion cell matches nothing but zero-length text and blanks? Excel
+            // treats a blank criterion as 0.
+            Value::Blank => Ok(eq(Operand::Number {
+                value: 0.0,
+                text_too: false,
+            })),
+            Value::Error(_) => Err(value.clone()),
+            Value::Text(s) => Ok(Criterion::parse_text(s)),
+        }
+    }
+
+    fn parse_text(s: &str) -> Criterion {
+        let (op, rest) = if let Some(r) = s.strip_prefix(">=") {
+            (CriterionOp::Ge, r)
+        } else if let Some(r) = s.strip_prefix("<=") {
+            (CriterionOp::Le, r)
+        } else if let Some(r) = s.strip_prefix("<>") {
+            (CriterionOp::Ne, r)
+        } else if let Some(r) = s.strip_prefix('>') {
+            (CriterionOp::Gt, r)
+        } else if let Some(r) = s.strip_prefix('<') {
+            (CriterionOp::Lt, r)
+        } else if let Some(r) = s.strip_prefix('=') {
+            (CriterionOp::Eq, r)
+        } else {
+            (CriterionOp::Eq, s)
+        };
+        let operand = if let Some(n) = parse_numeric_text(rest).or_else(|| parse_date_text(rest)) {
+            Operand::Number {
+                value: n,
+                text_too: true,
+            }
+        } else if rest.eq_ignore_ascii_case("TRUE") {
+            Operand::Bool(true)
+        } else if rest.eq_ignore_ascii_case("FALSE") {
+            Operand::Bool(false)
+        } else if let Some(kind) = ErrorKind::parse(rest) {
+            Operand::Error(kind)
+        } else {
+            Operand::Text(rest.to_string())
+        };
+        Criterion { op, operand }
+    }
+
+    /// Whether a cell satisfies the criterion.
+    pub fn matches(&self, cell: &Value) -> bool {
+        use std::cmp::Ordering;
+        let holds = |ord: Ordering| match self.op {
+            CriterionOp::Eq => ord == Ordering::Equal,
+            CriterionOp::Ne => ord != Ordering::Equal,
+            CriterionOp::Lt => ord == Ordering::Less,
+            CriterionOp::Le => ord != Ordering::Greater,
+            CriterionOp::Gt => ord == Ordering::Greater,
+            CriterionOp::Ge => ord != Ordering::Less,
+        };
+        // Cells of another type than the operand match only `<>`.
+        let mismatch = self.op == CriterionOp::Ne;
+        match &self.operand {
+            Operand::Number { value: x, text_too } => match cell {
+                Value::Number(n) | Value::Date(n) => {
+                    holds(n.partial_cmp(x).unwrap_or(Ordering::Less))
+                }
+                Value::Text(t)
+                    if *text_too && (self.op == CriterionOp::Eq || self.op == CriterionOp::Ne) =>
+                {
+                    match parse_numeric_text(t) {
+                        Some(n) => holds(n.partial_cmp(x).unwrap_or(Ordering::Less)),
+                        None => mismatch,
+                    }
+                }
+                _ => mismatch,
+            },
+            Operand::Bool(b) => match cell {
+                Value::Bool(c) => holds(c.cmp(b)),
+                _ => mismatch,
+            },
+            Operand::Error(kind) => match cell {
+                Value::Error(e) => holds(e.kind.cmp(kind)),
+                _ => mismatch,
+            },
+            Operand::Text(pattern) => {
+                if pattern.is_empty() {
+                    // "" and "=" match empty cells; "<>" matches non-empty ones.
+                    let empty = match cell {
+                        Value::Blank => true,
+                        Value::Text(t) => t.is_empty(),
+                        _ => false,
+                    };
+                    return match self.op {
+                        CriterionOp::Eq => empty,
+                        CriterionOp::Ne => !empty,
+                        _ => false,
+                    };
+                }
+                match cell {
+                    Value::Text(t) => match self.op {
+                        CriterionOp::Eq => wildcard_match(pattern, t),
+                        CriterionOp::Ne => !wildcard_match(pattern, t),
+                        _ => holds(compare_text(t, pattern)),
+                    },
+                    _ => mismatch,
+                }
+            }
+        }
+    }
+}
+
+/// Excel's wildcard match, case-insensitive: `*` any run, `?` one character, `~`
+/// escapes the next character. The whole text must match.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<WildToken> = wildcard_tokens(pattern);
+    let text: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    wildcard_from(&pattern, &text)
+}
+
+/// Whether `pattern` contains an unescaped wildcard.
+pub fn has_wildcards(pattern: &str) -> bool {
+    wildcard_tokens(pattern)
+        .iter()
+        .any(|t| !matches!(t, WildToken::Char(_)))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum WildToken {
+    Char(char),
+    One,
+    Any,
+}
+
+fn wildcard_tokens(pattern: &str) -> Vec<WildToken> {
+    let mut out = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '~' => match chars.next() {
+                Some(next) => out.extend(next.to_lowercase().map(WildToken::Char)),
+                None => out.push(WildToken::Char('~')),
+            },
+            '*' => out.push(WildToken::Any),
+            '?' => out.push(WildToken::One),
+            other => out.extend(other.to_lowercase().map(WildToken::Char)),
+        }
+    }
+    out
+}
+
+/// Iterative glob matching with single-star backtracking (linear in practice).
+fn wildcard_from(pattern: &[WildToken], text: &[char]) -> bool {
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(WildToken::Any) => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(WildToken::One) => {
+                p += 1;
+                t += 1;
+            }
+            Some(WildToken::Char(c)) if text.get(t) == Some(c) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p.min(pattern.len())..]
+        .iter()
+        .all(|tok| *tok == WildToken::Any)
+}
+
+/// The criteria pairs of a *IFS call starting at `from`: (range, criterion) for each
+/// pair. All ranges must have `len` items, else `#VALUE!`.
+pub fn criteria_pairs<'a>(
+    args: &[Arg<'a>],
+    from: usize,
+    len: usize,
+) -> Result<Vec<(&'a [Value], Criterion)>, Value> {
+    let mut pairs = Vec::new();
+    let mut i = from;
+    while i < args.len() {
+        let range = list(args, i)?;
+        if range.len() != len {
+            return Err(value_error());
+        }
+        let criterion = Criterion::parse(scalar(args, i + 1)?)?;
+        pairs.push((range, criterion));
+        i += 2;
+    }
+    Ok(pairs)
+}
+
+/// Row indices `0..len` satisfying every criteria pair.
+pub fn matching_rows(pairs: &[(&[Value], Criterion)], len: usize) -> Vec<usize> {
+    (0..len)
+        .filter(|&row| {
+            pairs
+                .iter()
+                .all(|(range, c)| range.get(row).is_some_and(|cell| c.matches(cell)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crit(s: &str) -> Criterion {
+        Criterion::parse(&Value::text(s)).unwrap()
+    }
+
+    #[test]
+    fn criteria_compare_numbers_and_text() {
+        assert!(crit(">=10").matches(&Value::Number(10.0)));
+        assert!(!crit(">=10").matches(&Value::Number(9.99)));
+        assert!(!crit(">=10").matches(&Value::text("abc")));
+        assert!(crit("<>Closed*").matches(&Value::text("Open")));
+        assert!(!crit("<>Closed*").matches(&Value::text("closed won")));
+        assert!(crit("<>Closed*").matches(&Value::Blank));
+        assert!(crit("partner").matches(&Value::text("PARTNER")));
+        assert!(crit("").matches(&Value::Blank));
+        assert!(!crit("").matches(&Value::Number(0.0)));
+        assert!(crit("<>").matches(&Value::Number(0.0)));
+        assert!(!crit("<>").matches(&Value::Blank));
+    }
+
+    #[test]
+    fn wildcards_follow_excel() {
+        assert!(wildcard_match("a*c", "abbbc"));
+        assert!(wildcard_match("a?c", "ABC"));
+        assert!(!wildcard_match("a?c", "ac"));
+        assert!(wildcard_match("~*", "*"));
+        assert!(!wildcard_match("~*", "x"));
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("*x*y", "axbxy"));
+        assert!(!has_wildcards("a~*b"));
+        assert!(has_wildcards("a*b"));
+    }
+
+    #[test]
+    fn date_text_parses_to_serials() {
+        assert_eq!(parse_date_text("2000-01-01"), Some(36526.0));
+        assert_eq!(parse_date_text("2000-01-01 12:00"), Some(36526.5));
+        assert_eq!(parse_date_text("2000-02-30"), None);
+    }
+}

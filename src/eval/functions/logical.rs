@@ -1,0 +1,286 @@
+//! Logical functions: IF, IFS, SWITCH, IFERROR, IFNA, AND, OR, XOR, NOT, TRUE, FALSE.
+//! Arguments arrive evaluated; an error in a branch not taken is simply not returned.
+
+use std::cmp::Ordering;
+
+use super::args::{err, scalar, value_error};
+use super::{Arg, CallContext, FunctionSpec};
+use crate::eval::value::{ErrorKind, Value, excel_compare};
+
+#[rustfmt::skip]
+pub(super) const SPECS: &[FunctionSpec] = &[
+    spec!(
+        "IF",
+        Logical,
+        2,
+        Some(3),
+        [Scalar],
+        0,
+        Any,
+        false,
+        if_,
+        "One value when a condition holds, another when not"
+    ),
+    spec!(
+        "IFS",
+        Logical,
+        2,
+        None,
+        [Scalar],
+        0,
+        Any,
+        true,
+        ifs,
+        "The value paired with the first true condition"
+    ),
+    spec!(
+        "SWITCH",
+        Logical,
+        3,
+        None,
+        [Scalar],
+        0,
+        Any,
+        true,
+        switch,
+        "The result paired with the first value equal to the expression"
+    ),
+    spec!(
+        "IFERROR",
+        Logical,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Any,
+        false,
+        iferror,
+        "A fallback when a value is any error"
+    ),
+    spec!(
+        "IFNA",
+        Logical,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Any,
+        true,
+        ifna,
+        "A fallback when a value is #N/A"
+    ),
+    spec!(
+        "AND",
+        Logical,
+        1,
+        None,
+        [Either],
+        0,
+        Bool,
+        false,
+        and,
+        "TRUE when every condition holds"
+    ),
+    spec!(
+        "OR",
+        Logical,
+        1,
+        None,
+        [Either],
+        0,
+        Bool,
+        false,
+        or,
+        "TRUE when any condition holds"
+    ),
+    spec!(
+        "XOR",
+        Logical,
+        1,
+        None,
+        [Either],
+        0,
+        Bool,
+        true,
+        xor,
+        "TRUE when an odd number of conditions hold"
+    ),
+    spec!(
+        "NOT",
+        Logical,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        not,
+        "The opposite of a condition"
+    ),
+    spec!(
+        "TRUE",
+        Logical,
+        0,
+        Some(0),
+        [],
+        0,
+        Bool,
+        false,
+        true_,
+        "The value TRUE"
+    ),
+    spec!(
+        "FALSE",
+        Logical,
+        0,
+        Some(0),
+        [],
+        0,
+        Bool,
+        false,
+        false_,
+        "The value FALSE"
+    ),
+];
+
+fn value_at(args: &[Arg<'_>], index: usize) -> Value {
+    scalar(args, index).map_or_else(|e| e, Value::clone)
+}
+
+fn condition(args: &[Arg<'_>], index: usize) -> Result<bool, Value> {
+    scalar(args, index)?.to_bool()
+}
+
+pub fn if_(args: &[Arg<'_>], _: &CallContext) -> Value {
+    match condition(args, 0) {
+        Ok(true) => value_at(args, 1),
+        Ok(false) if args.len() > 2 => value_at(args, 2),
+        Ok(false) => Value::Bool(false),
+        Err(e) => e,
+    }
+}
+
+pub fn ifs(args: &[Arg<'_>], _: &CallContext) -> Value {
+    if !args.len().is_multiple_of(2) {
+        return value_error();
+    }
+    for pair in (0..args.len()).step_by(2) {
+        match condition(args, pair) {
+            Ok(true) => return value_at(args, pair + 1),
+            Ok(false) => {}
+            Err(e) => return e,
+        }
+    }
+    err(ErrorKind::NA)
+}
+
+pub fn switch(args: &[Arg<'_>], _: &CallContext) -> Value {
+    let subject = match scalar(args, 0) {
+        Ok(v) if v.is_error() => return v.clone(),
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let mut i = 1;
+    while i + 1 < args.len() {
+        match scalar(args, i) {
+            Ok(candidate) if candidate.is_error() => return candidate.clone(),
+            Ok(candidate) => {
+                if same_kind(subject, candidate)
+                    && excel_compare(subject, candidate) == Ordering::Equal
+                {
+                    return value_at(args, i + 1);
+                }
+            }
+            Err(e) => return e,
+        }
+        i += 2;
+    }
+    if i < args.len() {
+        value_at(args, i)
+    } else {
+        err(ErrorKind::NA)
+    }
+}
+
+/// Whether `=` can hold between two values: Excel never equates a number with text.
+fn same_kind(a: &Value, b: &Value) -> bool {
+    let kind = |v: &Value| match v {
+        Value::Number(_) | Value::Date(_) => 0,
+        Value::Text(_) => 1,
+        Value::Bool(_) => 2,
+        Value::Blank => 3,
+        Value::Error(_) => 4,
+    };
+    kind(a) == kind(b) || a.is_blank() || b.is_blank()
+}
+
+pub fn iferror(args: &[Arg<'_>], _: &CallContext) -> Value {
+    match scalar(args, 0) {
+        Ok(v) if v.is_error() => value_at(args, 1),
+        Ok(v) => v.clone(),
+        Err(_) => value_at(args, 1),
+    }
+}
+
+pub fn ifna(args: &[Arg<'_>], _: &CallContext) -> Value {
+    match scalar(args, 0) {
+        Ok(v) if v.error_kind() == Some(ErrorKind::NA) => value_at(args, 1),
+        Ok(v) => v.clone(),
+        Err(e) => e,
+    }
+}
+
+/// The truth values of AND/OR/XOR's arguments: inside lists, booleans and numbers
+/// count and text or blanks are skipped; given directly, values are converted.
+/// No truth value at all is `#VALUE!`.
+fn truth_values(args: &[Arg<'_>]) -> Result<Vec<bool>, Value> {
+    let mut out = Vec::new();
+    for arg in args {
+        match arg {
+            Arg::List(values) => {
+                for v in values.iter() {
+                    match v {
+                        Value::Bool(b) => out.push(*b),
+                        Value::Number(n) | Value::Date(n) => out.push(*n != 0.0),
+                        Value::Error(_) => return Err(v.clone()),
+                        _ => {}
+                    }
+                }
+            }
+            Arg::Value(Value::Blank) => {}
+            Arg::Value(v) => out.push(v.to_bool()?),
+        }
+    }
+    if out.is_empty() {
+        Err(value_error())
+    } else {
+        Ok(out)
+    }
+}
+
+pub fn and(args: &[Arg<'_>], _: &CallContext) -> Value {
+    truth_values(args).map_or_else(|e| e, |v| Value::Bool(v.iter().all(|b| *b)))
+}
+
+pub fn or(args: &[Arg<'_>], _: &CallContext) -> Value {
+    truth_values(args).map_or_else(|e| e, |v| Value::Bool(v.iter().any(|b| *b)))
+}
+
+pub fn xor(args: &[Arg<'_>], _: &CallContext) -> Value {
+    truth_values(args).map_or_else(
+        |e| e,
+        |v| Value::Bool(v.iter().filter(|b| **b).count() % 2 == 1),
+    )
+}
+
+pub fn not(args: &[Arg<'_>], _: &CallContext) -> Value {
+    condition(args, 0).map_or_else(|e| e, |b| Value::Bool(!b))
+}
+
+pub fn true_(_: &[Arg<'_>], _: &CallContext) -> Value {
+    Value::Bool(true)
+}
+
+pub fn false_(_: &[Arg<'_>], _: &CallContext) -> Value {
+    Value::Bool(false)
+}

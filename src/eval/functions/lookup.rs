@@ -1,0 +1,212 @@
+//! Lookup functions: XLOOKUP (exact, next smaller/larger, wildcard; both search
+//! directions), MATCH, INDEX over one list, CHOOSE.
+
+use std::cmp::Ordering;
+
+use super::args::{
+    err, has_wildcards, list, number, number_or, scalar, value_error, wildcard_match,
+};
+use super::{Arg, CallContext, FunctionSpec};
+use crate::eval::value::{ErrorKind, Value, compare_text};
+
+#[rustfmt::skip]
+pub(super) const SPECS: &[FunctionSpec] = &[
+    spec!(
+        "XLOOKUP",
+        Lookup,
+        3,
+        Some(6),
+        [Scalar, List, List, Scalar, Scalar, Scalar],
+        0,
+        Any,
+        true,
+        xlookup,
+        "The value of a return list where a lookup list matches"
+    ),
+    spec!(
+        "MATCH",
+        Lookup,
+        2,
+        Some(3),
+        [Scalar, List, Scalar],
+        0,
+        Number,
+        false,
+        match_,
+        "Position of a value in a list"
+    ),
+    spec!(
+        "INDEX",
+        Lookup,
+        2,
+        Some(3),
+        [List, Scalar, Scalar],
+        0,
+        Any,
+        false,
+        index,
+        "The n-th value of a list"
+    ),
+    spec!(
+        "CHOOSE",
+        Lookup,
+        2,
+        None,
+        [Scalar],
+        0,
+        Any,
+        false,
+        choose,
+        "The n-th of the values given"
+    ),
+];
+
+/// Orders two values of the same kind (numbers with numbers, text with text
+/// case-insensitively, booleans with booleans); `None` across kinds.
+fn same_kind_order(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Number(x) | Value::Date(x), Value::Number(y) | Value::Date(y)) => x.partial_cmp(y),
+        (Value::Text(x), Value::Text(y)) => Some(compare_text(x, y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// Position of the match per XLOOKUP's `mode` (0 exact, -1 next smaller, 1 next
+/// larger, 2 wildcard) scanning in `order`.
+fn find_position(needle: &Value, haystack: &[Value], mode: i64, order: &[usize]) -> Option<usize> {
+    let wildcard = mode == 2 && matches!(needle, Value::Text(t) if has_wildcards(t));
+    let mut best: Option<(usize, &Value)> = None;
+    for &i in order {
+        let Some(cell) = haystack.get(i) else {
+            continue;
+        };
+        if wildcard {
+            if let (Value::Text(p), Value::Text(t)) = (needle, cell)
+                && wildcard_match(p, t)
+            {
+                return Some(i);
+            }
+            continue;
+        }
+        match same_kind_order(cell, needle) {
+            Some(Ordering::Equal) => return Some(i),
+            Some(ord)
+                if (mode == -1 && ord == Ordering::Less)
+                    || (mode == 1 && ord == Ordering::Greater) =>
+            {
+                let better = match best {
+                    None => true,
+                    Some((_, b)) => {
+                        let o = same_kind_order(cell, b);
+                        if mode == -1 {
+                            o == Some(Ordering::Greater)
+                        } else {
+                            o == Some(Ordering::Less)
+                        }
+                    }
+                };
+                if better {
+                    best = Some((i, cell));
+                }
+            }
+            _ => {}
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+pub fn xlookup(args: &[Arg<'_>], _: &CallContext) -> Value {
+    let result = (|| {
+        let needle = scalar(args, 0)?;
+        if needle.is_error() {
+            return Err(needle.clone());
+        }
+        let keys = list(args, 1)?;
+        let values = list(args, 2)?;
+        if keys.len() != values.len() {
+            return Err(value_error());
+        }
+        let mode = number_or(args, 4, 0.0)?.trunc() as i64;
+        let search = number_or(args, 5, 1.0)?.trunc() as i64;
+        if !matches!(mode, -1..=2) || !matches!(search, -2 | -1 | 1 | 2) {
+            return Err(value_error());
+        }
+        let order: Vec<usize> = if search < 0 {
+            (0..keys.len()).rev().collect()
+        } else {
+            (0..keys.len()).collect()
+        };
+        match find_position(needle, keys, mode, &order) {
+            Some(i) => Ok(values.get(i).cloned().unwrap_or_default()),
+            None => match args.get(3) {
+                Some(_) => scalar(args, 3).cloned(),
+                None => Err(err(ErrorKind::NA)),
+            },
+        }
+    })();
+    result.unwrap_or_else(|e| e)
+}
+
+pub fn match_(args: &[Arg<'_>], _: &CallContext) -> Value {
+    let result = (|| {
+        let needle = scalar(args, 0)?;
+        if needle.is_error() {
+            return Err(needle.clone());
+        }
+        let haystack = list(args, 1)?;
+        let kind = number_or(args, 2, 1.0)?;
+        let order: Vec<usize> = (0..haystack.len()).collect();
+        let found = if kind == 0.0 {
+            find_position(needle, haystack, 2, &order)
+        } else {
+            // Sorted lookup: the last position before the list passes the needle.
+            let mut found = None;
+            for &i in &order {
+                let Some(cell) = haystack.get(i) else {
+                    continue;
+                };
+                match same_kind_order(cell, needle) {
+                    Some(Ordering::Greater) if kind > 0.0 => break,
+                    Some(Ordering::Less) if kind < 0.0 => break,
+                    Some(_) => found = Some(i),
+                    None => {}
+                }
+            }
+            found
+        };
+        found
+            .map(|i| Value::Number(i as f64 + 1.0))
+            .ok_or_else(|| err(ErrorKind::NA))
+    })();
+    result.unwrap_or_else(|e| e)
+}
+
+pub fn index(args: &[Arg<'_>], _: &CallContext) -> Value {
+    let result = (|| {
+        let values = list(args, 0)?;
+        let n = number(args, 1)?.trunc();
+        let column = number_or(args, 2, 1.0)?.trunc();
+        if column != 1.0 && !(column == 0.0 && args.len() > 2) {
+            return Err(err(ErrorKind::Ref));
+        }
+        if n < 1.0 || n > values.len() as f64 {
+            return Err(err(ErrorKind::Ref));
+        }
+        Ok(values.get(n as usize - 1).cloned().unwrap_or_default())
+    })();
+    result.unwrap_or_else(|e| e)
+}
+
+pub fn choose(args: &[Arg<'_>], _: &CallContext) -> Value {
+    match number(args, 0) {
+        Ok(n) => {
+            let n = n.trunc();
+            if n < 1.0 || n >= args.len() as f64 {
+                return value_error();
+            }
+            scalar(args, n as usize).map_or_else(|e| e, Value::clone)
+        }
+        Err(e) => e,
+    }
+}

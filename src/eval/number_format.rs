@@ -1,0 +1,577 @@
+//! Excel number-format rendering (`0.00`, `#,##0`, `0%`, `$#,##0`, `yyyy-mm-dd`, `0;(0)` …)
+//! used by TEXT() and by flag message templates such as `{roi:0.00}`.
+
+use crate::eval::datetime::ymd_from_serial;
+use crate::eval::functions::math::{RoundMode, round_digits};
+use crate::eval::value::format_general;
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+
+/// One piece of a format section.
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    /// Text shown as is (quoted text, `\x`, `$`, spaces …).
+    Literal(String),
+    /// A digit placeholder: `0` (always shown), `#` (optional), `?` (space when absent).
+    Digit(char),
+    Point,
+    Comma,
+    Percent,
+    /// Scientific notation marker; `true` when the exponent always shows its sign (`E+`).
+    Exponent(bool),
+    /// A run of one date/time letter (`yyyy`, `mmm`, `dd`, `hh`, `ss`), lower-cased.
+    DatePart(char, usize),
+    /// `AM/PM` (`true`) or `A/P` (`false`).
+    AmPm(bool),
+    /// `@`: the text itself.
+    TextValue,
+    /// `General`.
+    General,
+}
+
+/// Renders `value` with an Excel number format. `None` when the format cannot be
+/// rendered (e.g. a negative number with a date format), which TEXT reports as `#VALUE!`.
+pub fn format_number(value: f64, format: &str) -> Option<String> {
+    if !value.is_finite() {
+        return None;
+    }
+    let sections = split_sections(format);
+    let (section, value, show_minus) = match sections.as_slice() {
+        [] => ("General", value, value < 0.0),
+        [only] => (*only, value, value < 0.0),
+        [pos, neg] => {
+            if value < 0.0 {
+                (*neg, -value, false)
+            } else {
+                (*pos, value, false)
+            }
+        }
+        [pos, neg, zero, ..] => {
+            if value > 0.0 {
+                (*pos, value, false)
+            } else if value < 0.0 {
+                (*neg, -value, false)
+            } else {
+                (*zero, value, false)
+            }
+        }
+    };
+    let tokens = tokenize(section);
+    if tokens
+        .iter()
+        .any(|t| matches!(t, Token::DatePart(..) | Token::AmPm(_)))
+    {
+        return format_date(value, &tokens);
+    }
+    let body = format_numeric(value.abs(), &tokens);
+    // A one-section format shows the minus sign in front, unless every shown digit is
+    // zero (LibreOffice renders TEXT(-0.4, "0") as "0").
+    let shows_nonzero = body.chars().any(|c| c.is_ascii_digit() && c != '0');
+    Some(if show_minus && shows_nonzero {
+        format!("-{body}")
+    } else {
+        body
+    })
+}
+
+/// Renders text with the text section of a format (`@` replaced by the text); a
+/// format without a text section returns the text unchanged.
+pub fn format_text(text: &str, format: &str) -> String {
+    let sections = split_sections(format);
+    let section = match sections.as_slice() {
+        [_, _, _, text_section, ..] => Some(*text_section),
+        [only] if only.contains('@') => Some(*only),
+        _ => None,
+    };
+    let Some(section) = section else {
+        return text.to_string();
+    };
+    tokenize(section)
+        .into_iter()
+        .map(|t| match t {
+            Token::TextValue => text.to_string(),
+            Token::Literal(s) => s,
+            _ => String::new(),
+        })
+        .collect()
+}
+
+/// Splits a format at `;` outside quotes and escapes.
+fn split_sections(format: &str) -> Vec<&str> {
+    let mut sections = Vec::new();
+    let mut start = 0;
+    let mut in_quotes = false;
+    let mut escaped = false;
+    for (i, c) in format.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if !in_quotes => escaped = true,
+            '"' => in_quotes = !in_quotes,
+            ';' if !in_quotes => {
+                sections.push(format.get(start..i).unwrap_or(""));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    sections.push(format.get(start..).unwrap_or(""));
+    sections
+}
+
+fn tokenize(section: &str) -> Vec<Token> {
+    let chars: Vec<char> = section.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let rest_starts_with = |i: usize, word: &str| {
+        let w: Vec<char> = word.chars().collect();
+        chars
+            .get(i..i + w.len())
+            .is_some_and(|s| s.iter().zip(&w).all(|(a, b)| a.eq_ignore_ascii_case(b)))
+    };
+    while let Some(&c) = chars.get(i) {
+        match c {
+            '"' => {
+                let mut lit = String::new();
+                i += 1;
+                while let Some(&q) = chars.get(i) {
+                    i += 1;
+                    if q == '"' {
+                        break;
+                    }
+                    lit.push(q);
+                }
+                tokens.push(Token::Literal(lit));
+                continue;
+            }
+            '\\' => {
+                if let Some(&next) = chars.get(i + 1) {
+                    tokens.push(Token::Literal(next.to_string()));
+                }
+                i += 2;
+                continue;
+            }
+            '_' => {
+                tokens.push(Token::Literal(" ".to_string()));
+                i += 2;
+                continue;
+            }
+            '*' => {
+                i += 2;
+                continue;
+            }
+            '[' => {
+                // Colors, conditions and locales are not rendered.
+                while let Some(&b) = chars.get(i) {
+                    i += 1;
+                    if b == ']' {
+                        break;
+                    }
+                }
+                continue;
+            }
+            '0' | '#' | '?' => tokens.push(Token::Digit(c)),
+            '.' => tokens.push(Token::Point),
+            ',' => tokens.push(Token::Comma),
+            '%' => tokens.push(Token::Percent),
+            '@' => tokens.push(Token::TextValue),
+            'E' | 'e' if matches!(chars.get(i + 1), Some('+') | Some('-')) => {
+                tokens.push(Token::Exponent(chars.get(i + 1) == Some(&'+')));
+                i += 2;
+                continue;
+            }
+            _ if rest_starts_with(i, "AM/PM") => {
+                tokens.push(Token::AmPm(true));
+                i += 5;
+                continue;
+            }
+            _ if rest_starts_with(i, "A/P") => {
+                tokens.push(Token::AmPm(false));
+                i += 3;
+                continue;
+            }
+            _ if rest_starts_with(i, "General") => {
+                tokens.push(Token::General);
+                i += 7;
+                continue;
+            }
+            'y' | 'Y' | 'm' | 'M' | 'd' | 'D' | 'h' | 'H' | 's' | 'S' => {
+                let letter = c.to_ascii_lowercase();
+                let mut run = 0;
+                while chars
+                    .get(i + run)
+                    .is_some_and(|x| x.to_ascii_lowercase() == letter)
+                {
+                    run += 1;
+                }
+                tokens.push(Token::DatePart(letter, run));
+                i += run;
+                continue;
+            }
+            other => tokens.push(Token::Literal(other.to_string())),
+        }
+        i += 1;
+    }
+    tokens
+}
+
+fn format_numeric(value: f64, tokens: &[Token]) -> String {
+    if tokens.contains(&Token::General) {
+        return tokens
+            .iter()
+            .map(|t| match t {
+                Token::General => format_general(value),
+                Token::Literal(s) => s.clone(),
+                _ => String::new(),
+            })
+            .collect();
+    }
+    let exponent_at = tokens.iter().position(|t| matches!(t, Token::Exponent(_)));
+    let mantissa_tokens = &tokens[..exponent_at.unwrap_or(tokens.len())];
+    let point_at = mantissa_tokens.iter().position(|t| *t == Token::Point);
+    let int_end = point_at.unwrap_or(mantissa_tokens.len());
+    let is_digit = |t: &Token| matches!(t, Token::Digit(_));
+    let int_digits: Vec<char> = mantissa_tokens[..int_end]
+        .iter()
+        .filter_map(|t| match t {
+            Token::Digit(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    let frac_digits: Vec<char> = mantissa_tokens
+        .get(int_end..)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|t| match t {
+            Token::Digit(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    if int_digits.is_empty() && frac_digits.is_empty() && exponent_at.is_none() {
+        // No placeholders: only literals (and a percent sign).
+        return tokens
+            .iter()
+            .map(|t| match t {
+                Token::Literal(s) => s.clone(),
+                Token::Percent => "%".to_string(),
+                Token::TextValue => format_general(value),
+                _ => String::new(),
+            })
+            .collect();
+    }
+    // Commas: between integer placeholders they group thousands; after the last
+    // digit placeholder each one divides by 1000 (`#,##0,"k"`, `0.0,,"M"`).
+    let last_digit = mantissa_tokens.iter().rposition(is_digit);
+    let mut grouping = false;
+    let mut scale_commas = 0;
+    for (i, t) in mantissa_tokens.iter().enumerate() {
+        if *t == Token::Comma {
+            if last_digit.is_some_and(|last| i > last) {
+                scale_commas += 1;
+            } else if i < int_end && mantissa_tokens[..i].iter().any(is_digit) {
+                grouping = true;
+            }
+        }
+    }
+    let percents = tokens.iter().filter(|t| **t == Token::Percent).count();
+    let mut v = value * 100f64.powi(percents as i32) / 1000f64.powi(scale_commas);
+    let decimals = frac_digits.len();
+    let mut exponent_text = String::new();
+    if let (Some(at), Some(Token::Exponent(always_sign))) =
+        (exponent_at, exponent_at.and_then(|at| tokens.get(at)))
+    {
+        let int_count = int_digits.len().max(1) as i32;
+        let mut e = if v == 0.0 {
+            0
+        } else {
+            v.abs().log10().floor() as i32 - (int_count - 1)
+        };
+        let mut mantissa = round_digits(v / 10f64.powi(e), decimals as i32, RoundMode::HalfAway);
+        if mantissa >= 10f64.powi(int_count) {
+            e += 1;
+            mantissa = round_digits(v / 10f64.powi(e), decimals as i32, RoundMode::HalfAway);
+        }
+        v = mantissa;
+        let exp_width = tokens[at + 1..].iter().filter(|t| is_digit(t)).count();
+        let sign = if e < 0 {
+            "-"
+        } else if *always_sign {
+            "+"
+        } else {
+            ""
+        };
+        exponent_text = format!("E{sign}{:0width$}", e.abs(), width = exp_width);
+    }
+    let rounded = round_digits(v, decimals as i32, RoundMode::HalfAway);
+    let fixed = format!("{:.*}", decimals, rounded.abs());
+    let (int_part, frac_part) = fixed.split_once('.').unwrap_or((fixed.as_str(), ""));
+    let int_text = integer_text(int_part, &int_digits, grouping);
+    let frac_text = fraction_text(frac_part, &frac_digits);
+
+    let mut out = String::new();
+    let mut int_done = false;
+    let mut frac_done = false;
+    for (i, t) in tokens.iter().enumerate() {
+        let in_exponent = exponent_at.is_some_and(|at| i > at);
+        match t {
+            Token::Literal(s) => out.push_str(s),
+            Token::Percent => out.push('%'),
+            // Each run of placeholders prints its whole part once, at its first digit.
+            Token::Digit(_) => {
+                let slot = if in_exponent {
+                    None
+                } else if point_at.is_none_or(|p| i < p) {
+                    Some((&mut int_done, &int_text))
+                } else {
+                    Some((&mut frac_done, &frac_text))
+                };
+                if let Some((done, part)) = slot.filter(|(done, _)| !**done) {
+                    out.push_str(part);
+                    *done = true;
+                }
+            }
+            Token::Point if point_at == Some(i) => {
+                if !int_done {
+                    out.push_str(&int_text);
+                    int_done = true;
+                }
+                out.push('.');
+            }
+            Token::Exponent(_) => {
+                out.push_str(&exponent_text);
+                exponent_text.clear();
+            }
+            Token::TextValue => out.push_str(&format_general(value)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The integer digits laid into the integer placeholders: zero-padded to the `0`
+/// count, space-padded for `?`, a lone 0 dropped when no `0` placeholder asks for it.
+fn integer_text(digits: &str, placeholders: &[char], grouping: bool) -> String {
+    let zeros = placeholders.iter().filter(|c| **c == '0').count();
+    let spaces = placeholders.iter().filter(|c| **c == '?').count();
+    let mut d = digits.trim_start_matches('0').to_string();
+    if d.len() < zeros {
+        d = format!("{}{}", "0".repeat(zeros - d.len()), d);
+    }
+    if grouping && d.len() > 3 {
+        let bytes: Vec<char> = d.chars().collect();
+        let mut grouped = String::new();
+        for (i, ch) in bytes.iter().enumerate() {
+            if i > 0 && (bytes.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(*ch);
+        }
+        d = grouped;
+    }
+    if d.len() < zeros + spaces {
+        d = format!("{}{}", " ".repeat(zeros + spaces - d.len()), d);
+    }
+    d
+}
+
+/// The fraction digits: trailing zeros at `#` positions dropped, at `?` positions spaces.
+fn fraction_text(digits: &str, placeholders: &[char]) -> String {
+    let mut chars: Vec<char> = digits.chars().collect();
+    let mut end = chars.len();
+    while end > 0 {
+        let j = end - 1;
+        if chars.get(j) != Some(&'0') {
+            break;
+        }
+        match placeholders.get(j) {
+            Some('#') => {
+                chars.truncate(j);
+            }
+            Some('?') => {
+                if let Some(slot) = chars.get_mut(j) {
+                    *slot = ' ';
+                }
+            }
+            _ => break,
+        }
+        end = j;
+    }
+    chars.into_iter().collect()
+}
+
+fn format_date(value: f64, tokens: &[Token]) -> Option<String> {
+    if value < 0.0 {
+        return None;
+    }
+    let has_seconds = tokens.iter().any(|t| matches!(t, Token::DatePart('s', _)));
+    let mut days = value.floor();
+    let mut seconds = ((value - days) * 86400.0).round();
+    if !has_seconds {
+        // Without a seconds field, Excel still rounds to the second first.
+        seconds = ((value - days) * 86400.0).round();
+    }
+    if seconds >= 86400.0 {
+        days += 1.0;
+        seconds -= 86400.0;
+    }
+    let (year, month, day) = ymd_from_serial(days)?;
+    let weekday = ((days as i64 + 6) % 7) as usize;
+    let hour = (seconds / 3600.0).floor() as u32;
+    let minute = ((seconds % 3600.0) / 60.0).floor() as u32;
+    let second = (seconds % 60.0) as u32;
+    let twelve_hour = tokens.iter().any(|t| matches!(t, Token::AmPm(_)));
+
+    let date_parts: Vec<(usize, char)> = tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| match t {
+            Token::DatePart(c, _) => Some((i, *c)),
+            _ => None,
+        })
+        .collect();
+    // `m`/`mm` right after an hour or right before a second means minutes.
+    let is_minutes = |index: usize| {
+        let pos = date_parts.iter().position(|(i, _)| *i == index);
+        let prev = pos
+            .and_then(|p| p.checked_sub(1))
+            .and_then(|p| date_parts.get(p));
+        let next = pos.and_then(|p| date_parts.get(p + 1));
+        prev.is_some_and(|(_, c)| *c == 'h') || next.is_some_and(|(_, c)| *c == 's')
+    };
+
+    let mut out = String::new();
+    for (i, t) in tokens.iter().enumerate() {
+        match t {
+            Token::Literal(s) => out.push_str(s),
+            Token::DatePart('y', n) => {
+                if *n <= 2 {
+                    out.push_str(&format!("{:02}", year.rem_euclid(100)));
+                } else {
+                    out.push_str(&format!("{year:04}"));
+                }
+            }
+            Token::DatePart('m', n) if *n <= 2 && is_minutes(i) => {
+                out.push_str(&pad(minute, *n));
+            }
+            Token::DatePart('m', n) => {
+                let name = MONTHS.get(month.checked_sub(1)? as usize)?;
+                match n {
+                    1 | 2 => out.push_str(&pad(month, *n)),
+                    3 => out.push_str(name.get(..3)?),
+                    5 => out.push_str(name.get(..1)?),
+                    _ => out.push_str(name),
+                }
+            }
+            Token::DatePart('d', n) => {
+                let name = WEEKDAYS.get(weekday)?;
+                match n {
+                    1 | 2 => out.push_str(&pad(day, *n)),
+                    3 => out.push_str(name.get(..3)?),
+                    _ => out.push_str(name),
+                }
+            }
+            Token::DatePart('h', n) => {
+                let h = if twelve_hour {
+                    match hour % 12 {
+                        0 => 12,
+                        h => h,
+                    }
+                } else {
+                    hour
+                };
+                out.push_str(&pad(h, *n));
+            }
+            Token::DatePart('s', n) => out.push_str(&pad(second, *n)),
+            Token::AmPm(full) => {
+                let am = hour < 12;
+                out.push_str(match (full, am) {
+                    (true, true) => "AM",
+                    (true, false) => "PM",
+                    (false, true) => "A",
+                    (false, false) => "P",
+                });
+            }
+            Token::Digit(c) => out.push(*c),
+            Token::Point => out.push('.'),
+            Token::Comma => out.push(','),
+            Token::Percent => out.push('%'),
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+fn pad(n: u32, width: usize) -> String {
+    if width >= 2 {
+        format!("{n:02}")
+    } else {
+        n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(v: f64, fmt: &str) -> String {
+        format_number(v, fmt).unwrap_or_else(|| "<none>".to_string())
+    }
+
+    #[test]
+    fn numeric_formats_follow_excel() {
+        // Worked by hand from Excel's format rules.
+        assert_eq!(f(1234.567, "0"), "1235");
+        assert_eq!(f(1234.567, "0.00"), "1234.57");
+        assert_eq!(f(1234.567, "#,##0"), "1,235");
+        assert_eq!(f(1234567.891, "#,##0.00"), "1,234,567.89");
+        assert_eq!(f(0.256, "0%"), "26%");
+        assert_eq!(f(0.256, "0.0%"), "25.6%");
+        assert_eq!(f(-1234.5, "$#,##0"), "-$1,235");
+        assert_eq!(f(1.5, "0.00\"x\""), "1.50x");
+        assert_eq!(f(1.5, "0.0\\x"), "1.5x");
+        assert_eq!(f(12345.0, "#,##0,\"k\""), "12k");
+        assert_eq!(f(-5.0, "0;(0)"), "(5)");
+        assert_eq!(f(5.0, "0;(0)"), "5");
+        assert_eq!(f(0.5, "#.00"), ".50");
+        assert_eq!(f(1.0, "0.##"), "1.");
+        assert_eq!(f(12345.678, "0.00E+00"), "1.23E+04");
+    }
+
+    #[test]
+    fn date_formats_follow_excel() {
+        // 45839 is 2025-07-01, a Tuesday; 45839.75 is 18:00.
+        assert_eq!(f(45839.0, "yyyy-mm-dd"), "2025-07-01");
+        assert_eq!(f(45839.0, "mmm yyyy"), "Jul 2025");
+        assert_eq!(f(45839.0, "dd/mm/yyyy"), "01/07/2025");
+        assert_eq!(f(45839.0, "mmmm"), "July");
+        assert_eq!(f(45839.0, "ddd"), "Tue");
+        assert_eq!(f(45839.75, "hh:mm"), "18:00");
+        assert_eq!(f(45839.75, "h:mm AM/PM"), "6:00 PM");
+        assert_eq!(format_number(-1.0, "yyyy"), None);
+    }
+}

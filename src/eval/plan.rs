@@ -1,0 +1,289 @@
+//! The compiled, checked form of all rule files: tables with their columns, params,
+//! scalars, flags, and expression trees whose names are resolved to ids, in evaluation order.
+
+use std::sync::Arc;
+
+use crate::eval::functions::FunctionSpec;
+use crate::eval::value::Value;
+use crate::lang::ast::{BinaryOp, ColumnType, Format, Span, Template, UnaryOp};
+
+pub type TableId = usize;
+pub type ColumnId = usize;
+pub type ParamId = usize;
+pub type ScalarId = usize;
+
+/// The static type of a value an expression produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum ValueType {
+    Number,
+    Text,
+    Bool,
+    Date,
+    Any,
+}
+
+impl ValueType {
+    pub fn from_column(ty: ColumnType) -> ValueType {
+        match ty {
+            ColumnType::Number => ValueType::Number,
+            ColumnType::Text => ValueType::Text,
+            ColumnType::Bool => ValueType::Bool,
+            ColumnType::Date => ValueType::Date,
+            ColumnType::Any => ValueType::Any,
+        }
+    }
+
+    pub fn to_column(self) -> ColumnType {
+        match self {
+            ValueType::Number => ColumnType::Number,
+            ValueType::Text => ColumnType::Text,
+            ValueType::Bool => ColumnType::Bool,
+            ValueType::Date => ColumnType::Date,
+            ValueType::Any => ColumnType::Any,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            ValueType::Number => "a number",
+            ValueType::Text => "text",
+            ValueType::Bool => "a boolean",
+            ValueType::Date => "a date",
+            ValueType::Any => "a value",
+        }
+    }
+
+    /// Numbers and dates both take part in arithmetic.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, ValueType::Number | ValueType::Date)
+    }
+}
+
+/// An expression evaluated for one row of a table (or once, in scalar context).
+#[derive(Debug, Clone)]
+pub enum Node {
+    Const(Value),
+    Param(ParamId),
+    Scalar(ScalarId),
+    /// A column of the table whose rows are being evaluated.
+    Column(ColumnId),
+    Unary(UnaryOp, Box<Node>),
+    Percent(Box<Node>),
+    Binary(BinaryOp, Box<Node>, Box<Node>),
+    In {
+        needle: Box<Node>,
+        list: Vec<Node>,
+        negated: bool,
+    },
+    Call {
+        function: &'static FunctionSpec,
+        args: Vec<ArgNode>,
+        span: Span,
+    },
+}
+
+/// A function argument: one value per row, or a list.
+#[derive(Debug, Clone)]
+pub enum ArgNode {
+    Value(Node),
+    List(ListNode),
+}
+
+/// Which rows a list draws its values from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListDomain {
+    /// Every row of a table (a whole column).
+    Table(TableId),
+    /// The rows of `table` that belong to the current group of the grouped table being
+    /// evaluated: its own source rows, or another table's rows matched on the group keys.
+    Group { table: TableId },
+    /// An array constant.
+    Array,
+}
+
+/// A list of values: `expr` evaluated over the rows of `domain`, keeping rows where
+/// `filter` is true.
+#[derive(Debug, Clone)]
+pub struct ListNode {
+    pub domain: ListDomain,
+    /// Row expression over the domain's table (ignored for arrays).
+    pub expr: Node,
+    pub filter: Option<Node>,
+    /// Elements of an array constant.
+    pub elements: Vec<Node>,
+}
+
+/// What a table is.
+#[derive(Debug, Clone)]
+pub enum TableKind {
+    /// Read from the inputs.
+    Input,
+    /// One row per distinct key of `source` (after `filter`).
+    Grouped {
+        source: TableId,
+        /// Key columns in the source table.
+        source_keys: Vec<ColumnId>,
+        filter: Option<Node>,
+    },
+}
+
+/// One column of a table in the plan.
+#[derive(Debug, Clone)]
+pub struct ColumnPlan {
+    pub name: Arc<str>,
+    pub ty: ValueType,
+    /// Blanks allowed (declared `?`); informational for readers.
+    pub optional: bool,
+    pub origin: ColumnOrigin,
+    pub format: Option<Format>,
+    /// Where the column is defined (declaration or formula).
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ColumnOrigin {
+    /// Read from the input table.
+    Input,
+    /// A group key copied from the source table's column.
+    GroupKey(ColumnId),
+    /// Computed by a formula.
+    Formula(Node),
+}
+
+#[derive(Debug, Clone)]
+pub struct TablePlan {
+    pub name: Arc<str>,
+    pub kind: TableKind,
+    pub columns: Vec<ColumnPlan>,
+    pub span: Span,
+}
+
+impl TablePlan {
+    pub fn column_id(&self, name: &str) -> Option<ColumnId> {
+        self.columns.iter().position(|c| &*c.name == name)
+    }
+
+    pub fn is_grouped(&self) -> bool {
+        matches!(self.kind, TableKind::Grouped { .. })
+    }
+
+    /// Key columns of a grouped table, in this table (the first columns).
+    pub fn key_count(&self) -> usize {
+        match &self.kind {
+            TableKind::Grouped { source_keys, .. } => source_keys.len(),
+            TableKind::Input => 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamPlan {
+    pub name: Arc<str>,
+    pub default: Value,
+    pub ty: ValueType,
+    pub format: Option<Format>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScalarPlan {
+    pub name: Arc<str>,
+    pub ty: ValueType,
+    pub node: Node,
+    pub format: Option<Format>,
+    pub span: Span,
+}
+
+/// A compiled message template piece.
+#[derive(Debug, Clone)]
+pub enum MessagePart {
+    Literal(String),
+    Hole { node: Node, format: Option<String> },
+}
+
+#[derive(Debug, Clone)]
+pub struct FlagPlan {
+    pub table: TableId,
+    pub condition: Node,
+    pub message: Vec<MessagePart>,
+    /// The template as written, for listings.
+    pub template: Template,
+    pub span: Span,
+}
+
+/// One unit of work in evaluation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    /// Build a grouped table's rows (and key columns).
+    Group(TableId),
+    Column(TableId, ColumnId),
+    Scalar(ScalarId),
+    Flag(usize),
+}
+
+/// Everything needed to evaluate the rules over a set of input tables; built once,
+/// evaluated many times with different params.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub tables: Vec<TablePlan>,
+    pub params: Vec<ParamPlan>,
+    pub scalars: Vec<ScalarPlan>,
+    pub flags: Vec<FlagPlan>,
+    /// Topological order of all steps.
+    pub order: Vec<Step>,
+}
+
+impl Plan {
+    pub fn table_id(&self, name: &str) -> Option<TableId> {
+        self.tables.iter().position(|t| &*t.name == name)
+    }
+
+    pub fn param_id(&self, name: &str) -> Option<ParamId> {
+        self.params.iter().position(|p| &*p.name == name)
+    }
+
+    /// Human name of a step's definition, e.g. `Channels.win_rate`.
+    pub fn step_name(&self, step: Step) -> String {
+        match step {
+            Step::Group(t) => self
+                .tables
+                .get(t)
+                .map_or_else(String::new, |t| t.name.to_string()),
+            Step::Column(t, c) => self
+                .tables
+                .get(t)
+                .and_then(|table| {
+                    table
+                        .columns
+                        .get(c)
+                        .map(|col| format!("{}.{}", table.name, col.name))
+                })
+                .unwrap_or_default(),
+            Step::Scalar(s) => self
+                .scalars
+                .get(s)
+                .map_or_else(String::new, |s| s.name.to_string()),
+            Step::Flag(f) => self
+                .flags
+                .get(f)
+                .and_then(|flag| self.tables.get(flag.table))
+                .map_or_else(String::new, |t| format!("flag on {}", t.name)),
+        }
+    }
+
+    /// Input tables and the columns the rules read from each (what readers must load).
+    pub fn input_columns(&self) -> Vec<(Arc<str>, Vec<&ColumnPlan>)> {
+        self.tables
+            .iter()
+            .filter(|t| matches!(t.kind, TableKind::Input))
+            .map(|t| {
+                let cols = t
+                    .columns
+                    .iter()
+                    .filter(|c| matches!(c.origin, ColumnOrigin::Input))
+                    .collect();
+                (Arc::clone(&t.name), cols)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,39 @@
+//! Evaluating one formula on its own (tests, the function oracle, quick checks):
+//! parse, check in scalar context against the given tables, evaluate.
+
+use crate::data::table::Table;
+use crate::eval::engine::evaluate_expression;
+use crate::eval::functions::CallContext;
+use crate::eval::value::Value;
+use crate::lang::checker::{ExternalTable, check_expression};
+use crate::lang::parser::parse_expression;
+use crate::lang::render::render_text;
+use crate::lang::source::SourceMap;
+
+/// Evaluates `formula` (e.g. `ROUND(SUM(L1.v), 2)`) with `tables` available as
+/// whole-column lists. Errors are rendered diagnostics.
+pub fn evaluate_formula(
+    formula: &str,
+    tables: &[Table],
+    context: &CallContext,
+) -> Result<Value, String> {
+    let mut sources = SourceMap::new();
+    let file = sources.add("<formula>", formula);
+    let expr = parse_expression(&sources, file).map_err(|d| render_text(&d, &sources, false))?;
+    let external: Vec<ExternalTable> = tables
+        .iter()
+        .map(|t| ExternalTable {
+            name: t.name.to_string(),
+            columns: t
+                .columns
+                .iter()
+                .map(|c| (c.name.to_string(), c.ty))
+                .collect(),
+        })
+        .collect();
+    let (compiled, diagnostics) = check_expression(&expr, &sources, &external);
+    let Some((plan, node)) = compiled else {
+        return Err(render_text(&diagnostics, &sources, false));
+    };
+    evaluate_expression(&plan, tables.to_vec(), &node, context).map_err(|e| e.to_string())
+}

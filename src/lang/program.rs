@@ -1,0 +1,142 @@
+//! Loading a set of rule files as one program: expand folders, read, parse and check
+//! them together, keeping every diagnostic and the source text needed to render it.
+
+use std::path::{Path, PathBuf};
+
+use crate::eval::plan::Plan;
+use crate::lang::ast::{FileId, RuleFile};
+use crate::lang::checker::{ExternalTable, check_rules};
+use crate::lang::diagnostic::{Diagnostic, Severity};
+use crate::lang::parser::parse_rule_file;
+use crate::lang::source::SourceMap;
+
+/// Rule files loaded, parsed and checked together.
+#[derive(Debug, Default)]
+pub struct RuleProgram {
+    pub sources: SourceMap,
+    pub files: Vec<RuleFile>,
+    /// Present when there are no errors.
+    pub plan: Option<Plan>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl RuleProgram {
+    pub fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+}
+
+/// A rule path that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}: {source}", path.display())]
+pub struct ReadError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// The `.rules` files a list of paths names: files as given, folders expanded to
+/// their `.rules` files (sorted, not recursive), duplicates removed.
+pub fn expand_rule_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|source| ReadError {
+                path: path.clone(),
+                source,
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "rules"))
+                .collect();
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
+    Ok(out)
+}
+
+/// Reads, parses and checks rule files as one program.
+pub fn load_rule_files(
+    paths: &[PathBuf],
+    external: &[ExternalTable],
+) -> Result<RuleProgram, ReadError> {
+    let mut sources = SourceMap::new();
+    for path in paths {
+        let text = read_text(path)?;
+        sources.add(path.clone(), text);
+    }
+    Ok(check_sources(sources, external))
+}
+
+/// Parses and checks every file already in `sources`.
+pub fn check_sources(sources: SourceMap, external: &[ExternalTable]) -> RuleProgram {
+    let ids: Vec<FileId> = sources.files().map(|(id, _)| id).collect();
+    check_rule_files(sources, &ids, external)
+}
+
+/// Reads rule files into an existing source map (which may already hold a scenario
+/// file) and returns their ids.
+pub fn add_rule_files(
+    sources: &mut SourceMap,
+    paths: &[PathBuf],
+) -> Result<Vec<FileId>, ReadError> {
+    paths
+        .iter()
+        .map(|path| read_text(path).map(|text| sources.add(path.clone(), text)))
+        .collect()
+}
+
+/// Parses and checks the files `ids` of `sources` as one program.
+pub fn check_rule_files(
+    sources: SourceMap,
+    ids: &[FileId],
+    external: &[ExternalTable],
+) -> RuleProgram {
+    let mut diagnostics = Vec::new();
+    let mut files = Vec::new();
+    for &id in ids {
+        match parse_rule_file(&sources, id) {
+            Ok(file) => files.push(file),
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    if !diagnostics.is_empty() {
+        // Checking half-parsed programs would only add noise about missing names.
+        return RuleProgram {
+            sources,
+            files,
+            plan: None,
+            diagnostics,
+        };
+    }
+    let outcome = check_rules(&files, &sources, external);
+    RuleProgram {
+        sources,
+        files,
+        plan: outcome.plan,
+        diagnostics: outcome.diagnostics,
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, ReadError> {
+    std::fs::read_to_string(path).map_err(|source| ReadError {
+        path: path.to_path_buf(),
+        source,
+    })
+}

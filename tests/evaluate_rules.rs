@@ -1,0 +1,311 @@
+//! Rule programs evaluated end to end on small hand-made tables; every expected
+//! number below was worked out by hand from the fixture rows.
+
+use chanmix::data::table::{Column, Table};
+use chanmix::eval::engine::{Evaluated, evaluate};
+use chanmix::eval::functions::CallContext;
+use chanmix::eval::value::{ErrorKind, Value};
+use chanmix::lang::ast::ColumnType;
+use chanmix::lang::program::check_sources;
+use chanmix::lang::render::render_text;
+use chanmix::lang::source::SourceMap;
+
+fn text(s: &str) -> Value {
+    Value::text(s)
+}
+
+fn num(n: f64) -> Value {
+    Value::Number(n)
+}
+
+fn date(y: i32, m: u32, d: u32) -> Value {
+    Value::Date(chanmix::eval::datetime::serial_from_ymd(y, m, d).unwrap())
+}
+
+/// Eight opportunities over three channels (one spelled in lower case) and four cost rows.
+fn fixture() -> Vec<Table> {
+    let mut opportunities = Table::new("Opportunities", 8);
+    let channels = [
+        "Direct", "Direct", "Direct", "partner", "Partner", "Partner", "Online", "Online",
+    ];
+    let stages = [
+        "Closed Won",
+        "Closed Lost",
+        "Prospecting",
+        "Closed Won",
+        "Closed Won",
+        "Closed Lost",
+        "Closed Lost",
+        "Closed Lost",
+    ];
+    let amounts = [100.0, 50.0, 70.0, 200.0, 300.0, 10.0, 5.0, 15.0];
+    let created = [
+        date(2026, 1, 1),
+        date(2026, 1, 5),
+        date(2026, 2, 1),
+        date(2026, 1, 10),
+        date(2026, 2, 1),
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+        date(2026, 3, 1),
+    ];
+    let closed = [
+        date(2026, 1, 31),
+        date(2026, 2, 4),
+        Value::Blank,
+        date(2026, 3, 11),
+        date(2026, 2, 21),
+        date(2026, 3, 1),
+        date(2026, 3, 2),
+        date(2026, 3, 3),
+    ];
+    opportunities.set_column(Column::new(
+        "channel",
+        ColumnType::Text,
+        channels.iter().map(|c| text(c)).collect(),
+    ));
+    opportunities.set_column(Column::new(
+        "stage",
+        ColumnType::Text,
+        stages.iter().map(|s| text(s)).collect(),
+    ));
+    opportunities.set_column(Column::new(
+        "amount",
+        ColumnType::Number,
+        amounts.iter().map(|a| num(*a)).collect(),
+    ));
+    opportunities.set_column(Column::new(
+        "created_date",
+        ColumnType::Date,
+        created.to_vec(),
+    ));
+    opportunities.set_column(Column::new("close_date", ColumnType::Date, closed.to_vec()));
+
+    let mut costs = Table::new("Costs", 4);
+    costs.set_column(Column::new(
+        "channel",
+        ColumnType::Text,
+        ["Direct", "Direct", "Partner", "Marketplace"]
+            .iter()
+            .map(|c| text(c))
+            .collect(),
+    ));
+    costs.set_column(Column::new(
+        "amount",
+        ColumnType::Number,
+        [40.0, 20.0, 100.0, 999.0].iter().map(|a| num(*a)).collect(),
+    ));
+    vec![opportunities, costs]
+}
+
+const RULES: &str = r#"
+input Opportunities (channel: text, stage: text, amount: number, created_date: date, close_date: date?)
+input Costs (channel: text, amount: number)
+
+param margin = 50%
+
+Opportunities.is_won     = stage = "Closed Won"
+Opportunities.is_closed  = stage IN ("Closed Won", "Closed Lost")
+Opportunities.cycle_days = close_date - created_date
+
+table Channels = group Opportunities by channel
+Channels.deals     = COUNT(Opportunities)
+Channels.won       = COUNT(Opportunities where is_won)
+Channels.closed    = COUNT(Opportunities where is_closed)
+Channels.win_rate  = won / closed
+Channels.revenue   = SUM(Opportunities.amount where is_won)
+Channels.avg_won   = revenue / won
+Channels.cycle     = AVERAGE(Opportunities.cycle_days where is_won)
+Channels.biggest   = MAX(Opportunities.amount)
+Channels.median    = MEDIAN(Opportunities.amount)
+Channels.cost      = SUM(Costs.amount)
+Channels.roi       = (revenue * margin - cost) / cost
+Channels.share     = revenue / SUM(Channels.revenue)
+Channels.rank      = RANK.EQ(revenue, Channels.revenue)
+Channels.weighted  = SUM(Opportunities.amount * IF(Opportunities.is_won, 1, 0))
+
+table Won = group Opportunities by channel where is_won
+Won.n = COUNT(Opportunities)
+
+total_revenue = SUM(Channels.revenue)
+won_share_of_amount = SUM(Opportunities.amount where is_won) / SUM(Opportunities.amount)
+
+flag Channels when win_rate < 50%: "{channel}: win rate {win_rate} below half"
+"#;
+
+fn run(rules: &str, overrides: &[(String, Value)]) -> Evaluated {
+    let mut sources = SourceMap::new();
+    sources.add("test.rules", rules);
+    let program = check_sources(sources, &[]);
+    assert!(
+        program.plan.is_some(),
+        "rules should check cleanly:\n{}",
+        render_text(&program.diagnostics, &program.sources, false)
+    );
+    let plan = program.plan.unwrap();
+    evaluate(&plan, fixture(), overrides, &CallContext::default()).unwrap()
+}
+
+fn column<'a>(result: &'a Evaluated, table: &str, column: &str) -> &'a [Value] {
+    &result.table(table).unwrap().column(column).unwrap().values
+}
+
+fn numbers(values: &[Value]) -> Vec<f64> {
+    values
+        .iter()
+        .map(|v| {
+            v.as_f64()
+                .unwrap_or_else(|| panic!("expected a number, got {v:?}"))
+        })
+        .collect()
+}
+
+#[test]
+fn channel_metrics_match_hand_computation() {
+    let result = run(RULES, &[]);
+    // Groups sort by key; "partner" and "Partner" are one group, shown as first seen.
+    assert_eq!(
+        column(&result, "Channels", "channel"),
+        &[text("Direct"), text("Online"), text("partner")]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "deals")),
+        vec![3.0, 2.0, 3.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "won")),
+        vec![1.0, 0.0, 2.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "closed")),
+        vec![2.0, 2.0, 3.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "revenue")),
+        vec![100.0, 0.0, 500.0]
+    );
+    // Direct won one deal in 30 days; Partner won deals of 60 and 20 days.
+    let cycle = column(&result, "Channels", "cycle");
+    assert_eq!(cycle[0], num(30.0));
+    assert_eq!(cycle[1].error_kind(), Some(ErrorKind::Div0));
+    assert_eq!(cycle[2], num(40.0));
+    assert_eq!(
+        numbers(column(&result, "Channels", "biggest")),
+        vec![100.0, 15.0, 300.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "median")),
+        vec![70.0, 10.0, 200.0]
+    );
+    // Costs match by channel; Marketplace has no opportunities, Online no costs.
+    assert_eq!(
+        numbers(column(&result, "Channels", "cost")),
+        vec![60.0, 0.0, 100.0]
+    );
+    let roi = column(&result, "Channels", "roi");
+    assert_eq!(roi[0], num((100.0 * 0.5 - 60.0) / 60.0));
+    assert_eq!(roi[1].error_kind(), Some(ErrorKind::Div0));
+    assert_eq!(roi[2], num((500.0 * 0.5 - 100.0) / 100.0));
+    assert_eq!(
+        numbers(column(&result, "Channels", "share")),
+        vec![100.0 / 600.0, 0.0, 500.0 / 600.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "rank")),
+        vec![2.0, 3.0, 1.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "weighted")),
+        vec![100.0, 0.0, 500.0]
+    );
+    assert_eq!(numbers(column(&result, "Won", "n")), vec![1.0, 2.0]);
+    assert_eq!(result.scalar("total_revenue"), Some(&num(600.0)));
+    assert_eq!(
+        result.scalar("won_share_of_amount"),
+        Some(&num(600.0 / 750.0))
+    );
+}
+
+#[test]
+fn division_errors_carry_their_rule_and_row() {
+    let result = run(RULES, &[]);
+    let avg = column(&result, "Channels", "avg_won");
+    let Value::Error(error) = &avg[1] else {
+        panic!(
+            "Online won nothing, so revenue / won must be #DIV/0!, got {:?}",
+            avg[1]
+        );
+    };
+    assert_eq!(error.kind, ErrorKind::Div0);
+    let origin = error.origin.as_ref().unwrap();
+    assert_eq!(&*origin.rule, "Channels.avg_won");
+    assert_eq!(origin.row, Some(1));
+}
+
+#[test]
+fn flags_fire_on_matching_rows_only() {
+    let result = run(RULES, &[]);
+    // Win rates: Direct 1/2, Online 0/2, Partner 2/3: only Online is below half.
+    assert_eq!(result.flags.len(), 1);
+    assert_eq!(result.flags[0].subject, "Online");
+    assert!(
+        result.flags[0].message.starts_with("Online: win rate 0"),
+        "{}",
+        result.flags[0].message
+    );
+}
+
+#[test]
+fn param_overrides_change_results_without_recompiling() {
+    let result = run(RULES, &[("margin".to_string(), num(1.0))]);
+    let roi = column(&result, "Channels", "roi");
+    assert_eq!(roi[0], num((100.0 - 60.0) / 60.0));
+}
+
+#[test]
+fn unknown_param_override_is_an_error_with_a_suggestion() {
+    let mut sources = SourceMap::new();
+    sources.add("test.rules", RULES);
+    let plan = check_sources(sources, &[]).plan.unwrap();
+    let error = evaluate(
+        &plan,
+        fixture(),
+        &[("margn".to_string(), num(1.0))],
+        &CallContext::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "unknown param `margn` (did you mean `margin`?)"
+    );
+}
+
+#[test]
+fn grouping_by_two_keys_including_a_computed_one() {
+    let rules = r#"
+input Opportunities (channel: text, stage: text, amount: number, created_date: date)
+Opportunities.month = MONTH(created_date)
+table ChannelMonths = group Opportunities by channel, month
+ChannelMonths.amount = SUM(Opportunities.amount)
+"#;
+    let result = run(rules, &[]);
+    // Direct: Jan 100+50, Feb 70; Online: Mar 5+15; Partner: Jan 200, Feb 300+10.
+    assert_eq!(
+        column(&result, "ChannelMonths", "channel"),
+        &[
+            text("Direct"),
+            text("Direct"),
+            text("Online"),
+            text("partner"),
+            text("Partner")
+        ]
+    );
+    assert_eq!(
+        numbers(column(&result, "ChannelMonths", "month")),
+        vec![1.0, 2.0, 3.0, 1.0, 2.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "ChannelMonths", "amount")),
+        vec![150.0, 70.0, 20.0, 200.0, 310.0]
+    );
+}
