@@ -229,7 +229,12 @@ fn pathological_input_does_not_panic() {
     assert!(parse_rule_file(&sources, file).is_ok());
     assert_eq!(codes("é = 1"), ["E0013"]);
     // Deep but legal nesting of each bracketed form parses (on the test thread's small stack).
-    for (open, close) in [("IF(a, ", ")"), ("-(1 + ", ")"), ("{1, ", "}"), ("SUM(x where (", "))")] {
+    for (open, close) in [
+        ("IF(a, ", ")"),
+        ("-(1 + ", ")"),
+        ("{1, ", "}"),
+        ("SUM(x where (", "))"),
+    ] {
         let depth = 60 / close.len();
         let text = format!("x = {}1{}", open.repeat(depth), close.repeat(depth));
         let mut sources = SourceMap::new();

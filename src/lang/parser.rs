@@ -133,22 +133,23 @@ fn parse_expression_here(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<
     parse_expr_text(&source.text, 0, file, Rule::expression_only)
 }
 
-/// Stack for the parser thread. Recursive descent through fifteen precedence levels
+/// Stack for the parser thread. Recursive descent through a dozen precedence levels
 /// per bracket is deep (especially in unoptimised builds); the memory is only
 /// reserved, not used, unless a formula really nests that deep.
-const PARSER_STACK_BYTES: usize = 256 << 20;
+const PARSER_STACK_BYTES: usize = 64 << 20;
 
 /// Runs `parse` on a thread with a large stack so that deeply nested formulas give
-/// a diagnostic (or parse) instead of overflowing the caller's stack.
+/// a diagnostic (or parse) instead of overflowing the caller's stack. If no thread
+/// can be started, parses on the caller's thread (nesting is limited anyway).
 fn with_parser_stack<T: Send>(
     file: FileId,
-    parse: impl FnOnce() -> Result<T, Vec<Diagnostic>> + Send,
+    parse: impl Fn() -> Result<T, Vec<Diagnostic>> + Sync,
 ) -> Result<T, Vec<Diagnostic>> {
     std::thread::scope(|scope| {
         let handle = std::thread::Builder::new()
             .name("chanmix-parser".into())
             .stack_size(PARSER_STACK_BYTES)
-            .spawn_scoped(scope, parse);
+            .spawn_scoped(scope, &parse);
         match handle {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
                 Err(vec![Diagnostic::error(
@@ -157,11 +158,7 @@ fn with_parser_stack<T: Send>(
                     Span::new(file, 0, 0),
                 )])
             }),
-            Err(_) => Err(vec![Diagnostic::error(
-                codes::SYNTAX,
-                "internal error: could not start the parser thread",
-                Span::new(file, 0, 0),
-            )]),
+            Err(_) => parse(),
         }
     })
 }
