@@ -658,5 +658,20 @@ fn monthly_pipeline_follows_spend() {
 #[ignore = "writes into the source tree; run after changing the generator"]
 fn regenerate_shipped_sample() {
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/crm_sample.xlsx");
-    write_sample_workbook(&SampleOptions { rows: 2000, seed: 42 }, &shipped).unwrap();
+    write_sample_workbook(
+        &SampleOptions {
+            rows: 2000,
+            seed: 42,
+        },
+        &shipped,
+    )
+    .unwrap();
+}
+
+#[test]
+fn partner_names_are_distinct() {
+    let partners = Sheet::read(shared_sample(), "Partners");
+    let names = required(partners.texts("partner_name"));
+    let distinct: BTreeSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), names.len());
 }

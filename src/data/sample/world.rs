@@ -338,7 +338,9 @@ pub fn partner_name(index: usize) -> String {
     let a = index % 20;
     let q = index / 20;
     let b = (q % 20 + 7 * a) % 20;
-    let c = (q / 20) % 10;
+    // Mixing a and b into the suffix keeps neighbouring ranks from sharing one suffix
+    // while staying one-to-one below 4,000.
+    let c = (q / 20 + a + b) % 10;
     let prefix = PARTNER_PREFIXES.get(a).copied().unwrap_or("North");
     let core = PARTNER_CORES.get(b).copied().unwrap_or("wind");
     let suffix = PARTNER_SUFFIXES.get(c).copied().unwrap_or("Group");
@@ -388,4 +390,24 @@ const CHANNEL_BY_SEGMENT_TOTALS: [f64; 6] = {
 /// The tier name of a partner.
 pub fn tier_name(tier: usize) -> &'static str {
     TIERS.get(tier).copied().unwrap_or("Registered")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_4000_partner_names_are_distinct() {
+        let names: std::collections::BTreeSet<String> = (0..4000).map(partner_name).collect();
+        assert_eq!(names.len(), 4000);
+    }
+
+    #[test]
+    fn all_1500_rep_names_are_distinct() {
+        // 6 channels × the 250-rep cap.
+        let reps: Vec<String> = rep_rosters(10_000_000).into_iter().flatten().collect();
+        assert_eq!(reps.len(), 1500);
+        let distinct: std::collections::BTreeSet<&String> = reps.iter().collect();
+        assert_eq!(distinct.len(), 1500);
+    }
 }
