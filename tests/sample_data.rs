@@ -675,3 +675,20 @@ fn partner_names_are_distinct() {
     let distinct: BTreeSet<&String> = names.iter().collect();
     assert_eq!(distinct.len(), names.len());
 }
+
+/// Larger partners (lower ids, by construction ranked by size) have been partners longer,
+/// and every partner joined before the data window (2024-01-01 is serial 45292).
+#[test]
+fn larger_partners_joined_earlier() {
+    let partners = Sheet::read(shared_sample(), "Partners");
+    let joined: Vec<f64> = partners
+        .dates("joined_date")
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(joined.len(), partners.rows.len());
+    assert!(joined.iter().all(|d| *d < 45292.0));
+    let tenth = joined.len() / 10;
+    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+    assert!(mean(&joined[..tenth]) < mean(&joined[joined.len() - tenth..]));
+}

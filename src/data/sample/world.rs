@@ -289,7 +289,7 @@ fn draw_partners(
     region_picker: &WeightedIndex<f64>,
 ) -> Vec<Partner> {
     let count = (rows / 40).clamp(12, 4000);
-    // Joined between 2012-01-01 and the start of the window (serials 40909..45292).
+    // Joined between 2012-01-01 and the start of the window (4383 days).
     let window_start = calendar.month_start(0);
     let earliest = window_start - 4383.0;
     (0..count)
@@ -316,13 +316,14 @@ fn draw_partners(
                 2 => (rng.random_range(2..=6), rng.random_range(3_000..=15_000)),
                 _ => (rng.random_range(0..=2), 0),
             };
-            let tenure: f64 = rng.random_range(0.0..1.0) * (1.0 - 0.6 * (1.0 - share));
+            // The largest partners joined in the first ~5 years, the smallest any time.
+            let joined_fraction: f64 = rng.random_range(0.0..1.0) * (0.4 + 0.6 * share);
             Partner {
                 region,
                 tier,
                 certified_reps: reps,
                 mdf_budget: (f64::from(mdf) / 500.0).round() * 500.0,
-                joined: (earliest + (0.4 * (1.0 - share) + tenure) * 4383.0).floor(),
+                joined: (earliest + joined_fraction * 4383.0).floor(),
             }
         })
         .collect()
