@@ -349,28 +349,38 @@ pub fn partner_name(index: usize) -> String {
 }
 
 /// Rep rosters sized to each channel's expected deal volume (about 150 deals per rep over
-/// the window), each rep a distinct person across the whole company.
+/// the window, which keeps rosters close to the Headcount sheet), each rep a distinct person.
 fn rep_rosters(rows: usize) -> Vec<Vec<String>> {
     let mut next_person = 0usize;
     CHANNEL_BY_SEGMENT_TOTALS
         .iter()
         .map(|share| {
-            let size = ((rows as f64 * share / 150.0).round() as usize).clamp(2, 250);
+            let size = ((rows as f64 * share / 150.0).round() as usize).clamp(2, 5000);
             (0..size)
                 .map(|_| {
-                    let g = next_person;
+                    let person = rep_name(next_person);
                     next_person += 1;
-                    let first = g % 40;
-                    let last = (g / 40 + 3 * first) % 40;
-                    format!(
-                        "{} {}",
-                        FIRST_NAMES.get(first).copied().unwrap_or("Alex"),
-                        LAST_NAMES.get(last).copied().unwrap_or("Kim")
-                    )
+                    person
                 })
                 .collect()
         })
         .collect()
+}
+
+/// The `g`-th distinct person: first × last names give 1,600 people; beyond that a middle
+/// initial (A.–Z.) makes 43,200.
+fn rep_name(g: usize) -> String {
+    let first_index = g % 40;
+    let last_index = (g / 40 + 3 * first_index) % 40;
+    let first = FIRST_NAMES.get(first_index).copied().unwrap_or("Alex");
+    let last = LAST_NAMES.get(last_index).copied().unwrap_or("Kim");
+    match g / 1600 {
+        0 => format!("{first} {last}"),
+        round => {
+            let initial = char::from(b'A' + ((round - 1) % 26) as u8);
+            format!("{first} {initial}. {last}")
+        }
+    }
 }
 
 /// Expected share of deals per channel (segment mix times P(channel | segment)).
@@ -404,11 +414,11 @@ mod tests {
     }
 
     #[test]
-    fn all_1500_rep_names_are_distinct() {
-        // 6 channels × the 250-rep cap.
+    fn all_30000_rep_names_are_distinct() {
+        // 6 channels × the 5,000-rep cap.
         let reps: Vec<String> = rep_rosters(10_000_000).into_iter().flatten().collect();
-        assert_eq!(reps.len(), 1500);
+        assert_eq!(reps.len(), 30_000);
         let distinct: std::collections::BTreeSet<&String> = reps.iter().collect();
-        assert_eq!(distinct.len(), 1500);
+        assert_eq!(distinct.len(), 30_000);
     }
 }
