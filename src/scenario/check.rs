@@ -128,6 +128,11 @@ fn type_hint(value: &Value, ty: ValueType) -> Option<String> {
             Some(format!("remove the quotes to give a date: {t}"))
         }
         (ValueType::Date, _) => Some("give a date like 2026-06-30 (no quotes)".into()),
+        (ValueType::Text, Value::Number(_)) => Some(
+            "put the value in quotes to give text (quoted percentages like \"72%\" are read \
+             as numbers)"
+                .into(),
+        ),
         (ValueType::Text, _) => Some("put the value in quotes to give text".into()),
         (ValueType::Bool, _) => Some("give true or false (no quotes)".into()),
         _ => None,
