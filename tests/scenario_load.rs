@@ -265,3 +265,23 @@ fn absolute_paths_are_kept() {
     assert_eq!(s.rules, vec![rules]);
     assert_eq!(s.inputs.workbook, Some(dir.path().join("data/crm.xlsx")));
 }
+
+#[test]
+fn compile_scenario_runs_every_stage() {
+    let compiled = chanmix::scenario::compile_scenario(&p("chain/teams/plans/leaf.toml"), &[]);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    assert!(compiled.diagnostics.is_empty());
+    assert_eq!(compiled.scenario.unwrap().name, "Partner push");
+    // leaf.toml, mid.toml, base.toml, then base.rules and extra/flags.rules.
+    assert_eq!(compiled.sources.files().count(), 5);
+    assert!(compiled.plan.is_some());
+
+    let failed = chanmix::scenario::compile_scenario(&p("errors/plan_mismatch.toml"), &[]);
+    assert!(failed.has_errors());
+    assert!(failed.plan.is_some()); // the rules are fine; the scenario does not fit them
+    assert!(failed.diagnostics.iter().any(|d| d.code == "S0010"));
+
+    let broken = chanmix::scenario::compile_scenario(&p("errors/syntax.toml"), &[]);
+    assert!(broken.scenario.is_none() && broken.plan.is_none());
+    assert_eq!(broken.diagnostics.len(), 1);
+}

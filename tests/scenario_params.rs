@@ -258,3 +258,18 @@ fn locations_point_at_values_in_their_files() {
         dir.path().join("base.toml")
     );
 }
+
+#[test]
+fn misspelt_rename_target_is_a_warning_with_did_you_mean() {
+    let text = format!(
+        "{HEAD}[inputs.tables.Opportunities]\nrename = {{ \"Opportunity Amount\" = \"amout\", \"Deal ID\" = \"opp_id\" }}\n"
+    );
+    let dir = folder(&[("s.toml", &text)]);
+    let diagnostics = plan_check(&dir.path().join("s.toml"));
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0].code, "S0018");
+    assert_eq!(diagnostics[0].severity, Severity::Warning);
+    assert_eq!(diagnostics[0].hints, ["did you mean `amount`?"]);
+    let span = diagnostics[0].primary.span;
+    assert_eq!(&text[span.start..span.end], "\"amout\"");
+}

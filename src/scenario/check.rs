@@ -222,6 +222,7 @@ fn check_columns(
     table: &TablePlan,
     out: &mut Vec<Diagnostic>,
 ) {
+    check_renames(scenario, name, spec, table, out);
     for (column, written) in &spec.columns {
         let Some(decl) = ColumnDecl::parse(written) else {
             continue; // reported when loading
@@ -263,6 +264,43 @@ fn check_columns(
                 rule_ty.as_str()
             )),
         );
+    }
+}
+
+/// A rename whose target is neither a column the rules read nor one the scenario declares
+/// is probably misspelt: the rules' column would then be missing when the data is read.
+fn check_renames(
+    scenario: &Scenario,
+    name: &str,
+    spec: &crate::data::spec::TableSpec,
+    table: &TablePlan,
+    out: &mut Vec<Diagnostic>,
+) {
+    let rule_columns = || {
+        table
+            .columns
+            .iter()
+            .filter(|c| matches!(c.origin, ColumnOrigin::Input))
+            .map(|c| &*c.name)
+    };
+    for (header, target) in &spec.rename {
+        if rule_columns().any(|c| c == target) || spec.columns.contains_key(target) {
+            continue;
+        }
+        let mut d = Diagnostic::warning(
+            codes::RENAME_UNKNOWN,
+            format!(
+                "`{header}` is renamed to `{target}`, which the rules never read from `{name}`"
+            ),
+            scenario
+                .locations
+                .best(&format!("inputs.tables.{name}.rename.{header}")),
+        )
+        .with_label("not a column of the rules");
+        if let Some(s) = did_you_mean(target, rule_columns()) {
+            d = d.with_hint(format!("did you mean `{s}`?"));
+        }
+        out.push(d);
     }
 }
 

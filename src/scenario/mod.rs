@@ -24,6 +24,7 @@
 //! | S0015 | the dashboard names a table the rules do not define |
 //! | S0016 | the dashboard names a column its table does not have |
 //! | S0017 | the dashboard names a KPI that is not a scalar of the rules |
+//! | S0018 | (warning) `rename` maps a header to a column the rules never read |
 
 mod check;
 mod load;
@@ -37,7 +38,7 @@ pub use load::load_scenario;
 pub use model::{
     ChartKind, ChartSpec, DashboardSpec, Locations, OutputSpec, ParamSetting, Scenario,
 };
-pub use rules::load_scenario_rules;
+pub use rules::{CompiledScenario, compile_scenario, load_scenario_rules};
 
 /// The stable diagnostic codes of this module.
 pub mod codes {
@@ -58,4 +59,5 @@ pub mod codes {
     pub const DASHBOARD_TABLE: &str = "S0015";
     pub const DASHBOARD_COLUMN: &str = "S0016";
     pub const DASHBOARD_KPI: &str = "S0017";
+    pub const RENAME_UNKNOWN: &str = "S0018";
 }

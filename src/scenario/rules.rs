@@ -83,3 +83,53 @@ pub fn load_scenario_rules(
         diagnostics: outcome.diagnostics,
     }
 }
+
+/// A scenario loaded and its rules compiled: what `chanmix check` reports and `run` evaluates.
+#[derive(Debug, Default)]
+pub struct CompiledScenario {
+    /// The scenario files and the rule files, so every diagnostic renders.
+    pub sources: SourceMap,
+    /// Present when the scenario files loaded without errors.
+    pub scenario: Option<Scenario>,
+    pub files: Vec<crate::lang::ast::RuleFile>,
+    /// Present when the rules compiled without errors.
+    pub plan: Option<crate::eval::plan::Plan>,
+    /// Scenario, rule and scenario-against-rules diagnostics, warnings included, in that order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CompiledScenario {
+    /// True when anything is wrong enough to stop before reading data.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Loads a scenario ([`load_scenario`](super::load_scenario)), compiles its rules into the
+/// same SourceMap ([`load_scenario_rules`]) and checks one against the other
+/// ([`check_against_plan`](super::check_against_plan)). Stops after the first stage with errors.
+pub fn compile_scenario(path: &std::path::Path, external: &[ExternalTable]) -> CompiledScenario {
+    let mut sources = SourceMap::new();
+    let scenario = match super::load_scenario(path, &mut sources) {
+        Ok(scenario) => scenario,
+        Err(diagnostics) => {
+            return CompiledScenario {
+                sources,
+                diagnostics,
+                ..CompiledScenario::default()
+            };
+        }
+    };
+    let program = load_scenario_rules(&scenario, sources, external);
+    let mut diagnostics = program.diagnostics;
+    if let Some(plan) = &program.plan {
+        diagnostics.extend(super::check_against_plan(&scenario, plan));
+    }
+    CompiledScenario {
+        sources: program.sources,
+        scenario: Some(scenario),
+        files: program.files,
+        plan: program.plan,
+        diagnostics,
+    }
+}
