@@ -197,7 +197,7 @@ fn wrong_types_for_extends_and_as_of() {
     assert_eq!(
         messages,
         [
-            "`extends` must be text in quotes, found a list",
+            "`extends` must be a file path in quotes, found a list",
             "`as_of` must be a date like 2026-06-30, found a date with a time",
         ]
     );
@@ -272,4 +272,60 @@ fn misspelt_rename_target_is_a_warning_with_did_you_mean() {
     assert_eq!(diagnostics[0].hints, ["did you mean `amount`?"]);
     let span = diagnostics[0].primary.span;
     assert_eq!(&text[span.start..span.end], "\"amout\"");
+}
+
+#[test]
+fn output_that_would_overwrite_an_input_is_an_error() {
+    let text = "rules = [\"rules/r.rules\"]\n[inputs]\nworkbook = \"data/crm.xlsx\"\n[output]\nworkbook = \"out/../data/crm.xlsx\"\njson = \"rules/r.rules\"\n";
+    let dir = folder(&[("s.toml", text)]);
+    let errors = load_err(&dir.path().join("s.toml"));
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    let workbook = dir.path().join("data/crm.xlsx");
+    let rules = dir.path().join("rules/r.rules");
+    assert_eq!(
+        messages,
+        [
+            format!(
+                "`output.workbook` would overwrite the input workbook: {}",
+                workbook.display()
+            ),
+            format!(
+                "`output.json` would overwrite a rule file: {}",
+                rules.display()
+            ),
+        ]
+    );
+    assert!(errors.iter().all(|d| d.code == "S0019"));
+    // The secondary label points at where the input was named.
+    let span = errors[0].secondary[0].span;
+    assert_eq!(&text[span.start..span.end], "\"data/crm.xlsx\"");
+}
+
+#[test]
+fn empty_paths_are_rejected() {
+    let text = "rules = [\"\"]\nextends = \" \"\n[inputs]\nworkbook = \"\"\n";
+    let dir = folder(&[("s.toml", text)]);
+    let errors = load_err(&dir.path().join("s.toml"));
+    let messages: Vec<&str> = errors.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`rules` is an empty path",
+            "`extends` is an empty path",
+            "`workbook` in [inputs] is an empty path",
+        ]
+    );
+}
+
+#[test]
+fn broken_base_file_adds_no_follow_on_errors() {
+    // The base holds `rules` but does not parse; the child must not also be told that
+    // `rules` is missing.
+    let dir = folder(&[
+        ("base.toml", "rules = [\"rules/r.rules\"\n"),
+        ("child.toml", "extends = \"base.toml\"\nname = \"Child\"\n"),
+    ]);
+    let errors = load_err(&dir.path().join("child.toml"));
+    let codes: Vec<&str> = errors.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["S0001"]);
 }

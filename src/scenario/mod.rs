@@ -13,7 +13,7 @@
 //! | S0004 | a required setting is missing (`rules`; a chart's `table` or `series`) |
 //! | S0005 | `extends` names a file that cannot be read |
 //! | S0006 | `extends` goes in a circle (the whole chain is shown) |
-//! | S0007 | a value of the right type that is not allowed (unknown choice, row 0, conflicting sheet options, an invalid date) |
+//! | S0007 | a value of the right type that is not allowed (unknown choice, row 0, conflicting sheet options, an empty path) |
 //! | S0008 | a rule file or folder named in `rules` does not exist |
 //! | S0009 | the scenario file itself cannot be read |
 //! | S0010 | `[params]` names a param the rules do not declare |
@@ -25,6 +25,7 @@
 //! | S0016 | the dashboard names a column its table does not have |
 //! | S0017 | the dashboard names a KPI that is not a scalar of the rules |
 //! | S0018 | (warning) `rename` maps a header to a column the rules never read |
+//! | S0019 | an `[output]` path is one of the inputs (workbook, rule or scenario file) |
 
 mod check;
 mod load;
@@ -60,4 +61,5 @@ pub mod codes {
     pub const DASHBOARD_COLUMN: &str = "S0016";
     pub const DASHBOARD_KPI: &str = "S0017";
     pub const RENAME_UNKNOWN: &str = "S0018";
+    pub const OUTPUT_OVERWRITES_INPUT: &str = "S0019";
 }
