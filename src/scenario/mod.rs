@@ -1,6 +1,17 @@
 //! Scenario files (TOML): the model, loading with `extends` (deep merge, cycles reported),
 //! path resolution, param overrides, and validation against a compiled rule plan.
 //!
+//! How a scenario reads:
+//! - `extends = "base.toml"` merges the base under this file: tables merge key by key at
+//!   every depth (inline tables too), anything else — values and arrays, `[[dashboard.charts]]`
+//!   included — is replaced by this file's. `name` and `description` are not inherited (they
+//!   describe the file that writes them; `name` defaults to the file stem).
+//! - Paths (`rules`, `extends`, `inputs.workbook`, a table's `file`, `[output]`) are relative
+//!   to the folder of the file that writes them; rule folders stay folders.
+//! - `[params]`: integers and decimals are numbers, `"72%"` (a quoted percentage, as rule files
+//!   write `72%`) is the number 0.72, other strings are text, `true`/`false` booleans, and an
+//!   unquoted date (`2026-06-30`) a date. Lists, tables and times are errors.
+//!
 //! Every problem is a [`Diagnostic`](crate::lang::diagnostic::Diagnostic) whose span points
 //! into the scenario file that wrote the offending text, so `render_text` shows
 //! `file:line:col`, the line and a caret. Codes (stable; listed in ARCHITECTURE.md):
