@@ -7,4 +7,6 @@ pub mod cli;
 pub mod data;
 pub mod eval;
 pub mod lang;
+pub mod report;
+pub mod run;
 pub mod scenario;

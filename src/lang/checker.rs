@@ -269,7 +269,6 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                ItemKind::Column(def) => self.declare_column(def, item.span),
                 ItemKind::Flag(def) => {
                     if let Some(table) = self.find_table(&def.table) {
                         let id = self.plan.flags.len();
@@ -286,8 +285,28 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                ItemKind::Input(_) | ItemKind::GroupTable(_) => {}
+                ItemKind::Input(_) | ItemKind::GroupTable(_) | ItemKind::Column(_) => {}
             }
+        }
+        // Columns defined in the file that declares their table come first, so a table
+        // reads in its own file's order and other files' additions follow.
+        let mut columns: Vec<(bool, usize, &ColumnDef, Span)> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(order, item)| match &item.kind {
+                ItemKind::Column(def) => {
+                    let home = self
+                        .plan
+                        .table_id(&def.table.name)
+                        .map(|t| self.plan.tables[t].span.file);
+                    Some((home != Some(item.span.file), order, def, item.span))
+                }
+                _ => None,
+            })
+            .collect();
+        columns.sort_by_key(|(foreign, order, _, _)| (*foreign, *order));
+        for (_, _, def, span) in columns {
+            self.declare_column(def, span);
         }
         self.param_used = vec![false; self.plan.params.len()];
     }

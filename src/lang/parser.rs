@@ -448,7 +448,7 @@ fn unclosed_bracket(kind: u8, at: usize, statement_end: usize, file: FileId) -> 
     )
     .with_label(format!("opened here, no matching {}", bracket_name(close)))
     .with_secondary(
-        Span::new(file, statement_end, statement_end),
+        Span::new(file, statement_end.saturating_sub(1).max(at), statement_end),
         format!("the formula ends here; add {} before the end", bracket_name(close)),
     )
     .with_hint(format!(
@@ -533,7 +533,11 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::kw_group => "`group`",
         Rule::kw_by => "`by`",
         Rule::kw_when => "`when`",
-        Rule::kw_input | Rule::kw_param | Rule::kw_table | Rule::kw_flag => "a statement",
+        Rule::kw_input
+        | Rule::kw_param
+        | Rule::kw_table
+        | Rule::kw_flag
+        | Rule::statement_keyword => "a statement",
         Rule::input_decl
         | Rule::param_decl
         | Rule::group_table
@@ -649,10 +653,22 @@ fn syntax_error(
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let (found, found_len) = token_at(text, pos);
+    let (mut found, mut found_len) = token_at(text, pos);
+    let mut pos = pos;
+    // `a && b` fails after the first `&`: report the pair as written.
+    if pos > 0
+        && let Some(pair @ ("&&" | "||" | "==")) = text.get(pos - 1..pos + 1)
+    {
+        pos -= 1;
+        found = pair.to_string();
+        found_len = 2;
+    }
     let at_end = found.is_empty();
     let span = if at_end {
-        Span::new(file, offset + pos, offset + pos)
+        // Point at the last token, which is what is left dangling.
+        let before = text.get(..pos).unwrap_or("").trim_end();
+        let start = before.len() - token_before(text, pos).len();
+        Span::new(file, offset + start, offset + before.len())
     } else {
         Span::new(file, offset + pos, offset + pos + found_len)
     };
@@ -817,6 +833,34 @@ fn syntax_error(
         .with_hint("each statement goes on its own line; did a previous line end with an operator or a comma?");
     }
 
+    // A line that starts with an operator: the author meant to continue the previous one.
+    if text.get(..pos).is_some_and(|t| t.trim().is_empty())
+        && ["+", "-", "*", "/", "^", "&", "=", "<", ">", ","].contains(&found.as_str())
+    {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("a statement cannot start with `{found}`"),
+            span,
+        )
+        .with_label("the previous line already ended its statement")
+        .with_hint(format!(
+            "to continue a formula on the next line, end the previous line with the operator: `revenue {found}` then the rest indented below"
+        ));
+    }
+    // A formula with no name: `SUM(x)` alone on a line.
+    if found == "(" && expects(Rule::equals) && !text.get(..pos).unwrap_or("").contains(['=', ' '])
+    {
+        let name = text.get(..pos).unwrap_or("");
+        return Diagnostic::error(
+            codes::MISSING_EQUALS,
+            "a formula on its own line needs a name",
+            Span::new(file, offset, offset + pos + 1),
+        )
+        .with_label(format!("`{name}(…)` is not a definition"))
+        .with_hint(format!("give it a name, e.g. `total = {}`", text.trim()))
+        .with_hint(STATEMENT_FORMS);
+    }
+
     // Statement-specific expectations.
     if expects(Rule::kw_by) {
         return Diagnostic::error(
@@ -873,7 +917,50 @@ fn syntax_error(
         .with_label("expected `=` here")
         .with_hint(format!("a definition is written `{target} = formula`"));
     }
-    if expects(Rule::type_name) {
+    let keyword_forms = [
+        ("param", Rule::param_name, "param gross_margin = 72%"),
+        (
+            "table",
+            Rule::table_name,
+            "table Channels = group Opportunities by channel",
+        ),
+        (
+            "input",
+            Rule::table_name,
+            "input Opportunities (opp_id: text, amount: number)",
+        ),
+        (
+            "flag",
+            Rule::table_name,
+            "flag Channels when roi < 1: \"ROI is low\"",
+        ),
+    ];
+    if let Some((word, _, example)) = keyword_forms.iter().find(|(word, rule, _)| {
+        statement_word == *word
+            && expects(*rule)
+            && text
+                .get(..pos)
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case(word))
+    }) {
+        let what = if *word == "param" {
+            "a parameter name"
+        } else {
+            "a table name"
+        };
+        return Diagnostic::error(
+            codes::KEYWORD_AS_NAME,
+            format!("expected {what} after `{word}`, found {found_shown}"),
+            span,
+        )
+        .with_label(format!("expected {what} here"))
+        .with_hint(format!("`{word}` starts a statement: {example}"))
+        .with_hint(format!(
+            "`{word}` cannot be used as a name; choose another name"
+        ));
+    }
+    if statement_word == "input"
+        && (expects(Rule::type_name) || expects(Rule::colon) || expects(Rule::column_decl))
+    {
         return generic().with_hint(
             "declare each input column as name: type, e.g. amount: number or close_date: date?",
         );
@@ -949,8 +1036,13 @@ fn syntax_error(
                 "did you forget an operator (+ - * / &) between the two values? A statement ends at the end of its line.",
             )
         };
+        let label = if in_call {
+            "a `,` or an operator is missing before this"
+        } else {
+            "an operator is missing before this"
+        };
         let mut diagnostic = Diagnostic::error(codes::SYNTAX, message, span)
-            .with_label("unexpected here")
+            .with_label(label)
             .with_hint(hint);
         if found.starts_with('"')
             && previous

@@ -61,6 +61,9 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool)
             continue;
         }
         let text = String::from_utf8_lossy(&buffer);
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         out.push_str(&lower_case_help(&text, color));
     }
     out

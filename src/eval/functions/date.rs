@@ -11,6 +11,7 @@ use crate::eval::value::{ErrorKind, Value, number_result};
 /// The largest serial Excel accepts (9999-12-31).
 const MAX_SERIAL: f64 = 2_958_465.0;
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!(
         "DATE",
@@ -571,7 +572,7 @@ pub fn isoweeknum(args: &[Arg<'_>], _: &CallContext) -> Value {
 
 pub fn days(args: &[Arg<'_>], _: &CallContext) -> Value {
     match (number(args, 0), number(args, 1)) {
-        (Ok(end), Ok(start)) => number_result(end.floor() - start.floor()),
+        (Ok(end), Ok(start)) => number_result(end - start),
         (Err(e), _) | (_, Err(e)) => e,
     }
 }

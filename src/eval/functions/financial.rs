@@ -5,127 +5,18 @@ use super::args::{ListNumbers, collect_numbers, err, list, number, number_or, va
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, number_result};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!(
-        "NPV",
-        Financial,
-        2,
-        None,
-        [Scalar, Either],
-        1,
-        Number,
-        false,
-        npv,
-        "Net present value of periodic cash flows (first flow one period out)"
-    ),
-    spec!(
-        "XNPV",
-        Financial,
-        3,
-        Some(3),
-        [Scalar, List, List],
-        0,
-        Number,
-        false,
-        xnpv,
-        "Net present value of dated cash flows"
-    ),
-    spec!(
-        "IRR",
-        Financial,
-        1,
-        Some(2),
-        [List, Scalar],
-        0,
-        Number,
-        false,
-        irr,
-        "Internal rate of return of periodic cash flows"
-    ),
-    spec!(
-        "PMT",
-        Financial,
-        3,
-        Some(5),
-        [Scalar],
-        0,
-        Number,
-        false,
-        pmt,
-        "Payment per period of a loan or annuity"
-    ),
-    spec!(
-        "FV",
-        Financial,
-        3,
-        Some(5),
-        [Scalar],
-        0,
-        Number,
-        false,
-        fv,
-        "Future value of an investment"
-    ),
-    spec!(
-        "PV",
-        Financial,
-        3,
-        Some(5),
-        [Scalar],
-        0,
-        Number,
-        false,
-        pv,
-        "Present value of an investment"
-    ),
-    spec!(
-        "NPER",
-        Financial,
-        3,
-        Some(5),
-        [Scalar],
-        0,
-        Number,
-        false,
-        nper,
-        "Number of periods of an investment"
-    ),
-    spec!(
-        "RATE",
-        Financial,
-        3,
-        Some(6),
-        [Scalar],
-        0,
-        Number,
-        false,
-        rate,
-        "Interest rate per period of an annuity"
-    ),
-    spec!(
-        "IPMT",
-        Financial,
-        4,
-        Some(6),
-        [Scalar],
-        0,
-        Number,
-        false,
-        ipmt,
-        "Interest part of a payment"
-    ),
-    spec!(
-        "PPMT",
-        Financial,
-        4,
-        Some(6),
-        [Scalar],
-        0,
-        Number,
-        false,
-        ppmt,
-        "Principal part of a payment"
-    ),
+    spec!("NPV", Financial, 2, None, [Scalar, Either], 1, Number, false, npv, "Net present value of periodic cash flows (first flow one period out)"),
+    spec!("XNPV", Financial, 3, Some(3), [Scalar, List, List], 0, Number, false, xnpv, "Net present value of dated cash flows"),
+    spec!("IRR", Financial, 1, Some(2), [List, Scalar], 0, Number, false, irr, "Internal rate of return of periodic cash flows"),
+    spec!("PMT", Financial, 3, Some(5), [Scalar], 0, Number, false, pmt, "Payment per period of a loan or annuity"),
+    spec!("FV", Financial, 3, Some(5), [Scalar], 0, Number, false, fv, "Future value of an investment"),
+    spec!("PV", Financial, 3, Some(5), [Scalar], 0, Number, false, pv, "Present value of an investment"),
+    spec!("NPER", Financial, 3, Some(5), [Scalar], 0, Number, false, nper, "Number of periods of an investment"),
+    spec!("RATE", Financial, 3, Some(6), [Scalar], 0, Number, false, rate, "Interest rate per period of an annuity"),
+    spec!("IPMT", Financial, 4, Some(6), [Scalar], 0, Number, false, ipmt, "Interest part of a payment"),
+    spec!("PPMT", Financial, 4, Some(6), [Scalar], 0, Number, false, ppmt, "Principal part of a payment"),
 ];
 
 pub fn npv(args: &[Arg<'_>], _: &CallContext) -> Value {
@@ -285,8 +176,13 @@ fn fv_of(r: f64, n: f64, pmt: f64, pv: f64, t: f64) -> f64 {
 
 pub fn pmt(args: &[Arg<'_>], _: &CallContext) -> Value {
     match annuity_args(args) {
-        Ok((_, n, ..)) if n == 0.0 => err(ErrorKind::Num),
-        Ok((r, n, pv, fv, t)) => number_result(pmt_of(r, n, pv, fv, t)),
+        Ok((r, n, pv, fv, t)) => {
+            if n == 0.0 {
+                err(ErrorKind::Num)
+            } else {
+                number_result(pmt_of(r, n, pv, fv, t))
+            }
+        }
         Err(e) => e,
     }
 }
@@ -401,9 +297,9 @@ mod tests {
     fn annuities_match_excel_examples() {
         // Excel docs: PMT(8%/12, 10, 10000) = -1037.03; FV(6%/12, 10, -200, -500, 1) = 2581.40;
         // PV(8%/12, 12*20, 500) = -59777.15; NPER(12%/12, -100, -1000, 10000, 1) = 59.6738657.
-        assert!((call(pmt, &[0.08 / 12.0, 10.0, 10000.0]) + 1037.032_089_548_37).abs() < 1e-6);
+        assert!((call(pmt, &[0.08 / 12.0, 10.0, 10000.0]) + 1_037.032_089_548_37).abs() < 1e-6);
         assert!(
-            (call(fv, &[0.06 / 12.0, 10.0, -200.0, -500.0, 1.0]) - 2581.403_374_06).abs() < 1e-6
+            (call(fv, &[0.06 / 12.0, 10.0, -200.0, -500.0, 1.0]) - 2_581.403_374_06).abs() < 1e-6
         );
         assert!((call(pv, &[0.08 / 12.0, 240.0, 500.0]) + 59_777.145_851_1).abs() < 1e-6);
         assert!(

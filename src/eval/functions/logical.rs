@@ -7,6 +7,7 @@ use super::args::{err, scalar, value_error};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, excel_compare};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!(
         "IF",
@@ -160,7 +161,7 @@ pub fn if_(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn ifs(args: &[Arg<'_>], _: &CallContext) -> Value {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return value_error();
     }
     for pair in (0..args.len()).step_by(2) {

@@ -9,6 +9,7 @@ use super::args::{
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, compare_text};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!(
         "XLOOKUP",
@@ -81,10 +82,10 @@ fn find_position(needle: &Value, haystack: &[Value], mode: i64, order: &[usize])
             continue;
         };
         if wildcard {
-            if let (Value::Text(p), Value::Text(t)) = (needle, cell) {
-                if wildcard_match(p, t) {
-                    return Some(i);
-                }
+            if let (Value::Text(p), Value::Text(t)) = (needle, cell)
+                && wildcard_match(p, t)
+            {
+                return Some(i);
             }
             continue;
         }

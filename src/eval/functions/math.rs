@@ -8,6 +8,7 @@ use super::args::{
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, number_result};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!(
         "SUM",
@@ -659,7 +660,7 @@ pub(super) fn matched_numbers(values: &[Value], rows: &[usize]) -> Result<Vec<f6
 /// rows matching the criteria pairs that follow it.
 pub(super) fn ifs_numbers(args: &[Arg<'_>]) -> Result<Vec<f64>, Value> {
     let values = list(args, 0)?;
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(value_error());
     }
     let pairs = criteria_pairs(args, 1, values.len())?;
@@ -715,6 +716,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::approx_constant)] // Excel's documented examples, not pi
     fn roundup_and_rounddown_follow_excel_examples() {
         // Excel documentation: ROUNDUP(3.2,0)=4, ROUNDUP(76.9,0)=77, ROUNDUP(3.14159,3)=3.142,
         // ROUNDUP(-3.14159,1)=-3.2, ROUNDUP(31415.92654,-2)=31500;

@@ -9,6 +9,7 @@ use super::math::{RoundMode, if_numbers, ifs_numbers, round_digits};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, number_result};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!(
         "COUNT",
@@ -473,7 +474,7 @@ pub fn countif(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn countifs(args: &[Arg<'_>], _: &CallContext) -> Value {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return value_error();
     }
     let len = match list(args, 0) {

@@ -4,16 +4,16 @@
 use std::sync::Arc;
 
 use super::args::{
-    bool_or, coerce_number, err, integer, items, number_or, scalar, text, value_error,
-    wildcard_match,
+    bool_or, coerce_number, integer, items, number_or, scalar, text, value_error, wildcard_match,
 };
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::number_format::{format_number, format_text};
-use crate::eval::value::{ErrorKind, Value, number_result};
+use crate::eval::value::{Value, number_result};
 
 /// Excel's limit on the length of a text value.
 const MAX_TEXT: usize = 32_767;
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!(
         "TEXT",
@@ -564,10 +564,4 @@ pub fn rept(args: &[Arg<'_>], _: &CallContext) -> Value {
         Ok(n) => text_result(t.repeat(n as usize)),
         Err(e) => e,
     }
-}
-
-/// Unused-error guard so `err` stays referenced for future text errors.
-#[allow(dead_code)]
-fn not_available() -> Value {
-    err(ErrorKind::NA)
 }

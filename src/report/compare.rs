@@ -1,0 +1,484 @@
+//! The `compare` workbook: named scenarios side by side — KPIs with absolute and %
+//! deltas against the first scenario, the params that differ, per-row table deltas, a chart.
+
+use std::collections::{HashMap, HashSet};
+
+use rust_xlsxwriter::{
+    Chart, ChartLegendPosition, Color, Format, Formula, Workbook, Worksheet, XlsxError,
+};
+
+use crate::data::table::Table;
+use crate::eval::plan::{TableKind, TablePlan, ValueType};
+use crate::eval::value::Value;
+use crate::lang::ast::FormatKind;
+use crate::report::cells::{Styles, Widths, display_text, format_code, number_format, write_value};
+use crate::report::dashboard::humanize;
+use crate::report::formula::{column_letters, number_literal};
+use crate::report::run::{set_properties, table_data, unique_sheet_name};
+use crate::report::{CompareReport, ReportError, RunReport};
+
+const SUMMARY: &str = "Summary";
+const PERCENT_DELTA: &str = "+0.0%;-0.0%;0.0%";
+
+/// A short, unique label per scenario for column headers.
+fn labels(runs: &[RunReport]) -> Vec<String> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    runs.iter()
+        .map(|run| {
+            let base = if run.title.is_empty() {
+                "Scenario".to_string()
+            } else {
+                run.title.clone()
+            };
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                base
+            } else {
+                format!("{base} ({n})")
+            }
+        })
+        .collect()
+}
+
+/// Writes `=b-a` (or `=(b-a)/ABS(a)` for `percent`) with the difference we computed as
+/// its cached result; leaves the cell empty when either side is not a number.
+fn write_delta(
+    sheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    cells: (&str, &str),
+    values: (&Value, &Value),
+    percent: bool,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    let (Some(a), Some(b)) = (values.0.as_f64(), values.1.as_f64()) else {
+        return Ok(());
+    };
+    let (a_cell, b_cell) = cells;
+    if percent {
+        if a == 0.0 {
+            return Ok(());
+        }
+        let delta = (b - a) / a.abs();
+        if let Some(result) = number_literal(delta) {
+            let formula =
+                Formula::new(format!("({b_cell}-{a_cell})/ABS({a_cell})")).set_result(result);
+            sheet.write_formula_with_format(row, column, formula, format)?;
+        }
+    } else if let Some(result) = number_literal(b - a) {
+        let formula = Formula::new(format!("{b_cell}-{a_cell}")).set_result(result);
+        sheet.write_formula_with_format(row, column, formula, format)?;
+    }
+    Ok(())
+}
+
+/// Builds the compare workbook: Summary (KPIs, differing params, a chart), then one
+/// delta sheet per grouped table that every scenario has.
+pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportError> {
+    let runs = &report.runs;
+    let Some(base) = runs.first() else {
+        return Err(ReportError::TooFewRuns(0));
+    };
+    if runs.len() < 2 {
+        return Err(ReportError::TooFewRuns(runs.len()));
+    }
+    let styles = Styles::new();
+    let labels = labels(runs);
+    let mut workbook = Workbook::new();
+    set_properties(&mut workbook, "Scenario comparison")?;
+    let mut used: HashSet<String> = [SUMMARY.to_lowercase(), "history".to_string()]
+        .into_iter()
+        .collect();
+
+    let mut delta_sheets = Vec::new();
+    let mut chart_source: Option<(String, u16, Vec<u16>, u32, String)> = None;
+    for (id, table) in base.plan.tables.iter().enumerate() {
+        if !matches!(table.kind, TableKind::Grouped { .. }) {
+            continue;
+        }
+        let tables: Option<Vec<&Table>> = runs
+            .iter()
+            .map(|run| {
+                run.plan
+                    .table_id(&table.name)
+                    .and_then(|t| table_data(run, t))
+            })
+            .collect();
+        let Some(tables) = tables else { continue };
+        let Some(first) = table_data(base, id) else {
+            continue;
+        };
+        let _ = first;
+        let name = unique_sheet_name(&format!("Δ {}", table.name), &mut used);
+        let (sheet, chart) = delta_sheet(&name, table, &tables, &labels, &styles)?;
+        if chart_source.is_none() {
+            chart_source = chart.map(|(columns, rows, column_name)| {
+                (
+                    name.clone(),
+                    table.key_count() as u16,
+                    columns,
+                    rows,
+                    column_name,
+                )
+            });
+        }
+        delta_sheets.push(sheet);
+    }
+
+    workbook.push_worksheet(summary_sheet(
+        runs,
+        &labels,
+        &styles,
+        chart_source.as_ref(),
+    )?);
+    for sheet in delta_sheets {
+        workbook.push_worksheet(sheet);
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+fn summary_sheet(
+    runs: &[RunReport],
+    labels: &[String],
+    styles: &Styles,
+    chart_source: Option<&(String, u16, Vec<u16>, u32, String)>,
+) -> Result<Worksheet, ReportError> {
+    let mut sheet = Worksheet::new();
+    sheet.set_name(SUMMARY)?;
+    sheet.set_active(true);
+    sheet.set_tab_color(Color::RGB(crate::report::cells::NAVY));
+    let base = &runs[0];
+    sheet.write_string_with_format(0, 0, "Scenario comparison", &styles.title)?;
+    sheet.set_row_height(0, 28)?;
+    let others: Vec<&str> = labels.iter().skip(1).map(String::as_str).collect();
+    let note = format!(
+        "Deltas are each scenario minus the baseline, \"{}\" ({}).",
+        labels[0],
+        others.join(", ")
+    );
+    sheet.write_string_with_format(1, 0, &note, &styles.subtitle)?;
+    let mut widths = Widths::new(10, 48);
+    let mut row = 3u32;
+    for (run, label) in runs.iter().zip(labels) {
+        sheet.write_string_with_format(row, 0, label, &Format::new().set_bold())?;
+        sheet.write_string(row, 1, run.description.as_deref().unwrap_or(""))?;
+        row += 1;
+    }
+
+    // KPIs side by side, then absolute and % deltas per non-baseline scenario.
+    row += 1;
+    sheet.write_string_with_format(row, 0, "Key figures", &styles.section)?;
+    row += 1;
+    let mut header: Vec<String> = vec!["Metric".to_string()];
+    header.extend(labels.iter().cloned());
+    for label in labels.iter().skip(1) {
+        header.push(format!("Δ {label}"));
+        header.push(format!("Δ% {label}"));
+    }
+    for (i, text) in header.iter().enumerate() {
+        let column = u16::try_from(i).unwrap_or(u16::MAX);
+        sheet.write_string_with_format(row, column, text, &styles.header)?;
+        widths.see(column, text);
+    }
+    let kpis: Vec<String> = if base.dashboard.kpis.is_empty() {
+        base.plan
+            .scalars
+            .iter()
+            .map(|s| s.name.to_string())
+            .collect()
+    } else {
+        base.dashboard.kpis.clone()
+    };
+    let runs_count = u16::try_from(runs.len()).unwrap_or(u16::MAX);
+    let percent_format = Format::new().set_num_format(PERCENT_DELTA);
+    for name in &kpis {
+        row += 1;
+        let scalar = base.plan.scalars.iter().find(|s| *s.name == **name);
+        let kind = scalar.and_then(|s| s.format.as_ref().map(|f| &f.kind));
+        let is_date = scalar.is_some_and(|s| s.ty == ValueType::Date);
+        let format = number_format(kind, is_date);
+        let label = humanize(name);
+        sheet.write_string(row, 0, &label)?;
+        widths.see(0, &label);
+        let values: Vec<Value> = runs
+            .iter()
+            .map(|r| r.result.scalar(name).cloned().unwrap_or_default())
+            .collect();
+        for (i, value) in values.iter().enumerate() {
+            let column = 1 + u16::try_from(i).unwrap_or(0);
+            write_value(&mut sheet, row, column, value, &format)?;
+            widths.see(
+                column,
+                &display_text(value, format_code(kind, is_date).as_deref()),
+            );
+        }
+        let base_cell = format!("B{}", row + 1);
+        for (i, value) in values.iter().enumerate().skip(1) {
+            let cell = format!(
+                "{}{}",
+                column_letters(1 + u16::try_from(i).unwrap_or(0)),
+                row + 1
+            );
+            let column = runs_count + 1 + 2 * (u16::try_from(i).unwrap_or(1) - 1);
+            write_delta(
+                &mut sheet,
+                row,
+                column,
+                (&base_cell, &cell),
+                (&values[0], value),
+                false,
+                &format,
+            )?;
+            write_delta(
+                &mut sheet,
+                row,
+                column + 1,
+                (&base_cell, &cell),
+                (&values[0], value),
+                true,
+                &percent_format,
+            )?;
+            widths.see(column, "+$00,000,000");
+        }
+    }
+
+    // Params whose values differ between scenarios.
+    row += 2;
+    sheet.write_string_with_format(row, 0, "Assumptions that differ", &styles.section)?;
+    row += 1;
+    let mut header = vec!["Param".to_string()];
+    header.extend(labels.iter().cloned());
+    for (i, text) in header.iter().enumerate() {
+        sheet.write_string_with_format(
+            row,
+            u16::try_from(i).unwrap_or(u16::MAX),
+            text,
+            &styles.header,
+        )?;
+    }
+    let mut names: Vec<String> = Vec::new();
+    for run in runs {
+        for (name, _) in &run.result.params {
+            if !names.iter().any(|n| **n == **name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    let mut differing = 0;
+    for name in &names {
+        let values: Vec<Option<&Value>> = runs
+            .iter()
+            .map(|r| {
+                r.result
+                    .params
+                    .iter()
+                    .find(|(n, _)| **n == **name)
+                    .map(|(_, v)| v)
+            })
+            .collect();
+        if values.iter().all(|v| *v == values[0]) {
+            continue;
+        }
+        differing += 1;
+        row += 1;
+        sheet.write_string(row, 0, name)?;
+        widths.see(0, name);
+        let kind: Option<FormatKind> = base
+            .plan
+            .param_id(name)
+            .and_then(|id| base.plan.params.get(id))
+            .and_then(|p| p.format.as_ref().map(|f| f.kind.clone()));
+        for (i, value) in values.iter().enumerate() {
+            let column = 1 + u16::try_from(i).unwrap_or(0);
+            match value {
+                Some(value) => write_value(
+                    &mut sheet,
+                    row,
+                    column,
+                    value,
+                    &number_format(kind.as_ref(), false),
+                )?,
+                None => {
+                    sheet.write_string(row, column, "(not used)")?;
+                }
+            }
+        }
+    }
+    if differing == 0 {
+        row += 1;
+        sheet.write_string_with_format(
+            row,
+            0,
+            "All params are equal in every scenario.",
+            &styles.subtitle,
+        )?;
+    }
+    widths.apply(&mut sheet)?;
+    sheet.set_column_width(0, 28)?;
+
+    if let Some((sheet_name, keys, columns, rows, column_name)) = chart_source {
+        let mut chart = Chart::new_column();
+        chart
+            .title()
+            .set_name(&format!("{} by scenario", humanize(column_name)));
+        chart.legend().set_position(ChartLegendPosition::Bottom);
+        chart.set_width(720).set_height(360);
+        let last_key = keys.saturating_sub(1);
+        for column in columns {
+            chart
+                .add_series()
+                .set_name((sheet_name.as_str(), 0, *column))
+                .set_categories((sheet_name.as_str(), 1, 0, *rows, last_key))
+                .set_values((sheet_name.as_str(), 1, *column, *rows, *column));
+        }
+        sheet.insert_chart(row + 2, 0, &chart)?;
+    }
+    Ok(sheet)
+}
+
+/// Key text used to match rows across scenarios (groups compare case-insensitively).
+fn row_key(table: &Table, keys: usize, row: usize) -> String {
+    table
+        .columns
+        .iter()
+        .take(keys)
+        .map(|c| display_text(c.values.get(row).unwrap_or(&Value::Blank), None).to_lowercase())
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
+type ChartColumns = (Vec<u16>, u32, String);
+
+/// One grouped table across scenarios: keys, then per numeric column the value in each
+/// scenario and its delta to the baseline. Returns the sheet and, for the summary chart,
+/// the sheet columns of the first numeric column's per-scenario values.
+fn delta_sheet(
+    name: &str,
+    table: &TablePlan,
+    tables: &[&Table],
+    labels: &[String],
+    styles: &Styles,
+) -> Result<(Worksheet, Option<ChartColumns>), ReportError> {
+    let mut sheet = Worksheet::new();
+    sheet.set_name(name)?;
+    let keys = table.key_count().max(1);
+    let mut widths = Widths::new(8, 40);
+    // Rows: the baseline's keys in order, then keys only other scenarios have.
+    let mut order: Vec<String> = Vec::new();
+    let mut key_values: HashMap<String, Vec<Value>> = HashMap::new();
+    let mut positions: Vec<HashMap<String, usize>> = Vec::new();
+    for data in tables {
+        let mut position = HashMap::new();
+        for r in 0..data.row_count {
+            let key = row_key(data, keys, r);
+            if !key_values.contains_key(&key) {
+                let values = data
+                    .columns
+                    .iter()
+                    .take(keys)
+                    .map(|c| c.values.get(r).cloned().unwrap_or_default())
+                    .collect();
+                key_values.insert(key.clone(), values);
+                order.push(key.clone());
+            }
+            position.entry(key).or_insert(r);
+        }
+        positions.push(position);
+    }
+    let numeric: Vec<&crate::eval::plan::ColumnPlan> = table
+        .columns
+        .iter()
+        .skip(keys)
+        .filter(|c| c.ty == ValueType::Number && tables.iter().all(|t| t.column(&c.name).is_some()))
+        .collect();
+    let mut column: u16 = 0;
+    for key_column in table.columns.iter().take(keys) {
+        sheet.write_string_with_format(0, column, &*key_column.name, &styles.header)?;
+        widths.see(column, &key_column.name);
+        for (r, key) in order.iter().enumerate() {
+            if let Some(value) = key_values.get(key).and_then(|v| v.get(usize::from(column))) {
+                let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+                write_value(&mut sheet, row, column, value, &Format::new().set_bold())?;
+                widths.see(column, &display_text(value, None));
+            }
+        }
+        column += 1;
+    }
+    let mut chart = None;
+    for plan_column in &numeric {
+        let kind = plan_column.format.as_ref().map(|f| &f.kind);
+        let format = number_format(kind, false);
+        let code = format_code(kind, false);
+        let first_value_column = column;
+        let values: Vec<&[Value]> = tables
+            .iter()
+            .filter_map(|t| t.column(&plan_column.name).map(|c| c.values.as_slice()))
+            .collect();
+        for (s, label) in labels.iter().enumerate() {
+            let header = format!("{} [{label}]", plan_column.name);
+            sheet.write_string_with_format(0, column, &header, &styles.header)?;
+            widths.see(column, &header);
+            for (r, key) in order.iter().enumerate() {
+                let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+                let value = positions[s]
+                    .get(key)
+                    .and_then(|p| values.get(s).and_then(|v| v.get(*p)));
+                if let Some(value) = value {
+                    write_value(&mut sheet, row, column, value, &format)?;
+                    widths.see(column, &display_text(value, code.as_deref()));
+                }
+            }
+            column += 1;
+            if s == 0 {
+                continue;
+            }
+            let header = format!("Δ {} [{label}]", plan_column.name);
+            sheet.write_string_with_format(0, column, &header, &styles.header)?;
+            widths.see(column, &header);
+            let base_letters = column_letters(first_value_column);
+            let letters = column_letters(column - 1);
+            for (r, key) in order.iter().enumerate() {
+                let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+                let a = positions[0]
+                    .get(key)
+                    .and_then(|p| values.first().and_then(|v| v.get(*p)));
+                let b = positions[s]
+                    .get(key)
+                    .and_then(|p| values.get(s).and_then(|v| v.get(*p)));
+                if let (Some(a), Some(b)) = (a, b) {
+                    let cells = (
+                        format!("{base_letters}{}", row + 1),
+                        format!("{letters}{}", row + 1),
+                    );
+                    write_delta(
+                        &mut sheet,
+                        row,
+                        column,
+                        (&cells.0, &cells.1),
+                        (a, b),
+                        false,
+                        &format,
+                    )?;
+                }
+            }
+            column += 1;
+        }
+        if chart.is_none() {
+            // The per-scenario value columns: the first, then every other one after it.
+            let mut columns = vec![first_value_column];
+            columns.extend(
+                (1..labels.len())
+                    .map(|s| first_value_column + 2 * u16::try_from(s).unwrap_or(0) - 1),
+            );
+            let rows = u32::try_from(order.len()).unwrap_or(0);
+            chart = Some((columns, rows, plan_column.name.to_string()));
+        }
+    }
+    sheet.set_freeze_panes(1, u16::try_from(keys).unwrap_or(0))?;
+    if column > 0 && !order.is_empty() {
+        sheet.autofilter(0, 0, u32::try_from(order.len()).unwrap_or(0), column - 1)?;
+    }
+    widths.apply(&mut sheet)?;
+    Ok((sheet, chart))
+}

@@ -1,0 +1,491 @@
+//! The Dashboard sheet: title and scenario, KPI tiles linked to the Metrics sheet, native
+//! charts over the table sheets' cells, and the top findings, laid out for a reader in a hurry.
+
+use rust_xlsxwriter::{
+    Chart, ChartDataLabel, ChartDataLabelPosition, ChartLegendPosition, ChartType, Color, Format,
+    FormatAlign, FormatBorder, Worksheet,
+};
+
+use crate::eval::plan::{TableId, TablePlan, ValueType};
+use crate::lang::ast::FormatKind;
+use crate::lang::suggest::did_you_mean;
+use crate::report::cells::{
+    MUTED, NAVY, Styles, TILE_FILL, cached_result, format_code, write_value,
+};
+use crate::report::formula::absolute_cell;
+use crate::report::pivot::{CHART_DATA, ChartData};
+use crate::report::run::{
+    DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS, table_data,
+};
+use crate::report::{ChartKind, ChartSpec, ReportError, RunReport};
+
+/// KPI tiles per row, each `TILE_WIDTH` columns wide, starting in column B.
+const TILES_PER_ROW: usize = 4;
+const TILE_WIDTH: u16 = 3;
+/// Dashboard grid columns B..M.
+const GRID_COLUMNS: u16 = TILES_PER_ROW as u16 * TILE_WIDTH;
+const GRID_COLUMN_WIDTH: f64 = 13.0;
+/// Rows a chart occupies (at the default 20 px row height) plus one spacer row.
+const CHART_ROWS: u32 = 18;
+const CHART_WIDTH_PX: u32 = 6 * 96;
+const CHART_HEIGHT_PX: u32 = 340;
+/// Findings listed on the dashboard; the Recommendations sheet has all of them.
+const TOP_FINDINGS: usize = 8;
+
+fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    did_you_mean(name, candidates).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"))
+}
+
+/// The Dashboard sheet, and the Chart Data sheet when a chart needed a pivot of its table.
+pub fn dashboard_sheet(
+    report: &RunReport,
+    layout: &Layout,
+    styles: &Styles,
+) -> Result<(Worksheet, Option<Worksheet>), ReportError> {
+    let mut sheet = Worksheet::new();
+    sheet.set_name(DASHBOARD)?;
+    sheet.set_active(true);
+    sheet.set_screen_gridlines(false);
+    sheet.set_tab_color(Color::RGB(NAVY));
+    // One printed page, like a dashboard handout.
+    sheet.set_portrait();
+    sheet.set_print_fit_to_pages(1, 1);
+    sheet.set_column_width(0, 2)?;
+    for c in 1..=GRID_COLUMNS {
+        sheet.set_column_width(c, GRID_COLUMN_WIDTH)?;
+    }
+
+    let title = if report.dashboard.title.is_empty() {
+        &report.title
+    } else {
+        &report.dashboard.title
+    };
+    let title_format = styles.title.clone().set_font_size(22);
+    sheet.merge_range(0, 1, 0, GRID_COLUMNS, title, &title_format)?;
+    sheet.set_row_height(0, 34)?;
+    let mut line = format!("Scenario: {}", report.title);
+    if let Some(description) = &report.description {
+        line.push_str(" — ");
+        line.push_str(description);
+    }
+    sheet.merge_range(1, 1, 1, GRID_COLUMNS, &line, &styles.subtitle)?;
+    let as_of = report.provenance.as_of.map_or_else(
+        || "as of: not set".to_string(),
+        |d| format!("Data as of {}", d.format("%-d %B %Y")),
+    );
+    let footer = format!(
+        "{as_of}  ·  chanmix {}  ·  details on the table sheets; assumptions and sources on '{}' and 'Provenance'",
+        report.provenance.tool_version,
+        crate::report::run::ASSUMPTIONS
+    );
+    let small = Format::new()
+        .set_font_color(Color::RGB(MUTED))
+        .set_font_size(9);
+    sheet.merge_range(2, 1, 2, GRID_COLUMNS, &footer, &small)?;
+
+    let mut row = kpi_tiles(&mut sheet, report, 4)?;
+    row += 1;
+    let mut chart_data = ChartData::new(styles)?;
+    row = charts(&mut sheet, report, layout, row, &mut chart_data)?;
+    findings(&mut sheet, report, row, styles)?;
+    Ok((sheet, chart_data.finish()?))
+}
+
+/// Writes the KPI tiles from `top`; returns the first free row below them.
+fn kpi_tiles(sheet: &mut Worksheet, report: &RunReport, top: u32) -> Result<u32, ReportError> {
+    let plan = report.plan;
+    let names: Vec<String> = if report.dashboard.kpis.is_empty() {
+        plan.scalars.iter().map(|s| s.name.to_string()).collect()
+    } else {
+        report.dashboard.kpis.clone()
+    };
+    if names.is_empty() {
+        return Ok(top);
+    }
+    let label_format = Format::new()
+        .set_font_color(Color::RGB(MUTED))
+        .set_font_size(10)
+        .set_bold()
+        .set_background_color(Color::RGB(TILE_FILL))
+        .set_border_top(FormatBorder::Thick)
+        .set_border_top_color(Color::RGB(NAVY))
+        .set_align(FormatAlign::Center);
+    let value_base = Format::new()
+        .set_bold()
+        .set_font_size(22)
+        .set_font_color(Color::RGB(NAVY))
+        .set_background_color(Color::RGB(TILE_FILL))
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    let mut bottom = top;
+    for (i, name) in names.iter().enumerate() {
+        let Some(id) = plan.scalars.iter().position(|s| *s.name == **name) else {
+            return Err(ReportError::UnknownKpi {
+                name: name.clone(),
+                suggestion: suggestion(name, plan.scalars.iter().map(|s| &*s.name)),
+            });
+        };
+        let scalar = &plan.scalars[id];
+        let value = report.result.scalar(name).cloned().unwrap_or_default();
+        let kind = scalar.format.as_ref().map(|f| &f.kind);
+        let code = format_code(kind, scalar.ty == ValueType::Date);
+        let value_format = match &code {
+            Some(code) => value_base.clone().set_num_format(code),
+            None => value_base.clone().set_num_format("#,##0.##"),
+        };
+        let row = top + u32::try_from(i / TILES_PER_ROW).unwrap_or(0) * 3;
+        let first = 1 + u16::try_from(i % TILES_PER_ROW).unwrap_or(0) * TILE_WIDTH;
+        let last = first + TILE_WIDTH - 1;
+        sheet.merge_range(row, first, row, last, &humanize(name), &label_format)?;
+        sheet.merge_range(row + 1, first, row + 1, last, "", &value_format)?;
+        // The tile shows the Metrics cell, so it follows any change made there.
+        let metrics_row = FIRST_ENTRY_ROW + u32::try_from(id).unwrap_or(0);
+        let link = absolute_cell(METRICS, metrics_row, 1);
+        match cached_result(&value) {
+            Some(result) => {
+                sheet.write_formula_with_format(
+                    row + 1,
+                    first,
+                    rust_xlsxwriter::Formula::new(link).set_result(result),
+                    &value_format,
+                )?;
+            }
+            None => write_value(sheet, row + 1, first, &value, &value_format)?,
+        }
+        sheet.set_row_height(row, 20)?;
+        sheet.set_row_height(row + 1, 40)?;
+        bottom = row + 3;
+    }
+    Ok(bottom)
+}
+
+/// `win_rate` → `Win rate`, `ltv_to_cac` → `LTV to CAC`.
+pub fn humanize(name: &str) -> String {
+    const ACRONYMS: &[&str] = &[
+        "roi", "ltv", "cac", "cpa", "kpi", "mdf", "arr", "mrr", "yoy", "qoq",
+    ];
+    let words: Vec<String> = name
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .enumerate()
+        .map(|(i, word)| {
+            if ACRONYMS.contains(&word.to_lowercase().as_str()) {
+                word.to_uppercase()
+            } else if i == 0 {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default()
+            } else {
+                word.to_string()
+            }
+        })
+        .collect();
+    words.join(" ")
+}
+
+fn find_table<'p>(
+    report: &'p RunReport,
+    layout: &Layout,
+    spec: &ChartSpec,
+) -> Result<(TableId, &'p TablePlan), ReportError> {
+    let plan = report.plan;
+    plan.table_id(&spec.table)
+        .filter(|id| layout.sheet_of(*id).is_some())
+        .and_then(|id| plan.tables.get(id).map(|t| (id, t)))
+        .ok_or_else(|| ReportError::UnknownChartTable {
+            chart: spec.title.clone(),
+            table: spec.table.clone(),
+            suggestion: suggestion(
+                &spec.table,
+                layout
+                    .table_sheets
+                    .iter()
+                    .filter_map(|(id, _)| plan.tables.get(*id).map(|t| &*t.name)),
+            ),
+        })
+}
+
+fn find_column(spec: &ChartSpec, table: &TablePlan, column: &str) -> Result<u16, ReportError> {
+    table
+        .column_id(column)
+        .and_then(|c| u16::try_from(c).ok())
+        .ok_or_else(|| ReportError::UnknownChartColumn {
+            chart: spec.title.clone(),
+            table: spec.table.clone(),
+            column: column.to_string(),
+            suggestion: suggestion(column, table.columns.iter().map(|c| &*c.name)),
+        })
+}
+
+/// Draws every chart of the spec, two per row; returns the first free row below.
+fn charts(
+    sheet: &mut Worksheet,
+    report: &RunReport,
+    layout: &Layout,
+    top: u32,
+    chart_data: &mut ChartData,
+) -> Result<u32, ReportError> {
+    let specs = &report.dashboard.charts;
+    for (i, spec) in specs.iter().enumerate() {
+        let chart = build_chart(report, layout, spec, chart_data)?;
+        let row = top + u32::try_from(i / 2).unwrap_or(0) * CHART_ROWS;
+        let column = 1 + u16::try_from(i % 2).unwrap_or(0) * (GRID_COLUMNS / 2);
+        sheet.insert_chart_with_offset(row, column, &chart, 0, 0)?;
+    }
+    let chart_rows = u32::try_from(specs.len().div_ceil(2)).unwrap_or(0) * CHART_ROWS;
+    Ok(top + chart_rows)
+}
+
+fn build_chart(
+    report: &RunReport,
+    layout: &Layout,
+    spec: &ChartSpec,
+    chart_data: &mut ChartData,
+) -> Result<Chart, ReportError> {
+    let (id, table) = find_table(report, layout, spec)?;
+    let sheet = layout.sheet_of(id).unwrap_or_default().to_string();
+    let rows = layout.cells.tables.get(&id).map_or(0, |c| c.rows);
+    if spec.series.is_empty() && spec.secondary.is_empty() {
+        return Err(ReportError::EmptyChart {
+            chart: spec.title.clone(),
+        });
+    }
+    let primary: Vec<u16> = spec
+        .series
+        .iter()
+        .map(|name| find_column(spec, table, name))
+        .collect::<Result<_, _>>()?;
+    let secondary: Vec<u16> = spec
+        .secondary
+        .iter()
+        .map(|name| find_column(spec, table, name))
+        .collect::<Result<_, _>>()?;
+    let series_format = |column: u16| {
+        table
+            .columns
+            .get(usize::from(column))
+            .and_then(|c| format_code(c.format.as_ref().map(|f| &f.kind), c.ty == ValueType::Date))
+    };
+
+    let chart_type = match spec.kind {
+        ChartKind::Column => ChartType::Column,
+        ChartKind::Bar => ChartType::Bar,
+        ChartKind::Line => ChartType::Line,
+        ChartKind::Pie => ChartType::Pie,
+    };
+    let mut chart = Chart::new(chart_type);
+    chart.title().set_name(&spec.title);
+    chart.set_width(CHART_WIDTH_PX).set_height(CHART_HEIGHT_PX);
+    chart.legend().set_position(ChartLegendPosition::Bottom);
+
+    // One measure over a two-key table (segment × channel) reads best as clustered
+    // columns: the first key along the axis, one colored series per second key.
+    if let ([column], true, None, true) = (
+        primary.as_slice(),
+        secondary.is_empty(),
+        &spec.category,
+        spec.kind != ChartKind::Pie && table.key_count() >= 2,
+    ) && let Some(data) = table_data(report, id)
+        && let Some(block) = chart_data.pivot(table, data, &sheet, *column, rows)?
+    {
+        for series in 0..block.series {
+            let value_column = 1 + series;
+            chart
+                .add_series()
+                .set_name((CHART_DATA, block.header_row, value_column))
+                .set_categories((CHART_DATA, block.first_row, 0, block.last_row, 0))
+                .set_values((
+                    CHART_DATA,
+                    block.first_row,
+                    value_column,
+                    block.last_row,
+                    value_column,
+                ));
+        }
+        if let Some(code) = series_format(*column) {
+            value_axis(&mut chart, spec.kind).set_num_format(code);
+        }
+        return Ok(chart);
+    }
+
+    let first = 1u32;
+    let last = u32::try_from(rows.max(1)).unwrap_or(1);
+    // Categories: the named column, else the key column(s) (several keys give Excel's
+    // multi-level category axis).
+    let (category_first, category_last) = match &spec.category {
+        Some(name) => {
+            let c = find_column(spec, table, name)?;
+            (c, c)
+        }
+        None => (0, u16::try_from(table.key_count().max(1) - 1).unwrap_or(0)),
+    };
+    let category_is_date = table
+        .columns
+        .get(usize::from(category_first))
+        .is_some_and(|c| {
+            c.ty == ValueType::Date
+                || c.format
+                    .as_ref()
+                    .is_some_and(|f| f.kind == FormatKind::Date)
+        });
+    let range = SeriesRange {
+        sheet: &sheet,
+        first,
+        last,
+        category_first,
+        category_last,
+    };
+    let label = |column: u16| {
+        table
+            .columns
+            .get(usize::from(column))
+            .map_or_else(String::new, |c| humanize(&c.name))
+    };
+    if spec.kind == ChartKind::Pie {
+        if let Some(column) = primary.first().or(secondary.first()) {
+            let mut data_label = ChartDataLabel::new();
+            // Percentages on the slices stay inside the chart; the legend names them.
+            data_label
+                .show_percentage()
+                .set_position(ChartDataLabelPosition::BestFit);
+            range
+                .add(&mut chart, *column, &label(*column), false)
+                .set_data_label(&data_label);
+        }
+        chart.legend().set_position(ChartLegendPosition::Right);
+        return Ok(chart);
+    }
+    for column in &primary {
+        range.add(&mut chart, *column, &label(*column), false);
+    }
+    if primary.len() + secondary.len() == 1 {
+        // The title already names the only series.
+        chart.legend().set_hidden();
+    }
+    if let Some(code) = primary.first().and_then(|c| series_format(*c)) {
+        value_axis(&mut chart, spec.kind).set_num_format(code);
+    }
+    if let [column] = primary.as_slice() {
+        value_axis(&mut chart, spec.kind).set_name(&label(*column));
+    }
+    if category_is_date {
+        let axis = category_axis(&mut chart, spec.kind);
+        axis.set_date_axis(true).set_num_format("mmm yy");
+    }
+    if !secondary.is_empty() {
+        // Secondary series as lines on their own axis (e.g. ROI % beside revenue $).
+        let mut line = Chart::new_line();
+        for column in &secondary {
+            range.add(&mut line, *column, &label(*column), true);
+        }
+        if primary.is_empty() {
+            return Ok(line);
+        }
+        chart.combine(&line);
+        // The secondary axis is configured through the primary chart.
+        if let Some(code) = secondary.first().and_then(|c| series_format(*c)) {
+            chart.y2_axis().set_num_format(code);
+        }
+        if let [column] = secondary.as_slice() {
+            chart.y2_axis().set_name(&label(*column));
+        }
+    }
+    Ok(chart)
+}
+
+/// Where a chart's series live on a table sheet.
+struct SeriesRange<'s> {
+    sheet: &'s str,
+    first: u32,
+    last: u32,
+    category_first: u16,
+    category_last: u16,
+}
+
+impl SeriesRange<'_> {
+    fn add<'c>(
+        &self,
+        chart: &'c mut Chart,
+        column: u16,
+        name: &str,
+        secondary: bool,
+    ) -> &'c mut rust_xlsxwriter::ChartSeries {
+        let series = chart.add_series();
+        series
+            .set_name(name)
+            .set_categories((
+                self.sheet,
+                self.first,
+                self.category_first,
+                self.last,
+                self.category_last,
+            ))
+            .set_values((self.sheet, self.first, column, self.last, column));
+        if secondary {
+            series.set_secondary_axis(true);
+        }
+        series
+    }
+}
+
+/// The axis showing values: y for column and line charts, x for (horizontal) bars.
+fn value_axis(chart: &mut Chart, kind: ChartKind) -> &mut rust_xlsxwriter::ChartAxis {
+    match kind {
+        ChartKind::Bar => chart.x_axis(),
+        _ => chart.y_axis(),
+    }
+}
+
+fn category_axis(chart: &mut Chart, kind: ChartKind) -> &mut rust_xlsxwriter::ChartAxis {
+    match kind {
+        ChartKind::Bar => chart.y_axis(),
+        _ => chart.x_axis(),
+    }
+}
+
+/// The first findings below the charts, with a pointer to the full list.
+fn findings(
+    sheet: &mut Worksheet,
+    report: &RunReport,
+    top: u32,
+    styles: &Styles,
+) -> Result<(), ReportError> {
+    let flags = &report.result.flags;
+    let heading = match flags.len() {
+        0 => "Findings: none — no rule flagged anything".to_string(),
+        n if n > TOP_FINDINGS => {
+            format!("Findings ({TOP_FINDINGS} of {n}, all on '{RECOMMENDATIONS}')")
+        }
+        n => format!("Findings ({n})"),
+    };
+    sheet.merge_range(top, 1, top, GRID_COLUMNS, &heading, &styles.section)?;
+    let subject = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Top)
+        .set_text_wrap();
+    let message = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    for (i, hit) in flags.iter().take(TOP_FINDINGS).enumerate() {
+        let row = top + 1 + u32::try_from(i).unwrap_or(0);
+        sheet.merge_range(row, 1, row, 2, &hit.subject, &subject)?;
+        sheet.merge_range(row, 3, row, GRID_COLUMNS, &hit.message, &message)?;
+        // Long messages wrap: give them room (about 120 characters per line here).
+        let lines = (hit.message.chars().count() / 120 + 1) as f64;
+        sheet.set_row_height(row, 16.0 * lines + 4.0)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_like_labels() {
+        assert_eq!(humanize("win_rate"), "Win rate");
+        assert_eq!(humanize("ltv_to_cac"), "LTV to CAC");
+        assert_eq!(humanize("portfolio_roi"), "Portfolio ROI");
+        assert_eq!(humanize("total"), "Total");
+    }
+}

@@ -1,0 +1,226 @@
+//! The Chart Data sheet: pivots of a two-key table (segment × channel) that dashboard
+//! charts draw as clustered columns, each cell a live SUMIFS over the table's sheet.
+
+use rust_xlsxwriter::{Format, Formula, Worksheet, XlsxError};
+
+use crate::data::table::Table;
+use crate::eval::plan::{TablePlan, ValueType};
+use crate::eval::value::{Value, compare_text};
+use crate::report::cells::{
+    Styles, Widths, cached_result, display_text, format_code, number_format,
+};
+use crate::report::dashboard::humanize;
+use crate::report::formula::{column_letters, quoted_sheet};
+
+pub const CHART_DATA: &str = "Chart Data";
+/// Beyond these a clustered chart is unreadable; the chart falls back to one bar per row.
+const MAX_CATEGORIES: usize = 40;
+const MAX_SERIES: usize = 16;
+
+/// Where one pivot landed (zero-based rows on the Chart Data sheet).
+pub struct PivotBlock {
+    pub header_row: u32,
+    pub first_row: u32,
+    pub last_row: u32,
+    /// Value columns, B onwards.
+    pub series: u16,
+}
+
+pub struct ChartData<'s> {
+    sheet: Worksheet,
+    next_row: u32,
+    used: bool,
+    styles: &'s Styles,
+    widths: Widths,
+}
+
+/// Key text SUMIFS would treat as a pattern or comparison; such keys get no pivot.
+fn plain_key(value: &Value) -> Option<&str> {
+    match value {
+        Value::Text(text) if !text.is_empty() && !text.contains(['*', '?', '~', '<', '>', '=']) => {
+            Some(text)
+        }
+        _ => None,
+    }
+}
+
+/// Distinct keys in first-seen order, compared as Excel compares text (ignoring case).
+fn distinct<'a>(keys: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for key in keys {
+        if !out.iter().any(|k| compare_text(k, key).is_eq()) {
+            out.push(key);
+        }
+    }
+    out
+}
+
+impl<'s> ChartData<'s> {
+    pub fn new(styles: &'s Styles) -> Result<ChartData<'s>, XlsxError> {
+        let mut sheet = Worksheet::new();
+        sheet.set_name(CHART_DATA)?;
+        sheet.write_string_with_format(0, 0, "Chart Data", &styles.title)?;
+        sheet.write_string_with_format(
+            1,
+            0,
+            "Pivots the dashboard charts draw; every cell is a live SUMIFS over the table's sheet.",
+            &styles.subtitle,
+        )?;
+        Ok(ChartData {
+            sheet,
+            next_row: 3,
+            used: false,
+            styles,
+            widths: Widths::new(10, 40),
+        })
+    }
+
+    /// Pivots `column` of a table with two or more keys: first key down, second key
+    /// across (further keys are summed over). `None` when the keys do not suit SUMIFS
+    /// or there are too many of them.
+    pub fn pivot(
+        &mut self,
+        table: &TablePlan,
+        data: &Table,
+        sheet_name: &str,
+        column: u16,
+        rows: usize,
+    ) -> Result<Option<PivotBlock>, XlsxError> {
+        let (Some(key1), Some(key2), Some(measure)) = (
+            table.columns.first(),
+            table.columns.get(1),
+            table.columns.get(usize::from(column)),
+        ) else {
+            return Ok(None);
+        };
+        let (Some(k1), Some(k2), Some(values)) = (
+            data.column(&key1.name),
+            data.column(&key2.name),
+            data.column(&measure.name),
+        ) else {
+            return Ok(None);
+        };
+        if rows == 0 || rows > data.row_count {
+            return Ok(None);
+        }
+        let mut first_keys = Vec::with_capacity(rows);
+        let mut second_keys = Vec::with_capacity(rows);
+        for row in 0..rows {
+            match (
+                k1.values.get(row).and_then(plain_key),
+                k2.values.get(row).and_then(plain_key),
+            ) {
+                (Some(a), Some(b)) => {
+                    first_keys.push(a);
+                    second_keys.push(b);
+                }
+                _ => return Ok(None),
+            }
+        }
+        let categories = distinct(&first_keys);
+        let series = distinct(&second_keys);
+        if categories.len() > MAX_CATEGORIES || series.len() > MAX_SERIES {
+            return Ok(None);
+        }
+
+        let kind = measure.format.as_ref().map(|f| &f.kind);
+        let is_date = measure.ty == ValueType::Date;
+        let format = number_format(kind, is_date);
+        let code = format_code(kind, is_date);
+        let styles = self.styles;
+        let title_row = self.next_row;
+        let header_row = title_row + 1;
+        let first_row = header_row + 1;
+        let title = format!(
+            "{}: {} by {} and {}",
+            table.name,
+            humanize(&measure.name),
+            humanize(&key1.name).to_lowercase(),
+            humanize(&key2.name).to_lowercase()
+        );
+        self.sheet
+            .write_string_with_format(title_row, 0, &title, &styles.section)?;
+        self.sheet
+            .write_string_with_format(header_row, 0, humanize(&key1.name), &styles.header)?;
+        for (i, name) in series.iter().enumerate() {
+            let column = 1 + u16::try_from(i).unwrap_or(0);
+            self.sheet
+                .write_string_with_format(header_row, column, *name, &styles.header)?;
+            self.widths.see(column, name);
+        }
+        let last_data = u32::try_from(rows).unwrap_or(0) + 1;
+        let range = |c: u16| {
+            let letters = column_letters(c);
+            format!(
+                "{}!${letters}$2:${letters}${last_data}",
+                quoted_sheet(sheet_name)
+            )
+        };
+        let (sum_range, range1, range2) = (range(column), range(0), range(1));
+        let bold = Format::new().set_bold();
+        for (r, category) in categories.iter().enumerate() {
+            let row = first_row + u32::try_from(r).unwrap_or(0);
+            self.sheet
+                .write_string_with_format(row, 0, *category, &bold)?;
+            self.widths.see(0, category);
+            for (s, name) in series.iter().enumerate() {
+                let column = 1 + u16::try_from(s).unwrap_or(0);
+                // SUMIFS's answer, computed here: numbers (and dates) of the matching
+                // rows summed, text and booleans skipped, the first error propagated.
+                let mut total = 0.0;
+                let mut error = None;
+                for row_index in 0..rows {
+                    let matches = first_keys
+                        .get(row_index)
+                        .is_some_and(|k| compare_text(k, category).is_eq())
+                        && second_keys
+                            .get(row_index)
+                            .is_some_and(|k| compare_text(k, name).is_eq());
+                    if !matches {
+                        continue;
+                    }
+                    match values.values.get(row_index) {
+                        Some(Value::Number(n) | Value::Date(n)) => total += n,
+                        Some(v @ Value::Error(_)) if error.is_none() => error = Some(v.clone()),
+                        _ => {}
+                    }
+                }
+                let value = error.unwrap_or(Value::Number(total));
+                let formula = format!(
+                    "SUMIFS({sum_range},{range1},$A{},{range2},{}${})",
+                    row + 1,
+                    column_letters(column),
+                    header_row + 1
+                );
+                if let Some(result) = cached_result(&value) {
+                    self.sheet.write_formula_with_format(
+                        row,
+                        column,
+                        Formula::new(formula).set_result(result),
+                        &format,
+                    )?;
+                }
+                self.widths
+                    .see(column, &display_text(&value, code.as_deref()));
+            }
+        }
+        let last_row = first_row + u32::try_from(categories.len()).unwrap_or(1) - 1;
+        self.next_row = last_row + 3;
+        self.used = true;
+        Ok(Some(PivotBlock {
+            header_row,
+            first_row,
+            last_row,
+            series: u16::try_from(series.len()).unwrap_or(0),
+        }))
+    }
+
+    /// The sheet, if any chart used it.
+    pub fn finish(mut self) -> Result<Option<Worksheet>, XlsxError> {
+        if !self.used {
+            return Ok(None);
+        }
+        self.widths.apply(&mut self.sheet)?;
+        Ok(Some(self.sheet))
+    }
+}

@@ -1,0 +1,394 @@
+//! The list sheets of a run workbook: one formatted sheet per grouped table (live
+//! formulas where possible), Metrics, Recommendations, Assumptions, Data Quality, Provenance.
+
+use rust_xlsxwriter::{
+    Color, ConditionalFormat3ColorScale, ConditionalFormatDataBar, Format, Worksheet, XlsxError,
+};
+
+use crate::data::quality::QualityLog;
+use crate::eval::plan::{ColumnOrigin, TableId, ValueType};
+use crate::eval::value::Value;
+use crate::lang::ast::FormatKind;
+use crate::report::cells::{
+    Styles, Widths, display_text, format_code, number_format, write_formula_or_value, write_value,
+};
+use crate::report::formula::translate;
+use crate::report::run::{
+    ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, RECOMMENDATIONS,
+    table_data,
+};
+use crate::report::{Provenance, ReportError, RunReport};
+
+/// Rows sampled for column widths (content past this rarely changes the fit).
+const WIDTH_SAMPLE_ROWS: usize = 2_000;
+
+fn titled(name: &str, title: &str, note: &str, styles: &Styles) -> Result<Worksheet, XlsxError> {
+    let mut sheet = Worksheet::new();
+    sheet.set_name(name)?;
+    sheet.write_string_with_format(0, 0, title, &styles.title)?;
+    sheet.write_string_with_format(1, 0, note, &styles.subtitle)?;
+    sheet.set_row_height(0, 26)?;
+    sheet.set_landscape().set_print_fit_to_pages(1, 0);
+    Ok(sheet)
+}
+
+fn headers(
+    sheet: &mut Worksheet,
+    row: u32,
+    names: &[&str],
+    styles: &Styles,
+    widths: &mut Widths,
+) -> Result<(), XlsxError> {
+    for (i, name) in names.iter().enumerate() {
+        let column = u16::try_from(i).unwrap_or(u16::MAX);
+        sheet.write_string_with_format(row, column, *name, &styles.header)?;
+        widths.see(column, name);
+    }
+    Ok(())
+}
+
+/// One grouped table: header, keys first, every column formatted by its annotation,
+/// formula columns as live Excel formulas where they translate.
+pub fn table_sheet(
+    report: &RunReport,
+    layout: &Layout,
+    id: TableId,
+    name: &str,
+    styles: &Styles,
+) -> Result<Worksheet, ReportError> {
+    let plan = report.plan;
+    let mut sheet = Worksheet::new();
+    sheet.set_name(name)?;
+    sheet.set_tab_color(Color::RGB(0x2E75B6));
+    sheet.set_landscape().set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
+    let Some(table_plan) = plan.tables.get(id) else {
+        return Ok(sheet);
+    };
+    let data = table_data(report, id);
+    let rows = layout.cells.tables.get(&id).map_or(0, |c| c.rows);
+    let keys = table_plan.key_count();
+    let mut widths = Widths::new(8, 60);
+    let names: Vec<&str> = table_plan.columns.iter().map(|c| &*c.name).collect();
+    headers(&mut sheet, 0, &names, styles, &mut widths)?;
+    sheet.set_row_height(0, 20)?;
+
+    for (c, column_plan) in table_plan.columns.iter().enumerate() {
+        let column = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
+        let kind = column_plan.format.as_ref().map(|f| &f.kind);
+        let is_date = column_plan.ty == ValueType::Date;
+        let mut format = number_format(kind, is_date);
+        if c < keys {
+            format = format.set_bold();
+        }
+        let code = format_code(kind, is_date);
+        let formula = match &column_plan.origin {
+            ColumnOrigin::Formula(node) => translate(&layout.cells, Some(id), node),
+            _ => None,
+        };
+        let Some(values) = data.and_then(|t| t.column(&column_plan.name)) else {
+            continue;
+        };
+        for (r, value) in values.values.iter().take(rows).enumerate() {
+            let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
+            let text = formula.as_ref().map(|f| f.render(row + 1));
+            write_formula_or_value(&mut sheet, row, column, text.as_deref(), value, &format)?;
+            if r < WIDTH_SAMPLE_ROWS {
+                widths.see(column, &display_text(value, code.as_deref()));
+            }
+        }
+        if rows >= 2 && c >= keys {
+            let last = u32::try_from(rows).map_err(|_| XlsxError::RowColumnLimitError)?;
+            match kind {
+                Some(FormatKind::Currency) => {
+                    let bar = ConditionalFormatDataBar::new().set_fill_color(Color::RGB(0x5B9BD5));
+                    sheet.add_conditional_format(1, column, last, column, &bar)?;
+                }
+                Some(FormatKind::Percent) => {
+                    let scale = ConditionalFormat3ColorScale::new()
+                        .set_minimum_color(Color::RGB(0xF8696B))
+                        .set_midpoint_color(Color::RGB(0xFFEB84))
+                        .set_maximum_color(Color::RGB(0x63BE7B));
+                    sheet.add_conditional_format(1, column, last, column, &scale)?;
+                }
+                _ => {}
+            }
+        }
+    }
+    let key_columns = u16::try_from(keys).unwrap_or(0);
+    sheet.set_freeze_panes(1, key_columns)?;
+    if !table_plan.columns.is_empty() {
+        let last_column = u16::try_from(table_plan.columns.len() - 1).unwrap_or(u16::MAX);
+        let last_row = u32::try_from(rows).unwrap_or(0);
+        sheet.autofilter(0, 0, last_row, last_column)?;
+    }
+    widths.apply(&mut sheet)?;
+    Ok(sheet)
+}
+
+/// Every scalar of the rules, a live formula where it translates.
+pub fn metrics_sheet(
+    report: &RunReport,
+    layout: &Layout,
+    styles: &Styles,
+) -> Result<Worksheet, ReportError> {
+    let plan = report.plan;
+    let mut sheet = titled(
+        METRICS,
+        "Metrics",
+        "Single values computed by the rules (totals, portfolio ratios).",
+        styles,
+    )?;
+    let mut widths = Widths::new(10, 60);
+    headers(
+        &mut sheet,
+        FIRST_ENTRY_ROW - 1,
+        &["Metric", "Value"],
+        styles,
+        &mut widths,
+    )?;
+    for (i, scalar) in plan.scalars.iter().enumerate() {
+        let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
+        let value = report
+            .result
+            .scalar(&scalar.name)
+            .cloned()
+            .unwrap_or_default();
+        let kind = scalar.format.as_ref().map(|f| &f.kind);
+        let is_date = scalar.ty == ValueType::Date;
+        let format = number_format(kind, is_date);
+        let formula = translate(&layout.cells, None, &scalar.node).map(|f| f.render(row + 1));
+        sheet.write_string(row, 0, &*scalar.name)?;
+        widths.see(0, &scalar.name);
+        write_formula_or_value(&mut sheet, row, 1, formula.as_deref(), &value, &format)?;
+        widths.see(
+            1,
+            &display_text(&value, format_code(kind, is_date).as_deref()),
+        );
+    }
+    sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
+    widths.apply(&mut sheet)?;
+    Ok(sheet)
+}
+
+/// Every flag raised, with the row it was raised on and its recommendation.
+pub fn recommendations_sheet(
+    report: &RunReport,
+    _layout: &Layout,
+    styles: &Styles,
+) -> Result<Worksheet, ReportError> {
+    let flags = &report.result.flags;
+    let note = match flags.len() {
+        0 => "No rule flagged anything in this run.".to_string(),
+        1 => "1 finding from the rules' flags.".to_string(),
+        n => format!("{n} findings from the rules' flags, in rule order."),
+    };
+    let mut sheet = titled(RECOMMENDATIONS, "Recommendations", &note, styles)?;
+    sheet.set_tab_color(Color::RGB(0xC00000));
+    let mut widths = Widths::new(6, 40);
+    let header_row = FIRST_ENTRY_ROW - 1;
+    headers(
+        &mut sheet,
+        header_row,
+        &["#", "Table", "Subject", "Finding and recommendation"],
+        styles,
+        &mut widths,
+    )?;
+    for (i, hit) in flags.iter().enumerate() {
+        let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
+        sheet.write_number(row, 0, (i + 1) as f64)?;
+        sheet.write_string(row, 1, &*hit.table)?;
+        sheet.write_string_with_format(row, 2, &hit.subject, &Format::new().set_bold())?;
+        sheet.write_string_with_format(row, 3, &hit.message, &styles.wrap)?;
+        widths.see(1, &hit.table);
+        widths.see(2, &hit.subject);
+    }
+    widths.apply(&mut sheet)?;
+    sheet.set_column_width(3, 100)?;
+    sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
+    if !flags.is_empty() {
+        let last = header_row + u32::try_from(flags.len()).unwrap_or(0);
+        sheet.autofilter(header_row, 0, last, 3)?;
+    }
+    Ok(sheet)
+}
+
+/// Every param, the value the run used, and where it came from.
+pub fn assumptions_sheet(layout: &Layout, styles: &Styles) -> Result<Worksheet, ReportError> {
+    let mut sheet = titled(
+        ASSUMPTIONS,
+        "Assumptions",
+        "Every param the rules used, its value in this run, and where the value came from. Formulas on the table sheets point here.",
+        styles,
+    )?;
+    let mut widths = Widths::new(10, 70);
+    headers(
+        &mut sheet,
+        FIRST_ENTRY_ROW - 1,
+        &["Param", "Value", "Source"],
+        styles,
+        &mut widths,
+    )?;
+    for (i, line) in layout.params.iter().enumerate() {
+        let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
+        let is_date = matches!(line.value, Value::Date(_));
+        let format = number_format(line.format.as_ref(), is_date);
+        sheet.write_string(row, 0, &line.name)?;
+        write_value(&mut sheet, row, 1, &line.value, &format)?;
+        sheet.write_string(row, 2, &line.source)?;
+        widths.see(0, &line.name);
+        widths.see(
+            1,
+            &display_text(
+                &line.value,
+                format_code(line.format.as_ref(), is_date).as_deref(),
+            ),
+        );
+        widths.see(2, &line.source);
+    }
+    sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
+    widths.apply(&mut sheet)?;
+    Ok(sheet)
+}
+
+/// Per-table read counts, then every cell the readers repaired, kept as an error or
+/// blank, or rejected.
+pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet, ReportError> {
+    let note = if quality.entries.is_empty() {
+        "No cell needed repair or was rejected.".to_string()
+    } else {
+        format!(
+            "{} cells were repaired, kept as errors, or rejected; each is listed below.",
+            quality.entries.len()
+        )
+    };
+    let mut sheet = titled(DATA_QUALITY, "Data Quality", &note, styles)?;
+    let mut widths = Widths::new(8, 50);
+    let mut row = FIRST_ENTRY_ROW - 1;
+    headers(
+        &mut sheet,
+        row,
+        &[
+            "Table",
+            "Rows read",
+            "Rows kept",
+            "Rows rejected",
+            "Blank rows skipped",
+            "Cells reported",
+            "Cells repaired",
+            "Cells not listed",
+        ],
+        styles,
+        &mut widths,
+    )?;
+    let integer = Format::new().set_num_format("#,##0");
+    for counts in &quality.counts {
+        row += 1;
+        sheet.write_string(row, 0, &counts.table)?;
+        widths.see(0, &counts.table);
+        let numbers = [
+            counts.rows_read,
+            counts.rows_kept,
+            counts.rows_rejected,
+            counts.blank_rows_skipped,
+            counts.cells_reported,
+            counts.cells_repaired,
+            counts.cells_not_listed,
+        ];
+        for (i, n) in numbers.iter().enumerate() {
+            let column = u16::try_from(i + 1).unwrap_or(u16::MAX);
+            sheet.write_number_with_format(row, column, *n as f64, &integer)?;
+        }
+    }
+    row += 2;
+    sheet.write_string_with_format(row, 0, "Cells", &styles.section)?;
+    row += 1;
+    headers(
+        &mut sheet,
+        row,
+        &[
+            "Table", "File", "Cell", "Column", "Found", "Expected", "Action",
+        ],
+        styles,
+        &mut widths,
+    )?;
+    for entry in &quality.entries {
+        row += 1;
+        let file = entry.file.display().to_string();
+        let texts = [
+            &entry.table,
+            &file,
+            &entry.cell,
+            &entry.column,
+            &entry.raw,
+            &entry.expected,
+            &entry.action,
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let column = u16::try_from(i).unwrap_or(u16::MAX);
+            sheet.write_string(row, column, text.as_str())?;
+            widths.see(column, text);
+        }
+    }
+    widths.apply(&mut sheet)?;
+    Ok(sheet)
+}
+
+/// What the run was made from: tool version, as_of, every file with hash and size.
+pub fn provenance_sheet(
+    provenance: &Provenance,
+    styles: &Styles,
+) -> Result<Worksheet, ReportError> {
+    let mut sheet = titled(
+        PROVENANCE,
+        "Provenance",
+        "What this workbook was computed from. The same files and version give the same workbook, byte for byte.",
+        styles,
+    )?;
+    let mut widths = Widths::new(10, 80);
+    let bold = Format::new().set_bold();
+    let as_of = provenance.as_of.map_or_else(
+        || "not set".to_string(),
+        |d| d.format("%Y-%m-%d").to_string(),
+    );
+    let facts = [
+        ("Tool", format!("chanmix {}", provenance.tool_version)),
+        ("As of", as_of),
+    ];
+    let mut row = FIRST_ENTRY_ROW - 1;
+    for (label, value) in &facts {
+        sheet.write_string_with_format(row, 0, *label, &bold)?;
+        sheet.write_string(row, 1, value)?;
+        widths.see(0, label);
+        row += 1;
+    }
+    row += 1;
+    headers(
+        &mut sheet,
+        row,
+        &["Kind", "Path", "SHA-256", "Bytes"],
+        styles,
+        &mut widths,
+    )?;
+    let integer = Format::new().set_num_format("#,##0");
+    let files = [
+        ("scenario", &provenance.scenario_files),
+        ("rules", &provenance.rule_files),
+        ("input", &provenance.input_files),
+    ];
+    for (kind, list) in files {
+        for file in list {
+            row += 1;
+            let path = file.path.display().to_string();
+            sheet.write_string(row, 0, kind)?;
+            sheet.write_string(row, 1, &path)?;
+            sheet.write_string(row, 2, &file.sha256)?;
+            sheet.write_number_with_format(row, 3, file.bytes as f64, &integer)?;
+            widths.see(1, &path);
+            widths.see(2, &file.sha256);
+            widths.see(3, &file.bytes.to_string());
+        }
+    }
+    widths.apply(&mut sheet)?;
+    Ok(sheet)
+}

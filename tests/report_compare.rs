@@ -1,0 +1,130 @@
+//! The compare workbook over two runs of the hand-made fixture that differ only in the
+//! margin param; every delta below was worked out by hand from the fixture.
+
+mod support;
+
+use calamine::{Data, Range, Reader};
+use chanmix::eval::value::Value;
+use chanmix::report::{CompareReport, ReportError, build_compare_workbook};
+use support::fixture::{RULES, compile, quality, report, run};
+use support::libreoffice::recalc_and_compare;
+use support::xlsx::{at, find_row, formulas, open, part_names, values};
+
+fn float(data: &Data) -> f64 {
+    match data {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        other => panic!("expected a number, got {other:?}"),
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+}
+
+fn header_column(range: &Range<Data>, row: u32, text: &str) -> u32 {
+    (0..60)
+        .find(|c| at(range, row, *c) == Data::String(text.into()))
+        .unwrap_or_else(|| panic!("no header {text}"))
+}
+
+fn build() -> Vec<u8> {
+    let plan = compile(RULES);
+    let base = run(&plan, &[]);
+    let up = run(&plan, &[("margin".to_string(), Value::Number(1.0))]);
+    let quality = quality();
+    let mut second = report(&plan, &up, &quality);
+    second.title = "Margin up".into();
+    second.description = Some("Margin at 100%".into());
+    build_compare_workbook(&CompareReport {
+        runs: vec![report(&plan, &base, &quality), second],
+    })
+    .unwrap()
+}
+
+#[test]
+fn kpis_sit_side_by_side_with_absolute_and_percent_deltas() {
+    let bytes = build();
+    assert_eq!(open(&bytes).sheet_names(), vec!["Summary", "Δ Channels"]);
+    let summary = values(&bytes, "Summary");
+    let header = find_row(&summary, 0, "Metric").unwrap();
+    assert_eq!(at(&summary, header, 1), Data::String("Base".into()));
+    assert_eq!(at(&summary, header, 2), Data::String("Margin up".into()));
+    assert_eq!(at(&summary, header, 3), Data::String("Δ Margin up".into()));
+    assert_eq!(at(&summary, header, 4), Data::String("Δ% Margin up".into()));
+    // portfolio ROI: (600 × 50% − 160) / 160 = 0.875 against (600 − 160) / 160 = 2.75.
+    let roi = find_row(&summary, 0, "Portfolio ROI").unwrap();
+    assert!(close(float(&at(&summary, roi, 1)), 0.875));
+    assert!(close(float(&at(&summary, roi, 2)), 2.75));
+    assert!(close(float(&at(&summary, roi, 3)), 1.875));
+    assert!(close(float(&at(&summary, roi, 4)), 1.875 / 0.875));
+    let f = formulas(&bytes, "Summary");
+    let row1 = roi + 1;
+    assert_eq!(
+        f.get_value((roi, 3)).cloned().unwrap_or_default(),
+        format!("C{row1}-B{row1}")
+    );
+    // Revenue does not depend on the margin: zero deltas.
+    let revenue = find_row(&summary, 0, "Total revenue").unwrap();
+    assert!(close(float(&at(&summary, revenue, 3)), 0.0));
+    assert!(close(float(&at(&summary, revenue, 4)), 0.0));
+}
+
+#[test]
+fn only_the_params_that_differ_are_listed() {
+    let bytes = build();
+    let summary = values(&bytes, "Summary");
+    let header = find_row(&summary, 0, "Param").unwrap();
+    assert_eq!(at(&summary, header + 1, 0), Data::String("margin".into()));
+    assert!(close(float(&at(&summary, header + 1, 1)), 0.5));
+    assert!(close(float(&at(&summary, header + 1, 2)), 1.0));
+    assert_eq!(find_row(&summary, 0, "target_win_rate"), None);
+}
+
+#[test]
+fn channel_rows_are_matched_by_key_with_per_row_deltas() {
+    let bytes = build();
+    let sheet = values(&bytes, "Δ Channels");
+    let base = header_column(&sheet, 0, "roi [Base]");
+    let up = header_column(&sheet, 0, "roi [Margin up]");
+    let delta = header_column(&sheet, 0, "Δ roi [Margin up]");
+    let direct = find_row(&sheet, 0, "Direct").unwrap();
+    // Direct: (100 × 50% − 60) / 60 → (100 − 60) / 60.
+    assert!(close(float(&at(&sheet, direct, base)), -10.0 / 60.0));
+    assert!(close(float(&at(&sheet, direct, up)), 40.0 / 60.0));
+    assert!(close(float(&at(&sheet, direct, delta)), 50.0 / 60.0));
+    // partner: 1.5 → 4.
+    let partner = find_row(&sheet, 0, "partner").unwrap();
+    assert!(close(float(&at(&sheet, partner, delta)), 2.5));
+    // Online has no cost: both ROIs are #DIV/0!, so there is no delta.
+    let online = find_row(&sheet, 0, "Online").unwrap();
+    assert_eq!(at(&sheet, online, delta), Data::Empty);
+    assert!(part_names(&bytes).contains(&"xl/charts/chart1.xml".to_string()));
+}
+
+#[test]
+fn libreoffice_recomputes_the_deltas() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("compare.xlsx");
+    std::fs::write(&path, build()).unwrap();
+    if let Some(keep) = std::env::var_os("CHANMIX_RENDER_DIR") {
+        std::fs::copy(&path, std::path::Path::new(&keep).join("compare.xlsx")).unwrap();
+    }
+    let report = recalc_and_compare(&path).unwrap_or_else(|e| panic!("{e}"));
+    if report.skipped.is_none() {
+        assert!(report.formulas_checked > 10, "{report:?}");
+    }
+}
+
+#[test]
+fn compare_is_deterministic_and_needs_two_scenarios() {
+    assert_eq!(build(), build());
+    let plan = compile(RULES);
+    let base = run(&plan, &[]);
+    let quality = quality();
+    let err = build_compare_workbook(&CompareReport {
+        runs: vec![report(&plan, &base, &quality)],
+    })
+    .unwrap_err();
+    assert!(matches!(err, ReportError::TooFewRuns(1)), "{err}");
+}
