@@ -50,7 +50,7 @@ pub use load::load_scenario;
 pub use model::{
     ChartKind, ChartSpec, DashboardSpec, Locations, OutputSpec, ParamSetting, Scenario,
 };
-pub use rules::{CompiledScenario, compile_scenario, load_scenario_rules};
+pub use rules::load_scenario_rules;
 
 /// The stable diagnostic codes of this module.
 pub mod codes {
