@@ -329,3 +329,30 @@ fn broken_base_file_adds_no_follow_on_errors() {
     let codes: Vec<&str> = errors.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["S0001"]);
 }
+
+#[test]
+fn misspelt_declared_column_and_key_are_warnings() {
+    let text = format!(
+        "{HEAD}[inputs.tables.Opportunities]\nkey = \"opp_idd\"\ncolumns = {{ amuont = \"number\", region = \"text\" }}\n"
+    );
+    let dir = folder(&[("s.toml", &text)]);
+    let diagnostics = plan_check(&dir.path().join("s.toml"));
+    // `region` is not read by the rules either, but is no typo of a rule column: fine.
+    let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "column `amuont` is declared for `Opportunities`, but the rules never read it",
+            "key column `opp_idd` of `Opportunities` is not a column the rules read",
+        ]
+    );
+    assert!(
+        diagnostics
+            .iter()
+            .all(|d| d.severity == Severity::Warning && d.code == "S0018")
+    );
+    assert_eq!(diagnostics[0].hints, ["did you mean `amount`?"]);
+    assert_eq!(diagnostics[1].hints, ["did you mean `opp_id`?"]);
+    let span = diagnostics[0].primary.span;
+    assert_eq!(&text[span.start..span.end], "amuont");
+}

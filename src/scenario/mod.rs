@@ -35,7 +35,7 @@
 //! | S0015 | the dashboard names a table the rules do not define |
 //! | S0016 | the dashboard names a column its table does not have |
 //! | S0017 | the dashboard names a KPI that is not a scalar of the rules |
-//! | S0018 | (warning) `rename` maps a header to a column the rules never read |
+//! | S0018 | (warning) `rename`, `columns` or `key` name a column the rules never read (likely a typo) |
 //! | S0019 | an `[output]` path is one of the inputs (workbook, rule or scenario file) |
 
 mod check;
@@ -71,6 +71,6 @@ pub mod codes {
     pub const DASHBOARD_TABLE: &str = "S0015";
     pub const DASHBOARD_COLUMN: &str = "S0016";
     pub const DASHBOARD_KPI: &str = "S0017";
-    pub const RENAME_UNKNOWN: &str = "S0018";
+    pub const COLUMN_UNKNOWN: &str = "S0018";
     pub const OUTPUT_OVERWRITES_INPUT: &str = "S0019";
 }
