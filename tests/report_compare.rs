@@ -1,6 +1,9 @@
 //! The compare workbook over two runs of the hand-made fixture that differ only in the
 //! margin param; every delta below was worked out by hand from the fixture.
 
+// Tests (and their shared helpers in support/) fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use calamine::{Data, Range, Reader};
@@ -60,7 +63,10 @@ fn kpis_sit_side_by_side_with_absolute_and_percent_deltas() {
     assert!(close(float(&at(&summary, roi, 4)), 1.875 / 0.875));
     let f = formulas(&bytes, "Summary");
     let row1 = roi + 1;
-    assert_eq!(f.get_value((roi, 3)).cloned().unwrap_or_default(), format!("C{row1}-B{row1}"));
+    assert_eq!(
+        f.get_value((roi, 3)).cloned().unwrap_or_default(),
+        format!("C{row1}-B{row1}")
+    );
     // Revenue does not depend on the margin: zero deltas.
     let revenue = find_row(&summary, 0, "Total revenue").unwrap();
     assert!(close(float(&at(&summary, revenue, 3)), 0.0));

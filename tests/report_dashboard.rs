@@ -2,6 +2,9 @@
 //! opportunities — turned into a dashboard workbook that LibreOffice must recompute exactly.
 //! Set CHANMIX_RENDER_DIR to keep the workbook (to render it to PNG and look at it).
 
+// Tests (and their shared helpers in support/) fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use chanmix::data::quality::QualityLog;
@@ -13,7 +16,9 @@ use chanmix::lang::ast::ColumnType;
 use chanmix::lang::program::check_sources;
 use chanmix::lang::render::render_text;
 use chanmix::lang::source::SourceMap;
-use chanmix::report::{ChartKind, ChartSpec, DashboardSpec, ParamRow, Provenance, RunReport, build_run_workbook};
+use chanmix::report::{
+    ChartKind, ChartSpec, DashboardSpec, ParamRow, Provenance, RunReport, build_run_workbook,
+};
 use chrono::{Duration, NaiveDate};
 use support::libreoffice::recalc_and_compare;
 use support::xlsx::part_names;
@@ -68,10 +73,22 @@ fn crm(rows: usize) -> Vec<Table> {
         let days = (cycle * (0.4 + 1.2 * random.unit())) as i64;
         let close = created + Duration::days(days);
         let (stage, close_date) = if close <= as_of {
-            let won = random.unit() < win_rate * if segment == "Enterprise" && channel == "Direct" { 1.3 } else { 1.0 };
-            (if won { "Closed Won" } else { "Closed Lost" }, serial(close))
+            let won = random.unit()
+                < win_rate
+                    * if segment == "Enterprise" && channel == "Direct" {
+                        1.3
+                    } else {
+                        1.0
+                    };
+            (
+                if won { "Closed Won" } else { "Closed Lost" },
+                serial(close),
+            )
         } else {
-            (random.pick(&["Prospecting", "Qualification", "Proposal", "Negotiation"]), Value::Blank)
+            (
+                random.pick(&["Prospecting", "Qualification", "Proposal", "Negotiation"]),
+                Value::Blank,
+            )
         };
         let amount = (deal * size * (0.5 + random.unit())).round();
         let partner = if matches!(channel, "Partner" | "Reseller") {
@@ -113,9 +130,16 @@ fn crm(rows: usize) -> Vec<Table> {
     }
     let mut cost_columns: [Vec<Value>; 4] = Default::default();
     for month in 0..12 {
-        let date = NaiveDate::from_ymd_opt(2025 + (6 + month) / 12, ((6 + month) % 12 + 1) as u32, 1).unwrap();
+        let date =
+            NaiveDate::from_ymd_opt(2025 + (6 + month) / 12, ((6 + month) % 12 + 1) as u32, 1)
+                .unwrap();
         for (channel, _, _, _, monthly) in CHANNELS {
-            for (cost_type, share) in [("Headcount", 0.6), ("Programs", 0.2), ("Commissions", 0.15), ("Tools", 0.05)] {
+            for (cost_type, share) in [
+                ("Headcount", 0.6),
+                ("Programs", 0.2),
+                ("Commissions", 0.15),
+                ("Tools", 0.05),
+            ] {
                 let row = [
                     serial(date),
                     Value::text(channel),
@@ -160,7 +184,13 @@ open_pipeline    = SUM(Channels.open_pipeline)                         @currency
 best_roi_channel = XLOOKUP(MAX(Channels.roi), Channels.roi, Channels.channel)
 "#;
 
-fn chart(title: &str, table: &str, kind: ChartKind, series: &[&str], secondary: &[&str]) -> ChartSpec {
+fn chart(
+    title: &str,
+    table: &str,
+    kind: ChartKind,
+    series: &[&str],
+    secondary: &[&str],
+) -> ChartSpec {
     ChartSpec {
         title: title.into(),
         table: table.into(),
@@ -172,14 +202,23 @@ fn chart(title: &str, table: &str, kind: ChartKind, series: &[&str], secondary: 
 }
 
 fn realistic_workbook() -> Vec<u8> {
-    let rules_path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/channel_performance.rules");
+    let rules_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules/channel_performance.rules"
+    );
     let mut sources = SourceMap::new();
-    sources.add("rules/channel_performance.rules", std::fs::read_to_string(rules_path).unwrap());
+    sources.add(
+        "rules/channel_performance.rules",
+        std::fs::read_to_string(rules_path).unwrap(),
+    );
     sources.add("dashboard.rules", DASHBOARD_RULES);
     let program = check_sources(sources, &[]);
-    let plan = program
-        .plan
-        .unwrap_or_else(|| panic!("{}", render_text(&program.diagnostics, &program.sources, false)));
+    let plan = program.plan.unwrap_or_else(|| {
+        panic!(
+            "{}",
+            render_text(&program.diagnostics, &program.sources, false)
+        )
+    });
     let overrides = [("gross_margin".to_string(), Value::Number(0.7))];
     let context = CallContext {
         as_of: Some(chanmix::eval::datetime::serial_from_ymd(2026, 6, 30).unwrap()),
@@ -218,12 +257,48 @@ fn realistic_workbook() -> Vec<u8> {
             .map(|s| s.to_string())
             .collect(),
             charts: vec![
-                chart("Revenue and ROI by channel", "Channels", ChartKind::Column, &["revenue"], &["roi"]),
-                chart("Win rate by channel", "Channels", ChartKind::Bar, &["win_rate"], &[]),
-                chart("Won revenue by month", "Monthly", ChartKind::Line, &["revenue"], &[]),
-                chart("Won revenue by segment and channel", "SegmentFit", ChartKind::Column, &["revenue"], &[]),
-                chart("CAC and LTV by channel", "Channels", ChartKind::Column, &["cac", "ltv"], &[]),
-                chart("Share of won revenue", "Channels", ChartKind::Pie, &["revenue"], &[]),
+                chart(
+                    "Revenue and ROI by channel",
+                    "Channels",
+                    ChartKind::Column,
+                    &["revenue"],
+                    &["roi"],
+                ),
+                chart(
+                    "Win rate by channel",
+                    "Channels",
+                    ChartKind::Bar,
+                    &["win_rate"],
+                    &[],
+                ),
+                chart(
+                    "Won revenue by month",
+                    "Monthly",
+                    ChartKind::Line,
+                    &["revenue"],
+                    &[],
+                ),
+                chart(
+                    "Won revenue by segment and channel",
+                    "SegmentFit",
+                    ChartKind::Column,
+                    &["revenue"],
+                    &[],
+                ),
+                chart(
+                    "CAC and LTV by channel",
+                    "Channels",
+                    ChartKind::Column,
+                    &["cac", "ltv"],
+                    &[],
+                ),
+                chart(
+                    "Share of won revenue",
+                    "Channels",
+                    ChartKind::Pie,
+                    &["revenue"],
+                    &[],
+                ),
             ],
         },
     };
@@ -235,7 +310,10 @@ fn realistic_dashboard_recomputes_in_libreoffice() {
     let bytes = realistic_workbook();
     let parts = part_names(&bytes);
     for n in 1..=6 {
-        assert!(parts.contains(&format!("xl/charts/chart{n}.xml")), "chart {n} missing");
+        assert!(
+            parts.contains(&format!("xl/charts/chart{n}.xml")),
+            "chart {n} missing"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dashboard.xlsx");

@@ -1,12 +1,15 @@
 //! The run workbook built from a small rule program over hand-made tables, read back
 //! with calamine and the xlsx parts; every expected number was worked out by hand.
 
+// Tests (and their shared helpers in support/) fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use calamine::{CellErrorType, Data};
 use chanmix::report::{FileHash, ReportError, build_run_workbook, write_run_workbook};
-use support::libreoffice::recalc_and_compare;
 use support::fixture::{RULES, compile, provenance, quality, report, run};
+use support::libreoffice::recalc_and_compare;
 use support::xlsx::{at, find_row, formulas, part, part_names, values};
 
 fn build() -> Vec<u8> {
@@ -36,7 +39,15 @@ fn sheets_come_in_reading_order() {
     use calamine::Reader;
     assert_eq!(
         book.sheet_names(),
-        vec!["Dashboard", "Recommendations", "Channels", "Metrics", "Assumptions", "Data Quality", "Provenance"]
+        vec![
+            "Dashboard",
+            "Recommendations",
+            "Channels",
+            "Metrics",
+            "Assumptions",
+            "Data Quality",
+            "Provenance"
+        ]
     );
 }
 
@@ -49,20 +60,44 @@ fn channel_values_match_hand_computation() {
     assert_eq!(
         header,
         [
-            "channel", "deals", "won", "closed", "win_rate", "revenue", "avg_won", "cycle", "cost", "roi", "share",
-            "on_target", "last_close", "tier"
+            "channel",
+            "deals",
+            "won",
+            "closed",
+            "win_rate",
+            "revenue",
+            "avg_won",
+            "cycle",
+            "cost",
+            "roi",
+            "share",
+            "on_target",
+            "last_close",
+            "tier"
         ]
     );
     assert_eq!(at(&sheet, 1, 0), Data::String("Direct".into()));
     assert_eq!(at(&sheet, 2, 0), Data::String("Online".into()));
     assert_eq!(at(&sheet, 3, 0), Data::String("partner".into()));
     let col = |c: u32| -> Vec<Data> { (1..=3).map(|r| at(&sheet, r, c)).collect() };
-    assert_eq!(col(1).iter().map(float).collect::<Vec<_>>(), [3.0, 2.0, 3.0]);
-    assert_eq!(col(2).iter().map(float).collect::<Vec<_>>(), [1.0, 0.0, 2.0]);
+    assert_eq!(
+        col(1).iter().map(float).collect::<Vec<_>>(),
+        [3.0, 2.0, 3.0]
+    );
+    assert_eq!(
+        col(2).iter().map(float).collect::<Vec<_>>(),
+        [1.0, 0.0, 2.0]
+    );
     // win rate: Direct 1 of 2 closed, Online 0 of 2, partner 2 of 3.
     let win = col(4).iter().map(float).collect::<Vec<_>>();
-    assert!(close(win[0], 0.5) && close(win[1], 0.0) && close(win[2], 2.0 / 3.0), "{win:?}");
-    assert_eq!(col(5).iter().map(float).collect::<Vec<_>>(), [100.0, 0.0, 500.0]);
+    assert!(
+        close(win[0], 0.5) && close(win[1], 0.0) && close(win[2], 2.0 / 3.0),
+        "{win:?}"
+    );
+    assert_eq!(
+        col(5).iter().map(float).collect::<Vec<_>>(),
+        [100.0, 0.0, 500.0]
+    );
     // avg_won: Online won nothing → #DIV/0! stored as a real Excel error.
     assert_eq!(at(&sheet, 2, 6), Data::Error(CellErrorType::Div0));
     assert!(close(float(&at(&sheet, 3, 6)), 250.0));
@@ -75,10 +110,20 @@ fn channel_values_match_hand_computation() {
     assert_eq!(at(&sheet, 2, 9), Data::Error(CellErrorType::Div0));
     assert!(close(float(&at(&sheet, 3, 9)), 1.5));
     assert!(close(float(&at(&sheet, 3, 10)), 500.0 / 600.0));
-    assert_eq!(col(11), [Data::Bool(true), Data::Bool(false), Data::Bool(true)]);
+    assert_eq!(
+        col(11),
+        [Data::Bool(true), Data::Bool(false), Data::Bool(true)]
+    );
     // last close: Direct 2026-02-04 = serial 46057 (2026-01-01 is 46023).
     assert!(close(float(&at(&sheet, 1, 12)), 46023.0 + 34.0));
-    assert_eq!(col(13), [Data::String("B".into()), Data::String("B".into()), Data::String("A".into())]);
+    assert_eq!(
+        col(13),
+        [
+            Data::String("B".into()),
+            Data::String("B".into()),
+            Data::String("A".into())
+        ]
+    );
 }
 
 #[test]
@@ -99,10 +144,16 @@ fn same_row_formulas_are_live_and_group_aggregates_are_values() {
     let metrics = formulas(&bytes, "Metrics");
     let m = |row: u32| metrics.get_value((row, 1)).cloned().unwrap_or_default();
     assert_eq!(m(4), "SUM('Channels'!$F$2:$F$4)");
-    assert_eq!(m(6), "('Metrics'!$B$5*'Assumptions'!$B$5-'Metrics'!$B$6)/'Metrics'!$B$6");
+    assert_eq!(
+        m(6),
+        "('Metrics'!$B$5*'Assumptions'!$B$5-'Metrics'!$B$6)/'Metrics'!$B$6"
+    );
     let metric_values = values(&bytes, "Metrics");
     assert!(close(float(&at(&metric_values, 4, 1)), 600.0));
-    assert!(close(float(&at(&metric_values, 6, 1)), (300.0 - 160.0) / 160.0));
+    assert!(close(
+        float(&at(&metric_values, 6, 1)),
+        (300.0 - 160.0) / 160.0
+    ));
 }
 
 #[test]
@@ -111,8 +162,14 @@ fn assumptions_recommendations_quality_and_provenance_are_listed() {
     let assumptions = values(&bytes, "Assumptions");
     assert_eq!(at(&assumptions, 4, 0), Data::String("margin".into()));
     assert!(close(float(&at(&assumptions, 4, 1)), 0.5));
-    assert_eq!(at(&assumptions, 4, 2), Data::String("scenarios/base.toml".into()));
-    assert_eq!(at(&assumptions, 5, 0), Data::String("target_win_rate".into()));
+    assert_eq!(
+        at(&assumptions, 4, 2),
+        Data::String("scenarios/base.toml".into())
+    );
+    assert_eq!(
+        at(&assumptions, 5, 0),
+        Data::String("target_win_rate".into())
+    );
     assert_eq!(at(&assumptions, 5, 2), Data::String("default".into()));
 
     // Only Online's win rate (0 of 2) is below half.
@@ -143,22 +200,40 @@ fn assumptions_recommendations_quality_and_provenance_are_listed() {
 fn dashboard_has_kpi_tiles_and_native_charts() {
     let bytes = build();
     let dashboard = values(&bytes, "Dashboard");
-    assert_eq!(at(&dashboard, 0, 1), Data::String("Channel performance".into()));
+    assert_eq!(
+        at(&dashboard, 0, 1),
+        Data::String("Channel performance".into())
+    );
     // Tiles: label row 5, value row 6 (one-based), three columns each from B.
     assert_eq!(at(&dashboard, 4, 1), Data::String("Total revenue".into()));
     assert!(close(float(&at(&dashboard, 5, 1)), 600.0));
     assert_eq!(at(&dashboard, 4, 4), Data::String("Portfolio ROI".into()));
     assert!(close(float(&at(&dashboard, 5, 4)), 0.875));
     let links = formulas(&bytes, "Dashboard");
-    assert_eq!(links.get_value((5, 1)).cloned().unwrap_or_default(), "'Metrics'!$B$5");
+    assert_eq!(
+        links.get_value((5, 1)).cloned().unwrap_or_default(),
+        "'Metrics'!$B$5"
+    );
 
     let parts = part_names(&bytes);
-    assert!(parts.contains(&"xl/charts/chart1.xml".to_string()), "{parts:?}");
-    assert!(parts.contains(&"xl/charts/chart2.xml".to_string()), "{parts:?}");
+    assert!(
+        parts.contains(&"xl/charts/chart1.xml".to_string()),
+        "{parts:?}"
+    );
+    assert!(
+        parts.contains(&"xl/charts/chart2.xml".to_string()),
+        "{parts:?}"
+    );
     assert!(!parts.contains(&"xl/charts/chart3.xml".to_string()));
     let combo = part(&bytes, "xl/charts/chart1.xml");
-    assert!(combo.contains("<c:barChart>") && combo.contains("<c:lineChart>"), "column + secondary line");
-    assert!(combo.contains("'Channels'!$F$2:$F$4") || combo.contains("Channels!$F$2:$F$4"), "revenue values");
+    assert!(
+        combo.contains("<c:barChart>") && combo.contains("<c:lineChart>"),
+        "column + secondary line"
+    );
+    assert!(
+        combo.contains("'Channels'!$F$2:$F$4") || combo.contains("Channels!$F$2:$F$4"),
+        "revenue values"
+    );
     assert!(combo.contains("Channels!$J$2:$J$4"), "roi values");
     assert!(part(&bytes, "xl/charts/chart2.xml").contains("<c:pieChart>"));
 }
@@ -168,14 +243,23 @@ fn number_formats_filters_panes_and_conditional_formats_are_present() {
     let bytes = build();
     let styles = part(&bytes, "xl/styles.xml");
     for code in ["0.0%", "$#,##0", "#,##0", "#,##0.00", "yyyy-mm-dd"] {
-        assert!(styles.contains(&format!("formatCode=\"{code}\"")), "missing number format {code}");
+        assert!(
+            styles.contains(&format!("formatCode=\"{code}\"")),
+            "missing number format {code}"
+        );
     }
     // Channels is the third sheet.
     let sheet = part(&bytes, "xl/worksheets/sheet3.xml");
-    assert!(sheet.contains("<autoFilter ref=\"A1:N4\""), "autofilter over header and 3 rows");
+    assert!(
+        sheet.contains("<autoFilter ref=\"A1:N4\""),
+        "autofilter over header and 3 rows"
+    );
     assert!(sheet.contains("state=\"frozen\""));
     assert!(sheet.contains("<dataBar>"), "data bars on currency columns");
-    assert!(sheet.contains("<colorScale>"), "color scale on percent columns");
+    assert!(
+        sheet.contains("<colorScale>"),
+        "color scale on percent columns"
+    );
 }
 
 #[test]
@@ -209,18 +293,27 @@ fn writing_refuses_to_overwrite_an_input_and_writes_atomically() {
     let mut report = report(&plan, &result, &quality);
     report.provenance = provenance(vec![FileHash::of_file(&input).unwrap()]);
     // `printf 'original input' | sha256sum`
-    assert_eq!(report.provenance.input_files[0].sha256, "f8fd1168a69398d64b6108eca26054bbf7e721235fadf996524a980fa947bbf1");
+    assert_eq!(
+        report.provenance.input_files[0].sha256,
+        "f8fd1168a69398d64b6108eca26054bbf7e721235fadf996524a980fa947bbf1"
+    );
     assert_eq!(report.provenance.input_files[0].bytes, 14);
 
     let sneaky = dir.path().join("sub").join("..").join("crm.xlsx");
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     let err = write_run_workbook(&report, &sneaky).unwrap_err();
-    assert!(matches!(err, ReportError::WouldOverwriteInput { .. }), "{err}");
+    assert!(
+        matches!(err, ReportError::WouldOverwriteInput { .. }),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&input).unwrap(), b"original input");
 
     let out = dir.path().join("out.xlsx");
     write_run_workbook(&report, &out).unwrap();
-    assert_eq!(std::fs::read(&out).unwrap(), build_run_workbook(&report).unwrap());
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        build_run_workbook(&report).unwrap()
+    );
 }
 
 #[test]
@@ -235,7 +328,10 @@ fn unknown_dashboard_names_are_reported_with_a_suggestion() {
     let mut bad = report(&plan, &result, &quality);
     bad.dashboard.charts[0].series = vec!["revenu".into()];
     let err = build_run_workbook(&bad).unwrap_err().to_string();
-    assert!(err.contains("no column `revenu`") && err.contains("`revenue`"), "{err}");
+    assert!(
+        err.contains("no column `revenu`") && err.contains("`revenue`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -245,13 +341,23 @@ fn the_libreoffice_check_catches_wrong_cached_values_and_unknown_functions() {
     let path = dir.path().join("wrong.xlsx");
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    sheet.write_formula(0, 0, Formula::new("1+1").set_result("3")).unwrap();
-    sheet.write_formula(1, 0, Formula::new("NOSUCHFUNCTION(1)").set_result("1")).unwrap();
+    sheet
+        .write_formula(0, 0, Formula::new("1+1").set_result("3"))
+        .unwrap();
+    sheet
+        .write_formula(1, 0, Formula::new("NOSUCHFUNCTION(1)").set_result("1"))
+        .unwrap();
     workbook.save(&path).unwrap();
     match recalc_and_compare(&path) {
-        Ok(report) => assert!(report.skipped.is_some(), "a wrong workbook passed: {report:?}"),
+        Ok(report) => assert!(
+            report.skipped.is_some(),
+            "a wrong workbook passed: {report:?}"
+        ),
         Err(problems) => {
-            assert!(problems.contains("(c) Sheet1!A1 =1+1: cached Float(3.0), LibreOffice Float(2.0)"), "{problems}");
+            assert!(
+                problems.contains("(c) Sheet1!A1 =1+1: cached Float(3.0), LibreOffice Float(2.0)"),
+                "{problems}"
+            );
             assert!(problems.contains("Sheet1!A2"), "{problems}");
         }
     }

@@ -1,9 +1,7 @@
 //! Cell-level writing shared by every sheet: the house styles, values and Excel errors
 //! written faithfully, formulas with cached results, and column widths fitted to content.
 
-use rust_xlsxwriter::{
-    Color, Format, FormatAlign, FormatBorder, Formula, Worksheet, XlsxError,
-};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Formula, Worksheet, XlsxError};
 
 use crate::eval::number_format::format_number;
 use crate::eval::value::{ErrorKind, Value, format_general};
@@ -126,7 +124,12 @@ pub fn write_formula_or_value(
     format: &Format,
 ) -> Result<bool, XlsxError> {
     if let (Some(formula), Some(result)) = (formula, cached_result(value)) {
-        sheet.write_formula_with_format(row, column, Formula::new(formula).set_result(result), format)?;
+        sheet.write_formula_with_format(
+            row,
+            column,
+            Formula::new(formula).set_result(result),
+            format,
+        )?;
         return Ok(true);
     }
     write_value(sheet, row, column, value, format)?;
@@ -218,8 +221,14 @@ mod tests {
     fn cached_results_keep_their_type() {
         assert_eq!(cached_result(&Value::Number(0.25)).as_deref(), Some("0.25"));
         assert_eq!(cached_result(&Value::Bool(true)).as_deref(), Some("TRUE"));
-        assert_eq!(cached_result(&Value::error(ErrorKind::Div0)).as_deref(), Some("#DIV/0!"));
-        assert_eq!(cached_result(&Value::text("Direct")).as_deref(), Some("Direct"));
+        assert_eq!(
+            cached_result(&Value::error(ErrorKind::Div0)).as_deref(),
+            Some("#DIV/0!")
+        );
+        assert_eq!(
+            cached_result(&Value::text("Direct")).as_deref(),
+            Some("Direct")
+        );
         // Text that would be stored as a number or boolean gets a plain value instead.
         assert_eq!(cached_result(&Value::text("42")), None);
         assert_eq!(cached_result(&Value::text("TRUE")), None);

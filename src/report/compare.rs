@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rust_xlsxwriter::{Chart, ChartLegendPosition, Color, Format, Formula, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Chart, ChartLegendPosition, Color, Format, Formula, Workbook, Worksheet, XlsxError,
+};
 
 use crate::data::table::Table;
 use crate::eval::plan::{TableKind, TablePlan, ValueType};
@@ -23,10 +25,18 @@ fn labels(runs: &[RunReport]) -> Vec<String> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     runs.iter()
         .map(|run| {
-            let base = if run.title.is_empty() { "Scenario".to_string() } else { run.title.clone() };
+            let base = if run.title.is_empty() {
+                "Scenario".to_string()
+            } else {
+                run.title.clone()
+            };
             let n = seen.entry(base.clone()).or_insert(0);
             *n += 1;
-            if *n == 1 { base } else { format!("{base} ({n})") }
+            if *n == 1 {
+                base
+            } else {
+                format!("{base} ({n})")
+            }
         })
         .collect()
 }
@@ -52,7 +62,8 @@ fn write_delta(
         }
         let delta = (b - a) / a.abs();
         if let Some(result) = number_literal(delta) {
-            let formula = Formula::new(format!("({b_cell}-{a_cell})/ABS({a_cell})")).set_result(result);
+            let formula =
+                Formula::new(format!("({b_cell}-{a_cell})/ABS({a_cell})")).set_result(result);
             sheet.write_formula_with_format(row, column, formula, format)?;
         }
     } else if let Some(result) = number_literal(b - a) {
@@ -76,7 +87,9 @@ pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportE
     let labels = labels(runs);
     let mut workbook = Workbook::new();
     set_properties(&mut workbook, "Scenario comparison")?;
-    let mut used: HashSet<String> = [SUMMARY.to_lowercase(), "history".to_string()].into_iter().collect();
+    let mut used: HashSet<String> = [SUMMARY.to_lowercase(), "history".to_string()]
+        .into_iter()
+        .collect();
 
     let mut delta_sheets = Vec::new();
     let mut candidates: Vec<ChartSource> = Vec::new();
@@ -86,10 +99,16 @@ pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportE
         }
         let tables: Option<Vec<&Table>> = runs
             .iter()
-            .map(|run| run.plan.table_id(&table.name).and_then(|t| table_data(run, t)))
+            .map(|run| {
+                run.plan
+                    .table_id(&table.name)
+                    .and_then(|t| table_data(run, t))
+            })
             .collect();
         let Some(tables) = tables else { continue };
-        let Some(first) = table_data(base, id) else { continue };
+        let Some(first) = table_data(base, id) else {
+            continue;
+        };
         let _ = first;
         let name = unique_sheet_name(&format!("Δ {}", table.name), &mut used);
         let (sheet, sources) = delta_sheet(&name, table, &tables, &labels, &styles)?;
@@ -160,7 +179,11 @@ fn summary_sheet(
         widths.see(column, text);
     }
     let kpis: Vec<String> = if base.dashboard.kpis.is_empty() {
-        base.plan.scalars.iter().map(|s| s.name.to_string()).collect()
+        base.plan
+            .scalars
+            .iter()
+            .map(|s| s.name.to_string())
+            .collect()
     } else {
         base.dashboard.kpis.clone()
     };
@@ -175,18 +198,44 @@ fn summary_sheet(
         let label = humanize(name);
         sheet.write_string(row, 0, &label)?;
         widths.see(0, &label);
-        let values: Vec<Value> = runs.iter().map(|r| r.result.scalar(name).cloned().unwrap_or_default()).collect();
+        let values: Vec<Value> = runs
+            .iter()
+            .map(|r| r.result.scalar(name).cloned().unwrap_or_default())
+            .collect();
         for (i, value) in values.iter().enumerate() {
             let column = 1 + u16::try_from(i).unwrap_or(0);
             write_value(&mut sheet, row, column, value, &format)?;
-            widths.see(column, &display_text(value, format_code(kind, is_date).as_deref()));
+            widths.see(
+                column,
+                &display_text(value, format_code(kind, is_date).as_deref()),
+            );
         }
         let base_cell = format!("B{}", row + 1);
         for (i, value) in values.iter().enumerate().skip(1) {
-            let cell = format!("{}{}", column_letters(1 + u16::try_from(i).unwrap_or(0)), row + 1);
+            let cell = format!(
+                "{}{}",
+                column_letters(1 + u16::try_from(i).unwrap_or(0)),
+                row + 1
+            );
             let column = runs_count + 1 + 2 * (u16::try_from(i).unwrap_or(1) - 1);
-            write_delta(&mut sheet, row, column, (&base_cell, &cell), (&values[0], value), false, &format)?;
-            write_delta(&mut sheet, row, column + 1, (&base_cell, &cell), (&values[0], value), true, &percent_format)?;
+            write_delta(
+                &mut sheet,
+                row,
+                column,
+                (&base_cell, &cell),
+                (&values[0], value),
+                false,
+                &format,
+            )?;
+            write_delta(
+                &mut sheet,
+                row,
+                column + 1,
+                (&base_cell, &cell),
+                (&values[0], value),
+                true,
+                &percent_format,
+            )?;
             widths.see(column, "+$00,000,000");
         }
     }
@@ -198,7 +247,12 @@ fn summary_sheet(
     let mut header = vec!["Param".to_string()];
     header.extend(labels.iter().cloned());
     for (i, text) in header.iter().enumerate() {
-        sheet.write_string_with_format(row, u16::try_from(i).unwrap_or(u16::MAX), text, &styles.header)?;
+        sheet.write_string_with_format(
+            row,
+            u16::try_from(i).unwrap_or(u16::MAX),
+            text,
+            &styles.header,
+        )?;
     }
     let mut names: Vec<String> = Vec::new();
     for run in runs {
@@ -212,7 +266,13 @@ fn summary_sheet(
     for name in &names {
         let values: Vec<Option<&Value>> = runs
             .iter()
-            .map(|r| r.result.params.iter().find(|(n, _)| **n == **name).map(|(_, v)| v))
+            .map(|r| {
+                r.result
+                    .params
+                    .iter()
+                    .find(|(n, _)| **n == **name)
+                    .map(|(_, v)| v)
+            })
             .collect();
         if values.iter().all(|v| *v == values[0]) {
             continue;
@@ -229,7 +289,13 @@ fn summary_sheet(
         for (i, value) in values.iter().enumerate() {
             let column = 1 + u16::try_from(i).unwrap_or(0);
             match value {
-                Some(value) => write_value(&mut sheet, row, column, value, &number_format(kind.as_ref(), false))?,
+                Some(value) => write_value(
+                    &mut sheet,
+                    row,
+                    column,
+                    value,
+                    &number_format(kind.as_ref(), false),
+                )?,
                 None => {
                     sheet.write_string(row, column, "(not used)")?;
                 }
@@ -238,14 +304,23 @@ fn summary_sheet(
     }
     if differing == 0 {
         row += 1;
-        sheet.write_string_with_format(row, 0, "All params are equal in every scenario.", &styles.subtitle)?;
+        sheet.write_string_with_format(
+            row,
+            0,
+            "All params are equal in every scenario.",
+            &styles.subtitle,
+        )?;
     }
     widths.apply(&mut sheet)?;
     sheet.set_column_width(0, 28)?;
 
     if let Some(source) = chart_source {
         let mut chart = Chart::new_column();
-        let title = format!("{} by {} and scenario", humanize(&source.column), humanize(&source.key).to_lowercase());
+        let title = format!(
+            "{} by {} and scenario",
+            humanize(&source.column),
+            humanize(&source.key).to_lowercase()
+        );
         chart.title().set_name(&title);
         chart.legend().set_position(ChartLegendPosition::Bottom);
         chart.set_width(720).set_height(360);
@@ -315,7 +390,12 @@ fn delta_sheet(
         for r in 0..data.row_count {
             let key = row_key(data, keys, r);
             if !key_values.contains_key(&key) {
-                let values = data.columns.iter().take(keys).map(|c| c.values.get(r).cloned().unwrap_or_default()).collect();
+                let values = data
+                    .columns
+                    .iter()
+                    .take(keys)
+                    .map(|c| c.values.get(r).cloned().unwrap_or_default())
+                    .collect();
                 key_values.insert(key.clone(), values);
                 order.push(key.clone());
             }
@@ -358,7 +438,9 @@ fn delta_sheet(
             widths.see(column, &header);
             for (r, key) in order.iter().enumerate() {
                 let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-                let value = positions[s].get(key).and_then(|p| values.get(s).and_then(|v| v.get(*p)));
+                let value = positions[s]
+                    .get(key)
+                    .and_then(|p| values.get(s).and_then(|v| v.get(*p)));
                 if let Some(value) = value {
                     write_value(&mut sheet, row, column, value, &format)?;
                     widths.see(column, &display_text(value, code.as_deref()));
@@ -375,22 +457,42 @@ fn delta_sheet(
             let letters = column_letters(column - 1);
             for (r, key) in order.iter().enumerate() {
                 let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-                let a = positions[0].get(key).and_then(|p| values.first().and_then(|v| v.get(*p)));
-                let b = positions[s].get(key).and_then(|p| values.get(s).and_then(|v| v.get(*p)));
+                let a = positions[0]
+                    .get(key)
+                    .and_then(|p| values.first().and_then(|v| v.get(*p)));
+                let b = positions[s]
+                    .get(key)
+                    .and_then(|p| values.get(s).and_then(|v| v.get(*p)));
                 if let (Some(a), Some(b)) = (a, b) {
-                    let cells = (format!("{base_letters}{}", row + 1), format!("{letters}{}", row + 1));
-                    write_delta(&mut sheet, row, column, (&cells.0, &cells.1), (a, b), false, &format)?;
+                    let cells = (
+                        format!("{base_letters}{}", row + 1),
+                        format!("{letters}{}", row + 1),
+                    );
+                    write_delta(
+                        &mut sheet,
+                        row,
+                        column,
+                        (&cells.0, &cells.1),
+                        (a, b),
+                        false,
+                        &format,
+                    )?;
                 }
             }
             column += 1;
         }
         // The per-scenario value columns: the first, then every other one after it.
         let mut columns = vec![first_value_column];
-        columns.extend((1..labels.len()).map(|s| first_value_column + 2 * u16::try_from(s).unwrap_or(0) - 1));
+        columns.extend(
+            (1..labels.len()).map(|s| first_value_column + 2 * u16::try_from(s).unwrap_or(0) - 1),
+        );
         sources.push(ChartSource {
             sheet: name.to_string(),
             table: table.name.to_string(),
-            key: table.columns.first().map_or_else(String::new, |c| c.name.to_string()),
+            key: table
+                .columns
+                .first()
+                .map_or_else(String::new, |c| c.name.to_string()),
             keys: u16::try_from(keys).unwrap_or(1),
             rows: u32::try_from(order.len()).unwrap_or(0),
             column: plan_column.name.to_string(),

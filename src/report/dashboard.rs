@@ -2,19 +2,21 @@
 //! charts over the table sheets' cells, and the top findings, laid out for a reader in a hurry.
 
 use rust_xlsxwriter::{
-    Chart, ChartDataLabel, ChartDataLabelPosition, ChartLegendPosition, ChartType, Color, Format, FormatAlign,
-    FormatBorder, Worksheet,
+    Chart, ChartDataLabel, ChartDataLabelPosition, ChartLegendPosition, ChartType, Color, Format,
+    FormatAlign, FormatBorder, Worksheet,
 };
 
 use crate::eval::plan::{TableId, TablePlan, ValueType};
+use crate::lang::ast::FormatKind;
 use crate::lang::suggest::did_you_mean;
 use crate::report::cells::{
     MUTED, NAVY, Styles, TILE_FILL, cached_result, format_code, write_value,
 };
-use crate::lang::ast::FormatKind;
-use crate::report::pivot::{CHART_DATA, ChartData};
-use crate::report::run::{DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS, table_data};
 use crate::report::formula::absolute_cell;
+use crate::report::pivot::{CHART_DATA, ChartData};
+use crate::report::run::{
+    DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS, table_data,
+};
 use crate::report::{ChartKind, ChartSpec, ReportError, RunReport};
 
 /// KPI tiles per row, each `TILE_WIDTH` columns wide, starting in column B.
@@ -67,16 +69,18 @@ pub fn dashboard_sheet(
         line.push_str(description);
     }
     sheet.merge_range(1, 1, 1, GRID_COLUMNS, &line, &styles.subtitle)?;
-    let as_of = report
-        .provenance
-        .as_of
-        .map_or_else(|| "as of: not set".to_string(), |d| format!("Data as of {}", d.format("%-d %B %Y")));
+    let as_of = report.provenance.as_of.map_or_else(
+        || "as of: not set".to_string(),
+        |d| format!("Data as of {}", d.format("%-d %B %Y")),
+    );
     let footer = format!(
         "{as_of}  ·  chanmix {}  ·  details on the table sheets; assumptions and sources on '{}' and 'Provenance'",
         report.provenance.tool_version,
         crate::report::run::ASSUMPTIONS
     );
-    let small = Format::new().set_font_color(Color::RGB(MUTED)).set_font_size(9);
+    let small = Format::new()
+        .set_font_color(Color::RGB(MUTED))
+        .set_font_size(9);
     sheet.merge_range(2, 1, 2, GRID_COLUMNS, &footer, &small)?;
 
     let mut row = kpi_tiles(&mut sheet, report, 4)?;
@@ -157,7 +161,9 @@ fn kpi_tiles(sheet: &mut Worksheet, report: &RunReport, top: u32) -> Result<u32,
 
 /// `win_rate` → `Win rate`, `ltv_to_cac` → `LTV to CAC`.
 pub fn humanize(name: &str) -> String {
-    const ACRONYMS: &[&str] = &["roi", "ltv", "cac", "cpa", "kpi", "mdf", "arr", "mrr", "yoy", "qoq"];
+    const ACRONYMS: &[&str] = &[
+        "roi", "ltv", "cac", "cpa", "kpi", "mdf", "arr", "mrr", "yoy", "qoq",
+    ];
     let words: Vec<String> = name
         .split('_')
         .filter(|w| !w.is_empty())
@@ -179,7 +185,11 @@ pub fn humanize(name: &str) -> String {
     words.join(" ")
 }
 
-fn find_table<'p>(report: &'p RunReport, layout: &Layout, spec: &ChartSpec) -> Result<(TableId, &'p TablePlan), ReportError> {
+fn find_table<'p>(
+    report: &'p RunReport,
+    layout: &Layout,
+    spec: &ChartSpec,
+) -> Result<(TableId, &'p TablePlan), ReportError> {
     let plan = report.plan;
     plan.table_id(&spec.table)
         .filter(|id| layout.sheet_of(*id).is_some())
@@ -189,7 +199,10 @@ fn find_table<'p>(report: &'p RunReport, layout: &Layout, spec: &ChartSpec) -> R
             table: spec.table.clone(),
             suggestion: suggestion(
                 &spec.table,
-                layout.table_sheets.iter().filter_map(|(id, _)| plan.tables.get(*id).map(|t| &*t.name)),
+                layout
+                    .table_sheets
+                    .iter()
+                    .filter_map(|(id, _)| plan.tables.get(*id).map(|t| &*t.name)),
             ),
         })
 }
@@ -235,7 +248,9 @@ fn build_chart(
     let sheet = layout.sheet_of(id).unwrap_or_default().to_string();
     let rows = layout.cells.tables.get(&id).map_or(0, |c| c.rows);
     if spec.series.is_empty() && spec.secondary.is_empty() {
-        return Err(ReportError::EmptyChart { chart: spec.title.clone() });
+        return Err(ReportError::EmptyChart {
+            chart: spec.title.clone(),
+        });
     }
     let primary: Vec<u16> = spec
         .series
@@ -248,9 +263,10 @@ fn build_chart(
         .map(|name| find_column(spec, table, name))
         .collect::<Result<_, _>>()?;
     let series_format = |column: u16| {
-        table.columns.get(usize::from(column)).and_then(|c| {
-            format_code(c.format.as_ref().map(|f| &f.kind), c.ty == ValueType::Date)
-        })
+        table
+            .columns
+            .get(usize::from(column))
+            .and_then(|c| format_code(c.format.as_ref().map(|f| &f.kind), c.ty == ValueType::Date))
     };
 
     let chart_type = match spec.kind {
@@ -280,7 +296,13 @@ fn build_chart(
                 .add_series()
                 .set_name((CHART_DATA, block.header_row, value_column))
                 .set_categories((CHART_DATA, block.first_row, 0, block.last_row, 0))
-                .set_values((CHART_DATA, block.first_row, value_column, block.last_row, value_column));
+                .set_values((
+                    CHART_DATA,
+                    block.first_row,
+                    value_column,
+                    block.last_row,
+                    value_column,
+                ));
         }
         if let Some(code) = series_format(*column) {
             value_axis(&mut chart, spec.kind).set_num_format(code);
@@ -302,7 +324,12 @@ fn build_chart(
     let category_is_date = table
         .columns
         .get(usize::from(category_first))
-        .is_some_and(|c| c.ty == ValueType::Date || c.format.as_ref().is_some_and(|f| f.kind == FormatKind::Date));
+        .is_some_and(|c| {
+            c.ty == ValueType::Date
+                || c.format
+                    .as_ref()
+                    .is_some_and(|f| f.kind == FormatKind::Date)
+        });
     let range = SeriesRange {
         sheet: &sheet,
         first,
@@ -320,8 +347,12 @@ fn build_chart(
         if let Some(column) = primary.first().or(secondary.first()) {
             let mut data_label = ChartDataLabel::new();
             // Percentages on the slices stay inside the chart; the legend names them.
-            data_label.show_percentage().set_position(ChartDataLabelPosition::BestFit);
-            range.add(&mut chart, *column, &label(*column), false).set_data_label(&data_label);
+            data_label
+                .show_percentage()
+                .set_position(ChartDataLabelPosition::BestFit);
+            range
+                .add(&mut chart, *column, &label(*column), false)
+                .set_data_label(&data_label);
         }
         chart.legend().set_position(ChartLegendPosition::Right);
         return Ok(chart);
@@ -384,7 +415,13 @@ impl SeriesRange<'_> {
         let series = chart.add_series();
         series
             .set_name(name)
-            .set_categories((self.sheet, self.first, self.category_first, self.last, self.category_last))
+            .set_categories((
+                self.sheet,
+                self.first,
+                self.category_first,
+                self.last,
+                self.category_last,
+            ))
             .set_values((self.sheet, self.first, column, self.last, column));
         if secondary {
             series.set_secondary_axis(true);
@@ -409,15 +446,25 @@ fn category_axis(chart: &mut Chart, kind: ChartKind) -> &mut rust_xlsxwriter::Ch
 }
 
 /// The first findings below the charts, with a pointer to the full list.
-fn findings(sheet: &mut Worksheet, report: &RunReport, top: u32, styles: &Styles) -> Result<(), ReportError> {
+fn findings(
+    sheet: &mut Worksheet,
+    report: &RunReport,
+    top: u32,
+    styles: &Styles,
+) -> Result<(), ReportError> {
     let flags = &report.result.flags;
     let heading = match flags.len() {
         0 => "Findings: none — no rule flagged anything".to_string(),
-        n if n > TOP_FINDINGS => format!("Findings ({TOP_FINDINGS} of {n}, all on '{RECOMMENDATIONS}')"),
+        n if n > TOP_FINDINGS => {
+            format!("Findings ({TOP_FINDINGS} of {n}, all on '{RECOMMENDATIONS}')")
+        }
         n => format!("Findings ({n})"),
     };
     sheet.merge_range(top, 1, top, GRID_COLUMNS, &heading, &styles.section)?;
-    let subject = Format::new().set_bold().set_align(FormatAlign::Top).set_text_wrap();
+    let subject = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Top)
+        .set_text_wrap();
     let message = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for (i, hit) in flags.iter().take(TOP_FINDINGS).enumerate() {
         let row = top + 1 + u32::try_from(i).unwrap_or(0);

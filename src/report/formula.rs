@@ -89,17 +89,18 @@ pub fn quoted_sheet(sheet: &str) -> String {
 
 /// An absolute reference to one cell: `'Sheet'!$B$5` (row and column zero-based).
 pub fn absolute_cell(sheet: &str, row: u32, column: u16) -> String {
-    format!("{}!${}${}", quoted_sheet(sheet), column_letters(column), row + 1)
+    format!(
+        "{}!${}${}",
+        quoted_sheet(sheet),
+        column_letters(column),
+        row + 1
+    )
 }
 
 /// Translates `node`, evaluated for each row of `table` (or once when `table` is
 /// `None`), into an Excel formula; `None` when any part has no faithful Excel form
 /// (group aggregates over source rows, filtered lists, run-dependent functions …).
-pub fn translate(
-    cells: &CellMap,
-    table: Option<TableId>,
-    node: &Node,
-) -> Option<RowFormula> {
+pub fn translate(cells: &CellMap, table: Option<TableId>, node: &Node) -> Option<RowFormula> {
     let mut translator = Translator {
         cells,
         table,
@@ -202,9 +203,21 @@ impl Translator<'_> {
                     if i > 0 {
                         self.text(",");
                     }
-                    self.node(needle, Position::Operand { precedence: 4, right: false })?;
+                    self.node(
+                        needle,
+                        Position::Operand {
+                            precedence: 4,
+                            right: false,
+                        },
+                    )?;
                     self.text("=");
-                    self.node(item, Position::Operand { precedence: 4, right: true })?;
+                    self.node(
+                        item,
+                        Position::Operand {
+                            precedence: 4,
+                            right: true,
+                        },
+                    )?;
                 }
                 self.text(if *negated { "))" } else { ")" });
                 Some(())
@@ -228,7 +241,8 @@ impl Translator<'_> {
         let table = self.table?;
         let cells = self.cells.tables.get(&table)?;
         let sheet_column = (*cells.columns.get(column)?)?;
-        self.pieces.push(Piece::SameRow(column_letters(sheet_column)));
+        self.pieces
+            .push(Piece::SameRow(column_letters(sheet_column)));
         Some(())
     }
 
@@ -258,9 +272,21 @@ impl Translator<'_> {
             } => precedence < outer || (precedence == outer && right),
         };
         self.wrapped(wrap, |t| {
-            t.node(lhs, Position::Operand { precedence, right: false })?;
+            t.node(
+                lhs,
+                Position::Operand {
+                    precedence,
+                    right: false,
+                },
+            )?;
             t.text(op.symbol());
-            t.node(rhs, Position::Operand { precedence, right: true })
+            t.node(
+                rhs,
+                Position::Operand {
+                    precedence,
+                    right: true,
+                },
+            )
         })
     }
 
@@ -353,7 +379,12 @@ pub fn number_literal(n: f64) -> Option<String> {
     if !n.is_finite() {
         return None;
     }
-    Some(format!("{n:?}").replace('e', "E").trim_end_matches(".0").to_string())
+    Some(
+        format!("{n:?}")
+            .replace('e', "E")
+            .trim_end_matches(".0")
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -381,7 +412,10 @@ mod tests {
         let table = |name: &str| TablePlan {
             name: Arc::from(name),
             kind: TableKind::Input,
-            columns: ["a", "b", "c", "d", "e"].iter().map(|c| column(c)).collect(),
+            columns: ["a", "b", "c", "d", "e"]
+                .iter()
+                .map(|c| column(c))
+                .collect(),
             span: Span::default(),
         };
         let plan = Plan {
@@ -439,7 +473,10 @@ mod tests {
     fn same_row_division_inside_iferror() {
         let node = call(
             "IFERROR",
-            vec![ArgNode::Value(bin(BinaryOp::Div, col(0), col(1))), ArgNode::Value(num(0.0))],
+            vec![
+                ArgNode::Value(bin(BinaryOp::Div, col(0), col(1))),
+                ArgNode::Value(num(0.0)),
+            ],
         );
         assert_eq!(excel(&node, 2).as_deref(), Some("IFERROR(B2/C2,0)"));
         assert_eq!(excel(&node, 7).as_deref(), Some("IFERROR(B7/C7,0)"));
@@ -469,12 +506,19 @@ mod tests {
         let node = bin(
             BinaryOp::And,
             bin(BinaryOp::Lt, col(0), num(1.0)),
-            bin(BinaryOp::And, bin(BinaryOp::Ge, col(1), num(20.0)), Node::Unary(UnaryOp::Not, Box::new(col(2)))),
+            bin(
+                BinaryOp::And,
+                bin(BinaryOp::Ge, col(1), num(20.0)),
+                Node::Unary(UnaryOp::Not, Box::new(col(2))),
+            ),
         );
         assert_eq!(excel(&node, 4).as_deref(), Some("AND(B4<1,C4>=20,NOT(D4))"));
         let node = Node::In {
             needle: Box::new(col(3)),
-            list: vec![Node::Const(Value::text("Closed Won")), Node::Const(Value::text("Say \"hi\""))],
+            list: vec![
+                Node::Const(Value::text("Closed Won")),
+                Node::Const(Value::text("Say \"hi\"")),
+            ],
             negated: true,
         };
         assert_eq!(
@@ -528,7 +572,10 @@ mod tests {
         if let Some(t) = cells.tables.get_mut(&1) {
             t.complete = false;
         }
-        assert_eq!(translate(&cells, Some(0), &call("MAX", vec![whole(1, 0)])), None);
+        assert_eq!(
+            translate(&cells, Some(0), &call("MAX", vec![whole(1, 0)])),
+            None
+        );
         // A column reference needs a row.
         assert_eq!(translate(&cells, None, &col(0)), None);
     }
@@ -549,8 +596,15 @@ mod tests {
             domain: ListDomain::Array,
             expr: Node::Const(Value::Blank),
             filter: None,
-            elements: vec![num(1.0), Node::Const(Value::text("x")), Node::Const(Value::Bool(true))],
+            elements: vec![
+                num(1.0),
+                Node::Const(Value::text("x")),
+                Node::Const(Value::Bool(true)),
+            ],
         });
-        assert_eq!(excel(&call("SUM", vec![arr]), 2).as_deref(), Some("SUM({1,\"x\",TRUE})"));
+        assert_eq!(
+            excel(&call("SUM", vec![arr]), 2).as_deref(),
+            Some("SUM({1,\"x\",TRUE})")
+        );
     }
 }

@@ -141,7 +141,9 @@ pub enum ReportError {
     WouldOverwriteInput { path: PathBuf },
     #[error("dashboard KPI `{name}` is not a scalar of the rules{suggestion}")]
     UnknownKpi { name: String, suggestion: String },
-    #[error("dashboard chart \"{chart}\": `{table}` is not a grouped table of the rules{suggestion}")]
+    #[error(
+        "dashboard chart \"{chart}\": `{table}` is not a grouped table of the rules{suggestion}"
+    )]
     UnknownChartTable {
         chart: String,
         table: String,

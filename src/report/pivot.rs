@@ -6,7 +6,9 @@ use rust_xlsxwriter::{Format, Formula, Worksheet, XlsxError};
 use crate::data::table::Table;
 use crate::eval::plan::{TablePlan, ValueType};
 use crate::eval::value::{Value, compare_text};
-use crate::report::cells::{Styles, Widths, cached_result, display_text, format_code, number_format};
+use crate::report::cells::{
+    Styles, Widths, cached_result, display_text, format_code, number_format,
+};
 use crate::report::dashboard::humanize;
 use crate::report::formula::{column_letters, quoted_sheet};
 
@@ -35,7 +37,9 @@ pub struct ChartData<'s> {
 /// Key text SUMIFS would treat as a pattern or comparison; such keys get no pivot.
 fn plain_key(value: &Value) -> Option<&str> {
     match value {
-        Value::Text(text) if !text.is_empty() && !text.contains(['*', '?', '~', '<', '>', '=']) => Some(text),
+        Value::Text(text) if !text.is_empty() && !text.contains(['*', '?', '~', '<', '>', '=']) => {
+            Some(text)
+        }
         _ => None,
     }
 }
@@ -89,9 +93,11 @@ impl<'s> ChartData<'s> {
         ) else {
             return Ok(None);
         };
-        let (Some(k1), Some(k2), Some(values)) =
-            (data.column(&key1.name), data.column(&key2.name), data.column(&measure.name))
-        else {
+        let (Some(k1), Some(k2), Some(values)) = (
+            data.column(&key1.name),
+            data.column(&key2.name),
+            data.column(&measure.name),
+        ) else {
             return Ok(None);
         };
         if rows == 0 || rows > data.row_count {
@@ -100,7 +106,10 @@ impl<'s> ChartData<'s> {
         let mut first_keys = Vec::with_capacity(rows);
         let mut second_keys = Vec::with_capacity(rows);
         for row in 0..rows {
-            match (k1.values.get(row).and_then(plain_key), k2.values.get(row).and_then(plain_key)) {
+            match (
+                k1.values.get(row).and_then(plain_key),
+                k2.values.get(row).and_then(plain_key),
+            ) {
                 (Some(a), Some(b)) => {
                     first_keys.push(a);
                     second_keys.push(b);
@@ -129,23 +138,30 @@ impl<'s> ChartData<'s> {
             humanize(&key1.name).to_lowercase(),
             humanize(&key2.name).to_lowercase()
         );
-        self.sheet.write_string_with_format(title_row, 0, &title, &styles.section)?;
-        self.sheet.write_string_with_format(header_row, 0, humanize(&key1.name), &styles.header)?;
+        self.sheet
+            .write_string_with_format(title_row, 0, &title, &styles.section)?;
+        self.sheet
+            .write_string_with_format(header_row, 0, humanize(&key1.name), &styles.header)?;
         for (i, name) in series.iter().enumerate() {
             let column = 1 + u16::try_from(i).unwrap_or(0);
-            self.sheet.write_string_with_format(header_row, column, *name, &styles.header)?;
+            self.sheet
+                .write_string_with_format(header_row, column, *name, &styles.header)?;
             self.widths.see(column, name);
         }
         let last_data = u32::try_from(rows).unwrap_or(0) + 1;
         let range = |c: u16| {
             let letters = column_letters(c);
-            format!("{}!${letters}$2:${letters}${last_data}", quoted_sheet(sheet_name))
+            format!(
+                "{}!${letters}$2:${letters}${last_data}",
+                quoted_sheet(sheet_name)
+            )
         };
         let (sum_range, range1, range2) = (range(column), range(0), range(1));
         let bold = Format::new().set_bold();
         for (r, category) in categories.iter().enumerate() {
             let row = first_row + u32::try_from(r).unwrap_or(0);
-            self.sheet.write_string_with_format(row, 0, *category, &bold)?;
+            self.sheet
+                .write_string_with_format(row, 0, *category, &bold)?;
             self.widths.see(0, category);
             for (s, name) in series.iter().enumerate() {
                 let column = 1 + u16::try_from(s).unwrap_or(0);
@@ -154,8 +170,12 @@ impl<'s> ChartData<'s> {
                 let mut total = 0.0;
                 let mut error = None;
                 for row_index in 0..rows {
-                    let matches = first_keys.get(row_index).is_some_and(|k| compare_text(k, category).is_eq())
-                        && second_keys.get(row_index).is_some_and(|k| compare_text(k, name).is_eq());
+                    let matches = first_keys
+                        .get(row_index)
+                        .is_some_and(|k| compare_text(k, category).is_eq())
+                        && second_keys
+                            .get(row_index)
+                            .is_some_and(|k| compare_text(k, name).is_eq());
                     if !matches {
                         continue;
                     }
@@ -173,10 +193,15 @@ impl<'s> ChartData<'s> {
                     header_row + 1
                 );
                 if let Some(result) = cached_result(&value) {
-                    self.sheet
-                        .write_formula_with_format(row, column, Formula::new(formula).set_result(result), &format)?;
+                    self.sheet.write_formula_with_format(
+                        row,
+                        column,
+                        Formula::new(formula).set_result(result),
+                        &format,
+                    )?;
                 }
-                self.widths.see(column, &display_text(&value, code.as_deref()));
+                self.widths
+                    .see(column, &display_text(&value, code.as_deref()));
             }
         }
         let last_row = first_row + u32::try_from(categories.len()).unwrap_or(1) - 1;

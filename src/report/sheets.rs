@@ -140,10 +140,20 @@ pub fn metrics_sheet(
         styles,
     )?;
     let mut widths = Widths::new(10, 60);
-    headers(&mut sheet, FIRST_ENTRY_ROW - 1, &["Metric", "Value"], styles, &mut widths)?;
+    headers(
+        &mut sheet,
+        FIRST_ENTRY_ROW - 1,
+        &["Metric", "Value"],
+        styles,
+        &mut widths,
+    )?;
     for (i, scalar) in plan.scalars.iter().enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
-        let value = report.result.scalar(&scalar.name).cloned().unwrap_or_default();
+        let value = report
+            .result
+            .scalar(&scalar.name)
+            .cloned()
+            .unwrap_or_default();
         let kind = scalar.format.as_ref().map(|f| &f.kind);
         let is_date = scalar.ty == ValueType::Date;
         let format = number_format(kind, is_date);
@@ -151,7 +161,10 @@ pub fn metrics_sheet(
         sheet.write_string(row, 0, &*scalar.name)?;
         widths.see(0, &scalar.name);
         write_formula_or_value(&mut sheet, row, 1, formula.as_deref(), &value, &format)?;
-        widths.see(1, &display_text(&value, format_code(kind, is_date).as_deref()));
+        widths.see(
+            1,
+            &display_text(&value, format_code(kind, is_date).as_deref()),
+        );
     }
     sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
     widths.apply(&mut sheet)?;
@@ -174,7 +187,13 @@ pub fn recommendations_sheet(
     sheet.set_tab_color(Color::RGB(0xC00000));
     let mut widths = Widths::new(6, 40);
     let header_row = FIRST_ENTRY_ROW - 1;
-    headers(&mut sheet, header_row, &["#", "Table", "Subject", "Finding and recommendation"], styles, &mut widths)?;
+    headers(
+        &mut sheet,
+        header_row,
+        &["#", "Table", "Subject", "Finding and recommendation"],
+        styles,
+        &mut widths,
+    )?;
     for (i, hit) in flags.iter().enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
         sheet.write_number(row, 0, (i + 1) as f64)?;
@@ -203,7 +222,13 @@ pub fn assumptions_sheet(layout: &Layout, styles: &Styles) -> Result<Worksheet, 
         styles,
     )?;
     let mut widths = Widths::new(10, 70);
-    headers(&mut sheet, FIRST_ENTRY_ROW - 1, &["Param", "Value", "Source"], styles, &mut widths)?;
+    headers(
+        &mut sheet,
+        FIRST_ENTRY_ROW - 1,
+        &["Param", "Value", "Source"],
+        styles,
+        &mut widths,
+    )?;
     for (i, line) in layout.params.iter().enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
         let is_date = matches!(line.value, Value::Date(_));
@@ -212,7 +237,13 @@ pub fn assumptions_sheet(layout: &Layout, styles: &Styles) -> Result<Worksheet, 
         write_value(&mut sheet, row, 1, &line.value, &format)?;
         sheet.write_string(row, 2, &line.source)?;
         widths.see(0, &line.name);
-        widths.see(1, &display_text(&line.value, format_code(line.format.as_ref(), is_date).as_deref()));
+        widths.see(
+            1,
+            &display_text(
+                &line.value,
+                format_code(line.format.as_ref(), is_date).as_deref(),
+            ),
+        );
         widths.see(2, &line.source);
     }
     sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
@@ -226,7 +257,10 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
     let note = if quality.entries.is_empty() {
         "No cell needed repair or was rejected.".to_string()
     } else {
-        format!("{} cells were repaired, kept as errors, or rejected; each is listed below.", quality.entries.len())
+        format!(
+            "{} cells were repaired, kept as errors, or rejected; each is listed below.",
+            quality.entries.len()
+        )
     };
     let mut sheet = titled(DATA_QUALITY, "Data Quality", &note, styles)?;
     let mut widths = Widths::new(8, 50);
@@ -234,7 +268,16 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
     headers(
         &mut sheet,
         row,
-        &["Table", "Rows read", "Rows kept", "Rows rejected", "Blank rows skipped", "Cells reported", "Cells repaired", "Cells not listed"],
+        &[
+            "Table",
+            "Rows read",
+            "Rows kept",
+            "Rows rejected",
+            "Blank rows skipped",
+            "Cells reported",
+            "Cells repaired",
+            "Cells not listed",
+        ],
         styles,
         &mut widths,
     )?;
@@ -260,11 +303,27 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
     row += 2;
     sheet.write_string_with_format(row, 0, "Cells", &styles.section)?;
     row += 1;
-    headers(&mut sheet, row, &["Table", "File", "Cell", "Column", "Found", "Expected", "Action"], styles, &mut widths)?;
+    headers(
+        &mut sheet,
+        row,
+        &[
+            "Table", "File", "Cell", "Column", "Found", "Expected", "Action",
+        ],
+        styles,
+        &mut widths,
+    )?;
     for entry in &quality.entries {
         row += 1;
         let file = entry.file.display().to_string();
-        let texts = [&entry.table, &file, &entry.cell, &entry.column, &entry.raw, &entry.expected, &entry.action];
+        let texts = [
+            &entry.table,
+            &file,
+            &entry.cell,
+            &entry.column,
+            &entry.raw,
+            &entry.expected,
+            &entry.action,
+        ];
         for (i, text) in texts.iter().enumerate() {
             let column = u16::try_from(i).unwrap_or(u16::MAX);
             sheet.write_string(row, column, text.as_str())?;
@@ -276,19 +335,27 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
 }
 
 /// What the run was made from: tool version, as_of, every file with hash and size.
-pub fn provenance_sheet(provenance: &Provenance, styles: &Styles) -> Result<Worksheet, ReportError> {
+pub fn provenance_sheet(
+    provenance: &Provenance,
+    styles: &Styles,
+) -> Result<Worksheet, ReportError> {
     let mut sheet = titled(
         PROVENANCE,
         "Provenance",
-        "What this workbook was computed from. The same files and version give the same workbook, byte for byte.",
+        "What this workbook was computed from. The same files and version give the same workbook, byte for byte. \
+         Input tables are not copied here (they can hold a million rows): the files below are the record.",
         styles,
     )?;
     let mut widths = Widths::new(10, 80);
     let bold = Format::new().set_bold();
-    let as_of = provenance
-        .as_of
-        .map_or_else(|| "not set".to_string(), |d| d.format("%Y-%m-%d").to_string());
-    let facts = [("Tool", format!("chanmix {}", provenance.tool_version)), ("As of", as_of)];
+    let as_of = provenance.as_of.map_or_else(
+        || "not set".to_string(),
+        |d| d.format("%Y-%m-%d").to_string(),
+    );
+    let facts = [
+        ("Tool", format!("chanmix {}", provenance.tool_version)),
+        ("As of", as_of),
+    ];
     let mut row = FIRST_ENTRY_ROW - 1;
     for (label, value) in &facts {
         sheet.write_string_with_format(row, 0, *label, &bold)?;
@@ -297,7 +364,13 @@ pub fn provenance_sheet(provenance: &Provenance, styles: &Styles) -> Result<Work
         row += 1;
     }
     row += 1;
-    headers(&mut sheet, row, &["Kind", "Path", "SHA-256", "Bytes"], styles, &mut widths)?;
+    headers(
+        &mut sheet,
+        row,
+        &["Kind", "Path", "SHA-256", "Bytes"],
+        styles,
+        &mut widths,
+    )?;
     let integer = Format::new().set_num_format("#,##0");
     let files = [
         ("scenario", &provenance.scenario_files),

@@ -13,7 +13,9 @@ use chanmix::lang::ast::ColumnType;
 use chanmix::lang::program::check_sources;
 use chanmix::lang::render::render_text;
 use chanmix::lang::source::SourceMap;
-use chanmix::report::{ChartKind, ChartSpec, DashboardSpec, FileHash, ParamRow, Provenance, RunReport};
+use chanmix::report::{
+    ChartKind, ChartSpec, DashboardSpec, FileHash, ParamRow, Provenance, RunReport,
+};
 use chrono::NaiveDate;
 
 fn text(s: &str) -> Value {
@@ -27,9 +29,17 @@ fn date(y: i32, m: u32, d: u32) -> Value {
 /// Eight opportunities over three channels (one spelled in lower case) and four cost rows.
 pub fn fixture() -> Vec<Table> {
     let mut opportunities = Table::new("Opportunities", 8);
-    let channels = ["Direct", "Direct", "Direct", "partner", "Partner", "Partner", "Online", "Online"];
+    let channels = [
+        "Direct", "Direct", "Direct", "partner", "Partner", "Partner", "Online", "Online",
+    ];
     let stages = [
-        "Closed Won", "Closed Lost", "Prospecting", "Closed Won", "Closed Won", "Closed Lost", "Closed Lost",
+        "Closed Won",
+        "Closed Lost",
+        "Prospecting",
+        "Closed Won",
+        "Closed Won",
+        "Closed Lost",
+        "Closed Lost",
         "Closed Lost",
     ];
     let amounts = [100.0, 50.0, 70.0, 200.0, 300.0, 10.0, 5.0, 15.0];
@@ -53,25 +63,43 @@ pub fn fixture() -> Vec<Table> {
         date(2026, 3, 2),
         date(2026, 3, 3),
     ];
-    opportunities.set_column(Column::new("channel", ColumnType::Text, channels.iter().map(|c| text(c)).collect()));
-    opportunities.set_column(Column::new("stage", ColumnType::Text, stages.iter().map(|s| text(s)).collect()));
+    opportunities.set_column(Column::new(
+        "channel",
+        ColumnType::Text,
+        channels.iter().map(|c| text(c)).collect(),
+    ));
+    opportunities.set_column(Column::new(
+        "stage",
+        ColumnType::Text,
+        stages.iter().map(|s| text(s)).collect(),
+    ));
     opportunities.set_column(Column::new(
         "amount",
         ColumnType::Number,
         amounts.iter().map(|a| Value::Number(*a)).collect(),
     ));
-    opportunities.set_column(Column::new("created_date", ColumnType::Date, created.to_vec()));
+    opportunities.set_column(Column::new(
+        "created_date",
+        ColumnType::Date,
+        created.to_vec(),
+    ));
     opportunities.set_column(Column::new("close_date", ColumnType::Date, closed.to_vec()));
     let mut costs = Table::new("Costs", 4);
     costs.set_column(Column::new(
         "channel",
         ColumnType::Text,
-        ["Direct", "Direct", "Partner", "Marketplace"].iter().map(|c| text(c)).collect(),
+        ["Direct", "Direct", "Partner", "Marketplace"]
+            .iter()
+            .map(|c| text(c))
+            .collect(),
     ));
     costs.set_column(Column::new(
         "amount",
         ColumnType::Number,
-        [40.0, 20.0, 100.0, 999.0].iter().map(|a| Value::Number(*a)).collect(),
+        [40.0, 20.0, 100.0, 999.0]
+            .iter()
+            .map(|a| Value::Number(*a))
+            .collect(),
     ));
     vec![opportunities, costs]
 }
@@ -124,7 +152,6 @@ pub fn compile(rules: &str) -> Plan {
 pub fn run(plan: &Plan, overrides: &[(String, Value)]) -> Evaluated {
     evaluate(plan, fixture(), overrides, &CallContext::default()).unwrap()
 }
-
 
 pub fn quality() -> QualityLog {
     QualityLog {
@@ -205,4 +232,3 @@ pub fn report<'a>(plan: &'a Plan, result: &'a Evaluated, quality: &'a QualityLog
         dashboard: dashboard(),
     }
 }
-

@@ -51,7 +51,9 @@ pub fn recalc_and_compare(xlsx: &Path) -> Result<Report, String> {
     let script = recalc_script();
     let reason = match (&script, soffice_available()) {
         (None, _) => Some("recalc.sh not found (set CHANMIX_TOOLS)".to_string()),
-        (_, false) => Some("soffice not installed (run shared/tools/install_libreoffice.sh)".to_string()),
+        (_, false) => {
+            Some("soffice not installed (run shared/tools/install_libreoffice.sh)".to_string())
+        }
         _ => None,
     };
     if let Some(reason) = reason {
@@ -80,15 +82,24 @@ pub fn recalc_and_compare(xlsx: &Path) -> Result<Report, String> {
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    let stem = xlsx.file_stem().ok_or("no file name")?.to_string_lossy().to_string();
+    let stem = xlsx
+        .file_stem()
+        .ok_or("no file name")?
+        .to_string_lossy()
+        .to_string();
     let recalculated = out.path().join(format!("{stem}.xlsx"));
     let mut ours: Xlsx<_> = open_workbook(xlsx).map_err(|e| format!("calamine on ours: {e}"))?;
-    let mut theirs: Xlsx<_> = open_workbook(&recalculated).map_err(|e| format!("calamine on LibreOffice's: {e}"))?;
+    let mut theirs: Xlsx<_> =
+        open_workbook(&recalculated).map_err(|e| format!("calamine on LibreOffice's: {e}"))?;
 
     let mut problems = Vec::new();
     let sheets = ours.sheet_names();
     if sheets != theirs.sheet_names() {
-        return Err(format!("(b) sheets differ: ours {:?}, LibreOffice {:?}", sheets, theirs.sheet_names()));
+        return Err(format!(
+            "(b) sheets differ: ours {:?}, LibreOffice {:?}",
+            sheets,
+            theirs.sheet_names()
+        ));
     }
     let mut report = Report {
         sheets: sheets.clone(),
@@ -100,16 +111,29 @@ pub fn recalc_and_compare(xlsx: &Path) -> Result<Report, String> {
         let recalc = theirs.worksheet_range(sheet).map_err(|e| e.to_string())?;
         let rows = |r: &Range<Data>| r.end().map_or(0, |(row, _)| row + 1);
         if rows(&values) != rows(&recalc) {
-            problems.push(format!("(b) {sheet}: {} rows in ours, {} after LibreOffice", rows(&values), rows(&recalc)));
+            problems.push(format!(
+                "(b) {sheet}: {} rows in ours, {} after LibreOffice",
+                rows(&values),
+                rows(&recalc)
+            ));
         }
         // (c) every formula recomputes to the cached value.
         for (row, column, formula) in formulas.used_cells() {
             if formula.is_empty() {
                 continue;
             }
-            let (row, column) = (row as u32 + formulas.start().map_or(0, |s| s.0), column as u32 + formulas.start().map_or(0, |s| s.1));
-            let cached = values.get_value((row, column)).cloned().unwrap_or(Data::Empty);
-            let got = recalc.get_value((row, column)).cloned().unwrap_or(Data::Empty);
+            let (row, column) = (
+                row as u32 + formulas.start().map_or(0, |s| s.0),
+                column as u32 + formulas.start().map_or(0, |s| s.1),
+            );
+            let cached = values
+                .get_value((row, column))
+                .cloned()
+                .unwrap_or(Data::Empty);
+            let got = recalc
+                .get_value((row, column))
+                .cloned()
+                .unwrap_or(Data::Empty);
             report.formulas_checked += 1;
             if !same(&cached, &got) {
                 problems.push(format!(
@@ -120,7 +144,10 @@ pub fn recalc_and_compare(xlsx: &Path) -> Result<Report, String> {
         }
         // (d) no error we did not write.
         for (row, column, value) in recalc.used_cells() {
-            let (row, column) = (row as u32 + recalc.start().map_or(0, |s| s.0), column as u32 + recalc.start().map_or(0, |s| s.1));
+            let (row, column) = (
+                row as u32 + recalc.start().map_or(0, |s| s.0),
+                column as u32 + recalc.start().map_or(0, |s| s.1),
+            );
             let suspicious = match value {
                 Data::Error(_) => true,
                 Data::String(s) => s.starts_with("Err:") || s == "#NAME?" || s == "#REF!",
@@ -129,7 +156,10 @@ pub fn recalc_and_compare(xlsx: &Path) -> Result<Report, String> {
             if !suspicious {
                 continue;
             }
-            let original = values.get_value((row, column)).cloned().unwrap_or(Data::Empty);
+            let original = values
+                .get_value((row, column))
+                .cloned()
+                .unwrap_or(Data::Empty);
             if same(&original, value) {
                 report.intended_errors += 1;
             } else {
@@ -145,7 +175,10 @@ pub fn recalc_and_compare(xlsx: &Path) -> Result<Report, String> {
         for entry in entries.flatten() {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
             if text.contains("Err:") {
-                problems.push(format!("(d) {} contains an Err: cell", entry.file_name().to_string_lossy()));
+                problems.push(format!(
+                    "(d) {} contains an Err: cell",
+                    entry.file_name().to_string_lossy()
+                ));
             }
         }
     }

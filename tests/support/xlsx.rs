@@ -7,15 +7,20 @@ use calamine::{Data, Range, Reader, Xlsx};
 
 /// The workbook's sheets, opened from bytes.
 pub fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
-    calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("calamine opens the workbook")
+    calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec()))
+        .expect("calamine opens the workbook")
 }
 
 pub fn values(bytes: &[u8], sheet: &str) -> Range<Data> {
-    open(bytes).worksheet_range(sheet).unwrap_or_else(|e| panic!("sheet {sheet}: {e}"))
+    open(bytes)
+        .worksheet_range(sheet)
+        .unwrap_or_else(|e| panic!("sheet {sheet}: {e}"))
 }
 
 pub fn formulas(bytes: &[u8], sheet: &str) -> Range<String> {
-    open(bytes).worksheet_formula(sheet).unwrap_or_else(|e| panic!("sheet {sheet}: {e}"))
+    open(bytes)
+        .worksheet_formula(sheet)
+        .unwrap_or_else(|e| panic!("sheet {sheet}: {e}"))
 }
 
 /// Names of the parts (files) inside the xlsx zip.
@@ -30,7 +35,9 @@ pub fn part_names(bytes: &[u8]) -> Vec<String> {
 /// The text of one part, e.g. `xl/styles.xml`.
 pub fn part(bytes: &[u8], name: &str) -> String {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("xlsx is a zip");
-    let mut file = archive.by_name(name).unwrap_or_else(|e| panic!("part {name}: {e}"));
+    let mut file = archive
+        .by_name(name)
+        .unwrap_or_else(|e| panic!("part {name}: {e}"));
     let mut text = String::new();
     file.read_to_string(&mut text).expect("utf-8 part");
     text
@@ -38,12 +45,16 @@ pub fn part(bytes: &[u8], name: &str) -> String {
 
 /// The value at a zero-based absolute (row, column).
 pub fn at(range: &Range<Data>, row: u32, column: u32) -> Data {
-    range.get_value((row, column)).cloned().unwrap_or(Data::Empty)
+    range
+        .get_value((row, column))
+        .cloned()
+        .unwrap_or(Data::Empty)
 }
 
 /// Row index (zero-based, absolute) of the first row whose column `column` holds `text`.
 pub fn find_row(range: &Range<Data>, column: u32, text: &str) -> Option<u32> {
     let (start, _) = range.start()?;
     let (end, _) = range.end()?;
-    (start..=end).find(|r| matches!(range.get_value((*r, column)), Some(Data::String(s)) if s == text))
+    (start..=end)
+        .find(|r| matches!(range.get_value((*r, column)), Some(Data::String(s)) if s == text))
 }
