@@ -29,7 +29,9 @@ fn make_table(rows: usize, groups: usize) -> Table {
         .collect();
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = || {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         state >> 33
     };
     let mut channel = Vec::with_capacity(rows);
@@ -54,10 +56,10 @@ fn naive_per_group(table: &Table) -> Vec<(String, f64, usize)> {
     let won = &table.columns[2].values;
     let mut keys: Vec<String> = Vec::new();
     for value in channel {
-        if let Value::Text(t) = value {
-            if !keys.iter().any(|k| k.as_str() == &**t) {
-                keys.push(t.to_string());
-            }
+        if let Value::Text(t) = value
+            && !keys.iter().any(|k| k.as_str() == &**t)
+        {
+            keys.push(t.to_string());
         }
     }
     keys.sort();
@@ -84,7 +86,10 @@ fn median(mut times: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let rows = args.first().copied().unwrap_or(1_000_000);
     let groups = args.get(1).copied().unwrap_or(500);
     let runs = args.get(2).copied().unwrap_or(5);
@@ -126,14 +131,19 @@ fn main() {
         std::process::exit(1);
     };
     for (i, (key, revenue, deals)) in naive_result.iter().enumerate() {
-        let engine_key = columns[0].values[i].to_text().map(|t| t.to_string()).unwrap_or_default();
+        let engine_key = columns[0].values[i]
+            .to_text()
+            .map(|t| t.to_string())
+            .unwrap_or_default();
         let engine_revenue = columns[1].values[i].as_f64().unwrap_or(f64::NAN);
         let engine_deals = columns[2].values[i].as_f64().unwrap_or(f64::NAN);
         let same = engine_key == *key
             && (engine_revenue - revenue).abs() <= 1e-9 * revenue.abs().max(1.0)
             && engine_deals == *deals as f64;
         if !same {
-            eprintln!("mismatch in group {key}: engine {engine_key} {engine_revenue} {engine_deals}, naive {revenue} {deals}");
+            eprintln!(
+                "mismatch in group {key}: engine {engine_key} {engine_revenue} {engine_deals}, naive {revenue} {deals}"
+            );
             std::process::exit(1);
         }
     }

@@ -9,6 +9,7 @@ use crate::lang::parser::parse_rule_file;
 use crate::lang::program::{expand_rule_paths, load_rule_files};
 use crate::lang::render::{render_json, render_text};
 use crate::lang::source::SourceMap;
+use crate::run::RunError;
 
 /// What a command prints and how it exits.
 #[derive(Debug, Default, PartialEq)]
@@ -35,49 +36,204 @@ pub struct CheckOptions {
     pub color: bool,
 }
 
-/// `chanmix check`: parse and check rule files together, print diagnostics.
+/// `chanmix check`: parse and check rule files together (and each scenario file with
+/// its own rules), print diagnostics. No data is read.
 pub fn check(options: &CheckOptions) -> Outcome {
-    let paths = match expand_rule_paths(&options.paths) {
-        Ok(paths) if paths.is_empty() => {
-            return Outcome::failure(format!(
-                "error: no .rules files found in {}\n  help: pass rule files or a folder that holds them\n",
-                display_paths(&options.paths)
+    let (scenario_paths, rule_paths): (Vec<PathBuf>, Vec<PathBuf>) = options
+        .paths
+        .iter()
+        .cloned()
+        .partition(|p| p.extension().is_some_and(|e| e == "toml"));
+    let mut outcome = Outcome::default();
+    let mut errors = 0;
+    let mut warnings = 0;
+    let mut json_entries: Vec<serde_json::Value> = Vec::new();
+    for path in &scenario_paths {
+        let (sources, diagnostics) = match crate::run::prepare(path) {
+            Ok(prepared) => (prepared.sources, prepared.warnings),
+            Err(RunError::Diagnostics {
+                sources,
+                diagnostics,
+            }) => (sources, diagnostics),
+            Err(other) => {
+                errors += 1;
+                outcome.stderr.push_str(&format!("error: {other}\n"));
+                continue;
+            }
+        };
+        errors += diagnostics.iter().filter(|d| d.is_error()).count();
+        warnings += diagnostics.iter().filter(|d| !d.is_error()).count();
+        if options.json {
+            json_entries.extend(parse_json_array(&render_json(&diagnostics, &sources)));
+        } else {
+            outcome
+                .stderr
+                .push_str(&render_text(&diagnostics, &sources, options.color));
+        }
+    }
+    if !rule_paths.is_empty() || scenario_paths.is_empty() {
+        let rules = check_rules(&rule_paths, options);
+        errors += rules.errors;
+        warnings += rules.warnings;
+        json_entries.extend(rules.json);
+        outcome.stderr.push_str(&rules.text);
+        if rules.files == 0 && rules.errors > 0 {
+            outcome.code = 1;
+            return outcome;
+        }
+    }
+    let failed = errors > 0 || (options.deny_warnings && warnings > 0);
+    outcome.code = u8::from(failed);
+    if options.json {
+        outcome.stdout = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&serde_json::Value::Array(json_entries))
+                .unwrap_or_default()
+        );
+        outcome.stderr.clear();
+        return outcome;
+    }
+    let checked = options
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if errors == 0 && warnings == 0 {
+        outcome
+            .stderr
+            .push_str(&format!("checked {checked}: no problems found\n"));
+    } else {
+        outcome.stderr.push_str(&format!(
+            "checked {checked}: {}, {}\n",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        ));
+    }
+    outcome
+}
+
+fn parse_json_array(text: &str) -> Vec<serde_json::Value> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
+/// Diagnostics of a set of rule files checked as one program.
+struct RuleCheck {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    text: String,
+    json: Vec<serde_json::Value>,
+}
+
+fn check_rules(paths: &[PathBuf], options: &CheckOptions) -> RuleCheck {
+    let failure = |text: String| RuleCheck {
+        files: 0,
+        errors: 1,
+        warnings: 0,
+        text,
+        json: Vec::new(),
+    };
+    let paths = match expand_rule_paths(paths) {
+        Ok(found) if found.is_empty() => {
+            return failure(format!(
+                "error: no .rules files found in {}\n  help: pass rule files, a folder that holds them, or a scenario .toml\n",
+                display_paths(paths)
             ));
         }
-        Ok(paths) => paths,
-        Err(e) => return Outcome::failure(format!("error: {e}\n")),
+        Ok(found) => found,
+        Err(e) => return failure(format!("error: {e}\n")),
     };
     let program = match load_rule_files(&paths, &[]) {
         Ok(program) => program,
-        Err(e) => return Outcome::failure(format!("error: {e}\n")),
+        Err(e) => return failure(format!("error: {e}\n")),
     };
-    let errors = program.error_count();
-    let warnings = program.warning_count();
-    let failed = errors > 0 || (options.deny_warnings && warnings > 0);
-    let code = u8::from(failed);
-    if options.json {
-        return Outcome {
-            code,
-            stdout: format!("{}\n", render_json(&program.diagnostics, &program.sources)),
-            stderr: String::new(),
-        };
+    RuleCheck {
+        files: paths.len(),
+        errors: program.error_count(),
+        warnings: program.warning_count(),
+        text: if options.json {
+            String::new()
+        } else {
+            render_text(&program.diagnostics, &program.sources, options.color)
+        },
+        json: if options.json {
+            parse_json_array(&render_json(&program.diagnostics, &program.sources))
+        } else {
+            Vec::new()
+        },
     }
-    let mut stderr = render_text(&program.diagnostics, &program.sources, options.color);
-    let summary = if errors == 0 && warnings == 0 {
-        format!("checked {}: no problems found\n", plural(paths.len(), "rule file"))
-    } else {
-        format!(
-            "checked {}: {}, {}\n",
-            plural(paths.len(), "rule file"),
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        )
-    };
-    stderr.push_str(&summary);
-    Outcome {
-        code,
-        stdout: String::new(),
-        stderr,
+}
+
+/// `chanmix run`: evaluate a scenario, write its workbook (and JSON if asked).
+pub fn run(scenario: &Path, output: Option<&Path>, json: bool, color: bool) -> Outcome {
+    match crate::run::run_scenario(scenario, output, json) {
+        Ok(summary) => {
+            let mut outcome = Outcome {
+                code: 0,
+                stdout: summary.json.map(|j| format!("{j}\n")).unwrap_or_default(),
+                stderr: render_text(&summary.warnings, &summary.sources, color),
+            };
+            let rows: Vec<String> = summary
+                .rows_read
+                .iter()
+                .map(|(table, rows)| format!("{table} {rows}"))
+                .collect();
+            outcome
+                .stderr
+                .push_str(&format!("read {} rows\n", rows.join(", ")));
+            outcome.stderr.push_str(&format!(
+                "{} raised\n",
+                plural(summary.result.flags.len(), "flag")
+            ));
+            if let Some(path) = summary.workbook {
+                outcome
+                    .stderr
+                    .push_str(&format!("wrote {}\n", path.display()));
+            }
+            outcome
+        }
+        Err(error) => run_failure(error, color),
+    }
+}
+
+/// `chanmix compare`: scenarios side by side in one workbook.
+pub fn compare(scenarios: &[PathBuf], output: &Path, color: bool) -> Outcome {
+    match crate::run::compare_scenarios(scenarios, output) {
+        Ok(warnings) => {
+            let mut stderr = String::new();
+            for (sources, diagnostics) in &warnings {
+                stderr.push_str(&render_text(diagnostics, sources, color));
+            }
+            stderr.push_str(&format!("wrote {}\n", output.display()));
+            Outcome {
+                code: 0,
+                stdout: String::new(),
+                stderr,
+            }
+        }
+        Err(error) => run_failure(error, color),
+    }
+}
+
+fn run_failure(error: RunError, color: bool) -> Outcome {
+    match error {
+        RunError::Diagnostics {
+            sources,
+            diagnostics,
+        } => {
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            let mut text = render_text(&diagnostics, &sources, color);
+            text.push_str(&format!(
+                "stopped: {} in the rules or scenario\n",
+                plural(errors, "error")
+            ));
+            Outcome::failure(text)
+        }
+        other => Outcome::failure(format!("error: {other}\n")),
     }
 }
 
@@ -93,7 +249,9 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
             Ok(text) => text,
             Err(e) => {
                 outcome.code = 1;
-                outcome.stderr.push_str(&format!("error: cannot read {}: {e}\n", path.display()));
+                outcome
+                    .stderr
+                    .push_str(&format!("error: cannot read {}: {e}\n", path.display()));
                 continue;
             }
         };
@@ -103,10 +261,13 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
             Ok(file) => file,
             Err(diagnostics) => {
                 outcome.code = 1;
-                outcome.stderr.push_str(&render_text(&diagnostics, &sources, false));
                 outcome
                     .stderr
-                    .push_str(&format!("{}: not formatted (fix the errors above first)\n", path.display()));
+                    .push_str(&render_text(&diagnostics, &sources, false));
+                outcome.stderr.push_str(&format!(
+                    "{}: not formatted (fix the errors above first)\n",
+                    path.display()
+                ));
                 continue;
             }
         };
@@ -116,12 +277,18 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
         }
         if check_only {
             outcome.code = 1;
-            outcome.stdout.push_str(&format!("{} is not formatted\n", path.display()));
+            outcome
+                .stdout
+                .push_str(&format!("{} is not formatted\n", path.display()));
         } else if let Err(e) = write_atomically(&path, formatted.as_bytes()) {
             outcome.code = 1;
-            outcome.stderr.push_str(&format!("error: cannot write {}: {e}\n", path.display()));
+            outcome
+                .stderr
+                .push_str(&format!("error: cannot write {}: {e}\n", path.display()));
         } else {
-            outcome.stdout.push_str(&format!("formatted {}\n", path.display()));
+            outcome
+                .stdout
+                .push_str(&format!("formatted {}\n", path.display()));
         }
     }
     outcome
@@ -138,7 +305,10 @@ pub fn functions() -> Outcome {
             Some(max) => format!("{}-{}", spec.min_args, max),
             None => format!("{}+", spec.min_args),
         };
-        stdout.push_str(&format!("{:<18} {:<6} {:?}: {}\n", spec.name, arity, spec.category, spec.summary));
+        stdout.push_str(&format!(
+            "{:<18} {:<6} {:?}: {}\n",
+            spec.name, arity, spec.category, spec.summary
+        ));
     }
     Outcome {
         code: 0,
@@ -149,8 +319,21 @@ pub fn functions() -> Outcome {
 
 /// `chanmix sample-data`.
 pub fn sample_data(rows: usize, seed: u64, out: &Path) -> Outcome {
-    let _ = (rows, seed, out);
-    Outcome::failure("error: sample-data is not available in this build\n")
+    let options = crate::data::sample::SampleOptions { rows, seed };
+    match crate::data::sample::write_sample_workbook(&options, out) {
+        Ok(summary) => {
+            let mut stdout = format!("wrote {}\n", out.display());
+            for (sheet, count) in &summary.sheets {
+                stdout.push_str(&format!("  {sheet:<16} {count:>10} rows\n"));
+            }
+            Outcome {
+                code: 0,
+                stdout,
+                stderr: String::new(),
+            }
+        }
+        Err(e) => Outcome::failure(format!("error: {e}\n")),
+    }
 }
 
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so
@@ -177,5 +360,9 @@ fn plural(count: usize, noun: &str) -> String {
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -8,3 +8,5 @@ pub mod data;
 pub mod eval;
 pub mod lang;
 pub mod report;
+pub mod run;
+pub mod scenario;

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use chanmix::cli;
 
 #[derive(Parser)]
-#[command(name = "chanmix", version, about = "Rules and scenarios for a sales channel portfolio")]
+#[command(
+    name = "chanmix",
+    version,
+    about = "Rules and scenarios for a sales channel portfolio"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -20,7 +24,7 @@ struct Args {
 enum Command {
     /// Parse and check rule files without reading any data.
     Check {
-        /// Rule files or folders of .rules files (default: ./rules).
+        /// Rule files, folders of .rules files, or scenario .toml files (default: ./rules).
         paths: Vec<PathBuf>,
         /// How to print diagnostics.
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
@@ -39,6 +43,26 @@ enum Command {
         /// Change nothing; exit 1 if any file is not formatted.
         #[arg(long)]
         check: bool,
+    },
+    /// Evaluate a scenario and write its workbook.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The workbook to write (default: the scenario's `[output] workbook`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Also print the computed tables, values and flags as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Evaluate several scenarios and write them side by side in one workbook.
+    Compare {
+        /// Two or more scenario files; the first is the baseline for deltas.
+        #[arg(required = true, num_args = 2..)]
+        scenarios: Vec<PathBuf>,
+        /// The workbook to write.
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// List the built-in spreadsheet functions.
     Functions,
@@ -91,10 +115,20 @@ fn main() -> ExitCode {
             })
         }
         Command::Fmt { paths, check } => cli::fmt(&default_rules_path(paths), check),
+        Command::Run {
+            scenario,
+            output,
+            json,
+        } => cli::run(&scenario, output.as_deref(), json, stderr_color()),
+        Command::Compare { scenarios, output } => cli::compare(&scenarios, &output, stderr_color()),
         Command::Functions => cli::functions(),
         Command::SampleData { rows, seed, out } => cli::sample_data(rows, seed, &out),
     };
     finish(outcome)
+}
+
+fn stderr_color() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stderr())
 }
 
 fn default_rules_path(paths: Vec<PathBuf>) -> Vec<PathBuf> {
@@ -108,10 +142,12 @@ fn default_rules_path(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 /// Prints the command's output; a closed pipe (e.g. `| head`) is not an error.
 fn finish(outcome: cli::Outcome) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(outcome.stdout.as_bytes()).and_then(|()| stdout.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return ExitCode::from(1);
-        }
+    if let Err(e) = stdout
+        .write_all(outcome.stdout.as_bytes())
+        .and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return ExitCode::from(1);
     }
     if !outcome.stderr.is_empty() {
         let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());

@@ -25,7 +25,9 @@ fn date(y: i32, m: u32, d: u32) -> Value {
 /// Eight opportunities over three channels (one spelled in lower case) and four cost rows.
 fn fixture() -> Vec<Table> {
     let mut opportunities = Table::new("Opportunities", 8);
-    let channels = ["Direct", "Direct", "Direct", "partner", "Partner", "Partner", "Online", "Online"];
+    let channels = [
+        "Direct", "Direct", "Direct", "partner", "Partner", "Partner", "Online", "Online",
+    ];
     let stages = [
         "Closed Won",
         "Closed Lost",
@@ -57,17 +59,36 @@ fn fixture() -> Vec<Table> {
         date(2026, 3, 2),
         date(2026, 3, 3),
     ];
-    opportunities.set_column(Column::new("channel", ColumnType::Text, channels.iter().map(|c| text(c)).collect()));
-    opportunities.set_column(Column::new("stage", ColumnType::Text, stages.iter().map(|s| text(s)).collect()));
-    opportunities.set_column(Column::new("amount", ColumnType::Number, amounts.iter().map(|a| num(*a)).collect()));
-    opportunities.set_column(Column::new("created_date", ColumnType::Date, created.to_vec()));
+    opportunities.set_column(Column::new(
+        "channel",
+        ColumnType::Text,
+        channels.iter().map(|c| text(c)).collect(),
+    ));
+    opportunities.set_column(Column::new(
+        "stage",
+        ColumnType::Text,
+        stages.iter().map(|s| text(s)).collect(),
+    ));
+    opportunities.set_column(Column::new(
+        "amount",
+        ColumnType::Number,
+        amounts.iter().map(|a| num(*a)).collect(),
+    ));
+    opportunities.set_column(Column::new(
+        "created_date",
+        ColumnType::Date,
+        created.to_vec(),
+    ));
     opportunities.set_column(Column::new("close_date", ColumnType::Date, closed.to_vec()));
 
     let mut costs = Table::new("Costs", 4);
     costs.set_column(Column::new(
         "channel",
         ColumnType::Text,
-        ["Direct", "Direct", "Partner", "Marketplace"].iter().map(|c| text(c)).collect(),
+        ["Direct", "Direct", "Partner", "Marketplace"]
+            .iter()
+            .map(|c| text(c))
+            .collect(),
     ));
     costs.set_column(Column::new(
         "amount",
@@ -132,7 +153,10 @@ fn column<'a>(result: &'a Evaluated, table: &str, column: &str) -> &'a [Value] {
 fn numbers(values: &[Value]) -> Vec<f64> {
     values
         .iter()
-        .map(|v| v.as_f64().unwrap_or_else(|| panic!("expected a number, got {v:?}")))
+        .map(|v| {
+            v.as_f64()
+                .unwrap_or_else(|| panic!("expected a number, got {v:?}"))
+        })
         .collect()
 }
 
@@ -144,29 +168,62 @@ fn channel_metrics_match_hand_computation() {
         column(&result, "Channels", "channel"),
         &[text("Direct"), text("Online"), text("partner")]
     );
-    assert_eq!(numbers(column(&result, "Channels", "deals")), vec![3.0, 2.0, 3.0]);
-    assert_eq!(numbers(column(&result, "Channels", "won")), vec![1.0, 0.0, 2.0]);
-    assert_eq!(numbers(column(&result, "Channels", "closed")), vec![2.0, 2.0, 3.0]);
-    assert_eq!(numbers(column(&result, "Channels", "revenue")), vec![100.0, 0.0, 500.0]);
+    assert_eq!(
+        numbers(column(&result, "Channels", "deals")),
+        vec![3.0, 2.0, 3.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "won")),
+        vec![1.0, 0.0, 2.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "closed")),
+        vec![2.0, 2.0, 3.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "revenue")),
+        vec![100.0, 0.0, 500.0]
+    );
     // Direct won one deal in 30 days; Partner won deals of 60 and 20 days.
     let cycle = column(&result, "Channels", "cycle");
     assert_eq!(cycle[0], num(30.0));
     assert_eq!(cycle[1].error_kind(), Some(ErrorKind::Div0));
     assert_eq!(cycle[2], num(40.0));
-    assert_eq!(numbers(column(&result, "Channels", "biggest")), vec![100.0, 15.0, 300.0]);
-    assert_eq!(numbers(column(&result, "Channels", "median")), vec![70.0, 10.0, 200.0]);
+    assert_eq!(
+        numbers(column(&result, "Channels", "biggest")),
+        vec![100.0, 15.0, 300.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "median")),
+        vec![70.0, 10.0, 200.0]
+    );
     // Costs match by channel; Marketplace has no opportunities, Online no costs.
-    assert_eq!(numbers(column(&result, "Channels", "cost")), vec![60.0, 0.0, 100.0]);
+    assert_eq!(
+        numbers(column(&result, "Channels", "cost")),
+        vec![60.0, 0.0, 100.0]
+    );
     let roi = column(&result, "Channels", "roi");
     assert_eq!(roi[0], num((100.0 * 0.5 - 60.0) / 60.0));
     assert_eq!(roi[1].error_kind(), Some(ErrorKind::Div0));
     assert_eq!(roi[2], num((500.0 * 0.5 - 100.0) / 100.0));
-    assert_eq!(numbers(column(&result, "Channels", "share")), vec![100.0 / 600.0, 0.0, 500.0 / 600.0]);
-    assert_eq!(numbers(column(&result, "Channels", "rank")), vec![2.0, 3.0, 1.0]);
-    assert_eq!(numbers(column(&result, "Channels", "weighted")), vec![100.0, 0.0, 500.0]);
+    assert_eq!(
+        numbers(column(&result, "Channels", "share")),
+        vec![100.0 / 600.0, 0.0, 500.0 / 600.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "rank")),
+        vec![2.0, 3.0, 1.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "Channels", "weighted")),
+        vec![100.0, 0.0, 500.0]
+    );
     assert_eq!(numbers(column(&result, "Won", "n")), vec![1.0, 2.0]);
     assert_eq!(result.scalar("total_revenue"), Some(&num(600.0)));
-    assert_eq!(result.scalar("won_share_of_amount"), Some(&num(600.0 / 750.0)));
+    assert_eq!(
+        result.scalar("won_share_of_amount"),
+        Some(&num(600.0 / 750.0))
+    );
 }
 
 #[test]
@@ -174,7 +231,10 @@ fn division_errors_carry_their_rule_and_row() {
     let result = run(RULES, &[]);
     let avg = column(&result, "Channels", "avg_won");
     let Value::Error(error) = &avg[1] else {
-        panic!("Online won nothing, so revenue / won must be #DIV/0!, got {:?}", avg[1]);
+        panic!(
+            "Online won nothing, so revenue / won must be #DIV/0!, got {:?}",
+            avg[1]
+        );
     };
     assert_eq!(error.kind, ErrorKind::Div0);
     let origin = error.origin.as_ref().unwrap();
@@ -188,7 +248,11 @@ fn flags_fire_on_matching_rows_only() {
     // Win rates: Direct 1/2, Online 0/2, Partner 2/3: only Online is below half.
     assert_eq!(result.flags.len(), 1);
     assert_eq!(result.flags[0].subject, "Online");
-    assert!(result.flags[0].message.starts_with("Online: win rate 0"), "{}", result.flags[0].message);
+    assert!(
+        result.flags[0].message.starts_with("Online: win rate 0"),
+        "{}",
+        result.flags[0].message
+    );
 }
 
 #[test]
@@ -203,8 +267,17 @@ fn unknown_param_override_is_an_error_with_a_suggestion() {
     let mut sources = SourceMap::new();
     sources.add("test.rules", RULES);
     let plan = check_sources(sources, &[]).plan.unwrap();
-    let error = evaluate(&plan, fixture(), &[("margn".to_string(), num(1.0))], &CallContext::default()).unwrap_err();
-    assert_eq!(error.to_string(), "unknown param `margn` (did you mean `margin`?)");
+    let error = evaluate(
+        &plan,
+        fixture(),
+        &[("margn".to_string(), num(1.0))],
+        &CallContext::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "unknown param `margn` (did you mean `margin`?)"
+    );
 }
 
 #[test]
@@ -219,8 +292,20 @@ ChannelMonths.amount = SUM(Opportunities.amount)
     // Direct: Jan 100+50, Feb 70; Online: Mar 5+15; Partner: Jan 200, Feb 300+10.
     assert_eq!(
         column(&result, "ChannelMonths", "channel"),
-        &[text("Direct"), text("Direct"), text("Online"), text("partner"), text("Partner")]
+        &[
+            text("Direct"),
+            text("Direct"),
+            text("Online"),
+            text("partner"),
+            text("Partner")
+        ]
     );
-    assert_eq!(numbers(column(&result, "ChannelMonths", "month")), vec![1.0, 2.0, 3.0, 1.0, 2.0]);
-    assert_eq!(numbers(column(&result, "ChannelMonths", "amount")), vec![150.0, 70.0, 20.0, 200.0, 310.0]);
+    assert_eq!(
+        numbers(column(&result, "ChannelMonths", "month")),
+        vec![1.0, 2.0, 3.0, 1.0, 2.0]
+    );
+    assert_eq!(
+        numbers(column(&result, "ChannelMonths", "amount")),
+        vec![150.0, 70.0, 20.0, 200.0, 310.0]
+    );
 }

@@ -6,7 +6,8 @@
 //!   `12%` (= 0.12), `1 234,50` are repaired and logged. With only one kind of separator,
 //!   a single `.` is a decimal point (`€1.234` is 1.234, logged so it can be checked),
 //!   a single `,` followed by exactly three digits is a thousands separator (`1,234`),
-//!   otherwise a decimal comma (`12,5` is 12.5).
+//!   otherwise a decimal comma (`12,5` is 12.5). In a `;`-delimited CSV (European
+//!   Excel) `.` and `,` swap roles: `2.000` is 2000, `12,5` is 12.5.
 //! - Dates: Excel date cells (1904 workbooks shifted to the 1900 system), numbers as
 //!   serials, ISO text `2026-03-01` / `2026-03-01T10:00:00` / `2026/03/01`, US text
 //!   `03/01/2026` (month first, as US CRMs export), and `01.03.2026` (day first, German).
@@ -74,6 +75,12 @@ pub struct CoerceContext {
     /// Text cells come from CSV, where every field is text: `any` columns then infer
     /// numbers, booleans and error values as Excel does when it opens a CSV.
     pub text_only_source: bool,
+    /// Numbers in text use `,` as the decimal separator and `.` for thousands (a
+    /// `;`-delimited CSV, as European Excel writes it).
+    pub decimal_comma: bool,
+    /// The format stores error results as text (OpenDocument via calamine), so text
+    /// spelling an error value (`#DIV/0!`) is read as that error in `any` columns too.
+    pub errors_as_text: bool,
 }
 
 /// The outcome of coercing one cell.
@@ -117,7 +124,7 @@ pub fn coerce(
         };
     }
     match ty {
-        ColumnType::Number => to_number(raw),
+        ColumnType::Number => to_number(raw, ctx),
         ColumnType::Date => to_date(raw, ctx),
         ColumnType::Bool => to_bool(raw),
         ColumnType::Text => to_text(raw, interner),
@@ -134,7 +141,7 @@ fn spelled_error(t: &str) -> Option<Coerced> {
     }
 }
 
-fn to_number(raw: RawCell<'_>) -> Coerced {
+fn to_number(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
     match raw {
         RawCell::Number(n) | RawCell::Date(n) | RawCell::Duration(n) => {
             Coerced::Value(Value::Number(n))
@@ -151,6 +158,13 @@ fn to_number(raw: RawCell<'_>) -> Coerced {
             if let Some(err) = spelled_error(trimmed) {
                 return err;
             }
+            let swapped;
+            let trimmed = if ctx.decimal_comma {
+                swapped = swap_separators(trimmed);
+                swapped.as_str()
+            } else {
+                trimmed
+            };
             if let Some(n) = parse_plain_number(trimmed) {
                 return Coerced::Value(Value::Number(n));
             }
@@ -208,8 +222,8 @@ fn to_date(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
 fn to_bool(raw: RawCell<'_>) -> Coerced {
     match raw {
         RawCell::Bool(b) => Coerced::Value(Value::Bool(b)),
-        RawCell::Number(n) if n == 1.0 => Coerced::Value(Value::Bool(true)),
-        RawCell::Number(n) if n == 0.0 => Coerced::Value(Value::Bool(false)),
+        RawCell::Number(1.0) => Coerced::Value(Value::Bool(true)),
+        RawCell::Number(0.0) => Coerced::Value(Value::Bool(false)),
         RawCell::Text(t) => {
             let trimmed = trim_spaces(t);
             if trimmed.is_empty() {
@@ -253,6 +267,11 @@ fn to_any(raw: RawCell<'_>, ctx: CoerceContext, interner: &mut Interner) -> Coer
             None => Value::Text(interner.intern(t)),
         },
         RawCell::Text(t) if ctx.text_only_source => infer_csv_text(t, interner),
+        RawCell::Text(t)
+            if ctx.errors_as_text && t.starts_with('#') && ErrorKind::parse(t).is_some() =>
+        {
+            Value::error(ErrorKind::parse(t).unwrap_or(ErrorKind::Value))
+        }
         RawCell::Text(t) => Value::Text(interner.intern(t)),
     };
     Coerced::Value(value)
@@ -278,6 +297,17 @@ fn infer_csv_text(t: &str, interner: &mut Interner) -> Value {
         return Value::error(kind);
     }
     Value::Text(interner.intern(t))
+}
+
+/// `1.234,5` -> `1,234.5`: reads a decimal-comma number with the decimal-point rules.
+fn swap_separators(t: &str) -> String {
+    t.chars()
+        .map(|c| match c {
+            '.' => ',',
+            ',' => '.',
+            other => other,
+        })
+        .collect()
 }
 
 /// Trims ASCII whitespace and the no-break spaces spreadsheets like to export.
@@ -618,6 +648,31 @@ mod tests {
     }
 
     #[test]
+    fn decimal_comma_sources_swap_separators() {
+        let ctx = CoerceContext {
+            decimal_comma: true,
+            ..CoerceContext::default()
+        };
+        let n = |t| {
+            coerce(
+                RawCell::Text(t),
+                ColumnType::Number,
+                ctx,
+                &mut Interner::new(),
+            )
+        };
+        assert_eq!(n("12,5"), Coerced::Value(Value::Number(12.5)));
+        assert_eq!(
+            n("2.000"),
+            repaired(2000.0, "repaired: parsed '2.000' as 2000")
+        );
+        assert_eq!(
+            n("1.234,50 €"),
+            repaired(1234.5, "repaired: parsed '1.234,50 €' as 1234.5")
+        );
+    }
+
+    #[test]
     fn garbage_is_bad_and_errors_are_error_cells() {
         assert_eq!(num("abc"), Coerced::Bad);
         assert_eq!(num("12abc"), Coerced::Bad);
@@ -650,7 +705,7 @@ mod tests {
     fn dates_from_numbers_and_1904_offset() {
         let ctx = CoerceContext {
             date_offset: DAYS_1904_TO_1900,
-            text_only_source: false,
+            ..CoerceContext::default()
         };
         let mut i = Interner::new();
         // 1904 serial 44620 is 2026-03-01 (46082 - 1462).
@@ -706,8 +761,8 @@ mod tests {
             Coerced::Value(Value::text("2026-03-01"))
         );
         let csv = CoerceContext {
-            date_offset: 0.0,
             text_only_source: true,
+            ..CoerceContext::default()
         };
         assert_eq!(
             coerce(RawCell::Text("12.5"), ColumnType::Any, csv, &mut i),

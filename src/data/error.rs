@@ -63,7 +63,7 @@ pub enum DataError {
     },
 
     #[error(
-        "{} is not a {kind} workbook ({detail}); re-save it from Excel or LibreOffice in that format, or fix its extension",
+        "{} is not a valid {kind} workbook ({detail}); re-save it from Excel or LibreOffice in that format, or fix its extension",
         path.display()
     )]
     NotAWorkbook {

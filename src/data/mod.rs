@@ -1,9 +1,23 @@
-//! Data in: columnar tables and the readers that fill them from CRM exports.
+//! Data in: columnar tables and the readers that fill them from CRM exports
+//! (.xlsx/.xlsm/.xlsb/.xls/.ods via calamine, .csv via csv), with a data-quality log.
+
+// DataError carries file, sheet and column names so its message can stand alone; it is
+// built once per failed run, so its size does not matter.
+#![allow(clippy::result_large_err)]
 
 pub mod address;
+pub(crate) mod builder;
 pub mod coerce;
 pub mod error;
 pub mod intern;
 pub mod quality;
+pub mod read;
+pub mod sample;
 pub mod spec;
 pub mod table;
+pub(crate) mod workbook;
+
+pub use error::DataError;
+pub use quality::{QualityEntry, QualityLog, TableCounts};
+pub use read::{InputData, InputFile, read_inputs};
+pub use spec::{BadCellPolicy, InputsSpec, TableSpec};

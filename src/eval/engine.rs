@@ -86,7 +86,15 @@ pub fn evaluate_expression(
     for step in &plan.order {
         run.step(*step);
     }
-    let mut values = run.eval(node, Scope { table: None, rows: 1 }).into_vec(1);
+    let mut values = run
+        .eval(
+            node,
+            Scope {
+                table: None,
+                rows: 1,
+            },
+        )
+        .into_vec(1);
     stamp_origins(&mut values, &Arc::from("formula"), false);
     Ok(values.pop().unwrap_or_default())
 }
@@ -510,10 +518,10 @@ impl<'p> Run<'p> {
         args: &'s [ArgNode],
         scope: Scope,
     ) -> Values<'s> {
-        if let [ArgNode::List(list)] = args {
-            if let Some(fast) = self.group_aggregate(function, list, scope) {
-                return Values::Many(Cow::Owned(fast));
-            }
+        if let [ArgNode::List(list)] = args
+            && let Some(fast) = self.group_aggregate(function, list, scope)
+        {
+            return Values::Many(Cow::Owned(fast));
         }
         let evaluated: Vec<EvaluatedArg<'_>> = args
             .iter()
@@ -774,10 +782,10 @@ fn collect_group_tables(node: &Node, out: &mut Vec<TableId>) {
                 match arg {
                     ArgNode::Value(n) => collect_group_tables(n, out),
                     ArgNode::List(list) => {
-                        if let ListDomain::Group { table } = list.domain {
-                            if !out.contains(&table) {
-                                out.push(table);
-                            }
+                        if let ListDomain::Group { table } = list.domain
+                            && !out.contains(&table)
+                        {
+                            out.push(table);
                         }
                     }
                 }
@@ -808,29 +816,29 @@ fn map_values<'a>(values: Values<'a>, scope: Scope, f: impl Fn(&Value) -> Value)
 /// Gives errors produced by this rule an origin (errors that came from elsewhere keep theirs).
 fn stamp_origins(values: &mut [Value], rule: &Arc<str>, per_row: bool) {
     for (row, value) in values.iter_mut().enumerate() {
-        if let Value::Error(error) = value {
-            if error.origin.is_none() {
-                let reason = match error.kind {
-                    ErrorKind::Div0 => "division by zero",
-                    ErrorKind::NA => "value not available (no match or no data)",
-                    ErrorKind::Value => "wrong type of value",
-                    ErrorKind::Num => "invalid number",
-                    ErrorKind::Ref => "invalid reference",
-                    ErrorKind::Name => "unknown name",
-                    ErrorKind::Null => "empty intersection",
-                };
-                *value = Value::error_at(error.kind, rule, per_row.then_some(row), reason);
-            }
+        if let Value::Error(error) = value
+            && error.origin.is_none()
+        {
+            let reason = match error.kind {
+                ErrorKind::Div0 => "division by zero",
+                ErrorKind::NA => "value not available (no match or no data)",
+                ErrorKind::Value => "wrong type of value",
+                ErrorKind::Num => "invalid number",
+                ErrorKind::Ref => "invalid reference",
+                ErrorKind::Name => "unknown name",
+                ErrorKind::Null => "empty intersection",
+            };
+            *value = Value::error_at(error.kind, rule, per_row.then_some(row), reason);
         }
     }
 }
 
 /// A value as text for a flag message, with an optional Excel number format.
 pub fn display_value(value: &Value, format: Option<&str>) -> String {
-    if let (Some(format), Some(number)) = (format, value.as_f64()) {
-        if let Some(text) = crate::eval::number_format::format_number(number, format) {
-            return text;
-        }
+    if let (Some(format), Some(number)) = (format, value.as_f64())
+        && let Some(text) = crate::eval::number_format::format_number(number, format)
+    {
+        return text;
     }
     match value {
         Value::Error(e) => e.kind.as_str().to_string(),

@@ -80,13 +80,21 @@ pub fn format_number(value: f64, format: &str) -> Option<String> {
         }
     };
     let tokens = tokenize(section);
-    if tokens.iter().any(|t| matches!(t, Token::DatePart(..) | Token::AmPm(_))) {
+    if tokens
+        .iter()
+        .any(|t| matches!(t, Token::DatePart(..) | Token::AmPm(_)))
+    {
         return format_date(value, &tokens);
     }
     let body = format_numeric(value.abs(), &tokens);
-    // A one-section format shows the minus sign in front; it stays when the shown
-    // digits round to zero, as Excel does ("-0").
-    Some(if show_minus { format!("-{body}") } else { body })
+    // A one-section format shows the minus sign in front, unless every shown digit is
+    // zero (LibreOffice renders TEXT(-0.4, "0") as "0").
+    let shows_nonzero = body.chars().any(|c| c.is_ascii_digit() && c != '0');
+    Some(if show_minus && shows_nonzero {
+        format!("-{body}")
+    } else {
+        body
+    })
 }
 
 /// Renders text with the text section of a format (`@` replaced by the text); a
@@ -233,7 +241,7 @@ fn tokenize(section: &str) -> Vec<Token> {
 }
 
 fn format_numeric(value: f64, tokens: &[Token]) -> String {
-    if tokens.iter().any(|t| *t == Token::General) {
+    if tokens.contains(&Token::General) {
         return tokens
             .iter()
             .map(|t| match t {
@@ -277,15 +285,15 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
             .collect();
     }
     // Commas: between integer placeholders they group thousands; after the last
-    // integer placeholder each one divides by 1000.
-    let last_int_digit = mantissa_tokens[..int_end].iter().rposition(is_digit);
+    // digit placeholder each one divides by 1000 (`#,##0,"k"`, `0.0,,"M"`).
+    let last_digit = mantissa_tokens.iter().rposition(is_digit);
     let mut grouping = false;
     let mut scale_commas = 0;
-    for (i, t) in mantissa_tokens[..int_end].iter().enumerate() {
+    for (i, t) in mantissa_tokens.iter().enumerate() {
         if *t == Token::Comma {
-            if last_int_digit.is_some_and(|last| i > last) {
+            if last_digit.is_some_and(|last| i > last) {
                 scale_commas += 1;
-            } else if mantissa_tokens[..i].iter().any(is_digit) {
+            } else if i < int_end && mantissa_tokens[..i].iter().any(is_digit) {
                 grouping = true;
             }
         }
@@ -328,23 +336,23 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
     let mut out = String::new();
     let mut int_done = false;
     let mut frac_done = false;
-    let mut exponent_done = false;
     for (i, t) in tokens.iter().enumerate() {
         let in_exponent = exponent_at.is_some_and(|at| i > at);
         match t {
             Token::Literal(s) => out.push_str(s),
             Token::Percent => out.push('%'),
-            Token::Digit(_) if in_exponent => {}
-            Token::Digit(_) if point_at.is_none_or(|p| i < p) => {
-                if !int_done {
-                    out.push_str(&int_text);
-                    int_done = true;
-                }
-            }
+            // Each run of placeholders prints its whole part once, at its first digit.
             Token::Digit(_) => {
-                if !frac_done {
-                    out.push_str(&frac_text);
-                    frac_done = true;
+                let slot = if in_exponent {
+                    None
+                } else if point_at.is_none_or(|p| i < p) {
+                    Some((&mut int_done, &int_text))
+                } else {
+                    Some((&mut frac_done, &frac_text))
+                };
+                if let Some((done, part)) = slot.filter(|(done, _)| !**done) {
+                    out.push_str(part);
+                    *done = true;
                 }
             }
             Token::Point if point_at == Some(i) => {
@@ -355,10 +363,8 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
                 out.push('.');
             }
             Token::Exponent(_) => {
-                if !exponent_done {
-                    out.push_str(&exponent_text);
-                    exponent_done = true;
-                }
+                out.push_str(&exponent_text);
+                exponent_text.clear();
             }
             Token::TextValue => out.push_str(&format_general(value)),
             _ => {}
@@ -380,7 +386,7 @@ fn integer_text(digits: &str, placeholders: &[char], grouping: bool) -> String {
         let bytes: Vec<char> = d.chars().collect();
         let mut grouped = String::new();
         for (i, ch) in bytes.iter().enumerate() {
-            if i > 0 && (bytes.len() - i) % 3 == 0 {
+            if i > 0 && (bytes.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(*ch);
@@ -451,7 +457,9 @@ fn format_date(value: f64, tokens: &[Token]) -> Option<String> {
     // `m`/`mm` right after an hour or right before a second means minutes.
     let is_minutes = |index: usize| {
         let pos = date_parts.iter().position(|(i, _)| *i == index);
-        let prev = pos.and_then(|p| p.checked_sub(1)).and_then(|p| date_parts.get(p));
+        let prev = pos
+            .and_then(|p| p.checked_sub(1))
+            .and_then(|p| date_parts.get(p));
         let next = pos.and_then(|p| date_parts.get(p + 1));
         prev.is_some_and(|(_, c)| *c == 'h') || next.is_some_and(|(_, c)| *c == 's')
     };

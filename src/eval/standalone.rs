@@ -12,7 +12,11 @@ use crate::lang::source::SourceMap;
 
 /// Evaluates `formula` (e.g. `ROUND(SUM(L1.v), 2)`) with `tables` available as
 /// whole-column lists. Errors are rendered diagnostics.
-pub fn evaluate_formula(formula: &str, tables: &[Table], context: &CallContext) -> Result<Value, String> {
+pub fn evaluate_formula(
+    formula: &str,
+    tables: &[Table],
+    context: &CallContext,
+) -> Result<Value, String> {
     let mut sources = SourceMap::new();
     let file = sources.add("<formula>", formula);
     let expr = parse_expression(&sources, file).map_err(|d| render_text(&d, &sources, false))?;
@@ -20,7 +24,11 @@ pub fn evaluate_formula(formula: &str, tables: &[Table], context: &CallContext) 
         .iter()
         .map(|t| ExternalTable {
             name: t.name.to_string(),
-            columns: t.columns.iter().map(|c| (c.name.to_string(), c.ty)).collect(),
+            columns: t
+                .columns
+                .iter()
+                .map(|c| (c.name.to_string(), c.ty))
+                .collect(),
         })
         .collect();
     let (compiled, diagnostics) = check_expression(&expr, &sources, &external);

@@ -158,7 +158,20 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn error(&mut self, diagnostic: Diagnostic) {
+    fn error(&mut self, mut diagnostic: Diagnostic) {
+        // Every diagnostic underlines its place with a short note.
+        if diagnostic.primary.message.is_empty() {
+            diagnostic.primary.message = match diagnostic.code {
+                "E0108" => "text",
+                "E0110" => "a list",
+                "E0112" => "lists from different tables",
+                "E0113" => "misplaced `where`",
+                "E0115" => "repeated key",
+                "E0116" => "this row's value",
+                _ => "here",
+            }
+            .to_string();
+        }
         self.diagnostics.push(diagnostic);
     }
 
@@ -211,24 +224,22 @@ impl<'a> Checker<'a> {
         for item in &items {
             match &item.kind {
                 ItemKind::Input(decl) => self.declare_input(decl, item.span),
-                ItemKind::GroupTable(decl) => {
-                    if self.claim_global(&decl.name, "table") {
-                        let id = self.plan.tables.len();
-                        self.plan.tables.push(TablePlan {
-                            name: Arc::clone(&decl.name.name),
-                            kind: TableKind::Grouped {
-                                source: usize::MAX,
-                                source_keys: Vec::new(),
-                                filter: None,
-                            },
-                            columns: Vec::new(),
-                            span: decl.name.span,
-                        });
-                        self.steps.insert(
-                            Step::Group(id),
-                            (State::Pending, StepSource::Group(decl.clone()), item.span),
-                        );
-                    }
+                ItemKind::GroupTable(decl) if self.claim_global(&decl.name, "table") => {
+                    let id = self.plan.tables.len();
+                    self.plan.tables.push(TablePlan {
+                        name: Arc::clone(&decl.name.name),
+                        kind: TableKind::Grouped {
+                            source: usize::MAX,
+                            source_keys: Vec::new(),
+                            filter: None,
+                        },
+                        columns: Vec::new(),
+                        span: decl.name.span,
+                    });
+                    self.steps.insert(
+                        Step::Group(id),
+                        (State::Pending, StepSource::Group(decl.clone()), item.span),
+                    );
                 }
                 _ => {}
             }
@@ -258,7 +269,6 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                ItemKind::Column(def) => self.declare_column(def, item.span),
                 ItemKind::Flag(def) => {
                     if let Some(table) = self.find_table(&def.table) {
                         let id = self.plan.flags.len();
@@ -275,8 +285,28 @@ impl<'a> Checker<'a> {
                         );
                     }
                 }
-                ItemKind::Input(_) | ItemKind::GroupTable(_) => {}
+                ItemKind::Input(_) | ItemKind::GroupTable(_) | ItemKind::Column(_) => {}
             }
+        }
+        // Columns defined in the file that declares their table come first, so a table
+        // reads in its own file's order and other files' additions follow.
+        let mut columns: Vec<(bool, usize, &ColumnDef, Span)> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(order, item)| match &item.kind {
+                ItemKind::Column(def) => {
+                    let home = self
+                        .plan
+                        .table_id(&def.table.name)
+                        .map(|t| self.plan.tables[t].span.file);
+                    Some((home != Some(item.span.file), order, def, item.span))
+                }
+                _ => None,
+            })
+            .collect();
+        columns.sort_by_key(|(foreign, order, _, _)| (*foreign, *order));
+        for (_, _, def, span) in columns {
+            self.declare_column(def, span);
         }
         self.param_used = vec![false; self.plan.params.len()];
     }
@@ -603,21 +633,21 @@ impl<'a> Checker<'a> {
                 let ctx = Ctx::rows_of(table);
                 let compiled = self.compile_expr(&def.expr, &ctx);
                 let ty = compiled_type(&compiled);
-                if let Some(node) = self.expect_value(compiled, def.expr.span) {
-                    if let Some(col) = self.plan.tables[table].columns.get_mut(column) {
-                        col.origin = ColumnOrigin::Formula(node);
-                        col.ty = ty;
-                    }
+                if let Some(node) = self.expect_value(compiled, def.expr.span)
+                    && let Some(col) = self.plan.tables[table].columns.get_mut(column)
+                {
+                    col.origin = ColumnOrigin::Formula(node);
+                    col.ty = ty;
                 }
             }
             (Step::Scalar(id), StepSource::Scalar(def)) => {
                 let compiled = self.compile_expr(&def.expr, &Ctx::scalar());
                 let ty = compiled_type(&compiled);
-                if let Some(node) = self.expect_value(compiled, def.expr.span) {
-                    if let Some(s) = self.plan.scalars.get_mut(id) {
-                        s.node = node;
-                        s.ty = ty;
-                    }
+                if let Some(node) = self.expect_value(compiled, def.expr.span)
+                    && let Some(s) = self.plan.scalars.get_mut(id)
+                {
+                    s.node = node;
+                    s.ty = ty;
                 }
             }
             (Step::Flag(id), StepSource::Flag(def)) => {
@@ -887,16 +917,16 @@ impl<'a> Checker<'a> {
     }
 
     fn compile_name(&mut self, ident: &Ident, ctx: &Ctx) -> Compiled {
-        if let Some(table) = ctx.row_table {
-            if let Some(column) = self.plan.tables[table].column_id(&ident.name) {
-                self.ensure_column(table, column);
-                let ty = self.plan.tables[table].columns[column].ty;
-                return Compiled::Value {
-                    node: Node::Column(column),
-                    ty,
-                    row_dependent: true,
-                };
-            }
+        if let Some(table) = ctx.row_table
+            && let Some(column) = self.plan.tables[table].column_id(&ident.name)
+        {
+            self.ensure_column(table, column);
+            let ty = self.plan.tables[table].columns[column].ty;
+            return Compiled::Value {
+                node: Node::Column(column),
+                ty,
+                row_dependent: true,
+            };
         }
         if let Some(param) = self.plan.param_id(&ident.name) {
             if let Some(used) = self.param_used.get_mut(param) {
@@ -1160,6 +1190,7 @@ impl<'a> Checker<'a> {
                 if l.domain != r.domain || l.domain == ListDomain::Array {
                     self.error(
                         Diagnostic::error("E0112", "these two lists come from different rows and cannot be combined", span)
+                            .with_label("lists from two different tables")
                             .with_hint(
                                 "combine columns of the same table, or reduce each side first (e.g. SUM(A.x) / SUM(B.y))",
                             ),
@@ -1184,7 +1215,7 @@ impl<'a> Checker<'a> {
                     row_dependent,
                     ..
                 },
-            ) => self.list_with_value(list, node, row_dependent, ty, span, |l, v| build(l, v)),
+            ) => self.list_with_value(list, node, row_dependent, ty, span, build),
             (
                 Compiled::Value {
                     node,
@@ -1226,6 +1257,7 @@ impl<'a> Checker<'a> {
                     "a column of this row cannot be mixed into a list of another table's rows",
                     span,
                 )
+                .with_label("mixes this row's value into the list")
                 .with_hint("reduce the list first (SUM, AVERAGE …), or compute the value as a column of the listed table"),
             );
             return Compiled::Invalid;
@@ -1376,6 +1408,7 @@ impl<'a> Checker<'a> {
                                 format!("{} needs a single value here, not a list", spec.name),
                                 arg_span,
                             )
+                            .with_label("a list")
                             .with_hint("wrap the list in SUM, AVERAGE, COUNT, MIN, MAX … to reduce it to one value"),
                         );
                         return Compiled::Invalid;
@@ -1401,6 +1434,7 @@ impl<'a> Checker<'a> {
                             format!("{} cannot take a list here while other arguments are computed row by row", spec.name),
                             arg_span,
                         )
+                        .with_label("a list")
                         .with_hint("reduce the list first, or split the formula into a computed column"),
                     );
                     return Compiled::Invalid;
@@ -1417,6 +1451,7 @@ impl<'a> Checker<'a> {
                                 "a column of this row cannot be mixed into a list of another table's rows",
                                 arg_span,
                             )
+                            .with_label("this row's value")
                             .with_hint("reduce the list first (SUM, AVERAGE …), or compute the value as a column of the listed table"),
                         );
                         return Compiled::Invalid;
@@ -1470,6 +1505,7 @@ impl<'a> Checker<'a> {
             ListDomain::Array => {
                 self.error(
                     Diagnostic::error("E0113", "`where` cannot filter an array constant", arg.span)
+                        .with_label("array constant")
                         .with_hint("filter a column of a table instead"),
                 );
                 return Compiled::Invalid;
@@ -1478,6 +1514,7 @@ impl<'a> Checker<'a> {
         if list.filter.is_some() {
             self.error(
                 Diagnostic::error("E0113", "this list is filtered twice", arg.span)
+                    .with_label("second filter")
                     .with_hint("combine the conditions with `and`"),
             );
             return Compiled::Invalid;

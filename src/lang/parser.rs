@@ -208,7 +208,11 @@ fn ends_with_continuation(text: &str, last_end: usize) -> bool {
     let word = text.get(start..last_end).unwrap_or("").to_ascii_lowercase();
     // A word that is part of `Table.word` is a name, not an operator.
     let dotted = start > 0 && bytes.get(start - 1) == Some(&b'.');
-    !dotted && matches!(word.as_str(), "and" | "or" | "not" | "in" | "where" | "by" | "when")
+    !dotted
+        && matches!(
+            word.as_str(),
+            "and" | "or" | "not" | "in" | "where" | "by" | "when"
+        )
 }
 
 /// Does the line starting at `at` begin, unindented, with something that looks like
@@ -217,7 +221,10 @@ fn looks_like_statement_start(text: &str, at: usize) -> bool {
     let line = text.get(at..).unwrap_or("");
     let line = line.split('\n').next().unwrap_or("");
     let bytes = line.as_bytes();
-    if !bytes.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') {
+    if !bytes
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+    {
         return false;
     }
     let mut end = 0;
@@ -280,7 +287,12 @@ fn split_statements(text: &str, file: FileId) -> Split {
                         !looks_like_statement_start(text, i + 1)
                     };
                     if !continues {
-                        finish(&mut current, &mut brackets, &mut statements, &mut diagnostics);
+                        finish(
+                            &mut current,
+                            &mut brackets,
+                            &mut statements,
+                            &mut diagnostics,
+                        );
                     }
                 }
                 i += 1;
@@ -350,7 +362,10 @@ fn split_statements(text: &str, file: FileId) -> Split {
                     }
                     _ => {
                         // Advance over a whole UTF-8 character.
-                        let width = text.get(i..).and_then(|s| s.chars().next()).map_or(1, char::len_utf8);
+                        let width = text
+                            .get(i..)
+                            .and_then(|s| s.chars().next())
+                            .map_or(1, char::len_utf8);
                         i + width
                     }
                 };
@@ -359,7 +374,12 @@ fn split_statements(text: &str, file: FileId) -> Split {
             }
         }
     }
-    finish(&mut current, &mut brackets, &mut statements, &mut diagnostics);
+    finish(
+        &mut current,
+        &mut brackets,
+        &mut statements,
+        &mut diagnostics,
+    );
     Split {
         statements,
         comments,
@@ -428,7 +448,7 @@ fn unclosed_bracket(kind: u8, at: usize, statement_end: usize, file: FileId) -> 
     )
     .with_label(format!("opened here, no matching {}", bracket_name(close)))
     .with_secondary(
-        Span::new(file, statement_end, statement_end),
+        Span::new(file, statement_end.saturating_sub(1).max(at), statement_end),
         format!("the formula ends here; add {} before the end", bracket_name(close)),
     )
     .with_hint(format!(
@@ -445,8 +465,14 @@ fn unmatched_close(b: u8, at: usize, open: Option<(u8, usize)>, file: FileId) ->
     );
     match open {
         Some((kind, open_at)) => diagnostic
-            .with_label(format!("expected {} here", bracket_name(if kind == b'(' { b')' } else { b'}' })))
-            .with_secondary(Span::new(file, open_at, open_at + 1), format!("{} opened here", bracket_name(kind))),
+            .with_label(format!(
+                "expected {} here",
+                bracket_name(if kind == b'(' { b')' } else { b'}' })
+            ))
+            .with_secondary(
+                Span::new(file, open_at, open_at + 1),
+                format!("{} opened here", bracket_name(kind)),
+            ),
         None => diagnostic
             .with_label("nothing to close")
             .with_hint("remove it, or add the missing opening bracket where the group starts"),
@@ -507,7 +533,11 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::kw_group => "`group`",
         Rule::kw_by => "`by`",
         Rule::kw_when => "`when`",
-        Rule::kw_input | Rule::kw_param | Rule::kw_table | Rule::kw_flag => "a statement",
+        Rule::kw_input
+        | Rule::kw_param
+        | Rule::kw_table
+        | Rule::kw_flag
+        | Rule::statement_keyword => "a statement",
         Rule::input_decl
         | Rule::param_decl
         | Rule::group_table
@@ -547,7 +577,10 @@ fn token_at(text: &str, pos: usize) -> (String, usize) {
             (rest.get(..len).unwrap_or("").to_string(), len)
         }
         Some(b'"') => {
-            let len = rest.get(1..).and_then(|r| r.find('"')).map_or(rest.len(), |i| i + 2);
+            let len = rest
+                .get(1..)
+                .and_then(|r| r.find('"'))
+                .map_or(rest.len(), |i| i + 2);
             (rest.get(..len).unwrap_or("").to_string(), len)
         }
         Some(_) => {
@@ -570,7 +603,11 @@ fn token_before(text: &str, pos: usize) -> String {
         return String::new();
     };
     if is_ident_byte(last) {
-        let len = bytes.iter().rev().take_while(|b| is_ident_byte(**b) || **b == b'.').count();
+        let len = bytes
+            .iter()
+            .rev()
+            .take_while(|b| is_ident_byte(**b) || **b == b'.')
+            .count();
         before.get(before.len() - len..).unwrap_or("").to_string()
     } else {
         before.chars().last().map(String::from).unwrap_or_default()
@@ -616,10 +653,22 @@ fn syntax_error(
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let (found, found_len) = token_at(text, pos);
+    let (mut found, mut found_len) = token_at(text, pos);
+    let mut pos = pos;
+    // `a && b` fails after the first `&`: report the pair as written.
+    if pos > 0
+        && let Some(pair @ ("&&" | "||" | "==")) = text.get(pos - 1..pos + 1)
+    {
+        pos -= 1;
+        found = pair.to_string();
+        found_len = 2;
+    }
     let at_end = found.is_empty();
     let span = if at_end {
-        Span::new(file, offset + pos, offset + pos)
+        // Point at the last token, which is what is left dangling.
+        let before = text.get(..pos).unwrap_or("").trim_end();
+        let start = before.len() - token_before(text, pos).len();
+        Span::new(file, offset + start, offset + before.len())
     } else {
         Span::new(file, offset + pos, offset + pos + found_len)
     };
@@ -663,9 +712,13 @@ fn syntax_error(
 
     // Characters and spellings people bring from other tools.
     if found.starts_with('\'') {
-        return Diagnostic::error(codes::STRAY_CHARACTER, "text must be in double quotes", span)
-            .with_label("single quotes are not used in formulas")
-            .with_hint("write \"Closed Won\", not 'Closed Won'");
+        return Diagnostic::error(
+            codes::STRAY_CHARACTER,
+            "text must be in double quotes",
+            span,
+        )
+        .with_label("single quotes are not used in formulas")
+        .with_hint("write \"Closed Won\", not 'Closed Won'");
     }
     match found.as_str() {
         "==" => {
@@ -681,7 +734,9 @@ fn syntax_error(
             };
             return Diagnostic::error(codes::SYNTAX, format!("`{found}` is not an operator"), span)
                 .with_label(format!("write `{better}`"))
-                .with_hint(format!("comparisons are written as in Excel: = <> < <= > >=; use `{better}`"));
+                .with_hint(format!(
+                    "comparisons are written as in Excel: = <> < <= > >=; use `{better}`"
+                ));
         }
         "&&" | "||" => {
             let word = if found == "&&" { "and" } else { "or" };
@@ -693,8 +748,23 @@ fn syntax_error(
     }
     let stray = found.chars().next().filter(|c| {
         found.chars().count() == 1
-            && (matches!(c, '$' | '€' | '£' | '¥' | ';' | '[' | ']' | '!' | '~' | '`' | '\\' | '|' | '?' | '@' | '.')
-                || !c.is_ascii())
+            && (matches!(
+                c,
+                '$' | '€'
+                    | '£'
+                    | '¥'
+                    | ';'
+                    | '['
+                    | ']'
+                    | '!'
+                    | '~'
+                    | '`'
+                    | '\\'
+                    | '|'
+                    | '?'
+                    | '@'
+                    | '.'
+            ) || !c.is_ascii())
     });
     if let Some(c) = stray {
         let allowed_here = (c == ';' && expects(Rule::row_sep))
@@ -702,7 +772,9 @@ fn syntax_error(
             || (c == '?' && expects(Rule::optional_mark));
         if !allowed_here {
             let hint = match c {
-                '$' | '€' | '£' | '¥' => "write amounts as plain numbers (1500000); show them as money with @currency",
+                '$' | '€' | '£' | '¥' => {
+                    "write amounts as plain numbers (1500000); show them as money with @currency"
+                }
                 ';' => "separate function arguments with `,`",
                 '[' | ']' => "group with `(` and `)`; refer to a column as Table.column",
                 '!' => "use `<>` for \"not equal\" and `not` to negate a condition",
@@ -744,8 +816,10 @@ fn syntax_error(
             found.to_ascii_uppercase()
         ));
     }
-    if matches!(lower.as_str(), "input" | "param" | "table" | "flag" | "group" | "by" | "when")
-        && (expects_value || expects_operator)
+    if matches!(
+        lower.as_str(),
+        "input" | "param" | "table" | "flag" | "group" | "by" | "when"
+    ) && (expects_value || expects_operator)
         && !expects(Rule::kw_group)
         && !expects(Rule::kw_by)
         && !expects(Rule::kw_when)
@@ -757,6 +831,34 @@ fn syntax_error(
         )
         .with_label("a statement keyword")
         .with_hint("each statement goes on its own line; did a previous line end with an operator or a comma?");
+    }
+
+    // A line that starts with an operator: the author meant to continue the previous one.
+    if text.get(..pos).is_some_and(|t| t.trim().is_empty())
+        && ["+", "-", "*", "/", "^", "&", "=", "<", ">", ","].contains(&found.as_str())
+    {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("a statement cannot start with `{found}`"),
+            span,
+        )
+        .with_label("the previous line already ended its statement")
+        .with_hint(format!(
+            "to continue a formula on the next line, end the previous line with the operator: `revenue {found}` then the rest indented below"
+        ));
+    }
+    // A formula with no name: `SUM(x)` alone on a line.
+    if found == "(" && expects(Rule::equals) && !text.get(..pos).unwrap_or("").contains(['=', ' '])
+    {
+        let name = text.get(..pos).unwrap_or("");
+        return Diagnostic::error(
+            codes::MISSING_EQUALS,
+            "a formula on its own line needs a name",
+            Span::new(file, offset, offset + pos + 1),
+        )
+        .with_label(format!("`{name}(…)` is not a definition"))
+        .with_hint(format!("give it a name, e.g. `total = {}`", text.trim()))
+        .with_hint(STATEMENT_FORMS);
     }
 
     // Statement-specific expectations.
@@ -815,9 +917,53 @@ fn syntax_error(
         .with_label("expected `=` here")
         .with_hint(format!("a definition is written `{target} = formula`"));
     }
-    if expects(Rule::type_name) {
-        return generic()
-            .with_hint("declare each input column as name: type, e.g. amount: number or close_date: date?");
+    let keyword_forms = [
+        ("param", Rule::param_name, "param gross_margin = 72%"),
+        (
+            "table",
+            Rule::table_name,
+            "table Channels = group Opportunities by channel",
+        ),
+        (
+            "input",
+            Rule::table_name,
+            "input Opportunities (opp_id: text, amount: number)",
+        ),
+        (
+            "flag",
+            Rule::table_name,
+            "flag Channels when roi < 1: \"ROI is low\"",
+        ),
+    ];
+    if let Some((word, _, example)) = keyword_forms.iter().find(|(word, rule, _)| {
+        statement_word == *word
+            && expects(*rule)
+            && text
+                .get(..pos)
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case(word))
+    }) {
+        let what = if *word == "param" {
+            "a parameter name"
+        } else {
+            "a table name"
+        };
+        return Diagnostic::error(
+            codes::KEYWORD_AS_NAME,
+            format!("expected {what} after `{word}`, found {found_shown}"),
+            span,
+        )
+        .with_label(format!("expected {what} here"))
+        .with_hint(format!("`{word}` starts a statement: {example}"))
+        .with_hint(format!(
+            "`{word}` cannot be used as a name; choose another name"
+        ));
+    }
+    if statement_word == "input"
+        && (expects(Rule::type_name) || expects(Rule::colon) || expects(Rule::column_decl))
+    {
+        return generic().with_hint(
+            "declare each input column as name: type, e.g. amount: number or close_date: date?",
+        );
     }
     if expects(Rule::column_target) || expects(Rule::input_decl) || expects(Rule::statement) {
         return Diagnostic::error(
@@ -890,11 +1036,21 @@ fn syntax_error(
                 "did you forget an operator (+ - * / &) between the two values? A statement ends at the end of its line.",
             )
         };
+        let label = if in_call {
+            "a `,` or an operator is missing before this"
+        } else {
+            "an operator is missing before this"
+        };
         let mut diagnostic = Diagnostic::error(codes::SYNTAX, message, span)
-            .with_label("unexpected here")
+            .with_label(label)
             .with_hint(hint);
-        if found.starts_with('"') && previous.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            diagnostic = diagnostic.with_hint("text must be in double quotes as a whole, e.g. \"Closed Won\"");
+        if found.starts_with('"')
+            && previous
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            diagnostic = diagnostic
+                .with_hint("text must be in double quotes as a whole, e.g. \"Closed Won\"");
         }
         return diagnostic;
     }
@@ -1269,7 +1425,9 @@ impl Builder {
                     Span::new(self.file, start + q, start + q + 1),
                 )
                 .with_label("quote inside the hole")
-                .with_hint("compute the text in a column (Channels.label = …) and show it with {label}"),
+                .with_hint(
+                    "compute the text in a column (Channels.label = …) and show it with {label}",
+                ),
             );
             return None;
         }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::eval::plan::Plan;
-use crate::lang::ast::RuleFile;
+use crate::lang::ast::{FileId, RuleFile};
 use crate::lang::checker::{ExternalTable, check_rules};
 use crate::lang::diagnostic::{Diagnostic, Severity};
 use crate::lang::parser::parse_rule_file;
@@ -22,11 +22,17 @@ pub struct RuleProgram {
 
 impl RuleProgram {
     pub fn error_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 }
 
@@ -66,7 +72,10 @@ pub fn expand_rule_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
 }
 
 /// Reads, parses and checks rule files as one program.
-pub fn load_rule_files(paths: &[PathBuf], external: &[ExternalTable]) -> Result<RuleProgram, ReadError> {
+pub fn load_rule_files(
+    paths: &[PathBuf],
+    external: &[ExternalTable],
+) -> Result<RuleProgram, ReadError> {
     let mut sources = SourceMap::new();
     for path in paths {
         let text = read_text(path)?;
@@ -77,10 +86,31 @@ pub fn load_rule_files(paths: &[PathBuf], external: &[ExternalTable]) -> Result<
 
 /// Parses and checks every file already in `sources`.
 pub fn check_sources(sources: SourceMap, external: &[ExternalTable]) -> RuleProgram {
+    let ids: Vec<FileId> = sources.files().map(|(id, _)| id).collect();
+    check_rule_files(sources, &ids, external)
+}
+
+/// Reads rule files into an existing source map (which may already hold a scenario
+/// file) and returns their ids.
+pub fn add_rule_files(
+    sources: &mut SourceMap,
+    paths: &[PathBuf],
+) -> Result<Vec<FileId>, ReadError> {
+    paths
+        .iter()
+        .map(|path| read_text(path).map(|text| sources.add(path.clone(), text)))
+        .collect()
+}
+
+/// Parses and checks the files `ids` of `sources` as one program.
+pub fn check_rule_files(
+    sources: SourceMap,
+    ids: &[FileId],
+    external: &[ExternalTable],
+) -> RuleProgram {
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
-    let ids: Vec<usize> = sources.files().map(|(id, _)| id).collect();
-    for id in ids {
+    for &id in ids {
         match parse_rule_file(&sources, id) {
             Ok(file) => files.push(file),
             Err(errors) => diagnostics.extend(errors),

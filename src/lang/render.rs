@@ -61,6 +61,9 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool)
             continue;
         }
         let text = String::from_utf8_lossy(&buffer);
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         out.push_str(&lower_case_help(&text, color));
     }
     out
@@ -149,8 +152,14 @@ fn lower_case_help(text: &str, color: bool) -> String {
         match line.find("Help") {
             Some(at) => {
                 let rest = line.get(at + 4..).unwrap_or("");
-                let digits = rest.trim_start_matches(' ').trim_start_matches(|c: char| c.is_ascii_digit());
-                if digits.starts_with(':') && line.get(..at).is_some_and(|p| !p.contains(|c: char| c.is_alphanumeric())) {
+                let digits = rest
+                    .trim_start_matches(' ')
+                    .trim_start_matches(|c: char| c.is_ascii_digit());
+                if digits.starts_with(':')
+                    && line
+                        .get(..at)
+                        .is_some_and(|p| !p.contains(|c: char| c.is_alphanumeric()))
+                {
                     out.push_str(line.get(..at).unwrap_or(""));
                     out.push_str("help");
                     out.push_str(digits);

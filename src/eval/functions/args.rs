@@ -161,7 +161,9 @@ pub fn collect_numbers(args: &[Arg<'_>], mode: ListNumbers) -> Result<Vec<f64>, 
 /// argument of PERCENTILE, LARGE, RANK … reads it.
 pub fn list_numbers(args: &[Arg<'_>], index: usize) -> Result<Vec<f64>, Value> {
     match args.get(index) {
-        Some(arg @ Arg::List(_)) => collect_numbers(std::slice::from_ref(arg), ListNumbers::NumbersOnly),
+        Some(arg @ Arg::List(_)) => {
+            collect_numbers(std::slice::from_ref(arg), ListNumbers::NumbersOnly)
+        }
         Some(Arg::Value(v)) => match v {
             Value::Blank => Ok(Vec::new()),
             other => Ok(vec![coerce_number(other)?]),
@@ -193,7 +195,12 @@ enum CriterionOp {
 /// The operand a criterion compares against.
 #[derive(Debug, Clone, PartialEq)]
 enum Operand {
-    Number(f64),
+    /// A number; `text_too` when it came from criterion text ("3", ">=3"), which also
+    /// matches numeric text cells for `=`/`<>`.
+    Number {
+        value: f64,
+        text_too: bool,
+    },
     Bool(bool),
     Error(ErrorKind),
     /// Text, possibly with wildcards; empty text matches blank cells.
@@ -215,11 +222,17 @@ impl Criterion {
             operand,
         };
         match value {
-            Value::Number(n) | Value::Date(n) => Ok(eq(Operand::Number(*n))),
+            Value::Number(n) | Value::Date(n) => Ok(eq(Operand::Number {
+                value: *n,
+                text_too: false,
+            })),
             Value::Bool(b) => Ok(eq(Operand::Bool(*b))),
             // An empty criterion cell matches nothing but zero-length text and blanks? Excel
             // treats a blank criterion as 0.
-            Value::Blank => Ok(eq(Operand::Number(0.0))),
+            Value::Blank => Ok(eq(Operand::Number {
+                value: 0.0,
+                text_too: false,
+            })),
             Value::Error(_) => Err(value.clone()),
             Value::Text(s) => Ok(Criterion::parse_text(s)),
         }
@@ -242,7 +255,10 @@ impl Criterion {
             (CriterionOp::Eq, s)
         };
         let operand = if let Some(n) = parse_numeric_text(rest).or_else(|| parse_date_text(rest)) {
-            Operand::Number(n)
+            Operand::Number {
+                value: n,
+                text_too: true,
+            }
         } else if rest.eq_ignore_ascii_case("TRUE") {
             Operand::Bool(true)
         } else if rest.eq_ignore_ascii_case("FALSE") {
@@ -269,9 +285,13 @@ impl Criterion {
         // Cells of another type than the operand match only `<>`.
         let mismatch = self.op == CriterionOp::Ne;
         match &self.operand {
-            Operand::Number(x) => match cell {
-                Value::Number(n) | Value::Date(n) => holds(n.partial_cmp(x).unwrap_or(Ordering::Less)),
-                Value::Text(t) if self.op == CriterionOp::Eq || self.op == CriterionOp::Ne => {
+            Operand::Number { value: x, text_too } => match cell {
+                Value::Number(n) | Value::Date(n) => {
+                    holds(n.partial_cmp(x).unwrap_or(Ordering::Less))
+                }
+                Value::Text(t)
+                    if *text_too && (self.op == CriterionOp::Eq || self.op == CriterionOp::Ne) =>
+                {
                     match parse_numeric_text(t) {
                         Some(n) => holds(n.partial_cmp(x).unwrap_or(Ordering::Less)),
                         None => mismatch,

@@ -11,28 +11,260 @@ use crate::eval::value::{ErrorKind, Value, number_result};
 /// The largest serial Excel accepts (9999-12-31).
 const MAX_SERIAL: f64 = 2_958_465.0;
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("DATE", Date, 3, Some(3), [Scalar], 0, Date, false, date, "The date of a year, month and day (overflowing months and days roll over)"),
-    spec!("YEAR", Date, 1, Some(1), [Scalar], 0, Number, false, year, "Year of a date"),
-    spec!("MONTH", Date, 1, Some(1), [Scalar], 0, Number, false, month, "Month of a date, 1–12"),
-    spec!("DAY", Date, 1, Some(1), [Scalar], 0, Number, false, day, "Day of the month, 1–31"),
-    spec!("EOMONTH", Date, 2, Some(2), [Scalar], 0, Date, false, eomonth, "Last day of the month some months away"),
-    spec!("EDATE", Date, 2, Some(2), [Scalar], 0, Date, false, edate, "The same day some months away (clamped to the month's end)"),
-    spec!("DATEDIF", Date, 3, Some(3), [Scalar], 0, Number, false, datedif, "Whole years (Y), months (M), days (D), MD, YM or YD between dates"),
-    spec!("NETWORKDAYS", Date, 2, Some(3), [Scalar, Scalar, List], 0, Number, false, networkdays, "Working days (Mon–Fri) between two dates, inclusive, minus holidays"),
-    spec!("WORKDAY", Date, 2, Some(3), [Scalar, Scalar, List], 0, Date, false, workday, "The working day some working days away"),
-    spec!("WEEKDAY", Date, 1, Some(2), [Scalar], 0, Number, false, weekday, "Day of the week (1 = Sunday by default)"),
-    spec!("WEEKNUM", Date, 1, Some(2), [Scalar], 0, Number, false, weeknum, "Week of the year (week 1 holds January 1)"),
-    spec!("ISOWEEKNUM", Date, 1, Some(1), [Scalar], 0, Number, true, isoweeknum, "ISO 8601 week of the year"),
-    spec!("DAYS", Date, 2, Some(2), [Scalar], 0, Number, true, days, "Days from start to end (end, start)"),
-    spec!("DAYS360", Date, 2, Some(3), [Scalar], 0, Number, false, days360, "Days between dates on a 360-day year"),
-    spec!("YEARFRAC", Date, 2, Some(3), [Scalar], 0, Number, false, yearfrac, "Fraction of a year between dates, by day-count basis 0–4"),
-    spec!("TODAY", Date, 0, Some(0), [], 0, Date, false, today, "The scenario's as_of date (#N/A when none is set)"),
-    spec!("DATEVALUE", Date, 1, Some(1), [Scalar], 0, Number, false, datevalue, "The serial of a date written as text (yyyy-mm-dd)"),
-    spec!("TIME", Date, 3, Some(3), [Scalar], 0, Number, false, time, "Fraction of a day of hours, minutes, seconds"),
-    spec!("HOUR", Date, 1, Some(1), [Scalar], 0, Number, false, hour, "Hour of a time, 0–23"),
-    spec!("MINUTE", Date, 1, Some(1), [Scalar], 0, Number, false, minute, "Minute of a time, 0–59"),
-    spec!("SECOND", Date, 1, Some(1), [Scalar], 0, Number, false, second, "Second of a time, 0–59"),
+    spec!(
+        "DATE",
+        Date,
+        3,
+        Some(3),
+        [Scalar],
+        0,
+        Date,
+        false,
+        date,
+        "The date of a year, month and day (overflowing months and days roll over)"
+    ),
+    spec!(
+        "YEAR",
+        Date,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        year,
+        "Year of a date"
+    ),
+    spec!(
+        "MONTH",
+        Date,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        month,
+        "Month of a date, 1–12"
+    ),
+    spec!(
+        "DAY",
+        Date,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        day,
+        "Day of the month, 1–31"
+    ),
+    spec!(
+        "EOMONTH",
+        Date,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Date,
+        false,
+        eomonth,
+        "Last day of the month some months away"
+    ),
+    spec!(
+        "EDATE",
+        Date,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Date,
+        false,
+        edate,
+        "The same day some months away (clamped to the month's end)"
+    ),
+    spec!(
+        "DATEDIF",
+        Date,
+        3,
+        Some(3),
+        [Scalar],
+        0,
+        Number,
+        false,
+        datedif,
+        "Whole years (Y), months (M), days (D), MD, YM or YD between dates"
+    ),
+    spec!(
+        "NETWORKDAYS",
+        Date,
+        2,
+        Some(3),
+        [Scalar, Scalar, List],
+        0,
+        Number,
+        false,
+        networkdays,
+        "Working days (Mon–Fri) between two dates, inclusive, minus holidays"
+    ),
+    spec!(
+        "WORKDAY",
+        Date,
+        2,
+        Some(3),
+        [Scalar, Scalar, List],
+        0,
+        Date,
+        false,
+        workday,
+        "The working day some working days away"
+    ),
+    spec!(
+        "WEEKDAY",
+        Date,
+        1,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        weekday,
+        "Day of the week (1 = Sunday by default)"
+    ),
+    spec!(
+        "WEEKNUM",
+        Date,
+        1,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        weeknum,
+        "Week of the year (week 1 holds January 1)"
+    ),
+    spec!(
+        "ISOWEEKNUM",
+        Date,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        true,
+        isoweeknum,
+        "ISO 8601 week of the year"
+    ),
+    spec!(
+        "DAYS",
+        Date,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        true,
+        days,
+        "Days from start to end (end, start)"
+    ),
+    spec!(
+        "DAYS360",
+        Date,
+        2,
+        Some(3),
+        [Scalar],
+        0,
+        Number,
+        false,
+        days360,
+        "Days between dates on a 360-day year"
+    ),
+    spec!(
+        "YEARFRAC",
+        Date,
+        2,
+        Some(3),
+        [Scalar],
+        0,
+        Number,
+        false,
+        yearfrac,
+        "Fraction of a year between dates, by day-count basis 0–4"
+    ),
+    spec!(
+        "TODAY",
+        Date,
+        0,
+        Some(0),
+        [],
+        0,
+        Date,
+        false,
+        today,
+        "The scenario's as_of date (#N/A when none is set)"
+    ),
+    spec!(
+        "DATEVALUE",
+        Date,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        datevalue,
+        "The serial of a date written as text (yyyy-mm-dd)"
+    ),
+    spec!(
+        "TIME",
+        Date,
+        3,
+        Some(3),
+        [Scalar],
+        0,
+        Number,
+        false,
+        time,
+        "Fraction of a day of hours, minutes, seconds"
+    ),
+    spec!(
+        "HOUR",
+        Date,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        hour,
+        "Hour of a time, 0–23"
+    ),
+    spec!(
+        "MINUTE",
+        Date,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        minute,
+        "Minute of a time, 0–59"
+    ),
+    spec!(
+        "SECOND",
+        Date,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        second,
+        "Second of a time, 0–59"
+    ),
 ];
 
 /// A date argument as a serial (numbers, dates, date text); negative is `#NUM!`.
@@ -140,9 +372,9 @@ fn shifted_month(args: &[Arg<'_>]) -> Result<(i32, u32, u32), Value> {
 
 pub fn eomonth(args: &[Arg<'_>], _: &CallContext) -> Value {
     match shifted_month(args) {
-        Ok((y, m, _)) => date_value(
-            NaiveDate::from_ymd_opt(y, m, days_in_month(y, m)).map(serial_from_date),
-        ),
+        Ok((y, m, _)) => {
+            date_value(NaiveDate::from_ymd_opt(y, m, days_in_month(y, m)).map(serial_from_date))
+        }
         Err(e) => e,
     }
 }
@@ -340,7 +572,7 @@ pub fn isoweeknum(args: &[Arg<'_>], _: &CallContext) -> Value {
 
 pub fn days(args: &[Arg<'_>], _: &CallContext) -> Value {
     match (number(args, 0), number(args, 1)) {
-        (Ok(end), Ok(start)) => number_result(end.floor() - start.floor()),
+        (Ok(end), Ok(start)) => number_result(end - start),
         (Err(e), _) | (_, Err(e)) => e,
     }
 }
@@ -468,8 +700,9 @@ pub fn today(_: &[Arg<'_>], ctx: &CallContext) -> Value {
 
 pub fn datevalue(args: &[Arg<'_>], _: &CallContext) -> Value {
     match scalar(args, 0) {
-        Ok(Value::Text(t)) => super::args::parse_date_text(t)
-            .map_or_else(value_error, |s| Value::Number(s.floor())),
+        Ok(Value::Text(t)) => {
+            super::args::parse_date_text(t).map_or_else(value_error, |s| Value::Number(s.floor()))
+        }
         Ok(e @ Value::Error(_)) => e.clone(),
         Ok(_) => value_error(),
         Err(e) => e,
@@ -519,18 +752,29 @@ mod tests {
     }
 
     fn d(y: i32, m: u32, day: u32) -> f64 {
-        NaiveDate::from_ymd_opt(y, m, day).map(serial_from_date).unwrap()
+        NaiveDate::from_ymd_opt(y, m, day)
+            .map(serial_from_date)
+            .unwrap()
     }
 
     #[test]
     fn date_rolls_months_and_days_over() {
         // DATE(2008,14,2) is 2009-02-02 and DATE(2008,1,-15) is 2007-12-16 (Excel docs).
         assert_eq!(call(date, &[2008.0, 14.0, 2.0]), Value::Date(d(2009, 2, 2)));
-        assert_eq!(call(date, &[2008.0, 1.0, -15.0]), Value::Date(d(2007, 12, 16)));
+        assert_eq!(
+            call(date, &[2008.0, 1.0, -15.0]),
+            Value::Date(d(2007, 12, 16))
+        );
         assert_eq!(call(date, &[108.0, 1.0, 2.0]), Value::Date(d(2008, 1, 2)));
-        assert_eq!(call(date, &[2024.0, 2.0, 29.0]), Value::Date(d(2024, 2, 29)));
+        assert_eq!(
+            call(date, &[2024.0, 2.0, 29.0]),
+            Value::Date(d(2024, 2, 29))
+        );
         assert_eq!(call(date, &[2023.0, 2.0, 29.0]), Value::Date(d(2023, 3, 1)));
-        assert_eq!(call(date, &[-1.0, 1.0, 1.0]).error_kind(), Some(ErrorKind::Num));
+        assert_eq!(
+            call(date, &[-1.0, 1.0, 1.0]).error_kind(),
+            Some(ErrorKind::Num)
+        );
     }
 
     #[test]
@@ -539,33 +783,70 @@ mod tests {
         // "YD" = 75, "MD" = 14.
         let args = |a: f64, b: f64, unit: &str| {
             let vals = [Value::Number(a), Value::Number(b), Value::text(unit)];
-            datedif(&[Arg::Value(&vals[0]), Arg::Value(&vals[1]), Arg::Value(&vals[2])], &CallContext::default())
+            datedif(
+                &[
+                    Arg::Value(&vals[0]),
+                    Arg::Value(&vals[1]),
+                    Arg::Value(&vals[2]),
+                ],
+                &CallContext::default(),
+            )
         };
         assert_eq!(args(d(2001, 1, 1), d(2003, 1, 1), "Y"), Value::Number(2.0));
-        assert_eq!(args(d(2001, 6, 1), d(2002, 8, 15), "D"), Value::Number(440.0));
-        assert_eq!(args(d(2001, 6, 1), d(2002, 8, 15), "YD"), Value::Number(75.0));
-        assert_eq!(args(d(2001, 6, 1), d(2002, 8, 15), "MD"), Value::Number(14.0));
-        assert_eq!(args(d(2002, 1, 1), d(2001, 1, 1), "D").error_kind(), Some(ErrorKind::Num));
+        assert_eq!(
+            args(d(2001, 6, 1), d(2002, 8, 15), "D"),
+            Value::Number(440.0)
+        );
+        assert_eq!(
+            args(d(2001, 6, 1), d(2002, 8, 15), "YD"),
+            Value::Number(75.0)
+        );
+        assert_eq!(
+            args(d(2001, 6, 1), d(2002, 8, 15), "MD"),
+            Value::Number(14.0)
+        );
+        assert_eq!(
+            args(d(2002, 1, 1), d(2001, 1, 1), "D").error_kind(),
+            Some(ErrorKind::Num)
+        );
     }
 
     #[test]
     fn networkdays_counts_weekdays_inclusive() {
         // Excel docs: NETWORKDAYS(2012-10-01, 2013-03-01) = 110; with holiday 2012-11-22 = 109.
-        assert_eq!(call(networkdays, &[d(2012, 10, 1), d(2013, 3, 1)]), Value::Number(110.0));
+        assert_eq!(
+            call(networkdays, &[d(2012, 10, 1), d(2013, 3, 1)]),
+            Value::Number(110.0)
+        );
         let h = [Value::Number(d(2012, 11, 22))];
         let (a, b) = (Value::Number(d(2012, 10, 1)), Value::Number(d(2013, 3, 1)));
-        let r = networkdays(&[Arg::Value(&a), Arg::Value(&b), Arg::List(&h)], &CallContext::default());
+        let r = networkdays(
+            &[Arg::Value(&a), Arg::Value(&b), Arg::List(&h)],
+            &CallContext::default(),
+        );
         assert_eq!(r, Value::Number(109.0));
-        assert_eq!(call(networkdays, &[d(2013, 3, 1), d(2012, 10, 1)]), Value::Number(-110.0));
+        assert_eq!(
+            call(networkdays, &[d(2013, 3, 1), d(2012, 10, 1)]),
+            Value::Number(-110.0)
+        );
     }
 
     #[test]
     fn yearfrac_bases() {
         // Excel docs: YEARFRAC(2012-01-01, 2012-07-30, 1) = 0.57650273 (211/366);
         // basis 0 = 0.58055556 (209/360); basis 3 = 211/365.
-        assert_eq!(call(yearfrac, &[d(2012, 1, 1), d(2012, 7, 30), 1.0]), Value::Number(211.0 / 366.0));
-        assert_eq!(call(yearfrac, &[d(2012, 1, 1), d(2012, 7, 30), 0.0]), Value::Number(209.0 / 360.0));
-        assert_eq!(call(yearfrac, &[d(2012, 1, 1), d(2012, 7, 30), 3.0]), Value::Number(211.0 / 365.0));
+        assert_eq!(
+            call(yearfrac, &[d(2012, 1, 1), d(2012, 7, 30), 1.0]),
+            Value::Number(211.0 / 366.0)
+        );
+        assert_eq!(
+            call(yearfrac, &[d(2012, 1, 1), d(2012, 7, 30), 0.0]),
+            Value::Number(209.0 / 360.0)
+        );
+        assert_eq!(
+            call(yearfrac, &[d(2012, 1, 1), d(2012, 7, 30), 3.0]),
+            Value::Number(211.0 / 365.0)
+        );
     }
 
     #[test]

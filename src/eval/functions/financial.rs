@@ -5,6 +5,7 @@ use super::args::{ListNumbers, collect_numbers, err, list, number, number_or, va
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, number_result};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("NPV", Financial, 2, None, [Scalar, Either], 1, Number, false, npv, "Net present value of periodic cash flows (first flow one period out)"),
     spec!("XNPV", Financial, 3, Some(3), [Scalar, List, List], 0, Number, false, xnpv, "Net present value of dated cash flows"),
@@ -149,7 +150,11 @@ fn annuity_args(args: &[Arg<'_>]) -> Result<(f64, f64, f64, f64, f64), Value> {
         number(args, 1)?,
         number(args, 2)?,
         number_or(args, 3, 0.0)?,
-        if number_or(args, 4, 0.0)? != 0.0 { 1.0 } else { 0.0 },
+        if number_or(args, 4, 0.0)? != 0.0 {
+            1.0
+        } else {
+            0.0
+        },
     ))
 }
 
@@ -171,8 +176,13 @@ fn fv_of(r: f64, n: f64, pmt: f64, pv: f64, t: f64) -> f64 {
 
 pub fn pmt(args: &[Arg<'_>], _: &CallContext) -> Value {
     match annuity_args(args) {
-        Ok((_, n, ..)) if n == 0.0 => err(ErrorKind::Num),
-        Ok((r, n, pv, fv, t)) => number_result(pmt_of(r, n, pv, fv, t)),
+        Ok((r, n, pv, fv, t)) => {
+            if n == 0.0 {
+                err(ErrorKind::Num)
+            } else {
+                number_result(pmt_of(r, n, pv, fv, t))
+            }
+        }
         Err(e) => e,
     }
 }
@@ -245,7 +255,11 @@ fn interest_part(args: &[Arg<'_>]) -> Result<(f64, f64), Value> {
     let n = number(args, 2)?;
     let pv = number(args, 3)?;
     let fv = number_or(args, 4, 0.0)?;
-    let t = if number_or(args, 5, 0.0)? != 0.0 { 1.0 } else { 0.0 };
+    let t = if number_or(args, 5, 0.0)? != 0.0 {
+        1.0
+    } else {
+        0.0
+    };
     if per < 1.0 || per > n {
         return Err(err(ErrorKind::Num));
     }
@@ -283,10 +297,14 @@ mod tests {
     fn annuities_match_excel_examples() {
         // Excel docs: PMT(8%/12, 10, 10000) = -1037.03; FV(6%/12, 10, -200, -500, 1) = 2581.40;
         // PV(8%/12, 12*20, 500) = -59777.15; NPER(12%/12, -100, -1000, 10000, 1) = 59.6738657.
-        assert!((call(pmt, &[0.08 / 12.0, 10.0, 10000.0]) + 1037.032_089_548_37).abs() < 1e-6);
-        assert!((call(fv, &[0.06 / 12.0, 10.0, -200.0, -500.0, 1.0]) - 2581.403_374_06).abs() < 1e-6);
+        assert!((call(pmt, &[0.08 / 12.0, 10.0, 10000.0]) + 1_037.032_089_548_37).abs() < 1e-6);
+        assert!(
+            (call(fv, &[0.06 / 12.0, 10.0, -200.0, -500.0, 1.0]) - 2_581.403_374_06).abs() < 1e-6
+        );
         assert!((call(pv, &[0.08 / 12.0, 240.0, 500.0]) + 59_777.145_851_1).abs() < 1e-6);
-        assert!((call(nper, &[0.01, -100.0, -1000.0, 10000.0, 1.0]) - 59.673_865_674_3).abs() < 1e-8);
+        assert!(
+            (call(nper, &[0.01, -100.0, -1000.0, 10000.0, 1.0]) - 59.673_865_674_3).abs() < 1e-8
+        );
         // RATE(4*12, -200, 8000) = 0.77% per month (Excel docs).
         assert!((call(rate, &[48.0, -200.0, 8000.0]) - 0.007_701_472_5).abs() < 1e-9);
     }
@@ -298,14 +316,18 @@ mod tests {
             .iter()
             .map(|v| Value::Number(*v))
             .collect();
-        let r = irr(&[Arg::List(&flows)], &CallContext::default()).as_f64().unwrap();
+        let r = irr(&[Arg::List(&flows)], &CallContext::default())
+            .as_f64()
+            .unwrap();
         assert!((r - 0.086_630_948_036_1).abs() < 1e-9, "{r}");
         // A root far from the guess (-44.4%) is still found.
         let flows: Vec<Value> = [-70000.0, 12000.0, 15000.0, 18000.0]
             .iter()
             .map(|v| Value::Number(*v))
             .collect();
-        let r = irr(&[Arg::List(&flows)], &CallContext::default()).as_f64().unwrap();
+        let r = irr(&[Arg::List(&flows)], &CallContext::default())
+            .as_f64()
+            .unwrap();
         let (v, _) = npv0(&[-70000.0, 12000.0, 15000.0, 18000.0], r);
         assert!(v.abs() < 1e-6 && (r + 0.1821).abs() < 1e-3, "{r}");
     }

@@ -5,20 +5,164 @@ use super::args::{err, number, scalar};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("ISBLANK", Information, 1, Some(1), [Scalar], 0, Bool, false, isblank, "TRUE for an empty value"),
-    spec!("ISNUMBER", Information, 1, Some(1), [Scalar], 0, Bool, false, isnumber, "TRUE for a number or date"),
-    spec!("ISTEXT", Information, 1, Some(1), [Scalar], 0, Bool, false, istext, "TRUE for text"),
-    spec!("ISNONTEXT", Information, 1, Some(1), [Scalar], 0, Bool, false, isnontext, "TRUE for anything but text"),
-    spec!("ISLOGICAL", Information, 1, Some(1), [Scalar], 0, Bool, false, islogical, "TRUE for TRUE or FALSE"),
-    spec!("ISERROR", Information, 1, Some(1), [Scalar], 0, Bool, false, iserror, "TRUE for any error value"),
-    spec!("ISERR", Information, 1, Some(1), [Scalar], 0, Bool, false, iserr, "TRUE for any error except #N/A"),
-    spec!("ISNA", Information, 1, Some(1), [Scalar], 0, Bool, false, isna, "TRUE for #N/A"),
-    spec!("ISEVEN", Information, 1, Some(1), [Scalar], 0, Bool, false, iseven, "TRUE for an even number"),
-    spec!("ISODD", Information, 1, Some(1), [Scalar], 0, Bool, false, isodd, "TRUE for an odd number"),
-    spec!("NA", Information, 0, Some(0), [], 0, Any, false, na, "The #N/A error value"),
-    spec!("ERROR.TYPE", Information, 1, Some(1), [Scalar], 0, Number, false, error_type, "1–7 for #NULL! … #N/A; #N/A for non-errors"),
-    spec!("N", Information, 1, Some(1), [Scalar], 0, Number, false, n, "A number as is, TRUE as 1, anything else 0"),
+    spec!(
+        "ISBLANK",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        isblank,
+        "TRUE for an empty value"
+    ),
+    spec!(
+        "ISNUMBER",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        isnumber,
+        "TRUE for a number or date"
+    ),
+    spec!(
+        "ISTEXT",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        istext,
+        "TRUE for text"
+    ),
+    spec!(
+        "ISNONTEXT",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        isnontext,
+        "TRUE for anything but text"
+    ),
+    spec!(
+        "ISLOGICAL",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        islogical,
+        "TRUE for TRUE or FALSE"
+    ),
+    spec!(
+        "ISERROR",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        iserror,
+        "TRUE for any error value"
+    ),
+    spec!(
+        "ISERR",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        iserr,
+        "TRUE for any error except #N/A"
+    ),
+    spec!(
+        "ISNA",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        isna,
+        "TRUE for #N/A"
+    ),
+    spec!(
+        "ISEVEN",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        iseven,
+        "TRUE for an even number"
+    ),
+    spec!(
+        "ISODD",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        isodd,
+        "TRUE for an odd number"
+    ),
+    spec!(
+        "NA",
+        Information,
+        0,
+        Some(0),
+        [],
+        0,
+        Any,
+        false,
+        na,
+        "The #N/A error value"
+    ),
+    spec!(
+        "ERROR.TYPE",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        error_type,
+        "1–7 for #NULL! … #N/A; #N/A for non-errors"
+    ),
+    spec!(
+        "N",
+        Information,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        n,
+        "A number as is, TRUE as 1, anything else 0"
+    ),
 ];
 
 fn test(args: &[Arg<'_>], f: impl Fn(&Value) -> bool) -> Value {
@@ -53,7 +197,9 @@ pub fn iserror(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn iserr(args: &[Arg<'_>], _: &CallContext) -> Value {
-    test(args, |v| v.is_error() && v.error_kind() != Some(ErrorKind::NA))
+    test(args, |v| {
+        v.is_error() && v.error_kind() != Some(ErrorKind::NA)
+    })
 }
 
 pub fn isna(args: &[Arg<'_>], _: &CallContext) -> Value {

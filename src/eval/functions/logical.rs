@@ -7,18 +7,140 @@ use super::args::{err, scalar, value_error};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, excel_compare};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("IF", Logical, 2, Some(3), [Scalar], 0, Any, false, if_, "One value when a condition holds, another when not"),
-    spec!("IFS", Logical, 2, None, [Scalar], 0, Any, true, ifs, "The value paired with the first true condition"),
-    spec!("SWITCH", Logical, 3, None, [Scalar], 0, Any, true, switch, "The result paired with the first value equal to the expression"),
-    spec!("IFERROR", Logical, 2, Some(2), [Scalar], 0, Any, false, iferror, "A fallback when a value is any error"),
-    spec!("IFNA", Logical, 2, Some(2), [Scalar], 0, Any, true, ifna, "A fallback when a value is #N/A"),
-    spec!("AND", Logical, 1, None, [Either], 0, Bool, false, and, "TRUE when every condition holds"),
-    spec!("OR", Logical, 1, None, [Either], 0, Bool, false, or, "TRUE when any condition holds"),
-    spec!("XOR", Logical, 1, None, [Either], 0, Bool, true, xor, "TRUE when an odd number of conditions hold"),
-    spec!("NOT", Logical, 1, Some(1), [Scalar], 0, Bool, false, not, "The opposite of a condition"),
-    spec!("TRUE", Logical, 0, Some(0), [], 0, Bool, false, true_, "The value TRUE"),
-    spec!("FALSE", Logical, 0, Some(0), [], 0, Bool, false, false_, "The value FALSE"),
+    spec!(
+        "IF",
+        Logical,
+        2,
+        Some(3),
+        [Scalar],
+        0,
+        Any,
+        false,
+        if_,
+        "One value when a condition holds, another when not"
+    ),
+    spec!(
+        "IFS",
+        Logical,
+        2,
+        None,
+        [Scalar],
+        0,
+        Any,
+        true,
+        ifs,
+        "The value paired with the first true condition"
+    ),
+    spec!(
+        "SWITCH",
+        Logical,
+        3,
+        None,
+        [Scalar],
+        0,
+        Any,
+        true,
+        switch,
+        "The result paired with the first value equal to the expression"
+    ),
+    spec!(
+        "IFERROR",
+        Logical,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Any,
+        false,
+        iferror,
+        "A fallback when a value is any error"
+    ),
+    spec!(
+        "IFNA",
+        Logical,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Any,
+        true,
+        ifna,
+        "A fallback when a value is #N/A"
+    ),
+    spec!(
+        "AND",
+        Logical,
+        1,
+        None,
+        [Either],
+        0,
+        Bool,
+        false,
+        and,
+        "TRUE when every condition holds"
+    ),
+    spec!(
+        "OR",
+        Logical,
+        1,
+        None,
+        [Either],
+        0,
+        Bool,
+        false,
+        or,
+        "TRUE when any condition holds"
+    ),
+    spec!(
+        "XOR",
+        Logical,
+        1,
+        None,
+        [Either],
+        0,
+        Bool,
+        true,
+        xor,
+        "TRUE when an odd number of conditions hold"
+    ),
+    spec!(
+        "NOT",
+        Logical,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        not,
+        "The opposite of a condition"
+    ),
+    spec!(
+        "TRUE",
+        Logical,
+        0,
+        Some(0),
+        [],
+        0,
+        Bool,
+        false,
+        true_,
+        "The value TRUE"
+    ),
+    spec!(
+        "FALSE",
+        Logical,
+        0,
+        Some(0),
+        [],
+        0,
+        Bool,
+        false,
+        false_,
+        "The value FALSE"
+    ),
 ];
 
 fn value_at(args: &[Arg<'_>], index: usize) -> Value {
@@ -39,7 +161,7 @@ pub fn if_(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn ifs(args: &[Arg<'_>], _: &CallContext) -> Value {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return value_error();
     }
     for pair in (0..args.len()).step_by(2) {
@@ -63,7 +185,9 @@ pub fn switch(args: &[Arg<'_>], _: &CallContext) -> Value {
         match scalar(args, i) {
             Ok(candidate) if candidate.is_error() => return candidate.clone(),
             Ok(candidate) => {
-                if same_kind(subject, candidate) && excel_compare(subject, candidate) == Ordering::Equal {
+                if same_kind(subject, candidate)
+                    && excel_compare(subject, candidate) == Ordering::Equal
+                {
                     return value_at(args, i + 1);
                 }
             }
@@ -143,7 +267,10 @@ pub fn or(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn xor(args: &[Arg<'_>], _: &CallContext) -> Value {
-    truth_values(args).map_or_else(|e| e, |v| Value::Bool(v.iter().filter(|b| **b).count() % 2 == 1))
+    truth_values(args).map_or_else(
+        |e| e,
+        |v| Value::Bool(v.iter().filter(|b| **b).count() % 2 == 1),
+    )
 }
 
 pub fn not(args: &[Arg<'_>], _: &CallContext) -> Value {

@@ -3,15 +3,62 @@
 
 use std::cmp::Ordering;
 
-use super::args::{err, has_wildcards, list, number, number_or, scalar, value_error, wildcard_match};
+use super::args::{
+    err, has_wildcards, list, number, number_or, scalar, value_error, wildcard_match,
+};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, compare_text};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("XLOOKUP", Lookup, 3, Some(6), [Scalar, List, List, Scalar, Scalar, Scalar], 0, Any, true, xlookup, "The value of a return list where a lookup list matches"),
-    spec!("MATCH", Lookup, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, match_, "Position of a value in a list"),
-    spec!("INDEX", Lookup, 2, Some(3), [List, Scalar, Scalar], 0, Any, false, index, "The n-th value of a list"),
-    spec!("CHOOSE", Lookup, 2, None, [Scalar], 0, Any, false, choose, "The n-th of the values given"),
+    spec!(
+        "XLOOKUP",
+        Lookup,
+        3,
+        Some(6),
+        [Scalar, List, List, Scalar, Scalar, Scalar],
+        0,
+        Any,
+        true,
+        xlookup,
+        "The value of a return list where a lookup list matches"
+    ),
+    spec!(
+        "MATCH",
+        Lookup,
+        2,
+        Some(3),
+        [Scalar, List, Scalar],
+        0,
+        Number,
+        false,
+        match_,
+        "Position of a value in a list"
+    ),
+    spec!(
+        "INDEX",
+        Lookup,
+        2,
+        Some(3),
+        [List, Scalar, Scalar],
+        0,
+        Any,
+        false,
+        index,
+        "The n-th value of a list"
+    ),
+    spec!(
+        "CHOOSE",
+        Lookup,
+        2,
+        None,
+        [Scalar],
+        0,
+        Any,
+        false,
+        choose,
+        "The n-th of the values given"
+    ),
 ];
 
 /// Orders two values of the same kind (numbers with numbers, text with text
@@ -31,23 +78,32 @@ fn find_position(needle: &Value, haystack: &[Value], mode: i64, order: &[usize])
     let wildcard = mode == 2 && matches!(needle, Value::Text(t) if has_wildcards(t));
     let mut best: Option<(usize, &Value)> = None;
     for &i in order {
-        let Some(cell) = haystack.get(i) else { continue };
+        let Some(cell) = haystack.get(i) else {
+            continue;
+        };
         if wildcard {
-            if let (Value::Text(p), Value::Text(t)) = (needle, cell) {
-                if wildcard_match(p, t) {
-                    return Some(i);
-                }
+            if let (Value::Text(p), Value::Text(t)) = (needle, cell)
+                && wildcard_match(p, t)
+            {
+                return Some(i);
             }
             continue;
         }
         match same_kind_order(cell, needle) {
             Some(Ordering::Equal) => return Some(i),
-            Some(ord) if (mode == -1 && ord == Ordering::Less) || (mode == 1 && ord == Ordering::Greater) => {
+            Some(ord)
+                if (mode == -1 && ord == Ordering::Less)
+                    || (mode == 1 && ord == Ordering::Greater) =>
+            {
                 let better = match best {
                     None => true,
                     Some((_, b)) => {
                         let o = same_kind_order(cell, b);
-                        if mode == -1 { o == Some(Ordering::Greater) } else { o == Some(Ordering::Less) }
+                        if mode == -1 {
+                            o == Some(Ordering::Greater)
+                        } else {
+                            o == Some(Ordering::Less)
+                        }
                     }
                 };
                 if better {
@@ -107,7 +163,9 @@ pub fn match_(args: &[Arg<'_>], _: &CallContext) -> Value {
             // Sorted lookup: the last position before the list passes the needle.
             let mut found = None;
             for &i in &order {
-                let Some(cell) = haystack.get(i) else { continue };
+                let Some(cell) = haystack.get(i) else {
+                    continue;
+                };
                 match same_kind_order(cell, needle) {
                     Some(Ordering::Greater) if kind > 0.0 => break,
                     Some(Ordering::Less) if kind < 0.0 => break,

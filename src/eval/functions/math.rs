@@ -8,31 +8,296 @@ use super::args::{
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, number_result};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("SUM", Math, 1, None, [Either], 0, Number, false, sum, "Adds numbers; text and booleans inside lists are ignored"),
-    spec!("PRODUCT", Math, 1, None, [Either], 0, Number, false, product, "Multiplies numbers"),
-    spec!("SUMPRODUCT", Math, 1, None, [List], 0, Number, false, sumproduct, "Sum of the products of equally long lists"),
-    spec!("SUMIF", Math, 2, Some(3), [List, Scalar, List], 0, Number, false, sumif, "Sum of values whose criteria cell matches"),
-    spec!("SUMIFS", Math, 3, None, [List, List, Scalar], 1, Number, false, sumifs, "Sum of values whose rows match every criterion"),
-    spec!("ROUND", Math, 2, Some(2), [Scalar], 0, Number, false, round, "Rounds to a number of digits, halves away from zero"),
-    spec!("ROUNDUP", Math, 2, Some(2), [Scalar], 0, Number, false, roundup, "Rounds away from zero"),
-    spec!("ROUNDDOWN", Math, 2, Some(2), [Scalar], 0, Number, false, rounddown, "Rounds toward zero"),
-    spec!("TRUNC", Math, 1, Some(2), [Scalar], 0, Number, false, trunc, "Cuts digits off toward zero"),
-    spec!("MROUND", Math, 2, Some(2), [Scalar], 0, Number, false, mround, "Rounds to the nearest multiple"),
-    spec!("INT", Math, 1, Some(1), [Scalar], 0, Number, false, int, "Rounds down to an integer"),
-    spec!("MOD", Math, 2, Some(2), [Scalar], 0, Number, false, modulo, "Remainder with the sign of the divisor"),
-    spec!("QUOTIENT", Math, 2, Some(2), [Scalar], 0, Number, false, quotient, "Integer part of a division"),
-    spec!("ABS", Math, 1, Some(1), [Scalar], 0, Number, false, abs, "Absolute value"),
-    spec!("SIGN", Math, 1, Some(1), [Scalar], 0, Number, false, sign, "-1, 0 or 1"),
-    spec!("SQRT", Math, 1, Some(1), [Scalar], 0, Number, false, sqrt, "Square root"),
-    spec!("POWER", Math, 2, Some(2), [Scalar], 0, Number, false, power, "A number raised to a power"),
-    spec!("EXP", Math, 1, Some(1), [Scalar], 0, Number, false, exp, "e raised to a power"),
-    spec!("LN", Math, 1, Some(1), [Scalar], 0, Number, false, ln, "Natural logarithm"),
-    spec!("LOG10", Math, 1, Some(1), [Scalar], 0, Number, false, log10, "Base-10 logarithm"),
-    spec!("LOG", Math, 1, Some(2), [Scalar], 0, Number, false, log, "Logarithm to a base (default 10)"),
-    spec!("CEILING.MATH", Math, 1, Some(3), [Scalar], 0, Number, true, ceiling_math, "Rounds up to a multiple"),
-    spec!("FLOOR.MATH", Math, 1, Some(3), [Scalar], 0, Number, true, floor_math, "Rounds down to a multiple"),
-    spec!("PI", Math, 0, Some(0), [], 0, Number, false, pi, "The number pi"),
+    spec!(
+        "SUM",
+        Math,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        sum,
+        "Adds numbers; text and booleans inside lists are ignored"
+    ),
+    spec!(
+        "PRODUCT",
+        Math,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        product,
+        "Multiplies numbers"
+    ),
+    spec!(
+        "SUMPRODUCT",
+        Math,
+        1,
+        None,
+        [List],
+        0,
+        Number,
+        false,
+        sumproduct,
+        "Sum of the products of equally long lists"
+    ),
+    spec!(
+        "SUMIF",
+        Math,
+        2,
+        Some(3),
+        [List, Scalar, List],
+        0,
+        Number,
+        false,
+        sumif,
+        "Sum of values whose criteria cell matches"
+    ),
+    spec!(
+        "SUMIFS",
+        Math,
+        3,
+        None,
+        [List, List, Scalar],
+        1,
+        Number,
+        false,
+        sumifs,
+        "Sum of values whose rows match every criterion"
+    ),
+    spec!(
+        "ROUND",
+        Math,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        round,
+        "Rounds to a number of digits, halves away from zero"
+    ),
+    spec!(
+        "ROUNDUP",
+        Math,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        roundup,
+        "Rounds away from zero"
+    ),
+    spec!(
+        "ROUNDDOWN",
+        Math,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        rounddown,
+        "Rounds toward zero"
+    ),
+    spec!(
+        "TRUNC",
+        Math,
+        1,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        trunc,
+        "Cuts digits off toward zero"
+    ),
+    spec!(
+        "MROUND",
+        Math,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        mround,
+        "Rounds to the nearest multiple"
+    ),
+    spec!(
+        "INT",
+        Math,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        int,
+        "Rounds down to an integer"
+    ),
+    spec!(
+        "MOD",
+        Math,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        modulo,
+        "Remainder with the sign of the divisor"
+    ),
+    spec!(
+        "QUOTIENT",
+        Math,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        quotient,
+        "Integer part of a division"
+    ),
+    spec!(
+        "ABS",
+        Math,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        abs,
+        "Absolute value"
+    ),
+    spec!(
+        "SIGN",
+        Math,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        sign,
+        "-1, 0 or 1"
+    ),
+    spec!(
+        "SQRT",
+        Math,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        sqrt,
+        "Square root"
+    ),
+    spec!(
+        "POWER",
+        Math,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        power,
+        "A number raised to a power"
+    ),
+    spec!(
+        "EXP",
+        Math,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        exp,
+        "e raised to a power"
+    ),
+    spec!(
+        "LN",
+        Math,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        ln,
+        "Natural logarithm"
+    ),
+    spec!(
+        "LOG10",
+        Math,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        log10,
+        "Base-10 logarithm"
+    ),
+    spec!(
+        "LOG",
+        Math,
+        1,
+        Some(2),
+        [Scalar],
+        0,
+        Number,
+        false,
+        log,
+        "Logarithm to a base (default 10)"
+    ),
+    spec!(
+        "CEILING.MATH",
+        Math,
+        1,
+        Some(3),
+        [Scalar],
+        0,
+        Number,
+        true,
+        ceiling_math,
+        "Rounds up to a multiple"
+    ),
+    spec!(
+        "FLOOR.MATH",
+        Math,
+        1,
+        Some(3),
+        [Scalar],
+        0,
+        Number,
+        true,
+        floor_math,
+        "Rounds down to a multiple"
+    ),
+    spec!(
+        "PI",
+        Math,
+        0,
+        Some(0),
+        [],
+        0,
+        Number,
+        false,
+        pi,
+        "The number pi"
+    ),
 ];
 
 /// How the ROUND family treats the discarded digits.
@@ -260,7 +525,11 @@ pub fn exp(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 fn positive_log(x: f64, f: fn(f64) -> f64) -> Result<f64, ErrorKind> {
-    if x <= 0.0 { Err(ErrorKind::Num) } else { Ok(f(x)) }
+    if x <= 0.0 {
+        Err(ErrorKind::Num)
+    } else {
+        Ok(f(x))
+    }
 }
 
 pub fn ln(args: &[Arg<'_>], _: &CallContext) -> Value {
@@ -286,7 +555,11 @@ pub fn log(args: &[Arg<'_>], _: &CallContext) -> Value {
     if base == 1.0 {
         return err(ErrorKind::Div0);
     }
-    let r = if base == 10.0 { x.log10() } else { x.ln() / base.ln() };
+    let r = if base == 10.0 {
+        x.log10()
+    } else {
+        x.ln() / base.ln()
+    };
     number_result(r)
 }
 
@@ -387,7 +660,7 @@ pub(super) fn matched_numbers(values: &[Value], rows: &[usize]) -> Result<Vec<f6
 /// rows matching the criteria pairs that follow it.
 pub(super) fn ifs_numbers(args: &[Arg<'_>]) -> Result<Vec<f64>, Value> {
     let values = list(args, 0)?;
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(value_error());
     }
     let pairs = criteria_pairs(args, 1, values.len())?;
@@ -398,7 +671,11 @@ pub(super) fn ifs_numbers(args: &[Arg<'_>]) -> Result<Vec<f64>, Value> {
 pub(super) fn if_numbers(args: &[Arg<'_>]) -> Result<Vec<f64>, Value> {
     let range = list(args, 0)?;
     let criterion = super::args::Criterion::parse(scalar(args, 1)?)?;
-    let values = if args.len() > 2 { list(args, 2)? } else { range };
+    let values = if args.len() > 2 {
+        list(args, 2)?
+    } else {
+        range
+    };
     let rows: Vec<usize> = (0..range.len())
         .filter(|&r| range.get(r).is_some_and(|c| criterion.matches(c)))
         .collect();
@@ -439,6 +716,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::approx_constant)] // Excel's documented examples, not pi
     fn roundup_and_rounddown_follow_excel_examples() {
         // Excel documentation: ROUNDUP(3.2,0)=4, ROUNDUP(76.9,0)=77, ROUNDUP(3.14159,3)=3.142,
         // ROUNDUP(-3.14159,1)=-3.2, ROUNDUP(31415.92654,-2)=31500;

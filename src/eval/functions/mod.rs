@@ -187,8 +187,15 @@ mod tests {
         assert_eq!(names.len(), table.len(), "duplicate function names");
         for spec in table {
             assert_eq!(spec.name, spec.name.to_ascii_uppercase());
-            assert_eq!(lookup(&spec.name.to_ascii_lowercase()).map(|s| s.name), Some(spec.name));
-            assert!(spec.max_args.is_none_or(|m| m >= spec.min_args), "{}", spec.name);
+            assert_eq!(
+                lookup(&spec.name.to_ascii_lowercase()).map(|s| s.name),
+                Some(spec.name)
+            );
+            assert!(
+                spec.max_args.is_none_or(|m| m >= spec.min_args),
+                "{}",
+                spec.name
+            );
         }
         assert!(lookup("NO.SUCH").is_none());
     }

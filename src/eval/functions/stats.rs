@@ -9,40 +9,404 @@ use super::math::{RoundMode, if_numbers, ifs_numbers, round_digits};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::value::{ErrorKind, Value, number_result};
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("COUNT", Statistical, 1, None, [Either], 0, Number, false, count, "How many numbers"),
-    spec!("COUNTA", Statistical, 1, None, [Either], 0, Number, false, counta, "How many non-blank values"),
-    spec!("COUNTBLANK", Statistical, 1, Some(1), [List], 0, Number, false, countblank, "How many blanks (and empty texts)"),
-    spec!("COUNTIF", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, countif, "How many values match a criterion"),
-    spec!("COUNTIFS", Statistical, 2, None, [List, Scalar], 0, Number, false, countifs, "How many rows match every criterion"),
-    spec!("AVERAGE", Statistical, 1, None, [Either], 0, Number, false, average, "Arithmetic mean of numbers"),
-    spec!("AVERAGEA", Statistical, 1, None, [Either], 0, Number, false, averagea, "Mean counting text as 0 and booleans as 1/0"),
-    spec!("AVERAGEIF", Statistical, 2, Some(3), [List, Scalar, List], 0, Number, false, averageif, "Mean of values whose criteria cell matches"),
-    spec!("AVERAGEIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, false, averageifs, "Mean of values whose rows match every criterion"),
-    spec!("MIN", Statistical, 1, None, [Either], 0, Number, false, min, "Smallest number (0 if none)"),
-    spec!("MAX", Statistical, 1, None, [Either], 0, Number, false, max, "Largest number (0 if none)"),
-    spec!("MINA", Statistical, 1, None, [Either], 0, Number, false, mina, "Smallest value counting text as 0"),
-    spec!("MAXA", Statistical, 1, None, [Either], 0, Number, false, maxa, "Largest value counting text as 0"),
-    spec!("MAXIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, maxifs, "Largest value whose row matches every criterion"),
-    spec!("MINIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, minifs, "Smallest value whose row matches every criterion"),
-    spec!("MEDIAN", Statistical, 1, None, [Either], 0, Number, false, median, "Middle value"),
-    spec!("MODE.SNGL", Statistical, 1, None, [Either], 0, Number, true, mode_sngl, "Most frequent number (first one on ties)"),
-    spec!("STDEV.S", Statistical, 1, None, [Either], 0, Number, true, stdev_s, "Sample standard deviation"),
-    spec!("STDEV.P", Statistical, 1, None, [Either], 0, Number, true, stdev_p, "Population standard deviation"),
-    spec!("VAR.S", Statistical, 1, None, [Either], 0, Number, true, var_s, "Sample variance"),
-    spec!("VAR.P", Statistical, 1, None, [Either], 0, Number, true, var_p, "Population variance"),
-    spec!("PERCENTILE.INC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, percentile_inc, "k-th percentile, k in 0..1 inclusive"),
-    spec!("PERCENTILE.EXC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, percentile_exc, "k-th percentile, k exclusive of 0 and 1"),
-    spec!("QUARTILE.INC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, quartile_inc, "Quartile 0..4"),
-    spec!("RANK.EQ", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, true, rank_eq, "Rank of a number in a list (ties share the top rank)"),
-    spec!("RANK.AVG", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, true, rank_avg, "Rank of a number in a list (ties averaged)"),
-    spec!("PERCENTRANK.INC", Statistical, 2, Some(3), [List, Scalar, Scalar], 0, Number, true, percentrank_inc, "Relative standing of a value in a list, 0..1"),
-    spec!("LARGE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, large, "k-th largest number"),
-    spec!("SMALL", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, small, "k-th smallest number"),
-    spec!("CORREL", Statistical, 2, Some(2), [List, List], 0, Number, false, correl, "Pearson correlation of two lists"),
-    spec!("SLOPE", Statistical, 2, Some(2), [List, List], 0, Number, false, slope, "Slope of the least-squares line (known_y, known_x)"),
-    spec!("INTERCEPT", Statistical, 2, Some(2), [List, List], 0, Number, false, intercept, "Intercept of the least-squares line (known_y, known_x)"),
-    spec!("FORECAST.LINEAR", Statistical, 3, Some(3), [Scalar, List, List], 0, Number, true, forecast_linear, "Linear-trend value at x (x, known_y, known_x)"),
+    spec!(
+        "COUNT",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        count,
+        "How many numbers"
+    ),
+    spec!(
+        "COUNTA",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        counta,
+        "How many non-blank values"
+    ),
+    spec!(
+        "COUNTBLANK",
+        Statistical,
+        1,
+        Some(1),
+        [List],
+        0,
+        Number,
+        false,
+        countblank,
+        "How many blanks (and empty texts)"
+    ),
+    spec!(
+        "COUNTIF",
+        Statistical,
+        2,
+        Some(2),
+        [List, Scalar],
+        0,
+        Number,
+        false,
+        countif,
+        "How many values match a criterion"
+    ),
+    spec!(
+        "COUNTIFS",
+        Statistical,
+        2,
+        None,
+        [List, Scalar],
+        0,
+        Number,
+        false,
+        countifs,
+        "How many rows match every criterion"
+    ),
+    spec!(
+        "AVERAGE",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        average,
+        "Arithmetic mean of numbers"
+    ),
+    spec!(
+        "AVERAGEA",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        averagea,
+        "Mean counting text as 0 and booleans as 1/0"
+    ),
+    spec!(
+        "AVERAGEIF",
+        Statistical,
+        2,
+        Some(3),
+        [List, Scalar, List],
+        0,
+        Number,
+        false,
+        averageif,
+        "Mean of values whose criteria cell matches"
+    ),
+    spec!(
+        "AVERAGEIFS",
+        Statistical,
+        3,
+        None,
+        [List, List, Scalar],
+        1,
+        Number,
+        false,
+        averageifs,
+        "Mean of values whose rows match every criterion"
+    ),
+    spec!(
+        "MIN",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        min,
+        "Smallest number (0 if none)"
+    ),
+    spec!(
+        "MAX",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        max,
+        "Largest number (0 if none)"
+    ),
+    spec!(
+        "MINA",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        mina,
+        "Smallest value counting text as 0"
+    ),
+    spec!(
+        "MAXA",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        maxa,
+        "Largest value counting text as 0"
+    ),
+    spec!(
+        "MAXIFS",
+        Statistical,
+        3,
+        None,
+        [List, List, Scalar],
+        1,
+        Number,
+        true,
+        maxifs,
+        "Largest value whose row matches every criterion"
+    ),
+    spec!(
+        "MINIFS",
+        Statistical,
+        3,
+        None,
+        [List, List, Scalar],
+        1,
+        Number,
+        true,
+        minifs,
+        "Smallest value whose row matches every criterion"
+    ),
+    spec!(
+        "MEDIAN",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        false,
+        median,
+        "Middle value"
+    ),
+    spec!(
+        "MODE.SNGL",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        true,
+        mode_sngl,
+        "Most frequent number (first one on ties)"
+    ),
+    spec!(
+        "STDEV.S",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        true,
+        stdev_s,
+        "Sample standard deviation"
+    ),
+    spec!(
+        "STDEV.P",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        true,
+        stdev_p,
+        "Population standard deviation"
+    ),
+    spec!(
+        "VAR.S",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        true,
+        var_s,
+        "Sample variance"
+    ),
+    spec!(
+        "VAR.P",
+        Statistical,
+        1,
+        None,
+        [Either],
+        0,
+        Number,
+        true,
+        var_p,
+        "Population variance"
+    ),
+    spec!(
+        "PERCENTILE.INC",
+        Statistical,
+        2,
+        Some(2),
+        [List, Scalar],
+        0,
+        Number,
+        true,
+        percentile_inc,
+        "k-th percentile, k in 0..1 inclusive"
+    ),
+    spec!(
+        "PERCENTILE.EXC",
+        Statistical,
+        2,
+        Some(2),
+        [List, Scalar],
+        0,
+        Number,
+        true,
+        percentile_exc,
+        "k-th percentile, k exclusive of 0 and 1"
+    ),
+    spec!(
+        "QUARTILE.INC",
+        Statistical,
+        2,
+        Some(2),
+        [List, Scalar],
+        0,
+        Number,
+        true,
+        quartile_inc,
+        "Quartile 0..4"
+    ),
+    spec!(
+        "RANK.EQ",
+        Statistical,
+        2,
+        Some(3),
+        [Scalar, List, Scalar],
+        0,
+        Number,
+        true,
+        rank_eq,
+        "Rank of a number in a list (ties share the top rank)"
+    ),
+    spec!(
+        "RANK.AVG",
+        Statistical,
+        2,
+        Some(3),
+        [Scalar, List, Scalar],
+        0,
+        Number,
+        true,
+        rank_avg,
+        "Rank of a number in a list (ties averaged)"
+    ),
+    spec!(
+        "PERCENTRANK.INC",
+        Statistical,
+        2,
+        Some(3),
+        [List, Scalar, Scalar],
+        0,
+        Number,
+        true,
+        percentrank_inc,
+        "Relative standing of a value in a list, 0..1"
+    ),
+    spec!(
+        "LARGE",
+        Statistical,
+        2,
+        Some(2),
+        [List, Scalar],
+        0,
+        Number,
+        false,
+        large,
+        "k-th largest number"
+    ),
+    spec!(
+        "SMALL",
+        Statistical,
+        2,
+        Some(2),
+        [List, Scalar],
+        0,
+        Number,
+        false,
+        small,
+        "k-th smallest number"
+    ),
+    spec!(
+        "CORREL",
+        Statistical,
+        2,
+        Some(2),
+        [List, List],
+        0,
+        Number,
+        false,
+        correl,
+        "Pearson correlation of two lists"
+    ),
+    spec!(
+        "SLOPE",
+        Statistical,
+        2,
+        Some(2),
+        [List, List],
+        0,
+        Number,
+        false,
+        slope,
+        "Slope of the least-squares line (known_y, known_x)"
+    ),
+    spec!(
+        "INTERCEPT",
+        Statistical,
+        2,
+        Some(2),
+        [List, List],
+        0,
+        Number,
+        false,
+        intercept,
+        "Intercept of the least-squares line (known_y, known_x)"
+    ),
+    spec!(
+        "FORECAST.LINEAR",
+        Statistical,
+        3,
+        Some(3),
+        [Scalar, List, List],
+        0,
+        Number,
+        true,
+        forecast_linear,
+        "Linear-trend value at x (x, known_y, known_x)"
+    ),
 ];
 
 fn with_numbers(args: &[Arg<'_>], mode: ListNumbers, f: impl Fn(&[f64]) -> Value) -> Value {
@@ -110,7 +474,7 @@ pub fn countif(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn countifs(args: &[Arg<'_>], _: &CallContext) -> Value {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return value_error();
     }
     let len = match list(args, 0) {
@@ -243,9 +607,11 @@ fn variance(values: &[f64], ddof: usize) -> Result<f64, Value> {
 }
 
 fn spread(args: &[Arg<'_>], ddof: usize, root: bool) -> Value {
-    with_numbers(args, ListNumbers::NumbersOnly, |v| match variance(v, ddof) {
-        Ok(var) => number_result(if root { var.sqrt() } else { var }),
-        Err(e) => e,
+    with_numbers(args, ListNumbers::NumbersOnly, |v| {
+        match variance(v, ddof) {
+            Ok(var) => number_result(if root { var.sqrt() } else { var }),
+            Err(e) => e,
+        }
     })
 }
 
@@ -399,7 +765,11 @@ pub fn percentrank_inc(args: &[Arg<'_>], _: &CallContext) -> Value {
         let (rl, ru) = (rank_of(lower), rank_of(upper));
         rl + (x - lower) / (upper - lower) * (ru - rl)
     };
-    number_result(round_digits(r, significance.min(400.0) as i32, RoundMode::Down))
+    number_result(round_digits(
+        r,
+        significance.min(400.0) as i32,
+        RoundMode::Down,
+    ))
 }
 
 fn kth(args: &[Arg<'_>], largest: bool) -> Value {
@@ -533,7 +903,10 @@ mod tests {
         assert!(matches!(r, Value::Number(x) if (x - 1.9).abs() < 1e-12));
         let l = nums(&[1.0, 2.0, 4.0, 7.0, 8.0, 9.0, 10.0, 12.0]);
         let q = Value::Number(1.0);
-        assert_eq!(call(quartile_inc, &[Arg::List(&l), Arg::Value(&q)]), Value::Number(3.5));
+        assert_eq!(
+            call(quartile_inc, &[Arg::List(&l), Arg::Value(&q)]),
+            Value::Number(3.5)
+        );
     }
 
     #[test]
@@ -543,7 +916,10 @@ mod tests {
         let l = nums(&[13.0, 12.0, 11.0, 8.0, 4.0, 3.0, 2.0, 1.0, 1.0, 1.0]);
         for (x, want) in [(2.0, 0.333), (4.0, 0.555), (8.0, 0.666), (5.0, 0.583)] {
             let xv = Value::Number(x);
-            assert_eq!(call(percentrank_inc, &[Arg::List(&l), Arg::Value(&xv)]), Value::Number(want));
+            assert_eq!(
+                call(percentrank_inc, &[Arg::List(&l), Arg::Value(&xv)]),
+                Value::Number(want)
+            );
         }
     }
 
@@ -553,11 +929,32 @@ mod tests {
         // RANK.AVG(94, {89,88,92,101,94,97,95}) = 4.
         let l = nums(&[7.0, 3.5, 3.5, 1.0, 2.0]);
         let (seven, half, one) = (Value::Number(7.0), Value::Number(3.5), Value::Number(1.0));
-        assert_eq!(call(rank_eq, &[Arg::Value(&seven), Arg::List(&l), Arg::Value(&one)]), Value::Number(5.0));
-        assert_eq!(call(rank_eq, &[Arg::Value(&half), Arg::List(&l), Arg::Value(&one)]), Value::Number(3.0));
-        assert_eq!(call(rank_avg, &[Arg::Value(&half), Arg::List(&l), Arg::Value(&one)]), Value::Number(3.5));
+        assert_eq!(
+            call(
+                rank_eq,
+                &[Arg::Value(&seven), Arg::List(&l), Arg::Value(&one)]
+            ),
+            Value::Number(5.0)
+        );
+        assert_eq!(
+            call(
+                rank_eq,
+                &[Arg::Value(&half), Arg::List(&l), Arg::Value(&one)]
+            ),
+            Value::Number(3.0)
+        );
+        assert_eq!(
+            call(
+                rank_avg,
+                &[Arg::Value(&half), Arg::List(&l), Arg::Value(&one)]
+            ),
+            Value::Number(3.5)
+        );
         let l = nums(&[89.0, 88.0, 92.0, 101.0, 94.0, 97.0, 95.0]);
         let x = Value::Number(94.0);
-        assert_eq!(call(rank_avg, &[Arg::Value(&x), Arg::List(&l)]), Value::Number(4.0));
+        assert_eq!(
+            call(rank_avg, &[Arg::Value(&x), Arg::List(&l)]),
+            Value::Number(4.0)
+        );
     }
 }

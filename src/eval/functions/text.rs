@@ -4,36 +4,245 @@
 use std::sync::Arc;
 
 use super::args::{
-    bool_or, coerce_number, err, integer, items, number_or, scalar, text, value_error,
-    wildcard_match,
+    bool_or, coerce_number, integer, items, number_or, scalar, text, value_error, wildcard_match,
 };
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::number_format::{format_number, format_text};
-use crate::eval::value::{ErrorKind, Value, number_result};
+use crate::eval::value::{Value, number_result};
 
 /// Excel's limit on the length of a text value.
 const MAX_TEXT: usize = 32_767;
 
+#[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("TEXT", Text, 2, Some(2), [Scalar], 0, Text, false, text_fn, "A number rendered with an Excel number format"),
-    spec!("CONCAT", Text, 1, None, [Either], 0, Text, true, concat, "Joins texts and lists of texts"),
-    spec!("CONCATENATE", Text, 1, None, [Scalar], 0, Text, false, concatenate, "Joins texts"),
-    spec!("TEXTJOIN", Text, 3, None, [Scalar, Scalar, Either], 2, Text, true, textjoin, "Joins texts with a delimiter, optionally skipping empty ones"),
-    spec!("LEFT", Text, 1, Some(2), [Scalar], 0, Text, false, left, "First characters of a text"),
-    spec!("RIGHT", Text, 1, Some(2), [Scalar], 0, Text, false, right, "Last characters of a text"),
-    spec!("MID", Text, 3, Some(3), [Scalar], 0, Text, false, mid, "Characters from a position"),
-    spec!("LEN", Text, 1, Some(1), [Scalar], 0, Number, false, len, "Number of characters"),
-    spec!("UPPER", Text, 1, Some(1), [Scalar], 0, Text, false, upper, "Text in upper case"),
-    spec!("LOWER", Text, 1, Some(1), [Scalar], 0, Text, false, lower, "Text in lower case"),
-    spec!("PROPER", Text, 1, Some(1), [Scalar], 0, Text, false, proper, "Text With Each Word Capitalized"),
-    spec!("TRIM", Text, 1, Some(1), [Scalar], 0, Text, false, trim, "Removes extra spaces"),
-    spec!("SUBSTITUTE", Text, 3, Some(4), [Scalar], 0, Text, false, substitute, "Replaces occurrences of a text"),
-    spec!("REPLACE", Text, 4, Some(4), [Scalar], 0, Text, false, replace, "Replaces characters at a position"),
-    spec!("VALUE", Text, 1, Some(1), [Scalar], 0, Number, false, value, "Converts text to a number"),
-    spec!("EXACT", Text, 2, Some(2), [Scalar], 0, Bool, false, exact, "TRUE when two texts are identical (case-sensitive)"),
-    spec!("FIND", Text, 2, Some(3), [Scalar], 0, Number, false, find, "Position of a text (case-sensitive)"),
-    spec!("SEARCH", Text, 2, Some(3), [Scalar], 0, Number, false, search, "Position of a text (case-insensitive, wildcards)"),
-    spec!("REPT", Text, 2, Some(2), [Scalar], 0, Text, false, rept, "A text repeated"),
+    spec!(
+        "TEXT",
+        Text,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Text,
+        false,
+        text_fn,
+        "A number rendered with an Excel number format"
+    ),
+    spec!(
+        "CONCAT",
+        Text,
+        1,
+        None,
+        [Either],
+        0,
+        Text,
+        true,
+        concat,
+        "Joins texts and lists of texts"
+    ),
+    spec!(
+        "CONCATENATE",
+        Text,
+        1,
+        None,
+        [Scalar],
+        0,
+        Text,
+        false,
+        concatenate,
+        "Joins texts"
+    ),
+    spec!(
+        "TEXTJOIN",
+        Text,
+        3,
+        None,
+        [Scalar, Scalar, Either],
+        2,
+        Text,
+        true,
+        textjoin,
+        "Joins texts with a delimiter, optionally skipping empty ones"
+    ),
+    spec!(
+        "LEFT",
+        Text,
+        1,
+        Some(2),
+        [Scalar],
+        0,
+        Text,
+        false,
+        left,
+        "First characters of a text"
+    ),
+    spec!(
+        "RIGHT",
+        Text,
+        1,
+        Some(2),
+        [Scalar],
+        0,
+        Text,
+        false,
+        right,
+        "Last characters of a text"
+    ),
+    spec!(
+        "MID",
+        Text,
+        3,
+        Some(3),
+        [Scalar],
+        0,
+        Text,
+        false,
+        mid,
+        "Characters from a position"
+    ),
+    spec!(
+        "LEN",
+        Text,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        len,
+        "Number of characters"
+    ),
+    spec!(
+        "UPPER",
+        Text,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Text,
+        false,
+        upper,
+        "Text in upper case"
+    ),
+    spec!(
+        "LOWER",
+        Text,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Text,
+        false,
+        lower,
+        "Text in lower case"
+    ),
+    spec!(
+        "PROPER",
+        Text,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Text,
+        false,
+        proper,
+        "Text With Each Word Capitalized"
+    ),
+    spec!(
+        "TRIM",
+        Text,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Text,
+        false,
+        trim,
+        "Removes extra spaces"
+    ),
+    spec!(
+        "SUBSTITUTE",
+        Text,
+        3,
+        Some(4),
+        [Scalar],
+        0,
+        Text,
+        false,
+        substitute,
+        "Replaces occurrences of a text"
+    ),
+    spec!(
+        "REPLACE",
+        Text,
+        4,
+        Some(4),
+        [Scalar],
+        0,
+        Text,
+        false,
+        replace,
+        "Replaces characters at a position"
+    ),
+    spec!(
+        "VALUE",
+        Text,
+        1,
+        Some(1),
+        [Scalar],
+        0,
+        Number,
+        false,
+        value,
+        "Converts text to a number"
+    ),
+    spec!(
+        "EXACT",
+        Text,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Bool,
+        false,
+        exact,
+        "TRUE when two texts are identical (case-sensitive)"
+    ),
+    spec!(
+        "FIND",
+        Text,
+        2,
+        Some(3),
+        [Scalar],
+        0,
+        Number,
+        false,
+        find,
+        "Position of a text (case-sensitive)"
+    ),
+    spec!(
+        "SEARCH",
+        Text,
+        2,
+        Some(3),
+        [Scalar],
+        0,
+        Number,
+        false,
+        search,
+        "Position of a text (case-insensitive, wildcards)"
+    ),
+    spec!(
+        "REPT",
+        Text,
+        2,
+        Some(2),
+        [Scalar],
+        0,
+        Text,
+        false,
+        rept,
+        "A text repeated"
+    ),
 ];
 
 fn text_result(s: String) -> Value {
@@ -143,7 +352,9 @@ pub fn left(args: &[Arg<'_>], _: &CallContext) -> Value {
         Ok(n) => n,
         Err(e) => return e,
     };
-    with_text(args, |t| Value::text(&t.chars().take(n).collect::<String>()))
+    with_text(args, |t| {
+        Value::text(&t.chars().take(n).collect::<String>())
+    })
 }
 
 pub fn right(args: &[Arg<'_>], _: &CallContext) -> Value {
@@ -282,7 +493,12 @@ fn parse_time_text(s: &str) -> Option<f64> {
     let mut parts = s.trim().split(':');
     let h: f64 = parts.next()?.trim().parse().ok()?;
     let m: f64 = parts.next()?.trim().parse().ok()?;
-    let sec: f64 = parts.next().map(|p| p.trim().parse()).transpose().ok()?.unwrap_or(0.0);
+    let sec: f64 = parts
+        .next()
+        .map(|p| p.trim().parse())
+        .transpose()
+        .ok()?
+        .unwrap_or(0.0);
     if parts.next().is_some() || m >= 60.0 || sec >= 60.0 || h < 0.0 || m < 0.0 || sec < 0.0 {
         return None;
     }
@@ -348,10 +564,4 @@ pub fn rept(args: &[Arg<'_>], _: &CallContext) -> Value {
         Ok(n) => text_result(t.repeat(n as usize)),
         Err(e) => e,
     }
-}
-
-/// Unused-error guard so `err` stays referenced for future text errors.
-#[allow(dead_code)]
-fn not_available() -> Value {
-    err(ErrorKind::NA)
 }

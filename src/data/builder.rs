@@ -1,0 +1,446 @@
+//! Turns one sheet's cells, streamed in row order, into typed columns: finds the
+//! header, maps export headers to rule columns, coerces cells and applies the bad-cell policy.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::data::address::cell_address;
+use crate::data::coerce::{CoerceContext, Coerced, RawCell, coerce, expected_text};
+use crate::data::error::DataError;
+use crate::data::intern::Interner;
+use crate::data::quality::{MAX_ENTRIES_PER_COLUMN, QualityEntry, TableCounts};
+use crate::data::spec::{BadCellPolicy, ColumnDecl};
+use crate::eval::value::{ErrorKind, Value};
+use crate::lang::ast::ColumnType;
+use crate::lang::suggest::did_you_mean;
+
+/// One column the table will hold.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedColumn {
+    pub name: String,
+    pub decl: ColumnDecl,
+}
+
+/// Everything about a table that does not depend on which sheet is being read.
+#[derive(Debug, Clone)]
+pub(crate) struct TablePlan {
+    pub name: String,
+    /// Columns to read; empty with `all_headers` set means "every header, as `any`".
+    pub columns: Vec<PlannedColumn>,
+    pub all_headers: bool,
+    pub key: Option<String>,
+    /// Export header -> rule column name.
+    pub rename: BTreeMap<String, String>,
+    pub policy: BadCellPolicy,
+    /// 0-based sheet row of the header.
+    pub header_row: u32,
+}
+
+/// The columns read from one sheet, its log entries and counts.
+#[derive(Debug, Default)]
+pub(crate) struct SheetPart {
+    pub path: PathBuf,
+    pub sheet: String,
+    /// Sheet column of each table column.
+    pub sheet_columns: Vec<u32>,
+    pub column_names: Vec<String>,
+    pub column_decls: Vec<ColumnDecl>,
+    pub columns: Vec<Vec<Value>>,
+    /// 0-based sheet row of each kept row (recorded only for tables with a key).
+    pub rows: Vec<u32>,
+    pub entries: Vec<QualityEntry>,
+    pub counts: TableCounts,
+    /// Per column: entries listed, and entries not listed past the cap.
+    pub listed: Vec<usize>,
+    pub not_listed: Vec<usize>,
+    pub interner: Interner,
+}
+
+/// Why a cell is in the log.
+#[derive(Debug)]
+enum Finding {
+    Repaired(String),
+    Bad,
+    ErrorKept(ErrorKind),
+    BlankRequired,
+}
+
+#[derive(Debug)]
+struct Pending {
+    col: u32,
+    slot: usize,
+    raw: String,
+    finding: Finding,
+}
+
+/// Streaming builder for one sheet; feed it cells with [`SheetBuilder::cell`] in
+/// row-major order, then call [`SheetBuilder::finish`].
+pub(crate) struct SheetBuilder<'p> {
+    plan: &'p TablePlan,
+    path: PathBuf,
+    sheet: String,
+    ctx: CoerceContext,
+    header: Vec<(u32, String)>,
+    header_done: bool,
+    /// Sheet column -> slot.
+    slot_of_col: Vec<Option<usize>>,
+    col_of_slot: Vec<u32>,
+    /// Column name used in log entries and `#VALUE!` origins, e.g. `Opportunities.amount`.
+    origin_names: Vec<Arc<str>>,
+    part: SheetPart,
+    row: Option<u32>,
+    row_values: Vec<Value>,
+    row_nonempty: bool,
+    pending: Vec<Pending>,
+    last_data_row: u32,
+    track_rows: bool,
+}
+
+impl<'p> SheetBuilder<'p> {
+    pub fn new(plan: &'p TablePlan, path: PathBuf, sheet: String, ctx: CoerceContext) -> Self {
+        SheetBuilder {
+            plan,
+            path,
+            sheet,
+            ctx,
+            header: Vec::new(),
+            header_done: false,
+            slot_of_col: Vec::new(),
+            col_of_slot: Vec::new(),
+            origin_names: Vec::new(),
+            part: SheetPart::default(),
+            row: None,
+            row_values: Vec::new(),
+            row_nonempty: false,
+            pending: Vec::new(),
+            last_data_row: plan.header_row,
+            track_rows: plan.key.is_some(),
+        }
+    }
+
+    /// Rows kept so far (for progress display).
+    pub fn rows_kept(&self) -> usize {
+        self.part.counts.rows_kept
+    }
+
+    /// One cell at 0-based `row`, `col`.
+    pub fn cell(&mut self, row: u32, col: u32, raw: RawCell<'_>) -> Result<(), DataError> {
+        if row < self.plan.header_row {
+            return Ok(());
+        }
+        if row == self.plan.header_row {
+            if !raw.is_empty() {
+                self.header.push((col, raw.display().trim().to_string()));
+            }
+            return Ok(());
+        }
+        if !self.header_done {
+            self.resolve_header()?;
+        }
+        if self.row != Some(row) {
+            self.flush_row()?;
+            self.row = Some(row);
+        }
+        if raw.is_empty() {
+            return Ok(());
+        }
+        self.row_nonempty = true;
+        let Some(slot) = self.slot_of_col.get(col as usize).copied().flatten() else {
+            return Ok(());
+        };
+        let Some(decl) = self.part.column_decls.get(slot).copied() else {
+            return Ok(());
+        };
+        let outcome = coerce(raw, decl.ty, self.ctx, &mut self.part.interner);
+        let (value, finding) = match outcome {
+            Coerced::Value(v) => (v, None),
+            Coerced::Repaired(v, note) => (v, Some(Finding::Repaired(note))),
+            Coerced::ErrorCell(v) => {
+                let kind = v.error_kind().unwrap_or(ErrorKind::Value);
+                (v, Some(Finding::ErrorKept(kind)))
+            }
+            Coerced::Bad => {
+                let origin = self
+                    .origin_names
+                    .get(slot)
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(""));
+                let reason = format!(
+                    "cannot read '{}' as {}",
+                    raw.display(),
+                    expected_text(decl.ty)
+                );
+                let index = self.part.counts.rows_kept;
+                (
+                    Value::error_at(ErrorKind::Value, &origin, Some(index), &reason),
+                    Some(Finding::Bad),
+                )
+            }
+        };
+        if let Some(finding) = finding {
+            if self.plan.policy == BadCellPolicy::Fail && !matches!(finding, Finding::Repaired(_)) {
+                return Err(self.bad_cell_error(row, col, slot, raw.display()));
+            }
+            self.pending.push(Pending {
+                col,
+                slot,
+                raw: raw.display(),
+                finding,
+            });
+        }
+        if let Some(target) = self.row_values.get_mut(slot) {
+            *target = value;
+        }
+        Ok(())
+    }
+
+    fn bad_cell_error(&self, row: u32, col: u32, slot: usize, raw: String) -> DataError {
+        let column = self
+            .part
+            .column_names
+            .get(slot)
+            .cloned()
+            .unwrap_or_default();
+        let ty = self
+            .part
+            .column_decls
+            .get(slot)
+            .map_or(ColumnType::Any, |d| d.ty);
+        DataError::BadCell {
+            table: self.plan.name.clone(),
+            path: self.path.clone(),
+            cell: cell_address(&self.sheet, row, col),
+            column,
+            raw: if raw.is_empty() {
+                "(blank)".to_string()
+            } else {
+                raw
+            },
+            expected: expected_text(ty).to_string(),
+        }
+    }
+
+    /// Maps header cells to planned columns once the header row is complete.
+    fn resolve_header(&mut self) -> Result<(), DataError> {
+        self.header_done = true;
+        if self.header.iter().all(|(_, h)| h.is_empty()) {
+            return Err(DataError::NoHeaderRow {
+                table: self.plan.name.clone(),
+                path: self.path.clone(),
+                sheet: self.sheet.clone(),
+                header_row: self.plan.header_row + 1,
+            });
+        }
+        // Rule name of each header cell, after `rename`.
+        let renamed: Vec<(u32, &str, &str)> = self
+            .header
+            .iter()
+            .filter(|(_, h)| !h.is_empty())
+            .map(|(col, h)| {
+                let rule = self
+                    .plan
+                    .rename
+                    .get(h.as_str())
+                    .map_or(h.as_str(), String::as_str);
+                (*col, h.as_str(), rule)
+            })
+            .collect();
+        let columns: Vec<PlannedColumn> = if self.plan.all_headers {
+            renamed
+                .iter()
+                .map(|(_, _, rule)| PlannedColumn {
+                    name: (*rule).to_string(),
+                    decl: ColumnDecl {
+                        ty: ColumnType::Any,
+                        optional: true,
+                    },
+                })
+                .collect()
+        } else {
+            self.plan.columns.clone()
+        };
+        let mut chosen: Vec<u32> = Vec::with_capacity(columns.len());
+        for column in &columns {
+            let exact: Vec<u32> = renamed
+                .iter()
+                .filter(|(_, _, rule)| *rule == column.name)
+                .map(|(c, _, _)| *c)
+                .collect();
+            let matches = if exact.is_empty() {
+                renamed
+                    .iter()
+                    .filter(|(_, _, rule)| rule.eq_ignore_ascii_case(&column.name))
+                    .map(|(c, _, _)| *c)
+                    .collect()
+            } else {
+                exact
+            };
+            match matches.as_slice() {
+                [col] => chosen.push(*col),
+                [first, second, ..] => {
+                    return Err(DataError::DuplicateHeader {
+                        table: self.plan.name.clone(),
+                        path: self.path.clone(),
+                        column: column.name.clone(),
+                        first: cell_address(&self.sheet, self.plan.header_row, *first),
+                        second: cell_address(&self.sheet, self.plan.header_row, *second),
+                    });
+                }
+                [] => {
+                    let headers: Vec<String> =
+                        renamed.iter().map(|(_, h, _)| (*h).to_string()).collect();
+                    let suggested = did_you_mean(&column.name, headers.iter().map(String::as_str))
+                        .map(str::to_string);
+                    return Err(DataError::MissingColumn {
+                        table: self.plan.name.clone(),
+                        path: self.path.clone(),
+                        sheet: self.sheet.clone(),
+                        column: column.name.clone(),
+                        header_row: self.plan.header_row + 1,
+                        suggested,
+                        headers,
+                    });
+                }
+            }
+        }
+        let max_col = chosen.iter().copied().max().map_or(0, |c| c as usize + 1);
+        self.slot_of_col = vec![None; max_col];
+        for (slot, col) in chosen.iter().enumerate() {
+            if let Some(entry) = self.slot_of_col.get_mut(*col as usize) {
+                *entry = Some(slot);
+            }
+        }
+        self.col_of_slot = chosen;
+        self.origin_names = columns
+            .iter()
+            .map(|c| Arc::from(format!("{}.{}", self.plan.name, c.name).as_str()))
+            .collect();
+        self.part.column_names = columns.iter().map(|c| c.name.clone()).collect();
+        self.part.column_decls = columns.iter().map(|c| c.decl).collect();
+        self.part.columns = vec![Vec::new(); columns.len()];
+        self.part.listed = vec![0; columns.len()];
+        self.part.not_listed = vec![0; columns.len()];
+        self.row_values = vec![Value::Blank; columns.len()];
+        Ok(())
+    }
+
+    /// Ends the current row: checks required blanks, then keeps or rejects it.
+    fn flush_row(&mut self) -> Result<(), DataError> {
+        let Some(row) = self.row.take() else {
+            return Ok(());
+        };
+        if !self.row_nonempty {
+            return Ok(());
+        }
+        self.row_nonempty = false;
+        for slot in 0..self.row_values.len() {
+            let required = self
+                .part
+                .column_decls
+                .get(slot)
+                .is_some_and(|d| !d.optional);
+            if required && self.row_values.get(slot).is_some_and(Value::is_blank) {
+                let col = self.col_of_slot.get(slot).copied().unwrap_or(0);
+                if self.plan.policy == BadCellPolicy::Fail {
+                    return Err(self.bad_cell_error(row, col, slot, String::new()));
+                }
+                self.pending.push(Pending {
+                    col,
+                    slot,
+                    raw: String::new(),
+                    finding: Finding::BlankRequired,
+                });
+            }
+        }
+        let counts = &mut self.part.counts;
+        counts.rows_read += 1;
+        counts.blank_rows_skipped += (row - self.last_data_row).saturating_sub(1) as usize;
+        self.last_data_row = row;
+        let rejected = self.plan.policy == BadCellPolicy::RejectRow
+            && self
+                .pending
+                .iter()
+                .any(|p| !matches!(p.finding, Finding::Repaired(_)));
+        if rejected {
+            counts.rows_rejected += 1;
+            for value in &mut self.row_values {
+                *value = Value::Blank;
+            }
+        } else {
+            counts.rows_kept += 1;
+            for (column, value) in self.part.columns.iter_mut().zip(self.row_values.iter_mut()) {
+                column.push(std::mem::take(value));
+            }
+            if self.track_rows {
+                self.part.rows.push(row);
+            }
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_by_key(|p| p.col);
+        for p in pending {
+            if rejected && matches!(p.finding, Finding::Repaired(_)) {
+                continue;
+            }
+            self.log(row, p, rejected);
+        }
+        Ok(())
+    }
+
+    fn log(&mut self, row: u32, p: Pending, rejected: bool) {
+        let ty = self
+            .part
+            .column_decls
+            .get(p.slot)
+            .map_or(ColumnType::Any, |d| d.ty);
+        let counts = &mut self.part.counts;
+        counts.cells_reported += 1;
+        let action = match (&p.finding, rejected) {
+            (Finding::Repaired(note), _) => {
+                counts.cells_repaired += 1;
+                note.clone()
+            }
+            (_, true) => "row rejected".to_string(),
+            (Finding::Bad, false) => "kept as #VALUE!".to_string(),
+            (Finding::ErrorKept(kind), false) => format!("kept as {kind}"),
+            (Finding::BlankRequired, false) => "kept as blank".to_string(),
+        };
+        let listed = self.part.listed.get(p.slot).copied().unwrap_or(0);
+        if listed >= MAX_ENTRIES_PER_COLUMN {
+            if let Some(n) = self.part.not_listed.get_mut(p.slot) {
+                *n += 1;
+            }
+            return;
+        }
+        if let Some(n) = self.part.listed.get_mut(p.slot) {
+            *n += 1;
+        }
+        self.part.entries.push(QualityEntry {
+            table: self.plan.name.clone(),
+            file: self.path.clone(),
+            cell: cell_address(&self.sheet, row, p.col),
+            column: self
+                .part
+                .column_names
+                .get(p.slot)
+                .cloned()
+                .unwrap_or_default(),
+            raw: p.raw,
+            expected: expected_text(ty).to_string(),
+            action,
+        });
+    }
+
+    /// Flushes the last row and hands over the columns.
+    pub fn finish(mut self) -> Result<SheetPart, DataError> {
+        if !self.header_done {
+            self.resolve_header()?;
+        }
+        self.flush_row()?;
+        self.part.counts.table = self.plan.name.clone();
+        self.part.path = self.path;
+        self.part.sheet = self.sheet;
+        self.part.sheet_columns = self.col_of_slot;
+        Ok(self.part)
+    }
+}

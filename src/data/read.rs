@@ -1,0 +1,641 @@
+//! `read_inputs`: resolves the `[inputs]` spec to files and sheets, reads the sheets in
+//! parallel (only the columns the rules use), merges split sheets, checks keys, and
+//! returns typed tables with the data-quality log and the input files' hashes.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{IsTerminal, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::data::address::cell_address;
+use crate::data::builder::{PlannedColumn, SheetBuilder, SheetPart, TablePlan};
+use crate::data::coerce::{CoerceContext, reintern};
+use crate::data::error::DataError;
+use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
+use crate::data::spec::{ColumnDecl, InputsSpec, TableSpec};
+use crate::data::table::{Column, Table};
+use crate::data::workbook::{Book, FileKind, csv_delimiter, csv_sheet_name, resolve, stream_csv};
+use crate::eval::value::{Value, format_general};
+use crate::lang::ast::ColumnType;
+use crate::lang::suggest::did_you_mean;
+
+/// Tables read from the inputs, what was noticed on the way, and which files were read.
+#[derive(Debug, Clone, Default)]
+pub struct InputData {
+    /// One table per input table read, in the spec's (alphabetical) order.
+    pub tables: Vec<Table>,
+    pub quality: QualityLog,
+    /// Every file read, for the Provenance sheet.
+    pub files: Vec<InputFile>,
+}
+
+impl InputData {
+    /// Table by name.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| &*t.name == name)
+    }
+}
+
+/// One input file's identity.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// One sheet to read for one table.
+struct Job {
+    table: usize,
+    path: PathBuf,
+    kind: FileKind,
+    sheet: String,
+}
+
+/// Reads the tables of `spec`; relative paths are resolved against `base_dir` (the
+/// scenario file's directory).
+///
+/// `wanted` lists, per table, the columns the rules use: only those (plus the key) are
+/// read, undeclared ones as `any`, and tables it does not mention are not read at all.
+/// Without `wanted`, every declared column is read (every header, as `any`, when a
+/// table declares no columns).
+pub fn read_inputs(
+    spec: &InputsSpec,
+    base_dir: &Path,
+    wanted: Option<&BTreeMap<String, BTreeSet<String>>>,
+) -> Result<InputData, DataError> {
+    spec.validate()?;
+    let mut plans: Vec<TablePlan> = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
+    let pool = BookPool::default();
+    for (name, table_spec) in &spec.tables {
+        let table_wanted = match wanted {
+            Some(map) => match map.get(name) {
+                Some(columns) => Some(columns),
+                None => continue,
+            },
+            None => None,
+        };
+        let plan = plan_table(name, table_spec, table_wanted)?;
+        let file = table_spec
+            .file
+            .as_ref()
+            .or(spec.workbook.as_ref())
+            .ok_or_else(|| DataError::NoFileGiven {
+                table: name.clone(),
+            })?;
+        let path = resolve(base_dir, file);
+        if !path.is_file() {
+            return Err(DataError::FileNotFound {
+                table: name.clone(),
+                path,
+            });
+        }
+        let kind = FileKind::from_path(&path).ok_or_else(|| DataError::UnknownExtension {
+            table: name.clone(),
+            path: path.clone(),
+            extension: path
+                .extension()
+                .map(|e| format!(".{}", e.to_string_lossy()))
+                .unwrap_or_else(|| "(none)".to_string()),
+        })?;
+        let sheets = if kind == FileKind::Csv {
+            csv_sheets(name, table_spec, &path)?
+        } else {
+            let book = pool.take_or_open(&path, kind)?;
+            let names = book.sheet_names();
+            pool.put(&path, book);
+            select_sheets(name, table_spec, &path, &names)?
+        };
+        let table = plans.len();
+        plans.push(plan);
+        jobs.extend(sheets.into_iter().map(|sheet| Job {
+            table,
+            path: path.clone(),
+            kind,
+            sheet,
+        }));
+    }
+
+    let progress = progress_bar();
+    let distinct_files: BTreeSet<PathBuf> = jobs.iter().map(|j| j.path.clone()).collect();
+    let (parts, files) = rayon::join(
+        || {
+            jobs.par_iter()
+                .map(|job| read_sheet(job, &plans, &pool, &progress))
+                .collect::<Vec<_>>()
+        },
+        || {
+            distinct_files
+                .par_iter()
+                .map(|path| hash_file(path))
+                .collect::<Vec<_>>()
+        },
+    );
+    progress.finish_and_clear();
+
+    // Merge the sheets of each table, in job order (the spec's sheet order).
+    let mut by_table: Vec<Vec<SheetPart>> = plans.iter().map(|_| Vec::new()).collect();
+    for (job, part) in jobs.iter().zip(parts) {
+        if let Some(list) = by_table.get_mut(job.table) {
+            list.push(part?);
+        }
+    }
+    let mut data = InputData::default();
+    for (plan, parts) in plans.iter().zip(by_table) {
+        let (table, entries, counts) = merge_parts(plan, parts)?;
+        data.tables.push(table);
+        data.quality.entries.extend(entries);
+        data.quality.counts.push(counts);
+    }
+    data.files = files.into_iter().collect::<Result<_, _>>()?;
+    Ok(data)
+}
+
+/// Which columns to read, with which types, in which order (key first, then by name).
+fn plan_table(
+    name: &str,
+    spec: &TableSpec,
+    wanted: Option<&BTreeSet<String>>,
+) -> Result<TablePlan, DataError> {
+    let decls = spec.column_decls(name)?;
+    let mut names: BTreeSet<&str> = match wanted {
+        Some(columns) => columns.iter().map(String::as_str).collect(),
+        None => decls.keys().map(String::as_str).collect(),
+    };
+    let all_headers = wanted.is_none() && decls.is_empty();
+    if let Some(key) = &spec.key {
+        names.remove(key.as_str());
+    }
+    let any = ColumnDecl {
+        ty: ColumnType::Any,
+        optional: true,
+    };
+    let column = |n: &str| PlannedColumn {
+        name: n.to_string(),
+        decl: decls.get(n).copied().unwrap_or(any),
+    };
+    let mut columns: Vec<PlannedColumn> = Vec::new();
+    if let Some(key) = &spec.key
+        && !all_headers
+    {
+        columns.push(column(key));
+    }
+    columns.extend(names.into_iter().map(column));
+    Ok(TablePlan {
+        name: name.to_string(),
+        columns,
+        all_headers,
+        key: spec.key.clone(),
+        rename: spec.rename.clone(),
+        policy: spec.on_bad_cell,
+        header_row: spec.header_row.unwrap_or(1).saturating_sub(1),
+    })
+}
+
+fn csv_sheets(table: &str, spec: &TableSpec, path: &Path) -> Result<Vec<String>, DataError> {
+    let option = [
+        spec.sheet.as_ref().map(|_| "sheet"),
+        spec.sheets.as_ref().map(|_| "sheets"),
+        spec.sheet_pattern.as_ref().map(|_| "sheet_pattern"),
+    ]
+    .into_iter()
+    .flatten()
+    .next();
+    match option {
+        Some(option) => Err(DataError::SheetOptionOnCsv {
+            table: table.to_string(),
+            path: path.to_path_buf(),
+            option: option.to_string(),
+        }),
+        None => Ok(vec![csv_sheet_name(path)]),
+    }
+}
+
+/// The sheets a table reads, by exact name (case-insensitive as in Excel), list or pattern.
+fn select_sheets(
+    table: &str,
+    spec: &TableSpec,
+    path: &Path,
+    available: &[String],
+) -> Result<Vec<String>, DataError> {
+    if let Some(pattern) = &spec.sheet_pattern {
+        let mut matched: Vec<String> = available
+            .iter()
+            .filter(|s| wildcard_match(pattern, s))
+            .cloned()
+            .collect();
+        if matched.is_empty() {
+            return Err(DataError::NoSheetMatches {
+                table: table.to_string(),
+                path: path.to_path_buf(),
+                pattern: pattern.clone(),
+                available: available.to_vec(),
+            });
+        }
+        matched.sort_by_key(|s| natural_key(s));
+        return Ok(matched);
+    }
+    let wanted: Vec<String> = match (&spec.sheets, &spec.sheet) {
+        (Some(list), _) => list.clone(),
+        (None, Some(sheet)) => vec![sheet.clone()],
+        (None, None) => vec![table.to_string()],
+    };
+    wanted
+        .iter()
+        .map(|name| {
+            available
+                .iter()
+                .find(|s| *s == name)
+                .or_else(|| {
+                    available
+                        .iter()
+                        .find(|s| s.to_lowercase() == name.to_lowercase())
+                })
+                .cloned()
+                .ok_or_else(|| DataError::SheetNotFound {
+                    table: table.to_string(),
+                    path: path.to_path_buf(),
+                    sheet: name.clone(),
+                    suggested: did_you_mean(name, available.iter().map(String::as_str))
+                        .map(str::to_string),
+                    available: available.to_vec(),
+                })
+        })
+        .collect()
+}
+
+/// `*` matches any run of characters, `?` one character; case-insensitive like sheet names.
+pub fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let n: Vec<char> = name.to_lowercase().chars().collect();
+    // Iterative matcher with backtracking to the last `*`.
+    let (mut pi, mut ni) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || Some(&c) == n.get(ni) => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+/// Sort key comparing digit runs as numbers: `Leads` < `Leads_2` < `Leads_10`.
+fn natural_key(name: &str) -> Vec<(u8, u128, String)> {
+    let mut key = Vec::new();
+    let mut chars = name.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        let digits = c.is_ascii_digit();
+        let mut run = String::new();
+        while let Some(&d) = chars.peek() {
+            if d.is_ascii_digit() != digits {
+                break;
+            }
+            run.push(d);
+            chars.next();
+        }
+        if digits {
+            key.push((0, run.parse().unwrap_or(u128::MAX), String::new()));
+        } else {
+            key.push((1, 0, run.to_lowercase()));
+        }
+    }
+    key
+}
+
+/// Opened workbooks to reuse between jobs (opening an .xlsx parses all its shared strings).
+#[derive(Default)]
+struct BookPool {
+    books: Mutex<HashMap<PathBuf, Vec<Book>>>,
+}
+
+impl BookPool {
+    fn take_or_open(&self, path: &Path, kind: FileKind) -> Result<Book, DataError> {
+        let cached = self
+            .books
+            .lock()
+            .ok()
+            .and_then(|mut books| books.get_mut(path).and_then(Vec::pop));
+        match cached {
+            Some(book) => Ok(book),
+            None => Book::open(path, kind),
+        }
+    }
+
+    fn put(&self, path: &Path, book: Book) {
+        if let Ok(mut books) = self.books.lock() {
+            books.entry(path.to_path_buf()).or_default().push(book);
+        }
+    }
+}
+
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} reading inputs: {human_pos} rows ({elapsed})")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// Reads one sheet; a crash inside a reader library becomes an error naming the sheet.
+fn read_sheet(
+    job: &Job,
+    plans: &[TablePlan],
+    pool: &BookPool,
+    progress: &ProgressBar,
+) -> Result<SheetPart, DataError> {
+    let Some(plan) = plans.get(job.table) else {
+        return Err(DataError::NoFileGiven {
+            table: String::new(),
+        });
+    };
+    let reported = Cell::new(0usize);
+    let tick = |rows: usize| {
+        progress.inc(rows.saturating_sub(reported.get()) as u64);
+        reported.set(rows);
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<SheetPart, DataError> {
+        if job.kind == FileKind::Csv {
+            let ctx = CoerceContext {
+                date_offset: 0.0,
+                text_only_source: true,
+                decimal_comma: csv_delimiter(&job.path)? == b';',
+                errors_as_text: true,
+            };
+            let mut builder = SheetBuilder::new(plan, job.path.clone(), job.sheet.clone(), ctx);
+            stream_csv(&job.path, &mut builder, &tick)?;
+            return builder.finish();
+        }
+        let mut book = pool.take_or_open(&job.path, job.kind)?;
+        let mut builder =
+            SheetBuilder::new(plan, job.path.clone(), job.sheet.clone(), book.context());
+        let streamed = book.stream_sheet(&job.path, &job.sheet, &mut builder, &tick);
+        pool.put(&job.path, book);
+        streamed?;
+        builder.finish()
+    }));
+    let part = outcome.unwrap_or_else(|_| {
+        Err(DataError::CorruptSheet {
+            path: job.path.clone(),
+            sheet: job.sheet.clone(),
+            detail: "the reader stopped on malformed content".to_string(),
+        })
+    })?;
+    tick(part.counts.rows_kept);
+    Ok(part)
+}
+
+/// A key value as a hashable identity.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum KeyValue {
+    Text(Arc<str>),
+    Number(u64),
+    Bool(bool),
+}
+
+fn key_value(value: &Value) -> Option<KeyValue> {
+    match value {
+        Value::Text(t) => Some(KeyValue::Text(Arc::clone(t))),
+        Value::Number(n) | Value::Date(n) => Some(KeyValue::Number(n.to_bits())),
+        Value::Bool(b) => Some(KeyValue::Bool(*b)),
+        Value::Blank | Value::Error(_) => None,
+    }
+}
+
+/// Concatenates a table's sheets, shares their strings, checks the key, sums the counts.
+fn merge_parts(
+    plan: &TablePlan,
+    parts: Vec<SheetPart>,
+) -> Result<(Table, Vec<QualityEntry>, TableCounts), DataError> {
+    let mut parts = parts.into_iter();
+    let Some(mut first) = parts.next() else {
+        return Ok((
+            Table::new(&plan.name, 0),
+            Vec::new(),
+            TableCounts::default(),
+        ));
+    };
+    let names = first.column_names.clone();
+    let decls = first.column_decls.clone();
+    let mut interner = std::mem::take(&mut first.interner);
+    let mut columns = std::mem::take(&mut first.columns);
+    let mut entries = std::mem::take(&mut first.entries);
+    let mut counts = first.counts.clone();
+    let mut not_listed = first.not_listed.clone();
+    let mut listed = first.listed.clone();
+    // Where each kept row came from: (part, sheet row), only for keyed tables.
+    let mut origins: Vec<(usize, u32)> = first.rows.iter().map(|r| (0, *r)).collect();
+    let mut sheets: Vec<(PathBuf, String, Vec<u32>)> = vec![(
+        first.path.clone(),
+        first.sheet.clone(),
+        first.sheet_columns.clone(),
+    )];
+    for (index, mut part) in parts.enumerate() {
+        let part_index = index + 1;
+        // Same column order as the first sheet (they differ only when reading all headers).
+        let mut order = Vec::with_capacity(names.len());
+        for name in &names {
+            match part.column_names.iter().position(|n| n == name) {
+                Some(i) => order.push(i),
+                None => {
+                    return Err(DataError::MissingColumn {
+                        table: plan.name.clone(),
+                        path: part.path.clone(),
+                        sheet: part.sheet.clone(),
+                        column: name.clone(),
+                        header_row: plan.header_row + 1,
+                        suggested: did_you_mean(name, part.column_names.iter().map(String::as_str))
+                            .map(str::to_string),
+                        headers: part.column_names.clone(),
+                    });
+                }
+            }
+        }
+        for (target, source) in columns.iter_mut().zip(&order) {
+            if let Some(values) = part.columns.get_mut(*source) {
+                for value in values.iter_mut() {
+                    reintern(value, &mut interner);
+                }
+                target.append(values);
+            }
+        }
+        for (i, source) in order.iter().enumerate() {
+            if let (Some(n), Some(extra)) = (not_listed.get_mut(i), part.not_listed.get(*source)) {
+                *n += extra;
+            }
+            if let (Some(n), Some(extra)) = (listed.get_mut(i), part.listed.get(*source)) {
+                *n += extra;
+            }
+        }
+        entries.append(&mut part.entries);
+        origins.extend(part.rows.iter().map(|r| (part_index, *r)));
+        let sheet_columns = order
+            .iter()
+            .map(|i| part.sheet_columns.get(*i).copied().unwrap_or(0))
+            .collect();
+        sheets.push((part.path.clone(), part.sheet.clone(), sheet_columns));
+        let c = &part.counts;
+        counts.rows_read += c.rows_read;
+        counts.rows_kept += c.rows_kept;
+        counts.rows_rejected += c.rows_rejected;
+        counts.blank_rows_skipped += c.blank_rows_skipped;
+        counts.cells_reported += c.cells_reported;
+        counts.cells_repaired += c.cells_repaired;
+    }
+    counts.table = plan.name.clone();
+    counts.cells_not_listed = not_listed.iter().sum();
+    for ((name, n), decl) in names.iter().zip(&not_listed).zip(&decls) {
+        if *n > 0 {
+            entries.push(QualityEntry {
+                table: plan.name.clone(),
+                file: first.path.clone(),
+                cell: "…".to_string(),
+                column: name.clone(),
+                raw: String::new(),
+                expected: crate::data::coerce::expected_text(decl.ty).to_string(),
+                action: format!("{n} more cells in this column not listed (see counts)"),
+            });
+        }
+    }
+    let row_count = counts.rows_kept;
+    if let Some(key) = &plan.key
+        && let Some(key_index) = names.iter().position(|n| n == key)
+        && let Some(values) = columns.get(key_index)
+    {
+        check_unique_key(plan, key, key_index, values, &origins, &sheets)?;
+    }
+    let mut table = Table::new(&plan.name, row_count);
+    for ((name, decl), values) in names.iter().zip(&decls).zip(columns) {
+        table.columns.push(Column::new(name, decl.ty, values));
+    }
+    Ok((table, entries, counts))
+}
+
+fn check_unique_key(
+    plan: &TablePlan,
+    key: &str,
+    key_index: usize,
+    values: &[Value],
+    origins: &[(usize, u32)],
+    sheets: &[(PathBuf, String, Vec<u32>)],
+) -> Result<(), DataError> {
+    let address = |row: usize| -> String {
+        origins
+            .get(row)
+            .and_then(|(part, sheet_row)| {
+                let (_, sheet, cols) = sheets.get(*part)?;
+                Some(cell_address(
+                    sheet,
+                    *sheet_row,
+                    cols.get(key_index).copied().unwrap_or(0),
+                ))
+            })
+            .unwrap_or_else(|| format!("row {}", row + 1))
+    };
+    let mut seen: HashMap<KeyValue, usize> = HashMap::with_capacity(values.len());
+    for (row, value) in values.iter().enumerate() {
+        let Some(k) = key_value(value) else { continue };
+        if let Some(first) = seen.insert(k, row) {
+            let shown = match value {
+                Value::Number(n) | Value::Date(n) => format_general(*n),
+                other => other.to_text().map(|t| t.to_string()).unwrap_or_default(),
+            };
+            let path = origins
+                .get(row)
+                .and_then(|(part, _)| sheets.get(*part))
+                .map(|(p, _, _)| p.clone())
+                .unwrap_or_default();
+            return Err(DataError::DuplicateKey {
+                table: plan.name.clone(),
+                path,
+                column: key.to_string(),
+                value: shown,
+                first: address(first),
+                second: address(row),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// SHA-256 and size of a file, streamed.
+fn hash_file(path: &Path) -> Result<InputFile, DataError> {
+    let unreadable = |source| DataError::FileUnreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(unreadable)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(unreadable)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(buf.get(..n).unwrap_or_default());
+        bytes += n as u64;
+    }
+    let sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(InputFile {
+        path: path.to_path_buf(),
+        sha256,
+        bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_sheet_names() {
+        assert!(wildcard_match("Leads*", "Leads"));
+        assert!(wildcard_match("Leads*", "leads_2"));
+        assert!(wildcard_match("Lead?_?", "Leads_2"));
+        assert!(!wildcard_match("Leads*", "Old Leads"));
+        assert!(wildcard_match("*Leads*", "Old Leads 2"));
+        assert!(!wildcard_match("Leads", "Leads_2"));
+    }
+
+    #[test]
+    fn natural_order_counts_numbers() {
+        let mut sheets = vec!["Leads_10", "Leads_2", "Leads", "Leads_1"];
+        sheets.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+        assert_eq!(sheets, ["Leads", "Leads_1", "Leads_2", "Leads_10"]);
+    }
+}

@@ -1,0 +1,293 @@
+//! `chanmix sample-data`: a deterministic, realistic CRM workbook in the canonical schema
+//! (DESIGN.md), streamed row by row and written atomically; same rows and seed, same bytes.
+//!
+//! Sheets, in workbook order (columns are documented in scenarios/data/README.md):
+//! `Opportunities` (one row per opportunity), `Costs`, `Partners`, `Leads` (twice as many
+//! rows), `Headcount`, `PartnerTargets`, `Renewals`, `Benchmarks`. A row-level sheet that
+//! passes Excel's limit continues in `Name_2`, `Name_3`, …
+
+mod catalog;
+mod ledgers;
+mod rows;
+mod sheets;
+mod world;
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
+
+use sheets::{Formats, SplitSheet};
+use world::World;
+
+/// Data rows that fit on one Excel worksheet below its header row.
+pub const MAX_DATA_ROWS_PER_SHEET: usize = 1_048_575;
+
+/// The largest `rows` the generator accepts (about ten Opportunities sheets).
+pub const MAX_ROWS: usize = 10_000_000;
+
+/// What to generate: `rows` opportunities (other sheets scale with it) from `seed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SampleOptions {
+    pub rows: usize,
+    pub seed: u64,
+}
+
+/// What was written: each sheet's name and data-row count, in workbook order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleSummary {
+    pub sheets: Vec<(String, usize)>,
+}
+
+#[derive(thiserror::Error, Debug)]
+pub enum SampleError {
+    #[error("--rows must be at least 1 (the number of opportunities to generate)")]
+    NoRows,
+    #[error("--rows {rows} is more than the {max} rows the sample generator supports")]
+    TooManyRows { rows: usize, max: usize },
+    #[error("the rows-per-sheet limit must be between 1 and {max}, got {limit}")]
+    BadSheetLimit { limit: usize, max: usize },
+    #[error("{}: the sample is an Excel workbook; give a file name ending in .xlsx", path.display())]
+    NotXlsx { path: PathBuf },
+    #[error("{}: folder does not exist; create it first or choose another --out", folder.display())]
+    MissingFolder { folder: PathBuf },
+    #[error("{}: cannot write the sample workbook: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot build the sample workbook: {0}")]
+    Workbook(#[from] XlsxError),
+    #[error("internal error in the sample data model: {0}")]
+    Model(String),
+}
+
+/// Generates the sample workbook into `out` (atomically: a temporary file in the same
+/// folder, renamed over `out` only when complete).
+pub fn write_sample_workbook(
+    options: &SampleOptions,
+    out: &Path,
+) -> Result<SampleSummary, SampleError> {
+    write_sample_workbook_with_sheet_limit(options, out, MAX_DATA_ROWS_PER_SHEET)
+}
+
+/// [`write_sample_workbook`] with a smaller rows-per-sheet limit, so tests can exercise the
+/// `Leads`, `Leads_2`, … split without writing a million rows.
+pub fn write_sample_workbook_with_sheet_limit(
+    options: &SampleOptions,
+    out: &Path,
+    max_rows_per_sheet: usize,
+) -> Result<SampleSummary, SampleError> {
+    if options.rows == 0 {
+        return Err(SampleError::NoRows);
+    }
+    if options.rows > MAX_ROWS {
+        return Err(SampleError::TooManyRows {
+            rows: options.rows,
+            max: MAX_ROWS,
+        });
+    }
+    if max_rows_per_sheet == 0 || max_rows_per_sheet > MAX_DATA_ROWS_PER_SHEET {
+        return Err(SampleError::BadSheetLimit {
+            limit: max_rows_per_sheet,
+            max: MAX_DATA_ROWS_PER_SHEET,
+        });
+    }
+    let is_xlsx = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if !is_xlsx {
+        return Err(SampleError::NotXlsx {
+            path: out.to_path_buf(),
+        });
+    }
+    let folder = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(SampleError::MissingFolder { folder });
+    }
+    let io_error = |source| SampleError::Io {
+        path: out.to_path_buf(),
+        source,
+    };
+
+    let mut temp = tempfile::Builder::new()
+        .prefix(".chanmix-sample-")
+        .suffix(".xlsx.part")
+        .tempfile_in(&folder)
+        .map_err(io_error)?;
+    let mut workbook = Workbook::new();
+    // Streamed sheet data goes to unnamed temporary files beside the output, not to a
+    // possibly memory-backed /tmp.
+    workbook.set_tempdir(&folder)?;
+    // Deflate dominates the run time; level 3 takes ~40% less CPU than the default 6 for
+    // ~9% larger files (1M rows: 19 s vs 31 s, 131 MB vs 120 MB).
+    workbook.set_zip_compression_level(3);
+    let summary = build_workbook(&mut workbook, options, max_rows_per_sheet)?;
+
+    {
+        let mut writer = BufWriter::new(temp.as_file_mut());
+        workbook.save_to_writer(&mut writer)?;
+        writer.flush().map_err(io_error)?;
+    }
+    temp.as_file().sync_all().map_err(io_error)?;
+    make_world_readable(temp.path()).map_err(io_error)?;
+    temp.persist(out).map_err(|e| io_error(e.error))?;
+    Ok(summary)
+}
+
+/// A temporary file is private (0600); the finished workbook gets the usual 0644.
+#[cfg(unix)]
+fn make_world_readable(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn make_world_readable(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Independent random streams per part, so e.g. Leads do not shift when the
+/// opportunity model changes.
+fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    rng
+}
+
+fn build_workbook(
+    workbook: &mut Workbook,
+    options: &SampleOptions,
+    max_rows: usize,
+) -> Result<SampleSummary, SampleError> {
+    // A fixed creation time keeps the bytes reproducible (the default is "now").
+    let created = ExcelDateTime::from_ymd(2026, 6, 30)?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title("chanmix sample CRM data")
+            .set_comment(format!(
+                "chanmix sample-data --rows {} --seed {}",
+                options.rows, options.seed
+            ))
+            .set_creation_datetime(&created),
+    );
+    let formats = Formats::new();
+    let world = World::new(&mut stream(options.seed, 0), options.rows)?;
+
+    let mut opportunities = SplitSheet::new(
+        workbook,
+        &formats,
+        "Opportunities",
+        rows::OPPORTUNITY_COLUMNS,
+        max_rows,
+    )?;
+    let mut renewals = SplitSheet::new(
+        workbook,
+        &formats,
+        "Renewals",
+        rows::RENEWAL_COLUMNS,
+        max_rows,
+    )?;
+    let tally = rows::write_opportunities(
+        workbook,
+        &formats,
+        &world,
+        &mut stream(options.seed, 1),
+        options.rows,
+        &mut opportunities,
+        &mut renewals,
+    )?;
+
+    let mut leads = SplitSheet::new(workbook, &formats, "Leads", rows::LEAD_COLUMNS, max_rows)?;
+    let lead_count = options.rows.saturating_mul(2);
+    rows::write_leads(
+        workbook,
+        &formats,
+        &world,
+        &mut stream(options.seed, 2),
+        lead_count,
+        &mut leads,
+    )?;
+
+    let mut partners = SplitSheet::new(
+        workbook,
+        &formats,
+        "Partners",
+        ledgers::PARTNER_COLUMNS,
+        max_rows,
+    )?;
+    ledgers::write_partners(workbook, &formats, &world, &mut partners)?;
+
+    let mut costs = SplitSheet::new(workbook, &formats, "Costs", ledgers::COST_COLUMNS, max_rows)?;
+    let headcount_cost = ledgers::write_costs(
+        workbook,
+        &formats,
+        &world,
+        &tally,
+        &mut stream(options.seed, 3),
+        &mut costs,
+    )?;
+
+    let mut headcount = SplitSheet::new(
+        workbook,
+        &formats,
+        "Headcount",
+        ledgers::HEADCOUNT_COLUMNS,
+        max_rows,
+    )?;
+    ledgers::write_headcount(
+        workbook,
+        &formats,
+        &world,
+        &tally,
+        &headcount_cost,
+        &mut headcount,
+    )?;
+
+    let mut targets = SplitSheet::new(
+        workbook,
+        &formats,
+        "PartnerTargets",
+        ledgers::PARTNER_TARGET_COLUMNS,
+        max_rows,
+    )?;
+    ledgers::write_partner_targets(
+        workbook,
+        &formats,
+        &world,
+        &tally,
+        &mut stream(options.seed, 4),
+        &mut targets,
+    )?;
+
+    let mut benchmarks = SplitSheet::new(
+        workbook,
+        &formats,
+        "Benchmarks",
+        ledgers::BENCHMARK_COLUMNS,
+        max_rows,
+    )?;
+    ledgers::write_benchmarks(workbook, &formats, &mut benchmarks)?;
+
+    let mut sheets = Vec::new();
+    for sheet in [
+        opportunities,
+        costs,
+        partners,
+        leads,
+        headcount,
+        targets,
+        renewals,
+        benchmarks,
+    ] {
+        sheets.extend(sheet.finish(workbook)?);
+    }
+    Ok(SampleSummary { sheets })
+}

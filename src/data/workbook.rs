@@ -1,0 +1,421 @@
+//! File formats: opens .xlsx/.xlsm/.xlsb/.xls/.ods with calamine and .csv with the csv
+//! crate, and streams each sheet's cells in row order into a [`SheetBuilder`].
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use calamine::{CellErrorType, Data, DataRef, Ods, Reader, Xls, Xlsb, Xlsx};
+
+use crate::data::builder::SheetBuilder;
+use crate::data::coerce::{CoerceContext, DAYS_1904_TO_1900, RawCell};
+use crate::data::error::DataError;
+use crate::eval::value::ErrorKind;
+
+/// How a file is read, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    Xlsx,
+    Xlsb,
+    Xls,
+    Ods,
+    Csv,
+}
+
+impl FileKind {
+    /// The kind for a path's extension; `None` for anything we do not read.
+    pub fn from_path(path: &Path) -> Option<FileKind> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "xlsx" | "xlsm" | "xltx" | "xltm" | "xlam" => Some(FileKind::Xlsx),
+            "xlsb" => Some(FileKind::Xlsb),
+            "xls" | "xla" => Some(FileKind::Xls),
+            "ods" => Some(FileKind::Ods),
+            "csv" | "tsv" | "txt" => Some(FileKind::Csv),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            FileKind::Xlsx => "Excel (.xlsx)",
+            FileKind::Xlsb => "Excel binary (.xlsb)",
+            FileKind::Xls => "Excel 97-2003 (.xls)",
+            FileKind::Ods => "OpenDocument (.ods)",
+            FileKind::Csv => "CSV",
+        }
+    }
+}
+
+type FileReader = BufReader<File>;
+
+/// An open workbook of any supported spreadsheet format.
+pub(crate) enum Book {
+    Xlsx(Box<Xlsx<FileReader>>),
+    Xlsb(Box<Xlsb<FileReader>>),
+    Xls(Box<Xls<FileReader>>),
+    Ods(Box<Ods<FileReader>>),
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+fn file_start(path: &Path) -> Result<Vec<u8>, DataError> {
+    let mut start = Vec::with_capacity(16);
+    File::open(path)
+        .and_then(|f| f.take(16).read_to_end(&mut start))
+        .map_err(|source| DataError::FileUnreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(start)
+}
+
+/// A few words on what a non-workbook file looks like, for the error message.
+fn describe_start(start: &[u8]) -> String {
+    if start.is_empty() {
+        return "the file is empty".to_string();
+    }
+    let text = String::from_utf8_lossy(start).to_ascii_lowercase();
+    if text.trim_start().starts_with('<') {
+        "it starts like an HTML or XML page".to_string()
+    } else if start
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+    {
+        "it looks like plain text; if it is CSV, give it a .csv extension".to_string()
+    } else {
+        "unrecognised content".to_string()
+    }
+}
+
+impl Book {
+    /// Opens a workbook, telling a damaged, encrypted or mislabelled file apart.
+    pub fn open(path: &Path, kind: FileKind) -> Result<Book, DataError> {
+        let start = file_start(path)?;
+        let is_zip = start.starts_with(ZIP_MAGIC);
+        let is_cfb = start.starts_with(CFB_MAGIC);
+        // Exports named .xls are often really .xlsx (and the other way round): trust the bytes.
+        let kind = match kind {
+            FileKind::Xls if is_zip => FileKind::Xlsx,
+            FileKind::Xlsx | FileKind::Xlsb if is_cfb => kind,
+            other => other,
+        };
+        let not_a_workbook = |detail: String| DataError::NotAWorkbook {
+            path: path.to_path_buf(),
+            kind: kind.label().to_string(),
+            detail,
+        };
+        match kind {
+            FileKind::Xlsx | FileKind::Xlsb | FileKind::Ods if !is_zip && !is_cfb => {
+                return Err(not_a_workbook(describe_start(&start)));
+            }
+            FileKind::Xls if !is_cfb => return Err(not_a_workbook(describe_start(&start))),
+            _ => {}
+        }
+        let reader =
+            BufReader::new(
+                File::open(path).map_err(|source| DataError::FileUnreadable {
+                    path: path.to_path_buf(),
+                    source,
+                })?,
+            );
+        let damaged = |detail: String| {
+            if is_cfb && kind != FileKind::Xls {
+                // An OLE container that is not encrypted is a legacy .xls with a new name.
+                not_a_workbook("it is an Excel 97-2003 file; give it a .xls extension".to_string())
+            } else {
+                DataError::CorruptWorkbook {
+                    path: path.to_path_buf(),
+                    detail,
+                }
+            }
+        };
+        let password = || DataError::PasswordProtected {
+            path: path.to_path_buf(),
+        };
+        let book = match kind {
+            FileKind::Xlsx => match Xlsx::new(reader) {
+                Ok(b) => Book::Xlsx(Box::new(b)),
+                Err(calamine::XlsxError::Password) => return Err(password()),
+                Err(e) => return Err(damaged(e.to_string())),
+            },
+            FileKind::Xlsb => match Xlsb::new(reader) {
+                Ok(b) => Book::Xlsb(Box::new(b)),
+                Err(calamine::XlsbError::Password) => return Err(password()),
+                Err(e) => return Err(damaged(e.to_string())),
+            },
+            FileKind::Xls => match Xls::new(reader) {
+                Ok(b) => Book::Xls(Box::new(b)),
+                Err(calamine::XlsError::Password) => return Err(password()),
+                Err(e) => return Err(damaged(e.to_string())),
+            },
+            FileKind::Ods => match Ods::new(reader) {
+                Ok(b) => Book::Ods(Box::new(b)),
+                Err(calamine::OdsError::Password) => return Err(password()),
+                Err(e) => return Err(damaged(e.to_string())),
+            },
+            FileKind::Csv => {
+                return Err(not_a_workbook("CSV files are read directly".to_string()));
+            }
+        };
+        Ok(book)
+    }
+
+    /// Sheet names in workbook order.
+    pub fn sheet_names(&self) -> Vec<String> {
+        match self {
+            Book::Xlsx(b) => b.sheet_names(),
+            Book::Xlsb(b) => b.sheet_names(),
+            Book::Xls(b) => b.sheet_names(),
+            Book::Ods(b) => b.sheet_names(),
+        }
+    }
+
+    fn is_1904(&self) -> bool {
+        match self {
+            Book::Xlsx(b) => b.has_1904_epoch(),
+            Book::Xlsb(b) => b.has_1904_epoch(),
+            Book::Xls(b) => b.has_1904_epoch(),
+            Book::Ods(_) => false,
+        }
+    }
+
+    /// What a sheet of this workbook needs to coerce its cells.
+    pub fn context(&self) -> CoerceContext {
+        CoerceContext {
+            date_offset: if self.is_1904() {
+                DAYS_1904_TO_1900
+            } else {
+                0.0
+            },
+            text_only_source: false,
+            decimal_comma: false,
+            errors_as_text: matches!(self, Book::Ods(_)),
+        }
+    }
+
+    /// Streams every cell of `sheet` into `builder` (xlsx and xlsb without building the
+    /// sheet's grid; xls and ods through calamine's range, which they require).
+    pub fn stream_sheet(
+        &mut self,
+        path: &Path,
+        sheet: &str,
+        builder: &mut SheetBuilder<'_>,
+        progress: &dyn Fn(usize),
+    ) -> Result<(), DataError> {
+        let offset = self.context().date_offset;
+        let corrupt = |detail: String| DataError::CorruptSheet {
+            path: path.to_path_buf(),
+            sheet: sheet.to_string(),
+            detail,
+        };
+        let mut last_row = 0u32;
+        let mut tick = |row: u32, builder: &SheetBuilder<'_>| {
+            if row != last_row && row.is_multiple_of(16_384) {
+                last_row = row;
+                progress(builder.rows_kept());
+            }
+        };
+        match self {
+            Book::Xlsx(book) => {
+                let mut cells = book
+                    .worksheet_cells_reader(sheet)
+                    .map_err(|e| corrupt(e.to_string()))?;
+                while let Some(cell) = cells.next_cell().map_err(|e| corrupt(e.to_string()))? {
+                    let (row, col) = cell.get_position();
+                    builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;
+                    tick(row, builder);
+                }
+            }
+            Book::Xlsb(book) => {
+                let mut cells = book
+                    .worksheet_cells_reader(sheet)
+                    .map_err(|e| corrupt(e.to_string()))?;
+                while let Some(cell) = cells.next_cell().map_err(|e| corrupt(e.to_string()))? {
+                    let (row, col) = cell.get_position();
+                    builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;
+                    tick(row, builder);
+                }
+            }
+            Book::Xls(book) => {
+                let range = book
+                    .worksheet_range(sheet)
+                    .map_err(|e| corrupt(e.to_string()))?;
+                stream_range(&range, offset, builder)?;
+            }
+            Book::Ods(book) => {
+                let range = book
+                    .worksheet_range(sheet)
+                    .map_err(|e| corrupt(e.to_string()))?;
+                stream_range(&range, offset, builder)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn stream_range(
+    range: &calamine::Range<Data>,
+    offset: f64,
+    builder: &mut SheetBuilder<'_>,
+) -> Result<(), DataError> {
+    let Some((first_row, first_col)) = range.start() else {
+        return Ok(());
+    };
+    for (i, cells) in range.rows().enumerate() {
+        let row = first_row.saturating_add(i as u32);
+        for (j, value) in cells.iter().enumerate() {
+            if matches!(value, Data::Empty) {
+                continue;
+            }
+            builder.cell(
+                row,
+                first_col.saturating_add(j as u32),
+                raw_from_data(value, offset),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn error_kind(e: &CellErrorType) -> ErrorKind {
+    match e {
+        CellErrorType::Div0 => ErrorKind::Div0,
+        CellErrorType::NA | CellErrorType::GettingData => ErrorKind::NA,
+        CellErrorType::Name => ErrorKind::Name,
+        CellErrorType::Null => ErrorKind::Null,
+        CellErrorType::Num => ErrorKind::Num,
+        CellErrorType::Ref => ErrorKind::Ref,
+        CellErrorType::Value => ErrorKind::Value,
+    }
+}
+
+fn date_cell(dt: &calamine::ExcelDateTime, offset: f64) -> RawCell<'static> {
+    if dt.is_duration() {
+        RawCell::Duration(dt.as_f64())
+    } else {
+        RawCell::Date(dt.as_f64() + offset)
+    }
+}
+
+/// Borrowing conversion of calamine's streamed cells.
+fn raw_from_ref<'a>(value: &'a DataRef<'_>, offset: f64) -> RawCell<'a> {
+    match value {
+        DataRef::Int(i) => RawCell::Number(*i as f64),
+        DataRef::Float(f) => RawCell::Number(*f),
+        DataRef::String(s) | DataRef::DurationIso(s) => RawCell::Text(s),
+        DataRef::SharedString(s) => RawCell::Text(s),
+        DataRef::Bool(b) => RawCell::Bool(*b),
+        DataRef::DateTime(dt) => date_cell(dt, offset),
+        DataRef::DateTimeIso(s) => RawCell::DateText(s),
+        DataRef::Error(e) => RawCell::Error(error_kind(e)),
+        DataRef::Empty => RawCell::Empty,
+    }
+}
+
+fn raw_from_data(value: &Data, offset: f64) -> RawCell<'_> {
+    match value {
+        Data::Int(i) => RawCell::Number(*i as f64),
+        Data::Float(f) => RawCell::Number(*f),
+        Data::String(s) | Data::DurationIso(s) => RawCell::Text(s),
+        Data::Bool(b) => RawCell::Bool(*b),
+        Data::DateTime(dt) => date_cell(dt, offset),
+        Data::DateTimeIso(s) => RawCell::DateText(s),
+        Data::Error(e) => RawCell::Error(error_kind(e)),
+        Data::Empty => RawCell::Empty,
+    }
+}
+
+/// The delimiter of a CSV file: `,` unless the header line has more `;` or tabs
+/// (European exports use `;`).
+fn sniff_delimiter(first_line: &[u8]) -> u8 {
+    let count = |d: u8| first_line.iter().filter(|b| **b == d).count();
+    let (comma, semicolon, tab) = (count(b','), count(b';'), count(b'\t'));
+    if tab > comma && tab >= semicolon {
+        b'\t'
+    } else if semicolon > comma {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// The delimiter of a CSV file (see [`sniff_delimiter`]).
+pub(crate) fn csv_delimiter(path: &Path) -> Result<u8, DataError> {
+    let mut head = Vec::new();
+    File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .map_err(|source| DataError::FileUnreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let first_line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
+    Ok(sniff_delimiter(head.get(..first_line_end).unwrap_or(&head)))
+}
+
+/// Streams a CSV file as one sheet (named after the file, as Excel names it).
+pub(crate) fn stream_csv(
+    path: &Path,
+    builder: &mut SheetBuilder<'_>,
+    progress: &dyn Fn(usize),
+) -> Result<(), DataError> {
+    let unreadable = |source: std::io::Error| DataError::FileUnreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let delimiter = csv_delimiter(path)?;
+    let file = File::open(path).map_err(unreadable)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(BufReader::with_capacity(256 * 1024, file));
+    let mut record = csv::ByteRecord::new();
+    let mut row: u32 = 0;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                return Err(DataError::CorruptWorkbook {
+                    path: path.to_path_buf(),
+                    detail: format!("CSV row {}: {e}", u64::from(row) + 1),
+                });
+            }
+        }
+        for (col, field) in record.iter().enumerate() {
+            let field = if row == 0 && col == 0 {
+                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+            } else {
+                field
+            };
+            if field.is_empty() {
+                continue;
+            }
+            let text = String::from_utf8_lossy(field);
+            builder.cell(row, col as u32, RawCell::Text(&text))?;
+        }
+        row = row.saturating_add(1);
+        if row.is_multiple_of(16_384) {
+            progress(builder.rows_kept());
+        }
+    }
+    Ok(())
+}
+
+/// The "sheet" name of a CSV file in cell addresses: its file stem, as Excel shows it.
+pub(crate) fn csv_sheet_name(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "csv".to_string())
+}
+
+/// A path as given, or joined to the scenario's directory when relative.
+pub(crate) fn resolve(base_dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base_dir.join(path)
+    }
+}

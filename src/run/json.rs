@@ -1,0 +1,69 @@
+//! `--json`: the computed grouped tables, scalars, params and flags as JSON for other
+//! tools. Numbers stay numbers, dates become ISO text, errors their Excel spelling.
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::eval::datetime::ymd_from_serial;
+use crate::eval::engine::Evaluated;
+use crate::eval::plan::{Plan, TableKind};
+use crate::eval::value::Value;
+
+/// One value as JSON.
+pub fn value_to_json(value: &Value) -> Json {
+    match value {
+        Value::Blank => Json::Null,
+        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number),
+        Value::Text(t) => Json::String(t.to_string()),
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Date(serial) => match ymd_from_serial(*serial) {
+            Some((y, m, d)) => Json::String(format!("{y:04}-{m:02}-{d:02}")),
+            None => Json::Null,
+        },
+        Value::Error(e) => Json::String(e.kind.as_str().to_string()),
+    }
+}
+
+/// The run as a JSON document: grouped tables as arrays of row objects (input tables
+/// are left out: they can hold a million rows and the caller has them already).
+pub fn evaluated_to_json(scenario: &str, plan: &Plan, result: &Evaluated) -> String {
+    let mut tables = Map::new();
+    for (table_plan, table) in plan.tables.iter().zip(&result.tables) {
+        if matches!(table_plan.kind, TableKind::Input) {
+            continue;
+        }
+        let rows: Vec<Json> = (0..table.row_count)
+            .map(|row| {
+                let mut object = Map::new();
+                for column in &table.columns {
+                    let value = column.values.get(row).map_or(Json::Null, value_to_json);
+                    object.insert(column.name.to_string(), value);
+                }
+                Json::Object(object)
+            })
+            .collect();
+        tables.insert(table.name.to_string(), Json::Array(rows));
+    }
+    let scalars: Map<String, Json> = result
+        .scalars
+        .iter()
+        .map(|(name, value)| (name.to_string(), value_to_json(value)))
+        .collect();
+    let params: Map<String, Json> = result
+        .params
+        .iter()
+        .map(|(name, value)| (name.to_string(), value_to_json(value)))
+        .collect();
+    let flags: Vec<Json> = result
+        .flags
+        .iter()
+        .map(|f| json!({"table": &*f.table, "subject": f.subject, "message": f.message}))
+        .collect();
+    let document = json!({
+        "scenario": scenario,
+        "params": params,
+        "scalars": scalars,
+        "tables": tables,
+        "flags": flags,
+    });
+    serde_json::to_string_pretty(&document).unwrap_or_default()
+}

@@ -1,0 +1,359 @@
+//! A whole run: scenario → rules → inputs → evaluation → workbook, and the comparison
+//! of several scenarios, reading each distinct set of inputs only once.
+
+pub mod inputs;
+pub mod json;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::data::{DataError, InputData, read_inputs};
+use crate::eval::datetime::serial_from_date;
+use crate::eval::engine::{EvalError, Evaluated, evaluate};
+use crate::eval::functions::CallContext;
+use crate::eval::plan::Plan;
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::program::{add_rule_files, check_rule_files, expand_rule_paths};
+use crate::lang::source::SourceMap;
+use crate::report::{
+    self, ChartKind as ReportChartKind, ChartSpec as ReportChartSpec, CompareReport,
+    DashboardSpec as ReportDashboard, FileHash, ParamRow, Provenance, ReportError, RunReport,
+};
+use crate::scenario::{self, ChartKind, Scenario};
+use inputs::{InputRequest, request_for_plan};
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Rule or scenario problems: render them with the source map.
+    #[error("the rules or the scenario have errors")]
+    Diagnostics {
+        sources: SourceMap,
+        diagnostics: Vec<Diagnostic>,
+    },
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A scenario with its rules checked and compiled, ready to evaluate.
+pub struct PreparedScenario {
+    pub scenario: Scenario,
+    pub sources: SourceMap,
+    pub plan: Plan,
+    pub rule_paths: Vec<PathBuf>,
+    /// Warnings (errors stop preparation).
+    pub warnings: Vec<Diagnostic>,
+    pub request: InputRequest,
+}
+
+/// Loads a scenario, its rules, and checks both; nothing is read from the inputs.
+pub fn prepare(path: &Path) -> Result<PreparedScenario, RunError> {
+    let mut sources = SourceMap::new();
+    let scenario = match scenario::load_scenario(path, &mut sources) {
+        Ok(scenario) => scenario,
+        Err(diagnostics) => {
+            return Err(RunError::Diagnostics {
+                sources,
+                diagnostics,
+            });
+        }
+    };
+    let rule_paths =
+        expand_rule_paths(&scenario.rules).map_err(|e| RunError::Other(e.to_string()))?;
+    if rule_paths.is_empty() {
+        return Err(RunError::Other(format!(
+            "{}: `rules` names no .rules files ({})",
+            path.display(),
+            scenario
+                .rules
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let ids =
+        add_rule_files(&mut sources, &rule_paths).map_err(|e| RunError::Other(e.to_string()))?;
+    let program = check_rule_files(sources, &ids, &[]);
+    let mut diagnostics = program.diagnostics;
+    let Some(plan) = program.plan else {
+        return Err(RunError::Diagnostics {
+            sources: program.sources,
+            diagnostics,
+        });
+    };
+    diagnostics.extend(scenario::check_against_plan(&scenario, &plan));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(RunError::Diagnostics {
+            sources: program.sources,
+            diagnostics,
+        });
+    }
+    let request = request_for_plan(&plan, &scenario.inputs);
+    Ok(PreparedScenario {
+        scenario,
+        sources: program.sources,
+        plan,
+        rule_paths,
+        warnings: diagnostics,
+        request,
+    })
+}
+
+/// Reads what a prepared scenario needs.
+pub fn read(prepared: &PreparedScenario) -> Result<InputData, RunError> {
+    Ok(read_inputs(
+        &prepared.request.spec,
+        Path::new("."),
+        Some(&prepared.request.wanted),
+    )?)
+}
+
+/// Evaluates a prepared scenario over its inputs (the tables are cloned, so one read
+/// serves several scenarios).
+pub fn execute(prepared: &PreparedScenario, data: &InputData) -> Result<Evaluated, RunError> {
+    let overrides: Vec<(String, crate::eval::value::Value)> = prepared
+        .scenario
+        .params
+        .iter()
+        .map(|p| (p.name.clone(), p.value.clone()))
+        .collect();
+    let context = CallContext {
+        as_of: prepared.scenario.as_of.map(serial_from_date),
+    };
+    Ok(evaluate(
+        &prepared.plan,
+        data.tables.clone(),
+        &overrides,
+        &context,
+    )?)
+}
+
+/// The report model of one evaluated scenario.
+pub fn run_report<'a>(
+    prepared: &'a PreparedScenario,
+    data: &'a InputData,
+    result: &'a Evaluated,
+) -> Result<RunReport<'a>, RunError> {
+    let params = prepared
+        .plan
+        .params
+        .iter()
+        .zip(&result.params)
+        .map(|(param, (_, value))| {
+            let source = match prepared
+                .scenario
+                .params
+                .iter()
+                .rev()
+                .find(|p| p.name == *param.name)
+            {
+                Some(setting) => setting.source.display().to_string(),
+                None => format!(
+                    "default ({})",
+                    prepared.sources.path(param.span.file).display()
+                ),
+            };
+            ParamRow {
+                name: param.name.to_string(),
+                value: value.clone(),
+                source,
+            }
+        })
+        .collect();
+    let hash_all = |paths: &[PathBuf]| -> Result<Vec<FileHash>, RunError> {
+        paths
+            .iter()
+            .map(|p| {
+                FileHash::of_file(p)
+                    .map_err(|e| RunError::Other(format!("cannot read {}: {e}", p.display())))
+            })
+            .collect()
+    };
+    let provenance = Provenance {
+        tool_version: format!("chanmix {}", env!("CARGO_PKG_VERSION")),
+        scenario_files: hash_all(&prepared.scenario.chain)?,
+        rule_files: hash_all(&prepared.rule_paths)?,
+        input_files: data
+            .files
+            .iter()
+            .map(|f| FileHash {
+                path: f.path.clone(),
+                sha256: f.sha256.clone(),
+                bytes: f.bytes,
+            })
+            .collect(),
+        as_of: prepared.scenario.as_of,
+    };
+    Ok(RunReport {
+        title: prepared.scenario.name.clone(),
+        description: prepared.scenario.description.clone(),
+        plan: &prepared.plan,
+        result,
+        params,
+        quality: &data.quality,
+        provenance,
+        dashboard: dashboard_for(&prepared.scenario),
+    })
+}
+
+/// The scenario's `[dashboard]` in the report's terms.
+fn dashboard_for(scenario: &Scenario) -> ReportDashboard {
+    let spec = &scenario.dashboard;
+    ReportDashboard {
+        title: spec.title.clone().unwrap_or_else(|| scenario.name.clone()),
+        kpis: spec.kpis.clone().unwrap_or_default(),
+        charts: spec
+            .charts
+            .iter()
+            .map(|chart| ReportChartSpec {
+                title: chart.title.clone().unwrap_or_else(|| chart.table.clone()),
+                table: chart.table.clone(),
+                kind: match chart.kind {
+                    ChartKind::Column | ChartKind::StackedColumn => ReportChartKind::Column,
+                    ChartKind::Bar | ChartKind::StackedBar | ChartKind::Funnel => {
+                        ReportChartKind::Bar
+                    }
+                    ChartKind::Line | ChartKind::Area => ReportChartKind::Line,
+                    ChartKind::Pie | ChartKind::Doughnut => ReportChartKind::Pie,
+                },
+                series: chart.series.clone(),
+                secondary: chart.secondary.clone(),
+                category: chart.category.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Every file a run reads, which an output must never overwrite.
+fn protected_paths(prepared: &PreparedScenario, data: &InputData) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = prepared.scenario.chain.clone();
+    paths.extend(prepared.rule_paths.iter().cloned());
+    paths.extend(data.files.iter().map(|f| f.path.clone()));
+    paths
+}
+
+/// A clear error when the output's folder is missing (before any work is done).
+fn check_output_folder(out: &Path) -> Result<(), RunError> {
+    let folder = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => return Ok(()),
+    };
+    if folder.is_dir() {
+        return Ok(());
+    }
+    Err(RunError::Other(format!(
+        "cannot write {}: the folder {} does not exist — create it (mkdir -p {}) or choose another path with -o",
+        out.display(),
+        folder.display(),
+        folder.display()
+    )))
+}
+
+/// What `chanmix run` produced.
+pub struct RunSummary {
+    pub workbook: Option<PathBuf>,
+    pub json: Option<String>,
+    pub result: Evaluated,
+    pub warnings: Vec<Diagnostic>,
+    pub sources: SourceMap,
+    pub rows_read: Vec<(String, usize)>,
+}
+
+/// `chanmix run`: evaluate one scenario and write its workbook (and JSON if asked).
+pub fn run_scenario(
+    path: &Path,
+    output: Option<&Path>,
+    want_json: bool,
+) -> Result<RunSummary, RunError> {
+    let prepared = prepare(path)?;
+    let out = output
+        .map(Path::to_path_buf)
+        .or_else(|| prepared.scenario.output.workbook.clone());
+    if let Some(out) = &out {
+        check_output_folder(out)?;
+    }
+    let data = read(&prepared)?;
+    let result = execute(&prepared, &data)?;
+    let json = want_json
+        .then(|| json::evaluated_to_json(&prepared.scenario.name, &prepared.plan, &result));
+    if out.is_none() && !want_json {
+        return Err(RunError::Other(format!(
+            "{}: no output workbook: pass `-o OUT.xlsx` or set `[output] workbook = \"…\"` in the scenario",
+            path.display()
+        )));
+    }
+    if let Some(out) = &out {
+        let report = run_report(&prepared, &data, &result)?;
+        report::refuse_inputs(out, &protected_paths(&prepared, &data))?;
+        report::write_run_workbook(&report, out)?;
+    }
+    let rows_read = data
+        .tables
+        .iter()
+        .map(|t| (t.name.to_string(), t.row_count))
+        .collect();
+    Ok(RunSummary {
+        workbook: out,
+        json,
+        result,
+        warnings: prepared.warnings,
+        sources: prepared.sources,
+        rows_read,
+    })
+}
+
+/// `chanmix compare`: evaluate scenarios side by side; inputs are read once per
+/// distinct reading plan (same files, sheets, columns and types).
+pub fn compare_scenarios(
+    paths: &[PathBuf],
+    output: &Path,
+) -> Result<Vec<(SourceMap, Vec<Diagnostic>)>, RunError> {
+    if paths.len() < 2 {
+        return Err(RunError::Other(
+            "compare needs at least two scenario files".to_string(),
+        ));
+    }
+    check_output_folder(output)?;
+    let prepared: Vec<PreparedScenario> =
+        paths.iter().map(|p| prepare(p)).collect::<Result<_, _>>()?;
+    let mut cache: HashMap<String, usize> = HashMap::new();
+    let mut datasets: Vec<InputData> = Vec::new();
+    let mut data_of: Vec<usize> = Vec::new();
+    for p in &prepared {
+        let key = format!("{:?}|{:?}", p.request.spec, p.request.wanted);
+        let index = match cache.get(&key) {
+            Some(i) => *i,
+            None => {
+                datasets.push(read(p)?);
+                cache.insert(key, datasets.len() - 1);
+                datasets.len() - 1
+            }
+        };
+        data_of.push(index);
+    }
+    let results: Vec<Evaluated> = prepared
+        .iter()
+        .zip(&data_of)
+        .map(|(p, i)| execute(p, &datasets[*i]))
+        .collect::<Result<_, _>>()?;
+    let mut runs = Vec::new();
+    let mut protected = Vec::new();
+    for ((p, i), result) in prepared.iter().zip(&data_of).zip(&results) {
+        runs.push(run_report(p, &datasets[*i], result)?);
+        protected.extend(protected_paths(p, &datasets[*i]));
+    }
+    report::refuse_inputs(output, &protected)?;
+    report::write_compare_workbook(&CompareReport { runs }, output)?;
+    Ok(prepared
+        .into_iter()
+        .filter(|p| !p.warnings.is_empty())
+        .map(|p| (p.sources, p.warnings))
+        .collect())
+}

@@ -1,0 +1,375 @@
+//! Checking a scenario against a compiled rule plan: params exist and fit their types,
+//! every input table is mapped, column types agree with the rules, the dashboard names real things.
+
+use crate::data::spec::ColumnDecl;
+use crate::eval::plan::{ColumnOrigin, Plan, TableKind, TablePlan, ValueType};
+use crate::eval::value::{Value, parse_numeric_text};
+use crate::lang::ast::{ColumnType, Span};
+use crate::lang::diagnostic::Diagnostic;
+use crate::lang::suggest::did_you_mean;
+
+use super::codes;
+use super::model::{ParamSetting, Scenario};
+
+/// Checks the scenario against a compiled plan: every param named exists (did-you-mean over
+/// the plan's params), its TOML type fits the param's type, every input table the plan
+/// declares is mapped (or defaults to a sheet of the same name), declared column types in
+/// the scenario don't contradict the rules' `input` declarations, and the dashboard's
+/// tables, columns and KPIs exist.
+///
+/// Secondary labels point at the rule files; they render correctly when the plan was
+/// compiled from the same `SourceMap` the scenario was loaded into (see
+/// [`load_scenario_rules`](super::load_scenario_rules)).
+pub fn check_against_plan(scenario: &Scenario, plan: &Plan) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for setting in &scenario.params {
+        check_param(setting, plan, &mut out);
+    }
+    check_inputs(scenario, plan, &mut out);
+    check_dashboard(scenario, plan, &mut out);
+    out
+}
+
+fn check_param(setting: &ParamSetting, plan: &Plan, out: &mut Vec<Diagnostic>) {
+    let Some(param) = plan.params.iter().find(|p| *p.name == *setting.name) else {
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_PARAM,
+            format!("the rules have no param `{}`", setting.name),
+            setting.span,
+        )
+        .with_label("set here");
+        if let Some(s) = did_you_mean(&setting.name, plan.params.iter().map(|p| &*p.name)) {
+            d = d.with_hint(format!("did you mean `{s}`?"));
+        }
+        let mut names: Vec<&str> = plan.params.iter().map(|p| &*p.name).collect();
+        names.sort_unstable();
+        let listing = if names.is_empty() {
+            "the rules declare no params".to_string()
+        } else {
+            format!("params of the rules: {}", names.join(", "))
+        };
+        out.push(d.with_hint(listing));
+        return;
+    };
+    if fits(&setting.value, param.ty) {
+        return;
+    }
+    let found = describe_value(&setting.value);
+    let mut d = Diagnostic::error(
+        codes::PARAM_TYPE,
+        format!(
+            "param `{}` takes {}, but the scenario gives {found}",
+            setting.name,
+            param.ty.describe()
+        ),
+        setting.span,
+    )
+    .with_label(format!("{found} here"))
+    .with_secondary(
+        param.span,
+        format!("declared here with default {}", show_value(&param.default)),
+    );
+    if let Some(hint) = type_hint(&setting.value, param.ty) {
+        d = d.with_hint(hint);
+    }
+    out.push(d);
+}
+
+/// Whether a scenario value may replace a param of this type.
+fn fits(value: &Value, ty: ValueType) -> bool {
+    matches!(
+        (ty, value),
+        (ValueType::Any, _)
+            | (ValueType::Number, Value::Number(_))
+            | (ValueType::Text, Value::Text(_))
+            | (ValueType::Bool, Value::Bool(_))
+            | (ValueType::Date, Value::Date(_))
+    )
+}
+
+fn describe_value(value: &Value) -> String {
+    match value {
+        Value::Number(n) => format!("the number {}", show_number(*n)),
+        Value::Text(t) => format!("the text \"{t}\""),
+        Value::Bool(b) => format!("the boolean {}", if *b { "true" } else { "false" }),
+        Value::Date(_) => "a date".to_string(),
+        Value::Blank => "nothing".to_string(),
+        Value::Error(e) => format!("the error {}", e.kind),
+    }
+}
+
+fn show_number(n: f64) -> String {
+    crate::eval::value::format_general(n)
+}
+
+fn show_value(value: &Value) -> String {
+    match value {
+        Value::Number(n) => show_number(*n),
+        Value::Text(t) => format!("\"{t}\""),
+        Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Value::Date(serial) => crate::eval::datetime::date_from_serial(*serial)
+            .map_or_else(|| show_number(*serial), |d| d.to_string()),
+        Value::Blank => "blank".to_string(),
+        Value::Error(e) => e.kind.to_string(),
+    }
+}
+
+fn type_hint(value: &Value, ty: ValueType) -> Option<String> {
+    match (ty, value) {
+        (ValueType::Number, Value::Text(t)) if parse_numeric_text(t).is_some() => Some(
+            "remove the quotes to give a number (0.7, or \"70%\" with the percent sign)".into(),
+        ),
+        (ValueType::Number, Value::Text(_)) => {
+            Some("give a number like 0.7, or a percentage like \"70%\"".into())
+        }
+        (ValueType::Date, Value::Text(t))
+            if chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok() =>
+        {
+            Some(format!("remove the quotes to give a date: {t}"))
+        }
+        (ValueType::Date, _) => Some("give a date like 2026-06-30 (no quotes)".into()),
+        (ValueType::Text, _) => Some("put the value in quotes to give text".into()),
+        (ValueType::Bool, _) => Some("give true or false (no quotes)".into()),
+        _ => None,
+    }
+}
+
+fn input_tables(plan: &Plan) -> impl Iterator<Item = &TablePlan> {
+    plan.tables
+        .iter()
+        .filter(|t| matches!(t.kind, TableKind::Input))
+}
+
+fn check_inputs(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) {
+    let inputs = &scenario.inputs;
+    let locations = &scenario.locations;
+    let inputs_span = locations
+        .key("inputs")
+        .unwrap_or_else(|| locations.file_start());
+    for table in input_tables(plan) {
+        let name = &*table.name;
+        match inputs.tables.get(name) {
+            Some(spec) => {
+                if spec.file.is_none() && inputs.workbook.is_none() {
+                    out.push(
+                        Diagnostic::error(
+                            codes::INPUT_UNMAPPED,
+                            format!(
+                                "input table `{name}` has no file to read: [inputs.tables.{name}] \
+                                 gives no `file` and [inputs] no `workbook`"
+                            ),
+                            locations.best(&format!("inputs.tables.{name}")),
+                        )
+                        .with_label("no file for this table")
+                        .with_hint(
+                            "add `workbook = \"../data/crm.xlsx\"` under [inputs], or \
+                             `file = \"…\"` to this table",
+                        ),
+                    );
+                }
+                check_columns(scenario, name, spec, table, out);
+            }
+            None if inputs.workbook.is_some() => {} // read from the sheet named like the table
+            None => out.push(
+                Diagnostic::error(
+                    codes::INPUT_UNMAPPED,
+                    format!(
+                        "the rules read input table `{name}`, but the scenario says nowhere \
+                         to read it from"
+                    ),
+                    inputs_span,
+                )
+                .with_label(format!("no workbook and no [inputs.tables.{name}]"))
+                .with_secondary(table.span, "declared here")
+                .with_hint(format!(
+                    "add `workbook = \"../data/crm.xlsx\"` under [inputs] (the sheet named \
+                     {name} is read), or an [inputs.tables.{name}] section with its `file`"
+                )),
+            ),
+        }
+    }
+    let known: Vec<&str> = input_tables(plan).map(|t| &*t.name).collect();
+    for name in inputs.tables.keys() {
+        if known.contains(&name.as_str()) {
+            continue;
+        }
+        let mut d = Diagnostic::warning(
+            codes::INPUT_UNUSED,
+            format!("the rules never read input table `{name}`"),
+            locations
+                .key(&format!("inputs.tables.{name}"))
+                .unwrap_or(inputs_span),
+        )
+        .with_label("not an input of the rules");
+        if let Some(s) = did_you_mean(name, known.iter().copied()) {
+            d = d.with_hint(format!("did you mean `{s}`?"));
+        } else if !known.is_empty() {
+            d = d.with_hint(format!("input tables of the rules: {}", known.join(", ")));
+        }
+        out.push(d);
+    }
+}
+
+fn check_columns(
+    scenario: &Scenario,
+    name: &str,
+    spec: &crate::data::spec::TableSpec,
+    table: &TablePlan,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (column, written) in &spec.columns {
+        let Some(decl) = ColumnDecl::parse(written) else {
+            continue; // reported when loading
+        };
+        let Some(rule_column) = table
+            .columns
+            .iter()
+            .find(|c| *c.name == **column && matches!(c.origin, ColumnOrigin::Input))
+        else {
+            continue;
+        };
+        // Columns known only from outside the rule files have no rule span to contradict.
+        if rule_column.span == Span::default() {
+            continue;
+        }
+        let rule_ty = rule_column.ty.to_column();
+        if decl.ty == rule_ty || decl.ty == ColumnType::Any || rule_ty == ColumnType::Any {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(
+                codes::COLUMN_TYPE_CONFLICT,
+                format!(
+                    "column `{name}.{column}` is {} here, but the rules read it as {}",
+                    decl.ty.as_str(),
+                    rule_ty.as_str()
+                ),
+                scenario
+                    .locations
+                    .best(&format!("inputs.tables.{name}.columns.{column}")),
+            )
+            .with_label(format!("declared {} here", decl.ty.as_str()))
+            .with_secondary(
+                rule_column.span,
+                format!("the rules declare {}", rule_ty.as_str()),
+            )
+            .with_hint(format!(
+                "use \"{}\" here (or drop the entry: the rules' declaration is used)",
+                rule_ty.as_str()
+            )),
+        );
+    }
+}
+
+fn check_dashboard(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) {
+    let dashboard = &scenario.dashboard;
+    let locations = &scenario.locations;
+    if let Some(kpis) = &dashboard.kpis {
+        for (i, kpi) in kpis.iter().enumerate() {
+            if plan.scalars.iter().any(|s| *s.name == **kpi) {
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                codes::DASHBOARD_KPI,
+                format!("KPI `{kpi}` is not a value the rules compute"),
+                locations.best(&format!("dashboard.kpis[{i}]")),
+            )
+            .with_label("no such scalar");
+            if let Some(s) = did_you_mean(kpi, plan.scalars.iter().map(|s| &*s.name)) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            } else if plan.params.iter().any(|p| *p.name == **kpi) {
+                d = d.with_hint(format!(
+                    "`{kpi}` is a param; KPI tiles show computed values (define `{kpi}_shown = {kpi}` to show it)"
+                ));
+            }
+            d = d.with_hint(
+                "KPI tiles show single values defined in the rules like `total_revenue = SUM(Channels.revenue)`",
+            );
+            out.push(d);
+        }
+    }
+    for (i, chart) in dashboard.charts.iter().enumerate() {
+        let at = |suffix: &str| locations.best(&format!("dashboard.charts[{i}]{suffix}"));
+        if chart.table.is_empty() {
+            continue; // missing `table` was reported when loading
+        }
+        let Some(table) = plan.tables.iter().find(|t| *t.name == *chart.table) else {
+            let mut d = Diagnostic::error(
+                codes::DASHBOARD_TABLE,
+                format!("chart table `{}` is not a table of the rules", chart.table),
+                at(".table"),
+            )
+            .with_label("no such table");
+            if let Some(s) = did_you_mean(&chart.table, plan.tables.iter().map(|t| &*t.name)) {
+                d = d.with_hint(format!("did you mean `{s}`?"));
+            }
+            let grouped: Vec<&str> = plan
+                .tables
+                .iter()
+                .filter(|t| t.is_grouped())
+                .map(|t| &*t.name)
+                .collect();
+            if !grouped.is_empty() {
+                d = d.with_hint(format!(
+                    "grouped tables of the rules: {}",
+                    grouped.join(", ")
+                ));
+            }
+            out.push(d);
+            continue;
+        };
+        let named = chart
+            .series
+            .iter()
+            .enumerate()
+            .map(|(j, c)| (c, format!(".series[{j}]"), true))
+            .chain(
+                chart
+                    .secondary
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| (c, format!(".secondary[{j}]"), true)),
+            )
+            .chain(
+                chart
+                    .category
+                    .iter()
+                    .map(|c| (c, ".category".to_string(), false)),
+            );
+        for (column, suffix, numeric) in named {
+            let span = at(&suffix);
+            match table.columns.iter().find(|c| *c.name == **column) {
+                None => {
+                    let mut d = Diagnostic::error(
+                        codes::DASHBOARD_COLUMN,
+                        format!("table `{}` has no column `{column}`", table.name),
+                        span,
+                    )
+                    .with_label("no such column");
+                    if let Some(s) = did_you_mean(column, table.columns.iter().map(|c| &*c.name)) {
+                        d = d.with_hint(format!("did you mean `{s}`?"));
+                    }
+                    out.push(d);
+                }
+                Some(c) if numeric && !(c.ty.is_numeric() || c.ty == ValueType::Any) => {
+                    out.push(
+                        Diagnostic::error(
+                            codes::DASHBOARD_COLUMN,
+                            format!(
+                                "column `{}.{column}` holds {}; a chart series must be numbers",
+                                table.name,
+                                c.ty.describe()
+                            ),
+                            span,
+                        )
+                        .with_label("not a number column")
+                        .with_hint(
+                            "use it as the chart's `category` instead, or pick a numeric column",
+                        ),
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The shipped rule library on the shipped sample workbook: channel metrics computed by
+//! the engine equal an independent computation with plain loops over calamine's raw cells.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, open_workbook_auto};
+use chanmix::data::read_inputs;
+use chanmix::data::spec::InputsSpec;
+use chanmix::eval::engine::{Evaluated, evaluate};
+use chanmix::eval::functions::CallContext;
+use chanmix::lang::program::{expand_rule_paths, load_rule_files};
+use chanmix::lang::render::render_text;
+use chanmix::run::inputs::request_for_plan;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample() -> PathBuf {
+    repo().join("scenarios/data/crm_sample.xlsx")
+}
+
+fn run_library() -> Evaluated {
+    let paths = expand_rule_paths(&[repo().join("rules")]).unwrap();
+    let program = load_rule_files(&paths, &[]).unwrap();
+    let plan = program.plan.unwrap_or_else(|| {
+        panic!(
+            "{}",
+            render_text(&program.diagnostics, &program.sources, false)
+        )
+    });
+    let spec = InputsSpec {
+        workbook: Some(sample()),
+        tables: BTreeMap::new(),
+    };
+    let request = request_for_plan(&plan, &spec);
+    let data = read_inputs(&request.spec, repo(), Some(&request.wanted)).unwrap();
+    evaluate(&plan, data.tables, &[], &CallContext::default()).unwrap()
+}
+
+/// Per channel, from the raw Opportunities and Costs sheets.
+#[derive(Default, Debug)]
+struct Expected {
+    opportunities: f64,
+    won: f64,
+    lost: f64,
+    revenue: f64,
+    cycle_sum: f64,
+    direct_cost: f64,
+}
+
+fn raw_rows(sheet: &str) -> Vec<Vec<Data>> {
+    let mut book = open_workbook_auto(sample()).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+fn column(header: &[Data], name: &str) -> usize {
+    header.iter().position(|h| h.to_string() == name).unwrap()
+}
+
+fn number(cell: &Data) -> f64 {
+    match cell {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        Data::DateTime(d) => d.as_f64(),
+        other => panic!("expected a number, got {other:?}"),
+    }
+}
+
+fn expected_by_channel() -> BTreeMap<String, Expected> {
+    let mut out: BTreeMap<String, Expected> = BTreeMap::new();
+    let rows = raw_rows("Opportunities");
+    let header = &rows[0];
+    let (channel, stage, amount, created, closed) = (
+        column(header, "channel"),
+        column(header, "stage"),
+        column(header, "amount"),
+        column(header, "created_date"),
+        column(header, "close_date"),
+    );
+    for row in &rows[1..] {
+        let e = out.entry(row[channel].to_string()).or_default();
+        e.opportunities += 1.0;
+        match row[stage].to_string().as_str() {
+            "Closed Won" => {
+                e.won += 1.0;
+                e.revenue += number(&row[amount]);
+                e.cycle_sum += number(&row[closed]) - number(&row[created]);
+            }
+            "Closed Lost" => e.lost += 1.0,
+            _ => {}
+        }
+    }
+    let costs = raw_rows("Costs");
+    let header = &costs[0];
+    let (channel, amount) = (column(header, "channel"), column(header, "amount"));
+    for row in &costs[1..] {
+        out.entry(row[channel].to_string()).or_default().direct_cost += number(&row[amount]);
+    }
+    out
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn channel_metrics_equal_an_independent_computation() {
+    let result = run_library();
+    let expected = expected_by_channel();
+    let channels = result.table("Channels").unwrap();
+    let get = |name: &str, row: usize| channels.column(name).unwrap().values[row].as_f64().unwrap();
+    assert_eq!(channels.row_count, expected.len(), "one row per channel");
+    let overhead_pool = 1_500_000.0;
+    let all_direct: f64 = expected.values().map(|e| e.direct_cost).sum();
+    for (row, (name, e)) in expected.iter().enumerate() {
+        let channel = channels.column("channel").unwrap().values[row]
+            .to_text()
+            .unwrap();
+        assert_eq!(&*channel, name.as_str());
+        assert_eq!(
+            get("opportunities", row),
+            e.opportunities,
+            "{name} opportunities"
+        );
+        assert_eq!(get("won", row), e.won, "{name} won");
+        assert_eq!(get("lost", row), e.lost, "{name} lost");
+        assert!(
+            close(get("win_rate", row), e.won / (e.won + e.lost)),
+            "{name} win rate"
+        );
+        assert!(close(get("revenue", row), e.revenue), "{name} revenue");
+        assert!(
+            close(get("cycle_days", row), e.cycle_sum / e.won),
+            "{name} cycle"
+        );
+        assert!(
+            close(get("direct_cost", row), e.direct_cost),
+            "{name} direct cost"
+        );
+        let total_cost = e.direct_cost + overhead_pool * e.direct_cost / all_direct;
+        assert!(
+            close(get("total_cost", row), total_cost),
+            "{name} total cost"
+        );
+        assert!(close(get("cac", row), total_cost / e.won), "{name} CAC");
+        let roi = (e.revenue * 0.72 - total_cost) / total_cost;
+        assert!(
+            close(get("roi", row), roi),
+            "{name} ROI: {} vs {roi}",
+            get("roi", row)
+        );
+    }
+    let total: f64 = expected.values().map(|e| e.revenue).sum();
+    assert!(close(
+        result.scalar("total_revenue").unwrap().as_f64().unwrap(),
+        total
+    ));
+}
+
+#[test]
+fn every_grouped_table_of_the_library_evaluates() {
+    let result = run_library();
+    for name in [
+        "Channels",
+        "Funnel",
+        "Pipeline",
+        "ChannelSegments",
+        "Segments",
+        "ChannelMonths",
+        "ChannelSeasons",
+    ] {
+        let table = result
+            .table(name)
+            .unwrap_or_else(|| panic!("missing table {name}"));
+        assert!(table.row_count > 0, "{name} is empty");
+    }
+    // Every segment names a best channel that exists.
+    let segments = result.table("Segments").unwrap();
+    let channels = result.table("Channels").unwrap();
+    let names: Vec<String> = channels
+        .column("channel")
+        .unwrap()
+        .values
+        .iter()
+        .map(|v| v.to_text().unwrap().to_string())
+        .collect();
+    for value in &segments.column("best_channel").unwrap().values {
+        let best = value
+            .to_text()
+            .unwrap_or_else(|e| panic!("best_channel is {e:?}"));
+        assert!(names.iter().any(|n| n == &*best), "{best} is not a channel");
+    }
+}
