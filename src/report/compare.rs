@@ -8,10 +8,12 @@ use rust_xlsxwriter::{
 };
 
 use crate::data::table::Table;
-use crate::eval::plan::{TableKind, TablePlan, ValueType};
+use crate::eval::plan::{Plan, TableId, TableKind, TablePlan, ValueType};
 use crate::eval::value::Value;
 use crate::lang::ast::FormatKind;
-use crate::report::cells::{Styles, Widths, display_text, format_code, number_format, write_value};
+use crate::report::cells::{
+    Styles, Widths, column_display, display_text, format_code, number_format, write_value,
+};
 use crate::report::dashboard::humanize;
 use crate::report::formula::{column_letters, number_literal};
 use crate::report::run::{set_properties, table_data, unique_sheet_name};
@@ -111,7 +113,8 @@ pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportE
         };
         let _ = first;
         let name = unique_sheet_name(&format!("Δ {}", table.name), &mut used);
-        let (sheet, sources) = delta_sheet(&name, table, &tables, &labels, &styles)?;
+        let (sheet, sources) =
+            delta_sheet(&name, (base.plan, id), table, &tables, &labels, &styles)?;
         candidates.extend(sources);
         delta_sheets.push(sheet);
     }
@@ -372,6 +375,7 @@ struct ChartSource {
 /// where each numeric column's per-scenario values are.
 fn delta_sheet(
     name: &str,
+    (plan, id): (&Plan, TableId),
     table: &TablePlan,
     tables: &[&Table],
     labels: &[String],
@@ -413,11 +417,14 @@ fn delta_sheet(
     for key_column in table.columns.iter().take(keys) {
         sheet.write_string_with_format(0, column, &*key_column.name, &styles.header)?;
         widths.see(column, &key_column.name);
+        let (kind, is_date) = column_display(plan, id, usize::from(column));
+        let key_format = number_format(kind.as_ref(), is_date).set_bold();
+        let code = format_code(kind.as_ref(), is_date);
         for (r, key) in order.iter().enumerate() {
             if let Some(value) = key_values.get(key).and_then(|v| v.get(usize::from(column))) {
                 let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-                write_value(&mut sheet, row, column, value, &Format::new().set_bold())?;
-                widths.see(column, &display_text(value, None));
+                write_value(&mut sheet, row, column, value, &key_format)?;
+                widths.see(column, &display_text(value, code.as_deref()));
             }
         }
         column += 1;

@@ -10,7 +10,8 @@ use crate::eval::plan::{ColumnOrigin, TableId, ValueType};
 use crate::eval::value::Value;
 use crate::lang::ast::FormatKind;
 use crate::report::cells::{
-    Styles, Widths, display_text, format_code, number_format, write_formula_or_value, write_value,
+    Styles, Widths, column_display, display_text, format_code, number_format,
+    write_formula_or_value, write_value,
 };
 use crate::report::formula::translate;
 use crate::report::run::{
@@ -75,8 +76,8 @@ pub fn table_sheet(
 
     for (c, column_plan) in table_plan.columns.iter().enumerate() {
         let column = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
-        let kind = column_plan.format.as_ref().map(|f| &f.kind);
-        let is_date = column_plan.ty == ValueType::Date;
+        let (kind, is_date) = column_display(plan, id, c);
+        let kind = kind.as_ref();
         let mut format = number_format(kind, is_date);
         if c < keys {
             format = format.set_bold();
@@ -353,7 +354,7 @@ pub fn provenance_sheet(
         |d| d.format("%Y-%m-%d").to_string(),
     );
     let facts = [
-        ("Tool", format!("chanmix {}", provenance.tool_version)),
+        ("Tool", tool_name(&provenance.tool_version)),
         ("As of", as_of),
     ];
     let mut row = FIRST_ENTRY_ROW - 1;
@@ -392,4 +393,13 @@ pub fn provenance_sheet(
     }
     widths.apply(&mut sheet)?;
     Ok(sheet)
+}
+
+/// `chanmix 0.1.0`, whether the version was given with the tool's name or without.
+pub fn tool_name(version: &str) -> String {
+    if version.starts_with("chanmix") {
+        version.to_string()
+    } else {
+        format!("chanmix {version}")
+    }
 }
