@@ -61,7 +61,7 @@ pub fn table_sheet(
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
     sheet.set_tab_color(Color::RGB(0x2E75B6));
-    sheet.set_landscape().set_print_fit_to_pages(1, 0);
+    sheet.set_landscape();
     sheet.set_repeat_rows(0, 0)?;
     let Some(table_plan) = plan.tables.get(id) else {
         return Ok(sheet);
@@ -118,6 +118,13 @@ pub fn table_sheet(
     }
     let key_columns = u16::try_from(keys).unwrap_or(0);
     sheet.set_freeze_panes(1, key_columns)?;
+    // Printed: narrow tables fit the page width; wide ones run over pages with the keys
+    // repeated on each.
+    if table_plan.columns.len() <= 15 {
+        sheet.set_print_fit_to_pages(1, 0);
+    } else if key_columns > 0 {
+        sheet.set_repeat_columns(0, key_columns - 1)?;
+    }
     if !table_plan.columns.is_empty() {
         let last_column = u16::try_from(table_plan.columns.len() - 1).unwrap_or(u16::MAX);
         let last_row = u32::try_from(rows).unwrap_or(0);
