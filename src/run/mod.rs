@@ -310,8 +310,15 @@ pub fn run_scenario(
     let out = output
         .map(Path::to_path_buf)
         .or_else(|| prepared.scenario.output.workbook.clone());
-    if let Some(out) = &out {
-        check_output_folder(out)?;
+    match &out {
+        Some(out) => check_output_folder(out)?,
+        None if !want_json => {
+            return Err(RunError::Other(format!(
+                "{}: no output workbook: pass `-o OUT.xlsx` or set `[output] workbook = \"…\"` in the scenario",
+                path.display()
+            )));
+        }
+        None => {}
     }
     let mut data = read(&prepared)?;
     timer.lap("read inputs");
@@ -325,23 +332,12 @@ pub fn run_scenario(
     timer.lap("evaluate");
     let json = want_json
         .then(|| json::evaluated_to_json(&prepared.scenario.name, &prepared.plan, &result));
-    if out.is_none() && !want_json {
-        return Err(RunError::Other(format!(
-            "{}: no output workbook: pass `-o OUT.xlsx` or set `[output] workbook = \"…\"` in the scenario",
-            path.display()
-        )));
-    }
     if let Some(out) = &out {
         let report = run_report(&prepared, &data, &result)?;
         report::refuse_inputs(out, &protected_paths(&prepared, &data))?;
         report::write_run_workbook(&report, out)?;
         timer.lap("write workbook");
     }
-    let rows_read = data
-        .tables
-        .iter()
-        .map(|t| (t.name.to_string(), t.row_count))
-        .collect();
     Ok(RunSummary {
         workbook: out,
         json,
