@@ -13,7 +13,6 @@ use crate::eval::engine::{EvalError, Evaluated, evaluate};
 use crate::eval::functions::CallContext;
 use crate::eval::plan::Plan;
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::program::{add_rule_files, check_rule_files, expand_rule_paths};
 use crate::lang::source::SourceMap;
 use crate::report::{
     self, ChartKind as ReportChartKind, ChartSpec as ReportChartSpec, CompareReport,
@@ -70,23 +69,12 @@ pub fn prepare(path: &Path) -> Result<PreparedScenario, RunError> {
             });
         }
     };
-    let rule_paths =
-        expand_rule_paths(&scenario.rules).map_err(|e| RunError::Other(e.to_string()))?;
-    if rule_paths.is_empty() {
-        return Err(RunError::Other(format!(
-            "{}: `rules` names no .rules files ({})",
-            path.display(),
-            scenario
-                .rules
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    let ids =
-        add_rule_files(&mut sources, &rule_paths).map_err(|e| RunError::Other(e.to_string()))?;
-    let program = check_rule_files(sources, &ids, &[]);
+    let program = scenario::load_scenario_rules(&scenario, sources, &[]);
+    let rule_paths: Vec<PathBuf> = program
+        .files
+        .iter()
+        .map(|file| program.sources.path(file.file).to_path_buf())
+        .collect();
     let mut diagnostics = program.diagnostics;
     let Some(plan) = program.plan else {
         return Err(RunError::Diagnostics {
