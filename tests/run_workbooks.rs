@@ -23,7 +23,12 @@ fn chanmix(args: &[&str]) -> std::process::Output {
 
 fn run_json(scenario: &str, out: &Path) -> serde_json::Value {
     let output = chanmix(&["run", scenario, "--json", "-o", out.to_str().unwrap()]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
@@ -49,9 +54,22 @@ fn run_workbook_recomputes_in_libreoffice() {
         eprintln!("skipping: {reason}");
         return;
     }
-    assert!(report.formulas_checked > 0, "the run workbook has live formulas");
-    for sheet in ["Dashboard", "Recommendations", "Assumptions", "Data Quality", "Provenance"] {
-        assert!(report.sheets.iter().any(|s| s == sheet), "missing sheet {sheet}: {:?}", report.sheets);
+    assert!(
+        report.formulas_checked > 0,
+        "the run workbook has live formulas"
+    );
+    for sheet in [
+        "Dashboard",
+        "Recommendations",
+        "Assumptions",
+        "Data Quality",
+        "Provenance",
+    ] {
+        assert!(
+            report.sheets.iter().any(|s| s == sheet),
+            "missing sheet {sheet}: {:?}",
+            report.sheets
+        );
     }
 }
 
@@ -68,7 +86,12 @@ fn compare_deltas_equal_the_difference_of_two_runs() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     let mut book: Xlsx<_> = open_workbook(&out).unwrap();
     let summary = book.worksheet_range("Summary").unwrap();
@@ -76,18 +99,24 @@ fn compare_deltas_equal_the_difference_of_two_runs() {
     let rows: Vec<&[Data]> = summary.rows().collect();
     let header = rows
         .iter()
-        .position(|r| r.first().is_some_and(|c| c.to_string() == "Metric"))
+        .position(|r| r.first().is_some_and(|c| *c == "Metric"))
         .expect("a Metric header row");
     let total_cost_row = rows[header..]
         .iter()
-        .find(|r| r.first().is_some_and(|c| c.to_string() == "Total cost"))
+        .find(|r| r.first().is_some_and(|c| *c == "Total cost"))
         .expect("a Total cost row");
     let expected_base = base["scalars"]["total_cost"].as_f64().unwrap();
     let expected_push = push["scalars"]["total_cost"].as_f64().unwrap();
     assert!(close(number(&total_cost_row[1]), expected_base));
     assert!(close(number(&total_cost_row[2]), expected_push));
-    assert!(close(number(&total_cost_row[3]), expected_push - expected_base), "Δ total cost");
-    assert!(expected_push != expected_base, "the scenarios must differ for this test to mean anything");
+    assert!(
+        close(number(&total_cost_row[3]), expected_push - expected_base),
+        "Δ total cost"
+    );
+    assert!(
+        expected_push != expected_base,
+        "the scenarios must differ for this test to mean anything"
+    );
 
     // Per channel: the total_cost delta of each channel equals the two runs' difference.
     let channels = book.worksheet_range("Δ Channels").unwrap();
@@ -101,14 +130,15 @@ fn compare_deltas_equal_the_difference_of_two_runs() {
     for row in &rows[1..] {
         let name = row[0].to_string();
         let find = |list: &Vec<serde_json::Value>| {
-            list.iter()
-                .find(|c| c["channel"] == name.as_str())
-                .unwrap()["total_cost"]
+            list.iter().find(|c| c["channel"] == name.as_str()).unwrap()["total_cost"]
                 .as_f64()
                 .unwrap()
         };
         let expected = find(push_channels) - find(base_channels);
-        assert!(close(number(&row[delta_column]), expected), "{name}: Δ total_cost");
+        assert!(
+            close(number(&row[delta_column]), expected),
+            "{name}: Δ total_cost"
+        );
     }
 
     let report = support::libreoffice::recalc_and_compare(&out).unwrap();

@@ -360,7 +360,8 @@ impl<'p> SheetBuilder<'p> {
         }
         let counts = &mut self.part.counts;
         counts.rows_read += 1;
-        counts.blank_rows_skipped += row.saturating_sub(self.last_data_row).saturating_sub(1) as usize;
+        counts.blank_rows_skipped +=
+            row.saturating_sub(self.last_data_row).saturating_sub(1) as usize;
         self.last_data_row = row;
         let rejected = self.plan.policy == BadCellPolicy::RejectRow
             && self

@@ -481,7 +481,8 @@ fn merge_parts(
                 }
             }
         }
-        for ((target, source), interner) in columns.iter_mut().zip(&order).zip(interners.iter_mut()) {
+        for ((target, source), interner) in columns.iter_mut().zip(&order).zip(interners.iter_mut())
+        {
             if let Some(values) = part.columns.get_mut(*source) {
                 // Share strings across sheets unless the column is mostly distinct values.
                 if !interner.gave_up() {
