@@ -417,3 +417,27 @@ fn a_two_key_table_is_charted_from_a_live_pivot() {
     std::fs::write(&path, &bytes).unwrap();
     recalc_and_compare(&path).unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn every_computed_number_carries_its_definition() {
+    let bytes = build();
+    // Header notes on the Channels sheet (the only sheet with notes).
+    let notes = part(&bytes, "xl/comments1.xml");
+    assert!(
+        notes.contains("revenue = SUM(Opportunities.amount where is_won)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("computed by chanmix from the source rows")
+            || notes.contains("Computed by chanmix from the source rows")
+    );
+    assert!(notes.contains("win_rate = IFERROR(won / closed, 0)"));
+    assert!(notes.contains("Each cell is a live Excel formula."));
+    assert!(notes.contains("One row per distinct Opportunities.channel."));
+    let metrics = values(&bytes, "Metrics");
+    assert_eq!(at(&metrics, 3, 2), Data::String("Definition".into()));
+    assert_eq!(
+        at(&metrics, 6, 2),
+        Data::String("(total_revenue * margin - total_cost) / total_cost".into())
+    );
+}

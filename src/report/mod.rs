@@ -7,6 +7,7 @@
 mod cells;
 mod compare;
 mod dashboard;
+pub mod describe;
 pub mod formula;
 mod pivot;
 mod run;

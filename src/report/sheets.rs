@@ -2,17 +2,19 @@
 //! formulas where possible), Metrics, Recommendations, Assumptions, Data Quality, Provenance.
 
 use rust_xlsxwriter::{
-    Color, ConditionalFormat3ColorScale, ConditionalFormatDataBar, Format, Worksheet, XlsxError,
+    Color, ConditionalFormat3ColorScale, ConditionalFormatDataBar, Format, Note, Worksheet,
+    XlsxError,
 };
 
 use crate::data::quality::QualityLog;
-use crate::eval::plan::{ColumnOrigin, TableId, ValueType};
+use crate::eval::plan::{ColumnOrigin, TableId, TableKind, ValueType};
 use crate::eval::value::Value;
 use crate::lang::ast::FormatKind;
 use crate::report::cells::{
     Styles, Widths, column_display, display_text, format_code, number_format,
     write_formula_or_value, write_value,
 };
+use crate::report::describe::describe;
 use crate::report::formula::translate;
 use crate::report::run::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, RECOMMENDATIONS,
@@ -87,6 +89,40 @@ pub fn table_sheet(
             ColumnOrigin::Formula(node) => translate(&layout.cells, Some(id), node),
             _ => None,
         };
+        // The header's note says how the column was made.
+        let definition = match (&column_plan.origin, &table_plan.kind) {
+            (ColumnOrigin::Formula(node), _) => {
+                let how = if formula.is_some() {
+                    "Each cell is a live Excel formula."
+                } else {
+                    "Computed by chanmix from the source rows; the cells hold the results."
+                };
+                Some(format!(
+                    "{} = {}\n\n{how}",
+                    column_plan.name,
+                    describe(plan, Some(id), node)
+                ))
+            }
+            (ColumnOrigin::GroupKey(source_column), TableKind::Grouped { source, .. }) => {
+                plan.tables.get(*source).map(|source_table| {
+                    let name = source_table
+                        .columns
+                        .get(*source_column)
+                        .map_or("?", |c| &*c.name);
+                    format!("One row per distinct {}.{name}.", source_table.name)
+                })
+            }
+            _ => None,
+        };
+        if let Some(text) = definition {
+            let lines = text.chars().count() / 40 + 3;
+            let note = Note::new(text)
+                .set_author("chanmix")
+                .add_author_prefix(false)
+                .set_width(300)
+                .set_height(u32::try_from(lines * 16).unwrap_or(200));
+            sheet.insert_note(0, column, &note)?;
+        }
         let Some(values) = data.and_then(|t| t.column(&column_plan.name)) else {
             continue;
         };
@@ -151,7 +187,7 @@ pub fn metrics_sheet(
     headers(
         &mut sheet,
         FIRST_ENTRY_ROW - 1,
-        &["Metric", "Value"],
+        &["Metric", "Value", "Definition"],
         styles,
         &mut widths,
     )?;
@@ -173,6 +209,9 @@ pub fn metrics_sheet(
             1,
             &display_text(&value, format_code(kind, is_date).as_deref()),
         );
+        let definition = describe(plan, None, &scalar.node);
+        sheet.write_string_with_format(row, 2, &definition, &styles.subtitle)?;
+        widths.see(2, &definition);
     }
     sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
     widths.apply(&mut sheet)?;
