@@ -1,9 +1,6 @@
 //! The run workbook built from a small rule program over hand-made tables, read back
 //! with calamine and the xlsx parts; every expected number was worked out by hand.
 
-// Tests (and their shared helpers in support/) fail by panicking.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 mod support;
 
 use calamine::{CellErrorType, Data};
