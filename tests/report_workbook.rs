@@ -438,3 +438,45 @@ fn every_computed_number_carries_its_definition() {
         Data::String("(total_revenue * margin - total_cost) / total_cost".into())
     );
 }
+
+#[test]
+fn a_dashboard_without_chosen_charts_still_shows_one() {
+    let plan = compile(RULES);
+    let result = run(&plan, &[]);
+    let quality = quality();
+    let mut report = report(&plan, &result, &quality);
+    report.dashboard.charts.clear();
+    report.dashboard.kpis.clear();
+    let bytes = build_run_workbook(&report).unwrap();
+    // The first currency column (revenue) with the first percent column (win_rate).
+    let chart = part(&bytes, "xl/charts/chart1.xml");
+    assert!(chart.contains("Revenue and win rate by channel"), "{chart}");
+    assert!(!part_names(&bytes).contains(&"xl/charts/chart2.xml".to_string()));
+    // Without chosen KPIs the tiles show the scalars in rule order.
+    let dashboard = values(&bytes, "Dashboard");
+    assert_eq!(at(&dashboard, 4, 1), Data::String("Total revenue".into()));
+    assert_eq!(at(&dashboard, 4, 4), Data::String("Total cost".into()));
+    assert_eq!(at(&dashboard, 4, 7), Data::String("Portfolio ROI".into()));
+}
+
+#[cfg(unix)]
+#[test]
+fn written_workbooks_are_readable_like_any_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let plan = compile(RULES);
+    let result = run(&plan, &[]);
+    let quality = quality();
+    let report = report(&plan, &result, &quality);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.xlsx");
+    write_run_workbook(&report, &out).unwrap();
+    let umask = std::process::Command::new("sh")
+        .args(["-c", "umask"])
+        .output()
+        .unwrap();
+    let umask = u32::from_str_radix(String::from_utf8_lossy(&umask.stdout).trim(), 8).unwrap();
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644 & !umask);
+    // No temporary file is left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
