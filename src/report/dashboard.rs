@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{
     Chart, ChartAxisCrossing, ChartDataLabel, ChartDataLabelPosition, ChartLegendPosition,
-    ChartType, Color, Format, FormatAlign, FormatBorder, Worksheet,
+    ChartType, Color, Format, FormatAlign, FormatBorder, Url, Worksheet,
 };
 
 use crate::eval::plan::{TableId, TablePlan, ValueType};
@@ -87,7 +87,7 @@ pub fn dashboard_sheet(
     row += 1;
     let mut chart_data = ChartData::new(styles)?;
     row = charts(&mut sheet, report, layout, row, &mut chart_data)?;
-    findings(&mut sheet, report, row, styles)?;
+    findings(&mut sheet, report, layout, row, styles)?;
     Ok((sheet, chart_data.finish()?))
 }
 
@@ -534,6 +534,7 @@ fn category_axis(chart: &mut Chart, kind: ChartKind) -> &mut rust_xlsxwriter::Ch
 fn findings(
     sheet: &mut Worksheet,
     report: &RunReport,
+    layout: &Layout,
     top: u32,
     styles: &Styles,
 ) -> Result<(), ReportError> {
@@ -553,7 +554,17 @@ fn findings(
     let message = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for (i, hit) in flags.iter().take(TOP_FINDINGS).enumerate() {
         let row = top + 1 + u32::try_from(i).unwrap_or(0);
-        sheet.merge_range(row, 1, row, 2, &hit.subject, &subject)?;
+        sheet.merge_range(row, 1, row, 2, "", &subject)?;
+        // The subject links to its row on the table's sheet.
+        match crate::report::sheets::flag_target(report, layout, hit) {
+            Some(target) => {
+                let link = Url::new(format!("internal:{target}")).set_text(&hit.subject);
+                sheet.write_url_with_format(row, 1, link, &subject)?;
+            }
+            None => {
+                sheet.write_string_with_format(row, 1, &hit.subject, &subject)?;
+            }
+        }
         sheet.merge_range(row, 3, row, GRID_COLUMNS, &hit.message, &message)?;
         // Long messages wrap: give them room (about 160 characters per line here).
         let lines = (hit.message.chars().count() / 160 + 1) as f64;
