@@ -3,6 +3,21 @@
 //!
 //! Everything is built in memory with rust_xlsxwriter, deterministically (fixed document
 //! time, plan order everywhere), then written atomically by [`write_run_workbook`].
+//!
+//! Sheets of a run workbook, in order: Dashboard (KPI tiles linked to Metrics, native
+//! charts over the table sheets, the first findings), Recommendations (every flag, linked
+//! to its row), one sheet per grouped table, Chart Data (pivots some charts need), Metrics
+//! (scalars), Assumptions (params and their sources), Data Quality, Provenance. Input
+//! tables are not copied (they can hold a million rows).
+//!
+//! Live formulas ([`formula::translate`]): a column formula (or scalar) becomes an Excel
+//! formula, with the engine's value cached, when every part has an exact Excel form —
+//! cells of the same row, constants, params (`'Assumptions'!$B$5`), scalars
+//! (`'Metrics'!$B$6`), Excel's own functions except run-dependent ones (TODAY, RAND …),
+//! and unfiltered whole columns of a table sheet (`SUM($F$2:$F$7)`). Aggregates over a
+//! group's source rows and filtered lists are written as values; every computed column's
+//! header note gives its definition in rule syntax ([`describe::describe`]). LibreOffice
+//! recalculation in the tests checks that each live formula gives the cached value.
 
 mod cells;
 mod compare;
