@@ -179,7 +179,10 @@ fn assumptions_recommendations_quality_and_provenance_are_listed() {
     assert_eq!(at(&recommendations, 5, 2), Data::Empty);
     // The subject links to Online's row (the second channel, row 3) on Channels.
     let xml = part(&bytes, "xl/worksheets/sheet2.xml");
-    assert!(xml.contains("<hyperlink ref=\"C5\" location=\"'Channels'!A3\""), "{xml}");
+    assert!(
+        xml.contains("<hyperlink ref=\"C5\" location=\"'Channels'!A3\""),
+        "{xml}"
+    );
 
     let quality = values(&bytes, "Data Quality");
     let row = find_row(&quality, 0, "Opportunities").unwrap();
