@@ -486,3 +486,54 @@ fn written_workbooks_are_readable_like_any_file() {
     // No temporary file is left beside it.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn every_excel_error_value_survives_as_an_error_cell() {
+    use calamine::CellErrorType as E;
+    // Constant errors become live formulas; behind a group aggregate they are values.
+    let rules = format!(
+        "{RULES}
+Channels.e_null  = #NULL!
+Channels.e_div   = #DIV/0!
+Channels.e_value = #VALUE!
+Channels.e_ref   = #REF!
+Channels.e_name  = #NAME?
+Channels.e_num   = #NUM!
+Channels.e_na    = IF(COUNT(Opportunities) > 0, #N/A, 0)
+"
+    );
+    let plan = compile(&rules);
+    let result = run(&plan, &[]);
+    let quality = quality();
+    let bytes = build_run_workbook(&report(&plan, &result, &quality)).unwrap();
+    let sheet = values(&bytes, "Channels");
+    let expected = [
+        ("e_null", E::Null),
+        ("e_div", E::Div0),
+        ("e_value", E::Value),
+        ("e_ref", E::Ref),
+        ("e_name", E::Name),
+        ("e_num", E::Num),
+        ("e_na", E::NA),
+    ];
+    for (name, kind) in expected {
+        let column = (0..40)
+            .find(|c| at(&sheet, 0, *c) == Data::String(name.into()))
+            .unwrap();
+        for row in 1..=3 {
+            assert_eq!(
+                at(&sheet, row, column),
+                Data::Error(kind.clone()),
+                "{name} row {row}"
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("errors.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+    let check = recalc_and_compare(&path).unwrap_or_else(|e| panic!("{e}"));
+    if check.skipped.is_none() {
+        // Online's three from the base rules, plus 7 kinds × 3 channels.
+        assert_eq!(check.intended_errors, 3 + 7 * 3, "{check:?}");
+    }
+}
