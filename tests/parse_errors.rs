@@ -204,6 +204,17 @@ fn warnings_render_too() {
 }
 
 #[test]
+fn colored_output_has_escape_codes_and_lower_case_help() {
+    let (diagnostics, sources) = diagnostics("Channels.roi = revenue -");
+    let colored = render_text(&diagnostics, &sources, true);
+    assert!(colored.contains('\u{1b}'));
+    assert!(colored.contains("help"));
+    assert!(!colored.contains("Help"));
+    let plain = render_text(&diagnostics, &sources, false);
+    assert!(!plain.contains('\u{1b}'));
+}
+
+#[test]
 fn standalone_expression_errors() {
     let mut sources = SourceMap::new();
     let file = sources.add("<expr>", "ROUND(-2.5, 0) &");
