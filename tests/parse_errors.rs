@@ -231,6 +231,8 @@ fn pathological_input_does_not_panic() {
     let deep = format!("x = {}1{}", "(".repeat(500), ")".repeat(500));
     assert_eq!(codes(&deep), ["E0015"]);
     assert_eq!(codes("x = 1e999"), ["E0014"]);
+    assert_eq!(codes("x = 1899-12-31"), ["E0003"]);
+    assert_eq!(codes("x = 2024-02-30 + 2025-02-29"), ["E0003", "E0003"]);
     let long_chain = format!("x = 1{}", " + 1".repeat(2000));
     assert_eq!(codes(&long_chain), ["E0015"]);
     // Sixty levels of brackets are still a (silly but) valid formula.

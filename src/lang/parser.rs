@@ -1816,6 +1816,18 @@ impl Builder {
                     }
                     _ => None,
                 };
+                // Excel's calendar starts at 1900-01-01 (serial 1).
+                if serial.is_some_and(|s| s < 1.0) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::INVALID_DATE,
+                            format!("{text} is before 1900-01-01, where Excel's dates start"),
+                            span,
+                        )
+                        .with_label("too early for a spreadsheet date")
+                        .with_hint("use a date from 1900-01-01 on"),
+                    );
+                }
                 let serial = serial.unwrap_or_else(|| {
                     self.diagnostics.push(
                         Diagnostic::error(
