@@ -14,7 +14,7 @@ use super::ast::{Expr, ExprKind, FileId, Item, ItemKind, RuleFile, Span, Templat
 use super::diagnostic::Diagnostic;
 use super::source::SourceMap;
 use build::Builder;
-use split::{nesting_check, split_statements};
+use split::{nesting_check, split_statements, too_long};
 use syntax_error::syntax_error;
 
 #[derive(pest_derive::Parser)]
@@ -55,13 +55,18 @@ pub mod codes {
     pub const TOO_DEEP: &str = "E0015";
 }
 
+/// Longest statement accepted (a real formula is far shorter); keeps trees small
+/// enough to walk and drop safely.
+const MAX_STATEMENT_BYTES: usize = 20_000;
+
 /// Deepest bracket nesting accepted; deeper input is surely not a real formula and
 /// would only risk the stack.
 const MAX_NESTING: usize = 64;
 
 /// Parses a whole rule file. Reports every statement that fails, not just the first.
 pub fn parse_rule_file(sources: &SourceMap, file: FileId) -> Result<RuleFile, Vec<Diagnostic>> {
-    with_parser_stack(file, || parse_rule_file_here(sources, file))
+    let text = sources.get(file).map_or("", |f| f.text.as_str());
+    with_parser_stack(file, text, || parse_rule_file_here(sources, file))
 }
 
 fn parse_rule_file_here(sources: &SourceMap, file: FileId) -> Result<RuleFile, Vec<Diagnostic>> {
@@ -115,7 +120,8 @@ fn parse_rule_file_here(sources: &SourceMap, file: FileId) -> Result<RuleFile, V
 /// Parses one standalone expression, e.g. `ROUND(-2.5, 0) & "x"`. Newlines are
 /// allowed anywhere; a `where` is accepted only inside function arguments.
 pub fn parse_expression(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<Diagnostic>> {
-    with_parser_stack(file, || parse_expression_here(sources, file))
+    let text = sources.get(file).map_or("", |f| f.text.as_str());
+    with_parser_stack(file, text, || parse_expression_here(sources, file))
 }
 
 fn parse_expression_here(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<Diagnostic>> {
@@ -134,13 +140,40 @@ fn parse_expression_here(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<
 /// reserved, not used, unless a formula really nests that deep.
 const PARSER_STACK_BYTES: usize = 64 << 20;
 
+/// Text up to this size and bracket depth is parsed on the caller's thread.
+const INLINE_PARSE_BYTES: usize = 4096;
+const INLINE_PARSE_DEPTH: usize = 8;
+
+/// Deepest bracket nesting in `text`, counting brackets inside text literals too
+/// (an over-estimate is harmless here).
+fn max_bracket_depth(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0;
+    for b in text.bytes() {
+        match b {
+            b'(' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b')' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Runs `parse` on a thread with a large stack so that deeply nested formulas give
 /// a diagnostic (or parse) instead of overflowing the caller's stack. If no thread
 /// can be started, parses on the caller's thread (nesting is limited anyway).
 fn with_parser_stack<T: Send>(
     file: FileId,
+    text: &str,
     parse: impl Fn() -> Result<T, Vec<Diagnostic>> + Sync,
 ) -> Result<T, Vec<Diagnostic>> {
+    // Short, shallow text (a typical standalone formula) is safe on any stack.
+    if text.len() <= INLINE_PARSE_BYTES && max_bracket_depth(text) <= INLINE_PARSE_DEPTH {
+        return parse();
+    }
     std::thread::scope(|scope| {
         let handle = std::thread::Builder::new()
             .name("chanmix-parser".into())
@@ -168,6 +201,9 @@ fn parse_expr_text(
 ) -> Result<Expr, Vec<Diagnostic>> {
     if let Some(diagnostic) = nesting_check(text, offset, file) {
         return Err(vec![diagnostic]);
+    }
+    if text.len() > MAX_STATEMENT_BYTES {
+        return Err(vec![too_long(offset, offset + text.len(), file)]);
     }
     let mut builder = Builder {
         file,

@@ -1,8 +1,8 @@
 //! Splits a rule file into statements and comments before parsing: a newline ends
 //! a statement unless a bracket is open or the line ends with an operator or a comma.
 
-use super::MAX_NESTING;
 use super::codes;
+use super::{MAX_NESTING, MAX_STATEMENT_BYTES};
 use crate::lang::ast::{Comment, FileId, Span};
 use crate::lang::diagnostic::Diagnostic;
 
@@ -124,6 +124,10 @@ pub(super) fn split_statements(text: &str, file: FileId) -> Split {
                 broken = true;
             }
             brackets.clear();
+            if end - start > MAX_STATEMENT_BYTES && !broken {
+                diagnostics.push(too_long(start, end, file));
+                broken = true;
+            }
             statements.push(StatementChunk { start, end, broken });
         }
     };
@@ -261,6 +265,19 @@ pub(super) fn nesting_check(text: &str, offset: usize, file: FileId) -> Option<D
 
 /// Deepest expression tree accepted. Long operator chains nest one level per
 /// operator; later stages walk trees recursively, so very deep ones are refused here.
+pub(super) fn too_long(start: usize, end: usize, file: FileId) -> Diagnostic {
+    Diagnostic::error(
+        codes::TOO_DEEP,
+        format!(
+            "this statement is {} characters long, more than the {MAX_STATEMENT_BYTES} allowed",
+            end - start
+        ),
+        Span::new(file, start, (start + 1).min(end)),
+    )
+    .with_label("the statement starts here")
+    .with_hint("split the formula into helper columns or scalars")
+}
+
 fn too_deep(at: usize, file: FileId) -> Diagnostic {
     Diagnostic::error(
         codes::TOO_DEEP,
