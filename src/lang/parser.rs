@@ -3,6 +3,8 @@
 //!
 //! Parsing works statement by statement so one file reports several errors: a
 //! statement that fails is reported and skipped, and the next one is parsed.
+//! `split` finds the statements, `syntax_error` words pest's failures for people,
+//! `build` turns parse trees into the AST.
 
 mod build;
 mod split;
