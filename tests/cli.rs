@@ -68,7 +68,12 @@ fn shipped_rules_and_scenarios_check_clean() {
 #[test]
 fn shipped_rules_are_in_canonical_layout() {
     let output = chanmix(&repo(), &["fmt", "--check", "rules"]);
-    assert_eq!(output.status.code(), Some(0), "run `chanmix fmt rules`: {}", stdout(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "run `chanmix fmt rules`: {}",
+        stdout(&output)
+    );
 }
 
 #[test]

@@ -237,3 +237,25 @@ fn scenario_that_does_not_fit_its_rules() {
     }
     insta::assert_snapshot!("plan_mismatch", text);
 }
+
+#[test]
+fn json_rendering_gives_line_and_column_in_the_toml_file() {
+    let mut sources = SourceMap::new();
+    let errors = load_scenario(
+        &std::path::Path::new(DIR).join("wrong_types.toml"),
+        &mut sources,
+    )
+    .unwrap_err();
+    let json: serde_json::Value =
+        serde_json::from_str(&chanmix::lang::render::render_json(&errors, &sources)).unwrap();
+    // wrong_types.toml line 3 is `as_of = "2026-06-30"`; the value starts at column 9.
+    let as_of = &json[2];
+    assert_eq!(as_of["code"], "S0003");
+    assert_eq!(
+        as_of["file"],
+        "tests/fixtures/scenarios/errors/wrong_types.toml"
+    );
+    assert_eq!(as_of["line"], 3);
+    assert_eq!(as_of["column"], 9);
+    assert_eq!(as_of["end_column"], 21);
+}

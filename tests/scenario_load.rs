@@ -265,3 +265,51 @@ fn absolute_paths_are_kept() {
     assert_eq!(s.rules, vec![rules]);
     assert_eq!(s.inputs.workbook, Some(dir.path().join("data/crm.xlsx")));
 }
+
+#[test]
+fn rule_folder_without_rule_files_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    std::fs::write(dir.path().join("s.toml"), "rules = [\"empty\"]\n").unwrap();
+    let mut sources = SourceMap::new();
+    let s = load_scenario(&dir.path().join("s.toml"), &mut sources).unwrap();
+    let program = load_scenario_rules(&s, sources, &[]);
+    assert!(program.plan.is_none());
+    assert_eq!(program.diagnostics.len(), 1);
+    assert_eq!(program.diagnostics[0].code, "S0004");
+    let span = program.diagnostics[0].primary.span;
+    assert_eq!(
+        program.sources.get(span.file).unwrap().slice(span),
+        "[\"empty\"]"
+    );
+}
+
+#[test]
+fn shipped_scenarios_load_and_fit_the_shipped_rules() {
+    let mut found = 0;
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        found += 1;
+        let mut sources = SourceMap::new();
+        let scenario = load_scenario(&path, &mut sources)
+            .unwrap_or_else(|d| panic!("{}", render_text(&d, &sources, false)));
+        let program = load_scenario_rules(&scenario, sources, &[]);
+        let plan = program.plan.as_ref().unwrap_or_else(|| {
+            panic!(
+                "{}",
+                render_text(&program.diagnostics, &program.sources, false)
+            )
+        });
+        let problems = check_against_plan(&scenario, plan);
+        assert!(
+            problems.is_empty(),
+            "{}: {}",
+            path.display(),
+            render_text(&problems, &program.sources, false)
+        );
+    }
+    assert!(found >= 3, "expected the base and two named scenarios");
+}

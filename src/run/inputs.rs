@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::data::spec::{InputsSpec, TableSpec};
+use crate::data::spec::InputsSpec;
 use crate::eval::plan::Plan;
 
 /// The reading plan for one run.
@@ -22,10 +22,7 @@ pub fn request_for_plan(plan: &Plan, spec: &InputsSpec) -> InputRequest {
     let mut spec = spec.clone();
     let mut wanted = BTreeMap::new();
     for (table, columns) in plan.input_columns() {
-        let table_spec = spec
-            .tables
-            .entry(table.to_string())
-            .or_insert_with(TableSpec::default);
+        let table_spec = spec.tables.entry(table.to_string()).or_default();
         let mut names = BTreeSet::new();
         for column in columns {
             names.insert(column.name.to_string());

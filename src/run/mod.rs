@@ -13,7 +13,6 @@ use crate::eval::engine::{EvalError, Evaluated, evaluate};
 use crate::eval::functions::CallContext;
 use crate::eval::plan::Plan;
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::program::{add_rule_files, check_rule_files, expand_rule_paths};
 use crate::lang::source::SourceMap;
 use crate::report::{
     self, ChartKind as ReportChartKind, ChartSpec as ReportChartSpec, CompareReport,
@@ -32,13 +31,19 @@ pub enum RunError {
         diagnostics: Vec<Diagnostic>,
     },
     #[error(transparent)]
-    Data(#[from] DataError),
+    Data(Box<DataError>),
     #[error(transparent)]
     Eval(#[from] EvalError),
     #[error(transparent)]
     Report(#[from] ReportError),
     #[error("{0}")]
     Other(String),
+}
+
+impl From<DataError> for RunError {
+    fn from(error: DataError) -> Self {
+        RunError::Data(Box::new(error))
+    }
 }
 
 /// A scenario with its rules checked and compiled, ready to evaluate.
@@ -64,23 +69,12 @@ pub fn prepare(path: &Path) -> Result<PreparedScenario, RunError> {
             });
         }
     };
-    let rule_paths =
-        expand_rule_paths(&scenario.rules).map_err(|e| RunError::Other(e.to_string()))?;
-    if rule_paths.is_empty() {
-        return Err(RunError::Other(format!(
-            "{}: `rules` names no .rules files ({})",
-            path.display(),
-            scenario
-                .rules
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    let ids =
-        add_rule_files(&mut sources, &rule_paths).map_err(|e| RunError::Other(e.to_string()))?;
-    let program = check_rule_files(sources, &ids, &[]);
+    let program = scenario::load_scenario_rules(&scenario, sources, &[]);
+    let rule_paths: Vec<PathBuf> = program
+        .files
+        .iter()
+        .map(|file| program.sources.path(file.file).to_path_buf())
+        .collect();
     let mut diagnostics = program.diagnostics;
     let Some(plan) = program.plan else {
         return Err(RunError::Diagnostics {
@@ -118,6 +112,14 @@ pub fn read(prepared: &PreparedScenario) -> Result<InputData, RunError> {
 /// Evaluates a prepared scenario over its inputs (the tables are cloned, so one read
 /// serves several scenarios).
 pub fn execute(prepared: &PreparedScenario, data: &InputData) -> Result<Evaluated, RunError> {
+    execute_tables(prepared, data.tables.clone())
+}
+
+/// Evaluates a prepared scenario, consuming the input tables.
+pub fn execute_tables(
+    prepared: &PreparedScenario,
+    tables: Vec<crate::data::table::Table>,
+) -> Result<Evaluated, RunError> {
     let overrides: Vec<(String, crate::eval::value::Value)> = prepared
         .scenario
         .params
@@ -127,12 +129,7 @@ pub fn execute(prepared: &PreparedScenario, data: &InputData) -> Result<Evaluate
     let context = CallContext {
         as_of: prepared.scenario.as_of.map(serial_from_date),
     };
-    Ok(evaluate(
-        &prepared.plan,
-        data.tables.clone(),
-        &overrides,
-        &context,
-    )?)
+    Ok(evaluate(&prepared.plan, tables, &overrides, &context)?)
 }
 
 /// The report model of one evaluated scenario.
@@ -256,6 +253,29 @@ fn check_output_folder(out: &Path) -> Result<(), RunError> {
     )))
 }
 
+/// Prints how long each phase took when `CHANMIX_TIMINGS` is set (for profiling runs).
+struct PhaseTimer {
+    last: Option<std::time::Instant>,
+}
+
+impl PhaseTimer {
+    fn from_env() -> Self {
+        PhaseTimer {
+            last: std::env::var_os("CHANMIX_TIMINGS").map(|_| std::time::Instant::now()),
+        }
+    }
+
+    fn lap(&mut self, phase: &str) {
+        if let Some(last) = self.last {
+            eprintln!(
+                "timing: {phase:<26} {:>8.3} s",
+                last.elapsed().as_secs_f64()
+            );
+            self.last = Some(std::time::Instant::now());
+        }
+    }
+}
+
 /// What `chanmix run` produced.
 pub struct RunSummary {
     pub workbook: Option<PathBuf>,
@@ -272,33 +292,40 @@ pub fn run_scenario(
     output: Option<&Path>,
     want_json: bool,
 ) -> Result<RunSummary, RunError> {
+    let mut timer = PhaseTimer::from_env();
     let prepared = prepare(path)?;
+    timer.lap("check rules and scenario");
     let out = output
         .map(Path::to_path_buf)
         .or_else(|| prepared.scenario.output.workbook.clone());
-    if let Some(out) = &out {
-        check_output_folder(out)?;
+    match &out {
+        Some(out) => check_output_folder(out)?,
+        None if !want_json => {
+            return Err(RunError::Other(format!(
+                "{}: no output workbook: pass `-o OUT.xlsx` or set `[output] workbook = \"…\"` in the scenario",
+                path.display()
+            )));
+        }
+        None => {}
     }
-    let data = read(&prepared)?;
-    let result = execute(&prepared, &data)?;
-    let json = want_json
-        .then(|| json::evaluated_to_json(&prepared.scenario.name, &prepared.plan, &result));
-    if out.is_none() && !want_json {
-        return Err(RunError::Other(format!(
-            "{}: no output workbook: pass `-o OUT.xlsx` or set `[output] workbook = \"…\"` in the scenario",
-            path.display()
-        )));
-    }
-    if let Some(out) = &out {
-        let report = run_report(&prepared, &data, &result)?;
-        report::refuse_inputs(out, &protected_paths(&prepared, &data))?;
-        report::write_run_workbook(&report, out)?;
-    }
-    let rows_read = data
+    let mut data = read(&prepared)?;
+    timer.lap("read inputs");
+    let rows_read: Vec<(String, usize)> = data
         .tables
         .iter()
         .map(|t| (t.name.to_string(), t.row_count))
         .collect();
+    // One scenario: the tables move into the evaluation instead of being copied.
+    let result = execute_tables(&prepared, std::mem::take(&mut data.tables))?;
+    timer.lap("evaluate");
+    let json = want_json
+        .then(|| json::evaluated_to_json(&prepared.scenario.name, &prepared.plan, &result));
+    if let Some(out) = &out {
+        let report = run_report(&prepared, &data, &result)?;
+        report::refuse_inputs(out, &protected_paths(&prepared, &data))?;
+        report::write_run_workbook(&report, out)?;
+        timer.lap("write workbook");
+    }
     Ok(RunSummary {
         workbook: out,
         json,

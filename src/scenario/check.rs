@@ -128,6 +128,11 @@ fn type_hint(value: &Value, ty: ValueType) -> Option<String> {
             Some(format!("remove the quotes to give a date: {t}"))
         }
         (ValueType::Date, _) => Some("give a date like 2026-06-30 (no quotes)".into()),
+        (ValueType::Text, Value::Number(_)) => Some(
+            "put the value in quotes to give text (quoted percentages like \"72%\" are read \
+             as numbers)"
+                .into(),
+        ),
         (ValueType::Text, _) => Some("put the value in quotes to give text".into()),
         (ValueType::Bool, _) => Some("give true or false (no quotes)".into()),
         _ => None,
@@ -217,6 +222,7 @@ fn check_columns(
     table: &TablePlan,
     out: &mut Vec<Diagnostic>,
 ) {
+    check_renames(scenario, name, spec, table, out);
     for (column, written) in &spec.columns {
         let Some(decl) = ColumnDecl::parse(written) else {
             continue; // reported when loading
@@ -258,6 +264,75 @@ fn check_columns(
                 rule_ty.as_str()
             )),
         );
+    }
+}
+
+/// Column names in `rename`, `columns` and `key` that the rules never read are probably
+/// misspelt: the rules' column would then be missing when the data is read. A rename target
+/// is always reported (it has no other use); a declared column or the key only when it is
+/// one typo away from a column of the rules (other extra columns are legitimate).
+fn check_renames(
+    scenario: &Scenario,
+    name: &str,
+    spec: &crate::data::spec::TableSpec,
+    table: &TablePlan,
+    out: &mut Vec<Diagnostic>,
+) {
+    let rule_columns = || {
+        table
+            .columns
+            .iter()
+            .filter(|c| matches!(c.origin, ColumnOrigin::Input))
+            .map(|c| &*c.name)
+    };
+    let read_by_rules = |column: &str| rule_columns().any(|c| c == column);
+    let renamed_to = |column: &str| spec.rename.values().any(|t| t == column);
+    let locations = &scenario.locations;
+    let warn = |message: String, span: Span, suggestion: Option<&str>| {
+        let d = Diagnostic::warning(codes::COLUMN_UNKNOWN, message, span)
+            .with_label("not a column of the rules");
+        match suggestion {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None => d,
+        }
+    };
+    for (header, target) in &spec.rename {
+        if read_by_rules(target) || spec.columns.contains_key(target) {
+            continue;
+        }
+        out.push(warn(
+            format!(
+                "`{header}` is renamed to `{target}`, which the rules never read from `{name}`"
+            ),
+            locations.best(&format!("inputs.tables.{name}.rename.{header}")),
+            did_you_mean(target, rule_columns()),
+        ));
+    }
+    for column in spec.columns.keys() {
+        if read_by_rules(column) || renamed_to(column) {
+            continue;
+        }
+        if let Some(s) = did_you_mean(column, rule_columns()) {
+            out.push(warn(
+                format!("column `{column}` is declared for `{name}`, but the rules never read it"),
+                locations
+                    .key(&format!("inputs.tables.{name}.columns.{column}"))
+                    .unwrap_or_else(|| locations.best(&format!("inputs.tables.{name}"))),
+                Some(s),
+            ));
+        }
+    }
+    if let Some(key) = &spec.key
+        && !read_by_rules(key)
+        && !renamed_to(key)
+        && !spec.columns.contains_key(key)
+        && let Some(s) = did_you_mean(key, rule_columns())
+    {
+        out.push(warn(
+            format!("key column `{key}` of `{name}` is not a column the rules read"),
+            locations.best(&format!("inputs.tables.{name}.key")),
+            Some(s),
+        ));
     }
 }
 

@@ -38,8 +38,11 @@ struct ChainFile {
 /// scenario) render with `file:line:col`. All problems found are returned together.
 pub fn load_scenario(path: &Path, sources: &mut SourceMap) -> Result<Scenario, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
-    let chain = read_chain(path, sources, &mut diagnostics);
-    let Some(root) = chain.first() else {
+    let (chain, complete) = read_chain(path, sources, &mut diagnostics);
+    let Some(root) = chain.first().filter(|_| complete) else {
+        // A file of the chain is missing or broken: what the merge would miss (`rules` …)
+        // would only add noise to the errors already found.
+        diagnostics.sort_by_key(|d| (d.primary.span.file, d.primary.span.start));
         return Err(diagnostics);
     };
     let mut merged = Table::new();
@@ -56,12 +59,13 @@ pub fn load_scenario(path: &Path, sources: &mut SourceMap) -> Result<Scenario, V
 }
 
 /// Reads the file and everything it extends, outermost last. Stops following `extends`
-/// at a file that cannot be read or parsed, or at a cycle (each reported).
+/// at a file that cannot be read or parsed, or at a cycle (each reported); the flag says
+/// whether the whole chain was read.
 fn read_chain(
     path: &Path,
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<ChainFile> {
+) -> (Vec<ChainFile>, bool) {
     let mut chain: Vec<ChainFile> = Vec::new();
     // Canonical paths of the chain, to recognise a file reached twice.
     let mut seen: Vec<PathBuf> = Vec::new();
@@ -73,12 +77,12 @@ fn read_chain(
             Ok(text) => text,
             Err(error) => {
                 diagnostics.push(unreadable(&current, &error, next.as_ref(), sources));
-                break;
+                return (chain, false);
             }
         };
         let file = sources.add(current.clone(), text);
         let Some(tree) = parse_file(file, sources, diagnostics) else {
-            break;
+            return (chain, false);
         };
         seen.push(std::fs::canonicalize(&current).unwrap_or_else(|_| current.clone()));
         let extends = tree.get("extends").and_then(|e| {
@@ -92,13 +96,16 @@ fn read_chain(
             tree,
         });
         let Some((target, span)) = extends else {
-            break;
+            return (chain, true);
         };
+        if target.trim().is_empty() {
+            return (chain, false); // reported as an empty path
+        }
         let resolved = resolve(&current, &target);
         let canonical = std::fs::canonicalize(&resolved).unwrap_or_else(|_| resolved.clone());
         if let Some(start) = seen.iter().position(|p| *p == canonical) {
             diagnostics.push(cycle(&chain, start, span));
-            break;
+            return (chain, false);
         }
         if chain.len() >= MAX_CHAIN {
             diagnostics.push(
@@ -109,12 +116,11 @@ fn read_chain(
                 )
                 .with_label("stopped following here"),
             );
-            break;
+            return (chain, false);
         }
         next = Some((target.into(), span));
         current = resolved;
     }
-    chain
 }
 
 fn unreadable(
@@ -307,7 +313,7 @@ fn build(
     );
     let mut locations = Locations::new(root.file);
     record_locations(merged, "", &mut locations);
-    Scenario {
+    let scenario = Scenario {
         name,
         description: own("description").map(str::to_string),
         path: root.path.clone(),
@@ -323,6 +329,68 @@ fn build(
             .filter_map(|s| merged.get(*s).map(|e| (s.to_string(), e.node.to_toml())))
             .collect(),
         locations,
+    };
+    check_output_is_not_an_input(&scenario, diagnostics);
+    scenario
+}
+
+/// Whether two paths name the same file (the same text, or the same file on disk).
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
+/// `run` must never overwrite what it reads: an output path equal to an input workbook,
+/// a rule file or a scenario file of the chain is an error before anything runs.
+fn check_output_is_not_an_input(scenario: &Scenario, diagnostics: &mut Vec<Diagnostic>) {
+    let locations = &scenario.locations;
+    let mut inputs: Vec<(&Path, Option<Span>, &str)> = Vec::new();
+    if let Some(workbook) = &scenario.inputs.workbook {
+        inputs.push((
+            workbook,
+            locations.value("inputs.workbook"),
+            "the input workbook",
+        ));
+    }
+    for (name, table) in &scenario.inputs.tables {
+        if let Some(file) = &table.file {
+            inputs.push((
+                file,
+                locations.value(&format!("inputs.tables.{name}.file")),
+                "an input file",
+            ));
+        }
+    }
+    for (i, rule) in scenario.rules.iter().enumerate() {
+        inputs.push((rule, locations.value(&format!("rules[{i}]")), "a rule file"));
+    }
+    for file in &scenario.chain {
+        inputs.push((file, None, "a scenario file"));
+    }
+    let outputs = [
+        (&scenario.output.workbook, "output.workbook"),
+        (&scenario.output.json, "output.json"),
+    ];
+    for (output, key) in outputs {
+        let Some(output) = output else { continue };
+        let Some((_, span, what)) = inputs.iter().find(|(input, _, _)| same_file(output, input))
+        else {
+            continue;
+        };
+        let mut d = Diagnostic::error(
+            codes::OUTPUT_OVERWRITES_INPUT,
+            format!("`{key}` would overwrite {what}: {}", output.display()),
+            locations.best(key),
+        )
+        .with_label("this output")
+        .with_hint("write the output to another file, e.g. under ../out/");
+        if let Some(span) = span {
+            d = d.with_secondary(*span, "read from here");
+        }
+        diagnostics.push(d);
     }
 }
 

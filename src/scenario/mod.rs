@@ -1,6 +1,17 @@
 //! Scenario files (TOML): the model, loading with `extends` (deep merge, cycles reported),
 //! path resolution, param overrides, and validation against a compiled rule plan.
 //!
+//! How a scenario reads:
+//! - `extends = "base.toml"` merges the base under this file: tables merge key by key at
+//!   every depth (inline tables too), anything else — values and arrays, `[[dashboard.charts]]`
+//!   included — is replaced by this file's. `name` and `description` are not inherited (they
+//!   describe the file that writes them; `name` defaults to the file stem).
+//! - Paths (`rules`, `extends`, `inputs.workbook`, a table's `file`, `[output]`) are relative
+//!   to the folder of the file that writes them; rule folders stay folders.
+//! - `[params]`: integers and decimals are numbers, `"72%"` (a quoted percentage, as rule files
+//!   write `72%`) is the number 0.72, other strings are text, `true`/`false` booleans, and an
+//!   unquoted date (`2026-06-30`) a date. Lists, tables and times are errors.
+//!
 //! Every problem is a [`Diagnostic`](crate::lang::diagnostic::Diagnostic) whose span points
 //! into the scenario file that wrote the offending text, so `render_text` shows
 //! `file:line:col`, the line and a caret. Codes (stable; listed in ARCHITECTURE.md):
@@ -13,7 +24,7 @@
 //! | S0004 | a required setting is missing (`rules`; a chart's `table` or `series`) |
 //! | S0005 | `extends` names a file that cannot be read |
 //! | S0006 | `extends` goes in a circle (the whole chain is shown) |
-//! | S0007 | a value of the right type that is not allowed (unknown choice, row 0, conflicting sheet options, an invalid date) |
+//! | S0007 | a value of the right type that is not allowed (unknown choice, row 0, conflicting sheet options, an empty path) |
 //! | S0008 | a rule file or folder named in `rules` does not exist |
 //! | S0009 | the scenario file itself cannot be read |
 //! | S0010 | `[params]` names a param the rules do not declare |
@@ -24,6 +35,8 @@
 //! | S0015 | the dashboard names a table the rules do not define |
 //! | S0016 | the dashboard names a column its table does not have |
 //! | S0017 | the dashboard names a KPI that is not a scalar of the rules |
+//! | S0018 | (warning) `rename`, `columns` or `key` name a column the rules never read (likely a typo) |
+//! | S0019 | an `[output]` path is one of the inputs (workbook, rule or scenario file) |
 
 mod check;
 mod load;
@@ -58,4 +71,6 @@ pub mod codes {
     pub const DASHBOARD_TABLE: &str = "S0015";
     pub const DASHBOARD_COLUMN: &str = "S0016";
     pub const DASHBOARD_KPI: &str = "S0017";
+    pub const COLUMN_UNKNOWN: &str = "S0018";
+    pub const OUTPUT_OVERWRITES_INPUT: &str = "S0019";
 }

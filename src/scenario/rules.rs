@@ -1,10 +1,11 @@
 //! Compiling a scenario's rule files into the same SourceMap as the scenario, so one set
 //! of diagnostics (scenario and rules together) renders with the right files.
 
-use crate::lang::checker::{ExternalTable, check_rules};
+use crate::lang::checker::ExternalTable;
 use crate::lang::diagnostic::Diagnostic;
-use crate::lang::parser::parse_rule_file;
-use crate::lang::program::{RuleProgram, expand_rule_paths};
+use crate::lang::program::{
+    ReadError, RuleProgram, add_rule_files, check_rule_files, expand_rule_paths,
+};
 use crate::lang::source::SourceMap;
 
 use super::codes;
@@ -12,74 +13,58 @@ use super::model::Scenario;
 
 /// Reads, parses and checks the scenario's rule files (folders expanded) into `sources`,
 /// which should already hold the scenario (from [`load_scenario`](super::load_scenario)).
-/// A rule path that cannot be read becomes an S0008 diagnostic on its `rules` entry.
+/// A rule path that cannot be read becomes an S0008 diagnostic on its `rules` entry; a
+/// `rules` list whose folders hold no `.rules` file is S0004.
 pub fn load_scenario_rules(
     scenario: &Scenario,
     mut sources: SourceMap,
     external: &[ExternalTable],
 ) -> RuleProgram {
-    let failed = |sources: SourceMap, error: crate::lang::program::ReadError| {
-        let index = scenario
-            .rules
-            .iter()
-            .position(|p| error.path.starts_with(p));
-        let span = index.map_or_else(
-            || scenario.locations.best("rules"),
-            |i| scenario.locations.best(&format!("rules[{i}]")),
-        );
-        RuleProgram {
-            sources,
-            diagnostics: vec![
-                Diagnostic::error(
-                    codes::RULES_NOT_FOUND,
-                    format!(
-                        "cannot read rule file {}: {}",
-                        error.path.display(),
-                        error.source
-                    ),
-                    span,
-                )
-                .with_label("named here"),
-            ],
-            ..RuleProgram::default()
-        }
+    let failed = |sources: SourceMap, diagnostic: Diagnostic| RuleProgram {
+        sources,
+        diagnostics: vec![diagnostic],
+        ..RuleProgram::default()
     };
     let paths = match expand_rule_paths(&scenario.rules) {
         Ok(paths) => paths,
-        Err(error) => return failed(sources, error),
+        Err(error) => return failed(sources, unreadable(scenario, &error)),
     };
-    let mut ids = Vec::new();
-    for path in paths {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => ids.push(sources.add(path, text)),
-            Err(source) => {
-                return failed(sources, crate::lang::program::ReadError { path, source });
-            }
+    if paths.is_empty() {
+        let d = Diagnostic::error(
+            codes::MISSING,
+            "the folders in `rules` hold no .rules files",
+            scenario.locations.best("rules"),
+        )
+        .with_label("no rule files here")
+        .with_hint("rule files end in .rules; folders are not searched recursively");
+        return failed(sources, d);
+    }
+    match add_rule_files(&mut sources, &paths) {
+        Ok(ids) => check_rule_files(sources, &ids, external),
+        Err(error) => {
+            let d = unreadable(scenario, &error);
+            failed(sources, d)
         }
     }
-    // As `lang::program::check_sources`, but over the rule files only: `sources` also
-    // holds the scenario's TOML files.
-    let mut diagnostics = Vec::new();
-    let mut files = Vec::new();
-    for id in ids {
-        match parse_rule_file(&sources, id) {
-            Ok(file) => files.push(file),
-            Err(errors) => diagnostics.extend(errors),
-        }
-    }
-    if !diagnostics.is_empty() {
-        return RuleProgram {
-            sources,
-            files,
-            plan: None,
-            diagnostics,
-        };
-    }
-    let outcome = check_rules(&files, &sources, external);
-    RuleProgram {
-        sources,
-        files,
-        plan: outcome.plan,
-        diagnostics: outcome.diagnostics,
-    }
+}
+
+fn unreadable(scenario: &Scenario, error: &ReadError) -> Diagnostic {
+    let index = scenario
+        .rules
+        .iter()
+        .position(|p| error.path.starts_with(p));
+    let span = index.map_or_else(
+        || scenario.locations.best("rules"),
+        |i| scenario.locations.best(&format!("rules[{i}]")),
+    );
+    Diagnostic::error(
+        codes::RULES_NOT_FOUND,
+        format!(
+            "cannot read rule file {}: {}",
+            error.path.display(),
+            error.source
+        ),
+        span,
+    )
+    .with_label("named here")
 }

@@ -12,6 +12,9 @@ use super::tree::{Kind, Node, Table};
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Shape {
     Text,
+    /// A file or folder path (non-empty text), relative to the file that writes it.
+    Path,
+    PathList,
     /// A TOML local date (`2026-06-30`, no quotes).
     Date,
     Integer {
@@ -59,7 +62,7 @@ const CHART_KINDS: &[&str] = &[
 ];
 
 const INPUT_TABLE: &[Field] = &[
-    field("file", Shape::Text),
+    field("file", Shape::Path),
     field("sheet", Shape::Text),
     field("sheets", Shape::TextList),
     field("sheet_pattern", Shape::Text),
@@ -71,11 +74,11 @@ const INPUT_TABLE: &[Field] = &[
 ];
 
 const INPUTS: &[Field] = &[
-    field("workbook", Shape::Text),
+    field("workbook", Shape::Path),
     field("tables", Shape::MapOf(&Shape::Table(INPUT_TABLE))),
 ];
 
-const OUTPUT: &[Field] = &[field("workbook", Shape::Text), field("json", Shape::Text)];
+const OUTPUT: &[Field] = &[field("workbook", Shape::Path), field("json", Shape::Path)];
 
 const CHART: &[Field] = &[
     field("title", Shape::Text),
@@ -96,8 +99,8 @@ const DASHBOARD: &[Field] = &[
 pub(crate) const TOP: &[Field] = &[
     field("name", Shape::Text),
     field("description", Shape::Text),
-    field("extends", Shape::Text),
-    field("rules", Shape::TextList),
+    field("extends", Shape::Path),
+    field("rules", Shape::PathList),
     field("as_of", Shape::Date),
     field("inputs", Shape::Table(INPUTS)),
     field("params", Shape::MapOf(&Shape::ParamValue)),
@@ -215,6 +218,8 @@ fn section_of(key: &str) -> Option<&'static str> {
 fn expected(shape: Shape) -> String {
     match shape {
         Shape::Text => "text in quotes".to_string(),
+        Shape::Path => "a file path in quotes".to_string(),
+        Shape::PathList => "a list of paths like [\"../rules/a.rules\"]".to_string(),
         Shape::Date => "a date like 2026-06-30".to_string(),
         Shape::Integer { min } => format!("a whole number of at least {min}"),
         Shape::TextList => "a list of text like [\"a\", \"b\"]".to_string(),
@@ -251,9 +256,44 @@ fn wrong_type(node: &Node, shape: Shape, key: &str, place: &Place) -> Diagnostic
     .with_label(format!("this is {}", node.describe()))
 }
 
+fn empty_path(node: &Node, key: &str, place: &Place) -> Diagnostic {
+    Diagnostic::error(
+        codes::INVALID_VALUE,
+        format!("{} is an empty path", place.describe_key(key)),
+        node.span,
+    )
+    .with_label("empty")
+    .with_hint("give a path relative to this file's folder, or remove the setting")
+}
+
 fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Vec<Diagnostic>) {
     match (shape, &node.kind) {
         (Shape::Text, Kind::String(_)) | (Shape::AnyTable, Kind::Table(_)) => {}
+        (Shape::Path, Kind::String(s)) => {
+            if s.trim().is_empty() {
+                out.push(empty_path(node, key, place));
+            }
+        }
+        (Shape::PathList, Kind::Array(items)) => {
+            for item in items {
+                match item.as_str() {
+                    Some(s) if s.trim().is_empty() => out.push(empty_path(item, key, place)),
+                    Some(_) => {}
+                    None => out.push(
+                        Diagnostic::error(
+                            codes::WRONG_TYPE,
+                            format!(
+                                "every entry of {} must be a path in quotes, found {}",
+                                place.describe_key(key),
+                                item.describe()
+                            ),
+                            item.span,
+                        )
+                        .with_label(format!("this is {}", item.describe())),
+                    ),
+                }
+            }
+        }
         (Shape::Date, Kind::Datetime(dt)) if dt.date.is_some() && dt.time.is_none() => {}
         (Shape::Date, Kind::String(s)) => {
             let mut d = wrong_type(node, shape, key, place);
@@ -299,7 +339,7 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
                 }
             }
         }
-        (Shape::TextList, Kind::String(s)) => out.push(
+        (Shape::TextList | Shape::PathList, Kind::String(s)) => out.push(
             wrong_type(node, shape, key, place)
                 .with_hint(format!("write it as a list: {key} = [\"{s}\"]")),
         ),

@@ -9,138 +9,17 @@ use crate::eval::value::{ErrorKind, Value, excel_compare};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!(
-        "IF",
-        Logical,
-        2,
-        Some(3),
-        [Scalar],
-        0,
-        Any,
-        false,
-        if_,
-        "One value when a condition holds, another when not"
-    ),
-    spec!(
-        "IFS",
-        Logical,
-        2,
-        None,
-        [Scalar],
-        0,
-        Any,
-        true,
-        ifs,
-        "The value paired with the first true condition"
-    ),
-    spec!(
-        "SWITCH",
-        Logical,
-        3,
-        None,
-        [Scalar],
-        0,
-        Any,
-        true,
-        switch,
-        "The result paired with the first value equal to the expression"
-    ),
-    spec!(
-        "IFERROR",
-        Logical,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Any,
-        false,
-        iferror,
-        "A fallback when a value is any error"
-    ),
-    spec!(
-        "IFNA",
-        Logical,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Any,
-        true,
-        ifna,
-        "A fallback when a value is #N/A"
-    ),
-    spec!(
-        "AND",
-        Logical,
-        1,
-        None,
-        [Either],
-        0,
-        Bool,
-        false,
-        and,
-        "TRUE when every condition holds"
-    ),
-    spec!(
-        "OR",
-        Logical,
-        1,
-        None,
-        [Either],
-        0,
-        Bool,
-        false,
-        or,
-        "TRUE when any condition holds"
-    ),
-    spec!(
-        "XOR",
-        Logical,
-        1,
-        None,
-        [Either],
-        0,
-        Bool,
-        true,
-        xor,
-        "TRUE when an odd number of conditions hold"
-    ),
-    spec!(
-        "NOT",
-        Logical,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Bool,
-        false,
-        not,
-        "The opposite of a condition"
-    ),
-    spec!(
-        "TRUE",
-        Logical,
-        0,
-        Some(0),
-        [],
-        0,
-        Bool,
-        false,
-        true_,
-        "The value TRUE"
-    ),
-    spec!(
-        "FALSE",
-        Logical,
-        0,
-        Some(0),
-        [],
-        0,
-        Bool,
-        false,
-        false_,
-        "The value FALSE"
-    ),
+    spec!("IF", Logical, 2, Some(3), [Scalar], 0, Any, false, if_, "One value when a condition holds, another when not"),
+    spec!("IFS", Logical, 2, None, [Scalar], 0, Any, true, ifs, "The value paired with the first true condition"),
+    spec!("SWITCH", Logical, 3, None, [Scalar], 0, Any, true, switch, "The result paired with the first value equal to the expression"),
+    spec!("IFERROR", Logical, 2, Some(2), [Scalar], 0, Any, false, iferror, "A fallback when a value is any error"),
+    spec!("IFNA", Logical, 2, Some(2), [Scalar], 0, Any, true, ifna, "A fallback when a value is #N/A"),
+    spec!("AND", Logical, 1, None, [Either], 0, Bool, false, and, "TRUE when every condition holds"),
+    spec!("OR", Logical, 1, None, [Either], 0, Bool, false, or, "TRUE when any condition holds"),
+    spec!("XOR", Logical, 1, None, [Either], 0, Bool, true, xor, "TRUE when an odd number of conditions hold"),
+    spec!("NOT", Logical, 1, Some(1), [Scalar], 0, Bool, false, not, "The opposite of a condition"),
+    spec!("TRUE", Logical, 0, Some(0), [], 0, Bool, false, true_, "The value TRUE"),
+    spec!("FALSE", Logical, 0, Some(0), [], 0, Bool, false, false_, "The value FALSE"),
 ];
 
 fn value_at(args: &[Arg<'_>], index: usize) -> Value {
@@ -283,4 +162,87 @@ pub fn true_(_: &[Arg<'_>], _: &CallContext) -> Value {
 
 pub fn false_(_: &[Arg<'_>], _: &CallContext) -> Value {
     Value::Bool(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(f: super::super::FunctionImpl, values: &[Value]) -> Value {
+        let args: Vec<Arg<'_>> = values.iter().map(Arg::Value).collect();
+        f(&args, &CallContext::default())
+    }
+
+    #[test]
+    fn if_returns_the_branch_taken_and_never_the_other_error() {
+        let div0 = Value::error(ErrorKind::Div0);
+        assert_eq!(
+            call(if_, &[Value::Bool(true), 1.0.into(), div0.clone()]),
+            1.0.into()
+        );
+        assert_eq!(
+            call(if_, &[Value::Bool(false), div0.clone(), 2.0.into()]),
+            2.0.into()
+        );
+        // Without a third argument a false condition gives FALSE (Excel's documented rule).
+        assert_eq!(
+            call(if_, &[Value::Bool(false), 1.0.into()]),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            call(if_, &[Value::text("maybe"), 1.0.into()]).error_kind(),
+            Some(ErrorKind::Value)
+        );
+        assert_eq!(
+            call(if_, &[div0.clone(), 1.0.into(), 2.0.into()]).error_kind(),
+            Some(ErrorKind::Div0)
+        );
+    }
+
+    #[test]
+    fn switch_compares_without_type_conversion() {
+        let r = call(
+            switch,
+            &[
+                1.0.into(),
+                "1".into(),
+                "text".into(),
+                1.0.into(),
+                "number".into(),
+            ],
+        );
+        assert_eq!(r, Value::text("number"));
+        let r = call(
+            switch,
+            &["b".into(), "A".into(), 1.0.into(), "B".into(), 2.0.into()],
+        );
+        assert_eq!(r, 2.0.into());
+        assert_eq!(
+            call(switch, &[3.0.into(), 1.0.into(), "one".into()]).error_kind(),
+            Some(ErrorKind::NA)
+        );
+    }
+
+    #[test]
+    fn and_or_skip_text_in_lists_but_reject_it_given_directly() {
+        let list = [
+            Value::Bool(true),
+            Value::text("x"),
+            Value::Blank,
+            Value::Number(2.0),
+        ];
+        let r = and(&[Arg::List(&list)], &CallContext::default());
+        assert_eq!(r, Value::Bool(true));
+        let only_text = [Value::text("x")];
+        let r = or(&[Arg::List(&only_text)], &CallContext::default());
+        assert_eq!(r.error_kind(), Some(ErrorKind::Value));
+        assert_eq!(
+            call(and, &[1.0.into(), "abc".into()]).error_kind(),
+            Some(ErrorKind::Value)
+        );
+        assert_eq!(
+            call(xor, &[true.into(), false.into(), true.into()]),
+            Value::Bool(false)
+        );
+    }
 }

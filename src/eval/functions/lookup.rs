@@ -11,54 +11,11 @@ use crate::eval::value::{ErrorKind, Value, compare_text};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!(
-        "XLOOKUP",
-        Lookup,
-        3,
-        Some(6),
-        [Scalar, List, List, Scalar, Scalar, Scalar],
-        0,
-        Any,
-        true,
-        xlookup,
-        "The value of a return list where a lookup list matches"
-    ),
-    spec!(
-        "MATCH",
-        Lookup,
-        2,
-        Some(3),
-        [Scalar, List, Scalar],
-        0,
-        Number,
-        false,
-        match_,
-        "Position of a value in a list"
-    ),
-    spec!(
-        "INDEX",
-        Lookup,
-        2,
-        Some(3),
-        [List, Scalar, Scalar],
-        0,
-        Any,
-        false,
-        index,
-        "The n-th value of a list"
-    ),
-    spec!(
-        "CHOOSE",
-        Lookup,
-        2,
-        None,
-        [Scalar],
-        0,
-        Any,
-        false,
-        choose,
-        "The n-th of the values given"
-    ),
+    spec!("XLOOKUP", Lookup, 3, Some(6), [Scalar, List, List, Scalar, Scalar, Scalar], 0, Any, true, xlookup, "The value of a return list where a lookup list matches"),
+    spec!("XMATCH", Lookup, 2, Some(4), [Scalar, List, Scalar, Scalar], 0, Number, true, xmatch, "Position of a value in a list (exact, next smaller/larger, wildcard)"),
+    spec!("MATCH", Lookup, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, match_, "Position of a value in a list"),
+    spec!("INDEX", Lookup, 2, Some(3), [List, Scalar, Scalar], 0, Any, false, index, "The n-th value of a list"),
+    spec!("CHOOSE", Lookup, 2, None, [Scalar], 0, Any, false, choose, "The n-th of the values given"),
 ];
 
 /// Orders two values of the same kind (numbers with numbers, text with text
@@ -148,6 +105,30 @@ pub fn xlookup(args: &[Arg<'_>], _: &CallContext) -> Value {
     result.unwrap_or_else(|e| e)
 }
 
+pub fn xmatch(args: &[Arg<'_>], _: &CallContext) -> Value {
+    let result = (|| {
+        let needle = scalar(args, 0)?;
+        if needle.is_error() {
+            return Err(needle.clone());
+        }
+        let keys = list(args, 1)?;
+        let mode = number_or(args, 2, 0.0)?.trunc() as i64;
+        let search = number_or(args, 3, 1.0)?.trunc() as i64;
+        if !matches!(mode, -1..=2) || !matches!(search, -2 | -1 | 1 | 2) {
+            return Err(value_error());
+        }
+        let order: Vec<usize> = if search < 0 {
+            (0..keys.len()).rev().collect()
+        } else {
+            (0..keys.len()).collect()
+        };
+        find_position(needle, keys, mode, &order)
+            .map(|i| Value::Number(i as f64 + 1.0))
+            .ok_or_else(|| err(ErrorKind::NA))
+    })();
+    result.unwrap_or_else(|e| e)
+}
+
 pub fn match_(args: &[Arg<'_>], _: &CallContext) -> Value {
     let result = (|| {
         let needle = scalar(args, 0)?;
@@ -208,5 +189,106 @@ pub fn choose(args: &[Arg<'_>], _: &CallContext) -> Value {
             scalar(args, n as usize).map_or_else(|e| e, Value::clone)
         }
         Err(e) => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nums(v: &[f64]) -> Vec<Value> {
+        v.iter().map(|x| Value::Number(*x)).collect()
+    }
+
+    fn texts(v: &[&str]) -> Vec<Value> {
+        v.iter().map(|x| Value::text(x)).collect()
+    }
+
+    fn xl(needle: Value, keys: &[Value], values: &[Value], rest: &[Value]) -> Value {
+        let mut args = vec![Arg::Value(&needle), Arg::List(keys), Arg::List(values)];
+        args.extend(rest.iter().map(Arg::Value));
+        xlookup(&args, &CallContext::default())
+    }
+
+    #[test]
+    fn xlookup_match_modes() {
+        let keys = nums(&[10.0, 20.0, 30.0, 40.0]);
+        let vals = texts(&["a", "b", "c", "d"]);
+        let none = Value::text("none");
+        assert_eq!(xl(30.0.into(), &keys, &vals, &[]), Value::text("c"));
+        assert_eq!(
+            xl(25.0.into(), &keys, &vals, &[]).error_kind(),
+            Some(ErrorKind::NA)
+        );
+        assert_eq!(
+            xl(25.0.into(), &keys, &vals, std::slice::from_ref(&none)),
+            none
+        );
+        // -1: exact or next smaller; 1: exact or next larger (Excel docs).
+        assert_eq!(
+            xl(25.0.into(), &keys, &vals, &[none.clone(), (-1.0).into()]),
+            Value::text("b")
+        );
+        assert_eq!(
+            xl(25.0.into(), &keys, &vals, &[none.clone(), 1.0.into()]),
+            Value::text("c")
+        );
+        assert_eq!(
+            xl(45.0.into(), &keys, &vals, &[none.clone(), 1.0.into()]),
+            none
+        );
+    }
+
+    #[test]
+    fn xlookup_wildcards_case_and_search_direction() {
+        let keys = texts(&["Partner", "Direct", "partner"]);
+        let vals = nums(&[1.0, 2.0, 3.0]);
+        let none = Value::text("none");
+        assert_eq!(xl("PARTNER".into(), &keys, &vals, &[]), 1.0.into());
+        assert_eq!(
+            xl(
+                "PARTNER".into(),
+                &keys,
+                &vals,
+                &[none.clone(), 0.0.into(), (-1.0).into()]
+            ),
+            3.0.into()
+        );
+        assert_eq!(
+            xl("d*".into(), &keys, &vals, &[none.clone(), 2.0.into()]),
+            2.0.into()
+        );
+        // Without match mode 2, `*` is an ordinary character.
+        assert_eq!(
+            xl("d*".into(), &keys, &vals, std::slice::from_ref(&none)),
+            none
+        );
+        // A number never matches text.
+        assert_eq!(
+            xl(1.0.into(), &texts(&["1"]), &nums(&[5.0]), &[]).error_kind(),
+            Some(ErrorKind::NA)
+        );
+    }
+
+    #[test]
+    fn index_and_choose_bounds() {
+        let l = nums(&[5.0, 6.0]);
+        let ctx = CallContext::default();
+        let two = Value::Number(2.0);
+        let three = Value::Number(3.0);
+        assert_eq!(index(&[Arg::List(&l), Arg::Value(&two)], &ctx), 6.0.into());
+        assert_eq!(
+            index(&[Arg::List(&l), Arg::Value(&three)], &ctx).error_kind(),
+            Some(ErrorKind::Ref)
+        );
+        let (a, b) = (Value::text("a"), Value::text("b"));
+        assert_eq!(
+            choose(&[Arg::Value(&two), Arg::Value(&a), Arg::Value(&b)], &ctx),
+            b
+        );
+        assert_eq!(
+            choose(&[Arg::Value(&three), Arg::Value(&a), Arg::Value(&b)], &ctx).error_kind(),
+            Some(ErrorKind::Value)
+        );
     }
 }
