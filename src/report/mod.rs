@@ -232,29 +232,10 @@ pub fn refuse_inputs(out: &Path, inputs: &[PathBuf]) -> Result<(), ReportError> 
     Ok(())
 }
 
-/// Writes to a temporary file beside `out`, then renames it over `out`: a reader never
-/// sees half a workbook. The file gets ordinary permissions (rw-r--r-- less the umask),
-/// not the owner-only ones temporary files are created with.
+/// Writes the workbook atomically (see [`crate::atomic`]).
 fn write_bytes(out: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    use std::io::Write;
-    let io_error = |source| ReportError::Io {
+    crate::atomic::write_atomically(out, bytes).map_err(|source| ReportError::Io {
         path: out.to_path_buf(),
         source,
-    };
-    let folder = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".chanmix-").suffix(".xlsx.tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let mut temp = builder.tempfile_in(folder).map_err(io_error)?;
-    temp.write_all(bytes).map_err(io_error)?;
-    temp.as_file().sync_all().map_err(io_error)?;
-    temp.persist(out).map_err(|e| io_error(e.error))?;
-    Ok(())
+    })
 }
