@@ -213,12 +213,15 @@ fn dashboard_for(scenario: &Scenario) -> ReportDashboard {
                 title: chart.title.clone().unwrap_or_else(|| chart.table.clone()),
                 table: chart.table.clone(),
                 kind: match chart.kind {
-                    ChartKind::Column | ChartKind::StackedColumn => ReportChartKind::Column,
-                    ChartKind::Bar | ChartKind::StackedBar | ChartKind::Funnel => {
-                        ReportChartKind::Bar
-                    }
-                    ChartKind::Line | ChartKind::Area => ReportChartKind::Line,
-                    ChartKind::Pie | ChartKind::Doughnut => ReportChartKind::Pie,
+                    ChartKind::Column => ReportChartKind::Column,
+                    ChartKind::StackedColumn => ReportChartKind::StackedColumn,
+                    ChartKind::Bar => ReportChartKind::Bar,
+                    ChartKind::StackedBar => ReportChartKind::StackedBar,
+                    ChartKind::Funnel => ReportChartKind::Funnel,
+                    ChartKind::Line => ReportChartKind::Line,
+                    ChartKind::Area => ReportChartKind::Area,
+                    ChartKind::Pie => ReportChartKind::Pie,
+                    ChartKind::Doughnut => ReportChartKind::Doughnut,
                 },
                 series: chart.series.clone(),
                 secondary: chart.secondary.clone(),
