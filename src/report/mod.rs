@@ -31,7 +31,7 @@ mod sheets;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::data::quality::QualityLog;
 use crate::eval::engine::Evaluated;
@@ -84,25 +84,11 @@ pub struct Provenance {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Native Excel chart types the dashboard draws (TOML spelling: `stacked-column` …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ChartKind {
-    Column,
-    StackedColumn,
-    Bar,
-    StackedBar,
-    Line,
-    Area,
-    Pie,
-    Doughnut,
-    /// The series columns are stages (leads → won): one horizontal bar per stage, first
-    /// stage on top, each split by the table's rows (e.g. channels).
-    Funnel,
-}
+/// The chart types a dashboard can ask for (defined with the scenario model that reads them).
+pub use crate::scenario::ChartKind;
 
 /// One dashboard chart over a grouped table's sheet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChartSpec {
     pub title: String,
     /// A grouped table of the rules.
@@ -111,21 +97,17 @@ pub struct ChartSpec {
     /// Columns drawn on the primary axis.
     pub series: Vec<String>,
     /// Columns drawn as lines on a secondary axis (e.g. ROI beside revenue).
-    #[serde(default)]
     pub secondary: Vec<String>,
     /// Category column; defaults to the table's key column(s).
-    #[serde(default)]
     pub category: Option<String>,
 }
 
 /// What the Dashboard sheet shows.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DashboardSpec {
     pub title: String,
     /// Scalars shown as KPI tiles, in this order (all scalars when empty).
-    #[serde(default)]
     pub kpis: Vec<String>,
-    #[serde(default)]
     pub charts: Vec<ChartSpec>,
 }
 
