@@ -131,6 +131,34 @@ snapshot_case!(
     "input Opportunities (opp_id text)",
     "E0001"
 );
+snapshot_case!(
+    space_before_call_bracket,
+    "Channels.x = SUM (revenue)",
+    "E0001"
+);
+snapshot_case!(thousands_separator, "param budget = 1 500 000", "E0001");
+snapshot_case!(decimal_comma, "param rate = 0,15", "E0001");
+snapshot_case!(
+    missing_comma_between_input_columns,
+    "input Opportunities (opp_id: text amount: number)",
+    "E0001"
+);
+snapshot_case!(
+    in_without_brackets,
+    "Opportunities.x = stage IN \"Closed Won\"",
+    "E0001"
+);
+snapshot_case!(
+    missing_column_after_dot,
+    "Channels.x = SUM(Opportunities.)",
+    "E0001"
+);
+snapshot_case!(empty_format, "Channels.x = revenue  @", "E0006");
+snapshot_case!(
+    missing_condition_after_where,
+    "Channels.x = SUM(Opportunities.amount where)",
+    "E0001"
+);
 snapshot_case!(empty_argument, "Channels.x = IF(won > 0, , 1)", "E0001");
 snapshot_case!(formula_without_a_name, "SUM(Channels.revenue)", "E0005");
 snapshot_case!(

@@ -141,6 +141,18 @@ fn token_before(text: &str, pos: usize) -> String {
     }
 }
 
+/// `1` and `500 000 …` → `1500000`: the digit groups someone separated with spaces.
+fn join_digit_groups(first: &str, rest: &str) -> String {
+    let mut joined = first.to_string();
+    for group in rest.split(' ') {
+        if group.is_empty() || !group.chars().all(|c| c.is_ascii_digit()) {
+            break;
+        }
+        joined.push_str(group);
+    }
+    joined
+}
+
 /// Is `pos` inside the argument list of a function call?
 fn inside_call(text: &str, pos: usize) -> bool {
     let mut stack: Vec<bool> = Vec::new();
@@ -493,6 +505,17 @@ pub(super) fn syntax_error(
             "`{word}` cannot be used as a name; choose another name"
         ));
     }
+    if statement_word == "input" && expects(Rule::comma) && expects(Rule::close_paren) && !at_end {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `,` or `)`, found {found_shown}"),
+            span,
+        )
+        .with_label("a `,` is missing before this column")
+        .with_hint(
+            "separate the columns with commas: input Opportunities (opp_id: text, amount: number)",
+        );
+    }
     if statement_word == "input"
         && (expects(Rule::type_name) || expects(Rule::colon) || expects(Rule::column_decl))
     {
@@ -511,6 +534,97 @@ pub(super) fn syntax_error(
     }
 
     // Inside formulas.
+    if previous == "@" {
+        return Diagnostic::error(
+            codes::UNKNOWN_FORMAT,
+            "a format name must follow `@`",
+            span,
+        )
+        .with_label("expected a format here")
+        .with_hint("formats are @percent, @currency, @date, @integer, @decimal, or an Excel number format in quotes such as @\"0.0x\"");
+    }
+    if previous.eq_ignore_ascii_case("where") && expects_value {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected the condition after `where`, found {found_shown}"),
+            span,
+        )
+        .with_label("the condition is missing")
+        .with_hint("give the rows to keep, e.g. SUM(Opportunities.amount where is_won)");
+    }
+    if expects(Rule::column_name) && previous.ends_with('.') {
+        let before = text.get(..pos).unwrap_or("").trim_end();
+        let table = token_before(text, before.len().saturating_sub(1));
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected a column name after `{table}.`, found {found_shown}"),
+            span,
+        )
+        .with_label("expected a column name")
+        .with_hint("refer to a column as Table.column, e.g. Opportunities.amount");
+    }
+    if expects(Rule::column_name) && previous.eq_ignore_ascii_case("by") {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected the key columns after `by`, found {found_shown}"),
+            span,
+        )
+        .with_label("expected a column name")
+        .with_hint("a grouped table is written: table Channels = group Opportunities by channel");
+    }
+    if expects(Rule::open_paren) && previous.eq_ignore_ascii_case("in") {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `(` and a list of values after `IN`, found {found_shown}"),
+            span,
+        )
+        .with_label("expected `(`")
+        .with_hint("list the values in brackets: stage IN (\"Closed Won\", \"Closed Lost\")");
+    }
+    let gap_before = text
+        .get(..pos)
+        .is_some_and(|t| t.ends_with(|c: char| c.is_whitespace()));
+    let previous_is_name = previous
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if found == "(" && expects_operator && gap_before && previous_is_name {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("unexpected space between `{previous}` and `(`"),
+            span,
+        )
+        .with_label("remove the space before `(`")
+        .with_hint(format!(
+            "write function calls as in Excel, with no space: {previous}(…)"
+        ));
+    }
+    let previous_is_number = !previous.is_empty() && previous.chars().all(|c| c.is_ascii_digit());
+    if previous_is_number
+        && expects_operator
+        && gap_before
+        && found.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected an operator or the end of the line, found `{found}`"),
+            span,
+        )
+        .with_label("a second number right after the first")
+        .with_hint(format!(
+            "write numbers without thousands separators: {}",
+            join_digit_groups(&previous, text.get(pos..).unwrap_or(""))
+        ));
+    }
+    if previous_is_number && found == "," && !in_call && !expects(Rule::close_brace) {
+        return Diagnostic::error(
+            codes::SYNTAX,
+            "unexpected `,` after a number",
+            span,
+        )
+        .with_label("a comma outside a function call")
+        .with_hint("write decimals with a dot (1.5) and thousands without separators (10000); commas only separate function arguments");
+    }
     if expects_value && at_end {
         let message = if previous.is_empty() {
             "the formula is missing".to_string()
@@ -589,10 +703,18 @@ pub(super) fn syntax_error(
         }
         return diagnostic;
     }
-    let hint = if in_call {
-        "check the function's brackets and commas"
-    } else {
-        STATEMENT_FORMS
+    let hint = match statement_word.as_str() {
+        _ if in_call => "check the function's brackets and commas",
+        "input" => {
+            "an input table is written: input Opportunities (opp_id: text, amount: number, close_date: date?)"
+        }
+        "table" => "a grouped table is written: table Channels = group Opportunities by channel",
+        "flag" => "a flag is written: flag Channels when roi < 1: \"ROI is below 1\"",
+        "param" => "a parameter is written: param gross_margin = 72%",
+        _ if expects_value || expects_operator => {
+            "a formula combines values (numbers, \"text\", names, Table.column, FUNCTION(…)) with operators"
+        }
+        _ => STATEMENT_FORMS,
     };
     generic().with_hint(hint)
 }
