@@ -280,7 +280,7 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
             outcome
                 .stdout
                 .push_str(&format!("{} is not formatted\n", path.display()));
-        } else if let Err(e) = write_atomically(&path, formatted.as_bytes()) {
+        } else if let Err(e) = crate::atomic::write_atomically(&path, formatted.as_bytes()) {
             outcome.code = 1;
             outcome
                 .stderr
@@ -334,21 +334,6 @@ pub fn sample_data(rows: usize, seed: u64, out: &Path) -> Outcome {
         }
         Err(e) => Outcome::failure(format!("error: {e}\n")),
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so
-/// a reader never sees a half-written file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(folder)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 fn plural(count: usize, noun: &str) -> String {

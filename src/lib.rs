@@ -6,6 +6,7 @@
 // (Tests may use them; integration tests are separate crates and unaffected.)
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod atomic;
 pub mod cli;
 pub mod data;
 pub mod eval;
