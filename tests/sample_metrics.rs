@@ -194,3 +194,51 @@ fn every_grouped_table_of_the_library_evaluates() {
         assert!(names.iter().any(|n| n == &*best), "{best} is not a channel");
     }
 }
+
+/// The numbers a reader sees: the Channels sheet of `chanmix run`'s workbook, read back
+/// with calamine (cached values of live formulas included), against the raw-row computation.
+#[test]
+fn workbook_channel_sheet_equals_an_independent_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("base.xlsx");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_chanmix"))
+        .current_dir(repo())
+        .args(["run", "scenarios/base.toml", "-o", out.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut book = open_workbook_auto(&out).unwrap();
+    let sheet = book.worksheet_range("Channels").unwrap();
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    let header = &rows[0];
+    let col = |name: &str| column(header, name);
+    let expected = expected_by_channel();
+    assert_eq!(rows.len() - 1, expected.len());
+    for row in &rows[1..] {
+        let name = row[col("channel")].to_string();
+        let e = &expected[&name];
+        assert_eq!(number(&row[col("won")]), e.won, "{name} won");
+        assert_eq!(number(&row[col("lost")]), e.lost, "{name} lost");
+        assert_eq!(
+            number(&row[col("open")]),
+            e.opportunities - e.won - e.lost,
+            "{name} open"
+        );
+        assert!(
+            close(number(&row[col("win_rate")]), e.won / (e.won + e.lost)),
+            "{name} win rate"
+        );
+        assert!(
+            close(number(&row[col("revenue")]), e.revenue),
+            "{name} revenue"
+        );
+        assert!(
+            close(number(&row[col("avg_deal")]), e.revenue / e.won),
+            "{name} avg deal"
+        );
+        assert!(
+            close(number(&row[col("direct_cost")]), e.direct_cost),
+            "{name} direct cost"
+        );
+    }
+}
