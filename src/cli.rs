@@ -182,9 +182,15 @@ pub fn run(scenario: &Path, output: Option<&Path>, json: bool, color: bool) -> O
                 .iter()
                 .map(|(table, rows)| format!("{table} {rows}"))
                 .collect();
-            outcome
-                .stderr
-                .push_str(&format!("read {} rows\n", rows.join(", ")));
+            if rows.is_empty() {
+                outcome
+                    .stderr
+                    .push_str("read no input tables (the rules use none)\n");
+            } else {
+                outcome
+                    .stderr
+                    .push_str(&format!("read {} rows\n", rows.join(", ")));
+            }
             outcome.stderr.push_str(&format!(
                 "{} raised\n",
                 plural(summary.result.flags.len(), "flag")
@@ -344,7 +350,18 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut temp = tempfile::NamedTempFile::new_in(folder)?;
+    let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|e| {
+        // tempfile names its random file; the user only needs the folder and the reason.
+        let reason = e.to_string();
+        let reason = reason.split(" at path ").next().unwrap_or_default();
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot create a file in the folder {} ({reason}); choose another folder",
+                folder.display()
+            ),
+        )
+    })?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
