@@ -351,21 +351,32 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|e| {
-        // tempfile names its random file; the user only needs the folder and the reason.
-        let reason = e.to_string();
-        let reason = reason.split(" at path ").next().unwrap_or_default();
-        std::io::Error::new(
-            e.kind(),
-            format!(
-                "cannot create a file in the folder {} ({reason}); choose another folder",
-                folder.display()
-            ),
+        explained(
+            &e,
+            &format!("cannot create a file in the folder {}", folder.display()),
+            "choose another folder",
         )
     })?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
+    // On failure `temp` is dropped, which deletes it: nothing half-written stays behind.
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| {
+            explained(
+                &e,
+                "writing failed",
+                "is the disk full? nothing was written",
+            )
+        })?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// An io error with what we were doing and what to try; tempfile's random file name
+/// (" at path …/.tmpAbC123") is dropped since that file no longer exists.
+fn explained(error: &std::io::Error, doing: &str, advice: &str) -> std::io::Error {
+    let reason = error.to_string();
+    let reason = reason.split(" at path ").next().unwrap_or_default();
+    std::io::Error::new(error.kind(), format!("{doing} ({reason}); {advice}"))
 }
 
 fn plural(count: usize, noun: &str) -> String {

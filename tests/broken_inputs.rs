@@ -88,8 +88,23 @@ fn case_args(ws: &Workspace) -> Vec<String> {
         .collect()
 }
 
+/// Runs chanmix in `dir`. A case with a `file_size_limit_kb` file runs under that
+/// `ulimit -f` with SIGXFSZ ignored, so writes fail with EFBIG as on a full disk.
 fn chanmix(dir: &Path, args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chanmix"))
+    let mut command = match std::fs::read_to_string(dir.join("file_size_limit_kb")) {
+        Ok(limit) => {
+            let mut sh = Command::new("sh");
+            sh.arg("-c")
+                .arg(format!(
+                    "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
+                    limit.trim()
+                ))
+                .arg(env!("CARGO_BIN_EXE_chanmix"));
+            sh
+        }
+        Err(_) => Command::new(env!("CARGO_BIN_EXE_chanmix")),
+    };
+    command
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
@@ -216,6 +231,19 @@ broken! {
     output_under_a_file,
     output_under_proc,
     compare_output_is_input,
+    output_disk_full,
+    scenario_no_output,
+    // More scenario and rule mistakes
+    extends_missing,
+    rule_text_times_number,
+    header_row_past_the_data,
+    csv_with_sheet_option,
+    scenario_param_misspelled,
+    scenario_param_wrong_type,
+    scenario_as_of_not_a_date,
+    dashboard_unknown_table,
+    dashboard_unknown_kpi,
+    xlsx_date_out_of_range,
 }
 
 /// Cases that are valid input at the edge of what a workbook holds: the run succeeds.

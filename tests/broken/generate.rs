@@ -276,6 +276,12 @@ pub fn generated_files() -> Result<Vec<(&'static str, &'static str, Vec<u8>)>, S
             with(&|rows| rows[1].amount = Cell::Formula("1/0", "#DIV/0!"))?,
         ),
         (
+            "xlsx_date_out_of_range",
+            "deals.xlsx",
+            // One day past 9999-12-31, the last date Excel can show.
+            with(&|rows| rows[1].closed = Cell::Number(2_958_466.0))?,
+        ),
+        (
             "xlsx_blank_in_required_column",
             "deals.xlsx",
             with(&|rows| rows[0].amount = Cell::Blank)?,
