@@ -244,6 +244,9 @@ broken! {
     dashboard_unknown_table,
     dashboard_unknown_kpi,
     xlsx_date_out_of_range,
+    xlsx_cell_in_last_row_and_column,
+    csv_stray_quote,
+    csv_utf16,
 }
 
 /// Cases that are valid input at the edge of what a workbook holds: the run succeeds.
@@ -256,6 +259,7 @@ const SUCCESS_CASES: &[&str] = &[
     "rule_numeric_edge_values",
     "rule_file_empty",
     "csv_many_groups",
+    "xlsx_dimension_claims_whole_sheet",
 ];
 
 /// Runs a case expected to succeed with `--json`; checks the workbook was written (and
@@ -345,6 +349,15 @@ fn rule_file_empty() {
     // only, and warns that the declared input table is never read.
     let json = run_success("rule_file_empty");
     assert_eq!(json["tables"], serde_json::json!({}), "{json}");
+}
+
+#[test]
+fn xlsx_dimension_claims_whole_sheet() {
+    // The <dimension> tag claims A1:XFD1048576; only the 3 real rows count:
+    // Direct won 1000 + 400, Partner lost.
+    let json = run_success("xlsx_dimension_claims_whole_sheet");
+    assert_eq!(table(&json, "Channels").len(), 2, "{json}");
+    assert_eq!(json["scalars"]["total_revenue"], 1400.0, "{json}");
 }
 
 #[test]

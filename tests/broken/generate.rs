@@ -316,6 +316,28 @@ pub fn generated_files() -> Result<Vec<(&'static str, &'static str, Vec<u8>)>, S
         ("xlsx_longest_text_cell", "deals.xlsx", longest_text.clone()),
         ("rule_text_over_excel_limit", "deals.xlsx", longest_text),
         (
+            "xlsx_dimension_claims_whole_sheet",
+            "deals.xlsx",
+            // The sheet says it spans every cell Excel has; it holds 4 rows.
+            replace_in_part(
+                &good,
+                "xl/worksheets/sheet1.xml",
+                r#"<dimension ref="A1:E4"/>"#,
+                r#"<dimension ref="A1:XFD1048576"/>"#,
+            )?,
+        ),
+        (
+            "xlsx_cell_in_last_row_and_column",
+            "deals.xlsx",
+            // A stray value in XFD1048576, Excel's last cell, far from the table.
+            replace_in_part(
+                &good,
+                "xl/worksheets/sheet1.xml",
+                "</sheetData>",
+                r#"<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>"#,
+            )?,
+        ),
+        (
             "xls_random_bytes",
             "deals.xls",
             // An OLE signature followed by bytes that are no compound file.
