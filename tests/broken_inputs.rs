@@ -88,6 +88,14 @@ fn case_args(ws: &Workspace) -> Vec<String> {
         .collect()
 }
 
+/// The binary under test. `CHANMIX_BIN` overrides Cargo's path: several worktrees
+/// sharing one target folder overwrite each other's `target/debug/chanmix`.
+fn chanmix_binary() -> PathBuf {
+    std::env::var_os("CHANMIX_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_chanmix")))
+}
+
 /// Runs chanmix in `dir`. A case with a `file_size_limit_kb` file runs under that
 /// `ulimit -f` with SIGXFSZ ignored, so writes fail with EFBIG as on a full disk.
 fn chanmix(dir: &Path, args: &[String]) -> Output {
@@ -99,10 +107,10 @@ fn chanmix(dir: &Path, args: &[String]) -> Output {
                     "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
                     limit.trim()
                 ))
-                .arg(env!("CARGO_BIN_EXE_chanmix"));
+                .arg(chanmix_binary());
             sh
         }
-        Err(_) => Command::new(env!("CARGO_BIN_EXE_chanmix")),
+        Err(_) => Command::new(chanmix_binary()),
     };
     command
         .current_dir(dir)
@@ -118,6 +126,8 @@ fn normalize(ws: &Workspace, text: &str) -> String {
     text.replace(&ws.case.display().to_string(), "<case>")
         .replace(&ws.out.display().to_string(), "<out>")
         .replace(&ws.root.display().to_string(), "<tmp>")
+        // NUL bytes (from UTF-16 files) would make the snapshot a binary file.
+        .replace('\0', "\\0")
 }
 
 /// Runs a broken case and checks the promises; returns the normalized stderr.
@@ -247,6 +257,7 @@ broken! {
     xlsx_cell_in_last_row_and_column,
     csv_stray_quote,
     csv_utf16,
+    rule_name_longer_than_excel_cell,
 }
 
 /// Cases that are valid input at the edge of what a workbook holds: the run succeeds.
