@@ -257,7 +257,7 @@ broken! {
     xlsx_cell_in_last_row_and_column,
     csv_stray_quote,
     csv_utf16,
-    rule_name_longer_than_excel_cell,
+    rule_name_too_long,
 }
 
 /// Cases that are valid input at the edge of what a workbook holds: the run succeeds.

@@ -57,7 +57,13 @@ pub mod codes {
     pub const NUMBER_OUT_OF_RANGE: &str = "E0014";
     /// Brackets nested too deeply to be a real formula.
     pub const TOO_DEEP: &str = "E0015";
+    /// A name longer than Excel allows (it could not be written to a workbook).
+    pub const NAME_TOO_LONG: &str = "E0016";
 }
+
+/// Longest table, column, param or value name: Excel's limit for defined names, so
+/// every name fits a header cell or a name box.
+const MAX_NAME_CHARS: usize = 255;
 
 /// Deepest bracket nesting accepted; deeper input is surely not a real formula and
 /// would only risk the stack.
@@ -1186,10 +1192,23 @@ impl Builder {
         Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
-    fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
+    fn ident(&mut self, pair: &Pair<'_, Rule>) -> Ident {
+        let span = self.span(pair);
+        let length = pair.as_str().chars().count();
+        if length > MAX_NAME_CHARS {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::NAME_TOO_LONG,
+                    format!("this name is {length} characters long; names can have at most {MAX_NAME_CHARS}"),
+                    span,
+                )
+                .with_label("too long")
+                .with_hint("use a shorter name (Excel allows 255 characters in a name)"),
+            );
+        }
         Ident {
             name: Arc::from(pair.as_str()),
-            span: self.span(pair),
+            span,
         }
     }
 
