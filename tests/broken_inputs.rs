@@ -327,7 +327,11 @@ fn xlsx_longest_text_cell() {
     let json = run_success("xlsx_longest_text_cell");
     let channels = table(&json, "Channels");
     let channel = channels[0]["channel"].as_str().unwrap();
-    assert!(channel.len() == generate::EXCEL_MAX_TEXT, "{}", channel.len());
+    assert!(
+        channel.len() == generate::EXCEL_MAX_TEXT,
+        "{}",
+        channel.len()
+    );
 }
 
 #[test]
@@ -427,7 +431,10 @@ fn every_case_folder_has_a_test() {
         .collect();
     tested.sort();
     assert_eq!(folders, tested);
-    assert!(BROKEN_CASES.len() >= 30, "the corpus holds at least 30 cases");
+    assert!(
+        BROKEN_CASES.len() >= 30,
+        "the corpus holds at least 30 cases"
+    );
 }
 
 /// The committed binary inputs are exactly what the generator writes.

@@ -153,7 +153,9 @@ mod tests {
         );
         let long = Value::text(&"x".repeat(MAX_TEXT_CHARS - 1));
         assert_eq!(
-            binary(BinaryOp::Concat, &long, &Value::text("é")).to_text().map(|t| t.chars().count()),
+            binary(BinaryOp::Concat, &long, &Value::text("é"))
+                .to_text()
+                .map(|t| t.chars().count()),
             Ok(MAX_TEXT_CHARS)
         );
         assert_eq!(

@@ -148,10 +148,7 @@ fn read_text(path: &Path) -> Result<String, ReadError> {
 fn not_utf8(bytes: &[u8], error: std::str::Utf8Error) -> std::io::Error {
     let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
     let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = valid
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     let column = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default())
         .chars()
         .count()

@@ -112,9 +112,7 @@ pub fn edit_zip(
         let mut entry = archive.by_index(i).map_err(e)?;
         let name = entry.name().map_err(|x| x.to_string())?.to_string();
         let mut content = Vec::new();
-        entry
-            .read_to_end(&mut content)
-            .map_err(|x| x.to_string())?;
+        entry.read_to_end(&mut content).map_err(|x| x.to_string())?;
         if let Some(content) = edit(&name, content) {
             out.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
                 .map_err(e)?;
@@ -193,8 +191,11 @@ pub fn encrypted_ooxml() -> Vec<u8> {
 /// The longest text an Excel cell holds.
 pub const EXCEL_MAX_TEXT: usize = 32_767;
 
-/// Every generated file: (case folder, file name, bytes).
-pub fn generated_files() -> Result<Vec<(&'static str, &'static str, Vec<u8>)>, String> {
+/// One generated file: (case folder, file name, bytes).
+pub type GeneratedFile = (&'static str, &'static str, Vec<u8>);
+
+/// Every generated file.
+pub fn generated_files() -> Result<Vec<GeneratedFile>, String> {
     let good = deals_workbook("Deals", Some(&good_rows()))?;
     let with = |edit: &dyn Fn(&mut Vec<Deal<'static>>)| {
         let mut rows = good_rows();
