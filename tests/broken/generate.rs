@@ -312,6 +312,7 @@ pub fn generated_files() -> Result<Vec<GeneratedFile>, String> {
                 rows[0].amount = Cell::Number(1e308);
                 rows[2].amount = Cell::Number(1e308);
                 rows[1].amount = Cell::Formula("-0", "-0");
+                rows[1].won = Cell::Bool(true);
             })?,
         ),
         ("xlsx_longest_text_cell", "deals.xlsx", longest_text.clone()),
