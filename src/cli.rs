@@ -251,13 +251,11 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
     };
     let mut outcome = Outcome::default();
     for path in paths {
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::lang::program::read_text(&path) {
             Ok(text) => text,
             Err(e) => {
                 outcome.code = 1;
-                outcome
-                    .stderr
-                    .push_str(&format!("error: cannot read {}: {e}\n", path.display()));
+                outcome.stderr.push_str(&format!("error: {e}\n"));
                 continue;
             }
         };

@@ -258,6 +258,11 @@ broken! {
     csv_stray_quote,
     csv_utf16,
     rule_name_too_long,
+    xlsx_shared_string_index_out_of_range,
+    xlsx_bad_cell_reference,
+    ods_is_really_xlsx,
+    xlsb_random_bytes,
+    fmt_rule_file_binary,
 }
 
 /// Cases that are valid input at the edge of what a workbook holds: the run succeeds.

@@ -134,7 +134,9 @@ pub fn check_rule_files(
     }
 }
 
-fn read_text(path: &Path) -> Result<String, ReadError> {
+/// Reads a rule file as UTF-8; a file that is not gets an error naming the line,
+/// column and byte where it stops being UTF-8.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
     let error = |source| ReadError {
         path: path.to_path_buf(),
         source,

@@ -340,6 +340,39 @@ pub fn generated_files() -> Result<Vec<GeneratedFile>, String> {
             )?,
         ),
         (
+            "xlsx_shared_string_index_out_of_range",
+            "deals.xlsx",
+            // Cell B2 points at shared string 999 of a table of about a dozen.
+            replace_in_part(
+                &good,
+                "xl/worksheets/sheet1.xml",
+                r#"<c r="B2" t="s"><v>6</v></c>"#,
+                r#"<c r="B2" t="s"><v>999</v></c>"#,
+            )?,
+        ),
+        (
+            "xlsx_bad_cell_reference",
+            "deals.xlsx",
+            // A cell address past Excel's last column (XFD) and a row 0.
+            replace_in_part(
+                &replace_in_part(
+                    &good,
+                    "xl/worksheets/sheet1.xml",
+                    r#"<c r="B2" t="s">"#,
+                    r#"<c r="ZZZZ2" t="s">"#,
+                )?,
+                "xl/worksheets/sheet1.xml",
+                r#"<c r="A1" t="s">"#,
+                r#"<c r="A0" t="s">"#,
+            )?,
+        ),
+        ("ods_is_really_xlsx", "deals.ods", good.clone()),
+        (
+            "xlsb_random_bytes",
+            "deals.xlsb",
+            [b"PK\x03\x04".as_slice(), &[0x33; 300]].concat(),
+        ),
+        (
             "xls_random_bytes",
             "deals.xls",
             // An OLE signature followed by bytes that are no compound file.
