@@ -263,6 +263,8 @@ broken! {
     ods_is_really_xlsx,
     xlsb_random_bytes,
     fmt_rule_file_binary,
+    xlsx_styles_not_xml,
+    xlsx_unknown_cell_type,
 }
 
 /// Cases that are valid input at the edge of what a workbook holds: the run succeeds.

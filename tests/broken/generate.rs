@@ -368,6 +368,27 @@ pub fn generated_files() -> Result<Vec<GeneratedFile>, String> {
         ),
         ("ods_is_really_xlsx", "deals.ods", good.clone()),
         (
+            "xlsx_styles_not_xml",
+            "deals.xlsx",
+            edit_zip(&good, |name, content| {
+                Some(if name == "xl/styles.xml" {
+                    [0x00, 0xFF].repeat(50)
+                } else {
+                    content
+                })
+            })?,
+        ),
+        (
+            "xlsx_unknown_cell_type",
+            "deals.xlsx",
+            replace_in_part(
+                &good,
+                "xl/worksheets/sheet1.xml",
+                r#"<c r="E2" t="b">"#,
+                r#"<c r="E2" t="x">"#,
+            )?,
+        ),
+        (
             "xlsb_random_bytes",
             "deals.xlsb",
             [b"PK\x03\x04".as_slice(), &[0x33; 300]].concat(),
