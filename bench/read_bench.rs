@@ -7,13 +7,15 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use calamine::{Reader, Xlsx, open_workbook};
-use chanmix::data::{InputsSpec, read_inputs};
 use chanmix::data::sample::{SampleOptions, write_sample_workbook};
+use chanmix::data::{InputsSpec, read_inputs};
 
 /// The canonical sample workbook (`chanmix sample-data`), seed 1.
 fn generate(rows: usize, out: &Path) -> Result<(), String> {
     let options = SampleOptions { rows, seed: 1 };
-    write_sample_workbook(&options, out).map(|_| ()).map_err(|e| e.to_string())
+    write_sample_workbook(&options, out)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Peak resident memory of this process so far, from /proc (Linux).
@@ -42,8 +44,12 @@ fn run_chanmix(file: &Path) -> Result<String, String> {
     let mut spec: InputsSpec = toml::from_str(SPEC).map_err(|e| e.to_string())?;
     spec.workbook = Some(file.to_path_buf());
     let started = Instant::now();
-    let data = read_inputs(&spec, Path::new("."), None::<&BTreeMap<String, BTreeSet<String>>>)
-        .map_err(|e| e.to_string())?;
+    let data = read_inputs(
+        &spec,
+        Path::new("."),
+        None::<&BTreeMap<String, BTreeSet<String>>>,
+    )
+    .map_err(|e| e.to_string())?;
     let rows: usize = data.tables.iter().map(|t| t.row_count).sum();
     Ok(format!(
         "chanmix read_inputs: {rows} rows in {:.2} s, peak RSS {:.0} MiB, {} quality entries",
@@ -59,7 +65,10 @@ fn run_calamine(file: &Path) -> Result<String, String> {
     let mut cells = 0usize;
     // The same sheets read_inputs reads: Opportunities and Leads, Leads_2, …
     let sheets = book.sheet_names();
-    for name in sheets.iter().filter(|s| *s == "Opportunities" || s.starts_with("Leads")) {
+    for name in sheets
+        .iter()
+        .filter(|s| *s == "Opportunities" || s.starts_with("Leads"))
+    {
         let range = book.worksheet_range(name).map_err(|e| e.to_string())?;
         cells += range.get_size().0 * range.get_size().1;
     }
@@ -79,7 +88,9 @@ fn main() -> ExitCode {
         },
         [cmd, file] if cmd == "chanmix" => run_chanmix(Path::new(file)),
         [cmd, file] if cmd == "calamine" => run_calamine(Path::new(file)),
-        _ => Err("usage: read_bench generate ROWS OUT.xlsx | chanmix FILE | calamine FILE".to_string()),
+        _ => Err(
+            "usage: read_bench generate ROWS OUT.xlsx | chanmix FILE | calamine FILE".to_string(),
+        ),
     };
     match outcome {
         Ok(line) => {

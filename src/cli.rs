@@ -284,7 +284,7 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
             outcome
                 .stdout
                 .push_str(&format!("{} is not formatted\n", path.display()));
-        } else if let Err(e) = write_atomically(&path, formatted.as_bytes()) {
+        } else if let Err(e) = crate::atomic::write_atomically(&path, formatted.as_bytes()) {
             outcome.code = 1;
             outcome
                 .stderr
@@ -338,43 +338,6 @@ pub fn sample_data(rows: usize, seed: u64, out: &Path) -> Outcome {
         }
         Err(e) => Outcome::failure(format!("error: {e}\n")),
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so
-/// a reader never sees a half-written file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|e| {
-        explained(
-            &e,
-            &format!("cannot create a file in the folder {}", folder.display()),
-            "choose another folder",
-        )
-    })?;
-    // On failure `temp` is dropped, which deletes it: nothing half-written stays behind.
-    temp.write_all(bytes)
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|e| {
-            explained(
-                &e,
-                "writing failed",
-                "is the disk full? nothing was written",
-            )
-        })?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// An io error with what we were doing and what to try; tempfile's random file name
-/// (" at path …/.tmpAbC123") is dropped since that file no longer exists.
-fn explained(error: &std::io::Error, doing: &str, advice: &str) -> std::io::Error {
-    let reason = error.to_string();
-    let reason = reason.split(" at path ").next().unwrap_or_default();
-    std::io::Error::new(error.kind(), format!("{doing} ({reason}); {advice}"))
 }
 
 fn plural(count: usize, noun: &str) -> String {

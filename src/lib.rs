@@ -2,7 +2,11 @@
 //!
 //! See ARCHITECTURE.md (included below) for the map of the code.
 #![doc = include_str!("../ARCHITECTURE.md")]
+// No unwrap/expect/panic in the product: bad input gets an error, never a crash.
+// (Tests may use them; integration tests are separate crates and unaffected.)
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod atomic;
 pub mod cli;
 pub mod data;
 pub mod eval;

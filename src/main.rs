@@ -1,5 +1,8 @@
 //! The `chanmix` command line: parses arguments, calls the library, prints results
 //! and maps outcomes to exit codes (0 ok, 1 bad inputs or rules, 2 usage).
+// No unwrap/expect/panic in the product: bad input gets an error, never a crash.
+// (Tests may use them; integration tests are separate crates and unaffected.)
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 use std::path::PathBuf;

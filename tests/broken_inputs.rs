@@ -123,11 +123,35 @@ fn chanmix(dir: &Path, args: &[String]) -> Output {
 
 /// Temp paths replaced by `<case>` and `<out>` so snapshots are stable.
 fn normalize(ws: &Workspace, text: &str) -> String {
-    text.replace(&ws.case.display().to_string(), "<case>")
+    let text = text
+        .replace(&ws.case.display().to_string(), "<case>")
         .replace(&ws.out.display().to_string(), "<out>")
         .replace(&ws.root.display().to_string(), "<tmp>")
         // NUL bytes (from UTF-16 files) would make the snapshot a binary file.
-        .replace('\0', "\\0")
+        .replace('\0', "\\0");
+    hide_temp_names(&text)
+}
+
+/// Replaces the random part of atomic-write temp files (`.chanmix-AbC123.tmp`).
+fn hide_temp_names(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(".chanmix-") {
+        let after = &rest[at + ".chanmix-".len()..];
+        match after.find(".tmp") {
+            Some(end) if end <= 16 && after[..end].chars().all(char::is_alphanumeric) => {
+                out.push_str(&rest[..at]);
+                out.push_str(".chanmix-<random>.tmp");
+                rest = &after[end + ".tmp".len()..];
+            }
+            _ => {
+                out.push_str(&rest[..at + ".chanmix-".len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Runs a broken case and checks the promises; returns the normalized stderr.

@@ -69,6 +69,11 @@ case!(
     "E0103"
 );
 case!(
+    column_of_another_table_used_bare,
+    "table Channels = group Opportunities by channel\nChannels.x = amount * 2\n",
+    "E0103"
+);
+case!(
     function_name_used_without_parentheses,
     "total = SUM\n",
     "E0103"

@@ -1,11 +1,11 @@
 //! Rule programs evaluated end to end on small hand-made tables; every expected
-//! number below was worked out by hand from the fixture rows.
+//! number below was worked out by hand from the fixture rows (tests/support/fixture.rs).
 
-use chanmix::data::table::{Column, Table};
+mod support;
+
 use chanmix::eval::engine::{Evaluated, evaluate};
 use chanmix::eval::functions::CallContext;
 use chanmix::eval::value::{ErrorKind, Value};
-use chanmix::lang::ast::ColumnType;
 use chanmix::lang::program::check_sources;
 use chanmix::lang::render::render_text;
 use chanmix::lang::source::SourceMap;
@@ -16,86 +16,6 @@ fn text(s: &str) -> Value {
 
 fn num(n: f64) -> Value {
     Value::Number(n)
-}
-
-fn date(y: i32, m: u32, d: u32) -> Value {
-    Value::Date(chanmix::eval::datetime::serial_from_ymd(y, m, d).unwrap())
-}
-
-/// Eight opportunities over three channels (one spelled in lower case) and four cost rows.
-fn fixture() -> Vec<Table> {
-    let mut opportunities = Table::new("Opportunities", 8);
-    let channels = [
-        "Direct", "Direct", "Direct", "partner", "Partner", "Partner", "Online", "Online",
-    ];
-    let stages = [
-        "Closed Won",
-        "Closed Lost",
-        "Prospecting",
-        "Closed Won",
-        "Closed Won",
-        "Closed Lost",
-        "Closed Lost",
-        "Closed Lost",
-    ];
-    let amounts = [100.0, 50.0, 70.0, 200.0, 300.0, 10.0, 5.0, 15.0];
-    let created = [
-        date(2026, 1, 1),
-        date(2026, 1, 5),
-        date(2026, 2, 1),
-        date(2026, 1, 10),
-        date(2026, 2, 1),
-        date(2026, 2, 1),
-        date(2026, 3, 1),
-        date(2026, 3, 1),
-    ];
-    let closed = [
-        date(2026, 1, 31),
-        date(2026, 2, 4),
-        Value::Blank,
-        date(2026, 3, 11),
-        date(2026, 2, 21),
-        date(2026, 3, 1),
-        date(2026, 3, 2),
-        date(2026, 3, 3),
-    ];
-    opportunities.set_column(Column::new(
-        "channel",
-        ColumnType::Text,
-        channels.iter().map(|c| text(c)).collect(),
-    ));
-    opportunities.set_column(Column::new(
-        "stage",
-        ColumnType::Text,
-        stages.iter().map(|s| text(s)).collect(),
-    ));
-    opportunities.set_column(Column::new(
-        "amount",
-        ColumnType::Number,
-        amounts.iter().map(|a| num(*a)).collect(),
-    ));
-    opportunities.set_column(Column::new(
-        "created_date",
-        ColumnType::Date,
-        created.to_vec(),
-    ));
-    opportunities.set_column(Column::new("close_date", ColumnType::Date, closed.to_vec()));
-
-    let mut costs = Table::new("Costs", 4);
-    costs.set_column(Column::new(
-        "channel",
-        ColumnType::Text,
-        ["Direct", "Direct", "Partner", "Marketplace"]
-            .iter()
-            .map(|c| text(c))
-            .collect(),
-    ));
-    costs.set_column(Column::new(
-        "amount",
-        ColumnType::Number,
-        [40.0, 20.0, 100.0, 999.0].iter().map(|a| num(*a)).collect(),
-    ));
-    vec![opportunities, costs]
 }
 
 const RULES: &str = r#"
@@ -143,7 +63,13 @@ fn run(rules: &str, overrides: &[(String, Value)]) -> Evaluated {
         render_text(&program.diagnostics, &program.sources, false)
     );
     let plan = program.plan.unwrap();
-    evaluate(&plan, fixture(), overrides, &CallContext::default()).unwrap()
+    evaluate(
+        &plan,
+        support::fixture::fixture(),
+        overrides,
+        &CallContext::default(),
+    )
+    .unwrap()
 }
 
 fn column<'a>(result: &'a Evaluated, table: &str, column: &str) -> &'a [Value] {
@@ -269,7 +195,7 @@ fn unknown_param_override_is_an_error_with_a_suggestion() {
     let plan = check_sources(sources, &[]).plan.unwrap();
     let error = evaluate(
         &plan,
-        fixture(),
+        support::fixture::fixture(),
         &[("margn".to_string(), num(1.0))],
         &CallContext::default(),
     )

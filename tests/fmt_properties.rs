@@ -437,6 +437,15 @@ fn comments_inside_a_wrapped_statement_move_above_it() {
 }
 
 #[test]
+fn windows_line_endings_format_like_unix_ones() {
+    let unix = "# c\nparam a = 1  # t\n\nT.x = SUM(a,\n  b)\n";
+    let windows = unix.replace('\n', "\r\n");
+    let formatted = check_round_trip(unix).expect("unix");
+    assert_eq!(check_round_trip(&windows).expect("windows"), formatted);
+    assert_eq!(formatted, "# c\nparam a = 1  # t\n\nT.x = SUM(a, b)\n");
+}
+
+#[test]
 fn empty_and_comment_only_files() {
     assert_eq!(check_round_trip("").expect("empty"), "");
     assert_eq!(check_round_trip("\n\n  \n").expect("blank"), "");

@@ -493,6 +493,10 @@ fn engine_matches_libreoffice() {
     let lists = load_lists();
     let tables = tables(&lists);
     let cases = load_cases();
+    assert!(
+        cases.len() >= 300,
+        "the oracle should keep at least 300 cases"
+    );
     let expected = load_expected();
     let ctx = CallContext {
         as_of: Some(46_000.0),

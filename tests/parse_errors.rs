@@ -131,6 +131,34 @@ snapshot_case!(
     "input Opportunities (opp_id text)",
     "E0001"
 );
+snapshot_case!(
+    space_before_call_bracket,
+    "Channels.x = SUM (revenue)",
+    "E0001"
+);
+snapshot_case!(thousands_separator, "param budget = 1 500 000", "E0001");
+snapshot_case!(decimal_comma, "param rate = 0,15", "E0001");
+snapshot_case!(
+    missing_comma_between_input_columns,
+    "input Opportunities (opp_id: text amount: number)",
+    "E0001"
+);
+snapshot_case!(
+    in_without_brackets,
+    "Opportunities.x = stage IN \"Closed Won\"",
+    "E0001"
+);
+snapshot_case!(
+    missing_column_after_dot,
+    "Channels.x = SUM(Opportunities.)",
+    "E0001"
+);
+snapshot_case!(empty_format, "Channels.x = revenue  @", "E0006");
+snapshot_case!(
+    missing_condition_after_where,
+    "Channels.x = SUM(Opportunities.amount where)",
+    "E0001"
+);
 snapshot_case!(empty_argument, "Channels.x = IF(won > 0, , 1)", "E0001");
 snapshot_case!(formula_without_a_name, "SUM(Channels.revenue)", "E0005");
 snapshot_case!(
@@ -204,6 +232,17 @@ fn warnings_render_too() {
 }
 
 #[test]
+fn colored_output_has_escape_codes_and_lower_case_help() {
+    let (diagnostics, sources) = diagnostics("Channels.roi = revenue -");
+    let colored = render_text(&diagnostics, &sources, true);
+    assert!(colored.contains('\u{1b}'));
+    assert!(colored.contains("help"));
+    assert!(!colored.contains("Help"));
+    let plain = render_text(&diagnostics, &sources, false);
+    assert!(!plain.contains('\u{1b}'));
+}
+
+#[test]
 fn standalone_expression_errors() {
     let mut sources = SourceMap::new();
     let file = sources.add("<expr>", "ROUND(-2.5, 0) &");
@@ -220,8 +259,18 @@ fn pathological_input_does_not_panic() {
     let deep = format!("x = {}1{}", "(".repeat(500), ")".repeat(500));
     assert_eq!(codes(&deep), ["E0015"]);
     assert_eq!(codes("x = 1e999"), ["E0014"]);
+    assert_eq!(codes("x = 1899-12-31"), ["E0003"]);
+    assert_eq!(codes("x = 2024-02-30 + 2025-02-29"), ["E0003", "E0003"]);
     let long_chain = format!("x = 1{}", " + 1".repeat(2000));
     assert_eq!(codes(&long_chain), ["E0015"]);
+    let huge_chain = format!("x = 1{}", "+1".repeat(200_000));
+    assert_eq!(codes(&format!("{huge_chain}\ny = 2 +")), ["E0015", "E0001"]);
+    let mut sources = SourceMap::new();
+    let file = sources.add("<expr>", huge_chain.trim_start_matches("x = ").to_string());
+    let Err(d) = parse_expression(&sources, file) else {
+        panic!("a 400 kB formula should be refused")
+    };
+    assert_eq!(d[0].code, "E0015");
     // Sixty levels of brackets are still a (silly but) valid formula.
     let mut sources = SourceMap::new();
     let nested = format!("x = {}1{}", "(".repeat(60), ")".repeat(60));

@@ -185,6 +185,9 @@ fn literals() {
     assert_eq!(tree("true & False"), "(& true false)");
     // 2026-06-30 is Excel serial 46203 (days since 1899-12-30, computed with Python's datetime).
     assert_eq!(tree("2026-06-30"), "date:46203");
+    // Excel: 1900-01-01 is serial 1, 1900-03-01 is 61 (after the fictional 1900-02-29).
+    assert_eq!(tree("1900-01-01"), "date:1");
+    assert_eq!(tree("1900-03-01"), "date:61");
     assert_eq!(tree("2026 - 06 - 30"), "(- (- 2026 06) 30)");
     assert_eq!(tree("{1, 2, \"a\"; 3, 4, TRUE}"), "{1 2 \"a\" 3 4 true}");
     let errors = "#N/A & #DIV/0! & #VALUE! & #REF! & #NAME? & #NUM! & #NULL!";

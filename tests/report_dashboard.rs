@@ -2,9 +2,6 @@
 //! into a dashboard workbook with every chart kind, which LibreOffice must recompute exactly.
 //! Set CHANMIX_RENDER_DIR to keep the workbook (to render it to PNG and look at it).
 
-// Tests (and their shared helpers in support/) fail by panicking.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 mod support;
 
 use std::path::Path;

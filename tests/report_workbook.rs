@@ -1,9 +1,6 @@
 //! The run workbook built from a small rule program over hand-made tables, read back
 //! with calamine and the xlsx parts; every expected number was worked out by hand.
 
-// Tests (and their shared helpers in support/) fail by panicking.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 mod support;
 
 use calamine::{CellErrorType, Data};
@@ -180,6 +177,12 @@ fn assumptions_recommendations_quality_and_provenance_are_listed() {
         Data::String("Online: win rate 0% is below half — tighten qualification".into())
     );
     assert_eq!(at(&recommendations, 5, 2), Data::Empty);
+    // The subject links to Online's row (the second channel, row 3) on Channels.
+    let xml = part(&bytes, "xl/worksheets/sheet2.xml");
+    assert!(
+        xml.contains("<hyperlink ref=\"C5\" location=\"'Channels'!A3\""),
+        "{xml}"
+    );
 
     let quality = values(&bytes, "Data Quality");
     let row = find_row(&quality, 0, "Opportunities").unwrap();
@@ -416,4 +419,121 @@ fn a_two_key_table_is_charted_from_a_live_pivot() {
     let path = dir.path().join("pivot.xlsx");
     std::fs::write(&path, &bytes).unwrap();
     recalc_and_compare(&path).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn every_computed_number_carries_its_definition() {
+    let bytes = build();
+    // Header notes on the Channels sheet (the only sheet with notes).
+    let notes = part(&bytes, "xl/comments1.xml");
+    assert!(
+        notes.contains("revenue = SUM(Opportunities.amount where is_won)"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("computed by chanmix from the source rows")
+            || notes.contains("Computed by chanmix from the source rows")
+    );
+    assert!(notes.contains("win_rate = IFERROR(won / closed, 0)"));
+    assert!(notes.contains("Each cell is a live Excel formula."));
+    assert!(notes.contains("One row per distinct Opportunities.channel."));
+    let metrics = values(&bytes, "Metrics");
+    assert_eq!(at(&metrics, 3, 2), Data::String("Definition".into()));
+    assert_eq!(
+        at(&metrics, 6, 2),
+        Data::String("(total_revenue * margin - total_cost) / total_cost".into())
+    );
+}
+
+#[test]
+fn a_dashboard_without_chosen_charts_still_shows_one() {
+    let plan = compile(RULES);
+    let result = run(&plan, &[]);
+    let quality = quality();
+    let mut report = report(&plan, &result, &quality);
+    report.dashboard.charts.clear();
+    report.dashboard.kpis.clear();
+    let bytes = build_run_workbook(&report).unwrap();
+    // The first currency column (revenue) with the first percent column (win_rate).
+    let chart = part(&bytes, "xl/charts/chart1.xml");
+    assert!(chart.contains("Revenue and win rate by channel"), "{chart}");
+    assert!(!part_names(&bytes).contains(&"xl/charts/chart2.xml".to_string()));
+    // Without chosen KPIs the tiles show the scalars in rule order.
+    let dashboard = values(&bytes, "Dashboard");
+    assert_eq!(at(&dashboard, 4, 1), Data::String("Total revenue".into()));
+    assert_eq!(at(&dashboard, 4, 4), Data::String("Total cost".into()));
+    assert_eq!(at(&dashboard, 4, 7), Data::String("Portfolio ROI".into()));
+}
+
+#[cfg(unix)]
+#[test]
+fn written_workbooks_are_readable_like_any_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let plan = compile(RULES);
+    let result = run(&plan, &[]);
+    let quality = quality();
+    let report = report(&plan, &result, &quality);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.xlsx");
+    write_run_workbook(&report, &out).unwrap();
+    let umask = std::process::Command::new("sh")
+        .args(["-c", "umask"])
+        .output()
+        .unwrap();
+    let umask = u32::from_str_radix(String::from_utf8_lossy(&umask.stdout).trim(), 8).unwrap();
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644 & !umask);
+    // No temporary file is left beside it.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn every_excel_error_value_survives_as_an_error_cell() {
+    use calamine::CellErrorType as E;
+    // Constant errors become live formulas; behind a group aggregate they are values.
+    let rules = format!(
+        "{RULES}
+Channels.e_null  = #NULL!
+Channels.e_div   = #DIV/0!
+Channels.e_value = #VALUE!
+Channels.e_ref   = #REF!
+Channels.e_name  = #NAME?
+Channels.e_num   = #NUM!
+Channels.e_na    = IF(COUNT(Opportunities) > 0, #N/A, 0)
+"
+    );
+    let plan = compile(&rules);
+    let result = run(&plan, &[]);
+    let quality = quality();
+    let bytes = build_run_workbook(&report(&plan, &result, &quality)).unwrap();
+    let sheet = values(&bytes, "Channels");
+    let expected = [
+        ("e_null", E::Null),
+        ("e_div", E::Div0),
+        ("e_value", E::Value),
+        ("e_ref", E::Ref),
+        ("e_name", E::Name),
+        ("e_num", E::Num),
+        ("e_na", E::NA),
+    ];
+    for (name, kind) in expected {
+        let column = (0..40)
+            .find(|c| at(&sheet, 0, *c) == Data::String(name.into()))
+            .unwrap();
+        for row in 1..=3 {
+            assert_eq!(
+                at(&sheet, row, column),
+                Data::Error(kind.clone()),
+                "{name} row {row}"
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("errors.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+    let check = recalc_and_compare(&path).unwrap_or_else(|e| panic!("{e}"));
+    if check.skipped.is_none() {
+        // Online's three from the base rules, plus 7 kinds × 3 channels.
+        assert_eq!(check.intended_errors, 3 + 7 * 3, "{check:?}");
+    }
 }

@@ -57,7 +57,7 @@ fn raw_rows(sheet: &str) -> Vec<Vec<Data>> {
 }
 
 fn column(header: &[Data], name: &str) -> usize {
-    header.iter().position(|h| h.to_string() == name).unwrap()
+    header.iter().position(|h| *h == name).unwrap()
 }
 
 fn number(cell: &Data) -> f64 {

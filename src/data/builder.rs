@@ -96,6 +96,7 @@ pub(crate) struct SheetBuilder<'p> {
     pending: Vec<Pending>,
     last_data_row: u32,
     track_rows: bool,
+    expected_rows: usize,
 }
 
 impl<'p> SheetBuilder<'p> {
@@ -117,7 +118,15 @@ impl<'p> SheetBuilder<'p> {
             pending: Vec::new(),
             last_data_row: plan.header_row,
             track_rows: plan.key.is_some(),
+            expected_rows: 0,
         }
+    }
+
+    /// Reserves room for about `rows` data rows (from the sheet's declared dimensions),
+    /// so columns do not regrow and copy themselves while reading.
+    pub fn expect_rows(&mut self, rows: u32) {
+        // Excel's limit bounds what a (possibly wrong) dimension can make us allocate.
+        self.expected_rows = rows.min(1_048_576) as usize;
     }
 
     /// Rows kept so far (for progress display).
@@ -322,7 +331,16 @@ impl<'p> SheetBuilder<'p> {
             .collect();
         self.part.column_names = columns.iter().map(|c| c.name.clone()).collect();
         self.part.column_decls = columns.iter().map(|c| c.decl).collect();
-        self.part.columns = vec![Vec::new(); columns.len()];
+        let capacity = self
+            .expected_rows
+            .saturating_sub(self.plan.header_row as usize);
+        self.part.columns = columns
+            .iter()
+            .map(|_| Vec::with_capacity(capacity))
+            .collect();
+        if self.track_rows {
+            self.part.rows.reserve(capacity);
+        }
         self.part.interners = columns.iter().map(|_| Interner::adaptive()).collect();
         self.part.listed = vec![0; columns.len()];
         self.part.not_listed = vec![0; columns.len()];
@@ -360,7 +378,8 @@ impl<'p> SheetBuilder<'p> {
         }
         let counts = &mut self.part.counts;
         counts.rows_read += 1;
-        counts.blank_rows_skipped += row.saturating_sub(self.last_data_row).saturating_sub(1) as usize;
+        counts.blank_rows_skipped +=
+            row.saturating_sub(self.last_data_row).saturating_sub(1) as usize;
         self.last_data_row = row;
         let rejected = self.plan.policy == BadCellPolicy::RejectRow
             && self

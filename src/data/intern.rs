@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn stable_strings_agree_with_content_interning() {
-        let table = vec!["Partner".to_string(), "Direct".to_string()];
+        let table = ["Partner".to_string(), "Direct".to_string()];
         let mut interner = Interner::new();
         let by_content = interner.intern("Partner");
         let by_address = interner.intern_stable(&table[0]);

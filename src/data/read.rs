@@ -18,6 +18,7 @@ use crate::data::address::cell_address;
 use crate::data::builder::{PlannedColumn, SheetBuilder, SheetPart, TablePlan};
 use crate::data::coerce::{CoerceContext, reintern};
 use crate::data::error::DataError;
+use crate::data::intern::FxBuildHasher;
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
 use crate::data::spec::{ColumnDecl, InputsSpec, TableSpec};
 use crate::data::table::{Column, Table};
@@ -129,7 +130,10 @@ pub fn read_inputs(
     let distinct_files: BTreeSet<PathBuf> = jobs.iter().map(|j| j.path.clone()).collect();
     let (parts, files) = rayon::join(
         || {
+            // One sheet per task, so an idle core always takes the next sheet (a table
+            // split over Leads, Leads_2 … must not queue behind one thread).
             jobs.par_iter()
+                .with_max_len(1)
                 .map(|job| read_sheet(job, &plans, &pool, &progress))
                 .collect::<Vec<_>>()
         },
@@ -481,7 +485,8 @@ fn merge_parts(
                 }
             }
         }
-        for ((target, source), interner) in columns.iter_mut().zip(&order).zip(interners.iter_mut()) {
+        for ((target, source), interner) in columns.iter_mut().zip(&order).zip(interners.iter_mut())
+        {
             if let Some(values) = part.columns.get_mut(*source) {
                 // Share strings across sheets unless the column is mostly distinct values.
                 if !interner.gave_up() {
@@ -565,7 +570,8 @@ fn check_unique_key(
             })
             .unwrap_or_else(|| format!("row {}", row + 1))
     };
-    let mut seen: HashMap<KeyValue, usize> = HashMap::with_capacity(values.len());
+    let mut seen: HashMap<KeyValue, usize, FxBuildHasher> =
+        HashMap::with_capacity_and_hasher(values.len(), FxBuildHasher::default());
     for (row, value) in values.iter().enumerate() {
         let Some(k) = key_value(value) else { continue };
         if let Some(first) = seen.insert(k, row) {

@@ -222,6 +222,7 @@ impl Book {
                 let mut cells = book
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| corrupt(e.to_string()))?;
+                builder.expect_rows(cells.dimensions().end.0);
                 while let Some(cell) = cells.next_cell().map_err(|e| corrupt(e.to_string()))? {
                     let (row, col) = cell.get_position();
                     builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;

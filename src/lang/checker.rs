@@ -978,8 +978,32 @@ impl<'a> Checker<'a> {
             ident.span,
         )
         .with_label("not a column, param, value or table");
+        // A column of another table with exactly this name: say how to reach it.
+        let elsewhere: Vec<String> = self
+            .plan
+            .tables
+            .iter()
+            .filter(|t| self.plan.table_id(&t.name) != ctx.row_table)
+            .filter(|t| t.column_id(&ident.name).is_some())
+            .map(|t| format!("{}.{}", t.name, ident.name))
+            .collect();
         if let Some(s) = did_you_mean(&ident.name, candidates.iter().map(String::as_str)) {
             diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
+        } else if let Some(qualified) = elsewhere.first() {
+            let how = if ctx.row_table.is_some() {
+                format!(
+                    "`{qualified}` is a list: reduce it, e.g. SUM({qualified}) or AVERAGE({qualified})"
+                )
+            } else {
+                format!("write it with its table: SUM({qualified}), AVERAGE({qualified}) …")
+            };
+            diagnostic = diagnostic.with_hint(format!(
+                "`{}` is a column of {}; {how}",
+                ident.name,
+                elsewhere
+                    .join(", ")
+                    .replace(&format!(".{}", ident.name), "")
+            ));
         } else if let Some(table) = ctx.row_table {
             diagnostic = diagnostic.with_hint(format!(
                 "bare names are columns of `{}`, params or named values; write `Table.column` for another table",

@@ -150,31 +150,44 @@ fn plain_line(d: &Diagnostic, sources: &SourceMap) -> String {
 }
 
 /// ariadne writes `Help:` / `Help 2:`; our messages say `help: …` like rustc.
-fn lower_case_help(text: &str, color: bool) -> String {
-    if color {
-        return text.to_string();
-    }
+/// With color the word sits between ANSI codes, so the check ignores them.
+fn lower_case_help(text: &str, _color: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
-        match line.find("Help") {
-            Some(at) => {
-                let rest = line.get(at + 4..).unwrap_or("");
-                let digits = rest
-                    .trim_start_matches(' ')
-                    .trim_start_matches(|c: char| c.is_ascii_digit());
-                if digits.starts_with(':')
-                    && line
-                        .get(..at)
-                        .is_some_and(|p| !p.contains(|c: char| c.is_alphanumeric()))
-                {
-                    out.push_str(line.get(..at).unwrap_or(""));
-                    out.push_str("help");
-                    out.push_str(digits);
-                } else {
-                    out.push_str(line);
+        out.push_str(&lower_case_help_line(line).unwrap_or_else(|| line.to_string()));
+    }
+    out
+}
+
+/// The line with its leading `Help N` turned into `help`, if it is a help line:
+/// only the frame (box characters, spaces, ANSI codes) comes before `Help`.
+fn lower_case_help_line(line: &str) -> Option<String> {
+    let at = line.find("Help")?;
+    let before = line.get(..at)?;
+    if strip_ansi(before).contains(|c: char| c.is_alphanumeric()) {
+        return None;
+    }
+    let rest = line.get(at + 4..)?;
+    let after_number = rest
+        .trim_start_matches(' ')
+        .trim_start_matches(|c: char| c.is_ascii_digit());
+    let colon_follows = strip_ansi(after_number).starts_with(':');
+    colon_follows.then(|| format!("{before}help{after_number}"))
+}
+
+/// Text without ANSI escape sequences (`ESC [ … letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
                 }
             }
-            None => out.push_str(line),
+        } else {
+            out.push(c);
         }
     }
     out

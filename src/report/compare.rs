@@ -22,6 +22,19 @@ use crate::report::{CompareReport, ReportError, RunReport};
 const SUMMARY: &str = "Summary";
 const PERCENT_DELTA: &str = "+0.0%;-0.0%;0.0%";
 
+/// The format for a change in a value shown with `kind`: the same look, with a sign.
+fn signed_format(kind: Option<&FormatKind>) -> Format {
+    let code = match kind {
+        Some(FormatKind::Currency) => "+$#,##0;-$#,##0;$0",
+        Some(FormatKind::Percent) => "+0.0%;-0.0%;0.0%",
+        Some(FormatKind::Integer) => "+#,##0;-#,##0;0",
+        Some(FormatKind::Decimal) => "+#,##0.00;-#,##0.00;0.00",
+        Some(FormatKind::Custom(code)) => code.as_str(),
+        Some(FormatKind::Date) | None => "+General;-General;General",
+    };
+    Format::new().set_num_format(code)
+}
+
 /// A short, unique label per scenario for column headers.
 fn labels(runs: &[RunReport]) -> Vec<String> {
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -119,15 +132,21 @@ pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportE
         delta_sheets.push(sheet);
     }
 
-    // Chart what the baseline's dashboard charts first, else the first currency column.
+    // Chart what the baseline's dashboard charts first, else the first currency column;
+    // a measure the scenarios change beats one they leave alone.
     let preferred = base
         .dashboard
         .charts
         .first()
         .and_then(|c| c.series.first().map(|s| (c.table.as_str(), s.as_str())));
+    let is_preferred =
+        |c: &&ChartSource| preferred.is_some_and(|(t, s)| c.table == t && c.column == s);
     let chart_source = candidates
         .iter()
-        .find(|c| preferred.is_some_and(|(t, s)| c.table == t && c.column == s))
+        .find(|c| c.differs && is_preferred(c))
+        .or_else(|| candidates.iter().find(|c| c.differs && c.currency))
+        .or_else(|| candidates.iter().find(|c| c.differs))
+        .or_else(|| candidates.iter().find(is_preferred))
         .or_else(|| candidates.iter().find(|c| c.currency))
         .or_else(|| candidates.first());
     workbook.push_worksheet(summary_sheet(runs, &labels, &styles, chart_source)?);
@@ -228,7 +247,7 @@ fn summary_sheet(
                 (&base_cell, &cell),
                 (&values[0], value),
                 false,
-                &format,
+                &signed_format(kind),
             )?;
             write_delta(
                 &mut sheet,
@@ -365,6 +384,8 @@ struct ChartSource {
     rows: u32,
     column: String,
     currency: bool,
+    /// Some row's value changes between scenarios.
+    differs: bool,
     format: Option<String>,
     /// The per-scenario value columns on the delta sheet.
     columns: Vec<u16>,
@@ -439,6 +460,17 @@ fn delta_sheet(
             .iter()
             .filter_map(|t| t.column(&plan_column.name).map(|c| c.values.as_slice()))
             .collect();
+        let delta_format = signed_format(kind);
+        // Whether any row's value changes between scenarios (worth charting).
+        let differs = order.iter().any(|key| {
+            let value = |s: usize| {
+                positions
+                    .get(s)
+                    .and_then(|p| p.get(key))
+                    .and_then(|p| values.get(s).and_then(|v| v.get(*p)))
+            };
+            (1..labels.len()).any(|s| value(s) != value(0))
+        });
         for (s, label) in labels.iter().enumerate() {
             let header = format!("{} [{label}]", plan_column.name);
             sheet.write_string_with_format(0, column, &header, &styles.header)?;
@@ -482,7 +514,7 @@ fn delta_sheet(
                         (&cells.0, &cells.1),
                         (a, b),
                         false,
-                        &format,
+                        &delta_format,
                     )?;
                 }
             }
@@ -504,6 +536,7 @@ fn delta_sheet(
             rows: u32::try_from(order.len()).unwrap_or(0),
             column: plan_column.name.to_string(),
             currency: kind == Some(&FormatKind::Currency),
+            differs,
             format: code.clone(),
             columns,
         });

@@ -3,10 +3,11 @@
 
 use rust_xlsxwriter::{
     Chart, ChartAxisCrossing, ChartDataLabel, ChartDataLabelPosition, ChartLegendPosition,
-    ChartType, Color, Format, FormatAlign, FormatBorder, Worksheet,
+    ChartType, Color, Format, FormatAlign, FormatBorder, Url, Worksheet,
 };
 
 use crate::eval::plan::{TableId, TablePlan, ValueType};
+use crate::lang::ast::FormatKind;
 use crate::lang::suggest::did_you_mean;
 use crate::report::cells::{
     MUTED, NAVY, Styles, TILE_FILL, cached_result, column_display, format_code, write_value,
@@ -86,7 +87,7 @@ pub fn dashboard_sheet(
     row += 1;
     let mut chart_data = ChartData::new(styles)?;
     row = charts(&mut sheet, report, layout, row, &mut chart_data)?;
-    findings(&mut sheet, report, row, styles)?;
+    findings(&mut sheet, report, layout, row, styles)?;
     Ok((sheet, chart_data.finish()?))
 }
 
@@ -94,7 +95,12 @@ pub fn dashboard_sheet(
 fn kpi_tiles(sheet: &mut Worksheet, report: &RunReport, top: u32) -> Result<u32, ReportError> {
     let plan = report.plan;
     let names: Vec<String> = if report.dashboard.kpis.is_empty() {
-        plan.scalars.iter().map(|s| s.name.to_string()).collect()
+        // No KPIs chosen: the first scalars, two rows of tiles at most.
+        plan.scalars
+            .iter()
+            .take(2 * TILES_PER_ROW)
+            .map(|s| s.name.to_string())
+            .collect()
     } else {
         report.dashboard.kpis.clone()
     };
@@ -227,7 +233,13 @@ fn charts(
     top: u32,
     chart_data: &mut ChartData,
 ) -> Result<u32, ReportError> {
-    let specs = &report.dashboard.charts;
+    let defaults;
+    let specs = if report.dashboard.charts.is_empty() {
+        defaults = default_charts(report, layout);
+        &defaults
+    } else {
+        &report.dashboard.charts
+    };
     for (i, spec) in specs.iter().enumerate() {
         let chart = build_chart(report, layout, spec, chart_data)?;
         let row = top + u32::try_from(i / 2).unwrap_or(0) * CHART_ROWS;
@@ -236,6 +248,52 @@ fn charts(
     }
     let chart_rows = u32::try_from(specs.len().div_ceil(2)).unwrap_or(0) * CHART_ROWS;
     Ok(top + chart_rows)
+}
+
+/// Charts for a scenario that chose none: for the first grouped table with a currency
+/// column, that column by key, with the first percent column as a line beside it.
+fn default_charts(report: &RunReport, layout: &Layout) -> Vec<ChartSpec> {
+    let plan = report.plan;
+    for (id, _) in &layout.table_sheets {
+        let Some(table) = plan.tables.get(*id) else {
+            continue;
+        };
+        let keys = table.key_count();
+        let first_of = |wanted: FormatKind| {
+            table
+                .columns
+                .iter()
+                .enumerate()
+                .skip(keys)
+                .find(|(c, _)| column_display(plan, *id, *c).0.as_ref() == Some(&wanted))
+                .map(|(_, column)| column.name.to_string())
+        };
+        if let Some(money) = first_of(FormatKind::Currency) {
+            let ratio = first_of(FormatKind::Percent);
+            let key = table
+                .columns
+                .first()
+                .map_or_else(String::new, |c| humanize(&c.name));
+            let title = match &ratio {
+                Some(ratio) => format!(
+                    "{} and {} by {}",
+                    humanize(&money),
+                    humanize(ratio).to_lowercase(),
+                    key.to_lowercase()
+                ),
+                None => format!("{} by {}", humanize(&money), key.to_lowercase()),
+            };
+            return vec![ChartSpec {
+                title,
+                table: table.name.to_string(),
+                kind: ChartKind::Column,
+                series: vec![money],
+                secondary: ratio.into_iter().collect(),
+                category: None,
+            }];
+        }
+    }
+    Vec::new()
 }
 
 fn build_chart(
@@ -476,6 +534,7 @@ fn category_axis(chart: &mut Chart, kind: ChartKind) -> &mut rust_xlsxwriter::Ch
 fn findings(
     sheet: &mut Worksheet,
     report: &RunReport,
+    layout: &Layout,
     top: u32,
     styles: &Styles,
 ) -> Result<(), ReportError> {
@@ -495,7 +554,17 @@ fn findings(
     let message = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for (i, hit) in flags.iter().take(TOP_FINDINGS).enumerate() {
         let row = top + 1 + u32::try_from(i).unwrap_or(0);
-        sheet.merge_range(row, 1, row, 2, &hit.subject, &subject)?;
+        sheet.merge_range(row, 1, row, 2, "", &subject)?;
+        // The subject links to its row on the table's sheet.
+        match crate::report::sheets::flag_target(report, layout, hit) {
+            Some(target) => {
+                let link = Url::new(format!("internal:{target}")).set_text(&hit.subject);
+                sheet.write_url_with_format(row, 1, link, &subject)?;
+            }
+            None => {
+                sheet.write_string_with_format(row, 1, &hit.subject, &subject)?;
+            }
+        }
         sheet.merge_range(row, 3, row, GRID_COLUMNS, &hit.message, &message)?;
         // Long messages wrap: give them room (about 160 characters per line here).
         let lines = (hit.message.chars().count() / 160 + 1) as f64;

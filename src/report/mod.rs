@@ -3,10 +3,26 @@
 //!
 //! Everything is built in memory with rust_xlsxwriter, deterministically (fixed document
 //! time, plan order everywhere), then written atomically by [`write_run_workbook`].
+//!
+//! Sheets of a run workbook, in order: Dashboard (KPI tiles linked to Metrics, native
+//! charts over the table sheets, the first findings), Recommendations (every flag, linked
+//! to its row), one sheet per grouped table, Chart Data (pivots some charts need), Metrics
+//! (scalars), Assumptions (params and their sources), Data Quality, Provenance. Input
+//! tables are not copied (they can hold a million rows).
+//!
+//! Live formulas ([`formula::translate`]): a column formula (or scalar) becomes an Excel
+//! formula, with the engine's value cached, when every part has an exact Excel form —
+//! cells of the same row, constants, params (`'Assumptions'!$B$5`), scalars
+//! (`'Metrics'!$B$6`), Excel's own functions except run-dependent ones (TODAY, RAND …),
+//! and unfiltered whole columns of a table sheet (`SUM($F$2:$F$7)`). Aggregates over a
+//! group's source rows and filtered lists are written as values; every computed column's
+//! header note gives its definition in rule syntax ([`describe::describe`]). LibreOffice
+//! recalculation in the tests checks that each live formula gives the cached value.
 
 mod cells;
 mod compare;
 mod dashboard;
+pub mod describe;
 pub mod formula;
 mod pivot;
 mod run;
@@ -15,7 +31,7 @@ mod sheets;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::data::quality::QualityLog;
 use crate::eval::engine::Evaluated;
@@ -68,25 +84,11 @@ pub struct Provenance {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Native Excel chart types the dashboard draws (TOML spelling: `stacked-column` …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ChartKind {
-    Column,
-    StackedColumn,
-    Bar,
-    StackedBar,
-    Line,
-    Area,
-    Pie,
-    Doughnut,
-    /// The series columns are stages (leads → won): one horizontal bar per stage, first
-    /// stage on top, each split by the table's rows (e.g. channels).
-    Funnel,
-}
+/// The chart types a dashboard can ask for (defined with the scenario model that reads them).
+pub use crate::scenario::ChartKind;
 
 /// One dashboard chart over a grouped table's sheet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChartSpec {
     pub title: String,
     /// A grouped table of the rules.
@@ -95,21 +97,17 @@ pub struct ChartSpec {
     /// Columns drawn on the primary axis.
     pub series: Vec<String>,
     /// Columns drawn as lines on a secondary axis (e.g. ROI beside revenue).
-    #[serde(default)]
     pub secondary: Vec<String>,
     /// Category column; defaults to the table's key column(s).
-    #[serde(default)]
     pub category: Option<String>,
 }
 
 /// What the Dashboard sheet shows.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DashboardSpec {
     pub title: String,
     /// Scalars shown as KPI tiles, in this order (all scalars when empty).
-    #[serde(default)]
     pub kpis: Vec<String>,
-    #[serde(default)]
     pub charts: Vec<ChartSpec>,
 }
 
@@ -216,8 +214,9 @@ pub fn refuse_inputs(out: &Path, inputs: &[PathBuf]) -> Result<(), ReportError> 
     Ok(())
 }
 
+/// Writes the workbook atomically (see [`crate::atomic`]).
 fn write_bytes(out: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    crate::cli::write_atomically(out, bytes).map_err(|source| ReportError::Io {
+    crate::atomic::write_atomically(out, bytes).map_err(|source| ReportError::Io {
         path: out.to_path_buf(),
         source,
     })

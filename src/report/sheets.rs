@@ -2,18 +2,21 @@
 //! formulas where possible), Metrics, Recommendations, Assumptions, Data Quality, Provenance.
 
 use rust_xlsxwriter::{
-    Color, ConditionalFormat3ColorScale, ConditionalFormatDataBar, Format, Worksheet, XlsxError,
+    Color, ConditionalFormat3ColorScale, ConditionalFormatDataBar, Format, FormatAlign,
+    FormatUnderline, Note, Url, Worksheet, XlsxError,
 };
 
 use crate::data::quality::QualityLog;
-use crate::eval::plan::{ColumnOrigin, TableId, ValueType};
+use crate::eval::engine::FlagHit;
+use crate::eval::plan::{ColumnOrigin, TableId, TableKind, ValueType};
 use crate::eval::value::Value;
 use crate::lang::ast::FormatKind;
 use crate::report::cells::{
     Styles, Widths, column_display, display_text, format_code, number_format,
     write_formula_or_value, write_value,
 };
-use crate::report::formula::translate;
+use crate::report::describe::describe;
+use crate::report::formula::{quoted_sheet, translate};
 use crate::report::run::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, RECOMMENDATIONS,
     table_data,
@@ -73,6 +76,14 @@ pub fn table_sheet(
     let names: Vec<&str> = table_plan.columns.iter().map(|c| &*c.name).collect();
     headers(&mut sheet, 0, &names, styles, &mut widths)?;
     sheet.set_row_height(0, 20)?;
+    // Numbers are right-aligned, so their headers are too.
+    let right = styles.header.clone().set_align(FormatAlign::Right);
+    for (c, column_plan) in table_plan.columns.iter().enumerate() {
+        if c >= keys && matches!(column_plan.ty, ValueType::Number | ValueType::Date) {
+            let column = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
+            sheet.write_string_with_format(0, column, &*column_plan.name, &right)?;
+        }
+    }
 
     for (c, column_plan) in table_plan.columns.iter().enumerate() {
         let column = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
@@ -87,6 +98,40 @@ pub fn table_sheet(
             ColumnOrigin::Formula(node) => translate(&layout.cells, Some(id), node),
             _ => None,
         };
+        // The header's note says how the column was made.
+        let definition = match (&column_plan.origin, &table_plan.kind) {
+            (ColumnOrigin::Formula(node), _) => {
+                let how = if formula.is_some() {
+                    "Each cell is a live Excel formula."
+                } else {
+                    "Computed by chanmix from the source rows; the cells hold the results."
+                };
+                Some(format!(
+                    "{} = {}\n\n{how}",
+                    column_plan.name,
+                    describe(plan, Some(id), node)
+                ))
+            }
+            (ColumnOrigin::GroupKey(source_column), TableKind::Grouped { source, .. }) => {
+                plan.tables.get(*source).map(|source_table| {
+                    let name = source_table
+                        .columns
+                        .get(*source_column)
+                        .map_or("?", |c| &*c.name);
+                    format!("One row per distinct {}.{name}.", source_table.name)
+                })
+            }
+            _ => None,
+        };
+        if let Some(text) = definition {
+            let lines = text.chars().count() / 40 + 3;
+            let note = Note::new(text)
+                .set_author("chanmix")
+                .add_author_prefix(false)
+                .set_width(300)
+                .set_height(u32::try_from(lines * 16).unwrap_or(200));
+            sheet.insert_note(0, column, &note)?;
+        }
         let Some(values) = data.and_then(|t| t.column(&column_plan.name)) else {
             continue;
         };
@@ -151,7 +196,7 @@ pub fn metrics_sheet(
     headers(
         &mut sheet,
         FIRST_ENTRY_ROW - 1,
-        &["Metric", "Value"],
+        &["Metric", "Value", "Definition"],
         styles,
         &mut widths,
     )?;
@@ -173,6 +218,9 @@ pub fn metrics_sheet(
             1,
             &display_text(&value, format_code(kind, is_date).as_deref()),
         );
+        let definition = describe(plan, None, &scalar.node);
+        sheet.write_string_with_format(row, 2, &definition, &styles.subtitle)?;
+        widths.see(2, &definition);
     }
     sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
     widths.apply(&mut sheet)?;
@@ -182,7 +230,7 @@ pub fn metrics_sheet(
 /// Every flag raised, with the row it was raised on and its recommendation.
 pub fn recommendations_sheet(
     report: &RunReport,
-    _layout: &Layout,
+    layout: &Layout,
     styles: &Styles,
 ) -> Result<Worksheet, ReportError> {
     let flags = &report.result.flags;
@@ -202,11 +250,24 @@ pub fn recommendations_sheet(
         styles,
         &mut widths,
     )?;
+    let link_format = Format::new()
+        .set_bold()
+        .set_font_color(Color::RGB(0x0563C1))
+        .set_underline(FormatUnderline::Single);
     for (i, hit) in flags.iter().enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
         sheet.write_number(row, 0, (i + 1) as f64)?;
         sheet.write_string(row, 1, &*hit.table)?;
-        sheet.write_string_with_format(row, 2, &hit.subject, &Format::new().set_bold())?;
+        // The subject links to its row on the table's sheet.
+        match flag_target(report, layout, hit) {
+            Some(target) => {
+                let link = Url::new(format!("internal:{target}")).set_text(&hit.subject);
+                sheet.write_url_with_format(row, 2, link, &link_format)?;
+            }
+            None => {
+                sheet.write_string_with_format(row, 2, &hit.subject, &Format::new().set_bold())?;
+            }
+        }
         sheet.write_string_with_format(row, 3, &hit.message, &styles.wrap)?;
         widths.see(1, &hit.table);
         widths.see(2, &hit.subject);
@@ -219,6 +280,21 @@ pub fn recommendations_sheet(
         sheet.autofilter(header_row, 0, last, 3)?;
     }
     Ok(sheet)
+}
+
+/// The cell a flag's row starts at on its table's sheet, e.g. `'Channels'!A4`.
+pub fn flag_target(report: &RunReport, layout: &Layout, hit: &FlagHit) -> Option<String> {
+    let table = report.plan.table_id(&hit.table)?;
+    let cells = layout.cells.tables.get(&table)?;
+    if hit.row >= cells.rows {
+        return None;
+    }
+    let row = u32::try_from(hit.row).ok()?;
+    Some(format!(
+        "{}!A{}",
+        quoted_sheet(&cells.sheet),
+        cells.first_row + row
+    ))
 }
 
 /// Every param, the value the run used, and where it came from.

@@ -15,10 +15,10 @@ use crate::eval::plan::Plan;
 use crate::lang::diagnostic::Diagnostic;
 use crate::lang::source::SourceMap;
 use crate::report::{
-    self, ChartKind as ReportChartKind, ChartSpec as ReportChartSpec, CompareReport,
-    DashboardSpec as ReportDashboard, FileHash, ParamRow, Provenance, ReportError, RunReport,
+    self, ChartSpec as ReportChartSpec, CompareReport, DashboardSpec as ReportDashboard, FileHash,
+    ParamRow, Provenance, ReportError, RunReport,
 };
-use crate::scenario::{self, ChartKind, Scenario};
+use crate::scenario::{self, Scenario};
 use inputs::{InputRequest, request_for_plan};
 
 /// Why a run stopped.
@@ -212,14 +212,7 @@ fn dashboard_for(scenario: &Scenario) -> ReportDashboard {
             .map(|chart| ReportChartSpec {
                 title: chart.title.clone().unwrap_or_else(|| chart.table.clone()),
                 table: chart.table.clone(),
-                kind: match chart.kind {
-                    ChartKind::Column | ChartKind::StackedColumn => ReportChartKind::Column,
-                    ChartKind::Bar | ChartKind::StackedBar | ChartKind::Funnel => {
-                        ReportChartKind::Bar
-                    }
-                    ChartKind::Line | ChartKind::Area => ReportChartKind::Line,
-                    ChartKind::Pie | ChartKind::Doughnut => ReportChartKind::Pie,
-                },
+                kind: chart.kind,
                 series: chart.series.clone(),
                 secondary: chart.secondary.clone(),
                 category: chart.category.clone(),

@@ -227,8 +227,7 @@ impl Criterion {
                 text_too: false,
             })),
             Value::Bool(b) => Ok(eq(Operand::Bool(*b))),
-            // An empty criterion cell matches nothing but zero-length text and blanks? Excel
-            // treats a blank criterion as 0.
+            // A blank criterion (an empty cell) means "= 0": it matches zeros, not blanks.
             Value::Blank => Ok(eq(Operand::Number {
                 value: 0.0,
                 text_too: false,

@@ -295,14 +295,12 @@ pub fn rate(args: &[Arg<'_>], _: &CallContext) -> Value {
         if n <= 0.0 {
             return Err(err(ErrorKind::Num));
         }
+        // The annuity balance after n periods plus fv must be zero; the derivative is
+        // taken numerically.
+        let balance = |x: f64| fv - fv_of(x, n, pmt, pv, t);
         let f = |r: f64| {
             let h = 1e-7 * r.abs().max(1e-4);
-            let value = -fv_of(r, n, pmt, pv, t) + 0.0;
-            // fv_of returns minus the balance; the root of balance + fv = 0.
-            let g = |x: f64| -fv_of(x, n, pmt, pv, t) + fv;
-            let _ = value;
-            let y = g(r);
-            (y, (g(r + h) - g(r - h)) / (2.0 * h))
+            (balance(r), (balance(r + h) - balance(r - h)) / (2.0 * h))
         };
         solve(f, guess, -1.0, 10.0).ok_or_else(|| err(ErrorKind::Num))
     })();

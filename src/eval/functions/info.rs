@@ -102,3 +102,45 @@ pub fn n(args: &[Arg<'_>], _: &CallContext) -> Value {
         Err(e) => e,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_type_numbers_follow_excel() {
+        // Excel docs: #NULL! 1, #DIV/0! 2, #VALUE! 3, #REF! 4, #NAME? 5, #NUM! 6, #N/A 7.
+        let ctx = CallContext::default();
+        for (i, kind) in ErrorKind::ALL.iter().enumerate() {
+            let v = Value::error(*kind);
+            assert_eq!(
+                error_type(&[Arg::Value(&v)], &ctx),
+                Value::Number(i as f64 + 1.0)
+            );
+        }
+        let one = Value::Number(1.0);
+        assert_eq!(
+            error_type(&[Arg::Value(&one)], &ctx).error_kind(),
+            Some(ErrorKind::NA)
+        );
+    }
+
+    #[test]
+    fn is_functions_do_not_propagate_errors() {
+        let ctx = CallContext::default();
+        let na = Value::error(ErrorKind::NA);
+        let div = Value::error(ErrorKind::Div0);
+        assert_eq!(isna(&[Arg::Value(&na)], &ctx), Value::Bool(true));
+        assert_eq!(iserr(&[Arg::Value(&na)], &ctx), Value::Bool(false));
+        assert_eq!(iserr(&[Arg::Value(&div)], &ctx), Value::Bool(true));
+        assert_eq!(isnumber(&[Arg::Value(&div)], &ctx), Value::Bool(false));
+        assert_eq!(
+            isblank(&[Arg::Value(&Value::Blank)], &ctx),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            isblank(&[Arg::Value(&Value::text(""))], &ctx),
+            Value::Bool(false)
+        );
+    }
+}

@@ -163,3 +163,86 @@ pub fn true_(_: &[Arg<'_>], _: &CallContext) -> Value {
 pub fn false_(_: &[Arg<'_>], _: &CallContext) -> Value {
     Value::Bool(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(f: super::super::FunctionImpl, values: &[Value]) -> Value {
+        let args: Vec<Arg<'_>> = values.iter().map(Arg::Value).collect();
+        f(&args, &CallContext::default())
+    }
+
+    #[test]
+    fn if_returns_the_branch_taken_and_never_the_other_error() {
+        let div0 = Value::error(ErrorKind::Div0);
+        assert_eq!(
+            call(if_, &[Value::Bool(true), 1.0.into(), div0.clone()]),
+            1.0.into()
+        );
+        assert_eq!(
+            call(if_, &[Value::Bool(false), div0.clone(), 2.0.into()]),
+            2.0.into()
+        );
+        // Without a third argument a false condition gives FALSE (Excel's documented rule).
+        assert_eq!(
+            call(if_, &[Value::Bool(false), 1.0.into()]),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            call(if_, &[Value::text("maybe"), 1.0.into()]).error_kind(),
+            Some(ErrorKind::Value)
+        );
+        assert_eq!(
+            call(if_, &[div0.clone(), 1.0.into(), 2.0.into()]).error_kind(),
+            Some(ErrorKind::Div0)
+        );
+    }
+
+    #[test]
+    fn switch_compares_without_type_conversion() {
+        let r = call(
+            switch,
+            &[
+                1.0.into(),
+                "1".into(),
+                "text".into(),
+                1.0.into(),
+                "number".into(),
+            ],
+        );
+        assert_eq!(r, Value::text("number"));
+        let r = call(
+            switch,
+            &["b".into(), "A".into(), 1.0.into(), "B".into(), 2.0.into()],
+        );
+        assert_eq!(r, 2.0.into());
+        assert_eq!(
+            call(switch, &[3.0.into(), 1.0.into(), "one".into()]).error_kind(),
+            Some(ErrorKind::NA)
+        );
+    }
+
+    #[test]
+    fn and_or_skip_text_in_lists_but_reject_it_given_directly() {
+        let list = [
+            Value::Bool(true),
+            Value::text("x"),
+            Value::Blank,
+            Value::Number(2.0),
+        ];
+        let r = and(&[Arg::List(&list)], &CallContext::default());
+        assert_eq!(r, Value::Bool(true));
+        let only_text = [Value::text("x")];
+        let r = or(&[Arg::List(&only_text)], &CallContext::default());
+        assert_eq!(r.error_kind(), Some(ErrorKind::Value));
+        assert_eq!(
+            call(and, &[1.0.into(), "abc".into()]).error_kind(),
+            Some(ErrorKind::Value)
+        );
+        assert_eq!(
+            call(xor, &[true.into(), false.into(), true.into()]),
+            Value::Bool(false)
+        );
+    }
+}

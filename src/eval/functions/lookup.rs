@@ -191,3 +191,104 @@ pub fn choose(args: &[Arg<'_>], _: &CallContext) -> Value {
         Err(e) => e,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nums(v: &[f64]) -> Vec<Value> {
+        v.iter().map(|x| Value::Number(*x)).collect()
+    }
+
+    fn texts(v: &[&str]) -> Vec<Value> {
+        v.iter().map(|x| Value::text(x)).collect()
+    }
+
+    fn xl(needle: Value, keys: &[Value], values: &[Value], rest: &[Value]) -> Value {
+        let mut args = vec![Arg::Value(&needle), Arg::List(keys), Arg::List(values)];
+        args.extend(rest.iter().map(Arg::Value));
+        xlookup(&args, &CallContext::default())
+    }
+
+    #[test]
+    fn xlookup_match_modes() {
+        let keys = nums(&[10.0, 20.0, 30.0, 40.0]);
+        let vals = texts(&["a", "b", "c", "d"]);
+        let none = Value::text("none");
+        assert_eq!(xl(30.0.into(), &keys, &vals, &[]), Value::text("c"));
+        assert_eq!(
+            xl(25.0.into(), &keys, &vals, &[]).error_kind(),
+            Some(ErrorKind::NA)
+        );
+        assert_eq!(
+            xl(25.0.into(), &keys, &vals, std::slice::from_ref(&none)),
+            none
+        );
+        // -1: exact or next smaller; 1: exact or next larger (Excel docs).
+        assert_eq!(
+            xl(25.0.into(), &keys, &vals, &[none.clone(), (-1.0).into()]),
+            Value::text("b")
+        );
+        assert_eq!(
+            xl(25.0.into(), &keys, &vals, &[none.clone(), 1.0.into()]),
+            Value::text("c")
+        );
+        assert_eq!(
+            xl(45.0.into(), &keys, &vals, &[none.clone(), 1.0.into()]),
+            none
+        );
+    }
+
+    #[test]
+    fn xlookup_wildcards_case_and_search_direction() {
+        let keys = texts(&["Partner", "Direct", "partner"]);
+        let vals = nums(&[1.0, 2.0, 3.0]);
+        let none = Value::text("none");
+        assert_eq!(xl("PARTNER".into(), &keys, &vals, &[]), 1.0.into());
+        assert_eq!(
+            xl(
+                "PARTNER".into(),
+                &keys,
+                &vals,
+                &[none.clone(), 0.0.into(), (-1.0).into()]
+            ),
+            3.0.into()
+        );
+        assert_eq!(
+            xl("d*".into(), &keys, &vals, &[none.clone(), 2.0.into()]),
+            2.0.into()
+        );
+        // Without match mode 2, `*` is an ordinary character.
+        assert_eq!(
+            xl("d*".into(), &keys, &vals, std::slice::from_ref(&none)),
+            none
+        );
+        // A number never matches text.
+        assert_eq!(
+            xl(1.0.into(), &texts(&["1"]), &nums(&[5.0]), &[]).error_kind(),
+            Some(ErrorKind::NA)
+        );
+    }
+
+    #[test]
+    fn index_and_choose_bounds() {
+        let l = nums(&[5.0, 6.0]);
+        let ctx = CallContext::default();
+        let two = Value::Number(2.0);
+        let three = Value::Number(3.0);
+        assert_eq!(index(&[Arg::List(&l), Arg::Value(&two)], &ctx), 6.0.into());
+        assert_eq!(
+            index(&[Arg::List(&l), Arg::Value(&three)], &ctx).error_kind(),
+            Some(ErrorKind::Ref)
+        );
+        let (a, b) = (Value::text("a"), Value::text("b"));
+        assert_eq!(
+            choose(&[Arg::Value(&two), Arg::Value(&a), Arg::Value(&b)], &ctx),
+            b
+        );
+        assert_eq!(
+            choose(&[Arg::Value(&three), Arg::Value(&a), Arg::Value(&b)], &ctx).error_kind(),
+            Some(ErrorKind::Value)
+        );
+    }
+}

@@ -365,3 +365,86 @@ pub fn rept(args: &[Arg<'_>], _: &CallContext) -> Value {
         Err(e) => e,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(f: super::super::FunctionImpl, values: &[Value]) -> Value {
+        let args: Vec<Arg<'_>> = values.iter().map(Arg::Value).collect();
+        f(&args, &CallContext::default())
+    }
+
+    #[test]
+    fn trim_substitute_and_mid_follow_excel_examples() {
+        // Excel docs: TRIM(" First Quarter Earnings ") = "First Quarter Earnings";
+        // SUBSTITUTE("Quarter 1, 2008", "1", "2", 1) = "Quarter 2, 2008";
+        // SUBSTITUTE("Quarter 1, 2011", "1", "2", 3) = "Quarter 1, 2012"; MID("Fluid Flow", 7, 20) = "Flow".
+        assert_eq!(
+            call(trim, &[" First  Quarter Earnings ".into()]),
+            "First Quarter Earnings".into()
+        );
+        assert_eq!(
+            call(
+                substitute,
+                &["Quarter 1, 2008".into(), "1".into(), "2".into(), 1.0.into()]
+            ),
+            "Quarter 2, 2008".into()
+        );
+        assert_eq!(
+            call(
+                substitute,
+                &["Quarter 1, 2011".into(), "1".into(), "2".into(), 3.0.into()]
+            ),
+            "Quarter 1, 2012".into()
+        );
+        assert_eq!(
+            call(mid, &["Fluid Flow".into(), 7.0.into(), 20.0.into()]),
+            "Flow".into()
+        );
+        assert_eq!(
+            call(mid, &["Fluid Flow".into(), 0.0.into(), 2.0.into()]).error_kind(),
+            Some(crate::eval::value::ErrorKind::Value)
+        );
+    }
+
+    #[test]
+    fn find_is_case_sensitive_and_search_takes_wildcards() {
+        // Excel docs: FIND("M", "Miriam McGovern") = 1, FIND("m", "Miriam McGovern") = 6,
+        // FIND("M", "Miriam McGovern", 3) = 8; SEARCH("e", "Statements", 6) = 7.
+        assert_eq!(
+            call(find, &["M".into(), "Miriam McGovern".into()]),
+            1.0.into()
+        );
+        assert_eq!(
+            call(find, &["m".into(), "Miriam McGovern".into()]),
+            6.0.into()
+        );
+        assert_eq!(
+            call(find, &["M".into(), "Miriam McGovern".into(), 3.0.into()]),
+            8.0.into()
+        );
+        assert_eq!(
+            call(search, &["e".into(), "Statements".into(), 6.0.into()]),
+            7.0.into()
+        );
+        assert_eq!(
+            call(search, &["m?g".into(), "Miriam McGovern".into()]),
+            8.0.into()
+        );
+        assert_eq!(call(search, &["~?".into(), "why?".into()]), 4.0.into());
+    }
+
+    #[test]
+    fn text_renders_number_formats() {
+        assert_eq!(
+            call(text_fn, &[1234.567.into(), "$#,##0.00".into()]),
+            "$1,234.57".into()
+        );
+        assert_eq!(call(text_fn, &["abc".into(), "0.00".into()]), "abc".into());
+        assert_eq!(
+            call(text_fn, &[0.285.into(), "0.0%".into()]),
+            "28.5%".into()
+        );
+    }
+}
