@@ -47,7 +47,8 @@ pub struct TableSpec {
     /// allows blanks (`"date?"`).
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
-    /// Export header -> rule column name.
+    /// Export header -> rule column name. Headers match rule names exactly (after
+    /// trimming spaces), else case-insensitively when only one header fits.
     #[serde(default)]
     pub rename: BTreeMap<String, String>,
     /// What to do with a cell that cannot be read as its column's type.
