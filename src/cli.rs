@@ -182,9 +182,15 @@ pub fn run(scenario: &Path, output: Option<&Path>, json: bool, color: bool) -> O
                 .iter()
                 .map(|(table, rows)| format!("{table} {rows}"))
                 .collect();
-            outcome
-                .stderr
-                .push_str(&format!("read {} rows\n", rows.join(", ")));
+            if rows.is_empty() {
+                outcome
+                    .stderr
+                    .push_str("read no input tables (the rules use none)\n");
+            } else {
+                outcome
+                    .stderr
+                    .push_str(&format!("read {} rows\n", rows.join(", ")));
+            }
             outcome.stderr.push_str(&format!(
                 "{} raised\n",
                 plural(summary.result.flags.len(), "flag")
@@ -245,13 +251,11 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
     };
     let mut outcome = Outcome::default();
     for path in paths {
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::lang::program::read_text(&path) {
             Ok(text) => text,
             Err(e) => {
                 outcome.code = 1;
-                outcome
-                    .stderr
-                    .push_str(&format!("error: cannot read {}: {e}\n", path.display()));
+                outcome.stderr.push_str(&format!("error: {e}\n"));
                 continue;
             }
         };

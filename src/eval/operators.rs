@@ -6,6 +6,9 @@ use std::cmp::Ordering;
 use crate::eval::value::{ErrorKind, Value, excel_compare, number_result};
 use crate::lang::ast::{BinaryOp, UnaryOp};
 
+/// Excel's limit on the length of a text value (and of a cell's text).
+const MAX_TEXT_CHARS: usize = 32_767;
+
 /// Applies a binary operator to two values as Excel does (errors propagate, left first).
 pub fn binary(op: BinaryOp, left: &Value, right: &Value) -> Value {
     if let Value::Error(_) = left {
@@ -19,6 +22,10 @@ pub fn binary(op: BinaryOp, left: &Value, right: &Value) -> Value {
             arithmetic(op, left, right)
         }
         BinaryOp::Concat => match (left.to_text(), right.to_text()) {
+            // Excel: a result longer than a cell can hold is #VALUE!, not a longer text.
+            (Ok(a), Ok(b)) if a.chars().count() + b.chars().count() > MAX_TEXT_CHARS => {
+                Value::error(ErrorKind::Value)
+            }
             (Ok(a), Ok(b)) => {
                 let mut joined = String::with_capacity(a.len() + b.len());
                 joined.push_str(&a);
@@ -143,6 +150,17 @@ mod tests {
         assert_eq!(
             binary(BinaryOp::Concat, &n(1.5), &Value::Bool(true)),
             Value::text("1.5TRUE")
+        );
+        let long = Value::text(&"x".repeat(MAX_TEXT_CHARS - 1));
+        assert_eq!(
+            binary(BinaryOp::Concat, &long, &Value::text("é"))
+                .to_text()
+                .map(|t| t.chars().count()),
+            Ok(MAX_TEXT_CHARS)
+        );
+        assert_eq!(
+            binary(BinaryOp::Concat, &long, &Value::text("éé")).error_kind(),
+            Some(ErrorKind::Value)
         );
         assert_eq!(
             binary(BinaryOp::Eq, &Value::text("Won"), &Value::text("WON")),

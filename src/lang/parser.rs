@@ -55,11 +55,17 @@ pub mod codes {
     pub const NUMBER_OUT_OF_RANGE: &str = "E0014";
     /// Brackets nested too deeply to be a real formula.
     pub const TOO_DEEP: &str = "E0015";
+    /// A name longer than Excel allows (it could not be written to a workbook).
+    pub const NAME_TOO_LONG: &str = "E0016";
 }
 
 /// Longest statement accepted (a real formula is far shorter); keeps trees small
 /// enough to walk and drop safely.
 const MAX_STATEMENT_BYTES: usize = 20_000;
+
+/// Longest table, column, param or value name: Excel's limit for defined names, so
+/// every name fits a header cell or a name box.
+pub(crate) const MAX_NAME_CHARS: usize = 255;
 
 /// Deepest bracket nesting accepted; deeper input is surely not a real formula and
 /// would only risk the stack.

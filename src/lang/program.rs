@@ -134,9 +134,51 @@ pub fn check_rule_files(
     }
 }
 
-fn read_text(path: &Path) -> Result<String, ReadError> {
-    std::fs::read_to_string(path).map_err(|source| ReadError {
+/// Reads a rule file as UTF-8; a file that is not gets an error naming the line,
+/// column and byte where it stops being UTF-8.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    let error = |source| ReadError {
         path: path.to_path_buf(),
         source,
-    })
+    };
+    let bytes = std::fs::read(path).map_err(error)?;
+    String::from_utf8(bytes).map_err(|e| error(not_utf8(e.as_bytes(), e.utf8_error())))
+}
+
+/// Names where a file stops being UTF-8 (line, column, the byte), since rule files
+/// saved from Windows tools are often Latin-1.
+fn not_utf8(bytes: &[u8], error: std::str::Utf8Error) -> std::io::Error {
+    let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
+    let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default())
+        .chars()
+        .count()
+        + 1;
+    let byte = bytes.get(error.valid_up_to()).copied().unwrap_or_default();
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!(
+            "it is not UTF-8 text (byte 0x{byte:02X} at line {line}, column {column}); save it with UTF-8 encoding"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin1_byte_is_named_with_line_and_column() {
+        // "é" is two characters into line 2 ("ré"), counted by hand: column 2.
+        let bytes: Vec<u8> = b"# ok\nr\xE9sum\xE9 = 1\n".to_vec();
+        let Err(e) = std::str::from_utf8(&bytes) else {
+            return;
+        };
+        let message = not_utf8(&bytes, e).to_string();
+        assert!(
+            message.contains("byte 0xE9 at line 2, column 2"),
+            "{message}"
+        );
+    }
 }

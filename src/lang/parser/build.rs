@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use pest::iterators::Pair;
 
-use super::{Rule, codes, parse_expr_text};
+use super::{MAX_NAME_CHARS, Rule, codes, parse_expr_text};
 use crate::eval::datetime::serial_from_ymd;
 use crate::eval::value::ErrorKind;
 use crate::lang::ast::{
@@ -31,10 +31,25 @@ impl Builder {
         Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
-    fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
+    fn ident(&mut self, pair: &Pair<'_, Rule>) -> Ident {
+        let span = self.span(pair);
+        let length = pair.as_str().chars().count();
+        if length > MAX_NAME_CHARS {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::NAME_TOO_LONG,
+                    format!(
+                        "this name is {length} characters long; names can have at most {MAX_NAME_CHARS}"
+                    ),
+                    span,
+                )
+                .with_label("too long")
+                .with_hint("use a shorter name (Excel allows 255 characters in a name)"),
+            );
+        }
         Ident {
             name: Arc::from(pair.as_str()),
-            span: self.span(pair),
+            span,
         }
     }
 
