@@ -238,6 +238,13 @@ fn check_output_folder(out: &Path) -> Result<(), RunError> {
     if folder.is_dir() {
         return Ok(());
     }
+    if folder.exists() {
+        return Err(RunError::Other(format!(
+            "cannot write {}: {} is a file, not a folder — choose another path with -o",
+            out.display(),
+            folder.display()
+        )));
+    }
     Err(RunError::Other(format!(
         "cannot write {}: the folder {} does not exist — create it (mkdir -p {}) or choose another path with -o",
         out.display(),
