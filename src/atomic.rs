@@ -62,10 +62,11 @@ fn os_code(error: &std::io::Error) -> Option<i32> {
     }
     let mut source = error.get_ref().and_then(|inner| inner.source());
     while let Some(inner) = source {
-        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
-            if let Some(code) = io.raw_os_error() {
-                return Some(code);
-            }
+        if let Some(code) = inner
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error)
+        {
+            return Some(code);
         }
         source = inner.source();
     }
