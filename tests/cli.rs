@@ -257,3 +257,17 @@ fn sample_data_is_byte_identical_for_the_same_seed() {
         std::fs::read(dir.path().join("b.xlsx")).unwrap()
     );
 }
+
+#[test]
+fn the_readme_rule_example_checks_clean() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let example = readme
+        .split("```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README has a ```text rule example");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("example.rules"), example).unwrap();
+    let output = chanmix(dir.path(), &["check", "--deny-warnings", "example.rules"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
