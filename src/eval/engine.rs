@@ -155,7 +155,12 @@ enum EvaluatedArg<'a> {
     /// The same list for every row.
     List(Vec<Value>),
     /// A list per row (a group's values).
-    PerRowList(Vec<Vec<Value>>),
+    /// All groups' values in one flat array, group by group; group `g` holds
+    /// `values[starts[g]..starts[g + 1]]` (one allocation, however many groups).
+    PerRowList {
+        values: Vec<Value>,
+        starts: Vec<usize>,
+    },
 }
 
 impl<'p> Run<'p> {
@@ -535,7 +540,7 @@ impl<'p> Run<'p> {
             .collect();
         let per_row = evaluated
             .iter()
-            .any(|a| matches!(a, EvaluatedArg::PerRow(_) | EvaluatedArg::PerRowList(_)));
+            .any(|a| matches!(a, EvaluatedArg::PerRow(_) | EvaluatedArg::PerRowList { .. }));
         let rows = if per_row { scope.rows } else { 1 };
         let mut out = Vec::with_capacity(rows);
         let mut call_args: Vec<Arg<'_>> = Vec::with_capacity(evaluated.len());
@@ -548,8 +553,11 @@ impl<'p> Run<'p> {
                         Arg::Value(values.get(row).unwrap_or(&Value::Blank))
                     }
                     EvaluatedArg::List(values) => Arg::List(values),
-                    EvaluatedArg::PerRowList(lists) => {
-                        Arg::List(lists.get(row).map_or(&[], Vec::as_slice))
+                    EvaluatedArg::PerRowList { values, starts } => {
+                        Arg::List(match (starts.get(row), starts.get(row + 1)) {
+                            (Some(&start), Some(&end)) => values.get(start..end).unwrap_or(&[]),
+                            _ => &[],
+                        })
                     }
                 });
             }
@@ -592,19 +600,40 @@ impl<'p> Run<'p> {
             ListDomain::Group { table } => {
                 let groups = scope.rows;
                 let Some(ids) = scope.table.and_then(|g| self.cached_group_ids(g, table)) else {
-                    return EvaluatedArg::PerRowList(vec![Vec::new(); groups]);
+                    return EvaluatedArg::PerRowList {
+                        values: Vec::new(),
+                        starts: vec![0; groups + 1],
+                    };
                 };
                 let (values, keep) = self.list_values(list, table);
-                let mut lists: Vec<Vec<Value>> = vec![Vec::new(); groups];
+                let member = |row: usize, group: u32| {
+                    group != NO_GROUP
+                        && (group as usize) < groups
+                        && !keep.as_ref().is_some_and(|k| !k[row])
+                };
+                // Counting sort by group id: count, prefix-sum, place (rows keep their order).
+                let mut starts = vec![0usize; groups + 1];
                 for (row, group) in ids.iter().enumerate() {
-                    if *group == NO_GROUP || keep.as_ref().is_some_and(|k| !k[row]) {
-                        continue;
-                    }
-                    if let Some(target) = lists.get_mut(*group as usize) {
-                        target.push(values.get(row).clone());
+                    if member(row, *group) {
+                        starts[*group as usize + 1] += 1;
                     }
                 }
-                EvaluatedArg::PerRowList(lists)
+                for g in 0..groups {
+                    starts[g + 1] += starts[g];
+                }
+                let mut next = starts.clone();
+                let mut flat = vec![Value::Blank; starts[groups]];
+                for (row, group) in ids.iter().enumerate() {
+                    if member(row, *group) {
+                        let slot = &mut next[*group as usize];
+                        flat[*slot] = values.get(row).clone();
+                        *slot += 1;
+                    }
+                }
+                EvaluatedArg::PerRowList {
+                    values: flat,
+                    starts,
+                }
             }
         }
     }
