@@ -609,7 +609,7 @@ impl<'p> Run<'p> {
                 let member = |row: usize, group: u32| {
                     group != NO_GROUP
                         && (group as usize) < groups
-                        && !keep.as_ref().is_some_and(|k| !k[row])
+                        && keep.as_ref().is_none_or(|k| k[row])
                 };
                 // Counting sort by group id: count, prefix-sum, place (rows keep their order).
                 let mut starts = vec![0usize; groups + 1];
