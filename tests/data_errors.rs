@@ -1,6 +1,9 @@
 //! Every `DataError` triggered once by a real bad input, its message pinned (insta),
 //! plus corrupted workbooks that must give an error and never a panic.
 
+// Test helpers outside #[test] fns: failing loudly is the point here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::{Read, Write};
 use std::path::Path;
 

@@ -2,6 +2,9 @@
 //! produce. The fixtures are written by `regenerate_fixtures` below (run it with
 //! `cargo test --test data_fixtures -- --ignored`); the expected logs are insta snapshots.
 
+// Test helpers outside #[test] fns: failing loudly is the point here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, open_workbook_auto};

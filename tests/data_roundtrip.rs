@@ -2,6 +2,9 @@
 //! wrote them) read back with `read_inputs`, cross-checked with calamine's raw cells,
 //! the same data as CSV, other formats, the 1904 date system, and column selection.
 
+// Test helpers outside #[test] fns: failing loudly is the point here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -110,7 +113,7 @@ fn write_deals_xlsx(path: &Path) {
             ws.write_datetime_with_format(
                 r,
                 3,
-                &ExcelDateTime::from_ymd(*y, *m, *d).unwrap(),
+                ExcelDateTime::from_ymd(*y, *m, *d).unwrap(),
                 &date_format,
             )
             .unwrap();

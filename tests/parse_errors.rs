@@ -220,6 +220,28 @@ fn pathological_input_does_not_panic() {
     let deep = format!("x = {}1{}", "(".repeat(500), ")".repeat(500));
     assert_eq!(codes(&deep), ["E0015"]);
     assert_eq!(codes("x = 1e999"), ["E0014"]);
+    let long_chain = format!("x = 1{}", " + 1".repeat(2000));
+    assert_eq!(codes(&long_chain), ["E0015"]);
+    // Sixty levels of brackets are still a (silly but) valid formula.
+    let mut sources = SourceMap::new();
+    let nested = format!("x = {}1{}", "(".repeat(60), ")".repeat(60));
+    let file = sources.add("n.rules", nested);
+    assert!(parse_rule_file(&sources, file).is_ok());
+    assert_eq!(codes("é = 1"), ["E0013"]);
+    // Deep but legal nesting of each bracketed form parses (on the test thread's small stack).
+    for (open, close) in [
+        ("IF(a, ", ")"),
+        ("-(1 + ", ")"),
+        ("{1, ", "}"),
+        ("SUM(x where (", "))"),
+    ] {
+        let depth = 60 / close.len();
+        let text = format!("x = {}1{}", open.repeat(depth), close.repeat(depth));
+        let mut sources = SourceMap::new();
+        let file = sources.add("n.rules", text);
+        let parsed = parse_rule_file(&sources, file);
+        assert!(parsed.is_ok(), "{open}: {parsed:?}");
+    }
     for text in [
         "\"",
         "(",
@@ -251,4 +273,37 @@ fn pathological_input_does_not_panic() {
             let _ = render_json(&d, &sources);
         }
     }
+}
+
+proptest::proptest! {
+    /// Any text at all: the parser and both renderers answer without panicking.
+    #[test]
+    fn arbitrary_text_never_panics(text in "(?s).{0,200}") {
+        check_no_panic(&text);
+    }
+
+    /// Text made of the language's own characters, which reaches deeper into the grammar.
+    #[test]
+    fn arbitrary_rule_like_text_never_panics(
+        text in "[a-zA-Z_0-9 .,:;=<>+*/^&%@#!?\\-(){}\"\n]{0,120}"
+    ) {
+        check_no_panic(&text);
+    }
+}
+
+fn check_no_panic(text: &str) {
+    let mut sources = SourceMap::new();
+    let file = sources.add("fuzz.rules", text);
+    match parse_rule_file(&sources, file) {
+        Ok(rules) => {
+            let _ = chanmix::lang::format::format_rule_file(&rules, &sources);
+        }
+        Err(d) => {
+            assert!(!d.is_empty());
+            let _ = render_text(&d, &sources, false);
+            let _ = render_text(&d, &sources, true);
+            let _ = render_json(&d, &sources);
+        }
+    }
+    let _ = parse_expression(&sources, file);
 }

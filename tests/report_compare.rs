@@ -1,6 +1,9 @@
 //! The compare workbook over two runs of the hand-made fixture that differ only in the
 //! margin param; every delta below was worked out by hand from the fixture.
 
+// Tests (and their shared helpers in support/) fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use calamine::{Data, Range, Reader};

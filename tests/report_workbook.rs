@@ -1,6 +1,9 @@
 //! The run workbook built from a small rule program over hand-made tables, read back
 //! with calamine and the xlsx parts; every expected number was worked out by hand.
 
+// Tests (and their shared helpers in support/) fail by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use calamine::{CellErrorType, Data};
@@ -358,4 +361,59 @@ fn the_libreoffice_check_catches_wrong_cached_values_and_unknown_functions() {
             assert!(problems.contains("Sheet1!A2"), "{problems}");
         }
     }
+}
+
+#[test]
+fn a_two_key_table_is_charted_from_a_live_pivot() {
+    use chanmix::report::{ChartKind, ChartSpec};
+    let rules = format!(
+        "{RULES}\ntable StageChannel = group Opportunities by stage, channel\nStageChannel.amount = SUM(Opportunities.amount) @currency\n"
+    );
+    let plan = compile(&rules);
+    let result = run(&plan, &[]);
+    let quality = quality();
+    let mut report = report(&plan, &result, &quality);
+    report.dashboard.charts = vec![ChartSpec {
+        title: "Amount by stage and channel".into(),
+        table: "StageChannel".into(),
+        kind: ChartKind::Column,
+        series: vec!["amount".into()],
+        secondary: vec![],
+        category: None,
+    }];
+    let bytes = build_run_workbook(&report).unwrap();
+    let pivot = values(&bytes, "Chart Data");
+    // Channels across in first-seen order (Partner and partner are one), stages down.
+    let header = find_row(&pivot, 0, "Stage").unwrap();
+    let across: Vec<Data> = (1..=3).map(|c| at(&pivot, header, c)).collect();
+    assert_eq!(
+        across,
+        ["Direct", "Online", "Partner"].map(|s| Data::String(s.into()))
+    );
+    // Sums of the fixture amounts by hand: lost 50 / 5 + 15 / 10, won 100 / – / 200 + 300,
+    // prospecting 70 / – / –.
+    let expect = [
+        ("Closed Lost", [50.0, 20.0, 10.0]),
+        ("Closed Won", [100.0, 0.0, 500.0]),
+        ("Prospecting", [70.0, 0.0, 0.0]),
+    ];
+    for (stage, amounts) in expect {
+        let row = find_row(&pivot, 0, stage).unwrap();
+        let got: Vec<f64> = (1..=3).map(|c| float(&at(&pivot, row, c))).collect();
+        assert_eq!(got, amounts, "{stage}");
+    }
+    let won = find_row(&pivot, 0, "Closed Won").unwrap();
+    let f = formulas(&bytes, "Chart Data");
+    assert_eq!(
+        f.get_value((won, 3)).cloned().unwrap_or_default(),
+        format!(
+            "SUMIFS('StageChannel'!$C$2:$C$7,'StageChannel'!$A$2:$A$7,$A{},'StageChannel'!$B$2:$B$7,D${})",
+            won + 1,
+            header + 1
+        )
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pivot.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+    recalc_and_compare(&path).unwrap_or_else(|e| panic!("{e}"));
 }

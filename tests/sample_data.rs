@@ -28,7 +28,7 @@ const CLOSED_STAGES: [&str; 2] = ["Closed Won", "Closed Lost"];
 const SNAPSHOT_SERIAL: f64 = 46203.0;
 
 /// The documented sheets and header rows, in workbook order.
-const SCHEMA: [(&str, &[&str]); 8] = [
+const SCHEMA: [(&str, &[&str]); 9] = [
     (
         "Opportunities",
         &[
@@ -80,6 +80,10 @@ const SCHEMA: [(&str, &[&str]); 8] = [
         &["account_id", "channel", "renewal_date", "arr", "renewed"],
     ),
     ("Benchmarks", &["channel", "metric", "value"]),
+    (
+        "SegmentDemand",
+        &["segment", "region", "addressable_accounts", "annual_demand"],
+    ),
 ];
 
 const ROWS: usize = 4000;
@@ -221,6 +225,7 @@ fn row_counts_follow_rows() {
     assert_eq!(Sheet::read(path, "Opportunities").rows.len(), ROWS);
     assert_eq!(Sheet::read(path, "Leads").rows.len(), 2 * ROWS);
     assert_eq!(Sheet::read(path, "Benchmarks").rows.len(), 6 * 5);
+    assert_eq!(Sheet::read(path, "SegmentDemand").rows.len(), 3 * 4);
 
     // Costs: every month × channel × cost type, over at least 24 months.
     let costs = Sheet::read(path, "Costs");
@@ -666,4 +671,57 @@ fn regenerate_shipped_sample() {
         &shipped,
     )
     .unwrap();
+}
+
+#[test]
+fn partner_names_are_distinct() {
+    let partners = Sheet::read(shared_sample(), "Partners");
+    let names = required(partners.texts("partner_name"));
+    let distinct: BTreeSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), names.len());
+}
+
+/// Larger partners (lower ids, by construction ranked by size) have been partners longer,
+/// and every partner joined before the data window (2024-01-01 is serial 45292).
+#[test]
+fn larger_partners_joined_earlier() {
+    let partners = Sheet::read(shared_sample(), "Partners");
+    let joined: Vec<f64> = partners
+        .dates("joined_date")
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(joined.len(), partners.rows.len());
+    assert!(joined.iter().all(|d| *d < 45292.0));
+    let tenth = joined.len() / 10;
+    let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
+    assert!(mean(&joined[..tenth]) < mean(&joined[joined.len() - tenth..]));
+}
+
+/// Every segment × region has more addressable accounts than we already serve there.
+#[test]
+fn segment_demand_exceeds_our_accounts() {
+    let path = shared_sample();
+    let opps = Sheet::read(path, "Opportunities");
+    let mut ours: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for ((s, r), a) in required(opps.texts("segment"))
+        .into_iter()
+        .zip(required(opps.texts("region")))
+        .zip(required(opps.texts("account_id")))
+    {
+        ours.entry((s, r)).or_default().insert(a);
+    }
+    let demand = Sheet::read(path, "SegmentDemand");
+    let addressable = demand.numbers("addressable_accounts");
+    let annual = demand.numbers("annual_demand");
+    for (i, (s, r)) in required(demand.texts("segment"))
+        .into_iter()
+        .zip(required(demand.texts("region")))
+        .enumerate()
+    {
+        assert!(SEGMENTS.contains(&s.as_str()) && REGIONS.contains(&r.as_str()));
+        let served = ours.get(&(s, r)).map_or(0, |a| a.len()) as f64;
+        assert!(addressable[i] > served, "row {i}");
+        assert!(annual[i] > 0.0);
+    }
 }

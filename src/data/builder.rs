@@ -54,7 +54,8 @@ pub(crate) struct SheetPart {
     /// Per column: entries listed, and entries not listed past the cap.
     pub listed: Vec<usize>,
     pub not_listed: Vec<usize>,
-    pub interner: Interner,
+    /// One interner per column (see [`Interner::adaptive`]).
+    pub interners: Vec<Interner>,
 }
 
 /// Why a cell is in the log.
@@ -152,7 +153,10 @@ impl<'p> SheetBuilder<'p> {
         let Some(decl) = self.part.column_decls.get(slot).copied() else {
             return Ok(());
         };
-        let outcome = coerce(raw, decl.ty, self.ctx, &mut self.part.interner);
+        let Some(interner) = self.part.interners.get_mut(slot) else {
+            return Ok(());
+        };
+        let outcome = coerce(raw, decl.ty, self.ctx, interner);
         let (value, finding) = match outcome {
             Coerced::Value(v) => (v, None),
             Coerced::Repaired(v, note) => (v, Some(Finding::Repaired(note))),
@@ -319,6 +323,7 @@ impl<'p> SheetBuilder<'p> {
         self.part.column_names = columns.iter().map(|c| c.name.clone()).collect();
         self.part.column_decls = columns.iter().map(|c| c.decl).collect();
         self.part.columns = vec![Vec::new(); columns.len()];
+        self.part.interners = columns.iter().map(|_| Interner::adaptive()).collect();
         self.part.listed = vec![0; columns.len()];
         self.part.not_listed = vec![0; columns.len()];
         self.row_values = vec![Value::Blank; columns.len()];
@@ -355,7 +360,7 @@ impl<'p> SheetBuilder<'p> {
         }
         let counts = &mut self.part.counts;
         counts.rows_read += 1;
-        counts.blank_rows_skipped += (row - self.last_data_row).saturating_sub(1) as usize;
+        counts.blank_rows_skipped += row.saturating_sub(self.last_data_row).saturating_sub(1) as usize;
         self.last_data_row = row;
         let rejected = self.plan.policy == BadCellPolicy::RejectRow
             && self
@@ -437,6 +442,9 @@ impl<'p> SheetBuilder<'p> {
             self.resolve_header()?;
         }
         self.flush_row()?;
+        for interner in &mut self.part.interners {
+            interner.forget_addresses();
+        }
         self.part.counts.table = self.plan.name.clone();
         self.part.path = self.path;
         self.part.sheet = self.sheet;

@@ -35,6 +35,9 @@ pub enum RawCell<'a> {
     Empty,
     Number(f64),
     Text(&'a str),
+    /// Text from the workbook's shared-string table: its address stays valid and
+    /// unique for the whole sheet read, so interning can key on it.
+    SharedText(&'a str),
     Bool(bool),
     /// A date cell, already in the 1900 date system.
     Date(f64),
@@ -49,7 +52,7 @@ impl RawCell<'_> {
     pub fn is_empty(&self) -> bool {
         match self {
             RawCell::Empty => true,
-            RawCell::Text(t) => t.is_empty(),
+            RawCell::Text(t) | RawCell::SharedText(t) => t.is_empty(),
             _ => false,
         }
     }
@@ -59,7 +62,7 @@ impl RawCell<'_> {
         match self {
             RawCell::Empty => String::new(),
             RawCell::Number(n) | RawCell::Duration(n) => format_general(*n),
-            RawCell::Text(t) | RawCell::DateText(t) => (*t).to_string(),
+            RawCell::Text(t) | RawCell::SharedText(t) | RawCell::DateText(t) => (*t).to_string(),
             RawCell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             RawCell::Date(serial) => date_text(*serial),
             RawCell::Error(kind) => kind.as_str().to_string(),
@@ -117,6 +120,13 @@ pub fn coerce(
     if raw.is_empty() {
         return Coerced::Value(Value::Blank);
     }
+    let raw = match raw {
+        RawCell::SharedText(t) if matches!(ty, ColumnType::Text | ColumnType::Any) => {
+            return Coerced::Value(Value::Text(interner.intern_stable(t)));
+        }
+        RawCell::SharedText(t) => RawCell::Text(t),
+        other => other,
+    };
     if let RawCell::Error(kind) = raw {
         return match ty {
             ColumnType::Any => Coerced::Value(Value::error(kind)),
@@ -150,7 +160,7 @@ fn to_number(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
             Some(serial) => Coerced::Value(Value::Number(serial)),
             None => Coerced::Bad,
         },
-        RawCell::Text(t) => {
+        RawCell::Text(t) | RawCell::SharedText(t) => {
             let trimmed = trim_spaces(t);
             if trimmed.is_empty() {
                 return Coerced::Value(Value::Blank);
@@ -194,7 +204,7 @@ fn to_date(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
             Some(s) => Coerced::Value(Value::Date(s)),
             None => Coerced::Bad,
         },
-        RawCell::Text(t) | RawCell::DateText(t) => {
+        RawCell::Text(t) | RawCell::SharedText(t) | RawCell::DateText(t) => {
             let trimmed = trim_spaces(t);
             if trimmed.is_empty() {
                 return Coerced::Value(Value::Blank);
@@ -224,7 +234,7 @@ fn to_bool(raw: RawCell<'_>) -> Coerced {
         RawCell::Bool(b) => Coerced::Value(Value::Bool(b)),
         RawCell::Number(1.0) => Coerced::Value(Value::Bool(true)),
         RawCell::Number(0.0) => Coerced::Value(Value::Bool(false)),
-        RawCell::Text(t) => {
+        RawCell::Text(t) | RawCell::SharedText(t) => {
             let trimmed = trim_spaces(t);
             if trimmed.is_empty() {
                 return Coerced::Value(Value::Blank);
@@ -244,6 +254,7 @@ fn to_bool(raw: RawCell<'_>) -> Coerced {
 fn to_text(raw: RawCell<'_>, interner: &mut Interner) -> Coerced {
     let value = match raw {
         RawCell::Text(t) | RawCell::DateText(t) => Value::Text(interner.intern(t)),
+        RawCell::SharedText(t) => Value::Text(interner.intern_stable(t)),
         RawCell::Number(n) | RawCell::Duration(n) => {
             Value::Text(interner.intern(&format_general(n)))
         }
@@ -273,6 +284,7 @@ fn to_any(raw: RawCell<'_>, ctx: CoerceContext, interner: &mut Interner) -> Coer
             Value::error(ErrorKind::parse(t).unwrap_or(ErrorKind::Value))
         }
         RawCell::Text(t) => Value::Text(interner.intern(t)),
+        RawCell::SharedText(t) => Value::Text(interner.intern_stable(t)),
     };
     Coerced::Value(value)
 }
@@ -530,7 +542,7 @@ fn parse_time_fraction(part: &str) -> Option<f64> {
     let upper = s.to_ascii_uppercase();
     if upper.ends_with("AM") || upper.ends_with("PM") {
         pm = Some(upper.ends_with("PM"));
-        s = s[..s.len() - 2].trim_end();
+        s = s.get(..s.len() - 2).unwrap_or(s).trim_end();
     }
     let mut fields = s.split(':');
     let hour: u32 = fields.next()?.parse().ok()?;

@@ -1,13 +1,78 @@
 //! Text interning: one shared `Arc<str>` per distinct string, so a million rows of
-//! "Partner" cost one allocation and compare by pointer-cheap clones.
+//! "Partner" cost one allocation, with a fast path for a workbook's shared strings.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
+
+/// The multiply-rotate hash rustc uses (FxHash): much faster than SipHash on short
+/// keys. Hash flooding is no concern for a user's own files.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            if let Some(prefix) = word.get_mut(..rest.len()) {
+                prefix.copy_from_slice(rest);
+            }
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub type FxBuildHasher = BuildHasherDefault<FxHasher>;
+
+/// After this many strings an adaptive interner checks whether sharing pays.
+const SAMPLE: usize = 8_192;
 
 /// A set of shared strings.
 #[derive(Debug, Default)]
 pub struct Interner {
-    strings: HashSet<Arc<str>>,
+    strings: HashSet<Arc<str>, FxBuildHasher>,
+    /// Adaptive mode: give up sharing for a column that is mostly distinct values
+    /// (IDs), where the tables would cost memory and time and save nothing.
+    adaptive: bool,
+    calls: usize,
+    gave_up: bool,
+    /// Address and length of a workbook shared string -> its interned copy. Valid only
+    /// while the workbook that owns those strings is alive and unchanged: one sheet read.
+    by_address: HashMap<(usize, usize), Arc<str>, FxBuildHasher>,
 }
 
 impl Interner {
@@ -15,14 +80,62 @@ impl Interner {
         Interner::default()
     }
 
+    /// An interner for one column: it stops sharing (each cell gets its own `Arc`)
+    /// once a sample shows the column is mostly distinct values, such as IDs.
+    pub fn adaptive() -> Self {
+        Interner {
+            adaptive: true,
+            ..Interner::default()
+        }
+    }
+
+    /// True once an adaptive interner has stopped sharing.
+    pub fn gave_up(&self) -> bool {
+        self.gave_up
+    }
+
     /// The shared copy of `text`, allocating only the first time it is seen.
     pub fn intern(&mut self, text: &str) -> Arc<str> {
+        if self.gave_up {
+            return Arc::from(text);
+        }
+        if self.adaptive {
+            self.calls += 1;
+            if self.calls == SAMPLE && self.strings.len() * 2 > SAMPLE {
+                self.gave_up = true;
+                self.strings = HashSet::default();
+                self.by_address = HashMap::default();
+                return Arc::from(text);
+            }
+        }
         if let Some(existing) = self.strings.get(text) {
             return Arc::clone(existing);
         }
         let shared: Arc<str> = Arc::from(text);
         self.strings.insert(Arc::clone(&shared));
         shared
+    }
+
+    /// Like [`Interner::intern`] for text whose address identifies it (a workbook's
+    /// shared-string table): repeated cells skip hashing the characters.
+    pub fn intern_stable(&mut self, text: &str) -> Arc<str> {
+        if self.gave_up {
+            return Arc::from(text);
+        }
+        let key = (text.as_ptr() as usize, text.len());
+        if let Some(existing) = self.by_address.get(&key) {
+            return Arc::clone(existing);
+        }
+        let shared = self.intern(text);
+        if !self.gave_up {
+            self.by_address.insert(key, Arc::clone(&shared));
+        }
+        shared
+    }
+
+    /// Forgets the address cache (the strings it points into are going away).
+    pub fn forget_addresses(&mut self) {
+        self.by_address = HashMap::default();
     }
 
     /// Number of distinct strings.
@@ -48,5 +161,31 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
         assert_eq!(interner.len(), 2);
+    }
+
+    #[test]
+    fn adaptive_interner_gives_up_on_id_columns_only() {
+        let mut ids = Interner::adaptive();
+        let mut channels = Interner::adaptive();
+        for i in 0..SAMPLE + 10 {
+            ids.intern(&format!("OPP-{i}"));
+            channels.intern(["Direct", "Partner"][i % 2]);
+        }
+        assert!(ids.gave_up());
+        assert!(!channels.gave_up());
+        let a = channels.intern("Direct");
+        assert!(Arc::ptr_eq(&a, &channels.intern("Direct")));
+    }
+
+    #[test]
+    fn stable_strings_agree_with_content_interning() {
+        let table = vec!["Partner".to_string(), "Direct".to_string()];
+        let mut interner = Interner::new();
+        let by_content = interner.intern("Partner");
+        let by_address = interner.intern_stable(&table[0]);
+        let again = interner.intern_stable(&table[0]);
+        assert!(Arc::ptr_eq(&by_content, &by_address));
+        assert!(Arc::ptr_eq(&by_address, &again));
+        assert_eq!(&*interner.intern_stable(&table[1]), "Direct");
     }
 }

@@ -447,7 +447,7 @@ fn merge_parts(
     };
     let names = first.column_names.clone();
     let decls = first.column_decls.clone();
-    let mut interner = std::mem::take(&mut first.interner);
+    let mut interners = std::mem::take(&mut first.interners);
     let mut columns = std::mem::take(&mut first.columns);
     let mut entries = std::mem::take(&mut first.entries);
     let mut counts = first.counts.clone();
@@ -481,10 +481,13 @@ fn merge_parts(
                 }
             }
         }
-        for (target, source) in columns.iter_mut().zip(&order) {
+        for ((target, source), interner) in columns.iter_mut().zip(&order).zip(interners.iter_mut()) {
             if let Some(values) = part.columns.get_mut(*source) {
-                for value in values.iter_mut() {
-                    reintern(value, &mut interner);
+                // Share strings across sheets unless the column is mostly distinct values.
+                if !interner.gave_up() {
+                    for value in values.iter_mut() {
+                        reintern(value, interner);
+                    }
                 }
                 target.append(values);
             }
@@ -635,7 +638,7 @@ mod tests {
     #[test]
     fn natural_order_counts_numbers() {
         let mut sheets = vec!["Leads_10", "Leads_2", "Leads", "Leads_1"];
-        sheets.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+        sheets.sort_by_key(|s| natural_key(s));
         assert_eq!(sheets, ["Leads", "Leads_1", "Leads_2", "Leads_10"]);
     }
 }

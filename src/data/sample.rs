@@ -3,8 +3,8 @@
 //!
 //! Sheets, in workbook order (columns are documented in scenarios/data/README.md):
 //! `Opportunities` (one row per opportunity), `Costs`, `Partners`, `Leads` (twice as many
-//! rows), `Headcount`, `PartnerTargets`, `Renewals`, `Benchmarks`. A row-level sheet that
-//! passes Excel's limit continues in `Name_2`, `Name_3`, …
+//! rows), `Headcount`, `PartnerTargets`, `Renewals`, `Benchmarks`, `SegmentDemand`. A
+//! row-level sheet that passes Excel's limit continues in `Name_2`, `Name_3`, …
 
 mod catalog;
 mod ledgers;
@@ -276,6 +276,21 @@ fn build_workbook(
     )?;
     ledgers::write_benchmarks(workbook, &formats, &mut benchmarks)?;
 
+    let mut demand = SplitSheet::new(
+        workbook,
+        &formats,
+        "SegmentDemand",
+        ledgers::SEGMENT_DEMAND_COLUMNS,
+        max_rows,
+    )?;
+    ledgers::write_segment_demand(
+        workbook,
+        &formats,
+        &world,
+        &mut stream(options.seed, 5),
+        &mut demand,
+    )?;
+
     let mut sheets = Vec::new();
     for sheet in [
         opportunities,
@@ -286,6 +301,7 @@ fn build_workbook(
         targets,
         renewals,
         benchmarks,
+        demand,
     ] {
         sheets.extend(sheet.finish(workbook)?);
     }

@@ -305,7 +305,7 @@ fn raw_from_ref<'a>(value: &'a DataRef<'_>, offset: f64) -> RawCell<'a> {
         DataRef::Int(i) => RawCell::Number(*i as f64),
         DataRef::Float(f) => RawCell::Number(*f),
         DataRef::String(s) | DataRef::DurationIso(s) => RawCell::Text(s),
-        DataRef::SharedString(s) => RawCell::Text(s),
+        DataRef::SharedString(s) => RawCell::SharedText(s),
         DataRef::Bool(b) => RawCell::Bool(*b),
         DataRef::DateTime(dt) => date_cell(dt, offset),
         DataRef::DateTimeIso(s) => RawCell::DateText(s),

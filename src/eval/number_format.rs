@@ -327,11 +327,9 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
         };
         exponent_text = format!("E{sign}{:0width$}", e.abs(), width = exp_width);
     }
-    let rounded = round_digits(v, decimals as i32, RoundMode::HalfAway);
-    let fixed = format!("{:.*}", decimals, rounded.abs());
-    let (int_part, frac_part) = fixed.split_once('.').unwrap_or((fixed.as_str(), ""));
-    let int_text = integer_text(int_part, &int_digits, grouping);
-    let frac_text = fraction_text(frac_part, &frac_digits);
+    let (int_part, frac_part) = fixed_digits(v, decimals);
+    let int_text = integer_text(&int_part, &int_digits, grouping);
+    let frac_text = fraction_text(&frac_part, &frac_digits);
 
     let mut out = String::new();
     let mut int_done = false;
@@ -371,6 +369,65 @@ fn format_numeric(value: f64, tokens: &[Token]) -> String {
         }
     }
     out
+}
+
+/// The decimal digits of `|value|` rounded (halves away from zero) to `decimals`
+/// places, as (integer part, fraction part). Only 15 significant digits are real, as
+/// in Excel: further digits print as zeros (0.1 + 0.2 shows as 0.30000000000000000).
+fn fixed_digits(value: f64, decimals: usize) -> (String, String) {
+    let zeros = |n: usize| "0".repeat(n);
+    let scientific = format!("{:.14e}", value.abs());
+    let parsed = scientific
+        .split_once('e')
+        .and_then(|(m, e)| Some((m, e.parse::<i64>().ok()?)));
+    let Some((mantissa, exponent)) = parsed.filter(|_| value != 0.0 && value.is_finite()) else {
+        return ("0".to_string(), zeros(decimals));
+    };
+    let significant: Vec<u8> = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
+    // Digits of value × 10^decimals, before rounding.
+    let keep = exponent + 1 + decimals as i64;
+    let mut digits: Vec<u8> = if keep <= 0 {
+        Vec::new()
+    } else {
+        (0..keep as usize)
+            .map(|i| significant.get(i).copied().unwrap_or(0))
+            .collect()
+    };
+    let next = if keep < 0 {
+        0
+    } else {
+        significant.get(keep as usize).copied().unwrap_or(0)
+    };
+    if next >= 5 {
+        // Carry the round-up through the kept digits.
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, 1);
+                break;
+            }
+            i -= 1;
+            if let Some(d) = digits.get_mut(i) {
+                if *d == 9 {
+                    *d = 0;
+                } else {
+                    *d += 1;
+                    break;
+                }
+            }
+        }
+    }
+    while digits.len() <= decimals {
+        digits.insert(0, 0);
+    }
+    let split = digits.len() - decimals;
+    let text: String = digits.iter().map(|d| char::from(b'0' + d)).collect();
+    let (int_part, frac_part) = text.split_at(split);
+    (int_part.to_string(), frac_part.to_string())
 }
 
 /// The integer digits laid into the integer placeholders: zero-padded to the `0`
@@ -428,13 +485,10 @@ fn format_date(value: f64, tokens: &[Token]) -> Option<String> {
     if value < 0.0 {
         return None;
     }
-    let has_seconds = tokens.iter().any(|t| matches!(t, Token::DatePart('s', _)));
+    // Time to the millisecond (absorbing binary noise: 0.75 is 18:00, not 17:59:59.99),
+    // then whole seconds shown truncated, as LibreOffice shows 0.999999 as 23:59.
     let mut days = value.floor();
-    let mut seconds = ((value - days) * 86400.0).round();
-    if !has_seconds {
-        // Without a seconds field, Excel still rounds to the second first.
-        seconds = ((value - days) * 86400.0).round();
-    }
+    let mut seconds = (((value - days) * 86_400_000.0).round() / 1000.0).floor();
     if seconds >= 86400.0 {
         days += 1.0;
         seconds -= 86400.0;
@@ -573,5 +627,25 @@ mod tests {
         assert_eq!(f(45839.75, "hh:mm"), "18:00");
         assert_eq!(f(45839.75, "h:mm AM/PM"), "6:00 PM");
         assert_eq!(format_number(-1.0, "yyyy"), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20000))]
+        #[test]
+        fn any_format_renders_without_panicking(
+            value in proptest::prelude::any::<f64>(),
+            format in "[ -~]{0,24}",
+        ) {
+            let _ = format_number(value, &format);
+            let _ = format_text("text", &format);
+        }
+
+        #[test]
+        fn formats_of_placeholders_render_any_number(
+            value in -1e20..1e20f64,
+            format in "[0#?.,%\\-$E+ymdhs:/ \"x;]{0,16}",
+        ) {
+            let _ = format_number(value, &format);
+        }
     }
 }

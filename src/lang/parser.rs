@@ -65,6 +65,10 @@ const MAX_NESTING: usize = 64;
 
 /// Parses a whole rule file. Reports every statement that fails, not just the first.
 pub fn parse_rule_file(sources: &SourceMap, file: FileId) -> Result<RuleFile, Vec<Diagnostic>> {
+    with_parser_stack(file, || parse_rule_file_here(sources, file))
+}
+
+fn parse_rule_file_here(sources: &SourceMap, file: FileId) -> Result<RuleFile, Vec<Diagnostic>> {
     let Some(source) = sources.get(file) else {
         return Err(vec![Diagnostic::error(
             codes::SYNTAX,
@@ -91,7 +95,10 @@ pub fn parse_rule_file(sources: &SourceMap, file: FileId) -> Result<RuleFile, Ve
         match FormulaParser::parse(Rule::statement, chunk_text) {
             Ok(mut pairs) => {
                 if let Some(item) = pairs.next().and_then(|p| builder.statement(p)) {
-                    items.push(item);
+                    match too_deep_item(&item) {
+                        Some(d) => diagnostics.push(d),
+                        None => items.push(item),
+                    }
                 }
             }
             Err(error) => diagnostics.push(syntax_error(&error, chunk_text, chunk.start, file)),
@@ -112,6 +119,10 @@ pub fn parse_rule_file(sources: &SourceMap, file: FileId) -> Result<RuleFile, Ve
 /// Parses one standalone expression, e.g. `ROUND(-2.5, 0) & "x"`. Newlines are
 /// allowed anywhere; a `where` is accepted only inside function arguments.
 pub fn parse_expression(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<Diagnostic>> {
+    with_parser_stack(file, || parse_expression_here(sources, file))
+}
+
+fn parse_expression_here(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<Diagnostic>> {
     let Some(source) = sources.get(file) else {
         return Err(vec![Diagnostic::error(
             codes::SYNTAX,
@@ -120,6 +131,36 @@ pub fn parse_expression(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<D
         )]);
     };
     parse_expr_text(&source.text, 0, file, Rule::expression_only)
+}
+
+/// Stack for the parser thread. Recursive descent through a dozen precedence levels
+/// per bracket is deep (especially in unoptimised builds); the memory is only
+/// reserved, not used, unless a formula really nests that deep.
+const PARSER_STACK_BYTES: usize = 64 << 20;
+
+/// Runs `parse` on a thread with a large stack so that deeply nested formulas give
+/// a diagnostic (or parse) instead of overflowing the caller's stack. If no thread
+/// can be started, parses on the caller's thread (nesting is limited anyway).
+fn with_parser_stack<T: Send>(
+    file: FileId,
+    parse: impl Fn() -> Result<T, Vec<Diagnostic>> + Sync,
+) -> Result<T, Vec<Diagnostic>> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("chanmix-parser".into())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, &parse);
+        match handle {
+            Ok(handle) => handle.join().unwrap_or_else(|_| {
+                Err(vec![Diagnostic::error(
+                    codes::SYNTAX,
+                    "internal error: the parser stopped unexpectedly",
+                    Span::new(file, 0, 0),
+                )])
+            }),
+            Err(_) => parse(),
+        }
+    })
 }
 
 /// Parses `text` (found at byte `offset` of `file`) as one expression.
@@ -144,7 +185,10 @@ fn parse_expr_text(
                 .and_then(|p| p.into_inner().find(|p| p.as_rule() == Rule::expr))
                 .and_then(|p| builder.expr(p));
             match expr {
-                Some(expr) if builder.diagnostics.is_empty() => Ok(expr),
+                Some(expr) if builder.diagnostics.is_empty() => match too_deep_expr(&expr) {
+                    Some(d) => Err(vec![d]),
+                    None => Ok(expr),
+                },
                 _ => Err(builder.diagnostics),
             }
         }
@@ -407,6 +451,61 @@ fn nesting_check(text: &str, offset: usize, file: FileId) -> Option<Diagnostic> 
     None
 }
 
+/// Deepest expression tree accepted. Long operator chains nest one level per
+/// operator; later stages walk trees recursively, so very deep ones are refused here.
+const MAX_TREE_DEPTH: usize = 256;
+
+/// The direct sub-expressions of an expression.
+fn children(expr: &Expr) -> Vec<&Expr> {
+    match &expr.kind {
+        ExprKind::Array(items) => items.iter().collect(),
+        ExprKind::Unary { operand, .. } => vec![operand],
+        ExprKind::Percent(e) | ExprKind::Paren(e) => vec![e],
+        ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],
+        ExprKind::In { needle, list, .. } => std::iter::once(&**needle).chain(list).collect(),
+        ExprKind::Call { args, .. } => args.iter().collect(),
+        ExprKind::Where { list, condition } => vec![list, condition],
+        _ => Vec::new(),
+    }
+}
+
+/// Refuses an expression tree deeper than [`MAX_TREE_DEPTH`] (walked without recursion).
+fn too_deep_expr(root: &Expr) -> Option<Diagnostic> {
+    let mut stack = vec![(root, 1usize)];
+    while let Some((expr, depth)) = stack.pop() {
+        if depth > MAX_TREE_DEPTH {
+            return Some(
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    format!("this formula nests more than {MAX_TREE_DEPTH} operations deep"),
+                    root.span,
+                )
+                .with_label("too long to evaluate safely")
+                .with_hint("split the formula into helper columns or scalars"),
+            );
+        }
+        stack.extend(children(expr).into_iter().map(|c| (c, depth + 1)));
+    }
+    None
+}
+
+fn too_deep_item(item: &Item) -> Option<Diagnostic> {
+    let roots: Vec<&Expr> = match &item.kind {
+        ItemKind::Param(p) => vec![&p.default],
+        ItemKind::GroupTable(g) => g.filter.iter().collect(),
+        ItemKind::Column(c) => vec![&c.expr],
+        ItemKind::Scalar(s) => vec![&s.expr],
+        ItemKind::Flag(f) => std::iter::once(&f.condition)
+            .chain(f.message.parts.iter().filter_map(|p| match p {
+                TemplatePart::Hole { expr, .. } => Some(expr),
+                TemplatePart::Literal(_) => None,
+            }))
+            .collect(),
+        ItemKind::Input(_) => Vec::new(),
+    };
+    roots.into_iter().find_map(too_deep_expr)
+}
+
 fn too_deep(at: usize, file: FileId) -> Diagnostic {
     Diagnostic::error(
         codes::TOO_DEEP,
@@ -448,7 +547,7 @@ fn unclosed_bracket(kind: u8, at: usize, statement_end: usize, file: FileId) -> 
     )
     .with_label(format!("opened here, no matching {}", bracket_name(close)))
     .with_secondary(
-        Span::new(file, statement_end.saturating_sub(1).max(at), statement_end),
+        Span::new(file, statement_end.saturating_sub(1).max(at), statement_end.max(at + 1)),
         format!("the formula ends here; add {} before the end", bracket_name(close)),
     )
     .with_hint(format!(
@@ -764,12 +863,14 @@ fn syntax_error(
                     | '?'
                     | '@'
                     | '.'
+                    | ':'
             ) || !c.is_ascii())
     });
     if let Some(c) = stray {
         let allowed_here = (c == ';' && expects(Rule::row_sep))
             || (c == '@' && expects(Rule::format))
-            || (c == '?' && expects(Rule::optional_mark));
+            || (c == '?' && expects(Rule::optional_mark))
+            || (c == ':' && expects(Rule::colon));
         if !allowed_here {
             let hint = match c {
                 '$' | '€' | '£' | '¥' => {
@@ -780,6 +881,12 @@ fn syntax_error(
                 '!' => "use `<>` for \"not equal\" and `not` to negate a condition",
                 '@' => "a format annotation like @percent goes at the end of a definition",
                 '.' => "refer to a column as Table.column, with a name on both sides of the dot",
+                ':' => {
+                    "`:` only ends the condition of a flag: flag Channels when roi < 1: \"message\""
+                }
+                c if c.is_alphabetic() => {
+                    "names use only the letters A-Z and a-z, digits and `_`; text with other letters goes in double quotes"
+                }
                 _ => "remove this character",
             };
             let mut message = format!("unexpected character `{c}`");
@@ -1470,6 +1577,37 @@ impl Builder {
 
     /// Builds an expression from any expression-level pair.
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
+        // Most precedence levels hold a single operand: step down through them in a
+        // loop rather than recursing, so nested brackets cost little stack.
+        let mut pair = pair;
+        loop {
+            let passes_through = matches!(
+                pair.as_rule(),
+                Rule::expr
+                    | Rule::or_expr
+                    | Rule::and_expr
+                    | Rule::not_expr
+                    | Rule::cmp_expr
+                    | Rule::concat_expr
+                    | Rule::add_expr
+                    | Rule::mul_expr
+                    | Rule::pow_expr
+                    | Rule::pct_expr
+                    | Rule::sign_expr
+            );
+            if !passes_through {
+                break;
+            }
+            let mut inner = pair.clone().into_inner();
+            match (inner.next(), inner.next()) {
+                (Some(only), None) => pair = only,
+                _ => break,
+            }
+        }
+        self.expr_node(pair)
+    }
+
+    fn expr_node(&mut self, pair: Pair<'_, Rule>) -> Option<Expr> {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => {
@@ -1588,74 +1726,8 @@ impl Builder {
                 }
                 Some(expr)
             }
-            Rule::number => {
-                let text = pair.as_str();
-                let value: f64 = text.parse().unwrap_or(f64::INFINITY);
-                if !value.is_finite() {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            codes::NUMBER_OUT_OF_RANGE,
-                            format!("the number {text} is too large"),
-                            span,
-                        )
-                        .with_label("too large")
-                        .with_hint("numbers must be below about 1.8e308"),
-                    );
-                }
-                Some(Expr {
-                    kind: ExprKind::Number {
-                        value,
-                        text: Arc::from(text),
-                    },
-                    span,
-                })
-            }
-            Rule::text => Some(Expr {
-                kind: ExprKind::Text(Arc::from(unescape_text(pair.as_str()))),
-                span,
-            }),
-            Rule::boolean => Some(Expr {
-                kind: ExprKind::Bool(pair.as_str().eq_ignore_ascii_case("true")),
-                span,
-            }),
-            Rule::date => {
-                let text = pair.as_str();
-                let mut fields = text.split('-').map(|f| f.parse::<u32>().ok());
-                let serial = match (fields.next(), fields.next(), fields.next()) {
-                    (Some(Some(y)), Some(Some(m)), Some(Some(d))) => {
-                        i32::try_from(y).ok().and_then(|y| serial_from_ymd(y, m, d))
-                    }
-                    _ => None,
-                };
-                let serial = match serial {
-                    Some(s) => s,
-                    None => {
-                        self.diagnostics.push(
-                            Diagnostic::error(
-                                codes::INVALID_DATE,
-                                format!("{text} is not a real date"),
-                                span,
-                            )
-                            .with_label("this day does not exist")
-                            .with_hint("dates are written YYYY-MM-DD with a valid month (01-12) and day, e.g. 2026-06-30; to subtract numbers put spaces around `-`"),
-                        );
-                        0.0
-                    }
-                };
-                Some(Expr {
-                    kind: ExprKind::Date {
-                        serial,
-                        text: Arc::from(text),
-                    },
-                    span,
-                })
-            }
-            Rule::error_literal => {
-                let kind = ErrorKind::parse(pair.as_str()).unwrap_or(ErrorKind::NA);
-                Some(Expr {
-                    kind: ExprKind::Error(kind),
-                    span,
-                })
+            Rule::number | Rule::text | Rule::boolean | Rule::date | Rule::error_literal => {
+                Some(self.literal(pair, span))
             }
             Rule::array => {
                 let mut items = Vec::new();
@@ -1710,6 +1782,60 @@ impl Builder {
             }),
             _ => self.shape_error(span),
         }
+    }
+
+    /// A literal value: number, text, boolean, date or error.
+    fn literal(&mut self, pair: Pair<'_, Rule>, span: Span) -> Expr {
+        let text = pair.as_str();
+        let kind = match pair.as_rule() {
+            Rule::number => {
+                let value: f64 = text.parse().unwrap_or(f64::INFINITY);
+                if !value.is_finite() {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::NUMBER_OUT_OF_RANGE,
+                            format!("the number {text} is too large"),
+                            span,
+                        )
+                        .with_label("too large")
+                        .with_hint("numbers must be below about 1.8e308"),
+                    );
+                }
+                ExprKind::Number {
+                    value,
+                    text: Arc::from(text),
+                }
+            }
+            Rule::text => ExprKind::Text(Arc::from(unescape_text(text))),
+            Rule::boolean => ExprKind::Bool(text.eq_ignore_ascii_case("true")),
+            Rule::date => {
+                let mut fields = text.split('-').map(|f| f.parse::<u32>().ok());
+                let serial = match (fields.next(), fields.next(), fields.next()) {
+                    (Some(Some(y)), Some(Some(m)), Some(Some(d))) => {
+                        i32::try_from(y).ok().and_then(|y| serial_from_ymd(y, m, d))
+                    }
+                    _ => None,
+                };
+                let serial = serial.unwrap_or_else(|| {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::INVALID_DATE,
+                            format!("{text} is not a real date"),
+                            span,
+                        )
+                        .with_label("this day does not exist")
+                        .with_hint("dates are written YYYY-MM-DD with a valid month (01-12) and day, e.g. 2026-06-30; to subtract numbers put spaces around `-`"),
+                    );
+                    0.0
+                });
+                ExprKind::Date {
+                    serial,
+                    text: Arc::from(text),
+                }
+            }
+            _ => ExprKind::Error(ErrorKind::parse(text).unwrap_or(ErrorKind::NA)),
+        };
+        Expr { kind, span }
     }
 
     /// `argument = expr (where expr)?`

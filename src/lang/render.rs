@@ -116,10 +116,17 @@ fn line_col(sources: &SourceMap, file: usize, offset: usize) -> (usize, usize) {
 }
 
 /// Clamps a span into its file so ariadne never sees an out-of-range offset.
+/// Also widens it to whole characters: ariadne slices the text at these offsets.
 fn report_span(sources: &SourceMap, span: Span) -> ReportSpan {
-    let len = sources.get(span.file).map_or(0, |f| f.text.len());
-    let start = span.start.min(len);
-    let end = span.end.clamp(start, len);
+    let text = sources.get(span.file).map_or("", |f| f.text.as_str());
+    let mut start = span.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
     (display_path(sources, span.file), start..end)
 }
 

@@ -4,6 +4,7 @@
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Formula, Worksheet, XlsxError};
 
 use crate::eval::number_format::format_number;
+use crate::eval::plan::{ColumnOrigin, Plan, TableId, TableKind, ValueType};
 use crate::eval::value::{ErrorKind, Value, format_general};
 use crate::lang::ast::FormatKind;
 
@@ -64,6 +65,34 @@ pub fn format_code(kind: Option<&FormatKind>, is_date: bool) -> Option<String> {
         None if is_date => Some("yyyy-mm-dd".to_string()),
         None => None,
     }
+}
+
+/// How a table column displays: its `@format`, else (for a group key) the format of the
+/// source column it copies; and whether it holds dates.
+pub fn column_display(plan: &Plan, table: TableId, column: usize) -> (Option<FormatKind>, bool) {
+    let (mut table, mut column) = (table, column);
+    // Group keys can copy keys of grouped tables; the chain is short, the bound is a guard.
+    for _ in 0..8 {
+        let Some(table_plan) = plan.tables.get(table) else {
+            break;
+        };
+        let Some(column_plan) = table_plan.columns.get(column) else {
+            break;
+        };
+        if let Some(format) = &column_plan.format {
+            let is_date = column_plan.ty == ValueType::Date || format.kind == FormatKind::Date;
+            return (Some(format.kind.clone()), is_date);
+        }
+        match (&column_plan.origin, &table_plan.kind) {
+            (ColumnOrigin::GroupKey(source_column), TableKind::Grouped { source, .. })
+                if column_plan.ty != ValueType::Date =>
+            {
+                (table, column) = (*source, *source_column);
+            }
+            _ => return (None, column_plan.ty == ValueType::Date),
+        }
+    }
+    (None, false)
 }
 
 /// Writes a value as the cell type Excel would hold: numbers, dates (serials with a

@@ -8,10 +8,12 @@ use rust_xlsxwriter::{
 };
 
 use crate::data::table::Table;
-use crate::eval::plan::{TableKind, TablePlan, ValueType};
+use crate::eval::plan::{Plan, TableId, TableKind, TablePlan, ValueType};
 use crate::eval::value::Value;
 use crate::lang::ast::FormatKind;
-use crate::report::cells::{Styles, Widths, display_text, format_code, number_format, write_value};
+use crate::report::cells::{
+    Styles, Widths, column_display, display_text, format_code, number_format, write_value,
+};
 use crate::report::dashboard::humanize;
 use crate::report::formula::{column_letters, number_literal};
 use crate::report::run::{set_properties, table_data, unique_sheet_name};
@@ -92,7 +94,7 @@ pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportE
         .collect();
 
     let mut delta_sheets = Vec::new();
-    let mut chart_source: Option<(String, u16, Vec<u16>, u32, String)> = None;
+    let mut candidates: Vec<ChartSource> = Vec::new();
     for (id, table) in base.plan.tables.iter().enumerate() {
         if !matches!(table.kind, TableKind::Grouped { .. }) {
             continue;
@@ -111,27 +113,24 @@ pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportE
         };
         let _ = first;
         let name = unique_sheet_name(&format!("Δ {}", table.name), &mut used);
-        let (sheet, chart) = delta_sheet(&name, table, &tables, &labels, &styles)?;
-        if chart_source.is_none() {
-            chart_source = chart.map(|(columns, rows, column_name)| {
-                (
-                    name.clone(),
-                    table.key_count() as u16,
-                    columns,
-                    rows,
-                    column_name,
-                )
-            });
-        }
+        let (sheet, sources) =
+            delta_sheet(&name, (base.plan, id), table, &tables, &labels, &styles)?;
+        candidates.extend(sources);
         delta_sheets.push(sheet);
     }
 
-    workbook.push_worksheet(summary_sheet(
-        runs,
-        &labels,
-        &styles,
-        chart_source.as_ref(),
-    )?);
+    // Chart what the baseline's dashboard charts first, else the first currency column.
+    let preferred = base
+        .dashboard
+        .charts
+        .first()
+        .and_then(|c| c.series.first().map(|s| (c.table.as_str(), s.as_str())));
+    let chart_source = candidates
+        .iter()
+        .find(|c| preferred.is_some_and(|(t, s)| c.table == t && c.column == s))
+        .or_else(|| candidates.iter().find(|c| c.currency))
+        .or_else(|| candidates.first());
+    workbook.push_worksheet(summary_sheet(runs, &labels, &styles, chart_source)?);
     for sheet in delta_sheets {
         workbook.push_worksheet(sheet);
     }
@@ -142,18 +141,19 @@ fn summary_sheet(
     runs: &[RunReport],
     labels: &[String],
     styles: &Styles,
-    chart_source: Option<&(String, u16, Vec<u16>, u32, String)>,
+    chart_source: Option<&ChartSource>,
 ) -> Result<Worksheet, ReportError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(SUMMARY)?;
     sheet.set_active(true);
     sheet.set_tab_color(Color::RGB(crate::report::cells::NAVY));
+    sheet.set_landscape().set_print_fit_to_pages(1, 0);
     let base = &runs[0];
     sheet.write_string_with_format(0, 0, "Scenario comparison", &styles.title)?;
     sheet.set_row_height(0, 28)?;
     let others: Vec<&str> = labels.iter().skip(1).map(String::as_str).collect();
     let note = format!(
-        "Deltas are each scenario minus the baseline, \"{}\" ({}).",
+        "Baseline: {}. Compared: {}. Δ is the scenario minus the baseline; Δ% is that change relative to the baseline.",
         labels[0],
         others.join(", ")
     );
@@ -317,20 +317,27 @@ fn summary_sheet(
     widths.apply(&mut sheet)?;
     sheet.set_column_width(0, 28)?;
 
-    if let Some((sheet_name, keys, columns, rows, column_name)) = chart_source {
+    if let Some(source) = chart_source {
         let mut chart = Chart::new_column();
-        chart
-            .title()
-            .set_name(&format!("{} by scenario", humanize(column_name)));
+        let title = format!(
+            "{} by {} and scenario",
+            humanize(&source.column),
+            humanize(&source.key).to_lowercase()
+        );
+        chart.title().set_name(&title);
         chart.legend().set_position(ChartLegendPosition::Bottom);
         chart.set_width(720).set_height(360);
-        let last_key = keys.saturating_sub(1);
-        for column in columns {
+        if let Some(code) = &source.format {
+            chart.y_axis().set_num_format(code);
+        }
+        let last_key = source.keys.saturating_sub(1);
+        let sheet_name = source.sheet.as_str();
+        for (column, label) in source.columns.iter().zip(labels) {
             chart
                 .add_series()
-                .set_name((sheet_name.as_str(), 0, *column))
-                .set_categories((sheet_name.as_str(), 1, 0, *rows, last_key))
-                .set_values((sheet_name.as_str(), 1, *column, *rows, *column));
+                .set_name(label.as_str())
+                .set_categories((sheet_name, 1, 0, source.rows, last_key))
+                .set_values((sheet_name, 1, *column, source.rows, *column));
         }
         sheet.insert_chart(row + 2, 0, &chart)?;
     }
@@ -348,18 +355,32 @@ fn row_key(table: &Table, keys: usize, row: usize) -> String {
         .join("\u{1f}")
 }
 
-type ChartColumns = (Vec<u16>, u32, String);
+/// One numeric column of a delta sheet that the summary chart can draw.
+struct ChartSource {
+    sheet: String,
+    table: String,
+    /// First key column's name (the chart's categories).
+    key: String,
+    keys: u16,
+    rows: u32,
+    column: String,
+    currency: bool,
+    format: Option<String>,
+    /// The per-scenario value columns on the delta sheet.
+    columns: Vec<u16>,
+}
 
 /// One grouped table across scenarios: keys, then per numeric column the value in each
 /// scenario and its delta to the baseline. Returns the sheet and, for the summary chart,
-/// the sheet columns of the first numeric column's per-scenario values.
+/// where each numeric column's per-scenario values are.
 fn delta_sheet(
     name: &str,
+    (plan, id): (&Plan, TableId),
     table: &TablePlan,
     tables: &[&Table],
     labels: &[String],
     styles: &Styles,
-) -> Result<(Worksheet, Option<ChartColumns>), ReportError> {
+) -> Result<(Worksheet, Vec<ChartSource>), ReportError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
     let keys = table.key_count().max(1);
@@ -396,16 +417,19 @@ fn delta_sheet(
     for key_column in table.columns.iter().take(keys) {
         sheet.write_string_with_format(0, column, &*key_column.name, &styles.header)?;
         widths.see(column, &key_column.name);
+        let (kind, is_date) = column_display(plan, id, usize::from(column));
+        let key_format = number_format(kind.as_ref(), is_date).set_bold();
+        let code = format_code(kind.as_ref(), is_date);
         for (r, key) in order.iter().enumerate() {
             if let Some(value) = key_values.get(key).and_then(|v| v.get(usize::from(column))) {
                 let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-                write_value(&mut sheet, row, column, value, &Format::new().set_bold())?;
-                widths.see(column, &display_text(value, None));
+                write_value(&mut sheet, row, column, value, &key_format)?;
+                widths.see(column, &display_text(value, code.as_deref()));
             }
         }
         column += 1;
     }
-    let mut chart = None;
+    let mut sources = Vec::new();
     for plan_column in &numeric {
         let kind = plan_column.format.as_ref().map(|f| &f.kind);
         let format = number_format(kind, false);
@@ -464,21 +488,30 @@ fn delta_sheet(
             }
             column += 1;
         }
-        if chart.is_none() {
-            // The per-scenario value columns: the first, then every other one after it.
-            let mut columns = vec![first_value_column];
-            columns.extend(
-                (1..labels.len())
-                    .map(|s| first_value_column + 2 * u16::try_from(s).unwrap_or(0) - 1),
-            );
-            let rows = u32::try_from(order.len()).unwrap_or(0);
-            chart = Some((columns, rows, plan_column.name.to_string()));
-        }
+        // The per-scenario value columns: the first, then every other one after it.
+        let mut columns = vec![first_value_column];
+        columns.extend(
+            (1..labels.len()).map(|s| first_value_column + 2 * u16::try_from(s).unwrap_or(0) - 1),
+        );
+        sources.push(ChartSource {
+            sheet: name.to_string(),
+            table: table.name.to_string(),
+            key: table
+                .columns
+                .first()
+                .map_or_else(String::new, |c| c.name.to_string()),
+            keys: u16::try_from(keys).unwrap_or(1),
+            rows: u32::try_from(order.len()).unwrap_or(0),
+            column: plan_column.name.to_string(),
+            currency: kind == Some(&FormatKind::Currency),
+            format: code.clone(),
+            columns,
+        });
     }
     sheet.set_freeze_panes(1, u16::try_from(keys).unwrap_or(0))?;
     if column > 0 && !order.is_empty() {
         sheet.autofilter(0, 0, u32::try_from(order.len()).unwrap_or(0), column - 1)?;
     }
     widths.apply(&mut sheet)?;
-    Ok((sheet, chart))
+    Ok((sheet, sources))
 }

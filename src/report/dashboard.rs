@@ -2,15 +2,14 @@
 //! charts over the table sheets' cells, and the top findings, laid out for a reader in a hurry.
 
 use rust_xlsxwriter::{
-    Chart, ChartDataLabel, ChartDataLabelPosition, ChartLegendPosition, ChartType, Color, Format,
-    FormatAlign, FormatBorder, Worksheet,
+    Chart, ChartAxisCrossing, ChartDataLabel, ChartDataLabelPosition, ChartLegendPosition,
+    ChartType, Color, Format, FormatAlign, FormatBorder, Worksheet,
 };
 
 use crate::eval::plan::{TableId, TablePlan, ValueType};
-use crate::lang::ast::FormatKind;
 use crate::lang::suggest::did_you_mean;
 use crate::report::cells::{
-    MUTED, NAVY, Styles, TILE_FILL, cached_result, format_code, write_value,
+    MUTED, NAVY, Styles, TILE_FILL, cached_result, column_display, format_code, write_value,
 };
 use crate::report::formula::absolute_cell;
 use crate::report::pivot::{CHART_DATA, ChartData};
@@ -74,8 +73,8 @@ pub fn dashboard_sheet(
         |d| format!("Data as of {}", d.format("%-d %B %Y")),
     );
     let footer = format!(
-        "{as_of}  ·  chanmix {}  ·  details on the table sheets; assumptions and sources on '{}' and 'Provenance'",
-        report.provenance.tool_version,
+        "{as_of}  ·  {}  ·  details on the table sheets; assumptions and sources on '{}' and 'Provenance'",
+        crate::report::sheets::tool_name(&report.provenance.tool_version),
         crate::report::run::ASSUMPTIONS
     );
     let small = Format::new()
@@ -162,7 +161,8 @@ fn kpi_tiles(sheet: &mut Worksheet, report: &RunReport, top: u32) -> Result<u32,
 /// `win_rate` → `Win rate`, `ltv_to_cac` → `LTV to CAC`.
 pub fn humanize(name: &str) -> String {
     const ACRONYMS: &[&str] = &[
-        "roi", "ltv", "cac", "cpa", "kpi", "mdf", "arr", "mrr", "yoy", "qoq",
+        "roi", "ltv", "cac", "cpa", "cpl", "kpi", "mdf", "arr", "mrr", "yoy", "qoq", "mql", "sql",
+        "sal", "nps",
     ];
     let words: Vec<String> = name
         .split('_')
@@ -263,22 +263,57 @@ fn build_chart(
         .map(|name| find_column(spec, table, name))
         .collect::<Result<_, _>>()?;
     let series_format = |column: u16| {
-        table
-            .columns
-            .get(usize::from(column))
-            .and_then(|c| format_code(c.format.as_ref().map(|f| &f.kind), c.ty == ValueType::Date))
+        let (kind, is_date) = column_display(report.plan, id, usize::from(column));
+        format_code(kind.as_ref(), is_date)
     };
 
     let chart_type = match spec.kind {
         ChartKind::Column => ChartType::Column,
+        ChartKind::StackedColumn => ChartType::ColumnStacked,
         ChartKind::Bar => ChartType::Bar,
+        ChartKind::StackedBar | ChartKind::Funnel => ChartType::BarStacked,
         ChartKind::Line => ChartType::Line,
+        ChartKind::Area => ChartType::Area,
         ChartKind::Pie => ChartType::Pie,
+        ChartKind::Doughnut => ChartType::Doughnut,
     };
+    let round = matches!(spec.kind, ChartKind::Pie | ChartKind::Doughnut);
     let mut chart = Chart::new(chart_type);
     chart.title().set_name(&spec.title);
     chart.set_width(CHART_WIDTH_PX).set_height(CHART_HEIGHT_PX);
     chart.legend().set_position(ChartLegendPosition::Bottom);
+
+    // A funnel: the stage columns become the categories (first stage on top), and each
+    // row of the table (channel) a segment of every stage's bar.
+    if spec.kind == ChartKind::Funnel
+        && let Some(data) = table_data(report, id)
+        && let Some(block) = chart_data.transpose(table, data, &sheet, &primary, rows)?
+    {
+        for series in 0..block.series {
+            let value_column = 1 + series;
+            chart
+                .add_series()
+                .set_name((CHART_DATA, block.header_row, value_column))
+                .set_categories((CHART_DATA, block.first_row, 0, block.last_row, 0))
+                .set_values((
+                    CHART_DATA,
+                    block.first_row,
+                    value_column,
+                    block.last_row,
+                    value_column,
+                ))
+                .set_gap(40);
+        }
+        // First stage on top; the value axis then stays at the bottom.
+        chart
+            .y_axis()
+            .set_reverse()
+            .set_crossing(ChartAxisCrossing::Max);
+        if let Some(code) = primary.first().and_then(|c| series_format(*c)) {
+            chart.x_axis().set_num_format(code);
+        }
+        return Ok(chart);
+    }
 
     // One measure over a two-key table (segment × channel) reads best as clustered
     // columns: the first key along the axis, one colored series per second key.
@@ -286,7 +321,7 @@ fn build_chart(
         primary.as_slice(),
         secondary.is_empty(),
         &spec.category,
-        spec.kind != ChartKind::Pie && table.key_count() >= 2,
+        !round && table.key_count() >= 2,
     ) && let Some(data) = table_data(report, id)
         && let Some(block) = chart_data.pivot(table, data, &sheet, *column, rows)?
     {
@@ -321,15 +356,7 @@ fn build_chart(
         }
         None => (0, u16::try_from(table.key_count().max(1) - 1).unwrap_or(0)),
     };
-    let category_is_date = table
-        .columns
-        .get(usize::from(category_first))
-        .is_some_and(|c| {
-            c.ty == ValueType::Date
-                || c.format
-                    .as_ref()
-                    .is_some_and(|f| f.kind == FormatKind::Date)
-        });
+    let category_is_date = column_display(report.plan, id, usize::from(category_first)).1;
     let range = SeriesRange {
         sheet: &sheet,
         first,
@@ -343,7 +370,7 @@ fn build_chart(
             .get(usize::from(column))
             .map_or_else(String::new, |c| humanize(&c.name))
     };
-    if spec.kind == ChartKind::Pie {
+    if round {
         if let Some(column) = primary.first().or(secondary.first()) {
             let mut data_label = ChartDataLabel::new();
             // Percentages on the slices stay inside the chart; the legend names them.
@@ -433,14 +460,14 @@ impl SeriesRange<'_> {
 /// The axis showing values: y for column and line charts, x for (horizontal) bars.
 fn value_axis(chart: &mut Chart, kind: ChartKind) -> &mut rust_xlsxwriter::ChartAxis {
     match kind {
-        ChartKind::Bar => chart.x_axis(),
+        ChartKind::Bar | ChartKind::StackedBar | ChartKind::Funnel => chart.x_axis(),
         _ => chart.y_axis(),
     }
 }
 
 fn category_axis(chart: &mut Chart, kind: ChartKind) -> &mut rust_xlsxwriter::ChartAxis {
     match kind {
-        ChartKind::Bar => chart.y_axis(),
+        ChartKind::Bar | ChartKind::StackedBar | ChartKind::Funnel => chart.y_axis(),
         _ => chart.x_axis(),
     }
 }
@@ -470,8 +497,8 @@ fn findings(
         let row = top + 1 + u32::try_from(i).unwrap_or(0);
         sheet.merge_range(row, 1, row, 2, &hit.subject, &subject)?;
         sheet.merge_range(row, 3, row, GRID_COLUMNS, &hit.message, &message)?;
-        // Long messages wrap: give them room (about 120 characters per line here).
-        let lines = (hit.message.chars().count() / 120 + 1) as f64;
+        // Long messages wrap: give them room (about 160 characters per line here).
+        let lines = (hit.message.chars().count() / 160 + 1) as f64;
         sheet.set_row_height(row, 16.0 * lines + 4.0)?;
     }
     Ok(())
@@ -487,5 +514,6 @@ mod tests {
         assert_eq!(humanize("ltv_to_cac"), "LTV to CAC");
         assert_eq!(humanize("portfolio_roi"), "Portfolio ROI");
         assert_eq!(humanize("total"), "Total");
+        assert_eq!(humanize("mql"), "MQL");
     }
 }

@@ -68,14 +68,21 @@ pub struct Provenance {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Native Excel chart types the dashboard draws.
+/// Native Excel chart types the dashboard draws (TOML spelling: `stacked-column` …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum ChartKind {
     Column,
+    StackedColumn,
     Bar,
+    StackedBar,
     Line,
+    Area,
     Pie,
+    Doughnut,
+    /// The series columns are stages (leads → won): one horizontal bar per stage, first
+    /// stage on top, each split by the table's rows (e.g. channels).
+    Funnel,
 }
 
 /// One dashboard chart over a grouped table's sheet.

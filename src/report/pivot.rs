@@ -7,7 +7,7 @@ use crate::data::table::Table;
 use crate::eval::plan::{TablePlan, ValueType};
 use crate::eval::value::{Value, compare_text};
 use crate::report::cells::{
-    Styles, Widths, cached_result, display_text, format_code, number_format,
+    Styles, Widths, cached_result, display_text, format_code, number_format, write_value,
 };
 use crate::report::dashboard::humanize;
 use crate::report::formula::{column_letters, quoted_sheet};
@@ -212,6 +212,100 @@ impl<'s> ChartData<'s> {
             first_row,
             last_row,
             series: u16::try_from(series.len()).unwrap_or(0),
+        }))
+    }
+
+    /// Transposes `columns` of a table (funnel stages): one row per column, one value
+    /// column per table row (named by its keys), each cell a live reference to the
+    /// table's cell. `None` for more rows than a chart can tell apart.
+    pub fn transpose(
+        &mut self,
+        table: &TablePlan,
+        data: &Table,
+        sheet_name: &str,
+        columns: &[u16],
+        rows: usize,
+    ) -> Result<Option<PivotBlock>, XlsxError> {
+        if rows == 0 || rows > MAX_SERIES || columns.is_empty() {
+            return Ok(None);
+        }
+        let keys = table.key_count().max(1);
+        let styles = self.styles;
+        let title_row = self.next_row;
+        let header_row = title_row + 1;
+        let first_row = header_row + 1;
+        let title = format!(
+            "{}: stages by {}",
+            table.name,
+            humanize(
+                &table
+                    .columns
+                    .first()
+                    .map_or_else(String::new, |c| c.name.to_string())
+            )
+            .to_lowercase()
+        );
+        self.sheet
+            .write_string_with_format(title_row, 0, &title, &styles.section)?;
+        self.sheet
+            .write_string_with_format(header_row, 0, "Stage", &styles.header)?;
+        for row in 0..rows {
+            let name: Vec<String> = table
+                .columns
+                .iter()
+                .take(keys)
+                .filter_map(|c| data.column(&c.name))
+                .map(|c| display_text(c.values.get(row).unwrap_or(&Value::Blank), None))
+                .collect();
+            let name = name.join(" / ");
+            let column = 1 + u16::try_from(row).unwrap_or(0);
+            self.sheet
+                .write_string_with_format(header_row, column, &name, &styles.header)?;
+            self.widths.see(column, &name);
+        }
+        let bold = Format::new().set_bold();
+        for (i, source_column) in columns.iter().enumerate() {
+            let row = first_row + u32::try_from(i).unwrap_or(0);
+            let Some(column_plan) = table.columns.get(usize::from(*source_column)) else {
+                continue;
+            };
+            let label = humanize(&column_plan.name);
+            self.sheet.write_string_with_format(row, 0, &label, &bold)?;
+            self.widths.see(0, &label);
+            let kind = column_plan.format.as_ref().map(|f| &f.kind);
+            let format = number_format(kind, column_plan.ty == ValueType::Date);
+            let Some(values) = data.column(&column_plan.name) else {
+                continue;
+            };
+            for (r, value) in values.values.iter().take(rows).enumerate() {
+                let column = 1 + u16::try_from(r).unwrap_or(0);
+                let reference = format!(
+                    "{}!${}${}",
+                    quoted_sheet(sheet_name),
+                    column_letters(*source_column),
+                    r + 2
+                );
+                match cached_result(value) {
+                    Some(result) => {
+                        self.sheet.write_formula_with_format(
+                            row,
+                            column,
+                            Formula::new(reference).set_result(result),
+                            &format,
+                        )?;
+                    }
+                    None => write_value(&mut self.sheet, row, column, value, &format)?,
+                }
+            }
+        }
+        let last_row = first_row + u32::try_from(columns.len()).unwrap_or(1) - 1;
+        self.next_row = last_row + 3;
+        self.used = true;
+        Ok(Some(PivotBlock {
+            header_row,
+            first_row,
+            last_row,
+            series: u16::try_from(rows).unwrap_or(0),
         }))
     }
 

@@ -10,7 +10,8 @@ use crate::eval::plan::{ColumnOrigin, TableId, ValueType};
 use crate::eval::value::Value;
 use crate::lang::ast::FormatKind;
 use crate::report::cells::{
-    Styles, Widths, display_text, format_code, number_format, write_formula_or_value, write_value,
+    Styles, Widths, column_display, display_text, format_code, number_format,
+    write_formula_or_value, write_value,
 };
 use crate::report::formula::translate;
 use crate::report::run::{
@@ -60,7 +61,7 @@ pub fn table_sheet(
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
     sheet.set_tab_color(Color::RGB(0x2E75B6));
-    sheet.set_landscape().set_print_fit_to_pages(1, 0);
+    sheet.set_landscape();
     sheet.set_repeat_rows(0, 0)?;
     let Some(table_plan) = plan.tables.get(id) else {
         return Ok(sheet);
@@ -75,8 +76,8 @@ pub fn table_sheet(
 
     for (c, column_plan) in table_plan.columns.iter().enumerate() {
         let column = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
-        let kind = column_plan.format.as_ref().map(|f| &f.kind);
-        let is_date = column_plan.ty == ValueType::Date;
+        let (kind, is_date) = column_display(plan, id, c);
+        let kind = kind.as_ref();
         let mut format = number_format(kind, is_date);
         if c < keys {
             format = format.set_bold();
@@ -117,6 +118,13 @@ pub fn table_sheet(
     }
     let key_columns = u16::try_from(keys).unwrap_or(0);
     sheet.set_freeze_panes(1, key_columns)?;
+    // Printed: narrow tables fit the page width; wide ones run over pages with the keys
+    // repeated on each.
+    if table_plan.columns.len() <= 15 {
+        sheet.set_print_fit_to_pages(1, 0);
+    } else if key_columns > 0 {
+        sheet.set_repeat_columns(0, key_columns - 1)?;
+    }
     if !table_plan.columns.is_empty() {
         let last_column = u16::try_from(table_plan.columns.len() - 1).unwrap_or(u16::MAX);
         let last_row = u32::try_from(rows).unwrap_or(0);
@@ -342,7 +350,8 @@ pub fn provenance_sheet(
     let mut sheet = titled(
         PROVENANCE,
         "Provenance",
-        "What this workbook was computed from. The same files and version give the same workbook, byte for byte.",
+        "What this workbook was computed from. The same files and version give the same workbook, byte for byte. \
+         Input tables are not copied here (they can hold a million rows): the files below are the record.",
         styles,
     )?;
     let mut widths = Widths::new(10, 80);
@@ -352,7 +361,7 @@ pub fn provenance_sheet(
         |d| d.format("%Y-%m-%d").to_string(),
     );
     let facts = [
-        ("Tool", format!("chanmix {}", provenance.tool_version)),
+        ("Tool", tool_name(&provenance.tool_version)),
         ("As of", as_of),
     ];
     let mut row = FIRST_ENTRY_ROW - 1;
@@ -391,4 +400,13 @@ pub fn provenance_sheet(
     }
     widths.apply(&mut sheet)?;
     Ok(sheet)
+}
+
+/// `chanmix 0.1.0`, whether the version was given with the tool's name or without.
+pub fn tool_name(version: &str) -> String {
+    if version.starts_with("chanmix") {
+        version.to_string()
+    } else {
+        format!("chanmix {version}")
+    }
 }

@@ -124,6 +124,14 @@ pub fn read(prepared: &PreparedScenario) -> Result<InputData, RunError> {
 /// Evaluates a prepared scenario over its inputs (the tables are cloned, so one read
 /// serves several scenarios).
 pub fn execute(prepared: &PreparedScenario, data: &InputData) -> Result<Evaluated, RunError> {
+    execute_tables(prepared, data.tables.clone())
+}
+
+/// Evaluates a prepared scenario, consuming the input tables.
+pub fn execute_tables(
+    prepared: &PreparedScenario,
+    tables: Vec<crate::data::table::Table>,
+) -> Result<Evaluated, RunError> {
     let overrides: Vec<(String, crate::eval::value::Value)> = prepared
         .scenario
         .params
@@ -133,12 +141,7 @@ pub fn execute(prepared: &PreparedScenario, data: &InputData) -> Result<Evaluate
     let context = CallContext {
         as_of: prepared.scenario.as_of.map(serial_from_date),
     };
-    Ok(evaluate(
-        &prepared.plan,
-        data.tables.clone(),
-        &overrides,
-        &context,
-    )?)
+    Ok(evaluate(&prepared.plan, tables, &overrides, &context)?)
 }
 
 /// The report model of one evaluated scenario.
@@ -262,6 +265,29 @@ fn check_output_folder(out: &Path) -> Result<(), RunError> {
     )))
 }
 
+/// Prints how long each phase took when `CHANMIX_TIMINGS` is set (for profiling runs).
+struct PhaseTimer {
+    last: Option<std::time::Instant>,
+}
+
+impl PhaseTimer {
+    fn from_env() -> Self {
+        PhaseTimer {
+            last: std::env::var_os("CHANMIX_TIMINGS").map(|_| std::time::Instant::now()),
+        }
+    }
+
+    fn lap(&mut self, phase: &str) {
+        if let Some(last) = self.last {
+            eprintln!(
+                "timing: {phase:<26} {:>8.3} s",
+                last.elapsed().as_secs_f64()
+            );
+            self.last = Some(std::time::Instant::now());
+        }
+    }
+}
+
 /// What `chanmix run` produced.
 pub struct RunSummary {
     pub workbook: Option<PathBuf>,
@@ -278,15 +304,25 @@ pub fn run_scenario(
     output: Option<&Path>,
     want_json: bool,
 ) -> Result<RunSummary, RunError> {
+    let mut timer = PhaseTimer::from_env();
     let prepared = prepare(path)?;
+    timer.lap("check rules and scenario");
     let out = output
         .map(Path::to_path_buf)
         .or_else(|| prepared.scenario.output.workbook.clone());
     if let Some(out) = &out {
         check_output_folder(out)?;
     }
-    let data = read(&prepared)?;
-    let result = execute(&prepared, &data)?;
+    let mut data = read(&prepared)?;
+    timer.lap("read inputs");
+    let rows_read: Vec<(String, usize)> = data
+        .tables
+        .iter()
+        .map(|t| (t.name.to_string(), t.row_count))
+        .collect();
+    // One scenario: the tables move into the evaluation instead of being copied.
+    let result = execute_tables(&prepared, std::mem::take(&mut data.tables))?;
+    timer.lap("evaluate");
     let json = want_json
         .then(|| json::evaluated_to_json(&prepared.scenario.name, &prepared.plan, &result));
     if out.is_none() && !want_json {
@@ -299,6 +335,7 @@ pub fn run_scenario(
         let report = run_report(&prepared, &data, &result)?;
         report::refuse_inputs(out, &protected_paths(&prepared, &data))?;
         report::write_run_workbook(&report, out)?;
+        timer.lap("write workbook");
     }
     let rows_read = data
         .tables

@@ -1,4 +1,4 @@
-//! The small summary sheets — Partners, Costs, Headcount, PartnerTargets, Benchmarks —
+//! The summary sheets (Partners, Costs, Headcount, PartnerTargets, Benchmarks, SegmentDemand),
 //! built from the drawn world and the won business tallied while writing opportunities.
 
 use rand::RngExt;
@@ -9,7 +9,7 @@ use rust_xlsxwriter::Workbook;
 use super::SampleError;
 use super::catalog::{
     BENCHMARK_METRICS, BENCHMARKS, CHANNEL_PROFILES, CHANNELS, COST_TYPES, FIRST_YEAR, MONTHS,
-    REGIONS,
+    REGIONS, SEGMENT_PROFILES, SEGMENTS,
 };
 use super::rows::Tally;
 use super::sheets::{Columns, Formats, SplitSheet};
@@ -44,6 +44,12 @@ pub const PARTNER_TARGET_COLUMNS: Columns = &[
     ("certified_reps_target", 20.0),
 ];
 pub const BENCHMARK_COLUMNS: Columns = &[("channel", 13.0), ("metric", 18.0), ("value", 12.0)];
+pub const SEGMENT_DEMAND_COLUMNS: Columns = &[
+    ("segment", 12.0),
+    ("region", 8.0),
+    ("addressable_accounts", 20.0),
+    ("annual_demand", 16.0),
+];
 
 /// One value of a channel × month table.
 fn cell(table: &[[f64; MONTHS]; 6], channel: usize, month: usize) -> f64 {
@@ -214,6 +220,43 @@ pub fn write_benchmarks(
             row.text(0, channel_name(channel))?;
             row.text(1, metric)?;
             row.decimal(2, *value)?;
+        }
+    }
+    Ok(())
+}
+
+/// The market behind each segment × region: how many accounts could buy (our accounts are a
+/// segment-typical share of them) and what they spend a year in total (addressable accounts
+/// times a typical annual contract), the ceiling an allocation plan cannot sell beyond.
+pub fn write_segment_demand(
+    workbook: &mut Workbook,
+    formats: &Formats,
+    world: &World,
+    rng: &mut ChaCha8Rng,
+    sheet: &mut SplitSheet,
+) -> Result<(), SampleError> {
+    // Our share of the accounts in each segment (large accounts are easier to find).
+    const PENETRATION: [f64; 3] = [0.08, 0.04, 0.015];
+    let mut accounts = [[0usize; 4]; 3];
+    for account in &world.accounts {
+        if let Some(n) = accounts
+            .get_mut(account.segment)
+            .and_then(|r| r.get_mut(account.region))
+        {
+            *n += 1;
+        }
+    }
+    for (segment, (row_counts, profile)) in accounts.iter().zip(&SEGMENT_PROFILES).enumerate() {
+        let penetration = PENETRATION.get(segment).copied().unwrap_or(0.05);
+        for (region, count) in row_counts.iter().enumerate() {
+            let z: f64 = rng.sample(StandardNormal);
+            let addressable = ((*count).max(1) as f64 / penetration * (0.15 * z).exp()).round();
+            let demand = (addressable * profile.median_amount * 1.2 / 1000.0).round() * 1000.0;
+            let mut row = sheet.next_row(workbook, formats)?;
+            row.text(0, SEGMENTS.get(segment).copied().unwrap_or(""))?;
+            row.text(1, REGIONS.get(region).copied().unwrap_or(""))?;
+            row.whole(2, addressable)?;
+            row.whole(3, demand)?;
         }
     }
     Ok(())

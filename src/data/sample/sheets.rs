@@ -82,9 +82,8 @@ impl SplitSheet {
         }
         self.rows_in_current += 1;
         // The header is row 0, so data row n sits at worksheet row n.
-        let row = u32::try_from(self.rows_in_current).map_err(|_| SampleError::TooManyRows {
-            rows: self.rows_in_current,
-            max: super::MAX_DATA_ROWS_PER_SHEET,
+        let row = u32::try_from(self.rows_in_current).map_err(|_| {
+            SampleError::Model(format!("row {} of {}", self.rows_in_current, self.base))
         })?;
         Ok(RowWriter {
             sheet: &mut self.current,

@@ -289,7 +289,7 @@ fn draw_partners(
     region_picker: &WeightedIndex<f64>,
 ) -> Vec<Partner> {
     let count = (rows / 40).clamp(12, 4000);
-    // Joined between 2012-01-01 and the start of the window (serials 40909..45292).
+    // Joined between 2012-01-01 and the start of the window (4383 days).
     let window_start = calendar.month_start(0);
     let earliest = window_start - 4383.0;
     (0..count)
@@ -316,13 +316,14 @@ fn draw_partners(
                 2 => (rng.random_range(2..=6), rng.random_range(3_000..=15_000)),
                 _ => (rng.random_range(0..=2), 0),
             };
-            let tenure: f64 = rng.random_range(0.0..1.0) * (1.0 - 0.6 * (1.0 - share));
+            // The largest partners joined in the first ~5 years, the smallest any time.
+            let joined_fraction: f64 = rng.random_range(0.0..1.0) * (0.4 + 0.6 * share);
             Partner {
                 region,
                 tier,
                 certified_reps: reps,
                 mdf_budget: (f64::from(mdf) / 500.0).round() * 500.0,
-                joined: (earliest + (0.4 * (1.0 - share) + tenure) * 4383.0).floor(),
+                joined: (earliest + joined_fraction * 4383.0).floor(),
             }
         })
         .collect()
@@ -338,7 +339,9 @@ pub fn partner_name(index: usize) -> String {
     let a = index % 20;
     let q = index / 20;
     let b = (q % 20 + 7 * a) % 20;
-    let c = (q / 20) % 10;
+    // Mixing a and b into the suffix keeps neighbouring ranks from sharing one suffix
+    // while staying one-to-one below 4,000.
+    let c = (q / 20 + a + b) % 10;
     let prefix = PARTNER_PREFIXES.get(a).copied().unwrap_or("North");
     let core = PARTNER_CORES.get(b).copied().unwrap_or("wind");
     let suffix = PARTNER_SUFFIXES.get(c).copied().unwrap_or("Group");
@@ -346,28 +349,38 @@ pub fn partner_name(index: usize) -> String {
 }
 
 /// Rep rosters sized to each channel's expected deal volume (about 150 deals per rep over
-/// the window), each rep a distinct person across the whole company.
+/// the window, which keeps rosters close to the Headcount sheet), each rep a distinct person.
 fn rep_rosters(rows: usize) -> Vec<Vec<String>> {
     let mut next_person = 0usize;
     CHANNEL_BY_SEGMENT_TOTALS
         .iter()
         .map(|share| {
-            let size = ((rows as f64 * share / 150.0).round() as usize).clamp(2, 250);
+            let size = ((rows as f64 * share / 150.0).round() as usize).clamp(2, 5000);
             (0..size)
                 .map(|_| {
-                    let g = next_person;
+                    let person = rep_name(next_person);
                     next_person += 1;
-                    let first = g % 40;
-                    let last = (g / 40 + 3 * first) % 40;
-                    format!(
-                        "{} {}",
-                        FIRST_NAMES.get(first).copied().unwrap_or("Alex"),
-                        LAST_NAMES.get(last).copied().unwrap_or("Kim")
-                    )
+                    person
                 })
                 .collect()
         })
         .collect()
+}
+
+/// The `g`-th distinct person: first × last names give 1,600 people; beyond that a middle
+/// initial (A.–Z.) makes 43,200.
+fn rep_name(g: usize) -> String {
+    let first_index = g % 40;
+    let last_index = (g / 40 + 3 * first_index) % 40;
+    let first = FIRST_NAMES.get(first_index).copied().unwrap_or("Alex");
+    let last = LAST_NAMES.get(last_index).copied().unwrap_or("Kim");
+    match g / 1600 {
+        0 => format!("{first} {last}"),
+        round => {
+            let initial = char::from(b'A' + ((round - 1) % 26) as u8);
+            format!("{first} {initial}. {last}")
+        }
+    }
 }
 
 /// Expected share of deals per channel (segment mix times P(channel | segment)).
@@ -388,4 +401,24 @@ const CHANNEL_BY_SEGMENT_TOTALS: [f64; 6] = {
 /// The tier name of a partner.
 pub fn tier_name(tier: usize) -> &'static str {
     TIERS.get(tier).copied().unwrap_or("Registered")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_4000_partner_names_are_distinct() {
+        let names: std::collections::BTreeSet<String> = (0..4000).map(partner_name).collect();
+        assert_eq!(names.len(), 4000);
+    }
+
+    #[test]
+    fn all_30000_rep_names_are_distinct() {
+        // 6 channels × the 5,000-rep cap.
+        let reps: Vec<String> = rep_rosters(10_000_000).into_iter().flatten().collect();
+        assert_eq!(reps.len(), 30_000);
+        let distinct: std::collections::BTreeSet<&String> = reps.iter().collect();
+        assert_eq!(distinct.len(), 30_000);
+    }
 }

@@ -13,258 +13,27 @@ const MAX_SERIAL: f64 = 2_958_465.0;
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!(
-        "DATE",
-        Date,
-        3,
-        Some(3),
-        [Scalar],
-        0,
-        Date,
-        false,
-        date,
-        "The date of a year, month and day (overflowing months and days roll over)"
-    ),
-    spec!(
-        "YEAR",
-        Date,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        year,
-        "Year of a date"
-    ),
-    spec!(
-        "MONTH",
-        Date,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        month,
-        "Month of a date, 1–12"
-    ),
-    spec!(
-        "DAY",
-        Date,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        day,
-        "Day of the month, 1–31"
-    ),
-    spec!(
-        "EOMONTH",
-        Date,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Date,
-        false,
-        eomonth,
-        "Last day of the month some months away"
-    ),
-    spec!(
-        "EDATE",
-        Date,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Date,
-        false,
-        edate,
-        "The same day some months away (clamped to the month's end)"
-    ),
-    spec!(
-        "DATEDIF",
-        Date,
-        3,
-        Some(3),
-        [Scalar],
-        0,
-        Number,
-        false,
-        datedif,
-        "Whole years (Y), months (M), days (D), MD, YM or YD between dates"
-    ),
-    spec!(
-        "NETWORKDAYS",
-        Date,
-        2,
-        Some(3),
-        [Scalar, Scalar, List],
-        0,
-        Number,
-        false,
-        networkdays,
-        "Working days (Mon–Fri) between two dates, inclusive, minus holidays"
-    ),
-    spec!(
-        "WORKDAY",
-        Date,
-        2,
-        Some(3),
-        [Scalar, Scalar, List],
-        0,
-        Date,
-        false,
-        workday,
-        "The working day some working days away"
-    ),
-    spec!(
-        "WEEKDAY",
-        Date,
-        1,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        weekday,
-        "Day of the week (1 = Sunday by default)"
-    ),
-    spec!(
-        "WEEKNUM",
-        Date,
-        1,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        weeknum,
-        "Week of the year (week 1 holds January 1)"
-    ),
-    spec!(
-        "ISOWEEKNUM",
-        Date,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        true,
-        isoweeknum,
-        "ISO 8601 week of the year"
-    ),
-    spec!(
-        "DAYS",
-        Date,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        true,
-        days,
-        "Days from start to end (end, start)"
-    ),
-    spec!(
-        "DAYS360",
-        Date,
-        2,
-        Some(3),
-        [Scalar],
-        0,
-        Number,
-        false,
-        days360,
-        "Days between dates on a 360-day year"
-    ),
-    spec!(
-        "YEARFRAC",
-        Date,
-        2,
-        Some(3),
-        [Scalar],
-        0,
-        Number,
-        false,
-        yearfrac,
-        "Fraction of a year between dates, by day-count basis 0–4"
-    ),
-    spec!(
-        "TODAY",
-        Date,
-        0,
-        Some(0),
-        [],
-        0,
-        Date,
-        false,
-        today,
-        "The scenario's as_of date (#N/A when none is set)"
-    ),
-    spec!(
-        "DATEVALUE",
-        Date,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        datevalue,
-        "The serial of a date written as text (yyyy-mm-dd)"
-    ),
-    spec!(
-        "TIME",
-        Date,
-        3,
-        Some(3),
-        [Scalar],
-        0,
-        Number,
-        false,
-        time,
-        "Fraction of a day of hours, minutes, seconds"
-    ),
-    spec!(
-        "HOUR",
-        Date,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        hour,
-        "Hour of a time, 0–23"
-    ),
-    spec!(
-        "MINUTE",
-        Date,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        minute,
-        "Minute of a time, 0–59"
-    ),
-    spec!(
-        "SECOND",
-        Date,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        second,
-        "Second of a time, 0–59"
-    ),
+    spec!("DATE", Date, 3, Some(3), [Scalar], 0, Date, false, date, "The date of a year, month and day (overflowing months and days roll over)"),
+    spec!("YEAR", Date, 1, Some(1), [Scalar], 0, Number, false, year, "Year of a date"),
+    spec!("MONTH", Date, 1, Some(1), [Scalar], 0, Number, false, month, "Month of a date, 1–12"),
+    spec!("DAY", Date, 1, Some(1), [Scalar], 0, Number, false, day, "Day of the month, 1–31"),
+    spec!("EOMONTH", Date, 2, Some(2), [Scalar], 0, Date, false, eomonth, "Last day of the month some months away"),
+    spec!("EDATE", Date, 2, Some(2), [Scalar], 0, Date, false, edate, "The same day some months away (clamped to the month's end)"),
+    spec!("DATEDIF", Date, 3, Some(3), [Scalar], 0, Number, false, datedif, "Whole years (Y), months (M), days (D), MD, YM or YD between dates"),
+    spec!("NETWORKDAYS", Date, 2, Some(3), [Scalar, Scalar, List], 0, Number, false, networkdays, "Working days (Mon–Fri) between two dates, inclusive, minus holidays"),
+    spec!("WORKDAY", Date, 2, Some(3), [Scalar, Scalar, List], 0, Date, false, workday, "The working day some working days away"),
+    spec!("WEEKDAY", Date, 1, Some(2), [Scalar], 0, Number, false, weekday, "Day of the week (1 = Sunday by default)"),
+    spec!("WEEKNUM", Date, 1, Some(2), [Scalar], 0, Number, false, weeknum, "Week of the year (week 1 holds January 1)"),
+    spec!("ISOWEEKNUM", Date, 1, Some(1), [Scalar], 0, Number, true, isoweeknum, "ISO 8601 week of the year"),
+    spec!("DAYS", Date, 2, Some(2), [Scalar], 0, Number, true, days, "Days from start to end (end, start)"),
+    spec!("DAYS360", Date, 2, Some(3), [Scalar], 0, Number, false, days360, "Days between dates on a 360-day year"),
+    spec!("YEARFRAC", Date, 2, Some(3), [Scalar], 0, Number, false, yearfrac, "Fraction of a year between dates, by day-count basis 0–4"),
+    spec!("TODAY", Date, 0, Some(0), [], 0, Date, false, today, "The scenario's as_of date (#N/A when none is set)"),
+    spec!("DATEVALUE", Date, 1, Some(1), [Scalar], 0, Number, false, datevalue, "The serial of a date written as text (yyyy-mm-dd)"),
+    spec!("TIME", Date, 3, Some(3), [Scalar], 0, Number, false, time, "Fraction of a day of hours, minutes, seconds"),
+    spec!("HOUR", Date, 1, Some(1), [Scalar], 0, Number, false, hour, "Hour of a time, 0–23"),
+    spec!("MINUTE", Date, 1, Some(1), [Scalar], 0, Number, false, minute, "Minute of a time, 0–59"),
+    spec!("SECOND", Date, 1, Some(1), [Scalar], 0, Number, false, second, "Second of a time, 0–59"),
 ];
 
 /// A date argument as a serial (numbers, dates, date text); negative is `#NUM!`.
@@ -775,6 +544,22 @@ mod tests {
             call(date, &[-1.0, 1.0, 1.0]).error_kind(),
             Some(ErrorKind::Num)
         );
+    }
+
+    #[test]
+    fn excel_1900_leap_day_and_today() {
+        // Excel's calendar: DATE(1900,2,29) is serial 60 (a day that never was),
+        // DATE(1900,3,1) is 61, and DAY/MONTH of 60 report February 29.
+        assert_eq!(call(date, &[1900.0, 2.0, 29.0]), Value::Date(60.0));
+        assert_eq!(call(date, &[1900.0, 3.0, 1.0]), Value::Date(61.0));
+        assert_eq!(call(day, &[60.0]), Value::Number(29.0));
+        assert_eq!(call(month, &[60.0]), Value::Number(2.0));
+        // TODAY() is the scenario's as_of, never the clock.
+        assert_eq!(call(today, &[]).error_kind(), Some(ErrorKind::NA));
+        let ctx = CallContext {
+            as_of: Some(46_000.0),
+        };
+        assert_eq!(today(&[], &ctx), Value::Date(46_000.0));
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("RATE", Financial, 3, Some(6), [Scalar], 0, Number, false, rate, "Interest rate per period of an annuity"),
     spec!("IPMT", Financial, 4, Some(6), [Scalar], 0, Number, false, ipmt, "Interest part of a payment"),
     spec!("PPMT", Financial, 4, Some(6), [Scalar], 0, Number, false, ppmt, "Principal part of a payment"),
+    spec!("XIRR", Financial, 2, Some(3), [List, List, Scalar], 0, Number, false, xirr, "Internal rate of return of dated cash flows"),
+    spec!("EFFECT", Financial, 2, Some(2), [Scalar], 0, Number, false, effect, "Effective annual rate of a nominal rate compounded npery times"),
+    spec!("NOMINAL", Financial, 2, Some(2), [Scalar], 0, Number, false, nominal, "Nominal annual rate of an effective rate compounded npery times"),
 ];
 
 pub fn npv(args: &[Arg<'_>], _: &CallContext) -> Value {
@@ -50,25 +53,83 @@ fn strict_numbers(values: &[Value]) -> Result<Vec<f64>, Value> {
 pub fn xnpv(args: &[Arg<'_>], _: &CallContext) -> Value {
     let result = (|| {
         let r = number(args, 0)?;
-        let values = strict_numbers(list(args, 1)?)?;
-        let dates: Vec<f64> = strict_numbers(list(args, 2)?)?
-            .into_iter()
-            .map(f64::floor)
-            .collect();
-        if values.len() != dates.len() || values.is_empty() {
-            return Err(err(ErrorKind::Num));
-        }
-        let first = dates.first().copied().unwrap_or(0.0);
-        if dates.iter().any(|d| *d < first) || r <= -1.0 {
+        let (values, years) = dated_flows(args, 1)?;
+        if r <= -1.0 {
             return Err(err(ErrorKind::Num));
         }
         Ok(values
             .iter()
-            .zip(&dates)
-            .map(|(v, d)| v / (1.0 + r).powf((d - first) / 365.0))
+            .zip(&years)
+            .map(|(v, t)| v / (1.0 + r).powf(*t))
             .sum::<f64>())
     })();
     result.map_or_else(|e| e, number_result)
+}
+
+/// Cash flows and their dates for XNPV/XIRR: equally long, all numbers, no date
+/// before the first; dates as years after the first (day count / 365).
+fn dated_flows(args: &[Arg<'_>], values_at: usize) -> Result<(Vec<f64>, Vec<f64>), Value> {
+    let values = strict_numbers(list(args, values_at)?)?;
+    let dates: Vec<f64> = strict_numbers(list(args, values_at + 1)?)?
+        .into_iter()
+        .map(f64::floor)
+        .collect();
+    if values.len() != dates.len() || values.is_empty() {
+        return Err(err(ErrorKind::Num));
+    }
+    let first = dates.first().copied().unwrap_or(0.0);
+    if dates.iter().any(|d| *d < first) {
+        return Err(err(ErrorKind::Num));
+    }
+    Ok((values, dates.iter().map(|d| (d - first) / 365.0).collect()))
+}
+
+pub fn xirr(args: &[Arg<'_>], _: &CallContext) -> Value {
+    let result = (|| {
+        let (values, years) = dated_flows(args, 0)?;
+        let guess = number_or(args, 2, 0.1)?;
+        if !values.iter().any(|v| *v > 0.0) || !values.iter().any(|v| *v < 0.0) {
+            return Err(err(ErrorKind::Num));
+        }
+        let f = |r: f64| {
+            let mut value = 0.0;
+            let mut slope = 0.0;
+            for (v, t) in values.iter().zip(&years) {
+                let discount = (1.0 + r).powf(*t);
+                value += v / discount;
+                slope -= t * v / (discount * (1.0 + r));
+            }
+            (value, slope)
+        };
+        solve(f, guess, -1.0, 10.0).ok_or_else(|| err(ErrorKind::Num))
+    })();
+    result.map_or_else(|e| e, number_result)
+}
+
+pub fn effect(args: &[Arg<'_>], _: &CallContext) -> Value {
+    match (number(args, 0), number(args, 1)) {
+        (Ok(rate), Ok(periods)) => {
+            let periods = periods.trunc();
+            if rate <= 0.0 || periods < 1.0 {
+                return err(ErrorKind::Num);
+            }
+            number_result((1.0 + rate / periods).powf(periods) - 1.0)
+        }
+        (Err(e), _) | (_, Err(e)) => e,
+    }
+}
+
+pub fn nominal(args: &[Arg<'_>], _: &CallContext) -> Value {
+    match (number(args, 0), number(args, 1)) {
+        (Ok(rate), Ok(periods)) => {
+            let periods = periods.trunc();
+            if rate <= 0.0 || periods < 1.0 {
+                return err(ErrorKind::Num);
+            }
+            number_result(periods * ((1.0 + rate).powf(1.0 / periods) - 1.0))
+        }
+        (Err(e), _) | (_, Err(e)) => e,
+    }
 }
 
 /// NPV at `r` with the first flow at time 0, and its derivative.

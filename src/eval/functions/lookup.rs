@@ -11,54 +11,11 @@ use crate::eval::value::{ErrorKind, Value, compare_text};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!(
-        "XLOOKUP",
-        Lookup,
-        3,
-        Some(6),
-        [Scalar, List, List, Scalar, Scalar, Scalar],
-        0,
-        Any,
-        true,
-        xlookup,
-        "The value of a return list where a lookup list matches"
-    ),
-    spec!(
-        "MATCH",
-        Lookup,
-        2,
-        Some(3),
-        [Scalar, List, Scalar],
-        0,
-        Number,
-        false,
-        match_,
-        "Position of a value in a list"
-    ),
-    spec!(
-        "INDEX",
-        Lookup,
-        2,
-        Some(3),
-        [List, Scalar, Scalar],
-        0,
-        Any,
-        false,
-        index,
-        "The n-th value of a list"
-    ),
-    spec!(
-        "CHOOSE",
-        Lookup,
-        2,
-        None,
-        [Scalar],
-        0,
-        Any,
-        false,
-        choose,
-        "The n-th of the values given"
-    ),
+    spec!("XLOOKUP", Lookup, 3, Some(6), [Scalar, List, List, Scalar, Scalar, Scalar], 0, Any, true, xlookup, "The value of a return list where a lookup list matches"),
+    spec!("XMATCH", Lookup, 2, Some(4), [Scalar, List, Scalar, Scalar], 0, Number, true, xmatch, "Position of a value in a list (exact, next smaller/larger, wildcard)"),
+    spec!("MATCH", Lookup, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, match_, "Position of a value in a list"),
+    spec!("INDEX", Lookup, 2, Some(3), [List, Scalar, Scalar], 0, Any, false, index, "The n-th value of a list"),
+    spec!("CHOOSE", Lookup, 2, None, [Scalar], 0, Any, false, choose, "The n-th of the values given"),
 ];
 
 /// Orders two values of the same kind (numbers with numbers, text with text
@@ -144,6 +101,30 @@ pub fn xlookup(args: &[Arg<'_>], _: &CallContext) -> Value {
                 None => Err(err(ErrorKind::NA)),
             },
         }
+    })();
+    result.unwrap_or_else(|e| e)
+}
+
+pub fn xmatch(args: &[Arg<'_>], _: &CallContext) -> Value {
+    let result = (|| {
+        let needle = scalar(args, 0)?;
+        if needle.is_error() {
+            return Err(needle.clone());
+        }
+        let keys = list(args, 1)?;
+        let mode = number_or(args, 2, 0.0)?.trunc() as i64;
+        let search = number_or(args, 3, 1.0)?.trunc() as i64;
+        if !matches!(mode, -1..=2) || !matches!(search, -2 | -1 | 1 | 2) {
+            return Err(value_error());
+        }
+        let order: Vec<usize> = if search < 0 {
+            (0..keys.len()).rev().collect()
+        } else {
+            (0..keys.len()).collect()
+        };
+        find_position(needle, keys, mode, &order)
+            .map(|i| Value::Number(i as f64 + 1.0))
+            .ok_or_else(|| err(ErrorKind::NA))
     })();
     result.unwrap_or_else(|e| e)
 }

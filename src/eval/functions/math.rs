@@ -10,294 +10,35 @@ use crate::eval::value::{ErrorKind, Value, number_result};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!(
-        "SUM",
-        Math,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        sum,
-        "Adds numbers; text and booleans inside lists are ignored"
-    ),
-    spec!(
-        "PRODUCT",
-        Math,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        product,
-        "Multiplies numbers"
-    ),
-    spec!(
-        "SUMPRODUCT",
-        Math,
-        1,
-        None,
-        [List],
-        0,
-        Number,
-        false,
-        sumproduct,
-        "Sum of the products of equally long lists"
-    ),
-    spec!(
-        "SUMIF",
-        Math,
-        2,
-        Some(3),
-        [List, Scalar, List],
-        0,
-        Number,
-        false,
-        sumif,
-        "Sum of values whose criteria cell matches"
-    ),
-    spec!(
-        "SUMIFS",
-        Math,
-        3,
-        None,
-        [List, List, Scalar],
-        1,
-        Number,
-        false,
-        sumifs,
-        "Sum of values whose rows match every criterion"
-    ),
-    spec!(
-        "ROUND",
-        Math,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        round,
-        "Rounds to a number of digits, halves away from zero"
-    ),
-    spec!(
-        "ROUNDUP",
-        Math,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        roundup,
-        "Rounds away from zero"
-    ),
-    spec!(
-        "ROUNDDOWN",
-        Math,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        rounddown,
-        "Rounds toward zero"
-    ),
-    spec!(
-        "TRUNC",
-        Math,
-        1,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        trunc,
-        "Cuts digits off toward zero"
-    ),
-    spec!(
-        "MROUND",
-        Math,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        mround,
-        "Rounds to the nearest multiple"
-    ),
-    spec!(
-        "INT",
-        Math,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        int,
-        "Rounds down to an integer"
-    ),
-    spec!(
-        "MOD",
-        Math,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        modulo,
-        "Remainder with the sign of the divisor"
-    ),
-    spec!(
-        "QUOTIENT",
-        Math,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        quotient,
-        "Integer part of a division"
-    ),
-    spec!(
-        "ABS",
-        Math,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        abs,
-        "Absolute value"
-    ),
-    spec!(
-        "SIGN",
-        Math,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        sign,
-        "-1, 0 or 1"
-    ),
-    spec!(
-        "SQRT",
-        Math,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        sqrt,
-        "Square root"
-    ),
-    spec!(
-        "POWER",
-        Math,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        power,
-        "A number raised to a power"
-    ),
-    spec!(
-        "EXP",
-        Math,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        exp,
-        "e raised to a power"
-    ),
-    spec!(
-        "LN",
-        Math,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        ln,
-        "Natural logarithm"
-    ),
-    spec!(
-        "LOG10",
-        Math,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        log10,
-        "Base-10 logarithm"
-    ),
-    spec!(
-        "LOG",
-        Math,
-        1,
-        Some(2),
-        [Scalar],
-        0,
-        Number,
-        false,
-        log,
-        "Logarithm to a base (default 10)"
-    ),
-    spec!(
-        "CEILING.MATH",
-        Math,
-        1,
-        Some(3),
-        [Scalar],
-        0,
-        Number,
-        true,
-        ceiling_math,
-        "Rounds up to a multiple"
-    ),
-    spec!(
-        "FLOOR.MATH",
-        Math,
-        1,
-        Some(3),
-        [Scalar],
-        0,
-        Number,
-        true,
-        floor_math,
-        "Rounds down to a multiple"
-    ),
-    spec!(
-        "PI",
-        Math,
-        0,
-        Some(0),
-        [],
-        0,
-        Number,
-        false,
-        pi,
-        "The number pi"
-    ),
+    spec!("SUM", Math, 1, None, [Either], 0, Number, false, sum, "Adds numbers; text and booleans inside lists are ignored"),
+    spec!("PRODUCT", Math, 1, None, [Either], 0, Number, false, product, "Multiplies numbers"),
+    spec!("SUMPRODUCT", Math, 1, None, [List], 0, Number, false, sumproduct, "Sum of the products of equally long lists"),
+    spec!("SUMIF", Math, 2, Some(3), [List, Scalar, List], 0, Number, false, sumif, "Sum of values whose criteria cell matches"),
+    spec!("SUMIFS", Math, 3, None, [List, List, Scalar], 1, Number, false, sumifs, "Sum of values whose rows match every criterion"),
+    spec!("ROUND", Math, 2, Some(2), [Scalar], 0, Number, false, round, "Rounds to a number of digits, halves away from zero"),
+    spec!("ROUNDUP", Math, 2, Some(2), [Scalar], 0, Number, false, roundup, "Rounds away from zero"),
+    spec!("ROUNDDOWN", Math, 2, Some(2), [Scalar], 0, Number, false, rounddown, "Rounds toward zero"),
+    spec!("TRUNC", Math, 1, Some(2), [Scalar], 0, Number, false, trunc, "Cuts digits off toward zero"),
+    spec!("MROUND", Math, 2, Some(2), [Scalar], 0, Number, false, mround, "Rounds to the nearest multiple"),
+    spec!("INT", Math, 1, Some(1), [Scalar], 0, Number, false, int, "Rounds down to an integer"),
+    spec!("MOD", Math, 2, Some(2), [Scalar], 0, Number, false, modulo, "Remainder with the sign of the divisor"),
+    spec!("QUOTIENT", Math, 2, Some(2), [Scalar], 0, Number, false, quotient, "Integer part of a division"),
+    spec!("ABS", Math, 1, Some(1), [Scalar], 0, Number, false, abs, "Absolute value"),
+    spec!("SIGN", Math, 1, Some(1), [Scalar], 0, Number, false, sign, "-1, 0 or 1"),
+    spec!("SQRT", Math, 1, Some(1), [Scalar], 0, Number, false, sqrt, "Square root"),
+    spec!("POWER", Math, 2, Some(2), [Scalar], 0, Number, false, power, "A number raised to a power"),
+    spec!("EXP", Math, 1, Some(1), [Scalar], 0, Number, false, exp, "e raised to a power"),
+    spec!("LN", Math, 1, Some(1), [Scalar], 0, Number, false, ln, "Natural logarithm"),
+    spec!("LOG10", Math, 1, Some(1), [Scalar], 0, Number, false, log10, "Base-10 logarithm"),
+    spec!("LOG", Math, 1, Some(2), [Scalar], 0, Number, false, log, "Logarithm to a base (default 10)"),
+    spec!("CEILING.MATH", Math, 1, Some(3), [Scalar], 0, Number, true, ceiling_math, "Rounds up to a multiple"),
+    spec!("FLOOR.MATH", Math, 1, Some(3), [Scalar], 0, Number, true, floor_math, "Rounds down to a multiple"),
+    spec!("PI", Math, 0, Some(0), [], 0, Number, false, pi, "The number pi"),
+    spec!("SUMSQ", Math, 1, None, [Either], 0, Number, false, sumsq, "Sum of squares"),
+    spec!("EVEN", Math, 1, Some(1), [Scalar], 0, Number, false, even, "Rounds away from zero to an even integer"),
+    spec!("ODD", Math, 1, Some(1), [Scalar], 0, Number, false, odd, "Rounds away from zero to an odd integer"),
+    spec!("FACT", Math, 1, Some(1), [Scalar], 0, Number, false, fact, "Factorial"),
+    spec!("COMBIN", Math, 2, Some(2), [Scalar], 0, Number, false, combin, "Number of combinations of k items out of n"),
 ];
 
 /// How the ROUND family treats the discarded digits.
@@ -597,6 +338,60 @@ pub fn floor_math(args: &[Arg<'_>], _: &CallContext) -> Value {
 
 pub fn pi(_: &[Arg<'_>], _: &CallContext) -> Value {
     Value::Number(std::f64::consts::PI)
+}
+
+pub fn sumsq(args: &[Arg<'_>], _: &CallContext) -> Value {
+    match collect_numbers(args, ListNumbers::NumbersOnly) {
+        Ok(values) => number_result(values.iter().map(|v| v * v).sum()),
+        Err(e) => e,
+    }
+}
+
+/// EVEN and ODD: away from zero to the next integer of the wanted parity.
+fn parity_round(x: f64, odd: bool) -> f64 {
+    let sign = if x < 0.0 { -1.0 } else { 1.0 };
+    let mut n = approx15(x.abs()).ceil();
+    let is_odd = n % 2.0 == 1.0;
+    if is_odd != odd {
+        n += 1.0;
+    }
+    sign * n
+}
+
+pub fn even(args: &[Arg<'_>], _: &CallContext) -> Value {
+    unary(args, |x| Ok(parity_round(x, false)))
+}
+
+pub fn odd(args: &[Arg<'_>], _: &CallContext) -> Value {
+    unary(args, |x| Ok(parity_round(x, true)))
+}
+
+pub fn fact(args: &[Arg<'_>], _: &CallContext) -> Value {
+    unary(args, |x| {
+        let n = x.trunc();
+        if !(0.0..=170.0).contains(&n) {
+            return Err(ErrorKind::Num);
+        }
+        Ok((1..=n as u32).map(f64::from).product())
+    })
+}
+
+pub fn combin(args: &[Arg<'_>], _: &CallContext) -> Value {
+    binary(args, |n, k| {
+        let (n, k) = (n.trunc(), k.trunc());
+        if n < 0.0 || k < 0.0 || n < k || n > 1e9 {
+            return Err(ErrorKind::Num);
+        }
+        let k = k.min(n - k);
+        let mut c = 1.0;
+        for i in 0..k as u64 {
+            c = c * (n - i as f64) / (i as f64 + 1.0);
+            if !c.is_finite() {
+                return Err(ErrorKind::Num);
+            }
+        }
+        Ok(c.round())
+    })
 }
 
 pub fn sum(args: &[Arg<'_>], _: &CallContext) -> Value {

@@ -199,4 +199,124 @@ mod tests {
         }
         assert!(lookup("NO.SUCH").is_none());
     }
+
+    #[test]
+    fn future_flags_match_excel_prefix_list() {
+        // Functions Excel stores with `_xlfn.` (rust_xlsxwriter's future-function list,
+        // restricted to names we could register).
+        const XLFN: &[&str] = &[
+            "CEILING.MATH",
+            "CONCAT",
+            "DAYS",
+            "FLOOR.MATH",
+            "FORECAST.LINEAR",
+            "IFNA",
+            "IFS",
+            "ISOWEEKNUM",
+            "MAXIFS",
+            "MINIFS",
+            "MODE.SNGL",
+            "PERCENTILE.EXC",
+            "PERCENTILE.INC",
+            "PERCENTRANK.INC",
+            "QUARTILE.INC",
+            "RANK.AVG",
+            "RANK.EQ",
+            "STDEV.P",
+            "STDEV.S",
+            "SWITCH",
+            "TEXTJOIN",
+            "VAR.P",
+            "VAR.S",
+            "XLOOKUP",
+            "XOR",
+            "COVARIANCE.S",
+            "COVARIANCE.P",
+            "XMATCH",
+        ];
+        for spec in registry() {
+            assert_eq!(spec.future, XLFN.contains(&spec.name), "{}", spec.name);
+        }
+    }
+
+    mod no_panics {
+        use super::super::*;
+        use crate::eval::value::ErrorKind;
+        use proptest::prelude::*;
+
+        fn value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                Just(Value::Blank),
+                any::<f64>().prop_map(Value::Number),
+                prop_oneof![
+                    Just(0.0),
+                    Just(-1.0),
+                    Just(1e308),
+                    Just(-1e308),
+                    Just(2_958_465.0),
+                    Just(60.0),
+                    -1e6..1e6f64
+                ]
+                .prop_map(Value::Number),
+                (-10.0..3e6f64).prop_map(Value::Date),
+                any::<bool>().prop_map(Value::Bool),
+                "[ -~]{0,12}".prop_map(|s| Value::text(&s)),
+                prop_oneof![
+                    Just(">=10"),
+                    Just("<>a*"),
+                    Just("~"),
+                    Just("*?~*"),
+                    Just("0.00;(0)"),
+                    Just("yyyy-mm-dd hh:mm:ss AM/PM"),
+                    Just("#,##0,,\"M\""),
+                    Just("0.0E+0"),
+                    Just("\"\\"),
+                    Just("[Red]"),
+                    Just("@;@;@;@"),
+                    Just("2026-02-30"),
+                    Just("Y"),
+                    Just("MD"),
+                    Just("YD"),
+                    Just("1e400"),
+                    Just("00000000000000000000.0")
+                ]
+                .prop_map(Value::text),
+                (0..7usize).prop_map(|i| Value::error(ErrorKind::ALL[i])),
+            ]
+        }
+
+        #[derive(Debug, Clone)]
+        enum Input {
+            One(Value),
+            Many(Vec<Value>),
+        }
+
+        fn input() -> impl Strategy<Value = Input> {
+            prop_oneof![
+                3 => value().prop_map(Input::One),
+                1 => prop::collection::vec(value(), 0..6).prop_map(Input::Many),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(5000))]
+            #[test]
+            fn no_function_panics_on_any_arguments(
+                index in 0..500usize,
+                inputs in prop::collection::vec(input(), 0..7),
+            ) {
+                let table = registry();
+                let spec = &table[index % table.len()];
+                let args: Vec<Arg<'_>> = inputs
+                    .iter()
+                    .map(|i| match i {
+                        Input::One(v) => Arg::Value(v),
+                        Input::Many(l) => Arg::List(l),
+                    })
+                    .collect();
+                let ctx = CallContext { as_of: Some(46_000.0) };
+                let _ = (spec.implementation)(&args, &ctx);
+            }
+        }
+    }
 }

@@ -11,402 +11,52 @@ use crate::eval::value::{ErrorKind, Value, number_result};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!(
-        "COUNT",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        count,
-        "How many numbers"
-    ),
-    spec!(
-        "COUNTA",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        counta,
-        "How many non-blank values"
-    ),
-    spec!(
-        "COUNTBLANK",
-        Statistical,
-        1,
-        Some(1),
-        [List],
-        0,
-        Number,
-        false,
-        countblank,
-        "How many blanks (and empty texts)"
-    ),
-    spec!(
-        "COUNTIF",
-        Statistical,
-        2,
-        Some(2),
-        [List, Scalar],
-        0,
-        Number,
-        false,
-        countif,
-        "How many values match a criterion"
-    ),
-    spec!(
-        "COUNTIFS",
-        Statistical,
-        2,
-        None,
-        [List, Scalar],
-        0,
-        Number,
-        false,
-        countifs,
-        "How many rows match every criterion"
-    ),
-    spec!(
-        "AVERAGE",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        average,
-        "Arithmetic mean of numbers"
-    ),
-    spec!(
-        "AVERAGEA",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        averagea,
-        "Mean counting text as 0 and booleans as 1/0"
-    ),
-    spec!(
-        "AVERAGEIF",
-        Statistical,
-        2,
-        Some(3),
-        [List, Scalar, List],
-        0,
-        Number,
-        false,
-        averageif,
-        "Mean of values whose criteria cell matches"
-    ),
-    spec!(
-        "AVERAGEIFS",
-        Statistical,
-        3,
-        None,
-        [List, List, Scalar],
-        1,
-        Number,
-        false,
-        averageifs,
-        "Mean of values whose rows match every criterion"
-    ),
-    spec!(
-        "MIN",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        min,
-        "Smallest number (0 if none)"
-    ),
-    spec!(
-        "MAX",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        max,
-        "Largest number (0 if none)"
-    ),
-    spec!(
-        "MINA",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        mina,
-        "Smallest value counting text as 0"
-    ),
-    spec!(
-        "MAXA",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        maxa,
-        "Largest value counting text as 0"
-    ),
-    spec!(
-        "MAXIFS",
-        Statistical,
-        3,
-        None,
-        [List, List, Scalar],
-        1,
-        Number,
-        true,
-        maxifs,
-        "Largest value whose row matches every criterion"
-    ),
-    spec!(
-        "MINIFS",
-        Statistical,
-        3,
-        None,
-        [List, List, Scalar],
-        1,
-        Number,
-        true,
-        minifs,
-        "Smallest value whose row matches every criterion"
-    ),
-    spec!(
-        "MEDIAN",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        false,
-        median,
-        "Middle value"
-    ),
-    spec!(
-        "MODE.SNGL",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        true,
-        mode_sngl,
-        "Most frequent number (first one on ties)"
-    ),
-    spec!(
-        "STDEV.S",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        true,
-        stdev_s,
-        "Sample standard deviation"
-    ),
-    spec!(
-        "STDEV.P",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        true,
-        stdev_p,
-        "Population standard deviation"
-    ),
-    spec!(
-        "VAR.S",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        true,
-        var_s,
-        "Sample variance"
-    ),
-    spec!(
-        "VAR.P",
-        Statistical,
-        1,
-        None,
-        [Either],
-        0,
-        Number,
-        true,
-        var_p,
-        "Population variance"
-    ),
-    spec!(
-        "PERCENTILE.INC",
-        Statistical,
-        2,
-        Some(2),
-        [List, Scalar],
-        0,
-        Number,
-        true,
-        percentile_inc,
-        "k-th percentile, k in 0..1 inclusive"
-    ),
-    spec!(
-        "PERCENTILE.EXC",
-        Statistical,
-        2,
-        Some(2),
-        [List, Scalar],
-        0,
-        Number,
-        true,
-        percentile_exc,
-        "k-th percentile, k exclusive of 0 and 1"
-    ),
-    spec!(
-        "QUARTILE.INC",
-        Statistical,
-        2,
-        Some(2),
-        [List, Scalar],
-        0,
-        Number,
-        true,
-        quartile_inc,
-        "Quartile 0..4"
-    ),
-    spec!(
-        "RANK.EQ",
-        Statistical,
-        2,
-        Some(3),
-        [Scalar, List, Scalar],
-        0,
-        Number,
-        true,
-        rank_eq,
-        "Rank of a number in a list (ties share the top rank)"
-    ),
-    spec!(
-        "RANK.AVG",
-        Statistical,
-        2,
-        Some(3),
-        [Scalar, List, Scalar],
-        0,
-        Number,
-        true,
-        rank_avg,
-        "Rank of a number in a list (ties averaged)"
-    ),
-    spec!(
-        "PERCENTRANK.INC",
-        Statistical,
-        2,
-        Some(3),
-        [List, Scalar, Scalar],
-        0,
-        Number,
-        true,
-        percentrank_inc,
-        "Relative standing of a value in a list, 0..1"
-    ),
-    spec!(
-        "LARGE",
-        Statistical,
-        2,
-        Some(2),
-        [List, Scalar],
-        0,
-        Number,
-        false,
-        large,
-        "k-th largest number"
-    ),
-    spec!(
-        "SMALL",
-        Statistical,
-        2,
-        Some(2),
-        [List, Scalar],
-        0,
-        Number,
-        false,
-        small,
-        "k-th smallest number"
-    ),
-    spec!(
-        "CORREL",
-        Statistical,
-        2,
-        Some(2),
-        [List, List],
-        0,
-        Number,
-        false,
-        correl,
-        "Pearson correlation of two lists"
-    ),
-    spec!(
-        "SLOPE",
-        Statistical,
-        2,
-        Some(2),
-        [List, List],
-        0,
-        Number,
-        false,
-        slope,
-        "Slope of the least-squares line (known_y, known_x)"
-    ),
-    spec!(
-        "INTERCEPT",
-        Statistical,
-        2,
-        Some(2),
-        [List, List],
-        0,
-        Number,
-        false,
-        intercept,
-        "Intercept of the least-squares line (known_y, known_x)"
-    ),
-    spec!(
-        "FORECAST.LINEAR",
-        Statistical,
-        3,
-        Some(3),
-        [Scalar, List, List],
-        0,
-        Number,
-        true,
-        forecast_linear,
-        "Linear-trend value at x (x, known_y, known_x)"
-    ),
+    spec!("COUNT", Statistical, 1, None, [Either], 0, Number, false, count, "How many numbers"),
+    spec!("COUNTA", Statistical, 1, None, [Either], 0, Number, false, counta, "How many non-blank values"),
+    spec!("COUNTBLANK", Statistical, 1, Some(1), [List], 0, Number, false, countblank, "How many blanks (and empty texts)"),
+    spec!("COUNTIF", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, countif, "How many values match a criterion"),
+    spec!("COUNTIFS", Statistical, 2, None, [List, Scalar], 0, Number, false, countifs, "How many rows match every criterion"),
+    spec!("AVERAGE", Statistical, 1, None, [Either], 0, Number, false, average, "Arithmetic mean of numbers"),
+    spec!("AVERAGEA", Statistical, 1, None, [Either], 0, Number, false, averagea, "Mean counting text as 0 and booleans as 1/0"),
+    spec!("AVERAGEIF", Statistical, 2, Some(3), [List, Scalar, List], 0, Number, false, averageif, "Mean of values whose criteria cell matches"),
+    spec!("AVERAGEIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, false, averageifs, "Mean of values whose rows match every criterion"),
+    spec!("MIN", Statistical, 1, None, [Either], 0, Number, false, min, "Smallest number (0 if none)"),
+    spec!("MAX", Statistical, 1, None, [Either], 0, Number, false, max, "Largest number (0 if none)"),
+    spec!("MINA", Statistical, 1, None, [Either], 0, Number, false, mina, "Smallest value counting text as 0"),
+    spec!("MAXA", Statistical, 1, None, [Either], 0, Number, false, maxa, "Largest value counting text as 0"),
+    spec!("MAXIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, maxifs, "Largest value whose row matches every criterion"),
+    spec!("MINIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, minifs, "Smallest value whose row matches every criterion"),
+    spec!("MEDIAN", Statistical, 1, None, [Either], 0, Number, false, median, "Middle value"),
+    spec!("MODE.SNGL", Statistical, 1, None, [Either], 0, Number, true, mode_sngl, "Most frequent number (first one on ties)"),
+    spec!("STDEV.S", Statistical, 1, None, [Either], 0, Number, true, stdev_s, "Sample standard deviation"),
+    spec!("STDEV.P", Statistical, 1, None, [Either], 0, Number, true, stdev_p, "Population standard deviation"),
+    spec!("VAR.S", Statistical, 1, None, [Either], 0, Number, true, var_s, "Sample variance"),
+    spec!("VAR.P", Statistical, 1, None, [Either], 0, Number, true, var_p, "Population variance"),
+    spec!("PERCENTILE.INC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, percentile_inc, "k-th percentile, k in 0..1 inclusive"),
+    spec!("PERCENTILE.EXC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, percentile_exc, "k-th percentile, k exclusive of 0 and 1"),
+    spec!("QUARTILE.INC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, quartile_inc, "Quartile 0..4"),
+    spec!("RANK.EQ", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, true, rank_eq, "Rank of a number in a list (ties share the top rank)"),
+    spec!("RANK.AVG", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, true, rank_avg, "Rank of a number in a list (ties averaged)"),
+    spec!("PERCENTRANK.INC", Statistical, 2, Some(3), [List, Scalar, Scalar], 0, Number, true, percentrank_inc, "Relative standing of a value in a list, 0..1"),
+    spec!("LARGE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, large, "k-th largest number"),
+    spec!("SMALL", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, small, "k-th smallest number"),
+    spec!("CORREL", Statistical, 2, Some(2), [List, List], 0, Number, false, correl, "Pearson correlation of two lists"),
+    spec!("SLOPE", Statistical, 2, Some(2), [List, List], 0, Number, false, slope, "Slope of the least-squares line (known_y, known_x)"),
+    spec!("INTERCEPT", Statistical, 2, Some(2), [List, List], 0, Number, false, intercept, "Intercept of the least-squares line (known_y, known_x)"),
+    spec!("FORECAST.LINEAR", Statistical, 3, Some(3), [Scalar, List, List], 0, Number, true, forecast_linear, "Linear-trend value at x (x, known_y, known_x)"),
+    spec!("FORECAST", Statistical, 3, Some(3), [Scalar, List, List], 0, Number, false, forecast_linear, "Linear-trend value at x (older name of FORECAST.LINEAR)"),
+    spec!("RSQ", Statistical, 2, Some(2), [List, List], 0, Number, false, rsq, "Square of the Pearson correlation (known_y, known_x)"),
+    spec!("COVARIANCE.S", Statistical, 2, Some(2), [List, List], 0, Number, true, covariance_s, "Sample covariance of two lists"),
+    spec!("COVARIANCE.P", Statistical, 2, Some(2), [List, List], 0, Number, true, covariance_p, "Population covariance of two lists"),
+    spec!("GEOMEAN", Statistical, 1, None, [Either], 0, Number, false, geomean, "Geometric mean of positive numbers"),
+    spec!("STDEV", Statistical, 1, None, [Either], 0, Number, false, stdev_s, "Sample standard deviation (older name of STDEV.S)"),
+    spec!("STDEVP", Statistical, 1, None, [Either], 0, Number, false, stdev_p, "Population standard deviation (older name of STDEV.P)"),
+    spec!("VAR", Statistical, 1, None, [Either], 0, Number, false, var_s, "Sample variance (older name of VAR.S)"),
+    spec!("VARP", Statistical, 1, None, [Either], 0, Number, false, var_p, "Population variance (older name of VAR.P)"),
+    spec!("RANK", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, rank_eq, "Rank of a number in a list (older name of RANK.EQ)"),
+    spec!("PERCENTILE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, percentile_inc, "k-th percentile (older name of PERCENTILE.INC)"),
+    spec!("QUARTILE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, quartile_inc, "Quartile 0..4 (older name of QUARTILE.INC)"),
+    spec!("MODE", Statistical, 1, None, [Either], 0, Number, false, mode_sngl, "Most frequent number (older name of MODE.SNGL)"),
 ];
 
 fn with_numbers(args: &[Arg<'_>], mode: ListNumbers, f: impl Fn(&[f64]) -> Value) -> Value {
@@ -880,6 +530,43 @@ pub fn forecast_linear(args: &[Arg<'_>], _: &CallContext) -> Value {
         Err(e) => return e,
     };
     regression(args, 1, 2).map_or_else(|e| e, |(b, a)| number_result(a + b * x))
+}
+
+pub fn rsq(args: &[Arg<'_>], ctx: &CallContext) -> Value {
+    match correl(args, ctx) {
+        Value::Number(r) => number_result(r * r),
+        other => other,
+    }
+}
+
+fn covariance(args: &[Arg<'_>], ddof: usize) -> Value {
+    let result = (|| {
+        let pairs = numeric_pairs(list(args, 0)?, list(args, 1)?)?;
+        if pairs.len() <= ddof || pairs.is_empty() {
+            return Err(err(ErrorKind::Div0));
+        }
+        let (_, _, _, _, sxy) = moments(&pairs);
+        Ok(sxy / (pairs.len() - ddof) as f64)
+    })();
+    result.map_or_else(|e| e, number_result)
+}
+
+pub fn covariance_s(args: &[Arg<'_>], _: &CallContext) -> Value {
+    covariance(args, 1)
+}
+
+pub fn covariance_p(args: &[Arg<'_>], _: &CallContext) -> Value {
+    covariance(args, 0)
+}
+
+pub fn geomean(args: &[Arg<'_>], _: &CallContext) -> Value {
+    with_numbers(args, ListNumbers::NumbersOnly, |values| {
+        if values.is_empty() || values.iter().any(|v| *v <= 0.0) {
+            return err(ErrorKind::Num);
+        }
+        let mean_log = values.iter().map(|v| v.ln()).sum::<f64>() / values.len() as f64;
+        number_result(mean_log.exp())
+    })
 }
 
 #[cfg(test)]

@@ -15,234 +15,25 @@ const MAX_TEXT: usize = 32_767;
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!(
-        "TEXT",
-        Text,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Text,
-        false,
-        text_fn,
-        "A number rendered with an Excel number format"
-    ),
-    spec!(
-        "CONCAT",
-        Text,
-        1,
-        None,
-        [Either],
-        0,
-        Text,
-        true,
-        concat,
-        "Joins texts and lists of texts"
-    ),
-    spec!(
-        "CONCATENATE",
-        Text,
-        1,
-        None,
-        [Scalar],
-        0,
-        Text,
-        false,
-        concatenate,
-        "Joins texts"
-    ),
-    spec!(
-        "TEXTJOIN",
-        Text,
-        3,
-        None,
-        [Scalar, Scalar, Either],
-        2,
-        Text,
-        true,
-        textjoin,
-        "Joins texts with a delimiter, optionally skipping empty ones"
-    ),
-    spec!(
-        "LEFT",
-        Text,
-        1,
-        Some(2),
-        [Scalar],
-        0,
-        Text,
-        false,
-        left,
-        "First characters of a text"
-    ),
-    spec!(
-        "RIGHT",
-        Text,
-        1,
-        Some(2),
-        [Scalar],
-        0,
-        Text,
-        false,
-        right,
-        "Last characters of a text"
-    ),
-    spec!(
-        "MID",
-        Text,
-        3,
-        Some(3),
-        [Scalar],
-        0,
-        Text,
-        false,
-        mid,
-        "Characters from a position"
-    ),
-    spec!(
-        "LEN",
-        Text,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        len,
-        "Number of characters"
-    ),
-    spec!(
-        "UPPER",
-        Text,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Text,
-        false,
-        upper,
-        "Text in upper case"
-    ),
-    spec!(
-        "LOWER",
-        Text,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Text,
-        false,
-        lower,
-        "Text in lower case"
-    ),
-    spec!(
-        "PROPER",
-        Text,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Text,
-        false,
-        proper,
-        "Text With Each Word Capitalized"
-    ),
-    spec!(
-        "TRIM",
-        Text,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Text,
-        false,
-        trim,
-        "Removes extra spaces"
-    ),
-    spec!(
-        "SUBSTITUTE",
-        Text,
-        3,
-        Some(4),
-        [Scalar],
-        0,
-        Text,
-        false,
-        substitute,
-        "Replaces occurrences of a text"
-    ),
-    spec!(
-        "REPLACE",
-        Text,
-        4,
-        Some(4),
-        [Scalar],
-        0,
-        Text,
-        false,
-        replace,
-        "Replaces characters at a position"
-    ),
-    spec!(
-        "VALUE",
-        Text,
-        1,
-        Some(1),
-        [Scalar],
-        0,
-        Number,
-        false,
-        value,
-        "Converts text to a number"
-    ),
-    spec!(
-        "EXACT",
-        Text,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Bool,
-        false,
-        exact,
-        "TRUE when two texts are identical (case-sensitive)"
-    ),
-    spec!(
-        "FIND",
-        Text,
-        2,
-        Some(3),
-        [Scalar],
-        0,
-        Number,
-        false,
-        find,
-        "Position of a text (case-sensitive)"
-    ),
-    spec!(
-        "SEARCH",
-        Text,
-        2,
-        Some(3),
-        [Scalar],
-        0,
-        Number,
-        false,
-        search,
-        "Position of a text (case-insensitive, wildcards)"
-    ),
-    spec!(
-        "REPT",
-        Text,
-        2,
-        Some(2),
-        [Scalar],
-        0,
-        Text,
-        false,
-        rept,
-        "A text repeated"
-    ),
+    spec!("TEXT", Text, 2, Some(2), [Scalar], 0, Text, false, text_fn, "A number rendered with an Excel number format"),
+    spec!("CONCAT", Text, 1, None, [Either], 0, Text, true, concat, "Joins texts and lists of texts"),
+    spec!("CONCATENATE", Text, 1, None, [Scalar], 0, Text, false, concatenate, "Joins texts"),
+    spec!("TEXTJOIN", Text, 3, None, [Scalar, Scalar, Either], 2, Text, true, textjoin, "Joins texts with a delimiter, optionally skipping empty ones"),
+    spec!("LEFT", Text, 1, Some(2), [Scalar], 0, Text, false, left, "First characters of a text"),
+    spec!("RIGHT", Text, 1, Some(2), [Scalar], 0, Text, false, right, "Last characters of a text"),
+    spec!("MID", Text, 3, Some(3), [Scalar], 0, Text, false, mid, "Characters from a position"),
+    spec!("LEN", Text, 1, Some(1), [Scalar], 0, Number, false, len, "Number of characters"),
+    spec!("UPPER", Text, 1, Some(1), [Scalar], 0, Text, false, upper, "Text in upper case"),
+    spec!("LOWER", Text, 1, Some(1), [Scalar], 0, Text, false, lower, "Text in lower case"),
+    spec!("PROPER", Text, 1, Some(1), [Scalar], 0, Text, false, proper, "Text With Each Word Capitalized"),
+    spec!("TRIM", Text, 1, Some(1), [Scalar], 0, Text, false, trim, "Removes extra spaces"),
+    spec!("SUBSTITUTE", Text, 3, Some(4), [Scalar], 0, Text, false, substitute, "Replaces occurrences of a text"),
+    spec!("REPLACE", Text, 4, Some(4), [Scalar], 0, Text, false, replace, "Replaces characters at a position"),
+    spec!("VALUE", Text, 1, Some(1), [Scalar], 0, Number, false, value, "Converts text to a number"),
+    spec!("EXACT", Text, 2, Some(2), [Scalar], 0, Bool, false, exact, "TRUE when two texts are identical (case-sensitive)"),
+    spec!("FIND", Text, 2, Some(3), [Scalar], 0, Number, false, find, "Position of a text (case-sensitive)"),
+    spec!("SEARCH", Text, 2, Some(3), [Scalar], 0, Number, false, search, "Position of a text (case-insensitive, wildcards)"),
+    spec!("REPT", Text, 2, Some(2), [Scalar], 0, Text, false, rept, "A text repeated"),
 ];
 
 fn text_result(s: String) -> Value {
@@ -348,6 +139,10 @@ fn count_arg(args: &[Arg<'_>], index: usize, default: f64) -> Result<usize, Valu
 }
 
 pub fn left(args: &[Arg<'_>], _: &CallContext) -> Value {
+    // The text argument's error comes first.
+    if let Err(e) = text(args, 0) {
+        return e;
+    }
     let n = match count_arg(args, 1, 1.0) {
         Ok(n) => n,
         Err(e) => return e,
@@ -358,6 +153,10 @@ pub fn left(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn right(args: &[Arg<'_>], _: &CallContext) -> Value {
+    // The text argument's error comes first.
+    if let Err(e) = text(args, 0) {
+        return e;
+    }
     let n = match count_arg(args, 1, 1.0) {
         Ok(n) => n,
         Err(e) => return e,
@@ -560,6 +359,7 @@ pub fn rept(args: &[Arg<'_>], _: &CallContext) -> Value {
     };
     match integer(args, 1) {
         Ok(n) if n < 0.0 => value_error(),
+        Ok(_) if t.is_empty() => Value::text(""),
         Ok(n) if n * t.chars().count() as f64 > MAX_TEXT as f64 => value_error(),
         Ok(n) => text_result(t.repeat(n as usize)),
         Err(e) => e,
