@@ -133,7 +133,7 @@ fn param_type_mismatches_are_each_reported() {
 #[test]
 fn arrays_tables_and_times_are_not_param_values() {
     let text = format!(
-        "{HEAD}[params]\nmargin = [0.6, 0.7]\nstart = 2026-03-01T10:00:00\n[params.label]\nx = 1\n"
+        "{HEAD}[params]\nmargin = [0.6, 0.7]\nstart = 2026-03-01T10:00:00\ncount = nan\n[params.label]\nx = 1\n"
     );
     let dir = folder(&[("s.toml", &text)]);
     let errors = load_err(&dir.path().join("s.toml"));
@@ -143,6 +143,7 @@ fn arrays_tables_and_times_are_not_param_values() {
         [
             "`margin` in [params] must be a single value: a number, text, true/false or a date, found a list",
             "`start` in [params] must be a single value: a number, text, true/false or a date, found a date with a time",
+            "`count` in [params] must be a finite number",
             "`label` in [params] must be a single value: a number, text, true/false or a date, found a table",
         ]
     );

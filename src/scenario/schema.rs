@@ -398,6 +398,14 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
                 }
             }
         }
+        (Shape::ParamValue, Kind::Float(f)) if !f.is_finite() => out.push(
+            Diagnostic::error(
+                codes::INVALID_VALUE,
+                format!("{} must be a finite number", place.describe_key(key)),
+                node.span,
+            )
+            .with_label("not a finite number"),
+        ),
         (Shape::ParamValue, Kind::String(_) | Kind::Integer(_) | Kind::Float(_))
         | (Shape::ParamValue, Kind::Boolean(_)) => {}
         (Shape::ParamValue, Kind::Datetime(dt)) if dt.date.is_some() && dt.time.is_none() => {}
