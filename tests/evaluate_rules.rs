@@ -235,3 +235,40 @@ ChannelMonths.amount = SUM(Opportunities.amount)
         vec![150.0, 70.0, 20.0, 200.0, 310.0]
     );
 }
+
+#[test]
+fn lookups_between_tables_by_key_in_row_formulas() {
+    let rules = r#"
+input Opportunities (channel: text, amount: number)
+input Costs (channel: text, amount: number)
+Opportunities.first_cost = XLOOKUP(channel, Costs.channel, Costs.amount, -1)
+Opportunities.strict     = XLOOKUP(channel, Costs.channel, Costs.amount)
+Opportunities.by_amount  = XLOOKUP(amount * 2, Costs.amount, Costs.channel, "none")
+"#;
+    let result = run(rules, &[]);
+    // Costs: Direct 40, Direct 20, Partner 100, Marketplace 999. The first Direct row
+    // wins; "partner" matches "Partner" (text compares case-insensitively); Online has
+    // no cost row.
+    assert_eq!(
+        numbers(column(&result, "Opportunities", "first_cost")),
+        vec![40.0, 40.0, 40.0, 100.0, 100.0, 100.0, -1.0, -1.0]
+    );
+    let strict = column(&result, "Opportunities", "strict");
+    assert_eq!(strict[0], num(40.0));
+    assert_eq!(strict[6].error_kind(), Some(ErrorKind::NA));
+    // Doubled amounts 200, 100, 140, 400, 600, 20, 10, 30: 100 is Partner's cost and 20
+    // is Direct's second cost row; no other doubled amount is a cost.
+    assert_eq!(
+        column(&result, "Opportunities", "by_amount"),
+        &[
+            text("none"),
+            text("Partner"),
+            text("none"),
+            text("none"),
+            text("none"),
+            text("Direct"),
+            text("none"),
+            text("none"),
+        ]
+    );
+}

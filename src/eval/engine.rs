@@ -541,6 +541,12 @@ impl<'p> Run<'p> {
         let per_row = evaluated
             .iter()
             .any(|a| matches!(a, EvaluatedArg::PerRow(_) | EvaluatedArg::PerRowList { .. }));
+        if per_row
+            && function.name == "XLOOKUP"
+            && let Some(out) = xlookup_by_index(&evaluated, scope.rows)
+        {
+            return Values::Many(Cow::Owned(out));
+        }
         let rows = if per_row { scope.rows } else { 1 };
         let mut out = Vec::with_capacity(rows);
         let mut call_args: Vec<Arg<'_>> = Vec::with_capacity(evaluated.len());
@@ -790,6 +796,38 @@ impl<'p> Run<'p> {
             flags: self.flags,
         }
     }
+}
+
+/// XLOOKUP with the default exact, first-to-last match against lists that are the
+/// same for every row: one hash index instead of one scan per row.
+fn xlookup_by_index(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>> {
+    let per_row = |arg: &EvaluatedArg<'_>, row: usize| match arg {
+        EvaluatedArg::One(v) => Some(v.clone()),
+        EvaluatedArg::PerRow(values) => Some(values.get(row).cloned().unwrap_or_default()),
+        _ => None,
+    };
+    let [
+        needle,
+        EvaluatedArg::List(keys),
+        EvaluatedArg::List(values),
+        rest @ ..,
+    ] = args
+    else {
+        return None;
+    };
+    if rest.len() > 1
+        || per_row(needle, 0).is_none()
+        || rest.first().is_some_and(|a| per_row(a, 0).is_none())
+    {
+        return None;
+    }
+    let needles = |row: usize| per_row(needle, row).unwrap_or_default();
+    let fallback = rest
+        .first()
+        .map(|arg| move |row: usize| per_row(arg, row).unwrap_or_default());
+    let fallback_ref: Option<&dyn Fn(usize) -> Value> =
+        fallback.as_ref().map(|f| f as &dyn Fn(usize) -> Value);
+    crate::eval::kernels::xlookup_exact(&needles, keys, values, fallback_ref, rows)
 }
 
 /// Tables listed per group anywhere in `node` (top-level lists only: nested lists are

@@ -5,6 +5,7 @@ pub mod datetime;
 pub mod engine;
 pub mod functions;
 pub mod grouping;
+pub mod kernels;
 pub mod number_format;
 pub mod operators;
 pub mod plan;
