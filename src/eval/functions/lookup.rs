@@ -84,17 +84,7 @@ pub fn xlookup(args: &[Arg<'_>], _: &CallContext) -> Value {
         if keys.len() != values.len() {
             return Err(value_error());
         }
-        let mode = number_or(args, 4, 0.0)?.trunc() as i64;
-        let search = number_or(args, 5, 1.0)?.trunc() as i64;
-        if !matches!(mode, -1..=2) || !matches!(search, -2 | -1 | 1 | 2) {
-            return Err(value_error());
-        }
-        let order: Vec<usize> = if search < 0 {
-            (0..keys.len()).rev().collect()
-        } else {
-            (0..keys.len()).collect()
-        };
-        match find_position(needle, keys, mode, &order) {
+        match search_position(args, needle, keys, 4)? {
             Some(i) => Ok(values.get(i).cloned().unwrap_or_default()),
             None => match args.get(3) {
                 Some(_) => scalar(args, 3).cloned(),
@@ -105,6 +95,27 @@ pub fn xlookup(args: &[Arg<'_>], _: &CallContext) -> Value {
     result.unwrap_or_else(|e| e)
 }
 
+/// XLOOKUP/XMATCH's search: match mode and search mode read from arguments
+/// `first_mode_arg` and the one after it (defaults exact, first to last).
+fn search_position(
+    args: &[Arg<'_>],
+    needle: &Value,
+    keys: &[Value],
+    first_mode_arg: usize,
+) -> Result<Option<usize>, Value> {
+    let mode = number_or(args, first_mode_arg, 0.0)?.trunc() as i64;
+    let search = number_or(args, first_mode_arg + 1, 1.0)?.trunc() as i64;
+    if !matches!(mode, -1..=2) || !matches!(search, -2 | -1 | 1 | 2) {
+        return Err(value_error());
+    }
+    let order: Vec<usize> = if search < 0 {
+        (0..keys.len()).rev().collect()
+    } else {
+        (0..keys.len()).collect()
+    };
+    Ok(find_position(needle, keys, mode, &order))
+}
+
 pub fn xmatch(args: &[Arg<'_>], _: &CallContext) -> Value {
     let result = (|| {
         let needle = scalar(args, 0)?;
@@ -112,17 +123,7 @@ pub fn xmatch(args: &[Arg<'_>], _: &CallContext) -> Value {
             return Err(needle.clone());
         }
         let keys = list(args, 1)?;
-        let mode = number_or(args, 2, 0.0)?.trunc() as i64;
-        let search = number_or(args, 3, 1.0)?.trunc() as i64;
-        if !matches!(mode, -1..=2) || !matches!(search, -2 | -1 | 1 | 2) {
-            return Err(value_error());
-        }
-        let order: Vec<usize> = if search < 0 {
-            (0..keys.len()).rev().collect()
-        } else {
-            (0..keys.len()).collect()
-        };
-        find_position(needle, keys, mode, &order)
+        search_position(args, needle, keys, 2)?
             .map(|i| Value::Number(i as f64 + 1.0))
             .ok_or_else(|| err(ErrorKind::NA))
     })();
