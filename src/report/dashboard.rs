@@ -13,7 +13,7 @@ use crate::report::cells::{
     MUTED, NAVY, Styles, TILE_FILL, cached_result, column_display, format_code, write_value,
 };
 use crate::report::formula::absolute_cell;
-use crate::report::pivot::{CHART_DATA, ChartData};
+use crate::report::pivot::{CHART_DATA, ChartData, PivotBlock};
 use crate::report::run::{
     DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS, table_data,
 };
@@ -347,21 +347,7 @@ fn build_chart(
         && let Some(data) = table_data(report, id)
         && let Some(block) = chart_data.transpose(table, data, &sheet, &primary, rows)?
     {
-        for series in 0..block.series {
-            let value_column = 1 + series;
-            chart
-                .add_series()
-                .set_name((CHART_DATA, block.header_row, value_column))
-                .set_categories((CHART_DATA, block.first_row, 0, block.last_row, 0))
-                .set_values((
-                    CHART_DATA,
-                    block.first_row,
-                    value_column,
-                    block.last_row,
-                    value_column,
-                ))
-                .set_gap(40);
-        }
+        add_block_series(&mut chart, &block, Some(40));
         // First stage on top; the value axis then stays at the bottom.
         chart
             .y_axis()
@@ -383,20 +369,7 @@ fn build_chart(
     ) && let Some(data) = table_data(report, id)
         && let Some(block) = chart_data.pivot(table, data, &sheet, *column, rows)?
     {
-        for series in 0..block.series {
-            let value_column = 1 + series;
-            chart
-                .add_series()
-                .set_name((CHART_DATA, block.header_row, value_column))
-                .set_categories((CHART_DATA, block.first_row, 0, block.last_row, 0))
-                .set_values((
-                    CHART_DATA,
-                    block.first_row,
-                    value_column,
-                    block.last_row,
-                    value_column,
-                ));
-        }
+        add_block_series(&mut chart, &block, None);
         if let Some(code) = series_format(*column) {
             value_axis(&mut chart, spec.kind).set_num_format(code);
         }
@@ -584,5 +557,26 @@ mod tests {
         assert_eq!(humanize("portfolio_roi"), "Portfolio ROI");
         assert_eq!(humanize("total"), "Total");
         assert_eq!(humanize("mql"), "MQL");
+    }
+}
+
+/// One chart series per value column of a Chart Data block, categories from its column A.
+fn add_block_series(chart: &mut Chart, block: &PivotBlock, gap: Option<u16>) {
+    for series in 0..block.series {
+        let value_column = 1 + series;
+        let added = chart
+            .add_series()
+            .set_name((CHART_DATA, block.header_row, value_column))
+            .set_categories((CHART_DATA, block.first_row, 0, block.last_row, 0))
+            .set_values((
+                CHART_DATA,
+                block.first_row,
+                value_column,
+                block.last_row,
+                value_column,
+            ));
+        if let Some(gap) = gap {
+            added.set_gap(gap);
+        }
     }
 }
