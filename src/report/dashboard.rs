@@ -546,20 +546,6 @@ fn findings(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_read_like_labels() {
-        assert_eq!(humanize("win_rate"), "Win rate");
-        assert_eq!(humanize("ltv_to_cac"), "LTV to CAC");
-        assert_eq!(humanize("portfolio_roi"), "Portfolio ROI");
-        assert_eq!(humanize("total"), "Total");
-        assert_eq!(humanize("mql"), "MQL");
-    }
-}
-
 /// One chart series per value column of a Chart Data block, categories from its column A.
 fn add_block_series(chart: &mut Chart, block: &PivotBlock, gap: Option<u16>) {
     for series in 0..block.series {
@@ -578,5 +564,19 @@ fn add_block_series(chart: &mut Chart, block: &PivotBlock, gap: Option<u16>) {
         if let Some(gap) = gap {
             added.set_gap(gap);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_like_labels() {
+        assert_eq!(humanize("win_rate"), "Win rate");
+        assert_eq!(humanize("ltv_to_cac"), "LTV to CAC");
+        assert_eq!(humanize("portfolio_roi"), "Portfolio ROI");
+        assert_eq!(humanize("total"), "Total");
+        assert_eq!(humanize("mql"), "MQL");
     }
 }
