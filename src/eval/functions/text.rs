@@ -167,18 +167,19 @@ pub fn right(args: &[Arg<'_>], _: &CallContext) -> Value {
     })
 }
 
+/// MID's and REPLACE's first three arguments: the text, a 1-based start (≥ 1), a count.
+fn text_start_count(args: &[Arg<'_>]) -> Result<(std::sync::Arc<str>, usize, usize), Value> {
+    let t = text(args, 0)?;
+    let start = match integer(args, 1)? {
+        s if s >= 1.0 => s.min(MAX_TEXT as f64 * 4.0) as usize,
+        _ => return Err(value_error()),
+    };
+    Ok((t, start, count_arg(args, 2, 0.0)?))
+}
+
 pub fn mid(args: &[Arg<'_>], _: &CallContext) -> Value {
-    let t = match text(args, 0) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
-    let start = match integer(args, 1) {
-        Ok(s) if s >= 1.0 => s.min(MAX_TEXT as f64 * 4.0) as usize,
-        Ok(_) => return value_error(),
-        Err(e) => return e,
-    };
-    let n = match count_arg(args, 2, 0.0) {
-        Ok(n) => n,
+    let (t, start, n) = match text_start_count(args) {
+        Ok(parts) => parts,
         Err(e) => return e,
     };
     Value::text(&t.chars().skip(start - 1).take(n).collect::<String>())
@@ -251,17 +252,8 @@ pub fn substitute(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 pub fn replace(args: &[Arg<'_>], _: &CallContext) -> Value {
-    let t = match text(args, 0) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
-    let start = match integer(args, 1) {
-        Ok(s) if s >= 1.0 => s.min(MAX_TEXT as f64 * 4.0) as usize,
-        Ok(_) => return value_error(),
-        Err(e) => return e,
-    };
-    let n = match count_arg(args, 2, 0.0) {
-        Ok(n) => n,
+    let (t, start, n) = match text_start_count(args) {
+        Ok(parts) => parts,
         Err(e) => return e,
     };
     let new = match text(args, 3) {
