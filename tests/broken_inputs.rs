@@ -237,7 +237,6 @@ broken! {
     xlsx_number_in_bool_column,
     xlsx_error_value_in_number_column,
     xlsx_blank_in_required_column,
-    #[ignore = "src/data: `NaN`/`inf` number cells are read as numbers; on_bad_cell = \"fail\" should name C2 and C4"]
     xlsx_nan_and_infinity_cells,
     // Rule files
     rule_parse_error,

@@ -1,5 +1,6 @@
 //! Data in: columnar tables and the readers that fill them from CRM exports
-//! (.xlsx/.xlsm/.xlsb/.xls/.ods via calamine, .csv via csv), with a data-quality log.
+//! (.xlsx/.xlsm by our own streaming reader, .xlsb/.xls/.ods via calamine, .csv via
+//! csv), with a data-quality log.
 
 // DataError carries file, sheet and column names so its message can stand alone; it is
 // built once per failed run, so its size does not matter.
@@ -16,6 +17,8 @@ pub mod sample;
 pub mod spec;
 pub mod table;
 pub(crate) mod workbook;
+pub(crate) mod xlsx;
+pub(crate) mod xml_scan;
 
 pub use error::DataError;
 pub use quality::{QualityEntry, QualityLog, TableCounts};

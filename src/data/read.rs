@@ -339,11 +339,13 @@ struct BookPool {
 
 impl BookPool {
     fn take_or_open(&self, path: &Path, kind: FileKind) -> Result<Book, DataError> {
-        let cached = self
-            .books
-            .lock()
-            .ok()
-            .and_then(|mut books| books.get_mut(path).and_then(Vec::pop));
+        let cached = self.books.lock().ok().and_then(|mut books| {
+            let pooled = books.get_mut(path)?;
+            match pooled.last().and_then(Book::share) {
+                Some(shared) => Some(shared),
+                None => pooled.pop(),
+            }
+        });
         match cached {
             Some(book) => Ok(book),
             None => Book::open(path, kind),
