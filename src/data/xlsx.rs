@@ -21,7 +21,7 @@ use crate::data::coerce::{DAYS_1904_TO_1900, RawCell};
 use crate::data::error::DataError;
 use crate::data::xml_scan::{
     ScanError, Tag, TagKind, attr_text, find_byte, find_close, for_each_attr, push_rich_text,
-    push_text, read_tag, same, unescape_office,
+    push_text, read_tag, same, trim_ascii_whitespace_from, unescape_office,
 };
 use crate::eval::value::ErrorKind;
 
@@ -629,6 +629,78 @@ struct CellContent<'a> {
     value: Option<&'a [u8]>,
     /// The `<is>` inline rich text, still escaped.
     inline: Option<&'a [u8]>,
+    /// The text of an `<is>` that holds one plain `<t>` (the common case), still escaped.
+    plain: Option<&'a [u8]>,
+}
+
+impl CellContent<'_> {
+    fn is_empty(&self) -> bool {
+        self.value.is_none() && self.inline.is_none() && self.plain.is_none()
+    }
+}
+
+/// Reads the common cell shapes `<c …/>`, `<c …><v>…</v></c>` and
+/// `<c …><is><t>…</t></is></c>` with a few byte comparisons; `None` sends anything
+/// else (formulas, rich text, prefixes, a cell cut off by the buffer) down the general path.
+fn quick_cell(buf: &[u8], lt: usize) -> Option<(CellAttrs<'_>, CellContent<'_>, usize)> {
+    let mut attrs = CellAttrs::default();
+    let mut i = lt + 2;
+    loop {
+        match *buf.get(i)? {
+            b' ' => i += 1,
+            b'>' => {
+                i += 1;
+                break;
+            }
+            b'/' => {
+                return (*buf.get(i + 1)? == b'>').then(|| (attrs, CellContent::default(), i + 2));
+            }
+            _ => {
+                let name_start = i;
+                i += find_byte(b'=', buf.get(i..)?)?;
+                let name = buf.get(name_start..i)?;
+                let quote = *buf.get(i + 1)?;
+                if quote != b'"' && quote != b'\'' {
+                    return None;
+                }
+                let value_start = i + 2;
+                let value_end = value_start + find_byte(quote, buf.get(value_start..)?)?;
+                let value = buf.get(value_start..value_end)?;
+                match name {
+                    b"r" => attrs.reference = Some(value),
+                    b"t" => attrs.kind = value,
+                    b"s" => attrs.style = Some(value),
+                    _ if name.iter().any(|b| b.is_ascii_whitespace() || *b == b'>') => return None,
+                    _ => {}
+                }
+                i = value_end + 1;
+            }
+        }
+    }
+    let rest = buf.get(i..)?;
+    let mut content = CellContent::default();
+    if rest.starts_with(b"</c>") {
+        return Some((attrs, content, i + 4));
+    }
+    if rest.starts_with(b"<v>") {
+        let start = i + 3;
+        let end = start + find_byte(b'<', buf.get(start..)?)?;
+        if buf.get(end..end + 8)? != b"</v></c>" {
+            return None;
+        }
+        content.value = Some(buf.get(start..end)?);
+        return Some((attrs, content, end + 8));
+    }
+    if rest.starts_with(b"<is><t>") {
+        let start = i + 7;
+        let end = start + find_byte(b'<', buf.get(start..)?)?;
+        if buf.get(end..end + 13)? != b"</t></is></c>" {
+            return None;
+        }
+        content.plain = Some(buf.get(start..end)?);
+        return Some((attrs, content, end + 13));
+    }
+    None
 }
 
 impl SheetScan<'_, '_, '_> {
@@ -636,6 +708,18 @@ impl SheetScan<'_, '_, '_> {
         let mut pos = 0;
         while let Some(found) = buf.get(pos..).and_then(|h| find_byte(b'<', h)) {
             let lt = pos + found;
+            if self.in_sheet_data
+                && buf.get(lt + 1) == Some(&b'c')
+                && matches!(buf.get(lt + 2), Some(b' ' | b'>' | b'/'))
+                && let Some((attrs, content, end)) = quick_cell(buf, lt)
+            {
+                let (row, col) = self.position(attrs.reference)?;
+                if !content.is_empty() {
+                    self.cell(row, col, &attrs, &content)?;
+                }
+                pos = end;
+                continue;
+            }
             let Some(tag) = read_tag(buf, lt)? else {
                 return unfinished(lt, eof);
             };
@@ -727,7 +811,7 @@ impl SheetScan<'_, '_, '_> {
             }
         };
         let (row, col) = self.position(attrs.reference)?;
-        if parts.value.is_some() || parts.inline.is_some() {
+        if !parts.is_empty() {
             self.cell(row, col, &attrs, &parts)?;
         }
         Ok(Some(end))
@@ -801,10 +885,14 @@ impl SheetScan<'_, '_, '_> {
                 }
             },
             b"inlineStr" => {
-                match (parts.inline, parts.value) {
-                    (Some(inline), _) => push_rich_text(inline, &mut self.text)?,
-                    (None, Some(v)) => push_text(v, &mut self.text)?,
-                    (None, None) => {}
+                match (parts.plain, parts.inline, parts.value) {
+                    (Some(plain), _, _) => {
+                        push_text(plain, &mut self.text)?;
+                        trim_ascii_whitespace_from(&mut self.text, 0);
+                    }
+                    (None, Some(inline), _) => push_rich_text(inline, &mut self.text)?,
+                    (None, None, Some(v)) => push_text(v, &mut self.text)?,
+                    (None, None, None) => {}
                 }
                 unescape_office(&mut self.text);
                 RawCell::Text(&self.text)
@@ -868,7 +956,11 @@ impl SheetScan<'_, '_, '_> {
                 .and_then(parse_u32)
                 .and_then(|i| self.package.shared.get(i as usize))
                 .is_none_or(|t| !t.is_empty()),
-            _ => parts.inline.or(parts.value).is_some_and(has_visible_text),
+            _ => parts
+                .plain
+                .or(parts.inline)
+                .or(parts.value)
+                .is_some_and(has_visible_text),
         }
     }
 }

@@ -401,7 +401,7 @@ pub(crate) fn push_rich_text(content: &[u8], out: &mut String) -> Result<(), Sca
 }
 
 /// Trims ASCII whitespace from `out[start..]` (the part just appended).
-fn trim_ascii_whitespace_from(out: &mut String, start: usize) {
+pub(crate) fn trim_ascii_whitespace_from(out: &mut String, start: usize) {
     let appended = out.get(start..).unwrap_or("");
     let blank = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t' | b'\r' | b'\n'));
     if !blank(appended.as_bytes().first()) && !blank(appended.as_bytes().last()) {
