@@ -660,6 +660,20 @@ mod tests {
             for sheet in fast.sheet_names() {
                 let ours = read(&mut fast, &path, &sheet);
                 let theirs = read(&mut calamine, &path, &sheet);
+                let Book::FastXlsx(package) = &fast else {
+                    unreachable!()
+                };
+                let plan = every_column();
+                let mut prefetched =
+                    SheetBuilder::new(&plan, path.clone(), sheet.clone(), fast.context());
+                package
+                    .stream_sheet_prefetching_from(&path, &sheet, &mut prefetched, &|_| {}, 0)
+                    .unwrap();
+                assert_eq!(
+                    prefetched.finish().unwrap().columns,
+                    ours.columns,
+                    "{file} {sheet}: inflating on a second thread"
+                );
                 assert_eq!(ours.column_names, theirs.column_names, "{file} {sheet}");
                 assert_eq!(ours.counts, theirs.counts, "{file} {sheet}");
                 for (name, (a, b)) in ours
