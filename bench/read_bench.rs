@@ -99,9 +99,11 @@ fn main() -> ExitCode {
             let sheets: Vec<&str> = sheets.iter().map(String::as_str).collect();
             run_calamine(Path::new(file), &sheets)
         }
-        _ => Err("usage: read_bench generate ROWS OUT.xlsx | chanmix FILE | calamine FILE \
+        _ => Err(
+            "usage: read_bench generate ROWS OUT.xlsx | chanmix FILE | calamine FILE \
              | calamine-sheets FILE SHEET [SHEET…] (SHEET may end in *)"
-            .to_string()),
+                .to_string(),
+        ),
     };
     match outcome {
         Ok(line) => {

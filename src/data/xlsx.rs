@@ -21,8 +21,8 @@ use crate::data::builder::SheetBuilder;
 use crate::data::coerce::{DAYS_1904_TO_1900, RawCell};
 use crate::data::error::DataError;
 use crate::data::xml_scan::{
-    ScanError, Tag, TagKind, attr_text, find_byte, find_close, for_each_attr, push_rich_text,
-    push_text, read_tag, same, trim_ascii_whitespace_from, unescape_office,
+    ScanError, Tag, TagKind, attr_text, find_byte, find_close, for_each_attr, push_cell_text,
+    push_rich_text, push_text, read_tag, same, trim_ascii_whitespace_from, unescape_office,
 };
 use crate::eval::value::ErrorKind;
 
@@ -995,20 +995,23 @@ impl SheetScan<'_, '_, '_> {
             b"inlineStr" => {
                 match (parts.plain, parts.inline, parts.value) {
                     (Some(plain), _, _) => {
+                        // As for any `<t>`: trim first, then decode `_xHHHH_` escapes.
                         push_text(plain, &mut self.text)?;
                         trim_ascii_whitespace_from(&mut self.text, 0);
+                        unescape_office(&mut self.text);
                     }
-                    (None, Some(inline), _) => push_rich_text(inline, &mut self.text)?,
-                    (None, None, Some(v)) => push_text(v, &mut self.text)?,
+                    (None, Some(inline), _) => {
+                        push_rich_text(inline, &mut self.text)?;
+                        unescape_office(&mut self.text);
+                    }
+                    (None, None, Some(v)) => push_cell_text(v, &mut self.text)?,
                     (None, None, None) => {}
                 }
-                unescape_office(&mut self.text);
                 RawCell::Text(&self.text)
             }
             b"str" => {
                 if let Some(v) = parts.value {
-                    push_text(v, &mut self.text)?;
-                    unescape_office(&mut self.text);
+                    push_cell_text(v, &mut self.text)?;
                 }
                 RawCell::Text(&self.text)
             }
@@ -1154,19 +1157,27 @@ const MAX_COLUMNS: u32 = 16_384;
 
 /// `B12` -> (11, 1), 0-based; `None` for anything that is not an address inside Excel's grid.
 fn parse_cell_ref(reference: &[u8]) -> Option<(u32, u32)> {
-    let letters = reference
-        .iter()
-        .take_while(|b| b.is_ascii_alphabetic())
-        .count();
-    if letters == 0 || letters > 3 {
-        return None;
-    }
     let mut col: u32 = 0;
-    for b in reference.get(..letters)? {
-        col = col * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1);
+    let mut letters = 0usize;
+    let mut row: u32 = 0;
+    let mut digits = 0usize;
+    for &b in reference {
+        // Clearing bit 5 upper-cases ASCII letters and moves nothing else into A..=Z.
+        let upper = b & !0x20;
+        if digits == 0 && upper.is_ascii_uppercase() {
+            letters += 1;
+            col = col * 26 + u32::from(upper - b'A' + 1);
+        } else if b.is_ascii_digit() && letters > 0 {
+            digits += 1;
+            row = row.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
+        } else {
+            return None;
+        }
+        if letters > 3 || digits > 7 {
+            return None;
+        }
     }
-    let row = parse_u32(reference.get(letters..)?)?;
-    if col > MAX_COLUMNS || row == 0 || row > MAX_ROWS {
+    if digits == 0 || col > MAX_COLUMNS || row == 0 || row > MAX_ROWS {
         return None;
     }
     Some((row - 1, col - 1))

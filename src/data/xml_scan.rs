@@ -242,9 +242,38 @@ fn find_attr<'a>(attrs: &'a [u8], wanted: &[u8]) -> Option<&'a [u8]> {
     found
 }
 
+/// Appends a cell's text to `out`: [`push_text`] then [`unescape_office`], with a fast
+/// path for the usual plain ASCII text that has nothing to decode.
+pub(crate) fn push_cell_text(raw: &[u8], out: &mut String) -> Result<(), ScanError> {
+    let plain = raw.len() <= 64
+        && raw
+            .iter()
+            .all(|&b| b < 0x80 && b != b'&' && b != b'<' && b != b'_');
+    if plain && let Ok(text) = std::str::from_utf8(raw) {
+        out.push_str(text);
+        return Ok(());
+    }
+    let start = out.len();
+    push_text(raw, out)?;
+    if out
+        .get(start..)
+        .is_some_and(|t| has_office_escape(t.as_bytes()))
+    {
+        let mut tail = out.split_off(start);
+        unescape_office(&mut tail);
+        out.push_str(&tail);
+    }
+    Ok(())
+}
+
 /// Appends XML character data to `out`: checks UTF-8, decodes the five entities and
 /// character references, and copies CDATA sections as they are.
 pub(crate) fn push_text(raw: &[u8], out: &mut String) -> Result<(), ScanError> {
+    let plain = raw.len() <= 64 && raw.iter().all(|&b| b < 0x80 && b != b'&' && b != b'<');
+    if plain && let Ok(text) = std::str::from_utf8(raw) {
+        out.push_str(text);
+        return Ok(());
+    }
     let text = std::str::from_utf8(raw).map_err(|_| "text that is not valid UTF-8".to_string())?;
     let mut rest = text;
     loop {
@@ -302,6 +331,10 @@ pub(crate) fn unescape_office(text: &mut String) {
     if !has_office_escape(text.as_bytes()) {
         return;
     }
+    unescape_office_slow(text);
+}
+
+fn unescape_office_slow(text: &mut String) {
     let mut out = String::with_capacity(text.len());
     let mut rest = text.as_str();
     let mut pending_high: Option<u32> = None;
@@ -347,6 +380,9 @@ pub(crate) fn unescape_office(text: &mut String) {
 
 /// Whether `_x` occurs (cheaply: a `memchr` for `_`, which is rare in CRM text).
 fn has_office_escape(text: &[u8]) -> bool {
+    if text.len() <= 64 {
+        return text.windows(2).any(|w| w == b"_x");
+    }
     let mut from = 0;
     while let Some(at) = text.get(from..).and_then(|t| memchr(b'_', t)) {
         if text.get(from + at + 1) == Some(&b'x') {
