@@ -11,6 +11,7 @@ pub(crate) mod builder;
 pub mod coerce;
 pub mod error;
 pub mod intern;
+mod ole;
 pub mod quality;
 pub mod read;
 pub mod sample;

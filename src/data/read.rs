@@ -22,7 +22,9 @@ use crate::data::intern::FxBuildHasher;
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
 use crate::data::spec::{ColumnDecl, InputsSpec, TableSpec};
 use crate::data::table::{Column, Table};
-use crate::data::workbook::{Book, FileKind, csv_delimiter, csv_sheet_name, resolve, stream_csv};
+use crate::data::workbook::{
+    Book, FileKind, READER_STOPPED, csv_delimiter, csv_sheet_name, resolve, stream_csv,
+};
 use crate::eval::value::{Value, format_general};
 use crate::lang::ast::ColumnType;
 use crate::lang::suggest::did_you_mean;
@@ -414,7 +416,7 @@ fn read_sheet(
         Err(DataError::CorruptSheet {
             path: job.path.clone(),
             sheet: job.sheet.clone(),
-            detail: "the reader stopped on malformed content".to_string(),
+            detail: READER_STOPPED.to_string(),
         })
     })?;
     tick(part.counts.rows_kept);

@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use calamine::{CellErrorType, Data, DataRef, Ods, Reader, Xls, Xlsb, Xlsx};
 use crate::data::builder::SheetBuilder;
 use crate::data::coerce::{CoerceContext, DAYS_1904_TO_1900, RawCell};
 use crate::data::error::DataError;
+use crate::data::ole::check_sector_chains;
 use crate::data::xlsx::XlsxPackage;
 use crate::eval::value::ErrorKind;
 
@@ -94,6 +96,44 @@ fn describe_start(start: &[u8]) -> String {
     }
 }
 
+/// Why calamine could not open a workbook.
+enum Unopened {
+    Password,
+    Damaged(String),
+    Csv,
+}
+
+/// What a damaged file's error says when the reader library panicked on it.
+pub(crate) const READER_STOPPED: &str = "the reader stopped on malformed content";
+
+/// Opens a workbook with calamine's reader for `kind`.
+fn calamine_book(kind: FileKind, reader: FileReader) -> Result<Book, Unopened> {
+    let damaged = |e: &dyn std::fmt::Display| Unopened::Damaged(e.to_string());
+    Ok(match kind {
+        FileKind::Xlsx => match Xlsx::new(reader) {
+            Ok(b) => Book::Xlsx(Box::new(b)),
+            Err(calamine::XlsxError::Password) => return Err(Unopened::Password),
+            Err(e) => return Err(damaged(&e)),
+        },
+        FileKind::Xlsb => match Xlsb::new(reader) {
+            Ok(b) => Book::Xlsb(Box::new(b)),
+            Err(calamine::XlsbError::Password) => return Err(Unopened::Password),
+            Err(e) => return Err(damaged(&e)),
+        },
+        FileKind::Xls => match Xls::new(reader) {
+            Ok(b) => Book::Xls(Box::new(b)),
+            Err(calamine::XlsError::Password) => return Err(Unopened::Password),
+            Err(e) => return Err(damaged(&e)),
+        },
+        FileKind::Ods => match Ods::new(reader) {
+            Ok(b) => Book::Ods(Box::new(b)),
+            Err(calamine::OdsError::Password) => return Err(Unopened::Password),
+            Err(e) => return Err(damaged(&e)),
+        },
+        FileKind::Csv => return Err(Unopened::Csv),
+    })
+}
+
 impl Book {
     /// Opens a workbook, telling a damaged, encrypted or mislabelled file apart.
     pub fn open(path: &Path, kind: FileKind) -> Result<Book, DataError> {
@@ -117,6 +157,12 @@ impl Book {
             }
             FileKind::Xls if !is_cfb => return Err(not_a_workbook(describe_start(&start))),
             _ => {}
+        }
+        if is_cfb && let Err(detail) = check_sector_chains(path) {
+            return Err(DataError::CorruptWorkbook {
+                path: path.to_path_buf(),
+                detail,
+            });
         }
         let reader =
             BufReader::new(
@@ -160,30 +206,17 @@ impl Book {
         let password = || DataError::PasswordProtected {
             path: path.to_path_buf(),
         };
-        let book = match kind {
-            FileKind::Xlsx => match Xlsx::new(reader) {
-                Ok(b) => Book::Xlsx(Box::new(b)),
-                Err(calamine::XlsxError::Password) => return Err(password()),
-                Err(e) => return Err(damaged(e.to_string())),
-            },
-            FileKind::Xlsb => match Xlsb::new(reader) {
-                Ok(b) => Book::Xlsb(Box::new(b)),
-                Err(calamine::XlsbError::Password) => return Err(password()),
-                Err(e) => return Err(damaged(e.to_string())),
-            },
-            FileKind::Xls => match Xls::new(reader) {
-                Ok(b) => Book::Xls(Box::new(b)),
-                Err(calamine::XlsError::Password) => return Err(password()),
-                Err(e) => return Err(damaged(e.to_string())),
-            },
-            FileKind::Ods => match Ods::new(reader) {
-                Ok(b) => Book::Ods(Box::new(b)),
-                Err(calamine::OdsError::Password) => return Err(password()),
-                Err(e) => return Err(damaged(e.to_string())),
-            },
-            FileKind::Csv => {
+        // calamine panics on some malformed files (an index past a short record, an
+        // assertion on a sector size): a panic while opening means a damaged file.
+        let opened = catch_unwind(AssertUnwindSafe(|| calamine_book(kind, reader)));
+        let book = match opened {
+            Ok(Ok(book)) => book,
+            Ok(Err(Unopened::Password)) => return Err(password()),
+            Ok(Err(Unopened::Damaged(detail))) => return Err(damaged(detail)),
+            Ok(Err(Unopened::Csv)) => {
                 return Err(not_a_workbook("CSV files are read directly".to_string()));
             }
+            Err(_) => return Err(damaged(READER_STOPPED.to_string())),
         };
         Ok(book)
     }
