@@ -7,6 +7,7 @@
 
 pub mod address;
 pub(crate) mod builder;
+pub mod cache;
 pub mod coerce;
 pub mod error;
 pub mod intern;
@@ -17,6 +18,7 @@ pub mod spec;
 pub mod table;
 pub(crate) mod workbook;
 
+pub use cache::{CacheSummary, CacheUse, InputCache};
 pub use error::DataError;
 pub use quality::{QualityEntry, QualityLog, TableCounts};
 pub use read::{InputData, InputFile, read_inputs};
