@@ -144,12 +144,14 @@ impl InputCache {
             return uncached();
         };
         let paths: BTreeSet<PathBuf> = tables.iter().map(|(_, _, path)| path.clone()).collect();
+        let mut timer = StepTimer::from_env();
         let Ok(files) = key::hash_files(&paths) else {
             return uncached();
         };
+        timer.lap("hash input files (BLAKE3)");
         let key = key::cache_key(&tables, wanted, &files);
         let path = entry::entry_path(&self.dir, &key);
-        if let Some(data) = load(&path, &key) {
+        if let Some(data) = load(&path, &key, &mut timer) {
             return Ok((data, CacheUse::Hit));
         }
         let data = read_inputs(spec, base_dir, wanted)?;
@@ -249,19 +251,68 @@ impl InputCache {
 }
 
 /// Loads an entry; `None` (a miss) when it is absent or does not check out.
-fn load(path: &Path, key: &blake3::Hash) -> Option<InputData> {
+fn load(path: &Path, key: &blake3::Hash, timer: &mut StepTimer) -> Option<InputData> {
     let entry = entry::EntryBytes::read(path, key).ok()??;
+    timer.lap("read cache entry");
     // The checksum first: decoding trusts the row counts of the checked payload.
     if !entry.checksum_matches() {
         return None;
     }
+    timer.lap("verify entry checksum");
     let data = codec::decode(entry.payload()).ok()?;
+    timer.lap("decode tables");
     drop(entry);
+    timer.lap("free entry buffer");
     // Mark the entry used, for eviction (best effort).
     if let Ok(file) = std::fs::File::options().append(true).open(path) {
         let _ = file.set_modified(SystemTime::now());
     }
     Some(data)
+}
+
+/// Prints how long each step of a cached read took when `CHANMIX_TIMINGS` is set: wall
+/// time, and the CPU time of all threads (on Linux; it tells a busy machine's waits apart).
+struct StepTimer {
+    last: Option<(std::time::Instant, f64)>,
+}
+
+impl StepTimer {
+    fn from_env() -> Self {
+        StepTimer {
+            last: std::env::var_os("CHANMIX_TIMINGS")
+                .map(|_| (std::time::Instant::now(), process_cpu_seconds())),
+        }
+    }
+
+    fn lap(&mut self, step: &str) {
+        if let Some((wall, cpu)) = self.last {
+            let now = process_cpu_seconds();
+            eprintln!(
+                "timing:   {step:<24} {:>8.3} s  (cpu {:.2} s)",
+                wall.elapsed().as_secs_f64(),
+                now - cpu
+            );
+            self.last = Some((std::time::Instant::now(), now));
+        }
+    }
+}
+
+/// User + system CPU time of this process so far, from /proc (0 elsewhere).
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime: fields 14 and 15 of stat, indices 11 and 12 after the name; 100 Hz.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// One file of the cache folder.

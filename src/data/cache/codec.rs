@@ -16,7 +16,8 @@
 //! numbers  = u64 n, n × f64   the number and date rows, in row order
 //! text     = u64 text rows, u64 strings, strings × u32 length, u64 bytes, the bytes,
 //!            width u8: 0 = the strings are the text rows in order (mostly distinct
-//!            values such as IDs), 1/2/4 = a dictionary: text rows × index of that width
+//!            values such as IDs), 1/2 = a dictionary of at most 65,536 strings: text
+//!            rows × index of that width
 //! errors   = u64 n, n × (kind u8, origin flag u8 [rule str, row flag u8 [row u64], reason str])
 //! ```
 //!
@@ -29,6 +30,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -50,6 +52,9 @@ const TAG_ERROR: u8 = 6;
 
 const TAGS_UNIFORM: u8 = 0;
 const TAGS_PER_ROW: u8 = 1;
+
+/// Columns with more distinct texts than this store each text row as it is.
+const MAX_DICTIONARY: usize = 1 << 16;
 
 /// Why some read inputs cannot be cached (they are used as read, just not stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +223,9 @@ fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable
         });
         indices.push(id);
     }
-    let direct = dictionary.len() * 2 > texts.len();
+    // A dictionary pays when values repeat and it stays small enough to stay in cache
+    // while rows are decoded (sharing a large one costs a cache miss per row).
+    let direct = dictionary.len() * 2 > texts.len() || dictionary.len() > MAX_DICTIONARY;
     let strings: &[&str] = if direct { &texts } else { &dictionary };
     w.usize(texts.len());
     w.usize(strings.len());
@@ -234,15 +241,10 @@ fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable
     } else if dictionary.len() <= 1 << 8 {
         w.u8(1);
         w.bytes.extend(indices.iter().map(|i| *i as u8));
-    } else if dictionary.len() <= 1 << 16 {
+    } else {
         w.u8(2);
         for i in &indices {
             w.bytes.extend_from_slice(&(*i as u16).to_le_bytes());
-        }
-    } else {
-        w.u8(4);
-        for i in &indices {
-            w.u32(*i);
         }
     }
 
@@ -392,7 +394,7 @@ impl<'a> ColumnView<'a> {
         let index_width = r.u8()?;
         let indices = match index_width {
             0 if string_count == text_rows => &[][..],
-            1 | 2 | 4 => r.take_array(text_rows, usize::from(index_width))?,
+            1 | 2 => r.take_array(text_rows, usize::from(index_width))?,
             _ => return Err(Damaged("unknown text index width")),
         };
         let error_count = r.count()?;
@@ -426,30 +428,57 @@ impl<'a> ColumnView<'a> {
         })
     }
 
-    /// The strings of the text stream, each as one text value.
+    /// The strings of the text stream, each as one text value (large columns of IDs are
+    /// split between the cores).
     fn strings(&self) -> Result<Vec<Value>, Damaged> {
-        let mut out = Vec::with_capacity(self.string_lengths.len() / 4);
-        let mut rest = self.string_bytes;
+        // One UTF-8 check for the whole block; each string is then a slice of it, whose
+        // ends `str::get` checks fall on character boundaries.
+        let block =
+            std::str::from_utf8(self.string_bytes).map_err(|_| Damaged("a text is not UTF-8"))?;
+        let mut offsets = Vec::with_capacity(self.string_lengths.len() / 4 + 1);
+        let mut end = 0usize;
+        offsets.push(end);
         for length in self.string_lengths.chunks_exact(4) {
             let mut word = [0u8; 4];
             word.copy_from_slice(length);
-            let len = u32::from_le_bytes(word) as usize;
-            if len > rest.len() {
-                return Err(Damaged("a text runs past its column"));
-            }
-            let (text, tail) = rest.split_at(len);
-            rest = tail;
-            let text = std::str::from_utf8(text).map_err(|_| Damaged("a text is not UTF-8"))?;
-            out.push(Value::text(text));
+            end = end
+                .checked_add(u32::from_le_bytes(word) as usize)
+                .ok_or(Damaged("text lengths overflow"))?;
+            offsets.push(end);
         }
-        if !rest.is_empty() {
-            return Err(Damaged("text bytes left over in a column"));
+        if end != block.len() {
+            return Err(Damaged("text lengths do not add up to the text bytes"));
         }
-        Ok(out)
+        let broken = AtomicBool::new(false);
+        let strings: Vec<Value> = offsets
+            .par_windows(2)
+            .with_min_len(1 << 15)
+            .map(|pair| match pair {
+                [start, end] => match block.get(*start..*end) {
+                    Some(text) => Value::text(text),
+                    None => {
+                        broken.store(true, Ordering::Relaxed);
+                        Value::Blank
+                    }
+                },
+                _ => Value::Blank,
+            })
+            .collect();
+        if broken.load(Ordering::Relaxed) {
+            return Err(Damaged("a text ends inside a character"));
+        }
+        Ok(strings)
     }
 
     fn decode(self) -> Result<Column, Damaged> {
         let strings = self.strings()?;
+        if self.tags == Ok(TAG_TEXT) && self.index_width == 0 && self.holds_only(0, self.rows) {
+            // Mostly distinct text (IDs): the strings are the rows.
+            return Ok(Column::new(self.name, self.ty, strings));
+        }
+        if let Some(values) = self.decode_one_kind(&strings)? {
+            return Ok(Column::new(self.name, self.ty, values));
+        }
         let mut text = TextStream {
             strings,
             width: usize::from(self.index_width),
@@ -496,6 +525,70 @@ impl<'a> ColumnView<'a> {
         }
         Ok(Column::new(self.name, self.ty, values))
     }
+}
+
+impl ColumnView<'_> {
+    /// Fast paths for a column whose rows are all numbers, all dates or all text (most
+    /// columns); `None` for other columns.
+    /// True when the column has exactly `numbers` numbers, `text` text rows and no errors.
+    fn holds_only(&self, numbers: usize, text: usize) -> bool {
+        Some(self.numbers.len()) == numbers.checked_mul(8)
+            && self.text_rows == text
+            && self.errors.is_empty()
+    }
+
+    fn decode_one_kind(&self, strings: &[Value]) -> Result<Option<Vec<Value>>, Damaged> {
+        let only = |numbers: usize, text: usize| self.holds_only(numbers, text);
+        let number = |bytes: &[u8]| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(bytes);
+            f64::from_le_bytes(word)
+        };
+        let values = match self.tags {
+            Ok(TAG_NUMBER) if only(self.rows, 0) => self
+                .numbers
+                .chunks_exact(8)
+                .map(|b| Value::Number(number(b)))
+                .collect(),
+            Ok(TAG_DATE) if only(self.rows, 0) => self
+                .numbers
+                .chunks_exact(8)
+                .map(|b| Value::Date(number(b)))
+                .collect(),
+            Ok(TAG_TEXT) if only(0, self.rows) => match self.index_width {
+                1 => lookup::<1>(self.indices, strings)?,
+                _ => lookup::<2>(self.indices, strings)?,
+            },
+            _ => return Ok(None),
+        };
+        Ok(Some(values))
+    }
+}
+
+/// The dictionary strings at each index of a packed array of `W`-byte indices (one
+/// pass, no reallocation; an index past the dictionary is [`Damaged`]).
+fn lookup<const W: usize>(indices: &[u8], strings: &[Value]) -> Result<Vec<Value>, Damaged> {
+    let mut past_the_end = false;
+    let values = indices
+        .chunks_exact(W)
+        .map(|bytes| {
+            let mut word = [0u8; 4];
+            if let Some(prefix) = word.get_mut(..W) {
+                prefix.copy_from_slice(bytes);
+            }
+            match strings.get(u32::from_le_bytes(word) as usize) {
+                Some(value) => value.clone(),
+                None => {
+                    past_the_end = true;
+                    Value::Blank
+                }
+            }
+        })
+        .collect();
+    if past_the_end {
+        return Err(Damaged("a text index past the dictionary"));
+    }
+    Ok(values)
 }
 
 /// The text rows of one column, in order.
@@ -562,6 +655,11 @@ mod tests {
                 Value::Number(3.0),
             ],
         ));
+        table.columns.push(Column::new(
+            "created",
+            ColumnType::Date,
+            [45000.0, 45001.5, 1.0, 2958465.0].map(Value::Date).to_vec(),
+        ));
         let origin = ErrorOrigin {
             rule: Arc::from("Deals.x"),
             row: Some(3),
@@ -619,7 +717,7 @@ mod tests {
         assert_eq!(decoded.quality, data.quality);
         assert_eq!(decoded.files, data.files);
         // Error origins survive too (Value's equality compares only the kind).
-        let mixed = &decoded.tables[0].columns[3].values[3];
+        let mixed = &decoded.tables[0].columns[4].values[3];
         let Value::Error(e) = mixed else {
             panic!("{mixed:?}")
         };
