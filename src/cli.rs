@@ -193,7 +193,8 @@ fn cache_warning(cache: Option<&InputCache>) -> String {
 }
 
 /// `chanmix run`: evaluate a scenario, write its workbook (and JSON if asked). With
-/// `use_cache`, inputs are read through the input cache.
+/// `use_cache`, inputs are read through the input cache. Meant for the binary: the
+/// evaluated tables are left to the process's exit instead of being freed.
 pub fn run(
     scenario: &Path,
     output: Option<&Path>,
@@ -241,11 +242,15 @@ fn run_with(
                 "{} raised\n",
                 plural(summary.result.flags.len(), "flag")
             ));
-            if let Some(path) = summary.workbook {
+            if let Some(path) = &summary.workbook {
                 outcome
                     .stderr
                     .push_str(&format!("wrote {}\n", path.display()));
             }
+            // The binary exits right after this command and the system takes the memory
+            // back at once; freeing millions of values one by one would take a large part
+            // of a warm run (about 0.3 s of CPU at 1M rows).
+            std::mem::forget(summary.result);
             outcome
         }
         Err(error) => run_failure(error, color),

@@ -155,6 +155,7 @@ impl InputCache {
             return Ok((data, CacheUse::Hit));
         }
         let data = read_inputs(spec, base_dir, wanted)?;
+        timer.lap("read input files");
         if self.writes_off() {
             return Ok((data, CacheUse::NotStored));
         }
@@ -166,6 +167,7 @@ impl InputCache {
             Ok(payload) if unchanged => self.store(&key, &payload),
             _ => false,
         };
+        timer.lap("re-hash inputs and store");
         let used = if stored {
             CacheUse::Stored
         } else {
@@ -198,7 +200,7 @@ impl InputCache {
         let Ok(mut files) = cache_files(&self.dir) else {
             return;
         };
-        files.sort_by(|a, b| b.modified.cmp(&a.modified));
+        files.sort_by_key(|file| std::cmp::Reverse(file.modified));
         let now = SystemTime::now();
         let mut total = 0u64;
         for file in files {

@@ -201,7 +201,8 @@ mod tests {
         let base = TableSpec::default();
         let mut keys = BTreeSet::new();
         keys.insert(key_of(&base, None));
-        let variants: Vec<Box<dyn Fn(&mut TableSpec)>> = vec![
+        type Change = Box<dyn Fn(&mut TableSpec)>;
+        let variants: Vec<Change> = vec![
             Box::new(|s| s.sheet = Some("Deals".into())),
             Box::new(|s| s.sheets = Some(vec!["Deals".into()])),
             Box::new(|s| s.sheet_pattern = Some("Deals".into())),
