@@ -176,7 +176,7 @@ impl InputCache {
         Ok((data, used))
     }
 
-    fn store(&self, key: &blake3::Hash, payload: &[u8]) -> bool {
+    fn store(&self, key: &blake3::Hash, payload: &[Vec<u8>]) -> bool {
         if let Err(e) = std::fs::create_dir_all(&self.dir) {
             self.warn(format!("cannot create {}: {e}", self.dir.display()));
             return false;

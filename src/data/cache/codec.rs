@@ -60,8 +60,9 @@ const MAX_DICTIONARY: usize = 1 << 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotCacheable(pub &'static str);
 
-/// Encodes everything `read_inputs` returned.
-pub fn encode(data: &InputData) -> Result<Vec<u8>, NotCacheable> {
+/// Encodes everything `read_inputs` returned, as the consecutive parts of one payload
+/// (each column is its own part, so columns are never copied into one buffer).
+pub fn encode(data: &InputData) -> Result<Vec<Vec<u8>>, NotCacheable> {
     let InputData {
         tables,
         quality,
@@ -122,21 +123,34 @@ pub fn encode(data: &InputData) -> Result<Vec<u8>, NotCacheable> {
             w.usize(*n);
         }
     }
+    // Columns are encoded in parallel, each into its own buffer, then laid out in order.
+    let encoded: Vec<Vec<u8>> = tables
+        .iter()
+        .flat_map(|table| &table.columns)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|column| {
+            let mut w = ByteWriter::default();
+            encode_column(&mut w, column).map(|()| w.bytes)
+        })
+        .collect::<Result<_, _>>()?;
+    let mut encoded = encoded.into_iter();
     w.usize(tables.len());
+    let mut parts = vec![w.bytes];
     for table in tables {
         let Table {
             name,
             columns,
             row_count,
         } = table;
-        w.str(name);
-        w.usize(*row_count);
-        w.usize(columns.len());
-        for column in columns {
-            encode_column(&mut w, column)?;
-        }
+        let mut header = ByteWriter::default();
+        header.str(name);
+        header.usize(*row_count);
+        header.usize(columns.len());
+        parts.push(header.bytes);
+        parts.extend(encoded.by_ref().take(columns.len()));
     }
-    Ok(w.bytes)
+    Ok(parts)
 }
 
 fn path_text(path: &std::path::Path) -> Result<&str, NotCacheable> {
@@ -211,21 +225,8 @@ fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable
             _ => None,
         })
         .collect();
-    let mut ids: HashMap<&str, u32, FxBuildHasher> = HashMap::default();
-    let mut dictionary: Vec<&str> = Vec::new();
-    let mut indices: Vec<u32> = Vec::with_capacity(texts.len());
-    for text in &texts {
-        let next = u32::try_from(dictionary.len())
-            .map_err(|_| NotCacheable("a column has more than 4 billion distinct texts"))?;
-        let id = *ids.entry(text).or_insert_with(|| {
-            dictionary.push(text);
-            next
-        });
-        indices.push(id);
-    }
-    // A dictionary pays when values repeat and it stays small enough to stay in cache
-    // while rows are decoded (sharing a large one costs a cache miss per row).
-    let direct = dictionary.len() * 2 > texts.len() || dictionary.len() > MAX_DICTIONARY;
+    let (dictionary, indices) = dictionary_of(&texts);
+    let direct = dictionary.is_empty() && !texts.is_empty();
     let strings: &[&str] = if direct { &texts } else { &dictionary };
     w.usize(texts.len());
     w.usize(strings.len());
@@ -236,7 +237,7 @@ fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable
     for s in strings {
         w.bytes.extend_from_slice(s.as_bytes());
     }
-    if direct {
+    if direct || texts.is_empty() {
         w.u8(0);
     } else if dictionary.len() <= 1 << 8 {
         w.u8(1);
@@ -244,7 +245,7 @@ fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable
     } else {
         w.u8(2);
         for i in &indices {
-            w.bytes.extend_from_slice(&(*i as u16).to_le_bytes());
+            w.bytes.extend_from_slice(&i.to_le_bytes());
         }
     }
 
@@ -277,6 +278,44 @@ fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable
         }
     }
     Ok(())
+}
+
+/// The distinct texts in first-seen order and each text's index, or nothing when a
+/// dictionary does not pay: when most texts differ, or there are more than
+/// [`MAX_DICTIONARY`] (sharing a large dictionary costs a cache miss per row on loading).
+fn dictionary_of<'a>(texts: &[&'a str]) -> (Vec<&'a str>, Vec<u16>) {
+    // Texts shared through the interner have one address: most lookups hash an address
+    // instead of the characters. (All texts stay borrowed, so no address is reused.)
+    let mut by_address: HashMap<(usize, usize), u16, FxBuildHasher> = HashMap::default();
+    let mut by_text: HashMap<&str, u16, FxBuildHasher> = HashMap::default();
+    let mut dictionary: Vec<&str> = Vec::new();
+    let mut indices: Vec<u16> = Vec::with_capacity(texts.len());
+    for text in texts {
+        let address = (text.as_ptr() as usize, text.len());
+        if let Some(id) = by_address.get(&address) {
+            indices.push(*id);
+            continue;
+        }
+        let id = match by_text.get(text) {
+            Some(id) => *id,
+            None => {
+                let Ok(id) = u16::try_from(dictionary.len()) else {
+                    return (Vec::new(), Vec::new());
+                };
+                dictionary.push(text);
+                by_text.insert(text, id);
+                id
+            }
+        };
+        if by_address.len() < MAX_DICTIONARY {
+            by_address.insert(address, id);
+        }
+        indices.push(id);
+    }
+    if dictionary.len() * 2 > texts.len() {
+        return (Vec::new(), Vec::new());
+    }
+    (dictionary, indices)
 }
 
 fn error_code(kind: ErrorKind) -> u8 {
@@ -712,7 +751,7 @@ mod tests {
     #[test]
     fn everything_read_comes_back_equal() {
         let data = sample();
-        let decoded = decode(&encode(&data).unwrap()).unwrap();
+        let decoded = decode(&encode(&data).unwrap().concat()).unwrap();
         assert_eq!(decoded.tables, data.tables);
         assert_eq!(decoded.quality, data.quality);
         assert_eq!(decoded.files, data.files);
@@ -731,9 +770,33 @@ mod tests {
 
     #[test]
     fn every_truncation_is_an_error_not_a_panic() {
-        let bytes = encode(&sample()).unwrap();
+        let bytes = encode(&sample()).unwrap().concat();
         for len in 0..bytes.len() {
             assert!(decode(&bytes[..len]).is_err(), "truncated at {len}");
+        }
+    }
+
+    #[test]
+    fn dictionaries_of_every_width_and_past_the_limit_round_trip() {
+        let column = |distinct: usize, rows: usize| {
+            Column::new(
+                "c",
+                ColumnType::Text,
+                (0..rows)
+                    .map(|i| Value::text(&format!("v{}", i % distinct)))
+                    .collect(),
+            )
+        };
+        // 1-byte indices, 2-byte indices, and more distinct texts than a dictionary holds.
+        for (distinct, rows) in [(200, 1000), (3000, 9000), (MAX_DICTIONARY + 10, 140_000)] {
+            let mut table = Table::new("T", rows);
+            table.columns.push(column(distinct, rows));
+            let data = InputData {
+                tables: vec![table],
+                ..InputData::default()
+            };
+            let decoded = decode(&encode(&data).unwrap().concat()).unwrap();
+            assert_eq!(decoded.tables, data.tables, "{distinct} distinct");
         }
     }
 
@@ -757,7 +820,7 @@ mod tests {
             tables: vec![table],
             ..InputData::default()
         };
-        let bytes = encode(&data).unwrap();
+        let bytes = encode(&data).unwrap().concat();
         let decoded = decode(&bytes).unwrap();
         assert_eq!(decoded.tables, data.tables);
         // Dictionary column: one shared allocation per distinct string.

@@ -31,17 +31,20 @@ pub fn is_cache_file(name: &str) -> bool {
     name.ends_with(ENTRY_SUFFIX) || name.ends_with(TEMP_SUFFIX)
 }
 
-/// Writes an entry for `key`: a complete temporary file in `dir`, renamed into place
-/// (replacing any older or damaged entry of the same key).
-pub fn write_entry(dir: &Path, key: &blake3::Hash, payload: &[u8]) -> std::io::Result<PathBuf> {
+/// Writes an entry for `key` whose payload is `parts` one after the other: a complete
+/// temporary file in `dir`, renamed into place (replacing any older or damaged entry of
+/// the same key).
+pub fn write_entry(dir: &Path, key: &blake3::Hash, parts: &[Vec<u8>]) -> std::io::Result<PathBuf> {
     let mut header = ByteWriter::default();
     header.bytes.extend_from_slice(MAGIC);
     header.u32(FORMAT_VERSION);
     header.u32(0);
     header.bytes.extend_from_slice(key.as_bytes());
-    header.usize(payload.len());
+    header.usize(parts.iter().map(Vec::len).sum());
     let mut checksum = blake3::Hasher::new();
-    checksum.update_rayon(payload);
+    for part in parts {
+        checksum.update_rayon(part);
+    }
     header
         .bytes
         .extend_from_slice(checksum.finalize().as_bytes());
@@ -49,9 +52,13 @@ pub fn write_entry(dir: &Path, key: &blake3::Hash, payload: &[u8]) -> std::io::R
         .prefix(".")
         .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)?;
-    temp.write_all(&header.bytes)?;
-    temp.write_all(payload)?;
-    temp.flush()?;
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, temp.as_file_mut());
+    file.write_all(&header.bytes)?;
+    for part in parts {
+        file.write_all(part)?;
+    }
+    file.flush()?;
+    drop(file);
     let path = entry_path(dir, key);
     temp.persist(&path).map_err(|e| e.error)?;
     Ok(path)
@@ -112,7 +119,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let key = blake3::hash(b"key");
         let payload: Vec<u8> = (0..1000u32).flat_map(|i| i.to_le_bytes()).collect();
-        let path = write_entry(dir.path(), &key, &payload).unwrap();
+        let parts = [payload[..10].to_vec(), Vec::new(), payload[10..].to_vec()];
+        let path = write_entry(dir.path(), &key, &parts).unwrap();
         let entry = EntryBytes::read(&path, &key).unwrap().unwrap();
         assert_eq!(entry.payload(), &payload[..]);
         assert!(entry.checksum_matches());
