@@ -117,9 +117,13 @@ fn chanmix(dir: &Path, args: &[String]) -> Output {
         .args(args)
         .env("NO_COLOR", "1")
         .env_remove("CHANMIX_TIMINGS")
+        .env("CHANMIX_CACHE_DIR", TEST_CACHE_DIR)
         .output()
         .unwrap()
 }
+
+/// The input cache of spawned runs: under target/, never the user's home cache.
+const TEST_CACHE_DIR: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/chanmix-test-cache");
 
 /// Temp paths replaced by `<case>` and `<out>` so snapshots are stable.
 fn normalize(ws: &Workspace, text: &str) -> String {

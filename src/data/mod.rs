@@ -8,6 +8,7 @@
 
 pub mod address;
 pub(crate) mod builder;
+pub mod cache;
 pub mod coerce;
 pub mod error;
 pub mod intern;
@@ -21,6 +22,7 @@ pub(crate) mod workbook;
 pub(crate) mod xlsx;
 pub(crate) mod xml_scan;
 
+pub use cache::{CacheSummary, CacheUse, InputCache};
 pub use error::DataError;
 pub use quality::{QualityEntry, QualityLog, TableCounts};
 pub use read::{InputData, InputFile, read_inputs};
