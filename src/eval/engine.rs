@@ -142,6 +142,8 @@ struct Run<'p> {
     matched: HashMap<(TableId, TableId), Vec<u32>>,
     /// Key codes of a column, computed once and shared by every grouping keyed on it.
     key_codes: HashMap<(TableId, ColumnId), Arc<KeyCodes>>,
+    /// Masks of boolean columns used as filters: (table, column, TRUE or FALSE rows).
+    masks: std::sync::Mutex<HashMap<(TableId, ColumnId, bool), Arc<Vec<bool>>>>,
 }
 
 /// Values of an expression over the rows of a scope: one for all rows, or one per row.
@@ -272,6 +274,7 @@ impl<'p> Run<'p> {
             context: context.clone(),
             matched: HashMap::new(),
             key_codes: HashMap::new(),
+            masks: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -406,7 +409,7 @@ impl<'p> Run<'p> {
             return Output::Nothing;
         };
         let source_rows = self.tables[source].rows;
-        let keep: Option<Vec<bool>> = filter.as_ref().map(|f| {
+        let keep: Option<Arc<Vec<bool>>> = filter.as_ref().map(|f| {
             self.eval_mask(
                 f,
                 Scope {
@@ -439,8 +442,9 @@ impl<'p> Run<'p> {
                 },
             )
             .collect();
-        let grouping = Grouping::from_codes(codes, &key_slices, source_rows, keep.as_deref())
-            .unwrap_or_else(|_| Grouping::build(&key_slices, source_rows, keep.as_deref()));
+        let keep = keep.as_deref().map(Vec::as_slice);
+        let grouping = Grouping::from_codes(codes, &key_slices, source_rows, keep)
+            .unwrap_or_else(|_| Grouping::build(&key_slices, source_rows, keep));
         let key_columns: Vec<Vec<Value>> = key_slices
             .iter()
             .map(|values| {
@@ -597,9 +601,15 @@ impl<'p> Run<'p> {
             Node::Binary(op, lhs, rhs) => {
                 let left = self.eval(lhs, scope);
                 let right = self.eval(rhs, scope);
-                match (&left, &right) {
-                    (Values::One(a), Values::One(b)) => Values::One(operators::binary(*op, a, b)),
-                    _ => Values::Many(Cow::Owned(vector::binary_rows(
+                match (left, &right) {
+                    (Values::One(a), Values::One(b)) => Values::One(operators::binary(*op, &a, b)),
+                    (Values::Many(Cow::Owned(mut values)), _)
+                        if vector::is_arithmetic(*op) && values.len() == scope.rows =>
+                    {
+                        vector::arithmetic_in_place(*op, &mut values, right.operand());
+                        Values::Many(Cow::Owned(values))
+                    }
+                    (left, _) => Values::Many(Cow::Owned(vector::binary_rows(
                         *op,
                         left.operand(),
                         right.operand(),
@@ -645,7 +655,33 @@ impl<'p> Run<'p> {
 
     /// Which rows `node` is TRUE on (errors and non-booleans are not), as a `where`
     /// filter needs: comparisons, `not` and `and` never build a column of values.
-    fn eval_mask(&self, node: &Node, scope: Scope) -> Vec<bool> {
+    fn eval_mask(&self, node: &Node, scope: Scope) -> Arc<Vec<bool>> {
+        // A column used as a filter (`where is_won`, `where not is_closed`) is usually
+        // used by many aggregates: its mask is computed once.
+        let cached = match (node, scope.table) {
+            (Node::Column(c), Some(t)) => Some((t, *c, true)),
+            (Node::Unary(crate::lang::ast::UnaryOp::Not, operand), Some(t)) => match **operand {
+                Node::Column(c) => Some((t, c, false)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(key) = cached
+            && let Ok(masks) = self.masks.lock()
+            && let Some(mask) = masks.get(&key)
+        {
+            return Arc::clone(mask);
+        }
+        let mask = Arc::new(self.compute_mask(node, scope));
+        if let Some(key) = cached
+            && let Ok(mut masks) = self.masks.lock()
+        {
+            masks.insert(key, Arc::clone(&mask));
+        }
+        mask
+    }
+
+    fn compute_mask(&self, node: &Node, scope: Scope) -> Vec<bool> {
         match node {
             Node::Binary(op, lhs, rhs) if vector::is_comparison(*op) => {
                 let left = self.eval(lhs, scope);
@@ -654,10 +690,10 @@ impl<'p> Run<'p> {
             }
             Node::Binary(crate::lang::ast::BinaryOp::And, lhs, rhs) => {
                 // TRUE exactly when both sides are TRUE (an error on either side is not).
-                let mut mask = self.eval_mask(lhs, scope);
+                let mut mask = self.compute_mask(lhs, scope);
                 let right = self.eval_mask(rhs, scope);
-                for (m, r) in mask.iter_mut().zip(right) {
-                    *m &= r;
+                for (m, r) in mask.iter_mut().zip(right.iter()) {
+                    *m &= *r;
                 }
                 mask
             }
@@ -683,7 +719,7 @@ impl<'p> Run<'p> {
         {
             return Values::Many(Cow::Owned(fast));
         }
-        let evaluated: Vec<EvaluatedArg<'_>> = args
+        let mut evaluated: Vec<EvaluatedArg<'_>> = args
             .iter()
             .map(|arg| match arg {
                 ArgNode::Value(node) => match self.eval(node, scope) {
@@ -702,11 +738,22 @@ impl<'p> Run<'p> {
         {
             return Values::Many(Cow::Owned(out));
         }
-        if per_row
-            && function.name == "IF"
-            && let Some(out) = if_by_rows(&evaluated, scope.rows)
-        {
-            return Values::Many(Cow::Owned(out));
+        if per_row && function.name == "IF" {
+            // A computed then-branch is taken over rather than copied.
+            if let [condition, EvaluatedArg::PerRow(Cow::Owned(then)), rest @ ..] =
+                evaluated.as_mut_slice()
+                && then.len() == scope.rows
+                && rest.len() <= 1
+                && let Some(condition) = operand_of(condition)
+                && let Some(otherwise) =
+                    rest.first().map_or(Some(None), |o| operand_of(o).map(Some))
+            {
+                let then = std::mem::take(then);
+                return Values::Many(Cow::Owned(vector::if_rows_over(condition, then, otherwise)));
+            }
+            if let Some(out) = if_by_rows(&evaluated, scope.rows) {
+                return Values::Many(Cow::Owned(out));
+            }
         }
         let rows = if per_row { scope.rows } else { 1 };
         // One argument varies by row and the rest are fixed: the result is a function
@@ -724,7 +771,7 @@ impl<'p> Run<'p> {
             },
             _ => None,
         };
-        let mut memo: Memo<Value> = Memo::default();
+        let mut memo: Memo<Value> = Memo::for_rows(rows);
         let mut out = Vec::with_capacity(rows);
         let mut call_args: Vec<Arg<'_>> = Vec::with_capacity(evaluated.len());
         for row in 0..rows {
@@ -832,7 +879,7 @@ impl<'p> Run<'p> {
         &'s self,
         list: &'s ListNode,
         table: TableId,
-    ) -> (Values<'s>, Option<Vec<bool>>) {
+    ) -> (Values<'s>, Option<Arc<Vec<bool>>>) {
         let scope = Scope {
             table: Some(table),
             rows: self.tables[table].rows,
@@ -882,7 +929,7 @@ impl<'p> Run<'p> {
             kind,
             ids,
             values.operand(),
-            keep.as_deref(),
+            keep.as_deref().map(Vec::as_slice),
             scope.rows,
         ))
     }
@@ -970,14 +1017,16 @@ fn xlookup_by_index(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>
 
 /// IF over rows without a call per row; `None` when an argument is a list (the
 /// function then reports it).
-fn if_by_rows(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>> {
-    fn operand<'a>(arg: &'a EvaluatedArg<'_>) -> Option<Operand<'a>> {
-        match arg {
-            EvaluatedArg::One(v) => Some(Operand::One(v)),
-            EvaluatedArg::PerRow(values) => Some(Operand::Many(values)),
-            _ => None,
-        }
+fn operand_of<'a>(arg: &'a EvaluatedArg<'_>) -> Option<Operand<'a>> {
+    match arg {
+        EvaluatedArg::One(v) => Some(Operand::One(v)),
+        EvaluatedArg::PerRow(values) => Some(Operand::Many(values)),
+        _ => None,
     }
+}
+
+fn if_by_rows(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>> {
+    let operand = operand_of;
     match args {
         [condition, then] => Some(vector::if_rows(
             operand(condition)?,
@@ -1035,12 +1084,31 @@ fn for_members<'v>(
     groups: usize,
     mut f: impl FnMut(usize, &'v Value),
 ) {
-    for (row, group) in ids.iter().enumerate() {
-        let g = *group as usize;
-        if *group == NO_GROUP || g >= groups || keep.is_some_and(|k| !k[row]) {
-            continue;
+    // NO_GROUP is never below `groups`, so one comparison skips it too.
+    match (values, keep) {
+        (Operand::Many(values), None) if values.len() >= ids.len() => {
+            for (group, value) in ids.iter().zip(values) {
+                if (*group as usize) < groups {
+                    f(*group as usize, value);
+                }
+            }
         }
-        f(g, values.get(row));
+        (Operand::Many(values), Some(keep)) if values.len() >= ids.len() => {
+            for ((group, value), kept) in ids.iter().zip(values).zip(keep) {
+                if *kept && (*group as usize) < groups {
+                    f(*group as usize, value);
+                }
+            }
+        }
+        _ => {
+            for (row, group) in ids.iter().enumerate() {
+                let g = *group as usize;
+                if g >= groups || keep.is_some_and(|k| !k.get(row).copied().unwrap_or(false)) {
+                    continue;
+                }
+                f(g, values.get(row));
+            }
+        }
     }
 }
 

@@ -142,7 +142,7 @@ impl KeyCodes {
     pub fn build(values: &[Value]) -> KeyCodes {
         let mut coder = KeyCoder::default();
         let mut first_rows = Vec::new();
-        let mut memo: Memo<u32> = Memo::default();
+        let mut memo: Memo<u32> = Memo::for_rows(values.len());
         let codes = values
             .iter()
             .enumerate()
@@ -304,14 +304,23 @@ impl Grouping {
         let mut index = TupleIndex::new(space, rows);
         let mut first_rows: Vec<usize> = Vec::new();
         let mut row_groups = vec![NO_GROUP; rows];
+        let single = match columns.as_slice() {
+            [only] => Some(&only.codes),
+            _ => None,
+        };
         for (row, slot) in row_groups.iter_mut().enumerate() {
             if keep.is_some_and(|k| !k.get(row).copied().unwrap_or(false)) {
                 continue;
             }
-            let mut key = 0u64;
-            for (column, stride) in columns.iter().zip(&strides) {
-                key += u64::from(column.codes.get(row).copied().unwrap_or(0)) * stride;
-            }
+            let key = match single {
+                Some(codes) => u64::from(codes.get(row).copied().unwrap_or(0)),
+                None => columns
+                    .iter()
+                    .zip(&strides)
+                    .fold(0u64, |key, (column, stride)| {
+                        key + u64::from(column.codes.get(row).copied().unwrap_or(0)) * stride
+                    }),
+            };
             let next = first_rows.len() as u32;
             let group = index.get_or_insert(key, next);
             if group == next {
@@ -417,7 +426,7 @@ impl Grouping {
         let mut out = vec![NO_GROUP; rows];
         let mut partial = vec![0u64; rows];
         for ((column, stride), values) in self.columns.iter().zip(&self.strides).zip(keys) {
-            let mut memo: Memo<Option<u32>> = Memo::default();
+            let mut memo: Memo<Option<u32>> = Memo::for_rows(rows);
             for (row, key) in partial.iter_mut().enumerate() {
                 if *key == u64::MAX {
                     continue;

@@ -57,19 +57,20 @@ pub struct Memo<T> {
     off: bool,
 }
 
-impl<T: Clone> Default for Memo<T> {
-    fn default() -> Self {
+impl<T: Clone> Memo<T> {
+    /// A cache for a kernel over `rows` rows; none for a few rows (a grouped table),
+    /// where computing is cheaper than setting the cache up.
+    pub fn for_rows(rows: usize) -> Self {
+        let slots = if rows < 256 { 0 } else { 1 << MEMO_BITS };
         Memo {
-            keys: vec![(EMPTY, 0); 1 << MEMO_BITS],
-            results: vec![None; 1 << MEMO_BITS],
+            keys: vec![(EMPTY, 0); slots],
+            results: vec![None; slots],
             lookups: 0,
             misses: 0,
-            off: false,
+            off: slots == 0,
         }
     }
-}
 
-impl<T: Clone> Memo<T> {
     /// The result for `value`, computed by `compute` on a miss.
     #[inline]
     pub fn get_or(&mut self, value: &Value, compute: impl FnOnce() -> T) -> T {
@@ -153,7 +154,7 @@ fn compare_each(
     rows: usize,
     mut emit: impl FnMut(Result<bool, &Value>),
 ) {
-    let mut memo: Memo<Ordering> = Memo::default();
+    let mut memo: Memo<Ordering> = Memo::for_rows(rows);
     for row in 0..rows {
         let (a, b) = (left.get(row), right.get(row));
         if a.is_error() {
@@ -212,20 +213,73 @@ pub fn binary_rows(op: BinaryOp, left: Operand<'_>, right: Operand<'_>, rows: us
     if is_comparison(op) {
         return compare_rows(op, left, right, rows);
     }
+    if is_arithmetic(op) {
+        return (0..rows)
+            .map(|r| arithmetic(op, left.get(r), right.get(r)))
+            .collect();
+    }
     (0..rows)
         .map(|r| operators::binary(op, left.get(r), right.get(r)))
         .collect()
 }
 
+pub fn is_arithmetic(op: BinaryOp) -> bool {
+    matches!(
+        op,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div
+    )
+}
+
+/// `+ - * /` of two values; numbers and dates need no coercion and no error checks.
+#[inline]
+fn arithmetic(op: BinaryOp, a: &Value, b: &Value) -> Value {
+    match (a, b) {
+        (Value::Number(x) | Value::Date(x), Value::Number(y) | Value::Date(y)) => {
+            operators::arithmetic_numbers(op, a, b, *x, *y)
+        }
+        _ => operators::binary(op, a, b),
+    }
+}
+
+/// `left op right` for arithmetic `op`, written over `left` (a temporary column), so
+/// a chain like `EOMONTH(d, -1) + 1` allocates no second column.
+pub fn arithmetic_in_place(op: BinaryOp, left: &mut [Value], right: Operand<'_>) {
+    for (row, value) in left.iter_mut().enumerate() {
+        let result = arithmetic(op, value, right.get(row));
+        *value = result;
+    }
+}
+
 /// `needle IN (items…)` with the same items on every row: once per distinct needle.
 pub fn in_rows(needle: &[Value], items: &[Value], negated: bool, rows: usize) -> Vec<Value> {
-    let mut memo: Memo<Value> = Memo::default();
+    let mut memo: Memo<Value> = Memo::for_rows(rows);
     (0..rows)
         .map(|row| {
             let value = needle.get(row).unwrap_or(&BLANK);
             memo.get_or(value, || operators::is_in(value, items, negated))
         })
         .collect()
+}
+
+/// IF row by row with the then-branch a temporary column: its values are kept where
+/// the condition is TRUE, replaced elsewhere (no copy of the taken values).
+pub fn if_rows_over(
+    condition: Operand<'_>,
+    mut then: Vec<Value>,
+    otherwise: Option<Operand<'_>>,
+) -> Vec<Value> {
+    for (row, value) in then.iter_mut().enumerate() {
+        let condition = condition.get(row);
+        if is_bool(condition, true) {
+            continue;
+        }
+        *value = if is_bool(condition, false) {
+            otherwise.map_or(Value::Bool(false), |o| o.get(row).clone())
+        } else {
+            condition.to_bool().err().unwrap_or_default()
+        };
+    }
+    then
 }
 
 /// Excel's IF row by row (as `functions::logical::if_`): the branch taken, `FALSE`
@@ -278,6 +332,13 @@ mod tests {
         ]
     }
 
+    /// The mixed column repeated past the memo's threshold (repeats share allocations,
+    /// so the memoized paths are taken).
+    fn many() -> Vec<Value> {
+        let values = column();
+        (0..40).flat_map(|_| values.iter().cloned()).collect()
+    }
+
     const OPS: [BinaryOp; 6] = [
         BinaryOp::Eq,
         BinaryOp::Ne,
@@ -289,10 +350,10 @@ mod tests {
 
     #[test]
     fn comparisons_equal_the_operator_row_by_row() {
-        let values = column();
+        let values = many();
         let rows = values.len();
         for op in OPS {
-            for constant in &values {
+            for constant in &column() {
                 let general: Vec<Value> = values
                     .iter()
                     .map(|v| operators::binary(op, v, constant))
@@ -321,6 +382,46 @@ mod tests {
     }
 
     #[test]
+    fn arithmetic_equals_the_operator_row_by_row() {
+        let values = many();
+        let rows = values.len();
+        let reversed: Vec<Value> = values.iter().rev().cloned().collect();
+        let ops = [
+            BinaryOp::Add,
+            BinaryOp::Sub,
+            BinaryOp::Mul,
+            BinaryOp::Div,
+            BinaryOp::Pow,
+            BinaryOp::Concat,
+        ];
+        for op in ops {
+            let general: Vec<Value> = values
+                .iter()
+                .zip(&reversed)
+                .map(|(a, b)| operators::binary(op, a, b))
+                .collect();
+            let fast = binary_rows(op, Operand::Many(&values), Operand::Many(&reversed), rows);
+            assert_eq!(fast, general, "{op:?}");
+            if is_arithmetic(op) {
+                let mut in_place = values.clone();
+                arithmetic_in_place(op, &mut in_place, Operand::Many(&reversed));
+                assert_eq!(in_place, general, "{op:?} in place");
+            }
+            for constant in [Value::Number(0.0), Value::Date(2.0), Value::Number(-1.5)] {
+                let general: Vec<Value> = values
+                    .iter()
+                    .map(|a| operators::binary(op, a, &constant))
+                    .collect();
+                let fast = binary_rows(op, Operand::Many(&values), Operand::One(&constant), rows);
+                assert_eq!(fast, general, "{op:?} {constant:?}");
+                // Dates stay dates exactly as the operator decides.
+                let kinds = |v: &[Value]| v.iter().map(Value::type_name).collect::<Vec<_>>();
+                assert_eq!(kinds(&fast), kinds(&general));
+            }
+        }
+    }
+
+    #[test]
     fn errors_keep_their_kind_left_first() {
         let left = vec![Value::error(ErrorKind::Div0), Value::Number(1.0)];
         let right = vec![Value::error(ErrorKind::NA), Value::error(ErrorKind::NA)];
@@ -331,7 +432,7 @@ mod tests {
 
     #[test]
     fn in_and_if_equal_the_general_path() {
-        let values = column();
+        let values = many();
         let rows = values.len();
         let items = [Value::text("closed won"), Value::Number(3.5), Value::Blank];
         for negated in [false, true] {
@@ -357,6 +458,8 @@ mod tests {
                 otherwise,
                 rows,
             );
+            let over = if_rows_over(Operand::Many(&values), values.clone(), otherwise);
+            assert_eq!(over, fast);
             let general: Vec<Value> = values
                 .iter()
                 .map(|v| {
@@ -376,7 +479,7 @@ mod tests {
 
     #[test]
     fn bool_masks_follow_to_bool() {
-        let values = column();
+        let values = many();
         for wanted in [true, false] {
             let expected: Vec<bool> = values.iter().map(|v| v.to_bool() == Ok(wanted)).collect();
             assert_eq!(
@@ -398,7 +501,7 @@ mod tests {
     #[test]
     fn memo_gives_up_on_distinct_values_and_stays_correct() {
         let values: Vec<Value> = (0..20_000).map(|i| Value::Number(i as f64)).collect();
-        let mut memo: Memo<f64> = Memo::default();
+        let mut memo: Memo<f64> = Memo::for_rows(values.len());
         for value in &values {
             let expected = value.as_f64().unwrap_or_default() * 2.0;
             assert_eq!(memo.get_or(value, || expected), expected);
