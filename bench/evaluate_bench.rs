@@ -264,7 +264,7 @@ fn run(
         .into_iter()
         .map(|(step, mut times)| (step, median(&mut times)))
         .collect();
-    steps.sort_by(|a, b| b.1.cmp(&a.1));
+    steps.sort_by_key(|s| std::cmp::Reverse(s.1));
     let total: Duration = steps.iter().map(|(_, d)| *d).sum();
     println!(
         "slowest steps (wall, median of runs; one level's steps run in parallel; sum {:.1} ms):",

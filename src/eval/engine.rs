@@ -114,6 +114,9 @@ pub fn evaluate_expression(
     Ok(values.pop().unwrap_or_default())
 }
 
+/// A boolean column's mask: (table, column, whether the TRUE or the FALSE rows).
+type MaskKey = (TableId, ColumnId, bool);
+
 /// What one step computed, stored by [`Run::apply`].
 enum Output {
     Nothing,
@@ -143,7 +146,7 @@ struct Run<'p> {
     /// Key codes of a column, computed once and shared by every grouping keyed on it.
     key_codes: HashMap<(TableId, ColumnId), Arc<KeyCodes>>,
     /// Masks of boolean columns used as filters: (table, column, TRUE or FALSE rows).
-    masks: std::sync::Mutex<HashMap<(TableId, ColumnId, bool), Arc<Vec<bool>>>>,
+    masks: std::sync::Mutex<HashMap<MaskKey, Arc<Vec<bool>>>>,
 }
 
 /// Values of an expression over the rows of a scope: one for all rows, or one per row.

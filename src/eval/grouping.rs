@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::eval::value::{ErrorKind, Value, excel_compare};
 use crate::eval::vector::Memo;
@@ -80,9 +80,16 @@ fn atom(value: &Value) -> Option<KeyAtom> {
 /// does for grouping: equal after lowercasing.
 #[derive(Default)]
 struct KeyCoder {
-    text: FxMap<Box<str>, u32>,
+    /// Lowercase text → code; the key shares the value's allocation when the text is
+    /// already lowercase.
+    text: FxMap<Arc<str>, u32>,
     other: FxMap<KeyAtom, u32>,
     count: u32,
+}
+
+fn is_lowercase_ascii(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
 }
 
 /// Looks `text` up by its lowercase form, allocating only when lowercasing changes it.
@@ -102,13 +109,22 @@ impl KeyCoder {
     fn code(&mut self, value: &Value) -> u32 {
         let next = self.count;
         let code = match value {
-            Value::Text(text) => with_lowercase(text, |lower| match self.text.get(lower) {
-                Some(code) => *code,
-                None => {
-                    self.text.insert(Box::from(lower), next);
-                    next
+            Value::Text(text) => {
+                let lowered =
+                    (!is_lowercase_ascii(text)).then(|| with_lowercase(text, |l| l.to_string()));
+                let key = lowered.as_deref().unwrap_or(text);
+                match self.text.get(key) {
+                    Some(code) => *code,
+                    None => {
+                        let key = match lowered {
+                            Some(lower) => Arc::from(lower),
+                            None => Arc::clone(text),
+                        };
+                        self.text.insert(key, next);
+                        next
+                    }
                 }
-            }),
+            }
             other => match atom(other) {
                 Some(atom) => *self.other.entry(atom).or_insert(next),
                 None => next,
@@ -134,6 +150,8 @@ pub struct KeyCodes {
     pub codes: Vec<u32>,
     pub first_rows: Vec<usize>,
     coder: KeyCoder,
+    /// Each code's rank in Excel's order, computed once (see [`KeyCodes::ranks`]).
+    ranks: OnceLock<Option<Vec<u32>>>,
 }
 
 impl KeyCodes {
@@ -143,11 +161,19 @@ impl KeyCodes {
         let mut coder = KeyCoder::default();
         let mut first_rows = Vec::new();
         let mut memo: Memo<u32> = Memo::for_rows(values.len());
+        // Behind the small cache, text by its allocation (the values stay alive here),
+        // so many distinct interned keys are still lowercased and hashed once each.
+        let mut by_pointer: FxMap<usize, u32> = FxMap::default();
         let codes = values
             .iter()
             .enumerate()
             .map(|(row, value)| {
-                let code = memo.get_or(value, || coder.code(value));
+                let code = memo.get_or(value, || match value {
+                    Value::Text(t) => *by_pointer
+                        .entry(t.as_ptr() as usize)
+                        .or_insert_with(|| coder.code(value)),
+                    _ => coder.code(value),
+                });
                 if code as usize == first_rows.len() {
                     first_rows.push(row);
                 }
@@ -158,6 +184,7 @@ impl KeyCodes {
             codes,
             first_rows,
             coder,
+            ranks: OnceLock::new(),
         }
     }
 
@@ -191,9 +218,13 @@ impl KeyCodes {
         }
         // Text compares by its lowercased characters: fold once, then compare bytes
         // (UTF-8 keeps code point order).
-        let folded: Vec<Option<String>> = (0..self.count())
+        let folded: Vec<Option<std::borrow::Cow<'_, str>>> = (0..self.count())
             .map(|code| match representative(code) {
-                Value::Text(t) => Some(t.chars().flat_map(char::to_lowercase).collect()),
+                // Lowercase ASCII is its own fold: no copy.
+                Value::Text(t) if is_lowercase_ascii(t) => Some(std::borrow::Cow::Borrowed(&**t)),
+                Value::Text(t) => Some(std::borrow::Cow::Owned(
+                    t.chars().flat_map(char::to_lowercase).collect(),
+                )),
                 _ => None,
             })
             .collect();
@@ -202,7 +233,7 @@ impl KeyCodes {
             _ => excel_compare(representative(a), representative(b)),
         };
         let mut order: Vec<usize> = (0..self.count()).collect();
-        order.sort_by(|&a, &b| compare(a, b));
+        order.sort_unstable_by(|&a, &b| compare(a, b).then(a.cmp(&b)));
         let mut ranks = vec![0u32; self.count()];
         let mut rank = 0u32;
         for (i, code) in order.iter().enumerate() {
@@ -362,34 +393,42 @@ impl Grouping {
     fn sort_groups(&mut self, keys: &[&[Value]]) {
         let count = self.first_rows.len();
         let mut order: Vec<usize> = (0..count).collect();
-        let ranks: Option<Vec<Vec<u32>>> = self
+        let ranks: Option<Vec<&[u32]>> = self
             .columns
             .iter()
             .zip(keys)
-            .map(|(column, values)| column.ranks(values))
+            .map(|(column, values)| column.ranks.get_or_init(|| column.ranks(values)).as_deref())
             .collect();
         match ranks {
             Some(ranks) => {
-                let columns = &self.columns;
+                // Provisional ids follow first appearance, so `order` starts in first-row
+                // order; stable counting sorts by each key's rank, last key first, leave
+                // groups in key order with ties by first row, in time linear in the
+                // groups and distinct keys (no comparison sort).
                 let first_rows = &self.first_rows;
-                order.sort_by(|&a, &b| {
-                    let (ra, rb) = (first_rows[a], first_rows[b]);
-                    for (column, rank) in columns.iter().zip(&ranks) {
-                        let rank_of = |row: usize| {
-                            column
-                                .codes
-                                .get(row)
-                                .and_then(|c| rank.get(*c as usize))
-                                .copied()
-                                .unwrap_or(0)
-                        };
-                        let ord = rank_of(ra).cmp(&rank_of(rb));
-                        if ord != Ordering::Equal {
-                            return ord;
-                        }
+                for (column, rank) in self.columns.iter().zip(&ranks).rev() {
+                    let rank_of = |g: usize| {
+                        column
+                            .codes
+                            .get(first_rows[g])
+                            .and_then(|c| rank.get(*c as usize))
+                            .map_or(0, |r| *r as usize)
+                    };
+                    let mut starts = vec![0usize; rank.len() + 2];
+                    for &g in &order {
+                        starts[rank_of(g) + 1] += 1;
                     }
-                    ra.cmp(&rb)
-                });
+                    for r in 0..=rank.len() {
+                        starts[r + 1] += starts[r];
+                    }
+                    let mut sorted = vec![0usize; count];
+                    for &g in &order {
+                        let slot = &mut starts[rank_of(g)];
+                        sorted[*slot] = g;
+                        *slot += 1;
+                    }
+                    order = sorted;
+                }
             }
             None => order.sort_by(|&a, &b| {
                 let (ra, rb) = (self.first_rows[a], self.first_rows[b]);
