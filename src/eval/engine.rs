@@ -5,14 +5,17 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::data::table::{Column, Table};
 use crate::eval::functions::{Arg, CallContext, FunctionSpec};
-use crate::eval::grouping::{Grouping, NO_GROUP};
+use crate::eval::grouping::{Grouping, KeyCodes, NO_GROUP};
 use crate::eval::operators;
 use crate::eval::plan::*;
+use crate::eval::schedule;
 use crate::eval::value::{ErrorKind, Value, number_result};
+use crate::eval::vector::{self, Memo, Operand};
 
 /// A problem that stops evaluation before it starts (the inputs do not fit the plan).
 #[derive(Debug, Error, PartialEq)]
@@ -68,9 +71,21 @@ pub fn evaluate(
     overrides: &[(String, Value)],
     context: &CallContext,
 ) -> Result<Evaluated, EvalError> {
+    evaluate_timed(plan, inputs, overrides, context, &mut |_, _| {})
+}
+
+/// [`evaluate`], reporting how long each step of the plan took (for profiling: one
+/// clock read per step, so the cost is negligible).
+pub fn evaluate_timed(
+    plan: &Plan,
+    inputs: Vec<Table>,
+    overrides: &[(String, Value)],
+    context: &CallContext,
+    on_step: &mut dyn FnMut(Step, std::time::Duration),
+) -> Result<Evaluated, EvalError> {
     let mut run = Run::new(plan, inputs, overrides, context)?;
-    for step in &plan.order {
-        run.step(*step);
+    for level in schedule::levels(plan) {
+        run.run_level(&level, on_step);
     }
     Ok(run.finish())
 }
@@ -83,8 +98,8 @@ pub fn evaluate_expression(
     context: &CallContext,
 ) -> Result<Value, EvalError> {
     let mut run = Run::new(plan, inputs, &[], context)?;
-    for step in &plan.order {
-        run.step(*step);
+    for level in schedule::levels(plan) {
+        run.run_level(&level, &mut |_, _| {});
     }
     let mut values = run
         .eval(
@@ -99,6 +114,18 @@ pub fn evaluate_expression(
     Ok(values.pop().unwrap_or_default())
 }
 
+/// A boolean column's mask: (table, column, whether the TRUE or the FALSE rows).
+type MaskKey = (TableId, ColumnId, bool);
+
+/// What one step computed, stored by [`Run::apply`].
+enum Output {
+    Nothing,
+    Column(TableId, ColumnId, Vec<Value>),
+    Scalar(ScalarId, Value),
+    Group(TableId, Grouping, Vec<Vec<Value>>),
+    Flags(usize, Vec<FlagHit>),
+}
+
 /// One table while evaluating: its columns by plan column id.
 struct RuntimeTable {
     rows: usize,
@@ -111,10 +138,15 @@ struct Run<'p> {
     tables: Vec<RuntimeTable>,
     params: Vec<Value>,
     scalars: Vec<Value>,
-    flags: Vec<FlagHit>,
+    /// Each flag's hits, by flag id (listed in plan order at the end).
+    flags: HashMap<usize, Vec<FlagHit>>,
     context: CallContext,
     /// Group ids of another table's rows for a grouped table: (grouped, other) → ids.
     matched: HashMap<(TableId, TableId), Vec<u32>>,
+    /// Key codes of a column, computed once and shared by every grouping keyed on it.
+    key_codes: HashMap<(TableId, ColumnId), Arc<KeyCodes>>,
+    /// Masks of boolean columns used as filters: (table, column, TRUE or FALSE rows).
+    masks: std::sync::Mutex<HashMap<MaskKey, Arc<Vec<bool>>>>,
 }
 
 /// Values of an expression over the rows of a scope: one for all rows, or one per row.
@@ -128,6 +160,13 @@ impl Values<'_> {
         match self {
             Values::One(v) => v,
             Values::Many(values) => values.get(row).unwrap_or(&Value::Blank),
+        }
+    }
+
+    fn operand(&self) -> Operand<'_> {
+        match self {
+            Values::One(v) => Operand::One(v),
+            Values::Many(values) => Operand::Many(values),
         }
     }
 
@@ -234,14 +273,16 @@ impl<'p> Run<'p> {
             tables,
             params,
             scalars: vec![Value::Blank; plan.scalars.len()],
-            flags: Vec::new(),
+            flags: HashMap::new(),
             context: context.clone(),
             matched: HashMap::new(),
+            key_codes: HashMap::new(),
+            masks: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
-    fn step(&mut self, step: Step) {
-        self.prepare_matches(step);
+    /// Computes one step from what earlier steps stored; [`Run::apply`] stores it.
+    fn compute(&self, step: Step) -> Output {
         match step {
             Step::Group(table) => self.build_group(table),
             Step::Column(table, column) => {
@@ -250,7 +291,7 @@ impl<'p> Run<'p> {
                     .get(column)
                     .map(|c| &c.origin)
                 else {
-                    return;
+                    return Output::Nothing;
                 };
                 let scope = Scope {
                     table: Some(table),
@@ -259,13 +300,11 @@ impl<'p> Run<'p> {
                 let mut values = self.eval(node, scope).into_vec(scope.rows);
                 let rule: Arc<str> = Arc::from(self.plan.step_name(step).as_str());
                 stamp_origins(&mut values, &rule, true);
-                if let Some(slot) = self.tables[table].columns.get_mut(column) {
-                    *slot = Some(values);
-                }
+                Output::Column(table, column, values)
             }
             Step::Scalar(id) => {
                 let Some(scalar) = self.plan.scalars.get(id) else {
-                    return;
+                    return Output::Nothing;
                 };
                 let scope = Scope {
                     table: None,
@@ -273,33 +312,114 @@ impl<'p> Run<'p> {
                 };
                 let mut values = self.eval(&scalar.node, scope).into_vec(1);
                 stamp_origins(&mut values, &scalar.name, false);
-                self.scalars[id] = values.pop().unwrap_or_default();
+                Output::Scalar(id, values.pop().unwrap_or_default())
             }
-            Step::Flag(id) => self.raise_flags(id),
+            Step::Flag(id) => Output::Flags(id, self.raise_flags(id)),
         }
     }
 
-    fn build_group(&mut self, table: TableId) {
+    fn apply(&mut self, output: Output) {
+        match output {
+            Output::Nothing => {}
+            Output::Column(table, column, values) => {
+                if let Some(slot) = self.tables[table].columns.get_mut(column) {
+                    *slot = Some(values);
+                }
+            }
+            Output::Scalar(id, value) => {
+                if let Some(slot) = self.scalars.get_mut(id) {
+                    *slot = value;
+                }
+            }
+            Output::Group(table, grouping, key_columns) => {
+                let runtime = &mut self.tables[table];
+                runtime.rows = grouping.group_count();
+                for (position, values) in key_columns.into_iter().enumerate() {
+                    if let Some(slot) = runtime.columns.get_mut(position) {
+                        *slot = Some(values);
+                    }
+                }
+                runtime.grouping = Some(grouping);
+            }
+            Output::Flags(id, hits) => {
+                self.flags.insert(id, hits);
+            }
+        }
+    }
+
+    /// Runs one level of the schedule: what its steps need prepared (group matches,
+    /// key codes) first, then the steps themselves, in parallel when there are several.
+    fn run_level(&mut self, level: &[Step], on_step: &mut dyn FnMut(Step, std::time::Duration)) {
+        for step in level {
+            self.prepare_matches(*step);
+        }
+        self.prepare_key_codes(level);
+        let this = &*self;
+        let timed = |step: &Step| {
+            let started = std::time::Instant::now();
+            let output = this.compute(*step);
+            (output, started.elapsed())
+        };
+        let outputs: Vec<(Output, std::time::Duration)> = if level.len() > 1 {
+            level.par_iter().map(timed).collect()
+        } else {
+            level.iter().map(timed).collect()
+        };
+        for (step, (output, took)) in level.iter().zip(outputs) {
+            self.apply(output);
+            on_step(*step, took);
+        }
+    }
+
+    /// Codes the key columns the level's groupings need, once per column, in parallel.
+    fn prepare_key_codes(&mut self, level: &[Step]) {
+        let mut missing: Vec<(TableId, ColumnId)> = Vec::new();
+        for step in level {
+            if let Step::Group(table) = step
+                && let TableKind::Grouped {
+                    source,
+                    ref source_keys,
+                    ..
+                } = self.plan.tables[*table].kind
+            {
+                for key in source_keys {
+                    if !self.key_codes.contains_key(&(source, *key))
+                        && !missing.contains(&(source, *key))
+                    {
+                        missing.push((source, *key));
+                    }
+                }
+            }
+        }
+        let tables = &self.tables;
+        let built: Vec<((TableId, ColumnId), Arc<KeyCodes>)> = missing
+            .par_iter()
+            .filter_map(|&(table, column)| {
+                let values = tables.get(table)?.columns.get(column)?.as_deref()?;
+                Some(((table, column), Arc::new(KeyCodes::build(values))))
+            })
+            .collect();
+        self.key_codes.extend(built);
+    }
+
+    fn build_group(&self, table: TableId) -> Output {
         let TableKind::Grouped {
             source,
             ref source_keys,
             ref filter,
         } = self.plan.tables[table].kind
         else {
-            return;
+            return Output::Nothing;
         };
         let source_rows = self.tables[source].rows;
-        let keep: Option<Vec<bool>> = filter.as_ref().map(|f| {
-            let values = self.eval(
+        let keep: Option<Arc<Vec<bool>>> = filter.as_ref().map(|f| {
+            self.eval_mask(
                 f,
                 Scope {
                     table: Some(source),
                     rows: source_rows,
                 },
-            );
-            (0..source_rows)
-                .map(|r| matches!(values.get(r).to_bool(), Ok(true)))
-                .collect()
+            )
         });
         let empty: Vec<Value> = Vec::new();
         let key_slices: Vec<&[Value]> = source_keys
@@ -313,9 +433,21 @@ impl<'p> Run<'p> {
             })
             .collect();
         if key_slices.iter().any(|k| k.len() != source_rows) {
-            return;
+            return Output::Nothing;
         }
-        let grouping = Grouping::build(&key_slices, source_rows, keep.as_deref());
+        let codes: Vec<Arc<KeyCodes>> = source_keys
+            .iter()
+            .zip(&key_slices)
+            .map(
+                |(column, values)| match self.key_codes.get(&(source, *column)) {
+                    Some(codes) => Arc::clone(codes),
+                    None => Arc::new(KeyCodes::build(values)),
+                },
+            )
+            .collect();
+        let keep = keep.as_deref().map(Vec::as_slice);
+        let grouping = Grouping::from_codes(codes, &key_slices, source_rows, keep)
+            .unwrap_or_else(|_| Grouping::build(&key_slices, source_rows, keep));
         let key_columns: Vec<Vec<Value>> = key_slices
             .iter()
             .map(|values| {
@@ -326,14 +458,7 @@ impl<'p> Run<'p> {
                     .collect()
             })
             .collect();
-        let runtime = &mut self.tables[table];
-        runtime.rows = grouping.group_count();
-        for (position, values) in key_columns.into_iter().enumerate() {
-            if let Some(slot) = runtime.columns.get_mut(position) {
-                *slot = Some(values);
-            }
-        }
-        runtime.grouping = Some(grouping);
+        Output::Group(table, grouping, key_columns)
     }
 
     /// Matches other tables' rows to groups before a step that lists them per group.
@@ -400,9 +525,9 @@ impl<'p> Run<'p> {
         }
     }
 
-    fn raise_flags(&mut self, id: usize) {
+    fn raise_flags(&self, id: usize) -> Vec<FlagHit> {
         let Some(flag) = self.plan.flags.get(id) else {
-            return;
+            return Vec::new();
         };
         let table = flag.table;
         let scope = Scope {
@@ -414,7 +539,7 @@ impl<'p> Run<'p> {
             .filter(|r| matches!(condition.get(*r).to_bool(), Ok(true)))
             .collect();
         if hits.is_empty() {
-            return;
+            return Vec::new();
         }
         let parts: Vec<(Option<Values<'_>>, &MessagePart)> = flag
             .message
@@ -451,8 +576,7 @@ impl<'p> Run<'p> {
                 flag: id,
             });
         }
-        drop(parts);
-        self.flags.extend(new_hits);
+        new_hits
     }
 
     // ----- expressions ------------------------------------------------------------
@@ -480,13 +604,20 @@ impl<'p> Run<'p> {
             Node::Binary(op, lhs, rhs) => {
                 let left = self.eval(lhs, scope);
                 let right = self.eval(rhs, scope);
-                match (&left, &right) {
-                    (Values::One(a), Values::One(b)) => Values::One(operators::binary(*op, a, b)),
-                    _ => Values::Many(Cow::Owned(
-                        (0..scope.rows)
-                            .map(|r| operators::binary(*op, left.get(r), right.get(r)))
-                            .collect(),
-                    )),
+                match (left, &right) {
+                    (Values::One(a), Values::One(b)) => Values::One(operators::binary(*op, &a, b)),
+                    (Values::Many(Cow::Owned(mut values)), _)
+                        if vector::is_arithmetic(*op) && values.len() == scope.rows =>
+                    {
+                        vector::arithmetic_in_place(*op, &mut values, right.operand());
+                        Values::Many(Cow::Owned(values))
+                    }
+                    (left, _) => Values::Many(Cow::Owned(vector::binary_rows(
+                        *op,
+                        left.operand(),
+                        right.operand(),
+                        scope.rows,
+                    ))),
                 }
             }
             Node::In {
@@ -496,6 +627,14 @@ impl<'p> Run<'p> {
             } => {
                 let needle = self.eval(needle, scope);
                 let items: Vec<Values<'_>> = list.iter().map(|n| self.eval(n, scope)).collect();
+                if let Values::Many(needles) = &needle
+                    && items.iter().all(|v| matches!(v, Values::One(_)))
+                {
+                    let fixed: Vec<Value> = items.iter().map(|v| v.get(0).clone()).collect();
+                    return Values::Many(Cow::Owned(vector::in_rows(
+                        needles, &fixed, *negated, scope.rows,
+                    )));
+                }
                 let all_one = matches!(needle, Values::One(_))
                     && items.iter().all(|v| matches!(v, Values::One(_)));
                 let rows = if all_one { 1 } else { scope.rows };
@@ -517,6 +656,61 @@ impl<'p> Run<'p> {
         }
     }
 
+    /// Which rows `node` is TRUE on (errors and non-booleans are not), as a `where`
+    /// filter needs: comparisons, `not` and `and` never build a column of values.
+    fn eval_mask(&self, node: &Node, scope: Scope) -> Arc<Vec<bool>> {
+        // A column used as a filter (`where is_won`, `where not is_closed`) is usually
+        // used by many aggregates: its mask is computed once.
+        let cached = match (node, scope.table) {
+            (Node::Column(c), Some(t)) => Some((t, *c, true)),
+            (Node::Unary(crate::lang::ast::UnaryOp::Not, operand), Some(t)) => match **operand {
+                Node::Column(c) => Some((t, c, false)),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(key) = cached
+            && let Ok(masks) = self.masks.lock()
+            && let Some(mask) = masks.get(&key)
+        {
+            return Arc::clone(mask);
+        }
+        let mask = Arc::new(self.compute_mask(node, scope));
+        if let Some(key) = cached
+            && let Ok(mut masks) = self.masks.lock()
+        {
+            masks.insert(key, Arc::clone(&mask));
+        }
+        mask
+    }
+
+    fn compute_mask(&self, node: &Node, scope: Scope) -> Vec<bool> {
+        match node {
+            Node::Binary(op, lhs, rhs) if vector::is_comparison(*op) => {
+                let left = self.eval(lhs, scope);
+                let right = self.eval(rhs, scope);
+                vector::compare_mask(*op, left.operand(), right.operand(), scope.rows)
+            }
+            Node::Binary(crate::lang::ast::BinaryOp::And, lhs, rhs) => {
+                // TRUE exactly when both sides are TRUE (an error on either side is not).
+                let mut mask = self.compute_mask(lhs, scope);
+                let right = self.eval_mask(rhs, scope);
+                for (m, r) in mask.iter_mut().zip(right.iter()) {
+                    *m &= *r;
+                }
+                mask
+            }
+            Node::Unary(crate::lang::ast::UnaryOp::Not, operand) => {
+                let values = self.eval(operand, scope);
+                vector::bool_mask(values.operand(), false, scope.rows)
+            }
+            _ => {
+                let values = self.eval(node, scope);
+                vector::bool_mask(values.operand(), true, scope.rows)
+            }
+        }
+    }
+
     fn eval_call<'s>(
         &'s self,
         function: &'static FunctionSpec,
@@ -528,7 +722,7 @@ impl<'p> Run<'p> {
         {
             return Values::Many(Cow::Owned(fast));
         }
-        let evaluated: Vec<EvaluatedArg<'_>> = args
+        let mut evaluated: Vec<EvaluatedArg<'_>> = args
             .iter()
             .map(|arg| match arg {
                 ArgNode::Value(node) => match self.eval(node, scope) {
@@ -547,27 +741,66 @@ impl<'p> Run<'p> {
         {
             return Values::Many(Cow::Owned(out));
         }
+        if per_row && function.name == "IF" {
+            // A computed then-branch is taken over rather than copied.
+            if let [condition, EvaluatedArg::PerRow(Cow::Owned(then)), rest @ ..] =
+                evaluated.as_mut_slice()
+                && then.len() == scope.rows
+                && rest.len() <= 1
+                && let Some(condition) = operand_of(condition)
+                && let Some(otherwise) =
+                    rest.first().map_or(Some(None), |o| operand_of(o).map(Some))
+            {
+                let then = std::mem::take(then);
+                return Values::Many(Cow::Owned(vector::if_rows_over(condition, then, otherwise)));
+            }
+            if let Some(out) = if_by_rows(&evaluated, scope.rows) {
+                return Values::Many(Cow::Owned(out));
+            }
+        }
         let rows = if per_row { scope.rows } else { 1 };
+        // One argument varies by row and the rest are fixed: the result is a function
+        // of that one value, so compute it once per distinct value (functions are pure).
+        let varying: Vec<usize> = evaluated
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !matches!(a, EvaluatedArg::One(_) | EvaluatedArg::List(_)))
+            .map(|(i, _)| i)
+            .collect();
+        let memo_arg = match (varying.as_slice(), per_row) {
+            ([i], true) => match evaluated.get(*i) {
+                Some(EvaluatedArg::PerRow(values)) => Some(&**values),
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut memo: Memo<Value> = Memo::for_rows(rows);
         let mut out = Vec::with_capacity(rows);
         let mut call_args: Vec<Arg<'_>> = Vec::with_capacity(evaluated.len());
         for row in 0..rows {
-            call_args.clear();
-            for arg in &evaluated {
-                call_args.push(match arg {
-                    EvaluatedArg::One(v) => Arg::Value(v),
-                    EvaluatedArg::PerRow(values) => {
-                        Arg::Value(values.get(row).unwrap_or(&Value::Blank))
-                    }
-                    EvaluatedArg::List(values) => Arg::List(values),
-                    EvaluatedArg::PerRowList { values, starts } => {
-                        Arg::List(match (starts.get(row), starts.get(row + 1)) {
-                            (Some(&start), Some(&end)) => values.get(start..end).unwrap_or(&[]),
-                            _ => &[],
-                        })
-                    }
-                });
-            }
-            out.push((function.implementation)(&call_args, &self.context));
+            let mut call = || {
+                call_args.clear();
+                for arg in &evaluated {
+                    call_args.push(match arg {
+                        EvaluatedArg::One(v) => Arg::Value(v),
+                        EvaluatedArg::PerRow(values) => {
+                            Arg::Value(values.get(row).unwrap_or(&Value::Blank))
+                        }
+                        EvaluatedArg::List(values) => Arg::List(values),
+                        EvaluatedArg::PerRowList { values, starts } => {
+                            Arg::List(match (starts.get(row), starts.get(row + 1)) {
+                                (Some(&start), Some(&end)) => values.get(start..end).unwrap_or(&[]),
+                                _ => &[],
+                            })
+                        }
+                    });
+                }
+                (function.implementation)(&call_args, &self.context)
+            };
+            out.push(match memo_arg {
+                Some(values) => memo.get_or(values.get(row).unwrap_or(&Value::Blank), call),
+                None => call(),
+            });
         }
         if per_row {
             Values::Many(Cow::Owned(out))
@@ -649,18 +882,13 @@ impl<'p> Run<'p> {
         &'s self,
         list: &'s ListNode,
         table: TableId,
-    ) -> (Values<'s>, Option<Vec<bool>>) {
+    ) -> (Values<'s>, Option<Arc<Vec<bool>>>) {
         let scope = Scope {
             table: Some(table),
             rows: self.tables[table].rows,
         };
         let values = self.eval(&list.expr, scope);
-        let keep = list.filter.as_ref().map(|f| {
-            let condition = self.eval(f, scope);
-            (0..scope.rows)
-                .map(|r| matches!(condition.get(r).to_bool(), Ok(true)))
-                .collect()
-        });
+        let keep = list.filter.as_ref().map(|f| self.eval_mask(f, scope));
         (values, keep)
     }
 
@@ -695,68 +923,28 @@ impl<'p> Run<'p> {
             "AVERAGE" => Accumulate::Average,
             "MIN" => Accumulate::Min,
             "MAX" => Accumulate::Max,
+            "MEDIAN" => Accumulate::Median,
             _ => return None,
         };
         let ids = scope.table.and_then(|g| self.cached_group_ids(g, table))?;
         let (values, keep) = self.list_values(list, table);
-        let groups = scope.rows;
-        let mut sums = vec![0.0f64; groups];
-        let mut counts = vec![0usize; groups];
-        let mut extremes: Vec<Option<f64>> = vec![None; groups];
-        let mut errors: Vec<Option<Value>> = vec![None; groups];
-        for (row, group) in ids.iter().enumerate() {
-            let g = *group as usize;
-            if *group == NO_GROUP || g >= groups || keep.as_ref().is_some_and(|k| !k[row]) {
-                continue;
-            }
-            let value = values.get(row);
-            match value {
-                Value::Number(n) | Value::Date(n) => {
-                    sums[g] += n;
-                    counts[g] += 1;
-                    extremes[g] = Some(match (extremes[g], kind) {
-                        (None, _) => *n,
-                        (Some(m), Accumulate::Min) => m.min(*n),
-                        (Some(m), _) => m.max(*n),
-                    });
-                }
-                Value::Error(_) => {
-                    if kind == Accumulate::CountA {
-                        counts[g] += 1;
-                    } else if kind != Accumulate::Count && errors[g].is_none() {
-                        errors[g] = Some(value.clone());
-                    }
-                }
-                Value::Blank => {}
-                Value::Text(_) | Value::Bool(_) => {
-                    if kind == Accumulate::CountA {
-                        counts[g] += 1;
-                    }
-                }
-            }
-        }
-        Some(
-            (0..groups)
-                .map(|g| {
-                    if let Some(error) = errors[g].take() {
-                        return error;
-                    }
-                    match kind {
-                        Accumulate::Sum => number_result(sums[g]),
-                        Accumulate::Count | Accumulate::CountA => Value::Number(counts[g] as f64),
-                        Accumulate::Average if counts[g] == 0 => Value::error(ErrorKind::Div0),
-                        Accumulate::Average => number_result(sums[g] / counts[g] as f64),
-                        Accumulate::Min | Accumulate::Max => {
-                            Value::Number(extremes[g].unwrap_or(0.0))
-                        }
-                    }
-                })
-                .collect(),
-        )
+        Some(accumulate(
+            kind,
+            ids,
+            values.operand(),
+            keep.as_deref().map(Vec::as_slice),
+            scope.rows,
+        ))
     }
 
-    fn finish(self) -> Evaluated {
+    fn finish(mut self) -> Evaluated {
         let plan = self.plan;
+        let mut flags = Vec::new();
+        for step in &plan.order {
+            if let Step::Flag(id) = step {
+                flags.extend(self.flags.remove(id).unwrap_or_default());
+            }
+        }
         let tables = plan
             .tables
             .iter()
@@ -793,7 +981,7 @@ impl<'p> Run<'p> {
                 .zip(self.params)
                 .map(|(p, v)| (Arc::clone(&p.name), v))
                 .collect(),
-            flags: self.flags,
+            flags,
         }
     }
 }
@@ -830,6 +1018,35 @@ fn xlookup_by_index(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>
     crate::eval::kernels::xlookup_exact(&needles, keys, values, fallback_ref, rows)
 }
 
+/// IF over rows without a call per row; `None` when an argument is a list (the
+/// function then reports it).
+fn operand_of<'a>(arg: &'a EvaluatedArg<'_>) -> Option<Operand<'a>> {
+    match arg {
+        EvaluatedArg::One(v) => Some(Operand::One(v)),
+        EvaluatedArg::PerRow(values) => Some(Operand::Many(values)),
+        _ => None,
+    }
+}
+
+fn if_by_rows(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>> {
+    let operand = operand_of;
+    match args {
+        [condition, then] => Some(vector::if_rows(
+            operand(condition)?,
+            operand(then)?,
+            None,
+            rows,
+        )),
+        [condition, then, otherwise] => Some(vector::if_rows(
+            operand(condition)?,
+            operand(then)?,
+            Some(operand(otherwise)?),
+            rows,
+        )),
+        _ => None,
+    }
+}
+
 /// Tables listed per group anywhere in `node` (top-level lists only: nested lists are
 /// evaluated over their own table's rows, not per group).
 fn collect_group_tables(node: &Node, out: &mut Vec<TableId>) {
@@ -861,6 +1078,165 @@ fn collect_group_tables(node: &Node, out: &mut Vec<TableId>) {
     }
 }
 
+/// Calls `f(group, value)` for every row of `values` in a group (and kept by `keep`).
+#[inline]
+fn for_members<'v>(
+    ids: &[u32],
+    values: Operand<'v>,
+    keep: Option<&[bool]>,
+    groups: usize,
+    mut f: impl FnMut(usize, &'v Value),
+) {
+    // NO_GROUP is never below `groups`, so one comparison skips it too.
+    match (values, keep) {
+        (Operand::Many(values), None) if values.len() >= ids.len() => {
+            for (group, value) in ids.iter().zip(values) {
+                if (*group as usize) < groups {
+                    f(*group as usize, value);
+                }
+            }
+        }
+        (Operand::Many(values), Some(keep)) if values.len() >= ids.len() => {
+            for ((group, value), kept) in ids.iter().zip(values).zip(keep) {
+                if *kept && (*group as usize) < groups {
+                    f(*group as usize, value);
+                }
+            }
+        }
+        _ => {
+            for (row, group) in ids.iter().enumerate() {
+                let g = *group as usize;
+                if g >= groups || keep.is_some_and(|k| !k.get(row).copied().unwrap_or(false)) {
+                    continue;
+                }
+                f(g, values.get(row));
+            }
+        }
+    }
+}
+
+/// SUM, COUNT, COUNTA, AVERAGE, MIN or MAX of every group in one pass over the rows,
+/// one specialized loop per function. The first error in a group is its result
+/// (except for COUNT and COUNTA, which count instead).
+fn accumulate(
+    kind: Accumulate,
+    ids: &[u32],
+    values: Operand<'_>,
+    keep: Option<&[bool]>,
+    groups: usize,
+) -> Vec<Value> {
+    if kind == Accumulate::Median {
+        return median_by_group(ids, values, keep, groups);
+    }
+    let mut sums = vec![0.0f64; groups];
+    let mut counts = vec![0usize; groups];
+    let mut errors: Vec<Option<&Value>> = vec![None; groups];
+    match kind {
+        Accumulate::Median => {}
+        Accumulate::Count => for_members(ids, values, keep, groups, |g, v| {
+            if v.is_number() {
+                counts[g] += 1;
+            }
+        }),
+        Accumulate::CountA => for_members(ids, values, keep, groups, |g, v| {
+            if !v.is_blank() {
+                counts[g] += 1;
+            }
+        }),
+        Accumulate::Sum | Accumulate::Average => {
+            for_members(ids, values, keep, groups, |g, v| match v {
+                Value::Number(n) | Value::Date(n) => {
+                    sums[g] += n;
+                    counts[g] += 1;
+                }
+                Value::Error(_) if errors[g].is_none() => errors[g] = Some(v),
+                _ => {}
+            })
+        }
+        Accumulate::Min | Accumulate::Max => {
+            let min = kind == Accumulate::Min;
+            for_members(ids, values, keep, groups, |g, v| match v {
+                Value::Number(n) | Value::Date(n) => {
+                    sums[g] = if counts[g] == 0 {
+                        *n
+                    } else if min {
+                        sums[g].min(*n)
+                    } else {
+                        sums[g].max(*n)
+                    };
+                    counts[g] += 1;
+                }
+                Value::Error(_) if errors[g].is_none() => errors[g] = Some(v),
+                _ => {}
+            })
+        }
+    }
+    (0..groups)
+        .map(|g| {
+            if let Some(error) = errors[g] {
+                return error.clone();
+            }
+            match kind {
+                Accumulate::Sum => number_result(sums[g]),
+                Accumulate::Count | Accumulate::CountA => Value::Number(counts[g] as f64),
+                Accumulate::Average if counts[g] == 0 => Value::error(ErrorKind::Div0),
+                Accumulate::Average => number_result(sums[g] / counts[g] as f64),
+                // An empty group's MIN and MAX are 0, as in Excel.
+                Accumulate::Min | Accumulate::Max if counts[g] == 0 => Value::Number(0.0),
+                Accumulate::Min | Accumulate::Max | Accumulate::Median => Value::Number(sums[g]),
+            }
+        })
+        .collect()
+}
+
+/// MEDIAN of every group as `functions::stats::median` computes it (numbers and dates
+/// only, the first error wins, `#NUM!` when empty): every group's numbers placed in one
+/// array by a counting sort, each group's slice sorted in place. No allocation per group.
+fn median_by_group(
+    ids: &[u32],
+    values: Operand<'_>,
+    keep: Option<&[bool]>,
+    groups: usize,
+) -> Vec<Value> {
+    let mut starts = vec![0usize; groups + 1];
+    let mut errors: Vec<Option<&Value>> = vec![None; groups];
+    for_members(ids, values, keep, groups, |g, v| match v {
+        Value::Number(_) | Value::Date(_) => starts[g + 1] += 1,
+        Value::Error(_) if errors[g].is_none() => errors[g] = Some(v),
+        _ => {}
+    });
+    for g in 0..groups {
+        starts[g + 1] += starts[g];
+    }
+    let mut next = starts.clone();
+    let mut numbers = vec![0.0f64; starts[groups]];
+    for_members(ids, values, keep, groups, |g, v| {
+        if let Value::Number(n) | Value::Date(n) = v {
+            numbers[next[g]] = *n;
+            next[g] += 1;
+        }
+    });
+    (0..groups)
+        .map(|g| {
+            if let Some(error) = errors[g] {
+                return error.clone();
+            }
+            let group = &mut numbers[starts[g]..starts[g + 1]];
+            group.sort_unstable_by(f64::total_cmp);
+            let n = group.len();
+            if n == 0 {
+                return Value::error(ErrorKind::Num);
+            }
+            let mid = n / 2;
+            number_result(if n % 2 == 1 {
+                group[mid]
+            } else {
+                (group[mid - 1] + group[mid]) / 2.0
+            })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Accumulate {
     Sum,
@@ -869,6 +1245,7 @@ enum Accumulate {
     Average,
     Min,
     Max,
+    Median,
 }
 
 fn map_values<'a>(values: Values<'a>, scope: Scope, f: impl Fn(&Value) -> Value) -> Values<'a> {

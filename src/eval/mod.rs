@@ -9,7 +9,9 @@ pub mod kernels;
 pub mod number_format;
 pub mod operators;
 pub mod plan;
+pub mod schedule;
 pub mod standalone;
 pub mod value;
+pub mod vector;
 
 pub use standalone::evaluate_formula;

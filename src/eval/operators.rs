@@ -52,6 +52,13 @@ fn arithmetic(op: BinaryOp, left: &Value, right: &Value) -> Value {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
+    arithmetic_numbers(op, left, right, a, b)
+}
+
+/// Arithmetic once both operands are numbers `a` and `b` (`left` and `right` only
+/// decide whether the result is a date). Column kernels call it directly for numbers.
+#[inline]
+pub fn arithmetic_numbers(op: BinaryOp, left: &Value, right: &Value, a: f64, b: f64) -> Value {
     let result = match op {
         BinaryOp::Add => a + b,
         BinaryOp::Sub => a - b,

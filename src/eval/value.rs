@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// One of Excel's error values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -98,18 +98,30 @@ pub enum Value {
     Text(Arc<str>),
     Bool(bool),
     Date(f64),
-    Error(Box<ExcelError>),
+    /// Shared: an error without an origin is one allocation per kind for the whole
+    /// run, so columns full of `#N/A` (an IF's untaken branch) allocate nothing.
+    Error(Arc<ExcelError>),
 }
 
 impl Value {
     /// An error value without an origin.
     pub fn error(kind: ErrorKind) -> Value {
-        Value::Error(Box::new(ExcelError::new(kind)))
+        static SHARED: OnceLock<Vec<Arc<ExcelError>>> = OnceLock::new();
+        let shared = SHARED.get_or_init(|| {
+            ErrorKind::ALL
+                .iter()
+                .map(|k| Arc::new(ExcelError::new(*k)))
+                .collect()
+        });
+        match shared.iter().find(|e| e.kind == kind) {
+            Some(error) => Value::Error(Arc::clone(error)),
+            None => Value::Error(Arc::new(ExcelError::new(kind))),
+        }
     }
 
     /// An error value produced by `rule` at `row` for `reason`.
     pub fn error_at(kind: ErrorKind, rule: &Arc<str>, row: Option<usize>, reason: &str) -> Value {
-        Value::Error(Box::new(ExcelError {
+        Value::Error(Arc::new(ExcelError {
             kind,
             origin: Some(ErrorOrigin {
                 rule: Arc::clone(rule),

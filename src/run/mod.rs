@@ -124,7 +124,15 @@ pub fn execute_tables(
     prepared: &PreparedScenario,
     tables: Vec<crate::data::table::Table>,
 ) -> Result<Evaluated, RunError> {
-    let overrides: Vec<(String, crate::eval::value::Value)> = prepared
+    let (overrides, context) = evaluation_settings(prepared);
+    Ok(evaluate(&prepared.plan, tables, &overrides, &context)?)
+}
+
+/// The scenario's param overrides and call context (its `as_of`), as `evaluate` takes them.
+pub fn evaluation_settings(
+    prepared: &PreparedScenario,
+) -> (Vec<(String, crate::eval::value::Value)>, CallContext) {
+    let overrides = prepared
         .scenario
         .params
         .iter()
@@ -133,7 +141,7 @@ pub fn execute_tables(
     let context = CallContext {
         as_of: prepared.scenario.as_of.map(serial_from_date),
     };
-    Ok(evaluate(&prepared.plan, tables, &overrides, &context)?)
+    (overrides, context)
 }
 
 /// The report model of one evaluated scenario.

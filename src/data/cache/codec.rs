@@ -450,7 +450,10 @@ impl<'a> ColumnView<'a> {
             } else {
                 None
             };
-            errors.push(Value::Error(Box::new(ExcelError { kind, origin })));
+            errors.push(Value::Error(std::sync::Arc::new(ExcelError {
+                kind,
+                origin,
+            })));
         }
         Ok(ColumnView {
             name,
@@ -711,7 +714,7 @@ mod tests {
                 Value::Blank,
                 Value::Date(45000.0),
                 Value::Bool(true),
-                Value::Error(Box::new(ExcelError {
+                Value::Error(std::sync::Arc::new(ExcelError {
                     kind: ErrorKind::NA,
                     origin: Some(origin),
                 })),

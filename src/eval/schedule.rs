@@ -1,0 +1,225 @@
+//! Parallel schedule: the plan's steps in levels, each step one level after the last
+//! step that writes something it reads, so the steps of one level can run at once.
+
+use std::collections::HashMap;
+
+use crate::eval::plan::*;
+
+/// Something a step writes and later steps read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Resource {
+    /// A table's rows (a grouped table's groups).
+    Rows(TableId),
+    Column(TableId, ColumnId),
+    Scalar(ScalarId),
+}
+
+/// The plan's steps by level; within a level, in plan order. Every level only reads
+/// what earlier levels wrote (and the inputs).
+pub fn levels(plan: &Plan) -> Vec<Vec<Step>> {
+    let mut written_at: HashMap<Resource, usize> = HashMap::new();
+    let mut levels: Vec<Vec<Step>> = Vec::new();
+    for step in &plan.order {
+        let mut reads = Vec::new();
+        step_reads(plan, *step, &mut reads);
+        let level = reads
+            .iter()
+            .filter_map(|r| written_at.get(r).map(|l| l + 1))
+            .max()
+            .unwrap_or(0);
+        for resource in step_writes(plan, *step) {
+            written_at.insert(resource, level);
+        }
+        if levels.len() <= level {
+            levels.resize_with(level + 1, Vec::new);
+        }
+        levels[level].push(*step);
+    }
+    levels
+}
+
+fn step_writes(plan: &Plan, step: Step) -> Vec<Resource> {
+    match step {
+        Step::Group(table) => {
+            let keys = plan.tables.get(table).map_or(0, TablePlan::key_count);
+            let mut out = vec![Resource::Rows(table)];
+            out.extend((0..keys).map(|k| Resource::Column(table, k)));
+            out
+        }
+        Step::Column(table, column) => vec![Resource::Column(table, column)],
+        Step::Scalar(id) => vec![Resource::Scalar(id)],
+        Step::Flag(_) => Vec::new(),
+    }
+}
+
+fn step_reads(plan: &Plan, step: Step, out: &mut Vec<Resource>) {
+    match step {
+        Step::Group(table) => {
+            if let Some(TablePlan {
+                kind:
+                    TableKind::Grouped {
+                        source,
+                        source_keys,
+                        filter,
+                    },
+                ..
+            }) = plan.tables.get(table)
+            {
+                out.push(Resource::Rows(*source));
+                out.extend(source_keys.iter().map(|k| Resource::Column(*source, *k)));
+                if let Some(filter) = filter {
+                    node_reads(plan, filter, Some(*source), out);
+                }
+            }
+        }
+        Step::Column(table, column) => {
+            out.push(Resource::Rows(table));
+            if let Some(ColumnOrigin::Formula(node)) = plan
+                .tables
+                .get(table)
+                .and_then(|t| t.columns.get(column))
+                .map(|c| &c.origin)
+            {
+                node_reads(plan, node, Some(table), out);
+            }
+        }
+        Step::Scalar(id) => {
+            if let Some(scalar) = plan.scalars.get(id) {
+                node_reads(plan, &scalar.node, None, out);
+            }
+        }
+        Step::Flag(id) => {
+            if let Some(flag) = plan.flags.get(id) {
+                out.push(Resource::Rows(flag.table));
+                // The subject shows the key columns (or the first column).
+                let shown = plan
+                    .tables
+                    .get(flag.table)
+                    .map_or(0, |t| t.key_count().max(1).min(t.columns.len()));
+                out.extend((0..shown).map(|c| Resource::Column(flag.table, c)));
+                node_reads(plan, &flag.condition, Some(flag.table), out);
+                for part in &flag.message {
+                    if let MessagePart::Hole { node, .. } = part {
+                        node_reads(plan, node, Some(flag.table), out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What evaluating `node` over the rows of `scope` reads.
+fn node_reads(plan: &Plan, node: &Node, scope: Option<TableId>, out: &mut Vec<Resource>) {
+    match node {
+        Node::Const(_) | Node::Param(_) => {}
+        Node::Scalar(id) => out.push(Resource::Scalar(*id)),
+        Node::Column(column) => {
+            if let Some(table) = scope {
+                out.push(Resource::Column(table, *column));
+            }
+        }
+        Node::Unary(_, n) | Node::Percent(n) => node_reads(plan, n, scope, out),
+        Node::Binary(_, l, r) => {
+            node_reads(plan, l, scope, out);
+            node_reads(plan, r, scope, out);
+        }
+        Node::In { needle, list, .. } => {
+            node_reads(plan, needle, scope, out);
+            for item in list {
+                node_reads(plan, item, scope, out);
+            }
+        }
+        Node::Call { args, .. } => {
+            for arg in args {
+                match arg {
+                    ArgNode::Value(n) => node_reads(plan, n, scope, out),
+                    ArgNode::List(list) => list_reads(plan, list, scope, out),
+                }
+            }
+        }
+    }
+}
+
+fn list_reads(plan: &Plan, list: &ListNode, scope: Option<TableId>, out: &mut Vec<Resource>) {
+    match list.domain {
+        ListDomain::Array => {
+            for element in &list.elements {
+                node_reads(plan, element, None, out);
+            }
+        }
+        ListDomain::Table(table) | ListDomain::Group { table } => {
+            out.push(Resource::Rows(table));
+            node_reads(plan, &list.expr, Some(table), out);
+            if let Some(filter) = &list.filter {
+                node_reads(plan, filter, Some(table), out);
+            }
+            // Another table's rows are matched to the groups by its key columns.
+            if let (ListDomain::Group { .. }, Some(grouped)) = (&list.domain, scope)
+                && let Some(grouped_plan) = plan.tables.get(grouped)
+            {
+                for key in &grouped_plan.columns[..grouped_plan.key_count()] {
+                    if let Some(column) =
+                        plan.tables.get(table).and_then(|t| t.column_id(&key.name))
+                    {
+                        out.push(Resource::Column(table, column));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::program::check_sources;
+    use crate::lang::source::SourceMap;
+
+    fn plan(rules: &str) -> Plan {
+        let mut sources = SourceMap::new();
+        sources.add("test.rules", rules);
+        let program = check_sources(sources, &[]);
+        match program.plan {
+            Some(plan) => plan,
+            None => panic!("rules do not check: {:?}", program.diagnostics),
+        }
+    }
+
+    #[test]
+    fn every_step_comes_after_what_it_reads() {
+        let plan = plan(
+            r#"
+input Deals (channel: text, amount: number, stage: text)
+input Costs (channel: text, amount: number)
+Deals.won = stage = "Won"
+Deals.lost = stage = "Lost"
+Deals.double = amount * 2
+table Channels = group Deals by channel where won
+Channels.revenue = SUM(Deals.amount)
+Channels.cost = SUM(Costs.amount)
+Channels.roi = revenue / cost
+total = SUM(Channels.roi)
+flag Channels when roi > total: "{channel}"
+"#,
+        );
+        let levels = levels(&plan);
+        let level_of = |name: &str| {
+            levels
+                .iter()
+                .position(|l| l.iter().any(|s| plan.step_name(*s) == name))
+                .unwrap_or(usize::MAX)
+        };
+        // Independent row formulas share the first level.
+        assert_eq!(level_of("Deals.won"), 0);
+        assert_eq!(level_of("Deals.lost"), 0);
+        assert_eq!(level_of("Deals.double"), 0);
+        assert!(level_of("Channels") > level_of("Deals.won"));
+        assert!(level_of("Channels.revenue") > level_of("Channels"));
+        assert_eq!(level_of("Channels.cost"), level_of("Channels.revenue"));
+        assert!(level_of("Channels.roi") > level_of("Channels.cost"));
+        assert!(level_of("total") > level_of("Channels.roi"));
+        assert!(level_of("flag on Channels") > level_of("total"));
+        let steps: usize = levels.iter().map(Vec::len).sum();
+        assert_eq!(steps, plan.order.len());
+    }
+}
