@@ -92,3 +92,37 @@ fn workbook_xls_cfb_looping_fat() {
         "{message}"
     );
 }
+
+/// `xls_cfb_assert_on_open` through `chanmix run`, as a user meets it: exit 1 and the
+/// one error line. A panic inside calamine that chanmix caught used to be printed
+/// by the panic hook anyway ("thread 'main' panicked at …", and a backtrace with
+/// `RUST_BACKTRACE`) before the error; `data::reader_panic` keeps it quiet.
+#[test]
+fn cli_shows_a_reader_panic_as_one_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = input("workbook", "xls_cfb_assert_on_open");
+    std::fs::write(dir.path().join("deals.xls"), &bytes[1..]).unwrap();
+    std::fs::write(
+        dir.path().join("deals.rules"),
+        "input Deals (deal_id: text)\ndeals = COUNTA(Deals.deal_id)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("scenario.toml"),
+        "rules = [\"deals.rules\"]\n[inputs.tables.Deals]\nfile = \"deals.xls\"\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_chanmix"))
+        .current_dir(dir.path())
+        .args(["run", "scenario.toml", "-o", "out.xlsx"])
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: ./deals.xls is a damaged or truncated workbook (the reader stopped on malformed content); copy or export it again\n"
+    );
+    assert!(!dir.path().join("out.xlsx").exists());
+}

@@ -15,6 +15,7 @@ pub mod intern;
 mod ole;
 pub mod quality;
 pub mod read;
+mod reader_panic;
 pub mod sample;
 pub mod spec;
 pub mod table;

@@ -375,7 +375,8 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-/// Reads one sheet; a crash inside a reader library becomes an error naming the sheet.
+/// Reads one sheet. Panics inside the reader library are caught where it is called
+/// (`data::reader_panic`); any other panic on the way still becomes an error naming the sheet.
 fn read_sheet(
     job: &Job,
     plans: &[TablePlan],

@@ -4,7 +4,6 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,6 +13,7 @@ use crate::data::builder::SheetBuilder;
 use crate::data::coerce::{CoerceContext, DAYS_1904_TO_1900, RawCell};
 use crate::data::error::DataError;
 use crate::data::ole::check_sector_chains;
+use crate::data::reader_panic::catch_reader_panic;
 use crate::data::xlsx::XlsxPackage;
 use crate::eval::value::ErrorKind;
 
@@ -208,15 +208,14 @@ impl Book {
         };
         // calamine panics on some malformed files (an index past a short record, an
         // assertion on a sector size): a panic while opening means a damaged file.
-        let opened = catch_unwind(AssertUnwindSafe(|| calamine_book(kind, reader)));
-        let book = match opened {
-            Ok(Ok(book)) => book,
-            Ok(Err(Unopened::Password)) => return Err(password()),
-            Ok(Err(Unopened::Damaged(detail))) => return Err(damaged(detail)),
-            Ok(Err(Unopened::Csv)) => {
+        let book = match catch_reader_panic(|| calamine_book(kind, reader)) {
+            Some(Ok(book)) => book,
+            Some(Err(Unopened::Password)) => return Err(password()),
+            Some(Err(Unopened::Damaged(detail))) => return Err(damaged(detail)),
+            Some(Err(Unopened::Csv)) => {
                 return Err(not_a_workbook("CSV files are read directly".to_string()));
             }
-            Err(_) => return Err(damaged(READER_STOPPED.to_string())),
+            None => return Err(damaged(READER_STOPPED.to_string())),
         };
         Ok(book)
     }
@@ -287,38 +286,46 @@ impl Book {
                 progress(builder.rows_kept());
             }
         };
+        // calamine panics on some malformed sheets: each call into it is guarded.
+        let stopped = || corrupt(READER_STOPPED.to_string());
         match self {
             Book::FastXlsx(package) => package.stream_sheet(path, sheet, builder, progress)?,
             Book::Xlsx(book) => {
-                let mut cells = book
-                    .worksheet_cells_reader(sheet)
+                let mut cells = catch_reader_panic(move || book.worksheet_cells_reader(sheet))
+                    .ok_or_else(stopped)?
                     .map_err(|e| corrupt(e.to_string()))?;
                 builder.expect_rows(cells.dimensions().end.0);
-                while let Some(cell) = cells.next_cell().map_err(|e| corrupt(e.to_string()))? {
+                while let Some(cell) = catch_reader_panic(|| cells.next_cell())
+                    .ok_or_else(stopped)?
+                    .map_err(|e| corrupt(e.to_string()))?
+                {
                     let (row, col) = cell.get_position();
                     builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;
                     tick(row, builder);
                 }
             }
             Book::Xlsb(book) => {
-                let mut cells = book
-                    .worksheet_cells_reader(sheet)
+                let mut cells = catch_reader_panic(move || book.worksheet_cells_reader(sheet))
+                    .ok_or_else(stopped)?
                     .map_err(|e| corrupt(e.to_string()))?;
-                while let Some(cell) = cells.next_cell().map_err(|e| corrupt(e.to_string()))? {
+                while let Some(cell) = catch_reader_panic(|| cells.next_cell())
+                    .ok_or_else(stopped)?
+                    .map_err(|e| corrupt(e.to_string()))?
+                {
                     let (row, col) = cell.get_position();
                     builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;
                     tick(row, builder);
                 }
             }
             Book::Xls(book) => {
-                let range = book
-                    .worksheet_range(sheet)
+                let range = catch_reader_panic(|| book.worksheet_range(sheet))
+                    .ok_or_else(stopped)?
                     .map_err(|e| corrupt(e.to_string()))?;
                 stream_range(&range, offset, builder)?;
             }
             Book::Ods(book) => {
-                let range = book
-                    .worksheet_range(sheet)
+                let range = catch_reader_panic(|| book.worksheet_range(sheet))
+                    .ok_or_else(stopped)?
                     .map_err(|e| corrupt(e.to_string()))?;
                 stream_range(&range, offset, builder)?;
             }
