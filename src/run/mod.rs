@@ -144,6 +144,21 @@ pub fn evaluation_settings(
     (overrides, context)
 }
 
+/// An evaluation with the input tables' columns dropped (their row counts kept): what a
+/// comparison workbook needs, which shows only grouped tables, scalars and flags.
+fn without_input_rows(plan: &crate::eval::plan::Plan, mut result: Evaluated) -> Evaluated {
+    for table in &mut result.tables {
+        let grouped = plan
+            .table_id(&table.name)
+            .and_then(|id| plan.tables.get(id))
+            .is_some_and(|t| t.is_grouped());
+        if !grouped {
+            table.columns = Vec::new();
+        }
+    }
+    result
+}
+
 /// The report model of one evaluated scenario.
 pub fn run_report<'a>(
     prepared: &'a PreparedScenario,
@@ -381,11 +396,28 @@ pub fn compare_scenarios(
         };
         data_of.push(index);
     }
-    let results: Vec<Evaluated> = prepared
-        .iter()
-        .zip(&data_of)
-        .map(|(p, i)| execute(p, &datasets[*i]))
-        .collect::<Result<_, _>>()?;
+    // One scenario at a time, keeping only what the comparison shows (grouped tables,
+    // scalars, flags): ten scenarios over a million rows must not hold ten copies of
+    // the input tables. The last scenario on a dataset takes its tables instead of a copy.
+    let mut uses_left = vec![0usize; datasets.len()];
+    for i in &data_of {
+        if let Some(n) = uses_left.get_mut(*i) {
+            *n += 1;
+        }
+    }
+    let mut results: Vec<Evaluated> = Vec::with_capacity(prepared.len());
+    for (p, i) in prepared.iter().zip(&data_of) {
+        let (Some(left), Some(data)) = (uses_left.get_mut(*i), datasets.get_mut(*i)) else {
+            continue;
+        };
+        *left -= 1;
+        let tables = if *left == 0 {
+            std::mem::take(&mut data.tables)
+        } else {
+            data.tables.clone()
+        };
+        results.push(without_input_rows(&p.plan, execute_tables(p, tables)?));
+    }
     let mut runs = Vec::new();
     let mut protected = Vec::new();
     for ((p, i), result) in prepared.iter().zip(&data_of).zip(&results) {
