@@ -200,7 +200,7 @@ fn run(
     let tables = match snapshot {
         Some(path) if path.exists() => load_snapshot(path).map_err(|e| e.to_string())?,
         _ => {
-            let data = read(&prepared).map_err(|e| e.to_string())?;
+            let (data, _) = read(&prepared, None).map_err(|e| e.to_string())?;
             if let Some(path) = snapshot {
                 save_snapshot(&data.tables, path).map_err(|e| e.to_string())?;
             }

@@ -59,16 +59,20 @@ fn run_chanmix(file: &Path) -> Result<String, String> {
     ))
 }
 
-fn run_calamine(file: &Path) -> Result<String, String> {
+/// Bare calamine `worksheet_range` of the sheets matching `wanted` (a name, or a prefix
+/// ending in `*`).
+fn run_calamine(file: &Path, wanted: &[&str]) -> Result<String, String> {
     let started = Instant::now();
     let mut book: Xlsx<_> = open_workbook(file).map_err(|e: calamine::XlsxError| e.to_string())?;
     let mut cells = 0usize;
-    // The same sheets read_inputs reads: Opportunities and Leads, Leads_2, …
+    let matches = |sheet: &str| {
+        wanted.iter().any(|w| match w.strip_suffix('*') {
+            Some(prefix) => sheet.starts_with(prefix),
+            None => sheet == *w,
+        })
+    };
     let sheets = book.sheet_names();
-    for name in sheets
-        .iter()
-        .filter(|s| *s == "Opportunities" || s.starts_with("Leads"))
-    {
+    for name in sheets.iter().filter(|s| matches(s)) {
         let range = book.worksheet_range(name).map_err(|e| e.to_string())?;
         cells += range.get_size().0 * range.get_size().1;
     }
@@ -87,9 +91,18 @@ fn main() -> ExitCode {
             Err(e) => Err(e.to_string()),
         },
         [cmd, file] if cmd == "chanmix" => run_chanmix(Path::new(file)),
-        [cmd, file] if cmd == "calamine" => run_calamine(Path::new(file)),
+        // The same sheets `chanmix FILE` reads: Opportunities and Leads, Leads_2, …
+        [cmd, file] if cmd == "calamine" => {
+            run_calamine(Path::new(file), &["Opportunities", "Leads*"])
+        }
+        [cmd, file, sheets @ ..] if cmd == "calamine-sheets" => {
+            let sheets: Vec<&str> = sheets.iter().map(String::as_str).collect();
+            run_calamine(Path::new(file), &sheets)
+        }
         _ => Err(
-            "usage: read_bench generate ROWS OUT.xlsx | chanmix FILE | calamine FILE".to_string(),
+            "usage: read_bench generate ROWS OUT.xlsx | chanmix FILE | calamine FILE \
+             | calamine-sheets FILE SHEET [SHEET…] (SHEET may end in *)"
+                .to_string(),
         ),
     };
     match outcome {

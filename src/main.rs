@@ -57,6 +57,9 @@ enum Command {
         /// Also print the computed tables, values and flags as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Read the input files even when the input cache has them, and store nothing.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Evaluate several scenarios and write them side by side in one workbook.
     Compare {
@@ -66,6 +69,14 @@ enum Command {
         /// The workbook to write.
         #[arg(short, long)]
         output: PathBuf,
+        /// Read the input files even when the input cache has them, and store nothing.
+        #[arg(long)]
+        no_cache: bool,
+    },
+    /// Show or clear the cache of read input tables (see `cache info`).
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
     },
     /// List the built-in spreadsheet functions.
     Functions,
@@ -81,6 +92,14 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// Where the cache is, how many entries it holds, and their size.
+    Info,
+    /// Remove every cache entry (the next run reads the input files again).
+    Clear,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -122,8 +141,23 @@ fn main() -> ExitCode {
             scenario,
             output,
             json,
-        } => cli::run(&scenario, output.as_deref(), json, stderr_color()),
-        Command::Compare { scenarios, output } => cli::compare(&scenarios, &output, stderr_color()),
+            no_cache,
+        } => cli::run(
+            &scenario,
+            output.as_deref(),
+            json,
+            stderr_color(),
+            !no_cache,
+        ),
+        Command::Compare {
+            scenarios,
+            output,
+            no_cache,
+        } => cli::compare(&scenarios, &output, stderr_color(), !no_cache),
+        Command::Cache { action } => match action {
+            CacheAction::Info => cli::cache_info(),
+            CacheAction::Clear => cli::cache_clear(),
+        },
         Command::Functions => cli::functions(),
         Command::SampleData { rows, seed, out } => cli::sample_data(rows, seed, &out),
     };

@@ -14,9 +14,13 @@ fn chanmix(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
+        .env("CHANMIX_CACHE_DIR", TEST_CACHE_DIR)
         .output()
         .unwrap()
 }
+
+/// The input cache of spawned runs: under target/, never the user's home cache.
+const TEST_CACHE_DIR: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/chanmix-test-cache");
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).to_string()

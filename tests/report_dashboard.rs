@@ -32,7 +32,7 @@ fn chart(
 fn realistic_dashboard_recomputes_in_libreoffice() {
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/base.toml");
     let prepared = prepare(&scenario).unwrap_or_else(|e| panic!("{e}"));
-    let data = read(&prepared).unwrap_or_else(|e| panic!("{e}"));
+    let (data, _) = read(&prepared, None).unwrap_or_else(|e| panic!("{e}"));
     let result = execute(&prepared, &data).unwrap_or_else(|e| panic!("{e}"));
     let mut report = run_report(&prepared, &data, &result).unwrap_or_else(|e| panic!("{e}"));
     // The scenario's own KPIs, with charts of every kind the report draws natively.

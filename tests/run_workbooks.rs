@@ -17,9 +17,13 @@ fn chanmix(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_chanmix"))
         .current_dir(repo())
         .args(args)
+        .env("CHANMIX_CACHE_DIR", TEST_CACHE_DIR)
         .output()
         .unwrap()
 }
+
+/// The input cache of spawned runs: under target/, never the user's home cache.
+const TEST_CACHE_DIR: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/chanmix-test-cache");
 
 fn run_json(scenario: &str, out: &Path) -> serde_json::Value {
     let output = chanmix(&["run", scenario, "--json", "-o", out.to_str().unwrap()]);

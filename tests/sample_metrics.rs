@@ -204,6 +204,10 @@ fn workbook_channel_sheet_equals_an_independent_computation() {
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_chanmix"))
         .current_dir(repo())
         .args(["run", "scenarios/base.toml", "-o", out.to_str().unwrap()])
+        .env(
+            "CHANMIX_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/chanmix-test-cache"),
+        )
         .status()
         .unwrap();
     assert!(status.success());

@@ -134,6 +134,39 @@ impl<'p> SheetBuilder<'p> {
         self.part.counts.rows_kept
     }
 
+    /// Whether the cell at 0-based `row`, `col` is used: readers that can skip decoding
+    /// a cell ask first, and report the skipped non-empty ones with [`Self::unread_cell`].
+    pub fn wants(&mut self, row: u32, col: u32) -> Result<bool, DataError> {
+        if row <= self.plan.header_row {
+            return Ok(row == self.plan.header_row);
+        }
+        if !self.header_done {
+            self.resolve_header()?;
+        }
+        Ok(self
+            .slot_of_col
+            .get(col as usize)
+            .copied()
+            .flatten()
+            .is_some())
+    }
+
+    /// A non-empty cell the table does not use: it still makes its row a data row.
+    pub fn unread_cell(&mut self, row: u32) -> Result<(), DataError> {
+        if row <= self.plan.header_row {
+            return Ok(());
+        }
+        if !self.header_done {
+            self.resolve_header()?;
+        }
+        if self.row != Some(row) {
+            self.flush_row()?;
+            self.row = Some(row);
+        }
+        self.row_nonempty = true;
+        Ok(())
+    }
+
     /// One cell at 0-based `row`, `col`.
     pub fn cell(&mut self, row: u32, col: u32, raw: RawCell<'_>) -> Result<(), DataError> {
         if row < self.plan.header_row {

@@ -1,5 +1,6 @@
 //! Data in: columnar tables and the readers that fill them from CRM exports
-//! (.xlsx/.xlsm/.xlsb/.xls/.ods via calamine, .csv via csv), with a data-quality log.
+//! (.xlsx/.xlsm by our own streaming reader, .xlsb/.xls/.ods via calamine, .csv via
+//! csv), with a data-quality log.
 
 // DataError carries file, sheet and column names so its message can stand alone; it is
 // built once per failed run, so its size does not matter.
@@ -7,16 +8,22 @@
 
 pub mod address;
 pub(crate) mod builder;
+pub mod cache;
 pub mod coerce;
 pub mod error;
 pub mod intern;
+mod ole;
 pub mod quality;
 pub mod read;
+mod reader_panic;
 pub mod sample;
 pub mod spec;
 pub mod table;
 pub(crate) mod workbook;
+pub(crate) mod xlsx;
+pub(crate) mod xml_scan;
 
+pub use cache::{CacheSummary, CacheUse, InputCache};
 pub use error::DataError;
 pub use quality::{QualityEntry, QualityLog, TableCounts};
 pub use read::{InputData, InputFile, read_inputs};

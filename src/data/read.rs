@@ -22,7 +22,9 @@ use crate::data::intern::FxBuildHasher;
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
 use crate::data::spec::{ColumnDecl, InputsSpec, TableSpec};
 use crate::data::table::{Column, Table};
-use crate::data::workbook::{Book, FileKind, csv_delimiter, csv_sheet_name, resolve, stream_csv};
+use crate::data::workbook::{
+    Book, FileKind, READER_STOPPED, csv_delimiter, csv_sheet_name, resolve, stream_csv,
+};
 use crate::eval::value::{Value, format_general};
 use crate::lang::ast::ColumnType;
 use crate::lang::suggest::did_you_mean;
@@ -339,11 +341,13 @@ struct BookPool {
 
 impl BookPool {
     fn take_or_open(&self, path: &Path, kind: FileKind) -> Result<Book, DataError> {
-        let cached = self
-            .books
-            .lock()
-            .ok()
-            .and_then(|mut books| books.get_mut(path).and_then(Vec::pop));
+        let cached = self.books.lock().ok().and_then(|mut books| {
+            let pooled = books.get_mut(path)?;
+            match pooled.last().and_then(Book::share) {
+                Some(shared) => Some(shared),
+                None => pooled.pop(),
+            }
+        });
         match cached {
             Some(book) => Ok(book),
             None => Book::open(path, kind),
@@ -371,7 +375,8 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-/// Reads one sheet; a crash inside a reader library becomes an error naming the sheet.
+/// Reads one sheet. Panics inside the reader library are caught where it is called
+/// (`data::reader_panic`); any other panic on the way still becomes an error naming the sheet.
 fn read_sheet(
     job: &Job,
     plans: &[TablePlan],
@@ -412,7 +417,7 @@ fn read_sheet(
         Err(DataError::CorruptSheet {
             path: job.path.clone(),
             sheet: job.sheet.clone(),
-            detail: "the reader stopped on malformed content".to_string(),
+            detail: READER_STOPPED.to_string(),
         })
     })?;
     tick(part.counts.rows_kept);

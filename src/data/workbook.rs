@@ -1,15 +1,20 @@
-//! File formats: opens .xlsx/.xlsm/.xlsb/.xls/.ods with calamine and .csv with the csv
-//! crate, and streams each sheet's cells in row order into a [`SheetBuilder`].
+//! File formats: opens .xlsx/.xlsm with our streaming reader ([`XlsxPackage`], calamine
+//! as a fallback), .xlsb/.xls/.ods with calamine and .csv with the csv crate, and streams
+//! each sheet's cells in row order into a [`SheetBuilder`].
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use calamine::{CellErrorType, Data, DataRef, Ods, Reader, Xls, Xlsb, Xlsx};
 
 use crate::data::builder::SheetBuilder;
 use crate::data::coerce::{CoerceContext, DAYS_1904_TO_1900, RawCell};
 use crate::data::error::DataError;
+use crate::data::ole::check_sector_chains;
+use crate::data::reader_panic::catch_reader_panic;
+use crate::data::xlsx::XlsxPackage;
 use crate::eval::value::ErrorKind;
 
 /// How a file is read, from its extension.
@@ -51,6 +56,8 @@ type FileReader = BufReader<File>;
 
 /// An open workbook of any supported spreadsheet format.
 pub(crate) enum Book {
+    /// Read by our own streaming reader; shared between the threads reading its sheets.
+    FastXlsx(Arc<XlsxPackage>),
     Xlsx(Box<Xlsx<FileReader>>),
     Xlsb(Box<Xlsb<FileReader>>),
     Xls(Box<Xls<FileReader>>),
@@ -89,6 +96,44 @@ fn describe_start(start: &[u8]) -> String {
     }
 }
 
+/// Why calamine could not open a workbook.
+enum Unopened {
+    Password,
+    Damaged(String),
+    Csv,
+}
+
+/// What a damaged file's error says when the reader library panicked on it.
+pub(crate) const READER_STOPPED: &str = "the reader stopped on malformed content";
+
+/// Opens a workbook with calamine's reader for `kind`.
+fn calamine_book(kind: FileKind, reader: FileReader) -> Result<Book, Unopened> {
+    let damaged = |e: &dyn std::fmt::Display| Unopened::Damaged(e.to_string());
+    Ok(match kind {
+        FileKind::Xlsx => match Xlsx::new(reader) {
+            Ok(b) => Book::Xlsx(Box::new(b)),
+            Err(calamine::XlsxError::Password) => return Err(Unopened::Password),
+            Err(e) => return Err(damaged(&e)),
+        },
+        FileKind::Xlsb => match Xlsb::new(reader) {
+            Ok(b) => Book::Xlsb(Box::new(b)),
+            Err(calamine::XlsbError::Password) => return Err(Unopened::Password),
+            Err(e) => return Err(damaged(&e)),
+        },
+        FileKind::Xls => match Xls::new(reader) {
+            Ok(b) => Book::Xls(Box::new(b)),
+            Err(calamine::XlsError::Password) => return Err(Unopened::Password),
+            Err(e) => return Err(damaged(&e)),
+        },
+        FileKind::Ods => match Ods::new(reader) {
+            Ok(b) => Book::Ods(Box::new(b)),
+            Err(calamine::OdsError::Password) => return Err(Unopened::Password),
+            Err(e) => return Err(damaged(&e)),
+        },
+        FileKind::Csv => return Err(Unopened::Csv),
+    })
+}
+
 impl Book {
     /// Opens a workbook, telling a damaged, encrypted or mislabelled file apart.
     pub fn open(path: &Path, kind: FileKind) -> Result<Book, DataError> {
@@ -113,6 +158,12 @@ impl Book {
             FileKind::Xls if !is_cfb => return Err(not_a_workbook(describe_start(&start))),
             _ => {}
         }
+        if is_cfb && let Err(detail) = check_sector_chains(path) {
+            return Err(DataError::CorruptWorkbook {
+                path: path.to_path_buf(),
+                detail,
+            });
+        }
         let reader =
             BufReader::new(
                 File::open(path).map_err(|source| DataError::FileUnreadable {
@@ -120,6 +171,27 @@ impl Book {
                     source,
                 })?,
             );
+        if kind == FileKind::Xlsx
+            && is_zip
+            && let Ok(package) = XlsxPackage::open(path)
+        {
+            return Ok(Book::FastXlsx(package));
+        }
+        Book::open_with_calamine(path, kind, reader, is_cfb)
+    }
+
+    /// Opens a workbook with calamine (every format but CSV; our xlsx reader's fallback).
+    fn open_with_calamine(
+        path: &Path,
+        kind: FileKind,
+        reader: FileReader,
+        is_cfb: bool,
+    ) -> Result<Book, DataError> {
+        let not_a_workbook = |detail: String| DataError::NotAWorkbook {
+            path: path.to_path_buf(),
+            kind: kind.label().to_string(),
+            detail,
+        };
         let damaged = |detail: String| {
             if is_cfb && kind != FileKind::Xls {
                 // An OLE container that is not encrypted is a legacy .xls with a new name.
@@ -134,37 +206,33 @@ impl Book {
         let password = || DataError::PasswordProtected {
             path: path.to_path_buf(),
         };
-        let book = match kind {
-            FileKind::Xlsx => match Xlsx::new(reader) {
-                Ok(b) => Book::Xlsx(Box::new(b)),
-                Err(calamine::XlsxError::Password) => return Err(password()),
-                Err(e) => return Err(damaged(e.to_string())),
-            },
-            FileKind::Xlsb => match Xlsb::new(reader) {
-                Ok(b) => Book::Xlsb(Box::new(b)),
-                Err(calamine::XlsbError::Password) => return Err(password()),
-                Err(e) => return Err(damaged(e.to_string())),
-            },
-            FileKind::Xls => match Xls::new(reader) {
-                Ok(b) => Book::Xls(Box::new(b)),
-                Err(calamine::XlsError::Password) => return Err(password()),
-                Err(e) => return Err(damaged(e.to_string())),
-            },
-            FileKind::Ods => match Ods::new(reader) {
-                Ok(b) => Book::Ods(Box::new(b)),
-                Err(calamine::OdsError::Password) => return Err(password()),
-                Err(e) => return Err(damaged(e.to_string())),
-            },
-            FileKind::Csv => {
+        // calamine panics on some malformed files (an index past a short record, an
+        // assertion on a sector size): a panic while opening means a damaged file.
+        let book = match catch_reader_panic(|| calamine_book(kind, reader)) {
+            Some(Ok(book)) => book,
+            Some(Err(Unopened::Password)) => return Err(password()),
+            Some(Err(Unopened::Damaged(detail))) => return Err(damaged(detail)),
+            Some(Err(Unopened::Csv)) => {
                 return Err(not_a_workbook("CSV files are read directly".to_string()));
             }
+            None => return Err(damaged(READER_STOPPED.to_string())),
         };
         Ok(book)
+    }
+
+    /// Another handle on the same opened workbook, when it can be shared between threads
+    /// (so each sheet read does not open and parse the package again).
+    pub fn share(&self) -> Option<Book> {
+        match self {
+            Book::FastXlsx(package) => Some(Book::FastXlsx(Arc::clone(package))),
+            _ => None,
+        }
     }
 
     /// Sheet names in workbook order.
     pub fn sheet_names(&self) -> Vec<String> {
         match self {
+            Book::FastXlsx(b) => b.sheet_names(),
             Book::Xlsx(b) => b.sheet_names(),
             Book::Xlsb(b) => b.sheet_names(),
             Book::Xls(b) => b.sheet_names(),
@@ -174,6 +242,7 @@ impl Book {
 
     fn is_1904(&self) -> bool {
         match self {
+            Book::FastXlsx(b) => b.is_1904(),
             Book::Xlsx(b) => b.has_1904_epoch(),
             Book::Xlsb(b) => b.has_1904_epoch(),
             Book::Xls(b) => b.has_1904_epoch(),
@@ -217,37 +286,46 @@ impl Book {
                 progress(builder.rows_kept());
             }
         };
+        // calamine panics on some malformed sheets: each call into it is guarded.
+        let stopped = || corrupt(READER_STOPPED.to_string());
         match self {
+            Book::FastXlsx(package) => package.stream_sheet(path, sheet, builder, progress)?,
             Book::Xlsx(book) => {
-                let mut cells = book
-                    .worksheet_cells_reader(sheet)
+                let mut cells = catch_reader_panic(move || book.worksheet_cells_reader(sheet))
+                    .ok_or_else(stopped)?
                     .map_err(|e| corrupt(e.to_string()))?;
                 builder.expect_rows(cells.dimensions().end.0);
-                while let Some(cell) = cells.next_cell().map_err(|e| corrupt(e.to_string()))? {
+                while let Some(cell) = catch_reader_panic(|| cells.next_cell())
+                    .ok_or_else(stopped)?
+                    .map_err(|e| corrupt(e.to_string()))?
+                {
                     let (row, col) = cell.get_position();
                     builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;
                     tick(row, builder);
                 }
             }
             Book::Xlsb(book) => {
-                let mut cells = book
-                    .worksheet_cells_reader(sheet)
+                let mut cells = catch_reader_panic(move || book.worksheet_cells_reader(sheet))
+                    .ok_or_else(stopped)?
                     .map_err(|e| corrupt(e.to_string()))?;
-                while let Some(cell) = cells.next_cell().map_err(|e| corrupt(e.to_string()))? {
+                while let Some(cell) = catch_reader_panic(|| cells.next_cell())
+                    .ok_or_else(stopped)?
+                    .map_err(|e| corrupt(e.to_string()))?
+                {
                     let (row, col) = cell.get_position();
                     builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;
                     tick(row, builder);
                 }
             }
             Book::Xls(book) => {
-                let range = book
-                    .worksheet_range(sheet)
+                let range = catch_reader_panic(|| book.worksheet_range(sheet))
+                    .ok_or_else(stopped)?
                     .map_err(|e| corrupt(e.to_string()))?;
                 stream_range(&range, offset, builder)?;
             }
             Book::Ods(book) => {
-                let range = book
-                    .worksheet_range(sheet)
+                let range = catch_reader_panic(|| book.worksheet_range(sheet))
+                    .ok_or_else(stopped)?
                     .map_err(|e| corrupt(e.to_string()))?;
                 stream_range(&range, offset, builder)?;
             }
@@ -418,5 +496,238 @@ pub(crate) fn resolve(base_dir: &Path, path: &Path) -> PathBuf {
         path.to_path_buf()
     } else {
         base_dir.join(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Our xlsx reader against hand-computed values on a workbook written here, and
+    //! against calamine (an independent reader) on workbooks from four different writers.
+
+    use std::collections::BTreeMap;
+    use std::io::Write;
+
+    use super::*;
+    use crate::data::builder::{SheetPart, TablePlan};
+    use crate::data::spec::BadCellPolicy;
+    use crate::eval::value::Value;
+
+    fn every_column() -> TablePlan {
+        TablePlan {
+            name: "T".to_string(),
+            columns: Vec::new(),
+            all_headers: true,
+            key: None,
+            rename: BTreeMap::new(),
+            policy: BadCellPolicy::Report,
+            header_row: 0,
+        }
+    }
+
+    fn read(book: &mut Book, path: &Path, sheet: &str) -> SheetPart {
+        let plan = every_column();
+        let mut builder =
+            SheetBuilder::new(&plan, path.to_path_buf(), sheet.to_string(), book.context());
+        book.stream_sheet(path, sheet, &mut builder, &|_| {})
+            .unwrap_or_else(|e| panic!("{sheet}: {e}"));
+        builder.finish().unwrap()
+    }
+
+    fn calamine_book(path: &Path) -> Book {
+        let reader = BufReader::new(File::open(path).unwrap());
+        Book::Xlsx(Box::new(Xlsx::new(reader).unwrap()))
+    }
+
+    fn fast_book(path: &Path) -> Book {
+        let book = Book::open(path, FileKind::Xlsx).unwrap();
+        assert!(matches!(book, Book::FastXlsx(_)), "{}", path.display());
+        book
+    }
+
+    const WORKBOOK_RELS: &str = r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet2.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#;
+
+    const STYLES: &str = r##"<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy\-mm\-dd"/><numFmt numFmtId="165" formatCode="#,##0.00"/></numFmts><cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs><cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/><xf numFmtId="164" applyNumberFormat="1"/><xf numFmtId="165" applyNumberFormat="1"/></cellXfs></styleSheet>"##;
+
+    const SHARED: &str = r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="10" uniqueCount="10"><si><t>name</t></si><si><t>when</t></si><si><t>amount</t></si><si><t>flag</t></si><si><t>note</t></si><si><r><rPr><b/></rPr><t xml:space="preserve">Big </t></r><r><t xml:space="preserve">deal</t></r></si><si><t>東京</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh></si><si><t>R&amp;D</t></si><si><t>line1_x000D__x000A_line2</t></si><si><t>kind</t></si></sst>"#;
+
+    /// Rows 2, 3, 5 and 7 hold data; row 3 and its cells have no `r`; row 4 is missing and
+    /// row 6 has only a styled empty cell and an empty value.
+    const SHEET_BODY: &str = r#"<dimension ref="A1:F7"/><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c><c r="F1" t="s"><v>9</v></c></row><row r="2"><c r="A2" t="s"><v>5</v></c><c r="B2" s="1"><v>45292</v></c><c r="C2"><v>1234.5</v></c><c r="D2" t="b"><v>1</v></c><c r="E2" t="inlineStr"><is><t>  padded  </t></is></c><c r="F2" t="str"><f>A2&amp;"x"</f><v>Big dealx</v></c></row><row><c t="s"><v>6</v></c><c s="2"><v>45293</v></c><c s="3"><v>-0.25</v></c><c t="b"><v>0</v></c><c t="s"><v>7</v></c><c t="e"><f>1/0</f><v>#DIV/0!</v></c></row><row r="5"><c r="A5" t="s"><v>8</v></c><c r="C5"><v>1E3</v></c><c r="F5" t="d"><v>2024-01-03T00:00:00</v></c></row><row r="6"><c r="A6" s="1"/><c r="B6"><v></v></c></row><row r="7"><c r="F7" t="inlineStr"><is><r><t>a</t></r><r><t>b</t></r></is></c></row></sheetData>"#;
+
+    /// The sheet body with every element written as `x:name`, as some exporters do.
+    fn prefixed(body: &str) -> String {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some(at) = rest.find('<') {
+            out.push_str(&rest[..at]);
+            rest = &rest[at + 1..];
+            if let Some(after) = rest.strip_prefix('/') {
+                out.push_str("</x:");
+                rest = after;
+            } else {
+                out.push_str("<x:");
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn write_workbook(path: &Path, date_1904: bool) {
+        let ns = r#"xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships""#;
+        let workbook = format!(
+            r#"<?xml version="1.0"?><workbook {ns}><workbookPr date1904="{}"/><sheets><sheet name="Plain &amp; simple" sheetId="1" r:id="rId1"/><sheet name="Prefixed" sheetId="2" r:id="rId2"/></sheets></workbook>"#,
+            u8::from(date_1904)
+        );
+        let plain = format!(r#"<?xml version="1.0"?><worksheet {ns}>{SHEET_BODY}</worksheet>"#);
+        let with_prefix = format!(
+            r#"<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{}</x:worksheet>"#,
+            prefixed(SHEET_BODY)
+        );
+        let parts = [
+            ("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#.to_string()),
+            ("_rels/.rels", r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+            ("xl/workbook.xml", workbook),
+            ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.to_string()),
+            ("xl/styles.xml", STYLES.to_string()),
+            ("xl/sharedStrings.xml", SHARED.to_string()),
+            ("xl/worksheets/sheet1.xml", plain),
+            ("xl/worksheets/sheet2.xml", with_prefix),
+        ];
+        let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, text) in parts {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+
+    fn text(s: &str) -> Value {
+        Value::text(s)
+    }
+
+    #[test]
+    fn hand_written_workbook_reads_as_computed_by_hand() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hand.xlsx");
+        write_workbook(&path, false);
+        let mut book = fast_book(&path);
+        assert_eq!(book.sheet_names(), ["Plain & simple", "Prefixed"]);
+        // 2024-01-01 is serial 45292; ISO text 2024-01-03 is 45294.
+        let expected: Vec<Vec<Value>> = vec![
+            vec![
+                text("Big deal"),
+                text("東京"),
+                text("line1\r\nline2"),
+                Value::Blank,
+            ],
+            vec![
+                Value::Date(45292.0),
+                Value::Date(45293.0),
+                Value::Blank,
+                Value::Blank,
+            ],
+            vec![
+                Value::Number(1234.5),
+                Value::Number(-0.25),
+                Value::Number(1000.0),
+                Value::Blank,
+            ],
+            vec![
+                Value::Bool(true),
+                Value::Bool(false),
+                Value::Blank,
+                Value::Blank,
+            ],
+            vec![text("padded"), text("R&D"), Value::Blank, Value::Blank],
+            vec![
+                text("Big dealx"),
+                Value::error(ErrorKind::Div0),
+                Value::Date(45294.0),
+                text("ab"),
+            ],
+        ];
+        for sheet in ["Plain & simple", "Prefixed"] {
+            let part = read(&mut book, &path, sheet);
+            assert_eq!(
+                part.column_names,
+                ["name", "when", "amount", "flag", "note", "kind"],
+                "{sheet}"
+            );
+            assert_eq!(part.columns, expected, "{sheet}");
+            assert_eq!(part.counts.rows_read, 4, "{sheet}");
+            assert_eq!(part.counts.blank_rows_skipped, 2, "{sheet}");
+        }
+        let mut calamine = calamine_book(&path);
+        assert_eq!(
+            read(&mut calamine, &path, "Plain & simple").columns,
+            expected
+        );
+    }
+
+    #[test]
+    fn date_1904_workbooks_shift_to_the_1900_system() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mac.xlsx");
+        write_workbook(&path, true);
+        let mut book = fast_book(&path);
+        let part = read(&mut book, &path, "Plain & simple");
+        // 45292 in the 1904 system is 45292 + 1462 in the 1900 system.
+        assert_eq!(
+            part.columns[1][..2],
+            [Value::Date(45292.0 + 1462.0), Value::Date(45293.0 + 1462.0)]
+        );
+    }
+
+    #[test]
+    fn same_cells_as_calamine_on_workbooks_from_other_writers() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let files = [
+            "scenarios/data/crm_sample.xlsx",
+            "tests/fixtures/data/sample300_libreoffice.xlsx",
+            "tests/fixtures/data/sample300_openpyxl.xlsx",
+            "tests/fixtures/data/deals.xlsx",
+            "tests/fixtures/data/dirty_opportunities.xlsx",
+            "tests/fixtures/data/dirty_leads_split.xlsx",
+        ];
+        for file in files {
+            let path = root.join(file);
+            let mut fast = fast_book(&path);
+            let mut calamine = calamine_book(&path);
+            assert_eq!(fast.sheet_names(), calamine.sheet_names(), "{file}");
+            assert_eq!(fast.is_1904(), calamine.is_1904(), "{file}");
+            for sheet in fast.sheet_names() {
+                let ours = read(&mut fast, &path, &sheet);
+                let theirs = read(&mut calamine, &path, &sheet);
+                let Book::FastXlsx(package) = &fast else {
+                    unreachable!()
+                };
+                let plan = every_column();
+                let mut prefetched =
+                    SheetBuilder::new(&plan, path.clone(), sheet.clone(), fast.context());
+                package
+                    .stream_sheet_prefetching_from(&path, &sheet, &mut prefetched, &|_| {}, 0)
+                    .unwrap();
+                assert_eq!(
+                    prefetched.finish().unwrap().columns,
+                    ours.columns,
+                    "{file} {sheet}: inflating on a second thread"
+                );
+                assert_eq!(ours.column_names, theirs.column_names, "{file} {sheet}");
+                assert_eq!(ours.counts, theirs.counts, "{file} {sheet}");
+                for (name, (a, b)) in ours
+                    .column_names
+                    .iter()
+                    .zip(ours.columns.iter().zip(&theirs.columns))
+                {
+                    assert_eq!(a.len(), b.len(), "{file} {sheet}.{name}");
+                    for (row, (x, y)) in a.iter().zip(b).enumerate() {
+                        assert_eq!(x, y, "{file} {sheet}.{name} row {row}");
+                    }
+                }
+                assert_eq!(ours.entries.len(), theirs.entries.len(), "{file} {sheet}");
+            }
+        }
     }
 }

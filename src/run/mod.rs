@@ -7,7 +7,7 @@ pub mod json;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::data::{DataError, InputData, read_inputs};
+use crate::data::{CacheUse, DataError, InputCache, InputData, read_inputs};
 use crate::eval::datetime::serial_from_date;
 use crate::eval::engine::{EvalError, Evaluated, evaluate};
 use crate::eval::functions::CallContext;
@@ -100,13 +100,17 @@ pub fn prepare(path: &Path) -> Result<PreparedScenario, RunError> {
     })
 }
 
-/// Reads what a prepared scenario needs.
-pub fn read(prepared: &PreparedScenario) -> Result<InputData, RunError> {
-    Ok(read_inputs(
-        &prepared.request.spec,
-        Path::new("."),
-        Some(&prepared.request.wanted),
-    )?)
+/// Reads what a prepared scenario needs, through the input cache when one is given.
+pub fn read(
+    prepared: &PreparedScenario,
+    cache: Option<&InputCache>,
+) -> Result<(InputData, CacheUse), RunError> {
+    let spec = &prepared.request.spec;
+    let wanted = Some(&prepared.request.wanted);
+    Ok(match cache {
+        Some(cache) => cache.read_inputs(spec, Path::new("."), wanted)?,
+        None => (read_inputs(spec, Path::new("."), wanted)?, CacheUse::Off),
+    })
 }
 
 /// Evaluates a prepared scenario over its inputs (the tables are cloned, so one read
@@ -295,10 +299,12 @@ pub struct RunSummary {
 }
 
 /// `chanmix run`: evaluate one scenario and write its workbook (and JSON if asked).
+/// Inputs are read through `cache` when one is given.
 pub fn run_scenario(
     path: &Path,
     output: Option<&Path>,
     want_json: bool,
+    cache: Option<&InputCache>,
 ) -> Result<RunSummary, RunError> {
     let mut timer = PhaseTimer::from_env();
     let prepared = prepare(path)?;
@@ -316,8 +322,8 @@ pub fn run_scenario(
         }
         None => {}
     }
-    let mut data = read(&prepared)?;
-    timer.lap("read inputs");
+    let (mut data, cache_use) = read(&prepared, cache)?;
+    timer.lap(cache_use.describe());
     let rows_read: Vec<(String, usize)> = data
         .tables
         .iter()
@@ -345,10 +351,12 @@ pub fn run_scenario(
 }
 
 /// `chanmix compare`: evaluate scenarios side by side; inputs are read once per
-/// distinct reading plan (same files, sheets, columns and types).
+/// distinct reading plan (same files, sheets, columns and types), through `cache` when
+/// one is given.
 pub fn compare_scenarios(
     paths: &[PathBuf],
     output: &Path,
+    cache: Option<&InputCache>,
 ) -> Result<Vec<(SourceMap, Vec<Diagnostic>)>, RunError> {
     if paths.len() < 2 {
         return Err(RunError::Other(
@@ -358,16 +366,16 @@ pub fn compare_scenarios(
     check_output_folder(output)?;
     let prepared: Vec<PreparedScenario> =
         paths.iter().map(|p| prepare(p)).collect::<Result<_, _>>()?;
-    let mut cache: HashMap<String, usize> = HashMap::new();
+    let mut read_already: HashMap<String, usize> = HashMap::new();
     let mut datasets: Vec<InputData> = Vec::new();
     let mut data_of: Vec<usize> = Vec::new();
     for p in &prepared {
         let key = format!("{:?}|{:?}", p.request.spec, p.request.wanted);
-        let index = match cache.get(&key) {
+        let index = match read_already.get(&key) {
             Some(i) => *i,
             None => {
-                datasets.push(read(p)?);
-                cache.insert(key, datasets.len() - 1);
+                datasets.push(read(p, cache)?.0);
+                read_already.insert(key, datasets.len() - 1);
                 datasets.len() - 1
             }
         };

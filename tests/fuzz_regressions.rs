@@ -1,0 +1,128 @@
+//! Every input a fuzz target (fuzz/) crashed or hung on, kept in tests/fuzz_regressions/
+//! and replayed through the same code path (tests/support/fuzz_harness.rs), each with
+//! the outcome worked out from the input.
+
+#[path = "support/fuzz_harness.rs"]
+mod fuzz_harness;
+
+use std::path::{Path, PathBuf};
+
+use fuzz_harness::workbook;
+
+fn folder(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz_regressions")
+        .join(target)
+}
+
+fn input(target: &str, name: &str) -> Vec<u8> {
+    let path = folder(target).join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Reads a saved `workbook` input and returns the error message it must give.
+fn workbook_error(name: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let result = workbook::run(dir.path(), &input("workbook", name)).expect("not empty");
+    workbook::check(&result);
+    match result {
+        Ok(data) => panic!("{name} read as a table: {:?}", data.quality.counts),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// Inputs with a test below, per target.
+const TESTED: &[(&str, &[&str])] = &[
+    ("rules", &[]),
+    ("scenario", &[]),
+    (
+        "workbook",
+        &["xls_cfb_assert_on_open", "xls_cfb_looping_fat"],
+    ),
+];
+
+#[test]
+fn every_saved_input_has_a_test() {
+    for (target, names) in TESTED {
+        let mut saved: Vec<String> = std::fs::read_dir(folder(target))
+            .map(|entries| {
+                entries
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|name| name != ".gitkeep")
+                    .collect()
+            })
+            .unwrap_or_default();
+        saved.sort();
+        let mut tested: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        tested.sort();
+        assert_eq!(saved, tested, "tests/fuzz_regressions/{target}");
+    }
+}
+
+/// Selector 3 (.xls, report): the 512-byte header of an OLE (CFB) container and 302
+/// bytes more. Its DIFAT names sector 0 as the first FAT sector, which the file holds
+/// only 302 bytes of; calamine asserts a FAT sector is a whole number of 4-byte
+/// entries and panicked inside `Xls::new`, which `Book::open` called outside
+/// `catch_unwind` (only sheet reading was guarded): `chanmix run` crashed. Now the
+/// panic is caught and the file reported as damaged.
+#[test]
+fn workbook_xls_cfb_assert_on_open() {
+    let message = workbook_error("xls_cfb_assert_on_open");
+    assert!(
+        message.ends_with(
+            "deals.xls is a damaged or truncated workbook (the reader stopped on malformed content); copy or export it again"
+        ),
+        "{message}"
+    );
+}
+
+/// Selector 3 (.xls, report): nothing but a 512-byte CFB header whose 109 DIFAT
+/// entries are all 0 and whose directory starts at sector 1. calamine caches sectors
+/// zero-filled past the end of the file, so its FAT becomes all zeros (every sector
+/// "continues in sector 0") and the directory chain 1 → 0 → 0 → … never ends: it
+/// copied sector 0 until memory ran out (libFuzzer: out-of-memory). Now the loop is
+/// found before calamine reads the file (data::ole).
+#[test]
+fn workbook_xls_cfb_looping_fat() {
+    let message = workbook_error("xls_cfb_looping_fat");
+    assert!(
+        message.ends_with(
+            "deals.xls is a damaged or truncated workbook (a chain of its sectors loops back on itself); copy or export it again"
+        ),
+        "{message}"
+    );
+}
+
+/// `xls_cfb_assert_on_open` through `chanmix run`, as a user meets it: exit 1 and the
+/// one error line. A panic inside calamine that chanmix caught used to be printed
+/// by the panic hook anyway ("thread 'main' panicked at …", and a backtrace with
+/// `RUST_BACKTRACE`) before the error; `data::reader_panic` keeps it quiet.
+#[test]
+fn cli_shows_a_reader_panic_as_one_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = input("workbook", "xls_cfb_assert_on_open");
+    std::fs::write(dir.path().join("deals.xls"), &bytes[1..]).unwrap();
+    std::fs::write(
+        dir.path().join("deals.rules"),
+        "input Deals (deal_id: text)\ndeals = COUNTA(Deals.deal_id)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("scenario.toml"),
+        "rules = [\"deals.rules\"]\n[inputs.tables.Deals]\nfile = \"deals.xls\"\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_chanmix"))
+        .current_dir(dir.path())
+        .args(["run", "scenario.toml", "-o", "out.xlsx"])
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: ./deals.xls is a damaged or truncated workbook (the reader stopped on malformed content); copy or export it again\n"
+    );
+    assert!(!dir.path().join("out.xlsx").exists());
+}
