@@ -1,5 +1,5 @@
-//! The vectorized evaluator: runs a [`Plan`] over input tables a column at a time,
-//! with grouped aggregates computed in one hash-grouped pass per (table, grouping, filter).
+//! The vectorized evaluator: runs a [`Plan`] over input tables a column at a time, the
+//! steps of one dependency level in parallel, grouped aggregates in one pass over group ids.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -1098,6 +1098,21 @@ fn for_members<'v>(
         }
         (Operand::Many(values), Some(keep)) if values.len() >= ids.len() => {
             for ((group, value), kept) in ids.iter().zip(values).zip(keep) {
+                if *kept && (*group as usize) < groups {
+                    f(*group as usize, value);
+                }
+            }
+        }
+        // `COUNT(Table where …)`: the same value (1) for every row.
+        (Operand::One(value), None) => {
+            for group in ids {
+                if (*group as usize) < groups {
+                    f(*group as usize, value);
+                }
+            }
+        }
+        (Operand::One(value), Some(keep)) if keep.len() >= ids.len() => {
+            for (group, kept) in ids.iter().zip(keep) {
                 if *kept && (*group as usize) < groups {
                     f(*group as usize, value);
                 }

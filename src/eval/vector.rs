@@ -203,6 +203,22 @@ pub fn compare_rows(
 
 /// Which rows a comparison holds on (an error is not TRUE): a filter without the values.
 pub fn compare_mask(op: BinaryOp, left: Operand<'_>, right: Operand<'_>, rows: usize) -> Vec<bool> {
+    // A number column against a number (`depth >= 2`): one tight loop, no memo.
+    if let (Operand::Many(values), Operand::One(fixed @ (Value::Number(c) | Value::Date(c)))) =
+        (left, right)
+        && values.len() == rows
+    {
+        return values
+            .iter()
+            .map(|v| match v {
+                Value::Number(x) | Value::Date(x) => {
+                    holds(op, x.partial_cmp(c).unwrap_or(Ordering::Equal))
+                }
+                Value::Error(_) => false,
+                other => holds(op, excel_compare(other, fixed)),
+            })
+            .collect();
+    }
     let mut out = Vec::with_capacity(rows);
     compare_each(op, left, right, rows, |r| out.push(matches!(r, Ok(true))));
     out
