@@ -37,7 +37,11 @@ const TESTED: &[(&str, &[&str])] = &[
     ("scenario", &[]),
     (
         "workbook",
-        &["xls_cfb_assert_on_open", "xls_cfb_looping_fat"],
+        &[
+            "xls_cfb_assert_on_open",
+            "xls_cfb_looping_fat",
+            "xlsb_header_past_last_column",
+        ],
     ),
 ];
 
@@ -89,6 +93,19 @@ fn workbook_xls_cfb_looping_fat() {
         message.ends_with(
             "deals.xls is a damaged or truncated workbook (a chain of its sectors loops back on itself); copy or export it again"
         ),
+        "{message}"
+    );
+}
+
+/// Selector 2 (.xlsb): a tiny binary workbook whose header row puts a cell at a column
+/// index near u32::MAX, which calamine passes on as it is. The builder sized its
+/// column-to-slot table by the largest header column (16.9 GB: libFuzzer out-of-memory).
+/// Excel's grid ends at column 16,384 (XFD), so such a header is now a damaged sheet.
+#[test]
+fn workbook_xlsb_header_past_last_column() {
+    let message = workbook_error("xlsb_header_past_last_column");
+    assert!(
+        message.contains("past Excel's last column (XFD, 16384)"),
         "{message}"
     );
 }

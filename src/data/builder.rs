@@ -15,6 +15,9 @@ use crate::eval::value::{ErrorKind, Value};
 use crate::lang::ast::ColumnType;
 use crate::lang::suggest::did_you_mean;
 
+/// Columns in an Excel sheet (A to XFD).
+const EXCEL_COLUMNS: usize = 16_384;
+
 /// One column the table will hold.
 #[derive(Debug, Clone)]
 pub(crate) struct PlannedColumn {
@@ -351,6 +354,16 @@ impl<'p> SheetBuilder<'p> {
             }
         }
         let max_col = chosen.iter().copied().max().map_or(0, |c| c as usize + 1);
+        // A damaged file can place a header cell anywhere in u32; Excel's grid ends at XFD.
+        if max_col > EXCEL_COLUMNS {
+            return Err(DataError::CorruptSheet {
+                path: self.path.clone(),
+                sheet: self.sheet.clone(),
+                detail: format!(
+                    "a header cell in column {max_col}, past Excel's last column (XFD, {EXCEL_COLUMNS})"
+                ),
+            });
+        }
         self.slot_of_col = vec![None; max_col];
         for (slot, col) in chosen.iter().enumerate() {
             if let Some(entry) = self.slot_of_col.get_mut(*col as usize) {
