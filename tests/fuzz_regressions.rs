@@ -63,6 +63,41 @@ fn every_saved_input_has_a_test() {
     }
 }
 
+/// The harness itself, on the files the fuzzers start from: each shipped rule file
+/// parses on its own and survives the fmt round trip (checked inside `rules::run`).
+#[test]
+fn rules_harness_formats_the_shipped_rule_files() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let outcome = fuzz_harness::rules::run(&std::fs::read(&path).unwrap());
+        assert!(
+            outcome.formatted.is_some(),
+            "{}: {}",
+            path.display(),
+            outcome.text
+        );
+        files += 1;
+    }
+    assert!(files >= 5, "{files} rule files");
+}
+
+/// The shipped scenarios, written where the `scenario` target writes its input, load
+/// with their `extends` and check cleanly against the rules they name (as
+/// `chanmix check scenarios/*.toml` does), so the fuzzer's seeds reach the checks.
+#[test]
+fn scenario_harness_checks_the_shipped_scenarios_cleanly() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = fuzz_harness::scenario::Workspace::new(repo);
+    for name in ["base.toml", "partner_push.toml", "cost_cutting.toml"] {
+        let text = std::fs::read(repo.join("scenarios").join(name)).unwrap();
+        let outcome = workspace.run(&text);
+        assert!(outcome.loaded, "{name}: {}", outcome.text);
+        assert_eq!(outcome.errors, 0, "{name}: {}", outcome.text);
+    }
+}
+
 /// Selector 3 (.xls, report): the 512-byte header of an OLE (CFB) container and 302
 /// bytes more. Its DIFAT names sector 0 as the first FAT sector, which the file holds
 /// only 302 bytes of; calamine asserts a FAT sector is a whole number of 4-byte

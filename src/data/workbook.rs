@@ -158,10 +158,11 @@ impl Book {
             FileKind::Xls if !is_cfb => return Err(not_a_workbook(describe_start(&start))),
             _ => {}
         }
+        // calamine would follow a looping chain of sectors until memory runs out.
         if is_cfb && let Err(detail) = check_sector_chains(path) {
             return Err(DataError::CorruptWorkbook {
                 path: path.to_path_buf(),
-                detail,
+                detail: detail.to_string(),
             });
         }
         let reader =
