@@ -12,10 +12,27 @@ use std::sync::OnceLock;
 use fuzz_harness::scenario::Workspace;
 use libfuzzer_sys::fuzz_target;
 
+static WORKSPACE: OnceLock<Workspace> = OnceLock::new();
+
 fn workspace() -> &'static Workspace {
-    static WORKSPACE: OnceLock<Workspace> = OnceLock::new();
-    // The repository root, one folder above this crate.
-    WORKSPACE.get_or_init(|| Workspace::new(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))))
+    WORKSPACE.get_or_init(|| {
+        // The repository root, one folder above this crate.
+        let workspace = Workspace::new(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")));
+        // SAFETY: registers a plain function; libFuzzer ends with exit(), which runs it.
+        unsafe { atexit(remove_workspace) };
+        workspace
+    })
+}
+
+unsafe extern "C" {
+    /// C's `atexit`: statics are never dropped, so the folder is removed from here.
+    fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+}
+
+extern "C" fn remove_workspace() {
+    if let Some(workspace) = WORKSPACE.get() {
+        let _ = std::fs::remove_dir_all(workspace.root());
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -13,15 +13,30 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 
+static FOLDER: OnceLock<tempfile::TempDir> = OnceLock::new();
+
 /// A private folder for the input file, made once per process.
 fn folder() -> &'static tempfile::TempDir {
-    static FOLDER: OnceLock<tempfile::TempDir> = OnceLock::new();
     FOLDER.get_or_init(|| {
-        tempfile::Builder::new()
+        let folder = tempfile::Builder::new()
             .prefix("chanmix-fuzz-workbook-")
             .tempdir()
-            .expect("temp dir")
+            .expect("temp dir");
+        // SAFETY: registers a plain function; libFuzzer ends with exit(), which runs it.
+        unsafe { atexit(remove_folder) };
+        folder
     })
+}
+
+unsafe extern "C" {
+    /// C's `atexit`: statics are never dropped, so the folder is removed from here.
+    fn atexit(callback: extern "C" fn()) -> std::ffi::c_int;
+}
+
+extern "C" fn remove_folder() {
+    if let Some(folder) = FOLDER.get() {
+        let _ = std::fs::remove_dir_all(folder.path());
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

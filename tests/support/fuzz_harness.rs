@@ -174,6 +174,11 @@ pub mod scenario {
     }
 
     impl Workspace {
+        /// The temporary folder (removed when the workspace is dropped).
+        pub fn root(&self) -> &Path {
+            self._root.path()
+        }
+
         /// `repo` is the repository root (the folder holding `rules/` and `scenarios/`).
         pub fn new(repo: &Path) -> Workspace {
             let root = tempfile::Builder::new()
