@@ -23,6 +23,7 @@ use crate::data::error::DataError;
 use crate::data::xml_scan::{
     ScanError, Tag, TagKind, attr_text, find_byte, find_close, for_each_attr, push_cell_text,
     push_rich_text, push_text, read_tag, same, trim_ascii_whitespace_from, unescape_office,
+    unescape_office_from,
 };
 use crate::eval::value::ErrorKind;
 
@@ -671,7 +672,7 @@ fn read_shared_strings(reader: impl Read) -> Result<SharedStrings, OpenFailure> 
                     };
                     let start = strings.text.len();
                     push_rich_text(buf.get(tag.end..close).unwrap_or(&[]), &mut strings.text)?;
-                    unescape_tail(&mut strings.text, start);
+                    unescape_office_from(&mut strings.text, start);
                     strings.ends.push(strings.text.len());
                     pos = after;
                 }
@@ -688,15 +689,6 @@ fn read_shared_strings(reader: impl Read) -> Result<SharedStrings, OpenFailure> 
         })
     })?;
     Ok(strings)
-}
-
-/// Decodes `_xHHHH_` escapes in `text[start..]`.
-fn unescape_tail(text: &mut String, start: usize) {
-    if text.get(start..).is_some_and(|t| t.contains("_x")) {
-        let mut tail = text.split_off(start);
-        unescape_office(&mut tail);
-        text.push_str(&tail);
-    }
 }
 
 /// An element cut off at `lt`: wait for more bytes, or fail at the end of the stream.

@@ -255,15 +255,20 @@ pub(crate) fn push_cell_text(raw: &[u8], out: &mut String) -> Result<(), ScanErr
     }
     let start = out.len();
     push_text(raw, out)?;
-    if out
+    unescape_office_from(out, start);
+    Ok(())
+}
+
+/// [`unescape_office`] on `text[start..]` only (the part just appended).
+pub(crate) fn unescape_office_from(text: &mut String, start: usize) {
+    if text
         .get(start..)
         .is_some_and(|t| has_office_escape(t.as_bytes()))
     {
-        let mut tail = out.split_off(start);
+        let mut tail = text.split_off(start);
         unescape_office(&mut tail);
-        out.push_str(&tail);
+        text.push_str(&tail);
     }
-    Ok(())
 }
 
 /// Appends XML character data to `out`: checks UTF-8, decodes the five entities and
