@@ -13,9 +13,17 @@ use crate::data::intern::FxBuildHasher;
 use crate::eval::value::Value;
 
 /// Blank rows of a float column: a quiet NaN with a payload no arithmetic produces.
-const BLANK_BITS: u64 = 0x7ff8_dead_0000_0001;
-/// Rows of a float column whose value is in `others` (text, errors, NaN numbers …).
-const OTHER_BITS: u64 = 0x7ff8_dead_0000_0002;
+const BLANK_BITS: u64 = 0x7ff8_beef_0000_0000;
+/// Rows of a float column holding another value (text, an error, a NaN number …): a
+/// quiet NaN whose low 32 bits index the column's `extras`.
+const EXTRA_TAG: u64 = 0x7ff8_dead_0000_0000;
+const TAG_MASK: u64 = 0xffff_ffff_0000_0000;
+
+/// The extras index a float row marks, if it marks one.
+#[inline]
+fn extra_index(bits: u64) -> Option<usize> {
+    (bits & TAG_MASK == EXTRA_TAG).then_some((bits & 0xffff_ffff) as usize)
+}
 
 /// A dictionary this size is given up when it is most of the rows (IDs, free text).
 const DICTIONARY_TRIAL: usize = 4096;
@@ -51,13 +59,13 @@ impl FloatKind {
 /// A column's values, stored by shape.
 #[derive(Debug, Clone)]
 pub enum ColumnValues {
-    /// Numbers or dates of one kind: one float per row; blank and other rows are
-    /// marked by reserved NaNs, the other rows' values kept aside by row.
+    /// Numbers or dates of one kind: one float per row; blank rows and rows of other
+    /// values are marked by reserved NaNs, the latter indexing `extras` (the distinct
+    /// other values, such as the `""` of `IF(closed, days, "")`).
     Floats {
         kind: FloatKind,
         data: Vec<f64>,
-        /// `(row, value)` in row order, for rows marked as other.
-        others: Vec<(u32, Value)>,
+        extras: Vec<Value>,
     },
     /// Few distinct values: one code per row into `dictionary`.
     Coded {
@@ -129,9 +137,8 @@ impl ColumnValues {
     /// The value at `row`, or `None` past the end.
     pub fn get(&self, row: usize) -> Option<Value> {
         match self {
-            ColumnValues::Floats { kind, data, others } => {
-                let x = *data.get(row)?;
-                Some(float_value(*kind, x, row, others))
+            ColumnValues::Floats { kind, data, extras } => {
+                Some(float_value(*kind, *data.get(row)?, extras))
             }
             ColumnValues::Coded { codes, dictionary } => {
                 let code = *codes.get(row)?;
@@ -160,24 +167,11 @@ impl ColumnValues {
     pub fn values(&self) -> Cow<'_, [Value]> {
         match self {
             ColumnValues::Values(values) => Cow::Borrowed(values),
-            ColumnValues::Floats { kind, data, others } => {
-                let mut out = Vec::with_capacity(data.len());
-                let mut next_other = others.iter().peekable();
-                for x in data {
-                    let bits = x.to_bits();
-                    out.push(if bits == BLANK_BITS {
-                        Value::Blank
-                    } else if bits == OTHER_BITS {
-                        next_other
-                            .next()
-                            .map(|(_, v)| v.clone())
-                            .unwrap_or_default()
-                    } else {
-                        kind.value(*x)
-                    });
-                }
-                Cow::Owned(out)
-            }
+            ColumnValues::Floats { kind, data, extras } => Cow::Owned(
+                data.iter()
+                    .map(|x| float_value(*kind, *x, extras))
+                    .collect(),
+            ),
             ColumnValues::Coded { codes, dictionary } => Cow::Owned(
                 codes
                     .iter()
@@ -211,22 +205,19 @@ impl ColumnValues {
     }
 
     /// A float column from its parts (as the input cache stores them), checked: every
-    /// row marked as other has its value in `others`, in row order.
+    /// marked row's index is in `extras`.
     pub fn from_floats(
         kind: FloatKind,
         data: Vec<f64>,
-        others: Vec<(u32, Value)>,
+        extras: Vec<Value>,
     ) -> Result<Self, &'static str> {
-        let mut expected = others.iter().map(|(row, _)| *row as usize);
-        for (row, x) in data.iter().enumerate() {
-            if x.to_bits() == OTHER_BITS && expected.next() != Some(row) {
-                return Err("a float column's other rows do not match their values");
-            }
+        if data
+            .iter()
+            .any(|x| extra_index(x.to_bits()).is_some_and(|i| i >= extras.len()))
+        {
+            return Err("a float column's row marks a value past its extras");
         }
-        if expected.next().is_some() {
-            return Err("a float column has more other values than other rows");
-        }
-        Ok(ColumnValues::Floats { kind, data, others })
+        Ok(ColumnValues::Floats { kind, data, extras })
     }
 
     /// A coded column from its parts, checked: every code is in the dictionary.
@@ -284,9 +275,7 @@ impl ColumnValues {
     pub fn heap_bytes(&self) -> usize {
         let value = std::mem::size_of::<Value>();
         match self {
-            ColumnValues::Floats { data, others, .. } => {
-                data.len() * 8 + others.len() * (value + std::mem::size_of::<u32>())
-            }
+            ColumnValues::Floats { data, extras, .. } => data.len() * 8 + extras.len() * value,
             ColumnValues::Coded { codes, dictionary } => codes.len() * 4 + dictionary.len() * value,
             ColumnValues::Texts { text, ends, others } => {
                 text.len() + ends.len() * 4 + others.len() * (value + 4)
@@ -306,16 +295,15 @@ impl ColumnValues {
     }
 }
 
-fn float_value(kind: FloatKind, x: f64, row: usize, others: &[(u32, Value)]) -> Value {
-    match x.to_bits() {
-        BLANK_BITS => Value::Blank,
-        OTHER_BITS => others
-            .binary_search_by_key(&row, |(r, _)| *r as usize)
-            .ok()
-            .and_then(|i| others.get(i))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default(),
-        _ => kind.value(x),
+#[inline]
+fn float_value(kind: FloatKind, x: f64, extras: &[Value]) -> Value {
+    let bits = x.to_bits();
+    if bits == BLANK_BITS {
+        return Value::Blank;
+    }
+    match extra_index(bits) {
+        Some(i) => extras.get(i).cloned().unwrap_or_default(),
+        None => kind.value(x),
     }
 }
 
@@ -349,14 +337,11 @@ enum Shape {
     Floats {
         kind: FloatKind,
         data: Vec<f64>,
-        others: Vec<(u32, Value)>,
+        extras: Dictionary,
     },
     Coded {
         codes: Vec<u32>,
-        dictionary: Vec<Value>,
-        index: HashMap<Identity, u32, FxBuildHasher>,
-        /// Text by its characters, for text that is not interned (computed text).
-        by_text: HashMap<Arc<str>, u32, FxBuildHasher>,
+        dictionary: Dictionary,
     },
     Texts {
         text: String,
@@ -364,6 +349,34 @@ enum Shape {
         others: Vec<(u32, Value)>,
     },
     Values(Vec<Value>),
+}
+
+/// Distinct values in first-seen order with a code each, found by identity (and text
+/// by its characters too, for text that is not interned).
+#[derive(Default)]
+struct Dictionary {
+    values: Vec<Value>,
+    index: HashMap<Identity, u32, FxBuildHasher>,
+    by_text: HashMap<Arc<str>, u32, FxBuildHasher>,
+}
+
+impl Dictionary {
+    fn code(&mut self, value: Value) -> u32 {
+        let next = self.values.len() as u32;
+        match self.index.entry(identity(&value)) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let code = match &value {
+                    Value::Text(t) => *self.by_text.entry(Arc::clone(t)).or_insert(next),
+                    _ => next,
+                };
+                if code == next {
+                    self.values.push(value);
+                }
+                *slot.insert(code)
+            }
+        }
+    }
 }
 
 /// Builds a [`ColumnValues`] one value at a time, choosing the shape from what it sees:
@@ -413,51 +426,23 @@ impl ColumnBuilder {
                 self.shape = self.first_shape(&value, blanks);
                 self.push(value);
             }
-            Shape::Floats { kind, data, others } => match FloatKind::of(&value) {
+            Shape::Floats { kind, data, extras } => match FloatKind::of(&value) {
                 Some((k, x)) if k == *kind => data.push(x),
                 _ if value.is_blank() => data.push(f64::from_bits(BLANK_BITS)),
                 _ => {
-                    let row = data.len();
-                    if others.len() > OTHERS_TRIAL && others.len() * 8 > row {
+                    let index = extras.code(value);
+                    data.push(f64::from_bits(EXTRA_TAG | u64::from(index)));
+                    let rows = data.len();
+                    if extras.values.len() > OTHERS_TRIAL && extras.values.len() * 8 > rows {
                         self.switch_to_values();
-                        self.push(value);
-                        return;
-                    }
-                    match u32::try_from(row) {
-                        Ok(r) => {
-                            data.push(f64::from_bits(OTHER_BITS));
-                            others.push((r, value));
-                        }
-                        Err(_) => {
-                            self.switch_to_values();
-                            self.push(value);
-                        }
                     }
                 }
             },
-            Shape::Coded {
-                codes,
-                dictionary,
-                index,
-                by_text,
-            } => {
-                let next = dictionary.len() as u32;
-                let code = match index.entry(identity(&value)) {
-                    std::collections::hash_map::Entry::Occupied(e) => *e.get(),
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        // A new allocation may still hold known text.
-                        let code = match &value {
-                            Value::Text(t) => *by_text.entry(Arc::clone(t)).or_insert(next),
-                            _ => next,
-                        };
-                        if code == next {
-                            dictionary.push(value);
-                        }
-                        *slot.insert(code)
-                    }
-                };
+            Shape::Coded { codes, dictionary } => {
+                let code = dictionary.code(value);
                 codes.push(code);
-                if dictionary.len() > DICTIONARY_TRIAL && dictionary.len() * 2 > codes.len() {
+                let distinct = dictionary.values.len();
+                if distinct > DICTIONARY_TRIAL && distinct * 2 > codes.len() {
                     self.switch_to_distinct();
                 }
             }
@@ -498,24 +483,17 @@ impl ColumnBuilder {
                 Shape::Floats {
                     kind,
                     data,
-                    others: Vec::new(),
+                    extras: Dictionary::default(),
                 }
             }
             None => {
                 let mut codes = Vec::with_capacity(capacity);
-                let mut dictionary = Vec::new();
-                let mut index = HashMap::default();
+                let mut dictionary = Dictionary::default();
                 if blanks > 0 {
-                    dictionary.push(Value::Blank);
-                    index.insert(Identity::Blank, 0);
+                    dictionary.code(Value::Blank);
                     codes.resize(blanks, 0);
                 }
-                Shape::Coded {
-                    codes,
-                    dictionary,
-                    index,
-                    by_text: HashMap::default(),
-                }
+                Shape::Coded { codes, dictionary }
             }
         }
     }
@@ -526,10 +504,15 @@ impl ColumnBuilder {
         let stored = match shape {
             Shape::Blanks(n) => return vec![Value::Blank; n],
             Shape::Values(values) => return values,
-            Shape::Floats { kind, data, others } => ColumnValues::Floats { kind, data, others },
-            Shape::Coded {
-                codes, dictionary, ..
-            } => ColumnValues::Coded { codes, dictionary },
+            Shape::Floats { kind, data, extras } => ColumnValues::Floats {
+                kind,
+                data,
+                extras: extras.values,
+            },
+            Shape::Coded { codes, dictionary } => ColumnValues::Coded {
+                codes,
+                dictionary: dictionary.values,
+            },
             Shape::Texts { text, ends, others } => ColumnValues::Texts { text, ends, others },
         };
         stored.into_values()
@@ -587,34 +570,34 @@ impl ColumnBuilder {
             Shape::Floats {
                 kind,
                 mut data,
-                mut others,
+                extras,
             } => {
                 data.shrink_to_fit();
-                others.shrink_to_fit();
-                ColumnValues::Floats { kind, data, others }
+                ColumnValues::Floats {
+                    kind,
+                    data,
+                    extras: extras.values,
+                }
             }
             Shape::Coded {
                 mut codes,
                 dictionary,
-                index,
-                by_text,
             } => {
                 // Mostly distinct values (IDs) gain nothing from a dictionary.
-                if dictionary.len() > DICTIONARY_SMALL && dictionary.len() * 2 > codes.len() {
+                let distinct = dictionary.values.len();
+                if distinct > DICTIONARY_SMALL && distinct * 2 > codes.len() {
                     let mut builder = ColumnBuilder {
-                        shape: Shape::Coded {
-                            codes,
-                            dictionary,
-                            index,
-                            by_text,
-                        },
+                        shape: Shape::Coded { codes, dictionary },
                         capacity: 0,
                     };
                     builder.switch_to_distinct();
                     return builder.finish();
                 }
                 codes.shrink_to_fit();
-                ColumnValues::Coded { codes, dictionary }
+                ColumnValues::Coded {
+                    codes,
+                    dictionary: dictionary.values,
+                }
             }
             Shape::Texts {
                 mut text,
@@ -662,15 +645,12 @@ mod tests {
             Value::Date(45000.0),
             Value::Number(f64::INFINITY),
         ]);
-        let ColumnValues::Floats { kind, others, .. } = &column else {
+        let ColumnValues::Floats { kind, extras, .. } = &column else {
             panic!("expected floats, got {column:?}");
         };
         assert_eq!(*kind, FloatKind::Number);
         // The text, the error and the date in a number column are kept aside.
-        assert_eq!(
-            others.iter().map(|(r, _)| *r).collect::<Vec<_>>(),
-            [4, 5, 6]
-        );
+        assert_eq!(extras.len(), 3);
     }
 
     #[test]
@@ -753,6 +733,25 @@ mod tests {
         for (text, ends, others) in bad {
             assert!(ColumnValues::from_texts(text.into(), ends, others).is_err());
         }
+    }
+
+    #[test]
+    fn a_repeated_stray_value_is_kept_once() {
+        // `IF(closed, days, "")`: half the rows are the same empty text.
+        let values: Vec<Value> = (0..10_000)
+            .map(|i| {
+                if i % 2 == 0 {
+                    Value::Number(f64::from(i))
+                } else {
+                    Value::text("")
+                }
+            })
+            .collect();
+        let column = roundtrip(values);
+        let ColumnValues::Floats { extras, .. } = &column else {
+            panic!("expected floats, got {}", column.shape_name());
+        };
+        assert_eq!(extras.len(), 1);
     }
 
     #[test]

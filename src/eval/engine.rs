@@ -124,6 +124,8 @@ type MaskKey = (TableId, ColumnId, bool);
 enum Output {
     Nothing,
     Column(TableId, ColumnId, Vec<Value>),
+    /// A column computed in its stored shape (codes into a dictionary).
+    Stored(TableId, ColumnId, ColumnValues),
     Scalar(ScalarId, Value),
     Group(TableId, Grouping, Vec<Vec<Value>>),
     Flags(usize, Vec<FlagHit>),
@@ -164,13 +166,23 @@ struct Run<'p> {
 enum Values<'a> {
     One(Value),
     Many(Cow<'a, [Value]>),
+    /// One per row as codes into a dictionary: a dictionary-coded column read without
+    /// decoding, or a function of one computed once per dictionary entry.
+    Coded {
+        codes: Cow<'a, [u32]>,
+        dictionary: Vec<Value>,
+    },
 }
 
-impl Values<'_> {
+impl<'a> Values<'a> {
     fn get(&self, row: usize) -> &Value {
         match self {
             Values::One(v) => v,
             Values::Many(values) => values.get(row).unwrap_or(&Value::Blank),
+            Values::Coded { codes, dictionary } => codes
+                .get(row)
+                .and_then(|c| dictionary.get(*c as usize))
+                .unwrap_or(&Value::Blank),
         }
     }
 
@@ -178,6 +190,7 @@ impl Values<'_> {
         match self {
             Values::One(v) => Operand::One(v),
             Values::Many(values) => Operand::Many(values),
+            Values::Coded { codes, dictionary } => Operand::Coded { codes, dictionary },
         }
     }
 
@@ -185,6 +198,15 @@ impl Values<'_> {
         match self {
             Values::One(v) => vec![v; rows],
             Values::Many(values) => values.into_owned(),
+            Values::Coded { codes, dictionary } => vector::by_codes(&codes, &dictionary),
+        }
+    }
+
+    /// The same codes with `f` applied to each dictionary entry.
+    fn map_coded(codes: Cow<'a, [u32]>, dictionary: &[Value], f: impl Fn(&Value) -> Value) -> Self {
+        Values::Coded {
+            codes,
+            dictionary: dictionary.iter().map(f).collect(),
         }
     }
 }
@@ -202,6 +224,11 @@ enum EvaluatedArg<'a> {
     One(Value),
     /// A value per row.
     PerRow(Cow<'a, [Value]>),
+    /// A value per row, as codes into a dictionary.
+    PerRowCoded {
+        codes: Cow<'a, [u32]>,
+        dictionary: Vec<Value>,
+    },
     /// The same list for every row.
     List(Vec<Value>),
     /// A list per row (a group's values).
@@ -296,6 +323,20 @@ impl<'p> Run<'p> {
         })
     }
 
+    /// A column for a kernel: its codes and dictionary when dictionary-coded (no
+    /// decoding), else its values.
+    fn column_operand(&self, table: TableId, column: ColumnId) -> Option<Operand<'_>> {
+        match self.stored(table, column)? {
+            ColumnValues::Coded { codes, dictionary } => Some(Operand::Coded { codes, dictionary }),
+            _ => self.column_values(table, column).map(Operand::Many),
+        }
+    }
+
+    /// A column as stored (compactly).
+    fn stored(&self, table: TableId, column: ColumnId) -> Option<&ColumnValues> {
+        self.tables.get(table)?.columns.get(column)?.as_deref()
+    }
+
     /// A column's values for reading: borrowed when stored one value per row, else
     /// decoded once and kept until the last level that reads the column.
     fn column_values(&self, table: TableId, column: ColumnId) -> Option<&[Value]> {
@@ -369,7 +410,20 @@ impl<'p> Run<'p> {
                     table: Some(table),
                     rows: self.tables[table].rows,
                 };
-                let mut values = self.eval(node, scope).into_vec(scope.rows);
+                let values = match self.eval(node, scope) {
+                    // Errors made here get a per-row origin, so only a dictionary without
+                    // them is kept as it is.
+                    Values::Coded { codes, dictionary }
+                        if codes.len() == scope.rows && !dictionary.iter().any(needs_origin) =>
+                    {
+                        match ColumnValues::from_codes(codes.into_owned(), dictionary) {
+                            Ok(stored) => return Output::Stored(table, column, stored),
+                            Err(_) => return Output::Nothing,
+                        }
+                    }
+                    values => values.into_vec(scope.rows),
+                };
+                let mut values = values;
                 let rule: Arc<str> = Arc::from(self.plan.step_name(step).as_str());
                 stamp_origins(&mut values, &rule, true);
                 Output::Column(table, column, values)
@@ -394,6 +448,15 @@ impl<'p> Run<'p> {
         match output {
             Output::Nothing => {}
             Output::Column(table, column, values) => self.store_column(table, column, values),
+            Output::Stored(table, column, stored) => {
+                if let Some(slot) = self
+                    .tables
+                    .get_mut(table)
+                    .and_then(|t| t.columns.get_mut(column))
+                {
+                    *slot = Some(Arc::new(stored));
+                }
+            }
             Output::Scalar(id, value) => {
                 if let Some(slot) = self.scalars.get_mut(id) {
                     *slot = value;
@@ -468,8 +531,12 @@ impl<'p> Run<'p> {
         let built: Vec<((TableId, ColumnId), Arc<KeyCodes>)> = missing
             .par_iter()
             .filter_map(|&(table, column)| {
-                let values = this.column_values(table, column)?;
-                Some(((table, column), Arc::new(KeyCodes::build(values))))
+                let rows = this.tables.get(table)?.rows;
+                let values = this.column_operand(table, column)?;
+                Some((
+                    (table, column),
+                    Arc::new(KeyCodes::build_from(values, rows)),
+                ))
             })
             .collect();
         self.key_codes.extend(built);
@@ -494,11 +561,14 @@ impl<'p> Run<'p> {
                 },
             )
         });
-        let key_slices: Vec<&[Value]> = source_keys
+        let key_slices: Vec<Operand<'_>> = source_keys
             .iter()
-            .map(|k| self.column_values(source, *k).unwrap_or(&[]))
+            .map(|k| {
+                self.column_operand(source, *k)
+                    .unwrap_or(Operand::Many(&[]))
+            })
             .collect();
-        if key_slices.iter().any(|k| k.len() != source_rows) {
+        if key_slices.iter().any(|k| k.rows() != Some(source_rows)) {
             return Output::Nothing;
         }
         let codes: Vec<Arc<KeyCodes>> = source_keys
@@ -507,20 +577,20 @@ impl<'p> Run<'p> {
             .map(
                 |(column, values)| match self.key_codes.get(&(source, *column)) {
                     Some(codes) => Arc::clone(codes),
-                    None => Arc::new(KeyCodes::build(values)),
+                    None => Arc::new(KeyCodes::build_from(*values, source_rows)),
                 },
             )
             .collect();
         let keep = keep.as_deref().map(Vec::as_slice);
         let grouping = Grouping::from_codes(codes, &key_slices, source_rows, keep)
-            .unwrap_or_else(|_| Grouping::build(&key_slices, source_rows, keep));
+            .unwrap_or_else(|_| Grouping::build_from(&key_slices, source_rows, keep));
         let key_columns: Vec<Vec<Value>> = key_slices
             .iter()
             .map(|values| {
                 grouping
                     .first_rows
                     .iter()
-                    .map(|r| values[*r].clone())
+                    .map(|r| values.get(*r).clone())
                     .collect()
             })
             .collect();
@@ -573,9 +643,12 @@ impl<'p> Run<'p> {
                 .iter()
                 .map(|k| self.plan.tables[other].column_id(&k.name))
                 .collect();
-            let keys: Vec<&[Value]> = key_ids
+            let keys: Vec<Operand<'_>> = key_ids
                 .iter()
-                .map(|id| id.and_then(|c| self.column_values(other, c)).unwrap_or(&[]))
+                .map(|id| {
+                    id.and_then(|c| self.column_operand(other, c))
+                        .unwrap_or(Operand::Many(&[]))
+                })
                 .collect();
             let rows = self.tables[other].rows;
             let ids = match &self.tables[grouped].grouping {
@@ -648,6 +721,14 @@ impl<'p> Run<'p> {
             Node::Param(id) => Values::One(self.params.get(*id).cloned().unwrap_or_default()),
             Node::Scalar(id) => Values::One(self.scalars.get(*id).cloned().unwrap_or_default()),
             Node::Column(column) => {
+                if let Some(ColumnValues::Coded { codes, dictionary }) =
+                    scope.table.and_then(|t| self.stored(t, *column))
+                {
+                    return Values::Coded {
+                        codes: Cow::Borrowed(codes.as_slice()),
+                        dictionary: dictionary.clone(),
+                    };
+                }
                 match scope.table.and_then(|t| self.column_values(t, *column)) {
                     Some(values) => Values::Many(Cow::Borrowed(values)),
                     None => Values::One(Value::error(ErrorKind::Ref)),
@@ -662,15 +743,22 @@ impl<'p> Run<'p> {
             Node::Binary(op, lhs, rhs) => {
                 let left = self.eval(lhs, scope);
                 let right = self.eval(rhs, scope);
-                match (left, &right) {
-                    (Values::One(a), Values::One(b)) => Values::One(operators::binary(*op, &a, b)),
-                    (Values::Many(Cow::Owned(mut values)), _)
+                match (left, right) {
+                    (Values::One(a), Values::One(b)) => Values::One(operators::binary(*op, &a, &b)),
+                    // Once per dictionary entry, not once per row.
+                    (Values::Coded { codes, dictionary }, Values::One(b)) => {
+                        Values::map_coded(codes, &dictionary, |a| operators::binary(*op, a, &b))
+                    }
+                    (Values::One(a), Values::Coded { codes, dictionary }) => {
+                        Values::map_coded(codes, &dictionary, |b| operators::binary(*op, &a, b))
+                    }
+                    (Values::Many(Cow::Owned(mut values)), right)
                         if vector::is_arithmetic(*op) && values.len() == scope.rows =>
                     {
                         vector::arithmetic_in_place(*op, &mut values, right.operand());
                         Values::Many(Cow::Owned(values))
                     }
-                    (left, _) => Values::Many(Cow::Owned(vector::binary_rows(
+                    (left, right) => Values::Many(Cow::Owned(vector::binary_rows(
                         *op,
                         left.operand(),
                         right.operand(),
@@ -685,6 +773,14 @@ impl<'p> Run<'p> {
             } => {
                 let needle = self.eval(needle, scope);
                 let items: Vec<Values<'_>> = list.iter().map(|n| self.eval(n, scope)).collect();
+                if let Values::Coded { codes, dictionary } = &needle
+                    && items.iter().all(|v| matches!(v, Values::One(_)))
+                {
+                    let fixed: Vec<Value> = items.iter().map(|v| v.get(0).clone()).collect();
+                    return Values::map_coded(codes.clone(), dictionary, |v| {
+                        operators::is_in(v, &fixed, *negated)
+                    });
+                }
                 if let Values::Many(needles) = &needle
                     && items.iter().all(|v| matches!(v, Values::One(_)))
                 {
@@ -786,13 +882,25 @@ impl<'p> Run<'p> {
                 ArgNode::Value(node) => match self.eval(node, scope) {
                     Values::One(v) => EvaluatedArg::One(v),
                     Values::Many(values) => EvaluatedArg::PerRow(values),
+                    Values::Coded { codes, dictionary } => {
+                        EvaluatedArg::PerRowCoded { codes, dictionary }
+                    }
                 },
                 ArgNode::List(list) => self.eval_list(list, scope),
             })
             .collect();
-        let per_row = evaluated
-            .iter()
-            .any(|a| matches!(a, EvaluatedArg::PerRow(_) | EvaluatedArg::PerRowList { .. }));
+        // One coded argument and the rest fixed: the function once per dictionary entry.
+        if let Some(coded) = self.call_per_entry(function, &evaluated) {
+            return coded;
+        }
+        let per_row = evaluated.iter().any(|a| {
+            matches!(
+                a,
+                EvaluatedArg::PerRow(_)
+                    | EvaluatedArg::PerRowCoded { .. }
+                    | EvaluatedArg::PerRowList { .. }
+            )
+        });
         if per_row
             && function.name == "XLOOKUP"
             && let Some(out) = xlookup_by_index(&evaluated, scope.rows)
@@ -844,6 +952,12 @@ impl<'p> Run<'p> {
                         EvaluatedArg::PerRow(values) => {
                             Arg::Value(values.get(row).unwrap_or(&Value::Blank))
                         }
+                        EvaluatedArg::PerRowCoded { codes, dictionary } => Arg::Value(
+                            codes
+                                .get(row)
+                                .and_then(|c| dictionary.get(*c as usize))
+                                .unwrap_or(&Value::Blank),
+                        ),
                         EvaluatedArg::List(values) => Arg::List(values),
                         EvaluatedArg::PerRowList { values, starts } => {
                             Arg::List(match (starts.get(row), starts.get(row + 1)) {
@@ -865,6 +979,44 @@ impl<'p> Run<'p> {
         } else {
             Values::One(out.pop().unwrap_or_default())
         }
+    }
+
+    /// A call whose only per-row argument is coded, computed once per dictionary entry
+    /// (functions are pure); `None` when the arguments are of another shape.
+    fn call_per_entry<'s>(
+        &self,
+        function: &'static FunctionSpec,
+        evaluated: &[EvaluatedArg<'s>],
+    ) -> Option<Values<'s>> {
+        let mut coded = None;
+        for (index, arg) in evaluated.iter().enumerate() {
+            match arg {
+                EvaluatedArg::One(_) | EvaluatedArg::List(_) => {}
+                EvaluatedArg::PerRowCoded { .. } if coded.is_none() => coded = Some(index),
+                _ => return None,
+            }
+        }
+        let Some(EvaluatedArg::PerRowCoded { codes, dictionary }) = evaluated.get(coded?) else {
+            return None;
+        };
+        let results: Vec<Value> = dictionary
+            .iter()
+            .map(|entry| {
+                let call_args: Vec<Arg<'_>> = evaluated
+                    .iter()
+                    .map(|arg| match arg {
+                        EvaluatedArg::One(v) => Arg::Value(v),
+                        EvaluatedArg::List(values) => Arg::List(values),
+                        _ => Arg::Value(entry),
+                    })
+                    .collect();
+                (function.implementation)(&call_args, &self.context)
+            })
+            .collect();
+        Some(Values::Coded {
+            codes: codes.clone(),
+            dictionary: results,
+        })
     }
 
     /// Evaluates a list argument: the same list for every row, or one per group.
@@ -1052,6 +1204,13 @@ fn xlookup_by_index(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>
     let per_row = |arg: &EvaluatedArg<'_>, row: usize| match arg {
         EvaluatedArg::One(v) => Some(v.clone()),
         EvaluatedArg::PerRow(values) => Some(values.get(row).cloned().unwrap_or_default()),
+        EvaluatedArg::PerRowCoded { codes, dictionary } => Some(
+            codes
+                .get(row)
+                .and_then(|c| dictionary.get(*c as usize))
+                .cloned()
+                .unwrap_or_default(),
+        ),
         _ => None,
     };
     let [
@@ -1084,6 +1243,9 @@ fn operand_of<'a>(arg: &'a EvaluatedArg<'_>) -> Option<Operand<'a>> {
     match arg {
         EvaluatedArg::One(v) => Some(Operand::One(v)),
         EvaluatedArg::PerRow(values) => Some(Operand::Many(values)),
+        EvaluatedArg::PerRowCoded { codes, dictionary } => {
+            Some(Operand::Coded { codes, dictionary })
+        }
         _ => None,
     }
 }
@@ -1326,10 +1488,16 @@ enum Accumulate {
 fn map_values<'a>(values: Values<'a>, scope: Scope, f: impl Fn(&Value) -> Value) -> Values<'a> {
     match values {
         Values::One(v) => Values::One(f(&v)),
+        Values::Coded { codes, dictionary } => Values::map_coded(codes, &dictionary, f),
         Values::Many(_) => Values::Many(Cow::Owned(
             (0..scope.rows).map(|r| f(values.get(r))).collect(),
         )),
     }
+}
+
+/// An error this rule produced (it has no origin yet).
+fn needs_origin(value: &Value) -> bool {
+    matches!(value, Value::Error(error) if error.origin.is_none())
 }
 
 /// Gives errors produced by this rule an origin (errors that came from elsewhere keep theirs).

@@ -8,7 +8,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use crate::eval::value::{ErrorKind, Value, excel_compare};
-use crate::eval::vector::Memo;
+use crate::eval::vector::{Memo, Operand};
 
 /// Marks a row that belongs to no group (filtered out, or its key is unknown).
 pub const NO_GROUP: u32 = u32::MAX;
@@ -188,6 +188,48 @@ impl KeyCodes {
         }
     }
 
+    /// [`KeyCodes::build`] for a dictionary-coded column: each dictionary entry is
+    /// coded once, and rows take their entry's code (numbered by first appearance, as
+    /// `build` numbers them).
+    pub fn build_coded(codes: &[u32], dictionary: &[Value]) -> KeyCodes {
+        const UNSEEN: u32 = u32::MAX;
+        let mut coder = KeyCoder::default();
+        let mut first_rows = Vec::new();
+        let mut key_of_entry = vec![UNSEEN; dictionary.len()];
+        let codes = codes
+            .iter()
+            .enumerate()
+            .map(|(row, entry)| {
+                let Some(slot) = key_of_entry.get_mut(*entry as usize) else {
+                    return coder.code(&Value::Blank);
+                };
+                if *slot == UNSEEN {
+                    *slot = coder.code(dictionary.get(*entry as usize).unwrap_or(&Value::Blank));
+                }
+                let code = *slot;
+                if code as usize == first_rows.len() {
+                    first_rows.push(row);
+                }
+                code
+            })
+            .collect();
+        KeyCodes {
+            codes,
+            first_rows,
+            coder,
+            ranks: OnceLock::new(),
+        }
+    }
+
+    /// [`KeyCodes::build`] or [`KeyCodes::build_coded`], by the column's shape.
+    pub fn build_from(column: Operand<'_>, rows: usize) -> KeyCodes {
+        match column {
+            Operand::Many(values) => KeyCodes::build(values),
+            Operand::Coded { codes, dictionary } => KeyCodes::build_coded(codes, dictionary),
+            Operand::One(value) => KeyCodes::build(&vec![value.clone(); rows]),
+        }
+    }
+
     pub fn count(&self) -> usize {
         self.first_rows.len()
     }
@@ -195,8 +237,8 @@ impl KeyCodes {
     /// Each code's position in Excel's ascending order (codes that compare equal share
     /// one), or `None` when the column's values are not totally ordered by Excel's
     /// comparison (a blank beside values of two kinds: blank equals 0 and "", but 0 < "").
-    fn ranks(&self, values: &[Value]) -> Option<Vec<u32>> {
-        let representative = |code: usize| &values[self.first_rows[code]];
+    fn ranks(&self, values: Operand<'_>) -> Option<Vec<u32>> {
+        let representative = |code: usize| values.get(self.first_rows[code]);
         let (mut blank, mut numbers, mut texts, mut bools) = (false, false, false, false);
         for code in 0..self.count() {
             match representative(code) {
@@ -319,7 +361,7 @@ impl Grouping {
     /// Err when the product of the columns' distinct counts overflows 64 bits.
     pub fn from_codes(
         columns: Vec<Arc<KeyCodes>>,
-        keys: &[&[Value]],
+        keys: &[Operand<'_>],
         rows: usize,
         keep: Option<&[bool]>,
     ) -> Result<Grouping, TooManyKeys> {
@@ -372,8 +414,16 @@ impl Grouping {
 
     /// Groups the rows of `keys` (one slice per key column) where `keep` allows.
     pub fn build(keys: &[&[Value]], rows: usize, keep: Option<&[bool]>) -> Grouping {
-        let columns: Vec<Arc<KeyCodes>> =
-            keys.iter().map(|k| Arc::new(KeyCodes::build(k))).collect();
+        let keys: Vec<Operand<'_>> = keys.iter().map(|k| Operand::Many(k)).collect();
+        Grouping::build_from(&keys, rows, keep)
+    }
+
+    /// [`Grouping::build`] over key columns of any shape.
+    pub fn build_from(keys: &[Operand<'_>], rows: usize, keep: Option<&[bool]>) -> Grouping {
+        let columns: Vec<Arc<KeyCodes>> = keys
+            .iter()
+            .map(|k| Arc::new(KeyCodes::build_from(*k, rows)))
+            .collect();
         match Grouping::from_codes(columns, keys, rows, keep) {
             Ok(grouping) => grouping,
             // Unreachable for real tables (needs > 2^64 distinct tuples); one group
@@ -390,14 +440,19 @@ impl Grouping {
 
     /// Renumbers groups so that group 0 has the smallest key (stable, deterministic output):
     /// key columns compared in order with Excel's comparison, ties by first row.
-    fn sort_groups(&mut self, keys: &[&[Value]]) {
+    fn sort_groups(&mut self, keys: &[Operand<'_>]) {
         let count = self.first_rows.len();
         let mut order: Vec<usize> = (0..count).collect();
         let ranks: Option<Vec<&[u32]>> = self
             .columns
             .iter()
             .zip(keys)
-            .map(|(column, values)| column.ranks.get_or_init(|| column.ranks(values)).as_deref())
+            .map(|(column, values)| {
+                column
+                    .ranks
+                    .get_or_init(|| column.ranks(*values))
+                    .as_deref()
+            })
             .collect();
         match ranks {
             Some(ranks) => {
@@ -433,7 +488,7 @@ impl Grouping {
             None => order.sort_by(|&a, &b| {
                 let (ra, rb) = (self.first_rows[a], self.first_rows[b]);
                 for column in keys {
-                    let ord = excel_compare(&column[ra], &column[rb]);
+                    let ord = excel_compare(column.get(ra), column.get(rb));
                     if ord != Ordering::Equal {
                         return ord;
                     }
@@ -460,7 +515,7 @@ impl Grouping {
 
     /// Assigns each row of another table (its key columns, same order) to a group;
     /// rows whose key matches no group get [`NO_GROUP`].
-    pub fn match_rows(&self, keys: &[&[Value]], rows: usize) -> Vec<u32> {
+    pub fn match_rows(&self, keys: &[Operand<'_>], rows: usize) -> Vec<u32> {
         // Each other column coded once per distinct value, then tuples looked up.
         let mut out = vec![NO_GROUP; rows];
         let mut partial = vec![0u64; rows];
@@ -470,8 +525,9 @@ impl Grouping {
                 if *key == u64::MAX {
                     continue;
                 }
-                let code = values
-                    .get(row)
+                // A key column shorter than the table (missing) matches nothing.
+                let code = (values.rows().is_none_or(|n| row < n))
+                    .then(|| values.get(row))
                     .and_then(|v| memo.get_or(v, || column.coder.existing(v)));
                 match code {
                     Some(code) => *key += u64::from(code) * stride,
@@ -507,7 +563,44 @@ mod tests {
         // "A"/"a" sort before "b"/"B".
         assert_eq!(grouping.row_groups, vec![1, 0, 1, 0]);
         let other = vec![Value::text("B"), Value::text("c")];
-        assert_eq!(grouping.match_rows(&[&other], 2), vec![1, NO_GROUP]);
+        assert_eq!(
+            grouping.match_rows(&[Operand::Many(&other)], 2),
+            vec![1, NO_GROUP]
+        );
+    }
+
+    #[test]
+    fn a_coded_key_column_groups_as_its_values_do() {
+        // Case variants and duplicate entries in the dictionary, unused entries, blanks.
+        let dictionary = vec![
+            Value::text("b"),
+            Value::text("A"),
+            Value::text("B"),
+            Value::Blank,
+            Value::text("unused"),
+            Value::text("a"),
+        ];
+        let codes: Vec<u32> = vec![0, 1, 2, 5, 3, 0, 3, 1];
+        let values: Vec<Value> = codes
+            .iter()
+            .map(|c| dictionary[*c as usize].clone())
+            .collect();
+        let coded = KeyCodes::build_coded(&codes, &dictionary);
+        let plain = KeyCodes::build(&values);
+        assert_eq!(coded.codes, plain.codes);
+        assert_eq!(coded.first_rows, plain.first_rows);
+        let keep = [true, true, false, true, true, true, true, true];
+        let from_coded = Grouping::build_from(
+            &[Operand::Coded {
+                codes: &codes,
+                dictionary: &dictionary,
+            }],
+            codes.len(),
+            Some(&keep),
+        );
+        let from_values = Grouping::build(&[&values], values.len(), Some(&keep));
+        assert_eq!(from_coded.row_groups, from_values.row_groups);
+        assert_eq!(from_coded.first_rows, from_values.first_rows);
     }
 
     #[test]
@@ -650,7 +743,7 @@ mod tests {
         ];
         // Sorted: 2 (number) < "Direct" < "Partner".
         assert_eq!(
-            grouping.match_rows(&[&other], 5),
+            grouping.match_rows(&[Operand::Many(&other)], 5),
             vec![2, 1, 0, NO_GROUP, NO_GROUP]
         );
     }

@@ -9,11 +9,17 @@ use crate::lang::ast::BinaryOp;
 
 static BLANK: Value = Value::Blank;
 
-/// One side of a column operation: the same value for every row, or one per row.
+/// One side of a column operation: the same value for every row, or one per row
+/// (as values, or as codes into a dictionary of values — a compactly stored column read
+/// without decoding it).
 #[derive(Clone, Copy)]
 pub enum Operand<'a> {
     One(&'a Value),
     Many(&'a [Value]),
+    Coded {
+        codes: &'a [u32],
+        dictionary: &'a [Value],
+    },
 }
 
 impl<'a> Operand<'a> {
@@ -23,8 +29,31 @@ impl<'a> Operand<'a> {
         match self {
             Operand::One(v) => v,
             Operand::Many(values) => values.get(row).unwrap_or(&BLANK),
+            Operand::Coded { codes, dictionary } => codes
+                .get(row)
+                .and_then(|c| dictionary.get(*c as usize))
+                .unwrap_or(&BLANK),
         }
     }
+}
+
+impl Operand<'_> {
+    /// How many rows it has (`None` for one value standing for every row).
+    pub fn rows(self) -> Option<usize> {
+        match self {
+            Operand::One(_) => None,
+            Operand::Many(values) => Some(values.len()),
+            Operand::Coded { codes, .. } => Some(codes.len()),
+        }
+    }
+}
+
+/// A result computed once per dictionary entry, spread to the rows by their codes.
+pub fn by_codes<T: Clone + Default>(codes: &[u32], per_entry: &[T]) -> Vec<T> {
+    codes
+        .iter()
+        .map(|c| per_entry.get(*c as usize).cloned().unwrap_or_default())
+        .collect()
 }
 
 /// A value's identity for memoizing a pure function of it: text by its allocation
@@ -121,6 +150,10 @@ pub fn bool_mask(values: Operand<'_>, wanted: bool, rows: usize) -> Vec<bool> {
         Operand::Many(slice) if slice.len() == rows => {
             slice.iter().map(|v| is_bool(v, wanted)).collect()
         }
+        Operand::Coded { codes, dictionary } if codes.len() == rows => {
+            let per_entry: Vec<bool> = dictionary.iter().map(|v| is_bool(v, wanted)).collect();
+            by_codes(codes, &per_entry)
+        }
         _ => (0..rows).map(|r| is_bool(values.get(r), wanted)).collect(),
     }
 }
@@ -191,6 +224,11 @@ pub fn compare_rows(
     right: Operand<'_>,
     rows: usize,
 ) -> Vec<Value> {
+    if let Some((codes, per_entry)) =
+        coded_against_one(left, right, |l, r, n| compare_rows(op, l, r, n))
+    {
+        return by_codes(codes, &per_entry);
+    }
     let mut out = Vec::with_capacity(rows);
     compare_each(op, left, right, rows, |r| {
         out.push(match r {
@@ -203,6 +241,11 @@ pub fn compare_rows(
 
 /// Which rows a comparison holds on (an error is not TRUE): a filter without the values.
 pub fn compare_mask(op: BinaryOp, left: Operand<'_>, right: Operand<'_>, rows: usize) -> Vec<bool> {
+    if let Some((codes, per_entry)) =
+        coded_against_one(left, right, |l, r, n| compare_mask(op, l, r, n))
+    {
+        return by_codes(codes, &per_entry);
+    }
     // A number column against a number (`depth >= 2`): one tight loop, no memo.
     if let (Operand::Many(values), Operand::One(fixed @ (Value::Number(c) | Value::Date(c)))) =
         (left, right)
@@ -224,10 +267,35 @@ pub fn compare_mask(op: BinaryOp, left: Operand<'_>, right: Operand<'_>, rows: u
     out
 }
 
+/// A coded column against one value: `kernel` over the dictionary instead of the rows
+/// (the codes, and one result per dictionary entry). `None` for other operands.
+fn coded_against_one<'a, T>(
+    left: Operand<'a>,
+    right: Operand<'a>,
+    kernel: impl Fn(Operand<'a>, Operand<'a>, usize) -> Vec<T>,
+) -> Option<(&'a [u32], Vec<T>)> {
+    match (left, right) {
+        (Operand::Coded { codes, dictionary }, Operand::One(_)) => Some((
+            codes,
+            kernel(Operand::Many(dictionary), right, dictionary.len()),
+        )),
+        (Operand::One(_), Operand::Coded { codes, dictionary }) => Some((
+            codes,
+            kernel(left, Operand::Many(dictionary), dictionary.len()),
+        )),
+        _ => None,
+    }
+}
+
 /// Any other binary operator over `rows` rows.
 pub fn binary_rows(op: BinaryOp, left: Operand<'_>, right: Operand<'_>, rows: usize) -> Vec<Value> {
     if is_comparison(op) {
         return compare_rows(op, left, right, rows);
+    }
+    if let Some((codes, per_entry)) =
+        coded_against_one(left, right, |l, r, n| binary_rows(op, l, r, n))
+    {
+        return by_codes(codes, &per_entry);
     }
     if is_arithmetic(op) {
         return (0..rows)

@@ -10,8 +10,8 @@
 //! counts   = u64 n, n × (table str, 7 × u64)
 //! tables   = u64 n, n × (name str, rows u64, u64 columns, columns × column)
 //! column   = name str, type u8, shape u8, then by shape (see `data::column`):
-//!            0 floats: kind u8 (0 number, 1 date), rows u64, rows × f64 (blank and
-//!              other rows are reserved NaNs), u64 n, n × u32 other row, values (n)
+//!            0 floats: kind u8 (0 number, 1 date), rows u64, rows × f64 (blank rows
+//!              and rows of other values are reserved NaNs), values (the extras)
 //!            1 coded: rows u64, values (the dictionary), width u8 (1, 2 or 4),
 //!              rows × code of that width
 //!            2 values: values (one per row)
@@ -237,7 +237,7 @@ fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable
     w.str(name);
     w.u8(type_code(*ty));
     match &**data {
-        ColumnValues::Floats { kind, data, others } => {
+        ColumnValues::Floats { kind, data, extras } => {
             w.u8(SHAPE_FLOATS);
             w.u8(match kind {
                 FloatKind::Number => 0,
@@ -248,12 +248,7 @@ fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable
             for x in data {
                 w.f64(*x);
             }
-            w.usize(others.len());
-            for (row, _) in others {
-                w.u32(*row);
-            }
-            let values: Vec<Value> = others.iter().map(|(_, v)| v.clone()).collect();
-            encode_values(w, &values)
+            encode_values(w, extras)
         }
         ColumnValues::Coded { codes, dictionary } => {
             w.u8(SHAPE_CODED);
@@ -523,8 +518,7 @@ enum ShapeView<'a> {
     Floats {
         kind: FloatKind,
         data: &'a [u8],
-        other_rows: &'a [u8],
-        others: ValuesView<'a>,
+        extras: ValuesView<'a>,
     },
     Coded {
         dictionary: ValuesView<'a>,
@@ -553,18 +547,8 @@ impl<'a> ColumnView<'a> {
                 };
                 let rows = r.count()?;
                 let data = r.take_array(rows, 8)?;
-                let other_count = r.count()?;
-                let other_rows = r.take_array(other_count, 4)?;
-                let others = ValuesView::parse(r)?;
-                if others.rows != other_count {
-                    return Err(Damaged("a float column's other rows and values differ"));
-                }
-                ShapeView::Floats {
-                    kind,
-                    data,
-                    other_rows,
-                    others,
-                }
+                let extras = ValuesView::parse(r)?;
+                ShapeView::Floats { kind, data, extras }
             }
             SHAPE_CODED => {
                 let rows = r.count()?;
@@ -605,12 +589,7 @@ impl<'a> ColumnView<'a> {
 
     fn decode(self) -> Result<Column, Damaged> {
         let data = match self.shape {
-            ShapeView::Floats {
-                kind,
-                data,
-                other_rows,
-                others,
-            } => {
+            ShapeView::Floats { kind, data, extras } => {
                 let floats: Vec<f64> = data
                     .chunks_exact(8)
                     .map(|b| {
@@ -619,8 +598,7 @@ impl<'a> ColumnView<'a> {
                         f64::from_le_bytes(word)
                     })
                     .collect();
-                let others: Vec<(u32, Value)> = u32s(other_rows).zip(others.decode()?).collect();
-                ColumnValues::from_floats(kind, floats, others).map_err(Damaged)?
+                ColumnValues::from_floats(kind, floats, extras.decode()?).map_err(Damaged)?
             }
             ShapeView::Texts {
                 text,
