@@ -60,7 +60,7 @@ fn digest(result: &Evaluated) -> String {
         hasher.update(format!("table {} {}\n", table.name, table.row_count));
         for column in &table.columns {
             hasher.update(format!("column {} {:?}\n", column.name, column.ty));
-            for value in &column.values {
+            for value in column.values().iter() {
                 hasher.update(format!("{value:?}\n"));
             }
         }
@@ -94,8 +94,8 @@ fn save_snapshot(tables: &[Table], path: &Path) -> std::io::Result<()> {
         for column in &table.columns {
             put_str(&mut out, &column.name)?;
             put_str(&mut out, column.ty.as_str())?;
-            out.write_all(&(column.values.len() as u64).to_le_bytes())?;
-            for value in &column.values {
+            out.write_all(&(column.len() as u64).to_le_bytes())?;
+            for value in column.values().iter() {
                 match value {
                     Value::Blank => out.write_all(&[0])?,
                     Value::Number(n) => {

@@ -51,11 +51,11 @@ fn make_table(rows: usize, groups: usize) -> Table {
 
 /// The naive way: for each distinct channel, scan every row.
 fn naive_per_group(table: &Table) -> Vec<(String, f64, usize)> {
-    let channel = &table.columns[0].values;
-    let amount = &table.columns[1].values;
-    let won = &table.columns[2].values;
+    let channel = table.columns[0].values();
+    let amount = table.columns[1].values();
+    let won = table.columns[2].values();
     let mut keys: Vec<String> = Vec::new();
-    for value in channel {
+    for value in channel.iter() {
         if let Value::Text(t) = value
             && !keys.iter().any(|k| k.as_str() == &**t)
         {
@@ -134,12 +134,12 @@ fn main() {
         std::process::exit(1);
     };
     for (i, (key, revenue, deals)) in naive_result.iter().enumerate() {
-        let engine_key = columns[0].values[i]
+        let engine_key = columns[0].values()[i]
             .to_text()
             .map(|t| t.to_string())
             .unwrap_or_default();
-        let engine_revenue = columns[1].values[i].as_f64().unwrap_or(f64::NAN);
-        let engine_deals = columns[2].values[i].as_f64().unwrap_or(f64::NAN);
+        let engine_revenue = columns[1].values()[i].as_f64().unwrap_or(f64::NAN);
+        let engine_deals = columns[2].values()[i].as_f64().unwrap_or(f64::NAN);
         let same = engine_key == *key
             && (engine_revenue - revenue).abs() <= 1e-9 * revenue.abs().max(1.0)
             && engine_deals == *deals as f64;

@@ -235,7 +235,7 @@ fn dirty_opportunities_report_policy() {
     // 2026-03-01 is 46082, 2026-04-02 is 46114).
     let t = data.table("Opportunities").unwrap();
     assert_eq!(t.row_count, 8);
-    let amount = &t.column("amount").unwrap().values;
+    let amount = t.column("amount").unwrap().values();
     assert_eq!(amount[0], Value::Number(1000.0));
     assert_eq!(amount[1], Value::Number(1234.0));
     assert_eq!(amount[2], Value::Number(-1234.0));
@@ -250,7 +250,7 @@ fn dirty_opportunities_report_policy() {
     assert_eq!(amount[5], Value::Blank);
     assert_eq!(amount[6], Value::Number(0.12));
     assert_eq!(amount[7], Value::Number(2500.0));
-    let created = &t.column("created_date").unwrap().values;
+    let created = t.column("created_date").unwrap().values();
     assert_eq!(created[0], Value::Date(46037.0));
     for i in [1, 2, 3, 7] {
         assert_eq!(created[i], Value::Date(46082.0), "row {i}");
@@ -259,7 +259,7 @@ fn dirty_opportunities_report_policy() {
         created[6].error_kind(),
         Some(chanmix::eval::value::ErrorKind::Value)
     );
-    let won = &t.column("is_won").unwrap().values;
+    let won = t.column("is_won").unwrap().values();
     assert_eq!(
         won[..3],
         [Value::Bool(true), Value::Bool(true), Value::Bool(false)]
@@ -288,7 +288,7 @@ fn dirty_opportunities_reject_row_policy() {
     let ids: Vec<String> = t
         .column("opp_id")
         .unwrap()
-        .values
+        .values()
         .iter()
         .map(|v| v.to_text().unwrap().to_string())
         .collect();
@@ -321,13 +321,13 @@ fn split_leads_read_in_natural_order_below_a_title_block() {
     let ids: Vec<String> = t
         .column("lead_id")
         .unwrap()
-        .values
+        .values()
         .iter()
         .map(|v| v.to_text().unwrap().to_string())
         .collect();
     assert_eq!(ids, ["L-1", "L-2", "L-3", "L-20", "L-21", "L-30", "L-31"]);
     // Text shared across the split sheets is one allocation per distinct string.
-    let channel = &t.column("channel").unwrap().values;
+    let channel = t.column("channel").unwrap().values();
     let (Value::Text(a), Value::Text(b)) = (&channel[0], &channel[5]) else {
         panic!("text expected")
     };
@@ -347,11 +347,11 @@ fn european_csv_is_repaired_and_logged() {
     let data = read_inputs(&spec(text), &fixtures_dir(), None).unwrap();
     insta::assert_snapshot!("costs_eu_csv", render(&data.quality));
     let t = data.table("Costs").unwrap();
-    let amount = &t.column("amount").unwrap().values;
+    let amount = t.column("amount").unwrap().values();
     assert_eq!(amount[0], Value::Number(1234.5));
     // A `;`-delimited CSV is European: "2.000" is two thousand (logged as a repair).
     assert_eq!(amount[1], Value::Number(2000.0));
-    let month = &t.column("month").unwrap().values;
+    let month = t.column("month").unwrap().values();
     // 2026-01-01 is serial 46023.
     assert_eq!(month[0], Value::Date(46023.0));
 }

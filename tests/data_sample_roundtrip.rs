@@ -102,7 +102,7 @@ fn every_sample_sheet_reads_back_as_calamine_sees_it() {
                 .map(|r| r.get(c).map_or(Value::Blank, untyped))
                 .collect();
             assert_eq!(
-                table.column(name).unwrap().values,
+                table.column(name).unwrap().values().into_owned(),
                 expected,
                 "{}.{name}",
                 table.name
@@ -149,14 +149,14 @@ fn typed_sample_tables_need_no_repairs() {
             panic!("amount {:?}", row[at("amount")])
         };
         assert_eq!(
-            opps.column("amount").unwrap().values[i],
+            opps.column("amount").unwrap().values()[i],
             Value::Number(amount)
         );
         let Data::DateTime(created) = row[at("created_date")] else {
             panic!()
         };
         assert_eq!(
-            opps.column("created_date").unwrap().values[i],
+            opps.column("created_date").unwrap().values()[i],
             Value::Date(created.as_f64())
         );
     }

@@ -72,12 +72,19 @@ fn run(rules: &str, overrides: &[(String, Value)]) -> Evaluated {
     .unwrap()
 }
 
-fn column<'a>(result: &'a Evaluated, table: &str, column: &str) -> &'a [Value] {
-    &result.table(table).unwrap().column(column).unwrap().values
+fn column(result: &Evaluated, table: &str, column: &str) -> Vec<Value> {
+    result
+        .table(table)
+        .unwrap()
+        .column(column)
+        .unwrap()
+        .values()
+        .into_owned()
 }
 
-fn numbers(values: &[Value]) -> Vec<f64> {
+fn numbers(values: impl AsRef<[Value]>) -> Vec<f64> {
     values
+        .as_ref()
         .iter()
         .map(|v| {
             v.as_f64()

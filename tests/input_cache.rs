@@ -55,7 +55,7 @@ fn assert_same(warm: &InputData, cold: &InputData) {
     for (w, c) in warm.tables.iter().zip(&cold.tables) {
         for (wc, cc) in w.columns.iter().zip(&c.columns) {
             assert_eq!(wc.ty, cc.ty);
-            for (wv, cv) in wc.values.iter().zip(&cc.values) {
+            for (wv, cv) in wc.values().iter().zip(cc.values().iter()) {
                 if let (Value::Error(we), Value::Error(ce)) = (wv, cv) {
                     assert_eq!(we.origin, ce.origin);
                 }
@@ -75,11 +75,11 @@ fn a_warm_read_equals_a_cold_read() {
     let spec = spec(DIRTY);
     let cold = read_inputs(&spec, &fixtures(), None).unwrap();
     // The fixtures hold what the format must carry.
-    let values: Vec<&Value> = cold
+    let values: Vec<Value> = cold
         .tables
         .iter()
         .flat_map(|t| &t.columns)
-        .flat_map(|c| &c.values)
+        .flat_map(|c| c.values().into_owned())
         .collect();
     assert!(values.iter().any(|v| v.is_error()));
     assert!(values.iter().any(|v| v.is_blank()));
@@ -134,7 +134,11 @@ const DEALS: &str = r#"
 "#;
 
 fn amounts(data: &InputData) -> Vec<Value> {
-    data.tables[0].column("amount").unwrap().values.clone()
+    data.tables[0]
+        .column("amount")
+        .unwrap()
+        .values()
+        .into_owned()
 }
 
 #[test]

@@ -111,12 +111,16 @@ fn channel_metrics_equal_an_independent_computation() {
     let result = run_library();
     let expected = expected_by_channel();
     let channels = result.table("Channels").unwrap();
-    let get = |name: &str, row: usize| channels.column(name).unwrap().values[row].as_f64().unwrap();
+    let get = |name: &str, row: usize| {
+        channels.column(name).unwrap().values()[row]
+            .as_f64()
+            .unwrap()
+    };
     assert_eq!(channels.row_count, expected.len(), "one row per channel");
     let overhead_pool = 1_500_000.0;
     let all_direct: f64 = expected.values().map(|e| e.direct_cost).sum();
     for (row, (name, e)) in expected.iter().enumerate() {
-        let channel = channels.column("channel").unwrap().values[row]
+        let channel = channels.column("channel").unwrap().values()[row]
             .to_text()
             .unwrap();
         assert_eq!(&*channel, name.as_str());
@@ -183,11 +187,11 @@ fn every_grouped_table_of_the_library_evaluates() {
     let names: Vec<String> = channels
         .column("channel")
         .unwrap()
-        .values
+        .values()
         .iter()
         .map(|v| v.to_text().unwrap().to_string())
         .collect();
-    for value in &segments.column("best_channel").unwrap().values {
+    for value in segments.column("best_channel").unwrap().values().iter() {
         let best = value
             .to_text()
             .unwrap_or_else(|e| panic!("best_channel is {e:?}"));

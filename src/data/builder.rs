@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::data::address::cell_address;
 use crate::data::coerce::{CoerceContext, Coerced, RawCell, coerce, expected_text};
+use crate::data::column::{ColumnBuilder, ColumnValues};
 use crate::data::error::DataError;
 use crate::data::intern::Interner;
 use crate::data::quality::{MAX_ENTRIES_PER_COLUMN, QualityEntry, TableCounts};
@@ -49,7 +50,7 @@ pub(crate) struct SheetPart {
     pub sheet_columns: Vec<u32>,
     pub column_names: Vec<String>,
     pub column_decls: Vec<ColumnDecl>,
-    pub columns: Vec<Vec<Value>>,
+    pub columns: Vec<ColumnValues>,
     /// 0-based sheet row of each kept row (recorded only for tables with a key).
     pub rows: Vec<u32>,
     pub entries: Vec<QualityEntry>,
@@ -59,6 +60,17 @@ pub(crate) struct SheetPart {
     pub not_listed: Vec<usize>,
     /// One interner per column (see [`Interner::adaptive`]).
     pub interners: Vec<Interner>,
+}
+
+impl SheetPart {
+    /// Every column's values (tests compare them with expected cells).
+    #[cfg(test)]
+    pub fn column_values(&self) -> Vec<Vec<Value>> {
+        self.columns
+            .iter()
+            .map(|c| c.values().into_owned())
+            .collect()
+    }
 }
 
 /// Why a cell is in the log.
@@ -93,6 +105,8 @@ pub(crate) struct SheetBuilder<'p> {
     /// Column name used in log entries and `#VALUE!` origins, e.g. `Opportunities.amount`.
     origin_names: Vec<Arc<str>>,
     part: SheetPart,
+    /// The part's columns, stored compactly as rows arrive.
+    columns: Vec<ColumnBuilder>,
     row: Option<u32>,
     row_values: Vec<Value>,
     row_nonempty: bool,
@@ -115,6 +129,7 @@ impl<'p> SheetBuilder<'p> {
             col_of_slot: Vec::new(),
             origin_names: Vec::new(),
             part: SheetPart::default(),
+            columns: Vec::new(),
             row: None,
             row_values: Vec::new(),
             row_nonempty: false,
@@ -380,9 +395,9 @@ impl<'p> SheetBuilder<'p> {
         let capacity = self
             .expected_rows
             .saturating_sub(self.plan.header_row as usize);
-        self.part.columns = columns
+        self.columns = columns
             .iter()
-            .map(|_| Vec::with_capacity(capacity))
+            .map(|_| ColumnBuilder::with_capacity(capacity))
             .collect();
         if self.track_rows {
             self.part.rows.reserve(capacity);
@@ -439,7 +454,7 @@ impl<'p> SheetBuilder<'p> {
             }
         } else {
             counts.rows_kept += 1;
-            for (column, value) in self.part.columns.iter_mut().zip(self.row_values.iter_mut()) {
+            for (column, value) in self.columns.iter_mut().zip(self.row_values.iter_mut()) {
                 column.push(std::mem::take(value));
             }
             if self.track_rows {
@@ -514,6 +529,11 @@ impl<'p> SheetBuilder<'p> {
         self.part.path = self.path;
         self.part.sheet = self.sheet;
         self.part.sheet_columns = self.col_of_slot;
+        self.part.columns = self
+            .columns
+            .into_iter()
+            .map(ColumnBuilder::finish)
+            .collect();
         Ok(self.part)
     }
 }

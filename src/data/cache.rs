@@ -161,12 +161,8 @@ impl InputCache {
         }
         // Store only what was read from the bytes that were hashed: an input changed
         // while it was read must not be stored under the old content's key.
-        let (again, payload) = rayon::join(|| key::hash_files(&paths), || codec::encode(&data));
-        let unchanged = again.is_ok_and(|again| again == files);
-        let stored = match payload {
-            Ok(payload) if unchanged => self.store(&key, &payload),
-            _ => false,
-        };
+        let unchanged = key::hash_files(&paths).is_ok_and(|again| again == files);
+        let stored = unchanged && self.store(&key, &data);
         timer.lap("re-hash inputs and store");
         let used = if stored {
             CacheUse::Stored
@@ -176,17 +172,20 @@ impl InputCache {
         Ok((data, used))
     }
 
-    fn store(&self, key: &blake3::Hash, payload: &[Vec<u8>]) -> bool {
+    fn store(&self, key: &blake3::Hash, data: &InputData) -> bool {
         if let Err(e) = std::fs::create_dir_all(&self.dir) {
             self.warn(format!("cannot create {}: {e}", self.dir.display()));
             return false;
         }
-        match entry::write_entry(&self.dir, key, payload) {
+        match entry::write_entry(&self.dir, key, |sink| codec::encode(data, sink)) {
             Ok(path) => {
                 self.evict(&path);
                 true
             }
-            Err(e) => {
+            // Inputs the cache cannot hold (a path that is not UTF-8) are used as
+            // read, just not stored; there is nothing for the user to do about it.
+            Err(codec::EncodeError::NotCacheable(codec::NotCacheable(_why))) => false,
+            Err(codec::EncodeError::Write(e)) => {
                 self.warn(format!("cannot write to {}: {e}", self.dir.display()));
                 false
             }

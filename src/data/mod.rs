@@ -10,6 +10,7 @@ pub mod address;
 pub(crate) mod builder;
 pub mod cache;
 pub mod coerce;
+pub mod column;
 pub mod error;
 pub mod intern;
 mod ole;

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::data::address::cell_address;
 use crate::data::builder::{PlannedColumn, SheetBuilder, SheetPart, TablePlan};
 use crate::data::coerce::{CoerceContext, reintern};
+use crate::data::column::{ColumnBuilder, ColumnValues};
 use crate::data::error::DataError;
 use crate::data::intern::FxBuildHasher;
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
@@ -457,7 +458,9 @@ fn merge_parts(
     let names = first.column_names.clone();
     let decls = first.column_decls.clone();
     let mut interners = std::mem::take(&mut first.interners);
-    let mut columns = std::mem::take(&mut first.columns);
+    // One sheet: its columns as stored. Several: appended, with strings shared.
+    let mut first_columns = std::mem::take(&mut first.columns);
+    let mut columns: Vec<ColumnBuilder> = Vec::new();
     let mut entries = std::mem::take(&mut first.entries);
     let mut counts = first.counts.clone();
     let mut not_listed = first.not_listed.clone();
@@ -471,6 +474,16 @@ fn merge_parts(
     )];
     for (index, mut part) in parts.enumerate() {
         let part_index = index + 1;
+        if columns.is_empty() {
+            columns = std::mem::take(&mut first_columns)
+                .into_iter()
+                .map(|c| {
+                    let mut builder = ColumnBuilder::with_capacity(c.len());
+                    c.into_values().into_iter().for_each(|v| builder.push(v));
+                    builder
+                })
+                .collect();
+        }
         // Same column order as the first sheet (they differ only when reading all headers).
         let mut order = Vec::with_capacity(names.len());
         for name in &names {
@@ -492,14 +505,16 @@ fn merge_parts(
         }
         for ((target, source), interner) in columns.iter_mut().zip(&order).zip(interners.iter_mut())
         {
-            if let Some(values) = part.columns.get_mut(*source) {
+            if let Some(part_column) = part.columns.get_mut(*source) {
+                let values = std::mem::take(part_column).into_values();
                 // Share strings across sheets unless the column is mostly distinct values.
-                if !interner.gave_up() {
-                    for value in values.iter_mut() {
-                        reintern(value, interner);
+                let share = !interner.gave_up();
+                for mut value in values {
+                    if share {
+                        reintern(&mut value, interner);
                     }
+                    target.push(value);
                 }
-                target.append(values);
             }
         }
         for (i, source) in order.iter().enumerate() {
@@ -541,15 +556,20 @@ fn merge_parts(
         }
     }
     let row_count = counts.rows_kept;
+    let columns: Vec<ColumnValues> = if columns.is_empty() {
+        first_columns
+    } else {
+        columns.into_iter().map(ColumnBuilder::finish).collect()
+    };
     if let Some(key) = &plan.key
         && let Some(key_index) = names.iter().position(|n| n == key)
         && let Some(values) = columns.get(key_index)
     {
-        check_unique_key(plan, key, key_index, values, &origins, &sheets)?;
+        check_unique_key(plan, key, key_index, &values.values(), &origins, &sheets)?;
     }
     let mut table = Table::new(&plan.name, row_count);
     for ((name, decl), values) in names.iter().zip(&decls).zip(columns) {
-        table.columns.push(Column::new(name, decl.ty, values));
+        table.columns.push(Column::stored(name, decl.ty, values));
     }
     Ok((table, entries, counts))
 }

@@ -1,26 +1,52 @@
-//! Columnar tables: one vector of values per column, the shape input readers
+//! Columnar tables: one compactly stored column per name, the shape input readers
 //! produce and the evaluator reads and extends.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+use crate::data::column::ColumnValues;
 use crate::eval::value::Value;
 use crate::lang::ast::ColumnType;
 
-/// One named column.
+/// One named column. Its values are shared: copying a table (one per compared
+/// scenario) copies no rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub name: Arc<str>,
     pub ty: ColumnType,
-    pub values: Vec<Value>,
+    pub data: Arc<ColumnValues>,
 }
 
 impl Column {
+    /// A column of `values`, stored compactly.
     pub fn new(name: &str, ty: ColumnType, values: Vec<Value>) -> Self {
+        Column::stored(name, ty, ColumnValues::compact(values))
+    }
+
+    pub fn stored(name: &str, ty: ColumnType, data: ColumnValues) -> Self {
         Column {
             name: Arc::from(name),
             ty,
-            values,
+            data: Arc::new(data),
         }
+    }
+
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Every value (decoded unless stored one value per row).
+    pub fn values(&self) -> Cow<'_, [Value]> {
+        self.data.values()
+    }
+
+    /// The value at `row`, or `None` past the end.
+    pub fn value(&self, row: usize) -> Option<Value> {
+        self.data.get(row)
     }
 }
 
@@ -53,7 +79,7 @@ impl Table {
 
     /// Adds or replaces a column; its length must equal `row_count`.
     pub fn set_column(&mut self, column: Column) {
-        debug_assert_eq!(column.values.len(), self.row_count);
+        debug_assert_eq!(column.len(), self.row_count);
         match self.column_index(&column.name) {
             Some(i) => self.columns[i] = column,
             None => self.columns.push(column),

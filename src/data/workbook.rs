@@ -656,13 +656,13 @@ mod tests {
                 ["name", "when", "amount", "flag", "note", "kind"],
                 "{sheet}"
             );
-            assert_eq!(part.columns, expected, "{sheet}");
+            assert_eq!(part.column_values(), expected, "{sheet}");
             assert_eq!(part.counts.rows_read, 4, "{sheet}");
             assert_eq!(part.counts.blank_rows_skipped, 2, "{sheet}");
         }
         let mut calamine = calamine_book(&path);
         assert_eq!(
-            read(&mut calamine, &path, "Plain & simple").columns,
+            read(&mut calamine, &path, "Plain & simple").column_values(),
             expected
         );
     }
@@ -676,7 +676,7 @@ mod tests {
         let part = read(&mut book, &path, "Plain & simple");
         // 45292 in the 1904 system is 45292 + 1462 in the 1900 system.
         assert_eq!(
-            part.columns[1][..2],
+            part.column_values()[1][..2],
             [Value::Date(45292.0 + 1462.0), Value::Date(45293.0 + 1462.0)]
         );
     }
@@ -711,8 +711,8 @@ mod tests {
                     .stream_sheet_prefetching_from(&path, &sheet, &mut prefetched, &|_| {}, 0)
                     .unwrap();
                 assert_eq!(
-                    prefetched.finish().unwrap().columns,
-                    ours.columns,
+                    prefetched.finish().unwrap().column_values(),
+                    ours.column_values(),
                     "{file} {sheet}: inflating on a second thread"
                 );
                 assert_eq!(ours.column_names, theirs.column_names, "{file} {sheet}");
@@ -720,7 +720,7 @@ mod tests {
                 for (name, (a, b)) in ours
                     .column_names
                     .iter()
-                    .zip(ours.columns.iter().zip(&theirs.columns))
+                    .zip(ours.column_values().iter().zip(&theirs.column_values()))
                 {
                     assert_eq!(a.len(), b.len(), "{file} {sheet}.{name}");
                     for (row, (x, y)) in a.iter().zip(b).enumerate() {

@@ -3,11 +3,12 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use thiserror::Error;
 
+use crate::data::column::ColumnValues;
 use crate::data::table::{Column, Table};
 use crate::eval::functions::{Arg, CallContext, FunctionSpec};
 use crate::eval::grouping::{Grouping, KeyCodes, NO_GROUP};
@@ -84,8 +85,10 @@ pub fn evaluate_timed(
     on_step: &mut dyn FnMut(Step, std::time::Duration),
 ) -> Result<Evaluated, EvalError> {
     let mut run = Run::new(plan, inputs, overrides, context)?;
-    for level in schedule::levels(plan) {
-        run.run_level(&level, on_step);
+    let levels = schedule::levels(plan);
+    run.last_read = schedule::last_read_levels(plan, &levels);
+    for (index, level) in levels.iter().enumerate() {
+        run.run_level(index, level, on_step);
     }
     Ok(run.finish())
 }
@@ -98,8 +101,8 @@ pub fn evaluate_expression(
     context: &CallContext,
 ) -> Result<Value, EvalError> {
     let mut run = Run::new(plan, inputs, &[], context)?;
-    for level in schedule::levels(plan) {
-        run.run_level(&level, &mut |_, _| {});
+    for (index, level) in schedule::levels(plan).iter().enumerate() {
+        run.run_level(index, level, &mut |_, _| {});
     }
     let mut values = run
         .eval(
@@ -129,7 +132,12 @@ enum Output {
 /// One table while evaluating: its columns by plan column id.
 struct RuntimeTable {
     rows: usize,
-    columns: Vec<Option<Vec<Value>>>,
+    /// Shared with the input tables (a compared scenario copies no rows) and stored
+    /// compactly; read through [`ColumnValues::values`].
+    columns: Vec<Option<Arc<ColumnValues>>>,
+    /// Compactly stored columns decoded for reading, kept until the last level that
+    /// reads them (see [`Run::column_values`]).
+    decoded: Vec<OnceLock<Vec<Value>>>,
     grouping: Option<Grouping>,
 }
 
@@ -147,6 +155,9 @@ struct Run<'p> {
     key_codes: HashMap<(TableId, ColumnId), Arc<KeyCodes>>,
     /// Masks of boolean columns used as filters: (table, column, TRUE or FALSE rows).
     masks: std::sync::Mutex<HashMap<MaskKey, Arc<Vec<bool>>>>,
+    /// The last level reading each column, and the level running now.
+    last_read: HashMap<(TableId, ColumnId), usize>,
+    level: usize,
 }
 
 /// Values of an expression over the rows of a scope: one for all rows, or one per row.
@@ -217,7 +228,7 @@ impl<'p> Run<'p> {
         for table in &plan.tables {
             match table.kind {
                 TableKind::Input => {
-                    let mut data =
+                    let data =
                         by_name
                             .remove(&table.name)
                             .ok_or_else(|| EvalError::MissingTable {
@@ -232,13 +243,14 @@ impl<'p> Run<'p> {
                                     column: column.name.to_string(),
                                 }
                             })?;
-                            columns.push(Some(std::mem::take(&mut data.columns[index].values)));
+                            columns.push(Some(Arc::clone(&data.columns[index].data)));
                         } else {
                             columns.push(None);
                         }
                     }
                     tables.push(RuntimeTable {
                         rows: data.row_count,
+                        decoded: columns.iter().map(|_| OnceLock::new()).collect(),
                         columns,
                         grouping: None,
                     });
@@ -246,6 +258,7 @@ impl<'p> Run<'p> {
                 TableKind::Grouped { .. } => tables.push(RuntimeTable {
                     rows: 0,
                     columns: vec![None; table.columns.len()],
+                    decoded: table.columns.iter().map(|_| OnceLock::new()).collect(),
                     grouping: None,
                 }),
             }
@@ -278,7 +291,66 @@ impl<'p> Run<'p> {
             matched: HashMap::new(),
             key_codes: HashMap::new(),
             masks: std::sync::Mutex::new(HashMap::new()),
+            last_read: HashMap::new(),
+            level: 0,
         })
+    }
+
+    /// A column's values for reading: borrowed when stored one value per row, else
+    /// decoded once and kept until the last level that reads the column.
+    fn column_values(&self, table: TableId, column: ColumnId) -> Option<&[Value]> {
+        let runtime = self.tables.get(table)?;
+        let stored = runtime.columns.get(column)?.as_deref()?;
+        match stored {
+            ColumnValues::Values(values) => Some(values),
+            _ => Some(
+                runtime
+                    .decoded
+                    .get(column)?
+                    .get_or_init(|| stored.values().into_owned()),
+            ),
+        }
+    }
+
+    /// Stores a computed column compactly; when a later level reads it, the values
+    /// are kept as they are too, so reading them costs no decoding.
+    fn store_column(&mut self, table: TableId, column: ColumnId, values: Vec<Value>) {
+        let read_later = self
+            .last_read
+            .get(&(table, column))
+            .is_some_and(|last| *last > self.level);
+        let Some(runtime) = self.tables.get_mut(table) else {
+            return;
+        };
+        let stored = if read_later {
+            let stored = ColumnValues::compact_from(&values);
+            if !matches!(stored, ColumnValues::Values(_))
+                && let Some(slot) = runtime.decoded.get_mut(column)
+            {
+                *slot = OnceLock::from(values);
+            }
+            stored
+        } else {
+            ColumnValues::compact(values)
+        };
+        if let Some(slot) = runtime.columns.get_mut(column) {
+            *slot = Some(Arc::new(stored));
+        }
+    }
+
+    /// Lets go of decoded columns no level from this one on reads.
+    fn release_decoded(&mut self) {
+        for (table, runtime) in self.tables.iter_mut().enumerate() {
+            for (column, decoded) in runtime.decoded.iter_mut().enumerate() {
+                let done = self
+                    .last_read
+                    .get(&(table, column))
+                    .is_none_or(|last| *last < self.level);
+                if done && decoded.get().is_some() {
+                    *decoded = OnceLock::new();
+                }
+            }
+        }
     }
 
     /// Computes one step from what earlier steps stored; [`Run::apply`] stores it.
@@ -321,11 +393,7 @@ impl<'p> Run<'p> {
     fn apply(&mut self, output: Output) {
         match output {
             Output::Nothing => {}
-            Output::Column(table, column, values) => {
-                if let Some(slot) = self.tables[table].columns.get_mut(column) {
-                    *slot = Some(values);
-                }
-            }
+            Output::Column(table, column, values) => self.store_column(table, column, values),
             Output::Scalar(id, value) => {
                 if let Some(slot) = self.scalars.get_mut(id) {
                     *slot = value;
@@ -334,12 +402,10 @@ impl<'p> Run<'p> {
             Output::Group(table, grouping, key_columns) => {
                 let runtime = &mut self.tables[table];
                 runtime.rows = grouping.group_count();
-                for (position, values) in key_columns.into_iter().enumerate() {
-                    if let Some(slot) = runtime.columns.get_mut(position) {
-                        *slot = Some(values);
-                    }
-                }
                 runtime.grouping = Some(grouping);
+                for (position, values) in key_columns.into_iter().enumerate() {
+                    self.store_column(table, position, values);
+                }
             }
             Output::Flags(id, hits) => {
                 self.flags.insert(id, hits);
@@ -349,7 +415,14 @@ impl<'p> Run<'p> {
 
     /// Runs one level of the schedule: what its steps need prepared (group matches,
     /// key codes) first, then the steps themselves, in parallel when there are several.
-    fn run_level(&mut self, level: &[Step], on_step: &mut dyn FnMut(Step, std::time::Duration)) {
+    fn run_level(
+        &mut self,
+        index: usize,
+        level: &[Step],
+        on_step: &mut dyn FnMut(Step, std::time::Duration),
+    ) {
+        self.level = index;
+        self.release_decoded();
         for step in level {
             self.prepare_matches(*step);
         }
@@ -391,11 +464,11 @@ impl<'p> Run<'p> {
                 }
             }
         }
-        let tables = &self.tables;
+        let this = &*self;
         let built: Vec<((TableId, ColumnId), Arc<KeyCodes>)> = missing
             .par_iter()
             .filter_map(|&(table, column)| {
-                let values = tables.get(table)?.columns.get(column)?.as_deref()?;
+                let values = this.column_values(table, column)?;
                 Some(((table, column), Arc::new(KeyCodes::build(values))))
             })
             .collect();
@@ -421,16 +494,9 @@ impl<'p> Run<'p> {
                 },
             )
         });
-        let empty: Vec<Value> = Vec::new();
         let key_slices: Vec<&[Value]> = source_keys
             .iter()
-            .map(|k| {
-                self.tables[source]
-                    .columns
-                    .get(*k)
-                    .and_then(|c| c.as_deref())
-                    .unwrap_or(&empty)
-            })
+            .map(|k| self.column_values(source, *k).unwrap_or(&[]))
             .collect();
         if key_slices.iter().any(|k| k.len() != source_rows) {
             return Output::Nothing;
@@ -507,14 +573,9 @@ impl<'p> Run<'p> {
                 .iter()
                 .map(|k| self.plan.tables[other].column_id(&k.name))
                 .collect();
-            let empty: Vec<Value> = Vec::new();
             let keys: Vec<&[Value]> = key_ids
                 .iter()
-                .map(|id| {
-                    id.and_then(|c| self.tables[other].columns.get(c))
-                        .and_then(|c| c.as_deref())
-                        .unwrap_or(&empty)
-                })
+                .map(|id| id.and_then(|c| self.column_values(other, c)).unwrap_or(&[]))
                 .collect();
             let rows = self.tables[other].rows;
             let ids = match &self.tables[grouped].grouping {
@@ -565,7 +626,7 @@ impl<'p> Run<'p> {
             }
             let subject = (0..subject_columns)
                 .filter_map(|c| self.tables[table].columns.get(c).and_then(|c| c.as_ref()))
-                .map(|values| display_value(values.get(row).unwrap_or(&Value::Blank), None))
+                .map(|column| display_value(&column.get(row).unwrap_or_default(), None))
                 .collect::<Vec<_>>()
                 .join(" / ");
             new_hits.push(FlagHit {
@@ -586,15 +647,12 @@ impl<'p> Run<'p> {
             Node::Const(v) => Values::One(v.clone()),
             Node::Param(id) => Values::One(self.params.get(*id).cloned().unwrap_or_default()),
             Node::Scalar(id) => Values::One(self.scalars.get(*id).cloned().unwrap_or_default()),
-            Node::Column(column) => match scope
-                .table
-                .and_then(|t| self.tables.get(t))
-                .and_then(|t| t.columns.get(*column))
-                .and_then(|c| c.as_deref())
-            {
-                Some(values) => Values::Many(Cow::Borrowed(values)),
-                None => Values::One(Value::error(ErrorKind::Ref)),
-            },
+            Node::Column(column) => {
+                match scope.table.and_then(|t| self.column_values(t, *column)) {
+                    Some(values) => Values::Many(Cow::Borrowed(values)),
+                    None => Values::One(Value::error(ErrorKind::Ref)),
+                }
+            }
             Node::Unary(op, operand) => map_values(self.eval(operand, scope), scope, |v| {
                 operators::unary(*op, v)
             }),
@@ -961,7 +1019,9 @@ impl<'p> Run<'p> {
                         .map(|(column_plan, values)| Column {
                             name: Arc::clone(&column_plan.name),
                             ty: column_plan.ty.to_column(),
-                            values: values.unwrap_or_else(|| vec![Value::Blank; rows]),
+                            data: values.unwrap_or_else(|| {
+                                Arc::new(ColumnValues::compact(vec![Value::Blank; rows]))
+                            }),
                         })
                         .collect(),
                 }

@@ -38,6 +38,25 @@ pub fn levels(plan: &Plan) -> Vec<Vec<Step>> {
     levels
 }
 
+/// For each column some step reads, the last level that reads it: after that level
+/// the evaluator can let go of what it keeps to read the column fast.
+pub fn last_read_levels(plan: &Plan, levels: &[Vec<Step>]) -> HashMap<(TableId, ColumnId), usize> {
+    let mut last = HashMap::new();
+    let mut reads = Vec::new();
+    for (index, level) in levels.iter().enumerate() {
+        for step in level {
+            reads.clear();
+            step_reads(plan, *step, &mut reads);
+            for resource in &reads {
+                if let Resource::Column(table, column) = resource {
+                    last.insert((*table, *column), index);
+                }
+            }
+        }
+    }
+    last
+}
+
 fn step_writes(plan: &Plan, step: Step) -> Vec<Resource> {
     match step {
         Step::Group(table) => {

@@ -369,7 +369,7 @@ fn row_key(table: &Table, keys: usize, row: usize) -> String {
         .columns
         .iter()
         .take(keys)
-        .map(|c| display_text(c.values.get(row).unwrap_or(&Value::Blank), None).to_lowercase())
+        .map(|c| display_text(&c.value(row).unwrap_or_default(), None).to_lowercase())
         .collect::<Vec<_>>()
         .join("\u{1f}")
 }
@@ -419,7 +419,7 @@ fn delta_sheet(
                     .columns
                     .iter()
                     .take(keys)
-                    .map(|c| c.values.get(r).cloned().unwrap_or_default())
+                    .map(|c| c.value(r).unwrap_or_default())
                     .collect();
                 key_values.insert(key.clone(), values);
                 order.push(key.clone());
@@ -456,10 +456,11 @@ fn delta_sheet(
         let format = number_format(kind, false);
         let code = format_code(kind, false);
         let first_value_column = column;
-        let values: Vec<&[Value]> = tables
+        let decoded: Vec<std::borrow::Cow<'_, [Value]>> = tables
             .iter()
-            .filter_map(|t| t.column(&plan_column.name).map(|c| c.values.as_slice()))
+            .filter_map(|t| t.column(&plan_column.name).map(|c| c.values()))
             .collect();
+        let values: Vec<&[Value]> = decoded.iter().map(|v| v.as_ref()).collect();
         let delta_format = signed_format(kind);
         // Whether any row's value changes between scenarios (worth charting).
         let differs = order.iter().any(|key| {

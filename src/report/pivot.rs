@@ -94,8 +94,8 @@ impl<'s> ChartData<'s> {
             return Ok(None);
         };
         let (Some(k1), Some(k2), Some(values)) = (
-            data.column(&key1.name),
-            data.column(&key2.name),
+            data.column(&key1.name).map(|c| c.values()),
+            data.column(&key2.name).map(|c| c.values()),
             data.column(&measure.name),
         ) else {
             return Ok(None);
@@ -107,8 +107,8 @@ impl<'s> ChartData<'s> {
         let mut second_keys = Vec::with_capacity(rows);
         for row in 0..rows {
             match (
-                k1.values.get(row).and_then(plain_key),
-                k2.values.get(row).and_then(plain_key),
+                k1.get(row).and_then(plain_key),
+                k2.get(row).and_then(plain_key),
             ) {
                 (Some(a), Some(b)) => {
                     first_keys.push(a);
@@ -179,7 +179,7 @@ impl<'s> ChartData<'s> {
                     if !matches {
                         continue;
                     }
-                    match values.values.get(row_index) {
+                    match values.value(row_index).as_ref() {
                         Some(Value::Number(n) | Value::Date(n)) => total += n,
                         Some(v @ Value::Error(_)) if error.is_none() => error = Some(v.clone()),
                         _ => {}
@@ -255,7 +255,7 @@ impl<'s> ChartData<'s> {
                 .iter()
                 .take(keys)
                 .filter_map(|c| data.column(&c.name))
-                .map(|c| display_text(c.values.get(row).unwrap_or(&Value::Blank), None))
+                .map(|c| display_text(&c.value(row).unwrap_or_default(), None))
                 .collect();
             let name = name.join(" / ");
             let column = 1 + u16::try_from(row).unwrap_or(0);
@@ -277,7 +277,7 @@ impl<'s> ChartData<'s> {
             let Some(values) = data.column(&column_plan.name) else {
                 continue;
             };
-            for (r, value) in values.values.iter().take(rows).enumerate() {
+            for (r, value) in values.values().iter().take(rows).enumerate() {
                 let column = 1 + u16::try_from(r).unwrap_or(0);
                 let reference = format!(
                     "{}!${}${}",

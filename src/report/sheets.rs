@@ -135,7 +135,7 @@ pub fn table_sheet(
         let Some(values) = data.and_then(|t| t.column(&column_plan.name)) else {
             continue;
         };
-        for (r, value) in values.values.iter().take(rows).enumerate() {
+        for (r, value) in values.values().iter().take(rows).enumerate() {
             let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
             let text = formula.as_ref().map(|f| f.render(row + 1));
             write_formula_or_value(&mut sheet, row, column, text.as_deref(), value, &format)?;

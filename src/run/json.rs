@@ -35,7 +35,7 @@ pub fn evaluated_to_json(scenario: &str, plan: &Plan, result: &Evaluated) -> Str
             .map(|row| {
                 let mut object = Map::new();
                 for column in &table.columns {
-                    let value = column.values.get(row).map_or(Json::Null, value_to_json);
+                    let value = column.value(row).as_ref().map_or(Json::Null, value_to_json);
                     object.insert(column.name.to_string(), value);
                 }
                 Json::Object(object)

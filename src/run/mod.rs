@@ -292,6 +292,24 @@ impl PhaseTimer {
         }
     }
 
+    /// Each input column's storage shape and size.
+    fn columns(&self, tables: &[crate::data::table::Table]) {
+        if self.last.is_none() {
+            return;
+        }
+        for table in tables {
+            for column in &table.columns {
+                eprintln!(
+                    "timing:   {}.{:<20} {:<7} {:>8.1} MB",
+                    table.name,
+                    column.name,
+                    column.data.shape_name(),
+                    column.data.heap_bytes() as f64 / 1e6
+                );
+            }
+        }
+    }
+
     fn lap(&mut self, phase: &str) {
         if let Some(last) = self.last {
             eprintln!(
@@ -339,6 +357,7 @@ pub fn run_scenario(
     }
     let (mut data, cache_use) = read(&prepared, cache)?;
     timer.lap(cache_use.describe());
+    timer.columns(&data.tables);
     let rows_read: Vec<(String, usize)> = data
         .tables
         .iter()

@@ -327,7 +327,7 @@ pub mod workbook {
                 for (table, counts) in data.tables.iter().zip(&data.quality.counts) {
                     assert_eq!(table.row_count, counts.rows_kept, "rows kept");
                     for column in &table.columns {
-                        assert_eq!(column.values.len(), table.row_count, "column length");
+                        assert_eq!(column.len(), table.row_count, "column length");
                     }
                 }
                 for entry in &data.quality.entries {

@@ -9,9 +9,17 @@
 //! entries  = u64 n, n × (table, file, cell, column, raw, expected, action: str)
 //! counts   = u64 n, n × (table str, 7 × u64)
 //! tables   = u64 n, n × (name str, rows u64, u64 columns, columns × column)
-//! column   = name str, type u8, rows u64, tags, numbers, text, errors
-//! tags     = 0 tag            every row has this tag (a column of one kind)
-//!          | 1 rows × tag     a mixed column: one byte per row
+//! column   = name str, type u8, shape u8, then by shape (see `data::column`):
+//!            0 floats: kind u8 (0 number, 1 date), rows u64, rows × f64 (blank and
+//!              other rows are reserved NaNs), u64 n, n × u32 other row, values (n)
+//!            1 coded: rows u64, values (the dictionary), width u8 (1, 2 or 4),
+//!              rows × code of that width
+//!            2 values: values (one per row)
+//!            3 texts: rows u64, str (every row's characters), rows × u32 row end,
+//!              u64 n, n × u32 other row, values (n)
+//! values   = rows u64, tags, numbers, text, errors
+//! tags     = 0 tag            every row has this tag (values of one kind)
+//!          | 1 rows × tag     mixed values: one byte per row
 //! tag      = 0 blank | 1 number | 2 date | 3 text | 4 false | 5 true | 6 error
 //! numbers  = u64 n, n × f64   the number and date rows, in row order
 //! text     = u64 text rows, u64 strings, strings × u32 length, u64 bytes, the bytes,
@@ -21,8 +29,10 @@
 //! errors   = u64 n, n × (kind u8, origin flag u8 [rule str, row flag u8 [row u64], reason str])
 //! ```
 //!
-//! Decoding shares one text value per dictionary string across the column's rows, and
-//! decodes columns in parallel. It never reads out of bounds, and counts of items that
+//! Columns are stored in the shape they have in memory, so loading is mostly copying.
+//! Encoding streams into the entry file one column at a time (the payload never exists
+//! whole in memory). Decoding shares one text value per dictionary string across the
+//! column's rows, and decodes columns in parallel. It never reads out of bounds, and counts of items that
 //! take bytes are checked against the bytes left; but a column of one constant kind
 //! (all blank) takes no bytes per row, so its row count is trusted: decode only a
 //! payload whose checksum was verified.
@@ -35,6 +45,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged, u64_at};
+use crate::data::column::{ColumnValues, FloatKind};
 use crate::data::intern::FxBuildHasher;
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
 use crate::data::read::{InputData, InputFile};
@@ -60,9 +71,30 @@ const MAX_DICTIONARY: usize = 1 << 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotCacheable(pub &'static str);
 
-/// Encodes everything `read_inputs` returned, as the consecutive parts of one payload
-/// (each column is its own part, so columns are never copied into one buffer).
-pub fn encode(data: &InputData) -> Result<Vec<Vec<u8>>, NotCacheable> {
+/// Why a payload was not written.
+#[derive(Debug)]
+pub enum EncodeError {
+    NotCacheable(NotCacheable),
+    Write(std::io::Error),
+}
+
+impl From<NotCacheable> for EncodeError {
+    fn from(e: NotCacheable) -> Self {
+        EncodeError::NotCacheable(e)
+    }
+}
+
+impl From<std::io::Error> for EncodeError {
+    fn from(e: std::io::Error) -> Self {
+        EncodeError::Write(e)
+    }
+}
+
+/// Encodes everything `read_inputs` returned into `sink`, one column at a time.
+pub fn encode(
+    data: &InputData,
+    sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> Result<(), EncodeError> {
     let InputData {
         tables,
         quality,
@@ -123,34 +155,38 @@ pub fn encode(data: &InputData) -> Result<Vec<Vec<u8>>, NotCacheable> {
             w.usize(*n);
         }
     }
-    // Columns are encoded in parallel, each into its own buffer, then laid out in order.
-    let encoded: Vec<Vec<u8>> = tables
-        .iter()
-        .flat_map(|table| &table.columns)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|column| {
-            let mut w = ByteWriter::default();
-            encode_column(&mut w, column).map(|()| w.bytes)
-        })
-        .collect::<Result<_, _>>()?;
-    let mut encoded = encoded.into_iter();
     w.usize(tables.len());
-    let mut parts = vec![w.bytes];
     for table in tables {
         let Table {
             name,
             columns,
             row_count,
         } = table;
-        let mut header = ByteWriter::default();
-        header.str(name);
-        header.usize(*row_count);
-        header.usize(columns.len());
-        parts.push(header.bytes);
-        parts.extend(encoded.by_ref().take(columns.len()));
+        w.str(name);
+        w.usize(*row_count);
+        w.usize(columns.len());
+        for column in columns {
+            encode_column(&mut w, column)?;
+            sink(&w.bytes)?;
+            w.bytes.clear();
+        }
     }
-    Ok(parts)
+    sink(&w.bytes)?;
+    Ok(())
+}
+
+/// [`encode`] into one buffer (tests).
+#[cfg(test)]
+pub fn encode_to_vec(data: &InputData) -> Result<Vec<u8>, NotCacheable> {
+    let mut bytes = Vec::new();
+    match encode(data, &mut |part| {
+        bytes.extend_from_slice(part);
+        Ok(())
+    }) {
+        Ok(()) => Ok(bytes),
+        Err(EncodeError::NotCacheable(e)) => Err(e),
+        Err(EncodeError::Write(_)) => Err(NotCacheable("cannot write to memory")),
+    }
 }
 
 fn path_text(path: &std::path::Path) -> Result<&str, NotCacheable> {
@@ -191,10 +227,80 @@ fn tag_of(value: &Value) -> u8 {
     }
 }
 
+const SHAPE_FLOATS: u8 = 0;
+const SHAPE_CODED: u8 = 1;
+const SHAPE_VALUES: u8 = 2;
+const SHAPE_TEXTS: u8 = 3;
+
 fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable> {
-    let Column { name, ty, values } = column;
+    let Column { name, ty, data } = column;
     w.str(name);
     w.u8(type_code(*ty));
+    match &**data {
+        ColumnValues::Floats { kind, data, others } => {
+            w.u8(SHAPE_FLOATS);
+            w.u8(match kind {
+                FloatKind::Number => 0,
+                FloatKind::Date => 1,
+            });
+            w.usize(data.len());
+            w.bytes.reserve(data.len() * 8);
+            for x in data {
+                w.f64(*x);
+            }
+            w.usize(others.len());
+            for (row, _) in others {
+                w.u32(*row);
+            }
+            let values: Vec<Value> = others.iter().map(|(_, v)| v.clone()).collect();
+            encode_values(w, &values)
+        }
+        ColumnValues::Coded { codes, dictionary } => {
+            w.u8(SHAPE_CODED);
+            w.usize(codes.len());
+            encode_values(w, dictionary)?;
+            if dictionary.len() <= 1 << 8 {
+                w.u8(1);
+                w.bytes.extend(codes.iter().map(|c| *c as u8));
+            } else if dictionary.len() <= 1 << 16 {
+                w.u8(2);
+                w.bytes.reserve(codes.len() * 2);
+                for c in codes {
+                    w.bytes.extend_from_slice(&(*c as u16).to_le_bytes());
+                }
+            } else {
+                w.u8(4);
+                w.bytes.reserve(codes.len() * 4);
+                for c in codes {
+                    w.u32(*c);
+                }
+            }
+            Ok(())
+        }
+        ColumnValues::Texts { text, ends, others } => {
+            w.u8(SHAPE_TEXTS);
+            w.usize(ends.len());
+            w.str(text);
+            w.bytes.reserve(ends.len() * 4);
+            for end in ends {
+                w.u32(*end);
+            }
+            w.usize(others.len());
+            for (row, _) in others {
+                w.u32(*row);
+            }
+            let values: Vec<Value> = others.iter().map(|(_, v)| v.clone()).collect();
+            encode_values(w, &values)
+        }
+        ColumnValues::Values(values) => {
+            w.u8(SHAPE_VALUES);
+            encode_values(w, values)
+        }
+    }
+}
+
+/// A list of values by kind: tags, then the numbers, texts and errors in row order.
+fn encode_values(w: &mut ByteWriter, values: &[Value]) -> Result<(), NotCacheable> {
     w.usize(values.len());
 
     // Tags: one byte for the whole column unless its values are of several kinds.
@@ -397,10 +503,160 @@ pub fn decode(payload: &[u8]) -> Result<InputData, Damaged> {
     })
 }
 
-/// Where one column's streams are in the payload.
+/// Little-endian u32s packed in `bytes`.
+fn u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes.chunks_exact(4).map(|b| {
+        let mut word = [0u8; 4];
+        word.copy_from_slice(b);
+        u32::from_le_bytes(word)
+    })
+}
+
+/// Where one column's parts are in the payload.
 struct ColumnView<'a> {
     name: &'a str,
     ty: ColumnType,
+    shape: ShapeView<'a>,
+}
+
+enum ShapeView<'a> {
+    Floats {
+        kind: FloatKind,
+        data: &'a [u8],
+        other_rows: &'a [u8],
+        others: ValuesView<'a>,
+    },
+    Coded {
+        dictionary: ValuesView<'a>,
+        width: usize,
+        codes: &'a [u8],
+    },
+    Texts {
+        text: &'a str,
+        ends: &'a [u8],
+        other_rows: &'a [u8],
+        others: ValuesView<'a>,
+    },
+    Values(ValuesView<'a>),
+}
+
+impl<'a> ColumnView<'a> {
+    fn parse(r: &mut ByteReader<'a>) -> Result<Self, Damaged> {
+        let name = r.str()?;
+        let ty = type_of_code(r.u8()?)?;
+        let shape = match r.u8()? {
+            SHAPE_FLOATS => {
+                let kind = match r.u8()? {
+                    0 => FloatKind::Number,
+                    1 => FloatKind::Date,
+                    _ => return Err(Damaged("unknown float kind")),
+                };
+                let rows = r.count()?;
+                let data = r.take_array(rows, 8)?;
+                let other_count = r.count()?;
+                let other_rows = r.take_array(other_count, 4)?;
+                let others = ValuesView::parse(r)?;
+                if others.rows != other_count {
+                    return Err(Damaged("a float column's other rows and values differ"));
+                }
+                ShapeView::Floats {
+                    kind,
+                    data,
+                    other_rows,
+                    others,
+                }
+            }
+            SHAPE_CODED => {
+                let rows = r.count()?;
+                let dictionary = ValuesView::parse(r)?;
+                let width = usize::from(r.u8()?);
+                if !matches!(width, 1 | 2 | 4) {
+                    return Err(Damaged("unknown code width"));
+                }
+                let codes = r.take_array(rows, width)?;
+                ShapeView::Coded {
+                    dictionary,
+                    width,
+                    codes,
+                }
+            }
+            SHAPE_TEXTS => {
+                let rows = r.count()?;
+                let text = r.str()?;
+                let ends = r.take_array(rows, 4)?;
+                let other_count = r.count()?;
+                let other_rows = r.take_array(other_count, 4)?;
+                let others = ValuesView::parse(r)?;
+                if others.rows != other_count {
+                    return Err(Damaged("a text column's other rows and values differ"));
+                }
+                ShapeView::Texts {
+                    text,
+                    ends,
+                    other_rows,
+                    others,
+                }
+            }
+            SHAPE_VALUES => ShapeView::Values(ValuesView::parse(r)?),
+            _ => return Err(Damaged("unknown column shape")),
+        };
+        Ok(ColumnView { name, ty, shape })
+    }
+
+    fn decode(self) -> Result<Column, Damaged> {
+        let data = match self.shape {
+            ShapeView::Floats {
+                kind,
+                data,
+                other_rows,
+                others,
+            } => {
+                let floats: Vec<f64> = data
+                    .chunks_exact(8)
+                    .map(|b| {
+                        let mut word = [0u8; 8];
+                        word.copy_from_slice(b);
+                        f64::from_le_bytes(word)
+                    })
+                    .collect();
+                let others: Vec<(u32, Value)> = u32s(other_rows).zip(others.decode()?).collect();
+                ColumnValues::from_floats(kind, floats, others).map_err(Damaged)?
+            }
+            ShapeView::Texts {
+                text,
+                ends,
+                other_rows,
+                others,
+            } => {
+                let others: Vec<(u32, Value)> = u32s(other_rows).zip(others.decode()?).collect();
+                ColumnValues::from_texts(text.to_string(), u32s(ends).collect(), others)
+                    .map_err(Damaged)?
+            }
+            ShapeView::Coded {
+                dictionary,
+                width,
+                codes,
+            } => {
+                let codes: Vec<u32> = codes
+                    .chunks_exact(width)
+                    .map(|b| {
+                        let mut word = [0u8; 4];
+                        if let Some(prefix) = word.get_mut(..width) {
+                            prefix.copy_from_slice(b);
+                        }
+                        u32::from_le_bytes(word)
+                    })
+                    .collect();
+                ColumnValues::from_codes(codes, dictionary.decode()?).map_err(Damaged)?
+            }
+            ShapeView::Values(values) => ColumnValues::Values(values.decode()?),
+        };
+        Ok(Column::stored(self.name, self.ty, data))
+    }
+}
+
+/// Where one list of values' streams are in the payload.
+struct ValuesView<'a> {
     rows: usize,
     /// `Ok(tag)` for a column of one kind, else one tag per row.
     tags: Result<u8, &'a [u8]>,
@@ -413,10 +669,8 @@ struct ColumnView<'a> {
     errors: Vec<Value>,
 }
 
-impl<'a> ColumnView<'a> {
+impl<'a> ValuesView<'a> {
     fn parse(r: &mut ByteReader<'a>) -> Result<Self, Damaged> {
-        let name = r.str()?;
-        let ty = type_of_code(r.u8()?)?;
         let rows = r.usize()?;
         let tags = match r.u8()? {
             TAGS_UNIFORM => Ok(r.u8()?),
@@ -455,9 +709,7 @@ impl<'a> ColumnView<'a> {
                 origin,
             })));
         }
-        Ok(ColumnView {
-            name,
-            ty,
+        Ok(ValuesView {
             rows,
             tags,
             numbers,
@@ -512,14 +764,14 @@ impl<'a> ColumnView<'a> {
         Ok(strings)
     }
 
-    fn decode(self) -> Result<Column, Damaged> {
+    fn decode(self) -> Result<Vec<Value>, Damaged> {
         let strings = self.strings()?;
         if self.tags == Ok(TAG_TEXT) && self.index_width == 0 && self.holds_only(0, self.rows) {
             // Mostly distinct text (IDs): the strings are the rows.
-            return Ok(Column::new(self.name, self.ty, strings));
+            return Ok(strings);
         }
         if let Some(values) = self.decode_one_kind(&strings)? {
-            return Ok(Column::new(self.name, self.ty, values));
+            return Ok(values);
         }
         let mut text = TextStream {
             strings,
@@ -565,11 +817,11 @@ impl<'a> ColumnView<'a> {
         if !all_used {
             return Err(Damaged("a column's values do not match its tags"));
         }
-        Ok(Column::new(self.name, self.ty, values))
+        Ok(values)
     }
 }
 
-impl ColumnView<'_> {
+impl ValuesView<'_> {
     /// Fast paths for a column whose rows are all numbers, all dates or all text (most
     /// columns); `None` for other columns.
     /// True when the column has exactly `numbers` numbers, `text` text rows and no errors.
@@ -754,18 +1006,18 @@ mod tests {
     #[test]
     fn everything_read_comes_back_equal() {
         let data = sample();
-        let decoded = decode(&encode(&data).unwrap().concat()).unwrap();
+        let decoded = decode(&encode_to_vec(&data).unwrap()).unwrap();
         assert_eq!(decoded.tables, data.tables);
         assert_eq!(decoded.quality, data.quality);
         assert_eq!(decoded.files, data.files);
         // Error origins survive too (Value's equality compares only the kind).
-        let mixed = &decoded.tables[0].columns[4].values[3];
+        let mixed = &decoded.tables[0].columns[4].values()[3];
         let Value::Error(e) = mixed else {
             panic!("{mixed:?}")
         };
         assert_eq!(e.origin.as_ref().map(|o| o.row), Some(Some(3)));
         // Negative zero is kept bit for bit.
-        let Value::Number(z) = decoded.tables[0].columns[2].values[1] else {
+        let Value::Number(z) = decoded.tables[0].columns[2].values()[1] else {
             panic!()
         };
         assert!(z.is_sign_negative());
@@ -773,7 +1025,7 @@ mod tests {
 
     #[test]
     fn every_truncation_is_an_error_not_a_panic() {
-        let bytes = encode(&sample()).unwrap().concat();
+        let bytes = encode_to_vec(&sample()).unwrap();
         for len in 0..bytes.len() {
             assert!(decode(&bytes[..len]).is_err(), "truncated at {len}");
         }
@@ -798,7 +1050,7 @@ mod tests {
                 tables: vec![table],
                 ..InputData::default()
             };
-            let decoded = decode(&encode(&data).unwrap().concat()).unwrap();
+            let decoded = decode(&encode_to_vec(&data).unwrap()).unwrap();
             assert_eq!(decoded.tables, data.tables, "{distinct} distinct");
         }
     }
@@ -823,11 +1075,11 @@ mod tests {
             tables: vec![table],
             ..InputData::default()
         };
-        let bytes = encode(&data).unwrap().concat();
+        let bytes = encode_to_vec(&data).unwrap();
         let decoded = decode(&bytes).unwrap();
         assert_eq!(decoded.tables, data.tables);
         // Dictionary column: one shared allocation per distinct string.
-        let channel = &decoded.tables[0].columns[0].values;
+        let channel = decoded.tables[0].columns[0].values();
         let (Value::Text(a), Value::Text(b)) = (&channel[0], &channel[2]) else {
             panic!()
         };

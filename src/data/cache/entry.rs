@@ -2,7 +2,7 @@
 //! checksum of the payload) then the payload; written to a temporary file and renamed, so
 //! a reader sees a whole entry or none, and checked on every read.
 
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged};
@@ -11,7 +11,7 @@ use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged};
 const MAGIC: &[u8; 8] = b"CHMXCACH";
 
 /// Bumped whenever the payload layout changes; older entries are then misses.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Magic, version, reserved, key, payload length, checksum.
 const HEADER_LEN: usize = 8 + 4 + 4 + 32 + 8 + 32;
@@ -31,34 +31,47 @@ pub fn is_cache_file(name: &str) -> bool {
     name.ends_with(ENTRY_SUFFIX) || name.ends_with(TEMP_SUFFIX)
 }
 
-/// Writes an entry for `key` whose payload is `parts` one after the other: a complete
-/// temporary file in `dir`, renamed into place (replacing any older or damaged entry of
-/// the same key).
-pub fn write_entry(dir: &Path, key: &blake3::Hash, parts: &[Vec<u8>]) -> std::io::Result<PathBuf> {
+/// Writes an entry for `key` whose payload `write_payload` streams into the sink it is
+/// given: a complete temporary file in `dir`, renamed into place (replacing any older
+/// or damaged entry of the same key). The header's length and checksum are filled in
+/// once the payload is written, so the payload is never held whole in memory.
+pub fn write_entry<E: From<std::io::Error>>(
+    dir: &Path,
+    key: &blake3::Hash,
+    write_payload: impl FnOnce(&mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> Result<(), E>,
+) -> Result<PathBuf, E> {
+    let mut temp = tempfile::Builder::new()
+        .prefix(".")
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)?;
+    let mut checksum = blake3::Hasher::new();
+    let mut length = 0u64;
+    {
+        let mut file = std::io::BufWriter::with_capacity(1 << 20, temp.as_file_mut());
+        file.write_all(&[0u8; HEADER_LEN])?;
+        write_payload(&mut |part: &[u8]| {
+            if part.len() >= 1 << 20 {
+                checksum.update_rayon(part);
+            } else {
+                checksum.update(part);
+            }
+            length += part.len() as u64;
+            file.write_all(part)
+        })?;
+        file.flush()?;
+    }
     let mut header = ByteWriter::default();
     header.bytes.extend_from_slice(MAGIC);
     header.u32(FORMAT_VERSION);
     header.u32(0);
     header.bytes.extend_from_slice(key.as_bytes());
-    header.usize(parts.iter().map(Vec::len).sum());
-    let mut checksum = blake3::Hasher::new();
-    for part in parts {
-        checksum.update_rayon(part);
-    }
+    header.u64(length);
     header
         .bytes
         .extend_from_slice(checksum.finalize().as_bytes());
-    let mut temp = tempfile::Builder::new()
-        .prefix(".")
-        .suffix(TEMP_SUFFIX)
-        .tempfile_in(dir)?;
-    let mut file = std::io::BufWriter::with_capacity(1 << 20, temp.as_file_mut());
+    let file = temp.as_file_mut();
+    file.seek(SeekFrom::Start(0))?;
     file.write_all(&header.bytes)?;
-    for part in parts {
-        file.write_all(part)?;
-    }
-    file.flush()?;
-    drop(file);
     let path = entry_path(dir, key);
     temp.persist(&path).map_err(|e| e.error)?;
     Ok(path)
@@ -120,7 +133,10 @@ mod tests {
         let key = blake3::hash(b"key");
         let payload: Vec<u8> = (0..1000u32).flat_map(|i| i.to_le_bytes()).collect();
         let parts = [payload[..10].to_vec(), Vec::new(), payload[10..].to_vec()];
-        let path = write_entry(dir.path(), &key, &parts).unwrap();
+        let path = write_entry(dir.path(), &key, |sink| {
+            parts.iter().try_for_each(|part| sink(part))
+        })
+        .unwrap();
         let entry = EntryBytes::read(&path, &key).unwrap().unwrap();
         assert_eq!(entry.payload(), &payload[..]);
         assert!(entry.checksum_matches());
