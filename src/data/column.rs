@@ -790,7 +790,8 @@ mod tests {
         let numbers = ColumnValues::compact((0..rows).map(|i| Value::Number(i as f64)).collect());
         let flags = ColumnValues::compact((0..rows).map(|i| Value::Bool(i % 7 == 0)).collect());
         let per_value = rows * std::mem::size_of::<Value>();
+        // 8 bytes a row, and 4 (codes) plus a tiny dictionary, against a 16-byte `Value`.
         assert!(numbers.heap_bytes() * 2 <= per_value);
-        assert!(flags.heap_bytes() * 4 <= per_value);
+        assert!(flags.heap_bytes() * 3 <= per_value);
     }
 }
