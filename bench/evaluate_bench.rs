@@ -11,13 +11,12 @@ use std::collections::HashMap;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chanmix::data::table::{Column, Table};
 use chanmix::eval::engine::{Evaluated, evaluate_timed};
 use chanmix::eval::plan::Step;
-use chanmix::eval::value::{ErrorKind, Value};
+use chanmix::eval::value::{ErrorKind, Text, Value};
 use chanmix::lang::ast::ColumnType;
 use chanmix::run::{evaluation_settings, prepare, read};
 use sha2::{Digest, Sha256};
@@ -126,7 +125,7 @@ fn save_snapshot(tables: &[Table], path: &Path) -> std::io::Result<()> {
 struct SnapshotReader<R: Read> {
     input: R,
     /// Repeated text shares one allocation, as the readers intern it.
-    interned: HashMap<String, Arc<str>>,
+    interned: HashMap<String, Text>,
 }
 
 impl<R: Read> SnapshotReader<R> {
@@ -140,16 +139,16 @@ impl<R: Read> SnapshotReader<R> {
         Ok(u64::from_le_bytes(self.bytes()?) as usize)
     }
 
-    fn text(&mut self) -> std::io::Result<Arc<str>> {
+    fn text(&mut self) -> std::io::Result<Text> {
         let len = self.count()?;
         let mut buf = vec![0u8; len];
         self.input.read_exact(&mut buf)?;
         let text = String::from_utf8(buf).map_err(std::io::Error::other)?;
         if let Some(shared) = self.interned.get(&text) {
-            return Ok(Arc::clone(shared));
+            return Ok(shared.clone());
         }
-        let shared: Arc<str> = Arc::from(text.as_str());
-        self.interned.insert(text, Arc::clone(&shared));
+        let shared = Text::from(text.as_str());
+        self.interned.insert(text, shared.clone());
         Ok(shared)
     }
 

@@ -4,13 +4,12 @@
 //! Run: `cargo bench --bench grouped_aggregate` (add `-- ROWS GROUPS RUNS` to change sizes,
 //! and `engine-only` to skip the naive scan, which takes minutes at 50,000 groups).
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chanmix::data::table::{Column, Table};
 use chanmix::eval::engine::evaluate;
 use chanmix::eval::functions::CallContext;
-use chanmix::eval::value::Value;
+use chanmix::eval::value::{Text, Value};
 use chanmix::lang::ast::ColumnType;
 use chanmix::lang::program::check_sources;
 use chanmix::lang::source::SourceMap;
@@ -26,7 +25,7 @@ Channels.median  = MEDIAN(Opportunities.amount)
 /// Deterministic pseudo-random rows: a small LCG keeps the bench dependency-free.
 fn make_table(rows: usize, groups: usize) -> Table {
     let names: Vec<Value> = (0..groups)
-        .map(|g| Value::Text(Arc::from(format!("channel-{g:05}").as_str())))
+        .map(|g| Value::Text(Text::from(format!("channel-{g:05}"))))
         .collect();
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = || {

@@ -332,8 +332,8 @@ fn split_leads_read_in_natural_order_below_a_title_block() {
         panic!("text expected")
     };
     assert!(
-        std::sync::Arc::ptr_eq(a, b),
-        "Online from Leads and Leads_10 should share one Arc"
+        chanmix::eval::value::Text::ptr_eq(a, b),
+        "Online from Leads and Leads_10 should share one allocation"
     );
 }
 

@@ -371,7 +371,7 @@ fn text_is_interned_per_table() {
         let (Value::Text(x), Value::Text(y)) = (&channel[a], &channel[b]) else {
             panic!()
         };
-        assert!(std::sync::Arc::ptr_eq(x, y));
+        assert!(chanmix::eval::value::Text::ptr_eq(x, y));
     }
 }
 

@@ -16,8 +16,6 @@
 //! - Text columns take numbers as Excel's General text (`1001`), dates as ISO text.
 //! - `#N/A` and the other error spellings become error values in any typed column.
 
-use std::sync::Arc;
-
 use crate::data::intern::Interner;
 use crate::eval::datetime::{serial_from_ymd, ymd_from_serial};
 use crate::eval::value::{ErrorKind, Value, format_general};
@@ -589,11 +587,10 @@ pub fn date_text(serial: f64) -> String {
     }
 }
 
-/// Shares `Arc<str>` values between interners (used when merging sheets of one table).
+/// Shares text values between interners (used when merging sheets of one table).
 pub fn reintern(value: &mut Value, interner: &mut Interner) {
     if let Value::Text(t) = value {
-        let shared: Arc<str> = interner.intern(t);
-        *t = shared;
+        *t = interner.intern(t);
     }
 }
 

@@ -1,9 +1,10 @@
-//! Text interning: one shared `Arc<str>` per distinct string, so a million rows of
+//! Text interning: one shared [`Text`] per distinct string, so a million rows of
 //! "Partner" cost one allocation, with a fast path for a workbook's shared strings.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
+
+use crate::eval::value::Text;
 
 /// The multiply-rotate hash rustc uses (FxHash): much faster than SipHash on short
 /// keys. Hash flooding is no concern for a user's own files.
@@ -64,7 +65,7 @@ const SAMPLE: usize = 8_192;
 /// A set of shared strings.
 #[derive(Debug, Default)]
 pub struct Interner {
-    strings: HashSet<Arc<str>, FxBuildHasher>,
+    strings: HashSet<Text, FxBuildHasher>,
     /// Adaptive mode: give up sharing for a column that is mostly distinct values
     /// (IDs), where the tables would cost memory and time and save nothing.
     adaptive: bool,
@@ -72,7 +73,7 @@ pub struct Interner {
     gave_up: bool,
     /// Address and length of a workbook shared string -> its interned copy. Valid only
     /// while the workbook that owns those strings is alive and unchanged: one sheet read.
-    by_address: HashMap<(usize, usize), Arc<str>, FxBuildHasher>,
+    by_address: HashMap<(usize, usize), Text, FxBuildHasher>,
 }
 
 impl Interner {
@@ -80,7 +81,7 @@ impl Interner {
         Interner::default()
     }
 
-    /// An interner for one column: it stops sharing (each cell gets its own `Arc`)
+    /// An interner for one column: it stops sharing (each cell gets its own allocation)
     /// once a sample shows the column is mostly distinct values, such as IDs.
     pub fn adaptive() -> Self {
         Interner {
@@ -95,9 +96,9 @@ impl Interner {
     }
 
     /// The shared copy of `text`, allocating only the first time it is seen.
-    pub fn intern(&mut self, text: &str) -> Arc<str> {
+    pub fn intern(&mut self, text: &str) -> Text {
         if self.gave_up {
-            return Arc::from(text);
+            return Text::from(text);
         }
         if self.adaptive {
             self.calls += 1;
@@ -105,30 +106,30 @@ impl Interner {
                 self.gave_up = true;
                 self.strings = HashSet::default();
                 self.by_address = HashMap::default();
-                return Arc::from(text);
+                return Text::from(text);
             }
         }
         if let Some(existing) = self.strings.get(text) {
-            return Arc::clone(existing);
+            return existing.clone();
         }
-        let shared: Arc<str> = Arc::from(text);
-        self.strings.insert(Arc::clone(&shared));
+        let shared = Text::from(text);
+        self.strings.insert(shared.clone());
         shared
     }
 
     /// Like [`Interner::intern`] for text whose address identifies it (a workbook's
     /// shared-string table): repeated cells skip hashing the characters.
-    pub fn intern_stable(&mut self, text: &str) -> Arc<str> {
+    pub fn intern_stable(&mut self, text: &str) -> Text {
         if self.gave_up {
-            return Arc::from(text);
+            return Text::from(text);
         }
         let key = (text.as_ptr() as usize, text.len());
         if let Some(existing) = self.by_address.get(&key) {
-            return Arc::clone(existing);
+            return existing.clone();
         }
         let shared = self.intern(text);
         if !self.gave_up {
-            self.by_address.insert(key, Arc::clone(&shared));
+            self.by_address.insert(key, shared.clone());
         }
         shared
     }
@@ -158,8 +159,8 @@ mod tests {
         let a = interner.intern("Partner");
         let b = interner.intern("Partner");
         let c = interner.intern("Direct");
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &c));
+        assert!(Text::ptr_eq(&a, &b));
+        assert!(!Text::ptr_eq(&a, &c));
         assert_eq!(interner.len(), 2);
     }
 
@@ -174,7 +175,7 @@ mod tests {
         assert!(ids.gave_up());
         assert!(!channels.gave_up());
         let a = channels.intern("Direct");
-        assert!(Arc::ptr_eq(&a, &channels.intern("Direct")));
+        assert!(Text::ptr_eq(&a, &channels.intern("Direct")));
     }
 
     #[test]
@@ -184,8 +185,8 @@ mod tests {
         let by_content = interner.intern("Partner");
         let by_address = interner.intern_stable(&table[0]);
         let again = interner.intern_stable(&table[0]);
-        assert!(Arc::ptr_eq(&by_content, &by_address));
-        assert!(Arc::ptr_eq(&by_address, &again));
+        assert!(Text::ptr_eq(&by_content, &by_address));
+        assert!(Text::ptr_eq(&by_address, &again));
         assert_eq!(&*interner.intern_stable(&table[1]), "Direct");
     }
 }

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{IsTerminal, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -26,7 +26,7 @@ use crate::data::table::{Column, Table};
 use crate::data::workbook::{
     Book, FileKind, READER_STOPPED, csv_delimiter, csv_sheet_name, resolve, stream_csv,
 };
-use crate::eval::value::{Value, format_general};
+use crate::eval::value::{Text, Value, format_general};
 use crate::lang::ast::ColumnType;
 use crate::lang::suggest::did_you_mean;
 
@@ -428,14 +428,14 @@ fn read_sheet(
 /// A key value as a hashable identity.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum KeyValue {
-    Text(Arc<str>),
+    Text(Text),
     Number(u64),
     Bool(bool),
 }
 
 fn key_value(value: &Value) -> Option<KeyValue> {
     match value {
-        Value::Text(t) => Some(KeyValue::Text(Arc::clone(t))),
+        Value::Text(t) => Some(KeyValue::Text(t.clone())),
         Value::Number(n) | Value::Date(n) => Some(KeyValue::Number(n.to_bits())),
         Value::Bool(b) => Some(KeyValue::Bool(*b)),
         Value::Blank | Value::Error(_) => None,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
-use crate::eval::value::{ErrorKind, Value, excel_compare};
+use crate::eval::value::{ErrorKind, Text, Value, excel_compare};
 use crate::eval::vector::{Memo, Operand};
 
 /// Marks a row that belongs to no group (filtered out, or its key is unknown).
@@ -82,7 +82,7 @@ fn atom(value: &Value) -> Option<KeyAtom> {
 struct KeyCoder {
     /// Lowercase text → code; the key shares the value's allocation when the text is
     /// already lowercase.
-    text: FxMap<Arc<str>, u32>,
+    text: FxMap<Text, u32>,
     other: FxMap<KeyAtom, u32>,
     count: u32,
 }
@@ -117,8 +117,8 @@ impl KeyCoder {
                     Some(code) => *code,
                     None => {
                         let key = match lowered {
-                            Some(lower) => Arc::from(lower),
-                            None => Arc::clone(text),
+                            Some(lower) => Text::from(lower),
+                            None => text.clone(),
                         };
                         self.text.insert(key, next);
                         next
@@ -667,9 +667,9 @@ mod tests {
 
     #[test]
     fn coded_grouping_equals_the_reference_on_edge_cases() {
-        let shared: Arc<str> = Arc::from("North");
+        let shared = Text::from("North");
         let column_a = vec![
-            Value::Text(Arc::clone(&shared)),
+            Value::Text(shared.clone()),
             Value::text("north"),
             Value::text("NORTH"),
             Value::Text(shared),

@@ -5,6 +5,8 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use arcstr::ArcStr;
+
 /// One of Excel's error values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum ErrorKind {
@@ -86,6 +88,109 @@ impl ExcelError {
     }
 }
 
+/// Shared, immutable text: the payload of [`Value::Text`].
+///
+/// A thin pointer (one word, [`arcstr::ArcStr`]: the length and reference count live
+/// in the allocation beside the characters), so a [`Value`] is 16 bytes rather than
+/// the 24 a fat `Arc<str>` would make it, which matters for million-row columns.
+/// Clones share one allocation, and the characters' address ([`str::as_ptr`]) is the
+/// same for every clone and stable while any clone lives: the interner relies on it,
+/// and so do the kernels that recognise interned text by its address. (All empty texts
+/// share one static allocation, which keeps "same address, same text" true.)
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Text(ArcStr);
+
+impl Text {
+    /// The characters.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// True when both share one allocation (interned copies of the same string).
+    #[inline]
+    pub fn ptr_eq(a: &Text, b: &Text) -> bool {
+        ArcStr::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    #[inline]
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Lets maps and sets keyed by `Text` be looked up with a `&str`.
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Hashes exactly as `str` does, as [`std::borrow::Borrow<str>`] requires.
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        Text(ArcStr::from(s))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(ArcStr::from(s))
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Self {
+        Text(ArcStr::from(s.as_str()))
+    }
+}
+
+impl serde::Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// A single spreadsheet value.
 ///
 /// Dates are Excel serial numbers in the 1900 date system (serial 1 is 1900-01-01,
@@ -95,13 +200,18 @@ pub enum Value {
     #[default]
     Blank,
     Number(f64),
-    Text(Arc<str>),
+    Text(Text),
     Bool(bool),
     Date(f64),
     /// Shared: an error without an origin is one allocation per kind for the whole
     /// run, so columns full of `#N/A` (an IF's untaken branch) allocate nothing.
     Error(Arc<ExcelError>),
 }
+
+// Columns hold one `Value` per row, so its size is the memory of a million-row column
+// divided by a million: 16 bytes needs every payload to be at most one word (text is a
+// thin pointer, errors are shared) beside the tag and the 8-byte numbers.
+const _: () = assert!(std::mem::size_of::<Value>() == 16);
 
 impl Value {
     /// An error value without an origin.
@@ -132,7 +242,7 @@ impl Value {
     }
 
     pub fn text(s: &str) -> Value {
-        Value::Text(Arc::from(s))
+        Value::Text(Text::from(s))
     }
 
     pub fn is_blank(&self) -> bool {
@@ -177,12 +287,12 @@ impl Value {
     }
 
     /// Coerces to text as Excel's `&` operator does.
-    pub fn to_text(&self) -> Result<Arc<str>, Value> {
+    pub fn to_text(&self) -> Result<Text, Value> {
         match self {
-            Value::Text(s) => Ok(Arc::clone(s)),
-            Value::Blank => Ok(Arc::from("")),
-            Value::Bool(b) => Ok(Arc::from(if *b { "TRUE" } else { "FALSE" })),
-            Value::Number(n) | Value::Date(n) => Ok(Arc::from(format_general(*n).as_str())),
+            Value::Text(s) => Ok(s.clone()),
+            Value::Blank => Ok(Text::default()),
+            Value::Bool(b) => Ok(Text::from(if *b { "TRUE" } else { "FALSE" })),
+            Value::Number(n) | Value::Date(n) => Ok(Text::from(format_general(*n))),
             Value::Error(_) => Err(self.clone()),
         }
     }
@@ -249,6 +359,18 @@ impl From<bool> for Value {
 impl From<&str> for Value {
     fn from(s: &str) -> Self {
         Value::text(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Text(Text::from(s))
+    }
+}
+
+impl From<Text> for Value {
+    fn from(t: Text) -> Self {
+        Value::Text(t)
     }
 }
 
@@ -377,6 +499,33 @@ pub fn compare_text(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue #5 (peak memory at 1M rows): a value must stay 16 bytes, not the 24 that a
+    /// fat `Arc<str>` payload made it. (Also checked at compile time beside `Value`.)
+    #[test]
+    fn value_is_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Text>(), 8);
+        assert_eq!(std::mem::size_of::<Option<Text>>(), 8);
+    }
+
+    /// The interner and the kernels recognise shared text by its address.
+    #[test]
+    fn text_clones_share_one_address() {
+        let a = Text::from("Partner");
+        let b = a.clone();
+        assert!(Text::ptr_eq(&a, &b));
+        assert_eq!(a.as_ptr(), b.as_ptr());
+        let c = Text::from("Partner");
+        assert!(!Text::ptr_eq(&a, &c));
+        assert_ne!(a.as_ptr(), c.as_ptr());
+        assert_eq!(a, c);
+        assert_eq!(&*a, "Partner");
+        assert_eq!(a.to_string(), "Partner");
+        assert_eq!(format!("{a:?}"), "\"Partner\"");
+        assert_eq!(Text::from(String::from("x")).as_str(), "x");
+        assert_eq!(Value::text("x"), Value::Text(Text::from("x")));
+    }
 
     #[test]
     fn numeric_text_follows_excel_conversion() {

@@ -391,14 +391,13 @@ pub fn if_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::value::ErrorKind;
-    use std::sync::Arc;
+    use crate::eval::value::{ErrorKind, Text};
 
     /// Mixed values, with repeated (shared) and distinct text allocations.
     fn column() -> Vec<Value> {
-        let won: Arc<str> = Arc::from("Closed Won");
+        let won = Text::from("Closed Won");
         vec![
-            Value::Text(Arc::clone(&won)),
+            Value::Text(won.clone()),
             Value::text("closed won"),
             Value::Text(won),
             Value::text("CLOSED WON"),

@@ -800,7 +800,7 @@ impl<'a> Checker<'a> {
     fn compile_expr(&mut self, expr: &Expr, ctx: &Ctx) -> Compiled {
         match &expr.kind {
             ExprKind::Number { value, .. } => constant(Value::Number(*value), ValueType::Number),
-            ExprKind::Text(text) => constant(Value::Text(Arc::clone(text)), ValueType::Text),
+            ExprKind::Text(text) => constant(Value::text(text), ValueType::Text),
             ExprKind::Bool(b) => constant(Value::Bool(*b), ValueType::Bool),
             ExprKind::Date { serial, .. } => constant(Value::Date(*serial), ValueType::Date),
             ExprKind::Error(kind) => constant(Value::error(*kind), ValueType::Any),
@@ -1708,7 +1708,7 @@ fn plural(count: usize, noun: &str) -> String {
 pub fn literal_value(expr: &Expr) -> Option<(Value, ValueType)> {
     match &expr.kind {
         ExprKind::Number { value, .. } => Some((Value::Number(*value), ValueType::Number)),
-        ExprKind::Text(t) => Some((Value::Text(Arc::clone(t)), ValueType::Text)),
+        ExprKind::Text(t) => Some((Value::text(t), ValueType::Text)),
         ExprKind::Bool(b) => Some((Value::Bool(*b), ValueType::Bool)),
         ExprKind::Date { serial, .. } => Some((Value::Date(*serial), ValueType::Date)),
         ExprKind::Paren(inner) => literal_value(inner),

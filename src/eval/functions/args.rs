@@ -1,11 +1,9 @@
 //! Argument coercion shared by every function family: scalars, numbers, text, lists,
 //! the range-versus-direct rules Excel applies, and COUNTIFS-style criteria.
 
-use std::sync::Arc;
-
 use super::Arg;
 use crate::eval::datetime;
-use crate::eval::value::{ErrorKind, Value, compare_text, parse_numeric_text};
+use crate::eval::value::{ErrorKind, Text, Value, compare_text, parse_numeric_text};
 
 /// The `#VALUE!` error, the most common bad-argument answer.
 pub fn value_error() -> Value {
@@ -91,7 +89,7 @@ pub fn parse_date_text(text: &str) -> Option<f64> {
 }
 
 /// A scalar argument as text (numbers in General format, booleans TRUE/FALSE).
-pub fn text(args: &[Arg<'_>], index: usize) -> Result<Arc<str>, Value> {
+pub fn text(args: &[Arg<'_>], index: usize) -> Result<Text, Value> {
     scalar(args, index)?.to_text()
 }
 

@@ -1,14 +1,12 @@
 //! Text functions: TEXT (Excel number formats), CONCAT, TEXTJOIN, LEFT/RIGHT/MID,
 //! LEN, case, TRIM, SUBSTITUTE, REPLACE, VALUE, EXACT, FIND, SEARCH, REPT.
 
-use std::sync::Arc;
-
 use super::args::{
     bool_or, coerce_number, integer, items, number_or, scalar, text, value_error, wildcard_match,
 };
 use super::{Arg, CallContext, FunctionSpec};
 use crate::eval::number_format::{format_number, format_text};
-use crate::eval::value::{Value, number_result};
+use crate::eval::value::{Text, Value, number_result};
 
 /// Excel's limit on the length of a text value.
 const MAX_TEXT: usize = 32_767;
@@ -40,7 +38,7 @@ fn text_result(s: String) -> Value {
     if s.chars().count() > MAX_TEXT {
         value_error()
     } else {
-        Value::Text(Arc::from(s.as_str()))
+        Value::Text(Text::from(s))
     }
 }
 
@@ -168,7 +166,7 @@ pub fn right(args: &[Arg<'_>], _: &CallContext) -> Value {
 }
 
 /// MID's and REPLACE's first three arguments: the text, a 1-based start (≥ 1), a count.
-fn text_start_count(args: &[Arg<'_>]) -> Result<(std::sync::Arc<str>, usize, usize), Value> {
+fn text_start_count(args: &[Arg<'_>]) -> Result<(Text, usize, usize), Value> {
     let t = text(args, 0)?;
     let start = match integer(args, 1)? {
         s if s >= 1.0 => s.min(MAX_TEXT as f64 * 4.0) as usize,
