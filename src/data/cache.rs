@@ -289,13 +289,24 @@ impl StepTimer {
         if let Some((wall, cpu)) = self.last {
             let now = process_cpu_seconds();
             eprintln!(
-                "timing:   {step:<24} {:>8.3} s  (cpu {:.2} s)",
+                "timing:   {step:<24} {:>8.3} s  (cpu {:.2} s, peak RSS {:.0} MiB)",
                 wall.elapsed().as_secs_f64(),
-                now - cpu
+                now - cpu,
+                peak_rss_mib()
             );
             self.last = Some((std::time::Instant::now(), now));
         }
     }
+}
+
+/// The highest resident memory of this process so far in MiB, from /proc (0 elsewhere).
+pub fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// User + system CPU time of this process so far, from /proc (0 elsewhere).

@@ -313,8 +313,9 @@ impl PhaseTimer {
     fn lap(&mut self, phase: &str) {
         if let Some(last) = self.last {
             eprintln!(
-                "timing: {phase:<26} {:>8.3} s",
-                last.elapsed().as_secs_f64()
+                "timing: {phase:<26} {:>8.3} s  (peak RSS {:.0} MiB)",
+                last.elapsed().as_secs_f64(),
+                crate::data::cache::peak_rss_mib()
             );
             self.last = Some(std::time::Instant::now());
         }
