@@ -542,3 +542,44 @@ pub fn compare_scenarios(
         .map(|p| (p.sources, p.warnings))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenarios_share_an_evaluation_only_with_the_same_rules_inputs_and_as_of() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules = "input Deals (channel: text, amount: number)\n\
+                     param margin = 50%\n\
+                     Deals.net = amount * margin\n";
+        std::fs::write(dir.path().join("a.rules"), rules).unwrap();
+        std::fs::create_dir(dir.path().join("copy")).unwrap();
+        std::fs::write(dir.path().join("copy/a.rules"), rules).unwrap();
+        let scenario = |name: &str, rules: &str, margin: &str, as_of: &str| {
+            let path = dir.path().join(format!("{name}.toml"));
+            let text = format!(
+                "name = \"{name}\"\nrules = [\"{rules}\"]\nas_of = {as_of}\n\
+                 [inputs]\nworkbook = \"data.xlsx\"\n[params]\nmargin = \"{margin}\"\n"
+            );
+            std::fs::write(&path, text).unwrap();
+            match prepare(&path) {
+                Ok(prepared) => prepared,
+                Err(error) => panic!("{name} does not prepare: {error}"),
+            }
+        };
+        let prepared = vec![
+            scenario("s0", "a.rules", "60%", "2026-06-30"),
+            scenario("s1", "a.rules", "70%", "2026-06-30"),
+            // The same text under another path: not known to be the same plan.
+            scenario("s2", "copy/a.rules", "70%", "2026-06-30"),
+            scenario("s3", "a.rules", "70%", "2026-12-31"),
+            // Other inputs (see `data_of` below).
+            scenario("s4", "a.rules", "70%", "2026-06-30"),
+            scenario("s5", "a.rules", "50%", "2026-06-30"),
+            scenario("s6", "copy/a.rules", "50%", "2026-06-30"),
+        ];
+        let data_of = [0, 0, 0, 0, 1, 0, 0];
+        assert_eq!(families(&prepared, &data_of), [0, 0, 2, 3, 4, 0, 2]);
+    }
+}
