@@ -18,6 +18,10 @@ use crate::eval::schedule;
 use crate::eval::value::{ErrorKind, Value, number_result};
 use crate::eval::vector::{self, Memo, Operand};
 
+mod variants;
+
+pub use variants::{Baseline, evaluate_variants};
+
 /// A problem that stops evaluation before it starts (the inputs do not fit the plan).
 #[derive(Debug, Error, PartialEq)]
 pub enum EvalError {
@@ -84,13 +88,24 @@ pub fn evaluate_timed(
     context: &CallContext,
     on_step: &mut dyn FnMut(Step, std::time::Duration),
 ) -> Result<Evaluated, EvalError> {
+    Ok(run_plan(plan, inputs, overrides, context, on_step)?.finish())
+}
+
+/// Runs every level of the plan: the state [`Run::finish`] turns into results.
+fn run_plan<'p>(
+    plan: &'p Plan,
+    inputs: Vec<Table>,
+    overrides: &[(String, Value)],
+    context: &CallContext,
+    on_step: &mut dyn FnMut(Step, std::time::Duration),
+) -> Result<Run<'p>, EvalError> {
     let mut run = Run::new(plan, inputs, overrides, context)?;
     let levels = schedule::levels(plan);
     run.last_read = schedule::last_read_levels(plan, &levels);
     for (index, level) in levels.iter().enumerate() {
         run.run_level(index, level, on_step);
     }
-    Ok(run.finish())
+    Ok(run)
 }
 
 /// Evaluates the plan, then one extra expression in scalar context (standalone formulas).
@@ -117,6 +132,27 @@ pub fn evaluate_expression(
     Ok(values.pop().unwrap_or_default())
 }
 
+/// Every param's value: its default, or the override naming it.
+fn param_values(plan: &Plan, overrides: &[(String, Value)]) -> Result<Vec<Value>, EvalError> {
+    let mut params: Vec<Value> = plan.params.iter().map(|p| p.default.clone()).collect();
+    for (name, value) in overrides {
+        match plan.param_id(name) {
+            Some(id) => params[id] = value.clone(),
+            None => {
+                let suggestion =
+                    crate::lang::suggest::did_you_mean(name, plan.params.iter().map(|p| &*p.name))
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                return Err(EvalError::UnknownParam {
+                    name: name.clone(),
+                    suggestion,
+                });
+            }
+        }
+    }
+    Ok(params)
+}
+
 /// A boolean column's mask: (table, column, whether the TRUE or the FALSE rows).
 type MaskKey = (TableId, ColumnId, bool);
 
@@ -140,7 +176,8 @@ struct RuntimeTable {
     /// Compactly stored columns decoded for reading, kept until the last level that
     /// reads them (see [`Run::column_values`]).
     decoded: Vec<OnceLock<Vec<Value>>>,
-    grouping: Option<Grouping>,
+    /// Shared with the runs of variants that do not group this table again.
+    grouping: Option<Arc<Grouping>>,
 }
 
 struct Run<'p> {
@@ -290,28 +327,10 @@ impl<'p> Run<'p> {
                 }),
             }
         }
-        let mut params: Vec<Value> = plan.params.iter().map(|p| p.default.clone()).collect();
-        for (name, value) in overrides {
-            match plan.param_id(name) {
-                Some(id) => params[id] = value.clone(),
-                None => {
-                    let suggestion = crate::lang::suggest::did_you_mean(
-                        name,
-                        plan.params.iter().map(|p| &*p.name),
-                    )
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
-                    return Err(EvalError::UnknownParam {
-                        name: name.clone(),
-                        suggestion,
-                    });
-                }
-            }
-        }
         Ok(Run {
             plan,
             tables,
-            params,
+            params: param_values(plan, overrides)?,
             scalars: vec![Value::Blank; plan.scalars.len()],
             flags: HashMap::new(),
             context: context.clone(),
@@ -465,7 +484,7 @@ impl<'p> Run<'p> {
             Output::Group(table, grouping, key_columns) => {
                 let runtime = &mut self.tables[table];
                 runtime.rows = grouping.group_count();
-                runtime.grouping = Some(grouping);
+                runtime.grouping = Some(Arc::new(grouping));
                 for (position, values) in key_columns.into_iter().enumerate() {
                     self.store_column(table, position, values);
                 }

@@ -1,7 +1,7 @@
 //! Parallel schedule: the plan's steps in levels, each step one level after the last
 //! step that writes something it reads, so the steps of one level can run at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::eval::plan::*;
 
@@ -12,6 +12,8 @@ enum Resource {
     Rows(TableId),
     Column(TableId, ColumnId),
     Scalar(ScalarId),
+    /// A param's value (read, never written).
+    Param(ParamId),
 }
 
 /// The plan's steps by level; within a level, in plan order. Every level only reads
@@ -55,6 +57,28 @@ pub fn last_read_levels(plan: &Plan, levels: &[Vec<Step>]) -> HashMap<(TableId, 
         }
     }
     last
+}
+
+/// The steps whose results depend on a param `changed` picks, directly or through
+/// anything they read (columns, a grouped table's rows, named values), in plan order:
+/// what must be computed again when only those params take other values.
+pub fn param_dependents(plan: &Plan, changed: impl Fn(ParamId) -> bool) -> Vec<Step> {
+    let mut changed_resources: HashSet<Resource> = HashSet::new();
+    let mut dependents = Vec::new();
+    let mut reads = Vec::new();
+    for step in &plan.order {
+        reads.clear();
+        step_reads(plan, *step, &mut reads);
+        let depends = reads.iter().any(|resource| match resource {
+            Resource::Param(id) => changed(*id),
+            other => changed_resources.contains(other),
+        });
+        if depends {
+            changed_resources.extend(step_writes(plan, *step));
+            dependents.push(*step);
+        }
+    }
+    dependents
 }
 
 fn step_writes(plan: &Plan, step: Step) -> Vec<Resource> {
@@ -130,7 +154,8 @@ fn step_reads(plan: &Plan, step: Step, out: &mut Vec<Resource>) {
 /// What evaluating `node` over the rows of `scope` reads.
 fn node_reads(plan: &Plan, node: &Node, scope: Option<TableId>, out: &mut Vec<Resource>) {
     match node {
-        Node::Const(_) | Node::Param(_) => {}
+        Node::Const(_) => {}
+        Node::Param(id) => out.push(Resource::Param(*id)),
         Node::Scalar(id) => out.push(Resource::Scalar(*id)),
         Node::Column(column) => {
             if let Some(table) = scope {
@@ -240,5 +265,76 @@ flag Channels when roi > total: "{channel}"
         assert!(level_of("flag on Channels") > level_of("total"));
         let steps: usize = levels.iter().map(Vec::len).sum();
         assert_eq!(steps, plan.order.len());
+    }
+
+    #[test]
+    fn param_dependents_follow_what_steps_read() {
+        let plan = plan(
+            r#"
+input Deals (channel: text, amount: number, stage: text)
+input Costs (channel: text, amount: number)
+param margin = 50%
+param floor = 10
+Deals.won = stage = "Won"
+Deals.big = amount > floor
+table Channels = group Deals by channel where won
+table BigChannels = group Deals by channel where big
+Channels.revenue = SUM(Deals.amount)
+Channels.cost = SUM(Costs.amount)
+Channels.large = SUM(Deals.amount where amount > floor)
+Channels.profit = revenue * margin - cost
+total = SUM(Channels.profit)
+total_cost = SUM(Channels.cost)
+BigChannels.n = COUNT(Deals)
+flag Channels when profit > 0: "{channel}"
+flag Channels when cost > 100: "{channel}"
+flag BigChannels when n > 1: "{channel} has deals above {floor}"
+"#,
+        );
+        let margin = plan.param_id("margin").unwrap_or(usize::MAX);
+        let floor = plan.param_id("floor").unwrap_or(usize::MAX);
+        let names = |changed: &[usize]| -> Vec<String> {
+            let dependents = param_dependents(&plan, |id| changed.contains(&id));
+            let mut names: Vec<String> = dependents
+                .iter()
+                .map(|step| match step {
+                    Step::Flag(id) => format!("flag {id}"),
+                    other => plan.step_name(*other),
+                })
+                .collect();
+            names.sort();
+            names
+        };
+        assert!(names(&[]).is_empty());
+        assert_eq!(
+            names(&[margin]),
+            ["Channels.profit", "flag 0", "total"],
+            "margin reaches profit, what sums it and the flag on it"
+        );
+        assert_eq!(
+            names(&[floor]),
+            [
+                "BigChannels",
+                "BigChannels.n",
+                "Channels.large",
+                "Deals.big",
+                "flag 2"
+            ],
+            "floor reaches a column, a grouping filter (and the grouped table's columns), \
+             an aggregate's where filter and a flag message"
+        );
+        let mut both = names(&[margin, floor]);
+        let mut union = [names(&[margin]), names(&[floor])].concat();
+        both.sort();
+        union.sort();
+        assert_eq!(both, union);
+        // Whatever is computed again comes after everything it reads that changed.
+        let dependents = param_dependents(&plan, |_| true);
+        let position = |step: &Step| plan.order.iter().position(|s| s == step);
+        assert!(
+            dependents
+                .windows(2)
+                .all(|w| position(&w[0]) < position(&w[1]))
+        );
     }
 }
