@@ -115,7 +115,24 @@ enum ColorChoice {
     Never,
 }
 
+/// Big buffers (a million-row column, a cache entry) come straight from the system
+/// and go back to it when freed. glibc otherwise raises this threshold as big blocks
+/// are freed, and later columns are carved from a heap fragmented by the workbook just
+/// read: measured at 1M rows, the peak memory of a cold run drops from 372 to 323 MiB.
+fn return_big_buffers_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const MMAP_THRESHOLD: libc::c_int = 1 << 20;
+        // SAFETY: mallopt only sets an allocator parameter; it is called first thing in
+        // main, before any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        }
+    }
+}
+
 fn main() -> ExitCode {
+    return_big_buffers_to_the_system();
     let args = Args::parse();
     let outcome = match args.command {
         Command::Check {

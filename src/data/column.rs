@@ -56,6 +56,14 @@ impl FloatKind {
     }
 }
 
+/// A row's value as stored: a value, text in a column's buffer, or a float.
+#[derive(Debug, Clone, Copy)]
+pub enum CellRef<'a> {
+    Value(&'a Value),
+    Text(&'a str),
+    Float(FloatKind, f64),
+}
+
 /// A column's values, stored by shape.
 #[derive(Debug, Clone)]
 pub enum ColumnValues {
@@ -112,15 +120,6 @@ impl ColumnValues {
         builder.finish()
     }
 
-    /// [`ColumnValues::compact`] of a copy of `values` (the caller keeps them).
-    pub fn compact_from(values: &[Value]) -> Self {
-        let mut builder = ColumnBuilder::with_capacity(values.len());
-        for value in values {
-            builder.push(value.clone());
-        }
-        builder.finish()
-    }
-
     pub fn len(&self) -> usize {
         match self {
             ColumnValues::Floats { data, .. } => data.len(),
@@ -160,6 +159,42 @@ impl ColumnValues {
                 Some(Value::text(text.get(start..end).unwrap_or_default()))
             }
             ColumnValues::Values(values) => values.get(row).cloned(),
+        }
+    }
+
+    /// The value at `row` borrowed from where it is stored (text without allocating),
+    /// or `None` past the end.
+    pub fn cell(&self, row: usize) -> Option<CellRef<'_>> {
+        static BLANK: Value = Value::Blank;
+        match self {
+            ColumnValues::Floats { kind, data, extras } => {
+                let bits = data.get(row)?.to_bits();
+                Some(if bits == BLANK_BITS {
+                    CellRef::Value(&BLANK)
+                } else {
+                    match extra_index(bits) {
+                        Some(i) => CellRef::Value(extras.get(i).unwrap_or(&BLANK)),
+                        None => CellRef::Float(*kind, f64::from_bits(bits)),
+                    }
+                })
+            }
+            ColumnValues::Coded { codes, dictionary } => Some(CellRef::Value(
+                dictionary.get(*codes.get(row)? as usize).unwrap_or(&BLANK),
+            )),
+            ColumnValues::Texts { text, ends, others } => {
+                let end = *ends.get(row)? as usize;
+                let start = row
+                    .checked_sub(1)
+                    .and_then(|r| ends.get(r))
+                    .map_or(0, |s| *s as usize);
+                if start == end
+                    && let Ok(i) = others.binary_search_by_key(&row, |(r, _)| *r as usize)
+                {
+                    return others.get(i).map(|(_, v)| CellRef::Value(v));
+                }
+                Some(CellRef::Text(text.get(start..end).unwrap_or_default()))
+            }
+            ColumnValues::Values(values) => values.get(row).map(CellRef::Value),
         }
     }
 
@@ -304,6 +339,21 @@ fn float_value(kind: FloatKind, x: f64, extras: &[Value]) -> Value {
     match extra_index(bits) {
         Some(i) => extras.get(i).cloned().unwrap_or_default(),
         None => kind.value(x),
+    }
+}
+
+/// A float column's row: `Ok` with its number (or date serial), or `Err` with the value
+/// it marks (blank, or one of `extras`), for kernels that read floats directly.
+#[inline]
+pub fn float_member(x: f64, extras: &[Value]) -> Result<f64, &Value> {
+    static BLANK: Value = Value::Blank;
+    let bits = x.to_bits();
+    if bits == BLANK_BITS {
+        return Err(&BLANK);
+    }
+    match extra_index(bits) {
+        Some(i) => Err(extras.get(i).unwrap_or(&BLANK)),
+        None => Ok(x),
     }
 }
 
@@ -525,14 +575,32 @@ impl ColumnBuilder {
         self.shape = Shape::Values(values);
     }
 
-    /// Mostly distinct values: their characters in one buffer when they are text (IDs),
-    /// else one value per row.
+    /// Mostly distinct values: floats when they are mostly numbers or dates, their
+    /// characters in one buffer when they are text (IDs), else one value per row.
     fn switch_to_distinct(&mut self) {
         let values = self.take_values();
-        let texts = values
-            .iter()
-            .filter(|v| matches!(v, Value::Text(_)))
-            .count();
+        let count = |f: fn(&Value) -> bool| values.iter().filter(|v| f(v)).count();
+        let texts = count(|v| matches!(v, Value::Text(_)));
+        let numbers = count(|v| matches!(v, Value::Number(_)));
+        let dates = count(|v| matches!(v, Value::Date(_)));
+        // Mostly numbers or dates after a few other values (`IF(closed, days, "")` on
+        // a first row not closed): floats, the others as extras.
+        if numbers.max(dates) > texts {
+            let kind = if dates > numbers {
+                FloatKind::Date
+            } else {
+                FloatKind::Number
+            };
+            self.shape = Shape::Floats {
+                kind,
+                data: Vec::with_capacity(self.capacity.max(values.len())),
+                extras: Dictionary::default(),
+            };
+            for value in values {
+                self.push(value);
+            }
+            return;
+        }
         if texts * 8 < values.len() * 7 {
             self.shape = Shape::Values(values);
             self.switch_to_values();

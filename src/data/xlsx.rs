@@ -56,14 +56,15 @@ struct SheetEntry {
 #[derive(Debug, Default)]
 struct SharedStrings {
     text: String,
-    ends: Vec<usize>,
+    /// End of each string in `text` (4 bytes each: a million IDs cost 4 MB, not 8).
+    ends: Vec<u32>,
 }
 
 impl SharedStrings {
     fn get(&self, index: usize) -> Option<&str> {
-        let end = *self.ends.get(index)?;
+        let end = *self.ends.get(index)? as usize;
         let start = match index.checked_sub(1) {
-            Some(previous) => *self.ends.get(previous)?,
+            Some(previous) => *self.ends.get(previous)? as usize,
             None => 0,
         };
         self.text.get(start..end)
@@ -673,11 +674,11 @@ fn read_shared_strings(reader: impl Read) -> Result<SharedStrings, OpenFailure> 
                     let start = strings.text.len();
                     push_rich_text(buf.get(tag.end..close).unwrap_or(&[]), &mut strings.text)?;
                     unescape_office_from(&mut strings.text, start);
-                    strings.ends.push(strings.text.len());
+                    strings.ends.push(text_end(&strings.text)?);
                     pos = after;
                 }
                 (b"si", TagKind::Empty) => {
-                    strings.ends.push(strings.text.len());
+                    strings.ends.push(text_end(&strings.text)?);
                     pos = tag.end;
                 }
                 _ => pos = tag.end,
@@ -688,7 +689,16 @@ fn read_shared_strings(reader: impl Read) -> Result<SharedStrings, OpenFailure> 
             finished: false,
         })
     })?;
+    strings.text.shrink_to_fit();
+    strings.ends.shrink_to_fit();
     Ok(strings)
+}
+
+/// The shared-string table's length as a string end (over 4 GiB of shared text is no
+/// workbook Excel writes; calamine is left to try it).
+fn text_end(text: &str) -> Result<u32, ScanError> {
+    u32::try_from(text.len())
+        .map_err(|_| ScanError::from("the shared strings exceed 4 GiB".to_string()))
 }
 
 /// An element cut off at `lt`: wait for more bytes, or fail at the end of the stream.

@@ -166,9 +166,8 @@ pub fn encode(
         w.usize(*row_count);
         w.usize(columns.len());
         for column in columns {
-            encode_column(&mut w, column)?;
-            sink(&w.bytes)?;
-            w.bytes.clear();
+            encode_column(&mut w, column, sink)?;
+            spill(&mut w, sink, true)?;
         }
     }
     sink(&w.bytes)?;
@@ -232,7 +231,26 @@ const SHAPE_CODED: u8 = 1;
 const SHAPE_VALUES: u8 = 2;
 const SHAPE_TEXTS: u8 = 3;
 
-fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable> {
+/// Bytes gathered before they are handed to the sink: big columns pass through a
+/// small buffer instead of being encoded whole.
+const SPILL: usize = 1 << 20;
+
+type Sink<'a> = dyn FnMut(&[u8]) -> std::io::Result<()> + 'a;
+
+/// Hands the gathered bytes to the sink once there are enough of them (or `now`).
+fn spill(w: &mut ByteWriter, sink: &mut Sink<'_>, now: bool) -> std::io::Result<()> {
+    if now || w.bytes.len() >= SPILL {
+        sink(&w.bytes)?;
+        w.bytes.clear();
+    }
+    Ok(())
+}
+
+fn encode_column(
+    w: &mut ByteWriter,
+    column: &Column,
+    sink: &mut Sink<'_>,
+) -> Result<(), EncodeError> {
     let Column { name, ty, data } = column;
     w.str(name);
     w.u8(type_code(*ty));
@@ -244,54 +262,53 @@ fn encode_column(w: &mut ByteWriter, column: &Column) -> Result<(), NotCacheable
                 FloatKind::Date => 1,
             });
             w.usize(data.len());
-            w.bytes.reserve(data.len() * 8);
             for x in data {
                 w.f64(*x);
+                spill(w, sink, false)?;
             }
-            encode_values(w, extras)
+            encode_values(w, extras)?;
         }
         ColumnValues::Coded { codes, dictionary } => {
             w.u8(SHAPE_CODED);
             w.usize(codes.len());
             encode_values(w, dictionary)?;
-            if dictionary.len() <= 1 << 8 {
-                w.u8(1);
-                w.bytes.extend(codes.iter().map(|c| *c as u8));
+            let width: usize = if dictionary.len() <= 1 << 8 {
+                1
             } else if dictionary.len() <= 1 << 16 {
-                w.u8(2);
-                w.bytes.reserve(codes.len() * 2);
-                for c in codes {
-                    w.bytes.extend_from_slice(&(*c as u16).to_le_bytes());
-                }
+                2
             } else {
-                w.u8(4);
-                w.bytes.reserve(codes.len() * 4);
-                for c in codes {
-                    w.u32(*c);
-                }
+                4
+            };
+            w.u8(width as u8);
+            for c in codes {
+                w.bytes
+                    .extend_from_slice(c.to_le_bytes().get(..width).unwrap_or_default());
+                spill(w, sink, false)?;
             }
-            Ok(())
         }
         ColumnValues::Texts { text, ends, others } => {
             w.u8(SHAPE_TEXTS);
             w.usize(ends.len());
-            w.str(text);
-            w.bytes.reserve(ends.len() * 4);
+            w.usize(text.len());
+            spill(w, sink, true)?;
+            sink(text.as_bytes())?;
             for end in ends {
                 w.u32(*end);
+                spill(w, sink, false)?;
             }
             w.usize(others.len());
             for (row, _) in others {
                 w.u32(*row);
             }
             let values: Vec<Value> = others.iter().map(|(_, v)| v.clone()).collect();
-            encode_values(w, &values)
+            encode_values(w, &values)?;
         }
         ColumnValues::Values(values) => {
             w.u8(SHAPE_VALUES);
-            encode_values(w, values)
+            encode_values(w, values)?;
         }
     }
+    Ok(())
 }
 
 /// A list of values by kind: tags, then the numbers, texts and errors in row order.
@@ -999,6 +1016,52 @@ mod tests {
             panic!()
         };
         assert!(z.is_sign_negative());
+    }
+
+    #[test]
+    fn columns_bigger_than_the_spill_buffer_round_trip_in_every_shape() {
+        let rows = 300_000;
+        let mut table = Table::new("Big", rows);
+        let column = |name: &str, f: &dyn Fn(usize) -> Value| {
+            Column::new(name, ColumnType::Any, (0..rows).map(f).collect())
+        };
+        table.columns.push(column("amount", &|i| {
+            if i % 9 == 0 {
+                Value::text("")
+            } else {
+                Value::Number(i as f64 / 3.0)
+            }
+        }));
+        table
+            .columns
+            .push(column("channel", &|i| Value::text(["a", "b", "c"][i % 3])));
+        table.columns.push(column("partner", &|i| {
+            Value::text(&format!("P{}", i % 1000))
+        }));
+        table
+            .columns
+            .push(column("id", &|i| Value::text(&format!("ID-{i}"))));
+        let shapes: Vec<&str> = table.columns.iter().map(|c| c.data.shape_name()).collect();
+        assert_eq!(shapes, ["floats", "coded", "coded", "texts"]);
+        let data = InputData {
+            tables: vec![table],
+            ..InputData::default()
+        };
+        let mut parts = 0;
+        let mut bytes = Vec::new();
+        encode(&data, &mut |part| {
+            parts += 1;
+            assert!(
+                part.len() <= SPILL + (1 << 16) || part.len() > 1 << 21,
+                "{}",
+                part.len()
+            );
+            bytes.extend_from_slice(part);
+            Ok(())
+        })
+        .unwrap();
+        assert!(parts > 4, "{parts} parts");
+        assert_eq!(decode(&bytes).unwrap().tables, data.tables);
     }
 
     #[test]
