@@ -408,24 +408,37 @@ struct Dictionary {
     values: Vec<Value>,
     index: HashMap<Identity, u32, FxBuildHasher>,
     by_text: HashMap<Text, u32, FxBuildHasher>,
+    /// The last value coded: runs of one value (sorted or repetitive exports, the
+    /// blanks of an IF) skip the hash lookup.
+    last: Option<(Identity, u32)>,
 }
 
 impl Dictionary {
     fn code(&mut self, value: Value) -> u32 {
-        let next = self.values.len() as u32;
-        match self.index.entry(identity(&value)) {
-            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                let code = match &value {
-                    Value::Text(t) => *self.by_text.entry(t.clone()).or_insert(next),
-                    _ => next,
-                };
-                if code == next {
-                    self.values.push(value);
-                }
-                *slot.insert(code)
-            }
+        let id = identity(&value);
+        if let Some((last, code)) = self.last
+            && last == id
+        {
+            return code;
         }
+        if let Some(code) = self.index.get(&id) {
+            self.last = Some((id, *code));
+            return *code;
+        }
+        let next = self.values.len() as u32;
+        let code = match &value {
+            Value::Text(t) => *self.by_text.entry(t.clone()).or_insert(next),
+            _ => next,
+        };
+        // Only the identities of values the dictionary holds are remembered: another
+        // allocation of known text is found by its characters each time, since once
+        // it is freed its address may hold other text.
+        if code == next {
+            self.values.push(value);
+            self.index.insert(id, code);
+            self.last = Some((id, code));
+        }
+        code
     }
 }
 
@@ -758,6 +771,20 @@ mod tests {
             panic!("expected codes, got {column:?}");
         };
         assert_eq!(dictionary.len(), 2);
+    }
+
+    #[test]
+    fn a_freed_text_address_reused_by_other_text_gets_its_own_code() {
+        // Equal text in separate allocations, each dropped before the next is made (as
+        // a computed text column's rows are): addresses repeat, contents differ.
+        let mut builder = ColumnBuilder::default();
+        let mut expected = Vec::new();
+        for i in 0..2_000 {
+            let text = ["Direct", "Partner", "Online"][(i * 7) % 3].to_string();
+            expected.push(Value::text(&text));
+            builder.push(Value::from(text));
+        }
+        assert_eq!(builder.finish().values().as_ref(), expected.as_slice());
     }
 
     #[test]
