@@ -446,8 +446,14 @@ pub fn compare_scenarios(
     }
     check_output_folder(output)?;
     let mut timer = PhaseTimer::from_env();
-    let prepared: Vec<PreparedScenario> =
-        paths.iter().map(|p| prepare(p)).collect::<Result<_, _>>()?;
+    // Scenarios are parsed and checked in parallel; the first failing one (in the
+    // order given) is reported.
+    let prepared: Vec<PreparedScenario> = {
+        use rayon::prelude::*;
+        let results: Vec<Result<PreparedScenario, RunError>> =
+            paths.par_iter().map(|p| prepare(p)).collect();
+        results.into_iter().collect::<Result<_, _>>()?
+    };
     timer.lap("check rules and scenarios");
     let mut read_already: HashMap<String, usize> = HashMap::new();
     let mut datasets: Vec<InputData> = Vec::new();
