@@ -25,8 +25,10 @@ fn extra_index(bits: u64) -> Option<usize> {
     (bits & TAG_MASK == EXTRA_TAG).then_some((bits & 0xffff_ffff) as usize)
 }
 
-/// A dictionary this size is given up when it is most of the rows (IDs, free text).
-const DICTIONARY_TRIAL: usize = 4096;
+/// Rows seen before a dictionary that holds most of them is given up (IDs, free text).
+/// Large enough that keys repeating a few times are seen repeating: a key column of
+/// 50,000 channels over a million rows must stay coded (group keys are read as codes).
+const DICTIONARY_SAMPLE: usize = 1 << 17;
 /// Below this many distinct values a dictionary is kept even when most rows differ.
 const DICTIONARY_SMALL: usize = 64;
 /// Float columns with more non-float rows than this share of the rows store values.
@@ -196,6 +198,42 @@ impl ColumnValues {
             }
             ColumnValues::Values(values) => values.get(row).map(CellRef::Value),
         }
+    }
+
+    /// A text-buffer column as codes into a dictionary of its distinct values (exact
+    /// text; one allocation per distinct string rather than per row), for kernels that
+    /// read codes. `None` for other shapes.
+    pub fn coded_view(&self) -> Option<(Vec<u32>, Vec<Value>)> {
+        let ColumnValues::Texts { ends, .. } = self else {
+            return None;
+        };
+        let mut dictionary: Vec<Value> = Vec::new();
+        let mut by_text: HashMap<&str, u32, FxBuildHasher> = HashMap::default();
+        let mut by_identity: HashMap<Identity, u32, FxBuildHasher> = HashMap::default();
+        let mut codes = Vec::with_capacity(ends.len());
+        for row in 0..ends.len() {
+            let next = dictionary.len() as u32;
+            let code = match self.cell(row) {
+                Some(CellRef::Text(text)) => *by_text.entry(text).or_insert_with(|| {
+                    dictionary.push(Value::text(text));
+                    next
+                }),
+                // The column holds these values, so their identities stay theirs.
+                Some(CellRef::Value(value)) => {
+                    *by_identity.entry(identity(value)).or_insert_with(|| {
+                        dictionary.push(value.clone());
+                        next
+                    })
+                }
+                Some(CellRef::Float(kind, x)) => {
+                    dictionary.push(kind.value(x));
+                    next
+                }
+                None => next,
+            };
+            codes.push(code);
+        }
+        Some((codes, dictionary))
     }
 
     /// Every value, borrowed when stored as values, else decoded.
@@ -505,7 +543,7 @@ impl ColumnBuilder {
                 let code = dictionary.code(value);
                 codes.push(code);
                 let distinct = dictionary.values.len();
-                if distinct > DICTIONARY_TRIAL && distinct * 2 > codes.len() {
+                if codes.len() >= DICTIONARY_SAMPLE && distinct * 2 > codes.len() {
                     self.switch_to_distinct();
                 }
             }
@@ -809,6 +847,38 @@ mod tests {
         // Small columns of distinct IDs too (decided when the column ends).
         let ids = roundtrip((0..500).map(|i| Value::text(&format!("L-{i}"))).collect());
         assert_eq!(ids.shape_name(), "texts");
+    }
+
+    #[test]
+    fn a_text_buffer_reads_as_codes_of_its_distinct_values() {
+        let mut values: Vec<Value> = (0..9_000)
+            .map(|i| Value::text(&format!("K-{}", (i * 7919) % 5_000)))
+            .collect();
+        values[3] = Value::Blank;
+        values[4] = Value::error(ErrorKind::NA);
+        values[5] = Value::Blank;
+        let column = ColumnValues::compact(values.clone());
+        assert_eq!(column.shape_name(), "texts");
+        let (codes, dictionary) = column.coded_view().unwrap();
+        let decoded: Vec<Value> = codes
+            .iter()
+            .map(|c| dictionary[*c as usize].clone())
+            .collect();
+        assert_eq!(decoded, values);
+        // 5,000 distinct texts (minus the two overwritten rows' if unique) plus blank and #N/A.
+        let distinct: std::collections::HashSet<String> = values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Text(t) => Some(t.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(dictionary.len(), distinct.len() + 2);
+        assert!(
+            ColumnValues::compact(vec![Value::Number(1.0)])
+                .coded_view()
+                .is_none()
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct FxHasher {
 }
 
 const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+/// An odd constant with well-spread bits (the 64-bit golden ratio) for the final mix.
+const FOLD: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl FxHasher {
     #[inline]
@@ -51,9 +53,14 @@ impl Hasher for FxHasher {
         self.add(i as u64);
     }
 
+    /// A multiply keeps a key's low zero bits in the product's low bits, and hash
+    /// tables pick buckets by the low bits: whole numbers as f64 bits (all low bits
+    /// zero) would share a handful of buckets. A folded 128-bit multiply mixes the
+    /// high bits down.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        let product = u128::from(self.hash) * u128::from(FOLD);
+        (product as u64) ^ ((product >> 64) as u64)
     }
 }
 
@@ -152,6 +159,24 @@ impl Interner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_numbers_spread_over_the_low_bits() {
+        // Hash tables pick buckets by the low bits; whole numbers as f64 bits end in
+        // zeros, which a bare multiply keeps in the low bits of the product.
+        let buckets: HashSet<u64> = (1..=1_000u32)
+            .map(|n| {
+                let mut hasher = FxHasher::default();
+                hasher.write_u64(f64::from(n).to_bits());
+                hasher.finish() & 1023
+            })
+            .collect();
+        assert!(
+            buckets.len() > 500,
+            "{} of 1024 buckets used",
+            buckets.len()
+        );
+    }
 
     #[test]
     fn equal_strings_share_one_allocation() {

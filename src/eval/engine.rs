@@ -167,6 +167,16 @@ enum Output {
     Flags(usize, Vec<FlagHit>),
 }
 
+/// A stored column made readable by kernels: float and value columns as values, text
+/// buffers as codes into their distinct texts.
+enum Readable {
+    Values(Vec<Value>),
+    Coded {
+        codes: Vec<u32>,
+        dictionary: Vec<Value>,
+    },
+}
+
 /// One table while evaluating: its columns by plan column id.
 struct RuntimeTable {
     rows: usize,
@@ -175,7 +185,7 @@ struct RuntimeTable {
     columns: Vec<Option<Arc<ColumnValues>>>,
     /// Compactly stored columns decoded for reading, kept until the last level that
     /// reads them (see [`Run::column_values`]).
-    decoded: Vec<OnceLock<Vec<Value>>>,
+    decoded: Vec<OnceLock<Readable>>,
     /// Shared with the runs of variants that do not group this table again.
     grouping: Option<Arc<Grouping>>,
 }
@@ -207,7 +217,7 @@ enum Values<'a> {
     /// decoding, or a function of one computed once per dictionary entry.
     Coded {
         codes: Cow<'a, [u32]>,
-        dictionary: Vec<Value>,
+        dictionary: Cow<'a, [Value]>,
     },
 }
 
@@ -243,7 +253,7 @@ impl<'a> Values<'a> {
     fn map_coded(codes: Cow<'a, [u32]>, dictionary: &[Value], f: impl Fn(&Value) -> Value) -> Self {
         Values::Coded {
             codes,
-            dictionary: dictionary.iter().map(f).collect(),
+            dictionary: Cow::Owned(dictionary.iter().map(f).collect()),
         }
     }
 }
@@ -264,7 +274,7 @@ enum EvaluatedArg<'a> {
     /// A value per row, as codes into a dictionary.
     PerRowCoded {
         codes: Cow<'a, [u32]>,
-        dictionary: Vec<Value>,
+        dictionary: Cow<'a, [Value]>,
     },
     /// The same list for every row.
     List(Vec<Value>),
@@ -342,34 +352,34 @@ impl<'p> Run<'p> {
         })
     }
 
-    /// A column for a kernel: its codes and dictionary when dictionary-coded (no
-    /// decoding), else its values.
-    fn column_operand(&self, table: TableId, column: ColumnId) -> Option<Operand<'_>> {
-        match self.stored(table, column)? {
-            ColumnValues::Coded { codes, dictionary } => Some(Operand::Coded { codes, dictionary }),
-            _ => self.column_values(table, column).map(Operand::Many),
-        }
-    }
-
     /// A column as stored (compactly).
     fn stored(&self, table: TableId, column: ColumnId) -> Option<&ColumnValues> {
         self.tables.get(table)?.columns.get(column)?.as_deref()
     }
 
-    /// A column's values for reading: borrowed when stored one value per row, else
-    /// decoded once and kept until the last level that reads the column.
-    fn column_values(&self, table: TableId, column: ColumnId) -> Option<&[Value]> {
+    /// A column for reading: codes and dictionary when dictionary-coded (a text buffer
+    /// is coded once per run), else values (borrowed when stored as values, else decoded
+    /// once); either is kept until the last level that reads the column.
+    fn column_view(&self, table: TableId, column: ColumnId) -> Option<Operand<'_>> {
         let runtime = self.tables.get(table)?;
         let stored = runtime.columns.get(column)?.as_deref()?;
-        match stored {
-            ColumnValues::Values(values) => Some(values),
-            _ => Some(
-                runtime
-                    .decoded
-                    .get(column)?
-                    .get_or_init(|| stored.values().into_owned()),
-            ),
-        }
+        let readable = match stored {
+            ColumnValues::Values(values) => return Some(Operand::Many(values)),
+            ColumnValues::Coded { codes, dictionary } => {
+                return Some(Operand::Coded { codes, dictionary });
+            }
+            _ => runtime
+                .decoded
+                .get(column)?
+                .get_or_init(|| match stored.coded_view() {
+                    Some((codes, dictionary)) => Readable::Coded { codes, dictionary },
+                    None => Readable::Values(stored.values().into_owned()),
+                }),
+        };
+        Some(match readable {
+            Readable::Values(values) => Operand::Many(values),
+            Readable::Coded { codes, dictionary } => Operand::Coded { codes, dictionary },
+        })
     }
 
     /// Stores a computed column compactly (a later level that reads it as values
@@ -421,7 +431,8 @@ impl<'p> Run<'p> {
                     Values::Coded { codes, dictionary }
                         if codes.len() == scope.rows && !dictionary.iter().any(needs_origin) =>
                     {
-                        match ColumnValues::from_codes(codes.into_owned(), dictionary) {
+                        match ColumnValues::from_codes(codes.into_owned(), dictionary.into_owned())
+                        {
                             Ok(stored) => return Output::Stored(table, column, stored),
                             Err(_) => return Output::Nothing,
                         }
@@ -537,7 +548,7 @@ impl<'p> Run<'p> {
             .par_iter()
             .filter_map(|&(table, column)| {
                 let rows = this.tables.get(table)?.rows;
-                let values = this.column_operand(table, column)?;
+                let values = this.column_view(table, column)?;
                 Some((
                     (table, column),
                     Arc::new(KeyCodes::build_from(values, rows)),
@@ -568,10 +579,7 @@ impl<'p> Run<'p> {
         });
         let key_slices: Vec<Operand<'_>> = source_keys
             .iter()
-            .map(|k| {
-                self.column_operand(source, *k)
-                    .unwrap_or(Operand::Many(&[]))
-            })
+            .map(|k| self.column_view(source, *k).unwrap_or(Operand::Many(&[])))
             .collect();
         if key_slices.iter().any(|k| k.rows() != Some(source_rows)) {
             return Output::Nothing;
@@ -651,7 +659,7 @@ impl<'p> Run<'p> {
             let keys: Vec<Operand<'_>> = key_ids
                 .iter()
                 .map(|id| {
-                    id.and_then(|c| self.column_operand(other, c))
+                    id.and_then(|c| self.column_view(other, c))
                         .unwrap_or(Operand::Many(&[]))
                 })
                 .collect();
@@ -725,20 +733,15 @@ impl<'p> Run<'p> {
             Node::Const(v) => Values::One(v.clone()),
             Node::Param(id) => Values::One(self.params.get(*id).cloned().unwrap_or_default()),
             Node::Scalar(id) => Values::One(self.scalars.get(*id).cloned().unwrap_or_default()),
-            Node::Column(column) => {
-                if let Some(ColumnValues::Coded { codes, dictionary }) =
-                    scope.table.and_then(|t| self.stored(t, *column))
-                {
-                    return Values::Coded {
-                        codes: Cow::Borrowed(codes.as_slice()),
-                        dictionary: dictionary.clone(),
-                    };
-                }
-                match scope.table.and_then(|t| self.column_values(t, *column)) {
-                    Some(values) => Values::Many(Cow::Borrowed(values)),
-                    None => Values::One(Value::error(ErrorKind::Ref)),
-                }
-            }
+            Node::Column(column) => match scope.table.and_then(|t| self.column_view(t, *column)) {
+                Some(Operand::Coded { codes, dictionary }) => Values::Coded {
+                    codes: Cow::Borrowed(codes),
+                    dictionary: Cow::Borrowed(dictionary),
+                },
+                Some(Operand::Many(values)) => Values::Many(Cow::Borrowed(values)),
+                Some(Operand::One(value)) => Values::One(value.clone()),
+                None => Values::One(Value::error(ErrorKind::Ref)),
+            },
             Node::Unary(op, operand) => map_values(self.eval(operand, scope), scope, |v| {
                 operators::unary(*op, v)
             }),
@@ -1020,7 +1023,7 @@ impl<'p> Run<'p> {
             .collect();
         Some(Values::Coded {
             codes: codes.clone(),
-            dictionary: results,
+            dictionary: Cow::Owned(results),
         })
     }
 

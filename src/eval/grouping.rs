@@ -4,7 +4,6 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use crate::eval::value::{ErrorKind, Text, Value, excel_compare};
@@ -13,47 +12,7 @@ use crate::eval::vector::{Memo, Operand};
 /// Marks a row that belongs to no group (filtered out, or its key is unknown).
 pub const NO_GROUP: u32 = u32::MAX;
 
-/// A small multiplicative hasher for integer and short-text keys (rustc's FxHash):
-/// the maps here are filled from data, never from an adversary over the network.
-#[derive(Default)]
-pub struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub type FxMap<K, V> = HashMap<K, V, crate::data::intern::FxBuildHasher>;
 
 /// A hashable form of a non-text key value; numbers and dates by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
