@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::Hasher;
 use std::sync::Arc;
 
 use crate::data::intern::FxBuildHasher;
@@ -25,10 +26,11 @@ fn extra_index(bits: u64) -> Option<usize> {
     (bits & TAG_MASK == EXTRA_TAG).then_some((bits & 0xffff_ffff) as usize)
 }
 
-/// Rows seen before a dictionary that holds most of them is given up (IDs, free text).
-/// Large enough that keys repeating a few times are seen repeating: a key column of
-/// 50,000 channels over a million rows must stay coded (group keys are read as codes).
-const DICTIONARY_SAMPLE: usize = 1 << 17;
+/// A dictionary this size is given up when it is most of the rows (IDs, free text):
+/// early, so an ID column never holds a large dictionary while it is read. A key column
+/// of many repeated values that looks distinct this early becomes a text buffer, which
+/// the evaluator reads as codes of its distinct texts all the same.
+const DICTIONARY_TRIAL: usize = 4096;
 /// Below this many distinct values a dictionary is kept even when most rows differ.
 const DICTIONARY_SMALL: usize = 64;
 /// Float columns with more non-float rows than this share of the rows store values.
@@ -208,16 +210,39 @@ impl ColumnValues {
             return None;
         };
         let mut dictionary: Vec<Value> = Vec::new();
-        let mut by_text: HashMap<&str, u32, FxBuildHasher> = HashMap::default();
+        // Codes found by their text's hash, compared with the dictionary's own copy (a
+        // few compact allocations that stay in cache, unlike the column's buffer).
+        let mut by_text: hashbrown::HashTable<u32> = hashbrown::HashTable::new();
         let mut by_identity: HashMap<Identity, u32, FxBuildHasher> = HashMap::default();
+        let text_hash = |text: &str| {
+            let mut hasher = crate::data::intern::FxHasher::default();
+            hasher.write(text.as_bytes());
+            hasher.finish()
+        };
+        let text_of = |dictionary: &[Value], code: u32| match dictionary.get(code as usize) {
+            Some(Value::Text(t)) => Some(t.clone()),
+            _ => None,
+        };
         let mut codes = Vec::with_capacity(ends.len());
         for row in 0..ends.len() {
             let next = dictionary.len() as u32;
             let code = match self.cell(row) {
-                Some(CellRef::Text(text)) => *by_text.entry(text).or_insert_with(|| {
-                    dictionary.push(Value::text(text));
-                    next
-                }),
+                Some(CellRef::Text(text)) => {
+                    let hash = text_hash(text);
+                    let found = by_text.find(hash, |code| {
+                        matches!(dictionary.get(*code as usize), Some(Value::Text(t)) if t.as_str() == text)
+                    });
+                    match found {
+                        Some(code) => *code,
+                        None => {
+                            dictionary.push(Value::text(text));
+                            by_text.insert_unique(hash, next, |code| {
+                                text_of(&dictionary, *code).map_or(0, |t| text_hash(&t))
+                            });
+                            next
+                        }
+                    }
+                }
                 // The column holds these values, so their identities stay theirs.
                 Some(CellRef::Value(value)) => {
                     *by_identity.entry(identity(value)).or_insert_with(|| {
@@ -543,7 +568,7 @@ impl ColumnBuilder {
                 let code = dictionary.code(value);
                 codes.push(code);
                 let distinct = dictionary.values.len();
-                if codes.len() >= DICTIONARY_SAMPLE && distinct * 2 > codes.len() {
+                if distinct > DICTIONARY_TRIAL && distinct * 2 > codes.len() {
                     self.switch_to_distinct();
                 }
             }
