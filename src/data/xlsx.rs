@@ -270,8 +270,9 @@ impl XlsxPackage {
 /// own while the calling thread scans, so one huge sheet keeps both cores busy.
 const PREFETCH_FROM: u64 = 4 << 20;
 
-/// Inflated chunks in flight between the two threads.
-const PREFETCH_DEPTH: usize = 3;
+/// Inflated chunks in flight between the two threads: one is enough to keep both busy
+/// (scanning a chunk takes longer than inflating it), and each costs 2 MiB per sheet.
+const PREFETCH_DEPTH: usize = 1;
 
 /// A `Read` over a zip entry inflated by another thread, in chunks sent over a channel
 /// (and sent back for reuse, so a long sheet does not allocate per chunk).
