@@ -159,13 +159,18 @@ impl KeyCodes {
             .iter()
             .enumerate()
             .map(|(row, entry)| {
-                let Some(slot) = key_of_entry.get_mut(*entry as usize) else {
-                    return coder.code(&Value::Blank);
+                // (A code past the dictionary cannot come from a stored column; it
+                // would read as blank, as `Operand::get` reads it.)
+                let code = match key_of_entry.get_mut(*entry as usize) {
+                    Some(slot) => {
+                        if *slot == UNSEEN {
+                            *slot = coder
+                                .code(dictionary.get(*entry as usize).unwrap_or(&Value::Blank));
+                        }
+                        *slot
+                    }
+                    None => coder.code(&Value::Blank),
                 };
-                if *slot == UNSEEN {
-                    *slot = coder.code(dictionary.get(*entry as usize).unwrap_or(&Value::Blank));
-                }
-                let code = *slot;
                 if code as usize == first_rows.len() {
                     first_rows.push(row);
                 }
