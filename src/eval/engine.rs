@@ -1418,6 +1418,26 @@ fn for_members<'v>(
 /// SUM, COUNT, COUNTA, AVERAGE, MIN or MAX of every group in one pass over the rows,
 /// one specialized loop per function. The first error in a group is its result
 /// (except for COUNT and COUNTA, which count instead).
+/// Kept rows per group (rows of no group, or filtered out, are not counted).
+fn count_rows(ids: &[u32], keep: Option<&[bool]>, counts: &mut [usize]) {
+    match keep {
+        None => {
+            for group in ids {
+                if let Some(n) = counts.get_mut(*group as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        Some(keep) => {
+            for (group, kept) in ids.iter().zip(keep) {
+                if *kept && let Some(n) = counts.get_mut(*group as usize) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+}
+
 /// What an aggregate reads: values (of any shape an operand has), or a stored float
 /// column read from its floats.
 #[derive(Clone, Copy)]
@@ -1466,6 +1486,23 @@ fn accumulate(
 ) -> Vec<Value> {
     if kind == Accumulate::Median {
         return median_by_group(ids, values, keep, groups);
+    }
+    // `COUNT(Table where …)` counts one fixed value per kept row: count the rows.
+    if let (Accumulate::Count | Accumulate::CountA, Members::Values(Operand::One(value))) =
+        (kind, values)
+    {
+        let counted = match kind {
+            Accumulate::Count => value.is_number(),
+            _ => !value.is_blank(),
+        };
+        let mut counts = vec![0usize; groups];
+        if counted {
+            count_rows(ids, keep, &mut counts);
+        }
+        return counts
+            .into_iter()
+            .map(|n| Value::Number(n as f64))
+            .collect();
     }
     let mut sums = vec![0.0f64; groups];
     let mut counts = vec![0usize; groups];
@@ -1700,6 +1737,26 @@ mod tests {
                     "{kind:?}, filtered: {}",
                     keep.is_some()
                 );
+                // One fixed value for every row (`COUNT(Table where …)`), against the
+                // same value repeated as a column.
+                for fixed in [Value::Number(1.0), Value::Blank, Value::text("x")] {
+                    let column = vec![fixed.clone(); rows as usize];
+                    let from_one = accumulate(
+                        kind,
+                        &ids,
+                        Members::Values(Operand::One(&fixed)),
+                        keep,
+                        groups as usize,
+                    );
+                    let from_column = accumulate(
+                        kind,
+                        &ids,
+                        Members::Values(Operand::Many(&column)),
+                        keep,
+                        groups as usize,
+                    );
+                    assert_eq!(from_one, from_column, "{kind:?} of {fixed:?}");
+                }
             }
         }
     }
