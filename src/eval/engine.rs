@@ -181,10 +181,10 @@ enum Readable {
 struct RuntimeTable {
     rows: usize,
     /// Shared with the input tables (a compared scenario copies no rows) and stored
-    /// compactly; read through [`ColumnValues::values`].
+    /// compactly; read through [`Run::column_view`].
     columns: Vec<Option<Arc<ColumnValues>>>,
-    /// Compactly stored columns decoded for reading, kept until the last level that
-    /// reads them (see [`Run::column_values`]).
+    /// Float and text-buffer columns made readable, kept until the last level that
+    /// reads them (see [`Run::column_view`]).
     decoded: Vec<OnceLock<Readable>>,
     /// Shared with the runs of variants that do not group this table again.
     grouping: Option<Arc<Grouping>>,
@@ -1717,20 +1717,10 @@ mod tests {
         ];
         for kind in kinds {
             for keep in [None, Some(keep.as_slice())] {
-                let from_values = accumulate(
-                    kind,
-                    &ids,
-                    Members::Values(Operand::Many(&values)),
-                    keep,
-                    groups as usize,
-                );
-                let from_floats = accumulate(
-                    kind,
-                    &ids,
-                    Members::Floats { data, extras },
-                    keep,
-                    groups as usize,
-                );
+                let run =
+                    |members: Members<'_>| accumulate(kind, &ids, members, keep, groups as usize);
+                let from_values = run(Members::Values(Operand::Many(&values)));
+                let from_floats = run(Members::Floats { data, extras });
                 assert_eq!(
                     from_floats,
                     from_values,
@@ -1741,20 +1731,8 @@ mod tests {
                 // same value repeated as a column.
                 for fixed in [Value::Number(1.0), Value::Blank, Value::text("x")] {
                     let column = vec![fixed.clone(); rows as usize];
-                    let from_one = accumulate(
-                        kind,
-                        &ids,
-                        Members::Values(Operand::One(&fixed)),
-                        keep,
-                        groups as usize,
-                    );
-                    let from_column = accumulate(
-                        kind,
-                        &ids,
-                        Members::Values(Operand::Many(&column)),
-                        keep,
-                        groups as usize,
-                    );
+                    let from_one = run(Members::Values(Operand::One(&fixed)));
+                    let from_column = run(Members::Values(Operand::Many(&column)));
                     assert_eq!(from_one, from_column, "{kind:?} of {fixed:?}");
                 }
             }

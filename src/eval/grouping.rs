@@ -118,27 +118,18 @@ impl KeyCodes {
     /// distinct string, not once per row.
     pub fn build(values: &[Value]) -> KeyCodes {
         let mut coder = KeyCoder::default();
-        let mut first_rows = Vec::new();
         let mut memo: Memo<u32> = Memo::for_rows(values.len());
         // Behind the small cache, text by its allocation (the values stay alive here),
         // so many distinct interned keys are still lowercased and hashed once each.
         let mut by_pointer: FxMap<usize, u32> = FxMap::default();
-        let codes = values
-            .iter()
-            .enumerate()
-            .map(|(row, value)| {
-                let code = memo.get_or(value, || match value {
-                    Value::Text(t) => *by_pointer
-                        .entry(t.as_ptr() as usize)
-                        .or_insert_with(|| coder.code(value)),
-                    _ => coder.code(value),
-                });
-                if code as usize == first_rows.len() {
-                    first_rows.push(row);
-                }
-                code
+        let (codes, first_rows) = with_first_rows(values.iter().map(|value| {
+            memo.get_or(value, || match value {
+                Value::Text(t) => *by_pointer
+                    .entry(t.as_ptr() as usize)
+                    .or_insert_with(|| coder.code(value)),
+                _ => coder.code(value),
             })
-            .collect();
+        }));
         KeyCodes {
             codes,
             first_rows,
@@ -153,30 +144,21 @@ impl KeyCodes {
     pub fn build_coded(codes: &[u32], dictionary: &[Value]) -> KeyCodes {
         const UNSEEN: u32 = u32::MAX;
         let mut coder = KeyCoder::default();
-        let mut first_rows = Vec::new();
         let mut key_of_entry = vec![UNSEEN; dictionary.len()];
-        let codes = codes
-            .iter()
-            .enumerate()
-            .map(|(row, entry)| {
-                // (A code past the dictionary cannot come from a stored column; it
-                // would read as blank, as `Operand::get` reads it.)
-                let code = match key_of_entry.get_mut(*entry as usize) {
-                    Some(slot) => {
-                        if *slot == UNSEEN {
-                            *slot = coder
-                                .code(dictionary.get(*entry as usize).unwrap_or(&Value::Blank));
-                        }
-                        *slot
+        let (codes, first_rows) = with_first_rows(codes.iter().map(|entry| {
+            // (A code past the dictionary cannot come from a stored column; it would
+            // read as blank, as `Operand::get` reads it.)
+            match key_of_entry.get_mut(*entry as usize) {
+                Some(slot) => {
+                    if *slot == UNSEEN {
+                        *slot =
+                            coder.code(dictionary.get(*entry as usize).unwrap_or(&Value::Blank));
                     }
-                    None => coder.code(&Value::Blank),
-                };
-                if code as usize == first_rows.len() {
-                    first_rows.push(row);
+                    *slot
                 }
-                code
-            })
-            .collect();
+                None => coder.code(&Value::Blank),
+            }
+        }));
         KeyCodes {
             codes,
             first_rows,
@@ -250,6 +232,22 @@ impl KeyCodes {
         }
         Some(ranks)
     }
+}
+
+/// Collects codes numbered by first appearance (a new code is the count so far), with
+/// the first row of each.
+fn with_first_rows(codes: impl Iterator<Item = u32>) -> (Vec<u32>, Vec<usize>) {
+    let mut first_rows = Vec::new();
+    let codes = codes
+        .enumerate()
+        .map(|(row, code)| {
+            if code as usize == first_rows.len() {
+                first_rows.push(row);
+            }
+            code
+        })
+        .collect();
+    (codes, first_rows)
 }
 
 /// Code tuples → group ids: a dense table when the tuple space is small, else a hash.
