@@ -13,12 +13,12 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use chanmix::data::table::{Column, Table};
 use chanmix::eval::engine::{Evaluated, evaluate_timed};
-use chanmix::eval::plan::Step;
-use chanmix::eval::value::{ErrorKind, Text, Value};
-use chanmix::lang::ast::ColumnType;
+use chanmix::lang::plan::Step;
 use chanmix::run::{evaluation_settings, prepare, read};
+use chanmix::table::{Column, Table};
+use chanmix::value::ValueType;
+use chanmix::value::{ErrorKind, Text, Value};
 use sha2::{Digest, Sha256};
 
 /// A /proc/self/status field in MiB (Linux).
@@ -176,7 +176,7 @@ fn load_snapshot(path: &Path) -> std::io::Result<Vec<Table>> {
         let mut table = Table::new(&name, reader.count()?);
         for _ in 0..reader.count()? {
             let name = reader.text()?;
-            let ty = ColumnType::parse(&reader.text()?).unwrap_or(ColumnType::Any);
+            let ty = ValueType::parse(&reader.text()?).unwrap_or(ValueType::Any);
             let len = reader.count()?;
             let values = (0..len)
                 .map(|_| reader.value())

@@ -6,13 +6,13 @@
 
 use std::time::{Duration, Instant};
 
-use chanmix::data::table::{Column, Table};
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::eval::engine::evaluate;
-use chanmix::eval::functions::CallContext;
-use chanmix::eval::value::{Text, Value};
-use chanmix::lang::ast::ColumnType;
+use chanmix::functions::CallContext;
 use chanmix::lang::program::check_sources;
-use chanmix::lang::source::SourceMap;
+use chanmix::table::{Column, Table};
+use chanmix::value::ValueType;
+use chanmix::value::{Text, Value};
 
 const RULES: &str = r#"
 input Opportunities (channel: text, amount: number, won: bool)
@@ -43,9 +43,9 @@ fn make_table(rows: usize, groups: usize) -> Table {
         won.push(Value::Bool(next() % 3 == 0));
     }
     let mut table = Table::new("Opportunities", rows);
-    table.set_column(Column::new("channel", ColumnType::Text, channel));
-    table.set_column(Column::new("amount", ColumnType::Number, amount));
-    table.set_column(Column::new("won", ColumnType::Bool, won));
+    table.set_column(Column::new("channel", ValueType::Text, channel));
+    table.set_column(Column::new("amount", ValueType::Number, amount));
+    table.set_column(Column::new("won", ValueType::Bool, won));
     table
 }
 

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::data::InputCache;
-use crate::eval::functions;
+use crate::diagnostic::render::{render_json, render_text};
+use crate::diagnostic::source::SourceMap;
+use crate::functions;
 use crate::lang::format::format_rule_file;
 use crate::lang::parser::parse_rule_file;
 use crate::lang::program::{expand_rule_paths, load_rule_files};
-use crate::lang::render::{render_json, render_text};
-use crate::lang::source::SourceMap;
 use crate::run::RunError;
 
 /// What a command prints and how it exits.

@@ -6,7 +6,15 @@
 // (Tests may use them; integration tests are separate crates and unaffected.)
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// The ground floor: shared types that import nothing above them.
 pub mod atomic;
+pub mod diagnostic;
+pub mod functions;
+pub mod suggest;
+pub mod table;
+pub mod value;
+
+// The floors above, each importing only downward (see `tests/layers.rs`).
 pub mod cli;
 pub mod data;
 pub mod eval;

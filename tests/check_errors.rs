@@ -1,9 +1,9 @@
 //! Every kind of checker diagnostic, rendered as a user sees it (`chanmix check`),
 //! pinned by snapshot. Each case is a small rule file with one mistake.
 
+use chanmix::diagnostic::render::render_text;
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::lang::program::check_sources;
-use chanmix::lang::render::render_text;
-use chanmix::lang::source::SourceMap;
 
 const INPUTS: &str = "input Opportunities (opp_id: text, channel: text, stage: text, amount: number, created_date: date, close_date: date?)
 input Costs (channel: text, amount: number)

@@ -6,11 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chanmix::data::coerce::{CoerceContext, Coerced, RawCell, coerce, parse_date_text};
-use chanmix::data::intern::Interner;
 use chanmix::data::quality::MAX_ENTRIES_PER_COLUMN;
 use chanmix::data::{InputsSpec, read_inputs};
-use chanmix::eval::value::Value;
-use chanmix::lang::ast::ColumnType;
+use chanmix::table::intern::Interner;
+use chanmix::value::Value;
+use chanmix::value::ValueType;
 use proptest::prelude::*;
 
 /// `1234567` -> `1,234,567`: a second, naive formatter for the test.
@@ -29,7 +29,7 @@ fn with_thousands(n: u64, sep: char) -> String {
 fn number_of(text: &str, ctx: CoerceContext) -> Option<f64> {
     match coerce(
         RawCell::Text(text),
-        ColumnType::Number,
+        ValueType::Number,
         ctx,
         &mut Interner::new(),
     ) {
@@ -81,7 +81,7 @@ proptest! {
     #[test]
     fn coercion_never_panics_on_any_text(text in "\\PC{0,24}") {
         let mut interner = Interner::new();
-        for ty in [ColumnType::Number, ColumnType::Date, ColumnType::Bool, ColumnType::Text, ColumnType::Any] {
+        for ty in [ValueType::Number, ValueType::Date, ValueType::Bool, ValueType::Text, ValueType::Any] {
             let _ = coerce(RawCell::Text(&text), ty, CoerceContext::default(), &mut interner);
         }
     }

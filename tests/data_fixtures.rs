@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, open_workbook_auto};
 use chanmix::data::{InputsSpec, QualityLog, read_inputs};
-use chanmix::eval::value::Value;
+use chanmix::value::Value;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, Formula, Workbook, Worksheet, XlsxError,
 };
@@ -241,12 +241,9 @@ fn dirty_opportunities_report_policy() {
     assert_eq!(amount[2], Value::Number(-1234.0));
     assert_eq!(
         amount[3].error_kind(),
-        Some(chanmix::eval::value::ErrorKind::Value)
+        Some(chanmix::value::ErrorKind::Value)
     );
-    assert_eq!(
-        amount[4].error_kind(),
-        Some(chanmix::eval::value::ErrorKind::NA)
-    );
+    assert_eq!(amount[4].error_kind(), Some(chanmix::value::ErrorKind::NA));
     assert_eq!(amount[5], Value::Blank);
     assert_eq!(amount[6], Value::Number(0.12));
     assert_eq!(amount[7], Value::Number(2500.0));
@@ -257,7 +254,7 @@ fn dirty_opportunities_report_policy() {
     }
     assert_eq!(
         created[6].error_kind(),
-        Some(chanmix::eval::value::ErrorKind::Value)
+        Some(chanmix::value::ErrorKind::Value)
     );
     let won = t.column("is_won").unwrap().values();
     assert_eq!(
@@ -332,7 +329,7 @@ fn split_leads_read_in_natural_order_below_a_title_block() {
         panic!("text expected")
     };
     assert!(
-        chanmix::eval::value::Text::ptr_eq(a, b),
+        chanmix::value::Text::ptr_eq(a, b),
         "Online from Leads and Leads_10 should share one allocation"
     );
 }

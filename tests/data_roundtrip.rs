@@ -10,10 +10,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, open_workbook_auto};
-use chanmix::data::table::Table;
 use chanmix::data::{InputsSpec, read_inputs};
-use chanmix::eval::value::{ErrorKind, Value};
-use chanmix::lang::ast::ColumnType;
+use chanmix::table::Table;
+use chanmix::value::ValueType;
+use chanmix::value::{ErrorKind, Value};
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 
 fn spec(toml_text: &str) -> InputsSpec {
@@ -181,7 +181,7 @@ fn xlsx_round_trip_matches_what_was_written() {
         assert_eq!(col(t, "note")[i], expected_note);
     }
     assert_eq!(col(t, "status")[1].error_kind(), Some(ErrorKind::Div0));
-    assert_eq!(t.column("status").unwrap().ty, ColumnType::Any);
+    assert_eq!(t.column("status").unwrap().ty, ValueType::Any);
     let counts = data.quality.counts_for("Deals").unwrap();
     assert_eq!(
         (counts.rows_read, counts.rows_kept, counts.rows_rejected),
@@ -356,7 +356,7 @@ fn only_wanted_columns_and_tables_are_read() {
     let text = "workbook = \"deals.xlsx\"\n[tables.Deals]\nkey = \"deal_id\"\n";
     let data = read_inputs(&spec(text), dir.path(), Some(&wanted)).unwrap();
     let won = data.table("Deals").unwrap().column("won").unwrap();
-    assert_eq!(won.ty, ColumnType::Any);
+    assert_eq!(won.ty, ValueType::Any);
     assert_eq!(won.values()[0], Value::Bool(true));
 }
 
@@ -371,7 +371,7 @@ fn text_is_interned_per_table() {
         let (Value::Text(x), Value::Text(y)) = (&channel[a], &channel[b]) else {
             panic!()
         };
-        assert!(chanmix::eval::value::Text::ptr_eq(x, y));
+        assert!(chanmix::value::Text::ptr_eq(x, y));
     }
 }
 

@@ -9,7 +9,7 @@ use std::path::Path;
 use calamine::{Data, Reader, open_workbook_auto};
 use chanmix::data::sample::{SampleOptions, write_sample_workbook_with_sheet_limit};
 use chanmix::data::{InputsSpec, read_inputs};
-use chanmix::eval::value::{ErrorKind, Value};
+use chanmix::value::{ErrorKind, Value};
 
 /// Every data row of `sheet` as calamine reads it (header row dropped).
 fn raw_rows(path: &Path, sheet: &str) -> (Vec<String>, Vec<Vec<Data>>) {

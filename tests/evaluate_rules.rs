@@ -3,12 +3,12 @@
 
 mod support;
 
+use chanmix::diagnostic::render::render_text;
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::eval::engine::{Evaluated, evaluate};
-use chanmix::eval::functions::CallContext;
-use chanmix::eval::value::{ErrorKind, Value};
+use chanmix::functions::CallContext;
 use chanmix::lang::program::check_sources;
-use chanmix::lang::render::render_text;
-use chanmix::lang::source::SourceMap;
+use chanmix::value::{ErrorKind, Value};
 
 fn text(s: &str) -> Value {
     Value::text(s)

@@ -5,14 +5,14 @@ mod support;
 
 use std::sync::Arc;
 
-use chanmix::data::table::Table;
+use chanmix::diagnostic::render::render_text;
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::eval::engine::{Baseline, EvalError, Evaluated, evaluate, evaluate_variants};
-use chanmix::eval::functions::CallContext;
-use chanmix::eval::plan::Plan;
-use chanmix::eval::value::Value;
+use chanmix::functions::CallContext;
+use chanmix::lang::plan::Plan;
 use chanmix::lang::program::check_sources;
-use chanmix::lang::render::render_text;
-use chanmix::lang::source::SourceMap;
+use chanmix::table::Table;
+use chanmix::value::Value;
 
 /// Params in a row formula, a grouped aggregate's list, a `where` filter (also through
 /// a boolean column), a grouping filter (the group count changes), the key column
@@ -85,7 +85,7 @@ fn params(pairs: &[(&str, Value)]) -> Vec<(String, Value)> {
 
 fn as_of(y: i32, m: u32, d: u32) -> CallContext {
     CallContext {
-        as_of: chanmix::eval::datetime::serial_from_ymd(y, m, d),
+        as_of: chanmix::value::datetime::serial_from_ymd(y, m, d),
     }
 }
 

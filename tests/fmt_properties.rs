@@ -5,10 +5,10 @@
 // Test code: a failed expectation should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::lang::ast::{Expr, ExprKind, ItemKind, RuleFile, TemplatePart};
 use chanmix::lang::format::format_rule_file;
 use chanmix::lang::parser::parse_rule_file;
-use chanmix::lang::source::SourceMap;
 use proptest::prelude::*;
 use proptest::strategy::Union;
 

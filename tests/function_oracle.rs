@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use calamine::{Data, Reader};
-use chanmix::data::table::{Column, Table};
-use chanmix::eval::functions::CallContext;
-use chanmix::eval::value::{ErrorKind, Value};
-use chanmix::lang::ast::ColumnType;
+use chanmix::functions::CallContext;
+use chanmix::table::{Column, Table};
+use chanmix::value::ValueType;
+use chanmix::value::{ErrorKind, Value};
 
 const ORACLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oracle");
 
@@ -50,7 +50,7 @@ fn parse_cell(cell: &str) -> Value {
     }
     if let Some(date) = cell.strip_prefix('d') {
         let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("date cell");
-        return Value::Date(chanmix::eval::datetime::serial_from_date(d));
+        return Value::Date(chanmix::value::datetime::serial_from_date(d));
     }
     Value::Number(cell.parse().unwrap_or_else(|_| panic!("bad cell {cell:?}")))
 }
@@ -83,7 +83,7 @@ fn tables(lists: &[ListColumn]) -> Vec<Table> {
                 out.len() - 1
             }
         };
-        out[pos].set_column(Column::new(&l.column, ColumnType::Any, l.values.clone()));
+        out[pos].set_column(Column::new(&l.column, ValueType::Any, l.values.clone()));
     }
     out
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use chanmix::data::{CacheUse, InputCache, InputData, InputsSpec, read_inputs};
-use chanmix::eval::value::Value;
+use chanmix::value::Value;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -5,10 +5,10 @@
 // Test code: a failed expectation should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use chanmix::lang::diagnostic::Diagnostic;
+use chanmix::diagnostic::Diagnostic;
+use chanmix::diagnostic::render::{render_json, render_text};
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::lang::parser::{parse_expression, parse_rule_file};
-use chanmix::lang::render::{render_json, render_text};
-use chanmix::lang::source::SourceMap;
 
 fn diagnostics(text: &str) -> (Vec<Diagnostic>, SourceMap) {
     let mut sources = SourceMap::new();
@@ -217,11 +217,11 @@ fn warnings_render_too() {
     let warning = Diagnostic::warning(
         "W0001",
         "`x` is defined twice",
-        chanmix::lang::ast::Span::new(other, 0, 1),
+        chanmix::diagnostic::source::Span::new(other, 0, 1),
     )
     .with_label("second definition")
     .with_secondary(
-        chanmix::lang::ast::Span::new(file, 0, 1),
+        chanmix::diagnostic::source::Span::new(file, 0, 1),
         "first defined here",
     )
     .with_hint("rename one of them");

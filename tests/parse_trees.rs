@@ -4,10 +4,10 @@
 // Test code: a failed expectation should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use chanmix::eval::value::ErrorKind;
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::lang::ast::{BinaryOp, Expr, ExprKind, ItemKind, RuleFile, TemplatePart, UnaryOp};
 use chanmix::lang::parser::{parse_expression, parse_rule_file};
-use chanmix::lang::source::SourceMap;
+use chanmix::value::ErrorKind;
 
 /// An S-expression of the tree, written independently of the formatter.
 fn sexp(expr: &Expr) -> String {

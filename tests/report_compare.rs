@@ -4,8 +4,8 @@
 mod support;
 
 use calamine::{Data, Range, Reader};
-use chanmix::eval::value::Value;
 use chanmix::report::{CompareReport, ReportError, build_compare_workbook};
+use chanmix::value::Value;
 use support::fixture::{RULES, compile, quality, report, run};
 use support::libreoffice::recalc_and_compare;
 use support::xlsx::{at, find_row, formulas, open, part_names, values};

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use calamine::{Data, Reader, open_workbook_auto};
 use chanmix::data::read_inputs;
 use chanmix::data::spec::InputsSpec;
+use chanmix::diagnostic::render::render_text;
 use chanmix::eval::engine::{Evaluated, evaluate};
-use chanmix::eval::functions::CallContext;
+use chanmix::functions::CallContext;
 use chanmix::lang::program::{expand_rule_paths, load_rule_files};
-use chanmix::lang::render::render_text;
 use chanmix::run::inputs::request_for_plan;
 
 fn repo() -> &'static Path {

@@ -4,9 +4,9 @@
 // Test helpers outside #[test] fns panic on purpose to fail the test with a message.
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use chanmix::lang::diagnostic::Diagnostic;
-use chanmix::lang::render::render_text;
-use chanmix::lang::source::SourceMap;
+use chanmix::diagnostic::Diagnostic;
+use chanmix::diagnostic::render::render_text;
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::scenario::{check_against_plan, load_scenario, load_scenario_rules};
 
 const DIR: &str = "tests/fixtures/scenarios/errors";
@@ -247,7 +247,7 @@ fn json_rendering_gives_line_and_column_in_the_toml_file() {
     )
     .unwrap_err();
     let json: serde_json::Value =
-        serde_json::from_str(&chanmix::lang::render::render_json(&errors, &sources)).unwrap();
+        serde_json::from_str(&chanmix::diagnostic::render::render_json(&errors, &sources)).unwrap();
     // wrong_types.toml line 3 is `as_of = "2026-06-30"`; the value starts at column 9.
     let as_of = &json[2];
     assert_eq!(as_of["code"], "S0003");

@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chanmix::data::spec::BadCellPolicy;
-use chanmix::eval::value::Value;
-use chanmix::lang::render::render_text;
-use chanmix::lang::source::SourceMap;
+use chanmix::diagnostic::render::render_text;
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::scenario::{
     ChartKind, ChartSpec, Scenario, check_against_plan, load_scenario, load_scenario_rules,
 };
+use chanmix::value::Value;
 
 const DIR: &str = "tests/fixtures/scenarios";
 

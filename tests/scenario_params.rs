@@ -6,11 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chanmix::eval::value::Value;
-use chanmix::lang::diagnostic::{Diagnostic, Severity};
-use chanmix::lang::render::render_text;
-use chanmix::lang::source::SourceMap;
+use chanmix::diagnostic::render::render_text;
+use chanmix::diagnostic::source::SourceMap;
+use chanmix::diagnostic::{Diagnostic, Severity};
 use chanmix::scenario::{Scenario, check_against_plan, load_scenario, load_scenario_rules};
+use chanmix::value::Value;
 
 const RULES: &str = "input Opportunities (opp_id: text, channel: text, amount: number)
 param margin   = 70%
@@ -251,7 +251,7 @@ fn locations_point_at_values_in_their_files() {
     assert_eq!(slice("rules[0]"), "\"rules/r.rules\"");
     assert_eq!(slice("dashboard.charts[0].series[0]"), "\"revenue\"");
     assert_eq!(s.locations.value("params.nope"), None);
-    let path = |span: chanmix::lang::ast::Span| -> PathBuf {
+    let path = |span: chanmix::diagnostic::source::Span| -> PathBuf {
         sources.get(span.file).unwrap().path.clone()
     };
     assert_eq!(

@@ -4,8 +4,8 @@
 // Test helpers outside #[test] fns panic on purpose to fail the test with a message.
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use chanmix::lang::render::{render_json, render_text};
-use chanmix::lang::source::SourceMap;
+use chanmix::diagnostic::render::{render_json, render_text};
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::scenario::load_scenario;
 use proptest::prelude::*;
 

@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use crate::data::address::cell_address;
 use crate::data::coerce::{CoerceContext, Coerced, RawCell, coerce, expected_text};
-use crate::data::column::{ColumnBuilder, ColumnValues};
 use crate::data::error::DataError;
-use crate::data::intern::Interner;
 use crate::data::quality::{MAX_ENTRIES_PER_COLUMN, QualityEntry, TableCounts};
 use crate::data::spec::{BadCellPolicy, ColumnDecl};
-use crate::eval::value::{ErrorKind, Value};
-use crate::lang::ast::ColumnType;
-use crate::lang::suggest::did_you_mean;
+use crate::suggest::did_you_mean;
+use crate::table::column::{ColumnBuilder, ColumnValues};
+use crate::table::intern::Interner;
+use crate::value::ValueType;
+use crate::value::{ErrorKind, Value};
 
 /// Columns in an Excel sheet (A to XFD).
 const EXCEL_COLUMNS: usize = 16_384;
@@ -270,7 +270,7 @@ impl<'p> SheetBuilder<'p> {
             .part
             .column_decls
             .get(slot)
-            .map_or(ColumnType::Any, |d| d.ty);
+            .map_or(ValueType::Any, |d| d.ty);
         DataError::BadCell {
             table: self.plan.name.clone(),
             path: self.path.clone(),
@@ -316,7 +316,7 @@ impl<'p> SheetBuilder<'p> {
                 .map(|(_, _, rule)| PlannedColumn {
                     name: (*rule).to_string(),
                     decl: ColumnDecl {
-                        ty: ColumnType::Any,
+                        ty: ValueType::Any,
                         optional: true,
                     },
                 })
@@ -477,7 +477,7 @@ impl<'p> SheetBuilder<'p> {
             .part
             .column_decls
             .get(p.slot)
-            .map_or(ColumnType::Any, |d| d.ty);
+            .map_or(ValueType::Any, |d| d.ty);
         let counts = &mut self.part.counts;
         counts.cells_reported += 1;
         let action = match (&p.finding, rejected) {

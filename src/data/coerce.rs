@@ -16,10 +16,10 @@
 //! - Text columns take numbers as Excel's General text (`1001`), dates as ISO text.
 //! - `#N/A` and the other error spellings become error values in any typed column.
 
-use crate::data::intern::Interner;
-use crate::eval::datetime::{serial_from_ymd, ymd_from_serial};
-use crate::eval::value::{ErrorKind, Value, format_general};
-use crate::lang::ast::ColumnType;
+use crate::table::intern::Interner;
+use crate::value::ValueType;
+use crate::value::datetime::{serial_from_ymd, ymd_from_serial};
+use crate::value::{ErrorKind, Value, format_general};
 
 /// Days between the 1904 and 1900 date systems' serial 0.
 pub const DAYS_1904_TO_1900: f64 = 1462.0;
@@ -98,20 +98,20 @@ pub enum Coerced {
 }
 
 /// What a column of this type expects, for messages.
-pub fn expected_text(ty: ColumnType) -> &'static str {
+pub fn expected_text(ty: ValueType) -> &'static str {
     match ty {
-        ColumnType::Number => "a number",
-        ColumnType::Text => "text",
-        ColumnType::Bool => "a boolean (TRUE/FALSE, yes/no, 1/0)",
-        ColumnType::Date => "a date",
-        ColumnType::Any => "any value",
+        ValueType::Number => "a number",
+        ValueType::Text => "text",
+        ValueType::Bool => "a boolean (TRUE/FALSE, yes/no, 1/0)",
+        ValueType::Date => "a date",
+        ValueType::Any => "any value",
     }
 }
 
 /// Coerces `raw` to `ty`; text is interned in `interner`.
 pub fn coerce(
     raw: RawCell<'_>,
-    ty: ColumnType,
+    ty: ValueType,
     ctx: CoerceContext,
     interner: &mut Interner,
 ) -> Coerced {
@@ -119,7 +119,7 @@ pub fn coerce(
         return Coerced::Value(Value::Blank);
     }
     let raw = match raw {
-        RawCell::SharedText(t) if matches!(ty, ColumnType::Text | ColumnType::Any) => {
+        RawCell::SharedText(t) if matches!(ty, ValueType::Text | ValueType::Any) => {
             return Coerced::Value(Value::Text(interner.intern_stable(t)));
         }
         RawCell::SharedText(t) => RawCell::Text(t),
@@ -127,16 +127,16 @@ pub fn coerce(
     };
     if let RawCell::Error(kind) = raw {
         return match ty {
-            ColumnType::Any => Coerced::Value(Value::error(kind)),
+            ValueType::Any => Coerced::Value(Value::error(kind)),
             _ => Coerced::ErrorCell(Value::error(kind)),
         };
     }
     match ty {
-        ColumnType::Number => to_number(raw, ctx),
-        ColumnType::Date => to_date(raw, ctx),
-        ColumnType::Bool => to_bool(raw),
-        ColumnType::Text => to_text(raw, interner),
-        ColumnType::Any => to_any(raw, ctx, interner),
+        ValueType::Number => to_number(raw, ctx),
+        ValueType::Date => to_date(raw, ctx),
+        ValueType::Bool => to_bool(raw),
+        ValueType::Text => to_text(raw, interner),
+        ValueType::Any => to_any(raw, ctx, interner),
     }
 }
 
@@ -601,7 +601,7 @@ mod tests {
     fn num(t: &str) -> Coerced {
         coerce(
             RawCell::Text(t),
-            ColumnType::Number,
+            ValueType::Number,
             CoerceContext::default(),
             &mut Interner::new(),
         )
@@ -665,7 +665,7 @@ mod tests {
         let n = |t| {
             coerce(
                 RawCell::Text(t),
-                ColumnType::Number,
+                ValueType::Number,
                 ctx,
                 &mut Interner::new(),
             )
@@ -719,13 +719,13 @@ mod tests {
         let mut i = Interner::new();
         // 1904 serial 44620 is 2026-03-01 (46082 - 1462).
         assert_eq!(
-            coerce(RawCell::Number(44620.0), ColumnType::Date, ctx, &mut i),
+            coerce(RawCell::Number(44620.0), ValueType::Date, ctx, &mut i),
             Coerced::Value(Value::Date(46082.0))
         );
         assert_eq!(
             coerce(
                 RawCell::Text("46082"),
-                ColumnType::Date,
+                ValueType::Date,
                 CoerceContext::default(),
                 &mut i
             ),
@@ -737,7 +737,7 @@ mod tests {
         assert_eq!(
             coerce(
                 RawCell::Number(-1.0),
-                ColumnType::Date,
+                ValueType::Date,
                 CoerceContext::default(),
                 &mut i
             ),
@@ -750,23 +750,23 @@ mod tests {
         let ctx = CoerceContext::default();
         let mut i = Interner::new();
         assert_eq!(
-            coerce(RawCell::Text(" Yes"), ColumnType::Bool, ctx, &mut i),
+            coerce(RawCell::Text(" Yes"), ValueType::Bool, ctx, &mut i),
             Coerced::Value(Value::Bool(true))
         );
         assert_eq!(
-            coerce(RawCell::Number(0.0), ColumnType::Bool, ctx, &mut i),
+            coerce(RawCell::Number(0.0), ValueType::Bool, ctx, &mut i),
             Coerced::Value(Value::Bool(false))
         );
         assert_eq!(
-            coerce(RawCell::Text("maybe"), ColumnType::Bool, ctx, &mut i),
+            coerce(RawCell::Text("maybe"), ValueType::Bool, ctx, &mut i),
             Coerced::Bad
         );
         assert_eq!(
-            coerce(RawCell::Number(1001.0), ColumnType::Text, ctx, &mut i),
+            coerce(RawCell::Number(1001.0), ValueType::Text, ctx, &mut i),
             Coerced::Value(Value::text("1001"))
         );
         assert_eq!(
-            coerce(RawCell::Date(46082.0), ColumnType::Text, ctx, &mut i),
+            coerce(RawCell::Date(46082.0), ValueType::Text, ctx, &mut i),
             Coerced::Value(Value::text("2026-03-01"))
         );
         let csv = CoerceContext {
@@ -774,11 +774,11 @@ mod tests {
             ..CoerceContext::default()
         };
         assert_eq!(
-            coerce(RawCell::Text("12.5"), ColumnType::Any, csv, &mut i),
+            coerce(RawCell::Text("12.5"), ValueType::Any, csv, &mut i),
             Coerced::Value(Value::Number(12.5))
         );
         assert_eq!(
-            coerce(RawCell::Text("12.5"), ColumnType::Any, ctx, &mut i),
+            coerce(RawCell::Text("12.5"), ValueType::Any, ctx, &mut i),
             Coerced::Value(Value::text("12.5"))
         );
     }

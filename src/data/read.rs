@@ -18,18 +18,18 @@ use sha2::{Digest, Sha256};
 use crate::data::address::cell_address;
 use crate::data::builder::{PlannedColumn, SheetBuilder, SheetPart, TablePlan};
 use crate::data::coerce::{CoerceContext, reintern};
-use crate::data::column::{CellRef, ColumnBuilder, ColumnValues};
 use crate::data::error::DataError;
-use crate::data::intern::FxHasher;
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
 use crate::data::spec::{ColumnDecl, InputsSpec, TableSpec};
-use crate::data::table::{Column, Table};
 use crate::data::workbook::{
     Book, FileKind, READER_STOPPED, csv_delimiter, csv_sheet_name, resolve, stream_csv,
 };
-use crate::eval::value::{Value, format_general};
-use crate::lang::ast::ColumnType;
-use crate::lang::suggest::did_you_mean;
+use crate::suggest::did_you_mean;
+use crate::table::column::{CellRef, ColumnBuilder, ColumnValues};
+use crate::table::intern::FxHasher;
+use crate::table::{Column, Table};
+use crate::value::ValueType;
+use crate::value::{Value, format_general};
 
 /// Tables read from the inputs, what was noticed on the way, and which files were read.
 #[derive(Debug, Clone, Default)]
@@ -184,7 +184,7 @@ fn plan_table(
         names.remove(key.as_str());
     }
     let any = ColumnDecl {
-        ty: ColumnType::Any,
+        ty: ValueType::Any,
         optional: true,
     };
     let column = |n: &str| PlannedColumn {

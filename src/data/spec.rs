@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::data::error::DataError;
-use crate::lang::ast::ColumnType;
+use crate::value::ValueType;
 
 /// `[inputs]`: the default workbook and one entry per logical input table.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -82,7 +82,7 @@ impl BadCellPolicy {
 /// A declared column type: the type and whether blanks are allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ColumnDecl {
-    pub ty: ColumnType,
+    pub ty: ValueType,
     pub optional: bool,
 }
 
@@ -94,9 +94,9 @@ impl ColumnDecl {
             Some(rest) => (rest.trim_end(), true),
             None => (trimmed, false),
         };
-        let ty = ColumnType::parse(name)?;
+        let ty = ValueType::parse(name)?;
         // `any` accepts everything, blanks included.
-        let optional = optional || ty == ColumnType::Any;
+        let optional = optional || ty == ValueType::Any;
         Some(ColumnDecl { ty, optional })
     }
 }
@@ -169,14 +169,14 @@ mod tests {
         assert_eq!(
             ColumnDecl::parse("date?"),
             Some(ColumnDecl {
-                ty: ColumnType::Date,
+                ty: ValueType::Date,
                 optional: true
             })
         );
         assert_eq!(
             ColumnDecl::parse(" number "),
             Some(ColumnDecl {
-                ty: ColumnType::Number,
+                ty: ValueType::Number,
                 optional: false
             })
         );

@@ -15,7 +15,7 @@ use crate::data::error::DataError;
 use crate::data::ole::check_sector_chains;
 use crate::data::reader_panic::catch_reader_panic;
 use crate::data::xlsx::XlsxPackage;
-use crate::eval::value::ErrorKind;
+use crate::value::ErrorKind;
 
 /// How a file is read, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -511,7 +511,7 @@ mod tests {
     use super::*;
     use crate::data::builder::{SheetPart, TablePlan};
     use crate::data::spec::BadCellPolicy;
-    use crate::eval::value::Value;
+    use crate::value::Value;
 
     fn every_column() -> TablePlan {
         TablePlan {

@@ -25,7 +25,7 @@ use crate::data::xml_scan::{
     push_rich_text, push_text, read_tag, same, trim_ascii_whitespace_from, unescape_office,
     unescape_office_from,
 };
-use crate::eval::value::ErrorKind;
+use crate::value::ErrorKind;
 
 /// Bytes of decompressed XML handed to the scanner at a time.
 const CHUNK: usize = 1 << 21;

@@ -8,15 +8,15 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 use thiserror::Error;
 
-use crate::data::column::{ColumnValues, float_member};
-use crate::data::table::{Column, Table};
-use crate::eval::functions::{Arg, CallContext, FunctionSpec};
 use crate::eval::grouping::{Grouping, KeyCodes, NO_GROUP};
 use crate::eval::operators;
-use crate::eval::plan::*;
 use crate::eval::schedule;
-use crate::eval::value::{ErrorKind, Value, number_result};
 use crate::eval::vector::{self, Memo, Operand};
+use crate::functions::{Arg, CallContext, FunctionSpec};
+use crate::lang::plan::*;
+use crate::table::column::{ColumnValues, float_member};
+use crate::table::{Column, Table};
+use crate::value::{ErrorKind, Value, number_result};
 
 mod variants;
 
@@ -140,7 +140,7 @@ fn param_values(plan: &Plan, overrides: &[(String, Value)]) -> Result<Vec<Value>
             Some(id) => params[id] = value.clone(),
             None => {
                 let suggestion =
-                    crate::lang::suggest::did_you_mean(name, plan.params.iter().map(|p| &*p.name))
+                    crate::suggest::did_you_mean(name, plan.params.iter().map(|p| &*p.name))
                         .map(|s| format!(" (did you mean `{s}`?)"))
                         .unwrap_or_default();
                 return Err(EvalError::UnknownParam {
@@ -1201,7 +1201,7 @@ impl<'p> Run<'p> {
                         .zip(runtime.columns)
                         .map(|(column_plan, values)| Column {
                             name: Arc::clone(&column_plan.name),
-                            ty: column_plan.ty.to_column(),
+                            ty: column_plan.ty,
                             data: values.unwrap_or_else(|| {
                                 Arc::new(ColumnValues::compact(vec![Value::Blank; rows]))
                             }),
@@ -1662,14 +1662,16 @@ fn stamp_origins(values: &mut [Value], rule: &Arc<str>, per_row: bool) {
 /// A value as text for a flag message, with an optional Excel number format.
 pub fn display_value(value: &Value, format: Option<&str>) -> String {
     if let (Some(format), Some(number)) = (format, value.as_f64())
-        && let Some(text) = crate::eval::number_format::format_number(number, format)
+        && let Some(text) = crate::functions::number_format::format_number(number, format)
     {
         return text;
     }
     match value {
         Value::Error(e) => e.kind.as_str().to_string(),
-        Value::Date(serial) => crate::eval::number_format::format_number(*serial, "yyyy-mm-dd")
-            .unwrap_or_else(|| serial.to_string()),
+        Value::Date(serial) => {
+            crate::functions::number_format::format_number(*serial, "yyyy-mm-dd")
+                .unwrap_or_else(|| serial.to_string())
+        }
         other => other.to_text().map(|t| t.to_string()).unwrap_or_default(),
     }
 }

@@ -6,13 +6,13 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use crate::eval::value::{ErrorKind, Text, Value, excel_compare};
 use crate::eval::vector::{Memo, Operand};
+use crate::value::{ErrorKind, Text, Value, excel_compare};
 
 /// Marks a row that belongs to no group (filtered out, or its key is unknown).
 pub const NO_GROUP: u32 = u32::MAX;
 
-pub type FxMap<K, V> = HashMap<K, V, crate::data::intern::FxBuildHasher>;
+pub type FxMap<K, V> = HashMap<K, V, crate::table::intern::FxBuildHasher>;
 
 /// A hashable form of a non-text key value; numbers and dates by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

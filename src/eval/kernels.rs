@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::eval::value::{ErrorKind, Value};
+use crate::value::{ErrorKind, Value};
 
 /// How XLOOKUP's exact match compares: numbers and dates by value, text
 /// case-insensitively, booleans; blanks and errors never match.

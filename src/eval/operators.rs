@@ -3,8 +3,8 @@
 
 use std::cmp::Ordering;
 
-use crate::eval::value::{ErrorKind, Value, excel_compare, number_result};
 use crate::lang::ast::{BinaryOp, UnaryOp};
+use crate::value::{ErrorKind, Value, excel_compare, number_result};
 
 /// Excel's limit on the length of a text value (and of a cell's text).
 const MAX_TEXT_CHARS: usize = 32_767;

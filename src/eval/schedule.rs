@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::eval::plan::*;
+use crate::lang::plan::*;
 
 /// Something a step writes and later steps read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -216,8 +216,8 @@ fn list_reads(plan: &Plan, list: &ListNode, scope: Option<TableId>, out: &mut Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::source::SourceMap;
     use crate::lang::program::check_sources;
-    use crate::lang::source::SourceMap;
 
     fn plan(rules: &str) -> Plan {
         let mut sources = SourceMap::new();

@@ -1,14 +1,14 @@
 //! Evaluating one formula on its own (tests, the function oracle, quick checks):
 //! parse, check in scalar context against the given tables, evaluate.
 
-use crate::data::table::Table;
+use crate::diagnostic::render::render_text;
+use crate::diagnostic::source::SourceMap;
 use crate::eval::engine::evaluate_expression;
-use crate::eval::functions::CallContext;
-use crate::eval::value::Value;
+use crate::functions::CallContext;
 use crate::lang::checker::{ExternalTable, check_expression};
 use crate::lang::parser::parse_expression;
-use crate::lang::render::render_text;
-use crate::lang::source::SourceMap;
+use crate::table::Table;
+use crate::value::Value;
 
 /// Evaluates `formula` (e.g. `ROUND(SUM(L1.v), 2)`) with `tables` available as
 /// whole-column lists. Errors are rendered diagnostics.

@@ -4,8 +4,8 @@
 use std::cmp::Ordering;
 
 use crate::eval::operators;
-use crate::eval::value::{Value, excel_compare};
 use crate::lang::ast::BinaryOp;
+use crate::value::{Value, excel_compare};
 
 static BLANK: Value = Value::Blank;
 
@@ -391,7 +391,7 @@ pub fn if_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::value::{ErrorKind, Text};
+    use crate::value::{ErrorKind, Text};
 
     /// Mixed values, with repeated (shared) and distinct text allocations.
     fn column() -> Vec<Value> {
@@ -532,7 +532,7 @@ mod tests {
             .collect();
         assert_eq!(in_rows(&values, &with_error, false, rows), general);
 
-        let context = crate::eval::functions::CallContext::default();
+        let context = crate::functions::CallContext::default();
         let other = Value::text("no");
         for otherwise in [None, Some(Operand::One(&other))] {
             let fast = if_rows(
@@ -547,13 +547,13 @@ mod tests {
                 .iter()
                 .map(|v| {
                     let mut args = vec![
-                        crate::eval::functions::Arg::Value(v),
-                        crate::eval::functions::Arg::Value(v),
+                        crate::functions::Arg::Value(v),
+                        crate::functions::Arg::Value(v),
                     ];
                     if otherwise.is_some() {
-                        args.push(crate::eval::functions::Arg::Value(&other));
+                        args.push(crate::functions::Arg::Value(&other));
                     }
-                    crate::eval::functions::logical::if_(&args, &context)
+                    crate::functions::logical::if_(&args, &context)
                 })
                 .collect();
             assert_eq!(fast, general);

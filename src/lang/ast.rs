@@ -3,33 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::eval::value::ErrorKind;
-
-/// Index of a source file in a [`SourceMap`](super::source::SourceMap).
-pub type FileId = usize;
-
-/// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
-pub struct Span {
-    pub file: FileId,
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span { file, start, end }
-    }
-
-    /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-}
+use crate::diagnostic::source::{FileId, Span};
+use crate::value::{ErrorKind, ValueType};
 
 /// A name as written, with its span.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,45 +63,10 @@ pub struct InputDecl {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnDecl {
     pub name: Ident,
-    pub ty: ColumnType,
+    pub ty: ValueType,
     /// `?` after the type: blanks are allowed.
     pub optional: bool,
     pub span: Span,
-}
-
-/// Declared type of an input column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ColumnType {
-    Number,
-    Text,
-    Bool,
-    Date,
-    /// Anything; no coercion, no static type checks.
-    Any,
-}
-
-impl ColumnType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ColumnType::Number => "number",
-            ColumnType::Text => "text",
-            ColumnType::Bool => "bool",
-            ColumnType::Date => "date",
-            ColumnType::Any => "any",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ColumnType> {
-        match text.to_ascii_lowercase().as_str() {
-            "number" => Some(ColumnType::Number),
-            "text" => Some(ColumnType::Text),
-            "bool" | "boolean" => Some(ColumnType::Bool),
-            "date" => Some(ColumnType::Date),
-            "any" => Some(ColumnType::Any),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

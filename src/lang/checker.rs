@@ -8,20 +8,20 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::eval::functions::{self, ArgKind, ReturnType};
-use crate::eval::plan::*;
-use crate::eval::value::Value;
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::{SourceMap, Span};
+use crate::functions::{self, ArgKind, ReturnType};
 use crate::lang::ast::*;
-use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::SourceMap;
-use crate::lang::suggest::did_you_mean;
+use crate::lang::plan::*;
+use crate::suggest::did_you_mean;
+use crate::value::{Value, ValueType};
 
 /// An input table known from outside the rule files (a scenario's declared columns,
 /// or a test's tables), with the type of each column.
 #[derive(Debug, Clone)]
 pub struct ExternalTable {
     pub name: String,
-    pub columns: Vec<(String, ColumnType)>,
+    pub columns: Vec<(String, ValueType)>,
 }
 
 /// The result of checking: a plan when there are no errors, and every diagnostic.
@@ -209,7 +209,7 @@ impl<'a> Checker<'a> {
                     .iter()
                     .map(|(col, ty)| ColumnPlan {
                         name: Arc::from(col.as_str()),
-                        ty: ValueType::from_column(*ty),
+                        ty: *ty,
                         optional: true,
                         origin: ColumnOrigin::Input,
                         format: None,
@@ -345,7 +345,7 @@ impl<'a> Checker<'a> {
         };
         let _ = span;
         for column in &decl.columns {
-            let ty = ValueType::from_column(column.ty);
+            let ty = column.ty;
             if let Some(existing) = self.plan.tables[id].column_id(&column.name.name) {
                 let previous = &self.plan.tables[id].columns[existing];
                 if previous.ty != ty && previous.span != Span::default() {
@@ -363,7 +363,7 @@ impl<'a> Checker<'a> {
                         .with_label(format!("declared as {} here", column.ty.as_str()))
                         .with_secondary(
                             previous_span,
-                            format!("declared as {} here", previous_ty.to_column().as_str()),
+                            format!("declared as {} here", previous_ty.as_str()),
                         )
                         .with_hint("use one type for the column in every rule file"),
                     );
@@ -1598,7 +1598,7 @@ impl<'a> Checker<'a> {
     fn check_comparable(&mut self, left: &Compiled, right_ty: ValueType, lhs: &Expr, rhs: &Expr) {
         let left_ty = compiled_type(left);
         let text_literal = |e: &Expr| match &e.kind {
-            ExprKind::Text(t) => crate::eval::value::parse_numeric_text(t).is_none(),
+            ExprKind::Text(t) => crate::value::parse_numeric_text(t).is_none(),
             _ => false,
         };
         let mismatch = (left_ty.is_numeric() && right_ty == ValueType::Text && text_literal(rhs))
@@ -1659,7 +1659,7 @@ fn compiled_type(compiled: &Compiled) -> ValueType {
 /// Text that can never be a number: a text column/value, or a non-numeric text literal.
 fn definitely_non_numeric_text(compiled: &Compiled, expr: &Expr) -> Option<String> {
     match &expr.kind {
-        ExprKind::Text(t) => crate::eval::value::parse_numeric_text(t)
+        ExprKind::Text(t) => crate::value::parse_numeric_text(t)
             .is_none()
             .then(|| format!("\"{t}\"")),
         ExprKind::Name(ident) if compiled_type(compiled) == ValueType::Text => {

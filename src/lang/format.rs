@@ -16,7 +16,7 @@ use super::ast::{
     BinaryOp, Comment, Expr, ExprKind, Format, FormatKind, Item, ItemKind, RuleFile, Template,
     TemplatePart, UnaryOp,
 };
-use super::source::SourceMap;
+use crate::diagnostic::source::SourceMap;
 
 /// Formats a parsed rule file in the canonical layout. `sources` supplies the
 /// original text, used only to see where the author left blank lines.

@@ -3,10 +3,7 @@
 
 pub mod ast;
 pub mod checker;
-pub mod diagnostic;
 pub mod format;
 pub mod parser;
+pub mod plan;
 pub mod program;
-pub mod render;
-pub mod source;
-pub mod suggest;

@@ -12,9 +12,9 @@ mod syntax_error;
 
 use pest::Parser as _;
 
-use super::ast::{Expr, ExprKind, FileId, Item, ItemKind, RuleFile, Span, TemplatePart};
-use super::diagnostic::Diagnostic;
-use super::source::SourceMap;
+use super::ast::{Expr, ExprKind, Item, ItemKind, RuleFile, TemplatePart};
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::{FileId, SourceMap, Span};
 use build::Builder;
 use split::{nesting_check, split_statements, too_long};
 use syntax_error::syntax_error;

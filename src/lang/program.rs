@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::eval::plan::Plan;
-use crate::lang::ast::{FileId, RuleFile};
+use crate::diagnostic::source::FileId;
+use crate::diagnostic::source::SourceMap;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lang::ast::RuleFile;
 use crate::lang::checker::{ExternalTable, check_rules};
-use crate::lang::diagnostic::{Diagnostic, Severity};
 use crate::lang::parser::parse_rule_file;
-use crate::lang::source::SourceMap;
+use crate::lang::plan::Plan;
 
 /// Rule files loaded, parsed and checked together.
 #[derive(Debug, Default)]

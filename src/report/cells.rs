@@ -3,10 +3,11 @@
 
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Formula, Worksheet, XlsxError};
 
-use crate::eval::number_format::format_number;
-use crate::eval::plan::{ColumnOrigin, Plan, TableId, TableKind, ValueType};
-use crate::eval::value::{ErrorKind, Value, format_general};
+use crate::functions::number_format::format_number;
 use crate::lang::ast::FormatKind;
+use crate::lang::plan::{ColumnOrigin, Plan, TableId, TableKind};
+use crate::value::ValueType;
+use crate::value::{ErrorKind, Value, format_general};
 
 /// Excel's limit on the characters in one cell.
 const MAX_CELL_CHARS: usize = 32_767;

@@ -7,10 +7,8 @@ use rust_xlsxwriter::{
     Chart, ChartLegendPosition, Color, Format, Formula, Workbook, Worksheet, XlsxError,
 };
 
-use crate::data::table::Table;
-use crate::eval::plan::{Plan, TableId, TableKind, TablePlan, ValueType};
-use crate::eval::value::Value;
 use crate::lang::ast::FormatKind;
+use crate::lang::plan::{Plan, TableId, TableKind, TablePlan};
 use crate::report::cells::{
     Styles, Widths, column_display, display_text, format_code, number_format, write_value,
 };
@@ -18,6 +16,9 @@ use crate::report::dashboard::humanize;
 use crate::report::formula::{column_letters, number_literal};
 use crate::report::run::{set_properties, table_data, unique_sheet_name};
 use crate::report::{CompareReport, ReportError, RunReport};
+use crate::table::Table;
+use crate::value::Value;
+use crate::value::ValueType;
 
 const SUMMARY: &str = "Summary";
 const PERCENT_DELTA: &str = "+0.0%;-0.0%;0.0%";
@@ -428,7 +429,7 @@ fn delta_sheet(
         }
         positions.push(position);
     }
-    let numeric: Vec<&crate::eval::plan::ColumnPlan> = table
+    let numeric: Vec<&crate::lang::plan::ColumnPlan> = table
         .columns
         .iter()
         .skip(keys)

@@ -6,9 +6,8 @@ use rust_xlsxwriter::{
     ChartType, Color, Format, FormatAlign, FormatBorder, Url, Worksheet,
 };
 
-use crate::eval::plan::{TableId, TablePlan, ValueType};
 use crate::lang::ast::FormatKind;
-use crate::lang::suggest::did_you_mean;
+use crate::lang::plan::{TableId, TablePlan};
 use crate::report::cells::{
     MUTED, NAVY, Styles, TILE_FILL, cached_result, column_display, format_code, write_value,
 };
@@ -18,6 +17,8 @@ use crate::report::run::{
     DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS, table_data,
 };
 use crate::report::{ChartKind, ChartSpec, ReportError, RunReport};
+use crate::suggest::did_you_mean;
+use crate::value::ValueType;
 
 /// KPI tiles per row, each `TILE_WIDTH` columns wide, starting in column B.
 const TILES_PER_ROW: usize = 4;

@@ -1,10 +1,10 @@
 //! Plan expressions printed back in the rule language (`SUM(Opportunities.amount where
 //! is_won)`), so every computed number in a workbook carries the definition that made it.
 
-use crate::eval::datetime::date_from_serial;
-use crate::eval::plan::{ArgNode, ListDomain, ListNode, Node, Plan, TableId};
-use crate::eval::value::{Value, format_general};
 use crate::lang::ast::{BinaryOp, UnaryOp};
+use crate::lang::plan::{ArgNode, ListDomain, ListNode, Node, Plan, TableId};
+use crate::value::datetime::date_from_serial;
+use crate::value::{Value, format_general};
 
 /// `node`, evaluated over rows of `table` (or in scalar context), as rule text.
 pub fn describe(plan: &Plan, table: Option<TableId>, node: &Node) -> String {
@@ -184,8 +184,8 @@ fn literal(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::source::SourceMap;
     use crate::lang::program::check_sources;
-    use crate::lang::source::SourceMap;
 
     /// Compiles rules and prints the named column's (or scalar's) definition back.
     fn round_trip(rules: &str, table: &str, column: &str) -> String {
@@ -199,7 +199,7 @@ mod tests {
         let id = plan.table_id(table).unwrap();
         let col = &plan.tables[id].columns[plan.tables[id].column_id(column).unwrap()];
         match &col.origin {
-            crate::eval::plan::ColumnOrigin::Formula(node) => describe(&plan, Some(id), node),
+            crate::lang::plan::ColumnOrigin::Formula(node) => describe(&plan, Some(id), node),
             other => panic!("{other:?}"),
         }
     }

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::eval::functions::{FunctionSpec, lookup};
-use crate::eval::plan::{
+use crate::functions::{FunctionSpec, lookup};
+use crate::lang::ast::{BinaryOp, UnaryOp};
+use crate::lang::plan::{
     ArgNode, ColumnId, ListDomain, ListNode, Node, ParamId, ScalarId, TableId,
 };
-use crate::eval::value::Value;
-use crate::lang::ast::{BinaryOp, UnaryOp};
+use crate::value::Value;
 
 /// Functions whose result depends on the run (as_of, randomness), not only on their
 /// arguments: Excel would recompute them differently, so they are written as values.
@@ -390,8 +390,9 @@ pub fn number_literal(n: f64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::plan::{ColumnOrigin, ColumnPlan, Plan, TableKind, TablePlan, ValueType};
-    use crate::lang::ast::Span;
+    use crate::diagnostic::source::Span;
+    use crate::lang::plan::{ColumnOrigin, ColumnPlan, Plan, TableKind, TablePlan};
+    use crate::value::ValueType;
     use std::sync::Arc;
 
     fn column(name: &str) -> ColumnPlan {

@@ -35,8 +35,8 @@ use serde::Serialize;
 
 use crate::data::quality::QualityLog;
 use crate::eval::engine::Evaluated;
-use crate::eval::plan::Plan;
-use crate::eval::value::Value;
+use crate::lang::plan::Plan;
+use crate::value::Value;
 
 pub use compare::build_compare_workbook;
 pub use run::build_run_workbook;

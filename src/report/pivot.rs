@@ -3,14 +3,15 @@
 
 use rust_xlsxwriter::{Format, Formula, Worksheet, XlsxError};
 
-use crate::data::table::Table;
-use crate::eval::plan::{TablePlan, ValueType};
-use crate::eval::value::{Value, compare_text};
+use crate::lang::plan::TablePlan;
 use crate::report::cells::{
     Styles, Widths, cached_result, display_text, format_code, number_format, write_value,
 };
 use crate::report::dashboard::humanize;
 use crate::report::formula::{column_letters, quoted_sheet};
+use crate::table::Table;
+use crate::value::ValueType;
+use crate::value::{Value, compare_text};
 
 pub const CHART_DATA: &str = "Chart Data";
 /// Beyond these a clustered chart is unreadable; the chart falls back to one bar per row.

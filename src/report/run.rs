@@ -5,13 +5,13 @@ use std::collections::HashSet;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 
-use crate::data::table::Table;
-use crate::eval::plan::{TableId, TableKind};
-use crate::eval::value::Value;
 use crate::lang::ast::FormatKind;
+use crate::lang::plan::{TableId, TableKind};
 use crate::report::cells::Styles;
 use crate::report::formula::{CellMap, TableCells, absolute_cell};
 use crate::report::{ReportError, RunReport, dashboard, sheets};
+use crate::table::Table;
+use crate::value::Value;
 
 pub const DASHBOARD: &str = "Dashboard";
 pub const RECOMMENDATIONS: &str = "Recommendations";

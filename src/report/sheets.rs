@@ -8,9 +8,8 @@ use rust_xlsxwriter::{
 
 use crate::data::quality::QualityLog;
 use crate::eval::engine::FlagHit;
-use crate::eval::plan::{ColumnOrigin, TableId, TableKind, ValueType};
-use crate::eval::value::Value;
 use crate::lang::ast::FormatKind;
+use crate::lang::plan::{ColumnOrigin, TableId, TableKind};
 use crate::report::cells::{
     Styles, Widths, column_display, display_text, format_code, number_format,
     write_formula_or_value, write_value,
@@ -22,6 +21,8 @@ use crate::report::run::{
     table_data,
 };
 use crate::report::{Provenance, ReportError, RunReport};
+use crate::value::Value;
+use crate::value::ValueType;
 
 /// Rows sampled for column widths (content past this rarely changes the fit).
 const WIDTH_SAMPLE_ROWS: usize = 2_000;

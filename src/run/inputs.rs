@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::data::spec::InputsSpec;
-use crate::eval::plan::Plan;
+use crate::lang::plan::Plan;
 
 /// The reading plan for one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +30,7 @@ pub fn request_for_plan(plan: &Plan, spec: &InputsSpec) -> InputRequest {
                 .columns
                 .entry(column.name.to_string())
                 .or_insert_with(|| {
-                    let ty = column.ty.to_column().as_str();
+                    let ty = column.ty.as_str();
                     if column.optional {
                         format!("{ty}?")
                     } else {

@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::eval::datetime::ymd_from_serial;
 use crate::eval::engine::Evaluated;
-use crate::eval::plan::{Plan, TableKind};
-use crate::eval::value::Value;
+use crate::lang::plan::{Plan, TableKind};
+use crate::value::Value;
+use crate::value::datetime::ymd_from_serial;
 
 /// One value as JSON.
 pub fn value_to_json(value: &Value) -> Json {

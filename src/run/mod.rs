@@ -8,17 +8,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::data::{CacheUse, DataError, InputCache, InputData, read_inputs};
-use crate::eval::datetime::serial_from_date;
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::SourceMap;
 use crate::eval::engine::{Baseline, EvalError, Evaluated, evaluate};
-use crate::eval::functions::CallContext;
-use crate::eval::plan::Plan;
-use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::SourceMap;
+use crate::functions::CallContext;
+use crate::lang::plan::Plan;
 use crate::report::{
     self, ChartSpec as ReportChartSpec, CompareReport, DashboardSpec as ReportDashboard, FileHash,
     ParamRow, Provenance, ReportError, RunReport,
 };
 use crate::scenario::{self, Scenario};
+use crate::value::datetime::serial_from_date;
 use inputs::{InputRequest, request_for_plan};
 
 /// Why a run stopped.
@@ -122,7 +122,7 @@ pub fn execute(prepared: &PreparedScenario, data: &InputData) -> Result<Evaluate
 /// Evaluates a prepared scenario, consuming the input tables.
 pub fn execute_tables(
     prepared: &PreparedScenario,
-    tables: Vec<crate::data::table::Table>,
+    tables: Vec<crate::table::Table>,
 ) -> Result<Evaluated, RunError> {
     let (overrides, context) = evaluation_settings(prepared);
     Ok(evaluate(&prepared.plan, tables, &overrides, &context)?)
@@ -131,7 +131,7 @@ pub fn execute_tables(
 /// The scenario's param overrides and call context (its `as_of`), as `evaluate` takes them.
 pub fn evaluation_settings(
     prepared: &PreparedScenario,
-) -> (Vec<(String, crate::eval::value::Value)>, CallContext) {
+) -> (Vec<(String, crate::value::Value)>, CallContext) {
     let overrides = prepared
         .scenario
         .params
@@ -146,7 +146,7 @@ pub fn evaluation_settings(
 
 /// An evaluation with the input tables' columns dropped (their row counts kept): what a
 /// comparison workbook needs, which shows only grouped tables, scalars and flags.
-fn without_input_rows(plan: &crate::eval::plan::Plan, mut result: Evaluated) -> Evaluated {
+fn without_input_rows(plan: &crate::lang::plan::Plan, mut result: Evaluated) -> Evaluated {
     for table in &mut result.tables {
         let grouped = plan
             .table_id(&table.name)
@@ -339,7 +339,7 @@ impl PhaseTimer {
     }
 
     /// Each input column's storage shape and size.
-    fn columns(&self, tables: &[crate::data::table::Table]) {
+    fn columns(&self, tables: &[crate::table::Table]) {
         if self.last.is_none() {
             return;
         }

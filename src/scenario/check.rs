@@ -2,11 +2,12 @@
 //! every input table is mapped, column types agree with the rules, the dashboard names real things.
 
 use crate::data::spec::ColumnDecl;
-use crate::eval::plan::{ColumnOrigin, Plan, TableKind, TablePlan, ValueType};
-use crate::eval::value::{Value, parse_numeric_text};
-use crate::lang::ast::{ColumnType, Span};
-use crate::lang::diagnostic::Diagnostic;
-use crate::lang::suggest::did_you_mean;
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::Span;
+use crate::lang::plan::{ColumnOrigin, Plan, TableKind, TablePlan};
+use crate::suggest::did_you_mean;
+use crate::value::ValueType;
+use crate::value::{Value, parse_numeric_text};
 
 use super::codes;
 use super::model::{ParamSetting, Scenario};
@@ -99,7 +100,7 @@ fn describe_value(value: &Value) -> String {
 }
 
 fn show_number(n: f64) -> String {
-    crate::eval::value::format_general(n)
+    crate::value::format_general(n)
 }
 
 fn show_value(value: &Value) -> String {
@@ -107,7 +108,7 @@ fn show_value(value: &Value) -> String {
         Value::Number(n) => show_number(*n),
         Value::Text(t) => format!("\"{t}\""),
         Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Value::Date(serial) => crate::eval::datetime::date_from_serial(*serial)
+        Value::Date(serial) => crate::value::datetime::date_from_serial(*serial)
             .map_or_else(|| show_number(*serial), |d| d.to_string()),
         Value::Blank => "blank".to_string(),
         Value::Error(e) => e.kind.to_string(),
@@ -238,8 +239,8 @@ fn check_columns(
         if rule_column.span == Span::default() {
             continue;
         }
-        let rule_ty = rule_column.ty.to_column();
-        if decl.ty == rule_ty || decl.ty == ColumnType::Any || rule_ty == ColumnType::Any {
+        let rule_ty = rule_column.ty;
+        if decl.ty == rule_ty || decl.ty == ValueType::Any || rule_ty == ValueType::Any {
             continue;
         }
         out.push(

@@ -7,12 +7,12 @@ use std::path::{Component, Path, PathBuf};
 use toml::de::DeTable;
 
 use crate::data::spec::{BadCellPolicy, InputsSpec, TableSpec};
-use crate::eval::datetime::serial_from_ymd;
-use crate::eval::value::{Value, parse_numeric_text};
-use crate::lang::ast::{FileId, Span};
-use crate::lang::diagnostic::Diagnostic;
-use crate::lang::source::SourceMap;
-use crate::lang::suggest::did_you_mean;
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::SourceMap;
+use crate::diagnostic::source::{FileId, Span};
+use crate::suggest::did_you_mean;
+use crate::value::datetime::serial_from_ymd;
+use crate::value::{Value, parse_numeric_text};
 
 use super::codes;
 use super::model::{

@@ -12,7 +12,7 @@
 //!   write `72%`) is the number 0.72, other strings are text, `true`/`false` booleans, and an
 //!   unquoted date (`2026-06-30`) a date. Lists, tables and times are errors.
 //!
-//! Every problem is a [`Diagnostic`](crate::lang::diagnostic::Diagnostic) whose span points
+//! Every problem is a [`Diagnostic`](crate::diagnostic::Diagnostic) whose span points
 //! into the scenario file that wrote the offending text, so `render_text` shows
 //! `file:line:col`, the line and a caret. Codes (stable; listed in ARCHITECTURE.md):
 //!

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::data::spec::InputsSpec;
-use crate::eval::value::Value;
-use crate::lang::ast::{FileId, Span};
+use crate::diagnostic::source::{FileId, Span};
+use crate::value::Value;
 
 /// A scenario file with everything it `extends` merged in.
 #[derive(Debug, Clone)]

@@ -1,12 +1,12 @@
 //! Compiling a scenario's rule files into the same SourceMap as the scenario, so one set
 //! of diagnostics (scenario and rules together) renders with the right files.
 
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::SourceMap;
 use crate::lang::checker::ExternalTable;
-use crate::lang::diagnostic::Diagnostic;
 use crate::lang::program::{
     ReadError, RuleProgram, add_rule_files, check_rule_files, expand_rule_paths,
 };
-use crate::lang::source::SourceMap;
 
 use super::codes;
 use super::model::Scenario;

@@ -1,8 +1,8 @@
 //! The shape of a scenario file — which keys exist where and what each must hold — and
 //! the walk that checks one file against it: unknown keys (with "did you mean") and wrong types.
 
-use crate::lang::diagnostic::Diagnostic;
-use crate::lang::suggest::did_you_mean;
+use crate::diagnostic::Diagnostic;
+use crate::suggest::did_you_mean;
 
 use super::codes;
 use super::model::ChartKind;
@@ -24,7 +24,7 @@ pub(crate) enum Shape {
     /// Text from a fixed list.
     Choice(&'static [&'static str]),
     /// `number`, `text`, `bool`, `date` or `any`, optionally with `?`.
-    ColumnType,
+    ValueType,
     Table(&'static [Field]),
     /// A table whose keys are names chosen by the user, each value of one shape.
     MapOf(&'static Shape),
@@ -68,7 +68,7 @@ const INPUT_TABLE: &[Field] = &[
     field("sheet_pattern", Shape::Text),
     field("header_row", Shape::Integer { min: 1 }),
     field("key", Shape::Text),
-    field("columns", Shape::MapOf(&Shape::ColumnType)),
+    field("columns", Shape::MapOf(&Shape::ValueType)),
     field("rename", Shape::MapOf(&Shape::Text)),
     field("on_bad_cell", Shape::Choice(BAD_CELL_POLICIES)),
 ];
@@ -175,7 +175,7 @@ fn check_table(table: &Table, fields: &[Field], place: &Place, out: &mut Vec<Dia
 
 fn unknown_key(
     key: &str,
-    span: crate::lang::ast::Span,
+    span: crate::diagnostic::source::Span,
     fields: &[Field],
     place: &Place,
 ) -> Diagnostic {
@@ -224,7 +224,7 @@ fn expected(shape: Shape) -> String {
         Shape::Integer { min } => format!("a whole number of at least {min}"),
         Shape::TextList => "a list of text like [\"a\", \"b\"]".to_string(),
         Shape::Choice(options) => format!("one of {}", list_or(options)),
-        Shape::ColumnType => {
+        Shape::ValueType => {
             "a column type: number, text, bool, date or any (add ? to allow blanks)".to_string()
         }
         Shape::Table(_) | Shape::MapOf(_) | Shape::AnyTable => "a table".to_string(),
@@ -361,7 +361,7 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
                 out.push(d);
             }
         }
-        (Shape::ColumnType, Kind::String(s)) => {
+        (Shape::ValueType, Kind::String(s)) => {
             if crate::data::spec::ColumnDecl::parse(s).is_none() {
                 let types = ["number", "text", "bool", "date", "any"];
                 let bare = s.trim().trim_end_matches('?').trim_end();

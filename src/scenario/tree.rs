@@ -7,7 +7,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 use toml::value::Datetime;
 
-use crate::lang::ast::{FileId, Span};
+use crate::diagnostic::source::{FileId, Span};
 
 /// One TOML value with the span of its text.
 #[derive(Debug, Clone, PartialEq)]

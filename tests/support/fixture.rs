@@ -4,18 +4,18 @@
 use std::path::PathBuf;
 
 use chanmix::data::quality::{QualityEntry, QualityLog, TableCounts};
-use chanmix::data::table::{Column, Table};
+use chanmix::diagnostic::render::render_text;
+use chanmix::diagnostic::source::SourceMap;
 use chanmix::eval::engine::{Evaluated, evaluate};
-use chanmix::eval::functions::CallContext;
-use chanmix::eval::plan::Plan;
-use chanmix::eval::value::Value;
-use chanmix::lang::ast::ColumnType;
+use chanmix::functions::CallContext;
+use chanmix::lang::plan::Plan;
 use chanmix::lang::program::check_sources;
-use chanmix::lang::render::render_text;
-use chanmix::lang::source::SourceMap;
 use chanmix::report::{
     ChartKind, ChartSpec, DashboardSpec, FileHash, ParamRow, Provenance, RunReport,
 };
+use chanmix::table::{Column, Table};
+use chanmix::value::Value;
+use chanmix::value::ValueType;
 use chrono::NaiveDate;
 
 fn text(s: &str) -> Value {
@@ -23,7 +23,7 @@ fn text(s: &str) -> Value {
 }
 
 fn date(y: i32, m: u32, d: u32) -> Value {
-    Value::Date(chanmix::eval::datetime::serial_from_ymd(y, m, d).unwrap())
+    Value::Date(chanmix::value::datetime::serial_from_ymd(y, m, d).unwrap())
 }
 
 /// Eight opportunities over three channels (one spelled in lower case) and four cost rows.
@@ -65,29 +65,29 @@ pub fn fixture() -> Vec<Table> {
     ];
     opportunities.set_column(Column::new(
         "channel",
-        ColumnType::Text,
+        ValueType::Text,
         channels.iter().map(|c| text(c)).collect(),
     ));
     opportunities.set_column(Column::new(
         "stage",
-        ColumnType::Text,
+        ValueType::Text,
         stages.iter().map(|s| text(s)).collect(),
     ));
     opportunities.set_column(Column::new(
         "amount",
-        ColumnType::Number,
+        ValueType::Number,
         amounts.iter().map(|a| Value::Number(*a)).collect(),
     ));
     opportunities.set_column(Column::new(
         "created_date",
-        ColumnType::Date,
+        ValueType::Date,
         created.to_vec(),
     ));
-    opportunities.set_column(Column::new("close_date", ColumnType::Date, closed.to_vec()));
+    opportunities.set_column(Column::new("close_date", ValueType::Date, closed.to_vec()));
     let mut costs = Table::new("Costs", 4);
     costs.set_column(Column::new(
         "channel",
-        ColumnType::Text,
+        ValueType::Text,
         ["Direct", "Direct", "Partner", "Marketplace"]
             .iter()
             .map(|c| text(c))
@@ -95,7 +95,7 @@ pub fn fixture() -> Vec<Table> {
     ));
     costs.set_column(Column::new(
         "amount",
-        ColumnType::Number,
+        ValueType::Number,
         [40.0, 20.0, 100.0, 999.0]
             .iter()
             .map(|a| Value::Number(*a))

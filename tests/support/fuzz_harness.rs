@@ -7,12 +7,12 @@
 
 /// `rules`: bytes as one rule file, through `chanmix check` and `chanmix fmt`.
 pub mod rules {
+    use chanmix::diagnostic::render::{render_json, render_text};
+    use chanmix::diagnostic::source::SourceMap;
     use chanmix::lang::ast::{Expr, ExprKind, ItemKind, RuleFile, TemplatePart};
     use chanmix::lang::format::format_rule_file;
     use chanmix::lang::parser::parse_rule_file;
     use chanmix::lang::program::check_sources;
-    use chanmix::lang::render::{render_json, render_text};
-    use chanmix::lang::source::SourceMap;
 
     /// What checking (and formatting) one rule file gave.
     #[derive(Debug)]
@@ -154,10 +154,10 @@ pub mod rules {
 pub mod scenario {
     use std::path::{Path, PathBuf};
 
-    use chanmix::eval::plan::Plan;
+    use chanmix::diagnostic::render::{render_json, render_text};
+    use chanmix::diagnostic::source::SourceMap;
+    use chanmix::lang::plan::Plan;
     use chanmix::lang::program::{expand_rule_paths, load_rule_files};
-    use chanmix::lang::render::{render_json, render_text};
-    use chanmix::lang::source::SourceMap;
     use chanmix::run::inputs::request_for_plan;
     use chanmix::scenario::{check_against_plan, load_scenario, load_scenario_rules};
 

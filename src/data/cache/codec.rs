@@ -45,13 +45,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged, u64_at};
-use crate::data::column::{ColumnValues, FloatKind};
-use crate::data::intern::FxBuildHasher;
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
 use crate::data::read::{InputData, InputFile};
-use crate::data::table::{Column, Table};
-use crate::eval::value::{ErrorKind, ErrorOrigin, ExcelError, Value};
-use crate::lang::ast::ColumnType;
+use crate::table::column::{ColumnValues, FloatKind};
+use crate::table::intern::FxBuildHasher;
+use crate::table::{Column, Table};
+use crate::value::ValueType;
+use crate::value::{ErrorKind, ErrorOrigin, ExcelError, Value};
 
 const TAG_BLANK: u8 = 0;
 const TAG_NUMBER: u8 = 1;
@@ -193,23 +193,23 @@ fn path_text(path: &std::path::Path) -> Result<&str, NotCacheable> {
         .ok_or(NotCacheable("a file path is not valid UTF-8"))
 }
 
-fn type_code(ty: ColumnType) -> u8 {
+fn type_code(ty: ValueType) -> u8 {
     match ty {
-        ColumnType::Number => 0,
-        ColumnType::Text => 1,
-        ColumnType::Bool => 2,
-        ColumnType::Date => 3,
-        ColumnType::Any => 4,
+        ValueType::Number => 0,
+        ValueType::Text => 1,
+        ValueType::Bool => 2,
+        ValueType::Date => 3,
+        ValueType::Any => 4,
     }
 }
 
-fn type_of_code(code: u8) -> Result<ColumnType, Damaged> {
+fn type_of_code(code: u8) -> Result<ValueType, Damaged> {
     Ok(match code {
-        0 => ColumnType::Number,
-        1 => ColumnType::Text,
-        2 => ColumnType::Bool,
-        3 => ColumnType::Date,
-        4 => ColumnType::Any,
+        0 => ValueType::Number,
+        1 => ValueType::Text,
+        2 => ValueType::Bool,
+        3 => ValueType::Date,
+        4 => ValueType::Any,
         _ => return Err(Damaged("unknown column type")),
     })
 }
@@ -527,7 +527,7 @@ fn u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
 /// Where one column's parts are in the payload.
 struct ColumnView<'a> {
     name: &'a str,
-    ty: ColumnType,
+    ty: ValueType,
     shape: ShapeView<'a>,
 }
 
@@ -924,19 +924,19 @@ mod tests {
         let mut table = Table::new("Deals", 4);
         table.columns.push(Column::new(
             "channel",
-            ColumnType::Text,
+            ValueType::Text,
             ["Direct", "Partner", "Direct", "Online"]
                 .map(Value::text)
                 .to_vec(),
         ));
         table.columns.push(Column::new(
             "id",
-            ColumnType::Text,
+            ValueType::Text,
             ["D-1", "D-2", "D-3", "D-4"].map(Value::text).to_vec(),
         ));
         table.columns.push(Column::new(
             "amount",
-            ColumnType::Number,
+            ValueType::Number,
             vec![
                 Value::Number(1.5),
                 Value::Number(-0.0),
@@ -946,7 +946,7 @@ mod tests {
         ));
         table.columns.push(Column::new(
             "created",
-            ColumnType::Date,
+            ValueType::Date,
             [45000.0, 45001.5, 1.0, 2958465.0].map(Value::Date).to_vec(),
         ));
         let origin = ErrorOrigin {
@@ -956,7 +956,7 @@ mod tests {
         };
         table.columns.push(Column::new(
             "mixed",
-            ColumnType::Any,
+            ValueType::Any,
             vec![
                 Value::Blank,
                 Value::Date(45000.0),
@@ -1023,7 +1023,7 @@ mod tests {
         let rows = 300_000;
         let mut table = Table::new("Big", rows);
         let column = |name: &str, f: &dyn Fn(usize) -> Value| {
-            Column::new(name, ColumnType::Any, (0..rows).map(f).collect())
+            Column::new(name, ValueType::Any, (0..rows).map(f).collect())
         };
         table.columns.push(column("amount", &|i| {
             if i % 9 == 0 {
@@ -1077,7 +1077,7 @@ mod tests {
         let column = |distinct: usize, rows: usize| {
             Column::new(
                 "c",
-                ColumnType::Text,
+                ValueType::Text,
                 (0..rows)
                     .map(|i| Value::text(&format!("v{}", i % distinct)))
                     .collect(),
@@ -1102,14 +1102,14 @@ mod tests {
         let mut table = Table::new("T", rows);
         table.columns.push(Column::new(
             "channel",
-            ColumnType::Text,
+            ValueType::Text,
             (0..rows)
                 .map(|i| Value::text(["Partner channel, EMEA north", "Direct"][i % 2]))
                 .collect(),
         ));
         table.columns.push(Column::new(
             "id",
-            ColumnType::Text,
+            ValueType::Text,
             (0..rows).map(|i| Value::text(&format!("ID-{i}"))).collect(),
         ));
         let data = InputData {

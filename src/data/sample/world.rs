@@ -14,7 +14,7 @@ use super::catalog::{
     PARTNER_CORES, PARTNER_PREFIXES, PARTNER_SUFFIXES, REGION_WEIGHTS, REGIONS, SEGMENT_PROFILES,
     SEGMENT_WEIGHTS, TIERS,
 };
-use crate::eval::datetime::{date_from_serial, serial_from_date, serial_from_ymd};
+use crate::value::datetime::{date_from_serial, serial_from_date, serial_from_ymd};
 
 /// The 30 monthly periods as Excel date serials, and the snapshot date.
 pub struct Calendar {

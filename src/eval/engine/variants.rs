@@ -5,11 +5,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
 use super::{EvalError, Evaluated, Run, RuntimeTable, param_values, run_plan};
-use crate::data::table::Table;
-use crate::eval::functions::CallContext;
-use crate::eval::plan::{Plan, Step, TableId};
 use crate::eval::schedule;
-use crate::eval::value::Value;
+use crate::functions::CallContext;
+use crate::lang::plan::{Plan, Step, TableId};
+use crate::table::Table;
+use crate::value::Value;
 
 /// A full evaluation kept to evaluate variants of it: the same plan over the same
 /// inputs with other param values. Columns are shared with the variants, not copied.

@@ -6,15 +6,16 @@ use std::sync::Arc;
 use pest::iterators::Pair;
 
 use super::{MAX_NAME_CHARS, Rule, codes, parse_expr_text};
-use crate::eval::datetime::serial_from_ymd;
-use crate::eval::value::ErrorKind;
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::{
-    BinaryOp, ColumnDecl, ColumnDef, ColumnType, Expr, ExprKind, FileId, FlagDef, Format,
-    FormatKind, GroupTableDecl, Ident, InputDecl, Item, ItemKind, ParamDecl, ScalarDef, Span,
-    Template, TemplatePart, UnaryOp,
+    BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind, FlagDef, Format, FormatKind, GroupTableDecl,
+    Ident, InputDecl, Item, ItemKind, ParamDecl, ScalarDef, Template, TemplatePart, UnaryOp,
 };
-use crate::lang::diagnostic::Diagnostic;
-use crate::lang::suggest::did_you_mean;
+use crate::suggest::did_you_mean;
+use crate::value::ErrorKind;
+use crate::value::ValueType;
+use crate::value::datetime::serial_from_ymd;
 
 /// Builds AST nodes from pest pairs of one statement, collecting the semantic
 /// problems it finds (bad dates, unknown formats) as diagnostics.
@@ -103,12 +104,12 @@ impl Builder {
     fn column_decl(&mut self, pair: Pair<'_, Rule>) -> Option<ColumnDecl> {
         let span = self.span(&pair);
         let mut name = None;
-        let mut ty = ColumnType::Any;
+        let mut ty = ValueType::Any;
         let mut optional = false;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::column_name => name = Some(self.ident(&p)),
-                Rule::type_name => match ColumnType::parse(p.as_str()) {
+                Rule::type_name => match ValueType::parse(p.as_str()) {
                     Some(t) => ty = t,
                     None => {
                         let known = ["number", "text", "bool", "date", "any"];

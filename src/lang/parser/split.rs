@@ -3,8 +3,9 @@
 
 use super::codes;
 use super::{MAX_NESTING, MAX_STATEMENT_BYTES};
-use crate::lang::ast::{Comment, FileId, Span};
-use crate::lang::diagnostic::Diagnostic;
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::{FileId, Span};
+use crate::lang::ast::Comment;
 
 /// One statement's byte range (code only: no trailing comment or line break).
 #[derive(Debug)]

@@ -5,8 +5,8 @@ use pest::error::{ErrorVariant, InputLocation};
 
 use super::split::is_ident_byte;
 use super::{Rule, codes};
-use crate::lang::ast::{FileId, Span};
-use crate::lang::diagnostic::Diagnostic;
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::{FileId, Span};
 
 /// What kind of thing a grammar rule stands for, in words a finance analyst uses.
 fn describe_rule(rule: Rule) -> &'static str {

@@ -6,7 +6,7 @@ use super::args::{
     scalar, value_error,
 };
 use super::{Arg, CallContext, FunctionSpec};
-use crate::eval::value::{ErrorKind, Value, number_result};
+use crate::value::{ErrorKind, Value, number_result};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[

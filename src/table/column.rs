@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::hash::Hasher;
 use std::sync::Arc;
 
-use crate::data::intern::FxBuildHasher;
-use crate::eval::value::{Text, Value};
+use crate::table::intern::FxBuildHasher;
+use crate::value::{Text, Value};
 
 /// Blank rows of a float column: a quiet NaN with a payload no arithmetic produces.
 const BLANK_BITS: u64 = 0x7ff8_beef_0000_0000;
@@ -215,7 +215,7 @@ impl ColumnValues {
         let mut by_text: hashbrown::HashTable<u32> = hashbrown::HashTable::new();
         let mut by_identity: HashMap<Identity, u32, FxBuildHasher> = HashMap::default();
         let text_hash = |text: &str| {
-            let mut hasher = crate::data::intern::FxHasher::default();
+            let mut hasher = crate::table::intern::FxHasher::default();
             hasher.write(text.as_bytes());
             hasher.finish()
         };
@@ -764,7 +764,7 @@ impl ColumnBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::value::ErrorKind;
+    use crate::value::ErrorKind;
 
     fn roundtrip(values: Vec<Value>) -> ColumnValues {
         let column = ColumnValues::compact(values.clone());

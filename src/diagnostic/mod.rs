@@ -1,7 +1,10 @@
 //! The one diagnostic type every stage reports with: a stable code, a message,
 //! a primary span, secondary labelled spans and hints. Rendering lives in `render`.
 
-use super::ast::Span;
+pub mod render;
+pub mod source;
+
+use source::Span;
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

@@ -5,7 +5,7 @@ use std::cmp::Ordering;
 
 use super::args::{err, scalar, value_error};
 use super::{Arg, CallContext, FunctionSpec};
-use crate::eval::value::{ErrorKind, Value, excel_compare};
+use crate::value::{ErrorKind, Value, excel_compare};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[

@@ -3,21 +3,21 @@
 
 use std::sync::OnceLock;
 
-use super::value::Value;
+use crate::value::Value;
 
 /// Builds one [`FunctionSpec`] in the category modules' tables:
 /// `spec!(NAME, Category, min, max, [kinds], repeat_from, Returns, future, impl, summary)`.
 macro_rules! spec {
     ($name:literal, $cat:ident, $min:expr, $max:expr, [$($kind:ident),*], $repeat:expr,
      $ret:ident, $future:expr, $imp:expr, $summary:literal) => {
-        $crate::eval::functions::FunctionSpec {
+        $crate::functions::FunctionSpec {
             name: $name,
-            category: $crate::eval::functions::Category::$cat,
+            category: $crate::functions::Category::$cat,
             min_args: $min,
             max_args: $max,
-            arg_kinds: &[$($crate::eval::functions::ArgKind::$kind),*],
+            arg_kinds: &[$($crate::functions::ArgKind::$kind),*],
             repeat_from: $repeat,
-            returns: $crate::eval::functions::ReturnType::$ret,
+            returns: $crate::functions::ReturnType::$ret,
             future: $future,
             implementation: $imp,
             summary: $summary,
@@ -32,6 +32,7 @@ pub mod info;
 pub mod logical;
 pub mod lookup;
 pub mod math;
+pub mod number_format;
 pub mod stats;
 pub mod text;
 
@@ -241,7 +242,7 @@ mod tests {
 
     mod no_panics {
         use super::super::*;
-        use crate::eval::value::ErrorKind;
+        use crate::value::ErrorKind;
         use proptest::prelude::*;
 
         fn value() -> impl Strategy<Value = Value> {

@@ -1,9 +1,9 @@
 //! Excel number-format rendering (`0.00`, `#,##0`, `0%`, `$#,##0`, `yyyy-mm-dd`, `0;(0)` …)
 //! used by TEXT() and by flag message templates such as `{roi:0.00}`.
 
-use crate::eval::datetime::ymd_from_serial;
-use crate::eval::functions::math::{RoundMode, round_digits};
-use crate::eval::value::format_general;
+use crate::functions::math::{RoundMode, round_digits};
+use crate::value::datetime::ymd_from_serial;
+use crate::value::format_general;
 
 const MONTHS: [&str; 12] = [
     "January",

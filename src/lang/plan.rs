@@ -3,61 +3,16 @@
 
 use std::sync::Arc;
 
-use crate::eval::functions::FunctionSpec;
-use crate::eval::value::Value;
-use crate::lang::ast::{BinaryOp, ColumnType, Format, Span, Template, UnaryOp};
+use crate::diagnostic::source::Span;
+use crate::functions::FunctionSpec;
+use crate::lang::ast::{BinaryOp, Format, Template, UnaryOp};
+use crate::value::Value;
+use crate::value::ValueType;
 
 pub type TableId = usize;
 pub type ColumnId = usize;
 pub type ParamId = usize;
 pub type ScalarId = usize;
-
-/// The static type of a value an expression produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum ValueType {
-    Number,
-    Text,
-    Bool,
-    Date,
-    Any,
-}
-
-impl ValueType {
-    pub fn from_column(ty: ColumnType) -> ValueType {
-        match ty {
-            ColumnType::Number => ValueType::Number,
-            ColumnType::Text => ValueType::Text,
-            ColumnType::Bool => ValueType::Bool,
-            ColumnType::Date => ValueType::Date,
-            ColumnType::Any => ValueType::Any,
-        }
-    }
-
-    pub fn to_column(self) -> ColumnType {
-        match self {
-            ValueType::Number => ColumnType::Number,
-            ValueType::Text => ColumnType::Text,
-            ValueType::Bool => ColumnType::Bool,
-            ValueType::Date => ColumnType::Date,
-            ValueType::Any => ColumnType::Any,
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            ValueType::Number => "a number",
-            ValueType::Text => "text",
-            ValueType::Bool => "a boolean",
-            ValueType::Date => "a date",
-            ValueType::Any => "a value",
-        }
-    }
-
-    /// Numbers and dates both take part in arithmetic.
-    pub fn is_numeric(self) -> bool {
-        matches!(self, ValueType::Number | ValueType::Date)
-    }
-}
 
 /// An expression evaluated for one row of a table (or once, in scalar context).
 #[derive(Debug, Clone)]

@@ -5,8 +5,8 @@ use super::args::{
     bool_or, coerce_number, integer, items, number_or, scalar, text, value_error, wildcard_match,
 };
 use super::{Arg, CallContext, FunctionSpec};
-use crate::eval::number_format::{format_number, format_text};
-use crate::eval::value::{Text, Value, number_result};
+use crate::functions::number_format::{format_number, format_text};
+use crate::value::{Text, Value, number_result};
 
 /// Excel's limit on the length of a text value.
 const MAX_TEXT: usize = 32_767;
@@ -394,7 +394,7 @@ mod tests {
         );
         assert_eq!(
             call(mid, &["Fluid Flow".into(), 0.0.into(), 2.0.into()]).error_kind(),
-            Some(crate::eval::value::ErrorKind::Value)
+            Some(crate::value::ErrorKind::Value)
         );
     }
 

@@ -3,7 +3,7 @@
 
 use super::args::{ListNumbers, collect_numbers, err, list, number, number_or, value_error};
 use super::{Arg, CallContext, FunctionSpec};
-use crate::eval::value::{ErrorKind, Value, number_result};
+use crate::value::{ErrorKind, Value, number_result};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[

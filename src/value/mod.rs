@@ -7,6 +7,11 @@ use std::sync::{Arc, OnceLock};
 
 use arcstr::ArcStr;
 
+pub mod datetime;
+mod types;
+
+pub use types::ValueType;
+
 /// One of Excel's error values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub enum ErrorKind {

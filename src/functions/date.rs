@@ -5,8 +5,8 @@ use chrono::{Datelike, NaiveDate};
 
 use super::args::{err, list, number, number_or, scalar, text, value_error};
 use super::{Arg, CallContext, FunctionSpec};
-use crate::eval::datetime::{date_from_serial, serial_from_date, ymd_from_serial};
-use crate::eval::value::{ErrorKind, Value, number_result};
+use crate::value::datetime::{date_from_serial, serial_from_date, ymd_from_serial};
+use crate::value::{ErrorKind, Value, number_result};
 
 /// The largest serial Excel accepts (9999-12-31).
 const MAX_SERIAL: f64 = 2_958_465.0;

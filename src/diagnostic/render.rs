@@ -3,9 +3,8 @@
 
 use ariadne::{Config, IndexType, Label, Report, ReportKind};
 
-use super::ast::Span;
-use super::diagnostic::{Diagnostic, Severity};
-use super::source::SourceMap;
+use super::source::{SourceMap, Span};
+use super::{Diagnostic, Severity};
 
 /// A span in ariadne's terms: the file's path as shown to the user, and a byte range.
 type ReportSpan = (String, std::ops::Range<usize>);

@@ -3,7 +3,7 @@
 
 use super::args::{err, number, scalar};
 use super::{Arg, CallContext, FunctionSpec};
-use crate::eval::value::{ErrorKind, Value};
+use crate::value::{ErrorKind, Value};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[

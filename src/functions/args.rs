@@ -2,8 +2,8 @@
 //! the range-versus-direct rules Excel applies, and COUNTIFS-style criteria.
 
 use super::Arg;
-use crate::eval::datetime;
-use crate::eval::value::{ErrorKind, Text, Value, compare_text, parse_numeric_text};
+use crate::value::datetime;
+use crate::value::{ErrorKind, Text, Value, compare_text, parse_numeric_text};
 
 /// The `#VALUE!` error, the most common bad-argument answer.
 pub fn value_error() -> Value {

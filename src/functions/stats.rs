@@ -7,7 +7,7 @@ use super::args::{
 };
 use super::math::{RoundMode, if_numbers, ifs_numbers, round_digits};
 use super::{Arg, CallContext, FunctionSpec};
-use crate::eval::value::{ErrorKind, Value, number_result};
+use crate::value::{ErrorKind, Value, number_result};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::eval::value::Text;
+use crate::value::Text;
 
 /// The multiply-rotate hash rustc uses (FxHash): much faster than SipHash on short
 /// keys. Hash flooding is no concern for a user's own files.

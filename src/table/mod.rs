@@ -1,29 +1,32 @@
 //! Columnar tables: one compactly stored column per name, the shape input readers
 //! produce and the evaluator reads and extends.
 
+pub mod column;
+pub mod intern;
+
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::data::column::ColumnValues;
-use crate::eval::value::Value;
-use crate::lang::ast::ColumnType;
+use crate::table::column::ColumnValues;
+use crate::value::Value;
+use crate::value::ValueType;
 
 /// One named column. Its values are shared: copying a table (one per compared
 /// scenario) copies no rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub name: Arc<str>,
-    pub ty: ColumnType,
+    pub ty: ValueType,
     pub data: Arc<ColumnValues>,
 }
 
 impl Column {
     /// A column of `values`, stored compactly.
-    pub fn new(name: &str, ty: ColumnType, values: Vec<Value>) -> Self {
+    pub fn new(name: &str, ty: ValueType, values: Vec<Value>) -> Self {
         Column::stored(name, ty, ColumnValues::compact(values))
     }
 
-    pub fn stored(name: &str, ty: ColumnType, data: ColumnValues) -> Self {
+    pub fn stored(name: &str, ty: ValueType, data: ColumnValues) -> Self {
         Column {
             name: Arc::from(name),
             ty,

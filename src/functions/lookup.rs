@@ -7,7 +7,7 @@ use super::args::{
     err, has_wildcards, list, number, number_or, scalar, value_error, wildcard_match,
 };
 use super::{Arg, CallContext, FunctionSpec};
-use crate::eval::value::{ErrorKind, Value, compare_text};
+use crate::value::{ErrorKind, Value, compare_text};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
