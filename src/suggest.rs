@@ -1,4 +1,45 @@
-//! "Did you mean …?": the closest known name to a misspelt one.
+//! "Did you mean …?": the closest known name to a misspelt one, and the one way every
+//! message shows it.
+
+use std::fmt;
+
+/// A spelling the user probably meant. Every message shows it the same way:
+/// ``did you mean `revenue`?``.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    spelling: String,
+}
+
+impl Suggestion {
+    /// The candidate closest to `name`, if it is close enough to be a typo.
+    pub fn closest<'a>(
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<Suggestion> {
+        did_you_mean(name, candidates).map(|best| Suggestion {
+            spelling: best.to_string(),
+        })
+    }
+
+    /// The suggestion as it must be written, e.g. `@` before a format name or `?`
+    /// after an optional column type.
+    pub fn written(self, prefix: &str, suffix: &str) -> Suggestion {
+        Suggestion {
+            spelling: format!("{prefix}{}{suffix}", self.spelling),
+        }
+    }
+
+    /// The suggested spelling alone.
+    pub fn spelling(&self) -> &str {
+        &self.spelling
+    }
+}
+
+impl fmt::Display for Suggestion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "did you mean `{}`?", self.spelling)
+    }
+}
 
 /// The candidate closest to `name` by edit distance, if it is close enough to be
 /// a plausible typo (case differences count as small).

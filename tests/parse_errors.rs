@@ -29,7 +29,11 @@ fn report(text: &str) -> String {
 }
 
 fn codes(text: &str) -> Vec<&'static str> {
-    diagnostics(text).0.iter().map(|d| d.code).collect()
+    diagnostics(text)
+        .0
+        .iter()
+        .map(|d| d.code.as_str())
+        .collect()
 }
 
 macro_rules! snapshot_case {
@@ -215,7 +219,7 @@ fn warnings_render_too() {
     let file = sources.add("rules/a.rules", "x = 1\n");
     let other = sources.add("rules/b.rules", "x = 2\n");
     let warning = Diagnostic::warning(
-        "W0001",
+        chanmix::diagnostic::Code::UnusedParam,
         "`x` is defined twice",
         chanmix::diagnostic::source::Span::new(other, 0, 1),
     )

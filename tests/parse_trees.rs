@@ -344,7 +344,7 @@ fn one_file_reports_several_errors() {
         .map(|d| {
             (
                 sources.get(file).unwrap().line_col(d.primary.span.start).0,
-                d.code,
+                d.code.as_str(),
             )
         })
         .collect();

@@ -25,7 +25,7 @@ fn load_errors(file: &str) -> (Vec<&'static str>, String) {
 }
 
 fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {
-    diagnostics.iter().map(|d| d.code).collect()
+    diagnostics.iter().map(|d| d.code.as_str()).collect()
 }
 
 #[test]

@@ -327,7 +327,7 @@ fn broken_base_file_adds_no_follow_on_errors() {
         ("child.toml", "extends = \"base.toml\"\nname = \"Child\"\n"),
     ]);
     let errors = load_err(&dir.path().join("child.toml"));
-    let codes: Vec<&str> = errors.iter().map(|d| d.code).collect();
+    let codes: Vec<&str> = errors.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(codes, ["S0001"]);
 }
 

@@ -1,9 +1,12 @@
 //! The one diagnostic type every stage reports with: a stable code, a message,
 //! a primary span, secondary labelled spans and hints. Rendering lives in `render`.
 
+pub mod code;
 pub mod render;
 pub mod source;
 
+use crate::suggest::Suggestion;
+pub use code::Code;
 use source::Span;
 
 /// How bad a diagnostic is.
@@ -25,7 +28,7 @@ pub struct Label {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Diagnostic {
     /// Stable code, e.g. `E0201`; documented in ARCHITECTURE.md.
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     /// Where the problem is; the note says what is wrong right there.
@@ -37,7 +40,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    pub fn error(code: Code, message: impl Into<String>, span: Span) -> Self {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -51,7 +54,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>, span: Span) -> Self {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message, span)
@@ -74,6 +77,14 @@ impl Diagnostic {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
+        self
+    }
+
+    /// Adds "did you mean …?" when there is a suggestion.
+    pub fn with_suggestion(mut self, suggestion: Option<Suggestion>) -> Self {
+        if let Some(suggestion) = suggestion {
+            self.hints.push(suggestion.to_string());
+        }
         self
     }
 

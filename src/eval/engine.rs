@@ -14,6 +14,7 @@ use crate::eval::schedule;
 use crate::eval::vector::{self, Memo, Operand};
 use crate::functions::{Arg, CallContext, FunctionSpec};
 use crate::lang::plan::*;
+use crate::suggest::Suggestion;
 use crate::table::column::{ColumnValues, float_member};
 use crate::table::{Column, Table};
 use crate::value::{ErrorKind, Value, number_result};
@@ -139,10 +140,9 @@ fn param_values(plan: &Plan, overrides: &[(String, Value)]) -> Result<Vec<Value>
         match plan.param_id(name) {
             Some(id) => params[id] = value.clone(),
             None => {
-                let suggestion =
-                    crate::suggest::did_you_mean(name, plan.params.iter().map(|p| &*p.name))
-                        .map(|s| format!(" (did you mean `{s}`?)"))
-                        .unwrap_or_default();
+                let suggestion = Suggestion::closest(name, plan.params.iter().map(|p| &*p.name))
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default();
                 return Err(EvalError::UnknownParam {
                     name: name.clone(),
                     suggestion,

@@ -8,12 +8,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{SourceMap, Span};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::functions::{self, ArgKind, ReturnType};
 use crate::lang::ast::*;
 use crate::lang::plan::*;
-use crate::suggest::did_you_mean;
+use crate::suggest::Suggestion;
 use crate::value::{Value, ValueType};
 
 /// An input table known from outside the rule files (a scenario's declared columns,
@@ -162,12 +162,12 @@ impl<'a> Checker<'a> {
         // Every diagnostic underlines its place with a short note.
         if diagnostic.primary.message.is_empty() {
             diagnostic.primary.message = match diagnostic.code {
-                "E0108" => "text",
-                "E0110" => "a list",
-                "E0112" => "lists from different tables",
-                "E0113" => "misplaced `where`",
-                "E0115" => "repeated key",
-                "E0116" => "this row's value",
+                Code::WrongOperandType => "text",
+                Code::ListWhereValue => "a list",
+                Code::MixedLists => "lists from different tables",
+                Code::MisplacedWhere => "misplaced `where`",
+                Code::BadGroupKey => "repeated key",
+                Code::RowValueInList => "this row's value",
                 _ => "here",
             }
             .to_string();
@@ -180,7 +180,7 @@ impl<'a> Checker<'a> {
         if let Some(first) = self.global_names.get(&ident.name).copied() {
             self.error(
                 Diagnostic::error(
-                    "E0106",
+                    Code::DefinedTwice,
                     format!("`{}` is defined more than once", ident.name),
                     ident.span,
                 )
@@ -353,7 +353,7 @@ impl<'a> Checker<'a> {
                     let previous_ty = previous.ty;
                     self.error(
                         Diagnostic::error(
-                            "E0106",
+                            Code::DefinedTwice,
                             format!(
                                 "column `{}.{}` is declared twice with different types",
                                 decl.table.name, column.name.name
@@ -388,7 +388,7 @@ impl<'a> Checker<'a> {
         if source == table_id {
             self.error(
                 Diagnostic::error(
-                    "E0115",
+                    Code::BadGroupKey,
                     format!("table `{}` cannot group itself", decl.name.name),
                     decl.source.span,
                 )
@@ -401,7 +401,7 @@ impl<'a> Checker<'a> {
             if keys.iter().any(|(k, _): &(Arc<str>, Span)| *k == key.name) {
                 self.error(
                     Diagnostic::error(
-                        "E0115",
+                        Code::BadGroupKey,
                         format!("`{}` is listed twice as a group key", key.name),
                         key.span,
                     )
@@ -437,7 +437,7 @@ impl<'a> Checker<'a> {
             None => {
                 self.error(
                     Diagnostic::error(
-                        "E0114",
+                        Code::ParamNotLiteral,
                         format!("the default of param `{}` must be a literal value", decl.name.name),
                         decl.default.span,
                     )
@@ -472,7 +472,7 @@ impl<'a> Checker<'a> {
             };
             let first = column.span;
             let mut diagnostic = Diagnostic::error(
-                "E0106",
+                Code::DefinedTwice,
                 format!(
                     "`{}.{}` is defined more than once",
                     def.table.name, def.column.name
@@ -513,13 +513,13 @@ impl<'a> Checker<'a> {
             .map(|t| t.name.to_string())
             .collect();
         let mut diagnostic = Diagnostic::error(
-            "E0101",
+            Code::UnknownTable,
             format!("unknown table `{}`", ident.name),
             ident.span,
         )
         .with_label("no table has this name");
-        match did_you_mean(&ident.name, names.iter().map(String::as_str)) {
-            Some(s) => diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?")),
+        match Suggestion::closest(&ident.name, names.iter().map(String::as_str)) {
+            Some(s) => diagnostic = diagnostic.with_suggestion(Some(s)),
             None => {
                 diagnostic = diagnostic.with_hint(format!(
                     "declare it with `input {} (column: type, …)` or `table {} = group … by …`",
@@ -544,7 +544,7 @@ impl<'a> Checker<'a> {
                 let param = &self.plan.params[id];
                 self.diagnostics.push(
                     Diagnostic::warning(
-                        "W0101",
+                        Code::UnusedParam,
                         format!("param `{}` is never used", param.name),
                         param.span,
                     )
@@ -599,7 +599,7 @@ impl<'a> Checker<'a> {
             return;
         };
         let mut diagnostic = Diagnostic::error(
-            "E0107",
+            Code::Cycle,
             format!(
                 "these definitions depend on each other in a cycle: {}",
                 names.join(" → ")
@@ -663,7 +663,7 @@ impl<'a> Checker<'a> {
                 if matches!(ty, ValueType::Text) {
                     self.error(
                         Diagnostic::error(
-                            "E0108",
+                            Code::WrongOperandType,
                             "a flag condition must be TRUE or FALSE, not text",
                             def.condition.span,
                         )
@@ -757,14 +757,14 @@ impl<'a> Checker<'a> {
     fn unknown_column(&self, table: TableId, ident: &Ident) -> Diagnostic {
         let table_plan = &self.plan.tables[table];
         let mut diagnostic = Diagnostic::error(
-            "E0102",
+            Code::UnknownColumn,
             format!("table `{}` has no column `{}`", table_plan.name, ident.name),
             ident.span,
         )
         .with_label("unknown column");
         let names: Vec<&str> = table_plan.columns.iter().map(|c| &*c.name).collect();
-        match did_you_mean(&ident.name, names.iter().copied()) {
-            Some(s) => diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?")),
+        match Suggestion::closest(&ident.name, names.iter().copied()) {
+            Some(s) => diagnostic = diagnostic.with_suggestion(Some(s)),
             None if matches!(table_plan.kind, TableKind::Input) => {
                 diagnostic = diagnostic.with_hint(format!(
                     "declare it in `input {} (…)`, or define it: `{}.{} = …`",
@@ -783,11 +783,15 @@ impl<'a> Checker<'a> {
             Compiled::Value { node, .. } => Some(node),
             Compiled::List { .. } => {
                 self.error(
-                    Diagnostic::error("E0110", "a list of values where one value is needed", span)
-                        .with_label("this is a list (one value per row)")
-                        .with_hint(
-                            "wrap it in SUM, AVERAGE, COUNT, MIN, MAX … to reduce it to one value",
-                        ),
+                    Diagnostic::error(
+                        Code::ListWhereValue,
+                        "a list of values where one value is needed",
+                        span,
+                    )
+                    .with_label("this is a list (one value per row)")
+                    .with_hint(
+                        "wrap it in SUM, AVERAGE, COUNT, MIN, MAX … to reduce it to one value",
+                    ),
                 );
                 None
             }
@@ -852,7 +856,7 @@ impl<'a> Checker<'a> {
                         Compiled::List { .. } => {
                             self.error(
                                 Diagnostic::error(
-                                    "E0110",
+                                    Code::ListWhereValue,
                                     "`IN (…)` takes single values, not a list",
                                     item.span,
                                 )
@@ -878,7 +882,7 @@ impl<'a> Checker<'a> {
             ExprKind::Call { function, args } => self.compile_call(function, args, expr.span, ctx),
             ExprKind::Where { .. } => {
                 self.error(
-                    Diagnostic::error("E0113", "`where` can only filter a list inside a function call", expr.span)
+                    Diagnostic::error(Code::MisplacedWhere, "`where` can only filter a list inside a function call", expr.span)
                         .with_hint("write it inside an aggregate, e.g. `SUM(Opportunities.amount where is_won)`"),
                 );
                 Compiled::Invalid
@@ -894,7 +898,7 @@ impl<'a> Checker<'a> {
                 Compiled::List { .. } => {
                     self.error(
                         Diagnostic::error(
-                            "E0110",
+                            Code::ListWhereValue,
                             "an array constant holds single values, not lists",
                             element.span,
                         )
@@ -973,7 +977,7 @@ impl<'a> Checker<'a> {
         candidates.extend(self.plan.scalars.iter().map(|s| s.name.to_string()));
         candidates.extend(self.plan.tables.iter().map(|t| t.name.to_string()));
         let mut diagnostic = Diagnostic::error(
-            "E0103",
+            Code::UnknownName,
             format!("unknown name `{}`", ident.name),
             ident.span,
         )
@@ -987,8 +991,8 @@ impl<'a> Checker<'a> {
             .filter(|t| t.column_id(&ident.name).is_some())
             .map(|t| format!("{}.{}", t.name, ident.name))
             .collect();
-        if let Some(s) = did_you_mean(&ident.name, candidates.iter().map(String::as_str)) {
-            diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
+        if let Some(s) = Suggestion::closest(&ident.name, candidates.iter().map(String::as_str)) {
+            diagnostic = diagnostic.with_suggestion(Some(s));
         } else if let Some(qualified) = elsewhere.first() {
             let how = if ctx.row_table.is_some() {
                 format!(
@@ -1213,7 +1217,7 @@ impl<'a> Checker<'a> {
             (Compiled::List { list: l, .. }, Compiled::List { list: r, .. }) => {
                 if l.domain != r.domain || l.domain == ListDomain::Array {
                     self.error(
-                        Diagnostic::error("E0112", "these two lists come from different rows and cannot be combined", span)
+                        Diagnostic::error(Code::MixedLists, "these two lists come from different rows and cannot be combined", span)
                             .with_label("lists from two different tables")
                             .with_hint(
                                 "combine columns of the same table, or reduce each side first (e.g. SUM(A.x) / SUM(B.y))",
@@ -1263,7 +1267,7 @@ impl<'a> Checker<'a> {
         if list.domain == ListDomain::Array {
             self.error(
                 Diagnostic::error(
-                    "E0112",
+                    Code::MixedLists,
                     "array constants can only be passed to functions",
                     span,
                 )
@@ -1277,7 +1281,7 @@ impl<'a> Checker<'a> {
         if row_dependent {
             self.error(
                 Diagnostic::error(
-                    "E0116",
+                    Code::RowValueInList,
                     "a column of this row cannot be mixed into a list of another table's rows",
                     span,
                 )
@@ -1298,7 +1302,7 @@ impl<'a> Checker<'a> {
     fn filtered_list_operand(&mut self, span: Span) -> Compiled {
         self.error(
             Diagnostic::error(
-                "E0113",
+                Code::MisplacedWhere,
                 "a filtered list cannot be used in arithmetic",
                 span,
             )
@@ -1310,14 +1314,14 @@ impl<'a> Checker<'a> {
     fn compile_call(&mut self, function: &Ident, args: &[Expr], span: Span, ctx: &Ctx) -> Compiled {
         let Some(spec) = functions::lookup(&function.name) else {
             let mut diagnostic = Diagnostic::error(
-                "E0104",
+                Code::UnknownFunction,
                 format!("unknown function `{}`", function.name),
                 function.span,
             )
             .with_label("no such function");
             let names = functions::registry().iter().map(|f| f.name);
-            if let Some(s) = did_you_mean(&function.name, names) {
-                diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
+            if let Some(s) = Suggestion::closest(&function.name, names) {
+                diagnostic = diagnostic.with_suggestion(Some(s));
             } else {
                 diagnostic = diagnostic.with_hint("see the function list with `chanmix functions`");
             }
@@ -1335,7 +1339,7 @@ impl<'a> Checker<'a> {
             };
             self.error(
                 Diagnostic::error(
-                    "E0105",
+                    Code::WrongArity,
                     format!("{} takes {}, got {}", spec.name, expected, args.len()),
                     span,
                 )
@@ -1354,7 +1358,7 @@ impl<'a> Checker<'a> {
                 (Compiled::Value { .. }, ArgKind::List) => {
                     self.error(
                         Diagnostic::error(
-                            "E0111",
+                            Code::ValueWhereList,
                             format!(
                                 "{} needs a list for argument {}, not a single value",
                                 spec.name,
@@ -1428,7 +1432,7 @@ impl<'a> Checker<'a> {
                     if list.domain == ListDomain::Array || list.filter.is_some() {
                         self.error(
                             Diagnostic::error(
-                                "E0110",
+                                Code::ListWhereValue,
                                 format!("{} needs a single value here, not a list", spec.name),
                                 arg_span,
                             )
@@ -1440,7 +1444,7 @@ impl<'a> Checker<'a> {
                     if domain.as_ref().is_some_and(|d| *d != list.domain) {
                         self.error(
                             Diagnostic::error(
-                                "E0112",
+                                Code::MixedLists,
                                 "these lists come from different rows and cannot be combined",
                                 arg_span,
                             )
@@ -1454,7 +1458,7 @@ impl<'a> Checker<'a> {
                 Compiled::List { .. } => {
                     self.error(
                         Diagnostic::error(
-                            "E0110",
+                            Code::ListWhereValue,
                             format!("{} cannot take a list here while other arguments are computed row by row", spec.name),
                             arg_span,
                         )
@@ -1471,7 +1475,7 @@ impl<'a> Checker<'a> {
                     if row_dependent {
                         self.error(
                             Diagnostic::error(
-                                "E0116",
+                                Code::RowValueInList,
                                 "a column of this row cannot be mixed into a list of another table's rows",
                                 arg_span,
                             )
@@ -1513,7 +1517,7 @@ impl<'a> Checker<'a> {
             if !matches!(compiled, Compiled::Invalid) {
                 self.error(
                     Diagnostic::error(
-                        "E0113",
+                        Code::MisplacedWhere,
                         "`where` filters a list, but this is a single value",
                         list.span,
                     )
@@ -1528,18 +1532,26 @@ impl<'a> Checker<'a> {
             ListDomain::Table(t) | ListDomain::Group { table: t } => t,
             ListDomain::Array => {
                 self.error(
-                    Diagnostic::error("E0113", "`where` cannot filter an array constant", arg.span)
-                        .with_label("array constant")
-                        .with_hint("filter a column of a table instead"),
+                    Diagnostic::error(
+                        Code::MisplacedWhere,
+                        "`where` cannot filter an array constant",
+                        arg.span,
+                    )
+                    .with_label("array constant")
+                    .with_hint("filter a column of a table instead"),
                 );
                 return Compiled::Invalid;
             }
         };
         if list.filter.is_some() {
             self.error(
-                Diagnostic::error("E0113", "this list is filtered twice", arg.span)
-                    .with_label("second filter")
-                    .with_hint("combine the conditions with `and`"),
+                Diagnostic::error(
+                    Code::MisplacedWhere,
+                    "this list is filtered twice",
+                    arg.span,
+                )
+                .with_label("second filter")
+                .with_hint("combine the conditions with `and`"),
             );
             return Compiled::Invalid;
         }
@@ -1551,7 +1563,7 @@ impl<'a> Checker<'a> {
         if matches!(compiled_type(&condition_compiled), ValueType::Text) {
             self.error(
                 Diagnostic::error(
-                    "E0108",
+                    Code::WrongOperandType,
                     "a `where` condition must be TRUE or FALSE, not text",
                     condition.span,
                 )
@@ -1571,7 +1583,7 @@ impl<'a> Checker<'a> {
         if let Some(text) = definitely_non_numeric_text(compiled, expr) {
             self.error(
                 Diagnostic::error(
-                    "E0108",
+                    Code::WrongOperandType,
                     format!("`{op}` needs numbers, but {text} is text"),
                     expr.span,
                 )
@@ -1585,7 +1597,7 @@ impl<'a> Checker<'a> {
         if compiled_type(compiled) == ValueType::Text {
             self.error(
                 Diagnostic::error(
-                    "E0108",
+                    Code::WrongOperandType,
                     format!("`{op}` needs TRUE/FALSE values, not text"),
                     span,
                 )
@@ -1612,7 +1624,7 @@ impl<'a> Checker<'a> {
         if mismatch {
             self.error(
                 Diagnostic::error(
-                    "E0109",
+                    Code::NeverEqual,
                     format!(
                         "comparing {} with {}: in Excel this is never equal",
                         left_ty.describe(),

@@ -13,8 +13,8 @@ mod syntax_error;
 use pest::Parser as _;
 
 use super::ast::{Expr, ExprKind, Item, ItemKind, RuleFile, TemplatePart};
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{FileId, SourceMap, Span};
+use crate::diagnostic::{Code, Diagnostic};
 use build::Builder;
 use split::{nesting_check, split_statements, too_long};
 use syntax_error::syntax_error;
@@ -22,42 +22,6 @@ use syntax_error::syntax_error;
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/formula.pest"]
 struct FormulaParser;
-
-/// Diagnostic codes the parser reports (documented in grammar/GRAMMAR.md).
-pub mod codes {
-    /// Syntax error: the text does not fit the grammar here.
-    pub const SYNTAX: &str = "E0001";
-    /// A text literal without its closing `"`.
-    pub const UNTERMINATED_TEXT: &str = "E0002";
-    /// A date literal naming a day that does not exist.
-    pub const INVALID_DATE: &str = "E0003";
-    /// A bracket without its partner.
-    pub const UNBALANCED_BRACKET: &str = "E0004";
-    /// A definition without its `=`.
-    pub const MISSING_EQUALS: &str = "E0005";
-    /// `@something` that is not a known format.
-    pub const UNKNOWN_FORMAT: &str = "E0006";
-    /// `where` outside a function argument.
-    pub const WHERE_OUTSIDE_CALL: &str = "E0007";
-    /// `table … = group …` without `by`.
-    pub const MISSING_BY: &str = "E0008";
-    /// `flag … when …` without the `:` before the message.
-    pub const MISSING_FLAG_COLON: &str = "E0009";
-    /// A bad `{…}` hole in a flag message.
-    pub const BAD_TEMPLATE: &str = "E0010";
-    /// An input column type that does not exist.
-    pub const UNKNOWN_TYPE: &str = "E0011";
-    /// An operator word used where a name is expected.
-    pub const KEYWORD_AS_NAME: &str = "E0012";
-    /// A character that has no meaning in the language.
-    pub const STRAY_CHARACTER: &str = "E0013";
-    /// A number too large to represent.
-    pub const NUMBER_OUT_OF_RANGE: &str = "E0014";
-    /// Brackets nested too deeply to be a real formula.
-    pub const TOO_DEEP: &str = "E0015";
-    /// A name longer than Excel allows (it could not be written to a workbook).
-    pub const NAME_TOO_LONG: &str = "E0016";
-}
 
 /// Longest statement accepted (a real formula is far shorter); keeps trees small
 /// enough to walk and drop safely.
@@ -80,7 +44,7 @@ pub fn parse_rule_file(sources: &SourceMap, file: FileId) -> Result<RuleFile, Ve
 fn parse_rule_file_here(sources: &SourceMap, file: FileId) -> Result<RuleFile, Vec<Diagnostic>> {
     let Some(source) = sources.get(file) else {
         return Err(vec![Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             "internal error: unknown source file",
             Span::new(file, 0, 0),
         )]);
@@ -135,7 +99,7 @@ pub fn parse_expression(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<D
 fn parse_expression_here(sources: &SourceMap, file: FileId) -> Result<Expr, Vec<Diagnostic>> {
     let Some(source) = sources.get(file) else {
         return Err(vec![Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             "internal error: unknown source file",
             Span::new(file, 0, 0),
         )]);
@@ -190,7 +154,7 @@ fn with_parser_stack<T: Send>(
         match handle {
             Ok(handle) => handle.join().unwrap_or_else(|_| {
                 Err(vec![Diagnostic::error(
-                    codes::SYNTAX,
+                    Code::Syntax,
                     "internal error: the parser stopped unexpectedly",
                     Span::new(file, 0, 0),
                 )])
@@ -259,7 +223,7 @@ fn too_deep_expr(root: &Expr) -> Option<Diagnostic> {
         if depth > MAX_TREE_DEPTH {
             return Some(
                 Diagnostic::error(
-                    codes::TOO_DEEP,
+                    Code::TooDeep,
                     format!("this formula nests more than {MAX_TREE_DEPTH} operations deep"),
                     root.span,
                 )

@@ -5,12 +5,12 @@ use crate::data::spec::ColumnDecl;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::Span;
 use crate::lang::plan::{ColumnOrigin, Plan, TableKind, TablePlan};
-use crate::suggest::did_you_mean;
+use crate::suggest::Suggestion;
 use crate::value::ValueType;
 use crate::value::{Value, parse_numeric_text};
 
-use super::codes;
 use super::model::{ParamSetting, Scenario};
+use crate::diagnostic::Code;
 
 /// Checks the scenario against a compiled plan: every param named exists (did-you-mean over
 /// the plan's params), its TOML type fits the param's type, every input table the plan
@@ -34,14 +34,15 @@ pub fn check_against_plan(scenario: &Scenario, plan: &Plan) -> Vec<Diagnostic> {
 fn check_param(setting: &ParamSetting, plan: &Plan, out: &mut Vec<Diagnostic>) {
     let Some(param) = plan.params.iter().find(|p| *p.name == *setting.name) else {
         let mut d = Diagnostic::error(
-            codes::UNKNOWN_PARAM,
+            Code::UnknownParam,
             format!("the rules have no param `{}`", setting.name),
             setting.span,
         )
         .with_label("set here");
-        if let Some(s) = did_you_mean(&setting.name, plan.params.iter().map(|p| &*p.name)) {
-            d = d.with_hint(format!("did you mean `{s}`?"));
-        }
+        d = d.with_suggestion(Suggestion::closest(
+            &setting.name,
+            plan.params.iter().map(|p| &*p.name),
+        ));
         let mut names: Vec<&str> = plan.params.iter().map(|p| &*p.name).collect();
         names.sort_unstable();
         let listing = if names.is_empty() {
@@ -57,7 +58,7 @@ fn check_param(setting: &ParamSetting, plan: &Plan, out: &mut Vec<Diagnostic>) {
     }
     let found = describe_value(&setting.value);
     let mut d = Diagnostic::error(
-        codes::PARAM_TYPE,
+        Code::ParamType,
         format!(
             "param `{}` takes {}, but the scenario gives {found}",
             setting.name,
@@ -159,7 +160,7 @@ fn check_inputs(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) {
                 if spec.file.is_none() && inputs.workbook.is_none() {
                     out.push(
                         Diagnostic::error(
-                            codes::INPUT_UNMAPPED,
+                            Code::InputUnmapped,
                             format!(
                                 "input table `{name}` has no file to read: [inputs.tables.{name}] \
                                  gives no `file` and [inputs] no `workbook`"
@@ -178,7 +179,7 @@ fn check_inputs(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) {
             None if inputs.workbook.is_some() => {} // read from the sheet named like the table
             None => out.push(
                 Diagnostic::error(
-                    codes::INPUT_UNMAPPED,
+                    Code::InputUnmapped,
                     format!(
                         "the rules read input table `{name}`, but the scenario says nowhere \
                          to read it from"
@@ -200,15 +201,15 @@ fn check_inputs(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let mut d = Diagnostic::warning(
-            codes::INPUT_UNUSED,
+            Code::InputUnused,
             format!("the rules never read input table `{name}`"),
             locations
                 .key(&format!("inputs.tables.{name}"))
                 .unwrap_or(inputs_span),
         )
         .with_label("not an input of the rules");
-        if let Some(s) = did_you_mean(name, known.iter().copied()) {
-            d = d.with_hint(format!("did you mean `{s}`?"));
+        if let Some(s) = Suggestion::closest(name, known.iter().copied()) {
+            d = d.with_suggestion(Some(s));
         } else if !known.is_empty() {
             d = d.with_hint(format!("input tables of the rules: {}", known.join(", ")));
         }
@@ -245,7 +246,7 @@ fn check_columns(
         }
         out.push(
             Diagnostic::error(
-                codes::COLUMN_TYPE_CONFLICT,
+                Code::ColumnTypeConflict,
                 format!(
                     "column `{name}.{column}` is {} here, but the rules read it as {}",
                     decl.ty.as_str(),
@@ -289,13 +290,10 @@ fn check_renames(
     let read_by_rules = |column: &str| rule_columns().any(|c| c == column);
     let renamed_to = |column: &str| spec.rename.values().any(|t| t == column);
     let locations = &scenario.locations;
-    let warn = |message: String, span: Span, suggestion: Option<&str>| {
-        let d = Diagnostic::warning(codes::COLUMN_UNKNOWN, message, span)
+    let warn = |message: String, span: Span, suggestion: Option<Suggestion>| {
+        let d = Diagnostic::warning(Code::ColumnUnknown, message, span)
             .with_label("not a column of the rules");
-        match suggestion {
-            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-            None => d,
-        }
+        d.with_suggestion(suggestion)
     };
     for (header, target) in &spec.rename {
         if read_by_rules(target) || spec.columns.contains_key(target) {
@@ -306,14 +304,14 @@ fn check_renames(
                 "`{header}` is renamed to `{target}`, which the rules never read from `{name}`"
             ),
             locations.best(&format!("inputs.tables.{name}.rename.{header}")),
-            did_you_mean(target, rule_columns()),
+            Suggestion::closest(target, rule_columns()),
         ));
     }
     for column in spec.columns.keys() {
         if read_by_rules(column) || renamed_to(column) {
             continue;
         }
-        if let Some(s) = did_you_mean(column, rule_columns()) {
+        if let Some(s) = Suggestion::closest(column, rule_columns()) {
             out.push(warn(
                 format!("column `{column}` is declared for `{name}`, but the rules never read it"),
                 locations
@@ -327,7 +325,7 @@ fn check_renames(
         && !read_by_rules(key)
         && !renamed_to(key)
         && !spec.columns.contains_key(key)
-        && let Some(s) = did_you_mean(key, rule_columns())
+        && let Some(s) = Suggestion::closest(key, rule_columns())
     {
         out.push(warn(
             format!("key column `{key}` of `{name}` is not a column the rules read"),
@@ -346,13 +344,13 @@ fn check_dashboard(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) 
                 continue;
             }
             let mut d = Diagnostic::error(
-                codes::DASHBOARD_KPI,
+                Code::DashboardKpi,
                 format!("KPI `{kpi}` is not a value the rules compute"),
                 locations.best(&format!("dashboard.kpis[{i}]")),
             )
             .with_label("no such scalar");
-            if let Some(s) = did_you_mean(kpi, plan.scalars.iter().map(|s| &*s.name)) {
-                d = d.with_hint(format!("did you mean `{s}`?"));
+            if let Some(s) = Suggestion::closest(kpi, plan.scalars.iter().map(|s| &*s.name)) {
+                d = d.with_suggestion(Some(s));
             } else if plan.params.iter().any(|p| *p.name == **kpi) {
                 d = d.with_hint(format!(
                     "`{kpi}` is a param; KPI tiles show computed values (define `{kpi}_shown = {kpi}` to show it)"
@@ -371,14 +369,15 @@ fn check_dashboard(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) 
         }
         let Some(table) = plan.tables.iter().find(|t| *t.name == *chart.table) else {
             let mut d = Diagnostic::error(
-                codes::DASHBOARD_TABLE,
+                Code::DashboardTable,
                 format!("chart table `{}` is not a table of the rules", chart.table),
                 at(".table"),
             )
             .with_label("no such table");
-            if let Some(s) = did_you_mean(&chart.table, plan.tables.iter().map(|t| &*t.name)) {
-                d = d.with_hint(format!("did you mean `{s}`?"));
-            }
+            d = d.with_suggestion(Suggestion::closest(
+                &chart.table,
+                plan.tables.iter().map(|t| &*t.name),
+            ));
             let grouped: Vec<&str> = plan
                 .tables
                 .iter()
@@ -417,20 +416,21 @@ fn check_dashboard(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) 
             match table.columns.iter().find(|c| *c.name == **column) {
                 None => {
                     let mut d = Diagnostic::error(
-                        codes::DASHBOARD_COLUMN,
+                        Code::DashboardColumn,
                         format!("table `{}` has no column `{column}`", table.name),
                         span,
                     )
                     .with_label("no such column");
-                    if let Some(s) = did_you_mean(column, table.columns.iter().map(|c| &*c.name)) {
-                        d = d.with_hint(format!("did you mean `{s}`?"));
-                    }
+                    d = d.with_suggestion(Suggestion::closest(
+                        column,
+                        table.columns.iter().map(|c| &*c.name),
+                    ));
                     out.push(d);
                 }
                 Some(c) if numeric && !(c.ty.is_numeric() || c.ty == ValueType::Any) => {
                     out.push(
                         Diagnostic::error(
-                            codes::DASHBOARD_COLUMN,
+                            Code::DashboardColumn,
                             format!(
                                 "column `{}.{column}` holds {}; a chart series must be numbers",
                                 table.name,

@@ -14,12 +14,12 @@ use crate::suggest::did_you_mean;
 use crate::value::datetime::serial_from_ymd;
 use crate::value::{Value, parse_numeric_text};
 
-use super::codes;
 use super::model::{
     ChartKind, ChartSpec, DashboardSpec, Locations, OutputSpec, ParamSetting, Scenario,
 };
 use super::schema::{self, RAW_SECTIONS};
 use super::tree::{self, Entry, Kind, Node, Table};
+use crate::diagnostic::Code;
 
 /// More `extends` levels than this is certainly a mistake (cycles are caught earlier).
 const MAX_CHAIN: usize = 64;
@@ -110,7 +110,7 @@ fn read_chain(
         if chain.len() >= MAX_CHAIN {
             diagnostics.push(
                 Diagnostic::error(
-                    codes::EXTENDS_CYCLE,
+                    Code::ExtendsCycle,
                     format!("`extends` chain is longer than {MAX_CHAIN} files"),
                     span,
                 )
@@ -135,7 +135,7 @@ fn unreadable(
     };
     match referenced {
         Some((written, span)) => Diagnostic::error(
-            codes::EXTENDS_UNREADABLE,
+            Code::ExtendsUnreadable,
             format!(
                 "cannot read `{}`, which this scenario extends: {reason}",
                 written.display()
@@ -148,7 +148,7 @@ fn unreadable(
             // Register the path so the diagnostic still renders with a file name.
             let file = sources.add(path.to_path_buf(), String::new());
             Diagnostic::error(
-                codes::SCENARIO_UNREADABLE,
+                Code::ScenarioUnreadable,
                 format!("cannot read scenario file {}: {reason}", path.display()),
                 Span::new(file, 0, 0),
             )
@@ -175,7 +175,7 @@ fn parse_file(
     for problem in out_of_range {
         diagnostics.push(
             Diagnostic::error(
-                codes::INVALID_VALUE,
+                Code::InvalidValue,
                 format!("the number {} is too large", problem.text),
                 problem.span,
             )
@@ -200,7 +200,7 @@ fn syntax_error(error: &toml::de::Error, file: FileId, text: &str) -> Diagnostic
         None => (full, None),
     };
     let mut d = Diagnostic::error(
-        codes::TOML_SYNTAX,
+        Code::TomlSyntax,
         format!("this is not valid TOML: {what}"),
         span,
     )
@@ -234,7 +234,7 @@ fn cycle(chain: &[ChainFile], start: usize, closing: Span) -> Diagnostic {
         .chain(chain.get(start).map(|f| file_name(&f.path)))
         .collect();
     let mut d = Diagnostic::error(
-        codes::EXTENDS_CYCLE,
+        Code::ExtendsCycle,
         format!("`extends` goes in a circle: {}", names.join(" → ")),
         closing,
     )
@@ -381,7 +381,7 @@ fn check_output_is_not_an_input(scenario: &Scenario, diagnostics: &mut Vec<Diagn
             continue;
         };
         let mut d = Diagnostic::error(
-            codes::OUTPUT_OVERWRITES_INPUT,
+            Code::OutputOverwritesInput,
             format!("`{key}` would overwrite {what}: {}", output.display()),
             locations.best(key),
         )
@@ -433,7 +433,7 @@ fn build_rules(
         }
         diagnostics.push(
             Diagnostic::error(
-                codes::MISSING,
+                Code::MissingKey,
                 "the scenario names no rule files: `rules` is missing",
                 Span::new(root.file, 0, 0),
             )
@@ -447,7 +447,7 @@ fn build_rules(
     if items.is_empty() {
         diagnostics.push(
             Diagnostic::error(
-                codes::MISSING,
+                Code::MissingKey,
                 "the scenario names no rule files: `rules` is empty",
                 entry.node.span,
             )
@@ -472,7 +472,7 @@ fn build_rules(
             };
             diagnostics.push(
                 Diagnostic::error(
-                    codes::RULES_NOT_FOUND,
+                    Code::RulesNotFound,
                     format!("rule file or folder not found: {}", path.display()),
                     item.span,
                 )
@@ -520,7 +520,7 @@ fn build_as_of(merged: &Table, diagnostics: &mut Vec<Diagnostic>) -> Option<chro
     if found.is_none() {
         diagnostics.push(
             Diagnostic::error(
-                codes::INVALID_VALUE,
+                Code::InvalidValue,
                 format!("`as_of` is not a real date: {dt}"),
                 entry.node.span,
             )
@@ -598,7 +598,7 @@ fn build_table(
         for (other, entry) in rest {
             diagnostics.push(
                 Diagnostic::error(
-                    codes::INVALID_VALUE,
+                    Code::InvalidValue,
                     format!("input table `{name}` gives both `{first}` and `{other}`"),
                     entry.key_span,
                 )
@@ -616,7 +616,7 @@ fn build_table(
     {
         diagnostics.push(
             Diagnostic::error(
-                codes::INVALID_VALUE,
+                Code::InvalidValue,
                 format!("input table `{name}` has an empty `sheets` list"),
                 entry.node.span,
             )
@@ -633,7 +633,7 @@ fn build_table(
                 if n > 0 {
                     diagnostics.push(
                         Diagnostic::error(
-                            codes::INVALID_VALUE,
+                            Code::InvalidValue,
                             format!("`header_row` {n} is beyond any sheet's last row"),
                             e.node.span,
                         )
@@ -747,7 +747,7 @@ fn build_dashboard(merged: &Table, diagnostics: &mut Vec<Diagnostic>) -> Dashboa
             }
             (Some(list), Some(entry)) if list.is_empty() => diagnostics.push(
                 Diagnostic::error(
-                    codes::MISSING,
+                    Code::MissingKey,
                     "a chart needs at least one series",
                     entry.node.span,
                 )
@@ -776,7 +776,7 @@ fn build_dashboard(merged: &Table, diagnostics: &mut Vec<Diagnostic>) -> Dashboa
 
 fn missing_chart_key(chart: &Node, key: &str, example: &str) -> Diagnostic {
     Diagnostic::error(
-        codes::MISSING,
+        Code::MissingKey,
         format!("a [[dashboard.charts]] entry has no `{key}`"),
         chart.span,
     )

@@ -51,26 +51,3 @@ pub use model::{
     ChartKind, ChartSpec, DashboardSpec, Locations, OutputSpec, ParamSetting, Scenario,
 };
 pub use rules::load_scenario_rules;
-
-/// The stable diagnostic codes of this module.
-pub mod codes {
-    pub const TOML_SYNTAX: &str = "S0001";
-    pub const UNKNOWN_KEY: &str = "S0002";
-    pub const WRONG_TYPE: &str = "S0003";
-    pub const MISSING: &str = "S0004";
-    pub const EXTENDS_UNREADABLE: &str = "S0005";
-    pub const EXTENDS_CYCLE: &str = "S0006";
-    pub const INVALID_VALUE: &str = "S0007";
-    pub const RULES_NOT_FOUND: &str = "S0008";
-    pub const SCENARIO_UNREADABLE: &str = "S0009";
-    pub const UNKNOWN_PARAM: &str = "S0010";
-    pub const PARAM_TYPE: &str = "S0011";
-    pub const INPUT_UNMAPPED: &str = "S0012";
-    pub const COLUMN_TYPE_CONFLICT: &str = "S0013";
-    pub const INPUT_UNUSED: &str = "S0014";
-    pub const DASHBOARD_TABLE: &str = "S0015";
-    pub const DASHBOARD_COLUMN: &str = "S0016";
-    pub const DASHBOARD_KPI: &str = "S0017";
-    pub const COLUMN_UNKNOWN: &str = "S0018";
-    pub const OUTPUT_OVERWRITES_INPUT: &str = "S0019";
-}

@@ -8,8 +8,8 @@ use crate::lang::program::{
     ReadError, RuleProgram, add_rule_files, check_rule_files, expand_rule_paths,
 };
 
-use super::codes;
 use super::model::Scenario;
+use crate::diagnostic::Code;
 
 /// Reads, parses and checks the scenario's rule files (folders expanded) into `sources`,
 /// which should already hold the scenario (from [`load_scenario`](super::load_scenario)).
@@ -31,7 +31,7 @@ pub fn load_scenario_rules(
     };
     if paths.is_empty() {
         let d = Diagnostic::error(
-            codes::MISSING,
+            Code::MissingKey,
             "the folders in `rules` hold no .rules files",
             scenario.locations.best("rules"),
         )
@@ -58,7 +58,7 @@ fn unreadable(scenario: &Scenario, error: &ReadError) -> Diagnostic {
         |i| scenario.locations.best(&format!("rules[{i}]")),
     );
     Diagnostic::error(
-        codes::RULES_NOT_FOUND,
+        Code::RulesNotFound,
         format!(
             "cannot read rule file {}: {}",
             error.path.display(),

@@ -2,11 +2,11 @@
 //! the walk that checks one file against it: unknown keys (with "did you mean") and wrong types.
 
 use crate::diagnostic::Diagnostic;
-use crate::suggest::did_you_mean;
+use crate::suggest::Suggestion;
 
-use super::codes;
 use super::model::ChartKind;
 use super::tree::{Kind, Node, Table};
+use crate::diagnostic::Code;
 
 /// What a value must be.
 #[derive(Debug, Clone, Copy)]
@@ -180,14 +180,14 @@ fn unknown_key(
     place: &Place,
 ) -> Diagnostic {
     let mut diagnostic = Diagnostic::error(
-        codes::UNKNOWN_KEY,
+        Code::UnknownKey,
         format!("unknown key `{key}` {}", place.where_()),
         span,
     )
     .with_label("not a scenario setting");
     let names = fields.iter().map(|f| f.name);
-    if let Some(suggestion) = did_you_mean(key, names.clone()) {
-        diagnostic = diagnostic.with_hint(format!("did you mean `{suggestion}`?"));
+    if let Some(suggestion) = Suggestion::closest(key, names.clone()) {
+        diagnostic = diagnostic.with_suggestion(Some(suggestion));
     } else if place.section.is_some() && TOP.iter().any(|f| f.name == key) {
         diagnostic = diagnostic.with_hint(format!(
             "`{key}` is a top-level setting; it landed {} because it comes after that \
@@ -244,7 +244,7 @@ pub(crate) fn list_or(options: &[&str]) -> String {
 
 fn wrong_type(node: &Node, shape: Shape, key: &str, place: &Place) -> Diagnostic {
     Diagnostic::error(
-        codes::WRONG_TYPE,
+        Code::WrongValueType,
         format!(
             "{} must be {}, found {}",
             place.describe_key(key),
@@ -258,7 +258,7 @@ fn wrong_type(node: &Node, shape: Shape, key: &str, place: &Place) -> Diagnostic
 
 fn empty_path(node: &Node, key: &str, place: &Place) -> Diagnostic {
     Diagnostic::error(
-        codes::INVALID_VALUE,
+        Code::InvalidValue,
         format!("{} is an empty path", place.describe_key(key)),
         node.span,
     )
@@ -281,7 +281,7 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
                     Some(_) => {}
                     None => out.push(
                         Diagnostic::error(
-                            codes::WRONG_TYPE,
+                            Code::WrongValueType,
                             format!(
                                 "every entry of {} must be a path in quotes, found {}",
                                 place.describe_key(key),
@@ -309,7 +309,7 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
             if *n < min {
                 out.push(
                     Diagnostic::error(
-                        codes::INVALID_VALUE,
+                        Code::InvalidValue,
                         format!(
                             "{} must be at least {min}, found {n}",
                             place.describe_key(key)
@@ -326,7 +326,7 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
                 if item.as_str().is_none() {
                     out.push(
                         Diagnostic::error(
-                            codes::WRONG_TYPE,
+                            Code::WrongValueType,
                             format!(
                                 "every entry of {} must be text in quotes, found {}",
                                 place.describe_key(key),
@@ -346,7 +346,7 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
         (Shape::Choice(options), Kind::String(s)) => {
             if !options.contains(&s.as_str()) {
                 let mut d = Diagnostic::error(
-                    codes::INVALID_VALUE,
+                    Code::InvalidValue,
                     format!(
                         "{} must be one of {}, found \"{s}\"",
                         place.describe_key(key),
@@ -355,9 +355,7 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
                     node.span,
                 )
                 .with_label("not a known choice");
-                if let Some(suggestion) = did_you_mean(s, options.iter().copied()) {
-                    d = d.with_hint(format!("did you mean \"{suggestion}\"?"));
-                }
+                d = d.with_suggestion(Suggestion::closest(s, options.iter().copied()));
                 out.push(d);
             }
         }
@@ -366,15 +364,15 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
                 let types = ["number", "text", "bool", "date", "any"];
                 let bare = s.trim().trim_end_matches('?').trim_end();
                 let mut d = Diagnostic::error(
-                    codes::INVALID_VALUE,
+                    Code::InvalidValue,
                     format!("unknown column type \"{s}\" for column `{key}`"),
                     node.span,
                 )
                 .with_label("not a column type");
-                if let Some(suggestion) = did_you_mean(bare, types) {
-                    let optional = if s.trim_end().ends_with('?') { "?" } else { "" };
-                    d = d.with_hint(format!("did you mean \"{suggestion}{optional}\"?"));
-                }
+                let optional = if s.trim_end().ends_with('?') { "?" } else { "" };
+                d = d.with_suggestion(
+                    Suggestion::closest(bare, types).map(|t| t.written("", optional)),
+                );
                 out.push(d.with_hint(
                     "column types are number, text, bool, date and any; add ? to allow blank cells",
                 ));
@@ -400,7 +398,7 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
         }
         (Shape::ParamValue, Kind::Float(f)) if !f.is_finite() => out.push(
             Diagnostic::error(
-                codes::INVALID_VALUE,
+                Code::InvalidValue,
                 format!("{} must be a finite number", place.describe_key(key)),
                 node.span,
             )

@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use pest::iterators::Pair;
 
-use super::{MAX_NAME_CHARS, Rule, codes, parse_expr_text};
+use super::{MAX_NAME_CHARS, Rule, parse_expr_text};
+use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::{
     BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind, FlagDef, Format, FormatKind, GroupTableDecl,
     Ident, InputDecl, Item, ItemKind, ParamDecl, ScalarDef, Template, TemplatePart, UnaryOp,
 };
-use crate::suggest::did_you_mean;
+use crate::suggest::Suggestion;
 use crate::value::ErrorKind;
 use crate::value::ValueType;
 use crate::value::datetime::serial_from_ymd;
@@ -38,7 +39,7 @@ impl Builder {
         if length > MAX_NAME_CHARS {
             self.diagnostics.push(
                 Diagnostic::error(
-                    codes::NAME_TOO_LONG,
+                    Code::NameTooLong,
                     format!(
                         "this name is {length} characters long; names can have at most {MAX_NAME_CHARS}"
                     ),
@@ -57,7 +58,7 @@ impl Builder {
     /// Records an "internal" problem: the tree did not have the expected shape.
     fn shape_error<T>(&mut self, span: Span) -> Option<T> {
         self.diagnostics.push(Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             "internal parser error: unexpected syntax tree",
             span,
         ));
@@ -114,14 +115,12 @@ impl Builder {
                     None => {
                         let known = ["number", "text", "bool", "date", "any"];
                         let mut d = Diagnostic::error(
-                            codes::UNKNOWN_TYPE,
+                            Code::UnknownType,
                             format!("`{}` is not a column type", p.as_str()),
                             self.span(&p),
                         )
                         .with_label("unknown type");
-                        if let Some(best) = did_you_mean(p.as_str(), known) {
-                            d = d.with_hint(format!("did you mean `{best}`?"));
-                        }
+                        d = d.with_suggestion(Suggestion::closest(p.as_str(), known));
                         self.diagnostics.push(d.with_hint(
                             "column types are number, text, bool, date and any; add `?` when blanks are allowed (date?)",
                         ));
@@ -286,14 +285,14 @@ impl Builder {
                     _ => {
                         let known = ["percent", "currency", "date", "integer", "decimal"];
                         let mut d = Diagnostic::error(
-                            codes::UNKNOWN_FORMAT,
+                            Code::UnknownFormat,
                             format!("`@{word}` is not a known format"),
                             span,
                         )
                         .with_label("unknown format");
-                        if let Some(best) = did_you_mean(word, known) {
-                            d = d.with_hint(format!("did you mean `@{best}`?"));
-                        }
+                        d = d.with_suggestion(
+                            Suggestion::closest(word, known).map(|s| s.written("@", "")),
+                        );
                         self.diagnostics.push(d.with_hint(
                             "formats are @percent, @currency, @date, @integer, @decimal, or an Excel number format in quotes such as @\"0.0x\"",
                         ));
@@ -331,7 +330,7 @@ impl Builder {
                 let Some(close) = rest.find('}') else {
                     self.diagnostics.push(
                         Diagnostic::error(
-                            codes::BAD_TEMPLATE,
+                            Code::BadTemplate,
                             "this `{` in the flag message is never closed",
                             Span::new(self.file, base + i, base + i + 1),
                         )
@@ -353,7 +352,7 @@ impl Builder {
             } else if rest.starts_with('}') {
                 self.diagnostics.push(
                     Diagnostic::error(
-                        codes::BAD_TEMPLATE,
+                        Code::BadTemplate,
                         "this `}` in the flag message has no matching `{`",
                         Span::new(self.file, base + i, base + i + 1),
                     )
@@ -379,7 +378,7 @@ impl Builder {
         let hole_span = Span::new(self.file, start.saturating_sub(1), start + hole.len() + 1);
         if hole.trim().is_empty() {
             self.diagnostics.push(
-                Diagnostic::error(codes::BAD_TEMPLATE, "empty `{}` in the flag message", hole_span)
+                Diagnostic::error(Code::BadTemplate, "empty `{}` in the flag message", hole_span)
                     .with_label("nothing to show here")
                     .with_hint("put a column or formula inside, e.g. {roi:0.00}, or write `{{}}` for literal braces"),
             );
@@ -388,7 +387,7 @@ impl Builder {
         if let Some(q) = hole.find('"') {
             self.diagnostics.push(
                 Diagnostic::error(
-                    codes::BAD_TEMPLATE,
+                    Code::BadTemplate,
                     "a `{…}` hole in a flag message cannot contain text in quotes",
                     Span::new(self.file, start + q, start + q + 1),
                 )
@@ -405,7 +404,7 @@ impl Builder {
                 if format.trim().is_empty() {
                     self.diagnostics.push(
                         Diagnostic::error(
-                            codes::BAD_TEMPLATE,
+                            Code::BadTemplate,
                             "the number format after `:` is empty",
                             hole_span,
                         )
@@ -424,7 +423,7 @@ impl Builder {
                 for d in diagnostics {
                     self.diagnostics.push(
                         Diagnostic {
-                            code: codes::BAD_TEMPLATE,
+                            code: Code::BadTemplate,
                             message: format!("in a `{{…}}` hole of the flag message: {}", d.message),
                             ..d
                         }
@@ -654,7 +653,7 @@ impl Builder {
                 if !value.is_finite() {
                     self.diagnostics.push(
                         Diagnostic::error(
-                            codes::NUMBER_OUT_OF_RANGE,
+                            Code::NumberOutOfRange,
                             format!("the number {text} is too large"),
                             span,
                         )
@@ -681,7 +680,7 @@ impl Builder {
                 if serial.is_some_and(|s| s < 1.0) {
                     self.diagnostics.push(
                         Diagnostic::error(
-                            codes::INVALID_DATE,
+                            Code::InvalidDate,
                             format!("{text} is before 1900-01-01, where Excel's dates start"),
                             span,
                         )
@@ -692,7 +691,7 @@ impl Builder {
                 let serial = serial.unwrap_or_else(|| {
                     self.diagnostics.push(
                         Diagnostic::error(
-                            codes::INVALID_DATE,
+                            Code::InvalidDate,
                             format!("{text} is not a real date"),
                             span,
                         )

@@ -1,8 +1,8 @@
 //! Splits a rule file into statements and comments before parsing: a newline ends
 //! a statement unless a bracket is open or the line ends with an operator or a comma.
 
-use super::codes;
 use super::{MAX_NESTING, MAX_STATEMENT_BYTES};
+use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::Comment;
@@ -268,7 +268,7 @@ pub(super) fn nesting_check(text: &str, offset: usize, file: FileId) -> Option<D
 /// operator; later stages walk trees recursively, so very deep ones are refused here.
 pub(super) fn too_long(start: usize, end: usize, file: FileId) -> Diagnostic {
     Diagnostic::error(
-        codes::TOO_DEEP,
+        Code::TooDeep,
         format!(
             "this statement is {} characters long, more than the {MAX_STATEMENT_BYTES} allowed",
             end - start
@@ -281,7 +281,7 @@ pub(super) fn too_long(start: usize, end: usize, file: FileId) -> Diagnostic {
 
 fn too_deep(at: usize, file: FileId) -> Diagnostic {
     Diagnostic::error(
-        codes::TOO_DEEP,
+        Code::TooDeep,
         format!("brackets are nested more than {MAX_NESTING} deep"),
         Span::new(file, at, at + 1),
     )
@@ -291,7 +291,7 @@ fn too_deep(at: usize, file: FileId) -> Diagnostic {
 
 fn unterminated_text(start: usize, end: usize, file: FileId) -> Diagnostic {
     Diagnostic::error(
-        codes::UNTERMINATED_TEXT,
+        Code::UnterminatedText,
         "this text has no closing `\"`",
         Span::new(file, start, end.max(start + 1)),
     )
@@ -311,7 +311,7 @@ fn bracket_name(b: u8) -> &'static str {
 fn unclosed_bracket(kind: u8, at: usize, statement_end: usize, file: FileId) -> Diagnostic {
     let close = if kind == b'(' { b')' } else { b'}' };
     Diagnostic::error(
-        codes::UNBALANCED_BRACKET,
+        Code::UnbalancedBracket,
         format!(
             "this {} is never closed",
             bracket_name(kind)
@@ -331,7 +331,7 @@ fn unclosed_bracket(kind: u8, at: usize, statement_end: usize, file: FileId) -> 
 
 fn unmatched_close(b: u8, at: usize, open: Option<(u8, usize)>, file: FileId) -> Diagnostic {
     let diagnostic = Diagnostic::error(
-        codes::UNBALANCED_BRACKET,
+        Code::UnbalancedBracket,
         format!("this {} has no matching opening bracket", bracket_name(b)),
         Span::new(file, at, at + 1),
     );

@@ -3,8 +3,9 @@
 
 use pest::error::{ErrorVariant, InputLocation};
 
+use super::Rule;
 use super::split::is_ident_byte;
-use super::{Rule, codes};
+use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{FileId, Span};
 
@@ -242,7 +243,7 @@ pub(super) fn syntax_error(
     let expected = join_or(&descriptions);
     let generic = || {
         Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected {expected}, found {found_shown}"),
             span,
         )
@@ -251,17 +252,13 @@ pub(super) fn syntax_error(
 
     // Characters and spellings people bring from other tools.
     if found.starts_with('\'') {
-        return Diagnostic::error(
-            codes::STRAY_CHARACTER,
-            "text must be in double quotes",
-            span,
-        )
-        .with_label("single quotes are not used in formulas")
-        .with_hint("write \"Closed Won\", not 'Closed Won'");
+        return Diagnostic::error(Code::StrayCharacter, "text must be in double quotes", span)
+            .with_label("single quotes are not used in formulas")
+            .with_hint("write \"Closed Won\", not 'Closed Won'");
     }
     match found.as_str() {
         "==" => {
-            return Diagnostic::error(codes::SYNTAX, "`==` is not an operator here", span)
+            return Diagnostic::error(Code::Syntax, "`==` is not an operator here", span)
                 .with_label("use a single `=`")
                 .with_hint("compare with a single `=`, as in Excel: stage = \"Closed Won\"");
         }
@@ -271,7 +268,7 @@ pub(super) fn syntax_error(
                 "=<" => "<=",
                 _ => ">=",
             };
-            return Diagnostic::error(codes::SYNTAX, format!("`{found}` is not an operator"), span)
+            return Diagnostic::error(Code::Syntax, format!("`{found}` is not an operator"), span)
                 .with_label(format!("write `{better}`"))
                 .with_hint(format!(
                     "comparisons are written as in Excel: = <> < <= > >=; use `{better}`"
@@ -279,7 +276,7 @@ pub(super) fn syntax_error(
         }
         "&&" | "||" => {
             let word = if found == "&&" { "and" } else { "or" };
-            return Diagnostic::error(codes::SYNTAX, format!("`{found}` is not an operator"), span)
+            return Diagnostic::error(Code::Syntax, format!("`{found}` is not an operator"), span)
                 .with_label(format!("write `{word}`"))
                 .with_hint(format!("combine conditions with `{word}`; `&` joins text"));
         }
@@ -333,7 +330,7 @@ pub(super) fn syntax_error(
             if expects_operator && !expects_value {
                 message.push_str("; expected an operator or the end of the line");
             }
-            return Diagnostic::error(codes::STRAY_CHARACTER, message, span)
+            return Diagnostic::error(Code::StrayCharacter, message, span)
                 .with_label("not part of the formula language")
                 .with_hint(hint);
         }
@@ -342,7 +339,7 @@ pub(super) fn syntax_error(
     // `where` in the wrong place.
     if found.eq_ignore_ascii_case("where") && !expects(Rule::kw_by) && !expects_value {
         return Diagnostic::error(
-            codes::WHERE_OUTSIDE_CALL,
+            Code::WhereOutsideCall,
             "`where` can only filter a list inside a function call",
             span,
         )
@@ -353,7 +350,7 @@ pub(super) fn syntax_error(
     let lower = found.to_ascii_lowercase();
     if matches!(lower.as_str(), "and" | "or" | "not" | "in" | "where") && expects_value {
         return Diagnostic::error(
-            codes::KEYWORD_AS_NAME,
+            Code::KeywordAsName,
             format!("`{found}` is an operator, not a value"),
             span,
         )
@@ -372,7 +369,7 @@ pub(super) fn syntax_error(
         && !expects(Rule::kw_when)
     {
         return Diagnostic::error(
-            codes::KEYWORD_AS_NAME,
+            Code::KeywordAsName,
             format!("`{found}` starts a statement and cannot appear inside a formula"),
             span,
         )
@@ -385,7 +382,7 @@ pub(super) fn syntax_error(
         && ["+", "-", "*", "/", "^", "&", "=", "<", ">", ","].contains(&found.as_str())
     {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("a statement cannot start with `{found}`"),
             span,
         )
@@ -399,7 +396,7 @@ pub(super) fn syntax_error(
     {
         let name = text.get(..pos).unwrap_or("");
         return Diagnostic::error(
-            codes::MISSING_EQUALS,
+            Code::MissingEquals,
             "a formula on its own line needs a name",
             Span::new(file, offset, offset + pos + 1),
         )
@@ -411,7 +408,7 @@ pub(super) fn syntax_error(
     // Statement-specific expectations.
     if expects(Rule::kw_by) {
         return Diagnostic::error(
-            codes::MISSING_BY,
+            Code::MissingBy,
             format!("expected `by` and the key columns, found {found_shown}"),
             span,
         )
@@ -420,7 +417,7 @@ pub(super) fn syntax_error(
     }
     if expects(Rule::kw_group) {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected `group`, found {found_shown}"),
             span,
         )
@@ -429,7 +426,7 @@ pub(super) fn syntax_error(
     }
     if expects(Rule::kw_when) {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected `when` and a condition, found {found_shown}"),
             span,
         )
@@ -438,7 +435,7 @@ pub(super) fn syntax_error(
     }
     if statement_word == "flag" && expects(Rule::colon) {
         return Diagnostic::error(
-            codes::MISSING_FLAG_COLON,
+            Code::MissingFlagColon,
             format!("expected `:` before the flag message, found {found_shown}"),
             span,
         )
@@ -447,7 +444,7 @@ pub(super) fn syntax_error(
     }
     if expects(Rule::template) {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected the flag message in double quotes, found {found_shown}"),
             span,
         )
@@ -457,7 +454,7 @@ pub(super) fn syntax_error(
     if expects(Rule::equals) && !expects_value {
         let target = text.get(..pos).unwrap_or("").trim();
         return Diagnostic::error(
-            codes::MISSING_EQUALS,
+            Code::MissingEquals,
             format!("expected `=` after `{target}`, found {found_shown}"),
             span,
         )
@@ -495,7 +492,7 @@ pub(super) fn syntax_error(
             "a table name"
         };
         return Diagnostic::error(
-            codes::KEYWORD_AS_NAME,
+            Code::KeywordAsName,
             format!("expected {what} after `{word}`, found {found_shown}"),
             span,
         )
@@ -507,7 +504,7 @@ pub(super) fn syntax_error(
     }
     if statement_word == "input" && expects(Rule::comma) && expects(Rule::close_paren) && !at_end {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected `,` or `)`, found {found_shown}"),
             span,
         )
@@ -525,7 +522,7 @@ pub(super) fn syntax_error(
     }
     if expects(Rule::column_target) || expects(Rule::input_decl) || expects(Rule::statement) {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected a statement, found {found_shown}"),
             span,
         )
@@ -536,7 +533,7 @@ pub(super) fn syntax_error(
     // Inside formulas.
     if previous == "@" {
         return Diagnostic::error(
-            codes::UNKNOWN_FORMAT,
+            Code::UnknownFormat,
             "a format name must follow `@`",
             span,
         )
@@ -545,7 +542,7 @@ pub(super) fn syntax_error(
     }
     if previous.eq_ignore_ascii_case("where") && expects_value {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected the condition after `where`, found {found_shown}"),
             span,
         )
@@ -556,7 +553,7 @@ pub(super) fn syntax_error(
         let before = text.get(..pos).unwrap_or("").trim_end();
         let table = token_before(text, before.len().saturating_sub(1));
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected a column name after `{table}.`, found {found_shown}"),
             span,
         )
@@ -565,7 +562,7 @@ pub(super) fn syntax_error(
     }
     if expects(Rule::column_name) && previous.eq_ignore_ascii_case("by") {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected the key columns after `by`, found {found_shown}"),
             span,
         )
@@ -574,7 +571,7 @@ pub(super) fn syntax_error(
     }
     if expects(Rule::open_paren) && previous.eq_ignore_ascii_case("in") {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected `(` and a list of values after `IN`, found {found_shown}"),
             span,
         )
@@ -590,7 +587,7 @@ pub(super) fn syntax_error(
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
     if found == "(" && expects_operator && gap_before && previous_is_name {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("unexpected space between `{previous}` and `(`"),
             span,
         )
@@ -606,7 +603,7 @@ pub(super) fn syntax_error(
         && found.starts_with(|c: char| c.is_ascii_digit())
     {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected an operator or the end of the line, found `{found}`"),
             span,
         )
@@ -618,7 +615,7 @@ pub(super) fn syntax_error(
     }
     if previous_is_number && found == "," && !in_call && !expects(Rule::close_brace) {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             "unexpected `,` after a number",
             span,
         )
@@ -631,13 +628,13 @@ pub(super) fn syntax_error(
         } else {
             format!("the formula ends after `{previous}`; expected a value")
         };
-        return Diagnostic::error(codes::SYNTAX, message, span)
+        return Diagnostic::error(Code::Syntax, message, span)
             .with_label(format!("expected a value after `{previous}`"))
             .with_hint("complete the formula, or remove the trailing operator");
     }
     if expects_value && (found == ")" || found == "," || found == "}") {
         return Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected a value before `{found}`"),
             span,
         )
@@ -650,7 +647,7 @@ pub(super) fn syntax_error(
     }
     if expects_value && !expects_operator {
         let mut diagnostic = Diagnostic::error(
-            codes::SYNTAX,
+            Code::Syntax,
             format!("expected a value, found {found_shown}"),
             span,
         )
@@ -690,7 +687,7 @@ pub(super) fn syntax_error(
         } else {
             "an operator is missing before this"
         };
-        let mut diagnostic = Diagnostic::error(codes::SYNTAX, message, span)
+        let mut diagnostic = Diagnostic::error(Code::Syntax, message, span)
             .with_label(label)
             .with_hint(hint);
         if found.starts_with('"')
