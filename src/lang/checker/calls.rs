@@ -1,0 +1,286 @@
+//! Function calls: arity and argument kinds against the registry, lists given where
+//! lists are wanted, and scalar functions lifted over a list row by row.
+
+use crate::diagnostic::source::Span;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::functions::{self, ArgKind};
+use crate::lang::ast::*;
+use crate::lang::plan::*;
+use crate::suggest::Suggestion;
+use crate::value::ValueType;
+
+use super::{Checker, Compiled, Ctx, compiled_type, node_reads_row, plural, return_type};
+
+impl Checker<'_> {
+    pub(super) fn compile_call(
+        &mut self,
+        function: &Ident,
+        args: &[Expr],
+        span: Span,
+        ctx: &Ctx,
+    ) -> Compiled {
+        let Some(spec) = functions::lookup(&function.name) else {
+            let mut diagnostic = Diagnostic::error(
+                Code::UnknownFunction,
+                format!("unknown function `{}`", function.name),
+                function.span,
+            )
+            .with_label("no such function");
+            let names = functions::registry().iter().map(|f| f.name);
+            if let Some(s) = Suggestion::closest(&function.name, names) {
+                diagnostic = diagnostic.with_suggestion(Some(s));
+            } else {
+                diagnostic = diagnostic.with_hint("see the function list with `chanmix functions`");
+            }
+            self.error(diagnostic);
+            for arg in args {
+                self.compile_arg(arg, ctx);
+            }
+            return Compiled::Invalid;
+        };
+        if !spec.accepts_arity(args.len()) {
+            let expected = match spec.max_args {
+                Some(max) if max == spec.min_args => plural(max, "argument"),
+                Some(max) => format!("{} to {} arguments", spec.min_args, max),
+                None => format!("at least {}", plural(spec.min_args, "argument")),
+            };
+            self.error(
+                Diagnostic::error(
+                    Code::WrongArity,
+                    format!("{} takes {}, got {}", spec.name, expected, args.len()),
+                    span,
+                )
+                .with_label(format!("{} given here", plural(args.len(), "argument")))
+                .with_hint(format!("{}: {}", spec.name, spec.summary)),
+            );
+            return Compiled::Invalid;
+        }
+        let mut compiled_args = Vec::new();
+        let mut invalid = false;
+        for (position, arg) in args.iter().enumerate() {
+            let compiled = self.compile_arg(arg, ctx);
+            let kind = spec.arg_kind(position);
+            match (&compiled, kind) {
+                (Compiled::Invalid, _) => invalid = true,
+                (Compiled::Value { .. }, ArgKind::List) => {
+                    self.error(
+                        Diagnostic::error(
+                            Code::ValueWhereList,
+                            format!(
+                                "{} needs a list for argument {}, not a single value",
+                                spec.name,
+                                position + 1
+                            ),
+                            arg.span,
+                        )
+                        .with_label("a single value")
+                        .with_hint(
+                            "pass a column such as `Channels.roi`, or an array like {1, 2, 3}",
+                        ),
+                    );
+                    invalid = true;
+                }
+                _ => {}
+            }
+            compiled_args.push((compiled, kind, arg.span));
+        }
+        if invalid {
+            return Compiled::Invalid;
+        }
+        let ty = return_type(spec.returns, &compiled_args);
+        // Scalar positions given a list: apply the function row by row over the list
+        // (like Excel's array evaluation), if all such lists share their rows.
+        let lifted: Vec<usize> = compiled_args
+            .iter()
+            .enumerate()
+            .filter(|(_, (c, kind, _))| {
+                matches!(c, Compiled::List { .. }) && *kind == ArgKind::Scalar
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if lifted.is_empty() {
+            let args = compiled_args
+                .into_iter()
+                .filter_map(|(c, _, _)| match c {
+                    Compiled::Value { node, .. } => Some(ArgNode::Value(node)),
+                    Compiled::List { list, .. } => Some(ArgNode::List(list)),
+                    Compiled::Invalid => None,
+                })
+                .collect::<Vec<_>>();
+            let row_dependent = args.iter().any(|a| match a {
+                ArgNode::Value(n) => node_reads_row(n),
+                ArgNode::List(_) => false,
+            });
+            return Compiled::Value {
+                node: Node::Call {
+                    function: spec,
+                    args,
+                    span,
+                },
+                ty,
+                row_dependent,
+            };
+        }
+        self.lift_call(spec, compiled_args, ty, span)
+    }
+
+    pub(super) fn lift_call(
+        &mut self,
+        spec: &'static functions::FunctionSpec,
+        args: Vec<(Compiled, ArgKind, Span)>,
+        ty: ValueType,
+        span: Span,
+    ) -> Compiled {
+        let mut domain: Option<ListDomain> = None;
+        let mut row_args = Vec::new();
+        for (compiled, kind, arg_span) in args {
+            match compiled {
+                Compiled::List { list, .. } if kind == ArgKind::Scalar => {
+                    if list.domain == ListDomain::Array || list.filter.is_some() {
+                        self.error(
+                            Diagnostic::error(
+                                Code::ListWhereValue,
+                                format!("{} needs a single value here, not a list", spec.name),
+                                arg_span,
+                            )
+                            .with_label("a list")
+                            .with_hint("wrap the list in SUM, AVERAGE, COUNT, MIN, MAX … to reduce it to one value"),
+                        );
+                        return Compiled::Invalid;
+                    }
+                    if domain.as_ref().is_some_and(|d| *d != list.domain) {
+                        self.error(
+                            Diagnostic::error(
+                                Code::MixedLists,
+                                "these lists come from different rows and cannot be combined",
+                                arg_span,
+                            )
+                            .with_hint("use columns of one table in one row-by-row calculation"),
+                        );
+                        return Compiled::Invalid;
+                    }
+                    domain = Some(list.domain.clone());
+                    row_args.push(ArgNode::Value(list.expr));
+                }
+                Compiled::List { .. } => {
+                    self.error(
+                        Diagnostic::error(
+                            Code::ListWhereValue,
+                            format!("{} cannot take a list here while other arguments are computed row by row", spec.name),
+                            arg_span,
+                        )
+                        .with_label("a list")
+                        .with_hint("reduce the list first, or split the formula into a computed column"),
+                    );
+                    return Compiled::Invalid;
+                }
+                Compiled::Value {
+                    node,
+                    row_dependent,
+                    ..
+                } => {
+                    if row_dependent {
+                        self.error(
+                            Diagnostic::error(
+                                Code::RowValueInList,
+                                "a column of this row cannot be mixed into a list of another table's rows",
+                                arg_span,
+                            )
+                            .with_label("this row's value")
+                            .with_hint("reduce the list first (SUM, AVERAGE …), or compute the value as a column of the listed table"),
+                        );
+                        return Compiled::Invalid;
+                    }
+                    row_args.push(ArgNode::Value(node));
+                }
+                Compiled::Invalid => return Compiled::Invalid,
+            }
+        }
+        let Some(domain) = domain else {
+            return Compiled::Invalid;
+        };
+        Compiled::List {
+            list: ListNode {
+                domain,
+                expr: Node::Call {
+                    function: spec,
+                    args: row_args,
+                    span,
+                },
+                filter: None,
+                elements: Vec::new(),
+            },
+            ty,
+        }
+    }
+
+    /// A function argument: an expression, or `list where condition`.
+    pub(super) fn compile_arg(&mut self, arg: &Expr, ctx: &Ctx) -> Compiled {
+        let ExprKind::Where { list, condition } = &arg.kind else {
+            return self.compile_expr(arg, ctx);
+        };
+        let compiled = self.compile_expr(list, ctx);
+        let Compiled::List { mut list, ty } = compiled else {
+            if !matches!(compiled, Compiled::Invalid) {
+                self.error(
+                    Diagnostic::error(
+                        Code::MisplacedWhere,
+                        "`where` filters a list, but this is a single value",
+                        list.span,
+                    )
+                    .with_hint(
+                        "filter a column of a table: `SUM(Opportunities.amount where is_won)`",
+                    ),
+                );
+            }
+            return Compiled::Invalid;
+        };
+        let table = match list.domain {
+            ListDomain::Table(t) | ListDomain::Group { table: t } => t,
+            ListDomain::Array => {
+                self.error(
+                    Diagnostic::error(
+                        Code::MisplacedWhere,
+                        "`where` cannot filter an array constant",
+                        arg.span,
+                    )
+                    .with_label("array constant")
+                    .with_hint("filter a column of a table instead"),
+                );
+                return Compiled::Invalid;
+            }
+        };
+        if list.filter.is_some() {
+            self.error(
+                Diagnostic::error(
+                    Code::MisplacedWhere,
+                    "this list is filtered twice",
+                    arg.span,
+                )
+                .with_label("second filter")
+                .with_hint("combine the conditions with `and`"),
+            );
+            return Compiled::Invalid;
+        }
+        let condition_ctx = Ctx {
+            row_table: Some(table),
+            qualified_self_is_row: true,
+        };
+        let condition_compiled = self.compile_expr(condition, &condition_ctx);
+        if matches!(compiled_type(&condition_compiled), ValueType::Text) {
+            self.error(
+                Diagnostic::error(
+                    Code::WrongOperandType,
+                    "a `where` condition must be TRUE or FALSE, not text",
+                    condition.span,
+                )
+                .with_hint("compare it with something, e.g. `where stage = \"Closed Won\"`"),
+            );
+        }
+        let Some(filter) = self.expect_value(condition_compiled, condition.span) else {
+            return Compiled::Invalid;
+        };
+        list.filter = Some(filter);
+        Compiled::List { list, ty }
+    }
+}

@@ -1,0 +1,370 @@
+//! Declarations: every top-level name (inputs, grouped tables, params, columns,
+//! scalars, flags) registered before anything is compiled, with duplicates reported.
+
+use crate::diagnostic::source::Span;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::lang::ast::*;
+use crate::lang::plan::*;
+use crate::suggest::Suggestion;
+use crate::value::{Value, ValueType};
+use std::sync::Arc;
+
+use super::{Checker, ExternalTable, State, StepSource, literal_value};
+
+impl Checker<'_> {
+    /// Registers a top-level name; reports a duplicate and returns false if taken.
+    pub(super) fn claim_global(&mut self, ident: &Ident, what: &str) -> bool {
+        if let Some(first) = self.global_names.get(&ident.name).copied() {
+            self.error(
+                Diagnostic::error(
+                    Code::DefinedTwice,
+                    format!("`{}` is defined more than once", ident.name),
+                    ident.span,
+                )
+                .with_label(format!("this {what} reuses the name"))
+                .with_secondary(first, "first defined here")
+                .with_hint("rename one of them, or delete the duplicate"),
+            );
+            return false;
+        }
+        self.global_names
+            .insert(Arc::clone(&ident.name), ident.span);
+        true
+    }
+
+    // ----- declaration pass -------------------------------------------------------
+
+    pub(super) fn declare(&mut self, files: &[RuleFile], external: &[ExternalTable]) {
+        for table in external {
+            let name: Arc<str> = Arc::from(table.name.as_str());
+            self.global_names.insert(Arc::clone(&name), Span::default());
+            self.plan.tables.push(TablePlan {
+                name,
+                kind: TableKind::Input,
+                columns: table
+                    .columns
+                    .iter()
+                    .map(|(col, ty)| ColumnPlan {
+                        name: Arc::from(col.as_str()),
+                        ty: *ty,
+                        optional: true,
+                        origin: ColumnOrigin::Input,
+                        format: None,
+                        span: Span::default(),
+                    })
+                    .collect(),
+                span: Span::default(),
+            });
+        }
+        let items: Vec<&Item> = files.iter().flat_map(|f| f.items.iter()).collect();
+        // Tables first, so that column definitions anywhere can find them.
+        for item in &items {
+            match &item.kind {
+                ItemKind::Input(decl) => self.declare_input(decl, item.span),
+                ItemKind::GroupTable(decl) if self.claim_global(&decl.name, "table") => {
+                    let id = self.plan.tables.len();
+                    self.plan.tables.push(TablePlan {
+                        name: Arc::clone(&decl.name.name),
+                        kind: TableKind::Grouped {
+                            source: usize::MAX,
+                            source_keys: Vec::new(),
+                            filter: None,
+                        },
+                        columns: Vec::new(),
+                        span: decl.name.span,
+                    });
+                    self.steps.insert(
+                        Step::Group(id),
+                        (State::Pending, StepSource::Group(decl.clone()), item.span),
+                    );
+                }
+                _ => {}
+            }
+        }
+        // Group keys become the first columns of their grouped table.
+        for (table_id, step) in self.group_steps() {
+            if let Some((_, StepSource::Group(decl), _)) = self.steps.get(&step).cloned() {
+                self.declare_group_keys(table_id, &decl);
+            }
+        }
+        for item in &items {
+            match &item.kind {
+                ItemKind::Param(decl) => self.declare_param(decl),
+                ItemKind::Scalar(def) => {
+                    if self.claim_global(&def.name, "value") {
+                        let id = self.plan.scalars.len();
+                        self.plan.scalars.push(ScalarPlan {
+                            name: Arc::clone(&def.name.name),
+                            ty: ValueType::Any,
+                            node: Node::Const(Value::Blank),
+                            format: def.format.clone(),
+                            span: def.name.span,
+                        });
+                        self.steps.insert(
+                            Step::Scalar(id),
+                            (State::Pending, StepSource::Scalar(def.clone()), item.span),
+                        );
+                    }
+                }
+                ItemKind::Flag(def) => {
+                    if let Some(table) = self.find_table(&def.table) {
+                        let id = self.plan.flags.len();
+                        self.plan.flags.push(FlagPlan {
+                            table,
+                            condition: Node::Const(Value::Bool(false)),
+                            message: Vec::new(),
+                            template: def.message.clone(),
+                            span: item.span,
+                        });
+                        self.steps.insert(
+                            Step::Flag(id),
+                            (State::Pending, StepSource::Flag(def.clone()), item.span),
+                        );
+                    }
+                }
+                ItemKind::Input(_) | ItemKind::GroupTable(_) | ItemKind::Column(_) => {}
+            }
+        }
+        // Columns defined in the file that declares their table come first, so a table
+        // reads in its own file's order and other files' additions follow.
+        let mut columns: Vec<(bool, usize, &ColumnDef, Span)> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(order, item)| match &item.kind {
+                ItemKind::Column(def) => {
+                    let home = self
+                        .plan
+                        .table_id(&def.table.name)
+                        .map(|t| self.plan.tables[t].span.file);
+                    Some((home != Some(item.span.file), order, def, item.span))
+                }
+                _ => None,
+            })
+            .collect();
+        columns.sort_by_key(|(foreign, order, _, _)| (*foreign, *order));
+        for (_, _, def, span) in columns {
+            self.declare_column(def, span);
+        }
+        self.param_used = vec![false; self.plan.params.len()];
+    }
+
+    pub(super) fn group_steps(&self) -> Vec<(TableId, Step)> {
+        let mut steps: Vec<(TableId, Step)> = self
+            .steps
+            .keys()
+            .filter_map(|s| match s {
+                Step::Group(t) => Some((*t, *s)),
+                _ => None,
+            })
+            .collect();
+        steps.sort();
+        steps
+    }
+
+    pub(super) fn declare_input(&mut self, decl: &InputDecl, span: Span) {
+        // An input may be declared in several files; columns merge, conflicts are errors.
+        let id = match self.plan.table_id(&decl.table.name) {
+            Some(id) if matches!(self.plan.tables[id].kind, TableKind::Input) => id,
+            Some(_) => {
+                self.claim_global(&decl.table, "input table");
+                return;
+            }
+            None => {
+                self.claim_global(&decl.table, "input table");
+                self.plan.tables.push(TablePlan {
+                    name: Arc::clone(&decl.table.name),
+                    kind: TableKind::Input,
+                    columns: Vec::new(),
+                    span: decl.table.span,
+                });
+                self.plan.tables.len() - 1
+            }
+        };
+        let _ = span;
+        for column in &decl.columns {
+            let ty = column.ty;
+            if let Some(existing) = self.plan.tables[id].column_id(&column.name.name) {
+                let previous = &self.plan.tables[id].columns[existing];
+                if previous.ty != ty && previous.span != Span::default() {
+                    let previous_span = previous.span;
+                    let previous_ty = previous.ty;
+                    self.error(
+                        Diagnostic::error(
+                            Code::DefinedTwice,
+                            format!(
+                                "column `{}.{}` is declared twice with different types",
+                                decl.table.name, column.name.name
+                            ),
+                            column.span,
+                        )
+                        .with_label(format!("declared as {} here", column.ty.as_str()))
+                        .with_secondary(
+                            previous_span,
+                            format!("declared as {} here", previous_ty.as_str()),
+                        )
+                        .with_hint("use one type for the column in every rule file"),
+                    );
+                }
+                continue;
+            }
+            self.plan.tables[id].columns.push(ColumnPlan {
+                name: Arc::clone(&column.name.name),
+                ty,
+                optional: column.optional,
+                origin: ColumnOrigin::Input,
+                format: None,
+                span: column.name.span,
+            });
+        }
+    }
+
+    pub(super) fn declare_group_keys(&mut self, table_id: TableId, decl: &GroupTableDecl) {
+        let Some(source) = self.find_table(&decl.source) else {
+            return;
+        };
+        if source == table_id {
+            self.error(
+                Diagnostic::error(
+                    Code::BadGroupKey,
+                    format!("table `{}` cannot group itself", decl.name.name),
+                    decl.source.span,
+                )
+                .with_hint("group an input table, e.g. `group Opportunities by channel`"),
+            );
+            return;
+        }
+        let mut keys = Vec::new();
+        for key in &decl.keys {
+            if keys.iter().any(|(k, _): &(Arc<str>, Span)| *k == key.name) {
+                self.error(
+                    Diagnostic::error(
+                        Code::BadGroupKey,
+                        format!("`{}` is listed twice as a group key", key.name),
+                        key.span,
+                    )
+                    .with_hint("list each key column once"),
+                );
+                continue;
+            }
+            keys.push((Arc::clone(&key.name), key.span));
+        }
+        if let Some(table) = self.plan.tables.get_mut(table_id) {
+            if let TableKind::Grouped { source: s, .. } = &mut table.kind {
+                *s = source;
+            }
+            for (name, span) in keys {
+                table.columns.push(ColumnPlan {
+                    name,
+                    ty: ValueType::Any,
+                    optional: true,
+                    origin: ColumnOrigin::GroupKey(usize::MAX),
+                    format: None,
+                    span,
+                });
+            }
+        }
+    }
+
+    pub(super) fn declare_param(&mut self, decl: &ParamDecl) {
+        if !self.claim_global(&decl.name, "param") {
+            return;
+        }
+        let (default, ty) = match literal_value(&decl.default) {
+            Some(v) => v,
+            None => {
+                self.error(
+                    Diagnostic::error(
+                        Code::ParamNotLiteral,
+                        format!("the default of param `{}` must be a literal value", decl.name.name),
+                        decl.default.span,
+                    )
+                    .with_label("not a literal")
+                    .with_hint(
+                        "write a number (72%, 1500), text (\"EMEA\"), a date (2026-06-30) or TRUE/FALSE; \
+                         compute derived values as a named value: `name = expression`",
+                    ),
+                );
+                (Value::Blank, ValueType::Any)
+            }
+        };
+        self.plan.params.push(ParamPlan {
+            name: Arc::clone(&decl.name.name),
+            default,
+            ty,
+            format: decl.format.clone(),
+            span: decl.name.span,
+        });
+    }
+
+    pub(super) fn declare_column(&mut self, def: &ColumnDef, span: Span) {
+        let Some(table) = self.find_table(&def.table) else {
+            return;
+        };
+        if let Some(existing) = self.plan.tables[table].column_id(&def.column.name) {
+            let column = &self.plan.tables[table].columns[existing];
+            let what = match column.origin {
+                ColumnOrigin::Input => "an input column",
+                ColumnOrigin::GroupKey(_) => "a group key",
+                ColumnOrigin::Formula(_) => "a computed column",
+            };
+            let first = column.span;
+            let mut diagnostic = Diagnostic::error(
+                Code::DefinedTwice,
+                format!(
+                    "`{}.{}` is defined more than once",
+                    def.table.name, def.column.name
+                ),
+                def.column.span,
+            )
+            .with_label(format!("already {what}"))
+            .with_hint("give the new column its own name, or delete one of the definitions");
+            if first != Span::default() {
+                diagnostic = diagnostic.with_secondary(first, "first defined here");
+            }
+            self.error(diagnostic);
+            return;
+        }
+        let column_id = self.plan.tables[table].columns.len();
+        self.plan.tables[table].columns.push(ColumnPlan {
+            name: Arc::clone(&def.column.name),
+            ty: ValueType::Any,
+            optional: true,
+            origin: ColumnOrigin::Formula(Node::Const(Value::Blank)),
+            format: def.format.clone(),
+            span: def.column.span,
+        });
+        self.steps.insert(
+            Step::Column(table, column_id),
+            (State::Pending, StepSource::Column(def.clone()), span),
+        );
+    }
+
+    pub(super) fn find_table(&mut self, ident: &Ident) -> Option<TableId> {
+        if let Some(id) = self.plan.table_id(&ident.name) {
+            return Some(id);
+        }
+        let names: Vec<String> = self
+            .plan
+            .tables
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        let mut diagnostic = Diagnostic::error(
+            Code::UnknownTable,
+            format!("unknown table `{}`", ident.name),
+            ident.span,
+        )
+        .with_label("no table has this name");
+        match Suggestion::closest(&ident.name, names.iter().map(String::as_str)) {
+            Some(s) => diagnostic = diagnostic.with_suggestion(Some(s)),
+            None => {
+                diagnostic = diagnostic.with_hint(format!(
+                    "declare it with `input {} (column: type, …)` or `table {} = group … by …`",
+                    ident.name, ident.name
+                ))
+            }
+        }
+        self.error(diagnostic);
+        None
+    }
+}

@@ -1,0 +1,236 @@
+//! Dependency order: each definition compiled on demand, after what it reads; a
+//! definition reached again while it is being compiled is a cycle, reported with its path.
+
+use crate::diagnostic::source::Span;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::lang::ast::*;
+use crate::lang::plan::*;
+use crate::value::ValueType;
+use std::collections::HashMap;
+
+use super::{Checker, Ctx, State, StepSource, compiled_type};
+
+impl Checker<'_> {
+    // ----- compile pass -----------------------------------------------------------
+
+    pub(super) fn compile_all(&mut self) {
+        let mut all: Vec<Step> = self.steps.keys().copied().collect();
+        all.sort();
+        for step in all {
+            self.ensure(step);
+        }
+        for (id, used) in self.param_used.clone().into_iter().enumerate() {
+            if !used {
+                let param = &self.plan.params[id];
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        Code::UnusedParam,
+                        format!("param `{}` is never used", param.name),
+                        param.span,
+                    )
+                    .with_label("declared here")
+                    .with_hint("use it in a formula, or delete it"),
+                );
+            }
+        }
+    }
+
+    /// Compiles `step` (and, first, everything it depends on) unless already done.
+    pub(super) fn ensure(&mut self, step: Step) {
+        let Some((state, source, span)) = self.steps.get(&step).cloned() else {
+            return; // input columns and group keys need no compiling
+        };
+        match state {
+            State::Done => {}
+            State::Active => self.report_cycle(step),
+            State::Pending => {
+                self.set_state(step, State::Active);
+                self.stack.push(step);
+                self.compile_step(step, source, span);
+                self.stack.pop();
+                self.set_state(step, State::Done);
+                self.plan.order.push(step);
+            }
+        }
+    }
+
+    pub(super) fn set_state(&mut self, step: Step, state: State) {
+        if let Some(entry) = self.steps.get_mut(&step) {
+            entry.0 = state;
+        }
+    }
+
+    pub(super) fn report_cycle(&mut self, step: Step) {
+        let Some(start) = self.stack.iter().position(|s| *s == step) else {
+            return;
+        };
+        let cycle: Vec<Step> = self.stack[start..].to_vec();
+        let mut key = cycle.clone();
+        key.sort();
+        if self.reported_cycles.contains(&key) {
+            return;
+        }
+        self.reported_cycles.push(key);
+        let mut names: Vec<String> = cycle.iter().map(|s| self.plan.step_name(*s)).collect();
+        names.push(self.plan.step_name(step));
+        let span_of =
+            |s: &Step, steps: &HashMap<Step, (State, StepSource, Span)>| steps.get(s).map(|e| e.2);
+        let Some(first_span) = span_of(&step, &self.steps) else {
+            return;
+        };
+        let mut diagnostic = Diagnostic::error(
+            Code::Cycle,
+            format!(
+                "these definitions depend on each other in a cycle: {}",
+                names.join(" → ")
+            ),
+            first_span,
+        )
+        .with_label(format!(
+            "`{}` is part of the cycle",
+            self.plan.step_name(step)
+        ));
+        for s in cycle.iter().skip(1) {
+            if let Some(span) = span_of(s, &self.steps) {
+                diagnostic = diagnostic.with_secondary(
+                    span,
+                    format!("`{}` is part of the cycle", self.plan.step_name(*s)),
+                );
+            }
+        }
+        diagnostic = diagnostic
+            .with_hint("break the cycle: one of these must be computed without the others");
+        self.error(diagnostic);
+    }
+
+    pub(super) fn compile_step(&mut self, step: Step, source: StepSource, _span: Span) {
+        match (step, source) {
+            (Step::Group(table), StepSource::Group(decl)) => self.compile_group(table, &decl),
+            (Step::Column(table, column), StepSource::Column(def)) => {
+                if self.plan.tables[table].is_grouped() {
+                    self.ensure(Step::Group(table));
+                }
+                let ctx = Ctx::rows_of(table);
+                let compiled = self.compile_expr(&def.expr, &ctx);
+                let ty = compiled_type(&compiled);
+                if let Some(node) = self.expect_value(compiled, def.expr.span)
+                    && let Some(col) = self.plan.tables[table].columns.get_mut(column)
+                {
+                    col.origin = ColumnOrigin::Formula(node);
+                    col.ty = ty;
+                }
+            }
+            (Step::Scalar(id), StepSource::Scalar(def)) => {
+                let compiled = self.compile_expr(&def.expr, &Ctx::scalar());
+                let ty = compiled_type(&compiled);
+                if let Some(node) = self.expect_value(compiled, def.expr.span)
+                    && let Some(s) = self.plan.scalars.get_mut(id)
+                {
+                    s.node = node;
+                    s.ty = ty;
+                }
+            }
+            (Step::Flag(id), StepSource::Flag(def)) => {
+                let Some(table) = self.plan.flags.get(id).map(|f| f.table) else {
+                    return;
+                };
+                if self.plan.tables[table].is_grouped() {
+                    self.ensure(Step::Group(table));
+                }
+                let ctx = Ctx::rows_of(table);
+                let compiled = self.compile_expr(&def.condition, &ctx);
+                let ty = compiled_type(&compiled);
+                if matches!(ty, ValueType::Text) {
+                    self.error(
+                        Diagnostic::error(
+                            Code::WrongOperandType,
+                            "a flag condition must be TRUE or FALSE, not text",
+                            def.condition.span,
+                        )
+                        .with_hint("compare it with something, e.g. `stage = \"Closed Won\"`"),
+                    );
+                }
+                let condition = self.expect_value(compiled, def.condition.span);
+                let mut message = Vec::new();
+                for part in &def.message.parts {
+                    match part {
+                        TemplatePart::Literal(text) => {
+                            message.push(MessagePart::Literal(text.clone()))
+                        }
+                        TemplatePart::Hole { expr, format } => {
+                            let compiled = self.compile_expr(expr, &ctx);
+                            if let Some(node) = self.expect_value(compiled, expr.span) {
+                                message.push(MessagePart::Hole {
+                                    node,
+                                    format: format.clone(),
+                                });
+                            }
+                        }
+                    }
+                }
+                if let (Some(flag), Some(condition)) = (self.plan.flags.get_mut(id), condition) {
+                    flag.condition = condition;
+                    flag.message = message;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn compile_group(&mut self, table: TableId, decl: &GroupTableDecl) {
+        let TableKind::Grouped { source, .. } = self.plan.tables[table].kind else {
+            return;
+        };
+        if source == usize::MAX {
+            return; // unknown source, already reported
+        }
+        if self.plan.tables[source].is_grouped() {
+            self.ensure(Step::Group(source));
+        }
+        let mut source_keys = Vec::new();
+        for (position, key) in decl.keys.iter().enumerate() {
+            match self.plan.tables[source].column_id(&key.name) {
+                Some(column) => {
+                    self.ensure_column(source, column);
+                    let ty = self.plan.tables[source].columns[column].ty;
+                    if let Some(col) = self.plan.tables[table].columns.get_mut(position) {
+                        col.ty = ty;
+                        col.origin = ColumnOrigin::GroupKey(column);
+                    }
+                    source_keys.push(column);
+                }
+                None => {
+                    let diagnostic = self.unknown_column(source, key);
+                    self.error(diagnostic);
+                }
+            }
+        }
+        let filter = decl.filter.as_ref().and_then(|expr| {
+            let compiled = self.compile_expr(expr, &Ctx::rows_of(source));
+            self.expect_value(compiled, expr.span)
+        });
+        if let Some(t) = self.plan.tables.get_mut(table) {
+            t.kind = TableKind::Grouped {
+                source,
+                source_keys,
+                filter,
+            };
+        }
+    }
+
+    /// Makes sure a column referenced by a formula is compiled first.
+    pub(super) fn ensure_column(&mut self, table: TableId, column: ColumnId) {
+        match self.plan.tables[table].columns[column].origin {
+            ColumnOrigin::Input => {}
+            ColumnOrigin::GroupKey(_) => self.ensure(Step::Group(table)),
+            ColumnOrigin::Formula(_) => self.ensure(Step::Column(table, column)),
+        }
+    }
+
+    /// A table's rows must exist before anything lists them.
+    pub(super) fn ensure_rows(&mut self, table: TableId) {
+        if self.plan.tables[table].is_grouped() {
+            self.ensure(Step::Group(table));
+        }
+    }
+}
