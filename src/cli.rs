@@ -366,8 +366,8 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
 
 /// `chanmix functions`: the function registry as a table.
 pub fn functions() -> Outcome {
-    let mut specs: Vec<_> = functions::registry().iter().collect();
-    specs.sort_by_key(|s| s.name);
+    let mut specs: Vec<_> = functions::Registry::builtin().iter().collect();
+    specs.sort_by_key(|s| s.name.clone());
     let mut stdout = String::new();
     for spec in specs {
         let arity = match spec.max_args {

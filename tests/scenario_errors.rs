@@ -53,7 +53,7 @@ fn unknown_key_in_a_chart_suggests_the_field() {
     // `colum` is not a chart kind.
     assert_eq!(codes, ["S0002", "S0007"]);
     assert!(text.contains("did you mean `series`?"), "{text}");
-    assert!(text.contains("did you mean \"column\"?"), "{text}");
+    assert!(text.contains("did you mean `column`?"), "{text}");
     insta::assert_snapshot!("unknown_key_in_chart", text);
 }
 
@@ -69,7 +69,7 @@ fn wrong_types_name_the_expected_type() {
         text.contains("remove the quotes: as_of = 2026-06-30"),
         "{text}"
     );
-    assert!(text.contains("did you mean \"number\"?"), "{text}");
+    assert!(text.contains("did you mean `number`?"), "{text}");
     insta::assert_snapshot!("wrong_types", text);
 }
 

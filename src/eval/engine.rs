@@ -12,7 +12,7 @@ use crate::eval::grouping::{Grouping, KeyCodes, NO_GROUP};
 use crate::eval::operators;
 use crate::eval::schedule;
 use crate::eval::vector::{self, Memo, Operand};
-use crate::functions::{Arg, CallContext, FunctionSpec};
+use crate::functions::{Aggregate, Arg, CallContext, FunctionSpec, Kernel};
 use crate::lang::plan::*;
 use crate::suggest::Suggestion;
 use crate::table::column::{ColumnValues, float_member};
@@ -875,7 +875,7 @@ impl<'p> Run<'p> {
 
     fn eval_call<'s>(
         &'s self,
-        function: &'static FunctionSpec,
+        function: &FunctionSpec,
         args: &'s [ArgNode],
         scope: Scope,
     ) -> Values<'s> {
@@ -910,12 +910,12 @@ impl<'p> Run<'p> {
             )
         });
         if per_row
-            && function.name == "XLOOKUP"
+            && function.kernel == Some(Kernel::IndexedLookup)
             && let Some(out) = xlookup_by_index(&evaluated, scope.rows)
         {
             return Values::Many(Cow::Owned(out));
         }
-        if per_row && function.name == "IF" {
+        if per_row && function.kernel == Some(Kernel::ChooseByRow) {
             // A computed then-branch is taken over rather than copied.
             if let [condition, EvaluatedArg::PerRow(Cow::Owned(then)), rest @ ..] =
                 evaluated.as_mut_slice()
@@ -975,7 +975,7 @@ impl<'p> Run<'p> {
                         }
                     });
                 }
-                (function.implementation)(&call_args, &self.context)
+                function.call(&call_args, &self.context)
             };
             out.push(match memo_arg {
                 Some(values) => memo.get_or(values.get(row).unwrap_or(&Value::Blank), call),
@@ -993,7 +993,7 @@ impl<'p> Run<'p> {
     /// (functions are pure); `None` when the arguments are of another shape.
     fn call_per_entry<'s>(
         &self,
-        function: &'static FunctionSpec,
+        function: &FunctionSpec,
         evaluated: &[EvaluatedArg<'s>],
     ) -> Option<Values<'s>> {
         let mut coded = None;
@@ -1018,7 +1018,7 @@ impl<'p> Run<'p> {
                         _ => Arg::Value(entry),
                     })
                     .collect();
-                (function.implementation)(&call_args, &self.context)
+                function.call(&call_args, &self.context)
             })
             .collect();
         Some(Values::Coded {
@@ -1134,15 +1134,8 @@ impl<'p> Run<'p> {
         let ListDomain::Group { table } = list.domain else {
             return None;
         };
-        let kind = match function.name {
-            "SUM" => Accumulate::Sum,
-            "COUNT" => Accumulate::Count,
-            "COUNTA" => Accumulate::CountA,
-            "AVERAGE" => Accumulate::Average,
-            "MIN" => Accumulate::Min,
-            "MAX" => Accumulate::Max,
-            "MEDIAN" => Accumulate::Median,
-            _ => return None,
+        let Some(Kernel::Aggregate(kind)) = function.kernel else {
+            return None;
         };
         let ids = scope.table.and_then(|g| self.cached_group_ids(g, table))?;
         // A stored float column is aggregated from its floats, never decoded.
@@ -1478,21 +1471,21 @@ impl<'v> Member<'v> {
 }
 
 fn accumulate(
-    kind: Accumulate,
+    kind: Aggregate,
     ids: &[u32],
     values: Members<'_>,
     keep: Option<&[bool]>,
     groups: usize,
 ) -> Vec<Value> {
-    if kind == Accumulate::Median {
+    if kind == Aggregate::Median {
         return median_by_group(ids, values, keep, groups);
     }
     // `COUNT(Table where …)` counts one fixed value per kept row: count the rows.
-    if let (Accumulate::Count | Accumulate::CountA, Members::Values(Operand::One(value))) =
+    if let (Aggregate::Count | Aggregate::CountA, Members::Values(Operand::One(value))) =
         (kind, values)
     {
         let counted = match kind {
-            Accumulate::Count => value.is_number(),
+            Aggregate::Count => value.is_number(),
             _ => !value.is_blank(),
         };
         let mut counts = vec![0usize; groups];
@@ -1508,18 +1501,18 @@ fn accumulate(
     let mut counts = vec![0usize; groups];
     let mut errors: Vec<Option<&Value>> = vec![None; groups];
     match kind {
-        Accumulate::Median => {}
-        Accumulate::Count => for_members(ids, values, keep, groups, |g, m| {
+        Aggregate::Median => {}
+        Aggregate::Count => for_members(ids, values, keep, groups, |g, m| {
             if m.number().is_some() {
                 counts[g] += 1;
             }
         }),
-        Accumulate::CountA => for_members(ids, values, keep, groups, |g, m| {
+        Aggregate::CountA => for_members(ids, values, keep, groups, |g, m| {
             if !matches!(m, Member::Value(Value::Blank)) {
                 counts[g] += 1;
             }
         }),
-        Accumulate::Sum | Accumulate::Average => for_members(ids, values, keep, groups, |g, m| {
+        Aggregate::Sum | Aggregate::Average => for_members(ids, values, keep, groups, |g, m| {
             if let Some(n) = m.number() {
                 sums[g] += n;
                 counts[g] += 1;
@@ -1527,8 +1520,8 @@ fn accumulate(
                 errors[g] = m.error();
             }
         }),
-        Accumulate::Min | Accumulate::Max => {
-            let min = kind == Accumulate::Min;
+        Aggregate::Min | Aggregate::Max => {
+            let min = kind == Aggregate::Min;
             for_members(ids, values, keep, groups, |g, m| {
                 if let Some(n) = m.number() {
                     sums[g] = if counts[g] == 0 {
@@ -1551,13 +1544,13 @@ fn accumulate(
                 return error.clone();
             }
             match kind {
-                Accumulate::Sum => number_result(sums[g]),
-                Accumulate::Count | Accumulate::CountA => Value::Number(counts[g] as f64),
-                Accumulate::Average if counts[g] == 0 => Value::error(ErrorKind::Div0),
-                Accumulate::Average => number_result(sums[g] / counts[g] as f64),
+                Aggregate::Sum => number_result(sums[g]),
+                Aggregate::Count | Aggregate::CountA => Value::Number(counts[g] as f64),
+                Aggregate::Average if counts[g] == 0 => Value::error(ErrorKind::Div0),
+                Aggregate::Average => number_result(sums[g] / counts[g] as f64),
                 // An empty group's MIN and MAX are 0, as in Excel.
-                Accumulate::Min | Accumulate::Max if counts[g] == 0 => Value::Number(0.0),
-                Accumulate::Min | Accumulate::Max | Accumulate::Median => Value::Number(sums[g]),
+                Aggregate::Min | Aggregate::Max if counts[g] == 0 => Value::Number(0.0),
+                Aggregate::Min | Aggregate::Max | Aggregate::Median => Value::Number(sums[g]),
             }
         })
         .collect()
@@ -1611,17 +1604,6 @@ fn median_by_group(
             })
         })
         .collect()
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Accumulate {
-    Sum,
-    Count,
-    CountA,
-    Average,
-    Min,
-    Max,
-    Median,
 }
 
 fn map_values<'a>(values: Values<'a>, scope: Scope, f: impl Fn(&Value) -> Value) -> Values<'a> {
@@ -1709,13 +1691,13 @@ mod tests {
             .collect();
         let keep: Vec<bool> = (0..rows).map(|i| i % 5 != 0).collect();
         let kinds = [
-            Accumulate::Sum,
-            Accumulate::Count,
-            Accumulate::CountA,
-            Accumulate::Average,
-            Accumulate::Min,
-            Accumulate::Max,
-            Accumulate::Median,
+            Aggregate::Sum,
+            Aggregate::Count,
+            Aggregate::CountA,
+            Aggregate::Average,
+            Aggregate::Min,
+            Aggregate::Max,
+            Aggregate::Median,
         ];
         for kind in kinds {
             for keep in [None, Some(keep.as_slice())] {

@@ -4,12 +4,12 @@
 use std::cmp::Ordering;
 
 use super::args::{err, scalar, value_error};
-use super::{Arg, CallContext, FunctionSpec};
+use super::{Arg, CallContext, FunctionSpec, Kernel};
 use crate::value::{ErrorKind, Value, excel_compare};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("IF", Logical, 2, Some(3), [Scalar], 0, Any, false, if_, "One value when a condition holds, another when not"),
+    spec!("IF", Logical, 2, Some(3), [Scalar], 0, Any, false, if_, "One value when a condition holds, another when not", kernel = Kernel::ChooseByRow),
     spec!("IFS", Logical, 2, None, [Scalar], 0, Any, true, ifs, "The value paired with the first true condition"),
     spec!("SWITCH", Logical, 3, None, [Scalar], 0, Any, true, switch, "The result paired with the first value equal to the expression"),
     spec!("IFERROR", Logical, 2, Some(2), [Scalar], 0, Any, false, iferror, "A fallback when a value is any error"),

@@ -6,12 +6,12 @@ use std::cmp::Ordering;
 use super::args::{
     err, has_wildcards, list, number, number_or, scalar, value_error, wildcard_match,
 };
-use super::{Arg, CallContext, FunctionSpec};
+use super::{Arg, CallContext, FunctionSpec, Kernel};
 use crate::value::{ErrorKind, Value, compare_text};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("XLOOKUP", Lookup, 3, Some(6), [Scalar, List, List, Scalar, Scalar, Scalar], 0, Any, true, xlookup, "The value of a return list where a lookup list matches"),
+    spec!("XLOOKUP", Lookup, 3, Some(6), [Scalar, List, List, Scalar, Scalar, Scalar], 0, Any, true, xlookup, "The value of a return list where a lookup list matches", kernel = Kernel::IndexedLookup),
     spec!("XMATCH", Lookup, 2, Some(4), [Scalar, List, Scalar, Scalar], 0, Number, true, xmatch, "Position of a value in a list (exact, next smaller/larger, wildcard)"),
     spec!("MATCH", Lookup, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, match_, "Position of a value in a list"),
     spec!("INDEX", Lookup, 2, Some(3), [List, Scalar, Scalar], 0, Any, false, index, "The n-th value of a list"),

@@ -5,12 +5,12 @@ use super::args::{
     ListNumbers, collect_numbers, criteria_pairs, err, list, matching_rows, number, number_or,
     scalar, value_error,
 };
-use super::{Arg, CallContext, FunctionSpec};
+use super::{Aggregate, Arg, CallContext, FunctionSpec, Kernel};
 use crate::value::{ErrorKind, Value, number_result};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("SUM", Math, 1, None, [Either], 0, Number, false, sum, "Adds numbers; text and booleans inside lists are ignored"),
+    spec!("SUM", Math, 1, None, [Either], 0, Number, false, sum, "Adds numbers; text and booleans inside lists are ignored", kernel = Kernel::Aggregate(Aggregate::Sum)),
     spec!("PRODUCT", Math, 1, None, [Either], 0, Number, false, product, "Multiplies numbers"),
     spec!("SUMPRODUCT", Math, 1, None, [List], 0, Number, false, sumproduct, "Sum of the products of equally long lists"),
     spec!("SUMIF", Math, 2, Some(3), [List, Scalar, List], 0, Number, false, sumif, "Sum of values whose criteria cell matches"),

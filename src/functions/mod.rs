@@ -1,26 +1,33 @@
 //! The function registry: one table of every built-in spreadsheet function with its
 //! arity, argument kinds and implementation; category modules hold the implementations.
 
-use std::sync::OnceLock;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use crate::value::Value;
 
 /// Builds one [`FunctionSpec`] in the category modules' tables:
-/// `spec!(NAME, Category, min, max, [kinds], repeat_from, Returns, future, impl, summary)`.
+/// `spec!(NAME, Category, min, max, [kinds], repeat_from, Returns, future, impl, summary)`,
+/// optionally followed by `, kernel = Kernel::…`.
 macro_rules! spec {
+    (@kernel) => { None };
+    (@kernel $kernel:expr) => { Some($kernel) };
     ($name:literal, $cat:ident, $min:expr, $max:expr, [$($kind:ident),*], $repeat:expr,
-     $ret:ident, $future:expr, $imp:expr, $summary:literal) => {
+     $ret:ident, $future:expr, $imp:expr, $summary:literal $(, kernel = $kernel:expr)?) => {
         $crate::functions::FunctionSpec {
-            name: $name,
+            name: std::borrow::Cow::Borrowed($name),
             category: $crate::functions::Category::$cat,
             min_args: $min,
             max_args: $max,
-            arg_kinds: &[$($crate::functions::ArgKind::$kind),*],
+            arg_kinds: std::borrow::Cow::Borrowed(&[$($crate::functions::ArgKind::$kind),*]),
             repeat_from: $repeat,
             returns: $crate::functions::ReturnType::$ret,
             future: $future,
-            implementation: $imp,
-            summary: $summary,
+            implementation: $crate::functions::Implementation::Builtin($imp),
+            kernel: spec!(@kernel $($kernel)?),
+            summary: std::borrow::Cow::Borrowed($summary),
         }
     };
 }
@@ -93,25 +100,84 @@ pub struct CallContext {
 /// The signature every built-in implements.
 pub type FunctionImpl = fn(&[Arg<'_>], &CallContext) -> Value;
 
+/// A function registered at run time rather than built in (a rhai script's function).
+/// It must be pure: the same arguments always give the same value.
+pub trait ExternalFunction: Send + Sync {
+    fn call(&self, args: &[Arg<'_>], context: &CallContext) -> Value;
+}
+
+/// How a function computes its value.
+#[derive(Clone)]
+pub enum Implementation {
+    /// One of Excel's functions, in Rust.
+    Builtin(FunctionImpl),
+    /// Registered at run time (see [`Registry::register`]).
+    External(Arc<dyn ExternalFunction>),
+}
+
+impl Implementation {
+    pub fn call(&self, args: &[Arg<'_>], context: &CallContext) -> Value {
+        match self {
+            Implementation::Builtin(function) => function(args, context),
+            Implementation::External(function) => function.call(args, context),
+        }
+    }
+}
+
+impl fmt::Debug for Implementation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Implementation::Builtin(_) => "Builtin",
+            Implementation::External(_) => "External",
+        })
+    }
+}
+
+/// A group aggregate the engine computes in one pass over a list's members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    Sum,
+    Count,
+    CountA,
+    Average,
+    Min,
+    Max,
+    Median,
+}
+
+/// A whole-column shortcut the engine may take for a function instead of calling it
+/// row by row or group by group. Each gives exactly the values the implementation gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    /// One pass over every group's members.
+    Aggregate(Aggregate),
+    /// Exact matches found through a hash index of the lookup list, built once.
+    IndexedLookup,
+    /// A per-row choice between whole-column branches.
+    ChooseByRow,
+}
+
 /// One registry entry.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FunctionSpec {
     /// Excel's name, upper case, with dots (e.g. `STDEV.S`).
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     pub category: Category,
     pub min_args: usize,
     /// `None` for variadic functions.
     pub max_args: Option<usize>,
     /// Kind of each argument position; positions past the end repeat the tail
     /// starting at `repeat_from` (e.g. SUMIFS: List, List, Scalar, repeating from 1).
-    pub arg_kinds: &'static [ArgKind],
+    pub arg_kinds: Cow<'static, [ArgKind]>,
     pub repeat_from: usize,
     pub returns: ReturnType,
     /// Whether Excel needs the `_xlfn.` prefix in a file (functions newer than 2007).
     pub future: bool,
-    pub implementation: FunctionImpl,
+    pub implementation: Implementation,
+    /// A faster whole-column way to the same values, if the engine has one.
+    pub kernel: Option<Kernel>,
     /// One line for `explain` and "did you mean" listings.
-    pub summary: &'static str,
+    pub summary: Cow<'static, str>,
 }
 
 impl FunctionSpec {
@@ -120,8 +186,8 @@ impl FunctionSpec {
         if self.arg_kinds.is_empty() {
             return ArgKind::Scalar;
         }
-        if position < self.arg_kinds.len() {
-            return self.arg_kinds[position];
+        if let Some(kind) = self.arg_kinds.get(position) {
+            return *kind;
         }
         let tail = &self.arg_kinds[self.repeat_from.min(self.arg_kinds.len() - 1)..];
         let offset = (position - self.arg_kinds.len()) % tail.len();
@@ -132,46 +198,107 @@ impl FunctionSpec {
     pub fn accepts_arity(&self, count: usize) -> bool {
         count >= self.min_args && self.max_args.is_none_or(|max| count <= max)
     }
+
+    /// Whether this is one of Excel's own functions (it can be written into a workbook
+    /// as a live formula), not one registered at run time.
+    pub fn is_builtin(&self) -> bool {
+        matches!(self.implementation, Implementation::Builtin(_))
+    }
+
+    /// Calls the function.
+    pub fn call(&self, args: &[Arg<'_>], context: &CallContext) -> Value {
+        self.implementation.call(args, context)
+    }
 }
 
-/// Looks a function up by name, case-insensitively (`sum` finds SUM).
-pub fn lookup(name: &str) -> Option<&'static FunctionSpec> {
-    let upper = name.to_ascii_uppercase();
-    let table = registry();
-    sorted_index()
-        .binary_search_by(|&i| table.get(i).map_or("", |s| s.name).cmp(upper.as_str()))
-        .ok()
-        .and_then(|pos| sorted_index().get(pos))
-        .and_then(|&i| table.get(i))
+/// Why a function could not be registered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    #[error("`{0}` is one of Excel's functions; give the script function another name")]
+    ShadowsBuiltin(String),
+    #[error("`{0}` is registered twice")]
+    Duplicate(String),
+    #[error(
+        "`{0}` is not a usable function name (letters, digits, `_` and `.`; starting with a letter)"
+    )]
+    BadName(String),
 }
 
-/// Every built-in function, grouped by category.
-pub fn registry() -> &'static [FunctionSpec] {
-    static REGISTRY: OnceLock<Vec<FunctionSpec>> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        [
-            math::SPECS,
-            stats::SPECS,
-            logical::SPECS,
-            info::SPECS,
-            text::SPECS,
-            date::SPECS,
-            financial::SPECS,
-            lookup::SPECS,
-        ]
-        .concat()
-    })
+/// The functions formulas may call: Excel's built-ins and any registered at run time.
+/// It is a value: the checker resolves calls against the registry it is given, and the
+/// plan it produces carries the resolved functions, so evaluation needs nothing else.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    functions: Vec<Arc<FunctionSpec>>,
+    /// Upper-case name → position in `functions`.
+    by_name: HashMap<String, usize>,
 }
 
-/// Registry positions sorted by name, for binary-search lookup.
-fn sorted_index() -> &'static [usize] {
-    static INDEX: OnceLock<Vec<usize>> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        let table = registry();
-        let mut index: Vec<usize> = (0..table.len()).collect();
-        index.sort_by_key(|&i| table.get(i).map_or("", |s| s.name));
-        index
-    })
+impl Registry {
+    /// Excel's built-in functions only (shared; clone it to register more).
+    pub fn builtin() -> &'static Registry {
+        static BUILTIN: OnceLock<Registry> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let functions: Vec<Arc<FunctionSpec>> = [
+                math::SPECS,
+                stats::SPECS,
+                logical::SPECS,
+                info::SPECS,
+                text::SPECS,
+                date::SPECS,
+                financial::SPECS,
+                lookup::SPECS,
+            ]
+            .concat()
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+            let by_name = functions
+                .iter()
+                .enumerate()
+                .map(|(i, spec)| (spec.name.to_ascii_uppercase(), i))
+                .collect();
+            Registry { functions, by_name }
+        })
+    }
+
+    /// Adds a function registered at run time. Built-ins cannot be replaced.
+    pub fn register(&mut self, spec: FunctionSpec) -> Result<(), RegistryError> {
+        let upper = spec.name.to_ascii_uppercase();
+        let well_formed = upper.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        if !well_formed {
+            return Err(RegistryError::BadName(spec.name.into_owned()));
+        }
+        if let Some(&existing) = self.by_name.get(&upper) {
+            let builtin = self.functions.get(existing).is_some_and(|f| f.is_builtin());
+            let name = spec.name.into_owned();
+            return Err(if builtin {
+                RegistryError::ShadowsBuiltin(name)
+            } else {
+                RegistryError::Duplicate(name)
+            });
+        }
+        self.by_name.insert(upper, self.functions.len());
+        self.functions.push(Arc::new(spec));
+        Ok(())
+    }
+
+    /// Looks a function up by name, case-insensitively (`sum` finds SUM).
+    pub fn lookup(&self, name: &str) -> Option<&Arc<FunctionSpec>> {
+        self.by_name
+            .get(&name.to_ascii_uppercase())
+            .and_then(|&i| self.functions.get(i))
+    }
+
+    /// Every function, built-ins first (grouped by category), then registered ones.
+    pub fn iter(&self) -> impl Iterator<Item = &FunctionSpec> {
+        self.functions.iter().map(|f| &**f)
+    }
 }
 
 #[cfg(test)]
@@ -180,17 +307,20 @@ mod tests {
 
     #[test]
     fn names_are_unique_upper_case_and_found() {
-        let table = registry();
+        let registry = Registry::builtin();
+        let table: Vec<&FunctionSpec> = registry.iter().collect();
         assert!(table.len() >= 85, "only {} functions", table.len());
-        let mut names: Vec<&str> = table.iter().map(|s| s.name).collect();
+        let mut names: Vec<&str> = table.iter().map(|s| &*s.name).collect();
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), table.len(), "duplicate function names");
         for spec in table {
             assert_eq!(spec.name, spec.name.to_ascii_uppercase());
             assert_eq!(
-                lookup(&spec.name.to_ascii_lowercase()).map(|s| s.name),
-                Some(spec.name)
+                registry
+                    .lookup(&spec.name.to_ascii_lowercase())
+                    .map(|s| s.name.clone()),
+                Some(spec.name.clone())
             );
             assert!(
                 spec.max_args.is_none_or(|m| m >= spec.min_args),
@@ -198,7 +328,55 @@ mod tests {
                 spec.name
             );
         }
-        assert!(lookup("NO.SUCH").is_none());
+        assert!(registry.lookup("NO.SUCH").is_none());
+    }
+
+    #[test]
+    fn registered_functions_are_found_and_never_replace_a_builtin() {
+        struct Double;
+        impl ExternalFunction for Double {
+            fn call(&self, args: &[Arg<'_>], _: &CallContext) -> Value {
+                match args {
+                    [Arg::Value(Value::Number(n))] => Value::Number(n * 2.0),
+                    _ => Value::error(crate::value::ErrorKind::Value),
+                }
+            }
+        }
+        let spec = |name: &'static str| FunctionSpec {
+            name: Cow::Borrowed(name),
+            category: Category::Math,
+            min_args: 1,
+            max_args: Some(1),
+            arg_kinds: Cow::Borrowed(&[ArgKind::Scalar]),
+            repeat_from: 0,
+            returns: ReturnType::Number,
+            future: false,
+            implementation: Implementation::External(Arc::new(Double)),
+            kernel: None,
+            summary: Cow::Borrowed("twice"),
+        };
+        let mut registry = Registry::builtin().clone();
+        registry.register(spec("plan.double")).unwrap();
+        let found = registry.lookup("PLAN.DOUBLE").unwrap();
+        assert!(!found.is_builtin());
+        let two = Value::Number(2.0);
+        assert_eq!(
+            found.call(&[Arg::Value(&two)], &CallContext::default()),
+            Value::Number(4.0)
+        );
+        assert_eq!(
+            registry.register(spec("sum")),
+            Err(RegistryError::ShadowsBuiltin("sum".into()))
+        );
+        assert_eq!(
+            registry.register(spec("Plan.Double")),
+            Err(RegistryError::Duplicate("Plan.Double".into()))
+        );
+        assert_eq!(
+            registry.register(spec("2x")),
+            Err(RegistryError::BadName("2x".into()))
+        );
+        assert!(Registry::builtin().lookup("plan.double").is_none());
     }
 
     #[test]
@@ -235,8 +413,8 @@ mod tests {
             "COVARIANCE.P",
             "XMATCH",
         ];
-        for spec in registry() {
-            assert_eq!(spec.future, XLFN.contains(&spec.name), "{}", spec.name);
+        for spec in Registry::builtin().iter() {
+            assert_eq!(spec.future, XLFN.contains(&&*spec.name), "{}", spec.name);
         }
     }
 
@@ -306,7 +484,7 @@ mod tests {
                 index in 0..500usize,
                 inputs in prop::collection::vec(input(), 0..7),
             ) {
-                let table = registry();
+                let table: Vec<&FunctionSpec> = Registry::builtin().iter().collect();
                 let spec = &table[index % table.len()];
                 let args: Vec<Arg<'_>> = inputs
                     .iter()
@@ -316,7 +494,7 @@ mod tests {
                     })
                     .collect();
                 let ctx = CallContext { as_of: Some(46_000.0) };
-                let _ = (spec.implementation)(&args, &ctx);
+                let _ = spec.call(&args, &ctx);
             }
         }
     }

@@ -6,27 +6,27 @@ use super::args::{
     list_numbers, matching_rows, number, number_or, scalar, value_error,
 };
 use super::math::{RoundMode, if_numbers, ifs_numbers, round_digits};
-use super::{Arg, CallContext, FunctionSpec};
+use super::{Aggregate, Arg, CallContext, FunctionSpec, Kernel};
 use crate::value::{ErrorKind, Value, number_result};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("COUNT", Statistical, 1, None, [Either], 0, Number, false, count, "How many numbers"),
-    spec!("COUNTA", Statistical, 1, None, [Either], 0, Number, false, counta, "How many non-blank values"),
+    spec!("COUNT", Statistical, 1, None, [Either], 0, Number, false, count, "How many numbers", kernel = Kernel::Aggregate(Aggregate::Count)),
+    spec!("COUNTA", Statistical, 1, None, [Either], 0, Number, false, counta, "How many non-blank values", kernel = Kernel::Aggregate(Aggregate::CountA)),
     spec!("COUNTBLANK", Statistical, 1, Some(1), [List], 0, Number, false, countblank, "How many blanks (and empty texts)"),
     spec!("COUNTIF", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, countif, "How many values match a criterion"),
     spec!("COUNTIFS", Statistical, 2, None, [List, Scalar], 0, Number, false, countifs, "How many rows match every criterion"),
-    spec!("AVERAGE", Statistical, 1, None, [Either], 0, Number, false, average, "Arithmetic mean of numbers"),
+    spec!("AVERAGE", Statistical, 1, None, [Either], 0, Number, false, average, "Arithmetic mean of numbers", kernel = Kernel::Aggregate(Aggregate::Average)),
     spec!("AVERAGEA", Statistical, 1, None, [Either], 0, Number, false, averagea, "Mean counting text as 0 and booleans as 1/0"),
     spec!("AVERAGEIF", Statistical, 2, Some(3), [List, Scalar, List], 0, Number, false, averageif, "Mean of values whose criteria cell matches"),
     spec!("AVERAGEIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, false, averageifs, "Mean of values whose rows match every criterion"),
-    spec!("MIN", Statistical, 1, None, [Either], 0, Number, false, min, "Smallest number (0 if none)"),
-    spec!("MAX", Statistical, 1, None, [Either], 0, Number, false, max, "Largest number (0 if none)"),
+    spec!("MIN", Statistical, 1, None, [Either], 0, Number, false, min, "Smallest number (0 if none)", kernel = Kernel::Aggregate(Aggregate::Min)),
+    spec!("MAX", Statistical, 1, None, [Either], 0, Number, false, max, "Largest number (0 if none)", kernel = Kernel::Aggregate(Aggregate::Max)),
     spec!("MINA", Statistical, 1, None, [Either], 0, Number, false, mina, "Smallest value counting text as 0"),
     spec!("MAXA", Statistical, 1, None, [Either], 0, Number, false, maxa, "Largest value counting text as 0"),
     spec!("MAXIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, maxifs, "Largest value whose row matches every criterion"),
     spec!("MINIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, minifs, "Smallest value whose row matches every criterion"),
-    spec!("MEDIAN", Statistical, 1, None, [Either], 0, Number, false, median, "Middle value"),
+    spec!("MEDIAN", Statistical, 1, None, [Either], 0, Number, false, median, "Middle value", kernel = Kernel::Aggregate(Aggregate::Median)),
     spec!("MODE.SNGL", Statistical, 1, None, [Either], 0, Number, true, mode_sngl, "Most frequent number (first one on ties)"),
     spec!("STDEV.S", Statistical, 1, None, [Either], 0, Number, true, stdev_s, "Sample standard deviation"),
     spec!("STDEV.P", Statistical, 1, None, [Either], 0, Number, true, stdev_p, "Population standard deviation"),

@@ -7,3 +7,4 @@ pub mod format;
 pub mod parser;
 pub mod plan;
 pub mod program;
+pub mod vocabulary;

@@ -31,7 +31,7 @@ pub enum Node {
         negated: bool,
     },
     Call {
-        function: &'static FunctionSpec,
+        function: Arc<FunctionSpec>,
         args: Vec<ArgNode>,
         span: Span,
     },

@@ -10,6 +10,7 @@ use crate::lang::ast::RuleFile;
 use crate::lang::checker::{ExternalTable, check_rules};
 use crate::lang::parser::parse_rule_file;
 use crate::lang::plan::Plan;
+use crate::lang::vocabulary::Vocabulary;
 
 /// Rule files loaded, parsed and checked together.
 #[derive(Debug, Default)]
@@ -85,10 +86,10 @@ pub fn load_rule_files(
     Ok(check_sources(sources, external))
 }
 
-/// Parses and checks every file already in `sources`.
+/// Parses and checks every file already in `sources` with Excel's built-in functions.
 pub fn check_sources(sources: SourceMap, external: &[ExternalTable]) -> RuleProgram {
     let ids: Vec<FileId> = sources.files().map(|(id, _)| id).collect();
-    check_rule_files(sources, &ids, external)
+    check_rule_files(sources, &ids, external, Vocabulary::builtin())
 }
 
 /// Reads rule files into an existing source map (which may already hold a scenario
@@ -103,11 +104,13 @@ pub fn add_rule_files(
         .collect()
 }
 
-/// Parses and checks the files `ids` of `sources` as one program.
+/// Parses and checks the files `ids` of `sources` as one program, resolving names
+/// against `vocabulary`.
 pub fn check_rule_files(
     sources: SourceMap,
     ids: &[FileId],
     external: &[ExternalTable],
+    vocabulary: &Vocabulary,
 ) -> RuleProgram {
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
@@ -126,7 +129,7 @@ pub fn check_rule_files(
             diagnostics,
         };
     }
-    let outcome = check_rules(&files, &sources, external);
+    let outcome = check_rules(&files, &sources, external, vocabulary);
     RuleProgram {
         sources,
         files,

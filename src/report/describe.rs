@@ -104,7 +104,7 @@ impl Printer<'_> {
                 close(wrap, out);
             }
             Node::Call { function, args, .. } => {
-                out.push_str(function.name);
+                out.push_str(&function.name);
                 out.push('(');
                 for (i, arg) in args.iter().enumerate() {
                     if i > 0 {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::functions::{FunctionSpec, lookup};
+use crate::functions::FunctionSpec;
 use crate::lang::ast::{BinaryOp, UnaryOp};
 use crate::lang::plan::{
     ArgNode, ColumnId, ListDomain, ListNode, Node, ParamId, ScalarId, TableId,
@@ -290,14 +290,13 @@ impl Translator<'_> {
         })
     }
 
-    fn call(&mut self, function: &'static FunctionSpec, args: &[ArgNode]) -> Option<()> {
-        // Only Excel's own built-ins (not script functions that share the registry
-        // types), and none whose result depends on the run rather than the arguments.
-        let builtin = lookup(function.name).is_some_and(|spec| std::ptr::eq(spec, function));
-        if !builtin || CONTEXT_FUNCTIONS.contains(&function.name) {
+    fn call(&mut self, function: &FunctionSpec, args: &[ArgNode]) -> Option<()> {
+        // Only Excel's own built-ins (not script functions), and none whose result
+        // depends on the run rather than the arguments.
+        if !function.is_builtin() || CONTEXT_FUNCTIONS.contains(&&*function.name) {
             return None;
         }
-        self.text(function.name);
+        self.text(&function.name);
         self.text("(");
         for (i, arg) in args.iter().enumerate() {
             if i > 0 {
@@ -452,7 +451,10 @@ mod tests {
     }
     fn call(name: &str, args: Vec<ArgNode>) -> Node {
         Node::Call {
-            function: lookup(name).unwrap(),
+            function: crate::functions::Registry::builtin()
+                .lookup(name)
+                .unwrap()
+                .clone(),
             args,
             span: Span::default(),
         }

@@ -7,6 +7,7 @@ use crate::lang::checker::ExternalTable;
 use crate::lang::program::{
     ReadError, RuleProgram, add_rule_files, check_rule_files, expand_rule_paths,
 };
+use crate::lang::vocabulary::Vocabulary;
 
 use super::model::Scenario;
 use crate::diagnostic::Code;
@@ -40,7 +41,7 @@ pub fn load_scenario_rules(
         return failed(sources, d);
     }
     match add_rule_files(&mut sources, &paths) {
-        Ok(ids) => check_rule_files(sources, &ids, external),
+        Ok(ids) => check_rule_files(sources, &ids, external, Vocabulary::builtin()),
         Err(error) => {
             let d = unreadable(scenario, &error);
             failed(sources, d)

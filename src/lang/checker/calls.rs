@@ -3,7 +3,9 @@
 
 use crate::diagnostic::source::Span;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::functions::{self, ArgKind};
+use std::sync::Arc;
+
+use crate::functions::{ArgKind, FunctionSpec};
 use crate::lang::ast::*;
 use crate::lang::plan::*;
 use crate::suggest::Suggestion;
@@ -19,14 +21,14 @@ impl Checker<'_> {
         span: Span,
         ctx: &Ctx,
     ) -> Compiled {
-        let Some(spec) = functions::lookup(&function.name) else {
+        let Some(spec) = self.vocabulary.functions.lookup(&function.name).cloned() else {
             let mut diagnostic = Diagnostic::error(
                 Code::UnknownFunction,
                 format!("unknown function `{}`", function.name),
                 function.span,
             )
             .with_label("no such function");
-            let names = functions::registry().iter().map(|f| f.name);
+            let names = self.vocabulary.functions.iter().map(|f| &*f.name);
             if let Some(s) = Suggestion::closest(&function.name, names) {
                 diagnostic = diagnostic.with_suggestion(Some(s));
             } else {
@@ -126,7 +128,7 @@ impl Checker<'_> {
 
     pub(super) fn lift_call(
         &mut self,
-        spec: &'static functions::FunctionSpec,
+        spec: Arc<FunctionSpec>,
         args: Vec<(Compiled, ArgKind, Span)>,
         ty: ValueType,
         span: Span,

@@ -19,6 +19,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::functions::{ArgKind, ReturnType};
 use crate::lang::ast::*;
 use crate::lang::plan::*;
+use crate::lang::vocabulary::Vocabulary;
 use crate::value::{Value, ValueType};
 
 /// An input table known from outside the rule files (a scenario's declared columns,
@@ -47,8 +48,9 @@ pub fn check_rules(
     files: &[RuleFile],
     sources: &SourceMap,
     external: &[ExternalTable],
+    vocabulary: &Vocabulary,
 ) -> CheckOutcome {
-    let mut checker = Checker::new(sources);
+    let mut checker = Checker::new(sources, vocabulary);
     checker.declare(files, external);
     checker.compile_all();
     checker.finish()
@@ -60,8 +62,9 @@ pub fn check_expression(
     expr: &Expr,
     sources: &SourceMap,
     external: &[ExternalTable],
+    vocabulary: &Vocabulary,
 ) -> (Option<(Plan, Node)>, Vec<Diagnostic>) {
-    let mut checker = Checker::new(sources);
+    let mut checker = Checker::new(sources, vocabulary);
     checker.declare(&[], external);
     checker.compile_all();
     let ctx = Ctx::scalar();
@@ -138,6 +141,7 @@ enum StepSource {
 
 struct Checker<'a> {
     sources: &'a SourceMap,
+    vocabulary: &'a Vocabulary,
     plan: Plan,
     diagnostics: Vec<Diagnostic>,
     steps: HashMap<Step, (State, StepSource, Span)>,
@@ -150,9 +154,10 @@ struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
-    fn new(sources: &'a SourceMap) -> Self {
+    fn new(sources: &'a SourceMap, vocabulary: &'a Vocabulary) -> Self {
         Checker {
             sources,
+            vocabulary,
             plan: Plan::default(),
             diagnostics: Vec::new(),
             steps: HashMap::new(),

@@ -2,7 +2,6 @@
 //! `Table.column`, resolved in their context into row values or lists.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::functions::{self};
 use crate::lang::ast::*;
 use crate::lang::plan::*;
 use crate::suggest::Suggestion;
@@ -133,7 +132,7 @@ impl Checker<'_> {
             diagnostic =
                 diagnostic.with_hint("write `Table.column` for a column, or declare a `param`");
         }
-        if functions::lookup(&ident.name).is_some() {
+        if self.vocabulary.functions.lookup(&ident.name).is_some() {
             diagnostic = diagnostic.with_hint(format!(
                 "`{}` is a function: call it with parentheses",
                 ident.name
