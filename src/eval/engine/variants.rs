@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
-use super::{EvalError, Evaluated, Run, RuntimeTable, param_values, run_plan};
+use super::{EvalError, Evaluated, Evaluation, RuntimeTable, evaluate_plan, param_values};
 use crate::eval::schedule;
 use crate::functions::CallContext;
 use crate::lang::plan::{Plan, Step, TableId};
@@ -14,8 +14,8 @@ use crate::value::Value;
 /// A full evaluation kept to evaluate variants of it: the same plan over the same
 /// inputs with other param values. Columns are shared with the variants, not copied.
 pub struct Baseline<'p> {
-    /// The state after every step, before [`Run::finish`].
-    run: Run<'p>,
+    /// The state after every step, before [`Evaluation::finish`].
+    run: Evaluation<'p>,
     levels: Vec<Vec<Step>>,
 }
 
@@ -27,7 +27,7 @@ impl<'p> Baseline<'p> {
         overrides: &[(String, Value)],
         context: &CallContext,
     ) -> Result<(Baseline<'p>, Evaluated), EvalError> {
-        let run = run_plan(plan, inputs, overrides, context, &mut |_, _| {})?;
+        let run = evaluate_plan(plan, inputs, overrides, context, &mut |_, _| {})?;
         let baseline = Baseline {
             run: run.fork(),
             levels: schedule::levels(plan),
@@ -73,7 +73,7 @@ impl<'p> Baseline<'p> {
             .collect();
         run.last_read = schedule::last_read_levels(plan, &levels);
         for (index, level) in levels.iter().enumerate() {
-            run.run_level(index, level, &mut |_, _| {});
+            run.compute_level(index, level, &mut |_, _| {});
         }
         Ok(run.finish())
     }
@@ -117,11 +117,11 @@ fn same_context(a: &CallContext, b: &CallContext) -> bool {
     as_of.map(f64::to_bits) == b.as_of.map(f64::to_bits)
 }
 
-impl<'p> Run<'p> {
+impl<'p> Evaluation<'p> {
     /// A copy of this run's state to compute some steps again: columns, groupings and
     /// key codes shared, decoded columns not copied (read again when needed).
-    fn fork(&self) -> Run<'p> {
-        Run {
+    fn fork(&self) -> Evaluation<'p> {
+        Evaluation {
             plan: self.plan,
             tables: self
                 .tables

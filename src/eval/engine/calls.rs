@@ -1,0 +1,237 @@
+//! Function calls over whole columns: per-row arguments, a coded argument computed
+//! once per dictionary entry, and the kernels (indexed lookup, per-row IF).
+
+use crate::eval::vector::{self, Memo, Operand};
+use crate::functions::{Arg, FunctionSpec, Kernel};
+use crate::lang::plan::*;
+use crate::value::Value;
+use std::borrow::Cow;
+
+use super::{EvaluatedArg, Evaluation, Scope, Values};
+
+impl<'p> Evaluation<'p> {
+    pub(super) fn eval_call<'s>(
+        &'s self,
+        function: &FunctionSpec,
+        args: &'s [ArgNode],
+        scope: Scope,
+    ) -> Values<'s> {
+        if let [ArgNode::List(list)] = args
+            && let Some(fast) = self.group_aggregate(function, list, scope)
+        {
+            return Values::Many(Cow::Owned(fast));
+        }
+        let mut evaluated: Vec<EvaluatedArg<'_>> = args
+            .iter()
+            .map(|arg| match arg {
+                ArgNode::Value(node) => match self.eval(node, scope) {
+                    Values::One(v) => EvaluatedArg::One(v),
+                    Values::Many(values) => EvaluatedArg::PerRow(values),
+                    Values::Coded { codes, dictionary } => {
+                        EvaluatedArg::PerRowCoded { codes, dictionary }
+                    }
+                },
+                ArgNode::List(list) => self.eval_list(list, scope),
+            })
+            .collect();
+        // One coded argument and the rest fixed: the function once per dictionary entry.
+        if let Some(coded) = self.call_per_entry(function, &evaluated) {
+            return coded;
+        }
+        let per_row = evaluated.iter().any(|a| {
+            matches!(
+                a,
+                EvaluatedArg::PerRow(_)
+                    | EvaluatedArg::PerRowCoded { .. }
+                    | EvaluatedArg::PerRowList { .. }
+            )
+        });
+        if per_row
+            && function.kernel == Some(Kernel::IndexedLookup)
+            && let Some(out) = xlookup_by_index(&evaluated, scope.rows)
+        {
+            return Values::Many(Cow::Owned(out));
+        }
+        if per_row && function.kernel == Some(Kernel::ChooseByRow) {
+            // A computed then-branch is taken over rather than copied.
+            if let [condition, EvaluatedArg::PerRow(Cow::Owned(then)), rest @ ..] =
+                evaluated.as_mut_slice()
+                && then.len() == scope.rows
+                && rest.len() <= 1
+                && let Some(condition) = operand_of(condition)
+                && let Some(otherwise) =
+                    rest.first().map_or(Some(None), |o| operand_of(o).map(Some))
+            {
+                let then = std::mem::take(then);
+                return Values::Many(Cow::Owned(vector::if_rows_over(condition, then, otherwise)));
+            }
+            if let Some(out) = if_by_rows(&evaluated, scope.rows) {
+                return Values::Many(Cow::Owned(out));
+            }
+        }
+        let rows = if per_row { scope.rows } else { 1 };
+        // One argument varies by row and the rest are fixed: the result is a function
+        // of that one value, so compute it once per distinct value (functions are pure).
+        let varying: Vec<usize> = evaluated
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !matches!(a, EvaluatedArg::One(_) | EvaluatedArg::List(_)))
+            .map(|(i, _)| i)
+            .collect();
+        let memo_arg = match (varying.as_slice(), per_row) {
+            ([i], true) => match evaluated.get(*i) {
+                Some(EvaluatedArg::PerRow(values)) => Some(&**values),
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut memo: Memo<Value> = Memo::for_rows(rows);
+        let mut out = Vec::with_capacity(rows);
+        let mut call_args: Vec<Arg<'_>> = Vec::with_capacity(evaluated.len());
+        for row in 0..rows {
+            let mut call = || {
+                call_args.clear();
+                for arg in &evaluated {
+                    call_args.push(match arg {
+                        EvaluatedArg::One(v) => Arg::Value(v),
+                        EvaluatedArg::PerRow(values) => {
+                            Arg::Value(values.get(row).unwrap_or(&Value::Blank))
+                        }
+                        EvaluatedArg::PerRowCoded { codes, dictionary } => Arg::Value(
+                            codes
+                                .get(row)
+                                .and_then(|c| dictionary.get(*c as usize))
+                                .unwrap_or(&Value::Blank),
+                        ),
+                        EvaluatedArg::List(values) => Arg::List(values),
+                        EvaluatedArg::PerRowList { values, starts } => {
+                            Arg::List(match (starts.get(row), starts.get(row + 1)) {
+                                (Some(&start), Some(&end)) => values.get(start..end).unwrap_or(&[]),
+                                _ => &[],
+                            })
+                        }
+                    });
+                }
+                function.call(&call_args, &self.context)
+            };
+            out.push(match memo_arg {
+                Some(values) => memo.get_or(values.get(row).unwrap_or(&Value::Blank), call),
+                None => call(),
+            });
+        }
+        if per_row {
+            Values::Many(Cow::Owned(out))
+        } else {
+            Values::One(out.pop().unwrap_or_default())
+        }
+    }
+
+    /// A call whose only per-row argument is coded, computed once per dictionary entry
+    /// (functions are pure); `None` when the arguments are of another shape.
+    pub(super) fn call_per_entry<'s>(
+        &self,
+        function: &FunctionSpec,
+        evaluated: &[EvaluatedArg<'s>],
+    ) -> Option<Values<'s>> {
+        let mut coded = None;
+        for (index, arg) in evaluated.iter().enumerate() {
+            match arg {
+                EvaluatedArg::One(_) | EvaluatedArg::List(_) => {}
+                EvaluatedArg::PerRowCoded { .. } if coded.is_none() => coded = Some(index),
+                _ => return None,
+            }
+        }
+        let Some(EvaluatedArg::PerRowCoded { codes, dictionary }) = evaluated.get(coded?) else {
+            return None;
+        };
+        let results: Vec<Value> = dictionary
+            .iter()
+            .map(|entry| {
+                let call_args: Vec<Arg<'_>> = evaluated
+                    .iter()
+                    .map(|arg| match arg {
+                        EvaluatedArg::One(v) => Arg::Value(v),
+                        EvaluatedArg::List(values) => Arg::List(values),
+                        _ => Arg::Value(entry),
+                    })
+                    .collect();
+                function.call(&call_args, &self.context)
+            })
+            .collect();
+        Some(Values::Coded {
+            codes: codes.clone(),
+            dictionary: Cow::Owned(results),
+        })
+    }
+}
+
+/// XLOOKUP with the default exact, first-to-last match against lists that are the
+/// same for every row: one hash index instead of one scan per row.
+fn xlookup_by_index(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>> {
+    let per_row = |arg: &EvaluatedArg<'_>, row: usize| match arg {
+        EvaluatedArg::One(v) => Some(v.clone()),
+        EvaluatedArg::PerRow(values) => Some(values.get(row).cloned().unwrap_or_default()),
+        EvaluatedArg::PerRowCoded { codes, dictionary } => Some(
+            codes
+                .get(row)
+                .and_then(|c| dictionary.get(*c as usize))
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        _ => None,
+    };
+    let [
+        needle,
+        EvaluatedArg::List(keys),
+        EvaluatedArg::List(values),
+        rest @ ..,
+    ] = args
+    else {
+        return None;
+    };
+    if rest.len() > 1
+        || per_row(needle, 0).is_none()
+        || rest.first().is_some_and(|a| per_row(a, 0).is_none())
+    {
+        return None;
+    }
+    let needles = |row: usize| per_row(needle, row).unwrap_or_default();
+    let fallback = rest
+        .first()
+        .map(|arg| move |row: usize| per_row(arg, row).unwrap_or_default());
+    let fallback_ref: Option<&dyn Fn(usize) -> Value> =
+        fallback.as_ref().map(|f| f as &dyn Fn(usize) -> Value);
+    crate::eval::kernels::xlookup_exact(&needles, keys, values, fallback_ref, rows)
+}
+
+/// IF over rows without a call per row; `None` when an argument is a list (the
+/// function then reports it).
+fn operand_of<'a>(arg: &'a EvaluatedArg<'_>) -> Option<Operand<'a>> {
+    match arg {
+        EvaluatedArg::One(v) => Some(Operand::One(v)),
+        EvaluatedArg::PerRow(values) => Some(Operand::Many(values)),
+        EvaluatedArg::PerRowCoded { codes, dictionary } => {
+            Some(Operand::Coded { codes, dictionary })
+        }
+        _ => None,
+    }
+}
+
+fn if_by_rows(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>> {
+    let operand = operand_of;
+    match args {
+        [condition, then] => Some(vector::if_rows(
+            operand(condition)?,
+            operand(then)?,
+            None,
+            rows,
+        )),
+        [condition, then, otherwise] => Some(vector::if_rows(
+            operand(condition)?,
+            operand(then)?,
+            Some(operand(otherwise)?),
+            rows,
+        )),
+        _ => None,
+    }
+}
