@@ -52,6 +52,10 @@ fn meaning(file: &RuleFile) -> String {
                     normalize_expr(f);
                 }
             }
+            ItemKind::AnalysisTable(t) => {
+                t.analysis.name = t.analysis.name.to_ascii_lowercase().into();
+                t.args.iter_mut().for_each(|a| normalize_expr(&mut a.value));
+            }
             ItemKind::Column(c) => normalize_expr(&mut c.expr),
             ItemKind::Scalar(s) => normalize_expr(&mut s.expr),
             ItemKind::Flag(f) => {

@@ -273,7 +273,8 @@ fn statements_and_keywords_in_any_case() {
          TABLE C = Group Opps BY a, b Where amount > 0\n\
          C.x = 1  @\"0.0x\"\n\
          y = 2\n\
-         FLAG C When x > 1: \"hi\"\n",
+         FLAG C When x > 1: \"hi\"\n\
+         TABLE P = Optimize C BY a (budget = 10,\n    lower = x * 2)\n",
     );
     let kinds: Vec<&str> = rf
         .items
@@ -293,6 +294,18 @@ fn statements_and_keywords_in_any_case() {
                 assert!(g.filter.is_some());
                 "table"
             }
+            ItemKind::AnalysisTable(t) => {
+                assert_eq!(&*t.analysis.name, "Optimize");
+                assert_eq!(&*t.source.name, "C");
+                assert_eq!(t.keys.len(), 1);
+                let args: Vec<(&str, String)> = t
+                    .args
+                    .iter()
+                    .map(|a| (&*a.name.name, sexp(&a.value)))
+                    .collect();
+                assert_eq!(args, [("budget", "10".into()), ("lower", "(* x 2)".into())]);
+                "analysis"
+            }
             ItemKind::Column(_) => "column",
             ItemKind::Scalar(_) => "scalar",
             ItemKind::Flag(_) => "flag",
@@ -300,7 +313,9 @@ fn statements_and_keywords_in_any_case() {
         .collect();
     assert_eq!(
         kinds,
-        ["input", "param", "table", "column", "scalar", "flag"]
+        [
+            "input", "param", "table", "column", "scalar", "flag", "analysis"
+        ]
     );
 }
 

@@ -69,6 +69,9 @@ codes! {
     ParamNotLiteral = "E0114", "param default is not a literal";
     BadGroupKey = "E0115", "bad group key";
     RowValueInList = "E0116", "this row's column mixed into another table's list";
+    UnknownAnalysis = "E0117", "unknown analysis in `table T = <analysis> Source (…)`";
+    BadAnalysisArgument = "E0118", "an analysis argument that is unknown, missing, repeated or of the wrong type";
+    AnalysisUsage = "E0119", "an analysis used in a way it cannot run (its own message says why)";
     UnusedParam = "W0101", "param never used";
     // Scenario files.
     TomlSyntax = "S0001", "scenario: TOML syntax error";

@@ -89,6 +89,12 @@ fn step_writes(plan: &Plan, step: Step) -> Vec<Resource> {
             out.extend((0..keys).map(|k| Resource::Column(table, k)));
             out
         }
+        Step::Analysis(table) => {
+            let built = plan.tables.get(table).map_or(0, TablePlan::built_columns);
+            let mut out = vec![Resource::Rows(table)];
+            out.extend((0..built).map(|c| Resource::Column(table, c)));
+            out
+        }
         Step::Column(table, column) => vec![Resource::Column(table, column)],
         Step::Scalar(id) => vec![Resource::Scalar(id)],
         Step::Flag(_) => Vec::new(),
@@ -112,6 +118,28 @@ fn step_reads(plan: &Plan, step: Step, out: &mut Vec<Resource>) {
                 out.extend(source_keys.iter().map(|k| Resource::Column(*source, *k)));
                 if let Some(filter) = filter {
                     node_reads(plan, filter, Some(*source), out);
+                }
+            }
+        }
+        Step::Analysis(table) => {
+            if let Some(TablePlan {
+                kind: TableKind::Analysis(analysis),
+                ..
+            }) = plan.tables.get(table)
+            {
+                let source = analysis.source;
+                out.push(Resource::Rows(source));
+                out.extend(
+                    analysis
+                        .source_keys
+                        .iter()
+                        .map(|k| Resource::Column(source, *k)),
+                );
+                for arg in analysis.args.iter().flatten() {
+                    match arg {
+                        AnalysisArgNode::EachRow(node) => node_reads(plan, node, Some(source), out),
+                        AnalysisArgNode::Once(node) => node_reads(plan, node, None, out),
+                    }
                 }
             }
         }

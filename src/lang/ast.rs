@@ -46,6 +46,8 @@ pub enum ItemKind {
     Param(ParamDecl),
     /// `table Channels = group Opportunities by channel [, key2] [where cond]`
     GroupTable(GroupTableDecl),
+    /// `table Plan = optimize Channels by channel (budget = total, …)`
+    AnalysisTable(AnalysisTableDecl),
     /// `Table.column = expr [@format]`: a computed column of an input or grouped table.
     Column(ColumnDef),
     /// `name = expr [@format]`: a single value.
@@ -84,6 +86,25 @@ pub struct GroupTableDecl {
     pub keys: Vec<Ident>,
     /// Rows of `source` kept before grouping.
     pub filter: Option<Expr>,
+}
+
+/// A table an analysis computes from another table's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisTableDecl {
+    pub name: Ident,
+    /// Which analysis (`optimize`, `forecast` …), as written.
+    pub analysis: Ident,
+    pub source: Ident,
+    /// Columns of `source` that identify its rows for the analysis (copied to the output).
+    pub keys: Vec<Ident>,
+    pub args: Vec<AnalysisArg>,
+}
+
+/// `name = formula` inside an analysis table's brackets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisArg {
+    pub name: Ident,
+    pub value: Expr,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -189,6 +189,7 @@ fn lhs(item: &Item) -> String {
         ItemKind::Param(p) => format!("param {}", p.name.name),
         ItemKind::Scalar(s) => s.name.name.to_string(),
         ItemKind::GroupTable(t) => format!("table {}", t.name.name),
+        ItemKind::AnalysisTable(t) => format!("table {}", t.name.name),
         ItemKind::Input(_) | ItemKind::Flag(_) => String::new(),
     }
 }
@@ -236,6 +237,26 @@ fn format_item(item: &Item, width: usize) -> String {
                 line.push_str(" where ");
                 line.push_str(&format_expr(filter));
             }
+            line
+        }
+        ItemKind::AnalysisTable(t) => {
+            // Analysis names are words of the language, written lower case like keywords.
+            let mut line = format!(
+                "{}{} {}",
+                padded(item),
+                t.analysis.name.to_ascii_lowercase(),
+                t.source.name
+            );
+            if !t.keys.is_empty() {
+                let keys: Vec<&str> = t.keys.iter().map(|k| &*k.name).collect();
+                line.push_str(&format!(" by {}", keys.join(", ")));
+            }
+            let args: Vec<String> = t
+                .args
+                .iter()
+                .map(|a| format!("{} = {}", a.name.name, format_expr(&a.value)))
+                .collect();
+            line.push_str(&format!(" ({})", args.join(", ")));
             line
         }
         ItemKind::Column(c) => {

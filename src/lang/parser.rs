@@ -240,6 +240,7 @@ fn too_deep_item(item: &Item) -> Option<Diagnostic> {
     let roots: Vec<&Expr> = match &item.kind {
         ItemKind::Param(p) => vec![&p.default],
         ItemKind::GroupTable(g) => g.filter.iter().collect(),
+        ItemKind::AnalysisTable(t) => t.args.iter().map(|a| &a.value).collect(),
         ItemKind::Column(c) => vec![&c.expr],
         ItemKind::Scalar(s) => vec![&s.expr],
         ItemKind::Flag(f) => std::iter::once(&f.condition)

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::source::Span;
 use crate::functions::FunctionSpec;
+use crate::lang::analysis::Analysis;
 use crate::lang::ast::{BinaryOp, Format, Template, UnaryOp};
 use crate::value::Value;
 use crate::value::ValueType;
@@ -80,6 +81,28 @@ pub enum TableKind {
         source_keys: Vec<ColumnId>,
         filter: Option<Node>,
     },
+    /// Computed by a built-in analysis from `source`'s rows.
+    Analysis(AnalysisPlan),
+}
+
+/// A table an analysis computes: which analysis, from which rows, with which arguments.
+#[derive(Debug, Clone)]
+pub struct AnalysisPlan {
+    pub analysis: Arc<dyn Analysis>,
+    pub source: TableId,
+    /// Key columns in the source table (copied to the output's first columns).
+    pub source_keys: Vec<ColumnId>,
+    /// One entry per parameter of the analysis, in its order; `None` where not given.
+    pub args: Vec<Option<AnalysisArgNode>>,
+}
+
+/// An analysis argument, compiled.
+#[derive(Debug, Clone)]
+pub enum AnalysisArgNode {
+    /// Evaluated over the source table's rows.
+    EachRow(Node),
+    /// Evaluated once.
+    Once(Node),
 }
 
 /// One column of a table in the plan.
@@ -103,6 +126,8 @@ pub enum ColumnOrigin {
     GroupKey(ColumnId),
     /// Computed by a formula.
     Formula(Node),
+    /// Produced by the table's analysis (its keys and outputs).
+    Analysis,
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +151,37 @@ impl TablePlan {
     pub fn key_count(&self) -> usize {
         match &self.kind {
             TableKind::Grouped { source_keys, .. } => source_keys.len(),
+            TableKind::Analysis(analysis) => analysis.source_keys.len(),
             TableKind::Input => 0,
+        }
+    }
+
+    /// How many leading columns the step that builds the table writes: a grouped
+    /// table's keys, an analysis table's keys and outputs.
+    pub fn built_columns(&self) -> usize {
+        match &self.kind {
+            TableKind::Input => 0,
+            TableKind::Grouped { source_keys, .. } => source_keys.len(),
+            TableKind::Analysis(_) => self
+                .columns
+                .iter()
+                .take_while(|c| matches!(c.origin, ColumnOrigin::Analysis))
+                .count(),
+        }
+    }
+
+    /// Whether a step builds this table's rows (grouped and analysis tables), rather
+    /// than the inputs.
+    pub fn is_built(&self) -> bool {
+        !matches!(self.kind, TableKind::Input)
+    }
+
+    /// The step that builds this table's rows, if one does.
+    pub fn build_step(&self, id: TableId) -> Option<Step> {
+        match self.kind {
+            TableKind::Input => None,
+            TableKind::Grouped { .. } => Some(Step::Group(id)),
+            TableKind::Analysis(_) => Some(Step::Analysis(id)),
         }
     }
 }
@@ -171,6 +226,8 @@ pub struct FlagPlan {
 pub enum Step {
     /// Build a grouped table's rows (and key columns).
     Group(TableId),
+    /// Run an analysis: its table's rows, keys and output columns.
+    Analysis(TableId),
     Column(TableId, ColumnId),
     Scalar(ScalarId),
     Flag(usize),
@@ -200,7 +257,7 @@ impl Plan {
     /// Human name of a step's definition, e.g. `Channels.win_rate`.
     pub fn step_name(&self, step: Step) -> String {
         match step {
-            Step::Group(t) => self
+            Step::Group(t) | Step::Analysis(t) => self
                 .tables
                 .get(t)
                 .map_or_else(String::new, |t| t.name.to_string()),

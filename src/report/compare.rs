@@ -8,7 +8,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::lang::ast::FormatKind;
-use crate::lang::plan::{Plan, TableId, TableKind, TablePlan};
+use crate::lang::plan::{Plan, TableId, TablePlan};
 use crate::report::cells::{
     Styles, Widths, column_display, display_text, format_code, number_format, write_value,
 };
@@ -110,7 +110,7 @@ pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportE
     let mut delta_sheets = Vec::new();
     let mut candidates: Vec<ChartSource> = Vec::new();
     for (id, table) in base.plan.tables.iter().enumerate() {
-        if !matches!(table.kind, TableKind::Grouped { .. }) {
+        if !table.is_built() {
             continue;
         }
         let tables: Option<Vec<&Table>> = runs

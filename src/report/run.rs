@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 
 use crate::lang::ast::FormatKind;
-use crate::lang::plan::{TableId, TableKind};
+use crate::lang::plan::TableId;
 use crate::report::cells::Styles;
 use crate::report::formula::{CellMap, TableCells, absolute_cell};
 use crate::report::{ReportError, RunReport, dashboard, sheets};
@@ -64,7 +64,7 @@ impl Layout {
         let mut cells = CellMap::default();
         let mut table_sheets = Vec::new();
         for (id, table) in plan.tables.iter().enumerate() {
-            if !matches!(table.kind, TableKind::Grouped { .. }) {
+            if !table.is_built() {
                 continue;
             }
             let sheet = unique_sheet_name(&table.name, &mut used);

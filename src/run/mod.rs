@@ -145,14 +145,15 @@ pub fn evaluation_settings(
 }
 
 /// An evaluation with the input tables' columns dropped (their row counts kept): what a
-/// comparison workbook needs, which shows only grouped tables, scalars and flags.
+/// comparison workbook needs, which shows only built (grouped and analysis) tables,
+/// scalars and flags.
 fn without_input_rows(plan: &crate::lang::plan::Plan, mut result: Evaluated) -> Evaluated {
     for table in &mut result.tables {
-        let grouped = plan
+        let built = plan
             .table_id(&table.name)
             .and_then(|id| plan.tables.get(id))
-            .is_some_and(|t| t.is_grouped());
-        if !grouped {
+            .is_some_and(|t| t.is_built());
+        if !built {
             table.columns = Vec::new();
         }
     }

@@ -87,6 +87,10 @@ pub mod rules {
             match &mut item.kind {
                 ItemKind::Param(p) => normalize(&mut p.default),
                 ItemKind::GroupTable(g) => g.filter.iter_mut().for_each(normalize),
+                ItemKind::AnalysisTable(t) => {
+                    t.analysis.name = t.analysis.name.to_ascii_lowercase().into();
+                    t.args.iter_mut().for_each(|a| normalize(&mut a.value));
+                }
                 ItemKind::Column(c) => normalize(&mut c.expr),
                 ItemKind::Scalar(s) => normalize(&mut s.expr),
                 ItemKind::Flag(f) => {

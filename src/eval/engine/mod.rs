@@ -11,6 +11,7 @@ use crate::eval::grouping::{Grouping, KeyCodes};
 use crate::eval::schedule;
 use crate::eval::vector::{self, Operand};
 use crate::functions::CallContext;
+use crate::lang::analysis::{AnalysisResult, ChartRequest};
 use crate::lang::plan::*;
 use crate::suggest::Suggestion;
 use crate::table::column::ColumnValues;
@@ -18,6 +19,7 @@ use crate::table::{Column, Table};
 use crate::value::{ErrorKind, Value};
 
 mod aggregate;
+mod analysis;
 mod calls;
 mod interpret;
 mod steps;
@@ -34,6 +36,27 @@ pub enum EvalError {
     MissingColumn { table: String, column: String },
     #[error("unknown param `{name}`{suggestion}")]
     UnknownParam { name: String, suggestion: String },
+    /// An analysis could not produce its table (its message says why).
+    #[error("{name}: {message}")]
+    Analysis {
+        /// The analysis table (its span in the plan points at the statement).
+        table: TableId,
+        name: String,
+        message: String,
+        hint: Option<String>,
+    },
+}
+
+/// What an analysis said beyond its table: notes the user must see, details for
+/// `--json`, charts for the report.
+#[derive(Debug, Clone)]
+pub struct AnalysisReport {
+    pub table: TableId,
+    /// The analysis' name (`optimize`, `forecast` …).
+    pub analysis: &'static str,
+    pub notes: Vec<String>,
+    pub details: Option<serde_json::Value>,
+    pub charts: Vec<ChartRequest>,
 }
 
 /// One flag raised on one row.
@@ -57,6 +80,8 @@ pub struct Evaluated {
     pub scalars: Vec<(Arc<str>, Value)>,
     pub params: Vec<(Arc<str>, Value)>,
     pub flags: Vec<FlagHit>,
+    /// One report per analysis table, in plan order.
+    pub analyses: Vec<AnalysisReport>,
 }
 
 impl Evaluated {
@@ -107,6 +132,9 @@ fn evaluate_plan<'p>(
     run.last_read = schedule::last_read_levels(plan, &levels);
     for (index, level) in levels.iter().enumerate() {
         run.compute_level(index, level, on_step);
+        if let Some(failure) = run.failure.take() {
+            return Err(failure);
+        }
     }
     Ok(run)
 }
@@ -167,6 +195,8 @@ enum Output {
     Scalar(ScalarId, Value),
     Group(TableId, Grouping, Vec<Vec<Value>>),
     Flags(usize, Vec<FlagHit>),
+    /// An analysis table's rows: key columns, output columns and its report.
+    Analysis(TableId, Box<Result<AnalysisResult, EvalError>>),
 }
 
 /// A stored column made readable by kernels: float and value columns as values, text
@@ -209,6 +239,10 @@ struct Evaluation<'p> {
     /// The last level reading each column, and the level running now.
     last_read: HashMap<(TableId, ColumnId), usize>,
     level: usize,
+    /// What each analysis table's analysis reported, by table.
+    analysis_reports: HashMap<TableId, AnalysisReport>,
+    /// The first analysis that failed (the run stops with it).
+    failure: Option<EvalError>,
 }
 
 /// Values of an expression over the rows of a scope: one for all rows, or one per row.
@@ -331,7 +365,7 @@ impl<'p> Evaluation<'p> {
                         grouping: None,
                     });
                 }
-                TableKind::Grouped { .. } => tables.push(RuntimeTable {
+                TableKind::Grouped { .. } | TableKind::Analysis(_) => tables.push(RuntimeTable {
                     rows: 0,
                     columns: vec![None; table.columns.len()],
                     decoded: table.columns.iter().map(|_| OnceLock::new()).collect(),
@@ -351,6 +385,8 @@ impl<'p> Evaluation<'p> {
             masks: std::sync::Mutex::new(HashMap::new()),
             last_read: HashMap::new(),
             level: 0,
+            analysis_reports: HashMap::new(),
+            failure: None,
         })
     }
 
@@ -458,6 +494,12 @@ impl<'p> Evaluation<'p> {
                 .map(|(p, v)| (Arc::clone(&p.name), v))
                 .collect(),
             flags,
+            analyses: plan
+                .tables
+                .iter()
+                .enumerate()
+                .filter_map(|(id, _)| self.analysis_reports.remove(&id))
+                .collect(),
         }
     }
 }

@@ -19,6 +19,7 @@ impl<'p> Evaluation<'p> {
     pub(super) fn compute(&self, step: Step) -> Output {
         match step {
             Step::Group(table) => self.build_group(table),
+            Step::Analysis(table) => self.run_analysis(table),
             Step::Column(table, column) => {
                 let Some(ColumnOrigin::Formula(node)) = self.plan.tables[table]
                     .columns
@@ -95,6 +96,12 @@ impl<'p> Evaluation<'p> {
             Output::Flags(id, hits) => {
                 self.flags.insert(id, hits);
             }
+            Output::Analysis(table, result) => match *result {
+                Ok(result) => self.store_analysis(table, result),
+                Err(error) => {
+                    self.failure.get_or_insert(error);
+                }
+            },
         }
     }
 
@@ -234,7 +241,7 @@ impl<'p> Evaluation<'p> {
                 }
                 None => return,
             },
-            Step::Group(_) | Step::Scalar(_) => return,
+            Step::Group(_) | Step::Analysis(_) | Step::Scalar(_) => return,
         };
         if !self.plan.tables[table].is_grouped() {
             return;

@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use super::{EvalError, Evaluated, Evaluation, RuntimeTable, evaluate_plan, param_values};
 use crate::eval::schedule;
 use crate::functions::CallContext;
-use crate::lang::plan::{Plan, Step, TableId};
+use crate::lang::plan::{Plan, Step, TableId, TablePlan};
 use crate::table::Table;
 use crate::value::Value;
 
@@ -74,6 +74,9 @@ impl<'p> Baseline<'p> {
         run.last_read = schedule::last_read_levels(plan, &levels);
         for (index, level) in levels.iter().enumerate() {
             run.compute_level(index, level, &mut |_, _| {});
+            if let Some(failure) = run.failure.take() {
+                return Err(failure);
+            }
         }
         Ok(run.finish())
     }
@@ -147,6 +150,8 @@ impl<'p> Evaluation<'p> {
             ),
             last_read: HashMap::new(),
             level: 0,
+            analysis_reports: self.analysis_reports.clone(),
+            failure: None,
         }
     }
 
@@ -165,6 +170,10 @@ impl<'p> Evaluation<'p> {
                     self.matched.retain(|(grouped, _), _| *grouped != table);
                     let keys = plan.tables.get(table).map_or(0, |t| t.key_count());
                     (0..keys).map(|key| (table, key)).collect()
+                }
+                Step::Analysis(table) => {
+                    let built = plan.tables.get(table).map_or(0, TablePlan::built_columns);
+                    (0..built).map(|column| (table, column)).collect()
                 }
                 Step::Column(table, column) => vec![(table, column)],
                 Step::Scalar(_) | Step::Flag(_) => Vec::new(),

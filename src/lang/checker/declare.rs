@@ -78,13 +78,19 @@ impl Checker<'_> {
                         (State::Pending, StepSource::Group(decl.clone()), item.span),
                     );
                 }
+                ItemKind::AnalysisTable(decl) => self.declare_analysis_table(decl, item.span),
                 _ => {}
             }
         }
-        // Group keys become the first columns of their grouped table.
+        // Group keys become the first columns of their grouped table; an analysis
+        // table's keys and outputs its first columns.
         for (table_id, step) in self.group_steps() {
-            if let Some((_, StepSource::Group(decl), _)) = self.steps.get(&step).cloned() {
-                self.declare_group_keys(table_id, &decl);
+            match self.steps.get(&step).cloned() {
+                Some((_, StepSource::Group(decl), _)) => self.declare_group_keys(table_id, &decl),
+                Some((_, StepSource::Analysis(decl), _)) => {
+                    self.declare_analysis_columns(table_id, &decl)
+                }
+                _ => {}
             }
         }
         for item in &items {
@@ -122,7 +128,10 @@ impl Checker<'_> {
                         );
                     }
                 }
-                ItemKind::Input(_) | ItemKind::GroupTable(_) | ItemKind::Column(_) => {}
+                ItemKind::Input(_)
+                | ItemKind::GroupTable(_)
+                | ItemKind::AnalysisTable(_)
+                | ItemKind::Column(_) => {}
             }
         }
         // Columns defined in the file that declares their table come first, so a table
@@ -153,7 +162,7 @@ impl Checker<'_> {
             .steps
             .keys()
             .filter_map(|s| match s {
-                Step::Group(t) => Some((*t, *s)),
+                Step::Group(t) | Step::Analysis(t) => Some((*t, *s)),
                 _ => None,
             })
             .collect();
@@ -265,6 +274,115 @@ impl Checker<'_> {
         }
     }
 
+    /// Registers `table T = <analysis> Source …`: the table, and the step that runs the
+    /// analysis. An analysis that does not exist is reported here.
+    pub(super) fn declare_analysis_table(&mut self, decl: &AnalysisTableDecl, span: Span) {
+        let Some(analysis) = self.vocabulary.analysis(&decl.analysis.name).cloned() else {
+            let known: Vec<&str> = self.vocabulary.analyses.iter().map(|a| a.name()).collect();
+            let mut diagnostic = Diagnostic::error(
+                Code::UnknownAnalysis,
+                format!("`{}` is not an analysis", decl.analysis.name),
+                decl.analysis.span,
+            )
+            .with_label("no analysis has this name");
+            match Suggestion::closest(&decl.analysis.name, known.iter().copied()) {
+                Some(s) => diagnostic = diagnostic.with_suggestion(Some(s)),
+                None if known.is_empty() => diagnostic = diagnostic.with_hint(
+                    "`table T = group Source by key` groups rows; no analyses are available here",
+                ),
+                None => {
+                    diagnostic = diagnostic.with_hint(format!(
+                        "analyses: {}; or group rows with `table T = group Source by key`",
+                        known.join(", ")
+                    ))
+                }
+            }
+            self.error(diagnostic);
+            return;
+        };
+        if !self.claim_global(&decl.name, "table") {
+            return;
+        }
+        let id = self.plan.tables.len();
+        let args = vec![None; analysis.parameters().len()];
+        self.plan.tables.push(TablePlan {
+            name: Arc::clone(&decl.name.name),
+            kind: TableKind::Analysis(AnalysisPlan {
+                analysis,
+                source: usize::MAX,
+                source_keys: Vec::new(),
+                args,
+            }),
+            columns: Vec::new(),
+            span: decl.name.span,
+        });
+        self.steps.insert(
+            Step::Analysis(id),
+            (State::Pending, StepSource::Analysis(decl.clone()), span),
+        );
+    }
+
+    /// An analysis table's first columns: its keys (typed when the source is compiled),
+    /// then the analysis' outputs.
+    pub(super) fn declare_analysis_columns(&mut self, table_id: TableId, decl: &AnalysisTableDecl) {
+        let source = self.find_table(&decl.source);
+        let Some(table) = self.plan.tables.get_mut(table_id) else {
+            return;
+        };
+        let TableKind::Analysis(plan) = &mut table.kind else {
+            return;
+        };
+        if let Some(source) = source {
+            plan.source = source;
+        }
+        let outputs = plan.analysis.outputs();
+        let mut names: Vec<(Arc<str>, Span)> = Vec::new();
+        let mut repeated = Vec::new();
+        for key in &decl.keys {
+            if names.iter().any(|(k, _)| *k == key.name) {
+                repeated.push(key.clone());
+                continue;
+            }
+            names.push((Arc::clone(&key.name), key.span));
+        }
+        for (name, span) in names {
+            table.columns.push(ColumnPlan {
+                name,
+                ty: ValueType::Any,
+                optional: true,
+                origin: ColumnOrigin::Analysis,
+                format: None,
+                span,
+            });
+        }
+        for output in outputs {
+            if table.column_id(output.name).is_some() {
+                continue; // a key of the same name wins; reported when compiled
+            }
+            table.columns.push(ColumnPlan {
+                name: Arc::from(output.name),
+                ty: output.ty,
+                optional: true,
+                origin: ColumnOrigin::Analysis,
+                format: output.format.clone().map(|kind| Format {
+                    kind,
+                    span: decl.name.span,
+                }),
+                span: decl.name.span,
+            });
+        }
+        for key in repeated {
+            self.error(
+                Diagnostic::error(
+                    Code::BadGroupKey,
+                    format!("`{}` is listed twice as a key", key.name),
+                    key.span,
+                )
+                .with_hint("list each key column once"),
+            );
+        }
+    }
+
     pub(super) fn declare_param(&mut self, decl: &ParamDecl) {
         if !self.claim_global(&decl.name, "param") {
             return;
@@ -305,6 +423,7 @@ impl Checker<'_> {
             let what = match column.origin {
                 ColumnOrigin::Input => "an input column",
                 ColumnOrigin::GroupKey(_) => "a group key",
+                ColumnOrigin::Analysis => "a column its analysis computes",
                 ColumnOrigin::Formula(_) => "a computed column",
             };
             let first = column.span;

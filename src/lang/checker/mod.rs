@@ -5,6 +5,7 @@
 //! order in which they finish is the evaluation order, and a definition reached again
 //! while it is being compiled is a cycle (reported with its whole path).
 
+mod analysis;
 mod calls;
 mod declare;
 mod expr;
@@ -134,6 +135,7 @@ enum State {
 #[derive(Debug, Clone)]
 enum StepSource {
     Group(GroupTableDecl),
+    Analysis(AnalysisTableDecl),
     Column(ColumnDef),
     Scalar(ScalarDef),
     Flag(FlagDef),

@@ -106,10 +106,11 @@ impl Checker<'_> {
     pub(super) fn compile_step(&mut self, step: Step, source: StepSource, _span: Span) {
         match (step, source) {
             (Step::Group(table), StepSource::Group(decl)) => self.compile_group(table, &decl),
+            (Step::Analysis(table), StepSource::Analysis(decl)) => {
+                self.compile_analysis(table, &decl)
+            }
             (Step::Column(table, column), StepSource::Column(def)) => {
-                if self.plan.tables[table].is_grouped() {
-                    self.ensure(Step::Group(table));
-                }
+                self.ensure_rows(table);
                 let ctx = Ctx::rows_of(table);
                 let compiled = self.compile_expr(&def.expr, &ctx);
                 let ty = compiled_type(&compiled);
@@ -134,9 +135,7 @@ impl Checker<'_> {
                 let Some(table) = self.plan.flags.get(id).map(|f| f.table) else {
                     return;
                 };
-                if self.plan.tables[table].is_grouped() {
-                    self.ensure(Step::Group(table));
-                }
+                self.ensure_rows(table);
                 let ctx = Ctx::rows_of(table);
                 let compiled = self.compile_expr(&def.condition, &ctx);
                 let ty = compiled_type(&compiled);
@@ -184,9 +183,7 @@ impl Checker<'_> {
         if source == usize::MAX {
             return; // unknown source, already reported
         }
-        if self.plan.tables[source].is_grouped() {
-            self.ensure(Step::Group(source));
-        }
+        self.ensure_rows(source);
         let mut source_keys = Vec::new();
         for (position, key) in decl.keys.iter().enumerate() {
             match self.plan.tables[source].column_id(&key.name) {
@@ -223,14 +220,15 @@ impl Checker<'_> {
         match self.plan.tables[table].columns[column].origin {
             ColumnOrigin::Input => {}
             ColumnOrigin::GroupKey(_) => self.ensure(Step::Group(table)),
+            ColumnOrigin::Analysis => self.ensure(Step::Analysis(table)),
             ColumnOrigin::Formula(_) => self.ensure(Step::Column(table, column)),
         }
     }
 
     /// A table's rows must exist before anything lists them.
     pub(super) fn ensure_rows(&mut self, table: TableId) {
-        if self.plan.tables[table].is_grouped() {
-            self.ensure(Step::Group(table));
+        if let Some(step) = self.plan.tables[table].build_step(table) {
+            self.ensure(step);
         }
     }
 }

@@ -10,8 +10,9 @@ use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::{
-    BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind, FlagDef, Format, FormatKind, GroupTableDecl,
-    Ident, InputDecl, Item, ItemKind, ParamDecl, ScalarDef, Template, TemplatePart, UnaryOp,
+    AnalysisArg, AnalysisTableDecl, BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind, FlagDef,
+    Format, FormatKind, GroupTableDecl, Ident, InputDecl, Item, ItemKind, ParamDecl, ScalarDef,
+    Template, TemplatePart, UnaryOp,
 };
 use crate::suggest::Suggestion;
 use crate::value::ErrorKind;
@@ -75,6 +76,7 @@ impl Builder {
             Rule::input_decl => ItemKind::Input(self.input_decl(inner)?),
             Rule::param_decl => ItemKind::Param(self.param_decl(inner)?),
             Rule::group_table => ItemKind::GroupTable(self.group_table(inner)?),
+            Rule::analysis_table => ItemKind::AnalysisTable(self.analysis_table(inner)?),
             Rule::flag_def => ItemKind::Flag(self.flag_def(inner)?),
             Rule::column_def => ItemKind::Column(self.column_def(inner)?),
             Rule::scalar_def => ItemKind::Scalar(self.scalar_def(inner)?),
@@ -182,6 +184,41 @@ impl Builder {
                 source,
                 keys,
                 filter,
+            }),
+            _ => self.shape_error(span),
+        }
+    }
+
+    fn analysis_table(&mut self, pair: Pair<'_, Rule>) -> Option<AnalysisTableDecl> {
+        let span = self.span(&pair);
+        let (mut tables, mut keys, mut args) = (Vec::new(), Vec::new(), Vec::new());
+        let mut analysis = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::table_name => tables.push(self.ident(&p)),
+                Rule::analysis_name => analysis = Some(self.ident(&p)),
+                Rule::column_name => keys.push(self.ident(&p)),
+                Rule::analysis_arg => {
+                    let arg_span = self.span(&p);
+                    let mut inner = p.into_inner();
+                    let name = inner.next().map(|n| self.ident(&n));
+                    let value = inner.find(|v| v.as_rule() == Rule::expr);
+                    match (name, value.and_then(|v| self.expr(v))) {
+                        (Some(name), Some(value)) => args.push(AnalysisArg { name, value }),
+                        _ => return self.shape_error(arg_span),
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut tables = tables.into_iter();
+        match (tables.next(), analysis, tables.next()) {
+            (Some(name), Some(analysis), Some(source)) => Some(AnalysisTableDecl {
+                name,
+                analysis,
+                source,
+                keys,
+                args,
             }),
             _ => self.shape_error(span),
         }

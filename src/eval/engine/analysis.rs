@@ -1,0 +1,132 @@
+//! Analysis steps: a table computed by a built-in analysis. Its arguments are evaluated
+//! over the source table's rows (or once), the analysis runs, and what it returns is
+//! checked against what it declared before it is stored like any other table.
+
+use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues};
+use crate::lang::plan::{AnalysisArgNode, ColumnOrigin, Node, TableId, TableKind};
+use crate::value::Value;
+
+use super::{AnalysisReport, EvalError, Evaluation, Output, Scope};
+
+impl Evaluation<'_> {
+    pub(super) fn run_analysis(&self, table: TableId) -> Output {
+        let table_plan = &self.plan.tables[table];
+        let TableKind::Analysis(plan) = &table_plan.kind else {
+            return Output::Nothing;
+        };
+        let source = plan.source;
+        let rows = self.tables.get(source).map_or(0, |t| t.rows);
+        let each_row = Scope {
+            table: Some(source),
+            rows,
+        };
+        let once = Scope {
+            table: None,
+            rows: 1,
+        };
+        let keys: Vec<Vec<Value>> = plan
+            .source_keys
+            .iter()
+            .map(|&column| self.eval(&Node::Column(column), each_row).into_vec(rows))
+            .collect();
+        let args: Vec<Option<ArgValues>> = plan
+            .args
+            .iter()
+            .map(|arg| {
+                arg.as_ref().map(|arg| match arg {
+                    AnalysisArgNode::EachRow(node) => {
+                        ArgValues::EachRow(self.eval(node, each_row).into_vec(rows))
+                    }
+                    AnalysisArgNode::Once(node) => {
+                        ArgValues::Once(self.eval(node, once).into_vec(1).pop().unwrap_or_default())
+                    }
+                })
+            })
+            .collect();
+        let input = AnalysisInput {
+            table: &table_plan.name,
+            rows,
+            keys,
+            args,
+            context: &self.context,
+        };
+        let failed = |message: String, hint: Option<String>| EvalError::Analysis {
+            table,
+            name: table_plan.name.to_string(),
+            message,
+            hint,
+        };
+        let result = match plan.analysis.run(&input) {
+            Ok(result) => {
+                let outputs = plan.analysis.outputs().len();
+                let lengths_agree = result.keys.iter().chain(&result.columns).all(|c| {
+                    c.len()
+                        == result
+                            .keys
+                            .first()
+                            .or(result.columns.first())
+                            .map_or(0, Vec::len)
+                });
+                if result.keys.len() != plan.source_keys.len()
+                    || result.columns.len() != outputs
+                    || !lengths_agree
+                {
+                    Err(failed(
+                        format!(
+                            "the `{}` analysis returned {} key and {} output columns of unequal \
+                             lengths; it declares {} and {}",
+                            plan.analysis.name(),
+                            result.keys.len(),
+                            result.columns.len(),
+                            plan.source_keys.len(),
+                            outputs
+                        ),
+                        None,
+                    ))
+                } else {
+                    Ok(result)
+                }
+            }
+            Err(error) => Err(failed(error.message, error.hint)),
+        };
+        Output::Analysis(table, Box::new(result))
+    }
+
+    /// Stores an analysis table's rows: keys first, then each declared output under its
+    /// column (an output named like a key is left to the key).
+    pub(super) fn store_analysis(&mut self, table: TableId, result: AnalysisResult) {
+        let plan = self.plan;
+        let table_plan = &plan.tables[table];
+        let TableKind::Analysis(analysis) = &table_plan.kind else {
+            return;
+        };
+        let rows = result
+            .keys
+            .first()
+            .or(result.columns.first())
+            .map_or(0, Vec::len);
+        self.tables[table].rows = rows;
+        let key_count = analysis.source_keys.len();
+        for (position, values) in result.keys.into_iter().enumerate() {
+            self.store_column(table, position, values);
+        }
+        for (output, values) in analysis.analysis.outputs().iter().zip(result.columns) {
+            if let Some(column) = table_plan.column_id(output.name)
+                && column >= key_count
+                && matches!(table_plan.columns[column].origin, ColumnOrigin::Analysis)
+            {
+                self.store_column(table, column, values);
+            }
+        }
+        self.analysis_reports.insert(
+            table,
+            AnalysisReport {
+                table,
+                analysis: analysis.analysis.name(),
+                notes: result.notes,
+                details: result.details,
+                charts: result.charts,
+            },
+        );
+    }
+}
