@@ -63,7 +63,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "run",
+        "pipeline",
         &[
             "report",
             "scenario",
@@ -81,7 +81,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "run",
+            "pipeline",
             "report",
             "scenario",
             "data",
@@ -186,7 +186,7 @@ fn referenced_paths(module: &[String], code: &str) -> Vec<Vec<String>> {
     let tokens: Vec<char> = code.chars().collect();
     let text: String = tokens.iter().collect();
     let mut start = 0;
-    while let Some(offset) = text[start..].find(|c: char| c == 'c' || c == 's') {
+    while let Some(offset) = text[start..].find(['c', 's']) {
         let at = start + offset;
         start = at + 1;
         let before_ok = at == 0
@@ -198,7 +198,7 @@ fn referenced_paths(module: &[String], code: &str) -> Vec<Vec<String>> {
             continue;
         }
         let rest = &text[at..];
-        let (mut base, after) = if let Some(r) = rest.strip_prefix("crate::") {
+        let (base, after) = if let Some(r) = rest.strip_prefix("crate::") {
             (Vec::new(), r)
         } else if rest.starts_with("super::") {
             let mut base: Vec<String> = module.to_vec();
@@ -211,14 +211,14 @@ fn referenced_paths(module: &[String], code: &str) -> Vec<Vec<String>> {
         } else {
             continue;
         };
-        collect_tree(&mut base, after, &mut found);
+        collect_tree(&base, after, &mut found);
     }
     found
 }
 
 /// Reads `a::b::{c, d::e}` style trees after a prefix into full paths.
-fn collect_tree(base: &mut Vec<String>, text: &str, out: &mut Vec<Vec<String>>) {
-    let mut path = base.clone();
+fn collect_tree(base: &[String], text: &str, out: &mut Vec<Vec<String>>) {
+    let mut path = base.to_vec();
     let mut rest = text;
     loop {
         let ident: String = rest
@@ -228,8 +228,7 @@ fn collect_tree(base: &mut Vec<String>, text: &str, out: &mut Vec<Vec<String>>) 
         if ident.is_empty() {
             if let Some(inner) = rest.strip_prefix('{') {
                 for part in split_top_level(inner) {
-                    let mut sub = path.clone();
-                    collect_tree(&mut sub, part.trim(), out);
+                    collect_tree(&path, part.trim(), out);
                 }
             } else {
                 out.push(path);
