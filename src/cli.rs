@@ -151,7 +151,7 @@ pub fn run(
         }
         outcome.stderr.push_str(&format!(
             "{} raised\n",
-            plural(summary.result.flags.len(), "flag")
+            plural(summary.flags_raised, "flag")
         ));
         if let Some(path) = &summary.workbook {
             outcome
