@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chanmix::data::InputCache;
-use chanmix::run::{prepare, read};
+use chanmix::pipeline::{prepare, read};
 
 /// Peak resident memory of this process so far, from /proc (Linux).
 fn peak_rss_mib() -> f64 {

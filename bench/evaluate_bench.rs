@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use chanmix::eval::engine::{Evaluated, evaluate_timed};
 use chanmix::lang::plan::Step;
-use chanmix::run::{evaluation_settings, prepare, read};
+use chanmix::pipeline::{evaluation_settings, prepare, read};
 use chanmix::table::{Column, Table};
 use chanmix::value::ValueType;
 use chanmix::value::{ErrorKind, Text, Value};

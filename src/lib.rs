@@ -19,6 +19,6 @@ pub mod cli;
 pub mod data;
 pub mod eval;
 pub mod lang;
+pub mod pipeline;
 pub mod report;
-pub mod run;
 pub mod scenario;

@@ -100,7 +100,7 @@ fn a_warm_read_equals_a_cold_read() {
 fn a_warm_read_of_the_shipped_sample_through_the_rules_equals_a_cold_read() {
     let cache_dir = tempfile::tempdir().unwrap();
     let cache = InputCache::at(cache_dir.path());
-    let prepared = chanmix::run::prepare(&repo().join("scenarios/base.toml")).unwrap();
+    let prepared = chanmix::pipeline::prepare(&repo().join("scenarios/base.toml")).unwrap();
     let request = &prepared.request;
     let cold = read_inputs(&request.spec, Path::new("."), Some(&request.wanted)).unwrap();
     assert!(cold.tables.iter().any(|t| t.row_count >= 2000));

@@ -63,7 +63,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "run",
+        "pipeline",
         &[
             "report",
             "scenario",
@@ -81,7 +81,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "run",
+            "pipeline",
             "report",
             "scenario",
             "data",

@@ -6,8 +6,8 @@ mod support;
 
 use std::path::Path;
 
+use chanmix::pipeline::{execute, prepare, read, run_report};
 use chanmix::report::{ChartKind, ChartSpec, build_run_workbook};
-use chanmix::run::{execute, prepare, read, run_report};
 use support::libreoffice::recalc_and_compare;
 use support::xlsx::{part, part_names};
 

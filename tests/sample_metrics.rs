@@ -11,7 +11,7 @@ use chanmix::diagnostic::render::render_text;
 use chanmix::eval::engine::{Evaluated, evaluate};
 use chanmix::functions::CallContext;
 use chanmix::lang::program::{expand_rule_paths, load_rule_files};
-use chanmix::run::inputs::request_for_plan;
+use chanmix::pipeline::inputs::request_for_plan;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -12,9 +12,9 @@ use crate::lang::plan::{Plan, TableId, TablePlan};
 use crate::report::cells::{
     Styles, Widths, column_display, display_text, format_code, number_format, write_value,
 };
-use crate::report::dashboard::humanize;
 use crate::report::formula::{column_letters, number_literal};
-use crate::report::run::{set_properties, table_data, unique_sheet_name};
+use crate::report::layout::{HISTORY, set_properties, table_data, unique_sheet_name};
+use crate::report::text::humanize;
 use crate::report::{CompareReport, ReportError, RunReport};
 use crate::table::Table;
 use crate::value::Value;
@@ -103,7 +103,7 @@ pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportE
     let labels = labels(runs);
     let mut workbook = Workbook::new();
     set_properties(&mut workbook, "Scenario comparison")?;
-    let mut used: HashSet<String> = [SUMMARY.to_lowercase(), "history".to_string()]
+    let mut used: HashSet<String> = [SUMMARY.to_lowercase(), HISTORY.to_lowercase()]
         .into_iter()
         .collect();
 

@@ -12,10 +12,12 @@ use crate::report::cells::{
     MUTED, NAVY, Styles, TILE_FILL, cached_result, column_display, format_code, write_value,
 };
 use crate::report::formula::absolute_cell;
-use crate::report::pivot::{CHART_DATA, ChartData, PivotBlock};
-use crate::report::run::{
-    DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS, table_data,
+use crate::report::layout::{
+    ASSUMPTIONS, CHART_DATA, DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS,
+    table_data,
 };
+use crate::report::pivot::{ChartData, PivotBlock};
+use crate::report::text::{humanize, tool_name};
 use crate::report::{ChartKind, ChartSpec, ReportError, RunReport};
 use crate::suggest::did_you_mean;
 use crate::value::ValueType;
@@ -76,8 +78,8 @@ pub fn dashboard_sheet(
     );
     let footer = format!(
         "{as_of}  ·  {}  ·  details on the table sheets; assumptions and sources on '{}' and 'Provenance'",
-        crate::report::sheets::tool_name(&report.provenance.tool_version),
-        crate::report::run::ASSUMPTIONS
+        tool_name(&report.provenance.tool_version),
+        ASSUMPTIONS
     );
     let small = Format::new()
         .set_font_color(Color::RGB(MUTED))
@@ -163,33 +165,6 @@ fn kpi_tiles(sheet: &mut Worksheet, report: &RunReport, top: u32) -> Result<u32,
         bottom = row + 3;
     }
     Ok(bottom)
-}
-
-/// `win_rate` → `Win rate`, `ltv_to_cac` → `LTV to CAC`.
-pub fn humanize(name: &str) -> String {
-    const ACRONYMS: &[&str] = &[
-        "roi", "ltv", "cac", "cpa", "cpl", "kpi", "mdf", "arr", "mrr", "yoy", "qoq", "mql", "sql",
-        "sal", "nps",
-    ];
-    let words: Vec<String> = name
-        .split('_')
-        .filter(|w| !w.is_empty())
-        .enumerate()
-        .map(|(i, word)| {
-            if ACRONYMS.contains(&word.to_lowercase().as_str()) {
-                word.to_uppercase()
-            } else if i == 0 {
-                let mut chars = word.chars();
-                chars
-                    .next()
-                    .map(|c| c.to_uppercase().chain(chars).collect())
-                    .unwrap_or_default()
-            } else {
-                word.to_string()
-            }
-        })
-        .collect();
-    words.join(" ")
 }
 
 fn find_table<'p>(
@@ -530,7 +505,7 @@ fn findings(
         let row = top + 1 + u32::try_from(i).unwrap_or(0);
         sheet.merge_range(row, 1, row, 2, "", &subject)?;
         // The subject links to its row on the table's sheet.
-        match crate::report::sheets::flag_target(report, layout, hit) {
+        match layout.flag_target(report, hit) {
             Some(target) => {
                 let link = Url::new(format!("internal:{target}")).set_text(&hit.subject);
                 sheet.write_url_with_format(row, 1, link, &subject)?;
@@ -565,19 +540,5 @@ fn add_block_series(chart: &mut Chart, block: &PivotBlock, gap: Option<u16>) {
         if let Some(gap) = gap {
             added.set_gap(gap);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_read_like_labels() {
-        assert_eq!(humanize("win_rate"), "Win rate");
-        assert_eq!(humanize("ltv_to_cac"), "LTV to CAC");
-        assert_eq!(humanize("portfolio_roi"), "Portfolio ROI");
-        assert_eq!(humanize("total"), "Total");
-        assert_eq!(humanize("mql"), "MQL");
     }
 }

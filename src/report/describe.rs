@@ -222,43 +222,42 @@ total = SUM(Channels.revenue) / 2
 
     #[test]
     fn definitions_read_like_the_rules() {
-        // Expected texts written by hand from the rule lines above (canonical spacing).
-        assert_eq!(
-            round_trip(RULES, "Opportunities", "is_won"),
-            "stage = \"Closed Won\""
-        );
-        assert_eq!(
-            round_trip(RULES, "Opportunities", "is_open"),
-            "stage NOT IN (\"Closed Won\", \"Closed Lost\")"
-        );
-        assert_eq!(
-            round_trip(RULES, "Channels", "deals"),
-            "COUNT(Opportunities)"
-        );
-        assert_eq!(
-            round_trip(RULES, "Channels", "won"),
-            "COUNT(Opportunities where is_won)"
-        );
-        assert_eq!(
-            round_trip(RULES, "Channels", "revenue"),
-            "SUM(Opportunities.amount where is_won)"
-        );
-        assert_eq!(
-            round_trip(RULES, "Channels", "weighted"),
-            "SUM(Opportunities.amount * IF(Opportunities.is_won, 1, 0))"
-        );
-        assert_eq!(
-            round_trip(RULES, "Channels", "rate"),
-            "IFERROR(won / (won + deals), 0)"
-        );
-        assert_eq!(
-            round_trip(RULES, "Channels", "net"),
-            "-(revenue - deals)^2 * margin"
-        );
-        assert_eq!(
-            round_trip(RULES, "Channels", "flag"),
-            "not won > 3 and deals >= 1 or revenue = 0"
-        );
-        assert_eq!(round_trip(RULES, "", "total"), "SUM(Channels.revenue) / 2");
+        // Expected texts written by hand from the rule lines above (canonical spacing);
+        // an empty table names a scalar.
+        let cases = [
+            ("Opportunities", "is_won", "stage = \"Closed Won\""),
+            (
+                "Opportunities",
+                "is_open",
+                "stage NOT IN (\"Closed Won\", \"Closed Lost\")",
+            ),
+            ("Channels", "deals", "COUNT(Opportunities)"),
+            ("Channels", "won", "COUNT(Opportunities where is_won)"),
+            (
+                "Channels",
+                "revenue",
+                "SUM(Opportunities.amount where is_won)",
+            ),
+            (
+                "Channels",
+                "weighted",
+                "SUM(Opportunities.amount * IF(Opportunities.is_won, 1, 0))",
+            ),
+            ("Channels", "rate", "IFERROR(won / (won + deals), 0)"),
+            ("Channels", "net", "-(revenue - deals)^2 * margin"),
+            (
+                "Channels",
+                "flag",
+                "not won > 3 and deals >= 1 or revenue = 0",
+            ),
+            ("", "total", "SUM(Channels.revenue) / 2"),
+        ];
+        for (table, column, expected) in cases {
+            assert_eq!(
+                round_trip(RULES, table, column),
+                expected,
+                "{table}.{column}"
+            );
+        }
     }
 }

@@ -24,9 +24,11 @@ mod compare;
 mod dashboard;
 pub mod describe;
 pub mod formula;
+mod layout;
 mod pivot;
-mod run;
+mod scenario_workbook;
 mod sheets;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 
@@ -35,18 +37,18 @@ use serde::Serialize;
 
 use crate::data::quality::QualityLog;
 use crate::eval::engine::Evaluated;
-use crate::lang::plan::Plan;
-use crate::value::Value;
+use crate::lang::plan::{ParamId, Plan};
 
 pub use compare::build_compare_workbook;
-pub use run::build_run_workbook;
+pub use scenario_workbook::build_run_workbook;
 
-/// One param as the Assumptions sheet lists it.
+/// Where one param's value came from, as the Assumptions sheet lists it (the value is
+/// the one the engine used, the name and format the plan's).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ParamRow {
-    pub name: String,
-    pub value: Value,
-    /// Where the value came from: `default (rules/x.rules)` or `scenarios/partner_push.toml`.
+pub struct ParamSource {
+    /// The param, as an index into the plan's params.
+    pub param: ParamId,
+    /// `default (rules/x.rules)` or `scenarios/partner_push.toml`.
     pub source: String,
 }
 
@@ -119,7 +121,8 @@ pub struct RunReport<'a> {
     pub description: Option<String>,
     pub plan: &'a Plan,
     pub result: &'a Evaluated,
-    pub params: Vec<ParamRow>,
+    /// The Assumptions sheet's params in this order (plan params not listed follow).
+    pub params: Vec<ParamSource>,
     pub quality: &'a QualityLog,
     pub provenance: Provenance,
     pub dashboard: DashboardSpec,

@@ -7,13 +7,13 @@ use crate::lang::plan::TablePlan;
 use crate::report::cells::{
     Styles, Widths, cached_result, display_text, format_code, number_format, write_value,
 };
-use crate::report::dashboard::humanize;
 use crate::report::formula::{column_letters, quoted_sheet};
+use crate::report::layout::CHART_DATA;
+use crate::report::text::humanize;
 use crate::table::Table;
 use crate::value::ValueType;
 use crate::value::{Value, compare_text};
 
-pub const CHART_DATA: &str = "Chart Data";
 /// Beyond these a clustered chart is unreadable; the chart falls back to one bar per row.
 const MAX_CATEGORIES: usize = 40;
 const MAX_SERIES: usize = 16;
@@ -128,10 +128,6 @@ impl<'s> ChartData<'s> {
         let is_date = measure.ty == ValueType::Date;
         let format = number_format(kind, is_date);
         let code = format_code(kind, is_date);
-        let styles = self.styles;
-        let title_row = self.next_row;
-        let header_row = title_row + 1;
-        let first_row = header_row + 1;
         let title = format!(
             "{}: {} by {} and {}",
             table.name,
@@ -139,16 +135,7 @@ impl<'s> ChartData<'s> {
             humanize(&key1.name).to_lowercase(),
             humanize(&key2.name).to_lowercase()
         );
-        self.sheet
-            .write_string_with_format(title_row, 0, &title, &styles.section)?;
-        self.sheet
-            .write_string_with_format(header_row, 0, humanize(&key1.name), &styles.header)?;
-        for (i, name) in series.iter().enumerate() {
-            let column = 1 + u16::try_from(i).unwrap_or(0);
-            self.sheet
-                .write_string_with_format(header_row, column, *name, &styles.header)?;
-            self.widths.see(column, name);
-        }
+        let (header_row, first_row) = self.start_block(&title, &humanize(&key1.name), &series)?;
         let last_data = u32::try_from(rows).unwrap_or(0) + 1;
         let range = |c: u16| {
             let letters = column_letters(c);
@@ -205,15 +192,11 @@ impl<'s> ChartData<'s> {
                     .see(column, &display_text(&value, code.as_deref()));
             }
         }
-        let last_row = first_row + u32::try_from(categories.len()).unwrap_or(1) - 1;
-        self.next_row = last_row + 3;
-        self.used = true;
-        Ok(Some(PivotBlock {
+        Ok(Some(self.end_block(
             header_row,
-            first_row,
-            last_row,
-            series: u16::try_from(series.len()).unwrap_or(0),
-        }))
+            categories.len(),
+            series.len(),
+        )))
     }
 
     /// Transposes `columns` of a table (funnel stages): one row per column, one value
@@ -231,10 +214,6 @@ impl<'s> ChartData<'s> {
             return Ok(None);
         }
         let keys = table.key_count().max(1);
-        let styles = self.styles;
-        let title_row = self.next_row;
-        let header_row = title_row + 1;
-        let first_row = header_row + 1;
         let title = format!(
             "{}: stages by {}",
             table.name,
@@ -246,24 +225,21 @@ impl<'s> ChartData<'s> {
             )
             .to_lowercase()
         );
-        self.sheet
-            .write_string_with_format(title_row, 0, &title, &styles.section)?;
-        self.sheet
-            .write_string_with_format(header_row, 0, "Stage", &styles.header)?;
-        for row in 0..rows {
-            let name: Vec<String> = table
-                .columns
-                .iter()
-                .take(keys)
-                .filter_map(|c| data.column(&c.name))
-                .map(|c| display_text(&c.value(row).unwrap_or_default(), None))
-                .collect();
-            let name = name.join(" / ");
-            let column = 1 + u16::try_from(row).unwrap_or(0);
-            self.sheet
-                .write_string_with_format(header_row, column, &name, &styles.header)?;
-            self.widths.see(column, &name);
-        }
+        // One value column per table row, named by its keys.
+        let names: Vec<String> = (0..rows)
+            .map(|row| {
+                let keys: Vec<String> = table
+                    .columns
+                    .iter()
+                    .take(keys)
+                    .filter_map(|c| data.column(&c.name))
+                    .map(|c| display_text(&c.value(row).unwrap_or_default(), None))
+                    .collect();
+                keys.join(" / ")
+            })
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (header_row, first_row) = self.start_block(&title, "Stage", &names)?;
         let bold = Format::new().set_bold();
         for (i, source_column) in columns.iter().enumerate() {
             let row = first_row + u32::try_from(i).unwrap_or(0);
@@ -299,15 +275,47 @@ impl<'s> ChartData<'s> {
                 }
             }
         }
-        let last_row = first_row + u32::try_from(columns.len()).unwrap_or(1) - 1;
+        Ok(Some(self.end_block(header_row, columns.len(), rows)))
+    }
+
+    /// Starts a block at the next free row: its title, then a header row with `corner`
+    /// in column A and `headers` from column B. Returns the header row and the first
+    /// data row.
+    fn start_block(
+        &mut self,
+        title: &str,
+        corner: &str,
+        headers: &[&str],
+    ) -> Result<(u32, u32), XlsxError> {
+        let styles = self.styles;
+        let title_row = self.next_row;
+        let header_row = title_row + 1;
+        self.sheet
+            .write_string_with_format(title_row, 0, title, &styles.section)?;
+        self.sheet
+            .write_string_with_format(header_row, 0, corner, &styles.header)?;
+        for (i, name) in headers.iter().enumerate() {
+            let column = 1 + u16::try_from(i).unwrap_or(0);
+            self.sheet
+                .write_string_with_format(header_row, column, *name, &styles.header)?;
+            self.widths.see(column, name);
+        }
+        Ok((header_row, header_row + 1))
+    }
+
+    /// Ends the block started at `header_row`, with `rows` data rows (at least one) and
+    /// `series` value columns; the next block starts two rows below it.
+    fn end_block(&mut self, header_row: u32, rows: usize, series: usize) -> PivotBlock {
+        let first_row = header_row + 1;
+        let last_row = first_row + u32::try_from(rows).unwrap_or(1) - 1;
         self.next_row = last_row + 3;
         self.used = true;
-        Ok(Some(PivotBlock {
+        PivotBlock {
             header_row,
             first_row,
             last_row,
-            series: u16::try_from(rows).unwrap_or(0),
-        }))
+            series: u16::try_from(series).unwrap_or(0),
+        }
     }
 
     /// The sheet, if any chart used it.

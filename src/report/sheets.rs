@@ -7,7 +7,6 @@ use rust_xlsxwriter::{
 };
 
 use crate::data::quality::QualityLog;
-use crate::eval::engine::FlagHit;
 use crate::lang::ast::FormatKind;
 use crate::lang::plan::{ColumnOrigin, TableId, TableKind};
 use crate::report::cells::{
@@ -15,11 +14,12 @@ use crate::report::cells::{
     write_formula_or_value, write_value,
 };
 use crate::report::describe::describe;
-use crate::report::formula::{quoted_sheet, translate};
-use crate::report::run::{
+use crate::report::formula::translate;
+use crate::report::layout::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, RECOMMENDATIONS,
     table_data,
 };
+use crate::report::text::tool_name;
 use crate::report::{Provenance, ReportError, RunReport};
 use crate::value::Value;
 use crate::value::ValueType;
@@ -27,10 +27,11 @@ use crate::value::ValueType;
 /// Rows sampled for column widths (content past this rarely changes the fit).
 const WIDTH_SAMPLE_ROWS: usize = 2_000;
 
-fn titled(name: &str, title: &str, note: &str, styles: &Styles) -> Result<Worksheet, XlsxError> {
+/// A sheet titled with its name, a note below the title, printed landscape.
+fn titled(name: &str, note: &str, styles: &Styles) -> Result<Worksheet, XlsxError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
-    sheet.write_string_with_format(0, 0, title, &styles.title)?;
+    sheet.write_string_with_format(0, 0, name, &styles.title)?;
     sheet.write_string_with_format(1, 0, note, &styles.subtitle)?;
     sheet.set_row_height(0, 26)?;
     sheet.set_landscape().set_print_fit_to_pages(1, 0);
@@ -50,6 +51,27 @@ fn headers(
         widths.see(column, name);
     }
     Ok(())
+}
+
+/// A titled list sheet whose header row sits just above [`FIRST_ENTRY_ROW`]; its column
+/// widths are fitted between `min` and `max` characters.
+fn list_sheet(
+    name: &str,
+    note: &str,
+    columns: &[&str],
+    (min, max): (usize, usize),
+    styles: &Styles,
+) -> Result<(Worksheet, Widths), XlsxError> {
+    let mut sheet = titled(name, note, styles)?;
+    let mut widths = Widths::new(min, max);
+    headers(
+        &mut sheet,
+        FIRST_ENTRY_ROW - 1,
+        columns,
+        styles,
+        &mut widths,
+    )?;
+    Ok((sheet, widths))
 }
 
 /// One grouped table: header, keys first, every column formatted by its annotation,
@@ -187,19 +209,12 @@ pub fn metrics_sheet(
     styles: &Styles,
 ) -> Result<Worksheet, ReportError> {
     let plan = report.plan;
-    let mut sheet = titled(
+    let (mut sheet, mut widths) = list_sheet(
         METRICS,
-        "Metrics",
         "Single values computed by the rules (totals, portfolio ratios).",
-        styles,
-    )?;
-    let mut widths = Widths::new(10, 60);
-    headers(
-        &mut sheet,
-        FIRST_ENTRY_ROW - 1,
         &["Metric", "Value", "Definition"],
+        (10, 60),
         styles,
-        &mut widths,
     )?;
     for (i, scalar) in plan.scalars.iter().enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
@@ -240,17 +255,15 @@ pub fn recommendations_sheet(
         1 => "1 finding from the rules' flags.".to_string(),
         n => format!("{n} findings from the rules' flags, in rule order."),
     };
-    let mut sheet = titled(RECOMMENDATIONS, "Recommendations", &note, styles)?;
-    sheet.set_tab_color(Color::RGB(0xC00000));
-    let mut widths = Widths::new(6, 40);
-    let header_row = FIRST_ENTRY_ROW - 1;
-    headers(
-        &mut sheet,
-        header_row,
+    let (mut sheet, mut widths) = list_sheet(
+        RECOMMENDATIONS,
+        &note,
         &["#", "Table", "Subject", "Finding and recommendation"],
+        (6, 40),
         styles,
-        &mut widths,
     )?;
+    sheet.set_tab_color(Color::RGB(0xC00000));
+    let header_row = FIRST_ENTRY_ROW - 1;
     let link_format = Format::new()
         .set_bold()
         .set_font_color(Color::RGB(0x0563C1))
@@ -260,7 +273,7 @@ pub fn recommendations_sheet(
         sheet.write_number(row, 0, (i + 1) as f64)?;
         sheet.write_string(row, 1, &*hit.table)?;
         // The subject links to its row on the table's sheet.
-        match flag_target(report, layout, hit) {
+        match layout.flag_target(report, hit) {
             Some(target) => {
                 let link = Url::new(format!("internal:{target}")).set_text(&hit.subject);
                 sheet.write_url_with_format(row, 2, link, &link_format)?;
@@ -283,51 +296,35 @@ pub fn recommendations_sheet(
     Ok(sheet)
 }
 
-/// The cell a flag's row starts at on its table's sheet, e.g. `'Channels'!A4`.
-pub fn flag_target(report: &RunReport, layout: &Layout, hit: &FlagHit) -> Option<String> {
-    let table = report.plan.table_id(&hit.table)?;
-    let cells = layout.cells.tables.get(&table)?;
-    if hit.row >= cells.rows {
-        return None;
-    }
-    let row = u32::try_from(hit.row).ok()?;
-    Some(format!(
-        "{}!A{}",
-        quoted_sheet(&cells.sheet),
-        cells.first_row + row
-    ))
-}
-
 /// Every param, the value the run used, and where it came from.
-pub fn assumptions_sheet(layout: &Layout, styles: &Styles) -> Result<Worksheet, ReportError> {
-    let mut sheet = titled(
+pub fn assumptions_sheet(
+    report: &RunReport,
+    layout: &Layout,
+    styles: &Styles,
+) -> Result<Worksheet, ReportError> {
+    let (mut sheet, mut widths) = list_sheet(
         ASSUMPTIONS,
-        "Assumptions",
         "Every param the rules used, its value in this run, and where the value came from. Formulas on the table sheets point here.",
-        styles,
-    )?;
-    let mut widths = Widths::new(10, 70);
-    headers(
-        &mut sheet,
-        FIRST_ENTRY_ROW - 1,
         &["Param", "Value", "Source"],
+        (10, 70),
         styles,
-        &mut widths,
     )?;
-    for (i, line) in layout.params.iter().enumerate() {
+    let lines = layout
+        .params
+        .iter()
+        .filter_map(|line| Some((line, report.plan.params.get(line.param)?)));
+    for (i, (line, param)) in lines.enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
+        let kind = param.format.as_ref().map(|f| &f.kind);
         let is_date = matches!(line.value, Value::Date(_));
-        let format = number_format(line.format.as_ref(), is_date);
-        sheet.write_string(row, 0, &line.name)?;
+        let format = number_format(kind, is_date);
+        sheet.write_string(row, 0, &*param.name)?;
         write_value(&mut sheet, row, 1, &line.value, &format)?;
         sheet.write_string(row, 2, &line.source)?;
-        widths.see(0, &line.name);
+        widths.see(0, &param.name);
         widths.see(
             1,
-            &display_text(
-                &line.value,
-                format_code(line.format.as_ref(), is_date).as_deref(),
-            ),
+            &display_text(&line.value, format_code(kind, is_date).as_deref()),
         );
         widths.see(2, &line.source);
     }
@@ -347,12 +344,9 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
             quality.entries.len()
         )
     };
-    let mut sheet = titled(DATA_QUALITY, "Data Quality", &note, styles)?;
-    let mut widths = Widths::new(8, 50);
-    let mut row = FIRST_ENTRY_ROW - 1;
-    headers(
-        &mut sheet,
-        row,
+    let (mut sheet, mut widths) = list_sheet(
+        DATA_QUALITY,
+        &note,
         &[
             "Table",
             "Rows read",
@@ -363,9 +357,10 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
             "Cells repaired",
             "Cells not listed",
         ],
+        (8, 50),
         styles,
-        &mut widths,
     )?;
+    let mut row = FIRST_ENTRY_ROW - 1;
     let integer = Format::new().set_num_format("#,##0");
     for counts in &quality.counts {
         row += 1;
@@ -426,7 +421,6 @@ pub fn provenance_sheet(
 ) -> Result<Worksheet, ReportError> {
     let mut sheet = titled(
         PROVENANCE,
-        "Provenance",
         "What this workbook was computed from. The same files and version give the same workbook, byte for byte. \
          Input tables are not copied here (they can hold a million rows): the files below are the record.",
         styles,
@@ -477,13 +471,4 @@ pub fn provenance_sheet(
     }
     widths.apply(&mut sheet)?;
     Ok(sheet)
-}
-
-/// `chanmix 0.1.0`, whether the version was given with the tool's name or without.
-pub fn tool_name(version: &str) -> String {
-    if version.starts_with("chanmix") {
-        version.to_string()
-    } else {
-        format!("chanmix {version}")
-    }
 }

@@ -11,7 +11,7 @@ use chanmix::functions::CallContext;
 use chanmix::lang::plan::Plan;
 use chanmix::lang::program::check_sources;
 use chanmix::report::{
-    ChartKind, ChartSpec, DashboardSpec, FileHash, ParamRow, Provenance, RunReport,
+    ChartKind, ChartSpec, DashboardSpec, FileHash, ParamSource, Provenance, RunReport,
 };
 use chanmix::table::{Column, Table};
 use chanmix::value::Value;
@@ -222,9 +222,8 @@ pub fn report<'a>(plan: &'a Plan, result: &'a Evaluated, quality: &'a QualityLog
         description: Some("Current channel mix".into()),
         plan,
         result,
-        params: vec![ParamRow {
-            name: "margin".into(),
-            value: Value::Number(0.5),
+        params: vec![ParamSource {
+            param: plan.param_id("margin").unwrap(),
             source: "scenarios/base.toml".into(),
         }],
         quality,

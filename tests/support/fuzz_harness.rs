@@ -162,7 +162,7 @@ pub mod scenario {
     use chanmix::diagnostic::source::SourceMap;
     use chanmix::lang::plan::Plan;
     use chanmix::lang::program::{expand_rule_paths, load_rule_files};
-    use chanmix::run::inputs::request_for_plan;
+    use chanmix::pipeline::inputs::request_for_plan;
     use chanmix::scenario::{check_against_plan, load_scenario, load_scenario_rules};
 
     /// A temporary folder laid out like the repository: `rules/` (a link to the
@@ -223,7 +223,7 @@ pub mod scenario {
     impl Workspace {
         pub fn run(&self, data: &[u8]) -> Outcome {
             std::fs::write(&self.scenario, data).expect("write the scenario");
-            // `chanmix check fuzz.toml` (run::prepare): load with `extends`, load and
+            // `chanmix check fuzz.toml` (pipeline::prepare): load with `extends`, load and
             // check the rules it names, check the scenario against them.
             let mut sources = SourceMap::new();
             let (loaded, diagnostics, sources) = match load_scenario(&self.scenario, &mut sources) {

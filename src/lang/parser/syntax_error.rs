@@ -85,6 +85,31 @@ fn describe_rule(rule: Rule) -> &'static str {
     }
 }
 
+/// `table T = Word by …` where `Word` is not `group`: the offset and text of `Word`.
+fn group_left_out(text: &str) -> Option<(usize, &str)> {
+    let lead = text.len() - text.trim_start().len();
+    let rest = text.get(lead..)?;
+    if !rest.get(..6)?.eq_ignore_ascii_case("table ") {
+        return None;
+    }
+    let equals = rest.find('=')?;
+    let after = rest.get(equals + 1..)?;
+    let word_start = equals + 1 + (after.len() - after.trim_start().len());
+    let word_len = rest
+        .get(word_start..)?
+        .bytes()
+        .take_while(|b| is_ident_byte(*b))
+        .count();
+    let word = rest.get(word_start..word_start + word_len)?;
+    let next = rest.get(word_start + word_len..)?.trim_start();
+    let next_word: String = next
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    (word_len > 0 && !word.eq_ignore_ascii_case("group") && next_word.eq_ignore_ascii_case("by"))
+        .then_some((lead + word_start, word))
+}
+
 /// Joins descriptions as "a, b or c".
 fn join_or(items: &[&str]) -> String {
     match items {
@@ -176,7 +201,7 @@ fn inside_call(text: &str, pos: usize) -> bool {
     stack.last().copied().unwrap_or(false)
 }
 
-const STATEMENT_FORMS: &str = "a statement is one of: `input T (col: type, …)`, `param name = value`, `table T = group Source by col`, `T.col = formula`, `name = formula`, `flag T when condition: \"message\"`";
+const STATEMENT_FORMS: &str = "a statement is one of: `input T (col: type, …)`, `param name = value`, `table T = group Source by col`, `table T = analysis Source by col (name = formula, …)`, `T.col = formula`, `name = formula`, `flag T when condition: \"message\"`";
 
 /// Turns a pest error on one statement into a diagnostic a finance analyst can act on.
 pub(super) fn syntax_error(
@@ -193,6 +218,17 @@ pub(super) fn syntax_error(
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    // `table T = Source by key` reads, for the analysis form, `Source` as an analysis
+    // and `by` as its source; the author left out `group`.
+    if let Some((start, word)) = group_left_out(text) {
+        return Diagnostic::error(
+            Code::Syntax,
+            format!("expected `group`, found `{word}`"),
+            Span::new(file, offset + start, offset + start + word.len()),
+        )
+        .with_label("expected `group` here")
+        .with_hint("a grouped table is written: table Channels = group Opportunities by channel");
+    }
     let (mut found, mut found_len) = token_at(text, pos);
     let mut pos = pos;
     // `a && b` fails after the first `&`: report the pair as written.
@@ -704,6 +740,9 @@ pub(super) fn syntax_error(
         _ if in_call => "check the function's brackets and commas",
         "input" => {
             "an input table is written: input Opportunities (opp_id: text, amount: number, close_date: date?)"
+        }
+        "table" if text.contains('(') => {
+            "an analysis table is written: table Plan = optimize Channels by channel (name = formula, …)"
         }
         "table" => "a grouped table is written: table Channels = group Opportunities by channel",
         "flag" => "a flag is written: flag Channels when roi < 1: \"ROI is below 1\"",

@@ -1,24 +1,27 @@
-//! The `run` workbook: where every sheet and cell goes (sheet names, the cell map live
-//! formulas point into), and the assembly of the sheets in reading order.
+//! Where everything goes in a run workbook: the sheet names, which sheet each grouped
+//! table gets, the cell of every param and scalar that live formulas point at, and the
+//! cell a flag's row starts at. Imports nothing of the report but the cell map.
 
 use std::collections::HashSet;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 
-use crate::lang::ast::FormatKind;
-use crate::lang::plan::TableId;
-use crate::report::cells::Styles;
-use crate::report::formula::{CellMap, TableCells, absolute_cell};
-use crate::report::{ReportError, RunReport, dashboard, sheets};
+use crate::eval::engine::FlagHit;
+use crate::lang::plan::{ParamId, TableId};
+use crate::report::formula::{CellMap, TableCells, absolute_cell, quoted_sheet};
+use crate::report::{ReportError, RunReport};
 use crate::table::Table;
 use crate::value::Value;
 
 pub const DASHBOARD: &str = "Dashboard";
 pub const RECOMMENDATIONS: &str = "Recommendations";
+pub const CHART_DATA: &str = "Chart Data";
 pub const METRICS: &str = "Metrics";
 pub const ASSUMPTIONS: &str = "Assumptions";
 pub const DATA_QUALITY: &str = "Data Quality";
 pub const PROVENANCE: &str = "Provenance";
+/// Kept free for Excel's own change-tracking sheet.
+pub const HISTORY: &str = "History";
 
 /// Zero-based row of the first entry on the Metrics and Assumptions sheets (a title,
 /// a line of explanation, a blank row and a header row come first).
@@ -27,21 +30,21 @@ pub const FIRST_ENTRY_ROW: u32 = 4;
 /// Data rows a sheet can hold below its header.
 pub const MAX_SHEET_ROWS: usize = 1_048_575;
 
-/// One param as written on the Assumptions sheet.
+/// One param as written on the Assumptions sheet (its name and format are the plan's).
 #[derive(Debug, Clone)]
 pub struct ParamLine {
-    pub name: String,
+    pub param: ParamId,
     /// The value the engine used.
     pub value: Value,
     pub source: String,
-    pub format: Option<FormatKind>,
 }
 
 /// Where everything goes in a run workbook.
 pub struct Layout {
     pub cells: CellMap,
-    /// Grouped tables in plan order with their sheet names.
+    /// Built (grouped and analysis) tables in plan order with their sheet names.
     pub table_sheets: Vec<(TableId, String)>,
+    /// The Assumptions sheet's lines, in order from [`FIRST_ENTRY_ROW`].
     pub params: Vec<ParamLine>,
 }
 
@@ -55,8 +58,8 @@ impl Layout {
             ASSUMPTIONS,
             DATA_QUALITY,
             PROVENANCE,
-            crate::report::pivot::CHART_DATA,
-            "History",
+            CHART_DATA,
+            HISTORY,
         ]
         .iter()
         .map(|s| s.to_lowercase())
@@ -85,10 +88,10 @@ impl Layout {
         }
         let params = param_lines(report);
         for (i, line) in params.iter().enumerate() {
-            if let Some(id) = plan.param_id(&line.name) {
-                let row = FIRST_ENTRY_ROW + u32::try_from(i).unwrap_or(0);
-                cells.params.insert(id, absolute_cell(ASSUMPTIONS, row, 1));
-            }
+            let row = FIRST_ENTRY_ROW + u32::try_from(i).unwrap_or(0);
+            cells
+                .params
+                .insert(line.param, absolute_cell(ASSUMPTIONS, row, 1));
         }
         for id in 0..plan.scalars.len() {
             let row = FIRST_ENTRY_ROW + u32::try_from(id).unwrap_or(0);
@@ -107,6 +110,21 @@ impl Layout {
             .find(|(id, _)| *id == table)
             .map(|(_, s)| s.as_str())
     }
+
+    /// The cell a flag's row starts at on its table's sheet, e.g. `'Channels'!A4`.
+    pub fn flag_target(&self, report: &RunReport, hit: &FlagHit) -> Option<String> {
+        let table = report.plan.table_id(&hit.table)?;
+        let cells = self.cells.tables.get(&table)?;
+        if hit.row >= cells.rows {
+            return None;
+        }
+        let row = u32::try_from(hit.row).ok()?;
+        Some(format!(
+            "{}!A{}",
+            quoted_sheet(&cells.sheet),
+            cells.first_row + row
+        ))
+    }
 }
 
 /// The evaluated rows of plan table `id`.
@@ -122,41 +140,31 @@ pub fn table_data<'r>(report: &'r RunReport, id: TableId) -> Option<&'r Table> {
 /// default); each with the value the engine actually used.
 fn param_lines(report: &RunReport) -> Vec<ParamLine> {
     let plan = report.plan;
-    let used = |name: &str| {
-        report
-            .result
-            .params
-            .iter()
-            .find(|(n, _)| &**n == name)
-            .map(|(_, v)| v.clone())
-    };
-    let format = |name: &str| {
-        plan.param_id(name)
-            .and_then(|id| plan.params.get(id))
-            .and_then(|p| p.format.as_ref().map(|f| f.kind.clone()))
+    // The engine lists its params in plan order.
+    let used = |id: ParamId| {
+        let param = plan.params.get(id)?;
+        match report.result.params.get(id) {
+            Some((name, value)) if *name == param.name => Some(value.clone()),
+            _ => Some(param.default.clone()),
+        }
     };
     let mut lines: Vec<ParamLine> = Vec::new();
-    for row in &report.params {
-        if lines.iter().any(|l| l.name == row.name) {
+    let listed = report
+        .params
+        .iter()
+        .map(|row| (row.param, row.source.clone()));
+    let defaults = (0..plan.params.len()).map(|id| (id, "default".to_string()));
+    for (param, source) in listed.chain(defaults) {
+        if lines.iter().any(|l| l.param == param) {
             continue;
         }
-        lines.push(ParamLine {
-            name: row.name.clone(),
-            value: used(&row.name).unwrap_or_else(|| row.value.clone()),
-            source: row.source.clone(),
-            format: format(&row.name),
-        });
-    }
-    for param in &plan.params {
-        if lines.iter().any(|l| *l.name == *param.name) {
-            continue;
+        if let Some(value) = used(param) {
+            lines.push(ParamLine {
+                param,
+                value,
+                source,
+            });
         }
-        lines.push(ParamLine {
-            name: param.name.to_string(),
-            value: used(&param.name).unwrap_or_else(|| param.default.clone()),
-            source: "default".to_string(),
-            format: param.format.as_ref().map(|f| f.kind.clone()),
-        });
     }
     lines
 }
@@ -194,27 +202,4 @@ pub fn set_properties(workbook: &mut Workbook, title: &str) -> Result<(), Report
         .set_creation_datetime(&created);
     workbook.set_properties(&properties);
     Ok(())
-}
-
-/// Builds the run workbook: Dashboard, Recommendations, one sheet per grouped table,
-/// Chart Data (when a chart needs a pivot), Metrics, Assumptions, Data Quality, Provenance.
-pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
-    let layout = Layout::new(report);
-    let styles = Styles::new();
-    let mut workbook = Workbook::new();
-    set_properties(&mut workbook, &report.title)?;
-    let (dashboard, chart_data) = dashboard::dashboard_sheet(report, &layout, &styles)?;
-    workbook.push_worksheet(dashboard);
-    workbook.push_worksheet(sheets::recommendations_sheet(report, &layout, &styles)?);
-    for (id, sheet) in &layout.table_sheets {
-        workbook.push_worksheet(sheets::table_sheet(report, &layout, *id, sheet, &styles)?);
-    }
-    if let Some(sheet) = chart_data {
-        workbook.push_worksheet(sheet);
-    }
-    workbook.push_worksheet(sheets::metrics_sheet(report, &layout, &styles)?);
-    workbook.push_worksheet(sheets::assumptions_sheet(&layout, &styles)?);
-    workbook.push_worksheet(sheets::quality_sheet(report.quality, &styles)?);
-    workbook.push_worksheet(sheets::provenance_sheet(&report.provenance, &styles)?);
-    Ok(workbook.save_to_buffer()?)
 }

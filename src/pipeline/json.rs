@@ -1,12 +1,16 @@
 //! `--json`: the computed grouped tables, scalars, params and flags as JSON for other
-//! tools. Numbers stay numbers, dates become ISO text, errors their Excel spelling.
+//! tools (numbers stay numbers, dates become ISO text, errors their Excel spelling), and
+//! `check --format json`: every diagnostic of the files checked in one array.
 
 use serde_json::{Map, Value as Json, json};
 
+use crate::diagnostic::render::render_json;
 use crate::eval::engine::Evaluated;
 use crate::lang::plan::{Plan, TableKind};
 use crate::value::Value;
 use crate::value::datetime::ymd_from_serial;
+
+use super::Diagnosed;
 
 /// One value as JSON.
 pub fn value_to_json(value: &Value) -> Json {
@@ -66,4 +70,19 @@ pub fn evaluated_to_json(scenario: &str, plan: &Plan, result: &Evaluated) -> Str
         "flags": flags,
     });
     serde_json::to_string_pretty(&document).unwrap_or_default()
+}
+
+/// The diagnostics of every checked file, scenario and rule set as one JSON array.
+pub fn diagnostics_to_json<'a>(checked: impl IntoIterator<Item = &'a Diagnosed>) -> String {
+    let entries: Vec<Json> = checked
+        .into_iter()
+        .flat_map(|d| {
+            // Each set renders as an array of its own; the entries are joined into one.
+            match serde_json::from_str::<Json>(&render_json(&d.diagnostics, &d.sources)) {
+                Ok(Json::Array(items)) => items,
+                _ => Vec::new(),
+            }
+        })
+        .collect();
+    serde_json::to_string_pretty(&Json::Array(entries)).unwrap_or_default()
 }

@@ -1,0 +1,374 @@
+//! The whole job behind each command, from scenario to workbook: prepare (scenario,
+//! rules, checks), read the inputs (through the cache), evaluate, write the workbook;
+//! the comparison of several scenarios; `check`, `fmt` and `--json` for the CLI to print.
+
+pub mod check;
+pub mod compare;
+pub mod error;
+pub mod fmt;
+pub mod inputs;
+pub mod json;
+
+use std::path::{Path, PathBuf};
+
+use crate::data::{CacheUse, InputCache, InputData, read_inputs};
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::source::SourceMap;
+use crate::eval::engine::{Evaluated, evaluate};
+use crate::functions::CallContext;
+use crate::lang::plan::{ParamId, Plan};
+use crate::lang::program::ReadError;
+use crate::report::{
+    self, ChartSpec as ReportChartSpec, DashboardSpec as ReportDashboard, FileHash, ParamSource,
+    Provenance, RunReport,
+};
+use crate::scenario::{self, Scenario};
+use crate::value::Value;
+use crate::value::datetime::serial_from_date;
+use inputs::{InputRequest, request_for_plan};
+
+pub use compare::compare_scenarios;
+pub use error::{CommandError, Diagnosed, render_error};
+
+/// A scenario with its rules checked and compiled, ready to evaluate.
+pub struct PreparedScenario {
+    pub scenario: Scenario,
+    pub sources: SourceMap,
+    pub plan: Plan,
+    pub rule_paths: Vec<PathBuf>,
+    /// The scenario's `[params]`, each resolved to the plan's param once.
+    pub params: Vec<ScenarioParam>,
+    /// Warnings (errors stop preparation).
+    pub warnings: Vec<Diagnostic>,
+    pub request: InputRequest,
+}
+
+/// One `[params]` override of a scenario, resolved to the plan's param.
+#[derive(Debug, Clone)]
+pub struct ScenarioParam {
+    pub param: ParamId,
+    pub value: Value,
+    /// The scenario file that set the value.
+    pub source: PathBuf,
+}
+
+/// Loads a scenario, its rules, and checks both; nothing is read from the inputs.
+pub fn prepare(path: &Path) -> Result<PreparedScenario, CommandError> {
+    let mut sources = SourceMap::new();
+    let scenario = match scenario::load_scenario(path, &mut sources) {
+        Ok(scenario) => scenario,
+        Err(diagnostics) => {
+            return Err(Diagnosed {
+                sources,
+                diagnostics,
+            }
+            .into());
+        }
+    };
+    let program = scenario::load_scenario_rules(&scenario, sources, &[]);
+    let rule_paths: Vec<PathBuf> = program
+        .files
+        .iter()
+        .map(|file| program.sources.path(file.file).to_path_buf())
+        .collect();
+    let mut diagnostics = program.diagnostics;
+    let Some(plan) = program.plan else {
+        return Err(Diagnosed {
+            sources: program.sources,
+            diagnostics,
+        }
+        .into());
+    };
+    diagnostics.extend(scenario::check_against_plan(&scenario, &plan));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Diagnosed {
+            sources: program.sources,
+            diagnostics,
+        }
+        .into());
+    }
+    // Every name was checked against the plan above; this is the one lookup by name.
+    let params = scenario
+        .params
+        .iter()
+        .filter_map(|setting| {
+            Some(ScenarioParam {
+                param: plan.param_id(&setting.name)?,
+                value: setting.value.clone(),
+                source: setting.source.clone(),
+            })
+        })
+        .collect();
+    let request = request_for_plan(&plan, &scenario.inputs);
+    Ok(PreparedScenario {
+        scenario,
+        sources: program.sources,
+        plan,
+        rule_paths,
+        params,
+        warnings: diagnostics,
+        request,
+    })
+}
+
+/// Reads what a prepared scenario needs, through the input cache when one is given.
+pub fn read(
+    prepared: &PreparedScenario,
+    cache: Option<&InputCache>,
+) -> Result<(InputData, CacheUse), CommandError> {
+    let spec = &prepared.request.spec;
+    let wanted = Some(&prepared.request.wanted);
+    Ok(match cache {
+        Some(cache) => cache.read_inputs(spec, Path::new("."), wanted)?,
+        None => (read_inputs(spec, Path::new("."), wanted)?, CacheUse::Off),
+    })
+}
+
+/// Evaluates a prepared scenario over its inputs (the tables are cloned, so one read
+/// serves several scenarios).
+pub fn execute(prepared: &PreparedScenario, data: &InputData) -> Result<Evaluated, CommandError> {
+    execute_tables(prepared, data.tables.clone())
+}
+
+/// Evaluates a prepared scenario, consuming the input tables.
+pub fn execute_tables(
+    prepared: &PreparedScenario,
+    tables: Vec<crate::table::Table>,
+) -> Result<Evaluated, CommandError> {
+    let (overrides, context) = evaluation_settings(prepared);
+    Ok(evaluate(&prepared.plan, tables, &overrides, &context)?)
+}
+
+/// The scenario's param overrides and call context (its `as_of`), as `evaluate` takes them.
+pub fn evaluation_settings(prepared: &PreparedScenario) -> (Vec<(String, Value)>, CallContext) {
+    let overrides = prepared
+        .params
+        .iter()
+        .filter_map(|p| {
+            let param = prepared.plan.params.get(p.param)?;
+            Some((param.name.to_string(), p.value.clone()))
+        })
+        .collect();
+    let context = CallContext {
+        as_of: prepared.scenario.as_of.map(serial_from_date),
+    };
+    (overrides, context)
+}
+
+/// The report model of one evaluated scenario.
+pub fn run_report<'a>(
+    prepared: &'a PreparedScenario,
+    data: &'a InputData,
+    result: &'a Evaluated,
+) -> Result<RunReport<'a>, CommandError> {
+    // Where each param's value came from: the last scenario setting of it, else its
+    // default in the rule file that declares it.
+    let mut sources: Vec<Option<&Path>> = vec![None; prepared.plan.params.len()];
+    for setting in &prepared.params {
+        if let Some(source) = sources.get_mut(setting.param) {
+            *source = Some(&setting.source);
+        }
+    }
+    let params = prepared
+        .plan
+        .params
+        .iter()
+        .zip(sources)
+        .enumerate()
+        .map(|(param, (plan_param, source))| ParamSource {
+            param,
+            source: match source {
+                Some(path) => path.display().to_string(),
+                None => format!(
+                    "default ({})",
+                    prepared.sources.path(plan_param.span.file).display()
+                ),
+            },
+        })
+        .collect();
+    let hash_all = |paths: &[PathBuf]| -> Result<Vec<FileHash>, CommandError> {
+        paths
+            .iter()
+            .map(|p| {
+                FileHash::of_file(p).map_err(|source| {
+                    CommandError::CannotRead(ReadError {
+                        path: p.clone(),
+                        source,
+                    })
+                })
+            })
+            .collect()
+    };
+    let provenance = Provenance {
+        tool_version: format!("chanmix {}", env!("CARGO_PKG_VERSION")),
+        scenario_files: hash_all(&prepared.scenario.chain)?,
+        rule_files: hash_all(&prepared.rule_paths)?,
+        input_files: data
+            .files
+            .iter()
+            .map(|f| FileHash {
+                path: f.path.clone(),
+                sha256: f.sha256.clone(),
+                bytes: f.bytes,
+            })
+            .collect(),
+        as_of: prepared.scenario.as_of,
+    };
+    Ok(RunReport {
+        title: prepared.scenario.name.clone(),
+        description: prepared.scenario.description.clone(),
+        plan: &prepared.plan,
+        result,
+        params,
+        quality: &data.quality,
+        provenance,
+        dashboard: dashboard_for(&prepared.scenario),
+    })
+}
+
+/// The scenario's `[dashboard]` in the report's terms.
+fn dashboard_for(scenario: &Scenario) -> ReportDashboard {
+    let spec = &scenario.dashboard;
+    ReportDashboard {
+        title: spec.title.clone().unwrap_or_else(|| scenario.name.clone()),
+        kpis: spec.kpis.clone().unwrap_or_default(),
+        charts: spec
+            .charts
+            .iter()
+            .map(|chart| ReportChartSpec {
+                title: chart.title.clone().unwrap_or_else(|| chart.table.clone()),
+                table: chart.table.clone(),
+                kind: chart.kind,
+                series: chart.series.clone(),
+                secondary: chart.secondary.clone(),
+                category: chart.category.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A clear error when the output's folder is missing (before any work is done).
+fn check_output_folder(output: &Path) -> Result<(), CommandError> {
+    let folder = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => return Ok(()),
+    };
+    if folder.is_dir() {
+        return Ok(());
+    }
+    let (output, folder) = (output.to_path_buf(), folder.to_path_buf());
+    Err(if folder.exists() {
+        CommandError::OutputFolderIsAFile { output, folder }
+    } else {
+        CommandError::OutputFolderMissing { output, folder }
+    })
+}
+
+/// Prints how long each phase took when `CHANMIX_TIMINGS` is set (for profiling runs).
+struct PhaseTimer {
+    last: Option<std::time::Instant>,
+}
+
+impl PhaseTimer {
+    fn from_env() -> Self {
+        PhaseTimer {
+            last: std::env::var_os("CHANMIX_TIMINGS").map(|_| std::time::Instant::now()),
+        }
+    }
+
+    /// Each input column's storage shape and size.
+    fn columns(&self, tables: &[crate::table::Table]) {
+        if self.last.is_none() {
+            return;
+        }
+        for table in tables {
+            for column in &table.columns {
+                eprintln!(
+                    "timing:   {}.{:<20} {:<7} {:>8.1} MB",
+                    table.name,
+                    column.name,
+                    column.data.shape_name(),
+                    column.data.heap_bytes() as f64 / 1e6
+                );
+            }
+        }
+    }
+
+    fn lap(&mut self, phase: &str) {
+        if let Some(last) = self.last {
+            eprintln!(
+                "timing: {phase:<26} {:>8.3} s  (peak RSS {:.0} MiB)",
+                last.elapsed().as_secs_f64(),
+                crate::data::cache::peak_rss_mib()
+            );
+            self.last = Some(std::time::Instant::now());
+        }
+    }
+}
+
+/// What `chanmix run` produced.
+pub struct RunSummary {
+    pub workbook: Option<PathBuf>,
+    pub json: Option<String>,
+    /// How many flags the rules raised.
+    pub flags_raised: usize,
+    /// Warnings of the rules and the scenario.
+    pub warnings: Diagnosed,
+    pub rows_read: Vec<(String, usize)>,
+}
+
+/// `chanmix run`: evaluate one scenario and write its workbook (and JSON if asked).
+/// Inputs are read through `cache` when one is given.
+pub fn run_scenario(
+    path: &Path,
+    output: Option<&Path>,
+    want_json: bool,
+    cache: Option<&InputCache>,
+) -> Result<RunSummary, CommandError> {
+    let mut timer = PhaseTimer::from_env();
+    let prepared = prepare(path)?;
+    timer.lap("check rules and scenario");
+    let out = output
+        .map(Path::to_path_buf)
+        .or_else(|| prepared.scenario.output.workbook.clone());
+    match &out {
+        Some(out) => check_output_folder(out)?,
+        None if !want_json => {
+            return Err(CommandError::NoOutputWorkbook {
+                scenario: path.to_path_buf(),
+            });
+        }
+        None => {}
+    }
+    let (mut data, cache_use) = read(&prepared, cache)?;
+    timer.lap(cache_use.describe());
+    timer.columns(&data.tables);
+    let rows_read: Vec<(String, usize)> = data
+        .tables
+        .iter()
+        .map(|t| (t.name.to_string(), t.row_count))
+        .collect();
+    // One scenario: the tables move into the evaluation instead of being copied.
+    let result = execute_tables(&prepared, std::mem::take(&mut data.tables))?;
+    timer.lap("evaluate");
+    let json = want_json
+        .then(|| json::evaluated_to_json(&prepared.scenario.name, &prepared.plan, &result));
+    if let Some(out) = &out {
+        // Refuses to overwrite any scenario, rule or input file of the run.
+        report::write_run_workbook(&run_report(&prepared, &data, &result)?, out)?;
+        timer.lap("write workbook");
+    }
+    let flags_raised = result.flags.len();
+    drop(result);
+    timer.lap("free the results");
+    Ok(RunSummary {
+        workbook: out,
+        json,
+        flags_raised,
+        warnings: Diagnosed {
+            sources: prepared.sources,
+            diagnostics: prepared.warnings,
+        },
+        rows_read,
+    })
+}

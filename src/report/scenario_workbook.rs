@@ -1,0 +1,31 @@
+//! The assembly of one scenario's workbook (what `chanmix run` writes): the layout, then
+//! every sheet in reading order.
+
+use rust_xlsxwriter::Workbook;
+
+use crate::report::cells::Styles;
+use crate::report::layout::{Layout, set_properties};
+use crate::report::{ReportError, RunReport, dashboard, sheets};
+
+/// Builds the run workbook: Dashboard, Recommendations, one sheet per grouped table,
+/// Chart Data (when a chart needs a pivot), Metrics, Assumptions, Data Quality, Provenance.
+pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
+    let layout = Layout::new(report);
+    let styles = Styles::new();
+    let mut workbook = Workbook::new();
+    set_properties(&mut workbook, &report.title)?;
+    let (dashboard, chart_data) = dashboard::dashboard_sheet(report, &layout, &styles)?;
+    workbook.push_worksheet(dashboard);
+    workbook.push_worksheet(sheets::recommendations_sheet(report, &layout, &styles)?);
+    for (id, sheet) in &layout.table_sheets {
+        workbook.push_worksheet(sheets::table_sheet(report, &layout, *id, sheet, &styles)?);
+    }
+    if let Some(sheet) = chart_data {
+        workbook.push_worksheet(sheet);
+    }
+    workbook.push_worksheet(sheets::metrics_sheet(report, &layout, &styles)?);
+    workbook.push_worksheet(sheets::assumptions_sheet(report, &layout, &styles)?);
+    workbook.push_worksheet(sheets::quality_sheet(report.quality, &styles)?);
+    workbook.push_worksheet(sheets::provenance_sheet(&report.provenance, &styles)?);
+    Ok(workbook.save_to_buffer()?)
+}
