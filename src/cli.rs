@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::analysis;
 use crate::data::InputCache;
 use crate::data::sample::{SampleOptions, write_sample_workbook};
 use crate::functions;
@@ -149,6 +150,9 @@ pub fn run(
                 .stderr
                 .push_str(&format!("read {} rows\n", rows.join(", ")));
         }
+        for (table, note) in &summary.notes {
+            outcome.stderr.push_str(&format!("note: {table}: {note}\n"));
+        }
         outcome.stderr.push_str(&format!(
             "{} raised\n",
             plural(summary.flags_raised, "flag")
@@ -226,6 +230,33 @@ pub fn functions() -> Outcome {
             "{:<18} {:<6} {:?}: {}\n",
             spec.name, arity, spec.category, spec.summary
         ));
+    }
+    Outcome::success(stdout)
+}
+
+/// `chanmix analyses`: each analysis with its arguments and the columns it adds.
+pub fn analyses() -> Outcome {
+    let mut stdout = String::new();
+    let all = analysis::all();
+    if all.is_empty() {
+        stdout.push_str("no analyses are built in yet\n");
+    }
+    for analysis in all {
+        stdout.push_str(&format!("{}: {}\n", analysis.name(), analysis.summary()));
+        for p in analysis.parameters() {
+            let shape = if p.each_row { "per row" } else { "one value" };
+            let required = if p.required { "required" } else { "optional" };
+            stdout.push_str(&format!(
+                "  {:<14} {}, {}, {}: {}\n",
+                p.name,
+                p.ty.as_str(),
+                shape,
+                required,
+                p.summary
+            ));
+        }
+        let outputs: Vec<&str> = analysis.outputs().iter().map(|o| o.name).collect();
+        stdout.push_str(&format!("  adds columns: {}\n", outputs.join(", ")));
     }
     Outcome::success(stdout)
 }

@@ -15,6 +15,7 @@ pub mod table;
 pub mod value;
 
 // The floors above, each importing only downward (see `tests/layers.rs`).
+pub mod analysis;
 pub mod cli;
 pub mod data;
 pub mod eval;

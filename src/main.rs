@@ -80,6 +80,8 @@ enum Command {
     },
     /// List the built-in spreadsheet functions.
     Functions,
+    /// List the analyses rule files can run (`table T = <analysis> Source (…)`).
+    Analyses,
     /// Write a deterministic, realistic CRM sample workbook.
     SampleData {
         /// Number of opportunities.
@@ -245,6 +247,7 @@ fn main() -> ExitCode {
             CacheAction::Clear => cli::cache_clear(),
         },
         Command::Functions => cli::functions(),
+        Command::Analyses => cli::analyses(),
         Command::SampleData { rows, seed, out } => cli::sample_data(rows, seed, &out),
     };
     finish(outcome)

@@ -5,6 +5,9 @@
 //! an error naming it, and compared variants equal full evaluations. Every expected
 //! number is worked out by hand from the rows below.
 
+mod support;
+
+use std::io::Read;
 use std::sync::Arc;
 
 use chanmix::diagnostic::render::render_text;
@@ -12,14 +15,16 @@ use chanmix::diagnostic::source::SourceMap;
 use chanmix::eval::engine::{EvalError, evaluate, evaluate_variants};
 use chanmix::functions::CallContext;
 use chanmix::lang::analysis::{
-    Analysis, AnalysisCall, AnalysisError, AnalysisInput, AnalysisResult, ArgValues, OutputColumn,
-    Parameter, UsageProblem,
+    Analysis, AnalysisCall, AnalysisError, AnalysisInput, AnalysisResult, ArgValues, ChartRequest,
+    ChartShape, OutputColumn, Parameter, UsageProblem,
 };
 use chanmix::lang::format::format_rule_file;
 use chanmix::lang::parser::parse_rule_file;
 use chanmix::lang::plan::Plan;
 use chanmix::lang::program::{RuleProgram, check_rule_files};
 use chanmix::lang::vocabulary::Vocabulary;
+use chanmix::pipeline::json::evaluated_to_json;
+use chanmix::report::{RunReport, write_run_workbook};
 use chanmix::table::{Column, Table};
 use chanmix::value::{Value, ValueType};
 
@@ -111,7 +116,14 @@ impl Analysis for RunningTotal {
             columns: vec![totals, steps],
             notes: vec![format!("{} rows totalled", input.rows)],
             details: Some(serde_json::json!({ "final": total })),
-            charts: Vec::new(),
+            charts: vec![ChartRequest {
+                title: "Running total".into(),
+                table: input.table.into(),
+                shape: ChartShape::PointsAndLines,
+                category: "step".into(),
+                series: vec!["total".into(), "after".into()],
+                rows_where: None,
+            }],
         })
     }
 }
@@ -355,4 +367,73 @@ fn fmt_writes_an_analysis_table_on_one_line_and_keeps_its_meaning() {
         "input Deals (id: text, amount: number)\n\
          table T = running_total Deals by id (value = amount * 2, start = 1)\n"
     );
+}
+
+#[test]
+fn the_report_and_json_write_what_an_analysis_returns_with_no_code_of_its_own() {
+    let plan = plan(RULES);
+    let result = evaluate(&plan, deals(), &[], &CallContext::default()).unwrap();
+
+    let json: serde_json::Value =
+        serde_json::from_str(&evaluated_to_json("seam", &plan, &result)).unwrap();
+    assert_eq!(
+        json["running_total"]["Totals"],
+        serde_json::json!({ "final": 126.0, "notes": ["3 rows totalled"] })
+    );
+    assert_eq!(json["tables"]["Totals"][2]["total"], 126.0);
+
+    let quality = chanmix::data::QualityLog::default();
+    let report = RunReport {
+        title: "Seam".into(),
+        description: None,
+        plan: &plan,
+        result: &result,
+        params: Vec::new(),
+        quality: &quality,
+        provenance: support::fixture::provenance(vec![]),
+        dashboard: chanmix::report::DashboardSpec {
+            title: "Seam".into(),
+            kpis: vec!["biggest".into()],
+            charts: vec![],
+        },
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seam.xlsx");
+    write_run_workbook(&report, &path).unwrap();
+
+    use calamine::Reader;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let totals = workbook.worksheet_range("Totals").unwrap();
+    let header: Vec<String> = totals
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header, ["id", "total", "step", "after"]);
+    assert_eq!(
+        totals.get_value((3, 1)),
+        Some(&calamine::Data::Float(126.0))
+    );
+    let recommendations = workbook.worksheet_range("Recommendations").unwrap();
+    let text: Vec<String> = recommendations
+        .rows()
+        .flatten()
+        .map(|c| c.to_string())
+        .collect();
+    assert!(text.iter().any(|t| t == "3 rows totalled"), "{text:?}");
+
+    // The chart sits on the Totals sheet and draws its columns from it.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut chart = String::new();
+    zip.by_name("xl/charts/chart1.xml")
+        .unwrap()
+        .read_to_string(&mut chart)
+        .unwrap();
+    assert!(chart.contains("<c:scatterChart>"), "{chart}");
+    assert!(chart.contains("Totals!$C$2:$C$4"), "{chart}");
+    assert!(chart.contains("Totals!$B$2:$B$4"), "{chart}");
+    assert!(chart.contains("Totals!$D$2:$D$4"), "{chart}");
+    assert!(support::libreoffice::recalc_and_compare(&path).is_ok());
 }

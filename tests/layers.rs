@@ -10,92 +10,32 @@ use std::path::{Path, PathBuf};
 
 /// Every top-level module of the library and the modules it may import, bottom up.
 /// A module not listed here fails the test: a new folder must choose its floor.
+#[rustfmt::skip]
 const LAYERS: &[(&str, &[&str])] = &[
     // ground floor: shared types that import nothing above them
-    ("atomic", &[]),
-    ("suggest", &[]),
-    ("value", &[]),
+    ("atomic",     &[]),
+    ("suggest",    &[]),
+    ("value",      &[]),
     ("diagnostic", &["suggest"]),
-    ("table", &["value"]),
-    ("functions", &["value"]),
+    ("table",      &["value"]),
+    ("functions",  &["value"]),
     // the floors above, each importing only downward
-    (
-        "lang",
-        &["diagnostic", "functions", "suggest", "table", "value"],
-    ),
-    (
-        "eval",
-        &[
-            "lang",
-            "diagnostic",
-            "functions",
-            "suggest",
-            "table",
-            "value",
-        ],
-    ),
-    ("data", &["diagnostic", "suggest", "table", "value"]),
-    (
-        "scenario",
-        &[
-            "data",
-            "lang",
-            "diagnostic",
-            "functions",
-            "suggest",
-            "table",
-            "value",
-        ],
-    ),
-    (
-        "report",
-        &[
-            "scenario",
-            "data",
-            "eval",
-            "lang",
-            "atomic",
-            "diagnostic",
-            "functions",
-            "suggest",
-            "table",
-            "value",
-        ],
-    ),
-    (
-        "pipeline",
-        &[
-            "report",
-            "scenario",
-            "data",
-            "eval",
-            "lang",
-            "atomic",
-            "diagnostic",
-            "functions",
-            "suggest",
-            "table",
-            "value",
-        ],
-    ),
-    (
-        "cli",
-        &[
-            "pipeline",
-            "report",
-            "scenario",
-            "data",
-            "eval",
-            "lang",
-            "atomic",
-            "diagnostic",
-            "functions",
-            "suggest",
-            "table",
-            "value",
-        ],
-    ),
+    ("lang",       &["diagnostic", "functions", "suggest", "table", "value"]),
+    ("eval",       &["lang", "diagnostic", "functions", "suggest", "table", "value"]),
+    ("data",       &["diagnostic", "suggest", "table", "value"]),
+    ("scenario",   &["data", "lang", "diagnostic", "functions", "suggest", "table", "value"]),
+    ("analysis",   &["lang", "diagnostic", "functions", "suggest", "table", "value"]),
+    ("report",     &["scenario", "data", "eval", "lang", "atomic", "diagnostic", "functions",
+                     "suggest", "table", "value"]),
+    ("pipeline",   &["report", "analysis", "scenario", "data", "eval", "lang", "atomic",
+                     "diagnostic", "functions", "suggest", "table", "value"]),
+    ("cli",        &["pipeline", "report", "analysis", "scenario", "data", "eval", "lang",
+                     "atomic", "diagnostic", "functions", "suggest", "table", "value"]),
 ];
+
+/// Folders whose subfolders are siblings that must not import each other (each
+/// analysis stands alone; what they share lives in the folder's own files).
+const SIBLINGS: &[&str] = &["analysis"];
 
 /// The longest a source file may be.
 const MAX_LINES: usize = 1_000;
@@ -334,6 +274,33 @@ fn every_import_points_down_the_layers() {
         "imports against the layers:\n{}",
         wrong.join("\n")
     );
+}
+
+#[test]
+fn sibling_folders_do_not_import_each_other() {
+    let mut wrong = Vec::new();
+    for source in sources() {
+        let [top, own, ..] = source.module.as_slice() else {
+            continue;
+        };
+        if !SIBLINGS.contains(&top.as_str()) {
+            continue;
+        }
+        for target in &source.references {
+            if let [t, other, _, ..] = target.as_slice()
+                && t == top
+                && other != own
+                && src_dir().join(top).join(other).is_dir()
+            {
+                wrong.push(format!(
+                    "{}: `{top}::{own}` imports its sibling `{}`",
+                    source.path.display(),
+                    target.join("::")
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]

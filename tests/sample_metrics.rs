@@ -23,7 +23,7 @@ fn sample() -> PathBuf {
 
 fn run_library() -> Evaluated {
     let paths = expand_rule_paths(&[repo().join("rules")]).unwrap();
-    let program = load_rule_files(&paths, &[]).unwrap();
+    let program = load_rule_files(&paths, &[], &chanmix::analysis::vocabulary()).unwrap();
     let plan = program.plan.unwrap_or_else(|| {
         panic!(
             "{}",

@@ -200,7 +200,7 @@ fn scenario_that_does_not_fit_its_rules() {
     let path = std::path::Path::new(DIR).join("plan_mismatch.toml");
     let scenario = load_scenario(&path, &mut sources)
         .unwrap_or_else(|d| panic!("{}", render_text(&d, &sources, false)));
-    let program = load_scenario_rules(&scenario, sources, &[]);
+    let program = load_scenario_rules(&scenario, sources, &[], &chanmix::analysis::vocabulary());
     assert!(program.diagnostics.is_empty());
     let plan = program.plan.as_ref().unwrap();
     let diagnostics = check_against_plan(&scenario, plan);

@@ -187,7 +187,7 @@ fn name_defaults_to_the_file_stem_not_the_base_name() {
 #[test]
 fn leaf_scenario_fits_its_rules() {
     let (s, sources) = load("chain/teams/plans/leaf.toml");
-    let program = load_scenario_rules(&s, sources, &[]);
+    let program = load_scenario_rules(&s, sources, &[], &chanmix::analysis::vocabulary());
     assert!(
         program.diagnostics.is_empty(),
         "{}",
@@ -273,7 +273,7 @@ fn rule_folder_without_rule_files_is_reported() {
     std::fs::write(dir.path().join("s.toml"), "rules = [\"empty\"]\n").unwrap();
     let mut sources = SourceMap::new();
     let s = load_scenario(&dir.path().join("s.toml"), &mut sources).unwrap();
-    let program = load_scenario_rules(&s, sources, &[]);
+    let program = load_scenario_rules(&s, sources, &[], &chanmix::analysis::vocabulary());
     assert!(program.plan.is_none());
     assert_eq!(program.diagnostics.len(), 1);
     assert_eq!(program.diagnostics[0].code, "S0004");
@@ -296,7 +296,8 @@ fn shipped_scenarios_load_and_fit_the_shipped_rules() {
         let mut sources = SourceMap::new();
         let scenario = load_scenario(&path, &mut sources)
             .unwrap_or_else(|d| panic!("{}", render_text(&d, &sources, false)));
-        let program = load_scenario_rules(&scenario, sources, &[]);
+        let program =
+            load_scenario_rules(&scenario, sources, &[], &chanmix::analysis::vocabulary());
         let plan = program.plan.as_ref().unwrap_or_else(|| {
             panic!(
                 "{}",

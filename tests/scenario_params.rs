@@ -58,7 +58,7 @@ fn load_err(path: &Path) -> Vec<Diagnostic> {
 /// Loads, compiles the rules into the same SourceMap, and checks against the plan.
 fn plan_check(path: &Path) -> Vec<Diagnostic> {
     let (scenario, sources) = load_ok(path);
-    let program = load_scenario_rules(&scenario, sources, &[]);
+    let program = load_scenario_rules(&scenario, sources, &[], &chanmix::analysis::vocabulary());
     assert!(
         program.diagnostics.is_empty(),
         "{}",

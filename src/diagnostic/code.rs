@@ -72,6 +72,7 @@ codes! {
     UnknownAnalysis = "E0117", "unknown analysis in `table T = <analysis> Source (…)`";
     BadAnalysisArgument = "E0118", "an analysis argument that is unknown, missing, repeated or of the wrong type";
     AnalysisUsage = "E0119", "an analysis used in a way it cannot run (its own message says why)";
+    AnalysisFailed = "E0120", "an analysis could not compute its table from this data (its message says why)";
     UnusedParam = "W0101", "param never used";
     // Scenario files.
     TomlSyntax = "S0001", "scenario: TOML syntax error";

@@ -160,6 +160,11 @@ pub trait Analysis: fmt::Debug + Send + Sync {
     fn name(&self) -> &'static str;
     /// One line for listings and "did you mean".
     fn summary(&self) -> &'static str;
+    /// The top-level key its details take in `--json` (its name unless it says
+    /// otherwise); one object per analysis table under it, keyed by the table's name.
+    fn json_key(&self) -> &'static str {
+        self.name()
+    }
     /// The named arguments it takes.
     fn parameters(&self) -> &'static [Parameter];
     /// The columns it adds after the keys (fixed, so formulas can be checked against

@@ -73,17 +73,19 @@ pub fn expand_rule_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
     Ok(out)
 }
 
-/// Reads, parses and checks rule files as one program.
+/// Reads, parses and checks rule files as one program against `vocabulary`.
 pub fn load_rule_files(
     paths: &[PathBuf],
     external: &[ExternalTable],
+    vocabulary: &Vocabulary,
 ) -> Result<RuleProgram, ReadError> {
     let mut sources = SourceMap::new();
+    let mut ids = Vec::with_capacity(paths.len());
     for path in paths {
         let text = read_text(path)?;
-        sources.add(path.clone(), text);
+        ids.push(sources.add(path.clone(), text));
     }
-    Ok(check_sources(sources, external))
+    Ok(check_rule_files(sources, &ids, external, vocabulary))
 }
 
 /// Parses and checks every file already in `sources` with Excel's built-in functions.

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::analysis;
 use crate::lang::program::{expand_rule_paths, load_rule_files};
 
 use super::{CommandError, Diagnosed, prepare};
@@ -75,7 +76,7 @@ fn check_rules(paths: &[PathBuf]) -> Result<Diagnosed, CommandError> {
             paths: paths.to_vec(),
         });
     }
-    let program = load_rule_files(&found, &[])?;
+    let program = load_rule_files(&found, &[], &analysis::vocabulary())?;
     Ok(Diagnosed {
         sources: program.sources,
         diagnostics: program.diagnostics,

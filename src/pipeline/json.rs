@@ -1,5 +1,6 @@
-//! `--json`: the computed grouped tables, scalars, params and flags as JSON for other
-//! tools (numbers stay numbers, dates become ISO text, errors their Excel spelling), and
+//! `--json`: the computed grouped and analysis tables, scalars, params, flags and each
+//! analysis' details as JSON for other tools (numbers stay numbers, dates become ISO
+//! text, errors their Excel spelling), and
 //! `check --format json`: every diagnostic of the files checked in one array.
 
 use serde_json::{Map, Value as Json, json};
@@ -62,13 +63,32 @@ pub fn evaluated_to_json(scenario: &str, plan: &Plan, result: &Evaluated) -> Str
         .iter()
         .map(|f| json!({"table": &*f.table, "subject": f.subject, "message": f.message}))
         .collect();
-    let document = json!({
+    let mut document = json!({
         "scenario": scenario,
         "params": params,
         "scalars": scalars,
         "tables": tables,
         "flags": flags,
     });
+    // Each analysis' details under its key, one object per analysis table; its notes
+    // beside them.
+    if let Json::Object(top) = &mut document {
+        for report in &result.analyses {
+            let table = plan.tables.get(report.table).map_or("", |t| &*t.name);
+            let mut details = report.details.clone().unwrap_or_else(|| json!({}));
+            if let Json::Object(object) = &mut details
+                && !report.notes.is_empty()
+            {
+                object.insert("notes".into(), json!(report.notes));
+            }
+            if let Json::Object(by_table) = top
+                .entry(report.json_key)
+                .or_insert_with(|| Json::Object(Map::new()))
+            {
+                by_table.insert(table.to_string(), details);
+            }
+        }
+    }
     serde_json::to_string_pretty(&document).unwrap_or_default()
 }
 

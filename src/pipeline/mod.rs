@@ -11,10 +11,11 @@ pub mod json;
 
 use std::path::{Path, PathBuf};
 
+use crate::analysis;
 use crate::data::{CacheUse, InputCache, InputData, read_inputs};
-use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceMap;
-use crate::eval::engine::{Evaluated, evaluate};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::eval::engine::{EvalError, Evaluated, evaluate};
 use crate::functions::CallContext;
 use crate::lang::plan::{ParamId, Plan};
 use crate::lang::program::ReadError;
@@ -65,7 +66,7 @@ pub fn prepare(path: &Path) -> Result<PreparedScenario, CommandError> {
             .into());
         }
     };
-    let program = scenario::load_scenario_rules(&scenario, sources, &[]);
+    let program = scenario::load_scenario_rules(&scenario, sources, &[], &analysis::vocabulary());
     let rule_paths: Vec<PathBuf> = program
         .files
         .iter()
@@ -136,7 +137,39 @@ pub fn execute_tables(
     tables: Vec<crate::table::Table>,
 ) -> Result<Evaluated, CommandError> {
     let (overrides, context) = evaluation_settings(prepared);
-    Ok(evaluate(&prepared.plan, tables, &overrides, &context)?)
+    evaluate(&prepared.plan, tables, &overrides, &context)
+        .map_err(|error| evaluation_failed(prepared, error))
+}
+
+/// An evaluation error as the user should see it: an analysis that could not run
+/// points at its statement in the rule file.
+pub fn evaluation_failed(prepared: &PreparedScenario, error: EvalError) -> CommandError {
+    let EvalError::Analysis {
+        table,
+        message,
+        hint,
+        ..
+    } = error
+    else {
+        return error.into();
+    };
+    let span = prepared
+        .plan
+        .tables
+        .get(table)
+        .map(|t| t.span)
+        .unwrap_or_default();
+    let name = prepared.plan.tables.get(table).map_or("", |t| &*t.name);
+    let mut diagnostic = Diagnostic::error(Code::AnalysisFailed, message, span)
+        .with_label(format!("`{name}` could not be computed from this data"));
+    if let Some(hint) = hint {
+        diagnostic = diagnostic.with_hint(hint);
+    }
+    Diagnosed {
+        sources: prepared.sources.clone(),
+        diagnostics: vec![diagnostic],
+    }
+    .into()
 }
 
 /// The scenario's param overrides and call context (its `as_of`), as `evaluate` takes them.
@@ -312,6 +345,8 @@ pub struct RunSummary {
     pub json: Option<String>,
     /// How many flags the rules raised.
     pub flags_raised: usize,
+    /// What the analyses said the user must see, each with its table.
+    pub notes: Vec<(String, String)>,
     /// Warnings of the rules and the scenario.
     pub warnings: Diagnosed,
     pub rows_read: Vec<(String, usize)>,
@@ -359,12 +394,21 @@ pub fn run_scenario(
         timer.lap("write workbook");
     }
     let flags_raised = result.flags.len();
+    let notes = result
+        .analyses
+        .iter()
+        .flat_map(|a| {
+            let table = prepared.plan.tables.get(a.table).map_or("", |t| &*t.name);
+            a.notes.iter().map(move |n| (table.to_string(), n.clone()))
+        })
+        .collect();
     drop(result);
     timer.lap("free the results");
     Ok(RunSummary {
         workbook: out,
         json,
         flags_raised,
+        notes,
         warnings: Diagnosed {
             sources: prepared.sources,
             diagnostics: prepared.warnings,

@@ -19,6 +19,7 @@
 //! header note gives its definition in rule syntax ([`describe::describe`]). LibreOffice
 //! recalculation in the tests checks that each live formula gives the cached value.
 
+mod analysis_charts;
 mod cells;
 mod compare;
 mod dashboard;

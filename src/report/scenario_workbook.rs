@@ -5,7 +5,7 @@ use rust_xlsxwriter::Workbook;
 
 use crate::report::cells::Styles;
 use crate::report::layout::{Layout, set_properties};
-use crate::report::{ReportError, RunReport, dashboard, sheets};
+use crate::report::{ReportError, RunReport, analysis_charts, dashboard, sheets};
 
 /// Builds the run workbook: Dashboard, Recommendations, one sheet per grouped table,
 /// Chart Data (when a chart needs a pivot), Metrics, Assumptions, Data Quality, Provenance.
@@ -17,8 +17,10 @@ pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     let (dashboard, chart_data) = dashboard::dashboard_sheet(report, &layout, &styles)?;
     workbook.push_worksheet(dashboard);
     workbook.push_worksheet(sheets::recommendations_sheet(report, &layout, &styles)?);
-    for (id, sheet) in &layout.table_sheets {
-        workbook.push_worksheet(sheets::table_sheet(report, &layout, *id, sheet, &styles)?);
+    for (id, name) in &layout.table_sheets {
+        let mut sheet = sheets::table_sheet(report, &layout, *id, name, &styles)?;
+        analysis_charts::insert_charts(&mut sheet, report, &layout, *id)?;
+        workbook.push_worksheet(sheet);
     }
     if let Some(sheet) = chart_data {
         workbook.push_worksheet(sheet);

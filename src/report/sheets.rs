@@ -19,7 +19,7 @@ use crate::report::layout::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, RECOMMENDATIONS,
     table_data,
 };
-use crate::report::text::tool_name;
+use crate::report::text::{plural, tool_name};
 use crate::report::{Provenance, ReportError, RunReport};
 use crate::value::Value;
 use crate::value::ValueType;
@@ -250,11 +250,28 @@ pub fn recommendations_sheet(
     styles: &Styles,
 ) -> Result<Worksheet, ReportError> {
     let flags = &report.result.flags;
-    let note = match flags.len() {
+    // What analyses said (a budget left unspent, a fit that extrapolates) follows the
+    // flags, subject "note".
+    let notes: Vec<(&str, &str)> = report
+        .result
+        .analyses
+        .iter()
+        .flat_map(|a| {
+            let table = report.plan.tables.get(a.table).map_or("", |t| &*t.name);
+            a.notes.iter().map(move |n| (table, n.as_str()))
+        })
+        .collect();
+    let mut note = match flags.len() {
         0 => "No rule flagged anything in this run.".to_string(),
         1 => "1 finding from the rules' flags.".to_string(),
         n => format!("{n} findings from the rules' flags, in rule order."),
     };
+    if !notes.is_empty() {
+        note.push_str(&format!(
+            " Then {} from the analyses.",
+            plural(notes.len(), "note")
+        ));
+    }
     let (mut sheet, mut widths) = list_sheet(
         RECOMMENDATIONS,
         &note,
@@ -286,11 +303,22 @@ pub fn recommendations_sheet(
         widths.see(1, &hit.table);
         widths.see(2, &hit.subject);
     }
+    for (i, (table, text)) in notes.iter().enumerate() {
+        let index = flags.len() + i;
+        let row =
+            FIRST_ENTRY_ROW + u32::try_from(index).map_err(|_| XlsxError::RowColumnLimitError)?;
+        sheet.write_number(row, 0, (index + 1) as f64)?;
+        sheet.write_string(row, 1, *table)?;
+        sheet.write_string_with_format(row, 2, "note", &Format::new().set_italic())?;
+        sheet.write_string_with_format(row, 3, *text, &styles.wrap)?;
+        widths.see(1, table);
+    }
     widths.apply(&mut sheet)?;
     sheet.set_column_width(3, 100)?;
     sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
-    if !flags.is_empty() {
-        let last = header_row + u32::try_from(flags.len()).unwrap_or(0);
+    let entries = flags.len() + notes.len();
+    if entries > 0 {
+        let last = header_row + u32::try_from(entries).unwrap_or(0);
         sheet.autofilter(header_row, 0, last, 3)?;
     }
     Ok(sheet)

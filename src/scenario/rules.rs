@@ -20,6 +20,7 @@ pub fn load_scenario_rules(
     scenario: &Scenario,
     mut sources: SourceMap,
     external: &[ExternalTable],
+    vocabulary: &Vocabulary,
 ) -> RuleProgram {
     let failed = |sources: SourceMap, diagnostic: Diagnostic| RuleProgram {
         sources,
@@ -41,7 +42,7 @@ pub fn load_scenario_rules(
         return failed(sources, d);
     }
     match add_rule_files(&mut sources, &paths) {
-        Ok(ids) => check_rule_files(sources, &ids, external, Vocabulary::builtin()),
+        Ok(ids) => check_rule_files(sources, &ids, external, vocabulary),
         Err(error) => {
             let d = unreadable(scenario, &error);
             failed(sources, d)

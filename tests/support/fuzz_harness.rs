@@ -199,7 +199,8 @@ pub mod scenario {
                 std::os::unix::fs::symlink(&path, scenarios.join(name)).expect("link");
             }
             let rule_paths = expand_rule_paths(&[rules]).expect("shipped rule files");
-            let program = load_rule_files(&rule_paths, &[]).expect("read shipped rules");
+            let program = load_rule_files(&rule_paths, &[], &chanmix::analysis::vocabulary())
+                .expect("read shipped rules");
             let shipped = program.plan.expect("the shipped rules check cleanly");
             Workspace {
                 _root: root,
@@ -235,7 +236,12 @@ pub mod scenario {
                         let _ = diagnostic.message.len();
                     }
                     let _ = request_for_plan(&self.shipped, &scenario.inputs);
-                    let program = load_scenario_rules(&scenario, sources, &[]);
+                    let program = load_scenario_rules(
+                        &scenario,
+                        sources,
+                        &[],
+                        &chanmix::analysis::vocabulary(),
+                    );
                     let mut diagnostics = program.diagnostics;
                     if let Some(plan) = &program.plan {
                         diagnostics.extend(check_against_plan(&scenario, plan));

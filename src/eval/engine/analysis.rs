@@ -123,6 +123,7 @@ impl Evaluation<'_> {
             AnalysisReport {
                 table,
                 analysis: analysis.analysis.name(),
+                json_key: analysis.analysis.json_key(),
                 notes: result.notes,
                 details: result.details,
                 charts: result.charts,

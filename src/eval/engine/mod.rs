@@ -54,6 +54,8 @@ pub struct AnalysisReport {
     pub table: TableId,
     /// The analysis' name (`optimize`, `forecast` …).
     pub analysis: &'static str,
+    /// Where its details go in `--json`.
+    pub json_key: &'static str,
     pub notes: Vec<String>,
     pub details: Option<serde_json::Value>,
     pub charts: Vec<ChartRequest>,
