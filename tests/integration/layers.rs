@@ -312,7 +312,7 @@ fn every_import_points_down_the_layers() {
         };
         let Some(may) = allowed.get(own.as_str()) else {
             wrong.push(format!(
-                "{}: module `{own}` is not in LAYERS (tests/layers.rs)",
+                "{}: module `{own}` is not in LAYERS (tests/integration/layers.rs)",
                 source.path.display()
             ));
             continue;

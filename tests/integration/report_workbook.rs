@@ -1,13 +1,13 @@
 //! The run workbook built from a small rule program over hand-made tables, read back
 //! with calamine and the xlsx parts; every expected number was worked out by hand.
 
-mod support;
+use crate::support;
 
+use crate::support::fixture::{RULES, compile, provenance, quality, report, run};
+use crate::support::libreoffice::recalc_and_compare;
+use crate::support::xlsx::{at, find_row, formulas, part, part_names, values};
 use calamine::{CellErrorType, Data};
 use chanmix::report::{FileHash, ReportError, build_run_workbook, write_run_workbook};
-use support::fixture::{RULES, compile, provenance, quality, report, run};
-use support::libreoffice::recalc_and_compare;
-use support::xlsx::{at, find_row, formulas, part, part_names, values};
 
 fn build() -> Vec<u8> {
     let plan = compile(RULES);

@@ -4,7 +4,7 @@
 // Test helpers outside #[test] fns fail loudly on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "broken/generate.rs"]
+#[path = "../broken/generate.rs"]
 mod generate;
 
 use std::collections::BTreeMap;
@@ -191,7 +191,7 @@ fn run_broken(name: &str) -> String {
 }
 
 /// One `#[test]` per broken case: the message is pinned in
-/// tests/snapshots/broken_inputs__<case>.snap.
+/// tests/integration/snapshots/integration__broken_inputs__<case>.snap.
 macro_rules! broken {
     ($($(#[$attr:meta])* $name:ident,)*) => {
         $(
@@ -483,7 +483,7 @@ fn generated_inputs_match_their_generator() {
         let committed = std::fs::read(&path).unwrap_or_default();
         assert!(
             committed == bytes,
-            "{} differs from the generator: run `cargo test --test broken_inputs -- --ignored regenerate_broken_inputs`",
+            "{} differs from the generator: run `cargo test --test integration -- --ignored broken_inputs::regenerate_broken_inputs`",
             path.display()
         );
     }

@@ -2,7 +2,7 @@
 //! workbooks recompute in LibreOffice to our cached values, and compare's deltas equal
 //! the differences of two separate runs.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,13 +1,10 @@
 //! Every input a fuzz target (fuzz/) crashed or hung on, kept in tests/fuzz_regressions/
-//! and replayed through the same code path (tests/support/fuzz_harness.rs), each with
+//! and replayed through the same code path (tests/integration/support/fuzz_harness.rs), each with
 //! the outcome worked out from the input.
-
-#[path = "support/fuzz_harness.rs"]
-mod fuzz_harness;
 
 use std::path::{Path, PathBuf};
 
-use fuzz_harness::workbook;
+use crate::support::fuzz_harness::{self, workbook};
 
 fn folder(target: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -96,6 +93,25 @@ fn scenario_harness_checks_the_shipped_scenarios_cleanly() {
         assert!(outcome.loaded, "{name}: {}", outcome.text);
         assert_eq!(outcome.errors, 0, "{name}: {}", outcome.text);
     }
+}
+
+/// What a regression test states about an input: the harness reports the codes
+/// `chanmix check` gives. An unknown function is E0104 (as `chanmix check --format
+/// json` reports it in cli.rs); a scenario without `rules` is S0004 (scenario_errors.rs).
+#[test]
+fn harness_outcomes_carry_the_diagnostic_codes() {
+    let outcome = fuzz_harness::rules::run(b"input T (x: number)\nT.y = SUMM(x)\n");
+    assert_eq!(outcome.codes, ["E0104"], "{}", outcome.text);
+    assert_eq!(outcome.errors, 1);
+    assert!(outcome.formatted.is_some(), "the file parses");
+
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workspace = fuzz_harness::scenario::Workspace::new(repo);
+    assert!(workspace.scenario.starts_with(workspace.root()));
+    let outcome = workspace.run(b"name = \"No rules\"\n");
+    assert!(!outcome.loaded);
+    assert_eq!(outcome.codes, ["S0004"], "{}", outcome.text);
+    assert_eq!(outcome.errors, 1);
 }
 
 /// Selector 3 (.xls, report): the 512-byte header of an OLE (CFB) container and 302

@@ -1,7 +1,7 @@
 //! Rule programs evaluated end to end on small hand-made tables; every expected
-//! number below was worked out by hand from the fixture rows (tests/support/fixture.rs).
+//! number below was worked out by hand from the fixture rows (tests/integration/support/fixture.rs).
 
-mod support;
+use crate::support;
 
 use chanmix::diagnostic::render::render_text;
 use chanmix::diagnostic::source::SourceMap;

@@ -1,6 +1,6 @@
 //! Dirty CRM-export fixtures (tests/fixtures/data/) and the data-quality log each must
 //! produce. The fixtures are written by `regenerate_fixtures` below (run it with
-//! `cargo test --test data_fixtures -- --ignored`); the expected logs are insta snapshots.
+//! `cargo test --test integration -- --ignored data_fixtures::`); the expected logs are insta snapshots.
 
 // Test helpers outside #[test] fns: failing loudly is the point here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,14 +1,12 @@
 //! The compare workbook over two runs of the hand-made fixture that differ only in the
 //! margin param; every delta below was worked out by hand from the fixture.
 
-mod support;
-
+use crate::support::fixture::{RULES, compile, quality, report, run};
+use crate::support::libreoffice::recalc_and_compare;
+use crate::support::xlsx::{at, find_row, formulas, open, part_names, values};
 use calamine::{Data, Range, Reader};
 use chanmix::report::{CompareReport, ReportError, build_compare_workbook};
 use chanmix::value::Value;
-use support::fixture::{RULES, compile, quality, report, run};
-use support::libreoffice::recalc_and_compare;
-use support::xlsx::{at, find_row, formulas, open, part_names, values};
 
 fn float(data: &Data) -> f64 {
     match data {

@@ -658,7 +658,7 @@ fn monthly_pipeline_follows_spend() {
 }
 
 /// Rewrites scenarios/data/crm_sample.xlsx (`--rows 2000 --seed 42`); run on purpose with
-/// `cargo test --test sample_data -- --ignored regenerate_shipped_sample`.
+/// `cargo test --test integration -- --ignored sample_data::regenerate_shipped_sample`.
 #[test]
 #[ignore = "writes into the source tree; run after changing the generator"]
 fn regenerate_shipped_sample() {

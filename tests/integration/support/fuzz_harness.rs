@@ -1,9 +1,8 @@
 //! What each fuzz target (fuzz/fuzz_targets/) does with one input, shared with
-//! tests/fuzz_regressions.rs so a saved crashing input replays exactly the same path.
+//! tests/integration/fuzz_regressions.rs so a saved crashing input replays exactly the same path.
 //!
 //! Each `run` panics only where the fuzz target should report a bug: the library
 //! panicking, or a property of its result failing (fmt round trip, column lengths).
-#![allow(dead_code)]
 
 /// `rules`: bytes as one rule file, through `chanmix check` and `chanmix fmt`.
 pub mod rules {

@@ -2,14 +2,12 @@
 //! into a dashboard workbook with every chart kind, which LibreOffice must recompute exactly.
 //! Set CHANMIX_RENDER_DIR to keep the workbook (to render it to PNG and look at it).
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::libreoffice::recalc_and_compare;
+use crate::support::xlsx::{part, part_names};
 use chanmix::pipeline::{execute, prepare, read, run_report};
 use chanmix::report::{ChartKind, ChartSpec, build_run_workbook};
-use support::libreoffice::recalc_and_compare;
-use support::xlsx::{part, part_names};
 
 fn chart(
     title: &str,

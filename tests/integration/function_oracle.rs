@@ -266,7 +266,7 @@ fn load_expected() -> HashMap<String, Expected> {
 
 fn write_expected(cases: &[Case], values: &[Expected]) {
     let mut out = String::from(
-        "# LibreOffice's values for tests/oracle/cases.txt (UPDATE_ORACLE=1 cargo test --test function_oracle).\n\
+        "# LibreOffice's values for tests/oracle/cases.txt (UPDATE_ORACLE=1 cargo test --test integration function_oracle::).\n\
          # id\tformula\ttype\tvalue\n",
     );
     for (i, (case, value)) in cases.iter().zip(values).enumerate() {

@@ -1,7 +1,7 @@
 //! Variants of one evaluation (same plan and inputs, other params) computed through a
 //! kept baseline must equal a full evaluation of each; the full `evaluate` is the oracle.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 
