@@ -1,15 +1,15 @@
 //! Every input a fuzz target (fuzz/) crashed or hung on, kept in tests/fuzz_regressions/
-//! and replayed through the same code path (tests/integration/support/fuzz_harness.rs), each with
-//! the outcome worked out from the input.
+//! and replayed through the same code path (tests/integration/support/fuzz_harness.rs),
+//! each with the outcome worked out from the input.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use crate::support::command::Chanmix;
 use crate::support::fuzz_harness::{self, workbook};
+use crate::support::repo;
 
 fn folder(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz_regressions")
-        .join(target)
+    repo().join("tests/fuzz_regressions").join(target)
 }
 
 fn input(target: &str, name: &str) -> Vec<u8> {
@@ -64,7 +64,7 @@ fn every_saved_input_has_a_test() {
 /// parses on its own and survives the fmt round trip (checked inside `rules::run`).
 #[test]
 fn rules_harness_formats_the_shipped_rule_files() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let dir = repo().join("rules");
     let mut files = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -85,7 +85,7 @@ fn rules_harness_formats_the_shipped_rule_files() {
 /// `chanmix check scenarios/*.toml` does), so the fuzzer's seeds reach the checks.
 #[test]
 fn scenario_harness_checks_the_shipped_scenarios_cleanly() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = repo();
     let workspace = fuzz_harness::scenario::Workspace::new(repo);
     for name in ["base.toml", "partner_push.toml", "cost_cutting.toml"] {
         let text = std::fs::read(repo.join("scenarios").join(name)).unwrap();
@@ -105,7 +105,7 @@ fn harness_outcomes_carry_the_diagnostic_codes() {
     assert_eq!(outcome.errors, 1);
     assert!(outcome.formatted.is_some(), "the file parses");
 
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = repo();
     let workspace = fuzz_harness::scenario::Workspace::new(repo);
     assert!(workspace.scenario.starts_with(workspace.root()));
     let outcome = workspace.run(b"name = \"No rules\"\n");
@@ -180,14 +180,12 @@ fn cli_shows_a_reader_panic_as_one_error() {
         "rules = [\"deals.rules\"]\n[inputs.tables.Deals]\nfile = \"deals.xls\"\n",
     )
     .unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_chanmix"))
+    let stderr = Chanmix::new()
         .current_dir(dir.path())
         .args(["run", "scenario.toml", "-o", "out.xlsx"])
         .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+        .status(1)
+        .stderr;
     assert_eq!(
         stderr,
         "error: ./deals.xls is a damaged or truncated workbook (the reader stopped on malformed content); copy or export it again\n"

@@ -101,7 +101,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 const MAX_LINES: usize = 1_000;
 
 fn src_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+    crate::support::repo().join("src")
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

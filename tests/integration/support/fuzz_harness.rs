@@ -79,8 +79,9 @@ pub mod rules {
     }
 
     /// What a file means: its items' Debug form without spans, function names
-    /// upper-cased (fmt writes them as Excel does), and its comments.
-    fn meaning(file: &RuleFile) -> String {
+    /// upper-cased (fmt writes them as Excel does), and its comments (text and whether
+    /// they trail code). Also the oracle of tests/integration/fmt_properties.rs.
+    pub fn meaning(file: &RuleFile) -> String {
         let mut file = file.clone();
         for item in &mut file.items {
             match &mut item.kind {

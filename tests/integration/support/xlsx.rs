@@ -1,9 +1,12 @@
-//! Reading our workbooks back independently of our writer: calamine for cell values and
-//! formulas, the zip archive for the parts calamine does not expose (styles, charts).
+//! Reading workbooks back independently of our writer and reader: calamine for cell
+//! values and formulas, the zip archive for the parts calamine does not expose (styles,
+//! charts).
 
 use std::io::{Cursor, Read};
+use std::path::Path;
 
-use calamine::{Data, Range, Reader, Xlsx};
+use calamine::{CellErrorType, Data, Range, Reader, Xlsx};
+use chanmix::value::{ErrorKind, Value};
 
 /// The workbook's sheets, opened from bytes.
 pub fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
@@ -57,4 +60,57 @@ pub fn find_row(range: &Range<Data>, column: u32, text: &str) -> Option<u32> {
     let (end, _) = range.end()?;
     (start..=end)
         .find(|r| matches!(range.get_value((*r, column)), Some(Data::String(s)) if s == text))
+}
+
+/// A number cell's value (a whole number read as `Int` too).
+pub fn number(cell: &Data) -> f64 {
+    match cell {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        other => panic!("expected a number, got {other:?}"),
+    }
+}
+
+/// A number cell's value, or a date cell's serial.
+pub fn number_or_date(cell: &Data) -> f64 {
+    match cell {
+        Data::DateTime(d) => d.as_f64(),
+        other => number(other),
+    }
+}
+
+/// Every row of a sheet of the workbook at `path`, header included, as calamine reads it.
+pub fn rows(path: &Path, sheet: &str) -> Vec<Vec<Data>> {
+    let mut book =
+        calamine::open_workbook_auto(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let range = book
+        .worksheet_range(sheet)
+        .unwrap_or_else(|e| panic!("sheet {sheet}: {e}"));
+    range.rows().map(<[Data]>::to_vec).collect()
+}
+
+/// The value an untyped (`any`) column must hold for a cell, converted from calamine's
+/// raw cell by this deliberately simple second reader: no coercion, an empty text is a
+/// blank, an error cell is an error of its kind.
+pub fn raw_value(cell: &Data) -> Value {
+    match cell {
+        Data::Empty => Value::Blank,
+        Data::String(s) if s.is_empty() => Value::Blank,
+        Data::String(s) => Value::text(s),
+        Data::Float(f) => Value::Number(*f),
+        Data::Int(i) => Value::Number(*i as f64),
+        Data::Bool(b) => Value::Bool(*b),
+        Data::DateTime(dt) => Value::Date(dt.as_f64()),
+        Data::Error(e) => Value::error(match e {
+            CellErrorType::Div0 => ErrorKind::Div0,
+            CellErrorType::NA => ErrorKind::NA,
+            CellErrorType::Name => ErrorKind::Name,
+            CellErrorType::Null => ErrorKind::Null,
+            CellErrorType::Num => ErrorKind::Num,
+            CellErrorType::Ref => ErrorKind::Ref,
+            CellErrorType::Value => ErrorKind::Value,
+            CellErrorType::GettingData => panic!("a #GETTING_DATA cell"),
+        }),
+        other => panic!("unexpected cell {other:?}"),
+    }
 }
