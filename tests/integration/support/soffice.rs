@@ -135,11 +135,14 @@ extern "C" fn print_summary() {
         return;
     };
     let reason = unavailable().unwrap_or("LibreOffice unavailable");
+    let (checks, them) = match skipped.len() {
+        1 => ("check", "it"),
+        _ => ("checks", "them"),
+    };
     let line = format!(
-        "\nSKIPPED: {} LibreOffice check{} ({reason}): {}.\n  To run them, {HOW_TO_INSTALL}; \
+        "\nSKIPPED: {} LibreOffice {checks} ({reason}): {}.\n  To run {them}, {HOW_TO_INSTALL}; \
          with CI=true they fail instead of skipping.\n",
         skipped.len(),
-        if skipped.len() == 1 { "" } else { "s" },
         skipped.join(", ")
     );
     let _ = std::io::stderr().write_all(line.as_bytes());
