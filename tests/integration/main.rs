@@ -4,6 +4,7 @@
 
 mod support;
 
+mod analysis_seam;
 mod broken_inputs;
 mod check_errors;
 mod cli;
