@@ -14,7 +14,7 @@ pub mod suggest;
 pub mod table;
 pub mod value;
 
-// The floors above, each importing only downward (see `tests/layers.rs`).
+// The floors above, each importing only downward (see `tests/integration/layers.rs`).
 pub mod analysis;
 pub mod cli;
 pub mod data;

@@ -2,7 +2,9 @@
 //! and `chanmix fmt` do: parse, check, render the diagnostics, format round trip.
 #![no_main]
 
-#[path = "../../tests/support/fuzz_harness.rs"]
+// Each target uses one of the harness's modules; the others are not dead code elsewhere.
+#[allow(dead_code)]
+#[path = "../../tests/integration/support/fuzz_harness.rs"]
 mod fuzz_harness;
 
 use libfuzzer_sys::fuzz_target;

@@ -2,14 +2,13 @@
 //! into a dashboard workbook with every chart kind, which LibreOffice must recompute exactly.
 //! Set CHANMIX_RENDER_DIR to keep the workbook (to render it to PNG and look at it).
 
-mod support;
-
 use std::path::Path;
 
 use chanmix::pipeline::{execute, prepare, read, run_report};
 use chanmix::report::{ChartKind, ChartSpec, build_run_workbook};
-use support::libreoffice::recalc_and_compare;
-use support::xlsx::{part, part_names};
+
+use crate::support::libreoffice::recalc_and_compare;
+use crate::support::xlsx::{part, part_names};
 
 fn chart(
     title: &str,
@@ -30,7 +29,7 @@ fn chart(
 
 #[test]
 fn realistic_dashboard_recomputes_in_libreoffice() {
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/base.toml");
+    let scenario = crate::support::repo().join("scenarios/base.toml");
     let prepared = prepare(&scenario).unwrap_or_else(|e| panic!("{e}"));
     let (data, _) = read(&prepared, None).unwrap_or_else(|e| panic!("{e}"));
     let result = execute(&prepared, &data).unwrap_or_else(|e| panic!("{e}"));

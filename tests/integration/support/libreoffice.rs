@@ -1,10 +1,11 @@
 //! LibreOffice as an independent oracle for our workbooks: recalculate every formula
-//! with `../shared/tools/recalc.sh` and check the results against the cached values we wrote.
+//! (`support::soffice`) and check the results against the cached values we wrote.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use calamine::{Data, Range, Reader, Xlsx, open_workbook};
+
+use super::soffice;
 
 /// What one check looked at.
 #[derive(Debug, Default)]
@@ -21,73 +22,22 @@ pub struct Report {
 /// Relative tolerance for recomputed numbers (LibreOffice keeps 15 significant digits).
 const RELATIVE: f64 = 1e-9;
 
-/// The recalc script: `<repo>/../shared/tools/recalc.sh`, or `CHANMIX_TOOLS/recalc.sh`;
-/// helper worktrees live one level deeper, so their grandparent is tried too.
-fn recalc_script() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(dir) = std::env::var_os("CHANMIX_TOOLS") {
-        candidates.push(PathBuf::from(dir).join("recalc.sh"));
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for up in manifest.ancestors().skip(1).take(2) {
-        candidates.push(up.join("shared/tools/recalc.sh"));
-    }
-    candidates.into_iter().find(|p| p.is_file())
-}
-
-fn soffice_available() -> bool {
-    let program = std::env::var("SOFFICE").unwrap_or_else(|_| "soffice".to_string());
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// Recalculates `xlsx` with LibreOffice and checks that (a) it loads, (b) it has the same
 /// sheets and row counts, (c) every formula cell recomputes to our cached value (numbers
 /// within 1e-9 relative), (d) no error cell or `Err:` text appears that we did not write.
-/// Without LibreOffice this prints why and skips, unless `CI` is set (then it fails).
+/// Without LibreOffice this skips with the reason shown (`soffice::skip_reason`), unless
+/// `CI` is set (then it panics).
 pub fn recalc_and_compare(xlsx: &Path) -> Result<Report, String> {
-    let script = recalc_script();
-    let reason = match (&script, soffice_available()) {
-        (None, _) => Some("recalc.sh not found (set CHANMIX_TOOLS)".to_string()),
-        (_, false) => {
-            Some("soffice not installed (run shared/tools/install_libreoffice.sh)".to_string())
-        }
-        _ => None,
-    };
-    if let Some(reason) = reason {
-        if std::env::var_os("CI").is_some() {
-            return Err(format!("LibreOffice check required in CI: {reason}"));
-        }
-        eprintln!("skipping LibreOffice check of {}: {reason}", xlsx.display());
+    if let Some(reason) = soffice::skip_reason() {
         return Ok(Report {
             skipped: Some(reason),
             ..Report::default()
         });
     }
-    let script = script.ok_or("no script")?;
     let out = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let output = Command::new("bash")
-        .arg(&script)
-        .arg(xlsx)
-        .arg(out.path())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "(a) LibreOffice could not load {} (exit {:?}): {}",
-            xlsx.display(),
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    let stem = xlsx
-        .file_stem()
-        .ok_or("no file name")?
-        .to_string_lossy()
-        .to_string();
-    let recalculated = out.path().join(format!("{stem}.xlsx"));
+    let recalculated = soffice::recalculate(xlsx, out.path()).map_err(|e| format!("(a) {e}"))?;
+    // The CSV dump shows what a reader sees; `Err:NNN` is LibreOffice's own error text.
+    let csv_files = soffice::sheets_to_csv(&recalculated, &out.path().join("csv"))?;
     let mut ours: Xlsx<_> = open_workbook(xlsx).map_err(|e| format!("calamine on ours: {e}"))?;
     let mut theirs: Xlsx<_> =
         open_workbook(&recalculated).map_err(|e| format!("calamine on LibreOffice's: {e}"))?;
@@ -170,16 +120,13 @@ pub fn recalc_and_compare(xlsx: &Path) -> Result<Report, String> {
             }
         }
     }
-    // The CSV dump shows what a reader sees; `Err:NNN` is LibreOffice's own error text.
-    if let Ok(entries) = std::fs::read_dir(out.path().join("csv")) {
-        for entry in entries.flatten() {
-            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-            if text.contains("Err:") {
-                problems.push(format!(
-                    "(d) {} contains an Err: cell",
-                    entry.file_name().to_string_lossy()
-                ));
-            }
+    for file in &csv_files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        if text.contains("Err:") {
+            problems.push(format!(
+                "(d) {} contains an Err: cell",
+                file.file_name().unwrap_or_default().to_string_lossy()
+            ));
         }
     }
     if problems.is_empty() {

@@ -588,7 +588,7 @@ fn one_row_is_enough() {
 /// today (regenerate it as scenarios/data/README.md says when the generator changes).
 #[test]
 fn shipped_sample_is_current_and_small() {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/crm_sample.xlsx");
+    let shipped = crate::support::repo().join("scenarios/data/crm_sample.xlsx");
     let bytes = std::fs::read(&shipped).unwrap();
     assert!(bytes.len() < 1_000_000, "{} bytes", bytes.len());
     let dir = tempfile::tempdir().unwrap();
@@ -658,11 +658,11 @@ fn monthly_pipeline_follows_spend() {
 }
 
 /// Rewrites scenarios/data/crm_sample.xlsx (`--rows 2000 --seed 42`); run on purpose with
-/// `cargo test --test sample_data -- --ignored regenerate_shipped_sample`.
+/// `cargo test --test integration -- --ignored sample_data::regenerate_shipped_sample`.
 #[test]
 #[ignore = "writes into the source tree; run after changing the generator"]
 fn regenerate_shipped_sample() {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data/crm_sample.xlsx");
+    let shipped = crate::support::repo().join("scenarios/data/crm_sample.xlsx");
     write_sample_workbook(
         &SampleOptions {
             rows: 2000,

@@ -2,9 +2,9 @@
 //! the engine equal an independent computation with plain loops over calamine's raw cells.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::Data;
 use chanmix::data::read_inputs;
 use chanmix::data::spec::InputsSpec;
 use chanmix::diagnostic::render::render_text;
@@ -13,9 +13,9 @@ use chanmix::functions::CallContext;
 use chanmix::lang::program::{expand_rule_paths, load_rule_files};
 use chanmix::pipeline::inputs::request_for_plan;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::command::Chanmix;
+use crate::support::xlsx::{self, number_or_date};
+use crate::support::{repo, texts};
 
 fn sample() -> PathBuf {
     repo().join("scenarios/data/crm_sample.xlsx")
@@ -50,28 +50,13 @@ struct Expected {
     direct_cost: f64,
 }
 
-fn raw_rows(sheet: &str) -> Vec<Vec<Data>> {
-    let mut book = open_workbook_auto(sample()).unwrap();
-    let range = book.worksheet_range(sheet).unwrap();
-    range.rows().map(|r| r.to_vec()).collect()
-}
-
 fn column(header: &[Data], name: &str) -> usize {
     header.iter().position(|h| *h == name).unwrap()
 }
 
-fn number(cell: &Data) -> f64 {
-    match cell {
-        Data::Float(f) => *f,
-        Data::Int(i) => *i as f64,
-        Data::DateTime(d) => d.as_f64(),
-        other => panic!("expected a number, got {other:?}"),
-    }
-}
-
 fn expected_by_channel() -> BTreeMap<String, Expected> {
     let mut out: BTreeMap<String, Expected> = BTreeMap::new();
-    let rows = raw_rows("Opportunities");
+    let rows = xlsx::rows(&sample(), "Opportunities");
     let header = &rows[0];
     let (channel, stage, amount, created, closed) = (
         column(header, "channel"),
@@ -86,18 +71,19 @@ fn expected_by_channel() -> BTreeMap<String, Expected> {
         match row[stage].to_string().as_str() {
             "Closed Won" => {
                 e.won += 1.0;
-                e.revenue += number(&row[amount]);
-                e.cycle_sum += number(&row[closed]) - number(&row[created]);
+                e.revenue += number_or_date(&row[amount]);
+                e.cycle_sum += number_or_date(&row[closed]) - number_or_date(&row[created]);
             }
             "Closed Lost" => e.lost += 1.0,
             _ => {}
         }
     }
-    let costs = raw_rows("Costs");
+    let costs = xlsx::rows(&sample(), "Costs");
     let header = &costs[0];
     let (channel, amount) = (column(header, "channel"), column(header, "amount"));
     for row in &costs[1..] {
-        out.entry(row[channel].to_string()).or_default().direct_cost += number(&row[amount]);
+        out.entry(row[channel].to_string()).or_default().direct_cost +=
+            number_or_date(&row[amount]);
     }
     out
 }
@@ -184,13 +170,7 @@ fn every_grouped_table_of_the_library_evaluates() {
     // Every segment names a best channel that exists.
     let segments = result.table("Segments").unwrap();
     let channels = result.table("Channels").unwrap();
-    let names: Vec<String> = channels
-        .column("channel")
-        .unwrap()
-        .values()
-        .iter()
-        .map(|v| v.to_text().unwrap().to_string())
-        .collect();
+    let names = texts(channels, "channel");
     for value in segments.column("best_channel").unwrap().values().iter() {
         let best = value
             .to_text()
@@ -205,19 +185,10 @@ fn every_grouped_table_of_the_library_evaluates() {
 fn workbook_channel_sheet_equals_an_independent_computation() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("base.xlsx");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_chanmix"))
-        .current_dir(repo())
+    Chanmix::new()
         .args(["run", "scenarios/base.toml", "-o", out.to_str().unwrap()])
-        .env(
-            "CHANMIX_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/chanmix-test-cache"),
-        )
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut book = open_workbook_auto(&out).unwrap();
-    let sheet = book.worksheet_range("Channels").unwrap();
-    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+        .success();
+    let rows = xlsx::rows(&out, "Channels");
     let header = &rows[0];
     let col = |name: &str| column(header, name);
     let expected = expected_by_channel();
@@ -225,27 +196,30 @@ fn workbook_channel_sheet_equals_an_independent_computation() {
     for row in &rows[1..] {
         let name = row[col("channel")].to_string();
         let e = &expected[&name];
-        assert_eq!(number(&row[col("won")]), e.won, "{name} won");
-        assert_eq!(number(&row[col("lost")]), e.lost, "{name} lost");
+        assert_eq!(number_or_date(&row[col("won")]), e.won, "{name} won");
+        assert_eq!(number_or_date(&row[col("lost")]), e.lost, "{name} lost");
         assert_eq!(
-            number(&row[col("open")]),
+            number_or_date(&row[col("open")]),
             e.opportunities - e.won - e.lost,
             "{name} open"
         );
         assert!(
-            close(number(&row[col("win_rate")]), e.won / (e.won + e.lost)),
+            close(
+                number_or_date(&row[col("win_rate")]),
+                e.won / (e.won + e.lost)
+            ),
             "{name} win rate"
         );
         assert!(
-            close(number(&row[col("revenue")]), e.revenue),
+            close(number_or_date(&row[col("revenue")]), e.revenue),
             "{name} revenue"
         );
         assert!(
-            close(number(&row[col("avg_deal")]), e.revenue / e.won),
+            close(number_or_date(&row[col("avg_deal")]), e.revenue / e.won),
             "{name} avg deal"
         );
         assert!(
-            close(number(&row[col("direct_cost")]), e.direct_cost),
+            close(number_or_date(&row[col("direct_cost")]), e.direct_cost),
             "{name} direct cost"
         );
     }

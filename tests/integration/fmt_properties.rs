@@ -6,89 +6,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chanmix::diagnostic::source::SourceMap;
-use chanmix::lang::ast::{Expr, ExprKind, ItemKind, RuleFile, TemplatePart};
+use chanmix::lang::ast::RuleFile;
 use chanmix::lang::format::format_rule_file;
 use chanmix::lang::parser::parse_rule_file;
 use proptest::prelude::*;
 use proptest::strategy::Union;
 
+use crate::support::fuzz_harness::rules::meaning;
+
 // ------------------------------------------------------------------ comparison
-
-/// Upper-cases function names (fmt writes them as Excel does) in place.
-fn normalize_expr(expr: &mut Expr) {
-    match &mut expr.kind {
-        ExprKind::Call { function, args } => {
-            function.name = function.name.to_ascii_uppercase().into();
-            args.iter_mut().for_each(normalize_expr);
-        }
-        ExprKind::Array(items) => items.iter_mut().for_each(normalize_expr),
-        ExprKind::Unary { operand, .. } => normalize_expr(operand),
-        ExprKind::Percent(e) | ExprKind::Paren(e) => normalize_expr(e),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            normalize_expr(lhs);
-            normalize_expr(rhs);
-        }
-        ExprKind::In { needle, list, .. } => {
-            normalize_expr(needle);
-            list.iter_mut().for_each(normalize_expr);
-        }
-        ExprKind::Where { list, condition } => {
-            normalize_expr(list);
-            normalize_expr(condition);
-        }
-        _ => {}
-    }
-}
-
-/// The file's meaning as text: the tree's Debug form with every span removed and
-/// function names upper-cased, plus the comments (text and whether they trail code).
-fn meaning(file: &RuleFile) -> String {
-    let mut file = file.clone();
-    for item in &mut file.items {
-        match &mut item.kind {
-            ItemKind::Param(p) => normalize_expr(&mut p.default),
-            ItemKind::GroupTable(g) => {
-                if let Some(f) = &mut g.filter {
-                    normalize_expr(f);
-                }
-            }
-            ItemKind::AnalysisTable(t) => {
-                t.analysis.name = t.analysis.name.to_ascii_lowercase().into();
-                t.args.iter_mut().for_each(|a| normalize_expr(&mut a.value));
-            }
-            ItemKind::Column(c) => normalize_expr(&mut c.expr),
-            ItemKind::Scalar(s) => normalize_expr(&mut s.expr),
-            ItemKind::Flag(f) => {
-                normalize_expr(&mut f.condition);
-                for part in &mut f.message.parts {
-                    if let TemplatePart::Hole { expr, .. } = part {
-                        normalize_expr(expr);
-                    }
-                }
-            }
-            ItemKind::Input(_) => {}
-        }
-    }
-    let mut text = format!("{:?}", file.items);
-    for c in &file.comments {
-        text.push_str(&format!("\ncomment {:?} trailing={}", c.text, c.trailing));
-    }
-    strip_spans(&text)
-}
-
-/// Removes every `Span { .. }` from a Debug dump (spans hold no nested braces).
-fn strip_spans(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("Span {") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at..];
-        let close = after.find('}').expect("span closes");
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
 
 fn parse(text: &str) -> Result<(RuleFile, SourceMap), String> {
     let mut sources = SourceMap::new();

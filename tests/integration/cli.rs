@@ -1,34 +1,8 @@
 //! The `chanmix` binary as a user runs it: exit codes, what is printed, and that files
 //! are written (or refused) as promised.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs chanmix in `dir` with `args`.
-fn chanmix(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chanmix"))
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("CHANMIX_CACHE_DIR", TEST_CACHE_DIR)
-        .output()
-        .unwrap()
-}
-
-/// The input cache of spawned runs: under target/, never the user's home cache.
-const TEST_CACHE_DIR: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/chanmix-test-cache");
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).to_string()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).to_string()
-}
+use crate::support::command::Chanmix;
+use crate::support::repo;
 
 /// A temp folder holding a copy of the shipped rules, scenarios and sample.
 fn project_copy() -> tempfile::TempDir {
@@ -52,31 +26,25 @@ fn project_copy() -> tempfile::TempDir {
 
 #[test]
 fn shipped_rules_and_scenarios_check_clean() {
-    let output = chanmix(
-        &repo(),
-        &[
+    let ran = Chanmix::new()
+        .args([
             "check",
             "rules",
             "scenarios/base.toml",
             "scenarios/partner_push.toml",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("no problems found"),
-        "{}",
-        stderr(&output)
-    );
+        ])
+        .success();
+    assert!(ran.stderr.contains("no problems found"), "{}", ran.stderr);
 }
 
 #[test]
 fn shipped_rules_are_in_canonical_layout() {
-    let output = chanmix(&repo(), &["fmt", "--check", "rules"]);
+    let ran = Chanmix::new().args(["fmt", "--check", "rules"]).output();
     assert_eq!(
-        output.status.code(),
+        ran.code(),
         Some(0),
         "run `chanmix fmt rules`: {}",
-        stdout(&output)
+        ran.stdout
     );
 }
 
@@ -96,9 +64,11 @@ fn a_typo_is_reported_with_file_line_column_and_a_suggestion() {
         + 1;
     let column = broken.lines().nth(line - 1).unwrap().find("wno").unwrap() + 1;
 
-    let output = chanmix(dir.path(), &["check", "rules"]);
-    assert_eq!(output.status.code(), Some(1));
-    let text = stderr(&output);
+    let text = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["check", "rules"])
+        .status(1)
+        .stderr;
     assert!(
         text.contains(&format!("rules/channel_performance.rules:{line}:{column}")),
         "{text}"
@@ -118,9 +88,11 @@ fn json_diagnostics_for_editors() {
         "input T (x: number)\nT.y = SUMM(x)\n",
     )
     .unwrap();
-    let output = chanmix(dir.path(), &["check", "--format", "json", "a.rules"]);
-    assert_eq!(output.status.code(), Some(1));
-    let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "a.rules"])
+        .status(1);
+    let parsed: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     let first = &parsed[0];
     assert_eq!(first["code"], "E0104");
     assert_eq!(first["line"], 2);
@@ -135,16 +107,9 @@ fn warnings_fail_only_when_denied() {
         "param unused = 1\ninput T (x: number)\nT.y = x * 2\n",
     )
     .unwrap();
-    assert_eq!(
-        chanmix(dir.path(), &["check", "a.rules"]).status.code(),
-        Some(0)
-    );
-    assert_eq!(
-        chanmix(dir.path(), &["check", "--deny-warnings", "a.rules"])
-            .status
-            .code(),
-        Some(1)
-    );
+    let check = || Chanmix::new().current_dir(dir.path()).arg("check");
+    check().arg("a.rules").status(0);
+    check().args(["--deny-warnings", "a.rules"]).status(1);
 }
 
 #[test]
@@ -156,44 +121,35 @@ fn fmt_rewrites_once_and_check_mode_reports() {
         "input T (x: number)\nT.y=round( x*2 ,1)   # doubled\n",
     )
     .unwrap();
-    let check = chanmix(dir.path(), &["fmt", "--check", "a.rules"]);
-    assert_eq!(check.status.code(), Some(1));
-    assert!(stdout(&check).contains("a.rules is not formatted"));
-    assert_eq!(
-        chanmix(dir.path(), &["fmt", "a.rules"]).status.code(),
-        Some(0)
-    );
+    let fmt = || Chanmix::new().current_dir(dir.path()).arg("fmt");
+    let check = fmt().args(["--check", "a.rules"]).status(1);
+    assert!(check.stdout.contains("a.rules is not formatted"));
+    fmt().arg("a.rules").status(0);
     let formatted = std::fs::read_to_string(&path).unwrap();
     assert!(
         formatted.contains("T.y = ROUND(x * 2, 1)  # doubled"),
         "{formatted}"
     );
-    assert_eq!(
-        chanmix(dir.path(), &["fmt", "--check", "a.rules"])
-            .status
-            .code(),
-        Some(0)
-    );
+    fmt().args(["--check", "a.rules"]).status(0);
 }
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(chanmix(&repo(), &["frobnicate"]).status.code(), Some(2));
-    assert_eq!(
-        chanmix(&repo(), &["compare", "scenarios/base.toml"])
-            .status
-            .code(),
-        Some(2)
-    );
+    Chanmix::new().arg("frobnicate").status(2);
+    Chanmix::new()
+        .args(["compare", "scenarios/base.toml"])
+        .status(2);
 }
 
 #[test]
 fn run_writes_the_workbook_and_json() {
     let dir = project_copy();
-    let output = chanmix(dir.path(), &["run", "scenarios/base.toml", "--json"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["run", "scenarios/base.toml", "--json"])
+        .success();
     assert!(dir.path().join("out/base.xlsx").is_file());
-    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     let channels = json["tables"]["Channels"].as_array().unwrap();
     let sum: f64 = channels
         .iter()
@@ -208,21 +164,16 @@ fn run_never_overwrites_an_input() {
     let dir = project_copy();
     let sample = dir.path().join("scenarios/data/crm_sample.xlsx");
     let before = std::fs::read(&sample).unwrap();
-    let output = chanmix(
-        dir.path(),
-        &[
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args([
             "run",
             "scenarios/base.toml",
             "-o",
             "scenarios/data/crm_sample.xlsx",
-        ],
-    );
-    assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("crm_sample.xlsx"),
-        "{}",
-        stderr(&output)
-    );
+        ])
+        .status(1);
+    assert!(ran.stderr.contains("crm_sample.xlsx"), "{}", ran.stderr);
     assert_eq!(
         std::fs::read(&sample).unwrap(),
         before,
@@ -233,15 +184,14 @@ fn run_never_overwrites_an_input() {
 #[test]
 fn run_into_a_missing_folder_is_a_clear_error() {
     let dir = project_copy();
-    let output = chanmix(
-        dir.path(),
-        &["run", "scenarios/base.toml", "-o", "nowhere/x.xlsx"],
-    );
-    assert_eq!(output.status.code(), Some(1));
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["run", "scenarios/base.toml", "-o", "nowhere/x.xlsx"])
+        .status(1);
     assert!(
-        stderr(&output).contains("the folder nowhere does not exist"),
+        ran.stderr.contains("the folder nowhere does not exist"),
         "{}",
-        stderr(&output)
+        ran.stderr
     );
     assert!(!dir.path().join("nowhere").exists());
 }
@@ -250,11 +200,10 @@ fn run_into_a_missing_folder_is_a_clear_error() {
 fn sample_data_is_byte_identical_for_the_same_seed() {
     let dir = tempfile::tempdir().unwrap();
     for name in ["a.xlsx", "b.xlsx"] {
-        let output = chanmix(
-            dir.path(),
-            &["sample-data", "--rows", "300", "--seed", "9", "--out", name],
-        );
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        Chanmix::new()
+            .current_dir(dir.path())
+            .args(["sample-data", "--rows", "300", "--seed", "9", "--out", name])
+            .success();
     }
     assert_eq!(
         std::fs::read(dir.path().join("a.xlsx")).unwrap(),
@@ -272,6 +221,8 @@ fn the_readme_rule_example_checks_clean() {
         .expect("README has a ```text rule example");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("example.rules"), example).unwrap();
-    let output = chanmix(dir.path(), &["check", "--deny-warnings", "example.rules"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    Chanmix::new()
+        .current_dir(dir.path())
+        .args(["check", "--deny-warnings", "example.rules"])
+        .success();
 }

@@ -1,14 +1,13 @@
-//! Rule programs evaluated end to end on small hand-made tables; every expected
-//! number below was worked out by hand from the fixture rows (tests/support/fixture.rs).
+//! Rule programs evaluated end to end on small hand-made tables; every expected number
+//! below was worked out by hand from the fixture rows (tests/integration/support/fixture.rs).
 
-mod support;
-
-use chanmix::diagnostic::render::render_text;
 use chanmix::diagnostic::source::SourceMap;
 use chanmix::eval::engine::{Evaluated, evaluate};
 use chanmix::functions::CallContext;
 use chanmix::lang::program::check_sources;
 use chanmix::value::{ErrorKind, Value};
+
+use crate::support::fixture;
 
 fn text(s: &str) -> Value {
     Value::text(s)
@@ -53,23 +52,9 @@ won_share_of_amount = SUM(Opportunities.amount where is_won) / SUM(Opportunities
 flag Channels when win_rate < 50%: "{channel}: win rate {win_rate} below half"
 "#;
 
+/// `rules` checked and evaluated on the fixture tables, with param overrides.
 fn run(rules: &str, overrides: &[(String, Value)]) -> Evaluated {
-    let mut sources = SourceMap::new();
-    sources.add("test.rules", rules);
-    let program = check_sources(sources, &[]);
-    assert!(
-        program.plan.is_some(),
-        "rules should check cleanly:\n{}",
-        render_text(&program.diagnostics, &program.sources, false)
-    );
-    let plan = program.plan.unwrap();
-    evaluate(
-        &plan,
-        support::fixture::fixture(),
-        overrides,
-        &CallContext::default(),
-    )
-    .unwrap()
+    fixture::run(&fixture::compile(rules), overrides)
 }
 
 fn column(result: &Evaluated, table: &str, column: &str) -> Vec<Value> {
@@ -202,7 +187,7 @@ fn unknown_param_override_is_an_error_with_a_suggestion() {
     let plan = check_sources(sources, &[]).plan.unwrap();
     let error = evaluate(
         &plan,
-        support::fixture::fixture(),
+        fixture::fixture(),
         &[("margn".to_string(), num(1.0))],
         &CallContext::default(),
     )

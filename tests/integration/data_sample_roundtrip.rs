@@ -6,33 +6,18 @@
 
 use std::path::Path;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::Data;
 use chanmix::data::sample::{SampleOptions, write_sample_workbook_with_sheet_limit};
 use chanmix::data::{InputsSpec, read_inputs};
-use chanmix::value::{ErrorKind, Value};
+use chanmix::value::Value;
+
+use crate::support::xlsx::{self, raw_value};
 
 /// Every data row of `sheet` as calamine reads it (header row dropped).
 fn raw_rows(path: &Path, sheet: &str) -> (Vec<String>, Vec<Vec<Data>>) {
-    let mut book = open_workbook_auto(path).unwrap();
-    let range = book.worksheet_range(sheet).unwrap();
-    let mut rows = range.rows();
+    let mut rows = xlsx::rows(path, sheet).into_iter();
     let header = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
-    (header, rows.map(<[Data]>::to_vec).collect())
-}
-
-/// The value a cell must have in an `any` column: calamine's cell, no coercion.
-fn untyped(cell: &Data) -> Value {
-    match cell {
-        Data::Empty => Value::Blank,
-        Data::String(s) if s.is_empty() => Value::Blank,
-        Data::String(s) => Value::text(s),
-        Data::Float(f) => Value::Number(*f),
-        Data::Int(i) => Value::Number(*i as f64),
-        Data::Bool(b) => Value::Bool(*b),
-        Data::DateTime(dt) => Value::Date(dt.as_f64()),
-        Data::Error(_) => Value::error(ErrorKind::NA),
-        other => panic!("the sample should not hold {other:?}"),
-    }
+    (header, rows.collect())
 }
 
 #[test]
@@ -99,7 +84,7 @@ fn every_sample_sheet_reads_back_as_calamine_sees_it() {
         for (c, name) in header.iter().enumerate() {
             let expected: Vec<Value> = rows
                 .iter()
-                .map(|r| r.get(c).map_or(Value::Blank, untyped))
+                .map(|r| r.get(c).map_or(Value::Blank, raw_value))
                 .collect();
             assert_eq!(
                 table.column(name).unwrap().values().into_owned(),

@@ -16,9 +16,8 @@ use chanmix::value::ValueType;
 use chanmix::value::{ErrorKind, Value};
 use rust_xlsxwriter::{ExcelDateTime, Format, Formula, Workbook};
 
-fn spec(toml_text: &str) -> InputsSpec {
-    toml::from_str(toml_text).unwrap()
-}
+use crate::support::xlsx::raw_value;
+use crate::support::{fixture_data, spec};
 
 /// Rows of (deal id, channel, amount, created (y, m, d), won, note); `None` = blank cell.
 type Row = (
@@ -205,20 +204,6 @@ fn xlsx_round_trip_matches_what_was_written() {
     }
 }
 
-/// calamine's own cells, converted by a deliberately simple second implementation.
-fn calamine_value(cell: &Data) -> Value {
-    match cell {
-        Data::Empty => Value::Blank,
-        Data::String(s) => Value::text(s),
-        Data::Float(f) => Value::Number(*f),
-        Data::Int(i) => Value::Number(*i as f64),
-        Data::Bool(b) => Value::Bool(*b),
-        Data::DateTime(dt) => Value::Date(dt.as_f64()),
-        Data::Error(_) => Value::error(ErrorKind::Div0),
-        other => panic!("unexpected cell {other:?}"),
-    }
-}
-
 #[test]
 fn any_columns_equal_calamines_raw_cells() {
     let dir = tempfile::tempdir().unwrap();
@@ -238,7 +223,7 @@ fn any_columns_equal_calamines_raw_cells() {
     let headers: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
     assert_eq!(t.column_names().collect::<Vec<_>>(), headers);
     for (c, name) in headers.iter().enumerate() {
-        let expected: Vec<Value> = rows[1..].iter().map(|r| calamine_value(&r[c])).collect();
+        let expected: Vec<Value> = rows[1..].iter().map(|r| raw_value(&r[c])).collect();
         assert_eq!(col(t, name), expected.as_slice(), "column {name}");
     }
 }
@@ -376,9 +361,7 @@ fn text_is_interned_per_table() {
 }
 
 fn converted_fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/data")
-        .join(name)
+    fixture_data().join(name)
 }
 
 #[test]

@@ -2,9 +2,9 @@
 //! tests/oracle/cases.txt, lets LibreOffice recalculate it, and checks our engine against it.
 //!
 //! * `libreoffice_agrees_with_expected_file` writes the workbook (lists on one sheet, each
-//!   case as a live formula on another), runs `shared/tools/recalc.sh`, reads LibreOffice's
-//!   values with calamine and compares them to tests/oracle/expected.tsv
-//!   (`UPDATE_ORACLE=1` rewrites that file instead).
+//!   case as a live formula on another), lets LibreOffice recalculate it
+//!   (`support::soffice`), reads LibreOffice's values with calamine and compares them to
+//!   tests/oracle/expected.tsv (`UPDATE_ORACLE=1` rewrites that file instead).
 //! * `engine_matches_libreoffice` evaluates every case with chanmix and compares it to
 //!   expected.tsv (relative tolerance 1e-9 for numbers; exact for text, booleans, errors).
 //!   Cases where LibreOffice deviates from Excel carry an `excel:` note in cases.txt;
@@ -13,13 +13,14 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use calamine::{Data, Reader};
 use chanmix::functions::CallContext;
 use chanmix::table::{Column, Table};
 use chanmix::value::ValueType;
 use chanmix::value::{ErrorKind, Value};
+
+use crate::support;
 
 const ORACLE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oracle");
 
@@ -266,7 +267,7 @@ fn load_expected() -> HashMap<String, Expected> {
 
 fn write_expected(cases: &[Case], values: &[Expected]) {
     let mut out = String::from(
-        "# LibreOffice's values for tests/oracle/cases.txt (UPDATE_ORACLE=1 cargo test --test function_oracle).\n\
+        "# LibreOffice's values for tests/oracle/cases.txt (UPDATE_ORACLE=1 cargo test --test integration function_oracle::).\n\
          # id\tformula\ttype\tvalue\n",
     );
     for (i, (case, value)) in cases.iter().zip(values).enumerate() {
@@ -409,36 +410,13 @@ fn build_workbook(path: &Path, lists: &[ListColumn], cases: &[Case]) {
     workbook.save(path).expect("save workbook");
 }
 
-/// `shared/tools/recalc.sh` beside the repository (or one of its ancestors).
-fn recalc_script() -> Option<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/tools/recalc.sh"))
-        .find(|p| p.is_file())
-}
-
-fn soffice_available() -> bool {
-    Command::new("soffice")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 fn libreoffice_values(lists: &[ListColumn], cases: &[Case]) -> Vec<Expected> {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("oracle.xlsx");
     build_workbook(&input, lists, cases);
-    let out_dir = dir.path().join("out");
-    let script = recalc_script().expect("shared/tools/recalc.sh not found above the repository");
-    let status = Command::new("bash")
-        .arg(&script)
-        .arg(&input)
-        .arg(&out_dir)
-        .status()
-        .expect("run recalc.sh");
-    assert!(status.success(), "recalc.sh failed: {status}");
-    let mut workbook =
-        calamine::open_workbook_auto(out_dir.join("oracle.xlsx")).expect("open result");
+    let recalculated = support::soffice::recalculate(&input, &dir.path().join("out"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut workbook = calamine::open_workbook_auto(recalculated).expect("open result");
     let range = workbook.worksheet_range("Cases").expect("Cases sheet");
     (0..cases.len())
         .map(|i| {
@@ -451,11 +429,7 @@ fn libreoffice_values(lists: &[ListColumn], cases: &[Case]) -> Vec<Expected> {
 
 #[test]
 fn libreoffice_agrees_with_expected_file() {
-    if !soffice_available() {
-        if std::env::var_os("CI").is_some() {
-            panic!("LibreOffice (soffice) not found, and CI is set; see tests/oracle/README.md");
-        }
-        println!("skipping: LibreOffice (soffice) not found; see tests/oracle/README.md");
+    if support::soffice::skip_reason().is_some() {
         return;
     }
     let lists = load_lists();

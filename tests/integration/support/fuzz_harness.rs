@@ -1,9 +1,8 @@
 //! What each fuzz target (fuzz/fuzz_targets/) does with one input, shared with
-//! tests/fuzz_regressions.rs so a saved crashing input replays exactly the same path.
+//! tests/integration/fuzz_regressions.rs so a saved crashing input replays exactly the same path.
 //!
 //! Each `run` panics only where the fuzz target should report a bug: the library
 //! panicking, or a property of its result failing (fmt round trip, column lengths).
-#![allow(dead_code)]
 
 /// `rules`: bytes as one rule file, through `chanmix check` and `chanmix fmt`.
 pub mod rules {
@@ -80,8 +79,9 @@ pub mod rules {
     }
 
     /// What a file means: its items' Debug form without spans, function names
-    /// upper-cased (fmt writes them as Excel does), and its comments.
-    fn meaning(file: &RuleFile) -> String {
+    /// upper-cased (fmt writes them as Excel does), and its comments (text and whether
+    /// they trail code). Also the oracle of tests/integration/fmt_properties.rs.
+    pub fn meaning(file: &RuleFile) -> String {
         let mut file = file.clone();
         for item in &mut file.items {
             match &mut item.kind {

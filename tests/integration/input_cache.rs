@@ -7,43 +7,30 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use chanmix::data::{CacheUse, InputCache, InputData, InputsSpec, read_inputs};
 use chanmix::value::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixtures() -> PathBuf {
-    repo().join("tests/fixtures/data")
-}
+use crate::support::command::{Chanmix, Ran};
+use crate::support::{DIRTY_OPPORTUNITIES, fixture_data, repo, spec};
 
 /// The dirty fixtures together: errors with kinds, blanks, booleans, dates, repaired
 /// cells, a split sheet with a header below a title, a European CSV, an `any` column,
 /// and a data-quality log with entries and counts.
-const DIRTY: &str = r#"
-    workbook = "dirty_opportunities.xlsx"
-    [tables.Opportunities]
-    key = "opp_id"
-    columns = { opp_id = "text", channel = "text", amount = "number", created_date = "date",
-                close_date = "date?", is_won = "bool?" }
-    rename = { "Opp ID" = "opp_id", "Channel" = "channel", "Opportunity Amount" = "amount",
-               "Created" = "created_date", "Closed" = "close_date", "Won?" = "is_won" }
+fn dirty() -> InputsSpec {
+    spec(&format!(
+        r#"{DIRTY_OPPORTUNITIES}
     [tables.Leads]
     file = "dirty_leads_split.xlsx"
     sheet_pattern = "Leads*"
     header_row = 3
     key = "lead_id"
-    columns = { lead_id = "text", channel = "text", created_date = "date", stage_reached = "any" }
+    columns = {{ lead_id = "text", channel = "text", created_date = "date", stage_reached = "any" }}
     [tables.Costs]
     file = "dirty_costs_eu.csv"
-    columns = { month = "date", channel = "text", amount = "number" }
-"#;
-
-fn spec(text: &str) -> InputsSpec {
-    toml::from_str(text).unwrap()
+    columns = {{ month = "date", channel = "text", amount = "number" }}
+"#
+    ))
 }
 
 /// Asserts two reads returned the same tables, log and file identities.
@@ -72,8 +59,8 @@ fn cached(cache: &InputCache, spec: &InputsSpec, dir: &Path) -> (InputData, Cach
 fn a_warm_read_equals_a_cold_read() {
     let cache_dir = tempfile::tempdir().unwrap();
     let cache = InputCache::at(cache_dir.path());
-    let spec = spec(DIRTY);
-    let cold = read_inputs(&spec, &fixtures(), None).unwrap();
+    let spec = dirty();
+    let cold = read_inputs(&spec, &fixture_data(), None).unwrap();
     // The fixtures hold what the format must carry.
     let values: Vec<Value> = cold
         .tables
@@ -88,10 +75,10 @@ fn a_warm_read_equals_a_cold_read() {
     assert!(!cold.quality.entries.is_empty());
     assert_eq!(cold.files.len(), 3);
 
-    let (first, used) = cached(&cache, &spec, &fixtures());
+    let (first, used) = cached(&cache, &spec, &fixture_data());
     assert_eq!(used, CacheUse::Stored);
     assert_same(&first, &cold);
-    let (warm, used) = cached(&cache, &spec, &fixtures());
+    let (warm, used) = cached(&cache, &spec, &fixture_data());
     assert_eq!(used, CacheUse::Hit);
     assert_same(&warm, &cold);
 }
@@ -225,9 +212,9 @@ fn only_entry(dir: &Path) -> PathBuf {
 fn a_truncated_damaged_or_garbage_entry_is_a_miss_with_the_right_result() {
     let cache_dir = tempfile::tempdir().unwrap();
     let cache = InputCache::at(cache_dir.path());
-    let spec = spec(DIRTY);
-    let cold = read_inputs(&spec, &fixtures(), None).unwrap();
-    assert_eq!(cached(&cache, &spec, &fixtures()).1, CacheUse::Stored);
+    let spec = dirty();
+    let cold = read_inputs(&spec, &fixture_data(), None).unwrap();
+    assert_eq!(cached(&cache, &spec, &fixture_data()).1, CacheUse::Stored);
     let entry = only_entry(cache_dir.path());
     let good = std::fs::read(&entry).unwrap();
 
@@ -246,7 +233,7 @@ fn a_truncated_damaged_or_garbage_entry_is_a_miss_with_the_right_result() {
     ];
     for (what, bytes) in damages {
         std::fs::write(&entry, &bytes).unwrap();
-        let (data, used) = cached(&cache, &spec, &fixtures());
+        let (data, used) = cached(&cache, &spec, &fixture_data());
         assert_eq!(
             used,
             CacheUse::Stored,
@@ -255,7 +242,7 @@ fn a_truncated_damaged_or_garbage_entry_is_a_miss_with_the_right_result() {
         assert_same(&data, &cold);
         assert_eq!(std::fs::read(&entry).unwrap(), good, "{what}");
         assert_eq!(
-            cached(&cache, &spec, &fixtures()).1,
+            cached(&cache, &spec, &fixture_data()).1,
             CacheUse::Hit,
             "{what}"
         );
@@ -268,11 +255,11 @@ fn an_unwritable_cache_folder_warns_and_reads_the_files() {
     let file = dir.path().join("a file");
     std::fs::write(&file, "not a folder").unwrap();
     let cache = InputCache::at(file.join("cache"));
-    let (data, used) = cached(&cache, &spec(DIRTY), &fixtures());
+    let (data, used) = cached(&cache, &dirty(), &fixture_data());
     assert_eq!(used, CacheUse::NotStored);
     assert_same(
         &data,
-        &read_inputs(&spec(DIRTY), &fixtures(), None).unwrap(),
+        &read_inputs(&dirty(), &fixture_data(), None).unwrap(),
     );
     let warning = cache.take_warning().unwrap();
     assert!(warning.starts_with("warning: input cache off for this run: cannot create"));
@@ -282,25 +269,8 @@ fn an_unwritable_cache_folder_warns_and_reads_the_files() {
 // ------------------------------------------------------------------ the binary
 
 /// `chanmix ARGS` in the repository with the input cache in `cache`.
-fn chanmix(cache: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chanmix"))
-        .current_dir(repo())
-        .args(args)
-        .env("CHANMIX_CACHE_DIR", cache)
-        .env("NO_COLOR", "1")
-        .env_remove("CHANMIX_TIMINGS")
-        .output()
-        .unwrap()
-}
-
-fn ok(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    stderr
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).to_string()
+fn chanmix(cache: &Path, args: &[&str]) -> Chanmix {
+    Chanmix::new().cache_dir(cache).args(args)
 }
 
 /// Entries (`*.chanmix-cache`) in a cache folder.
@@ -324,16 +294,18 @@ fn a_warm_run_writes_the_same_workbook_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
     let out = |name: &str| dir.path().join(name).to_string_lossy().to_string();
-    ok(&chanmix(
+    chanmix(
         &cache,
         &["run", "scenarios/base.toml", "-o", &out("cold.xlsx")],
-    ));
+    )
+    .success();
     assert_eq!(entry_count(&cache), 1);
-    ok(&chanmix(
+    chanmix(
         &cache,
         &["run", "scenarios/base.toml", "-o", &out("warm.xlsx")],
-    ));
-    ok(&chanmix(
+    )
+    .success();
+    chanmix(
         &cache,
         &[
             "run",
@@ -342,7 +314,8 @@ fn a_warm_run_writes_the_same_workbook_byte_for_byte() {
             "-o",
             &out("uncached.xlsx"),
         ],
-    ));
+    )
+    .success();
     let cold = std::fs::read(out("cold.xlsx")).unwrap();
     assert_eq!(std::fs::read(out("warm.xlsx")).unwrap(), cold);
     assert_eq!(std::fs::read(out("uncached.xlsx")).unwrap(), cold);
@@ -355,11 +328,12 @@ fn no_cache_leaves_the_cache_folder_empty() {
     let cache = dir.path().join("cache");
     let out = dir.path().join("out.xlsx");
     let out = out.to_str().unwrap();
-    ok(&chanmix(
+    chanmix(
         &cache,
         &["run", "scenarios/base.toml", "--no-cache", "-o", out],
-    ));
-    ok(&chanmix(
+    )
+    .success();
+    chanmix(
         &cache,
         &[
             "compare",
@@ -369,7 +343,8 @@ fn no_cache_leaves_the_cache_folder_empty() {
             "-o",
             out,
         ],
-    ));
+    )
+    .success();
     assert!(
         !cache.exists(),
         "--no-cache must not even create the folder"
@@ -392,7 +367,7 @@ fn compare_reads_through_the_cache_and_writes_the_same_workbook() {
             &target,
         ];
         args.extend_from_slice(extra);
-        ok(&chanmix(&cache, &args));
+        chanmix(&cache, &args).success();
         std::fs::read(&target).unwrap()
     };
     let uncached = compare("uncached.xlsx", &["--no-cache"]);
@@ -413,19 +388,15 @@ fn compare_reads_through_the_cache_and_writes_the_same_workbook() {
 fn cache_info_and_clear_report_and_remove_only_cache_entries() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    let info = chanmix(&cache, &["cache", "info"]);
-    ok(&info);
-    assert!(
-        stdout(&info).contains("entries:     0"),
-        "{}",
-        stdout(&info)
-    );
+    let info = chanmix(&cache, &["cache", "info"]).success();
+    assert!(info.stdout.contains("entries:     0"), "{}", info.stdout);
 
     let out = dir.path().join("out.xlsx");
-    ok(&chanmix(
+    chanmix(
         &cache,
         &["run", "scenarios/base.toml", "-o", out.to_str().unwrap()],
-    ));
+    )
+    .success();
     std::fs::write(cache.join("notes.txt"), "not ours").unwrap();
     let size: u64 = std::fs::read_dir(&cache)
         .unwrap()
@@ -433,7 +404,7 @@ fn cache_info_and_clear_report_and_remove_only_cache_entries() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".chanmix-cache"))
         .map(|e| e.metadata().unwrap().len())
         .sum();
-    let info = stdout(&chanmix(&cache, &["cache", "info"]));
+    let info = chanmix(&cache, &["cache", "info"]).output().stdout;
     assert!(
         info.starts_with(&format!("input cache: {}\n", cache.display())),
         "{info}"
@@ -446,10 +417,9 @@ fn cache_info_and_clear_report_and_remove_only_cache_entries() {
     let kib = format!("{:.1} KiB", size as f64 / 1024.0);
     assert!(info.contains(&kib), "{info} should say {kib}");
 
-    let cleared = chanmix(&cache, &["cache", "clear"]);
-    ok(&cleared);
+    let cleared = chanmix(&cache, &["cache", "clear"]).success();
     assert_eq!(
-        stdout(&cleared),
+        cleared.stdout,
         format!("removed 1 entry ({kib}) from {}\n", cache.display())
     );
     assert_eq!(entry_count(&cache), 0);
@@ -457,7 +427,7 @@ fn cache_info_and_clear_report_and_remove_only_cache_entries() {
         cache.join("notes.txt").exists(),
         "other files are left alone"
     );
-    let again = stdout(&chanmix(&cache, &["cache", "clear"]));
+    let again = chanmix(&cache, &["cache", "clear"]).output().stdout;
     assert_eq!(
         again,
         format!("removed 0 entries (0 B) from {}\n", cache.display())
@@ -474,18 +444,15 @@ fn two_runs_started_at_once_both_succeed_with_identical_workbooks() {
     let children: Vec<_> = outputs
         .iter()
         .map(|out| {
-            Command::new(env!("CARGO_BIN_EXE_chanmix"))
-                .current_dir(repo())
-                .args(["run", "scenarios/base.toml", "-o", out.to_str().unwrap()])
-                .env("CHANMIX_CACHE_DIR", &cache)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
+            chanmix(
+                &cache,
+                &["run", "scenarios/base.toml", "-o", out.to_str().unwrap()],
+            )
+            .spawn()
         })
         .collect();
     for child in children {
-        ok(&child.wait_with_output().unwrap());
+        child.wait().expect_code(0);
     }
     let first = std::fs::read(&outputs[0]).unwrap();
     for out in &outputs[1..] {
@@ -499,10 +466,11 @@ fn two_runs_started_at_once_both_succeed_with_identical_workbooks() {
     assert_eq!(names.len(), 1, "{names:?}");
     // It reads back (a hit gives the same workbook).
     let warm = dir.path().join("warm.xlsx");
-    ok(&chanmix(
+    chanmix(
         &cache,
         &["run", "scenarios/base.toml", "-o", warm.to_str().unwrap()],
-    ));
+    )
+    .success();
     assert_eq!(std::fs::read(&warm).unwrap(), first);
 }
 
@@ -512,10 +480,12 @@ fn a_cache_folder_that_cannot_be_created_warns_once_and_the_run_succeeds() {
     let file = dir.path().join("a file");
     std::fs::write(&file, "not a folder").unwrap();
     let out = dir.path().join("out.xlsx");
-    let stderr = ok(&chanmix(
+    let stderr = chanmix(
         &file.join("cache"),
         &["run", "scenarios/base.toml", "-o", out.to_str().unwrap()],
-    ));
+    )
+    .success()
+    .stderr;
     let warnings: Vec<&str> = stderr
         .lines()
         .filter(|l| l.contains("input cache"))
@@ -529,17 +499,13 @@ fn a_cache_folder_that_cannot_be_created_warns_once_and_the_run_succeeds() {
 fn the_default_location_follows_the_environment() {
     // Checked through `cache info`, so no test changes this process's environment.
     let info = |vars: &[(&str, &str)]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_chanmix"));
-        command
+        let command = Chanmix::new()
             .args(["cache", "info"])
             .env_remove("CHANMIX_CACHE_DIR")
             .env_remove("XDG_CACHE_HOME")
             .env_remove("HOME");
-        for (k, v) in vars {
-            command.env(k, v);
-        }
-        let output = command.output().unwrap();
-        (output.status.code(), stdout(&output))
+        let ran: Ran = vars.iter().fold(command, |c, (k, v)| c.env(k, v)).output();
+        (ran.code(), ran.stdout)
     };
     let first_line =
         |(_, text): (Option<i32>, String)| text.lines().next().unwrap_or("").to_string();

@@ -1,8 +1,6 @@
 //! Variants of one evaluation (same plan and inputs, other params) computed through a
 //! kept baseline must equal a full evaluation of each; the full `evaluate` is the oracle.
 
-mod support;
-
 use std::sync::Arc;
 
 use chanmix::diagnostic::render::render_text;
@@ -13,6 +11,8 @@ use chanmix::lang::plan::Plan;
 use chanmix::lang::program::check_sources;
 use chanmix::table::Table;
 use chanmix::value::Value;
+
+use crate::support;
 
 /// Params in a row formula, a grouped aggregate's list, a `where` filter (also through
 /// a boolean column), a grouping filter (the group count changes), the key column

@@ -1,18 +1,15 @@
 //! Every input a fuzz target (fuzz/) crashed or hung on, kept in tests/fuzz_regressions/
-//! and replayed through the same code path (tests/support/fuzz_harness.rs), each with
-//! the outcome worked out from the input.
+//! and replayed through the same code path (tests/integration/support/fuzz_harness.rs),
+//! each with the outcome worked out from the input.
 
-#[path = "support/fuzz_harness.rs"]
-mod fuzz_harness;
+use std::path::PathBuf;
 
-use std::path::{Path, PathBuf};
-
-use fuzz_harness::workbook;
+use crate::support::command::Chanmix;
+use crate::support::fuzz_harness::{self, workbook};
+use crate::support::repo;
 
 fn folder(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fuzz_regressions")
-        .join(target)
+    repo().join("tests/fuzz_regressions").join(target)
 }
 
 fn input(target: &str, name: &str) -> Vec<u8> {
@@ -67,7 +64,7 @@ fn every_saved_input_has_a_test() {
 /// parses on its own and survives the fmt round trip (checked inside `rules::run`).
 #[test]
 fn rules_harness_formats_the_shipped_rule_files() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let dir = repo().join("rules");
     let mut files = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -88,7 +85,7 @@ fn rules_harness_formats_the_shipped_rule_files() {
 /// `chanmix check scenarios/*.toml` does), so the fuzzer's seeds reach the checks.
 #[test]
 fn scenario_harness_checks_the_shipped_scenarios_cleanly() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = repo();
     let workspace = fuzz_harness::scenario::Workspace::new(repo);
     for name in ["base.toml", "partner_push.toml", "cost_cutting.toml"] {
         let text = std::fs::read(repo.join("scenarios").join(name)).unwrap();
@@ -96,6 +93,25 @@ fn scenario_harness_checks_the_shipped_scenarios_cleanly() {
         assert!(outcome.loaded, "{name}: {}", outcome.text);
         assert_eq!(outcome.errors, 0, "{name}: {}", outcome.text);
     }
+}
+
+/// What a regression test states about an input: the harness reports the codes
+/// `chanmix check` gives. An unknown function is E0104 (as `chanmix check --format
+/// json` reports it in cli.rs); a scenario without `rules` is S0004 (scenario_errors.rs).
+#[test]
+fn harness_outcomes_carry_the_diagnostic_codes() {
+    let outcome = fuzz_harness::rules::run(b"input T (x: number)\nT.y = SUMM(x)\n");
+    assert_eq!(outcome.codes, ["E0104"], "{}", outcome.text);
+    assert_eq!(outcome.errors, 1);
+    assert!(outcome.formatted.is_some(), "the file parses");
+
+    let repo = repo();
+    let workspace = fuzz_harness::scenario::Workspace::new(repo);
+    assert!(workspace.scenario.starts_with(workspace.root()));
+    let outcome = workspace.run(b"name = \"No rules\"\n");
+    assert!(!outcome.loaded);
+    assert_eq!(outcome.codes, ["S0004"], "{}", outcome.text);
+    assert_eq!(outcome.errors, 1);
 }
 
 /// Selector 3 (.xls, report): the 512-byte header of an OLE (CFB) container and 302
@@ -164,14 +180,12 @@ fn cli_shows_a_reader_panic_as_one_error() {
         "rules = [\"deals.rules\"]\n[inputs.tables.Deals]\nfile = \"deals.xls\"\n",
     )
     .unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_chanmix"))
+    let stderr = Chanmix::new()
         .current_dir(dir.path())
         .args(["run", "scenario.toml", "-o", "out.xlsx"])
         .env("RUST_BACKTRACE", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+        .status(1)
+        .stderr;
     assert_eq!(
         stderr,
         "error: ./deals.xls is a damaged or truncated workbook (the reader stopped on malformed content); copy or export it again\n"

@@ -1,22 +1,13 @@
 //! The compare workbook over two runs of the hand-made fixture that differ only in the
 //! margin param; every delta below was worked out by hand from the fixture.
 
-mod support;
-
 use calamine::{Data, Range, Reader};
 use chanmix::report::{CompareReport, ReportError, build_compare_workbook};
 use chanmix::value::Value;
-use support::fixture::{RULES, compile, quality, report, run};
-use support::libreoffice::recalc_and_compare;
-use support::xlsx::{at, find_row, formulas, open, part_names, values};
 
-fn float(data: &Data) -> f64 {
-    match data {
-        Data::Float(f) => *f,
-        Data::Int(i) => *i as f64,
-        other => panic!("expected a number, got {other:?}"),
-    }
-}
+use crate::support::fixture::{RULES, compile, quality, report, run};
+use crate::support::libreoffice::recalc_and_compare;
+use crate::support::xlsx::{at, find_row, formulas, number, open, part_names, values};
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
@@ -54,10 +45,10 @@ fn kpis_sit_side_by_side_with_absolute_and_percent_deltas() {
     assert_eq!(at(&summary, header, 4), Data::String("Δ% Margin up".into()));
     // portfolio ROI: (600 × 50% − 160) / 160 = 0.875 against (600 − 160) / 160 = 2.75.
     let roi = find_row(&summary, 0, "Portfolio ROI").unwrap();
-    assert!(close(float(&at(&summary, roi, 1)), 0.875));
-    assert!(close(float(&at(&summary, roi, 2)), 2.75));
-    assert!(close(float(&at(&summary, roi, 3)), 1.875));
-    assert!(close(float(&at(&summary, roi, 4)), 1.875 / 0.875));
+    assert!(close(number(&at(&summary, roi, 1)), 0.875));
+    assert!(close(number(&at(&summary, roi, 2)), 2.75));
+    assert!(close(number(&at(&summary, roi, 3)), 1.875));
+    assert!(close(number(&at(&summary, roi, 4)), 1.875 / 0.875));
     let f = formulas(&bytes, "Summary");
     let row1 = roi + 1;
     assert_eq!(
@@ -66,8 +57,8 @@ fn kpis_sit_side_by_side_with_absolute_and_percent_deltas() {
     );
     // Revenue does not depend on the margin: zero deltas.
     let revenue = find_row(&summary, 0, "Total revenue").unwrap();
-    assert!(close(float(&at(&summary, revenue, 3)), 0.0));
-    assert!(close(float(&at(&summary, revenue, 4)), 0.0));
+    assert!(close(number(&at(&summary, revenue, 3)), 0.0));
+    assert!(close(number(&at(&summary, revenue, 4)), 0.0));
 }
 
 #[test]
@@ -76,8 +67,8 @@ fn only_the_params_that_differ_are_listed() {
     let summary = values(&bytes, "Summary");
     let header = find_row(&summary, 0, "Param").unwrap();
     assert_eq!(at(&summary, header + 1, 0), Data::String("margin".into()));
-    assert!(close(float(&at(&summary, header + 1, 1)), 0.5));
-    assert!(close(float(&at(&summary, header + 1, 2)), 1.0));
+    assert!(close(number(&at(&summary, header + 1, 1)), 0.5));
+    assert!(close(number(&at(&summary, header + 1, 2)), 1.0));
     assert_eq!(find_row(&summary, 0, "target_win_rate"), None);
 }
 
@@ -90,12 +81,12 @@ fn channel_rows_are_matched_by_key_with_per_row_deltas() {
     let delta = header_column(&sheet, 0, "Δ roi [Margin up]");
     let direct = find_row(&sheet, 0, "Direct").unwrap();
     // Direct: (100 × 50% − 60) / 60 → (100 − 60) / 60.
-    assert!(close(float(&at(&sheet, direct, base)), -10.0 / 60.0));
-    assert!(close(float(&at(&sheet, direct, up)), 40.0 / 60.0));
-    assert!(close(float(&at(&sheet, direct, delta)), 50.0 / 60.0));
+    assert!(close(number(&at(&sheet, direct, base)), -10.0 / 60.0));
+    assert!(close(number(&at(&sheet, direct, up)), 40.0 / 60.0));
+    assert!(close(number(&at(&sheet, direct, delta)), 50.0 / 60.0));
     // partner: 1.5 → 4.
     let partner = find_row(&sheet, 0, "partner").unwrap();
-    assert!(close(float(&at(&sheet, partner, delta)), 2.5));
+    assert!(close(number(&at(&sheet, partner, delta)), 2.5));
     // Online has no cost: both ROIs are #DIV/0!, so there is no delta.
     let online = find_row(&sheet, 0, "Online").unwrap();
     assert_eq!(at(&sheet, online, delta), Data::Empty);

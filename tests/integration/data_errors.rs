@@ -7,12 +7,10 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use chanmix::data::{DataError, InputsSpec, read_inputs};
+use chanmix::data::{DataError, read_inputs};
 use rust_xlsxwriter::Workbook;
 
-fn spec(toml_text: &str) -> InputsSpec {
-    toml::from_str(toml_text).unwrap()
-}
+use crate::support::spec;
 
 /// Reads and returns the error's variant and message, the temp dir replaced by `<dir>`.
 fn error_in(dir: &Path, toml_text: &str) -> (&'static str, String) {

@@ -5,8 +5,6 @@
 //! an error naming it, and compared variants equal full evaluations. Every expected
 //! number is worked out by hand from the rows below.
 
-mod support;
-
 use std::io::Read;
 use std::sync::Arc;
 
@@ -390,7 +388,7 @@ fn the_report_and_json_write_what_an_analysis_returns_with_no_code_of_its_own() 
         result: &result,
         params: Vec::new(),
         quality: &quality,
-        provenance: support::fixture::provenance(vec![]),
+        provenance: crate::support::fixture::provenance(vec![]),
         dashboard: chanmix::report::DashboardSpec {
             title: "Seam".into(),
             kpis: vec!["biggest".into()],
@@ -435,5 +433,5 @@ fn the_report_and_json_write_what_an_analysis_returns_with_no_code_of_its_own() 
     assert!(chart.contains("Totals!$C$2:$C$4"), "{chart}");
     assert!(chart.contains("Totals!$B$2:$B$4"), "{chart}");
     assert!(chart.contains("Totals!$D$2:$D$4"), "{chart}");
-    assert!(support::libreoffice::recalc_and_compare(&path).is_ok());
+    assert!(crate::support::libreoffice::recalc_and_compare(&path).is_ok());
 }

@@ -41,7 +41,7 @@ const SIBLINGS: &[&str] = &["analysis"];
 const MAX_LINES: usize = 1_000;
 
 fn src_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+    crate::support::repo().join("src")
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -252,7 +252,7 @@ fn every_import_points_down_the_layers() {
         };
         let Some(may) = allowed.get(own.as_str()) else {
             wrong.push(format!(
-                "{}: module `{own}` is not in LAYERS (tests/layers.rs)",
+                "{}: module `{own}` is not in LAYERS (tests/integration/layers.rs)",
                 source.path.display()
             ));
             continue;

@@ -1,28 +1,19 @@
 //! The run workbook built from a small rule program over hand-made tables, read back
 //! with calamine and the xlsx parts; every expected number was worked out by hand.
 
-mod support;
-
 use calamine::{CellErrorType, Data};
 use chanmix::report::{FileHash, ReportError, build_run_workbook, write_run_workbook};
-use support::fixture::{RULES, compile, provenance, quality, report, run};
-use support::libreoffice::recalc_and_compare;
-use support::xlsx::{at, find_row, formulas, part, part_names, values};
+
+use crate::support;
+use crate::support::fixture::{RULES, compile, provenance, quality, report, run};
+use crate::support::libreoffice::recalc_and_compare;
+use crate::support::xlsx::{at, find_row, formulas, number_or_date, part, part_names, values};
 
 fn build() -> Vec<u8> {
     let plan = compile(RULES);
     let result = run(&plan, &[]);
     let quality = quality();
     build_run_workbook(&report(&plan, &result, &quality)).unwrap()
-}
-
-fn float(data: &Data) -> f64 {
-    match data {
-        Data::Float(f) => *f,
-        Data::Int(i) => *i as f64,
-        Data::DateTime(d) => d.as_f64(),
-        other => panic!("expected a number, got {other:?}"),
-    }
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -78,41 +69,41 @@ fn channel_values_match_hand_computation() {
     assert_eq!(at(&sheet, 3, 0), Data::String("partner".into()));
     let col = |c: u32| -> Vec<Data> { (1..=3).map(|r| at(&sheet, r, c)).collect() };
     assert_eq!(
-        col(1).iter().map(float).collect::<Vec<_>>(),
+        col(1).iter().map(number_or_date).collect::<Vec<_>>(),
         [3.0, 2.0, 3.0]
     );
     assert_eq!(
-        col(2).iter().map(float).collect::<Vec<_>>(),
+        col(2).iter().map(number_or_date).collect::<Vec<_>>(),
         [1.0, 0.0, 2.0]
     );
     // win rate: Direct 1 of 2 closed, Online 0 of 2, partner 2 of 3.
-    let win = col(4).iter().map(float).collect::<Vec<_>>();
+    let win = col(4).iter().map(number_or_date).collect::<Vec<_>>();
     assert!(
         close(win[0], 0.5) && close(win[1], 0.0) && close(win[2], 2.0 / 3.0),
         "{win:?}"
     );
     assert_eq!(
-        col(5).iter().map(float).collect::<Vec<_>>(),
+        col(5).iter().map(number_or_date).collect::<Vec<_>>(),
         [100.0, 0.0, 500.0]
     );
     // avg_won: Online won nothing → #DIV/0! stored as a real Excel error.
     assert_eq!(at(&sheet, 2, 6), Data::Error(CellErrorType::Div0));
-    assert!(close(float(&at(&sheet, 3, 6)), 250.0));
+    assert!(close(number_or_date(&at(&sheet, 3, 6)), 250.0));
     // cycle (a group aggregate, written as a value): Direct 30 days; partner (60 + 20) / 2.
-    assert!(close(float(&at(&sheet, 1, 7)), 30.0));
+    assert!(close(number_or_date(&at(&sheet, 1, 7)), 30.0));
     assert_eq!(at(&sheet, 2, 7), Data::Error(CellErrorType::Div0));
-    assert!(close(float(&at(&sheet, 3, 7)), 40.0));
+    assert!(close(number_or_date(&at(&sheet, 3, 7)), 40.0));
     // roi = (revenue * 50% - cost) / cost: Direct (50 - 60) / 60; Online has no cost.
-    assert!(close(float(&at(&sheet, 1, 9)), -10.0 / 60.0));
+    assert!(close(number_or_date(&at(&sheet, 1, 9)), -10.0 / 60.0));
     assert_eq!(at(&sheet, 2, 9), Data::Error(CellErrorType::Div0));
-    assert!(close(float(&at(&sheet, 3, 9)), 1.5));
-    assert!(close(float(&at(&sheet, 3, 10)), 500.0 / 600.0));
+    assert!(close(number_or_date(&at(&sheet, 3, 9)), 1.5));
+    assert!(close(number_or_date(&at(&sheet, 3, 10)), 500.0 / 600.0));
     assert_eq!(
         col(11),
         [Data::Bool(true), Data::Bool(false), Data::Bool(true)]
     );
     // last close: Direct 2026-02-04 = serial 46057 (2026-01-01 is 46023).
-    assert!(close(float(&at(&sheet, 1, 12)), 46023.0 + 34.0));
+    assert!(close(number_or_date(&at(&sheet, 1, 12)), 46023.0 + 34.0));
     assert_eq!(
         col(13),
         [
@@ -146,9 +137,9 @@ fn same_row_formulas_are_live_and_group_aggregates_are_values() {
         "('Metrics'!$B$5*'Assumptions'!$B$5-'Metrics'!$B$6)/'Metrics'!$B$6"
     );
     let metric_values = values(&bytes, "Metrics");
-    assert!(close(float(&at(&metric_values, 4, 1)), 600.0));
+    assert!(close(number_or_date(&at(&metric_values, 4, 1)), 600.0));
     assert!(close(
-        float(&at(&metric_values, 6, 1)),
+        number_or_date(&at(&metric_values, 6, 1)),
         (300.0 - 160.0) / 160.0
     ));
 }
@@ -158,7 +149,7 @@ fn assumptions_recommendations_quality_and_provenance_are_listed() {
     let bytes = build();
     let assumptions = values(&bytes, "Assumptions");
     assert_eq!(at(&assumptions, 4, 0), Data::String("margin".into()));
-    assert!(close(float(&at(&assumptions, 4, 1)), 0.5));
+    assert!(close(number_or_date(&at(&assumptions, 4, 1)), 0.5));
     assert_eq!(
         at(&assumptions, 4, 2),
         Data::String("scenarios/base.toml".into())
@@ -186,15 +177,15 @@ fn assumptions_recommendations_quality_and_provenance_are_listed() {
 
     let quality = values(&bytes, "Data Quality");
     let row = find_row(&quality, 0, "Opportunities").unwrap();
-    assert_eq!(float(&at(&quality, row, 1)), 9.0);
-    assert_eq!(float(&at(&quality, row, 3)), 1.0);
+    assert_eq!(number_or_date(&at(&quality, row, 1)), 9.0);
+    assert_eq!(number_or_date(&at(&quality, row, 3)), 1.0);
     let cell_row = find_row(&quality, 2, "Opportunities!H9").unwrap();
     assert_eq!(at(&quality, cell_row, 4), Data::String("$1,234".into()));
 
     let provenance = values(&bytes, "Provenance");
     let row = find_row(&provenance, 1, "rules/test.rules").unwrap();
     assert_eq!(at(&provenance, row, 2), Data::String("ab".repeat(32)));
-    assert_eq!(float(&at(&provenance, row, 3)), 1234.0);
+    assert_eq!(number_or_date(&at(&provenance, row, 3)), 1234.0);
     let as_of = find_row(&provenance, 0, "As of").unwrap();
     assert_eq!(at(&provenance, as_of, 1), Data::String("2026-06-30".into()));
 }
@@ -209,9 +200,9 @@ fn dashboard_has_kpi_tiles_and_native_charts() {
     );
     // Tiles: label row 5, value row 6 (one-based), three columns each from B.
     assert_eq!(at(&dashboard, 4, 1), Data::String("Total revenue".into()));
-    assert!(close(float(&at(&dashboard, 5, 1)), 600.0));
+    assert!(close(number_or_date(&at(&dashboard, 5, 1)), 600.0));
     assert_eq!(at(&dashboard, 4, 4), Data::String("Portfolio ROI".into()));
-    assert!(close(float(&at(&dashboard, 5, 4)), 0.875));
+    assert!(close(number_or_date(&at(&dashboard, 5, 4)), 0.875));
     let links = formulas(&bytes, "Dashboard");
     assert_eq!(
         links.get_value((5, 1)).cloned().unwrap_or_default(),
@@ -402,7 +393,9 @@ fn a_two_key_table_is_charted_from_a_live_pivot() {
     ];
     for (stage, amounts) in expect {
         let row = find_row(&pivot, 0, stage).unwrap();
-        let got: Vec<f64> = (1..=3).map(|c| float(&at(&pivot, row, c))).collect();
+        let got: Vec<f64> = (1..=3)
+            .map(|c| number_or_date(&at(&pivot, row, c)))
+            .collect();
         assert_eq!(got, amounts, "{stage}");
     }
     let won = find_row(&pivot, 0, "Closed Won").unwrap();

@@ -4,17 +4,18 @@
 // Test helpers outside #[test] fns fail loudly on purpose.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "broken/generate.rs"]
+#[path = "../broken/generate.rs"]
 mod generate;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
+use crate::support::command::{Chanmix, Ran};
+
 fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/broken")
+    crate::support::repo().join("tests/broken")
 }
 
 /// Every file under `root` (relative path → SHA-256), folders listed with an empty hash.
@@ -88,42 +89,16 @@ fn case_args(ws: &Workspace) -> Vec<String> {
         .collect()
 }
 
-/// The binary under test. `CHANMIX_BIN` overrides Cargo's path: several worktrees
-/// sharing one target folder overwrite each other's `target/debug/chanmix`.
-fn chanmix_binary() -> PathBuf {
-    std::env::var_os("CHANMIX_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_chanmix")))
-}
-
 /// Runs chanmix in `dir`. A case with a `file_size_limit_kb` file runs under that
-/// `ulimit -f` with SIGXFSZ ignored, so writes fail with EFBIG as on a full disk.
-fn chanmix(dir: &Path, args: &[String]) -> Output {
-    let mut command = match std::fs::read_to_string(dir.join("file_size_limit_kb")) {
-        Ok(limit) => {
-            let mut sh = Command::new("sh");
-            sh.arg("-c")
-                .arg(format!(
-                    "trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"",
-                    limit.trim()
-                ))
-                .arg(chanmix_binary());
-            sh
-        }
-        Err(_) => Command::new(chanmix_binary()),
-    };
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("CHANMIX_TIMINGS")
-        .env("CHANMIX_CACHE_DIR", TEST_CACHE_DIR)
-        .output()
-        .unwrap()
+/// `ulimit -f`, so writes fail with EFBIG as on a full disk.
+fn chanmix(dir: &Path, args: &[String]) -> Ran {
+    let command = Chanmix::new().current_dir(dir).args(args);
+    match std::fs::read_to_string(dir.join("file_size_limit_kb")) {
+        Ok(limit) => command.file_size_limit_kb(&limit),
+        Err(_) => command,
+    }
+    .output()
 }
-
-/// The input cache of spawned runs: under target/, never the user's home cache.
-const TEST_CACHE_DIR: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/chanmix-test-cache");
 
 /// Temp paths replaced by `<case>` and `<out>` so snapshots are stable.
 fn normalize(ws: &Workspace, text: &str) -> String {
@@ -164,13 +139,13 @@ fn run_broken(name: &str) -> String {
     let before = tree_hashes(&ws.root);
     let args = case_args(&ws);
     let output = chanmix(&ws.case, &args);
-    let stderr = normalize(&ws, &String::from_utf8_lossy(&output.stderr));
+    let stderr = normalize(&ws, &output.stderr);
     assert_eq!(
-        output.status.code(),
+        output.code(),
         Some(1),
         "{name}: `chanmix {}` must exit 1 (bad input), got {:?}\n{stderr}",
         args.join(" "),
-        output.status
+        output.exit
     );
     assert!(
         !stderr.contains("panicked"),
@@ -185,13 +160,13 @@ fn run_broken(name: &str) -> String {
     assert!(
         output.stdout.is_empty(),
         "{name}: nothing on stdout: {}",
-        String::from_utf8_lossy(&output.stdout)
+        output.stdout
     );
     stderr
 }
 
 /// One `#[test]` per broken case: the message is pinned in
-/// tests/snapshots/broken_inputs__<case>.snap.
+/// tests/integration/snapshots/integration__broken_inputs__<case>.snap.
 macro_rules! broken {
     ($($(#[$attr:meta])* $name:ident,)*) => {
         $(
@@ -315,12 +290,12 @@ fn run_success(name: &str) -> serde_json::Value {
     let mut args = case_args(&ws);
     args.push("--json".to_string());
     let output = chanmix(&ws.case, &args);
-    let stderr = normalize(&ws, &String::from_utf8_lossy(&output.stderr));
-    assert_eq!(output.status.code(), Some(0), "{name}: {stderr}");
+    let stderr = normalize(&ws, &output.stderr);
+    assert_eq!(output.code(), Some(0), "{name}: {stderr}");
     assert_eq!(tree_hashes(&ws.case), before, "{name}: inputs changed");
     let written: Vec<String> = tree_hashes(&ws.out).into_keys().collect();
     assert_eq!(written, vec!["out.xlsx".to_string()], "{name}: {stderr}");
-    serde_json::from_slice(&output.stdout).unwrap()
+    serde_json::from_str(&output.stdout).unwrap()
 }
 
 fn table<'a>(json: &'a serde_json::Value, name: &str) -> &'a Vec<serde_json::Value> {
@@ -440,14 +415,14 @@ fn output_folder_read_only() {
         .chain([locked.join("out.xlsx").display().to_string()])
         .collect();
     let output = chanmix(&ws.case, &args);
-    let stderr = normalize(&ws, &String::from_utf8_lossy(&output.stderr));
+    let stderr = normalize(&ws, &output.stderr);
     let left: Vec<String> = tree_hashes(&locked).into_keys().collect();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
     if root_ignores_modes {
-        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        assert_eq!(output.code(), Some(0), "{stderr}");
         assert_eq!(left, vec!["out.xlsx".to_string()], "{stderr}");
     } else {
-        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert_eq!(output.code(), Some(1), "{stderr}");
         assert!(left.is_empty(), "{left:?}");
         assert!(stderr.contains("<out>/locked/out.xlsx"), "{stderr}");
     }
@@ -483,7 +458,7 @@ fn generated_inputs_match_their_generator() {
         let committed = std::fs::read(&path).unwrap_or_default();
         assert!(
             committed == bytes,
-            "{} differs from the generator: run `cargo test --test broken_inputs -- --ignored regenerate_broken_inputs`",
+            "{} differs from the generator: run `cargo test --test integration -- --ignored broken_inputs::regenerate_broken_inputs`",
             path.display()
         );
     }

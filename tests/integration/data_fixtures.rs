@@ -1,22 +1,21 @@
 //! Dirty CRM-export fixtures (tests/fixtures/data/) and the data-quality log each must
-//! produce. The fixtures are written by `regenerate_fixtures` below (run it with
-//! `cargo test --test data_fixtures -- --ignored`); the expected logs are insta snapshots.
+//! produce. The fixtures are written by `regenerate_fixtures` below (run it with `cargo
+//! test --test integration -- --ignored data_fixtures::`); the expected logs are insta
+//! snapshots.
 
 // Test helpers outside #[test] fns: failing loudly is the point here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use calamine::{Data, Reader, open_workbook_auto};
-use chanmix::data::{InputsSpec, QualityLog, read_inputs};
+use chanmix::data::{QualityLog, read_inputs};
 use chanmix::value::Value;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, Formula, Workbook, Worksheet, XlsxError,
 };
 
-fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/data")
-}
+use crate::support::{DIRTY_OPPORTUNITIES, fixture_data, spec, texts};
 
 // ---------------------------------------------------------------- the fixture script
 
@@ -150,7 +149,7 @@ fn dirty_costs_eu(path: &Path) -> std::io::Result<()> {
 #[test]
 #[ignore = "rewrites tests/fixtures/data; run when the fixture script changes"]
 fn regenerate_fixtures() {
-    let dir = fixtures_dir();
+    let dir = fixture_data();
     std::fs::create_dir_all(&dir).unwrap();
     write_all(&dir);
 }
@@ -180,22 +179,18 @@ fn committed_fixtures_match_their_script() {
     for name in ["dirty_opportunities.xlsx", "dirty_leads_split.xlsx"] {
         assert_eq!(
             raw_cells(&tmp.path().join(name)),
-            raw_cells(&fixtures_dir().join(name)),
+            raw_cells(&fixture_data().join(name)),
             "{name} differs from what the script writes; rerun regenerate_fixtures"
         );
     }
     let csv = "dirty_costs_eu.csv";
     assert_eq!(
         std::fs::read(tmp.path().join(csv)).unwrap(),
-        std::fs::read(fixtures_dir().join(csv)).unwrap()
+        std::fs::read(fixture_data().join(csv)).unwrap()
     );
 }
 
 // ---------------------------------------------------------------- expected logs
-
-fn spec(toml_text: &str) -> InputsSpec {
-    toml::from_str(toml_text).unwrap()
-}
 
 /// The log as one line per entry (file names only, so snapshots do not hold local paths).
 fn render(log: &QualityLog) -> String {
@@ -217,19 +212,9 @@ fn render(log: &QualityLog) -> String {
     out
 }
 
-const OPPORTUNITIES: &str = r#"
-    workbook = "dirty_opportunities.xlsx"
-    [tables.Opportunities]
-    key = "opp_id"
-    columns = { opp_id = "text", channel = "text", amount = "number", created_date = "date",
-                close_date = "date?", is_won = "bool?" }
-    rename = { "Opp ID" = "opp_id", "Channel" = "channel", "Opportunity Amount" = "amount",
-               "Created" = "created_date", "Closed" = "close_date", "Won?" = "is_won" }
-"#;
-
 #[test]
 fn dirty_opportunities_report_policy() {
-    let data = read_inputs(&spec(OPPORTUNITIES), &fixtures_dir(), None).unwrap();
+    let data = read_inputs(&spec(DIRTY_OPPORTUNITIES), &fixture_data(), None).unwrap();
     insta::assert_snapshot!("opportunities_report", render(&data.quality));
     // The values a person reads off the sheet (serials: 2026-01-15 is 46037,
     // 2026-03-01 is 46082, 2026-04-02 is 46114).
@@ -278,27 +263,21 @@ fn dirty_opportunities_report_policy() {
 
 #[test]
 fn dirty_opportunities_reject_row_policy() {
-    let text = format!("{OPPORTUNITIES}\non_bad_cell = \"reject-row\"\n");
-    let data = read_inputs(&spec(&text), &fixtures_dir(), None).unwrap();
+    let text = format!("{DIRTY_OPPORTUNITIES}\non_bad_cell = \"reject-row\"\n");
+    let data = read_inputs(&spec(&text), &fixture_data(), None).unwrap();
     insta::assert_snapshot!("opportunities_reject_row", render(&data.quality));
     let t = data.table("Opportunities").unwrap();
-    let ids: Vec<String> = t
-        .column("opp_id")
-        .unwrap()
-        .values()
-        .iter()
-        .map(|v| v.to_text().unwrap().to_string())
-        .collect();
+    let ids = texts(t, "opp_id");
     assert_eq!(ids, ["O-1", "O-2", "O-3", "O-8"]);
 }
 
 #[test]
 fn dirty_opportunities_fail_policy() {
-    let text = format!("{OPPORTUNITIES}\non_bad_cell = \"fail\"\n");
-    let err = read_inputs(&spec(&text), &fixtures_dir(), None).unwrap_err();
+    let text = format!("{DIRTY_OPPORTUNITIES}\non_bad_cell = \"fail\"\n");
+    let err = read_inputs(&spec(&text), &fixture_data(), None).unwrap_err();
     let message = err
         .to_string()
-        .replace(&fixtures_dir().display().to_string(), "<fixtures>");
+        .replace(&fixture_data().display().to_string(), "<fixtures>");
     insta::assert_snapshot!("opportunities_fail", message);
 }
 
@@ -312,16 +291,10 @@ fn split_leads_read_in_natural_order_below_a_title_block() {
         key = "lead_id"
         columns = { lead_id = "text", channel = "text", created_date = "date", stage_reached = "text" }
     "#;
-    let data = read_inputs(&spec(text), &fixtures_dir(), None).unwrap();
+    let data = read_inputs(&spec(text), &fixture_data(), None).unwrap();
     insta::assert_snapshot!("leads_split", render(&data.quality));
     let t = data.table("Leads").unwrap();
-    let ids: Vec<String> = t
-        .column("lead_id")
-        .unwrap()
-        .values()
-        .iter()
-        .map(|v| v.to_text().unwrap().to_string())
-        .collect();
+    let ids = texts(t, "lead_id");
     assert_eq!(ids, ["L-1", "L-2", "L-3", "L-20", "L-21", "L-30", "L-31"]);
     // Text shared across the split sheets is one allocation per distinct string.
     let channel = t.column("channel").unwrap().values();
@@ -341,7 +314,7 @@ fn european_csv_is_repaired_and_logged() {
         file = "dirty_costs_eu.csv"
         columns = { month = "date", channel = "text", amount = "number" }
     "#;
-    let data = read_inputs(&spec(text), &fixtures_dir(), None).unwrap();
+    let data = read_inputs(&spec(text), &fixture_data(), None).unwrap();
     insta::assert_snapshot!("costs_eu_csv", render(&data.quality));
     let t = data.table("Costs").unwrap();
     let amount = t.column("amount").unwrap().values();
