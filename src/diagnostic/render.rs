@@ -70,7 +70,12 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool)
 
 /// Renders diagnostics as one JSON array. Lines and columns are one-based.
 pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
-    let entries: Vec<serde_json::Value> = diagnostics
+    serde_json::Value::Array(json_entries(diagnostics, sources)).to_string()
+}
+
+/// Each diagnostic as a JSON object (what [`render_json`] puts in its array).
+pub fn json_entries(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<serde_json::Value> {
+    diagnostics
         .iter()
         .map(|d| {
             let (line, column) = line_col(sources, d.primary.span.file, d.primary.span.start);
@@ -102,8 +107,7 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
                 "hints": d.hints,
             })
         })
-        .collect();
-    serde_json::Value::Array(entries).to_string()
+        .collect()
 }
 
 fn display_path(sources: &SourceMap, file: usize) -> String {

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::diagnostic::render::render_json;
+use crate::diagnostic::render::json_entries;
 use crate::eval::engine::Evaluated;
 use crate::lang::plan::{Plan, TableKind};
 use crate::value::Value;
@@ -96,13 +96,7 @@ pub fn evaluated_to_json(scenario: &str, plan: &Plan, result: &Evaluated) -> Str
 pub fn diagnostics_to_json<'a>(checked: impl IntoIterator<Item = &'a Diagnosed>) -> String {
     let entries: Vec<Json> = checked
         .into_iter()
-        .flat_map(|d| {
-            // Each set renders as an array of its own; the entries are joined into one.
-            match serde_json::from_str::<Json>(&render_json(&d.diagnostics, &d.sources)) {
-                Ok(Json::Array(items)) => items,
-                _ => Vec::new(),
-            }
-        })
+        .flat_map(|d| json_entries(&d.diagnostics, &d.sources))
         .collect();
     serde_json::to_string_pretty(&Json::Array(entries)).unwrap_or_default()
 }

@@ -19,7 +19,7 @@ use crate::report::layout::{
 use crate::report::pivot::{ChartData, PivotBlock};
 use crate::report::text::{humanize, tool_name};
 use crate::report::{ChartKind, ChartSpec, ReportError, RunReport};
-use crate::suggest::did_you_mean;
+use crate::suggest::Suggestion;
 use crate::value::ValueType;
 
 /// KPI tiles per row, each `TILE_WIDTH` columns wide, starting in column B.
@@ -36,7 +36,7 @@ const CHART_HEIGHT_PX: u32 = 340;
 const TOP_FINDINGS: usize = 8;
 
 fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    did_you_mean(name, candidates).map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"))
+    Suggestion::closest(name, candidates).map_or_else(String::new, |s| format!(" ({s})"))
 }
 
 /// The Dashboard sheet, and the Chart Data sheet when a chart needed a pivot of its table.
