@@ -52,6 +52,7 @@ codes! {
     NumberOutOfRange = "E0014", "a number too large to represent";
     TooDeep = "E0015", "brackets nested too deeply to be a real formula";
     NameTooLong = "E0016", "a name longer than Excel allows";
+    ConflictingAnnotations = "E0017", "annotations that contradict each other (two number formats, higher and lower better)";
     // Meaning (the checker).
     UnknownTable = "E0101", "unknown table";
     UnknownColumn = "E0102", "unknown column of a table";

@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::functions::CallContext;
-use crate::lang::ast::FormatKind;
+use crate::lang::ast::{FormatKind, Look};
 use crate::value::{Value, ValueType};
 
 /// One named argument an analysis takes.
@@ -33,6 +33,8 @@ pub struct OutputColumn {
     pub name: &'static str,
     pub ty: ValueType,
     pub format: Option<FormatKind>,
+    /// How the workbook draws it (see [`Look`]).
+    pub look: Look,
 }
 
 /// What the checker knows about one use of an analysis, for the analysis' own checks.

@@ -113,6 +113,7 @@ pub struct ColumnDef {
     pub column: Ident,
     pub expr: Expr,
     pub format: Option<Format>,
+    pub look: Look,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +121,49 @@ pub struct ScalarDef {
     pub name: Ident,
     pub expr: Expr,
     pub format: Option<Format>,
+    pub look: Look,
+}
+
+/// How a computed value is drawn beyond its number format, from annotations after
+/// the formula: `@higher_is_better` / `@lower_is_better` (a red-to-green colour scale
+/// whose green end is the good one; without either a column gets no red or green),
+/// `@bar` (data bars), `@icons` (arrows: falling, flat, rising for negative, zero and
+/// positive values), `@heat` (a neutral light-to-dark scale, for matrices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Look {
+    pub better: Option<Better>,
+    pub bar: bool,
+    pub icons: bool,
+    pub heat: bool,
+}
+
+/// Which end of a measure is good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Higher,
+    Lower,
+}
+
+impl Look {
+    /// The annotation words, in the order `fmt` writes them.
+    pub fn words(&self) -> Vec<&'static str> {
+        let mut words = Vec::new();
+        match self.better {
+            Some(Better::Higher) => words.push("higher_is_better"),
+            Some(Better::Lower) => words.push("lower_is_better"),
+            None => {}
+        }
+        for (on, word) in [
+            (self.bar, "bar"),
+            (self.icons, "icons"),
+            (self.heat, "heat"),
+        ] {
+            if on {
+                words.push(word);
+            }
+        }
+        words
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -13,8 +13,8 @@
 //!   their `=` aligned (a blank line ends such a run).
 
 use super::ast::{
-    BinaryOp, Comment, Expr, ExprKind, Format, FormatKind, Item, ItemKind, RuleFile, Template,
-    TemplatePart, UnaryOp,
+    BinaryOp, Comment, Expr, ExprKind, Format, FormatKind, Item, ItemKind, Look, RuleFile,
+    Template, TemplatePart, UnaryOp,
 };
 use crate::diagnostic::source::SourceMap;
 
@@ -264,7 +264,7 @@ fn format_item(item: &Item, width: usize) -> String {
                 "{}{}{}",
                 padded(item),
                 format_expr(&c.expr),
-                annotation(&c.format)
+                annotations(&c.format, &c.look)
             )
         }
         ItemKind::Scalar(s) => {
@@ -272,7 +272,7 @@ fn format_item(item: &Item, width: usize) -> String {
                 "{}{}{}",
                 padded(item),
                 format_expr(&s.expr),
-                annotation(&s.format)
+                annotations(&s.format, &s.look)
             )
         }
         ItemKind::Flag(f) => format!(
@@ -282,6 +282,21 @@ fn format_item(item: &Item, width: usize) -> String {
             format_template(&f.message)
         ),
     }
+}
+
+/// A definition's number format and drawing words, two spaces after the formula.
+fn annotations(format: &Option<Format>, look: &Look) -> String {
+    let mut text = annotation(format);
+    let words = look.words();
+    if !words.is_empty() {
+        if text.is_empty() {
+            text.push(' ');
+        }
+        for word in words {
+            text.push_str(&format!(" @{word}"));
+        }
+    }
+    text
 }
 
 fn annotation(format: &Option<Format>) -> String {

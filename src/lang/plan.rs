@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::diagnostic::source::Span;
 use crate::functions::FunctionSpec;
 use crate::lang::analysis::Analysis;
-use crate::lang::ast::{BinaryOp, Format, Template, UnaryOp};
+use crate::lang::ast::{BinaryOp, Format, Look, Template, UnaryOp};
 use crate::value::Value;
 use crate::value::ValueType;
 
@@ -114,6 +114,8 @@ pub struct ColumnPlan {
     pub optional: bool,
     pub origin: ColumnOrigin,
     pub format: Option<Format>,
+    /// How the workbook draws it (colour scale direction, bars, icons, heat).
+    pub look: Look,
     /// Where the column is defined (declaration or formula).
     pub span: Span,
 }
@@ -201,6 +203,7 @@ pub struct ScalarPlan {
     pub ty: ValueType,
     pub node: Node,
     pub format: Option<Format>,
+    pub look: Look,
     pub span: Span,
 }
 

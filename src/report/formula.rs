@@ -401,6 +401,7 @@ mod tests {
             optional: false,
             origin: ColumnOrigin::Input,
             format: None,
+            look: Default::default(),
             span: Span::default(),
         }
     }

@@ -2,12 +2,13 @@
 //! formulas where possible), Metrics, Recommendations, Assumptions, Data Quality, Provenance.
 
 use rust_xlsxwriter::{
-    Color, ConditionalFormat3ColorScale, ConditionalFormatDataBar, Format, FormatAlign,
-    FormatUnderline, Note, Url, Worksheet, XlsxError,
+    Color, ConditionalFormat2ColorScale, ConditionalFormat3ColorScale, ConditionalFormatCustomIcon,
+    ConditionalFormatDataBar, ConditionalFormatIconSet, ConditionalFormatIconType,
+    ConditionalFormatType, Format, FormatAlign, FormatUnderline, Note, Url, Worksheet, XlsxError,
 };
 
 use crate::data::quality::QualityLog;
-use crate::lang::ast::FormatKind;
+use crate::lang::ast::{Better, FormatKind, Look};
 use crate::lang::plan::{ColumnOrigin, TableId, TableKind};
 use crate::report::cells::{
     Styles, Widths, column_display, display_text, format_code, number_format,
@@ -168,20 +169,7 @@ pub fn table_sheet(
         }
         if rows >= 2 && c >= keys {
             let last = u32::try_from(rows).map_err(|_| XlsxError::RowColumnLimitError)?;
-            match kind {
-                Some(FormatKind::Currency) => {
-                    let bar = ConditionalFormatDataBar::new().set_fill_color(Color::RGB(0x5B9BD5));
-                    sheet.add_conditional_format(1, column, last, column, &bar)?;
-                }
-                Some(FormatKind::Percent) => {
-                    let scale = ConditionalFormat3ColorScale::new()
-                        .set_minimum_color(Color::RGB(0xF8696B))
-                        .set_midpoint_color(Color::RGB(0xFFEB84))
-                        .set_maximum_color(Color::RGB(0x63BE7B));
-                    sheet.add_conditional_format(1, column, last, column, &scale)?;
-                }
-                _ => {}
-            }
+            draw(&mut sheet, column, last, column_plan.look, kind)?;
         }
     }
     let key_columns = u16::try_from(keys).unwrap_or(0);
@@ -200,6 +188,57 @@ pub fn table_sheet(
     }
     widths.apply(&mut sheet)?;
     Ok(sheet)
+}
+
+/// Conditional formats over rows 1..=last of `column` as the rules' annotations ask
+/// (see `Look`): a colour scale only where a direction says which end is good, bars,
+/// arrows, a neutral heat scale. Currency columns with no annotation keep data bars.
+fn draw(
+    sheet: &mut Worksheet,
+    column: u16,
+    last: u32,
+    look: Look,
+    kind: Option<&FormatKind>,
+) -> Result<(), XlsxError> {
+    const RED: u32 = 0xF8696B;
+    const GREEN: u32 = 0x63BE7B;
+    if let Some(better) = look.better {
+        let (low, high) = match better {
+            Better::Higher => (RED, GREEN),
+            Better::Lower => (GREEN, RED),
+        };
+        let scale = ConditionalFormat3ColorScale::new()
+            .set_minimum_color(Color::RGB(low))
+            .set_midpoint_color(Color::RGB(0xFFEB84))
+            .set_maximum_color(Color::RGB(high));
+        sheet.add_conditional_format(1, column, last, column, &scale)?;
+    }
+    if look.heat {
+        let scale = ConditionalFormat2ColorScale::new()
+            .set_minimum_color(Color::RGB(0xF7FBFF))
+            .set_maximum_color(Color::RGB(0x2171B5));
+        sheet.add_conditional_format(1, column, last, column, &scale)?;
+    }
+    if look.icons {
+        let icons = ConditionalFormatIconSet::new()
+            .set_icon_type(ConditionalFormatIconType::ThreeArrows)
+            // Excel's thresholds are "at least"; the first icon takes everything below
+            // the second: down below 0, flat from 0, up above 0.
+            .set_icons(&[
+                ConditionalFormatCustomIcon::new().set_rule(ConditionalFormatType::Number, 0),
+                ConditionalFormatCustomIcon::new().set_rule(ConditionalFormatType::Number, 0),
+                ConditionalFormatCustomIcon::new()
+                    .set_rule(ConditionalFormatType::Number, 0)
+                    .set_greater_than(true),
+            ]);
+        sheet.add_conditional_format(1, column, last, column, &icons)?;
+    }
+    let plain = look == Look::default();
+    if look.bar || (plain && matches!(kind, Some(FormatKind::Currency))) {
+        let bar = ConditionalFormatDataBar::new().set_fill_color(Color::RGB(0x5B9BD5));
+        sheet.add_conditional_format(1, column, last, column, &bar)?;
+    }
+    Ok(())
 }
 
 /// Every scalar of the rules, a live formula where it translates.

@@ -16,6 +16,7 @@ use chanmix::lang::analysis::{
     Analysis, AnalysisCall, AnalysisError, AnalysisInput, AnalysisResult, ArgValues, ChartRequest,
     ChartShape, OutputColumn, Parameter, UsageProblem,
 };
+use chanmix::lang::ast::Look;
 use chanmix::lang::format::format_rule_file;
 use chanmix::lang::parser::parse_rule_file;
 use chanmix::lang::plan::Plan;
@@ -60,11 +61,23 @@ const OUTPUTS: &[OutputColumn] = &[
         name: "total",
         ty: ValueType::Number,
         format: None,
+        look: Look {
+            better: None,
+            bar: false,
+            icons: false,
+            heat: false,
+        },
     },
     OutputColumn {
         name: "step",
         ty: ValueType::Number,
         format: None,
+        look: Look {
+            better: None,
+            bar: false,
+            icons: false,
+            heat: false,
+        },
     },
 ];
 

@@ -360,3 +360,17 @@ fn check_no_panic(text: &str) {
     }
     let _ = parse_expression(&sources, file);
 }
+
+#[test]
+fn contradicting_annotations_are_e0017_and_a_param_takes_only_a_format() {
+    assert_eq!(codes("T.a = 1  @percent @currency"), ["E0017"]);
+    assert_eq!(
+        codes("T.a = 1  @higher_is_better @lower_is_better"),
+        ["E0017"]
+    );
+    assert_eq!(codes("T.a = 1  @heat @higher_is_better"), ["E0017"]);
+    assert_eq!(codes("param p = 1  @bar"), ["E0006"]);
+    assert_eq!(codes("T.a = 1  @bars"), ["E0006"]);
+    let (diagnostics, _) = diagnostics("T.a = 1  @bars");
+    assert_eq!(diagnostics[0].hints[0], "did you mean `@bar`?");
+}

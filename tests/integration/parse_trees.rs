@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chanmix::diagnostic::source::SourceMap;
-use chanmix::lang::ast::{BinaryOp, Expr, ExprKind, ItemKind, RuleFile, TemplatePart, UnaryOp};
+use chanmix::lang::ast::{
+    Better, BinaryOp, Expr, ExprKind, ItemKind, RuleFile, TemplatePart, UnaryOp,
+};
 use chanmix::lang::parser::{parse_expression, parse_rule_file};
 use chanmix::value::ErrorKind;
 
@@ -364,4 +366,39 @@ fn one_file_reports_several_errors() {
         })
         .collect();
     assert_eq!(lines, [(1, "E0001"), (3, "E0004"), (4, "E0003")]);
+}
+
+#[test]
+fn drawing_annotations_follow_the_number_format_and_fmt_writes_them_in_one_order() {
+    let (rf, sources) = rules(
+        "T.a = 1  @Bar @PERCENT @lower_is_better\n\
+         T.b = 2  @icons @heat\n\
+         c = 3  @higher_is_better\n",
+    );
+    let looks: Vec<(Option<Better>, bool, bool, bool)> = rf
+        .items
+        .iter()
+        .map(|i| {
+            let look = match &i.kind {
+                ItemKind::Column(c) => c.look,
+                ItemKind::Scalar(s) => s.look,
+                other => panic!("unexpected {other:?}"),
+            };
+            (look.better, look.bar, look.icons, look.heat)
+        })
+        .collect();
+    assert_eq!(
+        looks,
+        [
+            (Some(Better::Lower), true, false, false),
+            (None, false, true, true),
+            (Some(Better::Higher), false, false, false),
+        ]
+    );
+    assert_eq!(
+        chanmix::lang::format::format_rule_file(&rf, &sources),
+        "T.a = 1  @percent @lower_is_better @bar\n\
+         T.b = 2  @icons @heat\n\
+         c = 3  @higher_is_better\n"
+    );
 }

@@ -250,9 +250,28 @@ fn number_formats_filters_panes_and_conditional_formats_are_present() {
     );
     assert!(sheet.contains("state=\"frozen\""));
     assert!(sheet.contains("<dataBar>"), "data bars on currency columns");
-    assert!(
-        sheet.contains("<colorScale>"),
-        "color scale on percent columns"
+    // Colour scales only where the rules say which end is good: green high for
+    // win_rate and roi, green low for cycle; none on share (a neutral percent).
+    let scales: Vec<&str> = sheet
+        .split("<colorScale>")
+        .skip(1)
+        .map(|s| s.split("</colorScale>").next().unwrap())
+        .collect();
+    let first_colors: Vec<&str> = scales
+        .iter()
+        .map(|s| &s[s.find("<color rgb=\"").unwrap() + 12..][..8])
+        .collect();
+    let mut first_colors = first_colors;
+    first_colors.sort_unstable();
+    assert_eq!(
+        first_colors,
+        ["FF63BE7B", "FFF8696B", "FFF8696B"],
+        "{scales:?}"
+    );
+    assert_eq!(
+        sheet.matches("<iconSet iconSet=\"3Arrows\"").count(),
+        1,
+        "arrows on roi"
     );
 }
 

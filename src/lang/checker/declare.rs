@@ -50,6 +50,7 @@ impl Checker<'_> {
                         optional: true,
                         origin: ColumnOrigin::Input,
                         format: None,
+                        look: Look::default(),
                         span: Span::default(),
                     })
                     .collect(),
@@ -104,6 +105,7 @@ impl Checker<'_> {
                             ty: ValueType::Any,
                             node: Node::Const(Value::Blank),
                             format: def.format.clone(),
+                            look: def.look,
                             span: def.name.span,
                         });
                         self.steps.insert(
@@ -222,6 +224,7 @@ impl Checker<'_> {
                 optional: column.optional,
                 origin: ColumnOrigin::Input,
                 format: None,
+                look: Look::default(),
                 span: column.name.span,
             });
         }
@@ -268,6 +271,7 @@ impl Checker<'_> {
                     optional: true,
                     origin: ColumnOrigin::GroupKey(usize::MAX),
                     format: None,
+                    look: Look::default(),
                     span,
                 });
             }
@@ -352,6 +356,7 @@ impl Checker<'_> {
                 optional: true,
                 origin: ColumnOrigin::Analysis,
                 format: None,
+                look: Look::default(),
                 span,
             });
         }
@@ -368,6 +373,7 @@ impl Checker<'_> {
                     kind,
                     span: decl.name.span,
                 }),
+                look: output.look,
                 span: decl.name.span,
             });
         }
@@ -450,6 +456,7 @@ impl Checker<'_> {
             optional: true,
             origin: ColumnOrigin::Formula(Node::Const(Value::Blank)),
             format: def.format.clone(),
+            look: def.look,
             span: def.column.span,
         });
         self.steps.insert(

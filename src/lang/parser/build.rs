@@ -10,9 +10,9 @@ use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::{
-    AnalysisArg, AnalysisTableDecl, BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind, FlagDef,
-    Format, FormatKind, GroupTableDecl, Ident, InputDecl, Item, ItemKind, ParamDecl, ScalarDef,
-    Template, TemplatePart, UnaryOp,
+    AnalysisArg, AnalysisTableDecl, Better, BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind,
+    FlagDef, Format, FormatKind, GroupTableDecl, Ident, InputDecl, Item, ItemKind, Look, ParamDecl,
+    ScalarDef, Template, TemplatePart, UnaryOp,
 };
 use crate::suggest::Suggestion;
 use crate::value::ErrorKind;
@@ -145,14 +145,33 @@ impl Builder {
 
     fn param_decl(&mut self, pair: Pair<'_, Rule>) -> Option<ParamDecl> {
         let span = self.span(&pair);
-        let (mut name, mut default, mut format) = (None, None, None);
+        let (mut name, mut default, mut annotations) = (None, None, Vec::new());
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::param_name => name = Some(self.ident(&p)),
                 Rule::expr => default = self.expr(p),
-                Rule::format => format = self.format(p),
+                Rule::format => annotations.push(p),
                 _ => {}
             }
+        }
+        let (format, look) = self.annotations(annotations);
+        if look != Look::default() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::UnknownFormat,
+                    "a param takes only a number format",
+                    span,
+                )
+                .with_label("drawing annotations apply to computed columns")
+                .with_hint(format!(
+                    "remove {}; params show in the Assumptions sheet as values",
+                    look.words()
+                        .iter()
+                        .map(|w| format!("@{w}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )),
+            );
         }
         match (name, default) {
             (Some(name), Some(default)) => Some(ParamDecl {
@@ -253,7 +272,7 @@ impl Builder {
 
     fn column_def(&mut self, pair: Pair<'_, Rule>) -> Option<ColumnDef> {
         let span = self.span(&pair);
-        let (mut target, mut expr, mut format) = (None, None, None);
+        let (mut target, mut expr, mut annotations) = (None, None, Vec::new());
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::column_target => {
@@ -264,16 +283,18 @@ impl Builder {
                     }
                 }
                 Rule::expr => expr = self.expr(p),
-                Rule::format => format = self.format(p),
+                Rule::format => annotations.push(p),
                 _ => {}
             }
         }
+        let (format, look) = self.annotations(annotations);
         match (target, expr) {
             (Some((table, column)), Some(expr)) => Some(ColumnDef {
                 table,
                 column,
                 expr,
                 format,
+                look,
             }),
             _ => {
                 if self.diagnostics.is_empty() {
@@ -286,17 +307,23 @@ impl Builder {
 
     fn scalar_def(&mut self, pair: Pair<'_, Rule>) -> Option<ScalarDef> {
         let span = self.span(&pair);
-        let (mut name, mut expr, mut format) = (None, None, None);
+        let (mut name, mut expr, mut annotations) = (None, None, Vec::new());
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::scalar_name => name = Some(self.ident(&p)),
                 Rule::expr => expr = self.expr(p),
-                Rule::format => format = self.format(p),
+                Rule::format => annotations.push(p),
                 _ => {}
             }
         }
+        let (format, look) = self.annotations(annotations);
         match (name, expr) {
-            (Some(name), Some(expr)) => Some(ScalarDef { name, expr, format }),
+            (Some(name), Some(expr)) => Some(ScalarDef {
+                name,
+                expr,
+                format,
+                look,
+            }),
             _ => {
                 if self.diagnostics.is_empty() {
                     return self.shape_error(span);
@@ -306,7 +333,66 @@ impl Builder {
         }
     }
 
-    fn format(&mut self, pair: Pair<'_, Rule>) -> Option<Format> {
+    /// A definition's annotations: at most one number format, and drawing words that
+    /// do not contradict each other.
+    fn annotations(&mut self, pairs: Vec<Pair<'_, Rule>>) -> (Option<Format>, Look) {
+        let mut format: Option<Format> = None;
+        let mut look = Look::default();
+        for pair in pairs {
+            let span = self.span(&pair);
+            match self.annotation(pair) {
+                Some(Annotation::Format(new)) => {
+                    if let Some(first) = &format {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                Code::ConflictingAnnotations,
+                                "a value takes one number format",
+                                span,
+                            )
+                            .with_label("a second number format")
+                            .with_secondary(first.span, "the first one")
+                            .with_hint("keep one of them"),
+                        );
+                    } else {
+                        format = Some(new);
+                    }
+                }
+                Some(Annotation::Better(better)) => {
+                    if look.better.is_some_and(|b| b != better) {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                Code::ConflictingAnnotations,
+                                "higher and lower cannot both be better",
+                                span,
+                            )
+                            .with_label("contradicts the other direction")
+                            .with_hint("keep @higher_is_better or @lower_is_better"),
+                        );
+                    }
+                    look.better = Some(better);
+                }
+                Some(Annotation::Bar) => look.bar = true,
+                Some(Annotation::Icons) => look.icons = true,
+                Some(Annotation::Heat) => look.heat = true,
+                None => {}
+            }
+        }
+        if look.heat && look.better.is_some() {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::ConflictingAnnotations,
+                    "@heat is a neutral scale; it cannot also say which end is better",
+                    format.as_ref().map_or(Span::default(), |f| f.span),
+                )
+                .with_hint(
+                    "use @heat for matrices, @higher_is_better or @lower_is_better for measures",
+                ),
+            );
+        }
+        (format, look)
+    }
+
+    fn annotation(&mut self, pair: Pair<'_, Rule>) -> Option<Annotation> {
         let span = self.span(&pair);
         let inner = pair.into_inner().next()?;
         let kind = match inner.as_rule() {
@@ -319,8 +405,24 @@ impl Builder {
                     "date" => FormatKind::Date,
                     "integer" => FormatKind::Integer,
                     "decimal" => FormatKind::Decimal,
+                    "higher_is_better" => return Some(Annotation::Better(Better::Higher)),
+                    "lower_is_better" => return Some(Annotation::Better(Better::Lower)),
+                    "bar" => return Some(Annotation::Bar),
+                    "icons" => return Some(Annotation::Icons),
+                    "heat" => return Some(Annotation::Heat),
                     _ => {
-                        let known = ["percent", "currency", "date", "integer", "decimal"];
+                        let known = [
+                            "percent",
+                            "currency",
+                            "date",
+                            "integer",
+                            "decimal",
+                            "higher_is_better",
+                            "lower_is_better",
+                            "bar",
+                            "icons",
+                            "heat",
+                        ];
                         let mut d = Diagnostic::error(
                             Code::UnknownFormat,
                             format!("`@{word}` is not a known format"),
@@ -331,14 +433,14 @@ impl Builder {
                             Suggestion::closest(word, known).map(|s| s.written("@", "")),
                         );
                         self.diagnostics.push(d.with_hint(
-                            "formats are @percent, @currency, @date, @integer, @decimal, or an Excel number format in quotes such as @\"0.0x\"",
+                            "formats are @percent, @currency, @date, @integer, @decimal, or an Excel number format in quotes such as @\"0.0x\"; a computed value may also say how it is drawn: @higher_is_better, @lower_is_better, @bar, @icons, @heat",
                         ));
                         return None;
                     }
                 }
             }
         };
-        Some(Format { kind, span })
+        Some(Annotation::Format(Format { kind, span }))
     }
 
     /// Parses a flag message: literal text with `{expr}` / `{expr:format}` holes.
@@ -808,4 +910,13 @@ fn unescape_text(quoted: &str) -> String {
         .and_then(|s| s.strip_suffix('"'))
         .unwrap_or(quoted);
     inner.replace("\"\"", "\"")
+}
+
+/// One `@…` after a formula.
+enum Annotation {
+    Format(Format),
+    Better(Better),
+    Bar,
+    Icons,
+    Heat,
 }

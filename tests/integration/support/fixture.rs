@@ -119,12 +119,12 @@ table Channels = group Opportunities by channel
 Channels.deals      = COUNT(Opportunities)                           @integer
 Channels.won        = COUNT(Opportunities where is_won)              @integer
 Channels.closed     = COUNT(Opportunities where is_closed)           @integer
-Channels.win_rate   = IFERROR(won / closed, 0)                       @percent
+Channels.win_rate   = IFERROR(won / closed, 0)                       @percent @higher_is_better
 Channels.revenue    = SUM(Opportunities.amount where is_won)         @currency
 Channels.avg_won    = revenue / won                                  @currency
-Channels.cycle      = AVERAGE(Opportunities.cycle_days where is_won) @decimal
+Channels.cycle      = AVERAGE(Opportunities.cycle_days where is_won) @decimal @lower_is_better
 Channels.cost       = SUM(Costs.amount)                              @currency
-Channels.roi        = (revenue * margin - cost) / cost               @percent
+Channels.roi        = (revenue * margin - cost) / cost               @percent @higher_is_better @icons
 Channels.share      = revenue / SUM(Channels.revenue)                @percent
 Channels.on_target  = win_rate >= target_win_rate and won > 0
 Channels.last_close = MAX(Opportunities.close_date)                  @date
