@@ -2,7 +2,8 @@
 //! every read of a damaged file ends in [`Damaged`], never a panic or a huge allocation.
 
 /// A cache file that does not decode: it is treated as a miss and replaced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("damaged cache entry: {0}")]
 pub struct Damaged(pub &'static str);
 
 /// Appends little-endian values and length-prefixed strings to a byte vector.

@@ -48,6 +48,7 @@ mod values;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
+use thiserror::Error;
 
 use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged};
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
@@ -57,26 +58,21 @@ use crate::table::{Column, Table};
 use columns::{ColumnView, encode_column, spill};
 
 /// Why some read inputs cannot be cached (they are used as read, just not stored).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotCacheable(pub &'static str);
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NotCacheable {
+    #[error("a file path is not valid UTF-8")]
+    PathNotUtf8,
+    #[error("a text is longer than 4 GB")]
+    TextTooLong,
+}
 
 /// Why a payload was not written.
-#[derive(Debug)]
+#[derive(Debug, Error)]
 pub enum EncodeError {
-    NotCacheable(NotCacheable),
-    Write(std::io::Error),
-}
-
-impl From<NotCacheable> for EncodeError {
-    fn from(e: NotCacheable) -> Self {
-        EncodeError::NotCacheable(e)
-    }
-}
-
-impl From<std::io::Error> for EncodeError {
-    fn from(e: std::io::Error) -> Self {
-        EncodeError::Write(e)
-    }
+    #[error("the inputs cannot be cached: {0}")]
+    NotCacheable(#[from] NotCacheable),
+    #[error(transparent)]
+    Write(#[from] std::io::Error),
 }
 
 /// Encodes everything `read_inputs` returned into `sink`, one column at a time.
@@ -165,21 +161,17 @@ pub fn encode(
 
 /// [`encode`] into one buffer (tests).
 #[cfg(test)]
-pub fn encode_to_vec(data: &InputData) -> Result<Vec<u8>, NotCacheable> {
+pub fn encode_to_vec(data: &InputData) -> Result<Vec<u8>, EncodeError> {
     let mut bytes = Vec::new();
-    match encode(data, &mut |part| {
+    encode(data, &mut |part| {
         bytes.extend_from_slice(part);
         Ok(())
-    }) {
-        Ok(()) => Ok(bytes),
-        Err(EncodeError::NotCacheable(e)) => Err(e),
-        Err(EncodeError::Write(_)) => Err(NotCacheable("cannot write to memory")),
-    }
+    })?;
+    Ok(bytes)
 }
 
 fn path_text(path: &std::path::Path) -> Result<&str, NotCacheable> {
-    path.to_str()
-        .ok_or(NotCacheable("a file path is not valid UTF-8"))
+    path.to_str().ok_or(NotCacheable::PathNotUtf8)
 }
 
 /// Decodes a payload written by [`encode`]; anything inconsistent is [`Damaged`].

@@ -78,7 +78,7 @@ pub(super) fn encode_values(w: &mut ByteWriter, values: &[Value]) -> Result<(), 
     w.usize(texts.len());
     w.usize(strings.len());
     for s in strings {
-        w.u32(u32::try_from(s.len()).map_err(|_| NotCacheable("a text is longer than 4 GB"))?);
+        w.u32(u32::try_from(s.len()).map_err(|_| NotCacheable::TextTooLong)?);
     }
     w.usize(strings.iter().map(|s| s.len()).sum());
     for s in strings {
