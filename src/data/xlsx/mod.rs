@@ -8,11 +8,12 @@
 //! or damaged file) makes [`crate::data::workbook::Book`] fall back to calamine, which
 //! also words the error.
 //!
-//! [`package`] opens the zip and reads the metadata parts, [`styles`] tells which cell
+//! [`package`] opens the zip and reads the metadata parts ([`error`] says what can go wrong), [`styles`] tells which cell
 //! styles are dates, [`shared_strings`] reads the string table, [`stream`] feeds a
 //! part's XML to a scanner in windows ([`prefetch`] inflating it on a second thread for
 //! big sheets), and [`scan`] reads a worksheet's cells.
 
+mod error;
 mod package;
 mod prefetch;
 mod scan;
@@ -100,7 +101,7 @@ impl XlsxPackage {
         let name = self
             .entry_name(part)
             .ok_or_else(|| corrupt(format!("the package has no part {part}")))?;
-        let mut zip = open_zip(path).map_err(corrupt)?;
+        let mut zip = open_zip(path).map_err(|e| corrupt(e.to_string()))?;
         let reader = zip.by_name(&name).map_err(|e| corrupt(e.to_string()))?;
         let prefetch = reader.compressed_size() >= prefetch_from;
         let mut scan = SheetScan::new(self, builder, progress);

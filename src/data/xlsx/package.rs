@@ -9,20 +9,18 @@ use std::sync::Arc;
 
 use zip::ZipArchive;
 
+use super::error::{OpenFailure, XmlError};
 use super::shared_strings::{SharedStrings, read_shared_strings};
 use super::styles::number_kinds;
 use super::{SheetEntry, XlsxPackage};
-use crate::data::xml_scan::{ScanError, Tag, TagKind, attr_text, find_byte, read_tag};
+use crate::data::xml_scan::{Tag, TagKind, attr_text, find_byte, read_tag};
 
 /// Largest metadata part (workbook, relationships, styles) we read into memory.
 const MAX_METADATA_PART: u64 = 64 << 20;
 
-/// Why a package could not be opened by this reader (the caller falls back to calamine).
-pub(crate) type OpenFailure = String;
-
-pub(super) fn open_zip(path: &Path) -> Result<ZipArchive<BufReader<File>>, String> {
-    let file = File::open(path).map_err(|e| e.to_string())?;
-    ZipArchive::new(BufReader::new(file)).map_err(|e| e.to_string())
+pub(super) fn open_zip(path: &Path) -> Result<ZipArchive<BufReader<File>>, OpenFailure> {
+    let file = File::open(path)?;
+    Ok(ZipArchive::new(BufReader::new(file))?)
 }
 
 impl XlsxPackage {
@@ -87,8 +85,8 @@ impl XlsxPackage {
         if let Some(strings_part) = by_kind("/sharedStrings") {
             let name = package
                 .entry_name(&strings_part)
-                .ok_or_else(|| format!("missing part {strings_part}"))?;
-            let reader = zip.by_name(&name).map_err(|e| e.to_string())?;
+                .ok_or_else(|| OpenFailure::MissingPart(strings_part.clone()))?;
+            let reader = zip.by_name(&name)?;
             package.shared = read_shared_strings(reader)?;
         }
         Ok(Arc::new(package))
@@ -105,13 +103,10 @@ impl XlsxPackage {
     ) -> Result<Vec<u8>, OpenFailure> {
         let name = self
             .entry_name(part)
-            .ok_or_else(|| format!("missing part {part}"))?;
-        let entry = zip.by_name(&name).map_err(|e| e.to_string())?;
+            .ok_or_else(|| OpenFailure::MissingPart(part.to_string()))?;
+        let entry = zip.by_name(&name)?;
         let mut bytes = Vec::new();
-        entry
-            .take(MAX_METADATA_PART)
-            .read_to_end(&mut bytes)
-            .map_err(|e| e.to_string())?;
+        entry.take(MAX_METADATA_PART).read_to_end(&mut bytes)?;
         Ok(bytes)
     }
 }
@@ -123,7 +118,7 @@ struct Relationship {
     target: String,
 }
 
-pub(super) fn tags(xml: &[u8]) -> impl Iterator<Item = Result<Tag<'_>, ScanError>> {
+pub(super) fn tags(xml: &[u8]) -> impl Iterator<Item = Result<Tag<'_>, XmlError>> {
     let mut pos = 0;
     std::iter::from_fn(move || {
         let lt = pos + find_byte(b'<', xml.get(pos..)?)?;
@@ -134,11 +129,11 @@ pub(super) fn tags(xml: &[u8]) -> impl Iterator<Item = Result<Tag<'_>, ScanError
             }
             Ok(None) => {
                 pos = xml.len();
-                Some(Err("the XML ends in the middle of a tag".to_string()))
+                Some(Err(XmlError::TagCutOff))
             }
             Err(e) => {
                 pos = xml.len();
-                Some(Err(e))
+                Some(Err(e.into()))
             }
         }
     })
@@ -166,7 +161,7 @@ fn relationships(xml: &[u8]) -> Result<Vec<Relationship>, OpenFailure> {
         }
     }
     if !is_relationships {
-        return Err("a relationships part that is not one".to_string());
+        return Err(OpenFailure::NotRelationships);
     }
     Ok(found)
 }
@@ -214,14 +209,14 @@ fn sheet_list(xml: &[u8]) -> Result<(Vec<(String, String)>, bool), OpenFailure> 
                 let id = tag.attr(b"id").map(attr_text).transpose()?;
                 match (name, id) {
                     (Some(name), Some(id)) => sheets.push((name, id)),
-                    _ => return Err("a <sheet> without name or id".to_string()),
+                    _ => return Err(OpenFailure::SheetWithoutNameOrId),
                 }
             }
             _ => {}
         }
     }
     if !is_workbook || sheets.is_empty() {
-        return Err("the workbook part lists no sheets".to_string());
+        return Err(OpenFailure::NoSheets);
     }
     Ok((sheets, date_1904))
 }

@@ -3,7 +3,10 @@
 //! reader, and hands wanted cells to the builder (other cells are only checked for
 //! being non-empty).
 
+use thiserror::Error;
+
 use super::XlsxPackage;
+use super::error::XmlError;
 use super::stream::{Step, unfinished};
 use super::styles::NumberKind;
 use crate::data::builder::SheetBuilder;
@@ -16,20 +19,18 @@ use crate::data::xml_scan::{
 use crate::value::ErrorKind;
 
 /// A sheet read stops on bad XML or on what the builder refuses (policy `fail` …).
+#[derive(Debug, Error)]
 pub(super) enum SheetFailure {
-    Xml(ScanError),
-    Data(DataError),
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    #[error(transparent)]
+    Data(#[from] DataError),
 }
 
+/// Bad markup met by the tag reader and text decoders the scanner calls.
 impl From<ScanError> for SheetFailure {
-    fn from(detail: ScanError) -> Self {
-        SheetFailure::Xml(detail)
-    }
-}
-
-impl From<DataError> for SheetFailure {
-    fn from(error: DataError) -> Self {
-        SheetFailure::Data(error)
+    fn from(error: ScanError) -> Self {
+        SheetFailure::Xml(XmlError::Markup(error))
     }
 }
 
@@ -237,7 +238,7 @@ impl SheetScan<'_, '_, '_> {
             Some(r) => parse_u32(r)
                 .filter(|n| (1..=MAX_ROWS).contains(n))
                 .map(|n| n - 1)
-                .ok_or_else(|| format!("a row number '{}' out of range", lossy(r)))?,
+                .ok_or_else(|| XmlError::RowOutOfRange(lossy(r)))?,
             None if self.any_row => self.row.saturating_add(1),
             None => 0,
         };
@@ -279,8 +280,7 @@ impl SheetScan<'_, '_, '_> {
     /// The cell's (row, column): from its `r` reference, or next after the previous cell.
     fn position(&mut self, reference: Option<&[u8]>) -> Result<(u32, u32), SheetFailure> {
         let (row, col) = match reference {
-            Some(r) => parse_cell_ref(r)
-                .ok_or_else(|| format!("a cell reference '{}' that is not an address", lossy(r)))?,
+            Some(r) => parse_cell_ref(r).ok_or_else(|| XmlError::NotAnAddress(lossy(r)))?,
             None => (self.row, self.next_col),
         };
         self.row = row;
@@ -332,13 +332,13 @@ impl SheetScan<'_, '_, '_> {
             b"s" => match parts.value {
                 None => RawCell::Empty,
                 Some(v) => {
-                    let index = parse_u32(v)
-                        .ok_or_else(|| format!("a shared-string index '{}'", lossy(v)))?;
+                    let index =
+                        parse_u32(v).ok_or_else(|| XmlError::SharedStringIndex(lossy(v)))?;
                     let text = shared.get(index as usize).ok_or_else(|| {
-                        format!(
-                            "shared string {index} is referenced but the workbook has only {}",
-                            shared.len()
-                        )
+                        XmlError::MissingSharedString {
+                            index,
+                            count: shared.len(),
+                        }
                     })?;
                     RawCell::SharedText(text)
                 }
@@ -399,10 +399,7 @@ impl SheetScan<'_, '_, '_> {
                 }
             },
             other => {
-                return Err(SheetFailure::Xml(format!(
-                    "a cell type '{}' that Excel does not write",
-                    lossy(other)
-                )));
+                return Err(XmlError::UnknownCellType(lossy(other)).into());
             }
         };
         self.builder.cell(row, col, raw)?;

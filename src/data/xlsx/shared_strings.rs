@@ -3,10 +3,10 @@
 
 use std::io::Read;
 
-use super::package::OpenFailure;
+use super::error::XmlError;
 use super::stream::{Step, stream_elements, unfinished};
 use crate::data::xml_scan::{
-    ScanError, TagKind, find_byte, find_close, push_rich_text, read_tag, unescape_office_from,
+    TagKind, find_byte, find_close, push_rich_text, read_tag, unescape_office_from,
 };
 
 /// The shared-string table: one text buffer and where each string ends, so a sheet
@@ -35,9 +35,9 @@ impl SharedStrings {
 }
 
 /// Reads `sharedStrings.xml` into one buffer.
-pub(super) fn read_shared_strings(reader: impl Read) -> Result<SharedStrings, OpenFailure> {
+pub(super) fn read_shared_strings(reader: impl Read) -> Result<SharedStrings, XmlError> {
     let mut strings = SharedStrings::default();
-    stream_elements(reader, |buf: &[u8], eof: bool| -> Result<Step, ScanError> {
+    stream_elements(reader, |buf: &[u8], eof: bool| -> Result<Step, XmlError> {
         let mut pos = 0;
         while let Some(found) = buf.get(pos..).and_then(|h| find_byte(b'<', h)) {
             let lt = pos + found;
@@ -74,9 +74,8 @@ pub(super) fn read_shared_strings(reader: impl Read) -> Result<SharedStrings, Op
 
 /// The shared-string table's length as a string end (over 4 GiB of shared text is no
 /// workbook Excel writes; calamine is left to try it).
-fn text_end(text: &str) -> Result<u32, ScanError> {
-    u32::try_from(text.len())
-        .map_err(|_| ScanError::from("the shared strings exceed 4 GiB".to_string()))
+fn text_end(text: &str) -> Result<u32, XmlError> {
+    u32::try_from(text.len()).map_err(|_| XmlError::SharedStringsTooLarge)
 }
 
 #[cfg(test)]

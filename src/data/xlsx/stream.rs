@@ -3,12 +3,12 @@
 
 use std::io::Read;
 
-use crate::data::xml_scan::ScanError;
+use super::error::XmlError;
 
 /// Bytes of decompressed XML handed to the scanner at a time.
 pub(super) const CHUNK: usize = 1 << 21;
 /// Largest single element (a cell, a shared string) we accept before calling the XML broken.
-const MAX_ELEMENT: usize = 256 << 20;
+pub(super) const MAX_ELEMENT: usize = 256 << 20;
 
 /// How far one scan of a buffer got.
 pub(super) struct Step {
@@ -20,7 +20,7 @@ pub(super) struct Step {
 
 /// Feeds `reader`'s bytes to `scan` in large buffers, carrying an element cut off at
 /// the end of one buffer over to the next.
-pub(super) fn stream_elements<E: From<ScanError>>(
+pub(super) fn stream_elements<E: From<XmlError>>(
     mut reader: impl Read,
     mut scan: impl FnMut(&[u8], bool) -> Result<Step, E>,
 ) -> Result<(), E> {
@@ -36,10 +36,7 @@ pub(super) fn stream_elements<E: From<ScanError>>(
                     end -= start;
                     start = 0;
                 } else if buf.len() >= MAX_ELEMENT {
-                    return Err(E::from(format!(
-                        "an element longer than {} MB",
-                        MAX_ELEMENT >> 20
-                    )));
+                    return Err(E::from(XmlError::ElementTooLong));
                 } else {
                     buf.resize(buf.len() * 2, 0);
                 }
@@ -49,7 +46,7 @@ pub(super) fn stream_elements<E: From<ScanError>>(
             };
             let n = reader
                 .read(space)
-                .map_err(|e| E::from(format!("the sheet cannot be decompressed: {e}")))?;
+                .map_err(|e| E::from(XmlError::Inflate(e)))?;
             if n == 0 {
                 eof = true;
             } else {
@@ -72,11 +69,9 @@ pub(super) fn stream_elements<E: From<ScanError>>(
 }
 
 /// An element cut off at `lt`: wait for more bytes, or fail at the end of the stream.
-pub(super) fn unfinished<E: From<ScanError>>(lt: usize, eof: bool) -> Result<Step, E> {
+pub(super) fn unfinished<E: From<XmlError>>(lt: usize, eof: bool) -> Result<Step, E> {
     if eof {
-        Err(E::from(
-            "the XML stops in the middle of an element, as a truncated file does".to_string(),
-        ))
+        Err(E::from(XmlError::Truncated))
     } else {
         Ok(Step {
             consumed: lt,

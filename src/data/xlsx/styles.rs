@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::package::{OpenFailure, tags};
+use super::error::OpenFailure;
+use super::package::tags;
 use super::scan::parse_u32;
 use crate::data::xml_scan::{TagKind, attr_text};
 
@@ -42,7 +43,7 @@ pub(super) fn number_kinds(xml: &[u8]) -> Result<Vec<NumberKind>, OpenFailure> {
         }
     }
     if !is_stylesheet {
-        return Err("the styles part is not a stylesheet".to_string());
+        return Err(OpenFailure::NotAStylesheet);
     }
     Ok(style_formats
         .into_iter()
