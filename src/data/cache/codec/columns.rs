@@ -1,7 +1,7 @@
 //! A column in the payload in the shape it has in memory: raw floats with their extras,
 //! codes of 1, 2 or 4 bytes with their dictionary, a text buffer with row ends, or values.
 
-use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged};
+use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged, f64_le, u32_le, uint_le};
 use crate::table::Column;
 use crate::table::column::{ColumnValues, FloatKind};
 use crate::value::{Value, ValueType};
@@ -117,11 +117,7 @@ pub(super) fn encode_column(
 
 /// Little-endian u32s packed in `bytes`.
 fn u32s(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    bytes.chunks_exact(4).map(|b| {
-        let mut word = [0u8; 4];
-        word.copy_from_slice(b);
-        u32::from_le_bytes(word)
-    })
+    bytes.chunks_exact(4).map(u32_le)
 }
 
 /// Where one column's parts are in the payload.
@@ -207,14 +203,7 @@ impl<'a> ColumnView<'a> {
     pub(super) fn decode(self) -> Result<Column, Damaged> {
         let data = match self.shape {
             ShapeView::Floats { kind, data, extras } => {
-                let floats: Vec<f64> = data
-                    .chunks_exact(8)
-                    .map(|b| {
-                        let mut word = [0u8; 8];
-                        word.copy_from_slice(b);
-                        f64::from_le_bytes(word)
-                    })
-                    .collect();
+                let floats: Vec<f64> = data.chunks_exact(8).map(f64_le).collect();
                 ColumnValues::from_floats(kind, floats, extras.decode()?).map_err(Damaged)?
             }
             ShapeView::Texts {
@@ -234,13 +223,7 @@ impl<'a> ColumnView<'a> {
             } => {
                 let codes: Vec<u32> = codes
                     .chunks_exact(width)
-                    .map(|b| {
-                        let mut word = [0u8; 4];
-                        if let Some(prefix) = word.get_mut(..width) {
-                            prefix.copy_from_slice(b);
-                        }
-                        u32::from_le_bytes(word)
-                    })
+                    .map(|b| uint_le(b, width))
                     .collect();
                 ColumnValues::from_codes(codes, dictionary.decode()?).map_err(Damaged)?
             }

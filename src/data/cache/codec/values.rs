@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged, u64_at};
+use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged, f64_le, u32_le, u64_at, uint_le};
 use crate::table::intern::FxBuildHasher;
 use crate::value::{ErrorKind, ErrorOrigin, ExcelError, Value};
 
@@ -250,10 +250,8 @@ impl<'a> ValuesView<'a> {
         let mut end = 0usize;
         offsets.push(end);
         for length in self.string_lengths.chunks_exact(4) {
-            let mut word = [0u8; 4];
-            word.copy_from_slice(length);
             end = end
-                .checked_add(u32::from_le_bytes(word) as usize)
+                .checked_add(u32_le(length) as usize)
                 .ok_or(Damaged("text lengths overflow"))?;
             offsets.push(end);
         }
@@ -350,21 +348,16 @@ impl ValuesView<'_> {
 
     fn decode_one_kind(&self, strings: &[Value]) -> Result<Option<Vec<Value>>, Damaged> {
         let only = |numbers: usize, text: usize| self.holds_only(numbers, text);
-        let number = |bytes: &[u8]| {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(bytes);
-            f64::from_le_bytes(word)
-        };
         let values = match self.tags {
             Ok(TAG_NUMBER) if only(self.rows, 0) => self
                 .numbers
                 .chunks_exact(8)
-                .map(|b| Value::Number(number(b)))
+                .map(|b| Value::Number(f64_le(b)))
                 .collect(),
             Ok(TAG_DATE) if only(self.rows, 0) => self
                 .numbers
                 .chunks_exact(8)
-                .map(|b| Value::Date(number(b)))
+                .map(|b| Value::Date(f64_le(b)))
                 .collect(),
             Ok(TAG_TEXT) if only(0, self.rows) => match self.index_width {
                 1 => lookup::<1>(self.indices, strings)?,
@@ -382,17 +375,11 @@ fn lookup<const W: usize>(indices: &[u8], strings: &[Value]) -> Result<Vec<Value
     let mut past_the_end = false;
     let values = indices
         .chunks_exact(W)
-        .map(|bytes| {
-            let mut word = [0u8; 4];
-            if let Some(prefix) = word.get_mut(..W) {
-                prefix.copy_from_slice(bytes);
-            }
-            match strings.get(u32::from_le_bytes(word) as usize) {
-                Some(value) => value.clone(),
-                None => {
-                    past_the_end = true;
-                    Value::Blank
-                }
+        .map(|bytes| match strings.get(uint_le(bytes, W) as usize) {
+            Some(value) => value.clone(),
+            None => {
+                past_the_end = true;
+                Value::Blank
             }
         })
         .collect();
@@ -423,11 +410,7 @@ impl TextStream<'_> {
                 .indices
                 .get(start..start + self.width)
                 .ok_or(Damaged("fewer text indices than text rows"))?;
-            let mut word = [0u8; 4];
-            if let Some(prefix) = word.get_mut(..self.width) {
-                prefix.copy_from_slice(bytes);
-            }
-            u32::from_le_bytes(word) as usize
+            uint_le(bytes, self.width) as usize
         };
         match self.strings.get_mut(string) {
             // In row order each string is used once: move it out instead of sharing it.
