@@ -85,11 +85,7 @@ impl XlsxPackage {
         progress: &dyn Fn(usize),
         prefetch_from: u64,
     ) -> Result<(), DataError> {
-        let corrupt = |detail: String| DataError::CorruptSheet {
-            path: path.to_path_buf(),
-            sheet: sheet.to_string(),
-            detail,
-        };
+        let corrupt = |detail: String| DataError::corrupt_sheet(path, sheet, detail);
         let entry = self
             .sheets
             .iter()
