@@ -89,6 +89,8 @@ pub(crate) enum ScanError {
     UnfinishedTagInText,
     #[error("a <t> text without its end")]
     UnendedText,
+    #[error("the XML ends in the middle of a tag")]
+    TagCutOff,
 }
 
 /// Reads the tag starting at `buf[lt]` (which must be `<`). `Ok(None)` means the tag
@@ -471,6 +473,47 @@ pub(crate) fn trim_ascii_whitespace_from(out: &mut String, start: usize) {
     let trimmed = trimmed.to_string();
     out.truncate(start);
     out.push_str(&trimmed);
+}
+
+/// Every tag of a whole XML part held in memory (a metadata part), in order; a tag cut
+/// off by the end of the part is an error.
+pub(crate) fn tags(xml: &[u8]) -> impl Iterator<Item = Result<Tag<'_>, ScanError>> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let lt = pos + find_byte(b'<', xml.get(pos..)?)?;
+        match read_tag(xml, lt) {
+            Ok(Some(tag)) => {
+                pos = tag.end;
+                Some(Ok(tag))
+            }
+            Ok(None) => {
+                pos = xml.len();
+                Some(Err(ScanError::TagCutOff))
+            }
+            Err(e) => {
+                pos = xml.len();
+                Some(Err(e))
+            }
+        }
+    })
+}
+
+/// An unsigned number as SpreadsheetML writes it in an attribute or a value (a style,
+/// shared-string or row index): ASCII digits, with whitespace around them allowed.
+#[inline]
+pub(crate) fn parse_u32(raw: &[u8]) -> Option<u32> {
+    let digits = raw.trim_ascii();
+    if digits.is_empty() || digits.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(d - b'0');
+    }
+    u32::try_from(n).ok()
 }
 
 /// An attribute value decoded to text (entities resolved).

@@ -4,7 +4,6 @@
 
 use thiserror::Error;
 
-use super::stream::MAX_ELEMENT;
 use crate::data::xml_scan::ScanError;
 
 /// Why a package could not be opened by this reader.
@@ -41,12 +40,10 @@ impl From<ScanError> for OpenFailure {
 pub(crate) enum XmlError {
     #[error(transparent)]
     Markup(#[from] ScanError),
-    #[error("the XML ends in the middle of a tag")]
-    TagCutOff,
     #[error("the XML stops in the middle of an element, as a truncated file does")]
     Truncated,
-    #[error("an element longer than {} MB", MAX_ELEMENT >> 20)]
-    ElementTooLong,
+    #[error("an element longer than {limit_mb} MB")]
+    ElementTooLong { limit_mb: usize },
     #[error("the sheet cannot be decompressed: {0}")]
     Inflate(#[source] std::io::Error),
     #[error("the shared strings exceed 4 GiB")]

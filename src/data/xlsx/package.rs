@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use zip::ZipArchive;
 
-use super::error::{OpenFailure, XmlError};
+use super::error::OpenFailure;
 use super::shared_strings::{SharedStrings, read_shared_strings};
 use super::styles::number_kinds;
 use super::{SheetEntry, XlsxPackage};
-use crate::data::xml_scan::{Tag, TagKind, attr_text, find_byte, read_tag};
+use crate::data::xml_scan::{TagKind, attr_text, tags};
 
 /// Largest metadata part (workbook, relationships, styles) we read into memory.
 const MAX_METADATA_PART: u64 = 64 << 20;
@@ -116,27 +116,6 @@ struct Relationship {
     id: String,
     kind: String,
     target: String,
-}
-
-pub(super) fn tags(xml: &[u8]) -> impl Iterator<Item = Result<Tag<'_>, XmlError>> {
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        let lt = pos + find_byte(b'<', xml.get(pos..)?)?;
-        match read_tag(xml, lt) {
-            Ok(Some(tag)) => {
-                pos = tag.end;
-                Some(Ok(tag))
-            }
-            Ok(None) => {
-                pos = xml.len();
-                Some(Err(XmlError::TagCutOff))
-            }
-            Err(e) => {
-                pos = xml.len();
-                Some(Err(e.into()))
-            }
-        }
-    })
 }
 
 fn relationships(xml: &[u8]) -> Result<Vec<Relationship>, OpenFailure> {

@@ -13,8 +13,8 @@ use crate::data::builder::SheetBuilder;
 use crate::data::coerce::{DAYS_1904_TO_1900, RawCell};
 use crate::data::error::DataError;
 use crate::data::xml_scan::{
-    ScanError, Tag, TagKind, find_byte, find_close, for_each_attr, push_cell_text, push_rich_text,
-    push_text, read_tag, same, trim_ascii_whitespace_from, unescape_office,
+    ScanError, Tag, TagKind, find_byte, find_close, for_each_attr, parse_u32, push_cell_text,
+    push_rich_text, push_text, read_tag, same, trim_ascii_whitespace_from, unescape_office,
 };
 use crate::value::ErrorKind;
 
@@ -551,21 +551,6 @@ fn lossy(raw: &[u8]) -> String {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.into_owned(),
     }
-}
-
-pub(super) fn parse_u32(raw: &[u8]) -> Option<u32> {
-    let digits = raw.trim_ascii();
-    if digits.is_empty() || digits.len() > 10 {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u64::from(d - b'0');
-    }
-    u32::try_from(n).ok()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::error::XmlError;
 /// Bytes of decompressed XML handed to the scanner at a time.
 pub(super) const CHUNK: usize = 1 << 21;
 /// Largest single element (a cell, a shared string) we accept before calling the XML broken.
-pub(super) const MAX_ELEMENT: usize = 256 << 20;
+const MAX_ELEMENT: usize = 256 << 20;
 
 /// How far one scan of a buffer got.
 pub(super) struct Step {
@@ -36,7 +36,9 @@ pub(super) fn stream_elements<E: From<XmlError>>(
                     end -= start;
                     start = 0;
                 } else if buf.len() >= MAX_ELEMENT {
-                    return Err(E::from(XmlError::ElementTooLong));
+                    return Err(E::from(XmlError::ElementTooLong {
+                        limit_mb: MAX_ELEMENT >> 20,
+                    }));
                 } else {
                     buf.resize(buf.len() * 2, 0);
                 }

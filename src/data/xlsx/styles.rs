@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 
 use super::error::OpenFailure;
-use super::package::tags;
-use super::scan::parse_u32;
-use crate::data::xml_scan::{TagKind, attr_text};
+use crate::data::xml_scan::{TagKind, attr_text, parse_u32, tags};
 
 /// How a number cell's style says to read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
