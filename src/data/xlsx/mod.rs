@@ -8,10 +8,10 @@
 //! or damaged file) makes [`crate::data::workbook::Book`] fall back to calamine, which
 //! also words the error.
 //!
-//! [`package`] opens the zip and reads the metadata parts ([`error`] says what can go wrong), [`styles`] tells which cell
+//! [`package`] opens the zip and reads the metadata parts, [`styles`] tells which cell
 //! styles are dates, [`shared_strings`] reads the string table, [`stream`] feeds a
 //! part's XML to a scanner in windows ([`prefetch`] inflating it on a second thread for
-//! big sheets), and [`scan`] reads a worksheet's cells.
+//! big sheets), [`scan`] reads a worksheet's cells, and [`error`] says what can go wrong.
 
 mod error;
 mod package;
