@@ -174,6 +174,15 @@ impl<'p> SheetBuilder<'p> {
         if row <= self.plan.header_row {
             return Ok(());
         }
+        self.move_to_row(row)?;
+        self.row_nonempty = true;
+        Ok(())
+    }
+
+    /// Moves to data row `row`: the header is resolved at the first data cell, and the
+    /// previous row is finished when this cell starts a new one.
+    #[inline]
+    fn move_to_row(&mut self, row: u32) -> Result<(), DataError> {
         if !self.header_done {
             self.resolve_header()?;
         }
@@ -181,7 +190,6 @@ impl<'p> SheetBuilder<'p> {
             self.flush_row()?;
             self.row = Some(row);
         }
-        self.row_nonempty = true;
         Ok(())
     }
 
@@ -196,13 +204,7 @@ impl<'p> SheetBuilder<'p> {
             }
             return Ok(());
         }
-        if !self.header_done {
-            self.resolve_header()?;
-        }
-        if self.row != Some(row) {
-            self.flush_row()?;
-            self.row = Some(row);
-        }
+        self.move_to_row(row)?;
         if raw.is_empty() {
             return Ok(());
         }

@@ -1,7 +1,7 @@
 //! Errors that stop reading the inputs: each names the file, sheet and column or
 //! cell involved and says how to fix it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
@@ -206,4 +206,15 @@ pub enum DataError {
         raw: String,
         expected: String,
     },
+}
+
+impl DataError {
+    /// Sheet `sheet` of the workbook at `path` cannot be read, for the reason `detail`.
+    pub(crate) fn corrupt_sheet(path: &Path, sheet: &str, detail: String) -> DataError {
+        DataError::CorruptSheet {
+            path: path.to_path_buf(),
+            sheet: sheet.to_string(),
+            detail,
+        }
+    }
 }
