@@ -509,12 +509,12 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::data::builder::{SheetPart, TablePlan};
+    use crate::data::builder::{ReadPlan, SheetPart};
     use crate::data::spec::BadCellPolicy;
     use crate::value::Value;
 
-    fn every_column() -> TablePlan {
-        TablePlan {
+    fn every_column() -> ReadPlan {
+        ReadPlan {
             name: "T".to_string(),
             columns: Vec::new(),
             all_headers: true,
