@@ -9,7 +9,7 @@
 //! entries  = u64 n, n × (table, file, cell, column, raw, expected, action: str)
 //! counts   = u64 n, n × (table str, 7 × u64)
 //! tables   = u64 n, n × (name str, rows u64, u64 columns, columns × column)
-//! column   = name str, type u8, shape u8, then by shape (see `data::column`):
+//! column   = name str, type u8, shape u8, then by shape (see `table::column`):
 //!            0 floats: kind u8 (0 number, 1 date), rows u64, rows × f64 (blank rows
 //!              and rows of other values are reserved NaNs), values (the extras)
 //!            1 coded: rows u64, values (the dictionary), width u8 (1, 2 or 4),
