@@ -153,6 +153,9 @@ pub fn run(
         for (table, note) in &summary.notes {
             outcome.stderr.push_str(&format!("note: {table}: {note}\n"));
         }
+        for check in &summary.data_checks {
+            outcome.stderr.push_str(&format!("data check: {check}\n"));
+        }
         outcome.stderr.push_str(&format!(
             "{} raised\n",
             plural(summary.flags_raised, "flag")

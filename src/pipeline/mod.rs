@@ -343,8 +343,11 @@ impl PhaseTimer {
 pub struct RunSummary {
     pub workbook: Option<PathBuf>,
     pub json: Option<String>,
-    /// How many flags the rules raised.
+    /// How many flags the rules raised (findings, not counting data checks).
     pub flags_raised: usize,
+    /// What the rules' data checks (`severity data` flags) found, as `subject: message`,
+    /// so the console says it as well as the Data Quality sheet.
+    pub data_checks: Vec<String>,
     /// What the analyses said the user must see, each with its table.
     pub notes: Vec<(String, String)>,
     /// Warnings of the rules and the scenario.
@@ -393,7 +396,13 @@ pub fn run_scenario(
         report::write_run_workbook(&run_report(&prepared, &data, &result)?, out)?;
         timer.lap("write workbook");
     }
-    let flags_raised = result.flags.len();
+    let data_checks: Vec<String> = result
+        .flags
+        .iter()
+        .filter(|f| f.severity == crate::lang::ast::Severity::Data)
+        .map(|f| format!("{}: {}", f.subject, f.message))
+        .collect();
+    let flags_raised = result.flags.len() - data_checks.len();
     let notes = result
         .analyses
         .iter()
@@ -408,6 +417,7 @@ pub fn run_scenario(
         workbook: out,
         json,
         flags_raised,
+        data_checks,
         notes,
         warnings: Diagnosed {
             sources: prepared.sources,
