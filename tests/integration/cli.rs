@@ -155,7 +155,7 @@ fn run_writes_the_workbook_and_json() {
         .iter()
         .map(|c| c["revenue"].as_f64().unwrap())
         .sum();
-    let total = json["scalars"]["total_revenue"].as_f64().unwrap();
+    let total = json["scalars"]["total_bookings"].as_f64().unwrap();
     assert!((sum - total).abs() < 1e-6 * total, "{sum} vs {total}");
 }
 
