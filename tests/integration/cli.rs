@@ -53,7 +53,10 @@ fn a_typo_is_reported_with_file_line_column_and_a_suggestion() {
     let dir = project_copy();
     let path = dir.path().join("rules/channel_performance.rules");
     let text = std::fs::read_to_string(&path).unwrap();
-    let broken = text.replace("IFERROR(revenue / won, 0)", "IFERROR(revenue / wno, 0)");
+    let broken = text.replace(
+        "IF(won > 0, revenue / won, \"\")",
+        "IF(won > 0, revenue / wno, \"\")",
+    );
     assert_ne!(text, broken, "the fixture line must exist");
     std::fs::write(&path, &broken).unwrap();
     // The line the typo is on, counted here independently of the engine.

@@ -178,7 +178,10 @@ fn channel_metrics_equal_an_independent_computation() {
             "{name} cost per won deal"
         );
         assert!(
-            close(get("payback_months", row), e.direct_cost / (e.revenue * margin(name) / 12.0)),
+            close(
+                get("payback_months", row),
+                e.direct_cost / (e.revenue * margin(name) / 12.0)
+            ),
             "{name} payback"
         );
         let roi = (e.revenue * margin(name) - total_cost) / total_cost;

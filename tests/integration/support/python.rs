@@ -10,8 +10,7 @@ use std::process::Command;
 use crate::support::soffice::required_by;
 
 /// How to get the packages, said with every skip.
-const HOW_TO_INSTALL: &str =
-    "install them with `pip install -r tests/requirements.txt` (or point PYTHON at a Python that has them)";
+const HOW_TO_INSTALL: &str = "install them with `pip install -r tests/requirements.txt` (or point PYTHON at a Python that has them)";
 
 /// The program: `$PYTHON` when set, else `python3` on the PATH.
 pub fn program() -> OsString {
@@ -36,7 +35,9 @@ pub fn skip_reason(modules: &[&str]) -> Option<String> {
     };
     let ci = std::env::var("CI").ok();
     if required_by(ci.as_deref()) {
-        panic!("Python with {modules:?} is required when CI is set, but {reason}; {HOW_TO_INSTALL}");
+        panic!(
+            "Python with {modules:?} is required when CI is set, but {reason}; {HOW_TO_INSTALL}"
+        );
     }
     let test = std::thread::current()
         .name()
