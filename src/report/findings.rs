@@ -1,25 +1,20 @@
 //! The rules' findings in a run workbook: the Recommendations sheet (most severe first,
-//! then by value at stake, each with the metric and threshold that fired) and the
-//! data checks (`severity data`) listed on the Data Quality sheet.
+//! then by value at stake, each with the metric and threshold that fired); the data
+//! checks (`severity data`) go to the Data Quality sheet instead (`sheets`).
 
 use rust_xlsxwriter::{Color, Format, FormatUnderline, Url, Worksheet, XlsxError};
 
 use crate::eval::engine::FlagHit;
 use crate::lang::ast::Severity;
-use crate::report::cells::{Styles, Widths};
+use crate::report::cells::Styles;
 use crate::report::layout::{FIRST_ENTRY_ROW, Layout, RECOMMENDATIONS};
-use crate::report::sheets::{headers, list_sheet};
+use crate::report::sheets::list_sheet;
 use crate::report::text::plural;
 use crate::report::{ReportError, RunReport};
 
 /// The findings a reader acts on (every severity but `data`), in the evaluation's order.
 pub fn recommendations(flags: &[FlagHit]) -> impl Iterator<Item = &FlagHit> {
     flags.iter().filter(|f| f.severity != Severity::Data)
-}
-
-/// Checks the rules made on the inputs (`severity data`).
-pub fn data_checks(flags: &[FlagHit]) -> impl Iterator<Item = &FlagHit> {
-    flags.iter().filter(|f| f.severity == Severity::Data)
 }
 
 /// Every finding, most severe first, then the largest value at stake, each linked to the
@@ -128,36 +123,4 @@ pub fn recommendations_sheet(
         sheet.autofilter(header_row, 0, last, 6)?;
     }
     Ok(sheet)
-}
-
-/// The "Checks the rules made" section of the Data Quality sheet, two rows below `row`;
-/// returns the last row written.
-pub fn rule_checks(
-    sheet: &mut Worksheet,
-    row: u32,
-    flags: &[FlagHit],
-    styles: &Styles,
-    widths: &mut Widths,
-) -> Result<u32, XlsxError> {
-    let checks: Vec<&FlagHit> = data_checks(flags).collect();
-    let mut row = row + 2;
-    let title = match checks.len() {
-        0 => "Checks the rules made on the data: nothing to report".to_string(),
-        n => format!("Checks the rules made on the data ({n})"),
-    };
-    sheet.write_string_with_format(row, 0, &title, &styles.section)?;
-    if checks.is_empty() {
-        return Ok(row);
-    }
-    row += 1;
-    headers(sheet, row, &["Table", "Subject", "Finding"], styles, widths)?;
-    for hit in checks {
-        row += 1;
-        sheet.write_string(row, 0, &*hit.table)?;
-        sheet.write_string(row, 1, &hit.subject)?;
-        sheet.write_string(row, 2, &hit.message)?;
-        widths.see(0, &hit.table);
-        widths.see(1, &hit.subject);
-    }
-    Ok(row)
 }

@@ -9,6 +9,7 @@ use rust_xlsxwriter::{
 
 use crate::data::quality::QualityLog;
 use crate::eval::engine::FlagHit;
+use crate::lang::ast::Severity;
 use crate::lang::ast::{Better, FormatKind, Look};
 use crate::lang::plan::{ColumnOrigin, TableId, TableKind};
 use crate::report::cells::{
@@ -16,7 +17,6 @@ use crate::report::cells::{
     write_formula_or_value, write_value,
 };
 use crate::report::describe::describe;
-use crate::report::findings::rule_checks;
 use crate::report::formula::translate;
 use crate::report::layout::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, table_data,
@@ -476,4 +476,39 @@ pub fn provenance_sheet(
     }
     widths.apply(&mut sheet)?;
     Ok(sheet)
+}
+
+/// The "Checks the rules made" section of the Data Quality sheet (flags with `severity
+/// data`), two rows below `row`; returns the last row written.
+fn rule_checks(
+    sheet: &mut Worksheet,
+    row: u32,
+    flags: &[FlagHit],
+    styles: &Styles,
+    widths: &mut Widths,
+) -> Result<u32, XlsxError> {
+    let checks: Vec<&FlagHit> = flags
+        .iter()
+        .filter(|f| f.severity == Severity::Data)
+        .collect();
+    let mut row = row + 2;
+    let title = match checks.len() {
+        0 => "Checks the rules made on the data: nothing to report".to_string(),
+        n => format!("Checks the rules made on the data ({n})"),
+    };
+    sheet.write_string_with_format(row, 0, &title, &styles.section)?;
+    if checks.is_empty() {
+        return Ok(row);
+    }
+    row += 1;
+    headers(sheet, row, &["Table", "Subject", "Finding"], styles, widths)?;
+    for hit in checks {
+        row += 1;
+        sheet.write_string(row, 0, &*hit.table)?;
+        sheet.write_string(row, 1, &hit.subject)?;
+        sheet.write_string(row, 2, &hit.message)?;
+        widths.see(0, &hit.table);
+        widths.see(1, &hit.subject);
+    }
+    Ok(row)
 }
