@@ -15,7 +15,7 @@ use crate::analysis;
 use crate::data::{CacheUse, InputCache, InputData, read_inputs};
 use crate::diagnostic::source::SourceMap;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::eval::engine::{EvalError, Evaluated, evaluate};
+use crate::eval::engine::{EvalError, Evaluated, evaluate, evaluate_timed};
 use crate::functions::CallContext;
 use crate::lang::plan::{ParamId, Plan};
 use crate::lang::program::ReadError;
@@ -137,8 +137,24 @@ pub fn execute_tables(
     tables: Vec<crate::table::Table>,
 ) -> Result<Evaluated, CommandError> {
     let (overrides, context) = evaluation_settings(prepared);
-    evaluate(&prepared.plan, tables, &overrides, &context)
-        .map_err(|error| evaluation_failed(prepared, error))
+    if std::env::var_os("CHANMIX_TIMINGS").is_none() {
+        return evaluate(&prepared.plan, tables, &overrides, &context)
+            .map_err(|error| evaluation_failed(prepared, error));
+    }
+    // Profiling: the slowest steps of the plan, so a slow rule can be found.
+    let mut steps: Vec<(std::time::Duration, String)> = Vec::new();
+    let result = evaluate_timed(
+        &prepared.plan,
+        tables,
+        &overrides,
+        &context,
+        &mut |step, took| steps.push((took, prepared.plan.step_name(step))),
+    );
+    steps.sort_by(|a, b| b.0.cmp(&a.0));
+    for (took, name) in steps.iter().take(12) {
+        eprintln!("timing:   step {name:<40} {:>8.3} s", took.as_secs_f64());
+    }
+    result.map_err(|error| evaluation_failed(prepared, error))
 }
 
 /// An evaluation error as the user should see it: an analysis that could not run
