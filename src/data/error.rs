@@ -197,6 +197,19 @@ pub enum DataError {
     },
 
     #[error(
+        "{} {part} cannot be read: {detail}. If the file is genuine, raise the limit with {}=<MiB> (see README, \"Limits on reading\")",
+        path.display(), crate::data::budget::LIMIT_VARIABLE
+    )]
+    ReadLimit {
+        path: PathBuf,
+        part: String,
+        detail: String,
+    },
+
+    #[error("{variable} is '{given}'; give a whole number of MiB, e.g. {variable}=8192")]
+    BadReadLimit { variable: String, given: String },
+
+    #[error(
         "table '{table}': {} cell {cell} (column '{column}') holds '{raw}', expected {expected}; fix the cell or set on_bad_cell = \"report\" or \"reject-row\"",
         path.display()
     )]

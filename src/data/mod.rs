@@ -7,10 +7,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod address;
+pub mod budget;
 pub(crate) mod builder;
 pub mod cache;
 pub mod coerce;
 pub mod error;
+pub(crate) mod ods;
 mod ole;
 pub mod quality;
 pub mod read;
