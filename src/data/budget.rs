@@ -110,7 +110,12 @@ impl ReadBudget {
     /// The budget `CHANMIX_MAX_READ_MB` asks for; a value that is not a positive whole
     /// number of MiB is an error rather than no limit.
     pub fn from_env() -> Result<Self, DataError> {
-        match std::env::var_os(LIMIT_VARIABLE) {
+        ReadBudget::from_setting(std::env::var_os(LIMIT_VARIABLE).as_deref())
+    }
+
+    /// The budget a `CHANMIX_MAX_READ_MB` value asks for (`None`: the variable is unset).
+    pub fn from_setting(setting: Option<&std::ffi::OsStr>) -> Result<Self, DataError> {
+        match setting {
             None => Ok(ReadBudget::default()),
             Some(raw) => {
                 let text = raw.to_string_lossy();

@@ -23,8 +23,9 @@ pub(crate) mod workbook;
 pub(crate) mod xlsx;
 pub(crate) mod xml_scan;
 
+pub use budget::ReadBudget;
 pub use cache::{CacheError, CacheSummary, CacheUse, InputCache};
 pub use error::DataError;
 pub use quality::{QualityEntry, QualityLog, TableCounts};
-pub use read::{InputData, InputFile, read_inputs};
+pub use read::{InputData, InputFile, read_inputs, read_inputs_within};
 pub use spec::{BadCellPolicy, InputsSpec, TableSpec};

@@ -74,13 +74,26 @@ struct Job {
 /// read, undeclared ones as `any`, and tables it does not mention are not read at all.
 /// Without `wanted`, every declared column is read (every header, as `any`, when a
 /// table declares no columns).
+///
+/// What reading may store is limited by the budget `CHANMIX_MAX_READ_MB` sets (see
+/// `data::budget`); [`read_inputs_within`] takes the budget from its caller.
 pub fn read_inputs(
     spec: &InputsSpec,
     base_dir: &Path,
     wanted: Option<&BTreeMap<String, BTreeSet<String>>>,
 ) -> Result<InputData, DataError> {
+    read_inputs_within(spec, base_dir, wanted, ReadBudget::from_env()?)
+}
+
+/// [`read_inputs`] within `budget`.
+pub fn read_inputs_within(
+    spec: &InputsSpec,
+    base_dir: &Path,
+    wanted: Option<&BTreeMap<String, BTreeSet<String>>>,
+    budget: ReadBudget,
+) -> Result<InputData, DataError> {
     spec.validate()?;
-    let budget = Arc::new(ReadBudget::from_env()?);
+    let budget = Arc::new(budget);
     let mut plans: Vec<ReadPlan> = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
     let mut skipped: Vec<QualityEntry> = Vec::new();
