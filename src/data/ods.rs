@@ -81,7 +81,7 @@ impl OdsBook {
         }
         let content = zip.by_name("content.xml").map_err(|_| {
             OdsOpenError::Damaged(
-                "it has no content.xml part (an Excel workbook named .ods? give it its own extension)"
+                "it has no content.xml part: an Excel workbook saved with an .ods name?"
                     .to_string(),
             )
         })?;
