@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::value::{ErrorKind, Value};
+use crate::value::Value;
 
 /// How XLOOKUP's exact match compares: numbers and dates by value, text
 /// case-insensitively, booleans; blanks and errors never match.
@@ -58,7 +58,8 @@ pub fn xlookup_exact(
                     Some(&position) => values.get(position).cloned().unwrap_or_default(),
                     None => match if_not_found {
                         Some(fallback) => fallback(row),
-                        None => Value::error(ErrorKind::NA),
+                        // The lookup's own "not found", so the engine can report the miss.
+                        None => crate::functions::args::not_found(),
                     },
                 }
             })

@@ -15,6 +15,29 @@ pub fn err(kind: ErrorKind) -> Value {
     Value::error(kind)
 }
 
+/// The `#N/A` a lookup (XLOOKUP, XMATCH, MATCH, VLOOKUP, HLOOKUP) answers when it
+/// finds nothing. It is one shared value, told apart from every other `#N/A` by its
+/// allocation ([`is_not_found`]), so the engine can name the value that missed and the
+/// list it was looked up in, and count the misses for the run's summary.
+pub fn not_found() -> Value {
+    static NOT_FOUND: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    NOT_FOUND
+        .get_or_init(|| {
+            Value::Error(std::sync::Arc::new(crate::value::ExcelError::new(
+                ErrorKind::NA,
+            )))
+        })
+        .clone()
+}
+
+/// Whether `value` is [`not_found`]'s `#N/A` (a lookup that missed), not another one.
+pub fn is_not_found(value: &Value) -> bool {
+    match (value, not_found()) {
+        (Value::Error(a), Value::Error(b)) => std::sync::Arc::ptr_eq(a, &b),
+        _ => false,
+    }
+}
+
 /// The single value of a scalar argument; a list where one value is needed is `#VALUE!`.
 pub fn scalar<'a>(args: &[Arg<'a>], index: usize) -> Result<&'a Value, Value> {
     match args.get(index) {

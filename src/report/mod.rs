@@ -25,6 +25,7 @@ mod compare;
 mod dashboard;
 pub mod describe;
 pub mod formula;
+pub mod issues;
 mod layout;
 mod pivot;
 mod scenario_workbook;
@@ -41,6 +42,7 @@ use crate::eval::engine::Evaluated;
 use crate::lang::plan::{ParamId, Plan};
 
 pub use compare::build_compare_workbook;
+pub use sheets::first_issue_row;
 pub use scenario_workbook::build_run_workbook;
 
 /// Where one param's value came from, as the Assumptions sheet lists it (the value is

@@ -20,11 +20,13 @@ use crate::value::{ErrorKind, Value};
 
 mod aggregate;
 mod analysis;
+mod audit;
 mod calls;
 mod interpret;
 mod steps;
 mod variants;
 
+pub use audit::{DataAudit, KeyProblem, LookupMiss, SuspiciousKey, UnreachedRows, shown_value};
 pub use variants::{Baseline, evaluate_variants};
 
 /// A problem that stops evaluation before it starts (the inputs do not fit the plan).
@@ -84,6 +86,9 @@ pub struct Evaluated {
     pub flags: Vec<FlagHit>,
     /// One report per analysis table, in plan order.
     pub analyses: Vec<AnalysisReport>,
+    /// What the run noticed about its data: lookups that missed, rows no group
+    /// reached, suspicious group keys.
+    pub audit: DataAudit,
 }
 
 impl Evaluated {
@@ -158,6 +163,7 @@ pub fn evaluate_expression(
             Scope {
                 table: None,
                 rows: 1,
+                step: None,
             },
         )
         .into_vec(1);
@@ -245,6 +251,8 @@ struct Evaluation<'p> {
     analysis_reports: HashMap<TableId, AnalysisReport>,
     /// The first analysis that failed (the run stops with it).
     failure: Option<EvalError>,
+    /// Lookups that found nothing, per call site.
+    misses: std::sync::Mutex<HashMap<audit::SiteKey, audit::SiteMisses>>,
 }
 
 /// Values of an expression over the rows of a scope: one for all rows, or one per row.
@@ -301,6 +309,8 @@ impl<'a> Values<'a> {
 struct Scope {
     table: Option<TableId>,
     rows: usize,
+    /// The step being computed (the definition an error made here comes from).
+    step: Option<Step>,
 }
 
 /// An evaluated function argument.
@@ -389,6 +399,7 @@ impl<'p> Evaluation<'p> {
             level: 0,
             analysis_reports: HashMap::new(),
             failure: None,
+            misses: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -451,6 +462,7 @@ impl<'p> Evaluation<'p> {
 
     fn finish(mut self) -> Evaluated {
         let plan = self.plan;
+        let audit = self.audit();
         let mut flags = Vec::new();
         for step in &plan.order {
             if let Step::Flag(id) = step {
@@ -502,6 +514,7 @@ impl<'p> Evaluation<'p> {
                 .enumerate()
                 .filter_map(|(id, _)| self.analysis_reports.remove(&id))
                 .collect(),
+            audit,
         }
     }
 }

@@ -11,6 +11,7 @@ mod declare;
 mod expr;
 mod names;
 mod order;
+mod special;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -153,6 +154,11 @@ struct Checker<'a> {
     /// Names of top-level definitions (tables, params, scalars) with their spans.
     global_names: HashMap<Arc<str>, Span>,
     reported_cycles: Vec<Vec<Step>>,
+    /// Names bound by the `LET`s being compiled, innermost last.
+    let_bindings: Vec<special::LetBinding>,
+    /// Named values whose formula is a list (`Amounts = Deals.amount`): used by name,
+    /// they stand for the list.
+    named_lists: HashMap<ScalarId, Compiled>,
 }
 
 impl<'a> Checker<'a> {
@@ -167,6 +173,8 @@ impl<'a> Checker<'a> {
             param_used: Vec::new(),
             global_names: HashMap::new(),
             reported_cycles: Vec::new(),
+            let_bindings: Vec::new(),
+            named_lists: HashMap::new(),
         }
     }
 
@@ -188,6 +196,7 @@ impl<'a> Checker<'a> {
     }
 
     fn finish(mut self) -> CheckOutcome {
+        self.drop_named_lists();
         // Stable order: by file position.
         self.diagnostics
             .sort_by_key(|d| (d.primary.span.file, d.primary.span.start));

@@ -36,6 +36,9 @@ impl Checker<'_> {
     }
 
     pub(super) fn compile_name(&mut self, ident: &Ident, ctx: &Ctx) -> Compiled {
+        if let Some(bound) = self.let_binding(ident, ctx) {
+            return bound;
+        }
         if let Some(table) = ctx.row_table
             && let Some(column) = self.plan.tables[table].column_id(&ident.name)
         {
@@ -59,6 +62,9 @@ impl Checker<'_> {
         }
         if let Some(scalar) = self.plan.scalars.iter().position(|s| s.name == ident.name) {
             self.ensure(Step::Scalar(scalar));
+            if let Some(list) = self.named_lists.get(&scalar) {
+                return list.clone();
+            }
             return Compiled::Value {
                 node: Node::Scalar(scalar),
                 ty: self.plan.scalars[scalar].ty,
