@@ -14,6 +14,8 @@ use crate::pipeline::json::diagnostics_to_json;
 use crate::pipeline::{self, CommandError, render_error};
 use crate::report::text::plural;
 
+pub use crate::pipeline::init::InitOptions;
+
 /// What a command prints and how it exits.
 #[derive(Debug, Default, PartialEq)]
 pub struct Outcome {
@@ -296,7 +298,7 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
 
 /// `chanmix init --from EXPORT`: a scenario and input declarations for the user's own
 /// export, checked as `chanmix check` would; prints what was mapped and what was not.
-pub fn init(options: &pipeline::init::InitOptions, color: bool) -> Outcome {
+pub fn init(options: &InitOptions, color: bool) -> Outcome {
     match pipeline::init::init(options) {
         Ok(report) => {
             let mut stdout = String::new();

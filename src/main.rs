@@ -271,7 +271,7 @@ fn main() -> ExitCode {
             library,
             force,
         } => cli::init(
-            &chanmix::pipeline::init::InitOptions {
+            &cli::InitOptions {
                 from,
                 out,
                 library,

@@ -54,8 +54,9 @@ pub fn check_date_format(format: &str) -> Result<(), String> {
     }
 }
 
-/// A date read with the scenario's format, or as ISO text or an Excel serial. `None`
-/// when it is none of these.
+/// A date read with the scenario's format, or in a layout that reads only one way (ISO
+/// text, `01.03.2017` day first) or as an Excel serial. `None` when it is none of
+/// these: a `03/01/2017` that does not fit the format is not read some other way.
 pub fn parse_with_format(text: &str, format: &str) -> Option<f64> {
     let text = text.trim();
     if let Ok(moment) = NaiveDateTime::parse_from_str(text, format) {
@@ -65,6 +66,11 @@ pub fn parse_with_format(text: &str, format: &str) -> Option<f64> {
     }
     if let Ok(date) = NaiveDate::parse_from_str(text, format) {
         return Some(serial_from_date(date));
+    }
+    if two_readings(text).is_none()
+        && let Some(serial) = parse_date_text(text)
+    {
+        return Some(serial);
     }
     iso_or_serial(text)
 }
@@ -260,6 +266,11 @@ mod tests {
             Some(42738.75)
         );
         assert_eq!(parse_with_format("13/13/2017", "%d/%m/%Y"), None);
+        // A layout that reads one way only is read whatever the format; one that reads
+        // two ways must fit the format.
+        assert_eq!(parse_with_format("01.03.2017", "%m/%d/%Y"), Some(42795.0));
+        assert_eq!(parse_with_format("15/02/2017", "%m/%d/%Y"), None);
+        assert_eq!(parse_with_format("3/1/2017", "%d/%m/%Y"), Some(42738.0));
     }
 
     #[test]

@@ -97,7 +97,6 @@ codes! {
     DashboardKpi = "S0017", "scenario: dashboard names an unknown KPI";
     ColumnUnknown = "S0018", "scenario (warning): `rename`, `columns` or `key` name a column the rules never read";
     OutputOverwritesInput = "S0019", "scenario: the output would overwrite an input";
-    RenameUnused = "S0030", "data (warning): a `rename` names a header the export does not have";
     InputUnreadable = "S0031", "data: an input file, sheet, header or cell cannot be read as the scenario maps it";
 }
 
