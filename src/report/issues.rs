@@ -145,10 +145,19 @@ fn from_quality_log(quality: &QualityLog) -> Vec<DataIssue> {
                     Severity::Problem,
                     "rename not applied",
                     format!(
-                        "rename \"{}\" = \"{column}\" matched no header of {} ({})",
+                        "rename \"{}\" = \"{column}\" does nothing: {} has no header '{}'{}",
                         first.raw,
                         first.file.display(),
-                        first.action
+                        first.raw,
+                        // " (did you mean …)" when a header is close.
+                        first.action.split_once("in this sheet").map_or("", |(_, hint)| hint)
+                    ),
+                ),
+                EntryKind::Repaired if first.action.starts_with("repaired: trimmed") => (
+                    Severity::Note,
+                    "spaces trimmed from keys",
+                    format!(
+                        "{cells} of this key column had spaces around the text, trimmed (first: {at})"
                     ),
                 ),
                 EntryKind::Repaired => (

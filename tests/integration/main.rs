@@ -20,6 +20,7 @@ mod function_oracle;
 mod fuzz_regressions;
 mod input_cache;
 mod layers;
+mod new_user;
 mod parse_errors;
 mod parse_trees;
 mod report_compare;

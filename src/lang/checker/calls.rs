@@ -174,6 +174,13 @@ impl Checker<'_> {
                     domain = Some(list.domain.clone());
                     row_args.push(ArgNode::Value(list.expr));
                 }
+                // A whole column or an array, the same for every row (the list a lookup
+                // searches): `SUM(XLOOKUP(Deals.product, Products.product, Products.price))`.
+                Compiled::List { list, .. }
+                    if matches!(list.domain, ListDomain::Table(_) | ListDomain::Array) =>
+                {
+                    row_args.push(ArgNode::List(list));
+                }
                 Compiled::List { .. } => {
                     self.error(
                         Diagnostic::error(
