@@ -15,6 +15,7 @@ mod data_roundtrip;
 mod data_sample_roundtrip;
 mod evaluate_rules;
 mod evaluate_variants;
+mod excel_habits;
 mod fmt_properties;
 mod function_oracle;
 mod fuzz_regressions;

@@ -145,6 +145,20 @@ impl Checker<'_> {
             return None;
         };
         let what = if horizontal { "row" } else { "column" };
+        // The table's own names, for examples in the hints.
+        let (example_table, example_key) = match &table.kind {
+            ExprKind::Name(ident) => match self.table_named(ident, ctx) {
+                Some(t) => (
+                    self.plan.tables[t].name.to_string(),
+                    self.plan.tables[t]
+                        .columns
+                        .first()
+                        .map_or_else(|| "key".to_string(), |c| c.name.to_string()),
+                ),
+                None => ("Products".to_string(), "product".to_string()),
+            },
+            _ => ("Products".to_string(), "product".to_string()),
+        };
         let number = match literal_value(index) {
             Some((crate::value::Value::Number(n), _)) if n.trunc() >= 1.0 => n.trunc() as usize,
             Some((crate::value::Value::Number(_), _)) => {
@@ -167,7 +181,10 @@ impl Checker<'_> {
                         index.span,
                     )
                     .with_label("not a number written here")
-                    .with_hint("e.g. VLOOKUP(product, Products, 3, FALSE); to choose the column by a formula, use XLOOKUP(x, Products.product, Products.price)"),
+                    .with_hint(format!(
+                        "e.g. {}(x, {example_table}, 2, FALSE); to choose the column by a formula, name it: XLOOKUP(x, {example_table}.{example_key}, {example_table}.<column>)",
+                        spec.name
+                    )),
                 );
                 return None;
             }
@@ -238,7 +255,8 @@ impl Checker<'_> {
                         table.span,
                     )
                     .with_hint(format!(
-                        "look up in its first column with VLOOKUP(x, {name}, n, FALSE), or name the two columns: XLOOKUP(x, {name}.key, {name}.value)"
+                        "look up in its first column with VLOOKUP(x, {name}, n, FALSE), or name the two columns: XLOOKUP(x, {name}.{key}, {name}.<column>)",
+                        key = self.plan.tables[table_id].columns.first().map_or("key", |c| &*c.name)
                     )),
                 );
                 return None;
@@ -267,6 +285,10 @@ impl Checker<'_> {
         }
         // One column (or any list): the lookup can only answer from that column.
         let compiled = self.compile_arg(table, ctx);
+        let (example_table, example_key) = match &table.kind {
+            ExprKind::Qualified { table, column } => (table.name.to_string(), column.name.to_string()),
+            _ => ("Products".to_string(), "product".to_string()),
+        };
         match compiled {
             Compiled::List { .. } if number == 1 => Some((compiled.clone(), compiled)),
             Compiled::List { .. } => {
@@ -277,7 +299,9 @@ impl Checker<'_> {
                         table.span,
                     )
                     .with_label(format!("one {what}"))
-                    .with_hint("give the table's name instead, e.g. VLOOKUP(x, Products, 3, FALSE), or name both columns with XLOOKUP(x, Products.product, Products.price)"),
+                    .with_hint(format!(
+                        "give the table's name instead, VLOOKUP(x, {example_table}, {number}, FALSE), or name both columns: XLOOKUP(x, {example_table}.{example_key}, {example_table}.<column>)"
+                    )),
                 );
                 None
             }
