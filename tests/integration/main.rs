@@ -18,6 +18,7 @@ mod evaluate_variants;
 mod excel_habits;
 mod fmt_properties;
 mod function_oracle;
+mod init_command;
 mod fuzz_regressions;
 mod input_cache;
 mod layers;

@@ -341,7 +341,9 @@ fn usable_rule_files(
 ) -> Result<(Vec<PathBuf>, Vec<(PathBuf, String)>), CommandError> {
     let mut used: Vec<PathBuf> = rule_files.to_vec();
     let mut left_out: Vec<(PathBuf, String)> = Vec::new();
+    let mut round = 0;
     loop {
+        round += 1;
         let mut sources = SourceMap::new();
         let mut ids = vec![sources.add(inputs_path.to_path_buf(), inputs_text.to_string())];
         for path in &used {
@@ -361,7 +363,17 @@ fn usable_rule_files(
                 }));
             }
             if !failing.iter().any(|(p, _)| *p == path) {
-                failing.push((path, diagnostic.message.clone()));
+                // Files that checked before and fail once others are left out need
+                // what those files define.
+                let why = if round > 1 {
+                    format!(
+                        "uses what a file left out defines ({})",
+                        diagnostic.message
+                    )
+                } else {
+                    diagnostic.message.clone()
+                };
+                failing.push((path, why));
             }
         }
         if failing.is_empty() {

@@ -214,10 +214,10 @@ pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
             ", a table of its own"
         };
         lines.push(format!(
-            "{} → {}{own} ({} rows): {}",
+            "{} → {}{own} ({}): {}",
             file_and_sheet(table),
             table.name,
-            table.export.rows,
+            crate::report::text::plural(table.export.rows, "row"),
             columns.join(", ")
         ));
         if !table.missing.is_empty() {
