@@ -142,17 +142,18 @@ fn data_summary(summary: &pipeline::RunSummary) -> String {
     let sheet = summary
         .workbook
         .as_ref()
-        .map(|w| format!(" (each is a row of the Data Quality sheet of {})", w.display()))
+        .map(|w| {
+            format!(
+                " (each is a row of the Data Quality sheet of {})",
+                w.display()
+            )
+        })
         .unwrap_or_default();
     let mut text = format!(
         "data: {}{sheet}\n",
         crate::report::issues::counts_text(issues)
     );
-    let row_of = |i: usize| {
-        summary
-            .first_issue_row
-            .map(|first| first as usize + i + 1)
-    };
+    let row_of = |i: usize| summary.first_issue_row.map(|first| first as usize + i + 1);
     for (i, issue) in issues.issues.iter().enumerate().take(SHOWN_ISSUES) {
         text.push_str(&format!(
             "  {}: {}: {}",
@@ -194,7 +195,11 @@ pub fn run(scenario: &Path, output: Option<&Path>, options: RunOptions) -> Outco
         };
         let mut outcome = Outcome {
             code: 0,
-            stdout: summary.json.take().map(|j| format!("{j}\n")).unwrap_or_default(),
+            stdout: summary
+                .json
+                .take()
+                .map(|j| format!("{j}\n"))
+                .unwrap_or_default(),
             stderr: summary.warnings.render(color),
         };
         let rows: Vec<String> = summary
@@ -218,7 +223,7 @@ pub fn run(scenario: &Path, output: Option<&Path>, options: RunOptions) -> Outco
             "{} raised\n",
             plural(summary.flags_raised, "flag")
         ));
-        if let Some(path) = &summary.workbook {
+        for path in summary.workbook.iter().chain(&summary.json_file) {
             outcome
                 .stderr
                 .push_str(&format!("wrote {}\n", path.display()));
@@ -310,10 +315,7 @@ pub fn init(options: &InitOptions, color: bool) -> Outcome {
                 stdout.push_str(&format!("wrote {}\n", path.display()));
             }
             if let Some(scenario) = report.written.iter().find(|p| p.ends_with("scenario.toml")) {
-                stdout.push_str(&format!(
-                    "next: chanmix run {}\n",
-                    scenario.display()
-                ));
+                stdout.push_str(&format!("next: chanmix run {}\n", scenario.display()));
             }
             Outcome::success(stdout)
         }

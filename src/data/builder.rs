@@ -306,13 +306,15 @@ impl<'p> SheetBuilder<'p> {
                     return None;
                 }
                 let interner = self.part.interners.get_mut(slot)?;
-                Some(match coerce(RawCell::Text(trimmed), ty, self.ctx, interner) {
-                    Coerced::Value(value) => Coerced::Repaired(
-                        value,
-                        format!("repaired: trimmed the spaces around '{text}'"),
-                    ),
-                    other => other,
-                })
+                Some(
+                    match coerce(RawCell::Text(trimmed), ty, self.ctx, interner) {
+                        Coerced::Value(value) => Coerced::Repaired(
+                            value,
+                            format!("repaired: trimmed the spaces around '{text}'"),
+                        ),
+                        other => other,
+                    },
+                )
             }
             ValueType::Date => {
                 let trimmed = text.trim();
@@ -333,9 +335,9 @@ impl<'p> SheetBuilder<'p> {
                     evidence.note(reading, || cell_address(sheet, row, col), trimmed);
                 }
                 Some(match reading {
-                    Reading::One(serial) | Reading::DayFirst(serial) | Reading::MonthFirst(serial) => {
-                        Coerced::Value(Value::Date(serial))
-                    }
+                    Reading::One(serial)
+                    | Reading::DayFirst(serial)
+                    | Reading::MonthFirst(serial) => Coerced::Value(Value::Date(serial)),
                     Reading::Both(month_first) => {
                         self.two_way_slots.push(slot);
                         Coerced::Value(Value::Date(month_first))

@@ -243,7 +243,10 @@ mod tests {
         assert_eq!(two_readings("03/01/2017"), Some(Reading::Both(42795.0)));
         assert_eq!(swap_day_and_month(42795.0), Some(42738.0));
         assert_eq!(two_readings("15/02/2017"), Some(Reading::DayFirst(42781.0)));
-        assert_eq!(two_readings("02/15/2017"), Some(Reading::MonthFirst(42781.0)));
+        assert_eq!(
+            two_readings("02/15/2017"),
+            Some(Reading::MonthFirst(42781.0))
+        );
         assert_eq!(two_readings("5/5/2017"), Some(Reading::One(42860.0)));
         assert_eq!(two_readings("31/31/2017"), Some(Reading::Neither));
         assert_eq!(two_readings("2017-03-01"), None);
@@ -292,6 +295,9 @@ mod tests {
         evidence.note(Reading::DayFirst(1.0), || "A3".into(), "15/02/2017");
         assert_eq!(evidence.decide(), Ok(Layout::DayFirst));
         evidence.note(Reading::MonthFirst(1.0), || "A4".into(), "02/15/2017");
-        assert!(matches!(evidence.decide(), Err(LayoutProblem::Mixed { .. })));
+        assert!(matches!(
+            evidence.decide(),
+            Err(LayoutProblem::Mixed { .. })
+        ));
     }
 }

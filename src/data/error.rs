@@ -275,21 +275,34 @@ impl DataError {
         let at = |key: &str| format!("inputs.tables.{table}.{key}");
         let whole = format!("inputs.tables.{table}");
         let mut paths = match self {
-            DataError::NoFileGiven { .. } | DataError::FileNotFound { .. } | DataError::UnknownExtension { .. } => {
+            DataError::NoFileGiven { .. }
+            | DataError::FileNotFound { .. }
+            | DataError::UnknownExtension { .. } => {
                 vec![at("file"), "inputs.workbook".to_string()]
             }
-            DataError::SheetNotFound { .. } | DataError::NoSheetMatches { .. } | DataError::SheetOptionOnCsv { .. } | DataError::ConflictingSheetOptions { .. } => {
+            DataError::SheetNotFound { .. }
+            | DataError::NoSheetMatches { .. }
+            | DataError::SheetOptionOnCsv { .. }
+            | DataError::ConflictingSheetOptions { .. } => {
                 vec![at("sheet"), at("sheets"), at("sheet_pattern")]
             }
-            DataError::InvalidHeaderRow { .. } | DataError::NoHeaderRow { .. } => vec![at("header_row")],
-            DataError::UnknownColumnType { column, .. } => vec![format!("{}.{column}", at("columns"))],
+            DataError::InvalidHeaderRow { .. } | DataError::NoHeaderRow { .. } => {
+                vec![at("header_row")]
+            }
+            DataError::UnknownColumnType { column, .. } => {
+                vec![format!("{}.{column}", at("columns"))]
+            }
             DataError::MissingColumn { column, .. } | DataError::DuplicateHeader { column, .. } => {
                 vec![format!("{}.{column}", at("columns")), at("rename")]
             }
             DataError::DuplicateKey { .. } => vec![at("key")],
             DataError::BadCell { .. } => vec![at("on_bad_cell")],
-            DataError::AmbiguousDates { column, .. } | DataError::MixedDateLayouts { column, .. } => {
-                vec![format!("{}.{column}", at("date_formats")), at("date_format")]
+            DataError::AmbiguousDates { column, .. }
+            | DataError::MixedDateLayouts { column, .. } => {
+                vec![
+                    format!("{}.{column}", at("date_formats")),
+                    at("date_format"),
+                ]
             }
             _ => Vec::new(),
         };

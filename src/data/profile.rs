@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::data::coerce::{parse_bool_text, parse_date_text, parse_dressed_number, parse_plain_number};
+use crate::data::coerce::{
+    parse_bool_text, parse_date_text, parse_dressed_number, parse_plain_number,
+};
 use crate::data::dates::{
     Layout, LayoutEvidence, LayoutProblem, Reading, swap_day_and_month, two_readings,
 };
@@ -58,12 +60,23 @@ pub struct ColumnProfile {
 pub enum DateGuess {
     /// Day first, shown by a date that reads only that way; `format` is the chrono
     /// format that reads the column (`%d/%m/%Y`).
-    DayFirst { example: String, format: String },
-    MonthFirst { example: String, format: String },
+    DayFirst {
+        example: String,
+        format: String,
+    },
+    MonthFirst {
+        example: String,
+        format: String,
+    },
     /// Every two-way date reads both ways: the layout cannot be told.
-    Ambiguous { example: String },
+    Ambiguous {
+        example: String,
+    },
     /// Both layouts occur.
-    Mixed { day_first: String, month_first: String },
+    Mixed {
+        day_first: String,
+        month_first: String,
+    },
 }
 
 /// A table that could not be read, and why.
@@ -297,7 +310,8 @@ pub fn profile_column(header: &str, values: &[Value]) -> ColumnProfile {
 
 /// The layout of a column's text dates, with the chrono format that reads them.
 fn date_guess(evidence: &LayoutEvidence, with_time: Option<&str>) -> Option<DateGuess> {
-    let example = |e: &Option<(String, String)>| e.as_ref().map(|(_, t)| t.clone()).unwrap_or_default();
+    let example =
+        |e: &Option<(String, String)>| e.as_ref().map(|(_, t)| t.clone()).unwrap_or_default();
     match evidence.decide() {
         Ok(Layout::Undecided) => None,
         Ok(Layout::DayFirst) => {
@@ -310,7 +324,9 @@ fn date_guess(evidence: &LayoutEvidence, with_time: Option<&str>) -> Option<Date
             let format = format_for(&example, with_time, false);
             Some(DateGuess::MonthFirst { example, format })
         }
-        Err(LayoutProblem::Ambiguous { example }) => Some(DateGuess::Ambiguous { example: example.1 }),
+        Err(LayoutProblem::Ambiguous { example }) => {
+            Some(DateGuess::Ambiguous { example: example.1 })
+        }
         Err(LayoutProblem::Mixed {
             day_first,
             month_first,
@@ -347,7 +363,13 @@ mod tests {
     fn texts(values: &[&str]) -> Vec<Value> {
         values
             .iter()
-            .map(|v| if v.is_empty() { Value::Blank } else { Value::text(v) })
+            .map(|v| {
+                if v.is_empty() {
+                    Value::Blank
+                } else {
+                    Value::text(v)
+                }
+            })
             .collect()
     }
 
@@ -388,7 +410,9 @@ mod tests {
             })
         );
         let timed = profile_column("d", &texts(&["12-31-2017 10:30", "01-02-2017 09:00"]));
-        assert!(matches!(timed.dates, Some(DateGuess::MonthFirst { ref format, .. }) if format == "%m-%d-%Y %H:%M"));
+        assert!(
+            matches!(timed.dates, Some(DateGuess::MonthFirst { ref format, .. }) if format == "%m-%d-%Y %H:%M")
+        );
         let iso = profile_column("d", &texts(&["2017-03-01", "2017-03-02"]));
         assert_eq!((iso.ty, iso.dates), (ValueType::Date, None));
     }

@@ -370,6 +370,8 @@ impl PhaseTimer {
 /// What `chanmix run` produced.
 pub struct RunSummary {
     pub workbook: Option<PathBuf>,
+    /// `[output] json`, when the scenario names one (written like the workbook).
+    pub json_file: Option<PathBuf>,
     pub json: Option<String>,
     /// How many flags the rules raised.
     pub flags_raised: usize,
@@ -401,9 +403,13 @@ pub fn run_scenario(
     let out = output
         .map(Path::to_path_buf)
         .or_else(|| prepared.scenario.output.workbook.clone());
+    let json_file = prepared.scenario.output.json.clone();
+    if let Some(json_file) = &json_file {
+        check_output_folder(json_file)?;
+    }
     match &out {
         Some(out) => check_output_folder(out)?,
-        None if !want_json => {
+        None if !want_json && json_file.is_none() => {
             return Err(CommandError::NoOutputWorkbook {
                 scenario: path.to_path_buf(),
             });
@@ -422,9 +428,18 @@ pub fn run_scenario(
     let result = execute_tables(&prepared, std::mem::take(&mut data.tables))?;
     timer.lap("evaluate");
     let issues = report::issues::DataIssues::gather(&result.audit, &data.quality);
-    let json = want_json.then(|| {
-        json::run_to_json(&prepared.scenario.name, &prepared.plan, &result, &issues)
-    });
+    let json = (want_json || json_file.is_some())
+        .then(|| json::run_to_json(&prepared.scenario.name, &prepared.plan, &result, &issues));
+    // `[output] json = "…"`: the same document as `--json`, written to that file.
+    if let (Some(path), Some(text)) = (&json_file, &json) {
+        crate::atomic::write_atomically(path, format!("{text}\n").as_bytes()).map_err(
+            |source| CommandError::CannotWrite {
+                path: path.clone(),
+                source,
+            },
+        )?;
+    }
+    let json = json.filter(|_| want_json);
     if let Some(out) = &out {
         // Refuses to overwrite any scenario, rule or input file of the run.
         report::write_run_workbook(&run_report(&prepared, &data, &result)?, out)?;
@@ -441,11 +456,10 @@ pub fn run_scenario(
         .collect();
     drop(result);
     timer.lap("free the results");
-    let first_issue_row = out
-        .as_ref()
-        .map(|_| report::first_issue_row(&data.quality));
+    let first_issue_row = out.as_ref().map(|_| report::first_issue_row(&data.quality));
     Ok(RunSummary {
         workbook: out,
+        json_file,
         json,
         flags_raised,
         notes,

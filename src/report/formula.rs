@@ -318,7 +318,12 @@ impl Translator<'_> {
     /// column, range_lookup) in the Excel form with the same answer:
     /// `INDEX(answers, MATCH(needle, keys, IF(range_lookup, 1, 0)))`.
     fn table_lookup(&mut self, args: &[ArgNode]) -> Option<()> {
-        let [ArgNode::Value(needle), ArgNode::List(keys), ArgNode::List(values), rest @ ..] = args
+        let [
+            ArgNode::Value(needle),
+            ArgNode::List(keys),
+            ArgNode::List(values),
+            rest @ ..,
+        ] = args
         else {
             return None;
         };

@@ -42,8 +42,8 @@ use crate::eval::engine::Evaluated;
 use crate::lang::plan::{ParamId, Plan};
 
 pub use compare::build_compare_workbook;
-pub use sheets::first_issue_row;
 pub use scenario_workbook::build_run_workbook;
+pub use sheets::first_issue_row;
 
 /// Where one param's value came from, as the Assumptions sheet lists it (the value is
 /// the one the engine used, the name and format the plan's).

@@ -8,7 +8,6 @@ use rust_xlsxwriter::{
 };
 
 use crate::data::quality::QualityLog;
-use crate::report::issues::DataIssues;
 use crate::lang::ast::{Better, FormatKind, Look};
 use crate::lang::plan::{ColumnOrigin, TableId, TableKind};
 use crate::report::cells::{
@@ -17,6 +16,7 @@ use crate::report::cells::{
 };
 use crate::report::describe::describe;
 use crate::report::formula::translate;
+use crate::report::issues::DataIssues;
 use crate::report::layout::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, RECOMMENDATIONS,
     table_data,
@@ -468,7 +468,14 @@ pub fn quality_sheet(
     headers(
         &mut sheet,
         row,
-        &["Severity", "Kind", "Where", "Value", "Rows", "What happened"],
+        &[
+            "Severity",
+            "Kind",
+            "Where",
+            "Value",
+            "Rows",
+            "What happened",
+        ],
         styles,
         &mut widths,
     )?;

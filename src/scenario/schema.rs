@@ -199,9 +199,9 @@ fn unknown_key(
     if key == "workbook" && in_input_table {
         // A CSV user names each table's file; `workbook` is the one file of [inputs].
         diagnostic = diagnostic.with_hint(
-                "a table reads its own file with `file = \"export/deals.csv\"` (a .csv or a workbook); \
+            "a table reads its own file with `file = \"export/deals.csv\"` (a .csv or a workbook); \
                  `workbook` under [inputs] is the file every table without `file` reads",
-            );
+        );
     } else if key == "file" && in_inputs {
         diagnostic = diagnostic.with_hint(
             "`file` names one table's file, under [inputs.tables.NAME]; the file every table \
@@ -403,7 +403,8 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
         }
         (Shape::Bool, Kind::Boolean(_)) => {}
         (Shape::Bool, Kind::String(s)) if matches!(s.as_str(), "true" | "false") => out.push(
-            wrong_type(node, shape, key, place).with_hint(format!("remove the quotes: {key} = {s}")),
+            wrong_type(node, shape, key, place)
+                .with_hint(format!("remove the quotes: {key} = {s}")),
         ),
         (Shape::DateFormat, Kind::String(s)) => {
             if let Err(problem) = crate::data::dates::check_date_format(s) {
@@ -459,5 +460,44 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
             out.push(d);
         }
         _ => out.push(wrong_type(node, shape, key, place)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/scenarios.md has a reference table per section; every key the schema
+    /// accepts is a row of its section's table (`| \`key\` |`, or `[key]` for a section).
+    #[test]
+    fn every_key_is_in_the_scenario_reference() {
+        let docs = include_str!("../../docs/scenarios.md");
+        let section = |heading: &str| -> &str {
+            let start = docs
+                .find(&format!("## {heading}\n"))
+                .unwrap_or_else(|| panic!("docs/scenarios.md has no section {heading}"));
+            let rest = &docs[start + heading.len() + 4..];
+            &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+        };
+        let sections: [(&str, &[Field]); 6] = [
+            ("Top level", TOP),
+            ("`[inputs]`", INPUTS),
+            ("`[inputs.tables.NAME]`", INPUT_TABLE),
+            ("`[output]`", OUTPUT),
+            ("`[dashboard]`", DASHBOARD),
+            ("`[[dashboard.charts]]`", CHART),
+        ];
+        for (heading, fields) in sections {
+            let text = section(heading);
+            for field in fields {
+                let row = format!("| `{}` |", field.name);
+                let table = format!("`[{}]`", field.name);
+                assert!(
+                    text.contains(&row) || text.contains(&table),
+                    "`{}` is missing from the {heading} table of docs/scenarios.md",
+                    field.name
+                );
+            }
+        }
     }
 }

@@ -353,7 +353,10 @@ fn rule_text_over_excel_limit() {
     let json = run_success("rule_text_over_excel_limit");
     let channels = table(&json, "Channels");
     // Not printed on failure: the label would be 32,768 characters.
-    assert!(channels[0]["label"]["error"] == "#VALUE!", "label is not #VALUE!");
+    assert!(
+        channels[0]["label"]["error"] == "#VALUE!",
+        "label is not #VALUE!"
+    );
 }
 
 #[test]

@@ -296,7 +296,10 @@ fn every_data_error_names_the_place_and_the_fix() {
         "AmbiguousDates",
         error_in(
             d,
-            &format!("{}columns = {{ deal = \"text\", closed = \"date\" }}\n", csv_table("two_way.csv")),
+            &format!(
+                "{}columns = {{ deal = \"text\", closed = \"date\" }}\n",
+                csv_table("two_way.csv")
+            ),
         ),
     ));
     // 15/02 reads only day first, 02/15 only month first.
@@ -309,7 +312,10 @@ fn every_data_error_names_the_place_and_the_fix() {
         "MixedDateLayouts",
         error_in(
             d,
-            &format!("{}columns = {{ deal = \"text\", closed = \"date\" }}\n", csv_table("mixed.csv")),
+            &format!(
+                "{}columns = {{ deal = \"text\", closed = \"date\" }}\n",
+                csv_table("mixed.csv")
+            ),
         ),
     ));
 

@@ -15,7 +15,8 @@ use chanmix::value::{Value, ValueType};
 
 use crate::support::fixture::compile;
 
-const INPUTS: &str = "input Deals (id: text, agent: text, product: text, amount: number, closed: date)
+const INPUTS: &str =
+    "input Deals (id: text, agent: text, product: text, amount: number, closed: date)
 input Products (product: text, family: text, price: number)
 input Teams (agent: text, office: text)
 ";
@@ -37,14 +38,22 @@ fn tables() -> Vec<Table> {
     let mut deals = Table::new("Deals", 4);
     deals.set_column(column("id", texts(&["D1", "D2", "D3", "D4"])));
     deals.set_column(column("agent", texts(&["Ann", "Bo", "Ann", "Cy"])));
-    deals.set_column(column("product", texts(&["Core", "Suite", "core", "Suite"])));
+    deals.set_column(column(
+        "product",
+        texts(&["Core", "Suite", "core", "Suite"]),
+    ));
     deals.set_column(column(
         "amount",
         vec![100.0.into(), 250.0.into(), 40.0.into(), 10.0.into()],
     ));
     deals.set_column(column(
         "closed",
-        vec![date(2026, 12, 21), date(2026, 12, 24), date(2026, 12, 28), date(2026, 12, 31)],
+        vec![
+            date(2026, 12, 21),
+            date(2026, 12, 24),
+            date(2026, 12, 28),
+            date(2026, 12, 31),
+        ],
     ));
     let mut products = Table::new("Products", 2);
     products.set_column(column("product", texts(&["Core", "Suite"])));
@@ -139,8 +148,10 @@ fn grouping_by_a_looked_up_column_is_the_join() {
 
 #[test]
 fn one_holiday_date_works_as_a_list_of_one() {
-    let result = run("Deals.days = NETWORKDAYS(closed, DATE(2026, 12, 31), DATE(2026, 12, 25))\n\
-                      Deals.next = WORKDAY(closed, 1, DATE(2026, 12, 25))\n");
+    let result = run(
+        "Deals.days = NETWORKDAYS(closed, DATE(2026, 12, 31), DATE(2026, 12, 25))\n\
+                      Deals.next = WORKDAY(closed, 1, DATE(2026, 12, 25))\n",
+    );
     // Weekdays from each close to 2026-12-31 without Friday the 25th: from Mon 21st
     // 8 (21-24, 28-31); from Thu 24th 5 (24, 28-31); from Mon 28th 4; from Thu 31st 1.
     assert_eq!(

@@ -391,7 +391,11 @@ fn map_tables(formula: &str, lists: &[ListColumn]) -> String {
         match (columns.first(), columns.last(), followed) {
             (Some(first), Some(last), next) if !matches!(next, Some('(' | '.' | '!')) => {
                 let rows = lists[*first].values.len();
-                assert_eq!(last - first + 1, columns.len(), "{word}'s columns are not side by side");
+                assert_eq!(
+                    last - first + 1,
+                    columns.len(),
+                    "{word}'s columns are not side by side"
+                );
                 out.push_str(&format!(
                     "Lists!${}$2:${}${}",
                     column_letters(*first),
@@ -449,7 +453,8 @@ fn let_parameters(formula: &str) -> String {
         }
         if !in_text
             && (c.is_ascii_alphabetic() || c == '_')
-            && (i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || matches!(chars[i - 1], '_' | '.')))
+            && (i == 0
+                || !(chars[i - 1].is_ascii_alphanumeric() || matches!(chars[i - 1], '_' | '.')))
         {
             let start = i;
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {

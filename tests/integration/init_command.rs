@@ -14,7 +14,11 @@ fn with_library() -> tempfile::TempDir {
     std::fs::create_dir_all(dir.path().join("rules")).unwrap();
     for entry in std::fs::read_dir(repo().join("rules")).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join("rules").join(path.file_name().unwrap())).unwrap();
+        std::fs::copy(
+            &path,
+            dir.path().join("rules").join(path.file_name().unwrap()),
+        )
+        .unwrap();
     }
     dir
 }
@@ -28,7 +32,11 @@ fn write(dir: &Path, name: &str, text: &str) {
 fn copy_new_user_export(dir: &Path) {
     for name in ["sales_pipeline.csv", "products.csv", "sales_teams.csv"] {
         let from = repo().join("tests/fixtures/new_user/export").join(name);
-        write(dir, &format!("export/{name}"), &std::fs::read_to_string(from).unwrap());
+        write(
+            dir,
+            &format!("export/{name}"),
+            &std::fs::read_to_string(from).unwrap(),
+        );
     }
 }
 
@@ -52,14 +60,19 @@ fn init_maps_a_folder_of_csvs_and_reports_what_it_could_not() {
         .current_dir(dir.path())
         .args(["check", "proj/scenario.toml"])
         .success();
-    assert!(checked.stderr.contains("no problems found"), "{}", checked.stderr);
+    assert!(
+        checked.stderr.contains("no problems found"),
+        "{}",
+        checked.stderr
+    );
     // It runs, and says what went wrong in the data: D005's "N/A" amount.
     let ran = Chanmix::new()
         .current_dir(dir.path())
         .args(["run", "proj/scenario.toml", "--no-cache"])
         .success();
     assert!(
-        ran.stderr.contains("problem: Opportunities.amount: 1 cell could not be read as a number"),
+        ran.stderr
+            .contains("problem: Opportunities.amount: 1 cell could not be read as a number"),
         "{}",
         ran.stderr
     );
@@ -113,7 +126,11 @@ fn init_from_the_sample_workbook_gives_the_base_scenarios_numbers() {
         .current_dir(dir.path())
         .args(["run", "proj/scenario.toml", "--json", "--no-cache"])
         .success();
-    assert!(ran.stderr.contains("data: no problems found"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("data: no problems found"),
+        "{}",
+        ran.stderr
+    );
     let mapped: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     // The hand-written base scenario maps the same sample onto the same library (its
     // params equal the rules' defaults, and its as_of is the sample's last day, which
@@ -139,7 +156,11 @@ fn init_refuses_to_guess_dates_that_read_both_ways() {
         .current_dir(dir.path())
         .args(["init", "--from", "export/deals.csv", "--out", "proj"])
         .success();
-    let line = ran.stdout.lines().find(|l| l.contains("not settled")).unwrap_or_default();
+    let line = ran
+        .stdout
+        .lines()
+        .find(|l| l.contains("not settled"))
+        .unwrap_or_default();
     insta::assert_snapshot!("init_ambiguous_dates_line", line);
     let scenario = std::fs::read_to_string(dir.path().join("proj/scenario.toml")).unwrap();
     assert!(

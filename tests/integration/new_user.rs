@@ -27,8 +27,11 @@ fn new_user_copy() -> tempfile::TempDir {
         std::fs::copy(from.join(name), dir.path().join(name)).unwrap();
     }
     for name in ["sales_pipeline.csv", "products.csv", "sales_teams.csv"] {
-        std::fs::copy(from.join("export").join(name), dir.path().join("export").join(name))
-            .unwrap();
+        std::fs::copy(
+            from.join("export").join(name),
+            dir.path().join("export").join(name),
+        )
+        .unwrap();
     }
     dir
 }
@@ -43,7 +46,14 @@ fn normalized(dir: &Path, text: &str) -> String {
 fn run_json(dir: &Path, extra: &[&str]) -> (serde_json::Value, String, Option<i32>) {
     let ran = Chanmix::new()
         .current_dir(dir)
-        .args(["run", "scenario.toml", "-o", "report.xlsx", "--json", "--no-cache"])
+        .args([
+            "run",
+            "scenario.toml",
+            "-o",
+            "report.xlsx",
+            "--json",
+            "--no-cache",
+        ])
         .args(extra)
         .output();
     let json = serde_json::from_str(&ran.stdout).unwrap_or(serde_json::Value::Null);
@@ -66,11 +76,18 @@ fn the_run_ends_with_what_went_wrong_in_the_data() {
     // same thing.
     let bytes = std::fs::read(dir.path().join("report.xlsx")).unwrap();
     let quality = xlsx::values(&bytes, "Data Quality");
-    for line in ran.stderr.lines().filter(|l| l.contains("→ Data Quality row ")) {
+    for line in ran
+        .stderr
+        .lines()
+        .filter(|l| l.contains("→ Data Quality row "))
+    {
         let (text, row) = line.rsplit_once(" → Data Quality row ").unwrap();
         let row: u32 = row.parse().unwrap();
         let message = xlsx::at(&quality, row - 1, 5).to_string();
-        assert!(text.ends_with(&message), "row {row}: {message:?} vs {text:?}");
+        assert!(
+            text.ends_with(&message),
+            "row {row}: {message:?} vs {text:?}"
+        );
     }
 }
 
@@ -79,7 +96,14 @@ fn strict_fails_on_problems_and_still_writes_the_workbook() {
     let dir = new_user_copy();
     let ran = Chanmix::new()
         .current_dir(dir.path())
-        .args(["run", "scenario.toml", "-o", "report.xlsx", "--no-cache", "--strict"])
+        .args([
+            "run",
+            "scenario.toml",
+            "-o",
+            "report.xlsx",
+            "--no-cache",
+            "--strict",
+        ])
         .status(1);
     assert!(dir.path().join("report.xlsx").is_file());
     assert_eq!(
@@ -176,8 +200,16 @@ fn error_values_carry_their_rule_and_input_row_to_the_workbook_and_json() {
     assert!(want.is_subset(&notes), "{notes:#?}");
     let metrics_notes: Vec<&(String, String, String)> =
         notes.iter().filter(|(s, _, _)| s == "Metrics").collect();
-    assert_eq!(metrics_notes.len(), 2, "total_revenue and all_values: {notes:#?}");
-    assert!(metrics_notes.iter().all(|(_, _, t)| t.contains("sales_pipeline!I6")));
+    assert_eq!(
+        metrics_notes.len(),
+        2,
+        "total_revenue and all_values: {notes:#?}"
+    );
+    assert!(
+        metrics_notes
+            .iter()
+            .all(|(_, _, t)| t.contains("sales_pipeline!I6"))
+    );
 }
 
 fn table(name: &str, columns: &[(&str, Vec<Value>)]) -> Table {
@@ -192,7 +224,13 @@ fn table(name: &str, columns: &[(&str, Vec<Value>)]) -> Table {
 fn texts(values: &[&str]) -> Vec<Value> {
     values
         .iter()
-        .map(|v| if v.is_empty() { Value::Blank } else { Value::text(v) })
+        .map(|v| {
+            if v.is_empty() {
+                Value::Blank
+            } else {
+                Value::text(v)
+            }
+        })
         .collect()
 }
 
@@ -201,8 +239,20 @@ fn lookups_that_miss_name_the_value_the_list_and_the_rows() {
     let deals = table(
         "Deals",
         &[
-            ("product", texts(&["Widget Pro", "Gadget", "Widget Pro", "Gizmo", ""])),
-            ("amount", vec![10.0.into(), 20.0.into(), 30.0.into(), 40.0.into(), 50.0.into()]),
+            (
+                "product",
+                texts(&["Widget Pro", "Gadget", "Widget Pro", "Gizmo", ""]),
+            ),
+            (
+                "amount",
+                vec![
+                    10.0.into(),
+                    20.0.into(),
+                    30.0.into(),
+                    40.0.into(),
+                    50.0.into(),
+                ],
+            ),
         ],
     );
     let products = table(
@@ -264,7 +314,9 @@ fn lookups_that_miss_name_the_value_the_list_and_the_rows() {
     };
     assert_eq!(
         total.explain().as_deref(),
-        Some("#N/A from total_list: \"Widget Pro\" not found in Products.product (Deals row 1, and 1 more)")
+        Some(
+            "#N/A from total_list: \"Widget Pro\" not found in Products.product (Deals row 1, and 1 more)"
+        )
     );
 }
 
@@ -273,15 +325,40 @@ fn rows_no_group_reached_and_suspicious_keys_are_found() {
     let deals = table(
         "Deals",
         &[
-            ("channel", texts(&["Direct", "direct", "Partner", "", "Web ", "Direct"])),
-            ("amount", vec![1.0.into(), 2.0.into(), 3.0.into(), 4.0.into(), 5.0.into(), 6.0.into()]),
+            (
+                "channel",
+                texts(&["Direct", "direct", "Partner", "", "Web ", "Direct"]),
+            ),
+            (
+                "amount",
+                vec![
+                    1.0.into(),
+                    2.0.into(),
+                    3.0.into(),
+                    4.0.into(),
+                    5.0.into(),
+                    6.0.into(),
+                ],
+            ),
         ],
     );
     let costs = table(
         "Costs",
         &[
-            ("channel", texts(&["Direct", "Events", "Events", "Partner", "Trade Shows"])),
-            ("amount", vec![100.0.into(), 7.0.into(), 8.0.into(), 9.0.into(), 10.0.into()]),
+            (
+                "channel",
+                texts(&["Direct", "Events", "Events", "Partner", "Trade Shows"]),
+            ),
+            (
+                "amount",
+                vec![
+                    100.0.into(),
+                    7.0.into(),
+                    8.0.into(),
+                    9.0.into(),
+                    10.0.into(),
+                ],
+            ),
         ],
     );
     let plan = compile(
@@ -309,14 +386,20 @@ fn rows_no_group_reached_and_suspicious_keys_are_found() {
         grouped: vec!["Channels".into()],
         problem,
         rows: values.iter().map(|(_, n)| n).sum(),
-        values: values.into_iter().map(|(v, n)| (v.to_string(), n)).collect(),
+        values: values
+            .into_iter()
+            .map(|(v, n)| (v.to_string(), n))
+            .collect(),
     };
     assert_eq!(
         result.audit.suspicious_keys,
         vec![
             key(KeyProblem::Blank, vec![("(blank)", 1)]),
             key(KeyProblem::Spaces, vec![("\"Web \"", 1)]),
-            key(KeyProblem::CaseVariants, vec![("\"Direct\"", 2), ("\"direct\"", 1)]),
+            key(
+                KeyProblem::CaseVariants,
+                vec![("\"Direct\"", 2), ("\"direct\"", 1)]
+            ),
         ]
     );
 }
@@ -339,7 +422,12 @@ fn key_columns_are_trimmed_and_each_trim_is_logged() {
         table.trimmed = BTreeSet::from(["channel".to_string()]);
     }
     let data = read_inputs(&spec, &export_dir(), None).unwrap();
-    let channel = data.table("Pipeline").unwrap().column("channel").unwrap().values();
+    let channel = data
+        .table("Pipeline")
+        .unwrap()
+        .column("channel")
+        .unwrap()
+        .values();
     assert_eq!(channel[3], Value::text("direct"));
     let trims: Vec<(&str, &str, &str)> = data
         .quality
@@ -350,7 +438,11 @@ fn key_columns_are_trimmed_and_each_trim_is_logged() {
         .collect();
     assert_eq!(
         trims,
-        [("sales_pipeline!E5", "direct ", "repaired: trimmed the spaces around 'direct '")]
+        [(
+            "sales_pipeline!E5",
+            "direct ",
+            "repaired: trimmed the spaces around 'direct '"
+        )]
     );
     // `trim_keys = false` keeps the text as exported.
     let mut spec = export_spec("trim_keys = false\n");
@@ -358,14 +450,27 @@ fn key_columns_are_trimmed_and_each_trim_is_logged() {
         table.trimmed = BTreeSet::from(["channel".to_string()]);
     }
     let data = read_inputs(&spec, &export_dir(), None).unwrap();
-    let channel = data.table("Pipeline").unwrap().column("channel").unwrap().values();
+    let channel = data
+        .table("Pipeline")
+        .unwrap()
+        .column("channel")
+        .unwrap()
+        .values();
     assert_eq!(channel[3], Value::text("direct "));
     // Which columns are keys comes from the rules: grouped by, and looked up (both
     // the values looked up and the list searched).
-    let prepared = chanmix::pipeline::prepare(&repo().join("tests/fixtures/new_user/scenario.toml")).unwrap();
+    let prepared =
+        chanmix::pipeline::prepare(&repo().join("tests/fixtures/new_user/scenario.toml")).unwrap();
     let trimmed = |t: &str| prepared.request.spec.tables[t].trimmed.clone();
-    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<String>>();
-    assert_eq!(trimmed("Pipeline"), set(&["channel", "product", "sales_agent"]));
+    let set = |v: &[&str]| {
+        v.iter()
+            .map(|s| s.to_string())
+            .collect::<BTreeSet<String>>()
+    };
+    assert_eq!(
+        trimmed("Pipeline"),
+        set(&["channel", "product", "sales_agent"])
+    );
     assert_eq!(trimmed("Products"), set(&["product"]));
     assert_eq!(trimmed("Teams"), set(&["sales_agent"]));
 }
@@ -373,7 +478,12 @@ fn key_columns_are_trimmed_and_each_trim_is_logged() {
 #[test]
 fn a_date_that_reads_only_day_first_decides_the_column() {
     let data = read_inputs(&export_spec(""), &export_dir(), None).unwrap();
-    let engage = data.table("Pipeline").unwrap().column("engage_date").unwrap().values();
+    let engage = data
+        .table("Pipeline")
+        .unwrap()
+        .column("engage_date")
+        .unwrap()
+        .values();
     // Excel serials: 2017-01-01 is 42736. "03/01/2017" is 3 January (17/01/2017 in the
     // same column reads only day first), "05/01/2017" 5 January, "22/02/2017" 22 Feb.
     assert_eq!(engage[0], Value::Date(42738.0));
@@ -406,14 +516,24 @@ fn a_date_format_reads_the_export_as_told_and_iso_and_serials_always() {
          date_formats = { closed = \"%m/%d/%Y\" }\n",
     );
     let data = read_inputs(&spec, dir.path(), None).unwrap();
-    let closed = data.table("Deals").unwrap().column("closed").unwrap().values();
+    let closed = data
+        .table("Deals")
+        .unwrap()
+        .column("closed")
+        .unwrap()
+        .values();
     // Month first as told: 2017-03-01 (42795); ISO 2017-03-04 (42798); the serial 42795
     // as written; "13/01/2017" has no month 13 in that layout, so it is reported.
     assert_eq!(closed[0], Value::Date(42795.0));
     assert_eq!(closed[1], Value::Date(42798.0));
     assert_eq!(closed[2], Value::Date(42795.0));
     assert_eq!(closed[3].error_kind(), Some(ErrorKind::Value));
-    let entry = data.quality.entries.iter().find(|e| e.raw == "13/01/2017").unwrap();
+    let entry = data
+        .quality
+        .entries
+        .iter()
+        .find(|e| e.raw == "13/01/2017")
+        .unwrap();
     assert_eq!(entry.action, "kept as #VALUE!");
 }
 
@@ -425,14 +545,19 @@ fn dates_that_read_both_ways_are_refused_at_the_scenario_line() {
     let text = std::fs::read_to_string(&path).unwrap();
     let kept: Vec<&str> = text
         .lines()
-        .filter(|l| l.starts_with("opportunity_id") || l.starts_with("D002") || l.starts_with("D004"))
+        .filter(|l| {
+            l.starts_with("opportunity_id") || l.starts_with("D002") || l.starts_with("D004")
+        })
         .collect();
     std::fs::write(&path, kept.join("\n")).unwrap();
     let ran = Chanmix::new()
         .current_dir(dir.path())
         .args(["run", "scenario.toml", "-o", "report.xlsx", "--no-cache"])
         .status(1);
-    insta::assert_snapshot!("new_user_ambiguous_dates", normalized(dir.path(), &ran.stderr));
+    insta::assert_snapshot!(
+        "new_user_ambiguous_dates",
+        normalized(dir.path(), &ran.stderr)
+    );
     // Said once, the file reads.
     let scenario = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
     std::fs::write(
@@ -498,7 +623,10 @@ fn a_table_workbook_key_points_a_csv_user_to_file() {
     let scenario = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
     std::fs::write(
         dir.path().join("scenario.toml"),
-        scenario.replace("file = \"export/products.csv\"", "workbook = \"export/products.csv\""),
+        scenario.replace(
+            "file = \"export/products.csv\"",
+            "workbook = \"export/products.csv\"",
+        ),
     )
     .unwrap();
     let ran = Chanmix::new()
@@ -513,11 +641,24 @@ fn check_reports_a_typo_once_when_rules_and_scenario_are_checked_together() {
     let dir = new_user_copy();
     let rules = dir.path().join("pipeline.rules");
     let text = std::fs::read_to_string(&rules).unwrap();
-    std::fs::write(&rules, text.replace("SUM(Channels.revenue)", "SUM(Channels.revenu)")).unwrap();
+    std::fs::write(
+        &rules,
+        text.replace("SUM(Channels.revenue)", "SUM(Channels.revenu)"),
+    )
+    .unwrap();
     let ran = Chanmix::new()
         .current_dir(dir.path())
         .args(["check", "pipeline.rules", "scenario.toml"])
         .status(1);
-    assert_eq!(ran.stderr.matches("has no column `revenu`").count(), 1, "{}", ran.stderr);
-    assert!(ran.stderr.ends_with("1 error, 0 warnings\n"), "{}", ran.stderr);
+    assert_eq!(
+        ran.stderr.matches("has no column `revenu`").count(),
+        1,
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.ends_with("1 error, 0 warnings\n"),
+        "{}",
+        ran.stderr
+    );
 }

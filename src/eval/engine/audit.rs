@@ -34,7 +34,9 @@ pub struct DataAudit {
 
 impl DataAudit {
     pub fn is_empty(&self) -> bool {
-        self.lookup_misses.is_empty() && self.unreached.is_empty() && self.suspicious_keys.is_empty()
+        self.lookup_misses.is_empty()
+            && self.unreached.is_empty()
+            && self.suspicious_keys.is_empty()
     }
 }
 
@@ -344,16 +346,20 @@ impl Evaluation<'_> {
                 .table
                 .and_then(|t| self.plan.tables.get(t))
                 .map(|t| t.name.to_string());
-            out.extend(values.into_iter().map(|(value, rows, first_row)| LookupMiss {
-                rule: site.rule.to_string(),
-                function: site.function.clone(),
-                list: site.list.clone(),
-                table: table.clone(),
-                value,
-                rows,
-                first_row,
-                fallback: site.fallback,
-            }));
+            out.extend(
+                values
+                    .into_iter()
+                    .map(|(value, rows, first_row)| LookupMiss {
+                        rule: site.rule.to_string(),
+                        function: site.function.clone(),
+                        list: site.list.clone(),
+                        table: table.clone(),
+                        value,
+                        rows,
+                        first_row,
+                        fallback: site.fallback,
+                    }),
+            );
         }
         out
     }

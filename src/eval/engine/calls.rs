@@ -78,8 +78,7 @@ impl<'p> Evaluation<'p> {
         }
         if per_row && function.kernel == Some(Kernel::ChooseByRow) {
             // A computed then-branch is taken over rather than copied.
-            if let [condition, EvaluatedArg::PerRow(Cow::Owned(then)), rest @ ..] =
-                evaluated
+            if let [condition, EvaluatedArg::PerRow(Cow::Owned(then)), rest @ ..] = evaluated
                 && then.len() == scope.rows
                 && rest.len() <= 1
                 && let Some(condition) = operand_of(condition)

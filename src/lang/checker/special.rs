@@ -286,7 +286,9 @@ impl Checker<'_> {
         // One column (or any list): the lookup can only answer from that column.
         let compiled = self.compile_arg(table, ctx);
         let (example_table, example_key) = match &table.kind {
-            ExprKind::Qualified { table, column } => (table.name.to_string(), column.name.to_string()),
+            ExprKind::Qualified { table, column } => {
+                (table.name.to_string(), column.name.to_string())
+            }
             _ => ("Products".to_string(), "product".to_string()),
         };
         match compiled {

@@ -125,7 +125,10 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
     let inputs_text = write::inputs_rules(&mapped, &options.from);
     let (used, left_out) = usable_rule_files(&inputs_path, &inputs_text, &rule_files)?;
     let scenario_text = write::scenario_toml(&mapped, &used, options)?;
-    for (path, text) in [(&inputs_path, &inputs_text), (&scenario_path, &scenario_text)] {
+    for (path, text) in [
+        (&inputs_path, &inputs_text),
+        (&scenario_path, &scenario_text),
+    ] {
         crate::atomic::write_atomically(path, text.as_bytes()).map_err(|source| {
             CommandError::CannotWrite {
                 path: path.clone(),
@@ -138,9 +141,12 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
     let prepared = prepare(&scenario_path)?;
     report.lines.extend(write::mapping_lines(&mapped));
     if library.is_some() {
-        report
-            .lines
-            .extend(write::library_lines(&used, &left_out, &options.out, &canonical));
+        report.lines.extend(write::library_lines(
+            &used,
+            &left_out,
+            &options.out,
+            &canonical,
+        ));
     }
     report
         .lines
@@ -244,7 +250,11 @@ fn map_table(name: String, export: ExportTable, canon: Option<&Canonical>) -> Ta
     let mut used = vec![false; headers.len()];
     if let Some(canon) = canon {
         let names: Vec<String> = canon.columns.iter().map(|c| c.0.clone()).collect();
-        for ((column, ty, optional), found) in canon.columns.iter().zip(names::map_columns(&headers, &names)) {
+        for ((column, ty, optional), found) in canon
+            .columns
+            .iter()
+            .zip(names::map_columns(&headers, &names))
+        {
             match found.and_then(|i| export.columns.get(i).map(|p| (i, p))) {
                 Some((i, profile)) => {
                     used[i] = true;
@@ -298,7 +308,12 @@ fn settle_date_formats(table: &mut TableOut) {
         if column.ty != ValueType::Date {
             continue;
         }
-        let Some(profile) = table.export.columns.iter().find(|p| p.header == column.header) else {
+        let Some(profile) = table
+            .export
+            .columns
+            .iter()
+            .find(|p| p.header == column.header)
+        else {
             continue;
         };
         match &profile.dates {
@@ -353,7 +368,10 @@ fn usable_rule_files(
         let program = check_rule_files(sources, &ids, &[], &analysis::vocabulary());
         let mut failing: Vec<(PathBuf, String)> = Vec::new();
         for diagnostic in program.diagnostics.iter().filter(|d| d.is_error()) {
-            let path = program.sources.path(diagnostic.primary.span.file).to_path_buf();
+            let path = program
+                .sources
+                .path(diagnostic.primary.span.file)
+                .to_path_buf();
             if path == inputs_path {
                 // The written declarations themselves do not check: a bug here, not
                 // in the user's export; say so plainly.
@@ -366,10 +384,7 @@ fn usable_rule_files(
                 // Files that checked before and fail once others are left out need
                 // what those files define.
                 let why = if round > 1 {
-                    format!(
-                        "uses what a file left out defines ({})",
-                        diagnostic.message
-                    )
+                    format!("uses what a file left out defines ({})", diagnostic.message)
                 } else {
                     diagnostic.message.clone()
                 };

@@ -5,32 +5,173 @@
 /// The usual spellings of the library's tables in CRM exports (compared normalized:
 /// lower case, letters and digits only).
 const TABLE_SYNONYMS: &[(&str, &[&str])] = &[
-    ("Opportunities", &["opportunities", "opportunity", "opps", "opp", "deals", "deal", "pipeline", "salespipeline", "salesopportunities", "crmopportunities"]),
-    ("Costs", &["costs", "cost", "spend", "spending", "expenses", "marketingspend", "salescosts", "channelcosts"]),
+    (
+        "Opportunities",
+        &[
+            "opportunities",
+            "opportunity",
+            "opps",
+            "opp",
+            "deals",
+            "deal",
+            "pipeline",
+            "salespipeline",
+            "salesopportunities",
+            "crmopportunities",
+        ],
+    ),
+    (
+        "Costs",
+        &[
+            "costs",
+            "cost",
+            "spend",
+            "spending",
+            "expenses",
+            "marketingspend",
+            "salescosts",
+            "channelcosts",
+        ],
+    ),
     ("Leads", &["leads", "lead", "prospects", "inquiries"]),
-    ("Renewals", &["renewals", "renewal", "subscriptions", "retention"]),
-    ("Benchmarks", &["benchmarks", "benchmark", "industrybenchmarks"]),
-    ("Partners", &["partners", "partner", "resellers", "partnerlist"]),
-    ("Headcount", &["headcount", "quota", "quotas", "salesheadcount"]),
+    (
+        "Renewals",
+        &["renewals", "renewal", "subscriptions", "retention"],
+    ),
+    (
+        "Benchmarks",
+        &["benchmarks", "benchmark", "industrybenchmarks"],
+    ),
+    (
+        "Partners",
+        &["partners", "partner", "resellers", "partnerlist"],
+    ),
+    (
+        "Headcount",
+        &["headcount", "quota", "quotas", "salesheadcount"],
+    ),
 ];
 
 /// The usual spellings of the library's columns (normalized), per canonical column;
 /// a header equal to the canonical name (normalized) always matches.
 const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
-    ("opp_id", &["opportunityid", "oppid", "dealid", "opportunitynumber", "dealnumber", "opportunity", "id"]),
-    ("account_id", &["accountid", "account", "accountname", "company", "companyname", "customer", "customerid", "customername", "client"]),
-    ("channel", &["saleschannel", "channelname", "routetomarket", "gotomarket"]),
-    ("partner_id", &["partnerid", "partner", "partnername", "reseller", "resellerid"]),
-    ("segment", &["customersegment", "segmentname", "companysize", "marketsegment"]),
-    ("region", &["salesregion", "territory", "geo", "geography", "area"]),
-    ("stage", &["dealstage", "opportunitystage", "salesstage", "pipelinestage", "status"]),
-    ("amount", &["closevalue", "dealvalue", "dealamount", "opportunityamount", "value", "revenue", "acv", "arr", "contractvalue", "bookings", "amountusd"]),
-    ("created_date", &["createddate", "createdate", "created", "createdat", "createdon", "engagedate", "opendate", "creationdate", "startdate", "datecreated"]),
-    ("close_date", &["closedate", "closeddate", "closed", "closedat", "closedon", "wondate", "enddate", "dateclosed"]),
+    (
+        "opp_id",
+        &[
+            "opportunityid",
+            "oppid",
+            "dealid",
+            "opportunitynumber",
+            "dealnumber",
+            "opportunity",
+            "id",
+        ],
+    ),
+    (
+        "account_id",
+        &[
+            "accountid",
+            "account",
+            "accountname",
+            "company",
+            "companyname",
+            "customer",
+            "customerid",
+            "customername",
+            "client",
+        ],
+    ),
+    (
+        "channel",
+        &["saleschannel", "channelname", "routetomarket", "gotomarket"],
+    ),
+    (
+        "partner_id",
+        &[
+            "partnerid",
+            "partner",
+            "partnername",
+            "reseller",
+            "resellerid",
+        ],
+    ),
+    (
+        "segment",
+        &[
+            "customersegment",
+            "segmentname",
+            "companysize",
+            "marketsegment",
+        ],
+    ),
+    (
+        "region",
+        &["salesregion", "territory", "geo", "geography", "area"],
+    ),
+    (
+        "stage",
+        &[
+            "dealstage",
+            "opportunitystage",
+            "salesstage",
+            "pipelinestage",
+            "status",
+        ],
+    ),
+    (
+        "amount",
+        &[
+            "closevalue",
+            "dealvalue",
+            "dealamount",
+            "opportunityamount",
+            "value",
+            "revenue",
+            "acv",
+            "arr",
+            "contractvalue",
+            "bookings",
+            "amountusd",
+        ],
+    ),
+    (
+        "created_date",
+        &[
+            "createddate",
+            "createdate",
+            "created",
+            "createdat",
+            "createdon",
+            "engagedate",
+            "opendate",
+            "creationdate",
+            "startdate",
+            "datecreated",
+        ],
+    ),
+    (
+        "close_date",
+        &[
+            "closedate",
+            "closeddate",
+            "closed",
+            "closedat",
+            "closedon",
+            "wondate",
+            "enddate",
+            "dateclosed",
+        ],
+    ),
     ("lead_id", &["leadid", "id"]),
-    ("stage_reached", &["stagereached", "leadstage", "leadstatus", "stage", "status"]),
+    (
+        "stage_reached",
+        &["stagereached", "leadstage", "leadstatus", "stage", "status"],
+    ),
     ("month", &["period", "monthstart", "date"]),
-    ("cost_type", &["costtype", "type", "category", "costcategory"]),
+    (
+        "cost_type",
+        &["costtype", "type", "category", "costcategory"],
+    ),
     ("renewal_date", &["renewaldate", "date"]),
     ("renewed", &["isrenewed", "renewalstatus"]),
     ("metric", &["kpi", "measure"]),
@@ -95,8 +236,8 @@ pub fn map_columns(headers: &[String], canonical: &[String]) -> Vec<Option<usize
 
 /// Words of the language that cannot be names.
 const RESERVED: &[&str] = &[
-    "and", "or", "not", "in", "where", "input", "param", "table", "flag", "group", "by",
-    "when", "true", "false",
+    "and", "or", "not", "in", "where", "input", "param", "table", "flag", "group", "by", "when",
+    "true", "false",
 ];
 
 /// A rule column name for a header: snake_case letters, digits and `_`, starting with
@@ -175,7 +316,15 @@ mod tests {
             "close_date",
             "close_value",
         ]);
-        let canonical = strings(&["opp_id", "account_id", "stage", "amount", "created_date", "close_date", "segment"]);
+        let canonical = strings(&[
+            "opp_id",
+            "account_id",
+            "stage",
+            "amount",
+            "created_date",
+            "close_date",
+            "segment",
+        ]);
         assert_eq!(
             map_columns(&headers, &canonical),
             vec![Some(0), Some(2), Some(3), Some(6), Some(4), Some(5), None]

@@ -47,7 +47,11 @@ fn quoted(text: &str) -> String {
 
 /// A path as the scenario writes it: relative to the scenario's folder, with `/`.
 fn path_text(target: &Path, out: &Path) -> String {
-    quoted(&relative_path(target, out).to_string_lossy().replace('\\', "/"))
+    quoted(
+        &relative_path(target, out)
+            .to_string_lossy()
+            .replace('\\', "/"),
+    )
 }
 
 /// `inputs.rules`: one `input` declaration per table.
@@ -84,10 +88,10 @@ pub(super) fn scenario_toml(
     options: &InitOptions,
 ) -> Result<String, CommandError> {
     let out = &options.out;
-    let name = options
-        .from
-        .file_stem()
-        .map_or_else(|| "My export".to_string(), |s| s.to_string_lossy().into_owned());
+    let name = options.from.file_stem().map_or_else(
+        || "My export".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
     let mut text = format!(
         "# Written by `chanmix init --from {}`: the export's tables mapped onto the rule\n\
          # library's inputs (see inputs.rules). Check it, then run it:\n\
@@ -111,7 +115,9 @@ pub(super) fn scenario_toml(
                 "as_of = {y:04}-{m:02}-{d:02}   # the latest date in the export: set the date the export was taken"
             );
         }
-        None => text.push_str("# as_of = 2026-06-30   # the date the export was taken (TODAY() in the rules)\n"),
+        None => text.push_str(
+            "# as_of = 2026-06-30   # the date the export was taken (TODAY() in the rules)\n",
+        ),
     }
     // One workbook for every table: [inputs] workbook, and each table's sheet.
     let files: BTreeSet<&PathBuf> = tables.iter().map(|t| &t.export.file).collect();
@@ -122,7 +128,11 @@ pub(super) fn scenario_toml(
         _ => None,
     };
     if let Some(workbook) = one_workbook {
-        let _ = write!(text, "\n[inputs]\nworkbook = {}\n", path_text(workbook, out));
+        let _ = write!(
+            text,
+            "\n[inputs]\nworkbook = {}\n",
+            path_text(workbook, out)
+        );
     }
     for table in tables {
         let _ = write!(text, "\n[inputs.tables.{}]\n", table.name);
@@ -233,16 +243,18 @@ pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
             .map(|c| c.rule_name.as_str())
             .collect();
         if !kept.is_empty() {
-            lines.push(format!(
-                "  kept under their own names: {}",
-                kept.join(", ")
-            ));
+            lines.push(format!("  kept under their own names: {}", kept.join(", ")));
         }
         let mut formats: Vec<(&str, &str)> = Vec::new();
         if let Some(format) = &table.date_format {
             formats.push(("", format));
         }
-        formats.extend(table.date_formats.iter().map(|(c, f)| (c.as_str(), f.as_str())));
+        formats.extend(
+            table
+                .date_formats
+                .iter()
+                .map(|(c, f)| (c.as_str(), f.as_str())),
+        );
         for (column, format) in formats {
             let layout = if format.starts_with("%d") {
                 "day first"
@@ -254,7 +266,9 @@ pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
             } else {
                 format!(" in {column}")
             };
-            lines.push(format!("  dates{of}: {layout} (date_format = \"{format}\")"));
+            lines.push(format!(
+                "  dates{of}: {layout} (date_format = \"{format}\")"
+            ));
         }
         for (column, why) in &table.undecided_dates {
             lines.push(format!(
@@ -262,7 +276,11 @@ pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
             ));
         }
         for column in &table.columns {
-            if let Some(profile) = table.export.columns.iter().find(|p| p.header == column.header)
+            if let Some(profile) = table
+                .export
+                .columns
+                .iter()
+                .find(|p| p.header == column.header)
                 && let Some(misfit) = &profile.misfit
                 && column.ty != crate::value::ValueType::Text
             {
@@ -294,7 +312,9 @@ pub(super) fn library_lines(
     }
     for (path, why) in left_out {
         // "unknown table `Costs`": say which table the export would need.
-        let needs = canonical.iter().find(|c| why == &format!("unknown table `{}`", c.name));
+        let needs = canonical
+            .iter()
+            .find(|c| why == &format!("unknown table `{}`", c.name));
         let why = match needs {
             Some(table) => {
                 let columns: Vec<&str> = table.columns.iter().map(|c| c.0.as_str()).collect();
@@ -341,7 +361,9 @@ pub(super) fn value_lines(plan: &Plan, tables: &[TableOut]) -> Vec<String> {
     for ((table_id, column_id), texts) in wanted {
         let (Some(table_plan), Some(column)) = (
             plan.tables.get(table_id),
-            plan.tables.get(table_id).and_then(|t| t.columns.get(column_id)),
+            plan.tables
+                .get(table_id)
+                .and_then(|t| t.columns.get(column_id)),
         ) else {
             continue;
         };
@@ -369,7 +391,12 @@ pub(super) fn value_lines(plan: &Plan, tables: &[TableOut]) -> Vec<String> {
         if absent.is_empty() {
             continue;
         }
-        let shown: Vec<String> = profile.values.iter().take(12).map(|v| format!("\"{v}\"")).collect();
+        let shown: Vec<String> = profile
+            .values
+            .iter()
+            .take(12)
+            .map(|v| format!("\"{v}\""))
+            .collect();
         lines.push(format!(
             "values: the rules compare {}.{} with {}, which the export never has (it has {}); rename the values in the export or change those rules",
             table_plan.name,
