@@ -210,6 +210,22 @@ fn error_values_carry_their_rule_and_input_row_to_the_workbook_and_json() {
             .iter()
             .all(|(_, _, t)| t.contains("sales_pipeline!I6"))
     );
+    // The dashboard's tiles (every named value, as the scenario names no KPIs) show the
+    // error and, under it, where it came from; a note says the same.
+    let reason = "#VALUE! from Pipeline.close_value, row 5: cannot read 'N/A' as a number (sales_pipeline!I6)";
+    let dashboard = xlsx::values(&bytes, "Dashboard");
+    let shown = dashboard
+        .used_cells()
+        .filter(|(_, _, cell)| cell.to_string() == reason)
+        .count();
+    assert_eq!(shown, 2, "total_revenue and all_values tiles");
+    assert_eq!(
+        notes
+            .iter()
+            .filter(|(s, _, t)| s == "Dashboard" && t == reason)
+            .count(),
+        2
+    );
 }
 
 fn table(name: &str, columns: &[(&str, Vec<Value>)]) -> Table {
