@@ -17,7 +17,7 @@ use crate::functions::FunctionSpec;
 use crate::functions::args::{is_not_found, not_found, value_error};
 use crate::lang::plan::*;
 use crate::value::datetime::ymd_from_serial;
-use crate::value::{ErrorKind, ErrorOrigin, ExcelError, Value, format_general};
+use crate::value::{ErrorKind, ErrorOrigin, ExcelError, Value, ValueType, format_general};
 
 use super::{EvaluatedArg, Evaluation, Scope, Values};
 
@@ -440,14 +440,29 @@ impl Evaluation<'_> {
                 continue;
             };
             for &column in source_keys {
+                // A number or date column without errors has nothing to find (its
+                // blanks, such as an open deal's close month, are meant).
+                if let Some(crate::table::column::ColumnValues::Floats { extras, .. }) =
+                    self.stored(source, column)
+                    && !extras.iter().any(Value::is_error)
+                {
+                    continue;
+                }
                 let Some(view) = self.column_view(source, column) else {
                     continue;
                 };
-                let column_name = source_plan
-                    .columns
-                    .get(column)
-                    .map_or_else(String::new, |c| c.name.to_string());
+                let Some(column_plan) = source_plan.columns.get(column) else {
+                    continue;
+                };
+                let text_key = !matches!(
+                    column_plan.ty,
+                    ValueType::Number | ValueType::Date | ValueType::Bool
+                );
+                let column_name = column_plan.name.to_string();
                 for mut finding in key_findings(view, &grouping.row_groups, rows) {
+                    if finding.problem == KeyProblem::Blank && !text_key {
+                        continue;
+                    }
                     finding.table = source_plan.name.to_string();
                     finding.column.clone_from(&column_name);
                     match found.iter_mut().find(|f| {
