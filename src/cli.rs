@@ -14,6 +14,8 @@ use crate::pipeline::json::diagnostics_to_json;
 use crate::pipeline::{self, CommandError, render_error};
 use crate::report::text::plural;
 
+pub use crate::pipeline::init::InitOptions;
+
 /// What a command prints and how it exits.
 #[derive(Debug, Default, PartialEq)]
 pub struct Outcome {
@@ -117,23 +119,87 @@ fn with_cache(use_cache: bool, command: impl FnOnce(Option<&InputCache>) -> Outc
     outcome
 }
 
-/// `chanmix run`: evaluate a scenario, write its workbook (and JSON if asked). With
-/// `use_cache`, inputs are read through the input cache.
-pub fn run(
-    scenario: &Path,
-    output: Option<&Path>,
-    json: bool,
-    color: bool,
-    use_cache: bool,
-) -> Outcome {
+/// How `chanmix run` was asked to run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    pub json: bool,
+    pub color: bool,
+    pub use_cache: bool,
+    /// Exit 1 when the data has problems (the scenario's `strict = true` does too).
+    pub strict: bool,
+}
+
+/// At most this many data issues are printed; the rest are on the Data Quality sheet.
+const SHOWN_ISSUES: usize = 30;
+
+/// The end of every run: what went wrong in the data, one line per issue, each naming
+/// its row of the Data Quality sheet.
+fn data_summary(summary: &pipeline::RunSummary) -> String {
+    let issues = &summary.issues;
+    if issues.is_empty() {
+        return "data: no problems found\n".to_string();
+    }
+    let sheet = summary
+        .workbook
+        .as_ref()
+        .map(|w| {
+            format!(
+                " (each is a row of the Data Quality sheet of {})",
+                w.display()
+            )
+        })
+        .unwrap_or_default();
+    let mut text = format!(
+        "data: {}{sheet}\n",
+        crate::report::issues::counts_text(issues)
+    );
+    let row_of = |i: usize| summary.first_issue_row.map(|first| first as usize + i + 1);
+    for (i, issue) in issues.issues.iter().enumerate().take(SHOWN_ISSUES) {
+        text.push_str(&format!(
+            "  {}: {}: {}",
+            issue.severity.as_str(),
+            issue.place,
+            issue.message
+        ));
+        if let Some(row) = row_of(i) {
+            text.push_str(&format!(" → Data Quality row {row}"));
+        }
+        text.push('\n');
+    }
+    if issues.issues.len() > SHOWN_ISSUES {
+        let more = issues.issues.len() - SHOWN_ISSUES;
+        text.push_str(&format!("  … and {more} more"));
+        if let (Some(first), Some(last)) = (row_of(SHOWN_ISSUES), row_of(issues.issues.len() - 1)) {
+            text.push_str(&format!(" (Data Quality rows {first}–{last})"));
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// `chanmix run`: evaluate a scenario, write its workbook (and JSON if asked), and end
+/// with what went wrong in the data. With `use_cache`, inputs are read through the
+/// input cache; with `strict` (or the scenario's `strict = true`), problems in the
+/// data make the run fail (exit 1) after the workbook is written.
+pub fn run(scenario: &Path, output: Option<&Path>, options: RunOptions) -> Outcome {
+    let RunOptions {
+        json,
+        color,
+        use_cache,
+        strict,
+    } = options;
     with_cache(use_cache, |cache| {
-        let summary = match pipeline::run_scenario(scenario, output, json, cache) {
+        let mut summary = match pipeline::run_scenario(scenario, output, json, cache) {
             Ok(summary) => summary,
             Err(error) => return Outcome::failure(&error, color),
         };
         let mut outcome = Outcome {
             code: 0,
-            stdout: summary.json.map(|j| format!("{j}\n")).unwrap_or_default(),
+            stdout: summary
+                .json
+                .take()
+                .map(|j| format!("{j}\n"))
+                .unwrap_or_default(),
             stderr: summary.warnings.render(color),
         };
         let rows: Vec<String> = summary
@@ -160,10 +226,30 @@ pub fn run(
             "{} raised\n",
             plural(summary.flags_raised, "flag")
         ));
-        if let Some(path) = &summary.workbook {
+        for path in summary.workbook.iter().chain(&summary.json_file) {
             outcome
                 .stderr
                 .push_str(&format!("wrote {}\n", path.display()));
+        }
+        outcome.stderr.push_str(&data_summary(&summary));
+        let problems = summary.issues.problems();
+        if problems > 0 {
+            if strict || summary.strict {
+                let why = if strict {
+                    "--strict"
+                } else {
+                    "strict = true in the scenario"
+                };
+                outcome.stderr.push_str(&format!(
+                    "error: the data has {} ({why})\n",
+                    plural(problems, "problem")
+                ));
+                outcome.code = 1;
+            } else {
+                outcome.stderr.push_str(
+                    "  (run with --strict, or set strict = true in the scenario, to fail on these)\n",
+                );
+            }
         }
         outcome
     })
@@ -216,6 +302,28 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
         }
     }
     outcome
+}
+
+/// `chanmix init --from EXPORT`: a scenario and input declarations for the user's own
+/// export, checked as `chanmix check` would; prints what was mapped and what was not.
+pub fn init(options: &InitOptions, color: bool) -> Outcome {
+    match pipeline::init::init(options) {
+        Ok(report) => {
+            let mut stdout = String::new();
+            for line in &report.lines {
+                stdout.push_str(line);
+                stdout.push('\n');
+            }
+            for path in &report.written {
+                stdout.push_str(&format!("wrote {}\n", path.display()));
+            }
+            if let Some(scenario) = report.written.iter().find(|p| p.ends_with("scenario.toml")) {
+                stdout.push_str(&format!("next: chanmix run {}\n", scenario.display()));
+            }
+            Outcome::success(stdout)
+        }
+        Err(error) => Outcome::failure(&error, color),
+    }
 }
 
 /// `chanmix functions`: the function registry as a table.

@@ -60,6 +60,10 @@ enum Command {
         /// Read the input files even when the input cache has them, and store nothing.
         #[arg(long)]
         no_cache: bool,
+        /// Exit 1 when the data has problems (unreadable cells, lookups that missed,
+        /// rows no group reached, suspicious group keys); the workbook is still written.
+        #[arg(long)]
+        strict: bool,
     },
     /// Evaluate several scenarios and write them side by side in one workbook.
     Compare {
@@ -72,6 +76,21 @@ enum Command {
         /// Read the input files even when the input cache has them, and store nothing.
         #[arg(long)]
         no_cache: bool,
+    },
+    /// Write a scenario and input declarations for your own CRM export.
+    Init {
+        /// The export: a workbook, a CSV file, or a folder of CSV files.
+        #[arg(long)]
+        from: PathBuf,
+        /// Where to write scenario.toml and inputs.rules (default: the current folder).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// The rule library to map onto (default: ./rules when it exists).
+        #[arg(long)]
+        library: Option<PathBuf>,
+        /// Replace scenario.toml and inputs.rules if they exist.
+        #[arg(long)]
+        force: bool,
     },
     /// Show or clear the cache of read input tables (see `cache info`).
     Cache {
@@ -230,18 +249,36 @@ fn main() -> ExitCode {
             output,
             json,
             no_cache,
+            strict,
         } => cli::run(
             &scenario,
             output.as_deref(),
-            json,
-            stderr_color(),
-            !no_cache,
+            cli::RunOptions {
+                json,
+                color: stderr_color(),
+                use_cache: !no_cache,
+                strict,
+            },
         ),
         Command::Compare {
             scenarios,
             output,
             no_cache,
         } => cli::compare(&scenarios, &output, stderr_color(), !no_cache),
+        Command::Init {
+            from,
+            out,
+            library,
+            force,
+        } => cli::init(
+            &cli::InitOptions {
+                from,
+                out,
+                library,
+                force,
+            },
+            stderr_color(),
+        ),
         Command::Cache { action } => match action {
             CacheAction::Info => cli::cache_info(),
             CacheAction::Clear => cli::cache_clear(),

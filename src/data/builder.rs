@@ -8,9 +8,14 @@ use std::sync::Arc;
 use crate::data::address::cell_address;
 use crate::data::budget::Meter;
 use crate::data::coerce::{CoerceContext, Coerced, RawCell, coerce, expected_text};
+use crate::data::dates::{
+    Layout, LayoutEvidence, LayoutProblem, Reading, both_readings_text, parse_with_format,
+    swap_day_and_month, two_readings,
+};
 use crate::data::error::DataError;
 use crate::data::quality::{
-    MAX_ENTRIES_PER_COLUMN, QualityEntry, TableCounts, UNCALCULATED_ACTION,
+    DATE_LAYOUT_NOTE, MAX_ENTRIES_PER_COLUMN, QualityEntry, RENAME_UNUSED_NOTE, TableCounts,
+    UNCALCULATED_ACTION,
 };
 use crate::data::spec::{BadCellPolicy, DeclaredType};
 use crate::suggest::Suggestion;
@@ -32,6 +37,10 @@ const CELL_BYTES: u64 = 16;
 pub(crate) struct PlannedColumn {
     pub name: String,
     pub decl: DeclaredType,
+    /// A key column: spaces around its text are trimmed (and each trim logged).
+    pub trim: bool,
+    /// How its text dates are written (chrono format); `None`: decided by the dates.
+    pub date_format: Option<String>,
 }
 
 /// Everything about a table that does not depend on which sheet is being read.
@@ -114,6 +123,12 @@ pub(crate) struct SheetBuilder<'p> {
     col_of_slot: Vec<u32>,
     /// Column name used in log entries and `#VALUE!` origins, e.g. `Opportunities.amount`.
     origin_names: Vec<Arc<str>>,
+    /// Per slot: trim key text, the date format, and what the dates showed.
+    trims: Vec<bool>,
+    date_formats: Vec<Option<String>>,
+    date_evidence: Vec<LayoutEvidence>,
+    /// Slots of the current row holding a date that reads both ways.
+    two_way_slots: Vec<usize>,
     part: SheetPart,
     /// The part's columns, stored compactly as rows arrive.
     columns: Vec<ColumnBuilder>,
@@ -142,6 +157,10 @@ impl<'p> SheetBuilder<'p> {
             slot_of_col: Vec::new(),
             col_of_slot: Vec::new(),
             origin_names: Vec::new(),
+            trims: Vec::new(),
+            date_formats: Vec::new(),
+            date_evidence: Vec::new(),
+            two_way_slots: Vec::new(),
             part: SheetPart::default(),
             columns: Vec::new(),
             row: None,
@@ -312,19 +331,21 @@ impl<'p> SheetBuilder<'p> {
         let Some(decl) = self.part.column_decls.get(slot).copied() else {
             return Ok(());
         };
-        let Some(interner) = self.part.interners.get_mut(slot) else {
-            return Ok(());
+        let distinct_before = self.part.interners.get(slot).map(|i| i.len());
+        let outcome = match self.read_key_or_date(slot, row, col, raw, decl.ty) {
+            Some(outcome) => outcome,
+            None => match self.part.interners.get_mut(slot) {
+                Some(interner) => coerce(raw, decl.ty, self.ctx, interner),
+                None => return Ok(()),
+            },
         };
-        let distinct_before = interner.len();
-        let outcome = coerce(raw, decl.ty, self.ctx, interner);
         // A cell costs its slot, and its characters when they were not shared with an
         // earlier cell of the column (a new string, or a column that stopped sharing).
-        let new_text = match &outcome {
-            Coerced::Value(Value::Text(t)) | Coerced::Repaired(Value::Text(t), _)
-                if interner.gave_up() || interner.len() > distinct_before =>
-            {
-                t.len() as u64
-            }
+        let new_text = match (&outcome, self.part.interners.get(slot)) {
+            (
+                Coerced::Value(Value::Text(t)) | Coerced::Repaired(Value::Text(t), _),
+                Some(interner),
+            ) if interner.gave_up() || Some(interner.len()) > distinct_before => t.len() as u64,
             _ => 0,
         };
         self.charge(CELL_BYTES + new_text, "its cells")?;
@@ -342,9 +363,10 @@ impl<'p> SheetBuilder<'p> {
                     .cloned()
                     .unwrap_or_else(|| Arc::from(""));
                 let reason = format!(
-                    "cannot read '{}' as {}",
+                    "cannot read '{}' as {} ({})",
                     raw.display(),
-                    expected_text(decl.ty)
+                    expected_text(decl.ty),
+                    cell_address(&self.sheet, row, col)
                 );
                 let index = self.part.counts.rows_kept;
                 (
@@ -366,6 +388,148 @@ impl<'p> SheetBuilder<'p> {
         }
         if let Some(target) = self.row_values.get_mut(slot) {
             *target = value;
+        }
+        Ok(())
+    }
+
+    /// A key column's text with spaces around it (trimmed, and logged), or a text date
+    /// in a date column read with the column's format or by its layout evidence;
+    /// `None` when the cell needs no such care.
+    fn read_key_or_date(
+        &mut self,
+        slot: usize,
+        row: u32,
+        col: u32,
+        raw: RawCell<'_>,
+        ty: ValueType,
+    ) -> Option<Coerced> {
+        let (RawCell::Text(text) | RawCell::SharedText(text)) = raw else {
+            return None;
+        };
+        match ty {
+            ValueType::Text | ValueType::Any if self.trims.get(slot).copied().unwrap_or(false) => {
+                let trimmed = text.trim();
+                if trimmed.len() == text.len() {
+                    return None;
+                }
+                let interner = self.part.interners.get_mut(slot)?;
+                Some(
+                    match coerce(RawCell::Text(trimmed), ty, self.ctx, interner) {
+                        Coerced::Value(value) => Coerced::Repaired(
+                            value,
+                            format!("repaired: trimmed the spaces around '{text}'"),
+                        ),
+                        other => other,
+                    },
+                )
+            }
+            ValueType::Date => {
+                let trimmed = text.trim();
+                if trimmed.is_empty() || trimmed.starts_with('#') {
+                    return None;
+                }
+                if let Some(format) = self.date_formats.get(slot).cloned().flatten() {
+                    return Some(match parse_with_format(trimmed, &format) {
+                        Some(serial) if (1.0..2_958_466.0).contains(&serial) => {
+                            Coerced::Value(Value::Date(serial))
+                        }
+                        _ => Coerced::Bad,
+                    });
+                }
+                let reading = two_readings(trimmed)?;
+                let sheet = &self.sheet;
+                if let Some(evidence) = self.date_evidence.get_mut(slot) {
+                    evidence.note(reading, || cell_address(sheet, row, col), trimmed);
+                }
+                Some(match reading {
+                    Reading::One(serial)
+                    | Reading::DayFirst(serial)
+                    | Reading::MonthFirst(serial) => Coerced::Value(Value::Date(serial)),
+                    Reading::Both(month_first) => {
+                        self.two_way_slots.push(slot);
+                        Coerced::Value(Value::Date(month_first))
+                    }
+                    Reading::Neither => Coerced::Bad,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Decides each date column's layout from its dates: day-first columns get their
+    /// two-way dates swapped; a column whose dates all read both ways, or that mixes
+    /// layouts, stops the read. The decision is logged.
+    fn settle_date_layouts(&mut self) -> Result<(), DataError> {
+        for slot in 0..self.date_evidence.len() {
+            let Some(evidence) = self.date_evidence.get(slot) else {
+                continue;
+            };
+            let column = self
+                .part
+                .column_names
+                .get(slot)
+                .cloned()
+                .unwrap_or_default();
+            let layout = match evidence.decide() {
+                Ok(layout) => layout,
+                Err(LayoutProblem::Ambiguous { example }) => {
+                    return Err(DataError::AmbiguousDates {
+                        table: self.plan.name.clone(),
+                        path: self.path.clone(),
+                        column,
+                        readings: both_readings_text(&example.1),
+                        cell: example.0,
+                        raw: example.1,
+                    });
+                }
+                Err(LayoutProblem::Mixed {
+                    day_first,
+                    month_first,
+                }) => {
+                    return Err(DataError::MixedDateLayouts {
+                        table: self.plan.name.clone(),
+                        path: self.path.clone(),
+                        column,
+                        day_first: day_first.1,
+                        day_first_cell: day_first.0,
+                        month_first: month_first.1,
+                        month_first_cell: month_first.0,
+                    });
+                }
+            };
+            let (example, layout_name) = match layout {
+                Layout::Undecided => continue,
+                Layout::DayFirst => (&evidence.day_first, "day/month/year"),
+                Layout::MonthFirst => (&evidence.month_first, "month/day/year"),
+            };
+            let Some((cell, text)) = example.clone() else {
+                continue;
+            };
+            if layout == Layout::DayFirst && !evidence.both_rows.is_empty() {
+                let rows = evidence.both_rows.clone();
+                if let Some(stored) = self.part.columns.get_mut(slot) {
+                    let mut values = stored.values().into_owned();
+                    for row in rows {
+                        if let Some(Value::Date(serial)) = values.get_mut(row as usize)
+                            && let Some(swapped) = swap_day_and_month(*serial)
+                        {
+                            *serial = swapped;
+                        }
+                    }
+                    *stored = ColumnValues::compact(values);
+                }
+            }
+            self.part.entries.push(QualityEntry {
+                table: self.plan.name.clone(),
+                file: self.path.clone(),
+                cell,
+                column,
+                raw: text,
+                expected: "a date".to_string(),
+                action: format!(
+                    "{DATE_LAYOUT_NOTE} {layout_name} (this date reads only that way); set date_format to say so"
+                ),
+            });
         }
         Ok(())
     }
@@ -430,6 +594,8 @@ impl<'p> SheetBuilder<'p> {
                         ty: ValueType::Any,
                         optional: true,
                     },
+                    trim: false,
+                    date_format: None,
                 })
                 .collect()
         } else {
@@ -497,6 +663,11 @@ impl<'p> SheetBuilder<'p> {
             }
         }
         self.col_of_slot = chosen;
+        self.trims = columns.iter().map(|c| c.trim).collect();
+        self.date_formats = columns.iter().map(|c| c.date_format.clone()).collect();
+        self.date_evidence = columns.iter().map(|_| LayoutEvidence::default()).collect();
+        let headers: Vec<String> = renamed.iter().map(|(_, h, _)| h.to_string()).collect();
+        self.note_unused_renames(&headers);
         self.origin_names = columns
             .iter()
             .map(|c| Arc::from(format!("{}.{}", self.plan.name, c.name).as_str()))
@@ -518,6 +689,33 @@ impl<'p> SheetBuilder<'p> {
         self.part.not_listed = vec![0; columns.len()];
         self.row_values = vec![Value::Blank; columns.len()];
         Ok(())
+    }
+
+    /// A `rename` whose export header is not in the header row does nothing: say so.
+    fn note_unused_renames(&mut self, headers: &[String]) {
+        for (header, target) in &self.plan.rename {
+            if headers.iter().any(|h| h == header) {
+                continue;
+            }
+            let hint = match Suggestion::closest(header, headers.iter().map(String::as_str)) {
+                Some(s) => format!(" ({s})"),
+                None => String::new(),
+            };
+            self.part.entries.push(QualityEntry {
+                table: self.plan.name.clone(),
+                file: self.path.clone(),
+                cell: format!(
+                    "{}:{}",
+                    cell_address(&self.sheet, self.plan.header_row, 0)
+                        .trim_end_matches(|c: char| c.is_ascii_digit()),
+                    self.plan.header_row + 1
+                ),
+                column: target.clone(),
+                raw: header.clone(),
+                expected: "a header of the export".to_string(),
+                action: format!("{RENAME_UNUSED_NOTE} no header '{header}' in this sheet{hint}"),
+            });
+        }
     }
 
     /// Ends the current row: checks required blanks, then keeps or rejects it.
@@ -558,12 +756,21 @@ impl<'p> SheetBuilder<'p> {
                 .pending
                 .iter()
                 .any(|p| !matches!(p.finding, Finding::Repaired(_)));
+        let two_way = std::mem::take(&mut self.two_way_slots);
         if rejected {
             counts.rows_rejected += 1;
             for value in &mut self.row_values {
                 *value = Value::Blank;
             }
         } else {
+            // Its dates that read both ways, to swap if the column is day first.
+            if let Ok(kept) = u32::try_from(counts.rows_kept) {
+                for slot in two_way {
+                    if let Some(evidence) = self.date_evidence.get_mut(slot) {
+                        evidence.both_rows.push(kept);
+                    }
+                }
+            }
             counts.rows_kept += 1;
             for (column, value) in self.columns.iter_mut().zip(self.row_values.iter_mut()) {
                 column.push(std::mem::take(value));
@@ -638,14 +845,14 @@ impl<'p> SheetBuilder<'p> {
             interner.forget_addresses();
         }
         self.part.counts.table = self.plan.name.clone();
-        self.part.path = self.path;
-        self.part.sheet = self.sheet;
-        self.part.sheet_columns = self.col_of_slot;
-        self.part.columns = self
-            .columns
+        self.part.columns = std::mem::take(&mut self.columns)
             .into_iter()
             .map(ColumnBuilder::finish)
             .collect();
+        self.settle_date_layouts()?;
+        self.part.path = self.path;
+        self.part.sheet = self.sheet;
+        self.part.sheet_columns = self.col_of_slot;
         Ok(self.part)
     }
 }

@@ -225,9 +225,112 @@ pub enum DataError {
         raw: String,
         expected: String,
     },
+
+    #[error(
+        "table '{table}': {} column '{column}' has dates like '{raw}' ({cell}) that read both ways: {readings}, and no date in the column settles which. Say how the export writes dates: date_format = \"%d/%m/%Y\" (day first) or \"%m/%d/%Y\" (month first) under [inputs.tables.{table}]",
+        path.display()
+    )]
+    AmbiguousDates {
+        table: String,
+        path: PathBuf,
+        column: String,
+        cell: String,
+        raw: String,
+        readings: String,
+    },
+
+    #[error(
+        "table '{table}': {} column '{column}' mixes day-first and month-first dates: '{day_first}' ({day_first_cell}) reads only day first, '{month_first}' ({month_first_cell}) only month first. Fix the export, or set date_format under [inputs.tables.{table}] (cells that do not fit it are reported)",
+        path.display()
+    )]
+    MixedDateLayouts {
+        table: String,
+        path: PathBuf,
+        column: String,
+        day_first: String,
+        day_first_cell: String,
+        month_first: String,
+        month_first_cell: String,
+    },
 }
 
 impl DataError {
+    /// The input table the error is about, when it is about one.
+    pub fn table(&self) -> Option<&str> {
+        match self {
+            DataError::NoFileGiven { table }
+            | DataError::FileNotFound { table, .. }
+            | DataError::UnknownExtension { table, .. }
+            | DataError::SheetNotFound { table, .. }
+            | DataError::NoSheetMatches { table, .. }
+            | DataError::SheetOptionOnCsv { table, .. }
+            | DataError::ConflictingSheetOptions { table, .. }
+            | DataError::InvalidHeaderRow { table }
+            | DataError::UnknownColumnType { table, .. }
+            | DataError::NoHeaderRow { table, .. }
+            | DataError::MissingColumn { table, .. }
+            | DataError::DuplicateHeader { table, .. }
+            | DataError::DuplicateKey { table, .. }
+            | DataError::BadCell { table, .. }
+            | DataError::AmbiguousDates { table, .. }
+            | DataError::MixedDateLayouts { table, .. } => Some(table),
+            DataError::FileUnreadable { .. }
+            | DataError::NotAWorkbook { .. }
+            | DataError::CorruptWorkbook { .. }
+            | DataError::PasswordProtected { .. }
+            | DataError::CorruptSheet { .. }
+            | DataError::ReadLimit { .. }
+            | DataError::BadReadLimit { .. } => None,
+        }
+    }
+
+    /// The scenario setting the error is about, as a path into the scenario
+    /// (`inputs.tables.Deals.sheet`), most specific first; the caller takes the first
+    /// one the scenario wrote.
+    pub fn setting_paths(&self) -> Vec<String> {
+        let Some(table) = self.table() else {
+            return vec!["inputs.workbook".to_string()];
+        };
+        let at = |key: &str| format!("inputs.tables.{table}.{key}");
+        let whole = format!("inputs.tables.{table}");
+        let mut paths = match self {
+            DataError::NoFileGiven { .. }
+            | DataError::FileNotFound { .. }
+            | DataError::UnknownExtension { .. } => {
+                vec![at("file"), "inputs.workbook".to_string()]
+            }
+            DataError::SheetNotFound { .. }
+            | DataError::NoSheetMatches { .. }
+            | DataError::SheetOptionOnCsv { .. }
+            | DataError::ConflictingSheetOptions { .. } => {
+                vec![at("sheet"), at("sheets"), at("sheet_pattern")]
+            }
+            DataError::InvalidHeaderRow { .. } | DataError::NoHeaderRow { .. } => {
+                vec![at("header_row")]
+            }
+            DataError::UnknownColumnType { column, .. } => {
+                vec![format!("{}.{column}", at("columns"))]
+            }
+            DataError::MissingColumn { column, .. } | DataError::DuplicateHeader { column, .. } => {
+                vec![format!("{}.{column}", at("columns")), at("rename")]
+            }
+            DataError::DuplicateKey { .. } => vec![at("key")],
+            DataError::BadCell { .. } => vec![at("on_bad_cell")],
+            DataError::AmbiguousDates { column, .. }
+            | DataError::MixedDateLayouts { column, .. } => {
+                vec![
+                    format!("{}.{column}", at("date_formats")),
+                    at("date_format"),
+                ]
+            }
+            _ => Vec::new(),
+        };
+        paths.push(whole);
+        paths.push(at("file"));
+        paths.push("inputs.workbook".to_string());
+        paths
+    }
+
     /// Sheet `sheet` of the workbook at `path` cannot be read, for the reason `detail`.
     pub(crate) fn corrupt_sheet(path: &Path, sheet: &str, detail: String) -> DataError {
         DataError::CorruptSheet {

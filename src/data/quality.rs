@@ -48,6 +48,55 @@ pub struct TableCounts {
     pub cells_not_listed: usize,
 }
 
+/// How an entry's action starts when it records how a date column's layout was
+/// decided (day/month or month/day), rather than a cell that needed care.
+pub const DATE_LAYOUT_NOTE: &str = "date layout:";
+
+/// How an entry's action starts when a `rename` names a header the sheet lacks.
+pub const RENAME_UNUSED_NOTE: &str = "rename not applied:";
+
+/// What an entry records, read from its action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    /// A cell read after a repair (a dressed number, trimmed spaces, a serial as text).
+    Repaired,
+    /// A cell kept as an error value (unreadable, or an error in the export).
+    KeptAsError,
+    /// A required cell that was blank, kept blank.
+    KeptBlank,
+    /// A row dropped by `on_bad_cell = "reject-row"`.
+    RowRejected,
+    /// Cells past the per-column listing cap (counted, not listed).
+    NotListed,
+    /// How a date column's layout was decided.
+    DateLayout,
+    /// A `rename` whose header is not in the sheet.
+    RenameUnused,
+}
+
+impl QualityEntry {
+    /// What the entry records (its action's wording, as the readers write it).
+    pub fn kind(&self) -> EntryKind {
+        let action = self.action.as_str();
+        if action.starts_with("repaired") {
+            EntryKind::Repaired
+        } else if action.starts_with("kept as blank") {
+            EntryKind::KeptBlank
+        } else if action.starts_with("kept as") {
+            EntryKind::KeptAsError
+        } else if action.starts_with("row rejected") {
+            EntryKind::RowRejected
+        } else if action.starts_with(DATE_LAYOUT_NOTE) {
+            EntryKind::DateLayout
+        } else if action.starts_with(RENAME_UNUSED_NOTE) {
+            EntryKind::RenameUnused
+        } else {
+            EntryKind::NotListed
+        }
+    }
+}
+
 /// Per table and column, at most this many entries are listed; the rest are counted
 /// (a summary entry says how many), so a systematically dirty 1M-row column does not
 /// produce a million-row log.

@@ -220,9 +220,12 @@ fn plan_table(
         ty: ValueType::Any,
         optional: true,
     };
+    let trim = spec.trim_keys.unwrap_or(true);
     let column = |n: &str| PlannedColumn {
         name: n.to_string(),
         decl: decls.get(n).copied().unwrap_or(any),
+        trim: trim && spec.trimmed.contains(n),
+        date_format: spec.date_format_of(n).map(str::to_string),
     };
     let mut columns: Vec<PlannedColumn> = Vec::new();
     if let Some(key) = &spec.key

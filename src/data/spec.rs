@@ -1,7 +1,7 @@
 //! The `[inputs]` section of a scenario file: which workbook, which sheets, which
 //! columns with which types, how export headers map to rule names, and the bad-cell policy.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -54,6 +54,21 @@ pub struct TableSpec {
     /// What to do with a cell that cannot be read as its column's type.
     #[serde(default)]
     pub on_bad_cell: BadCellPolicy,
+    /// How text dates of this table are written, as a chrono format (`%d/%m/%Y`).
+    /// ISO dates (`2017-03-01`) and Excel serials are read whatever it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_format: Option<String>,
+    /// Per column, the same (`{ close_date = "%m/%d/%Y" }`); wins over `date_format`.
+    #[serde(default)]
+    pub date_formats: BTreeMap<String, String>,
+    /// Trim spaces around the text of key columns (default: true). Each trimmed cell
+    /// is listed in the data-quality log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trim_keys: Option<bool>,
+    /// The key columns whose text is trimmed: the columns the rules group or match by
+    /// and look values up with (filled in from the rules, not written in scenarios).
+    #[serde(skip)]
+    pub trimmed: BTreeSet<String>,
 }
 
 /// What happens to a row with a cell that cannot be read as its declared type.
@@ -102,6 +117,14 @@ impl DeclaredType {
 }
 
 impl TableSpec {
+    /// The date format of `column`: its own, else the table's.
+    pub fn date_format_of(&self, column: &str) -> Option<&str> {
+        self.date_formats
+            .get(column)
+            .or(self.date_format.as_ref())
+            .map(String::as_str)
+    }
+
     /// The declared columns with parsed types, or the first type that does not parse.
     pub fn declared_types(&self, table: &str) -> Result<BTreeMap<String, DeclaredType>, DataError> {
         self.columns

@@ -75,6 +75,8 @@ codes! {
     BadAnalysisArgument = "E0118", "an analysis argument that is unknown, missing, repeated or of the wrong type";
     AnalysisUsage = "E0119", "an analysis used in a way it cannot run (its own message says why)";
     AnalysisFailed = "E0120", "an analysis could not compute its table from this data (its message says why)";
+    TableLookupShape = "E0130", "VLOOKUP/HLOOKUP: a table or array and column (row) number that cannot work together";
+    BadLet = "E0131", "LET: a name expected, or a name bound twice";
     UnusedParam = "W0101", "param never used";
     // Scenario files.
     TomlSyntax = "S0001", "scenario: TOML syntax error";
@@ -96,6 +98,7 @@ codes! {
     DashboardKpi = "S0017", "scenario: dashboard names an unknown KPI";
     ColumnUnknown = "S0018", "scenario (warning): `rename`, `columns` or `key` name a column the rules never read";
     OutputOverwritesInput = "S0019", "scenario: the output would overwrite an input";
+    InputUnreadable = "S0031", "data: an input file, sheet, header or cell cannot be read as the scenario maps it";
 }
 
 impl fmt::Display for Code {

@@ -15,6 +15,26 @@ pub fn err(kind: ErrorKind) -> Value {
     Value::error(kind)
 }
 
+/// The `#N/A` a lookup (XLOOKUP, XMATCH, MATCH, VLOOKUP, HLOOKUP) answers when it
+/// finds nothing. It is one shared value, told apart from every other `#N/A` by its
+/// allocation ([`is_not_found`]), so the engine can name the value that missed and the
+/// list it was looked up in, and count the misses for the run's summary.
+pub fn not_found() -> Value {
+    Value::Error(std::sync::Arc::clone(not_found_error()))
+}
+
+fn not_found_error() -> &'static std::sync::Arc<crate::value::ExcelError> {
+    static NOT_FOUND: std::sync::OnceLock<std::sync::Arc<crate::value::ExcelError>> =
+        std::sync::OnceLock::new();
+    NOT_FOUND.get_or_init(|| std::sync::Arc::new(crate::value::ExcelError::new(ErrorKind::NA)))
+}
+
+/// Whether `value` is [`not_found`]'s `#N/A` (a lookup that missed), not another one.
+#[inline]
+pub fn is_not_found(value: &Value) -> bool {
+    matches!(value, Value::Error(e) if std::sync::Arc::ptr_eq(e, not_found_error()))
+}
+
 /// The single value of a scalar argument; a list where one value is needed is `#VALUE!`.
 pub fn scalar<'a>(args: &[Arg<'a>], index: usize) -> Result<&'a Value, Value> {
     match args.get(index) {

@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::args::{err, list, number, number_or, scalar, text, value_error};
+use super::args::{coerce_number, err, list, number, number_or, scalar, text, value_error};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::value::datetime::{date_from_serial, serial_from_date, ymd_from_serial};
 use crate::value::{ErrorKind, Value, number_result};
@@ -20,8 +20,8 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("EOMONTH", Date, 2, Some(2), [Scalar], 0, Date, false, eomonth, "Last day of the month some months away"),
     spec!("EDATE", Date, 2, Some(2), [Scalar], 0, Date, false, edate, "The same day some months away (clamped to the month's end)"),
     spec!("DATEDIF", Date, 3, Some(3), [Scalar], 0, Number, false, datedif, "Whole years (Y), months (M), days (D), MD, YM or YD between dates"),
-    spec!("NETWORKDAYS", Date, 2, Some(3), [Scalar, Scalar, List], 0, Number, false, networkdays, "Working days (Mon–Fri) between two dates, inclusive, minus holidays"),
-    spec!("WORKDAY", Date, 2, Some(3), [Scalar, Scalar, List], 0, Date, false, workday, "The working day some working days away"),
+    spec!("NETWORKDAYS", Date, 2, Some(3), [Scalar, Scalar, Either], 0, Number, false, networkdays, "Working days (Mon–Fri) between two dates, inclusive, minus holidays (a list, or one date)"),
+    spec!("WORKDAY", Date, 2, Some(3), [Scalar, Scalar, Either], 0, Date, false, workday, "The working day some working days away, skipping holidays (a list, or one date)"),
     spec!("WEEKDAY", Date, 1, Some(2), [Scalar], 0, Number, false, weekday, "Day of the week (1 = Sunday by default)"),
     spec!("WEEKNUM", Date, 1, Some(2), [Scalar], 0, Number, false, weeknum, "Week of the year (week 1 holds January 1)"),
     spec!("ISOWEEKNUM", Date, 1, Some(1), [Scalar], 0, Number, true, isoweeknum, "ISO 8601 week of the year"),
@@ -217,10 +217,17 @@ fn is_workday(serial: f64) -> bool {
     !matches!(day_of_week(serial), 0 | 6)
 }
 
-/// Holiday serials from an optional list argument; errors propagate.
+/// Holiday serials from an optional argument: a list, or one date given directly
+/// (coerced as a date argument is, so `"2026-12-25"` works as in Excel); errors propagate.
 fn holidays(args: &[Arg<'_>], index: usize) -> Result<Vec<f64>, Value> {
     if index >= args.len() {
         return Ok(Vec::new());
+    }
+    if let Some(Arg::Value(one)) = args.get(index) {
+        return match one {
+            Value::Blank => Ok(Vec::new()),
+            other => Ok(vec![coerce_number(other)?.floor()]),
+        };
     }
     let mut out = Vec::new();
     for v in list(args, index)? {

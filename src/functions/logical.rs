@@ -1,4 +1,5 @@
-//! Logical functions: IF, IFS, SWITCH, IFERROR, IFNA, AND, OR, XOR, NOT, TRUE, FALSE.
+//! Logical functions: IF, IFS, SWITCH, IFERROR, IFNA, AND, OR, XOR, NOT, TRUE, FALSE,
+//! and LET (whose names the checker binds).
 //! Arguments arrive evaluated; an error in a branch not taken is simply not returned.
 
 use std::cmp::Ordering;
@@ -20,7 +21,17 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("NOT", Logical, 1, Some(1), [Scalar], 0, Bool, false, not, "The opposite of a condition"),
     spec!("TRUE", Logical, 0, Some(0), [], 0, Bool, false, true_, "The value TRUE"),
     spec!("FALSE", Logical, 0, Some(0), [], 0, Bool, false, false_, "The value FALSE"),
+    spec!("LET", Logical, 3, None, [Scalar], 0, Any, true, let_, "Names for values inside one formula: LET(name, value, …, calculation)"),
 ];
+
+/// LET(name1, value1, …, calculation). The checker replaces each name by its value
+/// where it is used, so what remains is the calculation: the last argument.
+fn let_(args: &[Arg<'_>], _: &CallContext) -> Value {
+    if args.len() < 3 || args.len().is_multiple_of(2) {
+        return value_error();
+    }
+    value_at(args, args.len() - 1)
+}
 
 fn value_at(args: &[Arg<'_>], index: usize) -> Value {
     scalar(args, index).map_or_else(|e| e, Value::clone)

@@ -1,10 +1,14 @@
 //! Lookup functions: XLOOKUP (exact, next smaller/larger, wildcard; both search
-//! directions), MATCH, INDEX over one list, CHOOSE.
+//! directions), XMATCH, MATCH, VLOOKUP and HLOOKUP, INDEX over one list, CHOOSE.
+//!
+//! A lookup that finds nothing answers [`not_found`]'s `#N/A`, so the engine can tell
+//! a miss from an `#N/A` found in the data and report the value that missed.
 
 use std::cmp::Ordering;
 
 use super::args::{
-    err, has_wildcards, list, number, number_or, scalar, value_error, wildcard_match,
+    bool_or, err, has_wildcards, list, not_found, number, number_or, scalar, value_error,
+    wildcard_match,
 };
 use super::{Arg, CallContext, FunctionSpec, Kernel, LookupShape};
 use crate::value::{ErrorKind, Value, compare_text};
@@ -14,6 +18,8 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("XLOOKUP", Lookup, 3, Some(6), [Scalar, List, List, Scalar, Scalar, Scalar], 0, Any, true, xlookup, "The value of a return list where a lookup list matches", kernel = Kernel::Lookup(LookupShape::Xlookup)),
     spec!("XMATCH", Lookup, 2, Some(4), [Scalar, List, Scalar, Scalar], 0, Number, true, xmatch, "Position of a value in a list (exact, next smaller/larger, wildcard)", kernel = Kernel::Lookup(LookupShape::Xmatch)),
     spec!("MATCH", Lookup, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, match_, "Position of a value in a list", kernel = Kernel::Lookup(LookupShape::Match)),
+    spec!("VLOOKUP", Lookup, 3, Some(4), [Scalar, List, Scalar, Scalar], 0, Any, false, vlookup, "The value in column n of a table (or array) whose first column matches (range_lookup FALSE: exact; TRUE, the default: sorted, next smaller)"),
+    spec!("HLOOKUP", Lookup, 3, Some(4), [Scalar, List, Scalar, Scalar], 0, Any, false, vlookup, "The value in row n of an array constant whose first row matches (range_lookup FALSE: exact; TRUE, the default: sorted, next smaller)"),
     spec!("INDEX", Lookup, 2, Some(3), [List, Scalar, Scalar], 0, Any, false, index, "The n-th value of a list"),
     spec!("CHOOSE", Lookup, 2, None, [Scalar], 0, Any, false, choose, "The n-th of the values given"),
 ];
@@ -88,11 +94,22 @@ pub fn xlookup(args: &[Arg<'_>], _: &CallContext) -> Value {
             Some(i) => Ok(values.get(i).cloned().unwrap_or_default()),
             None => match args.get(3) {
                 Some(_) => scalar(args, 3).cloned(),
-                None => Err(err(ErrorKind::NA)),
+                None => Err(not_found()),
             },
         }
     })();
     result.unwrap_or_else(|e| e)
+}
+
+/// Which argument a lookup function searches (the list a miss is reported against),
+/// for the built-in lookups; `None` for every other function.
+pub fn searched_argument(name: &str) -> Option<usize> {
+    matches!(name, "XLOOKUP" | "XMATCH" | "MATCH" | "VLOOKUP" | "HLOOKUP").then_some(1)
+}
+
+/// The argument a lookup answers with when it finds nothing (XLOOKUP's `if_not_found`).
+pub fn fallback_argument(name: &str) -> Option<usize> {
+    (name == "XLOOKUP").then_some(3)
 }
 
 /// XLOOKUP/XMATCH's search: match mode and search mode read from arguments
@@ -125,7 +142,7 @@ pub fn xmatch(args: &[Arg<'_>], _: &CallContext) -> Value {
         let keys = list(args, 1)?;
         search_position(args, needle, keys, 2)?
             .map(|i| Value::Number(i as f64 + 1.0))
-            .ok_or_else(|| err(ErrorKind::NA))
+            .ok_or_else(not_found)
     })();
     result.unwrap_or_else(|e| e)
 }
@@ -138,28 +155,67 @@ pub fn match_(args: &[Arg<'_>], _: &CallContext) -> Value {
         }
         let haystack = list(args, 1)?;
         let kind = number_or(args, 2, 1.0)?;
-        let order: Vec<usize> = (0..haystack.len()).collect();
         let found = if kind == 0.0 {
-            find_position(needle, haystack, 2, &order)
+            exact_position(needle, haystack)
         } else {
-            // Sorted lookup: the last position before the list passes the needle.
-            let mut found = None;
-            for &i in &order {
-                let Some(cell) = haystack.get(i) else {
-                    continue;
-                };
-                match same_kind_order(cell, needle) {
-                    Some(Ordering::Greater) if kind > 0.0 => break,
-                    Some(Ordering::Less) if kind < 0.0 => break,
-                    Some(_) => found = Some(i),
-                    None => {}
-                }
-            }
-            found
+            sorted_position(needle, haystack, kind > 0.0)
         };
         found
             .map(|i| Value::Number(i as f64 + 1.0))
-            .ok_or_else(|| err(ErrorKind::NA))
+            .ok_or_else(not_found)
+    })();
+    result.unwrap_or_else(|e| e)
+}
+
+/// MATCH(…, 0) and VLOOKUP(…, FALSE): the first equal value, text case-insensitively
+/// and with `*`, `?` and `~` wildcards.
+fn exact_position(needle: &Value, haystack: &[Value]) -> Option<usize> {
+    let order: Vec<usize> = (0..haystack.len()).collect();
+    find_position(needle, haystack, 2, &order)
+}
+
+/// MATCH(…, 1) / MATCH(…, -1) and VLOOKUP's default: the list is taken as sorted
+/// (ascending, or descending when `ascending` is false), and the answer is the last
+/// position before the list passes the needle.
+fn sorted_position(needle: &Value, haystack: &[Value], ascending: bool) -> Option<usize> {
+    let mut found = None;
+    for (i, cell) in haystack.iter().enumerate() {
+        match same_kind_order(cell, needle) {
+            Some(Ordering::Greater) if ascending => break,
+            Some(Ordering::Less) if !ascending => break,
+            Some(_) => found = Some(i),
+            None => {}
+        }
+    }
+    found
+}
+
+/// VLOOKUP and HLOOKUP, as the checker passes them: the needle, the table's first
+/// column (row) and its n-th column (row) as two lists of equal length, and
+/// `range_lookup` (TRUE, the default: sorted, next smaller; FALSE: exact, wildcards).
+/// The checker resolves Excel's `table_array, col_index_num` to those two lists, so a
+/// column index outside the table is an error before any data is read.
+pub fn vlookup(args: &[Arg<'_>], _: &CallContext) -> Value {
+    let result = (|| {
+        let needle = scalar(args, 0)?;
+        if needle.is_error() {
+            return Err(needle.clone());
+        }
+        let keys = list(args, 1)?;
+        let values = list(args, 2)?;
+        if keys.len() != values.len() {
+            return Err(value_error());
+        }
+        let sorted = bool_or(args, 3, true)?;
+        let found = if sorted {
+            sorted_position(needle, keys, true)
+        } else {
+            exact_position(needle, keys)
+        };
+        match found {
+            Some(i) => Ok(values.get(i).cloned().unwrap_or_default()),
+            None => Err(not_found()),
+        }
     })();
     result.unwrap_or_else(|e| e)
 }

@@ -254,6 +254,25 @@ impl FunctionSpec {
         matches!(self.implementation, Implementation::Builtin(_))
     }
 
+    /// For a built-in lookup (XLOOKUP, XMATCH, MATCH, VLOOKUP, HLOOKUP), the argument it
+    /// searches: a miss ([`args::not_found`]) is reported against that list.
+    pub fn searched_argument(&self) -> Option<usize> {
+        if self.is_builtin() {
+            lookup::searched_argument(&self.name)
+        } else {
+            None
+        }
+    }
+
+    /// For a built-in lookup, the argument it answers with when it finds nothing.
+    pub fn fallback_argument(&self) -> Option<usize> {
+        if self.is_builtin() {
+            lookup::fallback_argument(&self.name)
+        } else {
+            None
+        }
+    }
+
     /// Calls the function.
     pub fn call(&self, args: &[Arg<'_>], context: &CallContext) -> Value {
         self.implementation.call(args, context)
@@ -461,6 +480,7 @@ mod tests {
             "COVARIANCE.S",
             "COVARIANCE.P",
             "XMATCH",
+            "LET",
         ];
         for spec in Registry::builtin().iter() {
             assert_eq!(spec.future, XLFN.contains(&&*spec.name), "{}", spec.name);

@@ -297,8 +297,9 @@ pub enum ExprKind {
     },
     /// `#N/A`, `#DIV/0!` …
     Error(ErrorKind),
-    /// `{1, 2, 3}`: an array constant, a list.
-    Array(Vec<Expr>),
+    /// `{1, 2, 3}` or `{"Q1", "Q2"; 100, 200}`: an array constant, one list of its
+    /// values row by row; its rows (separated by `;`) are kept for VLOOKUP and HLOOKUP.
+    Array(Vec<Vec<Expr>>),
     /// A bare name: a column of the current table, a param, a scalar, or a table.
     Name(Ident),
     /// `Table.column`

@@ -380,9 +380,14 @@ fn write_expr(out: &mut String, expr: &Expr) {
         ExprKind::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
         ExprKind::Date { text, .. } => out.push_str(text),
         ExprKind::Error(kind) => out.push_str(kind.as_str()),
-        ExprKind::Array(items) => {
+        ExprKind::Array(rows) => {
             out.push('{');
-            write_list(out, items);
+            for (i, row) in rows.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("; ");
+                }
+                write_list(out, row);
+            }
             out.push('}');
         }
         ExprKind::Name(ident) => out.push_str(&ident.name),

@@ -205,7 +205,7 @@ const MAX_TREE_DEPTH: usize = 256;
 /// The direct sub-expressions of an expression.
 fn children(expr: &Expr) -> Vec<&Expr> {
     match &expr.kind {
-        ExprKind::Array(items) => items.iter().collect(),
+        ExprKind::Array(rows) => rows.iter().flatten().collect(),
         ExprKind::Unary { operand, .. } => vec![operand],
         ExprKind::Percent(e) | ExprKind::Paren(e) => vec![e],
         ExprKind::Binary { lhs, rhs, .. } => vec![lhs, rhs],

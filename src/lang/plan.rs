@@ -283,7 +283,80 @@ pub struct Plan {
     pub docs: PlanDocs,
 }
 
+impl Node {
+    /// Calls `f` on this node and every node inside it, depth first.
+    pub fn for_each_mut(&mut self, f: &mut dyn FnMut(&mut Node)) {
+        f(self);
+        match self {
+            Node::Const(_) | Node::Param(_) | Node::Scalar(_) | Node::Column(_) => {}
+            Node::Unary(_, inner) | Node::Percent(inner) => inner.for_each_mut(f),
+            Node::Binary(_, lhs, rhs) => {
+                lhs.for_each_mut(f);
+                rhs.for_each_mut(f);
+            }
+            Node::In { needle, list, .. } => {
+                needle.for_each_mut(f);
+                list.iter_mut().for_each(|n| n.for_each_mut(f));
+            }
+            Node::Call { args, .. } => {
+                for arg in args {
+                    match arg {
+                        ArgNode::Value(node) => node.for_each_mut(f),
+                        ArgNode::List(list) => {
+                            list.expr.for_each_mut(f);
+                            if let Some(filter) = &mut list.filter {
+                                filter.for_each_mut(f);
+                            }
+                            list.elements.iter_mut().for_each(|n| n.for_each_mut(f));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl Plan {
+    /// Calls `f` on every expression node of the plan: column formulas, group filters,
+    /// analysis arguments, named values and flags.
+    pub fn for_each_node_mut(&mut self, f: &mut dyn FnMut(&mut Node)) {
+        for table in &mut self.tables {
+            for column in &mut table.columns {
+                if let ColumnOrigin::Formula(node) = &mut column.origin {
+                    node.for_each_mut(f);
+                }
+            }
+            match &mut table.kind {
+                TableKind::Input => {}
+                TableKind::Grouped { filter, .. } => {
+                    if let Some(filter) = filter {
+                        filter.for_each_mut(f);
+                    }
+                }
+                TableKind::Analysis(analysis) => {
+                    for arg in analysis.args.iter_mut().flatten() {
+                        match arg {
+                            AnalysisArgNode::EachRow(node) | AnalysisArgNode::Once(node) => {
+                                node.for_each_mut(f)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for scalar in &mut self.scalars {
+            scalar.node.for_each_mut(f);
+        }
+        for flag in &mut self.flags {
+            flag.condition.for_each_mut(f);
+            for part in &mut flag.message {
+                if let MessagePart::Hole { node, .. } = part {
+                    node.for_each_mut(f);
+                }
+            }
+        }
+    }
+
     pub fn table_id(&self, name: &str) -> Option<TableId> {
         self.tables.iter().position(|t| &*t.name == name)
     }

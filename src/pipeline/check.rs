@@ -1,9 +1,11 @@
 //! `chanmix check`: rule files checked together as one program, and each scenario file
 //! with its own rules; no data is read.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::analysis;
+use crate::diagnostic::Diagnostic;
 use crate::lang::program::{expand_rule_paths, load_rule_files};
 
 use super::{CommandError, Diagnosed, prepare};
@@ -58,14 +60,42 @@ pub fn check_paths(paths: &[PathBuf]) -> CheckReport {
         .collect();
     let mut rules_failed = false;
     if !rule_paths.is_empty() || scenario_paths.is_empty() {
-        let rules = check_rules(&rule_paths);
+        let mut rules = check_rules(&rule_paths);
         rules_failed = rules.is_err();
+        if let Ok(diagnosed) = &mut rules {
+            drop_reported(diagnosed, &checked);
+        }
         checked.push(rules);
     }
     CheckReport {
         checked,
         rules_failed,
     }
+}
+
+/// Removes from `rules` what a scenario's check already reported (`check rules/
+/// base.toml` checks the same rule files twice; each problem is reported once).
+fn drop_reported(rules: &mut Diagnosed, scenarios: &[Result<Diagnosed, CommandError>]) {
+    // The same file is reached as `rules/a.rules` and `scenarios/../rules/a.rules`.
+    let identity = |d: &Diagnostic, sources: &crate::diagnostic::source::SourceMap| {
+        let path = sources.path(d.primary.span.file);
+        (
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+            d.primary.span.start,
+            d.primary.span.end,
+            d.code,
+            d.message.clone(),
+        )
+    };
+    let seen: HashSet<_> = scenarios
+        .iter()
+        .filter_map(|c| c.as_ref().ok())
+        .flat_map(|s| s.diagnostics.iter().map(|d| identity(d, &s.sources)))
+        .collect();
+    let sources = &rules.sources;
+    rules
+        .diagnostics
+        .retain(|d| !seen.contains(&identity(d, sources)));
 }
 
 /// Rule files (folders expanded) checked as one program.

@@ -62,6 +62,12 @@ pub enum CommandError {
         #[source]
         source: std::io::Error,
     },
+    /// `init` would replace a file the user may have edited.
+    #[error(
+        "{} exists: move it away, choose another folder with --out, or pass --force to replace it",
+        path.display()
+    )]
+    WouldOverwrite { path: PathBuf },
     /// The output's folder is a file.
     #[error(
         "cannot write {}: {} is a file, not a folder — choose another path with -o",
@@ -89,6 +95,9 @@ pub enum CommandError {
     /// The input files cannot be read as the scenario maps them.
     #[error(transparent)]
     Data(Box<DataError>),
+    /// The same, drawn against the scenario line that maps what could not be read.
+    #[error("the inputs cannot be read as the scenario maps them")]
+    InputsRejected(Diagnosed),
     #[error(transparent)]
     Eval(#[from] EvalError),
     /// The workbook cannot be built or written (or would overwrite an input).
@@ -125,6 +134,9 @@ pub fn render_error(error: &CommandError, color: bool) -> String {
         ),
         CommandError::NotFormatted { errors, .. } => {
             format!("{}{error}\n", errors.render(color))
+        }
+        CommandError::InputsRejected(diagnosed) => {
+            format!("{}stopped: {error}\n", diagnosed.render(color))
         }
         other => format!("error: {other}\n"),
     }

@@ -13,7 +13,9 @@ use crate::value::datetime::ymd_from_serial;
 
 use super::Diagnosed;
 
-/// One value as JSON.
+/// One value as JSON. An error is an object saying where it came from:
+/// `{"error": "#N/A", "rule": "Pipeline.list_price", "row": 3, "reason": "…"}` (`row`
+/// is zero-based, `rule`, `row` and `reason` only when known).
 pub fn value_to_json(value: &Value) -> Json {
     match value {
         Value::Blank => Json::Null,
@@ -24,8 +26,38 @@ pub fn value_to_json(value: &Value) -> Json {
             Some((y, m, d)) => Json::String(format!("{y:04}-{m:02}-{d:02}")),
             None => Json::Null,
         },
-        Value::Error(e) => Json::String(e.kind.as_str().to_string()),
+        Value::Error(e) => {
+            let mut object = Map::new();
+            object.insert("error".into(), Json::String(e.kind.as_str().to_string()));
+            if let Some(origin) = &e.origin {
+                object.insert("rule".into(), Json::String(origin.rule.to_string()));
+                if let Some(row) = origin.row {
+                    object.insert("row".into(), json!(row));
+                }
+                object.insert("reason".into(), Json::String(origin.reason.to_string()));
+            }
+            Json::Object(object)
+        }
     }
+}
+
+/// `run --json`: [`evaluated_to_json`] with what went wrong in the data under
+/// `data_issues` (each with severity, kind, place, value, count and message).
+pub fn run_to_json(
+    scenario: &str,
+    plan: &Plan,
+    result: &Evaluated,
+    issues: &crate::report::issues::DataIssues,
+) -> String {
+    let text = evaluated_to_json(scenario, plan, result);
+    let Ok(Json::Object(mut document)) = serde_json::from_str::<Json>(&text) else {
+        return text;
+    };
+    document.insert(
+        "data_issues".into(),
+        serde_json::to_value(&issues.issues).unwrap_or_default(),
+    );
+    serde_json::to_string_pretty(&Json::Object(document)).unwrap_or(text)
 }
 
 /// The run as a JSON document: grouped tables as arrays of row objects (input tables

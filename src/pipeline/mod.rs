@@ -6,6 +6,7 @@ pub mod check;
 pub mod compare;
 pub mod error;
 pub mod fmt;
+pub mod init;
 pub mod inputs;
 pub mod json;
 
@@ -119,9 +120,36 @@ pub fn read(
 ) -> Result<(InputData, CacheUse), CommandError> {
     let spec = &prepared.request.spec;
     let wanted = Some(&prepared.request.wanted);
-    Ok(match cache {
-        Some(cache) => cache.read_inputs(spec, Path::new("."), wanted)?,
-        None => (read_inputs(spec, Path::new("."), wanted)?, CacheUse::Off),
+    let read = match cache {
+        Some(cache) => cache.read_inputs(spec, Path::new("."), wanted),
+        None => read_inputs(spec, Path::new("."), wanted).map(|data| (data, CacheUse::Off)),
+    };
+    read.map_err(|error| located_data_error(prepared, error))
+}
+
+/// A data error drawn against the scenario line that set what could not be read (the
+/// table's file, sheet, rename, date format …), so the user sees where to fix it.
+fn located_data_error(prepared: &PreparedScenario, error: crate::data::DataError) -> CommandError {
+    let locations = &prepared.scenario.locations;
+    let found = error
+        .setting_paths()
+        .iter()
+        .find_map(|path| locations.value(path).map(|span| (path.clone(), span)));
+    let Some((path, span)) = found else {
+        return error.into();
+    };
+    let label = match path.rsplit('.').next() {
+        Some(key) if path.starts_with("inputs.tables.") && path.matches('.').count() == 2 => {
+            format!("table `{key}` is mapped here")
+        }
+        Some(key) => format!("`{key}` set here"),
+        None => "set here".to_string(),
+    };
+    let diagnostic =
+        Diagnostic::error(Code::InputUnreadable, error.to_string(), span).with_label(label);
+    CommandError::InputsRejected(Diagnosed {
+        sources: prepared.sources.clone(),
+        diagnostics: vec![diagnostic],
     })
 }
 
@@ -358,6 +386,8 @@ impl PhaseTimer {
 /// What `chanmix run` produced.
 pub struct RunSummary {
     pub workbook: Option<PathBuf>,
+    /// `[output] json`, when the scenario names one (written like the workbook).
+    pub json_file: Option<PathBuf>,
     pub json: Option<String>,
     /// How many flags the rules raised (findings, not counting data checks).
     pub flags_raised: usize,
@@ -369,6 +399,13 @@ pub struct RunSummary {
     /// Warnings of the rules and the scenario.
     pub warnings: Diagnosed,
     pub rows_read: Vec<(String, usize)>,
+    /// What went wrong in the data (the Data Quality sheet's "Problems" table).
+    pub issues: report::issues::DataIssues,
+    /// The Data Quality sheet's row (zero-based) of the first issue, when a workbook
+    /// was written.
+    pub first_issue_row: Option<u32>,
+    /// The scenario asks for a failing exit when the data has problems.
+    pub strict: bool,
 }
 
 /// `chanmix run`: evaluate one scenario and write its workbook (and JSON if asked).
@@ -385,9 +422,13 @@ pub fn run_scenario(
     let out = output
         .map(Path::to_path_buf)
         .or_else(|| prepared.scenario.output.workbook.clone());
+    let json_file = prepared.scenario.output.json.clone();
+    if let Some(json_file) = &json_file {
+        check_output_folder(json_file)?;
+    }
     match &out {
         Some(out) => check_output_folder(out)?,
-        None if !want_json => {
+        None if !want_json && json_file.is_none() => {
             return Err(CommandError::NoOutputWorkbook {
                 scenario: path.to_path_buf(),
             });
@@ -406,8 +447,19 @@ pub fn run_scenario(
     // One scenario: the tables move into the evaluation instead of being copied.
     let result = execute_tables(&prepared, std::mem::take(&mut data.tables))?;
     timer.lap("evaluate");
-    let json = want_json
-        .then(|| json::evaluated_to_json(&prepared.scenario.name, &prepared.plan, &result));
+    let issues = report::issues::DataIssues::gather(&result.audit, &data.quality);
+    let json = (want_json || json_file.is_some())
+        .then(|| json::run_to_json(&prepared.scenario.name, &prepared.plan, &result, &issues));
+    // `[output] json = "…"`: the same document as `--json`, written to that file.
+    if let (Some(path), Some(text)) = (&json_file, &json) {
+        crate::atomic::write_atomically(path, format!("{text}\n").as_bytes()).map_err(
+            |source| CommandError::CannotWrite {
+                path: path.clone(),
+                source,
+            },
+        )?;
+    }
+    let json = json.filter(|_| want_json);
     if let Some(out) = &out {
         // Refuses to overwrite any scenario, rule or input file of the run.
         report::write_run_workbook(&run_report(&prepared, &data, &result)?, out)?;
@@ -429,8 +481,10 @@ pub fn run_scenario(
         .collect();
     drop(result);
     timer.lap("free the results");
+    let first_issue_row = out.as_ref().map(|_| report::first_issue_row(&data.quality));
     Ok(RunSummary {
         workbook: out,
+        json_file,
         json,
         flags_raised,
         data_checks,
@@ -440,5 +494,8 @@ pub fn run_scenario(
             diagnostics: prepared.warnings,
         },
         rows_read,
+        first_issue_row,
+        issues,
+        strict: prepared.scenario.strict,
     })
 }

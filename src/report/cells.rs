@@ -1,7 +1,9 @@
 //! Cell-level writing shared by every sheet: the house styles, values and Excel errors
 //! written faithfully, formulas with cached results, and column widths fitted to content.
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Formula, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Color, Format, FormatAlign, FormatBorder, Formula, Note, Worksheet, XlsxError,
+};
 
 use crate::functions::number_format::format_number;
 use crate::lang::ast::FormatKind;
@@ -123,6 +125,28 @@ pub fn write_value(
         }
         Value::Error(error) => write_error(sheet, row, column, error.kind, format)?,
     }
+    note_error_origin(sheet, row, column, value)?;
+    Ok(())
+}
+
+/// A note on a cell holding an error value, saying which rule and which input row
+/// caused it (`#N/A from Pipeline.list_price, row 3: "GTXPro" not found in
+/// Products.product`), so the workbook never shows a bare `#N/A`.
+pub fn note_error_origin(
+    sheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    value: &Value,
+) -> Result<(), XlsxError> {
+    if let Value::Error(error) = value
+        && let Some(text) = error.explain()
+    {
+        let note = Note::new(truncate(&text))
+            .add_author_prefix(false)
+            .set_width(320)
+            .set_height(90);
+        sheet.insert_note(row, column, &note)?;
+    }
     Ok(())
 }
 
@@ -160,6 +184,7 @@ pub fn write_formula_or_value(
             Formula::new(formula).set_result(result),
             format,
         )?;
+        note_error_origin(sheet, row, column, value)?;
         return Ok(true);
     }
     write_value(sheet, row, column, value, format)?;

@@ -10,7 +10,8 @@ use crate::eval::engine::FlagHit;
 use crate::lang::ast::FormatKind;
 use crate::lang::plan::{TableId, TablePlan};
 use crate::report::cells::{
-    MUTED, NAVY, Styles, TILE_FILL, cached_result, column_display, format_code, write_value,
+    MUTED, NAVY, Styles, TILE_FILL, cached_result, column_display, format_code, note_error_origin,
+    write_value,
 };
 use crate::report::findings::recommendations;
 use crate::report::formula::absolute_cell;
@@ -22,7 +23,7 @@ use crate::report::pivot::{ChartData, PivotBlock};
 use crate::report::text::{humanize, tool_name};
 use crate::report::{ChartKind, ChartSpec, ReportError, RunReport};
 use crate::suggest::Suggestion;
-use crate::value::ValueType;
+use crate::value::{Value, ValueType};
 
 /// KPI tiles per row, each `TILE_WIDTH` columns wide, starting in column B.
 const TILES_PER_ROW: usize = 4;
@@ -161,6 +162,21 @@ fn kpi_tiles(sheet: &mut Worksheet, report: &RunReport, top: u32) -> Result<u32,
                 )?;
             }
             None => write_value(sheet, row + 1, first, &value, &value_format)?,
+        }
+        // An error on a tile says where it came from, in a note and under the tile:
+        // never a bare `#VALUE!` on the page leadership reads.
+        if let Value::Error(error) = &value
+            && let Some(why) = error.explain()
+        {
+            note_error_origin(sheet, row + 1, first, &value)?;
+            let small = Format::new()
+                .set_italic()
+                .set_font_size(8)
+                .set_font_color(Color::RGB(MUTED))
+                .set_text_wrap()
+                .set_align(FormatAlign::Top);
+            sheet.merge_range(row + 2, first, row + 2, last, &why, &small)?;
+            sheet.set_row_height(row + 2, 24)?;
         }
         sheet.set_row_height(row, 20)?;
         sheet.set_row_height(row + 1, 40)?;

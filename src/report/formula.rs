@@ -296,6 +296,9 @@ impl Translator<'_> {
         if !function.is_builtin() || CONTEXT_FUNCTIONS.contains(&&*function.name) {
             return None;
         }
+        if matches!(&*function.name, "VLOOKUP" | "HLOOKUP") {
+            return self.table_lookup(args);
+        }
         self.text(&function.name);
         self.text("(");
         for (i, arg) in args.iter().enumerate() {
@@ -308,6 +311,37 @@ impl Translator<'_> {
             }
         }
         self.text(")");
+        Some(())
+    }
+
+    /// VLOOKUP/HLOOKUP as the checker compiled them (needle, first column, answer
+    /// column, range_lookup) in the Excel form with the same answer:
+    /// `INDEX(answers, MATCH(needle, keys, IF(range_lookup, 1, 0)))`.
+    fn table_lookup(&mut self, args: &[ArgNode]) -> Option<()> {
+        let [
+            ArgNode::Value(needle),
+            ArgNode::List(keys),
+            ArgNode::List(values),
+            rest @ ..,
+        ] = args
+        else {
+            return None;
+        };
+        self.text("INDEX(");
+        self.list(values)?;
+        self.text(",MATCH(");
+        self.node(needle, Position::Top)?;
+        self.text(",");
+        self.list(keys)?;
+        match rest {
+            [] => self.text(",1))"),
+            [ArgNode::Value(range)] => {
+                self.text(",IF(");
+                self.node(range, Position::Top)?;
+                self.text(",1,0)))");
+            }
+            _ => return None,
+        }
         Some(())
     }
 

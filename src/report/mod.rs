@@ -26,6 +26,7 @@ mod dashboard;
 pub mod describe;
 mod findings;
 pub mod formula;
+pub mod issues;
 mod layout;
 mod pivot;
 mod scenario_workbook;
@@ -43,6 +44,7 @@ use crate::lang::plan::{ParamId, Plan};
 
 pub use compare::build_compare_workbook;
 pub use scenario_workbook::build_run_workbook;
+pub use sheets::first_issue_row;
 
 /// Where one param's value came from, as the Assumptions sheet lists it (the value is
 /// the one the engine used, the name and format the plan's).

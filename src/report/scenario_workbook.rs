@@ -27,8 +27,10 @@ pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     }
     workbook.push_worksheet(sheets::metrics_sheet(report, &layout, &styles)?);
     workbook.push_worksheet(sheets::assumptions_sheet(report, &layout, &styles)?);
+    let issues = crate::report::issues::DataIssues::gather(&report.result.audit, report.quality);
     workbook.push_worksheet(sheets::quality_sheet(
         report.quality,
+        &issues,
         &report.result.flags,
         &styles,
     )?);

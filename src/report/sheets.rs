@@ -18,10 +18,11 @@ use crate::report::cells::{
 };
 use crate::report::describe::describe;
 use crate::report::formula::translate;
+use crate::report::issues::DataIssues;
 use crate::report::layout::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, table_data,
 };
-use crate::report::text::tool_name;
+use crate::report::text::{plural, tool_name};
 use crate::report::{Provenance, ReportError, RunReport};
 use crate::value::Value;
 use crate::value::ValueType;
@@ -339,20 +340,31 @@ pub fn assumptions_sheet(
     Ok(sheet)
 }
 
-/// Per-table read counts, then every cell the readers repaired, kept as an error or
-/// blank, or rejected.
+/// The zero-based sheet row of the first issue in the Data Quality sheet's "Problems
+/// in the data" table (the console summary names these rows).
+pub fn first_issue_row(quality: &QualityLog) -> u32 {
+    FIRST_ENTRY_ROW + u32::try_from(quality.counts.len()).unwrap_or(0) + 3
+}
+
+/// Per-table read counts, then the problems found in the data (one row each, as the
+/// console summary lists them), the rules' data checks, then every cell the readers
+/// repaired, kept as an error or blank, or rejected.
 pub fn quality_sheet(
     quality: &QualityLog,
+    issues: &DataIssues,
     flags: &[FlagHit],
     styles: &Styles,
 ) -> Result<Worksheet, ReportError> {
-    let note = if quality.entries.is_empty() {
-        "No cell needed repair or was rejected.".to_string()
-    } else {
-        format!(
-            "{} cells were repaired, kept as errors, or rejected; each is listed below.",
+    let note = match (issues.problems(), quality.entries.is_empty()) {
+        (0, true) => "No problem found in the data; no cell needed repair.".to_string(),
+        (0, false) => format!(
+            "No problem found in the data; {} cells were repaired or noted, each listed below.",
             quality.entries.len()
-        )
+        ),
+        (problems, _) => format!(
+            "{} found in the data (each also printed by `chanmix run`); the cells involved are listed below.",
+            plural(problems, "problem")
+        ),
     };
     let (mut sheet, mut widths) = list_sheet(
         DATA_QUALITY,
@@ -389,6 +401,45 @@ pub fn quality_sheet(
             let column = u16::try_from(i + 1).unwrap_or(u16::MAX);
             sheet.write_number_with_format(row, column, *n as f64, &integer)?;
         }
+    }
+    row += 2;
+    sheet.write_string_with_format(row, 0, "Problems in the data", &styles.section)?;
+    row += 1;
+    headers(
+        &mut sheet,
+        row,
+        &[
+            "Severity",
+            "Kind",
+            "Where",
+            "Value",
+            "Rows",
+            "What happened",
+        ],
+        styles,
+        &mut widths,
+    )?;
+    debug_assert_eq!(row + 1, first_issue_row(quality));
+    if issues.is_empty() {
+        row += 1;
+        sheet.write_string(row, 0, "none")?;
+    }
+    for issue in &issues.issues {
+        row += 1;
+        let texts = [
+            issue.severity.as_str(),
+            issue.kind,
+            issue.place.as_str(),
+            issue.value.as_str(),
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let column = u16::try_from(i).unwrap_or(u16::MAX);
+            sheet.write_string(row, column, *text)?;
+            widths.see(column, text);
+        }
+        sheet.write_number_with_format(row, 4, issue.count as f64, &integer)?;
+        sheet.write_string(row, 5, &issue.message)?;
+        widths.see(5, &issue.message);
     }
     row = rule_checks(&mut sheet, row, flags, styles, &mut widths)?;
     row += 2;

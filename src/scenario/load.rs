@@ -1,7 +1,7 @@
 //! Reading a scenario file and the files it `extends`, merging them (this file wins,
 //! tables merge deeply, arrays replace), and building the [`Scenario`] with resolved paths.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use toml::de::DeTable;
@@ -333,6 +333,10 @@ fn build(
         chain: chain.iter().map(|f| f.path.clone()).collect(),
         rules: build_rules(root, chain, merged, sources, diagnostics),
         as_of: build_as_of(merged, diagnostics),
+        strict: matches!(
+            merged.get("strict").map(|e| &e.node.kind),
+            Some(Kind::Boolean(true))
+        ),
         inputs: build_inputs(merged, sources, diagnostics),
         params: build_params(merged, sources),
         output: build_output(merged, sources),
@@ -687,6 +691,13 @@ fn build_table(
         columns: text_map(table, "columns"),
         rename: text_map(table, "rename"),
         on_bad_cell,
+        date_format: text(table, "date_format"),
+        date_formats: text_map(table, "date_formats"),
+        trim_keys: table.get("trim_keys").and_then(|e| match e.node.kind {
+            Kind::Boolean(b) => Some(b),
+            _ => None,
+        }),
+        trimmed: BTreeSet::new(),
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Scenario {
     pub rules: Vec<PathBuf>,
     /// The reference date for TODAY() and windows.
     pub as_of: Option<chrono::NaiveDate>,
+    /// `strict = true`: `run` exits 1 when the data has problems (as `--strict` does).
+    pub strict: bool,
     /// `[inputs]`, with `workbook` and every table's `file` resolved against the file that set it.
     pub inputs: InputsSpec,
     /// `[params]` overrides, sorted by name.

@@ -25,6 +25,10 @@ pub(crate) enum Shape {
     Choice(&'static [&'static str]),
     /// `number`, `text`, `bool`, `date` or `any`, optionally with `?`.
     ValueType,
+    /// `true` or `false`.
+    Bool,
+    /// A chrono date format naming a day, a month and a year (`"%d/%m/%Y"`).
+    DateFormat,
     Table(&'static [Field]),
     /// A table whose keys are names chosen by the user, each value of one shape.
     MapOf(&'static Shape),
@@ -71,6 +75,9 @@ const INPUT_TABLE: &[Field] = &[
     field("columns", Shape::MapOf(&Shape::ValueType)),
     field("rename", Shape::MapOf(&Shape::Text)),
     field("on_bad_cell", Shape::Choice(BAD_CELL_POLICIES)),
+    field("date_format", Shape::DateFormat),
+    field("date_formats", Shape::MapOf(&Shape::DateFormat)),
+    field("trim_keys", Shape::Bool),
 ];
 
 const INPUTS: &[Field] = &[
@@ -102,6 +109,7 @@ pub(crate) const TOP: &[Field] = &[
     field("extends", Shape::Path),
     field("rules", Shape::PathList),
     field("as_of", Shape::Date),
+    field("strict", Shape::Bool),
     field("inputs", Shape::Table(INPUTS)),
     field("params", Shape::MapOf(&Shape::ParamValue)),
     field("output", Shape::Table(OUTPUT)),
@@ -186,7 +194,20 @@ fn unknown_key(
     )
     .with_label("not a scenario setting");
     let names = fields.iter().map(|f| f.name);
-    if let Some(suggestion) = Suggestion::closest(key, names.clone()) {
+    let in_input_table = fields.iter().any(|f| f.name == "sheet_pattern");
+    let in_inputs = fields.iter().any(|f| f.name == "tables");
+    if key == "workbook" && in_input_table {
+        // A CSV user names each table's file; `workbook` is the one file of [inputs].
+        diagnostic = diagnostic.with_hint(
+            "a table reads its own file with `file = \"export/deals.csv\"` (a .csv or a workbook); \
+                 `workbook` under [inputs] is the file every table without `file` reads",
+        );
+    } else if key == "file" && in_inputs {
+        diagnostic = diagnostic.with_hint(
+            "`file` names one table's file, under [inputs.tables.NAME]; the file every table \
+             reads by default is `workbook = \"…\"` here",
+        );
+    } else if let Some(suggestion) = Suggestion::closest(key, names.clone()) {
         diagnostic = diagnostic.with_suggestion(Some(suggestion));
     } else if place.section.is_some() && TOP.iter().any(|f| f.name == key) {
         diagnostic = diagnostic.with_hint(format!(
@@ -227,6 +248,8 @@ fn expected(shape: Shape) -> String {
         Shape::ValueType => {
             "a column type: number, text, bool, date or any (add ? to allow blanks)".to_string()
         }
+        Shape::Bool => "true or false (no quotes)".to_string(),
+        Shape::DateFormat => "a date format in quotes, like \"%d/%m/%Y\"".to_string(),
         Shape::Table(_) | Shape::MapOf(_) | Shape::AnyTable => "a table".to_string(),
         Shape::TableList(_) => "a list of tables".to_string(),
         Shape::ParamValue => "a single value: a number, text, true/false or a date".to_string(),
@@ -378,6 +401,22 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
                 ));
             }
         }
+        (Shape::Bool, Kind::Boolean(_)) => {}
+        (Shape::Bool, Kind::String(s)) if matches!(s.as_str(), "true" | "false") => out.push(
+            wrong_type(node, shape, key, place)
+                .with_hint(format!("remove the quotes: {key} = {s}")),
+        ),
+        (Shape::DateFormat, Kind::String(s)) => {
+            if let Err(problem) = crate::data::dates::check_date_format(s) {
+                out.push(
+                    Diagnostic::error(Code::InvalidValue, problem, node.span)
+                        .with_label("not a date format")
+                        .with_hint(
+                            "%d day, %m month, %Y four-digit year, %y two digits, %b month name: \"%d/%m/%Y\" reads 31/01/2017",
+                        ),
+                );
+            }
+        }
         (Shape::Table(fields), Kind::Table(table)) => {
             check_table(table, fields, &place.table(key), out);
         }
@@ -421,5 +460,44 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
             out.push(d);
         }
         _ => out.push(wrong_type(node, shape, key, place)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// docs/scenarios.md has a reference table per section; every key the schema
+    /// accepts is a row of its section's table (`| \`key\` |`, or `[key]` for a section).
+    #[test]
+    fn every_key_is_in_the_scenario_reference() {
+        let docs = include_str!("../../docs/scenarios.md");
+        let section = |heading: &str| -> &str {
+            let start = docs
+                .find(&format!("## {heading}\n"))
+                .unwrap_or_else(|| panic!("docs/scenarios.md has no section {heading}"));
+            let rest = &docs[start + heading.len() + 4..];
+            &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+        };
+        let sections: [(&str, &[Field]); 6] = [
+            ("Top level", TOP),
+            ("`[inputs]`", INPUTS),
+            ("`[inputs.tables.NAME]`", INPUT_TABLE),
+            ("`[output]`", OUTPUT),
+            ("`[dashboard]`", DASHBOARD),
+            ("`[[dashboard.charts]]`", CHART),
+        ];
+        for (heading, fields) in sections {
+            let text = section(heading);
+            for field in fields {
+                let row = format!("| `{}` |", field.name);
+                let table = format!("`[{}]`", field.name);
+                assert!(
+                    text.contains(&row) || text.contains(&table),
+                    "`{}` is missing from the {heading} table of docs/scenarios.md",
+                    field.name
+                );
+            }
+        }
     }
 }

@@ -91,6 +91,21 @@ impl ExcelError {
     pub fn new(kind: ErrorKind) -> Self {
         ExcelError { kind, origin: None }
     }
+
+    /// Where the error came from, for a cell note or a message:
+    /// `#N/A from Pipeline.list_price, row 3: "GTXPro" not found in Products.product`
+    /// (rows counted from 1); `None` without an origin.
+    pub fn explain(&self) -> Option<String> {
+        let origin = self.origin.as_ref()?;
+        let row = origin
+            .row
+            .map(|r| format!(", row {}", r + 1))
+            .unwrap_or_default();
+        Some(format!(
+            "{} from {}{row}: {}",
+            self.kind, origin.rule, origin.reason
+        ))
+    }
 }
 
 /// Shared, immutable text: the payload of [`Value::Text`].

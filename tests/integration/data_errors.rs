@@ -308,6 +308,38 @@ fn every_data_error_names_the_place_and_the_fix() {
         "BadReadLimit",
         (variant_name(&setting), setting.to_string()),
     ));
+    // Dates that read both ways in every row: 03/01 and 04/02 are days ≤ 12 in both places.
+    std::fs::write(
+        d.join("two_way.csv"),
+        "deal,closed\nD-1,03/01/2017\nD-2,04/02/2017\n",
+    )
+    .unwrap();
+    messages.push((
+        "AmbiguousDates",
+        error_in(
+            d,
+            &format!(
+                "{}columns = {{ deal = \"text\", closed = \"date\" }}\n",
+                csv_table("two_way.csv")
+            ),
+        ),
+    ));
+    // 15/02 reads only day first, 02/15 only month first.
+    std::fs::write(
+        d.join("mixed.csv"),
+        "deal,closed\nD-1,15/02/2017\nD-2,02/15/2017\n",
+    )
+    .unwrap();
+    messages.push((
+        "MixedDateLayouts",
+        error_in(
+            d,
+            &format!(
+                "{}columns = {{ deal = \"text\", closed = \"date\" }}\n",
+                csv_table("mixed.csv")
+            ),
+        ),
+    ));
 
     // Each case triggered the variant it is named after, and every variant has a case.
     for (label, (variant, message)) in &messages {
@@ -323,7 +355,7 @@ fn every_data_error_names_the_place_and_the_fix() {
 }
 
 /// Every variant, in the order the message test triggers them.
-const ALL_VARIANTS: [&str; 21] = [
+const ALL_VARIANTS: [&str; 23] = [
     "NoFileGiven",
     "FileNotFound",
     "FileUnreadable",
@@ -345,6 +377,8 @@ const ALL_VARIANTS: [&str; 21] = [
     "BadCell",
     "ReadLimit",
     "BadReadLimit",
+    "AmbiguousDates",
+    "MixedDateLayouts",
 ];
 
 /// Exhaustive on purpose: a new DataError variant fails to compile here until it is
@@ -373,6 +407,8 @@ fn variant_name(e: &DataError) -> &'static str {
             DataError::BadCell { .. } => "BadCell",
             DataError::ReadLimit { .. } => "ReadLimit",
             DataError::BadReadLimit { .. } => "BadReadLimit",
+            DataError::AmbiguousDates { .. } => "AmbiguousDates",
+            DataError::MixedDateLayouts { .. } => "MixedDateLayouts",
         }
     }
 }

@@ -342,14 +342,136 @@ fn map_references(formula: &str, replace: &dyn Fn(&str, &str) -> Option<String>)
 }
 
 fn excel_formula(formula: &str, lists: &[ListColumn]) -> String {
-    map_references(formula, &|table, column| {
+    let formula = let_parameters(formula);
+    let mapped = map_references(&formula, &|table, column| {
         let index = lists
             .iter()
             .position(|l| l.table == table && l.column == column)?;
         let rows = lists[index].values.len();
         let letters = column_letters(index);
         Some(format!("Lists!${letters}$2:${letters}${}", rows + 1))
-    })
+    });
+    map_tables(&mapped, lists)
+}
+
+/// A bare table name (`VLOOKUP(x, K, 2, FALSE)`) as the range of all its columns,
+/// which lists.tsv keeps side by side (`Lists!$R$2:$T$5`), outside strings.
+fn map_tables(formula: &str, lists: &[ListColumn]) -> String {
+    let chars: Vec<char> = formula.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let mut in_text = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' {
+            in_text = !in_text;
+        }
+        let starts_word = !in_text
+            && c.is_ascii_alphabetic()
+            && (i == 0
+                || !(chars[i - 1].is_ascii_alphanumeric()
+                    || matches!(chars[i - 1], '_' | '.' | '$' | '!' | '#')));
+        if !starts_word {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+            i += 1;
+        }
+        let word: String = chars[start..i].iter().collect();
+        let followed = chars.get(i).copied();
+        let columns: Vec<usize> = lists
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.table == word)
+            .map(|(index, _)| index)
+            .collect();
+        match (columns.first(), columns.last(), followed) {
+            (Some(first), Some(last), next) if !matches!(next, Some('(' | '.' | '!')) => {
+                let rows = lists[*first].values.len();
+                assert_eq!(
+                    last - first + 1,
+                    columns.len(),
+                    "{word}'s columns are not side by side"
+                );
+                out.push_str(&format!(
+                    "Lists!${}$2:${}${}",
+                    column_letters(*first),
+                    column_letters(*last),
+                    rows + 1
+                ));
+            }
+            _ => out.push_str(&word),
+        }
+    }
+    out
+}
+
+/// LET's names carry the `_xlpm.` prefix in a file (as LAMBDA's parameters do):
+/// `LET(x, 2, x * 3)` is stored as `LET(_xlpm.x, 2, _xlpm.x * 3)`.
+fn let_parameters(formula: &str) -> String {
+    let Some(at) = formula.find("LET(") else {
+        return formula.to_string();
+    };
+    // The names: every other argument before the last, at the LET's own depth.
+    let inner = &formula[at + 4..];
+    let mut depth = 0;
+    let mut in_text = false;
+    let mut args = vec![String::new()];
+    for c in inner.chars() {
+        match c {
+            '"' => in_text = !in_text,
+            '(' | '{' if !in_text => depth += 1,
+            ')' | '}' if !in_text && depth == 0 => break,
+            ')' | '}' if !in_text => depth -= 1,
+            ',' if !in_text && depth == 0 => {
+                args.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(last) = args.last_mut() {
+            last.push(c);
+        }
+    }
+    let names: Vec<String> = args[..args.len() - 1]
+        .iter()
+        .step_by(2)
+        .map(|a| a.trim().to_string())
+        .collect();
+    // Replace each name as a whole word outside strings.
+    let chars: Vec<char> = formula.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let mut in_text = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' {
+            in_text = !in_text;
+        }
+        if !in_text
+            && (c.is_ascii_alphabetic() || c == '_')
+            && (i == 0
+                || !(chars[i - 1].is_ascii_alphanumeric() || matches!(chars[i - 1], '_' | '.')))
+        {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let call_or_column = matches!(chars.get(i), Some('(' | '.'));
+            if names.contains(&word) && !call_or_column {
+                out.push_str("_xlpm.");
+            }
+            out.push_str(&word);
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 fn build_workbook(path: &Path, lists: &[ListColumn], cases: &[Case]) {
@@ -504,6 +626,20 @@ fn engine_matches_libreoffice() {
         problems.len(),
         cases.len(),
         problems.join("\n")
+    );
+}
+
+#[test]
+fn tables_and_let_names_are_written_as_excel_stores_them() {
+    let lists = load_lists();
+    // K's three columns sit side by side in lists.tsv: K.key is the 18th list (R).
+    assert_eq!(
+        excel_formula("VLOOKUP(\"K\", K, 2, FALSE)", &lists),
+        "VLOOKUP(\"K\", Lists!$R$2:$T$5, 2, FALSE)"
+    );
+    assert_eq!(
+        excel_formula("LET(x, 2, y, x + 1, x * y)", &lists),
+        "LET(_xlpm.x, 2, _xlpm.y, _xlpm.x + 1, _xlpm.x * _xlpm.y)"
     );
 }
 

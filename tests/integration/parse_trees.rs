@@ -19,7 +19,10 @@ fn sexp(expr: &Expr) -> String {
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::Date { serial, .. } => format!("date:{serial}"),
         ExprKind::Error(k) => k.as_str().to_string(),
-        ExprKind::Array(items) => format!("{{{}}}", list(items)),
+        ExprKind::Array(rows) => format!(
+            "{{{}}}",
+            rows.iter().map(|r| list(r)).collect::<Vec<_>>().join("; ")
+        ),
         ExprKind::Name(i) => i.name.to_string(),
         ExprKind::Qualified { table, column } => format!("{}.{}", table.name, column.name),
         ExprKind::Unary { op, operand } => {
@@ -191,7 +194,7 @@ fn literals() {
     assert_eq!(tree("1900-01-01"), "date:1");
     assert_eq!(tree("1900-03-01"), "date:61");
     assert_eq!(tree("2026 - 06 - 30"), "(- (- 2026 06) 30)");
-    assert_eq!(tree("{1, 2, \"a\"; 3, 4, TRUE}"), "{1 2 \"a\" 3 4 true}");
+    assert_eq!(tree("{1, 2, \"a\"; 3, 4, TRUE}"), "{1 2 \"a\"; 3 4 true}");
     let errors = "#N/A & #DIV/0! & #VALUE! & #REF! & #NAME? & #NUM! & #NULL!";
     assert_eq!(
         tree(errors),

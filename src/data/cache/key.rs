@@ -156,6 +156,10 @@ fn table_spec(w: &mut ByteWriter, spec: &TableSpec) {
         columns,
         rename,
         on_bad_cell,
+        date_format,
+        date_formats,
+        trim_keys: _, // the columns it trims are in the key as `trimmed`
+        trimmed,
     } = spec;
     w.opt_str(sheet.as_deref());
     match sheets {
@@ -171,7 +175,12 @@ fn table_spec(w: &mut ByteWriter, spec: &TableSpec) {
     w.opt_str(sheet_pattern.as_deref());
     w.u64(header_row.map_or(u64::MAX, u64::from));
     w.opt_str(key.as_deref());
-    for map in [columns, rename] {
+    w.opt_str(date_format.as_deref());
+    w.usize(trimmed.len());
+    for column in trimmed {
+        w.str(column);
+    }
+    for map in [columns, rename, date_formats] {
         w.usize(map.len());
         for (from, to) in map {
             w.str(from);
@@ -219,6 +228,13 @@ mod tests {
             }),
             Box::new(|s| s.on_bad_cell = BadCellPolicy::RejectRow),
             Box::new(|s| s.on_bad_cell = BadCellPolicy::Fail),
+            Box::new(|s| s.date_format = Some("%d/%m/%Y".into())),
+            Box::new(|s| {
+                s.date_formats.insert("close".into(), "%d/%m/%Y".into());
+            }),
+            Box::new(|s| {
+                s.trimmed.insert("channel".into());
+            }),
         ];
         for change in &variants {
             let mut spec = base.clone();

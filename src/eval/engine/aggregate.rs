@@ -19,6 +19,7 @@ impl<'p> Evaluation<'p> {
                 let element_scope = Scope {
                     table: None,
                     rows: 1,
+                    step: scope.step,
                 };
                 EvaluatedArg::List(
                     list.elements
@@ -28,7 +29,7 @@ impl<'p> Evaluation<'p> {
                 )
             }
             ListDomain::Table(table) => {
-                let (values, keep) = self.list_values(list, table);
+                let (values, keep) = self.list_values(list, table, scope.step);
                 EvaluatedArg::List(match keep {
                     Some(keep) => keep
                         .iter()
@@ -47,7 +48,7 @@ impl<'p> Evaluation<'p> {
                         starts: vec![0; groups + 1],
                     };
                 };
-                let (values, keep) = self.list_values(list, table);
+                let (values, keep) = self.list_values(list, table, scope.step);
                 let member = |row: usize, group: u32| {
                     group != NO_GROUP
                         && (group as usize) < groups
@@ -85,10 +86,12 @@ impl<'p> Evaluation<'p> {
         &'s self,
         list: &'s ListNode,
         table: TableId,
+        step: Option<Step>,
     ) -> (Values<'s>, Option<Arc<Vec<bool>>>) {
         let scope = Scope {
             table: Some(table),
             rows: self.tables[table].rows,
+            step,
         };
         let values = self.eval(&list.expr, scope);
         let keep = list.filter.as_ref().map(|f| self.eval_mask(f, scope));
@@ -134,6 +137,7 @@ impl<'p> Evaluation<'p> {
                     Scope {
                         table: Some(table),
                         rows: self.tables[table].rows,
+                        step: scope.step,
                     },
                 )
             });
@@ -146,7 +150,7 @@ impl<'p> Evaluation<'p> {
                 scope.rows,
             ));
         }
-        let (values, keep) = self.list_values(list, table);
+        let (values, keep) = self.list_values(list, table, scope.step);
         Some(accumulate(
             kind,
             ids,

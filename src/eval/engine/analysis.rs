@@ -3,7 +3,7 @@
 //! checked against what it declared before it is stored like any other table.
 
 use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues};
-use crate::lang::plan::{AnalysisArgNode, ColumnOrigin, Node, TableId, TableKind};
+use crate::lang::plan::{AnalysisArgNode, ColumnOrigin, Node, Step, TableId, TableKind};
 use crate::value::Value;
 
 use super::{AnalysisReport, EvalError, Evaluation, Output, Scope};
@@ -19,10 +19,12 @@ impl Evaluation<'_> {
         let each_row = Scope {
             table: Some(source),
             rows,
+            step: Some(Step::Analysis(table)),
         };
         let once = Scope {
             table: None,
             rows: 1,
+            step: Some(Step::Analysis(table)),
         };
         let keys: Vec<Vec<Value>> = plan
             .source_keys

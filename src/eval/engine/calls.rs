@@ -2,6 +2,7 @@
 //! once per dictionary entry, and the kernels (lookups, criteria and order statistics
 //! against fixed lists in `eval::kernels`, per-row IF).
 
+use crate::diagnostic::source::Span;
 use crate::eval::kernels::{self, KernelArg};
 use crate::eval::vector::{self, Memo, Operand};
 use crate::functions::{Arg, FunctionSpec, Kernel};
@@ -9,6 +10,7 @@ use crate::lang::plan::*;
 use crate::value::Value;
 use std::borrow::Cow;
 
+use super::audit::LookupSite;
 use super::{EvaluatedArg, Evaluation, Scope, Values};
 
 impl<'p> Evaluation<'p> {
@@ -17,6 +19,7 @@ impl<'p> Evaluation<'p> {
         function: &FunctionSpec,
         args: &'s [ArgNode],
         scope: Scope,
+        span: Span,
     ) -> Values<'s> {
         if let [ArgNode::List(list)] = args
             && let Some(fast) = self.group_aggregate(function, list, scope)
@@ -36,13 +39,34 @@ impl<'p> Evaluation<'p> {
                 ArgNode::List(list) => self.eval_list(list, scope),
             })
             .collect();
+        match function.searched_argument() {
+            Some(searched) => {
+                let site = LookupSite {
+                    function,
+                    args,
+                    searched,
+                    span,
+                };
+                self.call_lookup(&site, evaluated, scope)
+            }
+            None => self.call_evaluated(function, &mut evaluated, scope),
+        }
+    }
+
+    /// Calls `function` on arguments already evaluated over `scope`'s rows.
+    pub(super) fn call_evaluated<'s>(
+        &self,
+        function: &FunctionSpec,
+        evaluated: &mut [EvaluatedArg<'s>],
+        scope: Scope,
+    ) -> Values<'s> {
         // Per-row calls against a list that is the same for every row: the list is
         // indexed once (before the per-entry path, which would scan it per entry).
-        if let Some(out) = self.column_kernel(function, &evaluated, scope.rows) {
+        if let Some(out) = self.column_kernel(function, evaluated, scope.rows) {
             return Values::Many(Cow::Owned(out));
         }
         // One coded argument and the rest fixed: the function once per dictionary entry.
-        if let Some(coded) = self.call_per_entry(function, &evaluated) {
+        if let Some(coded) = self.call_per_entry(function, evaluated) {
             return coded;
         }
         let per_row = evaluated.iter().any(|a| {
@@ -55,8 +79,7 @@ impl<'p> Evaluation<'p> {
         });
         if per_row && function.kernel == Some(Kernel::ChooseByRow) {
             // A computed then-branch is taken over rather than copied.
-            if let [condition, EvaluatedArg::PerRow(Cow::Owned(then)), rest @ ..] =
-                evaluated.as_mut_slice()
+            if let [condition, EvaluatedArg::PerRow(Cow::Owned(then)), rest @ ..] = evaluated
                 && then.len() == scope.rows
                 && rest.len() <= 1
                 && let Some(condition) = operand_of(condition)
@@ -66,7 +89,7 @@ impl<'p> Evaluation<'p> {
                 let then = std::mem::take(then);
                 return Values::Many(Cow::Owned(vector::if_rows_over(condition, then, otherwise)));
             }
-            if let Some(out) = if_by_rows(&evaluated, scope.rows) {
+            if let Some(out) = if_by_rows(evaluated, scope.rows) {
                 return Values::Many(Cow::Owned(out));
             }
         }
@@ -92,7 +115,7 @@ impl<'p> Evaluation<'p> {
         for row in 0..rows {
             let mut call = || {
                 call_args.clear();
-                for arg in &evaluated {
+                for arg in evaluated.iter() {
                     call_args.push(match arg {
                         EvaluatedArg::One(v) => Arg::Value(v),
                         EvaluatedArg::PerRow(values) => {

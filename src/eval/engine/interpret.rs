@@ -99,7 +99,11 @@ impl<'p> Evaluation<'p> {
                     Values::Many(Cow::Owned(out))
                 }
             }
-            Node::Call { function, args, .. } => self.eval_call(function, args, scope),
+            Node::Call {
+                function,
+                args,
+                span,
+            } => self.eval_call(function, args, scope, *span),
         }
     }
 

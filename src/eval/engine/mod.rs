@@ -21,12 +21,14 @@ use crate::value::{ErrorKind, Value};
 
 mod aggregate;
 mod analysis;
+mod audit;
 mod calls;
 mod findings;
 mod interpret;
 mod steps;
 mod variants;
 
+pub use audit::{DataAudit, KeyProblem, LookupMiss, SuspiciousKey, UnreachedRows, shown_value};
 pub use variants::{Baseline, evaluate_variants};
 
 /// A problem that stops evaluation before it starts (the inputs do not fit the plan).
@@ -95,6 +97,9 @@ pub struct Evaluated {
     pub flags: Vec<FlagHit>,
     /// One report per analysis table, in plan order.
     pub analyses: Vec<AnalysisReport>,
+    /// What the run noticed about its data: lookups that missed, rows no group
+    /// reached, suspicious group keys.
+    pub audit: DataAudit,
 }
 
 impl Evaluated {
@@ -169,6 +174,7 @@ pub fn evaluate_expression(
             Scope {
                 table: None,
                 rows: 1,
+                step: None,
             },
         )
         .into_vec(1);
@@ -256,6 +262,8 @@ struct Evaluation<'p> {
     analysis_reports: HashMap<TableId, AnalysisReport>,
     /// The first analysis that failed (the run stops with it).
     failure: Option<EvalError>,
+    /// Lookups that found nothing, per call site.
+    misses: std::sync::Mutex<HashMap<audit::SiteKey, audit::SiteMisses>>,
 }
 
 /// Values of an expression over the rows of a scope: one for all rows, or one per row.
@@ -312,6 +320,8 @@ impl<'a> Values<'a> {
 struct Scope {
     table: Option<TableId>,
     rows: usize,
+    /// The step being computed (the definition an error made here comes from).
+    step: Option<Step>,
 }
 
 /// An evaluated function argument.
@@ -400,6 +410,7 @@ impl<'p> Evaluation<'p> {
             level: 0,
             analysis_reports: HashMap::new(),
             failure: None,
+            misses: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -462,6 +473,7 @@ impl<'p> Evaluation<'p> {
 
     fn finish(mut self) -> Evaluated {
         let plan = self.plan;
+        let audit = self.audit();
         let mut flags = Vec::new();
         for step in &plan.order {
             if let Step::Flag(id) = step {
@@ -514,6 +526,7 @@ impl<'p> Evaluation<'p> {
                 .enumerate()
                 .filter_map(|(id, _)| self.analysis_reports.remove(&id))
                 .collect(),
+            audit,
         }
     }
 }

@@ -32,6 +32,7 @@ impl<'p> Evaluation<'p> {
                 let scope = Scope {
                     table: Some(table),
                     rows: self.tables[table].rows,
+                    step: Some(step),
                 };
                 let values = match self.eval(node, scope) {
                     // Errors made here get a per-row origin, so only a dictionary without
@@ -59,6 +60,7 @@ impl<'p> Evaluation<'p> {
                 let scope = Scope {
                     table: None,
                     rows: 1,
+                    step: Some(step),
                 };
                 let mut values = self.eval(&scalar.node, scope).into_vec(1);
                 stamp_origins(&mut values, &scalar.name, false);
@@ -188,6 +190,7 @@ impl<'p> Evaluation<'p> {
                 Scope {
                     table: Some(source),
                     rows: source_rows,
+                    step: Some(Step::Group(table)),
                 },
             )
         });
@@ -294,6 +297,7 @@ impl<'p> Evaluation<'p> {
         let scope = Scope {
             table: Some(table),
             rows: self.tables[table].rows,
+            step: Some(Step::Flag(id)),
         };
         let condition = self.eval(&flag.condition, scope);
         let hits: Vec<usize> = (0..scope.rows)

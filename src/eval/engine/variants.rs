@@ -152,6 +152,12 @@ impl<'p> Evaluation<'p> {
             level: 0,
             analysis_reports: self.analysis_reports.clone(),
             failure: None,
+            misses: Mutex::new(
+                self.misses
+                    .lock()
+                    .map(|misses| misses.clone())
+                    .unwrap_or_default(),
+            ),
         }
     }
 

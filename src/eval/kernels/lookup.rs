@@ -12,9 +12,9 @@ use std::cell::OnceCell;
 use std::cmp::Ordering;
 
 use super::{Fallback, KernelArg, Rows, log2_ceil, work};
-use crate::functions::args::{folded, has_wildcards, number_or, scalar, value_error};
+use crate::functions::args::{folded, has_wildcards, not_found, number_or, scalar, value_error};
 use crate::functions::{Arg, CallContext, FunctionSpec, LookupShape};
-use crate::value::{ErrorKind, Value};
+use crate::value::Value;
 
 /// A key as the lookup functions compare it. The derived order sorts by kind first
 /// (kinds never compare with each other), then by value.
@@ -320,10 +320,11 @@ pub(super) fn run(
                 }
                 (LookupShape::Xlookup, None) => match row_args.get(3) {
                     Some(_) => scalar(row_args, 3)?.clone(),
-                    None => Value::error(ErrorKind::NA),
+                    // The lookup's own "not found", so the engine can report the miss.
+                    None => not_found(),
                 },
                 (_, Some(i)) => Value::Number(i as f64 + 1.0),
-                (_, None) => Value::error(ErrorKind::NA),
+                (_, None) => not_found(),
             })
         })();
         out.push(found.unwrap_or_else(|e| e));

@@ -21,6 +21,9 @@ impl Checker<'_> {
         span: Span,
         ctx: &Ctx,
     ) -> Compiled {
+        if function.name.eq_ignore_ascii_case("LET") {
+            return self.compile_let(args, span, ctx);
+        }
         let Some(spec) = self.vocabulary.functions.lookup(&function.name).cloned() else {
             let mut diagnostic = Diagnostic::error(
                 Code::UnknownFunction,
@@ -57,9 +60,16 @@ impl Checker<'_> {
             );
             return Compiled::Invalid;
         }
+        let table_lookup = spec.is_builtin() && matches!(&*spec.name, "VLOOKUP" | "HLOOKUP");
         let mut compiled_args = Vec::new();
         let mut invalid = false;
-        for (position, arg) in args.iter().enumerate() {
+        if table_lookup {
+            match self.table_lookup_args(&spec, args, ctx) {
+                Some(lookup_args) => compiled_args = lookup_args,
+                None => return Compiled::Invalid,
+            }
+        }
+        for (position, arg) in args.iter().enumerate().filter(|_| !table_lookup) {
             let compiled = self.compile_arg(arg, ctx);
             let kind = spec.arg_kind(position);
             match (&compiled, kind) {
@@ -163,6 +173,13 @@ impl Checker<'_> {
                     }
                     domain = Some(list.domain.clone());
                     row_args.push(ArgNode::Value(list.expr));
+                }
+                // A whole column or an array, the same for every row (the list a lookup
+                // searches): `SUM(XLOOKUP(Deals.product, Products.product, Products.price))`.
+                Compiled::List { list, .. }
+                    if matches!(list.domain, ListDomain::Table(_) | ListDomain::Array) =>
+                {
+                    row_args.push(ArgNode::List(list));
                 }
                 Compiled::List { .. } => {
                     self.error(

@@ -250,6 +250,11 @@ impl Checker<'_> {
         }
         let mut keys = Vec::new();
         for key in &decl.keys {
+            if let Some((other, column)) = key.name.split_once('.') {
+                let diagnostic = self.key_of_another_table(decl, source, key, other, column);
+                self.error(diagnostic);
+                continue;
+            }
             if keys.iter().any(|(k, _): &(Arc<str>, Span)| *k == key.name) {
                 self.error(
                     Diagnostic::error(
@@ -279,6 +284,54 @@ impl Checker<'_> {
                 });
             }
         }
+    }
+
+    /// `group Pipeline by Teams.regional_office`: a key must be a column of the table
+    /// grouped. Says how to bring the column in: a lookup column on a column both
+    /// tables have, then grouping by it.
+    fn key_of_another_table(
+        &self,
+        decl: &GroupTableDecl,
+        source: TableId,
+        key: &Ident,
+        other: &str,
+        column: &str,
+    ) -> Diagnostic {
+        let source_plan = &self.plan.tables[source];
+        let mut diagnostic = Diagnostic::error(
+            Code::BadGroupKey,
+            format!(
+                "`{}` is a column of another table; a group key must be a column of `{}`",
+                key.name, source_plan.name
+            ),
+            key.span,
+        )
+        .with_label(format!("not a column of `{}`", source_plan.name));
+        let Some(other_plan) = self.plan.table_id(other).map(|t| &self.plan.tables[t]) else {
+            let names = self.plan.tables.iter().map(|t| &*t.name);
+            return diagnostic
+                .with_hint(format!("there is no table `{other}`"))
+                .with_suggestion(Suggestion::closest(other, names));
+        };
+        // A column both tables have (other than the one asked for) joins them.
+        let join = source_plan
+            .columns
+            .iter()
+            .map(|c| &*c.name)
+            .find(|name| *name != column && other_plan.column_id(name).is_some());
+        let lookup = match join {
+            Some(join) => format!("XLOOKUP({join}, {other}.{join}, {other}.{column})"),
+            None => format!(
+                "XLOOKUP(<a column of {}>, {other}.<the column it matches>, {other}.{column})",
+                source_plan.name
+            ),
+        };
+        diagnostic = diagnostic.with_hint(format!(
+            "bring it into `{source}` with a lookup column, then group by that column:\n  {source}.{column} = {lookup}\n  table {table} = group {source} by {column}",
+            source = source_plan.name,
+            table = decl.name.name,
+        ));
+        diagnostic
     }
 
     /// Registers `table T = <analysis> Source …`: the table, and the step that runs the

@@ -41,7 +41,10 @@ impl Checker<'_> {
             ExprKind::Date { serial, .. } => constant(Value::Date(*serial), ValueType::Date),
             ExprKind::Error(kind) => constant(Value::error(*kind), ValueType::Any),
             ExprKind::Paren(inner) => self.compile_expr(inner, ctx),
-            ExprKind::Array(elements) => self.compile_array(elements, ctx),
+            ExprKind::Array(rows) => {
+                let elements: Vec<Expr> = rows.iter().flatten().cloned().collect();
+                self.compile_array(&elements, ctx)
+            }
             ExprKind::Name(ident) => self.compile_name(ident, ctx),
             ExprKind::Qualified { table, column } => self.compile_qualified(table, column, ctx),
             ExprKind::Unary { op, operand } => {

@@ -14,6 +14,7 @@ mod flags;
 mod index;
 mod names;
 mod order;
+mod special;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -162,6 +163,11 @@ struct Checker<'a> {
     /// "Did you mean" searches left: each compares a name with every known one, so a
     /// file of thousands of unknown names gets suggestions for the first ones only.
     suggestions_left: std::cell::Cell<usize>,
+    /// Names bound by the `LET`s being compiled, innermost last.
+    let_bindings: Vec<special::LetBinding>,
+    /// Named values whose formula is a list (`Amounts = Deals.amount`): used by name,
+    /// they stand for the list.
+    named_lists: HashMap<ScalarId, Compiled>,
 }
 
 /// Unknown names that get a "did you mean" (each search is linear in the names known).
@@ -181,6 +187,8 @@ impl<'a> Checker<'a> {
             reported_cycles: Vec::new(),
             indexes: Default::default(),
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
+            let_bindings: Vec::new(),
+            named_lists: HashMap::new(),
         }
     }
 
@@ -209,6 +217,7 @@ impl<'a> Checker<'a> {
     }
 
     fn finish(mut self) -> CheckOutcome {
+        self.drop_named_lists();
         // Stable order: by file position.
         self.diagnostics
             .sort_by_key(|d| (d.primary.span.file, d.primary.span.start));

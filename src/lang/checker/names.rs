@@ -41,6 +41,9 @@ impl Checker<'_> {
     }
 
     pub(super) fn compile_name(&mut self, ident: &Ident, ctx: &Ctx) -> Compiled {
+        if let Some(bound) = self.let_binding(ident, ctx) {
+            return bound;
+        }
         if let Some(table) = ctx.row_table
             && let Some(column) = self.column_id(table, &ident.name)
         {
@@ -64,6 +67,9 @@ impl Checker<'_> {
         }
         if let Some(scalar) = self.scalar_id(&ident.name) {
             self.ensure(Step::Scalar(scalar));
+            if let Some(list) = self.named_lists.get(&scalar) {
+                return list.clone();
+            }
             return Compiled::Value {
                 node: Node::Scalar(scalar),
                 ty: self.plan.scalars[scalar].ty,

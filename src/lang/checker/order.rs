@@ -7,7 +7,7 @@ use crate::lang::ast::*;
 use crate::lang::plan::*;
 use std::collections::HashMap;
 
-use super::{Checker, Ctx, State, StepSource, compiled_type};
+use super::{Checker, Compiled, Ctx, State, StepSource, compiled_type};
 
 impl Checker<'_> {
     // ----- compile pass -----------------------------------------------------------
@@ -48,7 +48,10 @@ impl Checker<'_> {
                 self.compile_step(step, source, span);
                 self.stack.pop();
                 self.set_state(step, State::Done);
-                self.plan.order.push(step);
+                // A named list is written into the formulas that use it, not computed.
+                if !matches!(step, Step::Scalar(id) if self.named_lists.contains_key(&id)) {
+                    self.plan.order.push(step);
+                }
             }
         }
     }
@@ -122,6 +125,14 @@ impl Checker<'_> {
             }
             (Step::Scalar(id), StepSource::Scalar(def)) => {
                 let compiled = self.compile_expr(&def.expr, &Ctx::scalar());
+                if let Compiled::List { list, .. } = &compiled
+                    && list.filter.is_none()
+                {
+                    // `Amounts = Deals.amount`: a name for the list, as an Excel named
+                    // range; `SUM(Amounts)` is then `SUM(Deals.amount)`.
+                    self.named_lists.insert(id, compiled);
+                    return;
+                }
                 let ty = compiled_type(&compiled);
                 if let Some(node) = self.expect_value(compiled, def.expr.span)
                     && let Some(s) = self.plan.scalars.get_mut(id)
@@ -144,7 +155,9 @@ impl Checker<'_> {
         }
         self.ensure_rows(source);
         let mut source_keys = Vec::new();
-        for (position, key) in decl.keys.iter().enumerate() {
+        // Keys of another table (`Teams.office`) were reported when declared.
+        let keys = decl.keys.iter().filter(|k| !k.name.contains('.'));
+        for (position, key) in keys.enumerate() {
             match self.column_id(source, &key.name) {
                 Some(column) => {
                     self.ensure_column(source, column);

@@ -191,7 +191,8 @@ impl Builder {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::table_name => tables.push(self.ident(&p)),
-                Rule::column_name => keys.push(self.ident(&p)),
+                // `Other.column` is kept as written; the checker explains it.
+                Rule::column_name | Rule::qualified => keys.push(self.ident(&p)),
                 Rule::expr => filter = self.expr(p),
                 _ => {}
             }
@@ -795,14 +796,21 @@ impl Builder {
                 Some(self.literal(pair, span))
             }
             Rule::array => {
-                let mut items = Vec::new();
+                let mut rows = vec![Vec::new()];
                 for p in pair.into_inner() {
-                    if p.as_rule() == Rule::expr {
-                        items.push(self.expr(p)?);
+                    match p.as_rule() {
+                        Rule::expr => {
+                            let item = self.expr(p)?;
+                            if let Some(row) = rows.last_mut() {
+                                row.push(item);
+                            }
+                        }
+                        Rule::row_sep => rows.push(Vec::new()),
+                        _ => {}
                     }
                 }
                 Some(Expr {
-                    kind: ExprKind::Array(items),
+                    kind: ExprKind::Array(rows),
                     span,
                 })
             }

@@ -118,7 +118,7 @@ pub mod rules {
                 function.name = function.name.to_ascii_uppercase().into();
                 args.iter_mut().for_each(normalize);
             }
-            ExprKind::Array(items) => items.iter_mut().for_each(normalize),
+            ExprKind::Array(rows) => rows.iter_mut().flatten().for_each(normalize),
             ExprKind::Unary { operand, .. } => normalize(operand),
             ExprKind::Percent(e) | ExprKind::Paren(e) => normalize(e),
             ExprKind::Binary { lhs, rhs, .. } => {

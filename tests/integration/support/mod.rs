@@ -55,4 +55,6 @@ pub const DIRTY_OPPORTUNITIES: &str = r#"
                 close_date = "date?", is_won = "bool?" }
     rename = { "Opp ID" = "opp_id", "Channel" = "channel", "Opportunity Amount" = "amount",
                "Created" = "created_date", "Closed" = "close_date", "Won?" = "is_won" }
+    # `03/01/2026` reads both ways and no date of the column settles it: a US export.
+    date_format = "%m/%d/%Y"
 "#;

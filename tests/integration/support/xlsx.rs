@@ -114,3 +114,59 @@ pub fn raw_value(cell: &Data) -> Value {
         other => panic!("unexpected cell {other:?}"),
     }
 }
+
+/// Every cell note of a workbook as (sheet, cell, text), read from the package's
+/// comment parts (a note is stored as a legacy comment).
+pub fn notes(bytes: &[u8]) -> Vec<(String, String, String)> {
+    let names = part_names(bytes);
+    let workbook = part(bytes, "xl/workbook.xml");
+    let sheets: Vec<String> = workbook
+        .split("<sheet ")
+        .skip(1)
+        .filter_map(|s| attribute(s, "name"))
+        .collect();
+    let mut out = Vec::new();
+    for (i, sheet) in sheets.iter().enumerate() {
+        let rels = format!("xl/worksheets/_rels/sheet{}.xml.rels", i + 1);
+        if !names.contains(&rels) {
+            continue;
+        }
+        let rels = part(bytes, &rels);
+        let Some(target) = rels
+            .split("<Relationship ")
+            .filter_map(|r| attribute(r, "Target"))
+            .find(|t| t.contains("comments"))
+        else {
+            continue;
+        };
+        let comments = part(bytes, &format!("xl/{}", target.trim_start_matches("../")));
+        for comment in comments.split("<comment ").skip(1) {
+            let cell = attribute(comment, "ref").unwrap_or_default();
+            let text: String = comment
+                .split("<t")
+                .skip(1)
+                .filter_map(|t| {
+                    let start = t.find('>')? + 1;
+                    let end = t.find("</t>")?;
+                    t.get(start..end)
+                })
+                .collect();
+            out.push((sheet.clone(), cell, unescape(&text)));
+        }
+    }
+    out
+}
+
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+    let end = start + tag.get(start..)?.find('"')?;
+    tag.get(start..end).map(unescape)
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}

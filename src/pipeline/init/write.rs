@@ -1,0 +1,470 @@
+//! The files `chanmix init` writes (`inputs.rules`, `scenario.toml`) and the lines it
+//! prints: what was mapped onto what, what was left out and why, and values the rules
+//! look for that the export does not have.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Component, Path, PathBuf};
+
+use crate::lang::ast::BinaryOp;
+use crate::lang::plan::{ArgNode, ListDomain, Node, Plan, TableId, TableKind};
+use crate::value::Value;
+use crate::value::datetime::ymd_from_serial;
+
+use super::{InitOptions, TableOut};
+use crate::pipeline::CommandError;
+
+/// `target` relative to the folder `base` (both made absolute first), with `/`.
+pub fn relative_path(target: &Path, base: &Path) -> PathBuf {
+    let absolute = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        })
+    };
+    let (target, base) = (absolute(target), absolute(base));
+    let t: Vec<Component<'_>> = target.components().collect();
+    let b: Vec<Component<'_>> = base.components().collect();
+    let common = t.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return target;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for part in t.iter().skip(common) {
+        out.push(part.as_os_str());
+    }
+    out
+}
+
+/// A TOML string literal (quoted and escaped).
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+/// A path as the scenario writes it: relative to the scenario's folder, with `/`.
+fn path_text(target: &Path, out: &Path) -> String {
+    quoted(
+        &relative_path(target, out)
+            .to_string_lossy()
+            .replace('\\', "/"),
+    )
+}
+
+/// `inputs.rules`: one `input` declaration per table.
+pub(super) fn inputs_rules(tables: &[TableOut], from: &Path) -> String {
+    let mut text = format!(
+        "# The export's tables as the rules see them, written by `chanmix init --from {}`.\n\
+         # Columns named as in the rule library are the ones its rules read; the others keep\n\
+         # the export's headers (in snake_case) for rules of your own. `?` allows blanks.\n",
+        from.display()
+    );
+    for table in tables {
+        let columns: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}: {}{}",
+                    c.rule_name,
+                    c.ty.as_str(),
+                    if c.optional { "?" } else { "" }
+                )
+            })
+            .collect();
+        let _ = write!(text, "\ninput {} ({})\n", table.name, columns.join(", "));
+    }
+    text
+}
+
+/// `scenario.toml`: the rules, the export's tables with their files or sheets,
+/// renames and date formats, and the output.
+pub(super) fn scenario_toml(
+    tables: &[TableOut],
+    rule_files: &[PathBuf],
+    options: &InitOptions,
+) -> Result<String, CommandError> {
+    let out = &options.out;
+    let name = options.from.file_stem().map_or_else(
+        || "My export".to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let mut text = format!(
+        "# Written by `chanmix init --from {}`: the export's tables mapped onto the rule\n\
+         # library's inputs (see inputs.rules). Check it, then run it:\n\
+         #   chanmix check {scenario} && chanmix run {scenario}\n\n",
+        options.from.display(),
+        scenario = out.join("scenario.toml").display()
+    );
+    let _ = writeln!(text, "name  = {}", quoted(&name));
+    let mut rules: Vec<String> = rule_files.iter().map(|p| path_text(p, out)).collect();
+    rules.push(quoted("inputs.rules"));
+    let _ = writeln!(text, "rules = [{}]", rules.join(", "));
+    let latest = tables
+        .iter()
+        .flat_map(|t| t.export.columns.iter())
+        .filter_map(|c| c.latest_date)
+        .fold(None, |a: Option<f64>, d| Some(a.map_or(d, |a| a.max(d))));
+    match latest.and_then(ymd_from_serial) {
+        Some((y, m, d)) => {
+            let _ = writeln!(
+                text,
+                "as_of = {y:04}-{m:02}-{d:02}   # the latest date in the export: set the date the export was taken"
+            );
+        }
+        None => text.push_str(
+            "# as_of = 2026-06-30   # the date the export was taken (TODAY() in the rules)\n",
+        ),
+    }
+    // One workbook for every table: [inputs] workbook, and each table's sheet.
+    let files: BTreeSet<&PathBuf> = tables.iter().map(|t| &t.export.file).collect();
+    let one_workbook = match files.iter().next() {
+        Some(file) if files.len() == 1 && tables.iter().all(|t| t.export.sheet.is_some()) => {
+            Some(*file)
+        }
+        _ => None,
+    };
+    if let Some(workbook) = one_workbook {
+        let _ = write!(
+            text,
+            "\n[inputs]\nworkbook = {}\n",
+            path_text(workbook, out)
+        );
+    }
+    for table in tables {
+        let _ = write!(text, "\n[inputs.tables.{}]\n", table.name);
+        if one_workbook.is_none() {
+            let _ = writeln!(text, "file = {}", path_text(&table.export.file, out));
+        }
+        if let Some(sheet) = &table.export.sheet {
+            let _ = writeln!(text, "sheet = {}", quoted(sheet));
+        }
+        if let Some(format) = &table.date_format {
+            let _ = writeln!(text, "date_format = {}", quoted(format));
+        }
+        if !table.date_formats.is_empty() {
+            let entries: Vec<String> = table
+                .date_formats
+                .iter()
+                .map(|(c, f)| format!("{c} = {}", quoted(f)))
+                .collect();
+            let _ = writeln!(text, "date_formats = {{ {} }}", entries.join(", "));
+        }
+        let renames: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|c| c.header != c.rule_name)
+            .map(|c| format!("{} = {}", quoted(&c.header), quoted(&c.rule_name)))
+            .collect();
+        if !renames.is_empty() {
+            let _ = writeln!(text, "rename = {{ {} }}", renames.join(", "));
+        }
+        for (column, why) in &table.undecided_dates {
+            let _ = writeln!(
+                text,
+                "# {column}: {why}. Say how the export writes them, then remove this comment:\n\
+                 # date_formats = {{ {column} = \"%d/%m/%Y\" }}   # or \"%m/%d/%Y\" (month first)"
+            );
+        }
+        if !table.missing.is_empty() {
+            let _ = writeln!(
+                text,
+                "# not in the export (library rules that need them are left out): {}",
+                table.missing.join(", ")
+            );
+        }
+    }
+    let _ = write!(
+        text,
+        "\n[output]\nworkbook = \"report.xlsx\"\n\n[dashboard]\ntitle = {}\n",
+        quoted(&name)
+    );
+    // Parse what was written, so a quoting slip is caught here and not by the user.
+    toml::from_str::<toml::Value>(&text).map_err(|e| CommandError::CannotWrite {
+        path: out.join("scenario.toml"),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    Ok(text)
+}
+
+fn file_and_sheet(table: &TableOut) -> String {
+    let file = table
+        .export
+        .file
+        .file_name()
+        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    match &table.export.sheet {
+        Some(sheet) => format!("{file} sheet '{sheet}'"),
+        None => file,
+    }
+}
+
+/// What each export table became.
+pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
+    let mut lines = Vec::new();
+    for table in tables {
+        let columns: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|c| c.canonical || table.canonical.is_none())
+            .map(|c| {
+                if c.header == c.rule_name {
+                    c.rule_name.clone()
+                } else {
+                    format!("{} → {}", c.header, c.rule_name)
+                }
+            })
+            .collect();
+        let own = if table.canonical.is_some() {
+            ""
+        } else {
+            ", a table of its own"
+        };
+        lines.push(format!(
+            "{} → {}{own} ({}): {}",
+            file_and_sheet(table),
+            table.name,
+            crate::report::text::plural(table.export.rows, "row"),
+            columns.join(", ")
+        ));
+        if !table.missing.is_empty() {
+            lines.push(format!(
+                "  not in the export: {} (rules that need them are left out)",
+                table.missing.join(", ")
+            ));
+        }
+        let kept: Vec<&str> = table
+            .columns
+            .iter()
+            .filter(|c| !c.canonical && table.canonical.is_some())
+            .map(|c| c.rule_name.as_str())
+            .collect();
+        if !kept.is_empty() {
+            lines.push(format!("  kept under their own names: {}", kept.join(", ")));
+        }
+        let mut formats: Vec<(&str, &str)> = Vec::new();
+        if let Some(format) = &table.date_format {
+            formats.push(("", format));
+        }
+        formats.extend(
+            table
+                .date_formats
+                .iter()
+                .map(|(c, f)| (c.as_str(), f.as_str())),
+        );
+        for (column, format) in formats {
+            let layout = if format.starts_with("%d") {
+                "day first"
+            } else {
+                "month first"
+            };
+            let of = if column.is_empty() {
+                String::new()
+            } else {
+                format!(" in {column}")
+            };
+            lines.push(format!(
+                "  dates{of}: {layout} (date_format = \"{format}\")"
+            ));
+        }
+        for (column, why) in &table.undecided_dates {
+            lines.push(format!(
+                "  dates in {column} not settled: {why}; set date_formats in scenario.toml before running"
+            ));
+        }
+        for column in &table.columns {
+            if let Some(profile) = table
+                .export
+                .columns
+                .iter()
+                .find(|p| p.header == column.header)
+                && let Some(misfit) = &profile.misfit
+                && column.ty != crate::value::ValueType::Text
+            {
+                lines.push(format!(
+                    "  {}: '{misfit}' is not {} (such cells are reported when you run)",
+                    column.rule_name,
+                    crate::data::coerce::expected_text(column.ty)
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// Which library files the scenario uses, and why the others were left out.
+pub(super) fn library_lines(
+    used: &[PathBuf],
+    left_out: &[(PathBuf, String)],
+    out: &Path,
+    canonical: &[super::Canonical],
+) -> Vec<String> {
+    let name = |p: &Path| relative_path(p, out).to_string_lossy().replace('\\', "/");
+    let mut lines = Vec::new();
+    if used.is_empty() {
+        lines.push("rule library: no rule file runs on this export's tables".to_string());
+    } else {
+        let names: Vec<String> = used.iter().map(|p| name(p)).collect();
+        lines.push(format!("rule library: using {}", names.join(", ")));
+    }
+    for (path, why) in left_out {
+        // "unknown table `Costs`": say which table the export would need.
+        let needs = canonical
+            .iter()
+            .find(|c| why == &format!("unknown table `{}`", c.name));
+        let why = match needs {
+            Some(table) => {
+                let columns: Vec<&str> = table.columns.iter().map(|c| c.0.as_str()).collect();
+                format!(
+                    "needs a {} table ({}), which the export does not have",
+                    table.name,
+                    columns.join(", ")
+                )
+            }
+            None => why.clone(),
+        };
+        lines.push(format!("  left out {}: {why}", name(path)));
+    }
+    lines
+}
+
+/// Text values the rules compare input columns with (`stage = "Closed Won"`) that the
+/// export's column never holds: such a rule would silently match nothing.
+pub(super) fn value_lines(plan: &Plan, tables: &[TableOut]) -> Vec<String> {
+    let mut wanted: BTreeMap<(TableId, usize), BTreeSet<String>> = BTreeMap::new();
+    let mut visit = |node: &Node, table: Option<TableId>| compared_texts(node, table, &mut wanted);
+    for (id, table) in plan.tables.iter().enumerate() {
+        for column in &table.columns {
+            if let crate::lang::plan::ColumnOrigin::Formula(node) = &column.origin {
+                visit(node, Some(id));
+            }
+        }
+        if let TableKind::Grouped {
+            source,
+            filter: Some(filter),
+            ..
+        } = &table.kind
+        {
+            visit(filter, Some(*source));
+        }
+    }
+    for scalar in &plan.scalars {
+        visit(&scalar.node, None);
+    }
+    for flag in &plan.flags {
+        visit(&flag.condition, Some(flag.table));
+    }
+    let mut lines = Vec::new();
+    for ((table_id, column_id), texts) in wanted {
+        let (Some(table_plan), Some(column)) = (
+            plan.tables.get(table_id),
+            plan.tables
+                .get(table_id)
+                .and_then(|t| t.columns.get(column_id)),
+        ) else {
+            continue;
+        };
+        let Some(out) = tables.iter().find(|t| *t.name == *table_plan.name) else {
+            continue;
+        };
+        let Some(profile) = out
+            .columns
+            .iter()
+            .find(|c| c.rule_name == *column.name)
+            .and_then(|c| out.export.columns.iter().find(|p| p.header == c.header))
+        else {
+            continue;
+        };
+        // Only a column whose every distinct value was seen can be said to lack one.
+        if profile.values.len() >= 50 {
+            continue;
+        }
+        let have: BTreeSet<String> = profile.values.iter().map(|v| v.to_lowercase()).collect();
+        let absent: Vec<String> = texts
+            .iter()
+            .filter(|t| !have.contains(&t.to_lowercase()))
+            .map(|t| format!("\"{t}\""))
+            .collect();
+        if absent.is_empty() {
+            continue;
+        }
+        let shown: Vec<String> = profile
+            .values
+            .iter()
+            .take(12)
+            .map(|v| format!("\"{v}\""))
+            .collect();
+        lines.push(format!(
+            "values: the rules compare {}.{} with {}, which the export never has (it has {}); rename the values in the export or change those rules",
+            table_plan.name,
+            column.name,
+            absent.join(", "),
+            shown.join(", ")
+        ));
+    }
+    lines
+}
+
+/// Text constants compared with an input column (`=`, `<>`, `IN`) inside `node`,
+/// evaluated for rows of `table`.
+fn compared_texts(
+    node: &Node,
+    table: Option<TableId>,
+    out: &mut BTreeMap<(TableId, usize), BTreeSet<String>>,
+) {
+    let text = |n: &Node| match n {
+        Node::Const(Value::Text(t)) => Some(t.to_string()),
+        _ => None,
+    };
+    match node {
+        Node::Const(_) | Node::Param(_) | Node::Scalar(_) | Node::Column(_) => {}
+        Node::Unary(_, inner) | Node::Percent(inner) => compared_texts(inner, table, out),
+        Node::Binary(op, lhs, rhs) => {
+            if matches!(op, BinaryOp::Eq | BinaryOp::Ne)
+                && let Some(t) = table
+            {
+                match (&**lhs, &**rhs) {
+                    (Node::Column(c), other) | (other, Node::Column(c)) => {
+                        if let Some(value) = text(other) {
+                            out.entry((t, *c)).or_default().insert(value);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            compared_texts(lhs, table, out);
+            compared_texts(rhs, table, out);
+        }
+        Node::In { needle, list, .. } => {
+            if let (Node::Column(c), Some(t)) = (&**needle, table) {
+                for item in list {
+                    if let Some(value) = text(item) {
+                        out.entry((t, *c)).or_default().insert(value);
+                    }
+                }
+            }
+            compared_texts(needle, table, out);
+            list.iter().for_each(|n| compared_texts(n, table, out));
+        }
+        Node::Call { args, .. } => {
+            for arg in args {
+                match arg {
+                    ArgNode::Value(inner) => compared_texts(inner, table, out),
+                    ArgNode::List(list) => {
+                        let list_table = match list.domain {
+                            ListDomain::Table(t) | ListDomain::Group { table: t } => Some(t),
+                            ListDomain::Array => None,
+                        };
+                        compared_texts(&list.expr, list_table, out);
+                        if let Some(filter) = &list.filter {
+                            compared_texts(filter, list_table, out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
