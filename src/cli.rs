@@ -11,8 +11,15 @@ use crate::functions;
 use crate::pipeline::check::check_paths;
 use crate::pipeline::fmt::{FormattedFile, Formatting, format_files};
 use crate::pipeline::json::diagnostics_to_json;
+use crate::pipeline::outputs::{OutputKind, check_output};
 use crate::pipeline::{self, CommandError, render_error};
 use crate::report::text::plural;
+use crate::terminal::printable;
+
+/// A path as printed: control characters in its name shown escaped.
+fn shown(path: &Path) -> String {
+    printable(&path.display().to_string()).into_owned()
+}
 
 /// What a command prints and how it exits.
 #[derive(Debug, Default, PartialEq)]
@@ -121,13 +128,12 @@ fn with_cache(use_cache: bool, command: impl FnOnce(Option<&InputCache>) -> Outc
 /// `use_cache`, inputs are read through the input cache.
 pub fn run(
     scenario: &Path,
-    output: Option<&Path>,
-    json: bool,
+    options: pipeline::RunOptions,
     color: bool,
     use_cache: bool,
 ) -> Outcome {
     with_cache(use_cache, |cache| {
-        let summary = match pipeline::run_scenario(scenario, output, json, cache) {
+        let summary = match pipeline::run_scenario(scenario, options, cache) {
             Ok(summary) => summary,
             Err(error) => return Outcome::failure(&error, color),
         };
@@ -151,16 +157,16 @@ pub fn run(
                 .push_str(&format!("read {} rows\n", rows.join(", ")));
         }
         for (table, note) in &summary.notes {
-            outcome.stderr.push_str(&format!("note: {table}: {note}\n"));
+            outcome
+                .stderr
+                .push_str(&format!("note: {table}: {}\n", printable(note)));
         }
         outcome.stderr.push_str(&format!(
             "{} raised\n",
             plural(summary.flags_raised, "flag")
         ));
-        if let Some(path) = &summary.workbook {
-            outcome
-                .stderr
-                .push_str(&format!("wrote {}\n", path.display()));
+        for path in summary.workbook.iter().chain(&summary.json_file) {
+            outcome.stderr.push_str(&format!("wrote {}\n", shown(path)));
         }
         outcome
     })
@@ -168,12 +174,18 @@ pub fn run(
 
 /// `chanmix compare`: scenarios side by side in one workbook. With `use_cache`, inputs
 /// are read through the input cache.
-pub fn compare(scenarios: &[PathBuf], output: &Path, color: bool, use_cache: bool) -> Outcome {
+pub fn compare(
+    scenarios: &[PathBuf],
+    output: &Path,
+    force: bool,
+    color: bool,
+    use_cache: bool,
+) -> Outcome {
     with_cache(use_cache, |cache| {
-        match pipeline::compare_scenarios(scenarios, output, cache) {
+        match pipeline::compare_scenarios(scenarios, output, force, cache) {
             Ok(warnings) => {
                 let mut stderr: String = warnings.iter().map(|w| w.render(color)).collect();
-                stderr.push_str(&format!("wrote {}\n", output.display()));
+                stderr.push_str(&format!("wrote {}\n", shown(output)));
                 Outcome {
                     code: 0,
                     stdout: String::new(),
@@ -198,13 +210,13 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
             Ok(Formatting::Rewritten) => {
                 outcome
                     .stdout
-                    .push_str(&format!("formatted {}\n", path.display()));
+                    .push_str(&format!("formatted {}\n", shown(&path)));
             }
             Ok(Formatting::WouldChange) => {
                 outcome.code = 1;
                 outcome
                     .stdout
-                    .push_str(&format!("{} is not formatted\n", path.display()));
+                    .push_str(&format!("{} is not formatted\n", shown(&path)));
             }
             Err(error) => {
                 outcome.code = 1;
@@ -278,7 +290,7 @@ pub fn cache_info() -> Outcome {
         let summary = cache.summary()?;
         Ok(format!(
             "input cache: {}\nentries:     {}\nsize:        {} (entries beyond {} are removed, least recently used first)\n",
-            cache.dir().display(),
+            shown(cache.dir()),
             summary.entries,
             human_bytes(summary.bytes),
             human_bytes(crate::data::cache::MAX_CACHE_BYTES),
@@ -299,7 +311,7 @@ pub fn cache_clear() -> Outcome {
                 "entries"
             },
             human_bytes(removed.bytes),
-            cache.dir().display()
+            shown(cache.dir())
         ))
     })
 }
@@ -319,11 +331,14 @@ fn human_bytes(bytes: u64) -> String {
     format!("{size:.1} {}", UNITS.get(unit).copied().unwrap_or("TiB"))
 }
 
-/// `chanmix sample-data`.
-pub fn sample_data(rows: usize, seed: u64, out: &Path) -> Outcome {
+/// `chanmix sample-data`: the workbook replaces only a chanmix workbook unless `force`.
+pub fn sample_data(rows: usize, seed: u64, out: &Path, force: bool) -> Outcome {
+    if let Err(error) = check_output(out, OutputKind::Workbook, force) {
+        return Outcome::failure(&error, false);
+    }
     match write_sample_workbook(&SampleOptions { rows, seed }, out) {
         Ok(summary) => {
-            let mut stdout = format!("wrote {}\n", out.display());
+            let mut stdout = format!("wrote {}\n", shown(out));
             for (sheet, count) in &summary.sheets {
                 stdout.push_str(&format!("  {sheet:<16} {count:>10} rows\n"));
             }

@@ -60,6 +60,9 @@ enum Command {
         /// Read the input files even when the input cache has them, and store nothing.
         #[arg(long)]
         no_cache: bool,
+        /// Replace an output file that chanmix did not write (never a link or a device).
+        #[arg(long)]
+        force: bool,
     },
     /// Evaluate several scenarios and write them side by side in one workbook.
     Compare {
@@ -72,6 +75,9 @@ enum Command {
         /// Read the input files even when the input cache has them, and store nothing.
         #[arg(long)]
         no_cache: bool,
+        /// Replace an output file that chanmix did not write (never a link or a device).
+        #[arg(long)]
+        force: bool,
     },
     /// Show or clear the cache of read input tables (see `cache info`).
     Cache {
@@ -93,6 +99,9 @@ enum Command {
         /// Where to write the .xlsx workbook.
         #[arg(long)]
         out: PathBuf,
+        /// Replace a file that chanmix did not write (never a link or a device).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -230,10 +239,14 @@ fn main() -> ExitCode {
             output,
             json,
             no_cache,
+            force,
         } => cli::run(
             &scenario,
-            output.as_deref(),
-            json,
+            chanmix::pipeline::RunOptions {
+                output: output.as_deref(),
+                json,
+                force,
+            },
             stderr_color(),
             !no_cache,
         ),
@@ -241,14 +254,20 @@ fn main() -> ExitCode {
             scenarios,
             output,
             no_cache,
-        } => cli::compare(&scenarios, &output, stderr_color(), !no_cache),
+            force,
+        } => cli::compare(&scenarios, &output, force, stderr_color(), !no_cache),
         Command::Cache { action } => match action {
             CacheAction::Info => cli::cache_info(),
             CacheAction::Clear => cli::cache_clear(),
         },
         Command::Functions => cli::functions(),
         Command::Analyses => cli::analyses(),
-        Command::SampleData { rows, seed, out } => cli::sample_data(rows, seed, &out),
+        Command::SampleData {
+            rows,
+            seed,
+            out,
+            force,
+        } => cli::sample_data(rows, seed, &out, force),
     };
     finish(outcome)
 }
@@ -265,18 +284,21 @@ fn default_rules_path(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     }
 }
 
-/// Prints the command's output; a closed pipe (e.g. `| head`) is not an error.
+/// Prints the command's output; a closed pipe (e.g. `| head`) is not an error. Control
+/// characters that reached the output unescaped (anything but our colours) are escaped.
 fn finish(outcome: cli::Outcome) -> ExitCode {
+    let printed = chanmix::terminal::printable_keeping_colour(&outcome.stdout);
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
-        .write_all(outcome.stdout.as_bytes())
+        .write_all(printed.as_bytes())
         .and_then(|()| stdout.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         return ExitCode::from(1);
     }
     if !outcome.stderr.is_empty() {
-        let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
+        let printed = chanmix::terminal::printable_keeping_colour(&outcome.stderr);
+        let _ = std::io::stderr().write_all(printed.as_bytes());
     }
     ExitCode::from(outcome.code)
 }

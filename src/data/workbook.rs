@@ -69,7 +69,7 @@ const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 fn file_start(path: &Path) -> Result<Vec<u8>, DataError> {
     let mut start = Vec::with_capacity(16);
-    File::open(path)
+    crate::files::open_regular(path)
         .and_then(|f| f.take(16).read_to_end(&mut start))
         .map_err(|source| DataError::FileUnreadable {
             path: path.to_path_buf(),
@@ -165,13 +165,12 @@ impl Book {
                 detail: detail.to_string(),
             });
         }
-        let reader =
-            BufReader::new(
-                File::open(path).map_err(|source| DataError::FileUnreadable {
-                    path: path.to_path_buf(),
-                    source,
-                })?,
-            );
+        let reader = BufReader::new(crate::files::open_regular(path).map_err(|source| {
+            DataError::FileUnreadable {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?);
         if kind == FileKind::Xlsx
             && is_zip
             && let Ok(package) = XlsxPackage::open(path)
@@ -424,7 +423,7 @@ fn sniff_delimiter(first_line: &[u8]) -> u8 {
 /// The delimiter of a CSV file (see [`sniff_delimiter`]).
 pub(crate) fn csv_delimiter(path: &Path) -> Result<u8, DataError> {
     let mut head = Vec::new();
-    File::open(path)
+    crate::files::open_regular(path)
         .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
         .map_err(|source| DataError::FileUnreadable {
             path: path.to_path_buf(),
@@ -445,7 +444,7 @@ pub(crate) fn stream_csv(
         source,
     };
     let delimiter = csv_delimiter(path)?;
-    let file = File::open(path).map_err(unreadable)?;
+    let file = crate::files::open_regular(path).map_err(unreadable)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -10,9 +10,11 @@ use crate::eval::engine::{Baseline, Evaluated};
 use crate::lang::plan::Plan;
 use crate::report::{self, CompareReport};
 
+use super::outputs::{OutputKind, check_output};
+
 use super::{
-    CommandError, Diagnosed, PhaseTimer, PreparedScenario, check_output_folder,
-    evaluation_settings, execute_tables, prepare, read, run_report,
+    CommandError, Diagnosed, PhaseTimer, PreparedScenario, evaluation_settings, execute_tables,
+    prepare, read, run_report,
 };
 
 /// An evaluation with the input tables' columns dropped (their row counts kept): what a
@@ -79,15 +81,17 @@ fn same_rules(a: &PreparedScenario, b: &PreparedScenario) -> bool {
 /// `chanmix compare`: evaluate scenarios side by side; inputs are read once per
 /// distinct reading plan (same files, sheets, columns and types), through `cache` when
 /// one is given.
+/// Outputs chanmix did not write are replaced only with `force`.
 pub fn compare_scenarios(
     paths: &[PathBuf],
     output: &Path,
+    force: bool,
     cache: Option<&InputCache>,
 ) -> Result<Vec<Diagnosed>, CommandError> {
     if paths.len() < 2 {
         return Err(CommandError::TooFewScenarios);
     }
-    check_output_folder(output)?;
+    check_output(output, OutputKind::Workbook, force)?;
     let mut timer = PhaseTimer::from_env();
     // Scenarios are parsed and checked in parallel; the first failing one (in the
     // order given) is reported.
@@ -183,6 +187,8 @@ pub fn compare_scenarios(
         .zip(&results)
         .filter_map(|((p, i), result)| Some(run_report(p, datasets.get(*i)?, result)))
         .collect::<Result<_, _>>()?;
+    // What is at the output path may have changed while the inputs were read.
+    check_output(output, OutputKind::Workbook, force)?;
     // Refuses to overwrite any scenario, rule or input file of the runs.
     report::write_compare_workbook(&CompareReport { runs }, output)?;
     timer.lap("write workbook");

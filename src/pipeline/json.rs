@@ -13,6 +13,10 @@ use crate::value::datetime::ymd_from_serial;
 
 use super::Diagnosed;
 
+/// What the document's `generator` starts with; how `run` recognises a JSON file it
+/// wrote before and may replace.
+pub const GENERATOR: &str = "chanmix ";
+
 /// One value as JSON.
 pub fn value_to_json(value: &Value) -> Json {
     match value {
@@ -64,6 +68,7 @@ pub fn evaluated_to_json(scenario: &str, plan: &Plan, result: &Evaluated) -> Str
         .map(|f| json!({"table": &*f.table, "subject": f.subject, "message": f.message}))
         .collect();
     let mut document = json!({
+        "generator": format!("{GENERATOR}{}", env!("CARGO_PKG_VERSION")),
         "scenario": scenario,
         "params": params,
         "scalars": scalars,

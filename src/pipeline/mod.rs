@@ -8,6 +8,7 @@ pub mod error;
 pub mod fmt;
 pub mod inputs;
 pub mod json;
+pub mod outputs;
 
 use std::path::{Path, PathBuf};
 
@@ -280,23 +281,6 @@ fn dashboard_for(scenario: &Scenario) -> ReportDashboard {
     }
 }
 
-/// A clear error when the output's folder is missing (before any work is done).
-fn check_output_folder(output: &Path) -> Result<(), CommandError> {
-    let folder = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => return Ok(()),
-    };
-    if folder.is_dir() {
-        return Ok(());
-    }
-    let (output, folder) = (output.to_path_buf(), folder.to_path_buf());
-    Err(if folder.exists() {
-        CommandError::OutputFolderIsAFile { output, folder }
-    } else {
-        CommandError::OutputFolderMissing { output, folder }
-    })
-}
-
 /// Prints how long each phase took when `CHANMIX_TIMINGS` is set (for profiling runs).
 struct PhaseTimer {
     last: Option<std::time::Instant>,
@@ -342,7 +326,10 @@ impl PhaseTimer {
 /// What `chanmix run` produced.
 pub struct RunSummary {
     pub workbook: Option<PathBuf>,
+    /// The JSON document, when `--json` asked for it on stdout.
     pub json: Option<String>,
+    /// Where the scenario's `[output] json` was written.
+    pub json_file: Option<PathBuf>,
     /// How many flags the rules raised.
     pub flags_raised: usize,
     /// What the analyses said the user must see, each with its table.
@@ -352,28 +339,47 @@ pub struct RunSummary {
     pub rows_read: Vec<(String, usize)>,
 }
 
-/// `chanmix run`: evaluate one scenario and write its workbook (and JSON if asked).
-/// Inputs are read through `cache` when one is given.
+/// What `chanmix run` is asked to do besides evaluating the scenario.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions<'a> {
+    /// The workbook to write instead of the scenario's `[output] workbook`.
+    pub output: Option<&'a Path>,
+    /// Also return the JSON document (for stdout).
+    pub json: bool,
+    /// Replace output files chanmix did not write.
+    pub force: bool,
+}
+
+/// `chanmix run`: evaluate one scenario and write its workbook (and its JSON where the
+/// scenario's `[output] json` says, or for stdout when asked). Inputs are read through
+/// `cache` when one is given. Every output is checked before any input is read.
 pub fn run_scenario(
     path: &Path,
-    output: Option<&Path>,
-    want_json: bool,
+    options: RunOptions,
     cache: Option<&InputCache>,
 ) -> Result<RunSummary, CommandError> {
     let mut timer = PhaseTimer::from_env();
     let prepared = prepare(path)?;
     timer.lap("check rules and scenario");
-    let out = output
+    let out = options
+        .output
         .map(Path::to_path_buf)
         .or_else(|| prepared.scenario.output.workbook.clone());
-    match &out {
-        Some(out) => check_output_folder(out)?,
-        None if !want_json => {
-            return Err(CommandError::NoOutputWorkbook {
-                scenario: path.to_path_buf(),
-            });
+    let json_file = prepared.scenario.output.json.clone();
+    let check_outputs = || -> Result<(), CommandError> {
+        if let Some(out) = &out {
+            outputs::check_output(out, outputs::OutputKind::Workbook, options.force)?;
         }
-        None => {}
+        if let Some(json_file) = &json_file {
+            outputs::check_output(json_file, outputs::OutputKind::Json, options.force)?;
+        }
+        Ok(())
+    };
+    check_outputs()?;
+    if out.is_none() && json_file.is_none() && !options.json {
+        return Err(CommandError::NoOutputWorkbook {
+            scenario: path.to_path_buf(),
+        });
     }
     let (mut data, cache_use) = read(&prepared, cache)?;
     timer.lap(cache_use.describe());
@@ -386,12 +392,20 @@ pub fn run_scenario(
     // One scenario: the tables move into the evaluation instead of being copied.
     let result = execute_tables(&prepared, std::mem::take(&mut data.tables))?;
     timer.lap("evaluate");
-    let json = want_json
+    let json = (options.json || json_file.is_some())
         .then(|| json::evaluated_to_json(&prepared.scenario.name, &prepared.plan, &result));
-    if let Some(out) = &out {
-        // Refuses to overwrite any scenario, rule or input file of the run.
-        report::write_run_workbook(&run_report(&prepared, &data, &result)?, out)?;
-        timer.lap("write workbook");
+    // What is at the output paths may have changed while the inputs were read.
+    check_outputs()?;
+    if out.is_some() || json_file.is_some() {
+        let report = run_report(&prepared, &data, &result)?;
+        // Both refuse to overwrite any scenario, rule or input file of the run.
+        if let Some(out) = &out {
+            report::write_run_workbook(&report, out)?;
+            timer.lap("write workbook");
+        }
+        if let (Some(json_file), Some(json)) = (&json_file, &json) {
+            report::write_json_file(&report, json_file, json.as_bytes())?;
+        }
     }
     let flags_raised = result.flags.len();
     let notes = result
@@ -406,7 +420,8 @@ pub fn run_scenario(
     timer.lap("free the results");
     Ok(RunSummary {
         workbook: out,
-        json,
+        json: json.filter(|_| options.json),
+        json_file,
         flags_raised,
         notes,
         warnings: Diagnosed {

@@ -30,6 +30,7 @@ mod pivot;
 mod scenario_workbook;
 mod sheets;
 pub mod text;
+pub mod written_by;
 
 use std::path::{Path, PathBuf};
 
@@ -63,10 +64,10 @@ pub struct FileHash {
 }
 
 impl FileHash {
-    /// Hashes a file on disk.
+    /// Hashes a rule or scenario file on disk (a regular file of text-file size).
     pub fn of_file(path: &Path) -> std::io::Result<FileHash> {
         use sha2::{Digest, Sha256};
-        let bytes = std::fs::read(path)?;
+        let bytes = crate::files::read_regular(path, crate::files::MAX_TEXT_FILE_BYTES)?;
         let digest = Sha256::digest(&bytes);
         let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
         Ok(FileHash {
@@ -186,6 +187,13 @@ pub fn write_compare_workbook(report: &CompareReport, out: &Path) -> Result<(), 
     refuse_inputs(out, &protected_paths(&report.runs))?;
     let bytes = build_compare_workbook(report)?;
     write_bytes(out, &bytes)
+}
+
+/// Writes a run's JSON document atomically to `out`, refusing to replace any scenario,
+/// rule or input file of the run.
+pub fn write_json_file(report: &RunReport, out: &Path, json: &[u8]) -> Result<(), ReportError> {
+    refuse_inputs(out, &protected_paths(std::slice::from_ref(report)))?;
+    write_bytes(out, json)
 }
 
 fn protected_paths(runs: &[RunReport]) -> Vec<PathBuf> {

@@ -10,6 +10,7 @@ use crate::data::spec::{BadCellPolicy, InputsSpec, TableSpec};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceMap;
 use crate::diagnostic::source::{FileId, Span};
+use crate::lang::program::read_source_file;
 use crate::suggest::did_you_mean;
 use crate::value::datetime::serial_from_ymd;
 use crate::value::{Value, parse_numeric_text};
@@ -73,10 +74,14 @@ fn read_chain(
     let mut next: Option<(PathBuf, Span)> = None;
     let mut current = normalize(path);
     loop {
-        let text = match std::fs::read_to_string(&current) {
-            Ok(text) => text,
+        let text = match read_source_file(
+            &current,
+            "toml",
+            "it is not a scenario file (scenario files end in .toml)",
+        ) {
+            Ok(source) => source.text,
             Err(error) => {
-                diagnostics.push(unreadable(&current, &error, next.as_ref(), sources));
+                diagnostics.push(unreadable(&current, &error.source, next.as_ref(), sources));
                 return (chain, false);
             }
         };
@@ -331,6 +336,7 @@ fn build(
         locations,
     };
     check_output_is_not_an_input(&scenario, diagnostics);
+    super::paths::check_path_kinds(&scenario, diagnostics);
     scenario
 }
 

@@ -24,7 +24,7 @@
 //! | S0004 | a required setting is missing (`rules`; a chart's `table` or `series`) |
 //! | S0005 | `extends` names a file that cannot be read |
 //! | S0006 | `extends` goes in a circle (the whole chain is shown) |
-//! | S0007 | a value of the right type that is not allowed (unknown choice, row 0, conflicting sheet options, an empty path) |
+//! | S0007 | a value of the right type that is not allowed (unknown choice, row 0, conflicting sheet options, an empty path, an input or output path of the wrong kind) |
 //! | S0008 | a rule file or folder named in `rules` does not exist |
 //! | S0009 | the scenario file itself cannot be read |
 //! | S0010 | `[params]` names a param the rules do not declare |
@@ -41,6 +41,7 @@
 mod check;
 mod load;
 mod model;
+mod paths;
 mod rules;
 mod schema;
 mod tree;
