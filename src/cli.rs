@@ -165,6 +165,10 @@ pub fn run(
             "{} raised\n",
             plural(summary.flags_raised, "flag")
         ));
+        outcome.stderr.push_str(&shortened_lines(
+            &summary.shortened,
+            " (listed on Data Quality; the JSON output keeps every text whole)",
+        ));
         for path in summary.workbook.iter().chain(&summary.json_file) {
             outcome.stderr.push_str(&format!("wrote {}\n", shown(path)));
         }
@@ -183,8 +187,9 @@ pub fn compare(
 ) -> Outcome {
     with_cache(use_cache, |cache| {
         match pipeline::compare_scenarios(scenarios, output, force, cache) {
-            Ok(warnings) => {
-                let mut stderr: String = warnings.iter().map(|w| w.render(color)).collect();
+            Ok(summary) => {
+                let mut stderr: String = summary.warnings.iter().map(|w| w.render(color)).collect();
+                stderr.push_str(&shortened_lines(&summary.shortened, ""));
                 stderr.push_str(&format!("wrote {}\n", shown(output)));
                 Outcome {
                     code: 0,
@@ -195,6 +200,27 @@ pub fn compare(
             Err(error) => Outcome::failure(&error, color),
         }
     })
+}
+
+/// The console's word on texts shortened to fit Excel's cells: each named (the first
+/// ten), so nothing is cut silently.
+fn shortened_lines(shortened: &[crate::report::Shortened], where_listed: &str) -> String {
+    const SHOWN: usize = 10;
+    if shortened.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "warning: {} longer than an Excel cell holds (32,767 characters) {} shortened in the workbook{where_listed}:\n",
+        plural(shortened.len(), "text"),
+        if shortened.len() == 1 { "was" } else { "were" },
+    );
+    for cut in shortened.iter().take(SHOWN) {
+        out.push_str(&format!("  {}\n", printable(&cut.describe())));
+    }
+    if shortened.len() > SHOWN {
+        out.push_str(&format!("  … and {} more\n", shortened.len() - SHOWN));
+    }
+    out
 }
 
 /// `chanmix fmt`: rewrite rule files canonically, or with `check` only report.

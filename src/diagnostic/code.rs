@@ -95,6 +95,7 @@ codes! {
     DashboardKpi = "S0017", "scenario: dashboard names an unknown KPI";
     ColumnUnknown = "S0018", "scenario (warning): `rename`, `columns` or `key` name a column the rules never read";
     OutputOverwritesInput = "S0019", "scenario: the output would overwrite an input";
+    LongText = "S0020", "scenario (warning): a text longer than an Excel cell holds";
 }
 
 impl fmt::Display for Code {

@@ -87,7 +87,7 @@ pub fn compare_scenarios(
     output: &Path,
     force: bool,
     cache: Option<&InputCache>,
-) -> Result<Vec<Diagnosed>, CommandError> {
+) -> Result<CompareSummary, CommandError> {
     if paths.len() < 2 {
         return Err(CommandError::TooFewScenarios);
     }
@@ -190,16 +190,28 @@ pub fn compare_scenarios(
     // What is at the output path may have changed while the inputs were read.
     check_output(output, OutputKind::Workbook, force)?;
     // Refuses to overwrite any scenario, rule or input file of the runs.
-    report::write_compare_workbook(&CompareReport { runs }, output)?;
+    let shortened = report::write_compare_workbook(&CompareReport { runs }, output)?;
     timer.lap("write workbook");
-    Ok(prepared
+    let warnings = prepared
         .into_iter()
         .filter(|p| !p.warnings.is_empty())
         .map(|p| Diagnosed {
             sources: p.sources,
             diagnostics: p.warnings,
         })
-        .collect())
+        .collect();
+    Ok(CompareSummary {
+        warnings,
+        shortened,
+    })
+}
+
+/// What `chanmix compare` produced besides its workbook.
+pub struct CompareSummary {
+    /// Warnings of each scenario that has some.
+    pub warnings: Vec<Diagnosed>,
+    /// Texts shortened to fit their cells.
+    pub shortened: Vec<report::Shortened>,
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use crate::value::Value;
 use crate::value::datetime::serial_from_date;
 use inputs::{InputRequest, request_for_plan};
 
-pub use compare::compare_scenarios;
+pub use compare::{CompareSummary, compare_scenarios};
 pub use error::{CommandError, Diagnosed, render_error};
 
 /// A scenario with its rules checked and compiled, ready to evaluate.
@@ -337,6 +337,8 @@ pub struct RunSummary {
     /// Warnings of the rules and the scenario.
     pub warnings: Diagnosed,
     pub rows_read: Vec<(String, usize)>,
+    /// Texts shortened in the workbook to fit their cells.
+    pub shortened: Vec<report::Shortened>,
 }
 
 /// What `chanmix run` is asked to do besides evaluating the scenario.
@@ -396,11 +398,12 @@ pub fn run_scenario(
         .then(|| json::evaluated_to_json(&prepared.scenario.name, &prepared.plan, &result));
     // What is at the output paths may have changed while the inputs were read.
     check_outputs()?;
+    let mut shortened = Vec::new();
     if out.is_some() || json_file.is_some() {
         let report = run_report(&prepared, &data, &result)?;
         // Both refuse to overwrite any scenario, rule or input file of the run.
         if let Some(out) = &out {
-            report::write_run_workbook(&report, out)?;
+            shortened = report::write_run_workbook(&report, out)?;
             timer.lap("write workbook");
         }
         if let (Some(json_file), Some(json)) = (&json_file, &json) {
@@ -429,5 +432,6 @@ pub fn run_scenario(
             diagnostics: prepared.warnings,
         },
         rows_read,
+        shortened,
     })
 }

@@ -26,6 +26,7 @@ mod dashboard;
 pub mod describe;
 pub mod formula;
 mod layout;
+pub mod long_text;
 mod pivot;
 mod scenario_workbook;
 mod sheets;
@@ -42,7 +43,8 @@ use crate::eval::engine::Evaluated;
 use crate::lang::plan::{ParamId, Plan};
 
 pub use compare::build_compare_workbook;
-pub use scenario_workbook::build_run_workbook;
+pub use long_text::Shortened;
+pub use scenario_workbook::{build_run_workbook, build_run_workbook_noting};
 
 /// Where one param's value came from, as the Assumptions sheet lists it (the value is
 /// the one the engine used, the name and format the plan's).
@@ -173,20 +175,27 @@ pub enum ReportError {
 }
 
 /// Builds the run workbook and writes it atomically to `out`, refusing to replace any
-/// scenario, rule or input file listed in the report's provenance.
-pub fn write_run_workbook(report: &RunReport, out: &Path) -> Result<(), ReportError> {
+/// scenario, rule or input file listed in the report's provenance. Returns the texts
+/// shortened to fit their cells (the console should say so; Data Quality lists them).
+pub fn write_run_workbook(report: &RunReport, out: &Path) -> Result<Vec<Shortened>, ReportError> {
     let protected = protected_paths(std::slice::from_ref(report));
     refuse_inputs(out, &protected)?;
-    let bytes = build_run_workbook(report)?;
-    write_bytes(out, &bytes)
+    let (bytes, shortened) = build_run_workbook_noting(report)?;
+    write_bytes(out, &bytes)?;
+    Ok(shortened)
 }
 
 /// Builds the compare workbook and writes it atomically to `out`, refusing to replace
-/// any file that went into one of the runs.
-pub fn write_compare_workbook(report: &CompareReport, out: &Path) -> Result<(), ReportError> {
+/// any file that went into one of the runs. Returns the texts shortened to fit their
+/// cells.
+pub fn write_compare_workbook(
+    report: &CompareReport,
+    out: &Path,
+) -> Result<Vec<Shortened>, ReportError> {
     refuse_inputs(out, &protected_paths(&report.runs))?;
-    let bytes = build_compare_workbook(report)?;
-    write_bytes(out, &bytes)
+    let (bytes, shortened) = long_text::collecting(|| build_compare_workbook(report));
+    write_bytes(out, &bytes?)?;
+    Ok(shortened)
 }
 
 /// Writes a run's JSON document atomically to `out`, refusing to replace any scenario,

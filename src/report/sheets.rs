@@ -20,6 +20,7 @@ use crate::report::layout::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, RECOMMENDATIONS,
     table_data,
 };
+use crate::report::long_text::{CellText, MAX_CELL_CHARS, fit, shortened_so_far, thousands};
 use crate::report::text::{plural, tool_name};
 use crate::report::{Provenance, ReportError, RunReport};
 use crate::value::Value;
@@ -32,8 +33,8 @@ const WIDTH_SAMPLE_ROWS: usize = 2_000;
 fn titled(name: &str, note: &str, styles: &Styles) -> Result<Worksheet, XlsxError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
-    sheet.write_string_with_format(0, 0, name, &styles.title)?;
-    sheet.write_string_with_format(1, 0, note, &styles.subtitle)?;
+    sheet.write_text_with_format(0, 0, name, &styles.title)?;
+    sheet.write_text_with_format(1, 0, note, &styles.subtitle)?;
     sheet.set_row_height(0, 26)?;
     sheet.set_landscape().set_print_fit_to_pages(1, 0);
     Ok(sheet)
@@ -48,7 +49,7 @@ fn headers(
 ) -> Result<(), XlsxError> {
     for (i, name) in names.iter().enumerate() {
         let column = u16::try_from(i).unwrap_or(u16::MAX);
-        sheet.write_string_with_format(row, column, *name, &styles.header)?;
+        sheet.write_text_with_format(row, column, *name, &styles.header)?;
         widths.see(column, name);
     }
     Ok(())
@@ -105,7 +106,7 @@ pub fn table_sheet(
     for (c, column_plan) in table_plan.columns.iter().enumerate() {
         if c >= keys && matches!(column_plan.ty, ValueType::Number | ValueType::Date) {
             let column = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
-            sheet.write_string_with_format(0, column, &*column_plan.name, &right)?;
+            sheet.write_text_with_format(0, column, &*column_plan.name, &right)?;
         }
     }
 
@@ -266,7 +267,7 @@ pub fn metrics_sheet(
         let is_date = scalar.ty == ValueType::Date;
         let format = number_format(kind, is_date);
         let formula = translate(&layout.cells, None, &scalar.node).map(|f| f.render(row + 1));
-        sheet.write_string(row, 0, &*scalar.name)?;
+        sheet.write_text(row, 0, &*scalar.name)?;
         widths.see(0, &scalar.name);
         write_formula_or_value(&mut sheet, row, 1, formula.as_deref(), &value, &format)?;
         widths.see(
@@ -274,7 +275,7 @@ pub fn metrics_sheet(
             &display_text(&value, format_code(kind, is_date).as_deref()),
         );
         let definition = describe(plan, None, &scalar.node);
-        sheet.write_string_with_format(row, 2, &definition, &styles.subtitle)?;
+        sheet.write_text_with_format(row, 2, &definition, &styles.subtitle)?;
         widths.see(2, &definition);
     }
     sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
@@ -327,18 +328,19 @@ pub fn recommendations_sheet(
     for (i, hit) in flags.iter().enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
         sheet.write_number(row, 0, (i + 1) as f64)?;
-        sheet.write_string(row, 1, &*hit.table)?;
+        sheet.write_text(row, 1, &*hit.table)?;
         // The subject links to its row on the table's sheet.
         match layout.flag_target(report, hit) {
             Some(target) => {
-                let link = Url::new(format!("internal:{target}")).set_text(&hit.subject);
+                let text = fit(&sheet.name(), row, 2, &hit.subject);
+                let link = Url::new(format!("internal:{target}")).set_text(&*text);
                 sheet.write_url_with_format(row, 2, link, &link_format)?;
             }
             None => {
-                sheet.write_string_with_format(row, 2, &hit.subject, &Format::new().set_bold())?;
+                sheet.write_text_with_format(row, 2, &hit.subject, &Format::new().set_bold())?;
             }
         }
-        sheet.write_string_with_format(row, 3, &hit.message, &styles.wrap)?;
+        sheet.write_text_with_format(row, 3, &hit.message, &styles.wrap)?;
         widths.see(1, &hit.table);
         widths.see(2, &hit.subject);
     }
@@ -347,9 +349,9 @@ pub fn recommendations_sheet(
         let row =
             FIRST_ENTRY_ROW + u32::try_from(index).map_err(|_| XlsxError::RowColumnLimitError)?;
         sheet.write_number(row, 0, (index + 1) as f64)?;
-        sheet.write_string(row, 1, *table)?;
-        sheet.write_string_with_format(row, 2, "note", &Format::new().set_italic())?;
-        sheet.write_string_with_format(row, 3, *text, &styles.wrap)?;
+        sheet.write_text(row, 1, *table)?;
+        sheet.write_text_with_format(row, 2, "note", &Format::new().set_italic())?;
+        sheet.write_text_with_format(row, 3, *text, &styles.wrap)?;
         widths.see(1, table);
     }
     widths.apply(&mut sheet)?;
@@ -385,9 +387,9 @@ pub fn assumptions_sheet(
         let kind = param.format.as_ref().map(|f| &f.kind);
         let is_date = matches!(line.value, Value::Date(_));
         let format = number_format(kind, is_date);
-        sheet.write_string(row, 0, &*param.name)?;
+        sheet.write_text(row, 0, &*param.name)?;
         write_value(&mut sheet, row, 1, &line.value, &format)?;
-        sheet.write_string(row, 2, &line.source)?;
+        sheet.write_text(row, 2, &line.source)?;
         widths.see(0, &param.name);
         widths.see(
             1,
@@ -401,9 +403,18 @@ pub fn assumptions_sheet(
 }
 
 /// Per-table read counts, then every cell the readers repaired, kept as an error or
-/// blank, or rejected.
+/// blank, or rejected, then every text of this workbook shortened to fit its cell: built
+/// after every other sheet, it lists theirs (see [`crate::report::long_text`]) and its own.
 pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet, ReportError> {
-    let note = if quality.entries.is_empty() {
+    let shortened = shortened_so_far();
+    let own_long_texts = quality
+        .entries
+        .iter()
+        .flat_map(|e| [&e.table, &e.cell, &e.column, &e.raw, &e.expected, &e.action])
+        .filter(|text| text.encode_utf16().count() > MAX_CELL_CHARS)
+        .count();
+    let cut = shortened.len() + own_long_texts;
+    let mut note = if quality.entries.is_empty() {
         "No cell needed repair or was rejected.".to_string()
     } else {
         format!(
@@ -411,6 +422,14 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
             quality.entries.len()
         )
     };
+    if cut > 0 {
+        note.push_str(&format!(
+            " {} longer than an Excel cell holds (32,767 characters) {} shortened in this workbook; {} listed below too.",
+            plural(cut, "text"),
+            if cut == 1 { "was" } else { "were" },
+            if cut == 1 { "it is" } else { "each is" }
+        ));
+    }
     let (mut sheet, mut widths) = list_sheet(
         DATA_QUALITY,
         &note,
@@ -431,7 +450,7 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
     let integer = Format::new().set_num_format("#,##0");
     for counts in &quality.counts {
         row += 1;
-        sheet.write_string(row, 0, &counts.table)?;
+        sheet.write_text(row, 0, &counts.table)?;
         widths.see(0, &counts.table);
         let numbers = [
             counts.rows_read,
@@ -448,7 +467,7 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
         }
     }
     row += 2;
-    sheet.write_string_with_format(row, 0, "Cells", &styles.section)?;
+    sheet.write_text_with_format(row, 0, "Cells", &styles.section)?;
     row += 1;
     headers(
         &mut sheet,
@@ -473,7 +492,27 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
         ];
         for (i, text) in texts.iter().enumerate() {
             let column = u16::try_from(i).unwrap_or(u16::MAX);
-            sheet.write_string(row, column, text.as_str())?;
+            sheet.write_text(row, column, text.as_str())?;
+            widths.see(column, text);
+        }
+    }
+    let own = shortened_so_far().split_off(shortened.len());
+    for cut in shortened.iter().chain(&own) {
+        row += 1;
+        let found = format!("text of {} characters", thousands(cut.characters));
+        let cell = format!("'{}'!{}", cut.sheet, cut.cell);
+        let texts = [
+            "",
+            "this workbook",
+            cell.as_str(),
+            "",
+            found.as_str(),
+            "at most 32,767 characters (an Excel cell's limit)",
+            "shortened, marked at the cut; the run's JSON output (--json) has the whole text",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let column = u16::try_from(i).unwrap_or(u16::MAX);
+            sheet.write_text(row, column, text)?;
             widths.see(column, text);
         }
     }
@@ -504,8 +543,8 @@ pub fn provenance_sheet(
     ];
     let mut row = FIRST_ENTRY_ROW - 1;
     for (label, value) in &facts {
-        sheet.write_string_with_format(row, 0, *label, &bold)?;
-        sheet.write_string(row, 1, value)?;
+        sheet.write_text_with_format(row, 0, *label, &bold)?;
+        sheet.write_text(row, 1, value)?;
         widths.see(0, label);
         row += 1;
     }
@@ -527,9 +566,9 @@ pub fn provenance_sheet(
         for file in list {
             row += 1;
             let path = file.path.display().to_string();
-            sheet.write_string(row, 0, kind)?;
-            sheet.write_string(row, 1, &path)?;
-            sheet.write_string(row, 2, &file.sha256)?;
+            sheet.write_text(row, 0, kind)?;
+            sheet.write_text(row, 1, &path)?;
+            sheet.write_text(row, 2, &file.sha256)?;
             sheet.write_number_with_format(row, 3, file.bytes as f64, &integer)?;
             widths.see(1, &path);
             widths.see(2, &file.sha256);

@@ -37,6 +37,7 @@
 //! | S0017 | the dashboard names a KPI that is not a scalar of the rules |
 //! | S0018 | (warning) `rename`, `columns` or `key` name a column the rules never read (likely a typo) |
 //! | S0019 | an `[output]` path is one of the inputs (workbook, rule or scenario file) |
+//! | S0020 | (warning) a scenario text (name, description, a title, a text param) is longer than an Excel cell holds |
 
 mod check;
 mod load;
@@ -44,6 +45,7 @@ mod model;
 mod paths;
 mod rules;
 mod schema;
+mod texts;
 mod tree;
 
 pub use check::check_against_plan;
