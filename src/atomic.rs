@@ -89,16 +89,25 @@ fn sync_folder(folder: &Path) {
 /// nothing to the user), with a hint for the usual causes. The temporary file is
 /// removed when the write fails, so nothing was written.
 fn plain(error: std::io::Error) -> std::io::Error {
-    let code = os_code(&error);
-    let reason = code.map_or_else(
-        || match error.get_ref() {
-            // An error worded by chanmix (a reader's), not the system's.
-            Some(inner) if error.kind() == std::io::ErrorKind::Other => inner.to_string(),
-            _ => error.kind().to_string(),
-        },
-        |c| std::io::Error::from_raw_os_error(c).to_string(),
-    );
     use std::io::ErrorKind;
+    let code = os_code(&error);
+    let reason = match (error.kind(), code) {
+        // The usual causes, in plain words (`file too large`, `no storage space`).
+        (
+            ErrorKind::StorageFull
+            | ErrorKind::FileTooLarge
+            | ErrorKind::QuotaExceeded
+            | ErrorKind::PermissionDenied
+            | ErrorKind::ReadOnlyFilesystem,
+            _,
+        ) => error.kind().to_string(),
+        (_, Some(c)) => std::io::Error::from_raw_os_error(c).to_string(),
+        // An error worded by chanmix (a workbook writer's), not the system's.
+        (ErrorKind::Other, None) => error
+            .get_ref()
+            .map_or_else(|| error.kind().to_string(), ToString::to_string),
+        (kind, None) => kind.to_string(),
+    };
     let hint = match (error.kind(), code) {
         // ENOSPC, EFBIG, EDQUOT
         (ErrorKind::StorageFull | ErrorKind::FileTooLarge | ErrorKind::QuotaExceeded, _)

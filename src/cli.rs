@@ -14,7 +14,9 @@ use crate::pipeline::json::diagnostics_to_json;
 use crate::pipeline::outputs::{OutputKind, check_output};
 use crate::pipeline::{self, CommandError, render_error};
 use crate::report::text::plural;
-use crate::terminal::printable;
+use crate::terminal::{printable, printable_keeping_colour};
+
+pub use crate::pipeline::RunOptions;
 
 /// A path as printed: control characters in its name shown escaped.
 fn shown(path: &Path) -> String {
@@ -30,6 +32,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The outcome as it may be printed: control characters that reached it unescaped
+    /// (anything but the diagnostics' colours) shown escaped. Every message escapes
+    /// what it echoes already; this is the last line of defence.
+    pub fn printable(self) -> Outcome {
+        Outcome {
+            code: self.code,
+            stdout: printable_keeping_colour(&self.stdout).into_owned(),
+            stderr: printable_keeping_colour(&self.stderr).into_owned(),
+        }
+    }
+
     fn success(stdout: String) -> Outcome {
         Outcome {
             code: 0,
@@ -359,7 +372,7 @@ fn human_bytes(bytes: u64) -> String {
 
 /// `chanmix sample-data`: the workbook replaces only a chanmix workbook unless `force`.
 pub fn sample_data(rows: usize, seed: u64, out: &Path, force: bool) -> Outcome {
-    if let Err(error) = check_output(out, OutputKind::Workbook, force) {
+    if let Err(error) = check_output(out, OutputKind::Workbook, force, &[]) {
         return Outcome::failure(&error, false);
     }
     match write_sample_workbook(&SampleOptions { rows, seed }, out) {

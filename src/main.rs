@@ -242,7 +242,7 @@ fn main() -> ExitCode {
             force,
         } => cli::run(
             &scenario,
-            chanmix::pipeline::RunOptions {
+            cli::RunOptions {
                 output: output.as_deref(),
                 json,
                 force,
@@ -284,21 +284,19 @@ fn default_rules_path(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     }
 }
 
-/// Prints the command's output; a closed pipe (e.g. `| head`) is not an error. Control
-/// characters that reached the output unescaped (anything but our colours) are escaped.
+/// Prints the command's output; a closed pipe (e.g. `| head`) is not an error.
 fn finish(outcome: cli::Outcome) -> ExitCode {
-    let printed = chanmix::terminal::printable_keeping_colour(&outcome.stdout);
+    let outcome = outcome.printable();
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
-        .write_all(printed.as_bytes())
+        .write_all(outcome.stdout.as_bytes())
         .and_then(|()| stdout.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         return ExitCode::from(1);
     }
     if !outcome.stderr.is_empty() {
-        let printed = chanmix::terminal::printable_keeping_colour(&outcome.stderr);
-        let _ = std::io::stderr().write_all(printed.as_bytes());
+        let _ = std::io::stderr().write_all(outcome.stderr.as_bytes());
     }
     ExitCode::from(outcome.code)
 }

@@ -155,6 +155,11 @@ pub fn write_sample_workbook_with_sheet_limit(
     Ok(summary)
 }
 
+/// The sample workbook's title and the start of its comment (the command that made
+/// it): how `sample-data` recognises a sample it may replace without `--force`.
+pub const SAMPLE_TITLE: &str = "chanmix sample CRM data";
+pub const SAMPLE_COMMAND: &str = "chanmix sample-data";
+
 /// Independent random streams per part, so e.g. Leads do not shift when the
 /// opportunity model changes.
 fn stream(seed: u64, stream: u64) -> ChaCha8Rng {
@@ -172,11 +177,9 @@ fn build_workbook(
     let created = ExcelDateTime::from_ymd(2026, 6, 30)?;
     workbook.set_properties(
         &DocProperties::new()
-            .set_title("chanmix sample CRM data")
-            // How `sample-data` recognises a workbook it may replace without --force.
-            .set_author("chanmix")
+            .set_title(SAMPLE_TITLE)
             .set_comment(format!(
-                "chanmix sample-data --rows {} --seed {}",
+                "{SAMPLE_COMMAND} --rows {} --seed {}",
                 options.rows, options.seed
             ))
             .set_creation_datetime(&created),

@@ -91,7 +91,6 @@ pub fn compare_scenarios(
     if paths.len() < 2 {
         return Err(CommandError::TooFewScenarios);
     }
-    check_output(output, OutputKind::Workbook, force)?;
     let mut timer = PhaseTimer::from_env();
     // Scenarios are parsed and checked in parallel; the first failing one (in the
     // order given) is reported.
@@ -102,6 +101,8 @@ pub fn compare_scenarios(
         results.into_iter().collect::<Result<_, _>>()?
     };
     timer.lap("check rules and scenarios");
+    let inputs: Vec<PathBuf> = prepared.iter().flat_map(|p| p.input_paths()).collect();
+    check_output(output, OutputKind::Workbook, force, &inputs)?;
     let mut read_already: HashMap<String, usize> = HashMap::new();
     let mut datasets: Vec<InputData> = Vec::new();
     let mut data_of: Vec<usize> = Vec::new();
@@ -188,7 +189,7 @@ pub fn compare_scenarios(
         .filter_map(|((p, i), result)| Some(run_report(p, datasets.get(*i)?, result)))
         .collect::<Result<_, _>>()?;
     // What is at the output path may have changed while the inputs were read.
-    check_output(output, OutputKind::Workbook, force)?;
+    check_output(output, OutputKind::Workbook, force, &inputs)?;
     // Refuses to overwrite any scenario, rule or input file of the runs.
     let shortened = report::write_compare_workbook(&CompareReport { runs }, output)?;
     timer.lap("write workbook");

@@ -54,6 +54,22 @@ pub struct ScenarioParam {
     pub source: PathBuf,
 }
 
+impl PreparedScenario {
+    /// Every file the scenario's run reads: its scenario files, rule files and input
+    /// files (none of which an output may replace).
+    pub fn input_paths(&self) -> Vec<PathBuf> {
+        let inputs = &self.scenario.inputs;
+        self.scenario
+            .chain
+            .iter()
+            .chain(&self.rule_paths)
+            .chain(&inputs.workbook)
+            .chain(inputs.tables.values().filter_map(|t| t.file.as_ref()))
+            .cloned()
+            .collect()
+    }
+}
+
 /// Loads a scenario, its rules, and checks both; nothing is read from the inputs.
 pub fn prepare(path: &Path) -> Result<PreparedScenario, CommandError> {
     let mut sources = SourceMap::new();
@@ -368,12 +384,14 @@ pub fn run_scenario(
         .map(Path::to_path_buf)
         .or_else(|| prepared.scenario.output.workbook.clone());
     let json_file = prepared.scenario.output.json.clone();
+    let inputs = prepared.input_paths();
     let check_outputs = || -> Result<(), CommandError> {
         if let Some(out) = &out {
-            outputs::check_output(out, outputs::OutputKind::Workbook, options.force)?;
+            outputs::check_output(out, outputs::OutputKind::Workbook, options.force, &inputs)?;
         }
         if let Some(json_file) = &json_file {
-            outputs::check_output(json_file, outputs::OutputKind::Json, options.force)?;
+            let kind = outputs::OutputKind::Json;
+            outputs::check_output(json_file, kind, options.force, &inputs)?;
         }
         Ok(())
     };

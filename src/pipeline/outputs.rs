@@ -1,10 +1,11 @@
 //! Where a command may write, checked before any input is read and again just before
-//! writing: an output has its kind's extension (`.xlsx`, `.json`), sits in an existing
-//! folder, and replaces only a regular file chanmix wrote itself — another file only
-//! with `--force`, and never a link, a device, a FIFO or a folder.
+//! writing, in this order: never one of the run's inputs; in an existing folder; never
+//! over a link, a device, a FIFO or a folder; with its kind's extension (`.xlsx`,
+//! `.json`); and over a regular file only when chanmix wrote it — another file only
+//! with `--force`.
 
 use std::io::BufReader;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::files::{AtOutput, at_output, has_extension, open_regular};
 use crate::report::written_by::{WrittenBy, workbook_written_by};
@@ -35,9 +36,27 @@ impl OutputKind {
     }
 }
 
-/// Checks that `path` may receive an output of `kind` (see the module doc). With
-/// `force`, an existing regular file is replaced whoever wrote it.
-pub fn check_output(path: &Path, kind: OutputKind, force: bool) -> Result<(), CommandError> {
+/// Checks that `path` may receive an output of `kind` (see the module doc) and is
+/// none of the run's `inputs`. With `force`, an existing regular file is replaced
+/// whoever wrote it.
+pub fn check_output(
+    path: &Path,
+    kind: OutputKind,
+    force: bool,
+    inputs: &[PathBuf],
+) -> Result<(), CommandError> {
+    crate::report::refuse_inputs(path, inputs)?;
+    check_output_folder(path)?;
+    let existing = at_output(path).map_err(|source| CommandError::CannotWrite {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if let AtOutput::Refused(why) = existing {
+        return Err(CommandError::OutputRefused {
+            path: path.to_path_buf(),
+            why,
+        });
+    }
     if !has_extension(path, &[kind.extension()]) {
         return Err(CommandError::OutputExtension {
             path: path.to_path_buf(),
@@ -45,25 +64,15 @@ pub fn check_output(path: &Path, kind: OutputKind, force: bool) -> Result<(), Co
             extension: kind.extension(),
         });
     }
-    check_output_folder(path)?;
-    let existing = at_output(path).map_err(|source| CommandError::CannotWrite {
-        path: path.to_path_buf(),
-        source,
-    })?;
     match existing {
-        AtOutput::Nothing => Ok(()),
-        AtOutput::Refused(why) => Err(CommandError::OutputRefused {
-            path: path.to_path_buf(),
-            why,
-        }),
-        AtOutput::File(_) if force => Ok(()),
-        AtOutput::File(_) => match written_by(path, kind) {
+        AtOutput::File(_) if !force => match written_by(path, kind) {
             WrittenBy::Chanmix => Ok(()),
             WrittenBy::Other(why) => Err(CommandError::NotChanmixOutput {
                 path: path.to_path_buf(),
                 why,
             }),
         },
+        _ => Ok(()),
     }
 }
 

@@ -1,10 +1,13 @@
 //! Whether a workbook already at an output path is one chanmix wrote and nobody saved
 //! since: its document properties name chanmix as author and as last to save it (what
 //! [`set_properties`](super::layout::set_properties) writes; Excel and LibreOffice put
-//! the user's name in "last saved by" when they save).
+//! the user's name in "last saved by" when they save), or it is a sample workbook
+//! (`chanmix sample-data`'s title and command, saved by no one).
 
 use std::io::{BufReader, Read};
 use std::path::Path;
+
+use crate::data::sample::{SAMPLE_COMMAND, SAMPLE_TITLE};
 
 /// Who wrote a file that is in the way of an output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +52,16 @@ pub fn workbook_written_by(path: &Path) -> WrittenBy {
 fn written_by(core: &str) -> WrittenBy {
     let author = element_text(core, "dc:creator");
     let saved_by = element_text(core, "cp:lastModifiedBy");
+    let sample = element_text(core, "dc:title").as_deref() == Some(SAMPLE_TITLE)
+        && element_text(core, "dc:description").is_some_and(|d| d.starts_with(SAMPLE_COMMAND));
+    if sample && author.as_deref().unwrap_or("").is_empty() {
+        return match saved_by.as_deref() {
+            None | Some("") => WrittenBy::Chanmix,
+            Some(someone) => WrittenBy::Other(format!(
+                "it was saved by \"{someone}\" after chanmix wrote it"
+            )),
+        };
+    }
     match (author.as_deref(), saved_by.as_deref()) {
         (Some(AUTHOR), Some(AUTHOR)) => WrittenBy::Chanmix,
         (Some(AUTHOR), Some(someone)) if !someone.is_empty() => WrittenBy::Other(format!(
@@ -112,6 +125,27 @@ mod tests {
         );
         assert_eq!(
             written_by("<cp:coreProperties/>"),
+            WrittenBy::Other("it names no author".into())
+        );
+    }
+
+    #[test]
+    fn a_sample_workbook_is_ours_until_someone_saves_it() {
+        let sample = |saved_by: &str| {
+            format!(
+                "<dc:title>chanmix sample CRM data</dc:title><dc:creator></dc:creator>\
+                 <dc:description>chanmix sample-data --rows 5 --seed 1</dc:description>\
+                 <cp:lastModifiedBy>{saved_by}</cp:lastModifiedBy>"
+            )
+        };
+        assert_eq!(written_by(&sample("")), WrittenBy::Chanmix);
+        assert_eq!(
+            written_by(&sample("Ana")),
+            WrittenBy::Other("it was saved by \"Ana\" after chanmix wrote it".into())
+        );
+        // The title alone does not make a workbook ours.
+        assert_eq!(
+            written_by("<dc:title>chanmix sample CRM data</dc:title><dc:creator></dc:creator>"),
             WrittenBy::Other("it names no author".into())
         );
     }

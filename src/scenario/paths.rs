@@ -54,6 +54,12 @@ pub fn check_path_kinds(scenario: &Scenario, diagnostics: &mut Vec<Diagnostic>) 
     for (path, key, extension, what) in outputs {
         let Some(path) = path else { continue };
         let span = locations.best(key);
+        let reported = diagnostics
+            .iter()
+            .any(|d| d.code == Code::OutputOverwritesInput && d.primary.span == span);
+        if reported {
+            continue; // it would overwrite an input: one error is enough
+        }
         if !has_extension(path, &[extension]) {
             diagnostics.push(
                 Diagnostic::error(

@@ -77,8 +77,11 @@ fn effective_uid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// The folder's secret key; `None` when there is none yet.
+/// The folder's secret key; `None` when there is none yet (or no folder).
 pub fn read_secret(dir: &Path) -> Result<Option<[u8; 32]>, NotPrivate> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
     let path = dir.join(SECRET_FILE);
     let key_error = |source| NotPrivate::Key {
         path: path.clone(),
