@@ -18,6 +18,7 @@ mod evaluate_variants;
 mod fmt_properties;
 mod function_oracle;
 mod fuzz_regressions;
+mod hostile_files;
 mod input_cache;
 mod layers;
 mod parse_errors;
