@@ -159,6 +159,7 @@ pub fn at_output(path: &Path) -> io::Result<AtOutput> {
 mod tests {
     use super::*;
 
+    #[allow(clippy::unwrap_used)]
     fn mkfifo(path: &Path) {
         let status = std::process::Command::new("mkfifo")
             .arg(path)

@@ -438,7 +438,7 @@ fn delta_sheet(
         .collect();
     let mut column: u16 = 0;
     for key_column in table.columns.iter().take(keys) {
-        sheet.write_text_with_format(0, column, &*key_column.name, &styles.header)?;
+        sheet.write_text_with_format(0, column, &key_column.name, &styles.header)?;
         widths.see(column, &key_column.name);
         let (kind, is_date) = column_display(plan, id, usize::from(column));
         let key_format = number_format(kind.as_ref(), is_date).set_bold();

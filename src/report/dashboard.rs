@@ -16,7 +16,7 @@ use crate::report::layout::{
     ASSUMPTIONS, CHART_DATA, DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS,
     table_data,
 };
-use crate::report::long_text::{CellText, fit};
+use crate::report::long_text::{CellText, fit_in};
 use crate::report::pivot::{ChartData, PivotBlock};
 use crate::report::text::{humanize, tool_name};
 use crate::report::{ChartKind, ChartSpec, ReportError, RunReport};
@@ -508,7 +508,7 @@ fn findings(
         // The subject links to its row on the table's sheet.
         match layout.flag_target(report, hit) {
             Some(target) => {
-                let text = fit(&sheet.name(), row, 1, &hit.subject);
+                let text = fit_in(sheet, row, 1, &hit.subject);
                 let link = Url::new(format!("internal:{target}")).set_text(&*text);
                 sheet.write_url_with_format(row, 1, link, &subject)?;
             }

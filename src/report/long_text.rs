@@ -72,8 +72,7 @@ fn record(shortened: Shortened) {
 /// `text` as the cell at `row`, `column` of `sheet` can hold it: whole when it fits,
 /// else cut, with a marker saying how long it was, and recorded.
 pub fn fit<'a>(sheet: &str, row: u32, column: u16, text: &'a str) -> Cow<'a, str> {
-    // UTF-8 never takes fewer bytes than UTF-16 units: short texts are not counted.
-    if text.len() <= MAX_CELL_CHARS || text.encode_utf16().count() <= MAX_CELL_CHARS {
+    if fits(text) {
         return Cow::Borrowed(text);
     }
     let characters = text.chars().count();
@@ -97,6 +96,22 @@ pub fn fit<'a>(sheet: &str, row: u32, column: u16, text: &'a str) -> Cow<'a, str
         characters,
     });
     Cow::Owned(format!("{}{marker}", text.get(..end).unwrap_or_default()))
+}
+
+/// Whether a cell holds `text` whole. UTF-8 never takes fewer bytes than UTF-16 units,
+/// so short texts are not counted.
+fn fits(text: &str) -> bool {
+    text.len() <= MAX_CELL_CHARS || text.encode_utf16().count() <= MAX_CELL_CHARS
+}
+
+/// `text` fitted into a cell of `sheet` (whose name is asked only for a long text:
+/// rust_xlsxwriter hands it out as a new String).
+pub fn fit_in<'a>(sheet: &Worksheet, row: u32, column: u16, text: &'a str) -> Cow<'a, str> {
+    if fits(text) {
+        Cow::Borrowed(text)
+    } else {
+        fit(&sheet.name(), row, column, text)
+    }
 }
 
 /// Writing text into a worksheet within a cell's limit (see [`fit`]); the same calls as
@@ -124,7 +139,7 @@ pub trait CellText {
 
 impl CellText for Worksheet {
     fn write_text(&mut self, row: u32, column: u16, text: &str) -> Result<(), XlsxError> {
-        let text = fit(&self.name(), row, column, text);
+        let text = fit_in(self, row, column, text);
         self.write_string(row, column, &*text)?;
         Ok(())
     }
@@ -136,7 +151,7 @@ impl CellText for Worksheet {
         text: &str,
         format: &Format,
     ) -> Result<(), XlsxError> {
-        let text = fit(&self.name(), row, column, text);
+        let text = fit_in(self, row, column, text);
         self.write_string_with_format(row, column, &*text, format)?;
         Ok(())
     }
@@ -150,7 +165,7 @@ impl CellText for Worksheet {
         text: &str,
         format: &Format,
     ) -> Result<(), XlsxError> {
-        let text = fit(&self.name(), first_row, first_column, text);
+        let text = fit_in(self, first_row, first_column, text);
         self.merge_range(
             first_row,
             first_column,
@@ -168,7 +183,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);

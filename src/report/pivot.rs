@@ -149,8 +149,7 @@ impl<'s> ChartData<'s> {
         let bold = Format::new().set_bold();
         for (r, category) in categories.iter().enumerate() {
             let row = first_row + u32::try_from(r).unwrap_or(0);
-            self.sheet
-                .write_text_with_format(row, 0, *category, &bold)?;
+            self.sheet.write_text_with_format(row, 0, category, &bold)?;
             self.widths.see(0, category);
             for (s, name) in series.iter().enumerate() {
                 let column = 1 + u16::try_from(s).unwrap_or(0);
@@ -298,7 +297,7 @@ impl<'s> ChartData<'s> {
         for (i, name) in headers.iter().enumerate() {
             let column = 1 + u16::try_from(i).unwrap_or(0);
             self.sheet
-                .write_text_with_format(header_row, column, *name, &styles.header)?;
+                .write_text_with_format(header_row, column, name, &styles.header)?;
             self.widths.see(column, name);
         }
         Ok((header_row, header_row + 1))

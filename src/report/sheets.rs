@@ -20,7 +20,7 @@ use crate::report::layout::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, RECOMMENDATIONS,
     table_data,
 };
-use crate::report::long_text::{CellText, MAX_CELL_CHARS, fit, shortened_so_far, thousands};
+use crate::report::long_text::{CellText, MAX_CELL_CHARS, fit_in, shortened_so_far, thousands};
 use crate::report::text::{plural, tool_name};
 use crate::report::{Provenance, ReportError, RunReport};
 use crate::value::Value;
@@ -49,7 +49,7 @@ fn headers(
 ) -> Result<(), XlsxError> {
     for (i, name) in names.iter().enumerate() {
         let column = u16::try_from(i).unwrap_or(u16::MAX);
-        sheet.write_text_with_format(row, column, *name, &styles.header)?;
+        sheet.write_text_with_format(row, column, name, &styles.header)?;
         widths.see(column, name);
     }
     Ok(())
@@ -106,7 +106,7 @@ pub fn table_sheet(
     for (c, column_plan) in table_plan.columns.iter().enumerate() {
         if c >= keys && matches!(column_plan.ty, ValueType::Number | ValueType::Date) {
             let column = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
-            sheet.write_text_with_format(0, column, &*column_plan.name, &right)?;
+            sheet.write_text_with_format(0, column, &column_plan.name, &right)?;
         }
     }
 
@@ -267,7 +267,7 @@ pub fn metrics_sheet(
         let is_date = scalar.ty == ValueType::Date;
         let format = number_format(kind, is_date);
         let formula = translate(&layout.cells, None, &scalar.node).map(|f| f.render(row + 1));
-        sheet.write_text(row, 0, &*scalar.name)?;
+        sheet.write_text(row, 0, &scalar.name)?;
         widths.see(0, &scalar.name);
         write_formula_or_value(&mut sheet, row, 1, formula.as_deref(), &value, &format)?;
         widths.see(
@@ -328,11 +328,11 @@ pub fn recommendations_sheet(
     for (i, hit) in flags.iter().enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
         sheet.write_number(row, 0, (i + 1) as f64)?;
-        sheet.write_text(row, 1, &*hit.table)?;
+        sheet.write_text(row, 1, &hit.table)?;
         // The subject links to its row on the table's sheet.
         match layout.flag_target(report, hit) {
             Some(target) => {
-                let text = fit(&sheet.name(), row, 2, &hit.subject);
+                let text = fit_in(&sheet, row, 2, &hit.subject);
                 let link = Url::new(format!("internal:{target}")).set_text(&*text);
                 sheet.write_url_with_format(row, 2, link, &link_format)?;
             }
@@ -349,9 +349,9 @@ pub fn recommendations_sheet(
         let row =
             FIRST_ENTRY_ROW + u32::try_from(index).map_err(|_| XlsxError::RowColumnLimitError)?;
         sheet.write_number(row, 0, (index + 1) as f64)?;
-        sheet.write_text(row, 1, *table)?;
+        sheet.write_text(row, 1, table)?;
         sheet.write_text_with_format(row, 2, "note", &Format::new().set_italic())?;
-        sheet.write_text_with_format(row, 3, *text, &styles.wrap)?;
+        sheet.write_text_with_format(row, 3, text, &styles.wrap)?;
         widths.see(1, table);
     }
     widths.apply(&mut sheet)?;
@@ -387,7 +387,7 @@ pub fn assumptions_sheet(
         let kind = param.format.as_ref().map(|f| &f.kind);
         let is_date = matches!(line.value, Value::Date(_));
         let format = number_format(kind, is_date);
-        sheet.write_text(row, 0, &*param.name)?;
+        sheet.write_text(row, 0, &param.name)?;
         write_value(&mut sheet, row, 1, &line.value, &format)?;
         sheet.write_text(row, 2, &line.source)?;
         widths.see(0, &param.name);
@@ -543,7 +543,7 @@ pub fn provenance_sheet(
     ];
     let mut row = FIRST_ENTRY_ROW - 1;
     for (label, value) in &facts {
-        sheet.write_text_with_format(row, 0, *label, &bold)?;
+        sheet.write_text_with_format(row, 0, label, &bold)?;
         sheet.write_text(row, 1, value)?;
         widths.see(0, label);
         row += 1;
