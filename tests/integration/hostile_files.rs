@@ -120,6 +120,24 @@ fn root_or_skip(test: &str) -> bool {
     false
 }
 
+/// Checks that a run failed (exit 1) saying `what`.
+#[track_caller]
+fn failed_saying(ran: &Ran, what: &str) {
+    assert_eq!(
+        ran.code(),
+        Some(1),
+        "`{}` must fail saying {what:?}:\n{}",
+        ran.shown,
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains(what),
+        "`{}` must say {what:?}:\n{}",
+        ran.shown,
+        ran.stderr
+    );
+}
+
 // ------------------------------------------------------------------ outputs
 
 #[test]
@@ -146,8 +164,7 @@ fn output_onto_a_fifo_is_refused_and_the_fifo_stays() {
             "out/fifo.xlsx",
         ],
     );
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(ran.stderr.contains("it is a FIFO"), "{}", ran.stderr);
+    failed_saying(&ran, "it is a FIFO");
     assert_eq!(kind(&fifo), "fifo");
 }
 
@@ -184,12 +201,7 @@ fn output_onto_a_device_node_with_the_right_extension_is_refused() {
         dir.path(),
         &["run", "scenario.toml", "-o", "out/device.xlsx"],
     );
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("it is a character device"),
-        "{}",
-        ran.stderr
-    );
+    failed_saying(&ran, "it is a character device");
     assert_eq!(kind(&device), "char device");
     let ran = chanmix(
         dir.path(),
@@ -215,8 +227,7 @@ fn output_onto_a_socket_or_a_folder_is_refused() {
         dir.path(),
         &["run", "scenario.toml", "-o", "out/socket.xlsx", "--force"],
     );
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(ran.stderr.contains("it is a socket"), "{}", ran.stderr);
+    failed_saying(&ran, "it is a socket");
     assert_eq!(kind(&socket), "socket");
     let folder = dir.path().join("out/folder.xlsx");
     std::fs::create_dir(&folder).unwrap();
@@ -224,8 +235,7 @@ fn output_onto_a_socket_or_a_folder_is_refused() {
         dir.path(),
         &["run", "scenario.toml", "-o", "out/folder.xlsx"],
     );
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(ran.stderr.contains("it is a folder"), "{}", ran.stderr);
+    failed_saying(&ran, "it is a folder");
     assert_eq!(names(&folder), Vec::<String>::new());
 }
 
@@ -240,12 +250,7 @@ fn output_onto_a_symlink_is_refused_and_neither_link_nor_target_changes() {
         dir.path(),
         &["run", "scenario.toml", "-o", "out/link.xlsx", "--force"],
     );
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("it is a symbolic link (to "),
-        "{}",
-        ran.stderr
-    );
+    failed_saying(&ran, "it is a symbolic link (to ");
     assert_eq!(kind(&link), "link");
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
 }
@@ -327,12 +332,9 @@ fn a_workbook_someone_saved_after_chanmix_wrote_it_needs_force() {
         dir.path(),
         &["run", "scenario.toml", "-o", "out/report.xlsx"],
     );
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("chanmix did not write it (it was saved by \"Ana\" after chanmix wrote it)"),
-        "{}",
-        ran.stderr
+    failed_saying(
+        &ran,
+        "chanmix did not write it (it was saved by \"Ana\" after chanmix wrote it)",
     );
     assert_eq!(std::fs::read(&out).unwrap(), edited);
 }
@@ -353,12 +355,7 @@ fn a_scenario_output_outside_its_folder_is_checked_the_same_way() {
         )
         .unwrap();
         let ran = chanmix(&nested, &["run", "scenario.toml"]);
-        assert_eq!(ran.code(), Some(1), "{written}: {}", ran.stderr);
-        assert!(
-            ran.stderr.contains("chanmix did not write it"),
-            "{written}: {}",
-            ran.stderr
-        );
+        failed_saying(&ran, "chanmix did not write it");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not a workbook");
     }
     // Any extension is refused by `check` already.
@@ -368,12 +365,9 @@ fn a_scenario_output_outside_its_folder_is_checked_the_same_way() {
     )
     .unwrap();
     let ran = chanmix(&nested, &["check", "scenario.toml"]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("[S0007] Error: `output.workbook` must name an .xlsx workbook"),
-        "{}",
-        ran.stderr
+    failed_saying(
+        &ran,
+        "[S0007] Error: `output.workbook` must name an .xlsx workbook",
     );
 }
 
@@ -402,12 +396,9 @@ fn output_json_is_written_or_rejected_by_check() {
     chanmix(dir.path(), &["run", "scenario.toml"]).expect_code(0);
     std::fs::write(dir.path().join("out/result.json"), "{\"mine\": true}").unwrap();
     let ran = chanmix(dir.path(), &["run", "scenario.toml"]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("chanmix did not write it (it is JSON that chanmix did not write)"),
-        "{}",
-        ran.stderr
+    failed_saying(
+        &ran,
+        "chanmix did not write it (it is JSON that chanmix did not write)",
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("out/result.json")).unwrap(),
@@ -416,13 +407,7 @@ fn output_json_is_written_or_rejected_by_check() {
     // A JSON path without .json is an error `check` finds.
     let dir = case("\n[output]\njson = \"out/result.txt\"\n");
     let ran = chanmix(dir.path(), &["check", "scenario.toml"]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("`output.json` must name a .json file: out/result.txt"),
-        "{}",
-        ran.stderr
-    );
+    failed_saying(&ran, "`output.json` must name a .json file: out/result.txt");
 }
 
 #[test]
@@ -448,12 +433,7 @@ fn sample_data_replaces_only_sample_and_chanmix_workbooks() {
     chanmix(dir.path(), &args).expect_code(0);
     std::fs::write(dir.path().join("out/s.xlsx"), "mine").unwrap();
     let ran = chanmix(dir.path(), &args);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("chanmix did not write it"),
-        "{}",
-        ran.stderr
-    );
+    failed_saying(&ran, "chanmix did not write it");
     assert_eq!(
         std::fs::read_to_string(dir.path().join("out/s.xlsx")).unwrap(),
         "mine"
@@ -487,13 +467,7 @@ fn a_rule_path_that_is_not_a_rule_file_is_never_read_or_echoed() {
             &["check", "scenario.toml"],
         ] {
             let ran = chanmix(dir.path(), args);
-            assert_eq!(ran.code(), Some(1), "{rules}: {}", ran.stderr);
-            assert!(
-                ran.stderr
-                    .contains("it is not a rule file (rule files end in .rules)"),
-                "{rules}: {}",
-                ran.stderr
-            );
+            failed_saying(&ran, "it is not a rule file (rule files end in .rules)");
             assert!(!ran.stderr.contains("SECRET"), "{}", ran.stderr);
             assert!(!ran.stderr.contains("secret line"), "{}", ran.stderr);
             assert!(!ran.stderr.contains("root:"), "{}", ran.stderr);
@@ -521,13 +495,7 @@ fn a_fifo_or_device_as_rule_file_scenario_or_input_fails_at_once() {
         &["fmt", "deals.rules"],
     ] {
         let ran = chanmix(dir.path(), args);
-        assert_eq!(ran.code(), Some(1), "{args:?}: {}", ran.stderr);
-        assert!(
-            ran.stderr
-                .contains("it is a FIFO (named pipe), not a regular file"),
-            "{args:?}: {}",
-            ran.stderr
-        );
+        failed_saying(&ran, "it is a FIFO (named pipe), not a regular file");
     }
     std::fs::remove_file(dir.path().join("deals.rules")).unwrap();
     std::fs::write(dir.path().join("deals.rules"), RULES).unwrap();
@@ -536,22 +504,14 @@ fn a_fifo_or_device_as_rule_file_scenario_or_input_fails_at_once() {
     std::fs::remove_file(dir.path().join("deals.csv")).unwrap();
     mkfifo(&dir.path().join("deals.csv"));
     let ran = chanmix(dir.path(), &["run", "scenario.toml", "-o", "out/x.xlsx"]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr
-            .contains("`inputs.tables.Deals.file` is a FIFO (named pipe), not a file"),
-        "{}",
-        ran.stderr
+    failed_saying(
+        &ran,
+        "`inputs.tables.Deals.file` is a FIFO (named pipe), not a file",
     );
     std::fs::remove_file(dir.path().join("deals.csv")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", dir.path().join("deals.csv")).unwrap();
     let ran = chanmix(dir.path(), &["run", "scenario.toml", "-o", "out/x.xlsx"]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains("is a character device, not a file"),
-        "{}",
-        ran.stderr
-    );
+    failed_saying(&ran, "is a character device, not a file");
 
     // `extends` naming a FIFO, /dev/zero, or a .toml link to it.
     mkfifo(&dir.path().join("base.toml"));
@@ -571,24 +531,18 @@ fn a_fifo_or_device_as_rule_file_scenario_or_input_fails_at_once() {
         )
         .unwrap();
         let ran = chanmix(dir.path(), &["check", "child.toml"]);
-        assert_eq!(ran.code(), Some(1), "{target}: {}", ran.stderr);
-        assert!(
-            ran.stderr.contains(&format!(
+        failed_saying(
+            &ran,
+            &format!(
                 "[S0005] Error: cannot read `{target}`, which this scenario extends: {reason}"
-            )),
-            "{target}: {}",
-            ran.stderr
+            ),
         );
     }
     // The scenario itself must be a .toml file.
     let ran = chanmix(dir.path(), &["run", "deals.rules", "-o", "out/x.xlsx"]);
-    assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        ran.stderr.contains(
-            "cannot read scenario file deals.rules: it is not a scenario file (scenario files end in .toml)"
-        ),
-        "{}",
-        ran.stderr
+    failed_saying(
+        &ran,
+        "cannot read scenario file deals.rules: it is not a scenario file (scenario files end in .toml)",
     );
 }
 
@@ -791,6 +745,17 @@ fn only_colour_escapes(text: &str) -> bool {
     })
 }
 
+/// Checks that no ESC or BEL reached the output and that `escaped` shows them.
+#[track_caller]
+fn shows_escaped(ran: &Ran, escaped: &str) {
+    assert!(
+        !ran.stderr.contains(['\u{1b}', '\u{7}']),
+        "{:?}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains(escaped), "{:?}", ran.stderr);
+}
+
 #[test]
 fn escape_sequences_from_paths_and_files_are_shown_not_obeyed() {
     let dir = case("");
@@ -798,16 +763,7 @@ fn escape_sequences_from_paths_and_files_are_shown_not_obeyed() {
     let evil = "out/\u{1b}]0;pwned\u{7}.xlsx";
     let ran = chanmix(dir.path(), &["run", "scenario.toml", "-o", evil]);
     assert_eq!(ran.code(), Some(0), "{}", ran.stderr);
-    assert!(
-        !ran.stderr.contains(['\u{1b}', '\u{7}']),
-        "{:?}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr.contains("wrote out/\\x1B]0;pwned\\x07.xlsx\n"),
-        "{:?}",
-        ran.stderr
-    );
+    shows_escaped(&ran, "wrote out/\\x1B]0;pwned\\x07.xlsx\n");
     // Rule text shown in a diagnostic: a comment that clears the screen, on a line
     // with an error.
     std::fs::write(
@@ -817,16 +773,7 @@ fn escape_sequences_from_paths_and_files_are_shown_not_obeyed() {
     .unwrap();
     let ran = chanmix(dir.path(), &["check", "evil.rules"]);
     assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        !ran.stderr.contains(['\u{1b}', '\u{7}']),
-        "{:?}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr.contains("\\x1B[2J\\x1B]0;pwned\\x07"),
-        "{:?}",
-        ran.stderr
-    );
+    shows_escaped(&ran, "\\x1B[2J\\x1B]0;pwned\\x07");
     // With colour on, only chanmix's own colour sequences reach the terminal.
     let ran = chanmix(dir.path(), &["check", "--color", "always", "evil.rules"]);
     assert!(ran.stderr.contains('\u{1b}'), "coloured: {:?}", ran.stderr);
@@ -839,16 +786,7 @@ fn escape_sequences_from_paths_and_files_are_shown_not_obeyed() {
     .unwrap();
     let ran = chanmix(dir.path(), &["run", "scenario.toml", "-o", "out/y.xlsx"]);
     assert_eq!(ran.code(), Some(1), "{}", ran.stderr);
-    assert!(
-        !ran.stderr.contains(['\u{1b}', '\u{7}']),
-        "{:?}",
-        ran.stderr
-    );
-    assert!(
-        ran.stderr.contains("chan\\x1B]0;x\\x07nel"),
-        "{:?}",
-        ran.stderr
-    );
+    shows_escaped(&ran, "chan\\x1B]0;x\\x07nel");
 }
 
 // ------------------------------------------------------------------ cache
