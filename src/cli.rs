@@ -2,6 +2,7 @@
 //! returns into what to print and the exit code, so `main.rs` only parses arguments and
 //! tests can call the commands. Every error is worded by [`render_error`].
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::analysis;
@@ -35,12 +36,14 @@ impl Outcome {
     /// The outcome as it may be printed: control characters that reached it unescaped
     /// (anything but the diagnostics' colours) shown escaped. Every message escapes
     /// what it echoes already; this is the last line of defence.
-    pub fn printable(self) -> Outcome {
-        Outcome {
-            code: self.code,
-            stdout: printable_keeping_colour(&self.stdout).into_owned(),
-            stderr: printable_keeping_colour(&self.stderr).into_owned(),
+    pub fn printable(mut self) -> Outcome {
+        if let Cow::Owned(escaped) = printable_keeping_colour(&self.stdout) {
+            self.stdout = escaped;
         }
+        if let Cow::Owned(escaped) = printable_keeping_colour(&self.stderr) {
+            self.stderr = escaped;
+        }
+        self
     }
 
     fn success(stdout: String) -> Outcome {
@@ -118,7 +121,11 @@ fn open_cache(use_cache: bool, warnings: &mut String) -> Option<InputCache> {
     match InputCache::from_env() {
         Ok(cache) => Some(cache),
         Err(problem) => {
-            warnings.push_str(&format!("warning: input cache off: {problem}\n"));
+            let problem = problem.to_string();
+            warnings.push_str(&format!(
+                "warning: input cache off: {}\n",
+                printable(&problem)
+            ));
             None
         }
     }
@@ -131,7 +138,7 @@ fn with_cache(use_cache: bool, command: impl FnOnce(Option<&InputCache>) -> Outc
     let cache = open_cache(use_cache, &mut warnings);
     let mut outcome = command(cache.as_ref());
     if let Some(warning) = cache.as_ref().and_then(InputCache::take_warning) {
-        warnings.push_str(&format!("{warning}\n"));
+        warnings.push_str(&format!("{}\n", printable(&warning)));
     }
     outcome.stderr.insert_str(0, &warnings);
     outcome
