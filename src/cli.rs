@@ -2,6 +2,7 @@
 //! returns into what to print and the exit code, so `main.rs` only parses arguments and
 //! tests can call the commands. Every error is worded by [`render_error`].
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::analysis;
@@ -11,8 +12,17 @@ use crate::functions;
 use crate::pipeline::check::check_paths;
 use crate::pipeline::fmt::{FormattedFile, Formatting, format_files};
 use crate::pipeline::json::diagnostics_to_json;
+use crate::pipeline::outputs::{OutputKind, check_output};
 use crate::pipeline::{self, CommandError, render_error};
 use crate::report::text::plural;
+use crate::terminal::{printable, printable_keeping_colour};
+
+pub use crate::pipeline::RunOptions;
+
+/// A path as printed: control characters in its name shown escaped.
+fn shown(path: &Path) -> String {
+    printable(&path.display().to_string()).into_owned()
+}
 
 pub use crate::pipeline::init::InitOptions;
 
@@ -25,6 +35,19 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The outcome as it may be printed: control characters that reached it unescaped
+    /// (anything but the diagnostics' colours) shown escaped. Every message escapes
+    /// what it echoes already; this is the last line of defence.
+    pub fn printable(mut self) -> Outcome {
+        if let Cow::Owned(escaped) = printable_keeping_colour(&self.stdout) {
+            self.stdout = escaped;
+        }
+        if let Cow::Owned(escaped) = printable_keeping_colour(&self.stderr) {
+            self.stderr = escaped;
+        }
+        self
+    }
+
     fn success(stdout: String) -> Outcome {
         Outcome {
             code: 0,
@@ -100,7 +123,11 @@ fn open_cache(use_cache: bool, warnings: &mut String) -> Option<InputCache> {
     match InputCache::from_env() {
         Ok(cache) => Some(cache),
         Err(problem) => {
-            warnings.push_str(&format!("warning: input cache off: {problem}\n"));
+            let problem = problem.to_string();
+            warnings.push_str(&format!(
+                "warning: input cache off: {}\n",
+                printable(&problem)
+            ));
             None
         }
     }
@@ -113,20 +140,10 @@ fn with_cache(use_cache: bool, command: impl FnOnce(Option<&InputCache>) -> Outc
     let cache = open_cache(use_cache, &mut warnings);
     let mut outcome = command(cache.as_ref());
     if let Some(warning) = cache.as_ref().and_then(InputCache::take_warning) {
-        warnings.push_str(&format!("{warning}\n"));
+        warnings.push_str(&format!("{}\n", printable(&warning)));
     }
     outcome.stderr.insert_str(0, &warnings);
     outcome
-}
-
-/// How `chanmix run` was asked to run.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RunOptions {
-    pub json: bool,
-    pub color: bool,
-    pub use_cache: bool,
-    /// Exit 1 when the data has problems (the scenario's `strict = true` does too).
-    pub strict: bool,
 }
 
 /// At most this many data issues are printed; the rest are on the Data Quality sheet.
@@ -181,15 +198,15 @@ fn data_summary(summary: &pipeline::RunSummary) -> String {
 /// with what went wrong in the data. With `use_cache`, inputs are read through the
 /// input cache; with `strict` (or the scenario's `strict = true`), problems in the
 /// data make the run fail (exit 1) after the workbook is written.
-pub fn run(scenario: &Path, output: Option<&Path>, options: RunOptions) -> Outcome {
-    let RunOptions {
-        json,
-        color,
-        use_cache,
-        strict,
-    } = options;
+pub fn run(
+    scenario: &Path,
+    options: pipeline::RunOptions,
+    color: bool,
+    use_cache: bool,
+) -> Outcome {
+    let strict = options.strict;
     with_cache(use_cache, |cache| {
-        let mut summary = match pipeline::run_scenario(scenario, output, json, cache) {
+        let mut summary = match pipeline::run_scenario(scenario, options, cache) {
             Ok(summary) => summary,
             Err(error) => return Outcome::failure(&error, color),
         };
@@ -217,7 +234,9 @@ pub fn run(scenario: &Path, output: Option<&Path>, options: RunOptions) -> Outco
                 .push_str(&format!("read {} rows\n", rows.join(", ")));
         }
         for (table, note) in &summary.notes {
-            outcome.stderr.push_str(&format!("note: {table}: {note}\n"));
+            outcome
+                .stderr
+                .push_str(&format!("note: {table}: {}\n", printable(note)));
         }
         for check in &summary.data_checks {
             outcome.stderr.push_str(&format!("data check: {check}\n"));
@@ -226,10 +245,12 @@ pub fn run(scenario: &Path, output: Option<&Path>, options: RunOptions) -> Outco
             "{} raised\n",
             plural(summary.flags_raised, "flag")
         ));
+        outcome.stderr.push_str(&shortened_lines(
+            &summary.shortened,
+            " (listed on Data Quality; the JSON output keeps every text whole)",
+        ));
         for path in summary.workbook.iter().chain(&summary.json_file) {
-            outcome
-                .stderr
-                .push_str(&format!("wrote {}\n", path.display()));
+            outcome.stderr.push_str(&format!("wrote {}\n", shown(path)));
         }
         outcome.stderr.push_str(&data_summary(&summary));
         let problems = summary.issues.problems();
@@ -257,12 +278,19 @@ pub fn run(scenario: &Path, output: Option<&Path>, options: RunOptions) -> Outco
 
 /// `chanmix compare`: scenarios side by side in one workbook. With `use_cache`, inputs
 /// are read through the input cache.
-pub fn compare(scenarios: &[PathBuf], output: &Path, color: bool, use_cache: bool) -> Outcome {
+pub fn compare(
+    scenarios: &[PathBuf],
+    output: &Path,
+    force: bool,
+    color: bool,
+    use_cache: bool,
+) -> Outcome {
     with_cache(use_cache, |cache| {
-        match pipeline::compare_scenarios(scenarios, output, cache) {
-            Ok(warnings) => {
-                let mut stderr: String = warnings.iter().map(|w| w.render(color)).collect();
-                stderr.push_str(&format!("wrote {}\n", output.display()));
+        match pipeline::compare_scenarios(scenarios, output, force, cache) {
+            Ok(summary) => {
+                let mut stderr: String = summary.warnings.iter().map(|w| w.render(color)).collect();
+                stderr.push_str(&shortened_lines(&summary.shortened, ""));
+                stderr.push_str(&format!("wrote {}\n", shown(output)));
                 Outcome {
                     code: 0,
                     stdout: String::new(),
@@ -272,6 +300,27 @@ pub fn compare(scenarios: &[PathBuf], output: &Path, color: bool, use_cache: boo
             Err(error) => Outcome::failure(&error, color),
         }
     })
+}
+
+/// The console's word on texts shortened to fit Excel's cells: each named (the first
+/// ten), so nothing is cut silently.
+fn shortened_lines(shortened: &[crate::report::Shortened], where_listed: &str) -> String {
+    const SHOWN: usize = 10;
+    if shortened.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "warning: {} longer than an Excel cell holds (32,767 characters) {} shortened in the workbook{where_listed}:\n",
+        plural(shortened.len(), "text"),
+        if shortened.len() == 1 { "was" } else { "were" },
+    );
+    for cut in shortened.iter().take(SHOWN) {
+        out.push_str(&format!("  {}\n", printable(&cut.describe())));
+    }
+    if shortened.len() > SHOWN {
+        out.push_str(&format!("  … and {} more\n", shortened.len() - SHOWN));
+    }
+    out
 }
 
 /// `chanmix fmt`: rewrite rule files canonically, or with `check` only report.
@@ -287,13 +336,13 @@ pub fn fmt(paths: &[PathBuf], check_only: bool) -> Outcome {
             Ok(Formatting::Rewritten) => {
                 outcome
                     .stdout
-                    .push_str(&format!("formatted {}\n", path.display()));
+                    .push_str(&format!("formatted {}\n", shown(&path)));
             }
             Ok(Formatting::WouldChange) => {
                 outcome.code = 1;
                 outcome
                     .stdout
-                    .push_str(&format!("{} is not formatted\n", path.display()));
+                    .push_str(&format!("{} is not formatted\n", shown(&path)));
             }
             Err(error) => {
                 outcome.code = 1;
@@ -389,7 +438,7 @@ pub fn cache_info() -> Outcome {
         let summary = cache.summary()?;
         Ok(format!(
             "input cache: {}\nentries:     {}\nsize:        {} (entries beyond {} are removed, least recently used first)\n",
-            cache.dir().display(),
+            shown(cache.dir()),
             summary.entries,
             human_bytes(summary.bytes),
             human_bytes(crate::data::cache::MAX_CACHE_BYTES),
@@ -410,7 +459,7 @@ pub fn cache_clear() -> Outcome {
                 "entries"
             },
             human_bytes(removed.bytes),
-            cache.dir().display()
+            shown(cache.dir())
         ))
     })
 }
@@ -430,11 +479,14 @@ fn human_bytes(bytes: u64) -> String {
     format!("{size:.1} {}", UNITS.get(unit).copied().unwrap_or("TiB"))
 }
 
-/// `chanmix sample-data`.
-pub fn sample_data(rows: usize, seed: u64, out: &Path) -> Outcome {
+/// `chanmix sample-data`: the workbook replaces only a chanmix workbook unless `force`.
+pub fn sample_data(rows: usize, seed: u64, out: &Path, force: bool) -> Outcome {
+    if let Err(error) = check_output(out, OutputKind::Workbook, force, &[]) {
+        return Outcome::failure(&error, false);
+    }
     match write_sample_workbook(&SampleOptions { rows, seed }, out) {
         Ok(summary) => {
-            let mut stdout = format!("wrote {}\n", out.display());
+            let mut stdout = format!("wrote {}\n", shown(out));
             for (sheet, count) in &summary.sheets {
                 stdout.push_str(&format!("  {sheet:<16} {count:>10} rows\n"));
             }

@@ -9,9 +9,11 @@
 // The ground floor: shared types that import nothing above them.
 pub mod atomic;
 pub mod diagnostic;
+pub mod files;
 pub mod functions;
 pub mod suggest;
 pub mod table;
+pub mod terminal;
 pub mod value;
 
 // The floors above, each importing only downward (see `tests/integration/layers.rs`).

@@ -64,6 +64,9 @@ enum Command {
         /// rows no group reached, suspicious group keys); the workbook is still written.
         #[arg(long)]
         strict: bool,
+        /// Replace an output file that chanmix did not write (never a link or a device).
+        #[arg(long)]
+        force: bool,
     },
     /// Evaluate several scenarios and write them side by side in one workbook.
     Compare {
@@ -76,6 +79,9 @@ enum Command {
         /// Read the input files even when the input cache has them, and store nothing.
         #[arg(long)]
         no_cache: bool,
+        /// Replace an output file that chanmix did not write (never a link or a device).
+        #[arg(long)]
+        force: bool,
     },
     /// Write a scenario and input declarations for your own CRM export.
     Init {
@@ -112,6 +118,9 @@ enum Command {
         /// Where to write the .xlsx workbook.
         #[arg(long)]
         out: PathBuf,
+        /// Replace a file that chanmix did not write (never a link or a device).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -250,21 +259,24 @@ fn main() -> ExitCode {
             json,
             no_cache,
             strict,
+            force,
         } => cli::run(
             &scenario,
-            output.as_deref(),
             cli::RunOptions {
+                output: output.as_deref(),
                 json,
-                color: stderr_color(),
-                use_cache: !no_cache,
+                force,
                 strict,
             },
+            stderr_color(),
+            !no_cache,
         ),
         Command::Compare {
             scenarios,
             output,
             no_cache,
-        } => cli::compare(&scenarios, &output, stderr_color(), !no_cache),
+            force,
+        } => cli::compare(&scenarios, &output, force, stderr_color(), !no_cache),
         Command::Init {
             from,
             out,
@@ -285,7 +297,12 @@ fn main() -> ExitCode {
         },
         Command::Functions => cli::functions(),
         Command::Analyses => cli::analyses(),
-        Command::SampleData { rows, seed, out } => cli::sample_data(rows, seed, &out),
+        Command::SampleData {
+            rows,
+            seed,
+            out,
+            force,
+        } => cli::sample_data(rows, seed, &out, force),
     };
     finish(outcome)
 }
@@ -304,6 +321,7 @@ fn default_rules_path(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// Prints the command's output; a closed pipe (e.g. `| head`) is not an error.
 fn finish(outcome: cli::Outcome) -> ExitCode {
+    let outcome = outcome.printable();
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(outcome.stdout.as_bytes())

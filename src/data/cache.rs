@@ -8,17 +8,21 @@
 //!   bytes and extension, which the key covers.
 //! - **Entries**: one file per key, written to a temporary file and renamed ([`entry`]):
 //!   two racing runs each write a whole entry and a reader never sees half of one. The
-//!   header's checksum is verified before decoding; anything that does not check out is
-//!   a miss, and the entry is replaced.
+//!   header's checksum is keyed with the folder's secret key and verified before
+//!   decoding; anything that does not check out is a miss, and the entry is replaced.
+//! - **Private**: the folder is created owner-only (0700) and used only while no one
+//!   else may write to it; the key file is owner-only too ([`private`]).
 //! - **Never fatal**: a folder that cannot be created or written turns the cache off
 //!   for the run with one warning; the run reads the files as without a cache.
 //! - **Size**: after each write, the least recently used entries beyond
-//!   [`MAX_CACHE_BYTES`] are removed (a hit marks an entry used).
+//!   [`MAX_CACHE_BYTES`] are removed (a hit marks an entry used), and temporary files
+//!   left by runs that were killed while storing (their process is gone).
 
 mod bytes;
 mod codec;
 mod entry;
 mod key;
+mod private;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -34,7 +38,8 @@ use crate::data::spec::InputsSpec;
 /// Entries beyond this total size are removed, least recently used first.
 pub const MAX_CACHE_BYTES: u64 = 4 << 30;
 
-/// Temporary files older than this were left by a run that was killed while writing.
+/// Temporary files older than this were left by a run that was killed while writing
+/// (one of another machine sharing the folder: its process cannot be looked up here).
 const ABANDONED_TEMP_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// What went wrong with the cache folder. None of these makes a run fail: without a
@@ -71,6 +76,10 @@ pub enum CacheError {
         #[source]
         source: std::io::Error,
     },
+
+    /// The folder or its key could be changed by someone else: not used.
+    #[error(transparent)]
+    NotPrivate(#[from] private::NotPrivate),
 }
 
 /// Where the cache lives and what went wrong writing it during this run.
@@ -190,7 +199,21 @@ impl InputCache {
         timer.lap("hash input files (BLAKE3)");
         let key = key::cache_key(&tables, wanted, &files);
         let path = entry::entry_path(&self.dir, &key);
-        if let Some(data) = load(&path, &key, &mut timer) {
+        // A folder others may write to is neither read nor written.
+        if let Err(problem) = private::check_private(&self.dir) {
+            self.warn(problem.into());
+            return uncached();
+        }
+        let secret = match private::read_secret(&self.dir) {
+            Ok(secret) => secret,
+            Err(problem) => {
+                self.warn(problem.into());
+                return uncached();
+            }
+        };
+        if let Some(secret) = &secret
+            && let Some(data) = load(&path, &key, secret, &mut timer)
+        {
             return Ok((data, CacheUse::Hit));
         }
         let data = read_inputs(spec, base_dir, wanted)?;
@@ -212,14 +235,22 @@ impl InputCache {
     }
 
     fn store(&self, key: &blake3::Hash, data: &InputData) -> bool {
-        if let Err(source) = std::fs::create_dir_all(&self.dir) {
+        if let Err(source) = private::create_private_folder(&self.dir) {
             self.warn(CacheError::CreateFolder {
                 dir: self.dir.clone(),
                 source,
             });
             return false;
         }
-        match entry::write_entry(&self.dir, key, |sink| codec::encode(data, sink)) {
+        let secret =
+            match private::check_private(&self.dir).and_then(|()| private::secret(&self.dir)) {
+                Ok(secret) => secret,
+                Err(problem) => {
+                    self.warn(problem.into());
+                    return false;
+                }
+            };
+        match entry::write_entry(&self.dir, key, &secret, |sink| codec::encode(data, sink)) {
             Ok(path) => {
                 self.evict(&path);
                 true
@@ -238,8 +269,8 @@ impl InputCache {
     }
 
     /// Removes the least recently used entries beyond [`MAX_CACHE_BYTES`] (never `keep`)
-    /// and temporary files abandoned by killed runs. Best effort: another run may be
-    /// removing the same files.
+    /// and temporary files abandoned by killed runs: at once when their process is gone,
+    /// else after a day. Best effort: another run may be removing the same files.
     fn evict(&self, keep: &Path) {
         let Ok(mut files) = cache_files(&self.dir) else {
             return;
@@ -250,7 +281,12 @@ impl InputCache {
         for file in files {
             if file.temporary {
                 let age = now.duration_since(file.modified).unwrap_or_default();
-                if age > ABANDONED_TEMP_AGE {
+                let writer_gone = file
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(entry::is_abandoned_temp);
+                if writer_gone || age > ABANDONED_TEMP_AGE {
                     let _ = std::fs::remove_file(&file.path);
                 }
                 continue;
@@ -297,22 +333,25 @@ impl InputCache {
 }
 
 /// Loads an entry; `None` (a miss) when it is absent or does not check out.
-fn load(path: &Path, key: &blake3::Hash, timer: &mut StepTimer) -> Option<InputData> {
+fn load(
+    path: &Path,
+    key: &blake3::Hash,
+    secret: &[u8; 32],
+    timer: &mut StepTimer,
+) -> Option<InputData> {
     let entry = entry::EntryBytes::read(path, key).ok()??;
     timer.lap("read cache entry");
-    // The checksum first: decoding trusts the row counts of the checked payload.
-    if !entry.checksum_matches() {
+    // The keyed checksum first: only a payload this user's runs wrote is decoded.
+    if !entry.checksum_matches(secret) {
         return None;
     }
     timer.lap("verify entry checksum");
     let data = codec::decode(entry.payload()).ok()?;
     timer.lap("decode tables");
+    // Mark the entry used, for eviction.
+    entry.touch();
     drop(entry);
     timer.lap("free entry buffer");
-    // Mark the entry used, for eviction (best effort).
-    if let Ok(file) = std::fs::File::options().append(true).open(path) {
-        let _ = file.set_modified(SystemTime::now());
-    }
     Some(data)
 }
 

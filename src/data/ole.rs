@@ -31,7 +31,7 @@ pub(crate) enum BrokenChain {
 /// the reader would refuse anyway (unreadable, a short header, an unknown sector size,
 /// a FAT sector it cannot read) pass: the reader rejects them with its own message.
 pub(crate) fn check_sector_chains(path: &Path) -> Result<(), BrokenChain> {
-    let Ok(mut file) = File::open(path) else {
+    let Ok(mut file) = crate::files::open_regular(path) else {
         return Ok(());
     };
     let Ok(len) = file.metadata().map(|m| m.len()) else {

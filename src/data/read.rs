@@ -4,7 +4,6 @@
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs::File;
 use std::hash::{Hash, Hasher};
 use std::io::{IsTerminal, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -118,11 +117,24 @@ pub fn read_inputs_within(
                 table: name.clone(),
             })?;
         let path = resolve(base_dir, file);
-        if !path.is_file() {
-            return Err(DataError::FileNotFound {
-                table: name.clone(),
-                path,
-            });
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => {}
+            // A FIFO would block the read for ever and a device never end.
+            Ok(meta) => {
+                return Err(DataError::FileUnreadable {
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("it is {}, not a regular file", crate::files::kind_of(&meta)),
+                    ),
+                    path,
+                });
+            }
+            Err(_) => {
+                return Err(DataError::FileNotFound {
+                    table: name.clone(),
+                    path,
+                });
+            }
         }
         let kind = FileKind::from_path(&path).ok_or_else(|| DataError::UnknownExtension {
             table: name.clone(),
@@ -732,7 +744,7 @@ fn hash_file(path: &Path) -> Result<InputFile, DataError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = File::open(path).map_err(unreadable)?;
+    let mut file = crate::files::open_regular(path).map_err(unreadable)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;

@@ -131,16 +131,6 @@ pub fn write_sample_workbook_with_sheet_limit(
     if !folder.is_dir() {
         return Err(SampleError::MissingFolder { folder });
     }
-    let io_error = |source| SampleError::Io {
-        path: out.to_path_buf(),
-        source,
-    };
-
-    let mut temp = tempfile::Builder::new()
-        .prefix(".chanmix-sample-")
-        .suffix(".xlsx.part")
-        .tempfile_in(&folder)
-        .map_err(io_error)?;
     let mut workbook = Workbook::new();
     // Streamed sheet data goes to unnamed temporary files beside the output, not to a
     // possibly memory-backed /tmp.
@@ -149,29 +139,26 @@ pub fn write_sample_workbook_with_sheet_limit(
     // ~9% larger files (1M rows: 19 s vs 31 s, 131 MB vs 120 MB).
     workbook.set_zip_compression_level(3);
     let summary = build_workbook(&mut workbook, options, max_rows_per_sheet)?;
-
-    {
-        let mut writer = BufWriter::new(temp.as_file_mut());
-        workbook.save_to_writer(&mut writer)?;
-        writer.flush().map_err(io_error)?;
-    }
-    temp.as_file().sync_all().map_err(io_error)?;
-    make_world_readable(temp.path()).map_err(io_error)?;
-    temp.persist(out).map_err(|e| io_error(e.error))?;
+    // Written like every output: a temporary file renamed over the target, which must
+    // be a regular file if anything (see `crate::atomic`).
+    crate::atomic::write_atomically_with(out, |file| {
+        let mut writer = BufWriter::new(file);
+        workbook
+            .save_to_writer(&mut writer)
+            .map_err(std::io::Error::other)?;
+        writer.flush()
+    })
+    .map_err(|source| SampleError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
     Ok(summary)
 }
 
-/// A temporary file is private (0600); the finished workbook gets the usual 0644.
-#[cfg(unix)]
-fn make_world_readable(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn make_world_readable(_path: &Path) -> std::io::Result<()> {
-    Ok(())
-}
+/// The sample workbook's title and the start of its comment (the command that made
+/// it): how `sample-data` recognises a sample it may replace without `--force`.
+pub const SAMPLE_TITLE: &str = "chanmix sample CRM data";
+pub const SAMPLE_COMMAND: &str = "chanmix sample-data";
 
 /// Independent random streams per part, so e.g. Leads do not shift when the
 /// opportunity model changes.
@@ -190,9 +177,9 @@ fn build_workbook(
     let created = ExcelDateTime::from_ymd(2026, 6, 30)?;
     workbook.set_properties(
         &DocProperties::new()
-            .set_title("chanmix sample CRM data")
+            .set_title(SAMPLE_TITLE)
             .set_comment(format!(
-                "chanmix sample-data --rows {} --seed {}",
+                "{SAMPLE_COMMAND} --rows {} --seed {}",
                 options.rows, options.seed
             ))
             .set_creation_datetime(&created),

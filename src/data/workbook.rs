@@ -74,7 +74,7 @@ const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 fn file_start(path: &Path) -> Result<Vec<u8>, DataError> {
     let mut start = Vec::with_capacity(16);
-    File::open(path)
+    crate::files::open_regular(path)
         .and_then(|f| f.take(16).read_to_end(&mut start))
         .map_err(|source| DataError::FileUnreadable {
             path: path.to_path_buf(),
@@ -181,13 +181,12 @@ impl Book {
                 }),
             };
         }
-        let reader =
-            BufReader::new(
-                File::open(path).map_err(|source| DataError::FileUnreadable {
-                    path: path.to_path_buf(),
-                    source,
-                })?,
-            );
+        let reader = BufReader::new(crate::files::open_regular(path).map_err(|source| {
+            DataError::FileUnreadable {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?);
         if kind == FileKind::Xlsx
             && is_zip
             && let Ok(package) = XlsxPackage::open(path)
@@ -485,7 +484,7 @@ fn sniff_delimiter(first_line: &[u8]) -> u8 {
 /// The delimiter of a CSV file (see [`sniff_delimiter`]).
 pub(crate) fn csv_delimiter(path: &Path) -> Result<u8, DataError> {
     let mut head = Vec::new();
-    File::open(path)
+    crate::files::open_regular(path)
         .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
         .map_err(|source| DataError::FileUnreadable {
             path: path.to_path_buf(),
@@ -506,7 +505,7 @@ pub(crate) fn stream_csv(
         source,
     };
     let delimiter = csv_delimiter(path)?;
-    let file = File::open(path).map_err(unreadable)?;
+    let file = crate::files::open_regular(path).map_err(unreadable)?;
     let budget = Arc::clone(builder.meter().budget());
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

@@ -99,6 +99,7 @@ codes! {
     ColumnUnknown = "S0018", "scenario (warning): `rename`, `columns` or `key` name a column the rules never read";
     OutputOverwritesInput = "S0019", "scenario: the output would overwrite an input";
     InputUnreadable = "S0031", "data: an input file, sheet, header or cell cannot be read as the scenario maps it";
+    LongText = "S0020", "scenario (warning): a text longer than an Excel cell holds";
 }
 
 impl fmt::Display for Code {

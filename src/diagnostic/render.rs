@@ -5,6 +5,7 @@ use ariadne::{Config, IndexType, Label, Report, ReportKind};
 
 use super::source::{SourceMap, Span};
 use super::{Diagnostic, Severity};
+use crate::terminal::{EscapedSource, printable};
 
 /// A span in ariadne's terms: the file's path as shown to the user, and a byte range.
 type ReportSpan = (String, std::ops::Range<usize>);
@@ -12,22 +13,32 @@ type ReportSpan = (String, std::ops::Range<usize>);
 /// Renders diagnostics as ariadne reports, one after another. Each shows
 /// `path:line:col`, the code and message, the source line with the primary label,
 /// the secondary labels (possibly in other files) and every hint as `help: …`.
+///
+/// Everything shown comes from files someone else may have written, so control
+/// characters in the source lines, paths, messages and hints are shown escaped
+/// ([`crate::terminal`]); spans are moved with the characters they point at.
 pub fn render_text(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let escaped: Vec<EscapedSource> = sources
+        .files()
+        .map(|(_, f)| EscapedSource::new(&f.text))
+        .collect();
     let cache_sources: Vec<(String, String)> = sources
         .files()
-        .map(|(id, f)| (display_path(sources, id), f.text.clone()))
+        .zip(&escaped)
+        .map(|((id, _), e)| (display_path(sources, id), e.text.clone()))
         .collect();
     let mut cache = ariadne::sources(cache_sources);
+    let report_span = |span: Span| report_span(sources, &escaped, span);
     let mut out = String::new();
     for diagnostic in diagnostics {
         let kind = match diagnostic.severity {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
         };
-        let primary = report_span(sources, diagnostic.primary.span);
+        let primary = report_span(diagnostic.primary.span);
         let mut report = Report::build(kind, primary.clone())
             .with_code(diagnostic.code)
-            .with_message(&diagnostic.message)
+            .with_message(printable(&diagnostic.message))
             .with_config(
                 Config::default()
                     .with_color(color)
@@ -37,7 +48,7 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool)
         let primary_label = if diagnostic.primary.message.is_empty() {
             primary_label
         } else {
-            primary_label.with_message(&diagnostic.primary.message)
+            primary_label.with_message(printable(&diagnostic.primary.message))
         };
         report = report.with_label(primary_label);
         for (i, secondary) in diagnostic.secondary.iter().enumerate() {
@@ -45,13 +56,13 @@ pub fn render_text(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool)
                 continue;
             }
             report = report.with_label(
-                Label::new(report_span(sources, secondary.span))
-                    .with_message(&secondary.message)
+                Label::new(report_span(secondary.span))
+                    .with_message(printable(&secondary.message))
                     .with_order(i32::try_from(i + 1).unwrap_or(i32::MAX)),
             );
         }
         for hint in &diagnostic.hints {
-            report = report.with_help(hint);
+            report = report.with_help(printable(hint));
         }
         let mut buffer = Vec::new();
         if report.finish().write(&mut cache, &mut buffer).is_err() {
@@ -86,7 +97,7 @@ pub fn json_entries(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<serd
                 .map(|s| {
                     let (line, column) = line_col(sources, s.span.file, s.span.start);
                     serde_json::json!({
-                        "file": display_path(sources, s.span.file),
+                        "file": sources.path(s.span.file).display().to_string(),
                         "line": line,
                         "column": column,
                         "message": s.message,
@@ -97,7 +108,7 @@ pub fn json_entries(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<serd
                 "code": d.code,
                 "severity": d.severity,
                 "message": d.message,
-                "file": display_path(sources, d.primary.span.file),
+                "file": sources.path(d.primary.span.file).display().to_string(),
                 "line": line,
                 "column": column,
                 "end_line": end_line,
@@ -110,8 +121,9 @@ pub fn json_entries(diagnostics: &[Diagnostic], sources: &SourceMap) -> Vec<serd
         .collect()
 }
 
+/// The path for ariadne's heading (escaped; JSON output escapes for itself).
 fn display_path(sources: &SourceMap, file: usize) -> String {
-    sources.path(file).display().to_string()
+    printable(&sources.path(file).display().to_string()).into_owned()
 }
 
 fn line_col(sources: &SourceMap, file: usize, offset: usize) -> (usize, usize) {
@@ -120,7 +132,8 @@ fn line_col(sources: &SourceMap, file: usize, offset: usize) -> (usize, usize) {
 
 /// Clamps a span into its file so ariadne never sees an out-of-range offset.
 /// Also widens it to whole characters: ariadne slices the text at these offsets.
-fn report_span(sources: &SourceMap, span: Span) -> ReportSpan {
+/// Then moves it into the escaped text ariadne is given.
+fn report_span(sources: &SourceMap, escaped: &[EscapedSource], span: Span) -> ReportSpan {
     let text = sources.get(span.file).map_or("", |f| f.text.as_str());
     let mut start = span.start.min(text.len());
     while !text.is_char_boundary(start) {
@@ -130,7 +143,11 @@ fn report_span(sources: &SourceMap, span: Span) -> ReportSpan {
     while !text.is_char_boundary(end) {
         end += 1;
     }
-    (display_path(sources, span.file), start..end)
+    let range = match escaped.get(span.file) {
+        Some(e) => e.offset(start)..e.offset(end),
+        None => start..end,
+    };
+    (display_path(sources, span.file), range)
 }
 
 /// `path:line:col: error[E0001]: message` plus hints, when ariadne cannot render.
@@ -144,10 +161,10 @@ fn plain_line(d: &Diagnostic, sources: &SourceMap) -> String {
         "{}:{line}:{column}: {severity}[{}]: {}\n",
         display_path(sources, d.primary.span.file),
         d.code,
-        d.message
+        printable(&d.message)
     );
     for hint in &d.hints {
-        out.push_str(&format!("  help: {hint}\n"));
+        out.push_str(&format!("  help: {}\n", printable(hint)));
     }
     out
 }

@@ -10,12 +10,16 @@
 //!   inside a multi-line statement moves above that statement;
 //! - the author's blank lines are kept, at most one in a row;
 //! - consecutive `param`s, and consecutive column definitions of one table, have
-//!   their `=` aligned (a blank line ends such a run).
+//!   their `=` aligned (a blank line ends such a run);
+//! - a statement whose canonical form would be longer than the parser accepts (extra
+//!   spaces after 10,000 commas) is kept as written, so `fmt` never writes a file it
+//!   would itself reject.
 
 use super::ast::{
     BinaryOp, Comment, Expr, ExprKind, Format, FormatKind, Item, ItemKind, Look, RuleFile,
     Template, TemplatePart, UnaryOp,
 };
+use super::parser::MAX_STATEMENT_BYTES;
 use crate::diagnostic::source::SourceMap;
 
 /// Formats a parsed rule file in the canonical layout. `sources` supplies the
@@ -78,11 +82,21 @@ pub fn format_rule_file(file: &RuleFile, sources: &SourceMap) -> String {
                 leading,
                 trailing,
             } => {
-                for c in leading {
-                    push_comment_line(&mut out, c);
-                }
                 let width = widths.get(*index).copied().unwrap_or(0);
-                out.push_str(&format_item(item, width));
+                let formatted = format_item(item, width);
+                match text.get(item.span.start..item.span.end) {
+                    // Canonical spacing would make the statement longer than the parser
+                    // accepts: it stays as written (comments inside it included).
+                    Some(written) if formatted.len() > MAX_STATEMENT_BYTES => {
+                        out.push_str(&written.replace("\r\n", "\n"));
+                    }
+                    _ => {
+                        for c in leading {
+                            push_comment_line(&mut out, c);
+                        }
+                        out.push_str(&formatted);
+                    }
+                }
                 if let Some(c) = trailing {
                     out.push_str("  #");
                     out.push_str(&c.text);

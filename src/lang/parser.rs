@@ -25,7 +25,7 @@ struct FormulaParser;
 
 /// Longest statement accepted (a real formula is far shorter); keeps trees small
 /// enough to walk and drop safely.
-const MAX_STATEMENT_BYTES: usize = 20_000;
+pub(crate) const MAX_STATEMENT_BYTES: usize = 20_000;
 
 /// Longest table, column, param or value name: Excel's limit for defined names, so
 /// every name fits a header cell or a name box.

@@ -140,39 +140,64 @@ pub fn check_rule_files(
     }
 }
 
-/// Largest rule file read: the largest real rule library is a few hundred KB, and a
-/// reader pointed at `/dev/zero` or a huge file must stop somewhere.
-pub const MAX_RULE_FILE_BYTES: u64 = 64 << 20;
-
-/// Reads a rule file as UTF-8; a file that is not gets an error naming the line,
-/// column and byte where it stops being UTF-8.
+/// Reads a rule file as UTF-8, without the byte-order mark some Windows editors put
+/// first (see [`read_rule_source`]).
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    read_rule_source(path).map(|source| source.text)
+}
+
+/// A rule file's text as read, and whether it began with a UTF-8 byte-order mark
+/// (dropped from the text, so spans count from the first real character; `fmt` puts
+/// it back).
+pub struct RuleSource {
+    pub text: String,
+    pub bom: bool,
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: &str = "\u{feff}";
+
+/// Reads a rule file: only a `.rules` file, only a regular file, only UTF-8 (see
+/// [`read_source_file`]).
+pub fn read_rule_source(path: &Path) -> Result<RuleSource, ReadError> {
+    read_source_file(
+        path,
+        "rules",
+        "it is not a rule file (rule files end in .rules)",
+    )
+}
+
+/// Reads a text file the user edits (rule or scenario file): only one ending in
+/// `.extension` (else the error says `not_this_kind`), only a regular file (never a
+/// device or a FIFO, see [`crate::files::open_regular`]), only UTF-8 — a file that is
+/// not gets an error naming the line, column and byte where it stops being UTF-8.
+/// Nothing of a file of another kind is read, so none of it can be echoed in an error.
+pub fn read_source_file(
+    path: &Path,
+    extension: &str,
+    not_this_kind: &str,
+) -> Result<RuleSource, ReadError> {
     let error = |source| ReadError {
         path: path.to_path_buf(),
         source,
     };
-    let bytes = read_at_most(path, MAX_RULE_FILE_BYTES, "a rule file").map_err(error)?;
-    String::from_utf8(bytes).map_err(|e| error(not_utf8(e.as_bytes(), e.utf8_error())))
-}
-
-/// The bytes of the file at `path`, an error past `limit` bytes (`what` the file is
-/// meant to be, for the message) without reading further.
-pub fn read_at_most(path: &Path, limit: u64, what: &str) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "it is larger than {} MB, more than {what} can be (is it the right file?)",
-                limit >> 20
-            ),
-        ));
+    if !crate::files::has_extension(path, &[extension]) {
+        return Err(error(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            not_this_kind.to_string(),
+        )));
     }
-    Ok(bytes)
+    let bytes =
+        crate::files::read_regular(path, crate::files::MAX_TEXT_FILE_BYTES).map_err(error)?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| error(not_utf8(e.as_bytes(), e.utf8_error())))?;
+    Ok(match text.strip_prefix(BOM) {
+        Some(rest) => RuleSource {
+            text: rest.to_string(),
+            bom: true,
+        },
+        None => RuleSource { text, bom: false },
+    })
 }
 
 /// Names where a file stops being UTF-8 (line, column, the byte), since rule files

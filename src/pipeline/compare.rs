@@ -10,9 +10,11 @@ use crate::eval::engine::{Baseline, Evaluated};
 use crate::lang::plan::Plan;
 use crate::report::{self, CompareReport};
 
+use super::outputs::{OutputKind, check_output};
+
 use super::{
-    CommandError, Diagnosed, PhaseTimer, PreparedScenario, check_output_folder,
-    evaluation_settings, execute_tables, prepare, read, run_report,
+    CommandError, Diagnosed, PhaseTimer, PreparedScenario, evaluation_settings, execute_tables,
+    prepare, read, run_report,
 };
 
 /// An evaluation with the input tables' columns dropped (their row counts kept): what a
@@ -79,15 +81,16 @@ fn same_rules(a: &PreparedScenario, b: &PreparedScenario) -> bool {
 /// `chanmix compare`: evaluate scenarios side by side; inputs are read once per
 /// distinct reading plan (same files, sheets, columns and types), through `cache` when
 /// one is given.
+/// Outputs chanmix did not write are replaced only with `force`.
 pub fn compare_scenarios(
     paths: &[PathBuf],
     output: &Path,
+    force: bool,
     cache: Option<&InputCache>,
-) -> Result<Vec<Diagnosed>, CommandError> {
+) -> Result<CompareSummary, CommandError> {
     if paths.len() < 2 {
         return Err(CommandError::TooFewScenarios);
     }
-    check_output_folder(output)?;
     let mut timer = PhaseTimer::from_env();
     // Scenarios are parsed and checked in parallel; the first failing one (in the
     // order given) is reported.
@@ -98,6 +101,8 @@ pub fn compare_scenarios(
         results.into_iter().collect::<Result<_, _>>()?
     };
     timer.lap("check rules and scenarios");
+    let inputs: Vec<PathBuf> = prepared.iter().flat_map(|p| p.input_paths()).collect();
+    check_output(output, OutputKind::Workbook, force, &inputs)?;
     let mut read_already: HashMap<String, usize> = HashMap::new();
     let mut datasets: Vec<InputData> = Vec::new();
     let mut data_of: Vec<usize> = Vec::new();
@@ -183,17 +188,31 @@ pub fn compare_scenarios(
         .zip(&results)
         .filter_map(|((p, i), result)| Some(run_report(p, datasets.get(*i)?, result)))
         .collect::<Result<_, _>>()?;
+    // What is at the output path may have changed while the inputs were read.
+    check_output(output, OutputKind::Workbook, force, &inputs)?;
     // Refuses to overwrite any scenario, rule or input file of the runs.
-    report::write_compare_workbook(&CompareReport { runs }, output)?;
+    let shortened = report::write_compare_workbook(&CompareReport { runs }, output)?;
     timer.lap("write workbook");
-    Ok(prepared
+    let warnings = prepared
         .into_iter()
         .filter(|p| !p.warnings.is_empty())
         .map(|p| Diagnosed {
             sources: p.sources,
             diagnostics: p.warnings,
         })
-        .collect())
+        .collect();
+    Ok(CompareSummary {
+        warnings,
+        shortened,
+    })
+}
+
+/// What `chanmix compare` produced besides its workbook.
+pub struct CompareSummary {
+    /// Warnings of each scenario that has some.
+    pub warnings: Vec<Diagnosed>,
+    /// Texts shortened to fit their cells.
+    pub shortened: Vec<report::Shortened>,
 }
 
 #[cfg(test)]

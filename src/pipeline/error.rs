@@ -14,6 +14,7 @@ use crate::eval::engine::EvalError;
 use crate::lang::program::ReadError;
 use crate::report::ReportError;
 use crate::report::text::plural;
+use crate::terminal::printable;
 
 /// Diagnostics with the sources they point into.
 #[derive(Debug)]
@@ -46,6 +47,12 @@ pub enum CommandError {
     /// A rule file does not parse, so `fmt` left it as it was.
     #[error("{}: not formatted (fix the errors above first)", path.display())]
     NotFormatted { path: PathBuf, errors: Diagnosed },
+    /// The formatted text would not parse: a bug in `fmt`, caught before writing.
+    #[error(
+        "{}: not formatted — the formatted text would not read back the same (a bug in chanmix fmt; please report it); the file was left as it is",
+        path.display()
+    )]
+    FormatterFailed { path: PathBuf },
     /// No `.rules` file in the paths given to `check`.
     #[error(
         "no .rules files found in {}\n  help: pass rule files, a folder that holds them, or a scenario .toml",
@@ -83,6 +90,25 @@ pub enum CommandError {
         folder.display()
     )]
     OutputFolderMissing { output: PathBuf, folder: PathBuf },
+    /// An output path without its kind's extension.
+    #[error(
+        "cannot write {}: a {what} must end in .{extension} — choose a path like out/report.{extension}",
+        path.display()
+    )]
+    OutputExtension {
+        path: PathBuf,
+        what: &'static str,
+        extension: &'static str,
+    },
+    /// Something at the output path that chanmix never replaces (a link, a device …).
+    #[error("refusing to write {}: {why}", path.display())]
+    OutputRefused { path: PathBuf, why: String },
+    /// A regular file at the output path that chanmix did not write (without `--force`).
+    #[error(
+        "refusing to replace {}: chanmix did not write it ({why}) — choose another path, or pass --force to replace it",
+        path.display()
+    )]
+    NotChanmixOutput { path: PathBuf, why: String },
     /// `run` was given no `-o` and the scenario names no output workbook.
     #[error(
         "{}: no output workbook: pass `-o OUT.xlsx` or set `[output] workbook = \"…\"` in the scenario",
@@ -133,12 +159,19 @@ pub fn render_error(error: &CommandError, color: bool) -> String {
             plural(diagnosed.error_count(), "error")
         ),
         CommandError::NotFormatted { errors, .. } => {
-            format!("{}{error}\n", errors.render(color))
+            format!(
+                "{}{}\n",
+                errors.render(color),
+                printable(&error.to_string())
+            )
         }
-        CommandError::InputsRejected(diagnosed) => {
-            format!("{}stopped: {error}\n", diagnosed.render(color))
-        }
-        other => format!("error: {other}\n"),
+        CommandError::InputsRejected(diagnosed) => format!(
+            "{}stopped: {}\n",
+            diagnosed.render(color),
+            printable(&error.to_string())
+        ),
+        // The message names paths and echoes file content: shown escaped.
+        other => format!("error: {}\n", printable(&other.to_string())),
     }
 }
 
@@ -146,7 +179,7 @@ pub fn render_error(error: &CommandError, color: bool) -> String {
 pub fn display_paths(paths: &[PathBuf]) -> String {
     paths
         .iter()
-        .map(|p| p.display().to_string())
+        .map(|p| printable(&p.display().to_string()).into_owned())
         .collect::<Vec<_>>()
         .join(", ")
 }

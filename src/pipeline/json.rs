@@ -13,6 +13,10 @@ use crate::value::datetime::ymd_from_serial;
 
 use super::Diagnosed;
 
+/// What the document's `generator` starts with; how `run` recognises a JSON file it
+/// wrote before and may replace.
+pub const GENERATOR: &str = "chanmix ";
+
 /// One value as JSON. An error is an object saying where it came from:
 /// `{"error": "#N/A", "rule": "Pipeline.list_price", "row": 3, "reason": "…"}` (`row`
 /// is zero-based, `rule`, `row` and `reason` only when known).
@@ -107,6 +111,7 @@ pub fn evaluated_to_json(scenario: &str, plan: &Plan, result: &Evaluated) -> Str
         })
         .collect();
     let mut document = json!({
+        "generator": format!("{GENERATOR}{}", env!("CARGO_PKG_VERSION")),
         "scenario": scenario,
         "params": params,
         "scalars": scalars,

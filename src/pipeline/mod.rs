@@ -9,6 +9,7 @@ pub mod fmt;
 pub mod init;
 pub mod inputs;
 pub mod json;
+pub mod outputs;
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +30,7 @@ use crate::value::Value;
 use crate::value::datetime::serial_from_date;
 use inputs::{InputRequest, request_for_plan};
 
-pub use compare::compare_scenarios;
+pub use compare::{CompareSummary, compare_scenarios};
 pub use error::{CommandError, Diagnosed, render_error};
 
 /// A scenario with its rules checked and compiled, ready to evaluate.
@@ -52,6 +53,22 @@ pub struct ScenarioParam {
     pub value: Value,
     /// The scenario file that set the value.
     pub source: PathBuf,
+}
+
+impl PreparedScenario {
+    /// Every file the scenario's run reads: its scenario files, rule files and input
+    /// files (none of which an output may replace).
+    pub fn input_paths(&self) -> Vec<PathBuf> {
+        let inputs = &self.scenario.inputs;
+        self.scenario
+            .chain
+            .iter()
+            .chain(&self.rule_paths)
+            .chain(&inputs.workbook)
+            .chain(inputs.tables.values().filter_map(|t| t.file.as_ref()))
+            .cloned()
+            .collect()
+    }
 }
 
 /// Loads a scenario, its rules, and checks both; nothing is read from the inputs.
@@ -324,23 +341,6 @@ fn dashboard_for(scenario: &Scenario) -> ReportDashboard {
     }
 }
 
-/// A clear error when the output's folder is missing (before any work is done).
-fn check_output_folder(output: &Path) -> Result<(), CommandError> {
-    let folder = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => return Ok(()),
-    };
-    if folder.is_dir() {
-        return Ok(());
-    }
-    let (output, folder) = (output.to_path_buf(), folder.to_path_buf());
-    Err(if folder.exists() {
-        CommandError::OutputFolderIsAFile { output, folder }
-    } else {
-        CommandError::OutputFolderMissing { output, folder }
-    })
-}
-
 /// Prints how long each phase took when `CHANMIX_TIMINGS` is set (for profiling runs).
 struct PhaseTimer {
     last: Option<std::time::Instant>,
@@ -386,9 +386,10 @@ impl PhaseTimer {
 /// What `chanmix run` produced.
 pub struct RunSummary {
     pub workbook: Option<PathBuf>,
-    /// `[output] json`, when the scenario names one (written like the workbook).
-    pub json_file: Option<PathBuf>,
+    /// The JSON document, when `--json` asked for it on stdout.
     pub json: Option<String>,
+    /// Where the scenario's `[output] json` was written.
+    pub json_file: Option<PathBuf>,
     /// How many flags the rules raised (findings, not counting data checks).
     pub flags_raised: usize,
     /// What the rules' data checks (`severity data` flags) found, as `subject: message`,
@@ -406,34 +407,55 @@ pub struct RunSummary {
     pub first_issue_row: Option<u32>,
     /// The scenario asks for a failing exit when the data has problems.
     pub strict: bool,
+    /// Texts shortened in the workbook to fit their cells.
+    pub shortened: Vec<report::Shortened>,
 }
 
-/// `chanmix run`: evaluate one scenario and write its workbook (and JSON if asked).
-/// Inputs are read through `cache` when one is given.
+/// What `chanmix run` is asked to do besides evaluating the scenario.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions<'a> {
+    /// The workbook to write instead of the scenario's `[output] workbook`.
+    pub output: Option<&'a Path>,
+    /// Also return the JSON document (for stdout).
+    pub json: bool,
+    /// Replace output files chanmix did not write.
+    pub force: bool,
+    /// Fail (exit 1) when the data has problems, as the scenario's `strict = true` does.
+    pub strict: bool,
+}
+
+/// `chanmix run`: evaluate one scenario and write its workbook (and its JSON where the
+/// scenario's `[output] json` says, or for stdout when asked). Inputs are read through
+/// `cache` when one is given. Every output is checked before any input is read.
 pub fn run_scenario(
     path: &Path,
-    output: Option<&Path>,
-    want_json: bool,
+    options: RunOptions,
     cache: Option<&InputCache>,
 ) -> Result<RunSummary, CommandError> {
     let mut timer = PhaseTimer::from_env();
     let prepared = prepare(path)?;
     timer.lap("check rules and scenario");
-    let out = output
+    let out = options
+        .output
         .map(Path::to_path_buf)
         .or_else(|| prepared.scenario.output.workbook.clone());
     let json_file = prepared.scenario.output.json.clone();
-    if let Some(json_file) = &json_file {
-        check_output_folder(json_file)?;
-    }
-    match &out {
-        Some(out) => check_output_folder(out)?,
-        None if !want_json && json_file.is_none() => {
-            return Err(CommandError::NoOutputWorkbook {
-                scenario: path.to_path_buf(),
-            });
+    let inputs = prepared.input_paths();
+    let check_outputs = || -> Result<(), CommandError> {
+        if let Some(out) = &out {
+            outputs::check_output(out, outputs::OutputKind::Workbook, options.force, &inputs)?;
         }
-        None => {}
+        if let Some(json_file) = &json_file {
+            let kind = outputs::OutputKind::Json;
+            outputs::check_output(json_file, kind, options.force, &inputs)?;
+        }
+        Ok(())
+    };
+    check_outputs()?;
+    if out.is_none() && json_file.is_none() && !options.json {
+        return Err(CommandError::NoOutputWorkbook {
+            scenario: path.to_path_buf(),
+        });
     }
     let (mut data, cache_use) = read(&prepared, cache)?;
     timer.lap(cache_use.describe());
@@ -448,22 +470,21 @@ pub fn run_scenario(
     let result = execute_tables(&prepared, std::mem::take(&mut data.tables))?;
     timer.lap("evaluate");
     let issues = report::issues::DataIssues::gather(&result.audit, &data.quality);
-    let json = (want_json || json_file.is_some())
+    let json = (options.json || json_file.is_some())
         .then(|| json::run_to_json(&prepared.scenario.name, &prepared.plan, &result, &issues));
-    // `[output] json = "…"`: the same document as `--json`, written to that file.
-    if let (Some(path), Some(text)) = (&json_file, &json) {
-        crate::atomic::write_atomically(path, format!("{text}\n").as_bytes()).map_err(
-            |source| CommandError::CannotWrite {
-                path: path.clone(),
-                source,
-            },
-        )?;
-    }
-    let json = json.filter(|_| want_json);
-    if let Some(out) = &out {
-        // Refuses to overwrite any scenario, rule or input file of the run.
-        report::write_run_workbook(&run_report(&prepared, &data, &result)?, out)?;
-        timer.lap("write workbook");
+    // What is at the output paths may have changed while the inputs were read.
+    check_outputs()?;
+    let mut shortened = Vec::new();
+    if out.is_some() || json_file.is_some() {
+        let report = run_report(&prepared, &data, &result)?;
+        // Both refuse to overwrite any scenario, rule or input file of the run.
+        if let Some(out) = &out {
+            shortened = report::write_run_workbook(&report, out)?;
+            timer.lap("write workbook");
+        }
+        if let (Some(json_file), Some(json)) = (&json_file, &json) {
+            report::write_json_file(&report, json_file, format!("{json}\n").as_bytes())?;
+        }
     }
     let data_checks: Vec<String> = result
         .flags
@@ -484,8 +505,8 @@ pub fn run_scenario(
     let first_issue_row = out.as_ref().map(|_| report::first_issue_row(&data.quality));
     Ok(RunSummary {
         workbook: out,
+        json: json.filter(|_| options.json),
         json_file,
-        json,
         flags_raised,
         data_checks,
         notes,
@@ -497,5 +518,6 @@ pub fn run_scenario(
         first_issue_row,
         issues,
         strict: prepared.scenario.strict,
+        shortened,
     })
 }

@@ -8,11 +8,9 @@ use rust_xlsxwriter::{
 use crate::functions::number_format::format_number;
 use crate::lang::ast::FormatKind;
 use crate::lang::plan::{ColumnOrigin, Plan, TableId, TableKind};
+use crate::report::long_text::{CellText, MAX_CELL_CHARS};
 use crate::value::ValueType;
 use crate::value::{ErrorKind, Value, format_general};
-
-/// Excel's limit on the characters in one cell.
-const MAX_CELL_CHARS: usize = 32_767;
 
 pub const NAVY: u32 = 0x1F3864;
 pub const HEADER_FILL: u32 = 0x1F4E79;
@@ -118,7 +116,8 @@ pub fn write_value(
             }
         }
         Value::Text(text) => {
-            sheet.write_string_with_format(row, column, truncate(text), format)?;
+            // Over an Excel cell's limit: shortened, marked and recorded.
+            sheet.write_text_with_format(row, column, text, format)?;
         }
         Value::Bool(b) => {
             sheet.write_boolean_with_format(row, column, *b, format)?;
@@ -127,6 +126,14 @@ pub fn write_value(
     }
     note_error_origin(sheet, row, column, value)?;
     Ok(())
+}
+
+/// `text` cut at a cell's character limit (a note holds no more).
+fn truncate(text: &str) -> &str {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
 }
 
 /// A note on a cell holding an error value, saying which rule and which input row
@@ -205,17 +212,10 @@ pub fn cached_result(value: &Value) -> Option<String> {
                 || text.parse::<f64>().is_ok()
                 || matches!(&**text, "TRUE" | "FALSE" | "#GETTING_DATA")
                 || ErrorKind::parse(text).is_some_and(|k| k.as_str() == &**text)
-                || text.chars().count() > MAX_CELL_CHARS;
+                || text.encode_utf16().count() > MAX_CELL_CHARS;
             (!misread).then(|| text.to_string())
         }
         Value::Blank => None,
-    }
-}
-
-fn truncate(text: &str) -> &str {
-    match text.char_indices().nth(MAX_CELL_CHARS) {
-        Some((end, _)) => &text[..end],
-        None => text,
     }
 }
 
@@ -295,9 +295,14 @@ mod tests {
     }
 
     #[test]
-    fn long_text_is_cut_at_excels_cell_limit() {
-        let long = "é".repeat(MAX_CELL_CHARS + 5);
-        assert_eq!(truncate(&long).chars().count(), MAX_CELL_CHARS);
-        assert_eq!(truncate("short"), "short");
+    fn a_long_text_cell_is_a_value_not_a_formula() {
+        // A formula's cached text is not shortened: such a cell is written as a value.
+        let long = "é".repeat(MAX_CELL_CHARS + 1);
+        assert_eq!(cached_result(&Value::text(&long)), None);
+        let fits = "é".repeat(MAX_CELL_CHARS);
+        assert_eq!(
+            cached_result(&Value::text(&fits)).map(|t| t.len()),
+            Some(fits.len())
+        );
     }
 }

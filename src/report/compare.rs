@@ -14,6 +14,7 @@ use crate::report::cells::{
 };
 use crate::report::formula::{column_letters, number_literal};
 use crate::report::layout::{HISTORY, set_properties, table_data, unique_sheet_name};
+use crate::report::long_text::CellText;
 use crate::report::text::humanize;
 use crate::report::{CompareReport, ReportError, RunReport};
 use crate::table::Table;
@@ -169,7 +170,7 @@ fn summary_sheet(
     sheet.set_tab_color(Color::RGB(crate::report::cells::NAVY));
     sheet.set_landscape().set_print_fit_to_pages(1, 0);
     let base = &runs[0];
-    sheet.write_string_with_format(0, 0, "Scenario comparison", &styles.title)?;
+    sheet.write_text_with_format(0, 0, "Scenario comparison", &styles.title)?;
     sheet.set_row_height(0, 28)?;
     let others: Vec<&str> = labels.iter().skip(1).map(String::as_str).collect();
     let note = format!(
@@ -177,18 +178,18 @@ fn summary_sheet(
         labels[0],
         others.join(", ")
     );
-    sheet.write_string_with_format(1, 0, &note, &styles.subtitle)?;
+    sheet.write_text_with_format(1, 0, &note, &styles.subtitle)?;
     let mut widths = Widths::new(10, 48);
     let mut row = 3u32;
     for (run, label) in runs.iter().zip(labels) {
-        sheet.write_string_with_format(row, 0, label, &Format::new().set_bold())?;
-        sheet.write_string(row, 1, run.description.as_deref().unwrap_or(""))?;
+        sheet.write_text_with_format(row, 0, label, &Format::new().set_bold())?;
+        sheet.write_text(row, 1, run.description.as_deref().unwrap_or(""))?;
         row += 1;
     }
 
     // KPIs side by side, then absolute and % deltas per non-baseline scenario.
     row += 1;
-    sheet.write_string_with_format(row, 0, "Key figures", &styles.section)?;
+    sheet.write_text_with_format(row, 0, "Key figures", &styles.section)?;
     row += 1;
     let mut header: Vec<String> = vec!["Metric".to_string()];
     header.extend(labels.iter().cloned());
@@ -198,7 +199,7 @@ fn summary_sheet(
     }
     for (i, text) in header.iter().enumerate() {
         let column = u16::try_from(i).unwrap_or(u16::MAX);
-        sheet.write_string_with_format(row, column, text, &styles.header)?;
+        sheet.write_text_with_format(row, column, text, &styles.header)?;
         widths.see(column, text);
     }
     let kpis: Vec<String> = if base.dashboard.kpis.is_empty() {
@@ -219,7 +220,7 @@ fn summary_sheet(
         let is_date = scalar.is_some_and(|s| s.ty == ValueType::Date);
         let format = number_format(kind, is_date);
         let label = humanize(name);
-        sheet.write_string(row, 0, &label)?;
+        sheet.write_text(row, 0, &label)?;
         widths.see(0, &label);
         let values: Vec<Value> = runs
             .iter()
@@ -265,12 +266,12 @@ fn summary_sheet(
 
     // Params whose values differ between scenarios.
     row += 2;
-    sheet.write_string_with_format(row, 0, "Assumptions that differ", &styles.section)?;
+    sheet.write_text_with_format(row, 0, "Assumptions that differ", &styles.section)?;
     row += 1;
     let mut header = vec!["Param".to_string()];
     header.extend(labels.iter().cloned());
     for (i, text) in header.iter().enumerate() {
-        sheet.write_string_with_format(
+        sheet.write_text_with_format(
             row,
             u16::try_from(i).unwrap_or(u16::MAX),
             text,
@@ -302,7 +303,7 @@ fn summary_sheet(
         }
         differing += 1;
         row += 1;
-        sheet.write_string(row, 0, name)?;
+        sheet.write_text(row, 0, name)?;
         widths.see(0, name);
         let kind: Option<FormatKind> = base
             .plan
@@ -320,14 +321,14 @@ fn summary_sheet(
                     &number_format(kind.as_ref(), false),
                 )?,
                 None => {
-                    sheet.write_string(row, column, "(not used)")?;
+                    sheet.write_text(row, column, "(not used)")?;
                 }
             }
         }
     }
     if differing == 0 {
         row += 1;
-        sheet.write_string_with_format(
+        sheet.write_text_with_format(
             row,
             0,
             "All params are equal in every scenario.",
@@ -447,7 +448,7 @@ fn delta_sheet(
         .collect();
     let mut column: u16 = 0;
     for key_column in table.columns.iter().take(keys) {
-        sheet.write_string_with_format(0, column, &*key_column.name, &styles.header)?;
+        sheet.write_text_with_format(0, column, &key_column.name, &styles.header)?;
         widths.see(column, &key_column.name);
         let (kind, is_date) = column_display(plan, id, usize::from(column));
         let key_format = number_format(kind.as_ref(), is_date).set_bold();
@@ -485,7 +486,7 @@ fn delta_sheet(
         });
         for (s, label) in labels.iter().enumerate() {
             let header = format!("{} [{label}]", plan_column.name);
-            sheet.write_string_with_format(0, column, &header, &styles.header)?;
+            sheet.write_text_with_format(0, column, &header, &styles.header)?;
             widths.see(column, &header);
             for (r, key) in order.iter().enumerate() {
                 let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
@@ -502,7 +503,7 @@ fn delta_sheet(
                 continue;
             }
             let header = format!("Δ {} [{label}]", plan_column.name);
-            sheet.write_string_with_format(0, column, &header, &styles.header)?;
+            sheet.write_text_with_format(0, column, &header, &styles.header)?;
             widths.see(column, &header);
             let base_letters = column_letters(first_value_column);
             let letters = column_letters(column - 1);

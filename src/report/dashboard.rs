@@ -19,6 +19,7 @@ use crate::report::layout::{
     ASSUMPTIONS, CHART_DATA, DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS,
     table_data,
 };
+use crate::report::long_text::{CellText, fit_in};
 use crate::report::pivot::{ChartData, PivotBlock};
 use crate::report::text::{humanize, tool_name};
 use crate::report::{ChartKind, ChartSpec, ReportError, RunReport};
@@ -67,14 +68,14 @@ pub fn dashboard_sheet(
         &report.dashboard.title
     };
     let title_format = styles.title.clone().set_font_size(22);
-    sheet.merge_range(0, 1, 0, GRID_COLUMNS, title, &title_format)?;
+    sheet.merge_text(0, 1, 0, GRID_COLUMNS, title, &title_format)?;
     sheet.set_row_height(0, 34)?;
     let mut line = format!("Scenario: {}", report.title);
     if let Some(description) = &report.description {
         line.push_str(" — ");
         line.push_str(description);
     }
-    sheet.merge_range(1, 1, 1, GRID_COLUMNS, &line, &styles.subtitle)?;
+    sheet.merge_text(1, 1, 1, GRID_COLUMNS, &line, &styles.subtitle)?;
     let as_of = report.provenance.as_of.map_or_else(
         || "as of: not set".to_string(),
         |d| format!("Data as of {}", d.format("%-d %B %Y")),
@@ -87,7 +88,7 @@ pub fn dashboard_sheet(
     let small = Format::new()
         .set_font_color(Color::RGB(MUTED))
         .set_font_size(9);
-    sheet.merge_range(2, 1, 2, GRID_COLUMNS, &footer, &small)?;
+    sheet.merge_text(2, 1, 2, GRID_COLUMNS, &footer, &small)?;
 
     let mut row = kpi_tiles(&mut sheet, report, 4)?;
     row += 1;
@@ -147,8 +148,8 @@ fn kpi_tiles(sheet: &mut Worksheet, report: &RunReport, top: u32) -> Result<u32,
         let row = top + u32::try_from(i / TILES_PER_ROW).unwrap_or(0) * 3;
         let first = 1 + u16::try_from(i % TILES_PER_ROW).unwrap_or(0) * TILE_WIDTH;
         let last = first + TILE_WIDTH - 1;
-        sheet.merge_range(row, first, row, last, &humanize(name), &label_format)?;
-        sheet.merge_range(row + 1, first, row + 1, last, "", &value_format)?;
+        sheet.merge_text(row, first, row, last, &humanize(name), &label_format)?;
+        sheet.merge_text(row + 1, first, row + 1, last, "", &value_format)?;
         // The tile shows the Metrics cell, so it follows any change made there.
         let metrics_row = FIRST_ENTRY_ROW + u32::try_from(id).unwrap_or(0);
         let link = absolute_cell(METRICS, metrics_row, 1);
@@ -513,7 +514,7 @@ fn findings(
         }
         n => format!("Findings ({n}, most severe first, then by value at stake)"),
     };
-    sheet.merge_range(top, 1, top, GRID_COLUMNS, &heading, &styles.section)?;
+    sheet.merge_text(top, 1, top, GRID_COLUMNS, &heading, &styles.section)?;
     let subject = Format::new()
         .set_bold()
         .set_align(FormatAlign::Top)
@@ -521,22 +522,24 @@ fn findings(
     let message = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for (i, hit) in flags.iter().take(TOP_FINDINGS).enumerate() {
         let row = top + 1 + u32::try_from(i).unwrap_or(0);
-        sheet.merge_range(row, 1, row, 2, "", &subject)?;
+        sheet.merge_text(row, 1, row, 2, "", &subject)?;
         let label = format!("{} · {}", hit.subject, hit.severity.as_str());
         // The subject links to its row on the table's sheet.
         match layout.flag_target(report, hit) {
             Some(target) => {
-                let link = Url::new(format!("internal:{target}")).set_text(&label);
+                let text = fit_in(sheet, row, 1, &label);
+                let link = Url::new(format!("internal:{target}")).set_text(&*text);
                 sheet.write_url_with_format(row, 1, link, &subject)?;
             }
             None => {
-                sheet.write_string_with_format(row, 1, &label, &subject)?;
+                sheet.write_text_with_format(row, 1, &label, &subject)?;
             }
         }
-        sheet.merge_range(row, 3, row, GRID_COLUMNS, &hit.message, &message)?;
-        // Long messages wrap: give them room (about 160 characters per line here).
+        sheet.merge_text(row, 3, row, GRID_COLUMNS, &hit.message, &message)?;
+        // Long messages wrap: give them room (about 160 characters per line here), up
+        // to the tallest row Excel draws (409 points).
         let lines = (hit.message.chars().count() / 160 + 1) as f64;
-        sheet.set_row_height(row, 16.0 * lines + 4.0)?;
+        sheet.set_row_height(row, (16.0 * lines + 4.0).min(409.0))?;
     }
     Ok(())
 }

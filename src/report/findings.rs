@@ -8,6 +8,7 @@ use crate::eval::engine::FlagHit;
 use crate::lang::ast::Severity;
 use crate::report::cells::Styles;
 use crate::report::layout::{FIRST_ENTRY_ROW, Layout, RECOMMENDATIONS};
+use crate::report::long_text::{CellText, fit_in};
 use crate::report::sheets::list_sheet;
 use crate::report::text::plural;
 use crate::report::{ReportError, RunReport};
@@ -81,20 +82,21 @@ pub fn recommendations_sheet(
     for (i, hit) in flags.iter().enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
         sheet.write_number(row, 0, (i + 1) as f64)?;
-        sheet.write_string(row, 1, &*hit.table)?;
+        sheet.write_text(row, 1, &hit.table)?;
         // The subject links to its row on the table's sheet.
         match layout.flag_target(report, hit) {
             Some(target) => {
-                let link = Url::new(format!("internal:{target}")).set_text(&hit.subject);
+                let text = fit_in(&sheet, row, 2, &hit.subject);
+                let link = Url::new(format!("internal:{target}")).set_text(&*text);
                 sheet.write_url_with_format(row, 2, link, &link_format)?;
             }
             None => {
-                sheet.write_string_with_format(row, 2, &hit.subject, &Format::new().set_bold())?;
+                sheet.write_text_with_format(row, 2, &hit.subject, &Format::new().set_bold())?;
             }
         }
-        sheet.write_string_with_format(row, 3, &hit.message, &styles.wrap)?;
-        sheet.write_string(row, 4, hit.severity.as_str())?;
-        sheet.write_string_with_format(row, 5, &hit.fired, &styles.wrap)?;
+        sheet.write_text_with_format(row, 3, &hit.message, &styles.wrap)?;
+        sheet.write_text(row, 4, hit.severity.as_str())?;
+        sheet.write_text_with_format(row, 5, &hit.fired, &styles.wrap)?;
         if let Some(stake) = hit.stake {
             sheet.write_number_with_format(row, 6, stake, &money)?;
         }
@@ -107,9 +109,9 @@ pub fn recommendations_sheet(
         let row =
             FIRST_ENTRY_ROW + u32::try_from(index).map_err(|_| XlsxError::RowColumnLimitError)?;
         sheet.write_number(row, 0, (index + 1) as f64)?;
-        sheet.write_string(row, 1, *table)?;
-        sheet.write_string_with_format(row, 2, "note", &Format::new().set_italic())?;
-        sheet.write_string_with_format(row, 3, *text, &styles.wrap)?;
+        sheet.write_text(row, 1, table)?;
+        sheet.write_text_with_format(row, 2, "note", &Format::new().set_italic())?;
+        sheet.write_text_with_format(row, 3, text, &styles.wrap)?;
         widths.see(1, table);
     }
     widths.apply(&mut sheet)?;

@@ -28,10 +28,12 @@ mod findings;
 pub mod formula;
 pub mod issues;
 mod layout;
+pub mod long_text;
 mod pivot;
 mod scenario_workbook;
 mod sheets;
 pub mod text;
+pub mod written_by;
 
 use std::path::{Path, PathBuf};
 
@@ -43,7 +45,8 @@ use crate::eval::engine::Evaluated;
 use crate::lang::plan::{ParamId, Plan};
 
 pub use compare::build_compare_workbook;
-pub use scenario_workbook::build_run_workbook;
+pub use long_text::Shortened;
+pub use scenario_workbook::{build_run_workbook, build_run_workbook_noting};
 pub use sheets::first_issue_row;
 
 /// Where one param's value came from, as the Assumptions sheet lists it (the value is
@@ -66,10 +69,10 @@ pub struct FileHash {
 }
 
 impl FileHash {
-    /// Hashes a file on disk.
+    /// Hashes a rule or scenario file on disk (a regular file of text-file size).
     pub fn of_file(path: &Path) -> std::io::Result<FileHash> {
         use sha2::{Digest, Sha256};
-        let bytes = std::fs::read(path)?;
+        let bytes = crate::files::read_regular(path, crate::files::MAX_TEXT_FILE_BYTES)?;
         let digest = Sha256::digest(&bytes);
         let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
         Ok(FileHash {
@@ -175,20 +178,34 @@ pub enum ReportError {
 }
 
 /// Builds the run workbook and writes it atomically to `out`, refusing to replace any
-/// scenario, rule or input file listed in the report's provenance.
-pub fn write_run_workbook(report: &RunReport, out: &Path) -> Result<(), ReportError> {
+/// scenario, rule or input file listed in the report's provenance. Returns the texts
+/// shortened to fit their cells (the console should say so; Data Quality lists them).
+pub fn write_run_workbook(report: &RunReport, out: &Path) -> Result<Vec<Shortened>, ReportError> {
     let protected = protected_paths(std::slice::from_ref(report));
     refuse_inputs(out, &protected)?;
-    let bytes = build_run_workbook(report)?;
-    write_bytes(out, &bytes)
+    let (bytes, shortened) = build_run_workbook_noting(report)?;
+    write_bytes(out, &bytes)?;
+    Ok(shortened)
 }
 
 /// Builds the compare workbook and writes it atomically to `out`, refusing to replace
-/// any file that went into one of the runs.
-pub fn write_compare_workbook(report: &CompareReport, out: &Path) -> Result<(), ReportError> {
+/// any file that went into one of the runs. Returns the texts shortened to fit their
+/// cells.
+pub fn write_compare_workbook(
+    report: &CompareReport,
+    out: &Path,
+) -> Result<Vec<Shortened>, ReportError> {
     refuse_inputs(out, &protected_paths(&report.runs))?;
-    let bytes = build_compare_workbook(report)?;
-    write_bytes(out, &bytes)
+    let (bytes, shortened) = long_text::collecting(|| build_compare_workbook(report));
+    write_bytes(out, &bytes?)?;
+    Ok(shortened)
+}
+
+/// Writes a run's JSON document atomically to `out`, refusing to replace any scenario,
+/// rule or input file of the run.
+pub fn write_json_file(report: &RunReport, out: &Path, json: &[u8]) -> Result<(), ReportError> {
+    refuse_inputs(out, &protected_paths(std::slice::from_ref(report)))?;
+    write_bytes(out, json)
 }
 
 fn protected_paths(runs: &[RunReport]) -> Vec<PathBuf> {

@@ -9,6 +9,7 @@ use crate::report::cells::{
 };
 use crate::report::formula::{column_letters, quoted_sheet};
 use crate::report::layout::CHART_DATA;
+use crate::report::long_text::CellText;
 use crate::report::text::humanize;
 use crate::table::Table;
 use crate::value::ValueType;
@@ -60,8 +61,8 @@ impl<'s> ChartData<'s> {
     pub fn new(styles: &'s Styles) -> Result<ChartData<'s>, XlsxError> {
         let mut sheet = Worksheet::new();
         sheet.set_name(CHART_DATA)?;
-        sheet.write_string_with_format(0, 0, "Chart Data", &styles.title)?;
-        sheet.write_string_with_format(
+        sheet.write_text_with_format(0, 0, "Chart Data", &styles.title)?;
+        sheet.write_text_with_format(
             1,
             0,
             "Pivots the dashboard charts draw; every cell is a live SUMIFS over the table's sheet.",
@@ -148,8 +149,7 @@ impl<'s> ChartData<'s> {
         let bold = Format::new().set_bold();
         for (r, category) in categories.iter().enumerate() {
             let row = first_row + u32::try_from(r).unwrap_or(0);
-            self.sheet
-                .write_string_with_format(row, 0, *category, &bold)?;
+            self.sheet.write_text_with_format(row, 0, category, &bold)?;
             self.widths.see(0, category);
             for (s, name) in series.iter().enumerate() {
                 let column = 1 + u16::try_from(s).unwrap_or(0);
@@ -247,7 +247,7 @@ impl<'s> ChartData<'s> {
                 continue;
             };
             let label = humanize(&column_plan.name);
-            self.sheet.write_string_with_format(row, 0, &label, &bold)?;
+            self.sheet.write_text_with_format(row, 0, &label, &bold)?;
             self.widths.see(0, &label);
             let kind = column_plan.format.as_ref().map(|f| &f.kind);
             let format = number_format(kind, column_plan.ty == ValueType::Date);
@@ -291,13 +291,13 @@ impl<'s> ChartData<'s> {
         let title_row = self.next_row;
         let header_row = title_row + 1;
         self.sheet
-            .write_string_with_format(title_row, 0, title, &styles.section)?;
+            .write_text_with_format(title_row, 0, title, &styles.section)?;
         self.sheet
-            .write_string_with_format(header_row, 0, corner, &styles.header)?;
+            .write_text_with_format(header_row, 0, corner, &styles.header)?;
         for (i, name) in headers.iter().enumerate() {
             let column = 1 + u16::try_from(i).unwrap_or(0);
             self.sheet
-                .write_string_with_format(header_row, column, *name, &styles.header)?;
+                .write_text_with_format(header_row, column, name, &styles.header)?;
             self.widths.see(column, name);
         }
         Ok((header_row, header_row + 1))

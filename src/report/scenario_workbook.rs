@@ -5,11 +5,25 @@ use rust_xlsxwriter::Workbook;
 
 use crate::report::cells::Styles;
 use crate::report::layout::{Layout, set_properties};
+use crate::report::long_text::{Shortened, collecting};
 use crate::report::{ReportError, RunReport, analysis_charts, dashboard, findings, sheets};
 
 /// Builds the run workbook: Dashboard, Recommendations, one sheet per grouped table,
 /// Chart Data (when a chart needs a pivot), Metrics, Assumptions, Data Quality, Provenance.
 pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
+    build_run_workbook_noting(report).map(|(bytes, _)| bytes)
+}
+
+/// [`build_run_workbook`], and every text it shortened to fit a cell (which the Data
+/// Quality sheet lists too).
+pub fn build_run_workbook_noting(
+    report: &RunReport,
+) -> Result<(Vec<u8>, Vec<Shortened>), ReportError> {
+    let (built, shortened) = collecting(|| build(report));
+    Ok((built?, shortened))
+}
+
+fn build(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     let layout = Layout::new(report);
     let styles = Styles::new();
     let mut workbook = Workbook::new();
@@ -28,12 +42,14 @@ pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     workbook.push_worksheet(sheets::metrics_sheet(report, &layout, &styles)?);
     workbook.push_worksheet(sheets::assumptions_sheet(report, &layout, &styles)?);
     let issues = crate::report::issues::DataIssues::gather(&report.result.audit, report.quality);
+    // Data Quality lists the texts every other sheet shortened: it is built last.
+    let provenance = sheets::provenance_sheet(&report.provenance, &styles)?;
     workbook.push_worksheet(sheets::quality_sheet(
         report.quality,
         &issues,
         &report.result.flags,
         &styles,
     )?);
-    workbook.push_worksheet(sheets::provenance_sheet(&report.provenance, &styles)?);
+    workbook.push_worksheet(provenance);
     Ok(workbook.save_to_buffer()?)
 }

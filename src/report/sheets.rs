@@ -22,6 +22,7 @@ use crate::report::issues::DataIssues;
 use crate::report::layout::{
     ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, table_data,
 };
+use crate::report::long_text::{CellText, MAX_CELL_CHARS, shortened_so_far, thousands};
 use crate::report::text::{plural, tool_name};
 use crate::report::{Provenance, ReportError, RunReport};
 use crate::value::Value;
@@ -34,8 +35,8 @@ const WIDTH_SAMPLE_ROWS: usize = 2_000;
 pub(super) fn titled(name: &str, note: &str, styles: &Styles) -> Result<Worksheet, XlsxError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
-    sheet.write_string_with_format(0, 0, name, &styles.title)?;
-    sheet.write_string_with_format(1, 0, note, &styles.subtitle)?;
+    sheet.write_text_with_format(0, 0, name, &styles.title)?;
+    sheet.write_text_with_format(1, 0, note, &styles.subtitle)?;
     sheet.set_row_height(0, 26)?;
     sheet.set_landscape().set_print_fit_to_pages(1, 0);
     Ok(sheet)
@@ -50,7 +51,7 @@ pub(super) fn headers(
 ) -> Result<(), XlsxError> {
     for (i, name) in names.iter().enumerate() {
         let column = u16::try_from(i).unwrap_or(u16::MAX);
-        sheet.write_string_with_format(row, column, *name, &styles.header)?;
+        sheet.write_text_with_format(row, column, name, &styles.header)?;
         widths.see(column, name);
     }
     Ok(())
@@ -107,7 +108,7 @@ pub fn table_sheet(
     for (c, column_plan) in table_plan.columns.iter().enumerate() {
         if c >= keys && matches!(column_plan.ty, ValueType::Number | ValueType::Date) {
             let column = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
-            sheet.write_string_with_format(0, column, &*column_plan.name, &right)?;
+            sheet.write_text_with_format(0, column, &column_plan.name, &right)?;
         }
     }
 
@@ -279,7 +280,7 @@ pub fn metrics_sheet(
         let is_date = scalar.ty == ValueType::Date;
         let format = number_format(kind, is_date);
         let formula = translate(&layout.cells, None, &scalar.node).map(|f| f.render(row + 1));
-        sheet.write_string(row, 0, &*scalar.name)?;
+        sheet.write_text(row, 0, &scalar.name)?;
         widths.see(0, &scalar.name);
         write_formula_or_value(&mut sheet, row, 1, formula.as_deref(), &value, &format)?;
         widths.see(
@@ -287,10 +288,10 @@ pub fn metrics_sheet(
             &display_text(&value, format_code(kind, is_date).as_deref()),
         );
         let definition = describe(plan, None, &scalar.node);
-        sheet.write_string_with_format(row, 2, &definition, &styles.subtitle)?;
+        sheet.write_text_with_format(row, 2, &definition, &styles.subtitle)?;
         widths.see(2, &definition);
         if let Some(doc) = plan.docs.scalars.get(&i) {
-            sheet.write_string_with_format(row, 3, &**doc, &styles.wrap)?;
+            sheet.write_text_with_format(row, 3, doc, &styles.wrap)?;
         }
     }
     sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
@@ -321,11 +322,11 @@ pub fn assumptions_sheet(
         let kind = param.format.as_ref().map(|f| &f.kind);
         let is_date = matches!(line.value, Value::Date(_));
         let format = number_format(kind, is_date);
-        sheet.write_string(row, 0, &*param.name)?;
+        sheet.write_text(row, 0, &param.name)?;
         write_value(&mut sheet, row, 1, &line.value, &format)?;
-        sheet.write_string(row, 2, &line.source)?;
+        sheet.write_text(row, 2, &line.source)?;
         if let Some(doc) = report.plan.docs.params.get(&line.param) {
-            sheet.write_string_with_format(row, 3, &**doc, &styles.wrap)?;
+            sheet.write_text_with_format(row, 3, doc, &styles.wrap)?;
         }
         widths.see(0, &param.name);
         widths.see(
@@ -355,7 +356,15 @@ pub fn quality_sheet(
     flags: &[FlagHit],
     styles: &Styles,
 ) -> Result<Worksheet, ReportError> {
-    let note = match (issues.problems(), quality.entries.is_empty()) {
+    let shortened = shortened_so_far();
+    let own_long_texts = quality
+        .entries
+        .iter()
+        .flat_map(|e| [&e.table, &e.cell, &e.column, &e.raw, &e.expected, &e.action])
+        .filter(|text| text.encode_utf16().count() > MAX_CELL_CHARS)
+        .count();
+    let cut = shortened.len() + own_long_texts;
+    let mut note = match (issues.problems(), quality.entries.is_empty()) {
         (0, true) => "No problem found in the data; no cell needed repair.".to_string(),
         (0, false) => format!(
             "No problem found in the data; {} cells were repaired or noted, each listed below.",
@@ -366,6 +375,14 @@ pub fn quality_sheet(
             plural(problems, "problem")
         ),
     };
+    if cut > 0 {
+        note.push_str(&format!(
+            " {} longer than an Excel cell holds (32,767 characters) {} shortened in this workbook; {} listed below too.",
+            plural(cut, "text"),
+            if cut == 1 { "was" } else { "were" },
+            if cut == 1 { "it is" } else { "each is" }
+        ));
+    }
     let (mut sheet, mut widths) = list_sheet(
         DATA_QUALITY,
         &note,
@@ -386,7 +403,7 @@ pub fn quality_sheet(
     let integer = Format::new().set_num_format("#,##0");
     for counts in &quality.counts {
         row += 1;
-        sheet.write_string(row, 0, &counts.table)?;
+        sheet.write_text(row, 0, &counts.table)?;
         widths.see(0, &counts.table);
         let numbers = [
             counts.rows_read,
@@ -403,7 +420,7 @@ pub fn quality_sheet(
         }
     }
     row += 2;
-    sheet.write_string_with_format(row, 0, "Problems in the data", &styles.section)?;
+    sheet.write_text_with_format(row, 0, "Problems in the data", &styles.section)?;
     row += 1;
     headers(
         &mut sheet,
@@ -422,7 +439,7 @@ pub fn quality_sheet(
     debug_assert_eq!(row + 1, first_issue_row(quality));
     if issues.is_empty() {
         row += 1;
-        sheet.write_string(row, 0, "none")?;
+        sheet.write_text(row, 0, "none")?;
     }
     for issue in &issues.issues {
         row += 1;
@@ -434,16 +451,16 @@ pub fn quality_sheet(
         ];
         for (i, text) in texts.iter().enumerate() {
             let column = u16::try_from(i).unwrap_or(u16::MAX);
-            sheet.write_string(row, column, *text)?;
+            sheet.write_text(row, column, text)?;
             widths.see(column, text);
         }
         sheet.write_number_with_format(row, 4, issue.count as f64, &integer)?;
-        sheet.write_string(row, 5, &issue.message)?;
+        sheet.write_text(row, 5, &issue.message)?;
         widths.see(5, &issue.message);
     }
     row = rule_checks(&mut sheet, row, flags, styles, &mut widths)?;
     row += 2;
-    sheet.write_string_with_format(row, 0, "Cells", &styles.section)?;
+    sheet.write_text_with_format(row, 0, "Cells", &styles.section)?;
     row += 1;
     headers(
         &mut sheet,
@@ -468,7 +485,27 @@ pub fn quality_sheet(
         ];
         for (i, text) in texts.iter().enumerate() {
             let column = u16::try_from(i).unwrap_or(u16::MAX);
-            sheet.write_string(row, column, text.as_str())?;
+            sheet.write_text(row, column, text.as_str())?;
+            widths.see(column, text);
+        }
+    }
+    let own = shortened_so_far().split_off(shortened.len());
+    for cut in shortened.iter().chain(&own) {
+        row += 1;
+        let found = format!("text of {} characters", thousands(cut.characters));
+        let cell = format!("'{}'!{}", cut.sheet, cut.cell);
+        let texts = [
+            "",
+            "this workbook",
+            cell.as_str(),
+            "",
+            found.as_str(),
+            "at most 32,767 characters (an Excel cell's limit)",
+            "shortened, marked at the cut; the run's JSON output (--json) has the whole text",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let column = u16::try_from(i).unwrap_or(u16::MAX);
+            sheet.write_text(row, column, text)?;
             widths.see(column, text);
         }
     }
@@ -499,8 +536,8 @@ pub fn provenance_sheet(
     ];
     let mut row = FIRST_ENTRY_ROW - 1;
     for (label, value) in &facts {
-        sheet.write_string_with_format(row, 0, *label, &bold)?;
-        sheet.write_string(row, 1, value)?;
+        sheet.write_text_with_format(row, 0, label, &bold)?;
+        sheet.write_text(row, 1, value)?;
         widths.see(0, label);
         row += 1;
     }
@@ -522,9 +559,9 @@ pub fn provenance_sheet(
         for file in list {
             row += 1;
             let path = file.path.display().to_string();
-            sheet.write_string(row, 0, kind)?;
-            sheet.write_string(row, 1, &path)?;
-            sheet.write_string(row, 2, &file.sha256)?;
+            sheet.write_text(row, 0, kind)?;
+            sheet.write_text(row, 1, &path)?;
+            sheet.write_text(row, 2, &file.sha256)?;
             sheet.write_number_with_format(row, 3, file.bytes as f64, &integer)?;
             widths.see(1, &path);
             widths.see(2, &file.sha256);
@@ -553,7 +590,7 @@ fn rule_checks(
         0 => "Checks the rules made on the data: nothing to report".to_string(),
         n => format!("Checks the rules made on the data ({n})"),
     };
-    sheet.write_string_with_format(row, 0, &title, &styles.section)?;
+    sheet.write_text_with_format(row, 0, &title, &styles.section)?;
     if checks.is_empty() {
         return Ok(row);
     }
@@ -561,9 +598,9 @@ fn rule_checks(
     headers(sheet, row, &["Table", "Subject", "Finding"], styles, widths)?;
     for hit in checks {
         row += 1;
-        sheet.write_string(row, 0, &*hit.table)?;
-        sheet.write_string(row, 1, &hit.subject)?;
-        sheet.write_string(row, 2, &hit.message)?;
+        sheet.write_text(row, 0, &hit.table)?;
+        sheet.write_text(row, 1, &hit.subject)?;
+        sheet.write_text(row, 2, &hit.message)?;
         widths.see(0, &hit.table);
         widths.see(1, &hit.subject);
     }

@@ -28,6 +28,7 @@ pub fn check_against_plan(scenario: &Scenario, plan: &Plan) -> Vec<Diagnostic> {
     }
     check_inputs(scenario, plan, &mut out);
     check_dashboard(scenario, plan, &mut out);
+    out.extend(super::texts::check_long_texts(scenario));
     out
 }
 

@@ -10,6 +10,7 @@ use crate::data::spec::{BadCellPolicy, InputsSpec, TableSpec};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::SourceMap;
 use crate::diagnostic::source::{FileId, Span};
+use crate::lang::program::read_source_file;
 use crate::suggest::did_you_mean;
 use crate::value::datetime::serial_from_ymd;
 use crate::value::{Value, parse_numeric_text};
@@ -58,10 +59,6 @@ pub fn load_scenario(path: &Path, sources: &mut SourceMap) -> Result<Scenario, V
     }
 }
 
-/// Largest scenario file read (a scenario is a page of settings; `extends = "/dev/zero"`
-/// must not read for ever).
-const MAX_SCENARIO_BYTES: u64 = 16 << 20;
-
 /// Reads the file and everything it extends, outermost last. Stops following `extends`
 /// at a file that cannot be read or parsed, or at a cycle (each reported); the flag says
 /// whether the whole chain was read.
@@ -77,19 +74,14 @@ fn read_chain(
     let mut next: Option<(PathBuf, Span)> = None;
     let mut current = normalize(path);
     loop {
-        let read = crate::lang::program::read_at_most(&current, MAX_SCENARIO_BYTES, "a scenario")
-            .and_then(|bytes| {
-                String::from_utf8(bytes).map_err(|_| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "stream did not contain valid UTF-8",
-                    )
-                })
-            });
-        let text = match read {
-            Ok(text) => text,
+        let text = match read_source_file(
+            &current,
+            "toml",
+            "it is not a scenario file (scenario files end in .toml)",
+        ) {
+            Ok(source) => source.text,
             Err(error) => {
-                diagnostics.push(unreadable(&current, &error, next.as_ref(), sources));
+                diagnostics.push(unreadable(&current, &error.source, next.as_ref(), sources));
                 return (chain, false);
             }
         };
@@ -348,6 +340,7 @@ fn build(
         locations,
     };
     check_output_is_not_an_input(&scenario, diagnostics);
+    super::paths::check_path_kinds(&scenario, diagnostics);
     scenario
 }
 

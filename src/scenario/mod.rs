@@ -24,7 +24,7 @@
 //! | S0004 | a required setting is missing (`rules`; a chart's `table` or `series`) |
 //! | S0005 | `extends` names a file that cannot be read |
 //! | S0006 | `extends` goes in a circle (the whole chain is shown) |
-//! | S0007 | a value of the right type that is not allowed (unknown choice, row 0, conflicting sheet options, an empty path) |
+//! | S0007 | a value of the right type that is not allowed (unknown choice, row 0, conflicting sheet options, an empty path, an input or output path of the wrong kind) |
 //! | S0008 | a rule file or folder named in `rules` does not exist |
 //! | S0009 | the scenario file itself cannot be read |
 //! | S0010 | `[params]` names a param the rules do not declare |
@@ -37,12 +37,15 @@
 //! | S0017 | the dashboard names a KPI that is not a scalar of the rules |
 //! | S0018 | (warning) `rename`, `columns` or `key` name a column the rules never read (likely a typo) |
 //! | S0019 | an `[output]` path is one of the inputs (workbook, rule or scenario file) |
+//! | S0020 | (warning) a scenario text (name, description, a title, a text param) is longer than an Excel cell holds |
 
 mod check;
 mod load;
 mod model;
+mod paths;
 mod rules;
 mod schema;
+mod texts;
 mod tree;
 
 pub use check::check_against_plan;

@@ -198,11 +198,12 @@ fn a_changed_rename_type_key_or_bad_cell_policy_is_a_miss() {
     assert_eq!(kept.tables[0].row_count, 3);
 }
 
-/// The one entry file in a cache folder.
+/// The one entry file in a cache folder (beside it: the folder's secret key).
 fn only_entry(dir: &Path) -> PathBuf {
     let entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "secret.key")
         .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     entries[0].clone()
@@ -458,12 +459,15 @@ fn two_runs_started_at_once_both_succeed_with_identical_workbooks() {
     for out in &outputs[1..] {
         assert_eq!(std::fs::read(out).unwrap(), first);
     }
-    // One complete entry and no temporary file left behind.
-    let names: Vec<String> = std::fs::read_dir(&cache)
+    // One complete entry, one key, and no temporary file left behind.
+    let mut names: Vec<String> = std::fs::read_dir(&cache)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
-    assert_eq!(names.len(), 1, "{names:?}");
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].ends_with(".chanmix-cache"), "{names:?}");
+    assert_eq!(names[1], "secret.key");
     // It reads back (a hit gives the same workbook).
     let warm = dir.path().join("warm.xlsx");
     chanmix(

@@ -13,24 +13,26 @@ use std::path::{Path, PathBuf};
 #[rustfmt::skip]
 const LAYERS: &[(&str, &[&str])] = &[
     // ground floor: shared types that import nothing above them
-    ("atomic",     &[]),
+    ("atomic",     &["files"]),
+    ("files",      &[]),
+    ("terminal",   &[]),
     ("suggest",    &[]),
     ("value",      &[]),
-    ("diagnostic", &["suggest"]),
+    ("diagnostic", &["suggest", "terminal"]),
     ("table",      &["value"]),
     ("functions",  &["value"]),
     // the floors above, each importing only downward
-    ("lang",       &["diagnostic", "functions", "suggest", "table", "value"]),
+    ("lang",       &["diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
     ("eval",       &["lang", "diagnostic", "functions", "suggest", "table", "value"]),
-    ("data",       &["diagnostic", "suggest", "table", "value"]),
-    ("scenario",   &["data", "lang", "diagnostic", "functions", "suggest", "table", "value"]),
+    ("data",       &["diagnostic", "suggest", "table", "value", "files", "terminal", "atomic"]),
+    ("scenario",   &["data", "lang", "diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
     ("analysis",   &["lang", "diagnostic", "functions", "suggest", "table", "value"]),
     ("report",     &["scenario", "data", "eval", "lang", "atomic", "diagnostic", "functions",
-                     "suggest", "table", "value"]),
+                     "suggest", "table", "value", "files", "terminal"]),
     ("pipeline",   &["report", "analysis", "scenario", "data", "eval", "lang", "atomic",
-                     "diagnostic", "functions", "suggest", "table", "value"]),
+                     "diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
     ("cli",        &["pipeline", "report", "analysis", "scenario", "data", "eval", "lang",
-                     "atomic", "diagnostic", "functions", "suggest", "table", "value"]),
+                     "atomic", "diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
 ];
 
 /// Folders whose subfolders are siblings that must not import each other (each

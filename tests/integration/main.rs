@@ -20,6 +20,7 @@ mod excel_habits;
 mod fmt_properties;
 mod function_oracle;
 mod fuzz_regressions;
+mod hostile_files;
 mod init_command;
 mod input_cache;
 mod layers;

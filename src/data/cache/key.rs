@@ -65,7 +65,7 @@ const CHUNK: usize = 8 << 20;
 /// BLAKE3 and length of a file, read in chunks (not memory-mapped, so a file truncated
 /// while it is hashed is an error, not a crash).
 pub fn hash_file(path: &Path) -> std::io::Result<(blake3::Hash, u64)> {
-    let mut file = File::open(path)?;
+    let mut file = crate::files::open_regular(path)?;
     let expected = file.metadata()?.len();
     let size = usize::try_from(expected.saturating_add(1))
         .unwrap_or(CHUNK)

@@ -19,7 +19,7 @@ use crate::data::xml_scan::{TagKind, attr_text, tags};
 const MAX_METADATA_PART: u64 = 64 << 20;
 
 pub(super) fn open_zip(path: &Path) -> Result<ZipArchive<BufReader<File>>, OpenFailure> {
-    let file = File::open(path)?;
+    let file = crate::files::open_regular(path)?;
     Ok(ZipArchive::new(BufReader::new(file))?)
 }
 

@@ -159,6 +159,42 @@ pub struct Running {
 }
 
 impl Running {
+    /// Waits for it to end, at most `limit`: a run still going then is killed and the
+    /// test fails (a read that blocks on a FIFO must fail the test, not hang it). Its
+    /// output is read meanwhile, so a run printing much never waits on a full pipe.
+    pub fn wait_at_most(mut self, limit: std::time::Duration) -> Ran {
+        use std::io::Read;
+        fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        }
+        let stdout = drain(self.child.stdout.take());
+        let stderr = drain(self.child.stderr.take());
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().ok().flatten() {
+                break status;
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("`{}` still ran after {limit:?}: it hangs", self.shown);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let output = Output {
+            status,
+            stdout: stdout.join().unwrap_or_default(),
+            stderr: stderr.join().unwrap_or_default(),
+        };
+        Ran::new(self.shown, output)
+    }
+
     /// Waits for it to end.
     pub fn wait(self) -> Ran {
         let output = self
