@@ -20,25 +20,56 @@ import numpy as np
 from scipy.optimize import minimize
 
 
-def response(row, x):
-    x = np.maximum(x, 0.0)
-    f = row["family"]
-    a = row["a"]
-    if f == "hill":
-        k, s = row["k"], row["s"]
-        with np.errstate(divide="ignore", over="ignore"):
-            return np.where(x > 0, a / (1.0 + (k / np.maximum(x, 1e-300)) ** s), 0.0)
-    if f == "log":
-        return a * np.log1p(x / row["k"])
-    if f == "power":
-        return a * x ** row["b"]
-    line = a * x
-    cap = row.get("cap")
-    return line if cap is None else np.minimum(line, cap)
+def columns(inst):
+    """The rows' curves as arrays (cached on the instance), so the objective and its
+    gradient are vectorised: SLSQP gets an exact gradient, not finite differences."""
+    cols = inst.get("_columns")
+    if cols is None:
+        rows = inst["rows"]
+        get = lambda key, default: np.array(
+            [default if r.get(key) is None else float(r[key]) for r in rows], dtype=float)
+        family = np.array([r["family"] for r in rows])
+        cols = {
+            "hill": family == "hill", "log": family == "log",
+            "power": family == "power", "linear": family == "linear",
+            "a": get("a", 0.0), "k": get("k", 1.0), "s": get("s", 1.0),
+            "b": get("b", 1.0), "cap": get("cap", np.inf), "w": get("weight", 1.0),
+        }
+        inst["_columns"] = cols
+    return cols
+
+
+def responses(inst, x):
+    """Each row's outcome F(x) and slope F'(x) at spend x."""
+    c = columns(inst)
+    x = np.maximum(np.asarray(x, dtype=float), 0.0)
+    a, k, s, b = c["a"], c["k"], c["s"], c["b"]
+    tiny = np.maximum(x, 1e-300)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        ratio = (k / tiny) ** s  # Hill: F = a / (1 + (k/x)^s)
+        hill = np.where(x > 0, a / (1.0 + ratio), 0.0)
+        hill_slope = np.where(x > 0, a * s * ratio / (tiny * (1.0 + ratio) ** 2), 0.0)
+        log = a * np.log1p(x / k)
+        log_slope = a / (k + x)
+        power = a * x ** b
+        power_slope = a * b * tiny ** (b - 1.0)
+        line = a * x
+        linear = np.minimum(line, c["cap"])
+        linear_slope = np.where(line < c["cap"], a, 0.0)
+    f = np.select([c["hill"], c["log"], c["power"]], [hill, log, power], linear)
+    d = np.select([c["hill"], c["log"], c["power"]], [hill_slope, log_slope, power_slope], linear_slope)
+    d = np.nan_to_num(d, nan=0.0, posinf=1e300)
+    return f, d
 
 
 def value(inst, x):
-    return sum(r["weight"] * float(response(r, xi)) for r, xi in zip(inst["rows"], x))
+    f, _ = responses(inst, x)
+    return float(np.sum(columns(inst)["w"] * f))
+
+
+def value_gradient(inst, x):
+    _, d = responses(inst, x)
+    return columns(inst)["w"] * d
 
 
 def score(inst, x):
@@ -82,12 +113,19 @@ def solve(inst, starts=24, seed=0):
     lo, hi = bounds(inst)
     n = len(lo)
     scale = max(1.0, float(np.max(hi - lo)))
+    ones = np.ones(n)
     if inst["goal"] == "max":
+        cost = inst["spend_cost"]
         fun = lambda x: -score(inst, x) / scale
-        cons = [{"type": "ineq", "fun": lambda x: (inst["budget"] - np.sum(x)) / scale}]
+        jac = lambda x: -(value_gradient(inst, x) - cost) / scale
+        cons = [{"type": "ineq", "fun": lambda x: (inst["budget"] - np.sum(x)) / scale,
+                 "jac": lambda x: -ones / scale}]
     else:
+        target = max(1.0, inst["target"])
         fun = lambda x: score(inst, x) / scale
-        cons = [{"type": "ineq", "fun": lambda x: (value(inst, x) - inst["target"]) / max(1.0, inst["target"])}]
+        jac = lambda x: ones / scale
+        cons = [{"type": "ineq", "fun": lambda x: (value(inst, x) - inst["target"]) / target,
+                 "jac": lambda x: value_gradient(inst, x) / target}]
     best = None
     for start in range(starts):
         if start == 0:
@@ -95,7 +133,7 @@ def solve(inst, starts=24, seed=0):
         else:
             x0 = lo + rng.random(n) * (hi - lo)
         try:
-            result = minimize(fun, x0, method="SLSQP", bounds=list(zip(lo, hi)),
+            result = minimize(fun, x0, jac=jac, method="SLSQP", bounds=list(zip(lo, hi)),
                               constraints=cons, options={"maxiter": 500, "ftol": 1e-12})
         except (ValueError, FloatingPointError):
             continue

@@ -245,7 +245,7 @@ impl Curve {
     /// the inflection point, below `hi`). `None` when the slope never equals `t` there
     /// (callers compare the end points instead).
     pub fn spend_at_slope(&self, t: f64, hi: f64) -> Option<f64> {
-        if !(t > 0.0) {
+        if t.is_nan() || t <= 0.0 {
             return None;
         }
         match *self {

@@ -243,7 +243,7 @@ pub fn format_number(x: f64) -> String {
     let digits = whole.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -329,11 +329,12 @@ pub fn solve_linear(mut m: Vec<Vec<f64>>) -> Option<Vec<f64>> {
             return None;
         }
         m.swap(col, pivot);
-        for row in 0..n {
+        let pivot_row = m[col].clone();
+        for (row, values) in m.iter_mut().enumerate() {
             if row != col {
-                let factor = m[row][col] / m[col][col];
-                for j in col..=n {
-                    m[row][j] -= factor * m[col][j];
+                let factor = values[col] / pivot_row[col];
+                for (x, p) in values[col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= factor * p;
                 }
             }
         }
@@ -599,9 +600,10 @@ fn fit_hill(data: &[(f64, f64, f64)], warm: Option<Curve>) -> Option<(Curve, f64
     let (k, s) = (ln_k.exp(), ln_s.exp());
     let (a, rss) = level_for(data, |x| 1.0 / (1.0 + (k / x).powf(s)));
     let limit = if (ln_k - ln_k_max).abs() < 1e-6 {
-        Some(format!(
+        Some(
             "k reached its search limit (100× the largest spend): the history shows no saturation, so the level `a` is an extrapolation; family \"log\" or \"power\" may describe it better"
-        ))
+                .to_string(),
+        )
     } else if (ln_k - ln_k_min).abs() < 1e-6 {
         Some("k reached its search limit (1/100 of the smallest spend): the outcome does not rise with spend in this history".to_string())
     } else if (ln_s - ln_s_max).abs() < 1e-6 || (ln_s - ln_s_min).abs() < 1e-6 {

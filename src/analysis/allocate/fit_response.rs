@@ -211,9 +211,10 @@ impl Analysis for FitResponse {
                 plural(recent.min(effects.len()), "period")
             ));
         } else if has_period && groups.len() < 2 {
-            notes.push(format!(
+            notes.push(
                 "seasonality and trend shared by the keys need two or more keys to be told apart from the response; fitted without them"
-            ));
+                    .to_string(),
+            );
         }
 
         let mut columns: Vec<Vec<Value>> = vec![Vec::with_capacity(groups.len()); OUTPUTS.len()];

@@ -259,7 +259,7 @@ fn convex_interior(problem: &Problem, pieces: &[Piece], c: usize, top: f64) -> V
     }
     let slope_lo = row.weight * row.curve.slope(lower);
     let slope_hi = row.weight * row.curve.slope(end);
-    if !(slope_hi > slope_lo) || !slope_hi.is_finite() {
+    if slope_hi.is_nan() || slope_lo.is_nan() || slope_hi <= slope_lo || !slope_hi.is_finite() {
         return Vec::new();
     }
     let (spend_cost, target_kind) = match problem.goal {

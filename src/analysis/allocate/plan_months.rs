@@ -169,11 +169,14 @@ impl Analysis for PlanMonths {
                         continue;
                     };
                     let f = c.value(x);
-                    if x > 0.0 && y > 0.0 && f > 0.0 && y.is_finite() {
-                        if let Some(d) = date_from_serial(p) {
-                            let t = f64::from(d.year()) * 12.0 + f64::from(d.month0());
-                            history.push((t, d.month0(), (y / f).ln()));
-                        }
+                    if x > 0.0
+                        && y > 0.0
+                        && f > 0.0
+                        && y.is_finite()
+                        && let Some(d) = date_from_serial(p)
+                    {
+                        let t = f64::from(d.year()) * 12.0 + f64::from(d.month0());
+                        history.push((t, d.month0(), (y / f).ln()));
                     }
                 }
             } else {

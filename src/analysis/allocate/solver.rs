@@ -292,7 +292,7 @@ impl Piece {
                     }
                 }
             }
-            Curve::Power { b, .. } if b == 1.0 => {
+            Curve::Power { b: 1.0, .. } => {
                 let a = self.curve.slope(1.0);
                 if t < a {
                     f64::INFINITY
@@ -720,7 +720,7 @@ pub fn certificate(
         let (left, right) = piece.slopes(x);
         let (left, right) = (c * left, c * right);
         let at_lo = x <= piece.lo + TOLERANCE * piece.lo.abs().max(1.0) * 1e-3;
-        let at_hi = x >= piece.hi - TOLERANCE * piece.hi.abs().min(1e300).max(1.0) * 1e-3;
+        let at_hi = x >= piece.hi - TOLERANCE * piece.hi.abs().clamp(1.0, 1e300) * 1e-3;
         let violation = match (at_lo, at_hi) {
             // More spend would pay more than the price.
             (true, false) => (right - price).max(0.0),
