@@ -174,7 +174,7 @@ fn instance_json(problem: &Problem) -> Option<serde_json::Value> {
 
 fn time_slsqp(problem: &Problem) -> Option<(f64, f64)> {
     let input = serde_json::to_string(&vec![instance_json(problem)?]).ok()?;
-    let python = std::env::var("CHANMIX_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let mut child = Command::new(python)
         .arg("tests/allocation_slsqp.py")
         .stdin(Stdio::piped())

@@ -403,11 +403,11 @@ fn random_instances_meet_every_constraint_and_beat_brute_force_and_slsqp() {
     );
     assert!(problems.len() >= 200);
 
-    if python::skip_reason("numpy, scipy").is_some() {
+    if python::skip_reason(&["numpy", "scipy"]).is_some() {
         return;
     }
     let input = serde_json::to_string(&problems.iter().map(to_json).collect::<Vec<_>>()).unwrap();
-    let output = python::run(
+    let output = python::run_with_input(
         &crate::support::repo().join("tests/allocation_slsqp.py"),
         &input,
     )
@@ -625,13 +625,13 @@ fn many_s_shaped_rows_use_the_envelope_and_state_their_gap() {
     assert!(solution.bound >= solution.objective - 1e-9 * solution.objective);
     let gap = (solution.bound - solution.objective) / solution.objective;
     assert!(gap < 0.02, "gap {gap}");
-    if python::skip_reason("numpy, scipy").is_some() {
+    if python::skip_reason(&["numpy", "scipy"]).is_some() {
         return;
     }
     let mut instance = to_json(&problem);
     instance["starts"] = json!(12);
     let input = serde_json::to_string(&vec![instance]).unwrap();
-    let output = python::run(
+    let output = python::run_with_input(
         &crate::support::repo().join("tests/allocation_slsqp.py"),
         &input,
     )

@@ -91,8 +91,11 @@ fn the_json_contract_checks_out_with_its_own_formulas() {
         let slope =
             w * (curve_value(curve, x + h) - curve_value(curve, x - h)) / (2.0 * h) - spend_cost;
         let marginal = row["marginal"].as_f64().unwrap();
+        // The difference quotient carries rounding of about 1e-10 of the curve's
+        // average return F(x) ÷ x (a flat, saturated curve has a slope near 0).
+        let rounding = 1e-8 * w * curve_value(curve, x) / x.max(1.0);
         assert!(
-            (marginal - slope).abs() <= 1e-5 * slope.abs().max(1e-9),
+            (marginal - slope).abs() <= 1e-5 * slope.abs() + rounding,
             "{key}: marginal {marginal} vs {slope}"
         );
         if row["binding"] == "budget" {

@@ -88,7 +88,9 @@ impl<'a> Args<'a> {
         label: &str,
     ) -> Result<Option<f64>, AnalysisError> {
         match self.at(name, row) {
+            // `""` is how a formula says "no value" (IF(…, x, "")).
             Value::Blank => Ok(None),
+            Value::Text(t) if t.is_empty() => Ok(None),
             Value::Number(n) | Value::Date(n) if n.is_finite() => Ok(Some(*n)),
             Value::Bool(b) => Ok(Some(if *b { 1.0 } else { 0.0 })),
             other => Err(
@@ -101,6 +103,7 @@ impl<'a> Args<'a> {
     pub fn bool_at(&self, name: &str, row: usize, label: &str) -> Result<bool, AnalysisError> {
         match self.at(name, row) {
             Value::Blank => Ok(false),
+            Value::Text(t) if t.is_empty() => Ok(false),
             v => v.to_bool().map_err(|_| {
                 AnalysisError::new(format!(
                     "`{name}` of {label} is {}, not TRUE or FALSE",

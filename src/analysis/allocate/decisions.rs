@@ -506,7 +506,7 @@ fn check_feasible(setup: &Setup) -> Result<(), AnalysisError> {
             format_number(minimums - b)
         ))
         .with_hint(format!(
-            "the minimums are {}; raise the budget or lower the minimums",
+            "the minimums are made up of {}; raise the budget or lower the minimums",
             list(&parts)
         )));
     }
@@ -558,8 +558,10 @@ fn check_feasible(setup: &Setup) -> Result<(), AnalysisError> {
                 "the curves saturate below the target: lower the target".to_string()
             } else {
                 format!(
-                    "{} limited by their maximums: raise them or lower the target",
-                    plural(capped.len(), "row is").replace("rows is", "rows are")
+                    "{} at {} maximum ({}): raise the maximums or lower the target",
+                    plural(capped.len(), "row"),
+                    if capped.len() == 1 { "its" } else { "their" },
+                    list(&capped)
                 )
             }));
         }

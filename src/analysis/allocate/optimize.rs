@@ -445,7 +445,14 @@ fn unspent_reason(setup: &Setup, solution: &Solution) -> String {
         .map(|(g, _)| setup.groups[g].as_str())
         .collect();
     let mut reasons = Vec::new();
-    if at_top.len() == rows.len() {
+    let pinned = setup
+        .decisions
+        .iter()
+        .filter(|d| d.upper_limit == Limit::Pinned)
+        .count();
+    if pinned == rows.len() {
+        reasons.push("every row is pinned".to_string());
+    } else if at_top.len() == rows.len() {
         reasons.push("every row is at its maximum".to_string());
     } else if !at_top.is_empty() {
         reasons.push(format!("{} at their maximum", list(&at_top)));
