@@ -18,7 +18,8 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use chanmix::analysis::allocate::curve::Curve;
-use chanmix::analysis::allocate::solver::{Goal, Problem, Row, solve};
+use chanmix::analysis::allocate::solve::solve;
+use chanmix::analysis::allocate::solver::{Goal, Problem, Row};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

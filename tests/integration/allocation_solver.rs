@@ -7,7 +7,8 @@
 //! brute-force checks; a large S-shaped instance exercises the envelope and its gap.
 
 use chanmix::analysis::allocate::curve::Curve;
-use chanmix::analysis::allocate::solver::{Goal, Method, Problem, Row, Solution, solve};
+use chanmix::analysis::allocate::solve::solve;
+use chanmix::analysis::allocate::solver::{Goal, Method, Problem, Row, Solution};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;

@@ -1,7 +1,7 @@
 //! Resource allocation: response curves fitted from spend history (`fit_response`), an
 //! exact budget optimizer (`optimize`), the plan spread over the coming months
 //! (`plan_months`) and the curves drawn against their history (`curve_points`).
-//! Files: the curve families ([`curve`]), fitting ([`fit`]), the solver ([`solver`],
+//! Files: the curve families ([`curve`]), fitting ([`fit`]), the solver ([`solve`], [`solver`],
 //! [`nonconcave`], [`whole`]) and one file per analysis.
 
 use std::sync::Arc;
@@ -17,6 +17,7 @@ mod fit_response;
 pub mod nonconcave;
 mod optimize;
 mod plan_months;
+pub mod solve;
 pub mod solver;
 pub mod whole;
 

@@ -11,7 +11,8 @@ use super::args::{Args, cell, each, once, optional_cell, output};
 use super::decisions::{Limit, Objective, Setup, list, setup};
 use super::fit::format_number;
 use super::fit_response::finite_json;
-use super::solver::{Goal, Method, RowState, Solution, TOLERANCE, objective, solve, value};
+use super::solve::solve;
+use super::solver::{Goal, Method, RowState, Solution, TOLERANCE, objective, value};
 use crate::lang::analysis::{
     Analysis, AnalysisCall, AnalysisError, AnalysisInput, AnalysisResult, OutputColumn, Parameter,
     UsageProblem,

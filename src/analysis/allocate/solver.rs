@@ -128,30 +128,16 @@ pub struct SolveError(pub String);
 /// Relative tolerance of the constraints and of the certificate.
 pub const TOLERANCE: f64 = 1e-9;
 
-/// Solves `problem`. The caller words infeasibility with names first; the checks here
-/// are the last line.
-pub fn solve(problem: &Problem) -> Result<Solution, SolveError> {
-    check(problem)?;
-    let nonconcave = problem
-        .rows
-        .iter()
-        .filter(|r| !r.curve.concave_on(r.lower, r.upper) && r.upper > r.lower)
-        .count();
-    let mut solution = if nonconcave == 0 {
-        let pieces: Vec<Piece> = problem.rows.iter().map(Piece::whole).collect();
-        let balanced = balance(problem, &pieces)?;
-        finish(problem, &pieces, balanced, Method::Concave)
-    } else {
-        super::nonconcave::solve(problem)?
-    };
-    if problem.rows.iter().any(|r| r.unit.is_some()) {
-        solution = super::whole::round(problem, solution)?;
-    }
-    verify(problem, &solution.spend)?;
-    Ok(solution)
+/// Solves a problem whose every curve is concave on its row's range: the marginal
+/// return of every free row equalised (bisection on the multiplier).
+pub fn solve_concave(problem: &Problem) -> Result<Solution, SolveError> {
+    let pieces: Vec<Piece> = problem.rows.iter().map(Piece::whole).collect();
+    let balanced = balance(problem, &pieces)?;
+    Ok(finish(problem, &pieces, balanced, Method::Concave))
 }
 
-fn check(problem: &Problem) -> Result<(), SolveError> {
+/// The usable-input checks every method relies on (bounds, weights, groups, budget).
+pub fn check(problem: &Problem) -> Result<(), SolveError> {
     for (i, r) in problem.rows.iter().enumerate() {
         if !(r.lower.is_finite() && r.lower >= 0.0 && r.upper >= r.lower)
             || r.upper.is_nan()
