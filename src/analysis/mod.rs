@@ -8,9 +8,13 @@ use std::sync::Arc;
 use crate::lang::analysis::Analysis;
 use crate::lang::vocabulary::Vocabulary;
 
+pub mod allocate;
+
 /// Every built-in analysis.
 pub fn all() -> Vec<Arc<dyn Analysis>> {
-    Vec::new()
+    let mut analyses: Vec<Arc<dyn Analysis>> = Vec::new();
+    analyses.extend(allocate::analyses());
+    analyses
 }
 
 /// Excel's functions and every built-in analysis: what the shipped commands check

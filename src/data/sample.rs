@@ -160,6 +160,40 @@ pub fn write_sample_workbook_with_sheet_limit(
 pub const SAMPLE_TITLE: &str = "chanmix sample CRM data";
 pub const SAMPLE_COMMAND: &str = "chanmix sample-data";
 
+/// The response of new opportunities to spend built into a sample, per channel: the
+/// month's opportunities follow `seasonality[m] · Hill(spend_index[m]; half, shape)`,
+/// and the month's costs are `spend_index[m]` times a channel scale. Tests check fitted
+/// curves against it (scenarios/data/README.md, "Spend with diminishing returns").
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpendResponse {
+    pub channel: &'static str,
+    /// Half-saturation point of the Hill curve, in spend-index units.
+    pub half: f64,
+    /// The Hill curve's shape `s`.
+    pub shape: f64,
+    /// Relative spend of each month (about 1.0).
+    pub spend_index: Vec<f64>,
+    /// Seasonality and growth of new pipeline, each month.
+    pub seasonality: Vec<f64>,
+}
+
+/// The built-in spend response of the sample `options` would generate.
+pub fn spend_response(options: &SampleOptions) -> Result<Vec<SpendResponse>, SampleError> {
+    let world = World::new(&mut stream(options.seed, 0), options.rows.max(1))?;
+    Ok(catalog::CHANNELS
+        .iter()
+        .zip(&catalog::CHANNEL_PROFILES)
+        .zip(&world.spend_index)
+        .map(|((channel, profile), index)| SpendResponse {
+            channel,
+            half: profile.hill_half,
+            shape: profile.hill_shape,
+            spend_index: index.to_vec(),
+            seasonality: (0..catalog::MONTHS).map(world::seasonality).collect(),
+        })
+        .collect())
+}
+
 /// Independent random streams per part, so e.g. Leads do not shift when the
 /// opportunity model changes.
 fn stream(seed: u64, stream: u64) -> ChaCha8Rng {

@@ -109,6 +109,9 @@ pub enum ChartShape {
     Line,
     /// Points for the first series, lines for the others (history against a fit).
     PointsAndLines,
+    /// Points for the first series, a line for the second, and large markers without
+    /// a line for the others (a fitted curve with positions marked on it).
+    PointsLineAndMarkers,
 }
 
 /// Everything an analysis returns.

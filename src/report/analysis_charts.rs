@@ -100,7 +100,7 @@ fn build(
     let mut chart = Chart::new(match request.shape {
         ChartShape::Column => ChartType::Column,
         ChartShape::Line => ChartType::Line,
-        ChartShape::PointsAndLines => ChartType::ScatterStraight,
+        ChartShape::PointsAndLines | ChartShape::PointsLineAndMarkers => ChartType::ScatterStraight,
     });
     chart.title().set_name(&request.title);
     chart.set_width(CHART_WIDTH).set_height(CHART_HEIGHT);
@@ -116,15 +116,29 @@ fn build(
             .set_name(crate::report::text::humanize(name).as_str())
             .set_categories((cells.sheet.as_str(), top, category, bottom, category))
             .set_values((cells.sheet.as_str(), top, column, bottom, column));
-        if request.shape == ChartShape::PointsAndLines {
-            if index == 0 {
+        let points_only = |series: &mut rust_xlsxwriter::ChartSeries, kind, size| {
+            series
+                .set_marker(ChartMarker::new().set_type(kind).set_size(size))
+                .set_format(rust_xlsxwriter::ChartFormat::new().set_no_line());
+        };
+        match (request.shape, index) {
+            (ChartShape::PointsAndLines | ChartShape::PointsLineAndMarkers, 0) => {
                 // The observations: points only.
-                series
-                    .set_marker(ChartMarker::new().set_type(ChartMarkerType::Circle))
-                    .set_format(rust_xlsxwriter::ChartFormat::new().set_no_line());
-            } else {
+                points_only(series, ChartMarkerType::Circle, 5);
+            }
+            (ChartShape::PointsAndLines, _) | (ChartShape::PointsLineAndMarkers, 1) => {
                 series.set_marker(ChartMarker::new().set_none());
             }
+            (ChartShape::PointsLineAndMarkers, _) => {
+                // Positions on the line (current, recommended): large markers.
+                let kind = if index % 2 == 0 {
+                    ChartMarkerType::Diamond
+                } else {
+                    ChartMarkerType::Triangle
+                };
+                points_only(series, kind, 10);
+            }
+            _ => {}
         }
     }
     chart

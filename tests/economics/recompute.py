@@ -227,10 +227,32 @@ def main(path, params_path):
             spend += shifted * r.direct_cost / receiving
         planned.append(spend * (1 + p["spend_change"]))
     ch_df["planned_spend"] = planned
-    ch_df["planned_bookings"] = [
-        r.revenue * (r.planned_spend / r.direct_cost) ** p["spend_elasticity"] if r.direct_cost > 0 else r.revenue
-        for _, r in ch_df.iterrows()
-    ]
+    # Bookings follow the channel's response curve (the fitted curves, given in
+    # params["curves"]) where it has one, else spend^elasticity.
+    def curve(c, x):
+        f = c["family"]
+        if f == "hill":
+            return c["a"] / (1 + (c["k"] / x) ** c["s"]) if x > 0 else 0.0
+        if f == "log":
+            return c["a"] * math.log1p(x / c["k"])
+        if f == "power":
+            return c["a"] * x ** c["b"]
+        return min(c["a"] * x, c["cap"]) if c.get("cap") not in (None, "") else c["a"] * x
+
+    curves = {k.lower(): v for k, v in p.get("curves", {}).items()}
+    months = p["period_months"]
+
+    def planned_bookings(r):
+        if not r.direct_cost > 0:
+            return r.revenue
+        c = curves.get(r.channel.lower())
+        if c is not None and r.planned_spend > 0:
+            base = curve(c, r.direct_cost / months)
+            if base > 0:
+                return r.revenue * curve(c, r.planned_spend / months) / base
+        return r.revenue * (r.planned_spend / r.direct_cost) ** p["spend_elasticity"]
+
+    ch_df["planned_bookings"] = [planned_bookings(r) for _, r in ch_df.iterrows()]
     ch_df["planned_contribution"] = ch_df.planned_bookings * ch_df.margin_rate * ch_df.lifetime_factor - ch_df.planned_spend
 
     # Costs of channels no Channels row reaches.

@@ -217,7 +217,27 @@ impl Crm {
             ValueType::Number,
             b.iter().map(|x| Value::Number(x.2)).collect(),
         ));
-        vec![opps, costs, leads, renewals, benchmarks]
+        // The allocation library's inputs, empty: these hand-worked CRMs have no
+        // headcount or market sizing (the what-if then has no fitted curve to follow).
+        let mut headcount = Table::new("Headcount", 0);
+        for (name, ty) in [
+            ("month", ValueType::Date),
+            ("channel", ValueType::Text),
+            ("headcount", ValueType::Number),
+            ("quota", ValueType::Number),
+        ] {
+            headcount.set_column(column(name, ty, Vec::new()));
+        }
+        let mut demand = Table::new("SegmentDemand", 0);
+        for (name, ty) in [
+            ("segment", ValueType::Text),
+            ("region", ValueType::Text),
+            ("addressable_accounts", ValueType::Number),
+            ("annual_demand", ValueType::Number),
+        ] {
+            demand.set_column(column(name, ty, Vec::new()));
+        }
+        vec![opps, costs, leads, renewals, benchmarks, headcount, demand]
     }
 
     fn run(&self, params: &[(&str, Value)]) -> Evaluated {
@@ -871,8 +891,23 @@ fn the_library_on_a_fresh_sample_equals_a_pandas_recomputation() {
         .arg(&out)
         .success();
     let engine: Json = serde_json::from_str(&ran.stdout).unwrap();
+    // The what-if moves bookings along the fitted response curves: the recomputation
+    // gets their parameters (the fit itself is checked against the generator in
+    // allocation_fit.rs) and evaluates the curves itself.
+    let mut params_json: Json = serde_json::from_str(PARAMS).unwrap();
+    let mut curves = serde_json::Map::new();
+    for row in engine["tables"]["Curves"].as_array().unwrap() {
+        if row["family"].as_str().is_some_and(|f| !f.is_empty()) {
+            curves.insert(row["channel"].as_str().unwrap().to_string(), row.clone());
+        }
+    }
+    assert!(
+        !curves.is_empty(),
+        "the fresh sample fits no response curve"
+    );
+    params_json["curves"] = Json::Object(curves);
     let params = dir.path().join("params.json");
-    std::fs::write(&params, PARAMS).unwrap();
+    std::fs::write(&params, params_json.to_string()).unwrap();
     let script = repo().join("tests/economics/recompute.py");
     let pandas: Json = serde_json::from_str(&python::run(
         &script,

@@ -14,6 +14,9 @@ fn with_library() -> tempfile::TempDir {
     std::fs::create_dir_all(dir.path().join("rules")).unwrap();
     for entry in std::fs::read_dir(repo().join("rules")).unwrap() {
         let path = entry.unwrap().path();
+        if !path.is_file() {
+            continue;
+        }
         std::fs::copy(
             &path,
             dir.path().join("rules").join(path.file_name().unwrap()),

@@ -4,6 +4,10 @@
 
 mod support;
 
+mod allocation_cases;
+mod allocation_fit;
+mod allocation_solver;
+mod allocation_workbook;
 mod analysis_seam;
 mod broken_inputs;
 mod check_errors;
