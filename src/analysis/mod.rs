@@ -3,6 +3,8 @@
 //! listed in [`all`]. Nothing else in the code names an analysis: the checker, the
 //! engine and the report work through the trait.
 
+pub mod forecast;
+
 use std::sync::Arc;
 
 use crate::lang::analysis::Analysis;
@@ -10,7 +12,11 @@ use crate::lang::vocabulary::Vocabulary;
 
 /// Every built-in analysis.
 pub fn all() -> Vec<Arc<dyn Analysis>> {
-    Vec::new()
+    vec![
+        Arc::new(forecast::ForecastAnalysis),
+        Arc::new(forecast::BacktestAnalysis),
+        Arc::new(forecast::SeasonalIndexAnalysis),
+    ]
 }
 
 /// Excel's functions and every built-in analysis: what the shipped commands check

@@ -34,7 +34,9 @@ macro_rules! spec {
 
 pub mod args;
 pub mod date;
+pub mod ets;
 pub mod financial;
+pub mod forecast;
 pub mod info;
 pub mod logical;
 pub mod lookup;
@@ -248,6 +250,7 @@ impl Registry {
                 date::SPECS,
                 financial::SPECS,
                 lookup::SPECS,
+                forecast::SPECS,
             ]
             .concat()
             .into_iter()
@@ -389,6 +392,10 @@ mod tests {
             "DAYS",
             "FLOOR.MATH",
             "FORECAST.LINEAR",
+            "FORECAST.ETS",
+            "FORECAST.ETS.CONFINT",
+            "FORECAST.ETS.SEASONALITY",
+            "FORECAST.ETS.STAT",
             "IFNA",
             "IFS",
             "ISOWEEKNUM",

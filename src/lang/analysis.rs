@@ -76,6 +76,9 @@ pub struct AnalysisInput<'a> {
     pub rows: usize,
     /// The key columns' values, one list per key, one value per source row.
     pub keys: Vec<Vec<Value>>,
+    /// The key columns' names (the output table's first columns), for charts that pick
+    /// one key's rows.
+    pub key_names: Vec<Arc<str>>,
     /// Arguments in the order of [`Analysis::parameters`]; `None` where not given.
     pub args: Vec<Option<ArgValues>>,
     pub context: &'a CallContext,
@@ -109,6 +112,9 @@ pub enum ChartShape {
     Line,
     /// Points for the first series, lines for the others (history against a fit).
     PointsAndLines,
+    /// Lines for every series but the last two, which are the lower and upper edges of
+    /// a shaded band drawn behind the lines (a forecast's interval, a target range).
+    LinesWithBand,
 }
 
 /// Everything an analysis returns.

@@ -16,6 +16,7 @@ mod data_sample_roundtrip;
 mod evaluate_rules;
 mod evaluate_variants;
 mod fmt_properties;
+mod forecast_accuracy;
 mod function_oracle;
 mod fuzz_regressions;
 mod input_cache;
