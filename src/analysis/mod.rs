@@ -15,7 +15,6 @@ pub fn all() -> Vec<Arc<dyn Analysis>> {
     vec![
         Arc::new(forecast::ForecastAnalysis),
         Arc::new(forecast::BacktestAnalysis),
-        Arc::new(forecast::SeasonalIndexAnalysis),
     ]
 }
 

@@ -1,8 +1,8 @@
 //! Revenue forecasts from deals: `forecast` (won revenue per group and month for the
 //! next months — ETS, weighted pipeline, their blend and an interval), `forecast_backtest`
-//! (each method's accuracy from rolling origins beside seasonal naive) and
-//! `seasonal_index` (each calendar month's de-trended seasonal index). The three read the
-//! same arguments, so one computation serves all three (see [`computed`]).
+//! (each method's accuracy from rolling origins beside seasonal naive). The two read the
+//! same arguments, so one computation serves both (see [`computed`]). The seasonal index
+//! is not here: `rules/trends.rules` defines it once (ChannelSeasons, Seasons).
 //!
 //! ```text
 //! table Forecast = forecast DealCohorts by channel (amount = amount, deals = deals,
@@ -13,7 +13,6 @@
 mod deals;
 mod methods;
 mod pipeline;
-mod seasonal;
 mod tables;
 
 use std::collections::hash_map::DefaultHasher;
@@ -32,7 +31,6 @@ pub use methods::{
     forecast_all, forecast_unit, group_accuracy, pooled_rates,
 };
 pub use pipeline::{Evidence, Origin, Rates, weighted_pipeline};
-pub use seasonal::classical_index;
 
 /// The forecast analyses' arguments (all three take the same ones).
 pub const PARAMETERS: &[Parameter] = &[
@@ -244,29 +242,6 @@ pub const BACKTEST_OUTPUTS: &[OutputColumn] = &[
     column("beats_naive", ValueType::Bool, None, PLAIN),
 ];
 
-/// Columns of `seasonal_index`'s table after its keys.
-pub const SEASONAL_OUTPUTS: &[OutputColumn] = &[
-    column(
-        "month_of_year",
-        ValueType::Number,
-        Some(FormatKind::Integer),
-        PLAIN,
-    ),
-    column(
-        "seasonal_index",
-        ValueType::Number,
-        Some(FormatKind::Decimal),
-        PLAIN,
-    ),
-    column("years", ValueType::Number, Some(FormatKind::Integer), PLAIN),
-    column(
-        "ets_effect",
-        ValueType::Number,
-        Some(FormatKind::Currency),
-        PLAIN,
-    ),
-];
-
 /// What one set of arguments computes, shared by the three analyses.
 #[derive(Debug)]
 pub struct Computed {
@@ -365,7 +340,7 @@ fn fingerprint(input: &AnalysisInput<'_>, settings: &Settings) -> u64 {
 
 type Shared = Result<Arc<Computed>, AnalysisError>;
 
-/// The computation for these arguments: the forecast, backtest and seasonal-index
+/// The computation for these arguments: the forecast and backtest
 /// tables of one rule file usually read the same rows, so the first to ask computes and
 /// the others (possibly running at the same time) wait for its result.
 pub fn computed(input: &AnalysisInput<'_>) -> Shared {
@@ -410,10 +385,6 @@ pub struct ForecastAnalysis;
 #[derive(Debug)]
 pub struct BacktestAnalysis;
 
-/// `table T = seasonal_index Source by keys (…)`.
-#[derive(Debug)]
-pub struct SeasonalIndexAnalysis;
-
 impl Analysis for ForecastAnalysis {
     fn name(&self) -> &'static str {
         "forecast"
@@ -455,24 +426,5 @@ impl Analysis for BacktestAnalysis {
     fn run(&self, input: &AnalysisInput<'_>) -> Result<AnalysisResult, AnalysisError> {
         let shared = computed(input)?;
         Ok(tables::backtest_table(input, &shared))
-    }
-}
-
-impl Analysis for SeasonalIndexAnalysis {
-    fn name(&self) -> &'static str {
-        "seasonal_index"
-    }
-    fn summary(&self) -> &'static str {
-        "each calendar month's won revenue against its centred 12-month moving average (de-trended seasonal index)"
-    }
-    fn parameters(&self) -> &'static [Parameter] {
-        PARAMETERS
-    }
-    fn outputs(&self) -> &'static [OutputColumn] {
-        SEASONAL_OUTPUTS
-    }
-    fn run(&self, input: &AnalysisInput<'_>) -> Result<AnalysisResult, AnalysisError> {
-        let shared = computed(input)?;
-        Ok(tables::seasonal_table(input, &shared))
     }
 }

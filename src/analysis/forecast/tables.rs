@@ -1,13 +1,11 @@
 //! The forecast analyses' output tables, notes, details and charts, built from one
 //! shared computation: the `forecast` table (history rows, then one row per future
-//! month), the `forecast_backtest` table (one row per method) and the `seasonal_index`
-//! table (one row per calendar month).
+//! month) and the `forecast_backtest` table (one row per method).
 
 use std::sync::Arc;
 
 use super::deals::month_label;
 use super::methods::{Accuracy, METHODS, UnitResult, group_accuracy};
-use super::seasonal::classical_index;
 use super::{Computed, MIN_ETS_MONTHS};
 use crate::functions::forecast::month_start;
 use crate::lang::analysis::{AnalysisInput, AnalysisResult, ChartRequest, ChartShape};
@@ -370,64 +368,6 @@ pub fn backtest_table(input: &AnalysisInput<'_>, computed: &Computed) -> Analysi
         columns: rows.columns,
         notes,
         details: Some(serde_json::json!({ "groups": details })),
-        charts: Vec::new(),
-    }
-}
-
-/// The `seasonal_index` table.
-pub fn seasonal_table(input: &AnalysisInput<'_>, computed: &Computed) -> AnalysisResult {
-    let Computed { book, results, .. } = computed;
-    let mut rows = Rows::new(input.keys.len(), super::SEASONAL_OUTPUTS.len());
-    let mut short = Vec::new();
-    for (group, units) in book.groups.iter().zip(results) {
-        let start = group_start(units);
-        let length = units.first().map_or(0, |u| u.history.actual.len());
-        let revenue: Vec<f64> = (start..length).map(|i| actual_at(units, i)).collect();
-        let first_month = book.export_start + start as i64;
-        let index = classical_index(
-            &revenue,
-            usize::try_from(first_month.rem_euclid(12)).unwrap_or(0),
-        );
-        if index.iter().any(|(i, _)| i.is_none()) {
-            short.push(group_name(&group.key));
-        }
-        for (month, (value, years)) in index.iter().enumerate() {
-            // The forecast model's seasonal effect for this calendar month, summed over parts.
-            let effect: f64 = units
-                .iter()
-                .filter_map(|u| u.model.as_ref())
-                .filter(|m| !m.last.season.is_empty())
-                .map(|m| {
-                    let period = m.last.season.len() as i64;
-                    let next = book.last_month + 1;
-                    let ahead = (month as i64 - next.rem_euclid(12)).rem_euclid(12);
-                    m.last.season[usize::try_from(ahead.rem_euclid(period)).unwrap_or(0)]
-                })
-                .sum();
-            rows.push(
-                &group.key,
-                vec![
-                    Value::Number((month + 1) as f64),
-                    number(*value),
-                    Value::Number(*years as f64),
-                    number(Some(effect)),
-                ],
-            );
-        }
-    }
-    let mut notes = Vec::new();
-    if !short.is_empty() {
-        notes.push(format!(
-            "under two years of usable history for {}: calendar months without a full \
-             year on each side have no seasonal index",
-            names(&short)
-        ));
-    }
-    AnalysisResult {
-        keys: rows.keys,
-        columns: rows.columns,
-        notes,
-        details: None,
         charts: Vec::new(),
     }
 }
