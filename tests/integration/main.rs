@@ -18,6 +18,7 @@ mod evaluate_rules;
 mod evaluate_variants;
 mod fmt_properties;
 mod forecast_accuracy;
+mod forecast_workbook;
 mod function_oracle;
 mod fuzz_regressions;
 mod input_cache;

@@ -218,3 +218,72 @@ fn weighted_median(pairs: &mut [(i64, f64)]) -> Option<i64> {
     }
     pairs.last().map(|p| p.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deal(created: i64, closed: Option<i64>, won: bool, amount: f64, count: f64) -> Deal {
+        Deal {
+            created,
+            closed,
+            won,
+            amount,
+            count,
+            stage: None,
+        }
+    }
+
+    #[test]
+    fn open_deals_are_weighted_and_placed_as_worked_by_hand() {
+        // The channel's closed deals, all created in month 0: two won after 1 month, two
+        // lost after 1, one won after 3, one lost after 4. Other channels add four deals
+        // lost in their first month, so the pooled win rate is 3/10.
+        let history = [
+            deal(0, Some(1), true, 0.0, 2.0),
+            deal(0, Some(1), false, 0.0, 2.0),
+            deal(0, Some(3), true, 0.0, 1.0),
+            deal(0, Some(4), false, 0.0, 1.0),
+        ];
+        let mut own = Rates::default();
+        own.add(&history, 10);
+        let mut pooled = own.clone();
+        pooled.add(&[deal(5, Some(5), false, 0.0, 4.0)], 10);
+        assert_eq!(pooled.win_rate(), 0.3);
+        let evidence = Evidence {
+            own: &own,
+            pooled: &pooled,
+        };
+        // Origin month 10. Open: A created in month 8 (2 months old, 1000), B in month 9
+        // (1 month old, 500), C in month 10 (new, 100).
+        let open = [
+            deal(8, None, false, 1000.0, 1.0),
+            deal(9, None, false, 500.0, 1.0),
+            deal(10, None, false, 100.0, 1.0),
+        ];
+        let deals: Vec<Deal> = history.iter().chain(&open).cloned().collect();
+        let origin = Origin {
+            month: 10,
+            snapshot: true,
+            booked: None,
+        };
+        let out = weighted_pipeline(&deals, origin, 3, &evidence, 0);
+        // The channel's rate, leaning on the pooled one with 10 deals' weight:
+        // (3 + 10 × 0.3) / (6 + 10) = 0.375. A deal open at age a: among closed deals
+        // that lived longer than a, (won + 10 × 0.375) / (closed + 10).
+        let channel = (3.0 + 10.0 * 0.3) / 16.0;
+        let older_than_1 = (1.0 + 10.0 * channel) / (2.0 + 10.0); // lives 3 and 4
+        let older_than_0 = (3.0 + 10.0 * channel) / (6.0 + 10.0); // every closed deal
+        // Median won life is 1 month (2 of 3 won deals): C closes in month 11. A and B are
+        // past it; the median of won deals that lived longer than their age is 3 months:
+        // A in month 11, B in month 12.
+        let want = [
+            1000.0 * older_than_1 + 100.0 * older_than_0,
+            500.0 * older_than_1,
+            0.0,
+        ];
+        for (got, want) in out.iter().zip(want) {
+            assert!((got - want).abs() < 1e-9, "{out:?} against {want}");
+        }
+    }
+}

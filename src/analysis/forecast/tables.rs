@@ -264,7 +264,7 @@ fn forecast_charts(
     if input.keys.is_empty() {
         return vec![request(
             format!(
-                "{}: won revenue, forecast and {percent}% interval",
+                "Total: won revenue, forecast and {percent}% interval ({})",
                 input.table
             ),
             None,
