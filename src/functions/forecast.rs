@@ -4,7 +4,7 @@
 //! timestamps aggregated, up to 30% missing points completed — and their error values.
 //! The model is [`super::ets`]: additive error, trend and season ("AAA"), as Excel's.
 
-use super::args::{err, list, number_or, optional, value_error};
+use super::args::{err, list, number_or, optional, strict_numbers, value_error};
 use super::ets::{self, Form, Model};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::value::datetime::{serial_from_ymd, ymd_from_serial};
@@ -110,21 +110,6 @@ fn aggregate(values: &[f64], code: u8) -> f64 {
     }
 }
 
-/// The numbers of a values or timeline list: errors propagate, anything else that is
-/// not a number (text, booleans, empty cells) is `#VALUE!`.
-fn numbers(values: &[Value]) -> Result<Vec<f64>, Value> {
-    values
-        .iter()
-        .map(|v| match v {
-            Value::Number(n) | Value::Date(n) => Ok(*n),
-            Value::Error(_) => Err(v.clone()),
-            _ => Err(value_error()),
-        })
-        .collect()
-}
-
-/// Whether every timeline point is a date on one day of the month (or on the last day
-/// of its month): such a timeline steps by calendar months.
 fn month_day(xs: &[f64]) -> Option<MonthDay> {
     let mut day = None;
     let mut last = true;
@@ -158,8 +143,8 @@ fn regular_series(
     if values.len() != timeline.len() {
         return Err(err(ErrorKind::NA));
     }
-    let ys = numbers(values)?;
-    let xs = numbers(timeline)?;
+    let ys = strict_numbers(values)?;
+    let xs = strict_numbers(timeline)?;
     if xs.len() < 2 {
         return Err(err(ErrorKind::Num));
     }
