@@ -150,7 +150,7 @@ pub fn execute_tables(
         &context,
         &mut |step, took| steps.push((took, prepared.plan.step_name(step))),
     );
-    steps.sort_by(|a, b| b.0.cmp(&a.0));
+    steps.sort_by_key(|step| std::cmp::Reverse(step.0));
     for (took, name) in steps.iter().take(12) {
         eprintln!("timing:   step {name:<40} {:>8.3} s", took.as_secs_f64());
     }
@@ -402,6 +402,7 @@ pub fn run_scenario(
         .iter()
         .map(|t| (t.name.to_string(), t.row_count))
         .collect();
+    let read_notes = data.quality.console_notes();
     // One scenario: the tables move into the evaluation instead of being copied.
     let result = execute_tables(&prepared, std::mem::take(&mut data.tables))?;
     timer.lap("evaluate");
@@ -419,13 +420,12 @@ pub fn run_scenario(
         .map(|f| format!("{}: {}", f.subject, f.message))
         .collect();
     let flags_raised = result.flags.len() - data_checks.len();
-    let notes = result
-        .analyses
-        .iter()
-        .flat_map(|a| {
+    let notes = read_notes
+        .into_iter()
+        .chain(result.analyses.iter().flat_map(|a| {
             let table = prepared.plan.tables.get(a.table).map_or("", |t| &*t.name);
             a.notes.iter().map(move |n| (table.to_string(), n.clone()))
-        })
+        }))
         .collect();
     drop(result);
     timer.lap("free the results");
