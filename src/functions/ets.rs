@@ -273,8 +273,7 @@ pub fn initial_states(y: &[f64], form: Form) -> Option<States> {
     if n == 0 {
         return None;
     }
-    if m > 0 {
-        let seasons = n / m;
+    if let Some(seasons) = n.checked_div(m) {
         if seasons < 2 {
             return None;
         }
@@ -722,8 +721,9 @@ fn nelder_mead(
                 values[worst] = contracted_value;
             } else {
                 for &i in &order[1..] {
-                    for k in 0..dims {
-                        points[i][k] = points[best][k] + 0.5 * (points[i][k] - points[best][k]);
+                    let anchor = points[best];
+                    for (p, a) in points[i].iter_mut().zip(&anchor) {
+                        *p = a + 0.5 * (*p - a);
                     }
                     values[i] = f(&points[i]);
                     evaluations += 1;
@@ -757,7 +757,8 @@ pub fn detect_period(y: &[f64]) -> usize {
         .collect();
     let variance: f64 = residuals.iter().map(|r| r * r).sum();
     let scale: f64 = y.iter().map(|v| v * v).sum();
-    if !(variance > 1e-20 * scale.max(1.0)) {
+    // Also true for a NaN variance: no usable signal.
+    if variance.partial_cmp(&(1e-20 * scale.max(1.0))) != Some(std::cmp::Ordering::Greater) {
         return 0;
     }
     let acf = |k: usize| -> f64 {

@@ -196,7 +196,7 @@ fn band_chart(
             .set_values(values(column))
             .set_format(
                 ChartFormat::new()
-                    .set_solid_fill(&ChartSolidFill::new().set_color(colour))
+                    .set_solid_fill(ChartSolidFill::new().set_color(colour))
                     .set_no_line(),
             );
     }

@@ -144,10 +144,10 @@ pub fn read(input: &AnalysisInput<'_>, parameters: &[Parameter]) -> Result<Book,
     let has_parts = input.arg(parameters, "part").is_some();
 
     for row in 0..input.rows {
-        if let Some(include) = arg(input, parameters, "include", row) {
-            if !matches!(include, Value::Bool(true)) {
-                continue;
-            }
+        if let Some(include) = arg(input, parameters, "include", row)
+            && !matches!(include, Value::Bool(true))
+        {
+            continue;
         }
         let Some(key): Option<Vec<KeyPart>> = input
             .keys

@@ -103,12 +103,11 @@ fn revenue(deals: &[Deal], first: i64, last: i64) -> Vec<f64> {
     let len = usize::try_from(last - first + 1).unwrap_or(0);
     let mut out = vec![0.0; len];
     for deal in deals.iter().filter(|d| d.won) {
-        if let Some(closed) = deal.closed {
-            if let Ok(i) = usize::try_from(closed - first) {
-                if let Some(slot) = out.get_mut(i) {
-                    *slot += deal.amount;
-                }
-            }
+        if let Some(closed) = deal.closed
+            && let Ok(i) = usize::try_from(closed - first)
+            && let Some(slot) = out.get_mut(i)
+        {
+            *slot += deal.amount;
         }
     }
     out

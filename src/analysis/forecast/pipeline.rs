@@ -168,10 +168,11 @@ pub fn weighted_pipeline(
     let median = evidence.median_won_life(-1);
     for deal in deals {
         if let (Some(booked), Some(closed)) = (origin.booked, deal.closed) {
-            if closed == booked && deal.won {
-                if let Some(step) = step_of(booked - o, horizon) {
-                    out[step] += deal.amount;
-                }
+            if closed == booked
+                && deal.won
+                && let Some(step) = step_of(booked - o, horizon)
+            {
+                out[step] += deal.amount;
             }
             continue;
         }

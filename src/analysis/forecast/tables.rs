@@ -318,14 +318,13 @@ pub fn backtest_table(input: &AnalysisInput<'_>, computed: &Computed) -> Analysi
                 (Some(w), Some(n)) if !is_naive => Value::Bool(w < n),
                 _ => Value::Blank,
             };
-            if matches!(beats, Value::Bool(false)) {
-                if let Some(list) = METHODS
+            if matches!(beats, Value::Bool(false))
+                && let Some(list) = METHODS
                     .iter()
                     .position(|m| m == method)
                     .and_then(|i| losers.get_mut(i))
-                {
-                    list.push(group_name(&group.key));
-                }
+            {
+                list.push(group_name(&group.key));
             }
             rows.push(
                 &group.key,
