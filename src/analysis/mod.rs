@@ -3,6 +3,8 @@
 //! listed in [`all`]. Nothing else in the code names an analysis: the checker, the
 //! engine and the report work through the trait.
 
+pub mod forecast;
+
 use std::sync::Arc;
 
 use crate::lang::analysis::Analysis;
@@ -14,6 +16,8 @@ pub mod allocate;
 pub fn all() -> Vec<Arc<dyn Analysis>> {
     let mut analyses: Vec<Arc<dyn Analysis>> = Vec::new();
     analyses.extend(allocate::analyses());
+    analyses.push(Arc::new(forecast::ForecastAnalysis));
+    analyses.push(Arc::new(forecast::BacktestAnalysis));
     analyses
 }
 

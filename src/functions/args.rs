@@ -582,6 +582,20 @@ pub fn matching_rows(pairs: &[(&[Value], Criterion)], len: usize) -> Vec<usize> 
         .collect()
 }
 
+/// Numbers of a list where every item must be a number or date (XNPV's values and dates,
+/// FORECAST.ETS's values and timeline): errors propagate, anything else (text, booleans,
+/// empty cells) is `#VALUE!`.
+pub fn strict_numbers(values: &[Value]) -> Result<Vec<f64>, Value> {
+    values
+        .iter()
+        .map(|v| match v {
+            Value::Number(n) | Value::Date(n) => Ok(*n),
+            Value::Error(_) => Err(v.clone()),
+            _ => Err(value_error()),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

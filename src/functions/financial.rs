@@ -1,7 +1,7 @@
 //! Financial functions: NPV, XNPV, IRR, PMT, FV, PV, NPER, RATE, IPMT, PPMT with
 //! Excel's sign conventions (money paid out is negative) and iteration limits.
 
-use super::args::{ListNumbers, collect_numbers, err, list, number, number_or, value_error};
+use super::args::{ListNumbers, collect_numbers, err, list, number, number_or, strict_numbers};
 use super::{Arg, CallContext, FunctionSpec};
 use crate::value::{ErrorKind, Value, number_result};
 
@@ -36,18 +36,6 @@ pub fn npv(args: &[Arg<'_>], _: &CallContext) -> Value {
             .sum::<f64>())
     })();
     result.map_or_else(|e| e, number_result)
-}
-
-/// Numbers of a list where every item must be a number (XNPV's values and dates).
-fn strict_numbers(values: &[Value]) -> Result<Vec<f64>, Value> {
-    values
-        .iter()
-        .map(|v| match v {
-            Value::Number(n) | Value::Date(n) => Ok(*n),
-            Value::Error(_) => Err(v.clone()),
-            _ => Err(value_error()),
-        })
-        .collect()
 }
 
 pub fn xnpv(args: &[Arg<'_>], _: &CallContext) -> Value {

@@ -34,7 +34,9 @@ macro_rules! spec {
 
 pub mod args;
 pub mod date;
+pub mod ets;
 pub mod financial;
+pub mod forecast;
 pub mod info;
 pub mod logical;
 pub mod lookup;
@@ -316,6 +318,7 @@ impl Registry {
                 date::SPECS,
                 financial::SPECS,
                 lookup::SPECS,
+                forecast::SPECS,
             ]
             .concat()
             .into_iter()
@@ -457,6 +460,10 @@ mod tests {
             "DAYS",
             "FLOOR.MATH",
             "FORECAST.LINEAR",
+            "FORECAST.ETS",
+            "FORECAST.ETS.CONFINT",
+            "FORECAST.ETS.SEASONALITY",
+            "FORECAST.ETS.STAT",
             "IFNA",
             "IFS",
             "ISOWEEKNUM",

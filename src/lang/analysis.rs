@@ -76,6 +76,9 @@ pub struct AnalysisInput<'a> {
     pub rows: usize,
     /// The key columns' values, one list per key, one value per source row.
     pub keys: Vec<Vec<Value>>,
+    /// The key columns' names (the output table's first columns), for charts that pick
+    /// one key's rows.
+    pub key_names: Vec<Arc<str>>,
     /// Arguments in the order of [`Analysis::parameters`]; `None` where not given.
     pub args: Vec<Option<ArgValues>>,
     pub context: &'a CallContext,
@@ -112,6 +115,9 @@ pub enum ChartShape {
     /// Points for the first series, a line for the second, and large markers without
     /// a line for the others (a fitted curve with positions marked on it).
     PointsLineAndMarkers,
+    /// Lines for every series but the last two, which are the lower and upper edges of
+    /// a shaded band drawn behind the lines (a forecast's interval, a target range).
+    LinesWithBand,
 }
 
 /// Everything an analysis returns.

@@ -1,9 +1,12 @@
 //! Charts analyses ask for ([`ChartRequest`]), drawn beside the table they read, on that
-//! table's sheet: columns, lines, or points with fitted lines. The report knows nothing
+//! table's sheet: columns, lines, points with fitted lines, or lines over a shaded band
+//! (a range such as a forecast interval). The report knows nothing
 //! of any one analysis; a request names a table, a category column, series columns and
 //! optionally the rows of one key (which must be contiguous on the sheet).
 
-use rust_xlsxwriter::{Chart, ChartMarker, ChartMarkerType, ChartType, Worksheet};
+use rust_xlsxwriter::{
+    Chart, ChartFormat, ChartMarker, ChartMarkerType, ChartSolidFill, ChartType, Worksheet,
+};
 
 use crate::eval::engine::AnalysisReport;
 use crate::lang::analysis::{ChartRequest, ChartShape};
@@ -97,9 +100,18 @@ fn build(
     };
     let to_row = |row: usize| cells.first_row - 1 + u32::try_from(row).unwrap_or(u32::MAX);
     let (top, bottom) = (to_row(first), to_row(last));
+    if request.shape == ChartShape::LinesWithBand {
+        let range = Range {
+            sheet: &cells.sheet,
+            top,
+            bottom,
+            category,
+        };
+        return Ok(Some(band_chart(request, &range, &column_of)));
+    }
     let mut chart = Chart::new(match request.shape {
         ChartShape::Column => ChartType::Column,
-        ChartShape::Line => ChartType::Line,
+        ChartShape::Line | ChartShape::LinesWithBand => ChartType::Line,
         ChartShape::PointsAndLines | ChartShape::PointsLineAndMarkers => ChartType::ScatterStraight,
     });
     chart.title().set_name(&request.title);
@@ -145,4 +157,81 @@ fn build(
         .x_axis()
         .set_name(crate::report::text::humanize(&request.category).as_str());
     Ok(Some(chart))
+}
+
+/// The rows a chart draws: first and last sheet row and the category column.
+struct Range<'a> {
+    sheet: &'a str,
+    top: u32,
+    bottom: u32,
+    category: u16,
+}
+
+/// Lines over a band: the band is an area chart of the upper edge in a light fill with
+/// the lower edge's area in white on top of it (so only the space between shows), and
+/// the lines are a line chart combined over it. Rows where the edges are blank draw no
+/// band.
+fn band_chart(
+    request: &ChartRequest,
+    range: &Range<'_>,
+    column_of: &dyn Fn(&str) -> Option<u16>,
+) -> Chart {
+    let split = request.series.len().saturating_sub(2);
+    let (lines, edges) = request.series.split_at(split);
+    let mut chart = Chart::new(ChartType::Area);
+    chart.title().set_name(&request.title);
+    chart.set_width(CHART_WIDTH).set_height(CHART_HEIGHT);
+    chart
+        .legend()
+        .set_position(rust_xlsxwriter::ChartLegendPosition::Bottom);
+    let values = |column: u16| (range.sheet, range.top, column, range.bottom, column);
+    let categories = (
+        range.sheet,
+        range.top,
+        range.category,
+        range.bottom,
+        range.category,
+    );
+    let band_name = edges
+        .iter()
+        .map(|name| crate::report::text::humanize(name))
+        .collect::<Vec<_>>()
+        .join(" to ");
+    // Upper edge first (filled), then the lower edge (white) over it.
+    for (index, name) in edges.iter().rev().enumerate() {
+        let Some(column) = column_of(name) else {
+            continue;
+        };
+        let colour = if index == 0 { "#C6DBEF" } else { "#FFFFFF" };
+        chart
+            .add_series()
+            .set_name(if index == 0 { band_name.as_str() } else { "" })
+            .set_categories(categories)
+            .set_values(values(column))
+            .set_format(
+                ChartFormat::new()
+                    .set_solid_fill(ChartSolidFill::new().set_color(colour))
+                    .set_no_line(),
+            );
+    }
+    if edges.len() == 2 {
+        chart.legend().delete_entries(&[1]);
+    }
+    let mut line = Chart::new(ChartType::Line);
+    for name in lines {
+        let Some(column) = column_of(name) else {
+            continue;
+        };
+        line.add_series()
+            .set_name(crate::report::text::humanize(name).as_str())
+            .set_categories(categories)
+            .set_values(values(column));
+    }
+    chart.combine(&line);
+    chart.y_axis().set_major_gridlines(false);
+    chart.x_axis().set_num_format("mmm yyyy");
+    chart
+        .x_axis()
+        .set_name(crate::report::text::humanize(&request.category).as_str());
+    chart
 }

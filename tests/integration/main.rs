@@ -22,6 +22,8 @@ mod evaluate_rules;
 mod evaluate_variants;
 mod excel_habits;
 mod fmt_properties;
+mod forecast_accuracy;
+mod forecast_workbook;
 mod function_oracle;
 mod fuzz_regressions;
 mod hostile_files;

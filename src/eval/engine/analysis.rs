@@ -45,10 +45,17 @@ impl Evaluation<'_> {
                 })
             })
             .collect();
+        let key_names = table_plan
+            .columns
+            .iter()
+            .take(plan.source_keys.len())
+            .map(|c| std::sync::Arc::clone(&c.name))
+            .collect();
         let input = AnalysisInput {
             table: &table_plan.name,
             rows,
             keys,
+            key_names,
             args,
             context: &self.context,
         };

@@ -1,8 +1,8 @@
 //! Python with the packages a test's independent recomputation needs (pandas,
-//! statsmodels, openpyxl): whether it is there (a test skips with a reason the user
+//! statsmodels, openpyxl, statsforecast): whether it is there (a test skips with a reason the user
 //! sees, or fails under CI, like the LibreOffice checks), and running a script.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -49,7 +49,7 @@ pub fn skip_reason(modules: &[&str]) -> Option<String> {
 }
 
 /// Runs `script` with `args`; its stdout, or a panic with its stderr.
-pub fn run(script: &Path, args: &[&Path]) -> String {
+pub fn run(script: &Path, args: &[impl AsRef<OsStr>]) -> String {
     let output = Command::new(program())
         .arg(script)
         .args(args)
