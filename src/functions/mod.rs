@@ -412,6 +412,7 @@ mod tests {
             "COVARIANCE.S",
             "COVARIANCE.P",
             "XMATCH",
+            "UNIQUE",
         ];
         for spec in Registry::builtin().iter() {
             assert_eq!(spec.future, XLFN.contains(&&*spec.name), "{}", spec.name);

@@ -67,6 +67,23 @@ pub struct ListNode {
     pub filter: Option<Node>,
     /// Elements of an array constant.
     pub elements: Vec<Node>,
+    /// `UNIQUE(list)`: only the list's distinct values reach the function.
+    pub distinct: Distinct,
+}
+
+/// Which of a list's values reach the function: all of them, or `UNIQUE`'s selection.
+/// UNIQUE compares as Excel does (text ignoring case, numbers and dates by value, types
+/// apart), keeps each value's first occurrence in list order, and returns an empty
+/// cell as 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Distinct {
+    /// Every value (no UNIQUE).
+    #[default]
+    All,
+    /// `UNIQUE(list)`: each distinct value once.
+    Unique,
+    /// `UNIQUE(list, FALSE, TRUE)`: only the values that occur exactly once.
+    ExactlyOnce,
 }
 
 /// What a table is.

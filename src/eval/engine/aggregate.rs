@@ -1,7 +1,7 @@
 //! Lists and group aggregates: a list argument's values for each group, and the
 //! one-pass aggregates (SUM, COUNT, AVERAGE, MIN, MAX, MEDIAN) over group ids.
 
-use crate::eval::grouping::NO_GROUP;
+use crate::eval::grouping::{KeyCodes, NO_GROUP};
 use crate::eval::vector::Operand;
 use crate::functions::{Aggregate, FunctionSpec, Kernel};
 use crate::lang::plan::*;
@@ -14,6 +14,29 @@ use super::{EvaluatedArg, Evaluation, Scope, Values};
 impl<'p> Evaluation<'p> {
     /// Evaluates a list argument: the same list for every row, or one per group.
     pub(super) fn eval_list<'s>(&'s self, list: &'s ListNode, scope: Scope) -> EvaluatedArg<'s> {
+        let all = self.all_list_values(list, scope);
+        match list.distinct {
+            Distinct::All => all,
+            Distinct::Unique | Distinct::ExactlyOnce => {
+                let once = list.distinct == Distinct::ExactlyOnce;
+                match all {
+                    EvaluatedArg::List(values) => {
+                        let starts = [0, values.len()];
+                        let (values, _) = select_distinct(values, &starts, once);
+                        EvaluatedArg::List(values)
+                    }
+                    EvaluatedArg::PerRowList { values, starts } => {
+                        let (values, starts) = select_distinct(values, &starts, once);
+                        EvaluatedArg::PerRowList { values, starts }
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+
+    /// Every value of a list argument (before UNIQUE selects from it).
+    fn all_list_values<'s>(&'s self, list: &'s ListNode, scope: Scope) -> EvaluatedArg<'s> {
         match list.domain {
             ListDomain::Array => {
                 let element_scope = Scope {
@@ -119,6 +142,9 @@ impl<'p> Evaluation<'p> {
         let ListDomain::Group { table } = list.domain else {
             return None;
         };
+        if list.distinct != Distinct::All {
+            return None; // per-group lists, selected by `select_distinct`
+        }
         let Some(Kernel::Aggregate(kind)) = function.kernel else {
             return None;
         };
@@ -155,6 +181,70 @@ impl<'p> Evaluation<'p> {
             scope.rows,
         ))
     }
+}
+
+/// UNIQUE's selection within each group's slice `starts[g]..starts[g + 1]` of `values`:
+/// each distinct value at its first occurrence (or, with `once`, the values that occur
+/// exactly once in their group), an empty cell as 0, as `functions::lookup::unique_values`
+/// selects. Values are coded once for the whole list (equal as grouping compares keys:
+/// text ignoring case), so the selection is one pass with a per-code stamp, nothing
+/// allocated per group.
+pub(super) fn select_distinct(
+    values: Vec<Value>,
+    starts: &[usize],
+    once: bool,
+) -> (Vec<Value>, Vec<usize>) {
+    let codes = KeyCodes::build(&values);
+    const UNSEEN: u32 = u32::MAX;
+    let mut stamp = vec![UNSEEN; codes.count()];
+    let mut occurrences = vec![0u32; if once { codes.count() } else { 0 }];
+    let mut keep = vec![false; values.len()];
+    let groups = starts.len().saturating_sub(1);
+    for g in 0..groups {
+        let (start, end) = (starts[g], starts[g + 1].min(values.len()));
+        let group = g as u32;
+        for (row, code) in codes.codes.iter().enumerate().take(end).skip(start) {
+            let code = *code as usize;
+            if stamp[code] != group {
+                stamp[code] = group;
+                keep[row] = true;
+                if once {
+                    occurrences[code] = 0;
+                }
+            }
+            if once {
+                occurrences[code] += 1;
+            }
+        }
+        if once {
+            for row in start..end {
+                if keep[row] && occurrences[codes.codes[row] as usize] != 1 {
+                    keep[row] = false;
+                }
+            }
+        }
+    }
+    let mut new_starts = Vec::with_capacity(starts.len());
+    new_starts.push(0);
+    let mut out = Vec::with_capacity(values.len() / 2);
+    let mut group = 0;
+    for (row, value) in values.into_iter().enumerate() {
+        while group < groups && row >= starts[group + 1] {
+            new_starts.push(out.len());
+            group += 1;
+        }
+        if keep[row] {
+            out.push(if value.is_blank() {
+                Value::Number(0.0)
+            } else {
+                value
+            });
+        }
+    }
+    while new_starts.len() < starts.len().max(1) {
+        new_starts.push(out.len());
+    }
+    (out, new_starts)
 }
 
 /// Tables listed per group anywhere in `node` (top-level lists only: nested lists are

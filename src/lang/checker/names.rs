@@ -75,6 +75,7 @@ impl Checker<'_> {
                     expr: Node::Const(Value::Number(1.0)),
                     filter: None,
                     elements: Vec::new(),
+                    distinct: Distinct::All,
                 },
                 ty: ValueType::Number,
             };
@@ -216,6 +217,7 @@ impl Checker<'_> {
                 expr: Node::Column(column),
                 filter: None,
                 elements: Vec::new(),
+                distinct: Distinct::All,
             },
             ty,
         }
