@@ -3,6 +3,9 @@
 //! listed in [`all`]. Nothing else in the code names an analysis: the checker, the
 //! engine and the report work through the trait.
 
+pub mod overlap;
+pub mod top;
+
 use std::sync::Arc;
 
 use crate::lang::analysis::Analysis;
@@ -10,7 +13,7 @@ use crate::lang::vocabulary::Vocabulary;
 
 /// Every built-in analysis.
 pub fn all() -> Vec<Arc<dyn Analysis>> {
-    Vec::new()
+    vec![Arc::new(overlap::Pairs), Arc::new(top::Top)]
 }
 
 /// Excel's functions and every built-in analysis: what the shipped commands check

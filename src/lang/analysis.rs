@@ -76,7 +76,9 @@ pub struct AnalysisInput<'a> {
     pub rows: usize,
     /// The key columns' values, one list per key, one value per source row.
     pub keys: Vec<Vec<Value>>,
-    /// Arguments in the order of [`Analysis::parameters`]; `None` where not given.
+    /// Arguments in the order of [`Analysis::parameters`]; `None` where not given. For
+    /// an analysis that carries values ([`Analysis::carried_prefixes`]), the carried
+    /// arguments follow, per row, in the order written.
     pub args: Vec<Option<ArgValues>>,
     pub context: &'a CallContext,
 }
@@ -116,7 +118,9 @@ pub enum ChartShape {
 pub struct AnalysisResult {
     /// Key column values of the output rows (one list per key).
     pub keys: Vec<Vec<Value>>,
-    /// Output column values, in the order of [`Analysis::outputs`].
+    /// Output column values, in the order of [`Analysis::outputs`]; then, for an
+    /// analysis that carries values, one column per carried argument and prefix
+    /// (argument by argument, prefixes in their order).
     pub columns: Vec<Vec<Value>>,
     /// Sentences the user must see (on the console and in the workbook), e.g. "budget
     /// left unspent: every channel is at its maximum".
@@ -172,6 +176,15 @@ pub trait Analysis: fmt::Debug + Send + Sync {
     /// The columns it adds after the keys (fixed, so formulas can be checked against
     /// them before any data is read).
     fn outputs(&self) -> &'static [OutputColumn];
+    /// An analysis that copies source rows' values into its own rows (a self-join puts
+    /// two rows side by side; a ranking copies the rows it keeps) takes, besides its
+    /// parameters, any per-row argument `name = formula` the rule author writes, and adds
+    /// one output column per prefix: `prefix + name` (e.g. `opp_id` and `other_opp_id`
+    /// for the prefixes `""` and `"other_"`). Empty (the default): every argument must
+    /// be one of [`Analysis::parameters`].
+    fn carried_prefixes(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Checks beyond argument names, shapes and types (e.g. "needs one key column").
     fn check(&self, _call: &AnalysisCall<'_>) -> Vec<UsageProblem> {
         Vec::new()

@@ -109,8 +109,11 @@ pub struct AnalysisPlan {
     pub source: TableId,
     /// Key columns in the source table (copied to the output's first columns).
     pub source_keys: Vec<ColumnId>,
-    /// One entry per parameter of the analysis, in its order; `None` where not given.
+    /// One entry per parameter of the analysis, in its order; `None` where not given;
+    /// then one per carried argument (see `Analysis::carried_prefixes`).
     pub args: Vec<Option<AnalysisArgNode>>,
+    /// Names of the carried arguments, in the order written.
+    pub carried: Vec<Arc<str>>,
 }
 
 /// An analysis argument, compiled.

@@ -58,7 +58,8 @@ impl Evaluation<'_> {
         };
         let result = match plan.analysis.run(&input) {
             Ok(result) => {
-                let outputs = plan.analysis.outputs().len();
+                let outputs = plan.analysis.outputs().len()
+                    + plan.carried.len() * plan.analysis.carried_prefixes().len();
                 let lengths_agree = result.keys.iter().chain(&result.columns).all(|c| {
                     c.len()
                         == result
@@ -110,8 +111,25 @@ impl Evaluation<'_> {
         for (position, values) in result.keys.into_iter().enumerate() {
             self.store_column(table, position, values);
         }
-        for (output, values) in analysis.analysis.outputs().iter().zip(result.columns) {
-            if let Some(column) = table_plan.column_id(output.name)
+        let carried_names: Vec<String> = analysis
+            .carried
+            .iter()
+            .flat_map(|name| {
+                analysis
+                    .analysis
+                    .carried_prefixes()
+                    .iter()
+                    .map(move |prefix| format!("{prefix}{name}"))
+            })
+            .collect();
+        let names = analysis
+            .analysis
+            .outputs()
+            .iter()
+            .map(|o| o.name)
+            .chain(carried_names.iter().map(String::as_str));
+        for (name, values) in names.zip(result.columns) {
+            if let Some(column) = table_plan.column_id(name)
                 && column >= key_count
                 && matches!(table_plan.columns[column].origin, ColumnOrigin::Analysis)
             {
