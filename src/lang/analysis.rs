@@ -76,9 +76,9 @@ pub struct AnalysisInput<'a> {
     pub rows: usize,
     /// The key columns' values, one list per key, one value per source row.
     pub keys: Vec<Vec<Value>>,
-    /// Arguments in the order of [`Analysis::parameters`]; `None` where not given. For
-    /// an analysis that carries values ([`Analysis::carried_prefixes`]), the carried
-    /// arguments follow, per row, in the order written.
+    /// Arguments in the order of [`Analysis::parameters`]; `None` where not given.
+    /// (Carried arguments are not here: the engine copies them, see
+    /// [`Analysis::carried_prefixes`].)
     pub args: Vec<Option<ArgValues>>,
     pub context: &'a CallContext,
 }
@@ -119,8 +119,9 @@ pub struct AnalysisResult {
     /// Key column values of the output rows (one list per key).
     pub keys: Vec<Vec<Value>>,
     /// Output column values, in the order of [`Analysis::outputs`]; then, for an
-    /// analysis that carries values, one column per carried argument and prefix
-    /// (argument by argument, prefixes in their order).
+    /// analysis that carries values, one column per prefix of
+    /// [`Analysis::carried_prefixes`] holding, for each output row, the source row
+    /// (0-based, a number; blank for none) whose carried values it shows.
     pub columns: Vec<Vec<Value>>,
     /// Sentences the user must see (on the console and in the workbook), e.g. "budget
     /// left unspent: every channel is at its maximum".
@@ -180,8 +181,10 @@ pub trait Analysis: fmt::Debug + Send + Sync {
     /// two rows side by side; a ranking copies the rows it keeps) takes, besides its
     /// parameters, any per-row argument `name = formula` the rule author writes, and adds
     /// one output column per prefix: `prefix + name` (e.g. `opp_id` and `other_opp_id`
-    /// for the prefixes `""` and `"other_"`). Empty (the default): every argument must
-    /// be one of [`Analysis::parameters`].
+    /// for the prefixes `""` and `"other_"`). The analysis never sees those values: it
+    /// returns, per prefix, which source row each output row copies from, and the engine
+    /// copies every carried argument (a stored column without decoding it). Empty (the
+    /// default): every argument must be one of [`Analysis::parameters`].
     fn carried_prefixes(&self) -> &'static [&'static str] {
         &[]
     }

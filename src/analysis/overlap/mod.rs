@@ -1,9 +1,10 @@
 //! `pairs`: a self-join. `table T = pairs Source by key (start = …, end = …, differ = …,
-//! name = formula, …)` gives one row for each side of every pair of `Source` rows that
-//! share the key (and, given `start`/`end`, whose intervals overlap; given `differ`,
-//! whose values differ): each row holds this row's carried values as `name` and the
-//! other row's as `other_name`. The pairs come from one sort and a sweep per key
-//! (`sweep`), so the cost follows the rows and the pairs found, not rows squared.
+//! match = …, name = formula, …)` gives one row for each side of every pair of `Source`
+//! rows that share the key (and, given `start`/`end`, whose intervals overlap; given
+//! `differ`, whose values differ; given `match`, whose values agree where both are
+//! known): each row holds this row's carried values as `name` and the other row's as
+//! `other_name`. The pairs come from one sort and a sweep per key (`sweep`), so the cost
+//! follows the rows and the pairs found, not rows squared.
 
 mod sweep;
 
@@ -17,7 +18,7 @@ use crate::lang::analysis::{
 use crate::lang::ast::{FormatKind, Look};
 use crate::value::{Value, ValueType};
 
-use sweep::{SweepRow, TooManyPairs, sweep};
+use sweep::{ANY_MATCH, SweepRow, TooManyPairs, sweep};
 
 /// The most pairs a `pairs` table makes unless `max_pairs` says otherwise (each pair is
 /// two rows of the output).
@@ -91,11 +92,25 @@ const PARAMETERS: &[Parameter] = &[
         summary: "pair only rows whose values differ (text compared ignoring case)",
     },
     Parameter {
+        name: "match",
+        each_row: true,
+        ty: ValueType::Any,
+        required: false,
+        summary: "pair only rows whose values are equal, or where either is blank (unknown)",
+    },
+    Parameter {
         name: "include",
         each_row: true,
         ty: ValueType::Bool,
         required: false,
         summary: "rows where this is FALSE take part in no pair",
+    },
+    Parameter {
+        name: "self_pair",
+        each_row: true,
+        ty: ValueType::Bool,
+        required: false,
+        summary: "rows where this is TRUE are also paired with themselves (one output row), e.g. a row standing for several members",
     },
     Parameter {
         name: "max_pairs",
@@ -127,6 +142,12 @@ const OUTPUTS: &[OutputColumn] = &[
     },
     OutputColumn {
         name: "first_of_pair",
+        ty: ValueType::Bool,
+        format: None,
+        look: NO_LOOK,
+    },
+    OutputColumn {
+        name: "first_for_row",
         ty: ValueType::Bool,
         format: None,
         look: NO_LOOK,
@@ -179,7 +200,9 @@ impl Analysis for Pairs {
         let arg = |name: &str| input.arg(PARAMETERS, name);
         let (start, end) = (arg("start"), arg("end"));
         let differ = arg("differ");
+        let matched = arg("match");
         let include = arg("include");
+        let self_pair = arg("self_pair");
         let max_pairs = match arg("max_pairs").map(|a| a.at(0)) {
             None | Some(Value::Blank) => DEFAULT_MAX_PAIRS,
             Some(value) => match value.as_f64() {
@@ -192,13 +215,6 @@ impl Analysis for Pairs {
                 }
             },
         };
-        let carried: Vec<&ArgValues> = input
-            .args
-            .iter()
-            .skip(PARAMETERS.len())
-            .flatten()
-            .collect();
-
         // Which rows take part, and their key group.
         let rows = input.rows;
         let mut keep = vec![true; rows];
@@ -230,10 +246,18 @@ impl Analysis for Pairs {
         }
         let key_slices: Vec<&[Value]> = input.keys.iter().map(Vec::as_slice).collect();
         let grouping = Grouping::build(&key_slices, rows, Some(&keep));
-        let codes = differ.map(|d| match d {
+        let code = |arg: &ArgValues| match arg {
             ArgValues::EachRow(values) => KeyCodes::build(values),
             ArgValues::Once(value) => KeyCodes::build(&vec![value.clone(); rows]),
-        });
+        };
+        let codes = differ.map(code);
+        let match_codes = matched.map(code);
+        let unknown = |row: usize| {
+            matched.is_none_or(|m| {
+                let value = m.at(row);
+                value.is_blank() || value.is_error() || is_empty_text(value)
+            })
+        };
         let sweep_rows: Vec<SweepRow> = (0..rows)
             .filter(|row| keep[*row] && grouping.row_groups[*row] != NO_GROUP)
             .map(|row| {
@@ -246,6 +270,12 @@ impl Analysis for Pairs {
                     start: bound(start, f64::NEG_INFINITY),
                     end: bound(end, f64::INFINITY),
                     code: codes.as_ref().map_or(0, |c| c.codes[row]),
+                    matched: match &match_codes {
+                        None => 0,
+                        Some(_) if unknown(row) => ANY_MATCH,
+                        Some(c) => c.codes[row],
+                    },
+                    with_itself: self_pair.is_some_and(|s| matches!(s.at(row), Value::Bool(true))),
                 }
             })
             .collect();
@@ -254,12 +284,14 @@ impl Analysis for Pairs {
             too_many(input, &grouping, max_pairs, &e)
         })?;
 
-        // Two output rows per pair: the first row's side, then the second's.
-        let out_rows = pairs.len() * 2;
+        // Two output rows per pair: the first row's side, then the second's (one for a
+        // row paired with itself).
+        let out_rows: usize = pairs.iter().map(|p| if p.first == p.second { 1 } else { 2 }).sum();
         let sides = || {
-            pairs
-                .iter()
-                .flat_map(|p| [(p.first, p.second, true), (p.second, p.first, false)])
+            pairs.iter().flat_map(|p| {
+                let second_side = (p.first != p.second).then_some((p.second, p.first, false));
+                std::iter::once((p.first, p.second, true)).chain(second_side)
+            })
         };
         let keys: Vec<Vec<Value>> = input
             .keys
@@ -271,8 +303,12 @@ impl Analysis for Pairs {
         let mut overlap_end = Vec::with_capacity(out_rows);
         let mut overlap_days = Vec::with_capacity(out_rows);
         let mut first_of_pair = Vec::with_capacity(out_rows);
+        let mut first_for_row = Vec::with_capacity(out_rows);
+        let mut row_seen = vec![false; rows];
         for (this, other, first) in sides() {
             first_of_pair.push(Value::Bool(first));
+            let seen = std::mem::replace(&mut row_seen[this as usize], true);
+            first_for_row.push(Value::Bool(!seen));
             let Some((start, end)) = interval else {
                 overlap_start.push(Value::Blank);
                 overlap_end.push(Value::Blank);
@@ -294,11 +330,16 @@ impl Analysis for Pairs {
             overlap_end.push(to);
             overlap_days.push(days);
         }
-        let mut columns = vec![overlap_start, overlap_end, overlap_days, first_of_pair];
-        for values in &carried {
-            columns.push(sides().map(|(this, _, _)| values.at(this as usize).clone()).collect());
-            columns.push(sides().map(|(_, other, _)| values.at(other as usize).clone()).collect());
-        }
+        // Then the source rows the carried values come from: this side's, the other's.
+        let columns = vec![
+            overlap_start,
+            overlap_end,
+            overlap_days,
+            first_of_pair,
+            first_for_row,
+            sides().map(|(this, _, _)| Value::Number(f64::from(this))).collect(),
+            sides().map(|(_, other, _)| Value::Number(f64::from(other))).collect(),
+        ];
 
         let mut notes = Vec::new();
         let source = input.table;
@@ -325,6 +366,7 @@ impl Analysis for Pairs {
             notes,
             details: Some(serde_json::json!({
                 "pairs": pairs.len(),
+                "self_pairs": pairs.iter().filter(|p| p.first == p.second).count(),
                 "rows": out_rows,
                 "keys_with_pairs": groups_with_pairs,
                 "keys": grouping.group_count(),

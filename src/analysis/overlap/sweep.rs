@@ -1,8 +1,8 @@
 //! The pairing sweep: rows sorted once by (key, start), then within each key a sweep
-//! over starts keeps the rows still open in one heap per `differ` value, so each new
-//! row meets only rows it overlaps (and only those of another value). Cost grows with
-//! rows × log rows plus the pairs found, never with the square of a key's rows unless
-//! that many pairs exist.
+//! over starts keeps the rows still open in one heap per (`match`, `differ`) value, so
+//! each new row meets only rows it overlaps, of its own `match` value (or an unknown
+//! one) and another `differ` value. Cost grows with rows × log rows plus the pairs
+//! found, never with the square of a key's rows unless that many pairs exist.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -18,7 +18,15 @@ pub struct SweepRow {
     pub end: f64,
     /// Rows with equal codes are never paired (0 for every row when no `differ`).
     pub code: u32,
+    /// Rows pair only with rows of the same match code, or where either is
+    /// [`ANY_MATCH`] (an unknown value); 0 for every row when no `match`.
+    pub matched: u32,
+    /// Also pair the row with itself.
+    pub with_itself: bool,
 }
+
+/// The match code of a row whose `match` value is unknown (blank): it pairs with all.
+pub const ANY_MATCH: u32 = u32::MAX;
 
 /// A pair found: positions in the source, `first` the row that starts first (ties by
 /// source order).
@@ -62,17 +70,19 @@ impl Ord for Open {
     }
 }
 
-/// The open rows of one `differ` value.
+/// The open rows of one (`match`, `differ`) value.
 #[derive(Default)]
 struct Bucket {
     code: u32,
+    matched: u32,
     open: BinaryHeap<Reverse<Open>>,
 }
 
-/// Every pair of `rows` in the same group whose closed intervals `[start, end]` meet
-/// and whose codes differ (any codes when `differ` is false). Stops with an error past
-/// `max_pairs`. Pairs come sorted by the first row's place in (group, start, row) order,
-/// then the second's.
+/// Every pair of `rows` in the same group whose closed intervals `[start, end]` meet,
+/// whose codes differ (any codes when `differ` is false) and whose match codes agree (or
+/// either is [`ANY_MATCH`]), and each row marked `with_itself` paired with itself. Stops
+/// with an error past `max_pairs`. Pairs come sorted by the first row's place in
+/// (group, start, row) order, then the second's.
 pub fn sweep(
     mut rows: Vec<SweepRow>,
     differ: bool,
@@ -85,68 +95,99 @@ pub fn sweep(
             .then(a.row.cmp(&b.row))
     });
     // Where each source row sits in that order (to sort the pairs at the end).
-    let mut place: FxMap<u32, u32> = FxMap::default();
-    place.reserve(rows.len());
+    let source_rows = rows.iter().map(|r| r.row as usize + 1).max().unwrap_or(0);
+    let mut place = vec![u32::MAX; source_rows];
     for (position, row) in rows.iter().enumerate() {
-        place.insert(row.row, position as u32);
+        place[row.row as usize] = position as u32;
     }
     let mut pool: Vec<Bucket> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
-    let mut active: Vec<usize> = Vec::new();
-    let mut slot_of: FxMap<u32, usize> = FxMap::default();
+    // Open buckets by match code, and each bucket's slot by (match, differ).
+    let mut by_match: FxMap<u32, Vec<usize>> = FxMap::default();
+    let mut slot_of: FxMap<(u32, u32), usize> = FxMap::default();
     let mut pairs: Vec<Pair> = Vec::new();
     let mut group_pairs = 0usize;
     let mut busiest = (0u32, 0usize);
     let mut current_group = None;
+    let mut lists: Vec<u32> = Vec::new();
     for row in &rows {
         if current_group != Some(row.group) {
-            for slot in active.drain(..) {
-                pool[slot].open.clear();
-                free.push(slot);
+            for slots in by_match.values_mut() {
+                for slot in slots.drain(..) {
+                    pool[slot].open.clear();
+                    free.push(slot);
+                }
             }
+            by_match.clear();
             slot_of.clear();
             current_group = Some(row.group);
             group_pairs = 0;
         }
-        let mut i = 0;
-        while i < active.len() {
-            let slot = active[i];
-            let bucket = &mut pool[slot];
-            while bucket
-                .open
-                .peek()
-                .is_some_and(|Reverse(open)| open.end < row.start)
-            {
-                bucket.open.pop();
-            }
-            if bucket.open.is_empty() {
-                slot_of.remove(&bucket.code);
-                free.push(slot);
-                active.swap_remove(i);
+        // The match codes this row pairs with.
+        lists.clear();
+        if row.matched == ANY_MATCH {
+            lists.extend(by_match.keys().copied());
+            lists.sort_unstable();
+        } else {
+            lists.push(row.matched);
+            lists.push(ANY_MATCH);
+        }
+        for matched in &lists {
+            let Some(slots) = by_match.get_mut(matched) else {
                 continue;
+            };
+            let mut i = 0;
+            while i < slots.len() {
+                let slot = slots[i];
+                let bucket = &mut pool[slot];
+                while bucket
+                    .open
+                    .peek()
+                    .is_some_and(|Reverse(open)| open.end < row.start)
+                {
+                    bucket.open.pop();
+                }
+                if bucket.open.is_empty() {
+                    slot_of.remove(&(bucket.matched, bucket.code));
+                    free.push(slot);
+                    slots.swap_remove(i);
+                    continue;
+                }
+                if !differ || bucket.code != row.code {
+                    for Reverse(open) in bucket.open.iter() {
+                        pairs.push(Pair {
+                            first: open.row,
+                            second: row.row,
+                        });
+                    }
+                    group_pairs += bucket.open.len();
+                    if group_pairs > busiest.1 {
+                        busiest = (row.group, group_pairs);
+                    }
+                    if pairs.len() > max_pairs {
+                        return Err(TooManyPairs {
+                            busiest_group: busiest.0,
+                            busiest_pairs: busiest.1,
+                        });
+                    }
+                }
+                i += 1;
             }
-            if !differ || bucket.code != row.code {
-                for Reverse(open) in bucket.open.iter() {
-                    pairs.push(Pair {
-                        first: open.row,
-                        second: row.row,
-                    });
-                }
-                group_pairs += bucket.open.len();
-                if group_pairs > busiest.1 {
-                    busiest = (row.group, group_pairs);
-                }
-                if pairs.len() > max_pairs {
-                    return Err(TooManyPairs {
-                        busiest_group: busiest.0,
-                        busiest_pairs: busiest.1,
-                    });
-                }
+        }
+        if row.with_itself {
+            pairs.push(Pair {
+                first: row.row,
+                second: row.row,
+            });
+            if pairs.len() > max_pairs {
+                return Err(TooManyPairs {
+                    busiest_group: row.group,
+                    busiest_pairs: group_pairs.max(busiest.1),
+                });
             }
-            i += 1;
         }
         let code = if differ { row.code } else { 0 };
-        let slot = match slot_of.get(&code) {
+        let slot = match slot_of.get(&(row.matched, code)) {
             Some(slot) => *slot,
             None => {
                 let slot = free.pop().unwrap_or_else(|| {
@@ -154,8 +195,9 @@ pub fn sweep(
                     pool.len() - 1
                 });
                 pool[slot].code = code;
-                slot_of.insert(code, slot);
-                active.push(slot);
+                pool[slot].matched = row.matched;
+                slot_of.insert((row.matched, code), slot);
+                by_match.entry(row.matched).or_default().push(slot);
                 slot
             }
         };
@@ -164,7 +206,7 @@ pub fn sweep(
             row: row.row,
         }));
     }
-    let position = |row: u32| place.get(&row).copied().unwrap_or(u32::MAX);
+    let position = |row: u32| place.get(row as usize).copied().unwrap_or(u32::MAX);
     pairs.sort_unstable_by_key(|pair| (position(pair.first), position(pair.second)));
     Ok(pairs)
 }
@@ -180,20 +222,26 @@ mod tests {
             start,
             end,
             code,
+            matched: 0,
+            with_itself: false,
         }
     }
 
-    /// Every pair by brute force: same group, intervals meet, codes differ.
+    /// Every pair by brute force: same group, intervals meet, codes differ, match codes
+    /// agree or either is unknown.
     fn brute(rows: &[SweepRow], differ: bool) -> Vec<(u32, u32)> {
         let mut out = Vec::new();
         for a in rows {
             for b in rows {
                 let a_first = (a.start, a.row) < (b.start, b.row);
+                let matched =
+                    a.matched == b.matched || a.matched == ANY_MATCH || b.matched == ANY_MATCH;
                 if a.group == b.group
                     && a_first
                     && a.start <= b.end
                     && b.start <= a.end
                     && (!differ || a.code != b.code)
+                    && matched
                 {
                     out.push((a.row, b.row));
                 }
@@ -239,7 +287,15 @@ mod tests {
                 .map(|i| {
                     let start = next(60) as f64;
                     let length = next(25) as f64;
-                    row(i, next(4) as u32, start, start + length, next(3) as u32)
+                    let mut r = row(i, next(4) as u32, start, start + length, next(3) as u32);
+                    // Every third round with match codes, some unknown.
+                    if round % 3 == 0 {
+                        r.matched = match next(4) {
+                            3 => ANY_MATCH,
+                            m => m as u32,
+                        };
+                    }
+                    r
                 })
                 .collect();
             for differ in [true, false] {

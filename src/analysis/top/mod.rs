@@ -147,10 +147,11 @@ impl Analysis for Top {
             .iter()
             .map(|k| chosen.iter().map(|(row, _)| k.get(*row).cloned().unwrap_or_default()).collect())
             .collect();
-        let mut columns = vec![chosen.iter().map(|(_, rank)| Value::Number(*rank as f64)).collect()];
-        for carried in input.args.iter().skip(PARAMETERS.len()).flatten() {
-            columns.push(chosen.iter().map(|(row, _)| carried.at(*row).clone()).collect());
-        }
+        // The rank, then the source row the carried values come from.
+        let columns = vec![
+            chosen.iter().map(|(_, rank)| Value::Number(*rank as f64)).collect(),
+            chosen.iter().map(|(row, _)| Value::Number(*row as f64)).collect(),
+        ];
         let mut notes = Vec::new();
         if not_numbers > 0 {
             notes.push(format!(

@@ -3,7 +3,10 @@
 //! checked against what it declared before it is stored like any other table.
 
 use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues};
-use crate::lang::plan::{AnalysisArgNode, ColumnOrigin, Node, TableId, TableKind};
+use rayon::prelude::*;
+
+use crate::eval::vector::Operand;
+use crate::lang::plan::{AnalysisArgNode, ColumnId, ColumnOrigin, Node, TableId, TableKind};
 use crate::value::Value;
 
 use super::{AnalysisReport, EvalError, Evaluation, Output, Scope};
@@ -32,6 +35,7 @@ impl Evaluation<'_> {
         let args: Vec<Option<ArgValues>> = plan
             .args
             .iter()
+            .take(plan.analysis.parameters().len())
             .map(|arg| {
                 arg.as_ref().map(|arg| match arg {
                     AnalysisArgNode::EachRow(node) => {
@@ -58,8 +62,8 @@ impl Evaluation<'_> {
         };
         let result = match plan.analysis.run(&input) {
             Ok(result) => {
-                let outputs = plan.analysis.outputs().len()
-                    + plan.carried.len() * plan.analysis.carried_prefixes().len();
+                let outputs =
+                    plan.analysis.outputs().len() + plan.analysis.carried_prefixes().len();
                 let lengths_agree = result.keys.iter().chain(&result.columns).all(|c| {
                     c.len()
                         == result
@@ -93,6 +97,32 @@ impl Evaluation<'_> {
         Output::Analysis(table, Box::new(result))
     }
 
+    /// A carried argument's values at the given source rows (blank where none): a stored
+    /// column is read where it is, anything else is evaluated over the source first.
+    fn gather(&self, source: TableId, node: &Node, rows_of: &[Value]) -> Vec<Value> {
+        let rows = self.tables.get(source).map_or(0, |t| t.rows);
+        let at = |values: Operand<'_>| -> Vec<Value> {
+            rows_of
+                .iter()
+                .map(|row| match row.as_f64() {
+                    Some(r) if r >= 0.0 && (r as usize) < rows => values.get(r as usize).clone(),
+                    _ => Value::Blank,
+                })
+                .collect()
+        };
+        if let Node::Column(column) = node
+            && let Some(view) = self.column_view(source, *column)
+        {
+            return at(view);
+        }
+        let scope = Scope {
+            table: Some(source),
+            rows,
+        };
+        let values = self.eval(node, scope);
+        at(values.operand())
+    }
+
     /// Stores an analysis table's rows: keys first, then each declared output under its
     /// column (an output named like a key is left to the key).
     pub(super) fn store_analysis(&mut self, table: TableId, result: AnalysisResult) {
@@ -111,30 +141,37 @@ impl Evaluation<'_> {
         for (position, values) in result.keys.into_iter().enumerate() {
             self.store_column(table, position, values);
         }
-        let carried_names: Vec<String> = analysis
-            .carried
-            .iter()
-            .flat_map(|name| {
-                analysis
-                    .analysis
-                    .carried_prefixes()
-                    .iter()
-                    .map(move |prefix| format!("{prefix}{name}"))
-            })
-            .collect();
-        let names = analysis
-            .analysis
-            .outputs()
-            .iter()
-            .map(|o| o.name)
-            .chain(carried_names.iter().map(String::as_str));
-        for (name, values) in names.zip(result.columns) {
-            if let Some(column) = table_plan.column_id(name)
+        let outputs = analysis.analysis.outputs();
+        let mut columns = result.columns.into_iter();
+        for (output, values) in outputs.iter().zip(columns.by_ref()) {
+            if let Some(column) = table_plan.column_id(output.name)
                 && column >= key_count
                 && matches!(table_plan.columns[column].origin, ColumnOrigin::Analysis)
             {
                 self.store_column(table, column, values);
             }
+        }
+        // Carried arguments: each output row copies the source row the analysis named.
+        let source_rows: Vec<Vec<Value>> = columns.collect();
+        let parameters = analysis.analysis.parameters().len();
+        let mut carried = Vec::new();
+        for (index, name) in analysis.carried.iter().enumerate() {
+            let Some(Some(AnalysisArgNode::EachRow(node))) = analysis.args.get(parameters + index)
+            else {
+                continue;
+            };
+            for (prefix, rows_of) in analysis.analysis.carried_prefixes().iter().zip(&source_rows) {
+                if let Some(column) = table_plan.column_id(&format!("{prefix}{name}")) {
+                    carried.push((column, node, rows_of));
+                }
+            }
+        }
+        let gathered: Vec<(ColumnId, Vec<Value>)> = carried
+            .par_iter()
+            .map(|(column, node, rows_of)| (*column, self.gather(analysis.source, node, rows_of)))
+            .collect();
+        for (column, values) in gathered {
+            self.store_column(table, column, values);
         }
         self.analysis_reports.insert(
             table,

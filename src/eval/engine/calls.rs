@@ -34,10 +34,6 @@ impl<'p> Evaluation<'p> {
                 ArgNode::List(list) => self.eval_list(list, scope),
             })
             .collect();
-        // One coded argument and the rest fixed: the function once per dictionary entry.
-        if let Some(coded) = self.call_per_entry(function, &evaluated) {
-            return coded;
-        }
         let per_row = evaluated.iter().any(|a| {
             matches!(
                 a,
@@ -46,11 +42,17 @@ impl<'p> Evaluation<'p> {
                     | EvaluatedArg::PerRowList { .. }
             )
         });
+        // The lookup index before calls per dictionary entry: a coded needle column of
+        // IDs has as many entries as rows, and each call would scan the whole list.
         if per_row
             && function.kernel == Some(Kernel::IndexedLookup)
             && let Some(out) = xlookup_by_index(&evaluated, scope.rows)
         {
             return Values::Many(Cow::Owned(out));
+        }
+        // One coded argument and the rest fixed: the function once per dictionary entry.
+        if let Some(coded) = self.call_per_entry(function, &evaluated) {
+            return coded;
         }
         if per_row && function.kernel == Some(Kernel::ChooseByRow) {
             // A computed then-branch is taken over rather than copied.
