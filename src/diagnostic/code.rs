@@ -95,6 +95,7 @@ codes! {
     DashboardKpi = "S0017", "scenario: dashboard names an unknown KPI";
     ColumnUnknown = "S0018", "scenario (warning): `rename`, `columns` or `key` name a column the rules never read";
     OutputOverwritesInput = "S0019", "scenario: the output would overwrite an input";
+    OmitTable = "S0021", "scenario: `[output] omit_tables` names an unknown table, or one the dashboard draws";
 }
 
 impl fmt::Display for Code {

@@ -26,6 +26,7 @@ mod dashboard;
 pub mod describe;
 pub mod formula;
 mod layout;
+mod matrix;
 mod pivot;
 mod scenario_workbook;
 mod sheets;
@@ -127,6 +128,8 @@ pub struct RunReport<'a> {
     pub quality: &'a QualityLog,
     pub provenance: Provenance,
     pub dashboard: DashboardSpec,
+    /// Tables the workbook leaves out (the scenario's `[output] omit_tables`).
+    pub omitted_tables: Vec<String>,
 }
 
 /// Two or more named scenarios, the first being the baseline deltas are taken against.

@@ -24,6 +24,7 @@ mod parse_errors;
 mod parse_trees;
 mod report_compare;
 mod report_dashboard;
+mod report_matrix;
 mod report_workbook;
 mod run_workbooks;
 mod sample_data;

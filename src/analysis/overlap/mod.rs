@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 
 use crate::eval::grouping::{Grouping, KeyCodes, NO_GROUP};
 use crate::lang::analysis::{
-    Analysis, AnalysisCall, AnalysisError, AnalysisInput, AnalysisResult, ArgValues,
-    OutputColumn, Parameter, UsageProblem,
+    Analysis, AnalysisCall, AnalysisError, AnalysisInput, AnalysisResult, ArgValues, OutputColumn,
+    Parameter, UsageProblem,
 };
 use crate::lang::ast::{FormatKind, Look};
 use crate::value::{Value, ValueType};
@@ -37,11 +37,7 @@ impl LeftOut {
         if self.examples.len() < 3 {
             let key: Vec<String> = keys
                 .iter()
-                .map(|k| {
-                    k.get(row)
-                        .map(describe)
-                        .unwrap_or_default()
-                })
+                .map(|k| k.get(row).map(describe).unwrap_or_default())
                 .collect();
             self.examples
                 .push(format!("row {} ({})", row + 1, key.join(", ")));
@@ -179,7 +175,10 @@ impl Analysis for Pairs {
         let mut problems = Vec::new();
         if call.keys.is_empty() {
             problems.push(UsageProblem {
-                message: format!("`{}` pairs rows that share a key; name it after `by`", call.table),
+                message: format!(
+                    "`{}` pairs rows that share a key; name it after `by`",
+                    call.table
+                ),
                 hint: Some("e.g. `table T = pairs Opportunities by account_id (…)`".into()),
             });
         }
@@ -225,11 +224,10 @@ impl Analysis for Pairs {
                 *kept = false;
                 continue;
             }
-            if input
-                .keys
-                .iter()
-                .any(|k| k.get(row).is_none_or(|v| v.is_blank() || v.is_error() || is_empty_text(v)))
-            {
+            if input.keys.iter().any(|k| {
+                k.get(row)
+                    .is_none_or(|v| v.is_blank() || v.is_error() || is_empty_text(v))
+            }) {
                 *kept = false;
                 no_key.add(row, &input.keys);
                 continue;
@@ -280,13 +278,15 @@ impl Analysis for Pairs {
             })
             .collect();
         let paired_rows = sweep_rows.len();
-        let pairs = sweep(sweep_rows, differ.is_some(), max_pairs).map_err(|e| {
-            too_many(input, &grouping, max_pairs, &e)
-        })?;
+        let pairs = sweep(sweep_rows, differ.is_some(), max_pairs)
+            .map_err(|e| too_many(input, &grouping, max_pairs, &e))?;
 
         // Two output rows per pair: the first row's side, then the second's (one for a
         // row paired with itself).
-        let out_rows: usize = pairs.iter().map(|p| if p.first == p.second { 1 } else { 2 }).sum();
+        let out_rows: usize = pairs
+            .iter()
+            .map(|p| if p.first == p.second { 1 } else { 2 })
+            .sum();
         let sides = || {
             pairs.iter().flat_map(|p| {
                 let second_side = (p.first != p.second).then_some((p.second, p.first, false));
@@ -318,8 +318,20 @@ impl Analysis for Pairs {
             let (this, other) = (this as usize, other as usize);
             // The later start and the earlier end, each as its own value (a date
             // stays a date).
-            let later = |a: &Value, b: &Value| if b.as_f64() > a.as_f64() { b.clone() } else { a.clone() };
-            let earlier = |a: &Value, b: &Value| if b.as_f64() < a.as_f64() { b.clone() } else { a.clone() };
+            let later = |a: &Value, b: &Value| {
+                if b.as_f64() > a.as_f64() {
+                    b.clone()
+                } else {
+                    a.clone()
+                }
+            };
+            let earlier = |a: &Value, b: &Value| {
+                if b.as_f64() < a.as_f64() {
+                    b.clone()
+                } else {
+                    a.clone()
+                }
+            };
             let from = later(start.at(this), start.at(other));
             let to = earlier(end.at(this), end.at(other));
             let days = match (from.as_f64(), to.as_f64()) {
@@ -337,8 +349,12 @@ impl Analysis for Pairs {
             overlap_days,
             first_of_pair,
             first_for_row,
-            sides().map(|(this, _, _)| Value::Number(f64::from(this))).collect(),
-            sides().map(|(_, other, _)| Value::Number(f64::from(other))).collect(),
+            sides()
+                .map(|(this, _, _)| Value::Number(f64::from(this)))
+                .collect(),
+            sides()
+                .map(|(_, other, _)| Value::Number(f64::from(other)))
+                .collect(),
         ];
 
         let mut notes = Vec::new();

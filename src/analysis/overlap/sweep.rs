@@ -305,7 +305,11 @@ mod tests {
                     .map(|p| (p.first, p.second))
                     .collect();
                 found.sort_unstable();
-                assert_eq!(found, brute(&rows, differ), "round {round}, differ {differ}");
+                assert_eq!(
+                    found,
+                    brute(&rows, differ),
+                    "round {round}, differ {differ}"
+                );
             }
         }
     }

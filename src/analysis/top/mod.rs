@@ -126,7 +126,11 @@ impl Analysis for Top {
             let by_value = number(a).total_cmp(&number(b));
             group_of[a]
                 .cmp(&group_of[b])
-                .then(if ascending { by_value } else { by_value.reverse() })
+                .then(if ascending {
+                    by_value
+                } else {
+                    by_value.reverse()
+                })
                 .then(a.cmp(&b))
         });
         let mut chosen: Vec<(usize, usize)> = Vec::new();
@@ -145,19 +149,29 @@ impl Analysis for Top {
         let keys = input
             .keys
             .iter()
-            .map(|k| chosen.iter().map(|(row, _)| k.get(*row).cloned().unwrap_or_default()).collect())
+            .map(|k| {
+                chosen
+                    .iter()
+                    .map(|(row, _)| k.get(*row).cloned().unwrap_or_default())
+                    .collect()
+            })
             .collect();
         // The rank, then the source row the carried values come from.
         let columns = vec![
-            chosen.iter().map(|(_, rank)| Value::Number(*rank as f64)).collect(),
-            chosen.iter().map(|(row, _)| Value::Number(*row as f64)).collect(),
+            chosen
+                .iter()
+                .map(|(_, rank)| Value::Number(*rank as f64))
+                .collect(),
+            chosen
+                .iter()
+                .map(|(row, _)| Value::Number(*row as f64))
+                .collect(),
         ];
         let mut notes = Vec::new();
         if not_numbers > 0 {
             notes.push(format!(
                 "{}: {not_numbers} rows of {} have no number to rank by and are left out",
-                input.table,
-                rows
+                input.table, rows
             ));
         }
         Ok(AnalysisResult {

@@ -2,8 +2,8 @@
 //! one-pass aggregates (SUM, COUNT, AVERAGE, MIN, MAX, MEDIAN) over group ids.
 
 use crate::eval::grouping::{KeyCodes, NO_GROUP};
-use crate::functions::lookup::unique_values;
 use crate::eval::vector::Operand;
+use crate::functions::lookup::unique_values;
 use crate::functions::{Aggregate, FunctionSpec, Kernel};
 use crate::lang::plan::*;
 use crate::table::column::{ColumnValues, float_member};
@@ -66,9 +66,13 @@ impl<'p> Evaluation<'p> {
             Node::Column(column) => self.key_codes.get(&(table, *column)).cloned(),
             _ => None,
         };
-        let codes = cached.unwrap_or_else(|| Arc::new(KeyCodes::build_from(values.operand(), rows)));
+        let codes =
+            cached.unwrap_or_else(|| Arc::new(KeyCodes::build_from(values.operand(), rows)));
         let group_of = |row: usize| -> Option<usize> {
-            if keep.as_ref().is_some_and(|k| !k.get(row).copied().unwrap_or(false)) {
+            if keep
+                .as_ref()
+                .is_some_and(|k| !k.get(row).copied().unwrap_or(false))
+            {
                 return None;
             }
             let group = ids.map_or(Some(0), |ids| ids.get(row).map(|g| *g as usize))?;

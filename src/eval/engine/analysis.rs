@@ -160,7 +160,12 @@ impl Evaluation<'_> {
             else {
                 continue;
             };
-            for (prefix, rows_of) in analysis.analysis.carried_prefixes().iter().zip(&source_rows) {
+            for (prefix, rows_of) in analysis
+                .analysis
+                .carried_prefixes()
+                .iter()
+                .zip(&source_rows)
+            {
                 if let Some(column) = table_plan.column_id(&format!("{prefix}{name}")) {
                     carried.push((column, node, rows_of));
                 }

@@ -263,12 +263,8 @@ impl Checker<'_> {
         }
         if list.distinct != Distinct::All {
             self.error(
-                Diagnostic::error(
-                    Code::MixedLists,
-                    "this list is already UNIQUE",
-                    first.span,
-                )
-                .with_hint("use one UNIQUE"),
+                Diagnostic::error(Code::MixedLists, "this list is already UNIQUE", first.span)
+                    .with_hint("use one UNIQUE"),
             );
             return Compiled::Invalid;
         }
@@ -282,7 +278,11 @@ impl Checker<'_> {
                 } => value.to_bool().ok(),
                 _ => None,
             };
-            let name = if position == 1 { "by_col" } else { "exactly_once" };
+            let name = if position == 1 {
+                "by_col"
+            } else {
+                "exactly_once"
+            };
             let Some(flag) = constant else {
                 if !matches!(compiled, Compiled::Invalid) {
                     self.error(

@@ -420,7 +420,9 @@ impl Checker<'_> {
             self.error(
                 Diagnostic::error(
                     Code::BadAnalysisArgument,
-                    format!("this argument would add a column `{column}`, which the table already has"),
+                    format!(
+                        "this argument would add a column `{column}`, which the table already has"
+                    ),
                     span,
                 )
                 .with_label("name taken")

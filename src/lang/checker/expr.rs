@@ -373,7 +373,9 @@ impl Checker<'_> {
                 "UNIQUE's list can only be passed to a function such as COUNTA or SUM",
                 span,
             )
-            .with_hint("compute inside UNIQUE: UNIQUE(T.a * 2), or reduce it first: COUNTA(UNIQUE(T.a))"),
+            .with_hint(
+                "compute inside UNIQUE: UNIQUE(T.a * 2), or reduce it first: COUNTA(UNIQUE(T.a))",
+            ),
         );
         Compiled::Invalid
     }
