@@ -52,7 +52,7 @@ def write_scenarios(folder: Path, workbook: Path):
         variant = folder / f"variant_{i}.toml"
         variant.write_text(
             f'extends = "base.toml"\nname = "Variant {i}"\n'
-            f'[params]\ngross_margin = "{60 + 2 * i}%"\noverhead_pool = {1_000_000 + 100_000 * i}\n'
+            f'[params]\ngross_margin = "{60 + 2 * i}%"\noverhead_per_month = {40_000 + 2_000 * i}\n'
         )
         variants.append(variant)
     return base, variants

@@ -153,6 +153,9 @@ pub fn run(
         for (table, note) in &summary.notes {
             outcome.stderr.push_str(&format!("note: {table}: {note}\n"));
         }
+        for check in &summary.data_checks {
+            outcome.stderr.push_str(&format!("data check: {check}\n"));
+        }
         outcome.stderr.push_str(&format!(
             "{} raised\n",
             plural(summary.flags_raised, "flag")
@@ -272,7 +275,7 @@ pub fn analyses() -> Outcome {
 /// Runs `command` on the input cache at its usual place; an error when there is none.
 fn on_cache(command: impl FnOnce(&InputCache) -> Result<String, CommandError>) -> Outcome {
     let done = InputCache::from_env()
-        .map_err(CommandError::NoCacheFolder)
+        .map_err(CommandError::Cache)
         .and_then(|cache| command(&cache));
     match done {
         Ok(stdout) => Outcome::success(stdout),
@@ -283,7 +286,7 @@ fn on_cache(command: impl FnOnce(&InputCache) -> Result<String, CommandError>) -
 /// `chanmix cache info`: where the input cache is, how many entries, how large.
 pub fn cache_info() -> Outcome {
     on_cache(|cache| {
-        let summary = cache.summary().map_err(CommandError::CacheFolder)?;
+        let summary = cache.summary()?;
         Ok(format!(
             "input cache: {}\nentries:     {}\nsize:        {} (entries beyond {} are removed, least recently used first)\n",
             cache.dir().display(),
@@ -297,7 +300,7 @@ pub fn cache_info() -> Outcome {
 /// `chanmix cache clear`: removes the input cache's entries (and nothing else).
 pub fn cache_clear() -> Outcome {
     on_cache(|cache| {
-        let removed = cache.clear().map_err(CommandError::CacheFolder)?;
+        let removed = cache.clear()?;
         Ok(format!(
             "removed {} {} ({}) from {}\n",
             removed.entries,

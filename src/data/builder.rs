@@ -9,8 +9,8 @@ use crate::data::address::cell_address;
 use crate::data::coerce::{CoerceContext, Coerced, RawCell, coerce, expected_text};
 use crate::data::error::DataError;
 use crate::data::quality::{MAX_ENTRIES_PER_COLUMN, QualityEntry, TableCounts};
-use crate::data::spec::{BadCellPolicy, ColumnDecl};
-use crate::suggest::did_you_mean;
+use crate::data::spec::{BadCellPolicy, DeclaredType};
+use crate::suggest::Suggestion;
 use crate::table::column::{ColumnBuilder, ColumnValues};
 use crate::table::intern::Interner;
 use crate::value::ValueType;
@@ -23,12 +23,12 @@ const EXCEL_COLUMNS: usize = 16_384;
 #[derive(Debug, Clone)]
 pub(crate) struct PlannedColumn {
     pub name: String,
-    pub decl: ColumnDecl,
+    pub decl: DeclaredType,
 }
 
 /// Everything about a table that does not depend on which sheet is being read.
 #[derive(Debug, Clone)]
-pub(crate) struct TablePlan {
+pub(crate) struct ReadPlan {
     pub name: String,
     /// Columns to read; empty with `all_headers` set means "every header, as `any`".
     pub columns: Vec<PlannedColumn>,
@@ -49,7 +49,7 @@ pub(crate) struct SheetPart {
     /// Sheet column of each table column.
     pub sheet_columns: Vec<u32>,
     pub column_names: Vec<String>,
-    pub column_decls: Vec<ColumnDecl>,
+    pub column_decls: Vec<DeclaredType>,
     pub columns: Vec<ColumnValues>,
     /// 0-based sheet row of each kept row (recorded only for tables with a key).
     pub rows: Vec<u32>,
@@ -93,7 +93,7 @@ struct Pending {
 /// Streaming builder for one sheet; feed it cells with [`SheetBuilder::cell`] in
 /// row-major order, then call [`SheetBuilder::finish`].
 pub(crate) struct SheetBuilder<'p> {
-    plan: &'p TablePlan,
+    plan: &'p ReadPlan,
     path: PathBuf,
     sheet: String,
     ctx: CoerceContext,
@@ -117,7 +117,7 @@ pub(crate) struct SheetBuilder<'p> {
 }
 
 impl<'p> SheetBuilder<'p> {
-    pub fn new(plan: &'p TablePlan, path: PathBuf, sheet: String, ctx: CoerceContext) -> Self {
+    pub fn new(plan: &'p ReadPlan, path: PathBuf, sheet: String, ctx: CoerceContext) -> Self {
         SheetBuilder {
             plan,
             path,
@@ -174,6 +174,15 @@ impl<'p> SheetBuilder<'p> {
         if row <= self.plan.header_row {
             return Ok(());
         }
+        self.move_to_row(row)?;
+        self.row_nonempty = true;
+        Ok(())
+    }
+
+    /// Moves to data row `row`: the header is resolved at the first data cell, and the
+    /// previous row is finished when this cell starts a new one.
+    #[inline]
+    fn move_to_row(&mut self, row: u32) -> Result<(), DataError> {
         if !self.header_done {
             self.resolve_header()?;
         }
@@ -181,7 +190,6 @@ impl<'p> SheetBuilder<'p> {
             self.flush_row()?;
             self.row = Some(row);
         }
-        self.row_nonempty = true;
         Ok(())
     }
 
@@ -196,13 +204,7 @@ impl<'p> SheetBuilder<'p> {
             }
             return Ok(());
         }
-        if !self.header_done {
-            self.resolve_header()?;
-        }
-        if self.row != Some(row) {
-            self.flush_row()?;
-            self.row = Some(row);
-        }
+        self.move_to_row(row)?;
         if raw.is_empty() {
             return Ok(());
         }
@@ -315,7 +317,7 @@ impl<'p> SheetBuilder<'p> {
                 .iter()
                 .map(|(_, _, rule)| PlannedColumn {
                     name: (*rule).to_string(),
-                    decl: ColumnDecl {
+                    decl: DeclaredType {
                         ty: ValueType::Any,
                         optional: true,
                     },
@@ -354,8 +356,8 @@ impl<'p> SheetBuilder<'p> {
                 [] => {
                     let headers: Vec<String> =
                         renamed.iter().map(|(_, h, _)| (*h).to_string()).collect();
-                    let suggested = did_you_mean(&column.name, headers.iter().map(String::as_str))
-                        .map(str::to_string);
+                    let suggested =
+                        Suggestion::closest(&column.name, headers.iter().map(String::as_str));
                     return Err(DataError::MissingColumn {
                         table: self.plan.name.clone(),
                         path: self.path.clone(),

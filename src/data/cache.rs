@@ -25,6 +25,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
+use thiserror::Error;
+
 use crate::data::error::DataError;
 use crate::data::read::{InputData, read_inputs};
 use crate::data::spec::InputsSpec;
@@ -35,12 +37,48 @@ pub const MAX_CACHE_BYTES: u64 = 4 << 30;
 /// Temporary files older than this were left by a run that was killed while writing.
 const ABANDONED_TEMP_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// What went wrong with the cache folder. None of these makes a run fail: without a
+/// folder, or when it cannot be written, the run reads the files as without a cache.
+#[derive(Debug, Error)]
+pub enum CacheError {
+    #[error("no folder for the input cache: set CHANMIX_CACHE_DIR (or HOME)")]
+    NoFolder,
+
+    #[error("cannot create {}: {source}", dir.display())]
+    CreateFolder {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot write to {}: {source}", dir.display())]
+    WriteEntry {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot list {}: {source}", dir.display())]
+    ListFolder {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot remove {}: {source}", path.display())]
+    RemoveFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Where the cache lives and what went wrong writing it during this run.
 #[derive(Debug)]
 pub struct InputCache {
     dir: PathBuf,
     /// The first problem writing the cache; once set, this run writes no more.
-    warning: Mutex<Option<String>>,
+    warning: Mutex<Option<CacheError>>,
 }
 
 /// How a read used the cache.
@@ -86,7 +124,7 @@ impl InputCache {
     }
 
     /// `$CHANMIX_CACHE_DIR`, else `$XDG_CACHE_HOME/chanmix`, else `$HOME/.cache/chanmix`.
-    pub fn default_location() -> Result<PathBuf, String> {
+    pub fn default_location() -> Result<PathBuf, CacheError> {
         let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         if let Some(dir) = var("CHANMIX_CACHE_DIR") {
             return Ok(PathBuf::from(dir));
@@ -99,11 +137,11 @@ impl InputCache {
         if let Some(home) = var("HOME") {
             return Ok(PathBuf::from(home).join(".cache").join("chanmix"));
         }
-        Err("no folder for the input cache: set CHANMIX_CACHE_DIR (or HOME)".to_string())
+        Err(CacheError::NoFolder)
     }
 
     /// The cache at its default location.
-    pub fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, CacheError> {
         Self::default_location().map(Self::at)
     }
 
@@ -113,20 +151,21 @@ impl InputCache {
 
     /// The first problem met writing the cache, as one line to show the user.
     pub fn take_warning(&self) -> Option<String> {
-        self.warning.lock().ok().and_then(|mut w| w.take())
+        let problem = self.warning.lock().ok().and_then(|mut w| w.take())?;
+        Some(format!(
+            "warning: input cache off for this run: {problem} (use --no-cache, or set CHANMIX_CACHE_DIR to a writable folder)"
+        ))
     }
 
     fn writes_off(&self) -> bool {
         self.warning.lock().map_or(true, |w| w.is_some())
     }
 
-    fn warn(&self, problem: String) {
+    fn warn(&self, problem: CacheError) {
         if let Ok(mut warning) = self.warning.lock()
             && warning.is_none()
         {
-            *warning = Some(format!(
-                "warning: input cache off for this run: {problem} (use --no-cache, or set CHANMIX_CACHE_DIR to a writable folder)"
-            ));
+            *warning = Some(problem);
         }
     }
 
@@ -173,8 +212,11 @@ impl InputCache {
     }
 
     fn store(&self, key: &blake3::Hash, data: &InputData) -> bool {
-        if let Err(e) = std::fs::create_dir_all(&self.dir) {
-            self.warn(format!("cannot create {}: {e}", self.dir.display()));
+        if let Err(source) = std::fs::create_dir_all(&self.dir) {
+            self.warn(CacheError::CreateFolder {
+                dir: self.dir.clone(),
+                source,
+            });
             return false;
         }
         match entry::write_entry(&self.dir, key, |sink| codec::encode(data, sink)) {
@@ -184,9 +226,12 @@ impl InputCache {
             }
             // Inputs the cache cannot hold (a path that is not UTF-8) are used as
             // read, just not stored; there is nothing for the user to do about it.
-            Err(codec::EncodeError::NotCacheable(codec::NotCacheable(_why))) => false,
-            Err(codec::EncodeError::Write(e)) => {
-                self.warn(format!("cannot write to {}: {e}", self.dir.display()));
+            Err(codec::EncodeError::NotCacheable(_)) => false,
+            Err(codec::EncodeError::Write(source)) => {
+                self.warn(CacheError::WriteEntry {
+                    dir: self.dir.clone(),
+                    source,
+                });
                 false
             }
         }
@@ -218,7 +263,7 @@ impl InputCache {
     }
 
     /// The entries in the cache folder (none when it does not exist).
-    pub fn summary(&self) -> std::io::Result<CacheSummary> {
+    pub fn summary(&self) -> Result<CacheSummary, CacheError> {
         let mut summary = CacheSummary::default();
         for file in cache_files(&self.dir)? {
             summary.bytes += file.bytes;
@@ -229,7 +274,7 @@ impl InputCache {
 
     /// Removes every entry (and temporary file) of this cache, nothing else; returns what
     /// was removed.
-    pub fn clear(&self) -> std::io::Result<CacheSummary> {
+    pub fn clear(&self) -> Result<CacheSummary, CacheError> {
         let mut removed = CacheSummary::default();
         for file in cache_files(&self.dir)? {
             match std::fs::remove_file(&file.path) {
@@ -239,11 +284,11 @@ impl InputCache {
                 }
                 // Removed meanwhile by another run's eviction.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(std::io::Error::new(
-                        e.kind(),
-                        format!("cannot remove {}: {e}", file.path.display()),
-                    ));
+                Err(source) => {
+                    return Err(CacheError::RemoveFile {
+                        path: file.path,
+                        source,
+                    });
                 }
             }
         }
@@ -336,15 +381,15 @@ struct CacheFile {
 }
 
 /// The cache's own files in `dir`: entries and temporary files, nothing else.
-fn cache_files(dir: &Path) -> std::io::Result<Vec<CacheFile>> {
+fn cache_files(dir: &Path) -> Result<Vec<CacheFile>, CacheError> {
     let listing = match std::fs::read_dir(dir) {
         Ok(listing) => listing,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(std::io::Error::new(
-                e.kind(),
-                format!("cannot list {}: {e}", dir.display()),
-            ));
+        Err(source) => {
+            return Err(CacheError::ListFolder {
+                dir: dir.to_path_buf(),
+                source,
+            });
         }
     };
     let mut files = Vec::new();

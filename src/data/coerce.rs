@@ -149,6 +149,20 @@ fn spelled_error(t: &str) -> Option<Coerced> {
     }
 }
 
+/// Text in a typed column, trimmed; `Err` with the outcome when there is nothing to
+/// convert: blank text is a blank cell, and text spelling an error value is that error.
+#[inline]
+fn text_to_convert(t: &str) -> Result<&str, Coerced> {
+    let trimmed = trim_spaces(t);
+    if trimmed.is_empty() {
+        return Err(Coerced::Value(Value::Blank));
+    }
+    match spelled_error(trimmed) {
+        Some(err) => Err(err),
+        None => Ok(trimmed),
+    }
+}
+
 fn to_number(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
     match raw {
         RawCell::Number(n) | RawCell::Date(n) | RawCell::Duration(n) => {
@@ -159,13 +173,10 @@ fn to_number(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
             None => Coerced::Bad,
         },
         RawCell::Text(t) | RawCell::SharedText(t) => {
-            let trimmed = trim_spaces(t);
-            if trimmed.is_empty() {
-                return Coerced::Value(Value::Blank);
-            }
-            if let Some(err) = spelled_error(trimmed) {
-                return err;
-            }
+            let trimmed = match text_to_convert(t) {
+                Ok(trimmed) => trimmed,
+                Err(outcome) => return outcome,
+            };
             let swapped;
             let trimmed = if ctx.decimal_comma {
                 swapped = swap_separators(trimmed);
@@ -203,13 +214,10 @@ fn to_date(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
             None => Coerced::Bad,
         },
         RawCell::Text(t) | RawCell::SharedText(t) | RawCell::DateText(t) => {
-            let trimmed = trim_spaces(t);
-            if trimmed.is_empty() {
-                return Coerced::Value(Value::Blank);
-            }
-            if let Some(err) = spelled_error(trimmed) {
-                return err;
-            }
+            let trimmed = match text_to_convert(t) {
+                Ok(trimmed) => trimmed,
+                Err(outcome) => return outcome,
+            };
             if let Some(serial) = parse_date_text(trimmed) {
                 return Coerced::Value(Value::Date(serial));
             }
@@ -233,13 +241,10 @@ fn to_bool(raw: RawCell<'_>) -> Coerced {
         RawCell::Number(1.0) => Coerced::Value(Value::Bool(true)),
         RawCell::Number(0.0) => Coerced::Value(Value::Bool(false)),
         RawCell::Text(t) | RawCell::SharedText(t) => {
-            let trimmed = trim_spaces(t);
-            if trimmed.is_empty() {
-                return Coerced::Value(Value::Blank);
-            }
-            if let Some(err) = spelled_error(trimmed) {
-                return err;
-            }
+            let trimmed = match text_to_convert(t) {
+                Ok(trimmed) => trimmed,
+                Err(outcome) => return outcome,
+            };
             match parse_bool_text(trimmed) {
                 Some(b) => Coerced::Value(Value::Bool(b)),
                 None => Coerced::Bad,

@@ -1,14 +1,16 @@
 //! Errors that stop reading the inputs: each names the file, sheet and column or
 //! cell involved and says how to fix it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-/// Appends ` Did you mean 'x'?` when there is a suggestion.
-fn suggestion(s: &Option<String>) -> String {
+use crate::suggest::Suggestion;
+
+/// ` (did you mean `x`?)` when there is a suggestion.
+fn suggestion(s: &Option<Suggestion>) -> String {
     match s {
-        Some(name) => format!(" Did you mean '{name}'?"),
+        Some(suggestion) => format!(" ({suggestion})"),
         None => String::new(),
     }
 }
@@ -95,14 +97,14 @@ pub enum DataError {
     },
 
     #[error(
-        "table '{table}': {} has no sheet '{sheet}'.{} Sheets in the file: {}",
+        "table '{table}': {} has no sheet '{sheet}'{}. Sheets in the file: {}",
         path.display(), suggestion(suggested), list_names(available)
     )]
     SheetNotFound {
         table: String,
         path: PathBuf,
         sheet: String,
-        suggested: Option<String>,
+        suggested: Option<Suggestion>,
         available: Vec<String>,
     },
 
@@ -156,7 +158,7 @@ pub enum DataError {
     },
 
     #[error(
-        "table '{table}': {} sheet '{sheet}' has no column '{column}' in header row {header_row}.{} Headers: {}. If the export calls it differently, add `rename = {{ \"Export Header\" = \"{column}\" }}` to [inputs.tables.{table}]",
+        "table '{table}': {} sheet '{sheet}' has no column '{column}' in header row {header_row}{}. Headers: {}. If the export calls it differently, add `rename = {{ \"Export Header\" = \"{column}\" }}` to [inputs.tables.{table}]",
         path.display(), suggestion(suggested), list_names(headers)
     )]
     MissingColumn {
@@ -165,7 +167,7 @@ pub enum DataError {
         sheet: String,
         column: String,
         header_row: u32,
-        suggested: Option<String>,
+        suggested: Option<Suggestion>,
         headers: Vec<String>,
     },
 
@@ -206,4 +208,15 @@ pub enum DataError {
         raw: String,
         expected: String,
     },
+}
+
+impl DataError {
+    /// Sheet `sheet` of the workbook at `path` cannot be read, for the reason `detail`.
+    pub(crate) fn corrupt_sheet(path: &Path, sheet: &str, detail: String) -> DataError {
+        DataError::CorruptSheet {
+            path: path.to_path_buf(),
+            sheet: sheet.to_string(),
+            detail,
+        }
+    }
 }

@@ -21,7 +21,7 @@ pub(crate) mod workbook;
 pub(crate) mod xlsx;
 pub(crate) mod xml_scan;
 
-pub use cache::{CacheSummary, CacheUse, InputCache};
+pub use cache::{CacheError, CacheSummary, CacheUse, InputCache};
 pub use error::DataError;
 pub use quality::{QualityEntry, QualityLog, TableCounts};
 pub use read::{InputData, InputFile, read_inputs};

@@ -11,6 +11,8 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
+use thiserror::Error;
+
 /// Sector ids from here up are marks (free, end of chain, FAT, DIFAT), not sectors.
 const FIRST_MARK: u32 = 0xFFFF_FFFA;
 /// What the header's DIFAT entries hold for "no FAT sector here".
@@ -19,12 +21,16 @@ const DIFAT_SECTOR: u32 = 0xFFFF_FFFC;
 const HEADER_DIFAT: std::ops::Range<usize> = 76..512;
 
 /// Why a container's sector chains cannot be followed.
-const LOOPING_CHAIN: &str = "a chain of its sectors loops back on itself";
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub(crate) enum BrokenChain {
+    #[error("a chain of its sectors loops back on itself")]
+    Loop,
+}
 
 /// `Err` with what is wrong when the FAT of the CFB file at `path` has a loop. Files
 /// the reader would refuse anyway (unreadable, a short header, an unknown sector size,
 /// a FAT sector it cannot read) pass: the reader rejects them with its own message.
-pub(crate) fn check_sector_chains(path: &Path) -> Result<(), &'static str> {
+pub(crate) fn check_sector_chains(path: &Path) -> Result<(), BrokenChain> {
     let Ok(mut file) = File::open(path) else {
         return Ok(());
     };
@@ -51,7 +57,7 @@ pub(crate) fn check_sector_chains(path: &Path) -> Result<(), &'static str> {
         return Ok(());
     };
     if has_loop(&fat) {
-        return Err(LOOPING_CHAIN);
+        return Err(BrokenChain::Loop);
     }
     Ok(())
 }

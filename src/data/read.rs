@@ -16,15 +16,15 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::data::address::cell_address;
-use crate::data::builder::{PlannedColumn, SheetBuilder, SheetPart, TablePlan};
+use crate::data::builder::{PlannedColumn, ReadPlan, SheetBuilder, SheetPart};
 use crate::data::coerce::{CoerceContext, reintern};
 use crate::data::error::DataError;
 use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
-use crate::data::spec::{ColumnDecl, InputsSpec, TableSpec};
+use crate::data::spec::{DeclaredType, InputsSpec, TableSpec};
 use crate::data::workbook::{
     Book, FileKind, READER_STOPPED, csv_delimiter, csv_sheet_name, resolve, stream_csv,
 };
-use crate::suggest::did_you_mean;
+use crate::suggest::Suggestion;
 use crate::table::column::{CellRef, ColumnBuilder, ColumnValues};
 use crate::table::intern::FxHasher;
 use crate::table::{Column, Table};
@@ -78,7 +78,7 @@ pub fn read_inputs(
     wanted: Option<&BTreeMap<String, BTreeSet<String>>>,
 ) -> Result<InputData, DataError> {
     spec.validate()?;
-    let mut plans: Vec<TablePlan> = Vec::new();
+    let mut plans: Vec<ReadPlan> = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
     let pool = BookPool::default();
     for (name, table_spec) in &spec.tables {
@@ -173,8 +173,8 @@ fn plan_table(
     name: &str,
     spec: &TableSpec,
     wanted: Option<&BTreeSet<String>>,
-) -> Result<TablePlan, DataError> {
-    let decls = spec.column_decls(name)?;
+) -> Result<ReadPlan, DataError> {
+    let decls = spec.declared_types(name)?;
     let mut names: BTreeSet<&str> = match wanted {
         Some(columns) => columns.iter().map(String::as_str).collect(),
         None => decls.keys().map(String::as_str).collect(),
@@ -183,7 +183,7 @@ fn plan_table(
     if let Some(key) = &spec.key {
         names.remove(key.as_str());
     }
-    let any = ColumnDecl {
+    let any = DeclaredType {
         ty: ValueType::Any,
         optional: true,
     };
@@ -198,7 +198,7 @@ fn plan_table(
         columns.push(column(key));
     }
     columns.extend(names.into_iter().map(column));
-    Ok(TablePlan {
+    Ok(ReadPlan {
         name: name.to_string(),
         columns,
         all_headers,
@@ -273,8 +273,7 @@ fn select_sheets(
                     table: table.to_string(),
                     path: path.to_path_buf(),
                     sheet: name.clone(),
-                    suggested: did_you_mean(name, available.iter().map(String::as_str))
-                        .map(str::to_string),
+                    suggested: Suggestion::closest(name, available.iter().map(String::as_str)),
                     available: available.to_vec(),
                 })
         })
@@ -381,7 +380,7 @@ fn progress_bar() -> ProgressBar {
 /// (`data::reader_panic`); any other panic on the way still becomes an error naming the sheet.
 fn read_sheet(
     job: &Job,
-    plans: &[TablePlan],
+    plans: &[ReadPlan],
     pool: &BookPool,
     progress: &ProgressBar,
 ) -> Result<SheetPart, DataError> {
@@ -456,7 +455,7 @@ fn key_hash(key: &KeyValue<'_>) -> u64 {
 
 /// Concatenates a table's sheets, shares their strings, checks the key, sums the counts.
 fn merge_parts(
-    plan: &TablePlan,
+    plan: &ReadPlan,
     parts: Vec<SheetPart>,
 ) -> Result<(Table, Vec<QualityEntry>, TableCounts), DataError> {
     let mut parts = parts.into_iter();
@@ -510,8 +509,10 @@ fn merge_parts(
                         sheet: part.sheet.clone(),
                         column: name.clone(),
                         header_row: plan.header_row + 1,
-                        suggested: did_you_mean(name, part.column_names.iter().map(String::as_str))
-                            .map(str::to_string),
+                        suggested: Suggestion::closest(
+                            name,
+                            part.column_names.iter().map(String::as_str),
+                        ),
                         headers: part.column_names.clone(),
                     });
                 }
@@ -616,7 +617,7 @@ impl RowOrigins<'_> {
 /// numbers (4 bytes each) whose keys are read from the column where they are stored,
 /// so a million text IDs are checked without a copy of them.
 fn check_unique_key(
-    plan: &TablePlan,
+    plan: &ReadPlan,
     key: &str,
     key_index: usize,
     column: &ColumnValues,
@@ -740,7 +741,7 @@ mod tests {
                 vec![0, 0, 2],
             ),
         ];
-        let plan = TablePlan {
+        let plan = ReadPlan {
             name: "Leads".to_string(),
             columns: Vec::new(),
             all_headers: false,

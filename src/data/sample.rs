@@ -62,7 +62,26 @@ pub enum SampleError {
     #[error("cannot build the sample workbook: {0}")]
     Workbook(#[from] XlsxError),
     #[error("internal error in the sample data model: {0}")]
-    Model(String),
+    Model(#[from] ModelError),
+}
+
+/// A broken invariant of the sample data model: a bug in the generator, not a user error.
+#[derive(thiserror::Error, Debug)]
+pub enum ModelError {
+    #[error("channel {channel} or segment {segment} missing")]
+    MissingProfile { channel: usize, segment: usize },
+    #[error("channel {0} missing")]
+    MissingChannel(usize),
+    #[error("no date {year}-{month:02}-01")]
+    NoMonthStart { year: i32, month: u32 },
+    #[error("bad weights for {what}: {source}")]
+    BadWeights {
+        what: &'static str,
+        #[source]
+        source: rand::distr::weighted::Error,
+    },
+    #[error("row {row} of {sheet}")]
+    RowPastLimit { row: usize, sheet: &'static str },
 }
 
 /// Generates the sample workbook into `out` (atomically: a temporary file in the same

@@ -81,14 +81,14 @@ impl BadCellPolicy {
 
 /// A declared column type: the type and whether blanks are allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ColumnDecl {
+pub struct DeclaredType {
     pub ty: ValueType,
     pub optional: bool,
 }
 
-impl ColumnDecl {
+impl DeclaredType {
     /// Parses `number`, `date?` …; `None` for an unknown type name.
-    pub fn parse(text: &str) -> Option<ColumnDecl> {
+    pub fn parse(text: &str) -> Option<DeclaredType> {
         let trimmed = text.trim();
         let (name, optional) = match trimmed.strip_suffix('?') {
             Some(rest) => (rest.trim_end(), true),
@@ -97,16 +97,16 @@ impl ColumnDecl {
         let ty = ValueType::parse(name)?;
         // `any` accepts everything, blanks included.
         let optional = optional || ty == ValueType::Any;
-        Some(ColumnDecl { ty, optional })
+        Some(DeclaredType { ty, optional })
     }
 }
 
 impl TableSpec {
     /// The declared columns with parsed types, or the first type that does not parse.
-    pub fn column_decls(&self, table: &str) -> Result<BTreeMap<String, ColumnDecl>, DataError> {
+    pub fn declared_types(&self, table: &str) -> Result<BTreeMap<String, DeclaredType>, DataError> {
         self.columns
             .iter()
-            .map(|(name, ty)| match ColumnDecl::parse(ty) {
+            .map(|(name, ty)| match DeclaredType::parse(ty) {
                 Some(decl) => Ok((name.clone(), decl)),
                 None => Err(DataError::UnknownColumnType {
                     table: table.to_string(),
@@ -120,7 +120,7 @@ impl TableSpec {
     /// Checks what can be checked without reading any file: column types, the header
     /// row, and that at most one of `sheet`, `sheets`, `sheet_pattern` is given.
     pub fn validate(&self, table: &str) -> Result<(), DataError> {
-        self.column_decls(table)?;
+        self.declared_types(table)?;
         if self.header_row == Some(0) {
             return Err(DataError::InvalidHeaderRow {
                 table: table.to_string(),
@@ -167,20 +167,20 @@ mod tests {
     #[test]
     fn column_types_parse_with_optional_suffix() {
         assert_eq!(
-            ColumnDecl::parse("date?"),
-            Some(ColumnDecl {
+            DeclaredType::parse("date?"),
+            Some(DeclaredType {
                 ty: ValueType::Date,
                 optional: true
             })
         );
         assert_eq!(
-            ColumnDecl::parse(" number "),
-            Some(ColumnDecl {
+            DeclaredType::parse(" number "),
+            Some(DeclaredType {
                 ty: ValueType::Number,
                 optional: false
             })
         );
-        assert_eq!(ColumnDecl::parse("numbr"), None);
+        assert_eq!(DeclaredType::parse("numbr"), None);
     }
 
     #[test]

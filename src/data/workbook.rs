@@ -275,11 +275,7 @@ impl Book {
         progress: &dyn Fn(usize),
     ) -> Result<(), DataError> {
         let offset = self.context().date_offset;
-        let corrupt = |detail: String| DataError::CorruptSheet {
-            path: path.to_path_buf(),
-            sheet: sheet.to_string(),
-            detail,
-        };
+        let corrupt = |detail: String| DataError::corrupt_sheet(path, sheet, detail);
         let mut last_row = 0u32;
         let mut tick = |row: u32, builder: &SheetBuilder<'_>| {
             if row != last_row && row.is_multiple_of(16_384) {
@@ -287,52 +283,56 @@ impl Book {
                 progress(builder.rows_kept());
             }
         };
-        // calamine panics on some malformed sheets: each call into it is guarded.
-        let stopped = || corrupt(READER_STOPPED.to_string());
         match self {
             Book::FastXlsx(package) => package.stream_sheet(path, sheet, builder, progress)?,
             Book::Xlsx(book) => {
-                let mut cells = catch_reader_panic(move || book.worksheet_cells_reader(sheet))
-                    .ok_or_else(stopped)?
-                    .map_err(|e| corrupt(e.to_string()))?;
+                let mut cells = guarded(move || book.worksheet_cells_reader(sheet), &corrupt)?;
                 builder.expect_rows(cells.dimensions().end.0);
-                while let Some(cell) = catch_reader_panic(|| cells.next_cell())
-                    .ok_or_else(stopped)?
-                    .map_err(|e| corrupt(e.to_string()))?
-                {
-                    let (row, col) = cell.get_position();
-                    builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;
-                    tick(row, builder);
-                }
+                let next_cell = || guarded(|| cells.next_cell(), &corrupt);
+                stream_cells(next_cell, offset, builder, &mut tick)?;
             }
             Book::Xlsb(book) => {
-                let mut cells = catch_reader_panic(move || book.worksheet_cells_reader(sheet))
-                    .ok_or_else(stopped)?
-                    .map_err(|e| corrupt(e.to_string()))?;
-                while let Some(cell) = catch_reader_panic(|| cells.next_cell())
-                    .ok_or_else(stopped)?
-                    .map_err(|e| corrupt(e.to_string()))?
-                {
-                    let (row, col) = cell.get_position();
-                    builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;
-                    tick(row, builder);
-                }
+                let mut cells = guarded(move || book.worksheet_cells_reader(sheet), &corrupt)?;
+                let next_cell = || guarded(|| cells.next_cell(), &corrupt);
+                stream_cells(next_cell, offset, builder, &mut tick)?;
             }
             Book::Xls(book) => {
-                let range = catch_reader_panic(|| book.worksheet_range(sheet))
-                    .ok_or_else(stopped)?
-                    .map_err(|e| corrupt(e.to_string()))?;
+                let range = guarded(|| book.worksheet_range(sheet), &corrupt)?;
                 stream_range(&range, offset, builder)?;
             }
             Book::Ods(book) => {
-                let range = catch_reader_panic(|| book.worksheet_range(sheet))
-                    .ok_or_else(stopped)?
-                    .map_err(|e| corrupt(e.to_string()))?;
+                let range = guarded(|| book.worksheet_range(sheet), &corrupt)?;
                 stream_range(&range, offset, builder)?;
             }
         }
         Ok(())
     }
+}
+
+/// One call into calamine, which panics on some malformed sheets: a panic or an error
+/// is a damaged sheet.
+fn guarded<T, E: std::fmt::Display>(
+    read: impl FnOnce() -> Result<T, E>,
+    corrupt: &dyn Fn(String) -> DataError,
+) -> Result<T, DataError> {
+    catch_reader_panic(read)
+        .ok_or_else(|| corrupt(READER_STOPPED.to_string()))?
+        .map_err(|e| corrupt(e.to_string()))
+}
+
+/// Streams the cells of one of calamine's cell readers (xlsx, xlsb) into `builder`.
+fn stream_cells<'a>(
+    mut next_cell: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, DataError>,
+    offset: f64,
+    builder: &mut SheetBuilder<'_>,
+    tick: &mut impl FnMut(u32, &SheetBuilder<'_>),
+) -> Result<(), DataError> {
+    while let Some(cell) = next_cell()? {
+        let (row, col) = cell.get_position();
+        builder.cell(row, col, raw_from_ref(cell.get_value(), offset))?;
+        tick(row, builder);
+    }
+    Ok(())
 }
 
 fn stream_range(
@@ -509,12 +509,12 @@ mod tests {
     use std::io::Write;
 
     use super::*;
-    use crate::data::builder::{SheetPart, TablePlan};
+    use crate::data::builder::{ReadPlan, SheetPart};
     use crate::data::spec::BadCellPolicy;
     use crate::value::Value;
 
-    fn every_column() -> TablePlan {
-        TablePlan {
+    fn every_column() -> ReadPlan {
+        ReadPlan {
             name: "T".to_string(),
             columns: Vec::new(),
             all_headers: true,

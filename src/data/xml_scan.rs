@@ -7,6 +7,7 @@
 //! namespaces except for stripping a prefix (`x:c` is `c`), which some exporters write.
 
 use memchr::{memchr, memchr2, memmem};
+use thiserror::Error;
 
 /// What kind of markup a `<` starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,8 +69,29 @@ pub(crate) fn local_name(qname: &[u8]) -> &[u8] {
     }
 }
 
-/// A malformed or unsupported piece of XML, described for the user.
-pub(crate) type ScanError = String;
+/// A malformed or unsupported piece of XML; the message is shown to the user (inside
+/// the error that names the sheet and cell).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub(crate) enum ScanError {
+    #[error("a '<' not followed by an element name")]
+    NoElementName,
+    #[error("text that is not valid UTF-8")]
+    NotUtf8,
+    #[error("a CDATA section without its end")]
+    UnendedCdata,
+    #[error("markup inside a text value")]
+    MarkupInText,
+    #[error("an '&' that does not start an entity (write &amp;)")]
+    BareAmpersand,
+    #[error("an unknown entity '&{0};'")]
+    UnknownEntity(String),
+    #[error("an unfinished tag in a text")]
+    UnfinishedTagInText,
+    #[error("a <t> text without its end")]
+    UnendedText,
+    #[error("the XML ends in the middle of a tag")]
+    TagCutOff,
+}
 
 /// Reads the tag starting at `buf[lt]` (which must be `<`). `Ok(None)` means the tag
 /// is cut off by the end of the buffer.
@@ -114,7 +136,7 @@ pub(crate) fn read_tag(buf: &[u8], lt: usize) -> Result<Option<Tag<'_>>, ScanErr
     }
     let qname = &after[..name_len];
     if qname.is_empty() {
-        return Err("a '<' not followed by an element name".to_string());
+        return Err(ScanError::NoElementName);
     }
     // Find the `>` that ends the tag, skipping any inside quoted attribute values.
     let attrs_start = name_start + name_len;
@@ -279,7 +301,7 @@ pub(crate) fn push_text(raw: &[u8], out: &mut String) -> Result<(), ScanError> {
         out.push_str(text);
         return Ok(());
     }
-    let text = std::str::from_utf8(raw).map_err(|_| "text that is not valid UTF-8".to_string())?;
+    let text = std::str::from_utf8(raw).map_err(|_| ScanError::NotUtf8)?;
     let mut rest = text;
     loop {
         let Some(special) = memchr2(b'&', b'<', rest.as_bytes()) else {
@@ -289,19 +311,16 @@ pub(crate) fn push_text(raw: &[u8], out: &mut String) -> Result<(), ScanError> {
         out.push_str(&rest[..special]);
         rest = &rest[special..];
         if let Some(cdata) = rest.strip_prefix("<![CDATA[") {
-            let end = cdata
-                .find("]]>")
-                .ok_or_else(|| "a CDATA section without its end".to_string())?;
+            let end = cdata.find("]]>").ok_or(ScanError::UnendedCdata)?;
             out.push_str(&cdata[..end]);
             rest = &cdata[end + 3..];
             continue;
         }
         if rest.starts_with('<') {
-            return Err("markup inside a text value".to_string());
+            return Err(ScanError::MarkupInText);
         }
         let head = &rest.as_bytes()[..12.min(rest.len())];
-        let end = memchr(b';', head)
-            .ok_or_else(|| "an '&' that does not start an entity (write &amp;)".to_string())?;
+        let end = memchr(b';', head).ok_or(ScanError::BareAmpersand)?;
         let entity = &rest[1..end];
         let decoded = match entity {
             "amp" => '&',
@@ -321,7 +340,7 @@ pub(crate) fn push_text(raw: &[u8], out: &mut String) -> Result<(), ScanError> {
                     None
                 };
                 code.and_then(char::from_u32)
-                    .ok_or_else(|| format!("an unknown entity '&{entity};'"))?
+                    .ok_or_else(|| ScanError::UnknownEntity(entity.to_string()))?
             }
         };
         out.push(decoded);
@@ -412,16 +431,15 @@ pub(crate) fn push_rich_text(content: &[u8], out: &mut String) -> Result<(), Sca
     let mut pos = 0;
     while let Some(found) = content.get(pos..).and_then(|h| find_byte(b'<', h)) {
         let lt = pos + found;
-        let tag =
-            read_tag(content, lt)?.ok_or_else(|| "an unfinished tag in a text".to_string())?;
+        let tag = read_tag(content, lt)?.ok_or(ScanError::UnfinishedTagInText)?;
         pos = tag.end;
         if tag.kind == TagKind::Close || tag.kind == TagKind::Other {
             continue;
         }
         match tag.local() {
             b"t" if tag.kind == TagKind::Open => {
-                let (close, after) = find_close(content, tag.end, tag.qname)
-                    .ok_or_else(|| "a <t> text without its end".to_string())?;
+                let (close, after) =
+                    find_close(content, tag.end, tag.qname).ok_or(ScanError::UnendedText)?;
                 let raw = content.get(tag.end..close).unwrap_or(&[]);
                 let preserve = tag.attr(b"space").is_some_and(|v| v == b"preserve");
                 let start = out.len();
@@ -455,6 +473,47 @@ pub(crate) fn trim_ascii_whitespace_from(out: &mut String, start: usize) {
     let trimmed = trimmed.to_string();
     out.truncate(start);
     out.push_str(&trimmed);
+}
+
+/// Every tag of a whole XML part held in memory (a metadata part), in order; a tag cut
+/// off by the end of the part is an error.
+pub(crate) fn tags(xml: &[u8]) -> impl Iterator<Item = Result<Tag<'_>, ScanError>> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        let lt = pos + find_byte(b'<', xml.get(pos..)?)?;
+        match read_tag(xml, lt) {
+            Ok(Some(tag)) => {
+                pos = tag.end;
+                Some(Ok(tag))
+            }
+            Ok(None) => {
+                pos = xml.len();
+                Some(Err(ScanError::TagCutOff))
+            }
+            Err(e) => {
+                pos = xml.len();
+                Some(Err(e))
+            }
+        }
+    })
+}
+
+/// An unsigned number as SpreadsheetML writes it in an attribute or a value (a style,
+/// shared-string or row index): ASCII digits, with whitespace around them allowed.
+#[inline]
+pub(crate) fn parse_u32(raw: &[u8]) -> Option<u32> {
+    let digits = raw.trim_ascii();
+    if digits.is_empty() || digits.len() > 10 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(d - b'0');
+    }
+    u32::try_from(n).ok()
 }
 
 /// An attribute value decoded to text (entities resolved).

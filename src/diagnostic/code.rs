@@ -53,6 +53,7 @@ codes! {
     TooDeep = "E0015", "brackets nested too deeply to be a real formula";
     NameTooLong = "E0016", "a name longer than Excel allows";
     ConflictingAnnotations = "E0017", "annotations that contradict each other (two number formats, higher and lower better)";
+    UnknownSeverity = "E0018", "a flag `severity` word that is not a severity";
     // Meaning (the checker).
     UnknownTable = "E0101", "unknown table";
     UnknownColumn = "E0102", "unknown column of a table";

@@ -171,6 +171,58 @@ pub struct FlagDef {
     pub table: Ident,
     pub condition: Expr,
     pub message: Template,
+    /// `severity critical`; `None` is [`Severity::Warning`].
+    pub severity: Option<(Severity, Span)>,
+    /// `rank by formula`: the value at stake, per row; findings with more at stake come
+    /// first within a severity.
+    pub rank_by: Option<Expr>,
+    /// `topic name`: findings of one topic on one row are alternatives; only the most
+    /// severe (then the largest stake, then the first in rule order) is kept.
+    pub topic: Option<Ident>,
+}
+
+/// How much a finding matters, most severe first. `Data` findings are checks on the
+/// inputs: they go to the Data Quality sheet and the console, not to the recommendations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Losing money or breaking something now.
+    Critical,
+    /// A gap worth fixing (the default).
+    Warning,
+    /// A strength to build on.
+    Opportunity,
+    /// Worth knowing; nothing to do.
+    Info,
+    /// A problem in the input data the rules found.
+    Data,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::Warning,
+        Severity::Opportunity,
+        Severity::Info,
+        Severity::Data,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Opportunity => "opportunity",
+            Severity::Info => "info",
+            Severity::Data => "data",
+        }
+    }
+
+    /// The severity a word names (any case).
+    pub fn parse(word: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(word))
+    }
 }
 
 /// A flag message: literal text with `{expr}` or `{expr:format}` holes.

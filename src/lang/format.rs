@@ -275,12 +275,24 @@ fn format_item(item: &Item, width: usize) -> String {
                 annotations(&s.format, &s.look)
             )
         }
-        ItemKind::Flag(f) => format!(
-            "flag {} when {}: {}",
-            f.table.name,
-            format_expr(&f.condition),
-            format_template(&f.message)
-        ),
+        ItemKind::Flag(f) => {
+            let mut clauses = String::new();
+            if let Some((severity, _)) = f.severity {
+                clauses.push_str(&format!(" severity {}", severity.as_str()));
+            }
+            if let Some(rank_by) = &f.rank_by {
+                clauses.push_str(&format!(" rank by {}", format_expr(rank_by)));
+            }
+            if let Some(topic) = &f.topic {
+                clauses.push_str(&format!(" topic {}", topic.name));
+            }
+            format!(
+                "flag {} when {}{clauses}: {}",
+                f.table.name,
+                format_expr(&f.condition),
+                format_template(&f.message)
+            )
+        }
     }
 }
 

@@ -244,6 +244,7 @@ fn too_deep_item(item: &Item) -> Option<Diagnostic> {
         ItemKind::Column(c) => vec![&c.expr],
         ItemKind::Scalar(s) => vec![&s.expr],
         ItemKind::Flag(f) => std::iter::once(&f.condition)
+            .chain(f.rank_by.iter())
             .chain(f.message.parts.iter().filter_map(|p| match p {
                 TemplatePart::Hole { expr, .. } => Some(expr),
                 TemplatePart::Literal(_) => None,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::diagnostic::source::Span;
 use crate::functions::FunctionSpec;
 use crate::lang::analysis::Analysis;
-use crate::lang::ast::{BinaryOp, Format, Look, Template, UnaryOp};
+use crate::lang::ast::{BinaryOp, Format, Look, Severity, Template, UnaryOp};
 use crate::value::Value;
 use crate::value::ValueType;
 
@@ -242,6 +242,39 @@ pub struct FlagPlan {
     /// The template as written, for listings.
     pub template: Template,
     pub span: Span,
+    /// `severity …` (default warning).
+    pub severity: Severity,
+    /// `rank by …`: the value at stake of each row.
+    pub rank_by: Option<Node>,
+    /// `topic …`: findings of one topic on one row are alternatives.
+    pub topic: Option<Arc<str>>,
+    /// The comparisons of the condition, shown with the row's values when it fires.
+    pub reasons: Vec<FlagReason>,
+}
+
+/// One comparison of a flag's condition (`roi < 0`), kept so a finding can say which
+/// metric and which threshold fired, with the row's values ("roi -21.0% < 0").
+#[derive(Debug, Clone)]
+pub struct FlagReason {
+    pub left: Node,
+    /// The left side as written (`roi`, `won + lost`).
+    pub left_text: String,
+    pub op: BinaryOp,
+    pub right: Node,
+    pub right_text: String,
+    /// An Excel number format for both sides: the first side's `@format` (a column,
+    /// param or named value), else the other side's.
+    pub format: Option<String>,
+}
+
+/// What the rule files say a definition means: the comment on its line, else the
+/// comment lines right above it. Shown on the Assumptions and Metrics sheets and in
+/// the table sheets' header notes, so each definition is stated once, in the rules.
+#[derive(Debug, Clone, Default)]
+pub struct PlanDocs {
+    pub params: std::collections::HashMap<ParamId, Arc<str>>,
+    pub scalars: std::collections::HashMap<ScalarId, Arc<str>>,
+    pub columns: std::collections::HashMap<(TableId, ColumnId), Arc<str>>,
 }
 
 /// One unit of work in evaluation order.
@@ -266,6 +299,8 @@ pub struct Plan {
     pub flags: Vec<FlagPlan>,
     /// Topological order of all steps.
     pub order: Vec<Step>,
+    /// What each documented definition means (from the rule files' comments).
+    pub docs: PlanDocs,
 }
 
 impl Plan {

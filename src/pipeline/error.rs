@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::data::DataError;
+use crate::data::cache::CacheError;
 use crate::data::sample::SampleError;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::render::render_text;
@@ -93,12 +94,10 @@ pub enum CommandError {
     /// The workbook cannot be built or written (or would overwrite an input).
     #[error(transparent)]
     Report(#[from] ReportError),
-    /// There is no folder for the input cache (the reason comes from the cache).
-    #[error("{0}")]
-    NoCacheFolder(String),
-    /// The input cache's folder cannot be listed or its entries removed.
-    #[error("{0}")]
-    CacheFolder(#[source] std::io::Error),
+    /// There is no folder for the input cache, or it cannot be listed or its entries
+    /// removed (the cache's own error says which).
+    #[error(transparent)]
+    Cache(#[from] CacheError),
     #[error(transparent)]
     SampleData(#[from] SampleError),
 }

@@ -61,7 +61,18 @@ pub fn evaluated_to_json(scenario: &str, plan: &Plan, result: &Evaluated) -> Str
     let flags: Vec<Json> = result
         .flags
         .iter()
-        .map(|f| json!({"table": &*f.table, "subject": f.subject, "message": f.message}))
+        .map(|f| {
+            json!({
+                "table": &*f.table,
+                "subject": f.subject,
+                "message": f.message,
+                "severity": f.severity.as_str(),
+                "stake": f.stake,
+                "fired": f.fired,
+                "topic": f.topic.as_deref(),
+                "superseded": f.superseded,
+            })
+        })
         .collect();
     let mut document = json!({
         "scenario": scenario,

@@ -15,7 +15,7 @@ use crate::analysis;
 use crate::data::{CacheUse, InputCache, InputData, read_inputs};
 use crate::diagnostic::source::SourceMap;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::eval::engine::{EvalError, Evaluated, evaluate};
+use crate::eval::engine::{EvalError, Evaluated, evaluate, evaluate_timed};
 use crate::functions::CallContext;
 use crate::lang::plan::{ParamId, Plan};
 use crate::lang::program::ReadError;
@@ -137,8 +137,24 @@ pub fn execute_tables(
     tables: Vec<crate::table::Table>,
 ) -> Result<Evaluated, CommandError> {
     let (overrides, context) = evaluation_settings(prepared);
-    evaluate(&prepared.plan, tables, &overrides, &context)
-        .map_err(|error| evaluation_failed(prepared, error))
+    if std::env::var_os("CHANMIX_TIMINGS").is_none() {
+        return evaluate(&prepared.plan, tables, &overrides, &context)
+            .map_err(|error| evaluation_failed(prepared, error));
+    }
+    // Profiling: the slowest steps of the plan, so a slow rule can be found.
+    let mut steps: Vec<(std::time::Duration, String)> = Vec::new();
+    let result = evaluate_timed(
+        &prepared.plan,
+        tables,
+        &overrides,
+        &context,
+        &mut |step, took| steps.push((took, prepared.plan.step_name(step))),
+    );
+    steps.sort_by(|a, b| b.0.cmp(&a.0));
+    for (took, name) in steps.iter().take(12) {
+        eprintln!("timing:   step {name:<40} {:>8.3} s", took.as_secs_f64());
+    }
+    result.map_err(|error| evaluation_failed(prepared, error))
 }
 
 /// An evaluation error as the user should see it: an analysis that could not run
@@ -344,8 +360,11 @@ impl PhaseTimer {
 pub struct RunSummary {
     pub workbook: Option<PathBuf>,
     pub json: Option<String>,
-    /// How many flags the rules raised.
+    /// How many flags the rules raised (findings, not counting data checks).
     pub flags_raised: usize,
+    /// What the rules' data checks (`severity data` flags) found, as `subject: message`,
+    /// so the console says it as well as the Data Quality sheet.
+    pub data_checks: Vec<String>,
     /// What the analyses said the user must see, each with its table.
     pub notes: Vec<(String, String)>,
     /// Warnings of the rules and the scenario.
@@ -394,7 +413,13 @@ pub fn run_scenario(
         report::write_run_workbook(&run_report(&prepared, &data, &result)?, out)?;
         timer.lap("write workbook");
     }
-    let flags_raised = result.flags.len();
+    let data_checks: Vec<String> = result
+        .flags
+        .iter()
+        .filter(|f| f.severity == crate::lang::ast::Severity::Data)
+        .map(|f| format!("{}: {}", f.subject, f.message))
+        .collect();
+    let flags_raised = result.flags.len() - data_checks.len();
     let notes = result
         .analyses
         .iter()
@@ -409,6 +434,7 @@ pub fn run_scenario(
         workbook: out,
         json,
         flags_raised,
+        data_checks,
         notes,
         warnings: Diagnosed {
             sources: prepared.sources,

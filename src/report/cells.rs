@@ -175,7 +175,9 @@ pub fn cached_result(value: &Value) -> Option<String> {
         Value::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.to_string()),
         Value::Error(error) => Some(error.kind.as_str().to_string()),
         Value::Text(text) => {
-            let misread = text.parse::<f64>().is_ok()
+            // An empty result would be read back as 0: such a cell is written as a value.
+            let misread = text.is_empty()
+                || text.parse::<f64>().is_ok()
                 || matches!(&**text, "TRUE" | "FALSE" | "#GETTING_DATA")
                 || ErrorKind::parse(text).is_some_and(|k| k.as_str() == &**text)
                 || text.chars().count() > MAX_CELL_CHARS;

@@ -433,7 +433,17 @@ fn delta_sheet(
         .columns
         .iter()
         .skip(keys)
-        .filter(|c| c.ty == ValueType::Number && tables.iter().all(|t| t.column(&c.name).is_some()))
+        .filter(|c| tables.iter().all(|t| t.column(&c.name).is_some()))
+        // Numbers, and formulas that are a number or blank (`IF(won > 0, x, "")`).
+        .filter(|c| {
+            c.ty == ValueType::Number
+                || (c.ty == ValueType::Any
+                    && tables.iter().any(|t| {
+                        t.column(&c.name).is_some_and(|col| {
+                            col.values().iter().any(|v| matches!(v, Value::Number(_)))
+                        })
+                    }))
+        })
         .collect();
     let mut column: u16 = 0;
     for key_column in table.columns.iter().take(keys) {

@@ -6,11 +6,13 @@ use rust_xlsxwriter::{
     ChartType, Color, Format, FormatAlign, FormatBorder, Url, Worksheet,
 };
 
+use crate::eval::engine::FlagHit;
 use crate::lang::ast::FormatKind;
 use crate::lang::plan::{TableId, TablePlan};
 use crate::report::cells::{
     MUTED, NAVY, Styles, TILE_FILL, cached_result, column_display, format_code, write_value,
 };
+use crate::report::findings::recommendations;
 use crate::report::formula::absolute_cell;
 use crate::report::layout::{
     ASSUMPTIONS, CHART_DATA, DASHBOARD, FIRST_ENTRY_ROW, Layout, METRICS, RECOMMENDATIONS,
@@ -487,13 +489,13 @@ fn findings(
     top: u32,
     styles: &Styles,
 ) -> Result<(), ReportError> {
-    let flags = &report.result.flags;
+    let flags: Vec<&FlagHit> = recommendations(&report.result.flags).collect();
     let heading = match flags.len() {
         0 => "Findings: none — no rule flagged anything".to_string(),
         n if n > TOP_FINDINGS => {
             format!("Findings ({TOP_FINDINGS} of {n}, all on '{RECOMMENDATIONS}')")
         }
-        n => format!("Findings ({n})"),
+        n => format!("Findings ({n}, most severe first, then by value at stake)"),
     };
     sheet.merge_range(top, 1, top, GRID_COLUMNS, &heading, &styles.section)?;
     let subject = Format::new()
@@ -504,14 +506,15 @@ fn findings(
     for (i, hit) in flags.iter().take(TOP_FINDINGS).enumerate() {
         let row = top + 1 + u32::try_from(i).unwrap_or(0);
         sheet.merge_range(row, 1, row, 2, "", &subject)?;
+        let label = format!("{} · {}", hit.subject, hit.severity.as_str());
         // The subject links to its row on the table's sheet.
         match layout.flag_target(report, hit) {
             Some(target) => {
-                let link = Url::new(format!("internal:{target}")).set_text(&hit.subject);
+                let link = Url::new(format!("internal:{target}")).set_text(&label);
                 sheet.write_url_with_format(row, 1, link, &subject)?;
             }
             None => {
-                sheet.write_string_with_format(row, 1, &hit.subject, &subject)?;
+                sheet.write_string_with_format(row, 1, &label, &subject)?;
             }
         }
         sheet.merge_range(row, 3, row, GRID_COLUMNS, &hit.message, &message)?;

@@ -24,6 +24,7 @@ mod cells;
 mod compare;
 mod dashboard;
 pub mod describe;
+mod findings;
 pub mod formula;
 mod layout;
 mod matrix;

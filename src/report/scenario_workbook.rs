@@ -5,7 +5,9 @@ use rust_xlsxwriter::Workbook;
 
 use crate::report::cells::Styles;
 use crate::report::layout::{Layout, set_properties};
-use crate::report::{ReportError, RunReport, analysis_charts, dashboard, matrix, sheets};
+use crate::report::{
+    ReportError, RunReport, analysis_charts, dashboard, findings, matrix, sheets,
+};
 
 /// Builds the run workbook: Dashboard, Recommendations, one sheet per grouped table
 /// (followed by its matrix sheet when it has one),
@@ -17,7 +19,7 @@ pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     set_properties(&mut workbook, &report.title)?;
     let (dashboard, chart_data) = dashboard::dashboard_sheet(report, &layout, &styles)?;
     workbook.push_worksheet(dashboard);
-    workbook.push_worksheet(sheets::recommendations_sheet(report, &layout, &styles)?);
+    workbook.push_worksheet(findings::recommendations_sheet(report, &layout, &styles)?);
     for (id, name) in &layout.table_sheets {
         let mut sheet = sheets::table_sheet(report, &layout, *id, name, &styles)?;
         analysis_charts::insert_charts(&mut sheet, report, &layout, *id)?;
@@ -33,7 +35,11 @@ pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     }
     workbook.push_worksheet(sheets::metrics_sheet(report, &layout, &styles)?);
     workbook.push_worksheet(sheets::assumptions_sheet(report, &layout, &styles)?);
-    workbook.push_worksheet(sheets::quality_sheet(report.quality, &styles)?);
+    workbook.push_worksheet(sheets::quality_sheet(
+        report.quality,
+        &report.result.flags,
+        &styles,
+    )?);
     workbook.push_worksheet(sheets::provenance_sheet(&report.provenance, &styles)?);
     Ok(workbook.save_to_buffer()?)
 }

@@ -4,10 +4,12 @@
 use rust_xlsxwriter::{
     Color, ConditionalFormat2ColorScale, ConditionalFormat3ColorScale, ConditionalFormatCustomIcon,
     ConditionalFormatDataBar, ConditionalFormatIconSet, ConditionalFormatIconType,
-    ConditionalFormatType, Format, FormatAlign, FormatUnderline, Note, Url, Worksheet, XlsxError,
+    ConditionalFormatType, Format, FormatAlign, Note, Worksheet, XlsxError,
 };
 
 use crate::data::quality::QualityLog;
+use crate::eval::engine::FlagHit;
+use crate::lang::ast::Severity;
 use crate::lang::ast::{Better, FormatKind, Look};
 use crate::lang::plan::{ColumnOrigin, TableId, TableKind};
 use crate::report::cells::{
@@ -17,10 +19,9 @@ use crate::report::cells::{
 use crate::report::describe::describe;
 use crate::report::formula::translate;
 use crate::report::layout::{
-    ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, RECOMMENDATIONS,
-    table_data,
+    ASSUMPTIONS, DATA_QUALITY, FIRST_ENTRY_ROW, Layout, METRICS, PROVENANCE, table_data,
 };
-use crate::report::text::{plural, tool_name};
+use crate::report::text::tool_name;
 use crate::report::{Provenance, ReportError, RunReport};
 use crate::value::Value;
 use crate::value::ValueType;
@@ -29,7 +30,7 @@ use crate::value::ValueType;
 const WIDTH_SAMPLE_ROWS: usize = 2_000;
 
 /// A sheet titled with its name, a note below the title, printed landscape.
-fn titled(name: &str, note: &str, styles: &Styles) -> Result<Worksheet, XlsxError> {
+pub(super) fn titled(name: &str, note: &str, styles: &Styles) -> Result<Worksheet, XlsxError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
     sheet.write_string_with_format(0, 0, name, &styles.title)?;
@@ -39,7 +40,7 @@ fn titled(name: &str, note: &str, styles: &Styles) -> Result<Worksheet, XlsxErro
     Ok(sheet)
 }
 
-fn headers(
+pub(super) fn headers(
     sheet: &mut Worksheet,
     row: u32,
     names: &[&str],
@@ -56,7 +57,7 @@ fn headers(
 
 /// A titled list sheet whose header row sits just above [`FIRST_ENTRY_ROW`]; its column
 /// widths are fitted between `min` and `max` characters.
-fn list_sheet(
+pub(super) fn list_sheet(
     name: &str,
     note: &str,
     columns: &[&str],
@@ -130,8 +131,13 @@ pub fn table_sheet(
                 } else {
                     "Computed by chanmix from the source rows; the cells hold the results."
                 };
+                let meaning = plan
+                    .docs
+                    .columns
+                    .get(&(id, c))
+                    .map_or_else(String::new, |doc| format!("{doc}\n\n"));
                 Some(format!(
-                    "{} = {}\n\n{how}",
+                    "{meaning}{} = {}\n\n{how}",
                     column_plan.name,
                     describe(plan, Some(id), node)
                 ))
@@ -251,7 +257,7 @@ pub fn metrics_sheet(
     let (mut sheet, mut widths) = list_sheet(
         METRICS,
         "Single values computed by the rules (totals, portfolio ratios).",
-        &["Metric", "Value", "Definition"],
+        &["Metric", "Value", "Definition", "Meaning"],
         (10, 60),
         styles,
     )?;
@@ -276,90 +282,13 @@ pub fn metrics_sheet(
         let definition = describe(plan, None, &scalar.node);
         sheet.write_string_with_format(row, 2, &definition, &styles.subtitle)?;
         widths.see(2, &definition);
-    }
-    sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
-    widths.apply(&mut sheet)?;
-    Ok(sheet)
-}
-
-/// Every flag raised, with the row it was raised on and its recommendation.
-pub fn recommendations_sheet(
-    report: &RunReport,
-    layout: &Layout,
-    styles: &Styles,
-) -> Result<Worksheet, ReportError> {
-    let flags = &report.result.flags;
-    // What analyses said (a budget left unspent, a fit that extrapolates) follows the
-    // flags, subject "note".
-    let notes: Vec<(&str, &str)> = report
-        .result
-        .analyses
-        .iter()
-        .flat_map(|a| {
-            let table = report.plan.tables.get(a.table).map_or("", |t| &*t.name);
-            a.notes.iter().map(move |n| (table, n.as_str()))
-        })
-        .collect();
-    let mut note = match flags.len() {
-        0 => "No rule flagged anything in this run.".to_string(),
-        1 => "1 finding from the rules' flags.".to_string(),
-        n => format!("{n} findings from the rules' flags, in rule order."),
-    };
-    if !notes.is_empty() {
-        note.push_str(&format!(
-            " Then {} from the analyses.",
-            plural(notes.len(), "note")
-        ));
-    }
-    let (mut sheet, mut widths) = list_sheet(
-        RECOMMENDATIONS,
-        &note,
-        &["#", "Table", "Subject", "Finding and recommendation"],
-        (6, 40),
-        styles,
-    )?;
-    sheet.set_tab_color(Color::RGB(0xC00000));
-    let header_row = FIRST_ENTRY_ROW - 1;
-    let link_format = Format::new()
-        .set_bold()
-        .set_font_color(Color::RGB(0x0563C1))
-        .set_underline(FormatUnderline::Single);
-    for (i, hit) in flags.iter().enumerate() {
-        let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
-        sheet.write_number(row, 0, (i + 1) as f64)?;
-        sheet.write_string(row, 1, &*hit.table)?;
-        // The subject links to its row on the table's sheet.
-        match layout.flag_target(report, hit) {
-            Some(target) => {
-                let link = Url::new(format!("internal:{target}")).set_text(&hit.subject);
-                sheet.write_url_with_format(row, 2, link, &link_format)?;
-            }
-            None => {
-                sheet.write_string_with_format(row, 2, &hit.subject, &Format::new().set_bold())?;
-            }
+        if let Some(doc) = plan.docs.scalars.get(&i) {
+            sheet.write_string_with_format(row, 3, &**doc, &styles.wrap)?;
         }
-        sheet.write_string_with_format(row, 3, &hit.message, &styles.wrap)?;
-        widths.see(1, &hit.table);
-        widths.see(2, &hit.subject);
     }
-    for (i, (table, text)) in notes.iter().enumerate() {
-        let index = flags.len() + i;
-        let row =
-            FIRST_ENTRY_ROW + u32::try_from(index).map_err(|_| XlsxError::RowColumnLimitError)?;
-        sheet.write_number(row, 0, (index + 1) as f64)?;
-        sheet.write_string(row, 1, *table)?;
-        sheet.write_string_with_format(row, 2, "note", &Format::new().set_italic())?;
-        sheet.write_string_with_format(row, 3, *text, &styles.wrap)?;
-        widths.see(1, table);
-    }
-    widths.apply(&mut sheet)?;
-    sheet.set_column_width(3, 100)?;
     sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
-    let entries = flags.len() + notes.len();
-    if entries > 0 {
-        let last = header_row + u32::try_from(entries).unwrap_or(0);
-        sheet.autofilter(header_row, 0, last, 3)?;
-    }
+    widths.apply(&mut sheet)?;
+    sheet.set_column_width(3, 90)?;
     Ok(sheet)
 }
 
@@ -372,7 +301,7 @@ pub fn assumptions_sheet(
     let (mut sheet, mut widths) = list_sheet(
         ASSUMPTIONS,
         "Every param the rules used, its value in this run, and where the value came from. Formulas on the table sheets point here.",
-        &["Param", "Value", "Source"],
+        &["Param", "Value", "Source", "Meaning"],
         (10, 70),
         styles,
     )?;
@@ -388,6 +317,9 @@ pub fn assumptions_sheet(
         sheet.write_string(row, 0, &*param.name)?;
         write_value(&mut sheet, row, 1, &line.value, &format)?;
         sheet.write_string(row, 2, &line.source)?;
+        if let Some(doc) = report.plan.docs.params.get(&line.param) {
+            sheet.write_string_with_format(row, 3, &**doc, &styles.wrap)?;
+        }
         widths.see(0, &param.name);
         widths.see(
             1,
@@ -397,12 +329,17 @@ pub fn assumptions_sheet(
     }
     sheet.set_freeze_panes(FIRST_ENTRY_ROW, 0)?;
     widths.apply(&mut sheet)?;
+    sheet.set_column_width(3, 90)?;
     Ok(sheet)
 }
 
 /// Per-table read counts, then every cell the readers repaired, kept as an error or
 /// blank, or rejected.
-pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet, ReportError> {
+pub fn quality_sheet(
+    quality: &QualityLog,
+    flags: &[FlagHit],
+    styles: &Styles,
+) -> Result<Worksheet, ReportError> {
     let note = if quality.entries.is_empty() {
         "No cell needed repair or was rejected.".to_string()
     } else {
@@ -447,6 +384,7 @@ pub fn quality_sheet(quality: &QualityLog, styles: &Styles) -> Result<Worksheet,
             sheet.write_number_with_format(row, column, *n as f64, &integer)?;
         }
     }
+    row = rule_checks(&mut sheet, row, flags, styles, &mut widths)?;
     row += 2;
     sheet.write_string_with_format(row, 0, "Cells", &styles.section)?;
     row += 1;
@@ -538,4 +476,39 @@ pub fn provenance_sheet(
     }
     widths.apply(&mut sheet)?;
     Ok(sheet)
+}
+
+/// The "Checks the rules made" section of the Data Quality sheet (flags with `severity
+/// data`), two rows below `row`; returns the last row written.
+fn rule_checks(
+    sheet: &mut Worksheet,
+    row: u32,
+    flags: &[FlagHit],
+    styles: &Styles,
+    widths: &mut Widths,
+) -> Result<u32, XlsxError> {
+    let checks: Vec<&FlagHit> = flags
+        .iter()
+        .filter(|f| f.severity == Severity::Data)
+        .collect();
+    let mut row = row + 2;
+    let title = match checks.len() {
+        0 => "Checks the rules made on the data: nothing to report".to_string(),
+        n => format!("Checks the rules made on the data ({n})"),
+    };
+    sheet.write_string_with_format(row, 0, &title, &styles.section)?;
+    if checks.is_empty() {
+        return Ok(row);
+    }
+    row += 1;
+    headers(sheet, row, &["Table", "Subject", "Finding"], styles, widths)?;
+    for hit in checks {
+        row += 1;
+        sheet.write_string(row, 0, &*hit.table)?;
+        sheet.write_string(row, 1, &hit.subject)?;
+        sheet.write_string(row, 2, &hit.message)?;
+        widths.see(0, &hit.table);
+        widths.see(1, &hit.subject);
+    }
+    Ok(row)
 }

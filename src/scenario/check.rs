@@ -1,7 +1,7 @@
 //! Checking a scenario against a compiled rule plan: params exist and fit their types,
 //! every input table is mapped, column types agree with the rules, the dashboard names real things.
 
-use crate::data::spec::ColumnDecl;
+use crate::data::spec::DeclaredType;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::Span;
 use crate::lang::plan::{ColumnOrigin, Plan, TableKind, TablePlan};
@@ -271,7 +271,7 @@ fn check_columns(
 ) {
     check_renames(scenario, name, spec, table, out);
     for (column, written) in &spec.columns {
-        let Some(decl) = ColumnDecl::parse(written) else {
+        let Some(decl) = DeclaredType::parse(written) else {
             continue; // reported when loading
         };
         let Some(rule_column) = table

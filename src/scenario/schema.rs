@@ -364,7 +364,7 @@ fn check_value(node: &Node, shape: Shape, key: &str, place: &Place, out: &mut Ve
             }
         }
         (Shape::ValueType, Kind::String(s)) => {
-            if crate::data::spec::ColumnDecl::parse(s).is_none() {
+            if crate::data::spec::DeclaredType::parse(s).is_none() {
                 let types = ["number", "text", "bool", "date", "any"];
                 let bare = s.trim().trim_end_matches('?').trim_end();
                 let mut d = Diagnostic::error(

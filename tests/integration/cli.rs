@@ -53,7 +53,10 @@ fn a_typo_is_reported_with_file_line_column_and_a_suggestion() {
     let dir = project_copy();
     let path = dir.path().join("rules/channel_performance.rules");
     let text = std::fs::read_to_string(&path).unwrap();
-    let broken = text.replace("IFERROR(revenue / won, 0)", "IFERROR(revenue / wno, 0)");
+    let broken = text.replace(
+        "IF(won > 0, revenue / won, \"\")",
+        "IF(won > 0, revenue / wno, \"\")",
+    );
     assert_ne!(text, broken, "the fixture line must exist");
     std::fs::write(&path, &broken).unwrap();
     // The line the typo is on, counted here independently of the engine.
@@ -155,7 +158,7 @@ fn run_writes_the_workbook_and_json() {
         .iter()
         .map(|c| c["revenue"].as_f64().unwrap())
         .sum();
-    let total = json["scalars"]["total_revenue"].as_f64().unwrap();
+    let total = json["scalars"]["total_bookings"].as_f64().unwrap();
     assert!((sum - total).abs() < 1e-6 * total, "{sum} vs {total}");
 }
 

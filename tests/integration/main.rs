@@ -13,6 +13,7 @@ mod data_errors;
 mod data_fixtures;
 mod data_roundtrip;
 mod data_sample_roundtrip;
+mod economics;
 mod evaluate_rules;
 mod evaluate_variants;
 mod fmt_properties;

@@ -47,7 +47,13 @@ fn realistic_dashboard_recomputes_in_libreoffice() {
             "Funnel: leads to won deals",
             "Funnel",
             ChartKind::Funnel,
-            &["leads", "mql", "sql", "opportunities", "won"],
+            &[
+                "leads",
+                "reached_mql",
+                "reached_sql",
+                "reached_opportunity",
+                "reached_won",
+            ],
             &[],
         ),
         chart(
@@ -68,7 +74,7 @@ fn realistic_dashboard_recomputes_in_libreoffice() {
             "Cost per customer (CAC) against benchmark",
             "Channels",
             ChartKind::Bar,
-            &["cac", "bench_cac"],
+            &["cac_new_customer", "bench_cac"],
             &[],
         ),
         chart(

@@ -53,13 +53,13 @@ fn run_workbook_recomputes_in_libreoffice() {
 fn compare_deltas_equal_the_difference_of_two_runs() {
     let dir = tempfile::tempdir().unwrap();
     let base = run_json("scenarios/base.toml", &dir.path().join("a.xlsx"));
-    let push = run_json("scenarios/partner_push.toml", &dir.path().join("b.xlsx"));
+    let push = run_json("scenarios/cost_cutting.toml", &dir.path().join("b.xlsx"));
     let out = dir.path().join("compare.xlsx");
     Chanmix::new()
         .args([
             "compare",
             "scenarios/base.toml",
-            "scenarios/partner_push.toml",
+            "scenarios/cost_cutting.toml",
             "-o",
             out.to_str().unwrap(),
         ])

@@ -2,7 +2,8 @@
 //! every read of a damaged file ends in [`Damaged`], never a panic or a huge allocation.
 
 /// A cache file that does not decode: it is treated as a miss and replaced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("damaged cache entry: {0}")]
 pub struct Damaged(pub &'static str);
 
 /// Appends little-endian values and length-prefixed strings to a byte vector.
@@ -129,6 +130,32 @@ impl<'a> ByteReader<'a> {
     }
 }
 
+/// A little-endian `f64` from 8 bytes (one item of a packed array).
+#[inline]
+pub fn f64_le(bytes: &[u8]) -> f64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(bytes);
+    f64::from_le_bytes(word)
+}
+
+/// A little-endian `u32` from 4 bytes (one item of a packed array).
+#[inline]
+pub fn u32_le(bytes: &[u8]) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(bytes);
+    u32::from_le_bytes(word)
+}
+
+/// A little-endian unsigned integer of `width` bytes (1, 2 or 4: a code or an index).
+#[inline]
+pub fn uint_le(bytes: &[u8], width: usize) -> u32 {
+    let mut word = [0u8; 4];
+    if let Some(prefix) = word.get_mut(..width) {
+        prefix.copy_from_slice(bytes);
+    }
+    u32::from_le_bytes(word)
+}
+
 /// The `index`-th little-endian `u64`/`f64` of a packed array (bounds-checked).
 pub fn u64_at(array: &[u8], index: usize) -> Option<u64> {
     let start = index.checked_mul(8)?;
@@ -172,5 +199,14 @@ mod tests {
         assert!(ByteReader::new(&[1, 2]).u32().is_err());
         assert!(ByteReader::new(&[]).take_array(usize::MAX, 8).is_err());
         assert_eq!(u64_at(&[0; 8], 1), None);
+    }
+
+    #[test]
+    fn packed_items_read_little_endian() {
+        assert_eq!(f64_le(&(-2.5f64).to_le_bytes()), -2.5);
+        assert_eq!(u32_le(&[1, 2, 3, 4]), 0x0403_0201);
+        assert_eq!(uint_le(&[1], 1), 1);
+        assert_eq!(uint_le(&[1, 2], 2), 0x0201);
+        assert_eq!(uint_le(&[1, 2, 3, 4], 4), 0x0403_0201);
     }
 }

@@ -8,13 +8,13 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use rust_xlsxwriter::Workbook;
 
-use super::SampleError;
 use super::catalog::{
     CHANNEL_PROFILES, CHANNELS, CLOSED_LOST, CLOSED_WON, LEAD_STAGES, OPEN_STAGES, PRODUCT_PRICE,
     PRODUCTS, REGIONS, SEGMENT_PROFILES, SEGMENTS, TIER_WIN_FACTOR,
 };
 use super::sheets::{Columns, Formats, SplitSheet};
 use super::world::{Calendar, World, partner_id};
+use super::{ModelError, SampleError};
 
 pub const OPPORTUNITY_COLUMNS: Columns = &[
     ("opp_id", 13.0),
@@ -99,9 +99,7 @@ pub fn write_opportunities(
         let (Some(profile), Some(seg)) =
             (CHANNEL_PROFILES.get(channel), SEGMENT_PROFILES.get(segment))
         else {
-            return Err(SampleError::Model(format!(
-                "channel {channel} or segment {segment} missing"
-            )));
+            return Err(ModelError::MissingProfile { channel, segment }.into());
         };
 
         let month = world.pick_month(rng, channel);
@@ -252,7 +250,7 @@ pub fn write_leads(
     for index in 0..count {
         let channel = world.pick_lead_channel(rng);
         let Some(profile) = CHANNEL_PROFILES.get(channel) else {
-            return Err(SampleError::Model(format!("channel {channel} missing")));
+            return Err(ModelError::MissingChannel(channel).into());
         };
         let month = world.pick_month(rng, channel);
         let created = world.calendar.day_in(rng, month);

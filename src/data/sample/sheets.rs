@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 
-use super::SampleError;
+use super::{ModelError, SampleError};
 
 /// A sheet's columns: header text and display width.
 pub type Columns = &'static [(&'static str, f64)];
@@ -82,8 +82,9 @@ impl SplitSheet {
         }
         self.rows_in_current += 1;
         // The header is row 0, so data row n sits at worksheet row n.
-        let row = u32::try_from(self.rows_in_current).map_err(|_| {
-            SampleError::Model(format!("row {} of {}", self.rows_in_current, self.base))
+        let row = u32::try_from(self.rows_in_current).map_err(|_| ModelError::RowPastLimit {
+            row: self.rows_in_current,
+            sheet: self.base,
         })?;
         Ok(RowWriter {
             sheet: &mut self.current,

@@ -8,12 +8,12 @@ use rand::distr::weighted::WeightedIndex;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
-use super::SampleError;
 use super::catalog::{
     CHANNEL_BY_SEGMENT, CHANNEL_PROFILES, CHANNELS, FIRST_NAMES, FIRST_YEAR, LAST_NAMES, MONTHS,
     PARTNER_CORES, PARTNER_PREFIXES, PARTNER_SUFFIXES, REGION_WEIGHTS, REGIONS, SEGMENT_PROFILES,
     SEGMENT_WEIGHTS, TIERS,
 };
+use super::{ModelError, SampleError};
 use crate::value::datetime::{date_from_serial, serial_from_date, serial_from_ymd};
 
 /// The 30 monthly periods as Excel date serials, and the snapshot date.
@@ -28,8 +28,7 @@ impl Calendar {
             .map(|m| {
                 let year = FIRST_YEAR + (m / 12) as i32;
                 let month = (m % 12) as u32 + 1;
-                serial_from_ymd(year, month, 1)
-                    .ok_or_else(|| SampleError::Model(format!("no date {year}-{month:02}-01")))
+                serial_from_ymd(year, month, 1).ok_or(ModelError::NoMonthStart { year, month })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Calendar { month_starts })
@@ -102,9 +101,9 @@ pub struct World {
     reps: Vec<Vec<String>>,
 }
 
-fn weighted(weights: &[f64], what: &str) -> Result<WeightedIndex<f64>, SampleError> {
+fn weighted(weights: &[f64], what: &'static str) -> Result<WeightedIndex<f64>, SampleError> {
     WeightedIndex::new(weights.iter().copied())
-        .map_err(|e| SampleError::Model(format!("bad weights for {what}: {e}")))
+        .map_err(|source| ModelError::BadWeights { what, source }.into())
 }
 
 /// Seasonality of new pipeline: quarter-end months peak, Q4 is the strongest quarter,

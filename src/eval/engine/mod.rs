@@ -12,6 +12,7 @@ use crate::eval::schedule;
 use crate::eval::vector::{self, Operand};
 use crate::functions::CallContext;
 use crate::lang::analysis::{AnalysisResult, ChartRequest};
+use crate::lang::ast::Severity;
 use crate::lang::plan::*;
 use crate::suggest::Suggestion;
 use crate::table::column::ColumnValues;
@@ -21,6 +22,7 @@ use crate::value::{ErrorKind, Value};
 mod aggregate;
 mod analysis;
 mod calls;
+mod findings;
 mod interpret;
 mod steps;
 mod variants;
@@ -71,6 +73,15 @@ pub struct FlagHit {
     pub message: String,
     /// Index of the flag in the plan.
     pub flag: usize,
+    pub severity: Severity,
+    /// The value at stake (`rank by`), when the flag gives one and it is a number.
+    pub stake: Option<f64>,
+    /// The comparisons of the condition with this row's values: which metric and
+    /// which threshold fired, e.g. `roi -21.0% < 0`.
+    pub fired: String,
+    pub topic: Option<Arc<str>>,
+    /// How many findings of the same topic on the same row this one replaced.
+    pub superseded: usize,
 }
 
 /// Everything a run computed.
@@ -457,6 +468,7 @@ impl<'p> Evaluation<'p> {
                 flags.extend(self.flags.remove(id).unwrap_or_default());
             }
         }
+        let flags = findings::rank(flags);
         let tables = plan
             .tables
             .iter()

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use std::sync::Arc;
 
 use super::aggregate::collect_group_tables;
+use super::findings::fired_text;
 use super::{
     Evaluation, FlagHit, Output, Scope, Values, display_value, needs_origin, stamp_origins,
 };
@@ -309,6 +310,12 @@ impl<'p> Evaluation<'p> {
                 MessagePart::Literal(_) => (None, part),
             })
             .collect();
+        let stakes = flag.rank_by.as_ref().map(|node| self.eval(node, scope));
+        let reasons: Vec<(Values<'_>, Values<'_>, &FlagReason)> = flag
+            .reasons
+            .iter()
+            .map(|r| (self.eval(&r.left, scope), self.eval(&r.right, scope), r))
+            .collect();
         let plan_table = &self.plan.tables[table];
         let subject_columns = plan_table.key_count().max(1).min(plan_table.columns.len());
         let mut new_hits = Vec::with_capacity(hits.len());
@@ -328,12 +335,25 @@ impl<'p> Evaluation<'p> {
                 .map(|column| display_value(&column.get(row).unwrap_or_default(), None))
                 .collect::<Vec<_>>()
                 .join(" / ");
+            let fired = reasons
+                .iter()
+                .map(|(left, right, reason)| fired_text(left.get(row), right.get(row), reason))
+                .collect::<Vec<_>>()
+                .join("; ");
             new_hits.push(FlagHit {
                 table: Arc::clone(&plan_table.name),
                 row,
                 subject,
                 message,
                 flag: id,
+                severity: flag.severity,
+                stake: stakes
+                    .as_ref()
+                    .and_then(|s| s.get(row).as_f64())
+                    .filter(|v| v.is_finite()),
+                fired,
+                topic: flag.topic.clone(),
+                superseded: 0,
             });
         }
         new_hits

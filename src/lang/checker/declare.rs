@@ -123,6 +123,10 @@ impl Checker<'_> {
                             message: Vec::new(),
                             template: def.message.clone(),
                             span: item.span,
+                            severity: def.severity.map_or(Severity::Warning, |(s, _)| s),
+                            rank_by: None,
+                            topic: def.topic.as_ref().map(|t| Arc::clone(&t.name)),
+                            reasons: Vec::new(),
                         });
                         self.steps.insert(
                             Step::Flag(id),

@@ -8,7 +8,9 @@
 mod analysis;
 mod calls;
 mod declare;
+mod docs;
 mod expr;
+mod flags;
 mod names;
 mod order;
 
@@ -53,6 +55,7 @@ pub fn check_rules(
 ) -> CheckOutcome {
     let mut checker = Checker::new(sources, vocabulary);
     checker.declare(files, external);
+    checker.collect_docs(files);
     checker.compile_all();
     checker.finish()
 }

@@ -5,7 +5,6 @@ use crate::diagnostic::source::Span;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::lang::ast::*;
 use crate::lang::plan::*;
-use crate::value::ValueType;
 use std::collections::HashMap;
 
 use super::{Checker, Ctx, State, StepSource, compiled_type};
@@ -131,47 +130,7 @@ impl Checker<'_> {
                     s.ty = ty;
                 }
             }
-            (Step::Flag(id), StepSource::Flag(def)) => {
-                let Some(table) = self.plan.flags.get(id).map(|f| f.table) else {
-                    return;
-                };
-                self.ensure_rows(table);
-                let ctx = Ctx::rows_of(table);
-                let compiled = self.compile_expr(&def.condition, &ctx);
-                let ty = compiled_type(&compiled);
-                if matches!(ty, ValueType::Text) {
-                    self.error(
-                        Diagnostic::error(
-                            Code::WrongOperandType,
-                            "a flag condition must be TRUE or FALSE, not text",
-                            def.condition.span,
-                        )
-                        .with_hint("compare it with something, e.g. `stage = \"Closed Won\"`"),
-                    );
-                }
-                let condition = self.expect_value(compiled, def.condition.span);
-                let mut message = Vec::new();
-                for part in &def.message.parts {
-                    match part {
-                        TemplatePart::Literal(text) => {
-                            message.push(MessagePart::Literal(text.clone()))
-                        }
-                        TemplatePart::Hole { expr, format } => {
-                            let compiled = self.compile_expr(expr, &ctx);
-                            if let Some(node) = self.expect_value(compiled, expr.span) {
-                                message.push(MessagePart::Hole {
-                                    node,
-                                    format: format.clone(),
-                                });
-                            }
-                        }
-                    }
-                }
-                if let (Some(flag), Some(condition)) = (self.plan.flags.get_mut(id), condition) {
-                    flag.condition = condition;
-                    flag.message = message;
-                }
-            }
+            (Step::Flag(id), StepSource::Flag(def)) => self.compile_flag(id, &def),
             _ => {}
         }
     }

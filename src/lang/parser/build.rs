@@ -12,7 +12,7 @@ use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::{
     AnalysisArg, AnalysisTableDecl, Better, BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind,
     FlagDef, Format, FormatKind, GroupTableDecl, Ident, InputDecl, Item, ItemKind, Look, ParamDecl,
-    ScalarDef, Template, TemplatePart, UnaryOp,
+    ScalarDef, Severity, Template, TemplatePart, UnaryOp,
 };
 use crate::suggest::Suggestion;
 use crate::value::ErrorKind;
@@ -246,11 +246,54 @@ impl Builder {
     fn flag_def(&mut self, pair: Pair<'_, Rule>) -> Option<FlagDef> {
         let span = self.span(&pair);
         let (mut table, mut condition, mut message) = (None, None, None);
+        let (mut severity, mut rank_by, mut topic) = (None, None, None);
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::table_name => table = Some(self.ident(&p)),
                 Rule::expr => condition = self.expr(p),
                 Rule::template => message = self.template(p),
+                Rule::flag_clause => {
+                    for clause in p.into_inner() {
+                        let clause_span = self.span(&clause);
+                        let repeated = match clause.as_rule() {
+                            Rule::flag_severity => {
+                                let word = clause
+                                    .into_inner()
+                                    .find(|w| w.as_rule() == Rule::severity_name);
+                                let parsed = word.and_then(|w| self.severity(&w));
+                                severity.replace(parsed).is_some()
+                            }
+                            Rule::flag_rank => {
+                                let expr = clause
+                                    .into_inner()
+                                    .find(|e| e.as_rule() == Rule::expr)
+                                    .and_then(|e| self.expr(e));
+                                rank_by.replace(expr).is_some()
+                            }
+                            Rule::flag_topic => {
+                                let name = clause
+                                    .into_inner()
+                                    .find(|n| n.as_rule() == Rule::topic_name)
+                                    .map(|n| self.ident(&n));
+                                topic.replace(name).is_some()
+                            }
+                            _ => false,
+                        };
+                        if repeated {
+                            self.diagnostics.push(
+                                Diagnostic::error(
+                                    Code::Syntax,
+                                    "this flag clause is given twice",
+                                    clause_span,
+                                )
+                                .with_label("repeated")
+                                .with_hint(
+                                    "give `severity`, `rank by` and `topic` at most once each",
+                                ),
+                            );
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -259,6 +302,9 @@ impl Builder {
                 table,
                 condition,
                 message,
+                severity: severity.flatten(),
+                rank_by: rank_by.flatten(),
+                topic: topic.flatten(),
             }),
             _ => {
                 // A bad template was reported already; otherwise the shape is wrong.
@@ -268,6 +314,26 @@ impl Builder {
                 None
             }
         }
+    }
+
+    /// A `severity` word of a flag; an unknown one is error E0018 with a "did you mean".
+    fn severity(&mut self, word: &Pair<'_, Rule>) -> Option<(Severity, Span)> {
+        let span = self.span(word);
+        if let Some(severity) = Severity::parse(word.as_str()) {
+            return Some((severity, span));
+        }
+        let names = Severity::ALL.map(Severity::as_str);
+        self.diagnostics.push(
+            Diagnostic::error(
+                Code::UnknownSeverity,
+                format!("unknown flag severity `{}`", word.as_str()),
+                span,
+            )
+            .with_label("not a severity")
+            .with_suggestion(Suggestion::closest(word.as_str(), names.iter().copied()))
+            .with_hint(format!("a severity is one of: {}", names.join(", "))),
+        );
+        None
     }
 
     fn column_def(&mut self, pair: Pair<'_, Rule>) -> Option<ColumnDef> {

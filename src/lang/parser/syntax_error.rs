@@ -61,6 +61,14 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::kw_group => "`group`",
         Rule::kw_by => "`by`",
         Rule::kw_when => "`when`",
+        Rule::flag_clause | Rule::flag_severity | Rule::flag_rank | Rule::flag_topic => {
+            "`severity`, `rank by` or `topic`"
+        }
+        Rule::kw_severity => "`severity`",
+        Rule::kw_rank => "`rank by`",
+        Rule::kw_topic => "`topic`",
+        Rule::severity_name => "a severity (critical, warning, opportunity, info, data)",
+        Rule::topic_name => "a topic name",
         Rule::kw_input
         | Rule::kw_param
         | Rule::kw_table

@@ -95,6 +95,7 @@ pub mod rules {
                 ItemKind::Scalar(s) => normalize(&mut s.expr),
                 ItemKind::Flag(f) => {
                     normalize(&mut f.condition);
+                    f.rank_by.iter_mut().for_each(normalize);
                     for part in &mut f.message.parts {
                         if let TemplatePart::Hole { expr, .. } = part {
                             normalize(expr);

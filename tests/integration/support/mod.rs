@@ -11,6 +11,7 @@ pub mod command;
 pub mod fixture;
 pub mod fuzz_harness;
 pub mod libreoffice;
+pub mod python;
 pub mod soffice;
 pub mod xlsx;
 
