@@ -67,6 +67,32 @@ impl ArgValues {
     }
 }
 
+/// Marks a row that belongs to no group (filtered out, or its key is unknown).
+pub const NO_GROUP: u32 = u32::MAX;
+
+/// Rows grouped by their key values: each row's group (or [`NO_GROUP`]) and each group's
+/// first row; groups are numbered in key order.
+#[derive(Debug, Clone, Default)]
+pub struct RowGroups {
+    pub row_groups: Vec<u32>,
+    pub first_rows: Vec<usize>,
+}
+
+impl RowGroups {
+    pub fn group_count(&self) -> usize {
+        self.first_rows.len()
+    }
+}
+
+/// The engine's coding of values, lent to analyses so that they group and compare
+/// exactly as `group by` does (text ignoring case, numbers and dates by value).
+pub trait KeyCoding: fmt::Debug + Sync {
+    /// One code per value: equal values, equal codes.
+    fn codes(&self, values: &[Value]) -> Vec<u32>;
+    /// Rows grouped by the key columns `keys`; rows where `keep` is false get no group.
+    fn groups(&self, keys: &[&[Value]], rows: usize, keep: Option<&[bool]>) -> RowGroups;
+}
+
 /// What an analysis runs on: the source table's rows as the arguments saw them.
 #[derive(Debug)]
 pub struct AnalysisInput<'a> {
@@ -81,6 +107,8 @@ pub struct AnalysisInput<'a> {
     /// [`Analysis::carried_prefixes`].)
     pub args: Vec<Option<ArgValues>>,
     pub context: &'a CallContext,
+    /// How the engine codes and groups values.
+    pub coding: &'a dyn KeyCoding,
 }
 
 impl AnalysisInput<'_> {

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 
 use crate::eval::engine::FlagHit;
-use crate::lang::plan::{ParamId, TableId};
+use crate::lang::plan::{ParamId, TableId, TablePlan};
 use crate::report::formula::{CellMap, TableCells, absolute_cell, quoted_sheet};
 use crate::report::{ReportError, RunReport};
 use crate::table::Table;
@@ -90,11 +90,7 @@ impl Layout {
         }
         let matrix_sheets = table_sheets
             .iter()
-            .filter(|(id, _)| {
-                plan.tables
-                    .get(*id)
-                    .is_some_and(crate::report::matrix::wants_matrix)
-            })
+            .filter(|(id, _)| plan.tables.get(*id).is_some_and(wants_matrix))
             .map(|(id, sheet)| {
                 let wanted: String = sheet.chars().take(24).collect();
                 (
@@ -143,6 +139,12 @@ impl Layout {
             cells.first_row + row
         ))
     }
+}
+
+/// Whether `table` also gets a matrix sheet (`report::matrix`): exactly two keys and a
+/// `@heat` column.
+pub fn wants_matrix(table: &TablePlan) -> bool {
+    table.key_count() == 2 && table.columns.iter().skip(2).any(|column| column.look.heat)
 }
 
 /// The evaluated rows of plan table `id`.

@@ -5,7 +5,7 @@
 
 use rust_xlsxwriter::{Color, ConditionalFormat2ColorScale, Format, Formula, Worksheet};
 
-use crate::lang::plan::{TableId, TablePlan};
+use crate::lang::plan::TableId;
 use crate::report::cells::{
     Styles, Widths, cached_result, column_display, display_text, format_code, number_format,
     write_value,
@@ -20,11 +20,6 @@ use crate::value::{Value, compare_text, excel_compare};
 /// Beyond this many distinct keys on a side a matrix is not readable; the table's own
 /// sheet still lists every row.
 pub const MAX_MATRIX_KEYS: usize = 60;
-
-/// Whether `table` gets a matrix sheet: exactly two keys and a `@heat` column.
-pub fn wants_matrix(table: &TablePlan) -> bool {
-    table.key_count() == 2 && table.columns.iter().skip(2).any(|column| column.look.heat)
-}
 
 /// Distinct keys in first-seen order, compared as Excel compares text.
 fn distinct(keys: &[Value]) -> Vec<Value> {

@@ -5,9 +5,7 @@ use rust_xlsxwriter::Workbook;
 
 use crate::report::cells::Styles;
 use crate::report::layout::{Layout, set_properties};
-use crate::report::{
-    ReportError, RunReport, analysis_charts, dashboard, findings, matrix, sheets,
-};
+use crate::report::{ReportError, RunReport, analysis_charts, dashboard, findings, matrix, sheets};
 
 /// Builds the run workbook: Dashboard, Recommendations, one sheet per grouped table
 /// (followed by its matrix sheet when it has one),

@@ -21,6 +21,7 @@ mod function_oracle;
 mod fuzz_regressions;
 mod input_cache;
 mod layers;
+mod overlap;
 mod parse_errors;
 mod parse_trees;
 mod report_compare;

@@ -10,10 +10,9 @@ mod sweep;
 
 use std::fmt::Write as _;
 
-use crate::eval::grouping::{Grouping, KeyCodes, NO_GROUP};
 use crate::lang::analysis::{
-    Analysis, AnalysisCall, AnalysisError, AnalysisInput, AnalysisResult, ArgValues, OutputColumn,
-    Parameter, UsageProblem,
+    Analysis, AnalysisCall, AnalysisError, AnalysisInput, AnalysisResult, ArgValues, NO_GROUP,
+    OutputColumn, Parameter, RowGroups, UsageProblem,
 };
 use crate::lang::ast::{FormatKind, Look};
 use crate::value::{Value, ValueType};
@@ -243,10 +242,10 @@ impl Analysis for Pairs {
             }
         }
         let key_slices: Vec<&[Value]> = input.keys.iter().map(Vec::as_slice).collect();
-        let grouping = Grouping::build(&key_slices, rows, Some(&keep));
+        let grouping = input.coding.groups(&key_slices, rows, Some(&keep));
         let code = |arg: &ArgValues| match arg {
-            ArgValues::EachRow(values) => KeyCodes::build(values),
-            ArgValues::Once(value) => KeyCodes::build(&vec![value.clone(); rows]),
+            ArgValues::EachRow(values) => input.coding.codes(values),
+            ArgValues::Once(value) => input.coding.codes(&vec![value.clone(); rows]),
         };
         let codes = differ.map(code);
         let match_codes = matched.map(code);
@@ -267,11 +266,11 @@ impl Analysis for Pairs {
                     group: grouping.row_groups[row],
                     start: bound(start, f64::NEG_INFINITY),
                     end: bound(end, f64::INFINITY),
-                    code: codes.as_ref().map_or(0, |c| c.codes[row]),
+                    code: codes.as_ref().map_or(0, |c| c[row]),
                     matched: match &match_codes {
                         None => 0,
                         Some(_) if unknown(row) => ANY_MATCH,
-                        Some(c) => c.codes[row],
+                        Some(c) => c[row],
                     },
                     with_itself: self_pair.is_some_and(|s| matches!(s.at(row), Value::Bool(true))),
                 }
@@ -416,7 +415,7 @@ fn describe(value: &Value) -> String {
 /// The error for a sweep past `max_pairs`, naming the key with the most pairs.
 fn too_many(
     input: &AnalysisInput<'_>,
-    grouping: &Grouping,
+    grouping: &RowGroups,
     max_pairs: usize,
     error: &TooManyPairs,
 ) -> AnalysisError {

@@ -7,7 +7,9 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use crate::eval::grouping::FxMap;
+use crate::table::intern::FxBuildHasher;
+
+type FxMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
 /// One row taking part: its key group, interval and `differ` code.
 #[derive(Debug, Clone, Copy)]

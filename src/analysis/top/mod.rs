@@ -4,9 +4,8 @@
 //! and copies each carried argument `name` into a column of that name — a "top 25 by
 //! value" list a reader can act on without sorting a sheet.
 
-use crate::eval::grouping::{Grouping, NO_GROUP};
 use crate::lang::analysis::{
-    Analysis, AnalysisError, AnalysisInput, AnalysisResult, OutputColumn, Parameter,
+    Analysis, AnalysisError, AnalysisInput, AnalysisResult, NO_GROUP, OutputColumn, Parameter,
 };
 use crate::lang::ast::{FormatKind, Look};
 use crate::value::{Value, ValueType};
@@ -117,7 +116,10 @@ impl Analysis for Top {
         let group_of: Vec<u32> = if key_slices.is_empty() {
             keep.iter().map(|k| if *k { 0 } else { NO_GROUP }).collect()
         } else {
-            Grouping::build(&key_slices, rows, Some(&keep)).row_groups
+            input
+                .coding
+                .groups(&key_slices, rows, Some(&keep))
+                .row_groups
         };
         // One sort: by group (key order), then value, then source order.
         let mut order: Vec<usize> = (0..rows).filter(|r| group_of[*r] != NO_GROUP).collect();

@@ -2,7 +2,8 @@
 //! over the source table's rows (or once), the analysis runs, and what it returns is
 //! checked against what it declared before it is stored like any other table.
 
-use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues};
+use crate::eval::grouping::{Grouping, KeyCodes};
+use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues, KeyCoding, RowGroups};
 use rayon::prelude::*;
 
 use crate::eval::vector::Operand;
@@ -53,6 +54,7 @@ impl Evaluation<'_> {
             keys,
             args,
             context: &self.context,
+            coding: &EngineCoding,
         };
         let failed = |message: String, hint: Option<String>| EvalError::Analysis {
             table,
@@ -189,5 +191,23 @@ impl Evaluation<'_> {
                 charts: result.charts,
             },
         );
+    }
+}
+
+/// The engine's [`KeyCoding`]: the key codes and groupings `group by` uses.
+#[derive(Debug)]
+struct EngineCoding;
+
+impl KeyCoding for EngineCoding {
+    fn codes(&self, values: &[Value]) -> Vec<u32> {
+        KeyCodes::build(values).codes
+    }
+
+    fn groups(&self, keys: &[&[Value]], rows: usize, keep: Option<&[bool]>) -> RowGroups {
+        let grouping = Grouping::build(keys, rows, keep);
+        RowGroups {
+            row_groups: grouping.row_groups,
+            first_rows: grouping.first_rows,
+        }
     }
 }
