@@ -150,7 +150,7 @@ pub fn execute_tables(
         &context,
         &mut |step, took| steps.push((took, prepared.plan.step_name(step))),
     );
-    steps.sort_by(|a, b| b.0.cmp(&a.0));
+    steps.sort_by_key(|step| std::cmp::Reverse(step.0));
     for (took, name) in steps.iter().take(12) {
         eprintln!("timing:   step {name:<40} {:>8.3} s", took.as_secs_f64());
     }

@@ -116,7 +116,7 @@ fn inputs(plan: &Plan, deals: &[Deal], demand: &[(&str, &str, f64, f64)]) -> Vec
             "Partners" => 3,
             _ => 0,
         };
-        let mut t = Table::new(&*table.name, rows);
+        let mut t = Table::new(&table.name, rows);
         for column in &table.columns {
             if !matches!(column.origin, chanmix::lang::plan::ColumnOrigin::Input) {
                 continue;
@@ -159,7 +159,7 @@ fn inputs(plan: &Plan, deals: &[Deal], demand: &[(&str, &str, f64, f64)]) -> Vec
                     .collect(),
                 _ => Vec::new(),
             };
-            t.set_column(Column::new(&*column.name, column.ty, values));
+            t.set_column(Column::new(&column.name, column.ty, values));
         }
         out.push(t);
     }
