@@ -48,10 +48,16 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let lower = name.to_lowercase();
+    let length = name.chars().count();
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
+        let candidate_length = candidate.chars().count();
+        let limit = (length.max(candidate_length) / 3).max(1);
+        // The distance is at least the difference in length: most candidates stop here.
+        if length.abs_diff(candidate_length) > limit {
+            continue;
+        }
         let distance = edit_distance(&lower, &candidate.to_lowercase());
-        let limit = (name.chars().count().max(candidate.chars().count()) / 3).max(1);
         if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
             best = Some((distance, candidate));
         }

@@ -4,7 +4,13 @@
 - deals.xlsb: a minimal Excel binary workbook (no other tool here writes .xlsb),
   one sheet `Deals` with the target's headers and a cell of each record type;
 - deals_stored.xlsx: tests/fixtures/data/deals.xlsx re-zipped without compression,
-  so mutations reach the XML instead of a deflate stream.
+  so mutations reach the XML instead of a deflate stream;
+- deals_stored.ods: tests/fixtures/data/deals.ods re-zipped the same way;
+- repeats.ods: a hand-written OpenDocument sheet of repeated rows and columns (the
+  shape of the 889-byte file that once asked for 4 GiB), a hidden sheet, a formula
+  without a result, spaces and paragraphs in text;
+- shared_strings.xlsx: a workbook whose shared-string table holds empty strings,
+  rich text and strings no cell uses, and cells that reference them.
 
 Run from the repository root: python3 fuzz/seeds/make_workbook_seeds.py
 """
@@ -128,7 +134,103 @@ def stored_xlsx() -> None:
             write(dst, info.filename, src.read(info.filename))
 
 
+def stored_ods() -> None:
+    source = REPO / "tests" / "fixtures" / "data" / "deals.ods"
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(
+        OUT / "deals_stored.ods", "w", zipfile.ZIP_STORED
+    ) as dst:
+        for info in src.infolist():
+            if not info.filename.startswith("Thumbnails"):
+                write(dst, info.filename, src.read(info.filename))
+
+
+HEADERS = ["deal_id", "channel", "Deal Amount", "created", "won", "note", "status"]
+
+
+def repeats_ods() -> None:
+    def text(t: str, repeat: int = 1) -> str:
+        r = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+        return f'<table:table-cell office:value-type="string"{r}><text:p>{t}</text:p></table:table-cell>'
+
+    header = "".join(text(h) for h in HEADERS)
+    row = (
+        '<table:table-cell office:value-type="string"><text:p>D<text:s text:c="2"/>1</text:p>'
+        "<text:p>x</text:p></table:table-cell>"
+        + text("Partner")
+        + '<table:table-cell office:value-type="float" office:value="12.5"/>'
+        + '<table:table-cell office:value-type="date" office:date-value="2026-01-31"/>'
+        + '<table:table-cell office:value-type="boolean" office:boolean-value="true"/>'
+        + '<table:table-cell table:formula="of:=1+1"/>'
+        + '<table:table-cell office:value-type="time" office:time-value="PT36H"/>'
+        + '<table:table-cell table:number-columns-repeated="16377"/>'
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0">'
+        '<office:automatic-styles><style:style style:name="ta2" style:family="table">'
+        '<style:table-properties table:display="false"/></style:style></office:automatic-styles>'
+        '<office:body><office:spreadsheet>'
+        f'<table:table table:name="Deals"><table:table-row>{header}</table:table-row>'
+        f'<table:table-row table:number-rows-repeated="3">{row}</table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048570"><table:table-cell '
+        'table:number-columns-repeated="16384"/></table:table-row></table:table>'
+        f'<table:table table:name="Backup" table:style-name="ta2"><table:table-row>{header}'
+        "</table:table-row></table:table>"
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(OUT / "repeats.ods", "w", zipfile.ZIP_STORED) as z:
+        write(z, "mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        write(z, "content.xml", content)
+
+
+def shared_strings_xlsx() -> None:
+    strings = HEADERS + ["D-1", "Partner", "", "<r><t>rich </t></r><r><t>text</t></r>", "unused"]
+    sst = "".join(
+        f"<si>{s}</si>" if s.startswith("<r>") else (f"<si><t>{s}</t></si>" if s else "<si/>")
+        for s in strings
+    )
+    sst = (
+        '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">{sst}<si/><si/><si/></sst>'
+    )
+    cols = "ABCDEFG"
+    header = "".join(f'<c r="{c}1" t="s"><v>{i}</v></c>' for i, c in enumerate(cols))
+    data = (
+        '<c r="A2" t="s"><v>7</v></c><c r="B2" t="s"><v>8</v></c><c r="C2"><v>5</v></c>'
+        '<c r="D2"><v>46037</v></c><c r="E2" t="b"><v>1</v></c><c r="F2" t="s"><v>10</v></c>'
+        '<c r="G2" t="s"><v>9</v></c>'
+    )
+    sheet = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sheetData><row r="1">{header}</row><row r="2">{data}</row>'
+        '<row><c t="s"><v>7</v></c><c><f>1+1</f><v/></c></row></sheetData></worksheet>'
+    )
+    ns = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+        "_rels/.rels": f'<Relationships {ns}><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        f'xmlns:r="{rel}"><sheets><sheet name="Deals" sheetId="1" r:id="rId1"/>'
+        '<sheet name="Old" sheetId="2" state="hidden" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships {ns}><Relationship Id="rId1" Type="{rel}/worksheet" '
+        f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>',
+        "xl/sharedStrings.xml": sst,
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    with zipfile.ZipFile(OUT / "shared_strings.xlsx", "w", zipfile.ZIP_STORED) as z:
+        for name, text in parts.items():
+            write(z, name, text)
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     xlsb()
     stored_xlsx()
+    stored_ods()
+    repeats_ods()
+    shared_strings_xlsx()

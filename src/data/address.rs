@@ -1,5 +1,14 @@
 //! Excel cell addresses for messages: `Opportunities!F7`, `'Q1 Leads'!B2`, using the
-//! sheet's real (0-based internally, 1-based shown) row and column numbers.
+//! sheet's real (0-based internally, 1-based shown) row and column numbers, and the
+//! sheets a workbook lists.
+
+/// One sheet of a workbook, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SheetListing {
+    pub name: String,
+    /// Hidden or very hidden: `sheet_pattern` leaves it out.
+    pub hidden: bool,
+}
 
 /// Column letters of a 0-based column index: 0 is `A`, 25 is `Z`, 26 is `AA`.
 pub fn column_letters(col: u32) -> String {

@@ -6,9 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::data::address::cell_address;
+use crate::data::budget::Meter;
 use crate::data::coerce::{CoerceContext, Coerced, RawCell, coerce, expected_text};
 use crate::data::error::DataError;
-use crate::data::quality::{MAX_ENTRIES_PER_COLUMN, QualityEntry, TableCounts};
+use crate::data::quality::{
+    MAX_ENTRIES_PER_COLUMN, QualityEntry, TableCounts, UNCALCULATED_ACTION,
+};
 use crate::data::spec::{BadCellPolicy, DeclaredType};
 use crate::suggest::Suggestion;
 use crate::table::column::{ColumnBuilder, ColumnValues};
@@ -18,6 +21,11 @@ use crate::value::{ErrorKind, Value};
 
 /// Columns in an Excel sheet (A to XFD).
 const EXCEL_COLUMNS: usize = 16_384;
+/// Rows in an Excel sheet: spreadsheet formats cannot hold more, so a row past it is
+/// damaged markup (rows without numbers counted on and on), not data.
+pub(crate) const EXCEL_ROWS: u32 = 1_048_576;
+/// What one stored cell costs besides its text (a `Value`, the widest column shape).
+const CELL_BYTES: u64 = 16;
 
 /// One column the table will hold.
 #[derive(Debug, Clone)]
@@ -80,6 +88,8 @@ enum Finding {
     Bad,
     ErrorKept(ErrorKind),
     BlankRequired,
+    /// A formula cell without a stored result.
+    Uncalculated,
 }
 
 #[derive(Debug)]
@@ -114,6 +124,10 @@ pub(crate) struct SheetBuilder<'p> {
     last_data_row: u32,
     track_rows: bool,
     expected_rows: usize,
+    /// What the read may still store (see `data::budget`).
+    meter: Meter,
+    /// Whether rows past Excel's last row are an error (every format but CSV).
+    excel_rows: bool,
 }
 
 impl<'p> SheetBuilder<'p> {
@@ -137,7 +151,50 @@ impl<'p> SheetBuilder<'p> {
             last_data_row: plan.header_row,
             track_rows: plan.key.is_some(),
             expected_rows: 0,
+            meter: Meter::default(),
+            excel_rows: true,
         }
+    }
+
+    /// Charges what this sheet stores to `meter` (a read's shared budget).
+    pub fn with_meter(mut self, meter: Meter) -> Self {
+        self.meter = meter;
+        self
+    }
+
+    /// Lets rows run past Excel's last row (CSV files have no such limit).
+    pub fn without_row_limit(mut self) -> Self {
+        self.excel_rows = false;
+        self
+    }
+
+    /// The budget account of this sheet, for readers that store something of their own
+    /// for it (the shared-string table).
+    pub fn meter(&mut self) -> &mut Meter {
+        &mut self.meter
+    }
+
+    /// Charges `bytes` about to be stored for this sheet; the error names the sheet.
+    pub fn charge(&mut self, bytes: u64, what: &str) -> Result<(), DataError> {
+        let sheet = format!("sheet '{}'", self.sheet);
+        self.meter
+            .charge(bytes)
+            .map_err(|e| e.error(&self.path, &sheet, what))
+    }
+
+    /// Fails on a row past Excel's last row.
+    #[inline]
+    fn check_row(&self, row: u32) -> Result<(), DataError> {
+        if self.excel_rows && row >= EXCEL_ROWS {
+            return Err(DataError::CorruptSheet {
+                path: self.path.clone(),
+                sheet: self.sheet.clone(),
+                detail: format!(
+                    "it has a row past row {EXCEL_ROWS}, Excel's last row (rows without numbers counted past the end?)"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Reserves room for about `rows` data rows (from the sheet's declared dimensions),
@@ -155,6 +212,7 @@ impl<'p> SheetBuilder<'p> {
     /// Whether the cell at 0-based `row`, `col` is used: readers that can skip decoding
     /// a cell ask first, and report the skipped non-empty ones with [`Self::unread_cell`].
     pub fn wants(&mut self, row: u32, col: u32) -> Result<bool, DataError> {
+        self.check_row(row)?;
         if row <= self.plan.header_row {
             return Ok(row == self.plan.header_row);
         }
@@ -169,8 +227,27 @@ impl<'p> SheetBuilder<'p> {
             .is_some())
     }
 
+    /// How many leading columns of `row` matter: every column of the header row, none
+    /// above it, and up to the last column the table reads below it (a reader of
+    /// repeated runs visits no further; a non-empty cell past it only makes its row a
+    /// data row, see [`Self::unread_cell`]).
+    pub fn wanted_width(&mut self, row: u32) -> Result<u32, DataError> {
+        self.check_row(row)?;
+        if row < self.plan.header_row {
+            return Ok(0);
+        }
+        if row == self.plan.header_row {
+            return Ok(EXCEL_COLUMNS as u32);
+        }
+        if !self.header_done {
+            self.resolve_header()?;
+        }
+        Ok(self.slot_of_col.len() as u32)
+    }
+
     /// A non-empty cell the table does not use: it still makes its row a data row.
     pub fn unread_cell(&mut self, row: u32) -> Result<(), DataError> {
+        self.check_row(row)?;
         if row <= self.plan.header_row {
             return Ok(());
         }
@@ -195,11 +272,17 @@ impl<'p> SheetBuilder<'p> {
 
     /// One cell at 0-based `row`, `col`.
     pub fn cell(&mut self, row: u32, col: u32, raw: RawCell<'_>) -> Result<(), DataError> {
+        self.check_row(row)?;
         if row < self.plan.header_row {
             return Ok(());
         }
         if row == self.plan.header_row {
             if !raw.is_empty() {
+                let text_bytes = match raw {
+                    RawCell::Text(t) | RawCell::SharedText(t) | RawCell::DateText(t) => t.len(),
+                    _ => 24,
+                };
+                self.charge(CELL_BYTES * 2 + text_bytes as u64, "its header row")?;
                 self.header.push((col, raw.display().trim().to_string()));
             }
             return Ok(());
@@ -212,13 +295,39 @@ impl<'p> SheetBuilder<'p> {
         let Some(slot) = self.slot_of_col.get(col as usize).copied().flatten() else {
             return Ok(());
         };
+        if raw == RawCell::Uncalculated {
+            if self.plan.policy == BadCellPolicy::Fail {
+                let raw = "a formula without a saved result".to_string();
+                return Err(self.bad_cell_error(row, col, slot, raw));
+            }
+            // Read as blank (a required column then reports the blank too), and said.
+            self.pending.push(Pending {
+                col,
+                slot,
+                raw: String::new(),
+                finding: Finding::Uncalculated,
+            });
+            return Ok(());
+        }
         let Some(decl) = self.part.column_decls.get(slot).copied() else {
             return Ok(());
         };
         let Some(interner) = self.part.interners.get_mut(slot) else {
             return Ok(());
         };
+        let distinct_before = interner.len();
         let outcome = coerce(raw, decl.ty, self.ctx, interner);
+        // A cell costs its slot, and its characters when they were not shared with an
+        // earlier cell of the column (a new string, or a column that stopped sharing).
+        let new_text = match &outcome {
+            Coerced::Value(Value::Text(t)) | Coerced::Repaired(Value::Text(t), _)
+                if interner.gave_up() || interner.len() > distinct_before =>
+            {
+                t.len() as u64
+            }
+            _ => 0,
+        };
+        self.charge(CELL_BYTES + new_text, "its cells")?;
         let (value, finding) = match outcome {
             Coerced::Value(v) => (v, None),
             Coerced::Repaired(v, note) => (v, Some(Finding::Repaired(note))),
@@ -491,6 +600,7 @@ impl<'p> SheetBuilder<'p> {
             (Finding::Bad, false) => "kept as #VALUE!".to_string(),
             (Finding::ErrorKept(kind), false) => format!("kept as {kind}"),
             (Finding::BlankRequired, false) => "kept as blank".to_string(),
+            (Finding::Uncalculated, false) => UNCALCULATED_ACTION.to_string(),
         };
         let listed = self.part.listed.get(p.slot).copied().unwrap_or(0);
         if listed >= MAX_ENTRIES_PER_COLUMN {

@@ -44,6 +44,9 @@ pub enum RawCell<'a> {
     /// A duration cell (`[h]:mm`), in days.
     Duration(f64),
     Error(ErrorKind),
+    /// A formula cell the file stores no result for (openpyxl writes them so): read as
+    /// blank, and listed in the data-quality log.
+    Uncalculated,
 }
 
 impl RawCell<'_> {
@@ -64,6 +67,7 @@ impl RawCell<'_> {
             RawCell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
             RawCell::Date(serial) => date_text(*serial),
             RawCell::Error(kind) => kind.as_str().to_string(),
+            RawCell::Uncalculated => String::new(),
         }
     }
 }
@@ -115,7 +119,7 @@ pub fn coerce(
     ctx: CoerceContext,
     interner: &mut Interner,
 ) -> Coerced {
-    if raw.is_empty() {
+    if raw.is_empty() || raw == RawCell::Uncalculated {
         return Coerced::Value(Value::Blank);
     }
     let raw = match raw {
@@ -195,7 +199,9 @@ fn to_number(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
                 None => Coerced::Bad,
             }
         }
-        RawCell::Bool(_) | RawCell::Empty | RawCell::Error(_) => Coerced::Bad,
+        RawCell::Bool(_) | RawCell::Empty | RawCell::Error(_) | RawCell::Uncalculated => {
+            Coerced::Bad
+        }
     }
 }
 
@@ -229,9 +235,11 @@ fn to_date(raw: RawCell<'_>, ctx: CoerceContext) -> Coerced {
                 None => Coerced::Bad,
             }
         }
-        RawCell::Bool(_) | RawCell::Duration(_) | RawCell::Empty | RawCell::Error(_) => {
-            Coerced::Bad
-        }
+        RawCell::Bool(_)
+        | RawCell::Duration(_)
+        | RawCell::Empty
+        | RawCell::Error(_)
+        | RawCell::Uncalculated => Coerced::Bad,
     }
 }
 
@@ -263,7 +271,7 @@ fn to_text(raw: RawCell<'_>, interner: &mut Interner) -> Coerced {
         }
         RawCell::Bool(b) => Value::Text(interner.intern(if b { "TRUE" } else { "FALSE" })),
         RawCell::Date(serial) => Value::Text(interner.intern(&date_text(serial))),
-        RawCell::Empty => Value::Blank,
+        RawCell::Empty | RawCell::Uncalculated => Value::Blank,
         RawCell::Error(kind) => return Coerced::ErrorCell(Value::error(kind)),
     };
     Coerced::Value(value)
@@ -275,7 +283,7 @@ fn to_any(raw: RawCell<'_>, ctx: CoerceContext, interner: &mut Interner) -> Coer
         RawCell::Date(serial) => Value::Date(serial),
         RawCell::Bool(b) => Value::Bool(b),
         RawCell::Error(kind) => Value::error(kind),
-        RawCell::Empty => Value::Blank,
+        RawCell::Empty | RawCell::Uncalculated => Value::Blank,
         RawCell::DateText(t) => match parse_date_text(t) {
             Some(serial) => Value::Date(serial),
             None => Value::Text(interner.intern(t)),

@@ -34,6 +34,10 @@ pub(crate) fn list_names(names: &[String]) -> String {
 }
 
 /// Why the inputs could not be read.
+/// The environment variable that replaces the read budget with a flat limit in MiB
+/// (named here because the limit's error tells the user to raise it).
+pub const LIMIT_VARIABLE: &str = "CHANMIX_MAX_READ_MB";
+
 #[derive(Debug, Error)]
 pub enum DataError {
     #[error(
@@ -195,6 +199,19 @@ pub enum DataError {
         first: String,
         second: String,
     },
+
+    #[error(
+        "{} {part} cannot be read: {detail}. If the file is genuine, raise the limit with {}=<MiB> (see README, \"Limits on reading\")",
+        path.display(), LIMIT_VARIABLE
+    )]
+    ReadLimit {
+        path: PathBuf,
+        part: String,
+        detail: String,
+    },
+
+    #[error("{variable} is '{given}'; give a whole number of MiB, e.g. {variable}=8192")]
+    BadReadLimit { variable: String, given: String },
 
     #[error(
         "table '{table}': {} cell {cell} (column '{column}') holds '{raw}', expected {expected}; fix the cell or set on_bad_cell = \"report\" or \"reject-row\"",

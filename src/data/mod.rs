@@ -7,10 +7,12 @@
 #![allow(clippy::result_large_err)]
 
 pub mod address;
+pub mod budget;
 pub(crate) mod builder;
 pub mod cache;
 pub mod coerce;
 pub mod error;
+pub(crate) mod ods;
 mod ole;
 pub mod quality;
 pub mod read;
@@ -21,8 +23,9 @@ pub(crate) mod workbook;
 pub(crate) mod xlsx;
 pub(crate) mod xml_scan;
 
+pub use budget::ReadBudget;
 pub use cache::{CacheError, CacheSummary, CacheUse, InputCache};
 pub use error::DataError;
 pub use quality::{QualityEntry, QualityLog, TableCounts};
-pub use read::{InputData, InputFile, read_inputs};
+pub use read::{InputData, InputFile, read_inputs, read_inputs_within};
 pub use spec::{BadCellPolicy, InputsSpec, TableSpec};

@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+/// The data-quality action of a formula cell the file stores no result for.
+pub(crate) const UNCALCULATED_ACTION: &str = "formula without a saved result, read as blank (the file was saved without calculating; open and save it in Excel or LibreOffice)";
+/// The data-quality action of a hidden sheet a `sheet_pattern` matched.
+pub(crate) const HIDDEN_SHEET_ACTION: &str = "hidden sheet skipped: sheet_pattern reads visible sheets only (name it in `sheets` to read it)";
+
 /// One cell worth a reader's attention.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QualityEntry {
@@ -64,5 +69,47 @@ impl QualityLog {
     /// Entries for `table`.
     pub fn entries_for<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a QualityEntry> {
         self.entries.iter().filter(move |e| e.table == table)
+    }
+
+    /// What the console must say besides the Data Quality sheet, per table: hidden
+    /// sheets a `sheet_pattern` left out, and formula cells read as blank because the
+    /// file stores no result for them.
+    pub fn console_notes(&self) -> Vec<(String, String)> {
+        let mut notes = Vec::new();
+        let mut tables: Vec<&str> = self.entries.iter().map(|e| e.table.as_str()).collect();
+        tables.dedup();
+        for table in tables {
+            let hidden: Vec<String> = self
+                .entries_for(table)
+                .filter(|e| e.action == HIDDEN_SHEET_ACTION)
+                .map(|e| format!("'{}'", e.cell))
+                .collect();
+            if !hidden.is_empty() {
+                notes.push((
+                    table.to_string(),
+                    format!(
+                        "left out hidden sheet{} {} that sheet_pattern matches (name a sheet in `sheets` to read it)",
+                        if hidden.len() == 1 { "" } else { "s" },
+                        hidden.join(", ")
+                    ),
+                ));
+            }
+            let uncalculated: Vec<&QualityEntry> = self
+                .entries_for(table)
+                .filter(|e| e.action == UNCALCULATED_ACTION)
+                .collect();
+            if let Some(first) = uncalculated.first() {
+                notes.push((
+                    table.to_string(),
+                    format!(
+                        "{} formula cell{} with no saved result read as blank (first: {}); the file was saved without calculating, open and save it in Excel or LibreOffice (see the Data Quality sheet)",
+                        uncalculated.len(),
+                        if uncalculated.len() == 1 { "" } else { "s" },
+                        first.cell
+                    ),
+                ));
+            }
+        }
+        notes
     }
 }

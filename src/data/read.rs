@@ -9,20 +9,22 @@ use std::hash::{Hash, Hasher};
 use std::io::{IsTerminal, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::data::address::cell_address;
+use crate::data::budget::{Meter, ReadBudget};
 use crate::data::builder::{PlannedColumn, ReadPlan, SheetBuilder, SheetPart};
 use crate::data::coerce::{CoerceContext, reintern};
 use crate::data::error::DataError;
-use crate::data::quality::{QualityEntry, QualityLog, TableCounts};
+use crate::data::quality::{HIDDEN_SHEET_ACTION, QualityEntry, QualityLog, TableCounts};
 use crate::data::spec::{DeclaredType, InputsSpec, TableSpec};
 use crate::data::workbook::{
-    Book, FileKind, READER_STOPPED, csv_delimiter, csv_sheet_name, resolve, stream_csv,
+    Book, FileKind, READER_STOPPED, SheetListing, csv_delimiter, csv_sheet_name, resolve,
+    stream_csv,
 };
 use crate::suggest::Suggestion;
 use crate::table::column::{CellRef, ColumnBuilder, ColumnValues};
@@ -72,15 +74,33 @@ struct Job {
 /// read, undeclared ones as `any`, and tables it does not mention are not read at all.
 /// Without `wanted`, every declared column is read (every header, as `any`, when a
 /// table declares no columns).
+///
+/// What reading may store is limited by the budget `CHANMIX_MAX_READ_MB` sets (see
+/// `data::budget`); [`read_inputs_within`] takes the budget from its caller.
 pub fn read_inputs(
     spec: &InputsSpec,
     base_dir: &Path,
     wanted: Option<&BTreeMap<String, BTreeSet<String>>>,
 ) -> Result<InputData, DataError> {
+    read_inputs_within(spec, base_dir, wanted, ReadBudget::from_env()?)
+}
+
+/// [`read_inputs`] within `budget`.
+pub fn read_inputs_within(
+    spec: &InputsSpec,
+    base_dir: &Path,
+    wanted: Option<&BTreeMap<String, BTreeSet<String>>>,
+    budget: ReadBudget,
+) -> Result<InputData, DataError> {
     spec.validate()?;
+    let budget = Arc::new(budget);
     let mut plans: Vec<ReadPlan> = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
-    let pool = BookPool::default();
+    let mut skipped: Vec<QualityEntry> = Vec::new();
+    let pool = BookPool {
+        books: Mutex::default(),
+        budget: Arc::clone(&budget),
+    };
     for (name, table_spec) in &spec.tables {
         let table_wanted = match wanted {
             Some(map) => match map.get(name) {
@@ -116,9 +136,19 @@ pub fn read_inputs(
             csv_sheets(name, table_spec, &path)?
         } else {
             let book = pool.take_or_open(&path, kind)?;
-            let names = book.sheet_names();
+            let listed = book.sheets();
             pool.put(&path, book);
-            select_sheets(name, table_spec, &path, &names)?
+            let (sheets, hidden) = select_sheets(name, table_spec, &path, &listed)?;
+            skipped.extend(hidden.into_iter().map(|sheet| QualityEntry {
+                table: name.clone(),
+                file: path.clone(),
+                cell: sheet,
+                column: String::new(),
+                raw: String::new(),
+                expected: String::new(),
+                action: HIDDEN_SHEET_ACTION.to_string(),
+            }));
+            sheets
         };
         let table = plans.len();
         plans.push(plan);
@@ -138,7 +168,7 @@ pub fn read_inputs(
             // split over Leads, Leads_2 … must not queue behind one thread).
             jobs.par_iter()
                 .with_max_len(1)
-                .map(|job| read_sheet(job, &plans, &pool, &progress))
+                .map(|job| read_sheet(job, &plans, &pool, &budget, &progress))
                 .collect::<Vec<_>>()
         },
         || {
@@ -161,6 +191,9 @@ pub fn read_inputs(
     for (plan, parts) in plans.iter().zip(by_table) {
         let (table, entries, counts) = merge_parts(plan, parts)?;
         data.tables.push(table);
+        data.quality
+            .entries
+            .extend(skipped.iter().filter(|e| e.table == plan.name).cloned());
         data.quality.entries.extend(entries);
         data.quality.counts.push(counts);
     }
@@ -228,30 +261,43 @@ fn csv_sheets(table: &str, spec: &TableSpec, path: &Path) -> Result<Vec<String>,
     }
 }
 
-/// The sheets a table reads, by exact name (case-insensitive as in Excel), list or pattern.
+/// The sheets a table reads, by exact name (case-insensitive as in Excel), list or
+/// pattern; and the hidden sheets a pattern matched but leaves out (a hidden backup
+/// or scratch sheet must not be summed in). Named sheets are read even when hidden.
 fn select_sheets(
     table: &str,
     spec: &TableSpec,
     path: &Path,
-    available: &[String],
-) -> Result<Vec<String>, DataError> {
+    listed: &[SheetListing],
+) -> Result<(Vec<String>, Vec<String>), DataError> {
+    let available: Vec<String> = listed.iter().map(|s| s.name.clone()).collect();
     if let Some(pattern) = &spec.sheet_pattern {
-        let mut matched: Vec<String> = available
-            .iter()
-            .filter(|s| wildcard_match(pattern, s))
-            .cloned()
-            .collect();
+        let (mut hidden, mut matched): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+        for sheet in listed.iter().filter(|s| wildcard_match(pattern, &s.name)) {
+            match sheet.hidden {
+                true => hidden.push(sheet.name.clone()),
+                false => matched.push(sheet.name.clone()),
+            }
+        }
         if matched.is_empty() {
             return Err(DataError::NoSheetMatches {
                 table: table.to_string(),
                 path: path.to_path_buf(),
                 pattern: pattern.clone(),
-                available: available.to_vec(),
+                available: listed
+                    .iter()
+                    .map(|s| match s.hidden {
+                        true => format!("{} (hidden)", s.name),
+                        false => s.name.clone(),
+                    })
+                    .collect(),
             });
         }
         matched.sort_by_key(|s| natural_key(s));
-        return Ok(matched);
+        hidden.sort_by_key(|s| natural_key(s));
+        return Ok((matched, hidden));
     }
+    let available = available.as_slice();
     let wanted: Vec<String> = match (&spec.sheets, &spec.sheet) {
         (Some(list), _) => list.clone(),
         (None, Some(sheet)) => vec![sheet.clone()],
@@ -277,7 +323,8 @@ fn select_sheets(
                     available: available.to_vec(),
                 })
         })
-        .collect()
+        .collect::<Result<_, _>>()
+        .map(|sheets| (sheets, Vec::new()))
 }
 
 /// `*` matches any run of characters, `?` one character; case-insensitive like sheet names.
@@ -335,9 +382,10 @@ fn natural_key(name: &str) -> Vec<(u8, u128, String)> {
 }
 
 /// Opened workbooks to reuse between jobs (opening an .xlsx parses all its shared strings).
-#[derive(Default)]
 struct BookPool {
     books: Mutex<HashMap<PathBuf, Vec<Book>>>,
+    /// The read's budget: opening a book counts what it scans.
+    budget: Arc<ReadBudget>,
 }
 
 impl BookPool {
@@ -351,7 +399,7 @@ impl BookPool {
         });
         match cached {
             Some(book) => Ok(book),
-            None => Book::open(path, kind),
+            None => Book::open(path, kind, &self.budget),
         }
     }
 
@@ -382,6 +430,7 @@ fn read_sheet(
     job: &Job,
     plans: &[ReadPlan],
     pool: &BookPool,
+    budget: &Arc<ReadBudget>,
     progress: &ProgressBar,
 ) -> Result<SheetPart, DataError> {
     let Some(plan) = plans.get(job.table) else {
@@ -402,13 +451,16 @@ fn read_sheet(
                 decimal_comma: csv_delimiter(&job.path)? == b';',
                 errors_as_text: true,
             };
-            let mut builder = SheetBuilder::new(plan, job.path.clone(), job.sheet.clone(), ctx);
+            let mut builder = SheetBuilder::new(plan, job.path.clone(), job.sheet.clone(), ctx)
+                .with_meter(Meter::new(Arc::clone(budget)))
+                .without_row_limit();
             stream_csv(&job.path, &mut builder, &tick)?;
             return builder.finish();
         }
         let mut book = pool.take_or_open(&job.path, job.kind)?;
         let mut builder =
-            SheetBuilder::new(plan, job.path.clone(), job.sheet.clone(), book.context());
+            SheetBuilder::new(plan, job.path.clone(), job.sheet.clone(), book.context())
+                .with_meter(Meter::new(Arc::clone(budget)));
         let streamed = book.stream_sheet(&job.path, &job.sheet, &mut builder, &tick);
         pool.put(&job.path, book);
         streamed?;

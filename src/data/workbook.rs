@@ -1,17 +1,22 @@
 //! File formats: opens .xlsx/.xlsm with our streaming reader ([`XlsxPackage`], calamine
-//! as a fallback), .xlsb/.xls/.ods with calamine and .csv with the csv crate, and streams
-//! each sheet's cells in row order into a [`SheetBuilder`].
+//! as a fallback), .ods with our own ([`OdsBook`]), .xlsb/.xls with calamine and .csv
+//! with the csv crate, and streams each sheet's cells in row order into a
+//! [`SheetBuilder`]. Every zip package is checked for parts that inflate like a zip
+//! bomb before any part is read (`data::budget`).
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use calamine::{CellErrorType, Data, DataRef, Ods, Reader, Xls, Xlsb, Xlsx};
+use calamine::{CellErrorType, Data, DataRef, Reader, SheetVisible, Xls, Xlsb, Xlsx};
 
+pub(crate) use crate::data::address::SheetListing;
+use crate::data::budget::{Counted, ReadBudget};
 use crate::data::builder::SheetBuilder;
 use crate::data::coerce::{CoerceContext, DAYS_1904_TO_1900, RawCell};
 use crate::data::error::DataError;
+use crate::data::ods::{OdsBook, OdsOpenError};
 use crate::data::ole::check_sector_chains;
 use crate::data::reader_panic::catch_reader_panic;
 use crate::data::xlsx::XlsxPackage;
@@ -61,7 +66,7 @@ pub(crate) enum Book {
     Xlsx(Box<Xlsx<FileReader>>),
     Xlsb(Box<Xlsb<FileReader>>),
     Xls(Box<Xls<FileReader>>),
-    Ods(Box<Ods<FileReader>>),
+    Ods(Arc<OdsBook>),
 }
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -125,18 +130,14 @@ fn calamine_book(kind: FileKind, reader: FileReader) -> Result<Book, Unopened> {
             Err(calamine::XlsError::Password) => return Err(Unopened::Password),
             Err(e) => return Err(damaged(&e)),
         },
-        FileKind::Ods => match Ods::new(reader) {
-            Ok(b) => Book::Ods(Box::new(b)),
-            Err(calamine::OdsError::Password) => return Err(Unopened::Password),
-            Err(e) => return Err(damaged(&e)),
-        },
-        FileKind::Csv => return Err(Unopened::Csv),
+        FileKind::Ods | FileKind::Csv => return Err(Unopened::Csv),
     })
 }
 
 impl Book {
-    /// Opens a workbook, telling a damaged, encrypted or mislabelled file apart.
-    pub fn open(path: &Path, kind: FileKind) -> Result<Book, DataError> {
+    /// Opens a workbook, telling a damaged, encrypted or mislabelled file apart. What it
+    /// reads to open it counts as content scanned for `budget`.
+    pub fn open(path: &Path, kind: FileKind, budget: &Arc<ReadBudget>) -> Result<Book, DataError> {
         let start = file_start(path)?;
         let is_zip = start.starts_with(ZIP_MAGIC);
         let is_cfb = start.starts_with(CFB_MAGIC);
@@ -164,6 +165,21 @@ impl Book {
                 path: path.to_path_buf(),
                 detail: detail.to_string(),
             });
+        }
+        if is_zip {
+            check_zip_parts(path, budget)?;
+        }
+        if kind == FileKind::Ods && is_zip {
+            return match OdsBook::open(path, budget) {
+                Ok(book) => Ok(Book::Ods(Arc::new(book))),
+                Err(OdsOpenError::Password) => Err(DataError::PasswordProtected {
+                    path: path.to_path_buf(),
+                }),
+                Err(OdsOpenError::Damaged(detail)) => Err(DataError::CorruptWorkbook {
+                    path: path.to_path_buf(),
+                    detail,
+                }),
+            };
         }
         let reader =
             BufReader::new(
@@ -226,18 +242,41 @@ impl Book {
     pub fn share(&self) -> Option<Book> {
         match self {
             Book::FastXlsx(package) => Some(Book::FastXlsx(Arc::clone(package))),
+            Book::Ods(book) => Some(Book::Ods(Arc::clone(book))),
             _ => None,
         }
     }
 
     /// Sheet names in workbook order.
+    #[cfg(test)]
     pub fn sheet_names(&self) -> Vec<String> {
+        self.sheets().into_iter().map(|s| s.name).collect()
+    }
+
+    /// Sheets in workbook order, with whether each is hidden.
+    pub fn sheets(&self) -> Vec<SheetListing> {
+        let from_calamine = |sheets: &[calamine::Sheet]| {
+            sheets
+                .iter()
+                .map(|s| SheetListing {
+                    name: s.name.clone(),
+                    hidden: s.visible != SheetVisible::Visible,
+                })
+                .collect()
+        };
         match self {
-            Book::FastXlsx(b) => b.sheet_names(),
-            Book::Xlsx(b) => b.sheet_names(),
-            Book::Xlsb(b) => b.sheet_names(),
-            Book::Xls(b) => b.sheet_names(),
-            Book::Ods(b) => b.sheet_names(),
+            Book::FastXlsx(b) => b.sheets(),
+            Book::Xlsx(b) => from_calamine(b.sheets_metadata()),
+            Book::Xlsb(b) => from_calamine(b.sheets_metadata()),
+            Book::Xls(b) => from_calamine(b.sheets_metadata()),
+            Book::Ods(b) => b
+                .sheets()
+                .iter()
+                .map(|s| SheetListing {
+                    name: s.name.clone(),
+                    hidden: s.hidden,
+                })
+                .collect(),
         }
     }
 
@@ -300,13 +339,35 @@ impl Book {
                 let range = guarded(|| book.worksheet_range(sheet), &corrupt)?;
                 stream_range(&range, offset, builder)?;
             }
-            Book::Ods(book) => {
-                let range = guarded(|| book.worksheet_range(sheet), &corrupt)?;
-                stream_range(&range, offset, builder)?;
-            }
+            Book::Ods(book) => book.stream_sheet(path, sheet, builder, progress)?,
         }
         Ok(())
     }
+}
+
+/// Refuses a zip package with a part that inflates like a zip bomb (see
+/// [`ReadBudget::check_ratio`]), before any part of it is read. A file that is not a
+/// readable zip is left to the readers, which word that.
+fn check_zip_parts(path: &Path, budget: &ReadBudget) -> Result<(), DataError> {
+    let Ok(file) = File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    for index in 0..zip.len() {
+        let Ok(part) = zip.by_index_raw(index) else {
+            continue;
+        };
+        if let Err(detail) = budget.check_ratio(part.size(), part.compressed_size()) {
+            return Err(DataError::ReadLimit {
+                path: path.to_path_buf(),
+                part: format!("part {}", part.name().unwrap_or_default()),
+                detail,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// One call into calamine, which panics on some malformed sheets: a panic or an error
@@ -446,11 +507,15 @@ pub(crate) fn stream_csv(
     };
     let delimiter = csv_delimiter(path)?;
     let file = File::open(path).map_err(unreadable)?;
+    let budget = Arc::clone(builder.meter().budget());
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(BufReader::with_capacity(256 * 1024, file));
+        .from_reader(Counted::new(
+            BufReader::with_capacity(256 * 1024, file),
+            budget,
+        ));
     let mut record = csv::ByteRecord::new();
     let mut row: u32 = 0;
     loop {
@@ -540,7 +605,7 @@ mod tests {
     }
 
     fn fast_book(path: &Path) -> Book {
-        let book = Book::open(path, FileKind::Xlsx).unwrap();
+        let book = Book::open(path, FileKind::Xlsx, &Arc::default()).unwrap();
         assert!(matches!(book, Book::FastXlsx(_)), "{}", path.display());
         book
     }

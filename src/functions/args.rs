@@ -181,7 +181,7 @@ pub fn first_error(values: &[&Value]) -> Option<Value> {
 
 /// A comparison operator in a criterion such as `">=10"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CriterionOp {
+pub enum CriterionOp {
     Eq,
     Ne,
     Lt,
@@ -192,7 +192,7 @@ enum CriterionOp {
 
 /// The operand a criterion compares against.
 #[derive(Debug, Clone, PartialEq)]
-enum Operand {
+pub enum Operand {
     /// A number; `text_too` when it came from criterion text ("3", ">=3"), which also
     /// matches numeric text cells for `=`/`<>`.
     Number {
@@ -213,6 +213,16 @@ pub struct Criterion {
 }
 
 impl Criterion {
+    /// The comparison (`=` when none is written).
+    pub fn op(&self) -> CriterionOp {
+        self.op
+    }
+
+    /// What the cells are compared with.
+    pub fn operand(&self) -> &Operand {
+        &self.operand
+    }
+
     /// Parses a criterion argument as Excel does.
     pub fn parse(value: &Value) -> Result<Criterion, Value> {
         let eq = |operand| Criterion {
@@ -403,6 +413,123 @@ fn wildcard_from(pattern: &[WildToken], text: &[char]) -> bool {
         .all(|tok| *tok == WildToken::Any)
 }
 
+/// The text a wildcard pattern matches when it has no wildcards: unescaped (`~*` is
+/// `*`) and lower-cased as [`wildcard_match`] compares; `None` when it has wildcards.
+pub fn literal_pattern(pattern: &str) -> Option<String> {
+    let mut out = String::new();
+    for token in wildcard_tokens(pattern) {
+        match token {
+            WildToken::Char(c) => out.push(c),
+            WildToken::One | WildToken::Any => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Text as [`compare_text`] and [`wildcard_match`] compare it: lower-cased character by
+/// character (so `Σ` is `σ` everywhere, unlike `str::to_lowercase`).
+pub fn folded(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// The correctly rounded sum of a set of numbers (Shewchuk's exact partials, as
+/// Python's `math.fsum`): the same whatever order they are added in, so SUMIF over
+/// matched rows and an index that groups the rows give the very same number.
+#[derive(Debug, Clone, Default)]
+pub struct ExactSum {
+    /// Non-overlapping partial sums, increasing in magnitude; their exact total is the sum.
+    partials: Vec<f64>,
+    /// Infinities and NaNs, summed plainly (they decide the result when present).
+    special: f64,
+}
+
+impl ExactSum {
+    pub fn add(&mut self, value: f64) {
+        if !value.is_finite() {
+            self.special += value;
+            return;
+        }
+        let mut x = value;
+        let mut kept = 0;
+        for j in 0..self.partials.len() {
+            let mut y = self.partials.get(j).copied().unwrap_or(0.0);
+            if x.abs() < y.abs() {
+                std::mem::swap(&mut x, &mut y);
+            }
+            let hi = x + y;
+            let lo = y - (hi - x);
+            if lo != 0.0 {
+                if let Some(slot) = self.partials.get_mut(kept) {
+                    *slot = lo;
+                }
+                kept += 1;
+            }
+            x = hi;
+        }
+        if !x.is_finite() {
+            // The running total overflowed: the sum is that infinity.
+            self.special += x;
+            self.partials.clear();
+            return;
+        }
+        self.partials.truncate(kept);
+        self.partials.push(x);
+    }
+
+    /// Adds every partial of `other` (negated with `negate`): a merge or a difference
+    /// of two exact sums, still exact.
+    pub fn add_sum(&mut self, other: &ExactSum, negate: bool) {
+        let sign = if negate { -1.0 } else { 1.0 };
+        for p in other.partials.clone() {
+            self.add(sign * p);
+        }
+        self.special += sign * other.special;
+    }
+
+    /// The sum, correctly rounded.
+    pub fn value(&self) -> f64 {
+        if self.special != 0.0 || self.special.is_nan() {
+            return self.special;
+        }
+        let partials = &self.partials;
+        let Some(mut j) = partials.len().checked_sub(1) else {
+            return 0.0;
+        };
+        let mut hi = partials.get(j).copied().unwrap_or(0.0);
+        let mut lo = 0.0;
+        while j > 0 {
+            j -= 1;
+            let x = hi;
+            let y = partials.get(j).copied().unwrap_or(0.0);
+            hi = x + y;
+            let yr = hi - x;
+            lo = y - yr;
+            if lo != 0.0 {
+                break;
+            }
+        }
+        // Round half to even correctly when the rest would tip the last bit.
+        if j > 0
+            && let Some(&next) = partials.get(j - 1)
+            && ((lo < 0.0 && next < 0.0) || (lo > 0.0 && next > 0.0))
+        {
+            let y = lo * 2.0;
+            let x = hi + y;
+            if y == x - hi {
+                hi = x;
+            }
+        }
+        hi + 0.0
+    }
+}
+
+/// [`ExactSum`] of `values`.
+pub fn exact_sum(values: &[f64]) -> f64 {
+    let mut sum = ExactSum::default();
+    values.iter().for_each(|v| sum.add(*v));
+    sum.value()
+}
+
 /// The criteria pairs of a *IFS call starting at `from`: (range, criterion) for each
 /// pair. All ranges must have `len` items, else `#VALUE!`.
 pub fn criteria_pairs<'a>(
@@ -469,6 +596,22 @@ mod tests {
         assert!(wildcard_match("*x*y", "axbxy"));
         assert!(!has_wildcards("a~*b"));
         assert!(has_wildcards("a*b"));
+    }
+
+    #[test]
+    fn exact_sums_do_not_depend_on_order() {
+        // 0.1 + 0.2 + 0.3 naively is 0.6000000000000001; the exact sum rounds to 0.6.
+        assert_eq!(exact_sum(&[0.1, 0.2, 0.3]), 0.6);
+        assert_eq!(exact_sum(&[1e100, 1.0, -1e100]), 1.0);
+        assert_eq!(exact_sum(&[]), 0.0);
+        assert_eq!(exact_sum(&[f64::MAX, f64::MAX]), f64::INFINITY);
+        let mut a = ExactSum::default();
+        [3.5, 1e-20, -2.25].iter().for_each(|v| a.add(*v));
+        let mut b = ExactSum::default();
+        b.add(1e-20);
+        let mut difference = a.clone();
+        difference.add_sum(&b, true);
+        assert_eq!(difference.value(), 1.25);
     }
 
     #[test]

@@ -6,14 +6,14 @@ use std::cmp::Ordering;
 use super::args::{
     err, has_wildcards, list, number, number_or, scalar, value_error, wildcard_match,
 };
-use super::{Arg, CallContext, FunctionSpec, Kernel};
+use super::{Arg, CallContext, FunctionSpec, Kernel, LookupShape};
 use crate::value::{ErrorKind, Value, compare_text};
 
 #[rustfmt::skip]
 pub(super) const SPECS: &[FunctionSpec] = &[
-    spec!("XLOOKUP", Lookup, 3, Some(6), [Scalar, List, List, Scalar, Scalar, Scalar], 0, Any, true, xlookup, "The value of a return list where a lookup list matches", kernel = Kernel::IndexedLookup),
-    spec!("XMATCH", Lookup, 2, Some(4), [Scalar, List, Scalar, Scalar], 0, Number, true, xmatch, "Position of a value in a list (exact, next smaller/larger, wildcard)"),
-    spec!("MATCH", Lookup, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, match_, "Position of a value in a list"),
+    spec!("XLOOKUP", Lookup, 3, Some(6), [Scalar, List, List, Scalar, Scalar, Scalar], 0, Any, true, xlookup, "The value of a return list where a lookup list matches", kernel = Kernel::Lookup(LookupShape::Xlookup)),
+    spec!("XMATCH", Lookup, 2, Some(4), [Scalar, List, Scalar, Scalar], 0, Number, true, xmatch, "Position of a value in a list (exact, next smaller/larger, wildcard)", kernel = Kernel::Lookup(LookupShape::Xmatch)),
+    spec!("MATCH", Lookup, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, match_, "Position of a value in a list", kernel = Kernel::Lookup(LookupShape::Match)),
     spec!("INDEX", Lookup, 2, Some(3), [List, Scalar, Scalar], 0, Any, false, index, "The n-th value of a list"),
     spec!("CHOOSE", Lookup, 2, None, [Scalar], 0, Any, false, choose, "The n-th of the values given"),
     spec!("UNIQUE", Lookup, 1, Some(3), [List, Scalar, Scalar], 0, Any, true, unique, "The distinct values of a list, for a function around it: COUNTA(UNIQUE(T.c))"),

@@ -5,7 +5,7 @@ use super::args::{
     ListNumbers, collect_numbers, criteria_pairs, err, list, matching_rows, number, number_or,
     scalar, value_error,
 };
-use super::{Aggregate, Arg, CallContext, FunctionSpec, Kernel};
+use super::{Aggregate, Arg, CallContext, CriteriaShape, FunctionSpec, Kernel};
 use crate::value::{ErrorKind, Value, number_result};
 
 #[rustfmt::skip]
@@ -13,8 +13,8 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("SUM", Math, 1, None, [Either], 0, Number, false, sum, "Adds numbers; text and booleans inside lists are ignored", kernel = Kernel::Aggregate(Aggregate::Sum)),
     spec!("PRODUCT", Math, 1, None, [Either], 0, Number, false, product, "Multiplies numbers"),
     spec!("SUMPRODUCT", Math, 1, None, [List], 0, Number, false, sumproduct, "Sum of the products of equally long lists"),
-    spec!("SUMIF", Math, 2, Some(3), [List, Scalar, List], 0, Number, false, sumif, "Sum of values whose criteria cell matches"),
-    spec!("SUMIFS", Math, 3, None, [List, List, Scalar], 1, Number, false, sumifs, "Sum of values whose rows match every criterion"),
+    spec!("SUMIF", Math, 2, Some(3), [List, Scalar, List], 0, Number, false, sumif, "Sum of values whose criteria cell matches", kernel = Kernel::Criteria(CriteriaShape::SumIf)),
+    spec!("SUMIFS", Math, 3, None, [List, List, Scalar], 1, Number, false, sumifs, "Sum of values whose rows match every criterion", kernel = Kernel::Criteria(CriteriaShape::SumIfs)),
     spec!("ROUND", Math, 2, Some(2), [Scalar], 0, Number, false, round, "Rounds to a number of digits, halves away from zero"),
     spec!("ROUNDUP", Math, 2, Some(2), [Scalar], 0, Number, false, roundup, "Rounds away from zero"),
     spec!("ROUNDDOWN", Math, 2, Some(2), [Scalar], 0, Number, false, rounddown, "Rounds toward zero"),
@@ -479,14 +479,14 @@ pub(super) fn if_numbers(args: &[Arg<'_>]) -> Result<Vec<f64>, Value> {
 
 pub fn sumifs(args: &[Arg<'_>], _: &CallContext) -> Value {
     match ifs_numbers(args) {
-        Ok(v) => number_result(v.iter().sum()),
+        Ok(v) => number_result(super::args::exact_sum(&v)),
         Err(e) => e,
     }
 }
 
 pub fn sumif(args: &[Arg<'_>], _: &CallContext) -> Value {
     match if_numbers(args) {
-        Ok(v) => number_result(v.iter().sum()),
+        Ok(v) => number_result(super::args::exact_sum(&v)),
         Err(e) => e,
     }
 }

@@ -151,10 +151,59 @@ pub enum Aggregate {
 pub enum Kernel {
     /// One pass over every group's members.
     Aggregate(Aggregate),
-    /// Exact matches found through a hash index of the lookup list, built once.
-    IndexedLookup,
+    /// A per-row search of one list that is the same for every row: the list is
+    /// indexed once (a hash of its keys for exact matches, its sorted keys for next
+    /// smaller/larger and sorted lookups), each row costs a probe, not a scan.
+    /// `eval::kernels::lookup`; any lookup-style function names its argument layout.
+    Lookup(LookupShape),
+    /// COUNTIF(S)/SUMIF(S)/AVERAGEIF(S)/MAXIFS/MINIFS with criteria per row against
+    /// fixed ranges: rows grouped by their criteria cells once (`eval::kernels::criteria`).
+    Criteria(CriteriaShape),
+    /// RANK/PERCENTRANK/PERCENTILE/QUARTILE/LARGE/SMALL of a per-row value in a fixed
+    /// list: the list sorted once, each row a binary search (`eval::kernels::order`).
+    Order(OrderShape),
     /// A per-row choice between whole-column branches.
     ChooseByRow,
+}
+
+/// Where a lookup function's arguments are and how its modes read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookupShape {
+    /// `XLOOKUP(needle, keys, values, [if_not_found], [match_mode], [search_mode])`.
+    Xlookup,
+    /// `XMATCH(needle, keys, [match_mode], [search_mode])`: the 1-based position.
+    Xmatch,
+    /// `MATCH(needle, keys, [match_type])`: 0 exact (wildcards), 1 sorted ascending
+    /// (the default), -1 sorted descending.
+    Match,
+}
+
+/// Which criteria function, for its argument layout and what it computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CriteriaShape {
+    CountIf,
+    CountIfs,
+    SumIf,
+    SumIfs,
+    AverageIf,
+    AverageIfs,
+    MaxIfs,
+    MinIfs,
+}
+
+/// Which order statistic of a per-row value in a fixed list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderShape {
+    /// `RANK.EQ`/`RANK` (`average` false) and `RANK.AVG`: (x, list, [order]).
+    Rank { average: bool },
+    /// `PERCENTRANK.INC`: (list, x, [significance]).
+    PercentRank,
+    /// `PERCENTILE.INC`/`PERCENTILE` and `PERCENTILE.EXC`: (list, k).
+    Percentile { exclusive: bool },
+    /// `QUARTILE.INC`/`QUARTILE`: (list, quart).
+    Quartile,
+    /// `LARGE` (`largest`) and `SMALL`: (list, k).
+    Kth { largest: bool },
 }
 
 /// One registry entry.

@@ -46,6 +46,9 @@ enum Token {
     DatePart(char, usize),
     /// `AM/PM` (`true`) or `A/P` (`false`).
     AmPm(bool),
+    /// Elapsed time in brackets (`[h]`, `[mm]`, `[ss]`): the whole duration in that
+    /// unit, not the clock reading (1.5 days is `[h]` 36).
+    Elapsed(char, usize),
     /// `@`: the text itself.
     TextValue,
     /// `General`.
@@ -82,9 +85,18 @@ pub fn format_number(value: f64, format: &str) -> Option<String> {
     let tokens = tokenize(section);
     if tokens
         .iter()
-        .any(|t| matches!(t, Token::DatePart(..) | Token::AmPm(_)))
+        .any(|t| matches!(t, Token::DatePart(..) | Token::AmPm(_) | Token::Elapsed(..)))
     {
         return format_date(value, &tokens);
+    }
+    if let Some(fraction) = Fraction::parse(&tokens) {
+        let body = fraction.render(value.abs());
+        let shows_nonzero = body.chars().any(|c| c.is_ascii_digit() && c != '0');
+        return Some(if show_minus && shows_nonzero {
+            format!("-{body}")
+        } else {
+            body
+        });
     }
     let body = format_numeric(value.abs(), &tokens);
     // A one-section format shows the minus sign in front, unless every shown digit is
@@ -186,11 +198,23 @@ fn tokenize(section: &str) -> Vec<Token> {
                 continue;
             }
             '[' => {
-                // Colors, conditions and locales are not rendered.
+                let start = i + 1;
                 while let Some(&b) = chars.get(i) {
                     i += 1;
                     if b == ']' {
                         break;
+                    }
+                }
+                // `[h]`, `[mm]`, `[ss]` are elapsed time; colors, conditions and
+                // locales are not rendered.
+                let closed = chars.get(i.wrapping_sub(1)) == Some(&']') && i > start;
+                let inside = chars.get(start..i.saturating_sub(1)).unwrap_or_default();
+                if let Some(&first) = inside.first().filter(|_| closed) {
+                    let letter = first.to_ascii_lowercase();
+                    if matches!(letter, 'h' | 'm' | 's')
+                        && inside.iter().all(|c| c.to_ascii_lowercase() == letter)
+                    {
+                        tokens.push(Token::Elapsed(letter, inside.len()));
                     }
                 }
                 continue;
@@ -493,7 +517,14 @@ fn format_date(value: f64, tokens: &[Token]) -> Option<String> {
         days += 1.0;
         seconds -= 86400.0;
     }
-    let (year, month, day) = ymd_from_serial(days)?;
+    let elapsed_seconds = days * 86_400.0 + seconds;
+    let elapsed = tokens.iter().any(|t| matches!(t, Token::Elapsed(..)));
+    // Elapsed time past the calendar's end has no date, and needs none.
+    let (year, month, day) = match ymd_from_serial(days) {
+        Some(ymd) => ymd,
+        None if elapsed && days < 1e12 => (1900, 1, 1),
+        None => return None,
+    };
     let weekday = ((days as i64 + 6) % 7) as usize;
     let hour = (seconds / 3600.0).floor() as u32;
     let minute = ((seconds % 3600.0) / 60.0).floor() as u32;
@@ -504,10 +535,11 @@ fn format_date(value: f64, tokens: &[Token]) -> Option<String> {
         .iter()
         .enumerate()
         .filter_map(|(i, t)| match t {
-            Token::DatePart(c, _) => Some((i, *c)),
+            Token::DatePart(c, _) | Token::Elapsed(c, _) => Some((i, *c)),
             _ => None,
         })
         .collect();
+
     // `m`/`mm` right after an hour or right before a second means minutes.
     let is_minutes = |index: usize| {
         let pos = date_parts.iter().position(|(i, _)| *i == index);
@@ -549,6 +581,16 @@ fn format_date(value: f64, tokens: &[Token]) -> Option<String> {
                     _ => out.push_str(name),
                 }
             }
+            Token::Elapsed(unit, n) => {
+                let per = match unit {
+                    'h' => 3600.0,
+                    'm' => 60.0,
+                    _ => 1.0,
+                };
+                let whole = (elapsed_seconds / per).floor();
+                let digits = format!("{whole:.0}");
+                out.push_str(&format!("{digits:0>n$}"));
+            }
             Token::DatePart('h', n) => {
                 let h = if twelve_hour {
                     match hour % 12 {
@@ -578,6 +620,232 @@ fn format_date(value: f64, tokens: &[Token]) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// A fraction format (`# ?/?`, `# ??/??`, `?/8`, `0 ?/100`): an optional integer part,
+/// then numerator placeholders, `/`, and denominator placeholders or a fixed denominator.
+#[derive(Debug)]
+struct Fraction {
+    /// Integer placeholders (none: an improper fraction, `?/?` shows 1.5 as 3/2).
+    whole: Vec<char>,
+    /// What stands between the integer part and the numerator (usually a space).
+    gap: String,
+    numerator: Vec<char>,
+    denominator: Denominator,
+    /// Literals after the fraction.
+    suffix: String,
+}
+
+#[derive(Debug)]
+enum Denominator {
+    /// At most this many digits, best approximation (`??` allows up to 99).
+    Digits(Vec<char>),
+    /// Always this denominator (`?/8`).
+    Fixed(u64),
+}
+
+impl Fraction {
+    /// The fraction layout of a section's tokens, if it is one.
+    fn parse(tokens: &[Token]) -> Option<Fraction> {
+        let slash = tokens
+            .iter()
+            .position(|t| matches!(t, Token::Literal(s) if s == "/"))?;
+        let (before, after) = (tokens.get(..slash)?, tokens.get(slash + 1..)?);
+        // Numerator: the run of placeholders just before the slash.
+        let num_start = before
+            .iter()
+            .rposition(|t| !matches!(t, Token::Digit(_)))
+            .map_or(0, |i| i + 1);
+        let numerator: Vec<char> = digits_of(before.get(num_start..)?);
+        if numerator.is_empty() {
+            return None;
+        }
+        let head = before.get(..num_start)?;
+        let whole: Vec<char> = digits_of(head);
+        let gap: String = head
+            .iter()
+            .skip_while(|t| !matches!(t, Token::Digit(_)) && !whole.is_empty())
+            .filter_map(|t| match t {
+                Token::Literal(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        if head
+            .iter()
+            .any(|t| !matches!(t, Token::Digit(_) | Token::Literal(_)))
+        {
+            return None;
+        }
+        let den_end = after
+            .iter()
+            .position(|t| !matches!(t, Token::Digit(_) | Token::Literal(_)))
+            .unwrap_or(after.len());
+        let den_tokens = after.get(..den_end)?;
+        let digit_run = den_tokens
+            .iter()
+            .position(|t| !matches!(t, Token::Digit(_)))
+            .unwrap_or(den_tokens.len());
+        let (denominator, rest) = if digit_run > 0 {
+            // Placeholders, unless they are all `0`-free literal digits… `?/8` tokenizes
+            // 8 as a literal, so a run of placeholders is a digit count.
+            (
+                Denominator::Digits(digits_of(den_tokens.get(..digit_run)?)),
+                den_tokens.get(digit_run..)?,
+            )
+        } else {
+            let fixed: String = den_tokens
+                .iter()
+                .map_while(|t| match t {
+                    Token::Literal(s) if s.chars().all(|c| c.is_ascii_digit()) => Some(s.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let count = den_tokens
+                .iter()
+                .take_while(
+                    |t| matches!(t, Token::Literal(s) if s.chars().all(|c| c.is_ascii_digit())),
+                )
+                .count();
+            let value: u64 = fixed.parse().ok().filter(|d| *d > 0)?;
+            (Denominator::Fixed(value), den_tokens.get(count..)?)
+        };
+        if after.len() > den_end {
+            return None;
+        }
+        let suffix = rest
+            .iter()
+            .filter_map(|t| match t {
+                Token::Literal(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        let gap = if whole.is_empty() { String::new() } else { gap };
+        Some(Fraction {
+            whole,
+            gap,
+            numerator,
+            denominator,
+            suffix,
+        })
+    }
+
+    /// `value` (not negative) in this layout.
+    fn render(&self, value: f64) -> String {
+        let (mut whole, fraction) = if self.whole.is_empty() {
+            (0.0, value)
+        } else {
+            (value.trunc(), value.fract())
+        };
+        let (mut num, den) = match &self.denominator {
+            Denominator::Fixed(d) => ((fraction * *d as f64).round() as u64, *d),
+            Denominator::Digits(places) => {
+                let max = 10u64.saturating_pow(places.len().min(9) as u32) - 1;
+                best_fraction(fraction, max.max(1))
+            }
+        };
+        if !self.whole.is_empty() && num >= den && den > 0 {
+            whole += (num / den) as f64;
+            num %= den;
+        }
+        let whole_text = if self.whole.is_empty() {
+            String::new()
+        } else {
+            integer_text(&format!("{whole:.0}"), &self.whole, false)
+        };
+        let den_places: &[char] = match &self.denominator {
+            Denominator::Digits(places) => places,
+            Denominator::Fixed(_) => &[],
+        };
+        if num == 0 && !self.whole.is_empty() {
+            // A whole number: the fraction's places turn into spaces (as `?` do).
+            let blank = self.numerator.len() + 1 + den_places.len().max(den.to_string().len());
+            let whole_text = if whole_text.trim().is_empty() {
+                "0".to_string()
+            } else {
+                whole_text
+            };
+            return format!(
+                "{whole_text}{}{}{}",
+                self.gap,
+                " ".repeat(blank),
+                self.suffix
+            );
+        }
+        let num_text = integer_text(&num.to_string(), &self.numerator, false);
+        let mut den_text = den.to_string();
+        let width = den_places.len();
+        if den_text.len() < width {
+            let pad = den_places.iter().skip(den_text.len()).map(|c| match c {
+                '0' => '0',
+                '?' => ' ',
+                _ => '\0',
+            });
+            den_text.extend(pad.filter(|c| *c != '\0'));
+        }
+        let gap = if whole_text.trim().is_empty() {
+            ""
+        } else {
+            self.gap.as_str()
+        };
+        let whole_text = whole_text.trim_start();
+        format!(
+            "{whole_text}{gap}{}/{den_text}{}",
+            num_text.trim_start(),
+            self.suffix
+        )
+    }
+}
+
+/// The placeholder characters of a run of tokens.
+fn digits_of(tokens: &[Token]) -> Vec<char> {
+    tokens
+        .iter()
+        .filter_map(|t| match t {
+            Token::Digit(c) => Some(*c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The closest fraction to `x` (0 ≤ x) with a denominator of at most `max`, by
+/// continued fractions (convergents, then the best semiconvergent; on a tie the
+/// convergent, which has the smaller denominator).
+fn best_fraction(x: f64, max: u64) -> (u64, u64) {
+    let whole = x.floor();
+    let frac = x - whole;
+    let (mut p0, mut q0, mut p1, mut q1) = (0u64, 1u64, 1u64, 0u64);
+    let mut rest = frac;
+    for _ in 0..64 {
+        let a = rest.floor();
+        if !(0.0..1e18).contains(&a) {
+            break;
+        }
+        let a = a as u64;
+        let q2 = q0.saturating_add(a.saturating_mul(q1));
+        if q2 > max {
+            break;
+        }
+        (p0, q0, p1, q1) = (p1, q1, p0.saturating_add(a.saturating_mul(p1)), q2);
+        let remainder = rest - a as f64;
+        if remainder <= 1e-12 {
+            break;
+        }
+        rest = 1.0 / remainder;
+    }
+    let (num, den) = match (max - q0).checked_div(q1) {
+        None => (0, 1),
+        Some(k) => {
+            let semi = (p0 + k * p1, q0 + k * q1);
+            let error = |(n, d): (u64, u64)| (frac - n as f64 / d as f64).abs();
+            if error((p1, q1)) <= error(semi) {
+                (p1, q1)
+            } else {
+                semi
+            }
+        }
+    };
+    let whole = whole as u64;
+    (whole.saturating_mul(den).saturating_add(num), den)
 }
 
 fn pad(n: u32, width: usize) -> String {
@@ -627,6 +895,35 @@ mod tests {
         assert_eq!(f(45839.75, "hh:mm"), "18:00");
         assert_eq!(f(45839.75, "h:mm AM/PM"), "6:00 PM");
         assert_eq!(format_number(-1.0, "yyyy"), None);
+    }
+
+    #[test]
+    fn elapsed_time_counts_the_whole_duration() {
+        // 1.5 days is 36 hours; 0.5 days is 720 minutes; 1.25 days 108,000 seconds.
+        assert_eq!(f(1.5, "[h]:mm"), "36:00");
+        assert_eq!(f(1.5 + 30.0 / 1440.0, "[h]:mm:ss"), "36:30:00");
+        assert_eq!(f(0.5, "[mm]:ss"), "720:00");
+        assert_eq!(f(1.25, "[ss]"), "108000");
+        assert_eq!(f(0.25, "[hh]"), "06");
+        // A color in brackets is still ignored.
+        assert_eq!(f(1.5, "[Red]0.0"), "1.5");
+    }
+
+    #[test]
+    fn fractions_follow_excel() {
+        // Worked by hand: 0.5 = 1/2; 1.25 = 1 1/4; 1/3 with two digits; 0.3 with one
+        // digit is 2/7 (0.2857, closer than 1/3); improper without an integer part.
+        assert_eq!(f(0.5, "# ?/?"), "1/2");
+        assert_eq!(f(1.25, "# ?/?"), "1 1/4");
+        assert_eq!(f(1.0 / 3.0, "# ??/??"), "1/3 ");
+        assert_eq!(f(0.3, "# ?/?"), "2/7");
+        assert_eq!(f(1.5, "?/?"), "3/2");
+        assert_eq!(f(0.75, "# ?/8"), "6/8");
+        assert_eq!(f(-1.25, "# ?/?"), "-1 1/4");
+        assert_eq!(f(2.0, "# ?/?"), "2    ");
+        assert_eq!(best_fraction(0.23, 99), (20, 87));
+        assert_eq!(best_fraction(0.001, 9), (0, 1));
+        assert_eq!(best_fraction(0.999, 9), (1, 1));
     }
 
     proptest::proptest! {

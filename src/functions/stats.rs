@@ -6,7 +6,7 @@ use super::args::{
     list_numbers, matching_rows, number, number_or, scalar, value_error,
 };
 use super::math::{RoundMode, if_numbers, ifs_numbers, round_digits};
-use super::{Aggregate, Arg, CallContext, FunctionSpec, Kernel};
+use super::{Aggregate, Arg, CallContext, CriteriaShape, FunctionSpec, Kernel, OrderShape};
 use crate::value::{ErrorKind, Value, number_result};
 
 #[rustfmt::skip]
@@ -14,32 +14,32 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("COUNT", Statistical, 1, None, [Either], 0, Number, false, count, "How many numbers", kernel = Kernel::Aggregate(Aggregate::Count)),
     spec!("COUNTA", Statistical, 1, None, [Either], 0, Number, false, counta, "How many non-blank values", kernel = Kernel::Aggregate(Aggregate::CountA)),
     spec!("COUNTBLANK", Statistical, 1, Some(1), [List], 0, Number, false, countblank, "How many blanks (and empty texts)"),
-    spec!("COUNTIF", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, countif, "How many values match a criterion"),
-    spec!("COUNTIFS", Statistical, 2, None, [List, Scalar], 0, Number, false, countifs, "How many rows match every criterion"),
+    spec!("COUNTIF", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, countif, "How many values match a criterion", kernel = Kernel::Criteria(CriteriaShape::CountIf)),
+    spec!("COUNTIFS", Statistical, 2, None, [List, Scalar], 0, Number, false, countifs, "How many rows match every criterion", kernel = Kernel::Criteria(CriteriaShape::CountIfs)),
     spec!("AVERAGE", Statistical, 1, None, [Either], 0, Number, false, average, "Arithmetic mean of numbers", kernel = Kernel::Aggregate(Aggregate::Average)),
     spec!("AVERAGEA", Statistical, 1, None, [Either], 0, Number, false, averagea, "Mean counting text as 0 and booleans as 1/0"),
-    spec!("AVERAGEIF", Statistical, 2, Some(3), [List, Scalar, List], 0, Number, false, averageif, "Mean of values whose criteria cell matches"),
-    spec!("AVERAGEIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, false, averageifs, "Mean of values whose rows match every criterion"),
+    spec!("AVERAGEIF", Statistical, 2, Some(3), [List, Scalar, List], 0, Number, false, averageif, "Mean of values whose criteria cell matches", kernel = Kernel::Criteria(CriteriaShape::AverageIf)),
+    spec!("AVERAGEIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, false, averageifs, "Mean of values whose rows match every criterion", kernel = Kernel::Criteria(CriteriaShape::AverageIfs)),
     spec!("MIN", Statistical, 1, None, [Either], 0, Number, false, min, "Smallest number (0 if none)", kernel = Kernel::Aggregate(Aggregate::Min)),
     spec!("MAX", Statistical, 1, None, [Either], 0, Number, false, max, "Largest number (0 if none)", kernel = Kernel::Aggregate(Aggregate::Max)),
     spec!("MINA", Statistical, 1, None, [Either], 0, Number, false, mina, "Smallest value counting text as 0"),
     spec!("MAXA", Statistical, 1, None, [Either], 0, Number, false, maxa, "Largest value counting text as 0"),
-    spec!("MAXIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, maxifs, "Largest value whose row matches every criterion"),
-    spec!("MINIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, minifs, "Smallest value whose row matches every criterion"),
+    spec!("MAXIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, maxifs, "Largest value whose row matches every criterion", kernel = Kernel::Criteria(CriteriaShape::MaxIfs)),
+    spec!("MINIFS", Statistical, 3, None, [List, List, Scalar], 1, Number, true, minifs, "Smallest value whose row matches every criterion", kernel = Kernel::Criteria(CriteriaShape::MinIfs)),
     spec!("MEDIAN", Statistical, 1, None, [Either], 0, Number, false, median, "Middle value", kernel = Kernel::Aggregate(Aggregate::Median)),
     spec!("MODE.SNGL", Statistical, 1, None, [Either], 0, Number, true, mode_sngl, "Most frequent number (first one on ties)"),
     spec!("STDEV.S", Statistical, 1, None, [Either], 0, Number, true, stdev_s, "Sample standard deviation"),
     spec!("STDEV.P", Statistical, 1, None, [Either], 0, Number, true, stdev_p, "Population standard deviation"),
     spec!("VAR.S", Statistical, 1, None, [Either], 0, Number, true, var_s, "Sample variance"),
     spec!("VAR.P", Statistical, 1, None, [Either], 0, Number, true, var_p, "Population variance"),
-    spec!("PERCENTILE.INC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, percentile_inc, "k-th percentile, k in 0..1 inclusive"),
-    spec!("PERCENTILE.EXC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, percentile_exc, "k-th percentile, k exclusive of 0 and 1"),
-    spec!("QUARTILE.INC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, quartile_inc, "Quartile 0..4"),
-    spec!("RANK.EQ", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, true, rank_eq, "Rank of a number in a list (ties share the top rank)"),
-    spec!("RANK.AVG", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, true, rank_avg, "Rank of a number in a list (ties averaged)"),
-    spec!("PERCENTRANK.INC", Statistical, 2, Some(3), [List, Scalar, Scalar], 0, Number, true, percentrank_inc, "Relative standing of a value in a list, 0..1"),
-    spec!("LARGE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, large, "k-th largest number"),
-    spec!("SMALL", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, small, "k-th smallest number"),
+    spec!("PERCENTILE.INC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, percentile_inc, "k-th percentile, k in 0..1 inclusive", kernel = Kernel::Order(OrderShape::Percentile { exclusive: false })),
+    spec!("PERCENTILE.EXC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, percentile_exc, "k-th percentile, k exclusive of 0 and 1", kernel = Kernel::Order(OrderShape::Percentile { exclusive: true })),
+    spec!("QUARTILE.INC", Statistical, 2, Some(2), [List, Scalar], 0, Number, true, quartile_inc, "Quartile 0..4", kernel = Kernel::Order(OrderShape::Quartile)),
+    spec!("RANK.EQ", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, true, rank_eq, "Rank of a number in a list (ties share the top rank)", kernel = Kernel::Order(OrderShape::Rank { average: false })),
+    spec!("RANK.AVG", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, true, rank_avg, "Rank of a number in a list (ties averaged)", kernel = Kernel::Order(OrderShape::Rank { average: true })),
+    spec!("PERCENTRANK.INC", Statistical, 2, Some(3), [List, Scalar, Scalar], 0, Number, true, percentrank_inc, "Relative standing of a value in a list, 0..1", kernel = Kernel::Order(OrderShape::PercentRank)),
+    spec!("LARGE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, large, "k-th largest number", kernel = Kernel::Order(OrderShape::Kth { largest: true })),
+    spec!("SMALL", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, small, "k-th smallest number", kernel = Kernel::Order(OrderShape::Kth { largest: false })),
     spec!("CORREL", Statistical, 2, Some(2), [List, List], 0, Number, false, correl, "Pearson correlation of two lists"),
     spec!("SLOPE", Statistical, 2, Some(2), [List, List], 0, Number, false, slope, "Slope of the least-squares line (known_y, known_x)"),
     spec!("INTERCEPT", Statistical, 2, Some(2), [List, List], 0, Number, false, intercept, "Intercept of the least-squares line (known_y, known_x)"),
@@ -53,9 +53,9 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("STDEVP", Statistical, 1, None, [Either], 0, Number, false, stdev_p, "Population standard deviation (older name of STDEV.P)"),
     spec!("VAR", Statistical, 1, None, [Either], 0, Number, false, var_s, "Sample variance (older name of VAR.S)"),
     spec!("VARP", Statistical, 1, None, [Either], 0, Number, false, var_p, "Population variance (older name of VAR.P)"),
-    spec!("RANK", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, rank_eq, "Rank of a number in a list (older name of RANK.EQ)"),
-    spec!("PERCENTILE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, percentile_inc, "k-th percentile (older name of PERCENTILE.INC)"),
-    spec!("QUARTILE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, quartile_inc, "Quartile 0..4 (older name of QUARTILE.INC)"),
+    spec!("RANK", Statistical, 2, Some(3), [Scalar, List, Scalar], 0, Number, false, rank_eq, "Rank of a number in a list (older name of RANK.EQ)", kernel = Kernel::Order(OrderShape::Rank { average: false })),
+    spec!("PERCENTILE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, percentile_inc, "k-th percentile (older name of PERCENTILE.INC)", kernel = Kernel::Order(OrderShape::Percentile { exclusive: false })),
+    spec!("QUARTILE", Statistical, 2, Some(2), [List, Scalar], 0, Number, false, quartile_inc, "Quartile 0..4 (older name of QUARTILE.INC)", kernel = Kernel::Order(OrderShape::Quartile)),
     spec!("MODE", Statistical, 1, None, [Either], 0, Number, false, mode_sngl, "Most frequent number (older name of MODE.SNGL)"),
 ];
 
@@ -152,16 +152,26 @@ pub fn averagea(args: &[Arg<'_>], _: &CallContext) -> Value {
     with_numbers(args, ListNumbers::AllValues, mean)
 }
 
+/// The mean of the numbers a criteria function matched: their exactly rounded sum
+/// over their count (see [`super::args::ExactSum`]), so the criteria kernel, which
+/// adds them in another order, gives the same number.
+pub(crate) fn criteria_mean(sum: f64, count: usize) -> Value {
+    if count == 0 {
+        return err(ErrorKind::Div0);
+    }
+    number_result(sum / count as f64)
+}
+
 pub fn averageif(args: &[Arg<'_>], _: &CallContext) -> Value {
     match if_numbers(args) {
-        Ok(v) => mean(&v),
+        Ok(v) => criteria_mean(super::args::exact_sum(&v), v.len()),
         Err(e) => e,
     }
 }
 
 pub fn averageifs(args: &[Arg<'_>], _: &CallContext) -> Value {
     match ifs_numbers(args) {
-        Ok(v) => mean(&v),
+        Ok(v) => criteria_mean(super::args::exact_sum(&v), v.len()),
         Err(e) => e,
     }
 }

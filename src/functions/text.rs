@@ -235,7 +235,22 @@ pub fn substitute(args: &[Arg<'_>], _: &CallContext) -> Value {
         return Value::Text(t);
     }
     match instance {
-        None => text_result(t.replace(&*old, &new)),
+        None => {
+            // Excel's cell limit is checked before the text is built: replacing every
+            // "a" of a 32,767-character text with 32,767 characters would build 1 GB.
+            let (old_chars, new_chars) = (old.chars().count(), new.chars().count());
+            if new_chars > old_chars {
+                let times = t.matches(&*old).count();
+                let grown = t
+                    .chars()
+                    .count()
+                    .saturating_add(times.saturating_mul(new_chars - old_chars));
+                if grown > MAX_TEXT {
+                    return value_error();
+                }
+            }
+            text_result(t.replace(&*old, &new))
+        }
         Some(k) => match t.match_indices(&*old).nth(k - 1) {
             Some((pos, _)) => {
                 let mut out = String::with_capacity(t.len());
@@ -359,10 +374,27 @@ pub fn rept(args: &[Arg<'_>], _: &CallContext) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::ErrorKind;
 
     fn call(f: super::super::FunctionImpl, values: &[Value]) -> Value {
         let args: Vec<Arg<'_>> = values.iter().map(Arg::Value).collect();
         f(&args, &CallContext::default())
+    }
+
+    #[test]
+    fn substitute_past_the_cell_limit_is_refused_before_it_is_built() {
+        let long = Value::text(&"a".repeat(MAX_TEXT));
+        let (a, b) = (Value::text("a"), Value::text(&"b".repeat(MAX_TEXT)));
+        assert_eq!(
+            call(substitute, &[long.clone(), a.clone(), b]).error_kind(),
+            Some(ErrorKind::Value)
+        );
+        // Shrinking or same-length replacements stay allowed at the limit.
+        let same = call(substitute, &[long.clone(), a.clone(), Value::text("c")]);
+        assert_eq!(same, Value::text(&"c".repeat(MAX_TEXT)));
+        let short = Value::text(&"ab".repeat(10));
+        let grown = call(substitute, &[short, a, Value::text("xyz")]);
+        assert_eq!(grown, Value::text(&"xyzb".repeat(10)));
     }
 
     #[test]

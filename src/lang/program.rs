@@ -140,6 +140,10 @@ pub fn check_rule_files(
     }
 }
 
+/// Largest rule file read: the largest real rule library is a few hundred KB, and a
+/// reader pointed at `/dev/zero` or a huge file must stop somewhere.
+pub const MAX_RULE_FILE_BYTES: u64 = 64 << 20;
+
 /// Reads a rule file as UTF-8; a file that is not gets an error naming the line,
 /// column and byte where it stops being UTF-8.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
@@ -147,8 +151,28 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
         path: path.to_path_buf(),
         source,
     };
-    let bytes = std::fs::read(path).map_err(error)?;
+    let bytes = read_at_most(path, MAX_RULE_FILE_BYTES, "a rule file").map_err(error)?;
     String::from_utf8(bytes).map_err(|e| error(not_utf8(e.as_bytes(), e.utf8_error())))
+}
+
+/// The bytes of the file at `path`, an error past `limit` bytes (`what` the file is
+/// meant to be, for the message) without reading further.
+pub fn read_at_most(path: &Path, limit: u64, what: &str) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} MB, more than {what} can be (is it the right file?)",
+                limit >> 20
+            ),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Names where a file stops being UTF-8 (line, column, the byte), since rule files

@@ -403,6 +403,7 @@ pub fn run_scenario(
         .iter()
         .map(|t| (t.name.to_string(), t.row_count))
         .collect();
+    let read_notes = data.quality.console_notes();
     // One scenario: the tables move into the evaluation instead of being copied.
     let result = execute_tables(&prepared, std::mem::take(&mut data.tables))?;
     timer.lap("evaluate");
@@ -420,13 +421,12 @@ pub fn run_scenario(
         .map(|f| format!("{}: {}", f.subject, f.message))
         .collect();
     let flags_raised = result.flags.len() - data_checks.len();
-    let notes = result
-        .analyses
-        .iter()
-        .flat_map(|a| {
+    let notes = read_notes
+        .into_iter()
+        .chain(result.analyses.iter().flat_map(|a| {
             let table = prepared.plan.tables.get(a.table).map_or("", |t| &*t.name);
             a.notes.iter().map(move |n| (table.to_string(), n.clone()))
-        })
+        }))
         .collect();
     drop(result);
     timer.lap("free the results");

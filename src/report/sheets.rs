@@ -263,9 +263,15 @@ pub fn metrics_sheet(
     )?;
     for (i, scalar) in plan.scalars.iter().enumerate() {
         let row = FIRST_ENTRY_ROW + u32::try_from(i).map_err(|_| XlsxError::RowColumnLimitError)?;
+        // Results come in plan order: look at the same position first (a search by
+        // name per value made 100,000 named values quadratic).
         let value = report
             .result
-            .scalar(&scalar.name)
+            .scalars
+            .get(i)
+            .filter(|(name, _)| *name == scalar.name)
+            .map(|(_, value)| value)
+            .or_else(|| report.result.scalar(&scalar.name))
             .cloned()
             .unwrap_or_default();
         let kind = scalar.format.as_ref().map(|f| &f.kind);

@@ -58,6 +58,10 @@ pub fn load_scenario(path: &Path, sources: &mut SourceMap) -> Result<Scenario, V
     }
 }
 
+/// Largest scenario file read (a scenario is a page of settings; `extends = "/dev/zero"`
+/// must not read for ever).
+const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
 /// Reads the file and everything it extends, outermost last. Stops following `extends`
 /// at a file that cannot be read or parsed, or at a cycle (each reported); the flag says
 /// whether the whole chain was read.
@@ -73,7 +77,16 @@ fn read_chain(
     let mut next: Option<(PathBuf, Span)> = None;
     let mut current = normalize(path);
     loop {
-        let text = match std::fs::read_to_string(&current) {
+        let read = crate::lang::program::read_at_most(&current, MAX_SCENARIO_BYTES, "a scenario")
+            .and_then(|bytes| {
+                String::from_utf8(bytes).map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "stream did not contain valid UTF-8",
+                    )
+                })
+            });
+        let text = match read {
             Ok(text) => text,
             Err(error) => {
                 diagnostics.push(unreadable(&current, &error, next.as_ref(), sources));
@@ -526,6 +539,20 @@ fn build_as_of(merged: &Table, diagnostics: &mut Vec<Diagnostic>) -> Option<chro
             )
             .with_label("no such day"),
         );
+    }
+    // Excel's dates start on 1900-01-01 (serial 1) and end on 9999-12-31: outside them
+    // TODAY() would have no serial, and every date formula would go blank.
+    if found.is_some_and(|d| !(1900..=9999).contains(&chrono::Datelike::year(&d))) {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`as_of` {dt} is outside Excel's calendar (1900-01-01 to 9999-12-31)"),
+                entry.node.span,
+            )
+            .with_label("spreadsheets have no date here")
+            .with_hint("give the date the scenario is as of, e.g. as_of = 2026-06-30"),
+        );
+        return None;
     }
     found
 }

@@ -7,7 +7,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use chanmix::data::{DataError, read_inputs};
+use chanmix::data::{DataError, ReadBudget, read_inputs, read_inputs_within};
 use rust_xlsxwriter::Workbook;
 
 use crate::support::spec;
@@ -286,6 +286,29 @@ fn every_data_error_names_the_place_and_the_fix() {
         ),
     ));
 
+    // A budget of one byte (as `CHANMIX_MAX_READ_MB` cannot set, but a library caller
+    // can) refuses the first thing the read would store.
+    let tight = read_inputs_within(
+        &spec(&with_workbook("crm.xlsx", OPPS)),
+        d,
+        None,
+        ReadBudget::with_flat_limit(Some(1)),
+    )
+    .map(|_| ())
+    .unwrap_err();
+    messages.push((
+        "ReadLimit",
+        (
+            variant_name(&tight),
+            tight.to_string().replace(&d.display().to_string(), "<dir>"),
+        ),
+    ));
+    let setting = ReadBudget::from_setting(Some(std::ffi::OsStr::new("lots"))).unwrap_err();
+    messages.push((
+        "BadReadLimit",
+        (variant_name(&setting), setting.to_string()),
+    ));
+
     // Each case triggered the variant it is named after, and every variant has a case.
     for (label, (variant, message)) in &messages {
         assert_eq!(label, variant, "{message}");
@@ -300,7 +323,7 @@ fn every_data_error_names_the_place_and_the_fix() {
 }
 
 /// Every variant, in the order the message test triggers them.
-const ALL_VARIANTS: [&str; 19] = [
+const ALL_VARIANTS: [&str; 21] = [
     "NoFileGiven",
     "FileNotFound",
     "FileUnreadable",
@@ -320,6 +343,8 @@ const ALL_VARIANTS: [&str; 19] = [
     "DuplicateHeader",
     "DuplicateKey",
     "BadCell",
+    "ReadLimit",
+    "BadReadLimit",
 ];
 
 /// Exhaustive on purpose: a new DataError variant fails to compile here until it is
@@ -346,6 +371,8 @@ fn variant_name(e: &DataError) -> &'static str {
             DataError::DuplicateHeader { .. } => "DuplicateHeader",
             DataError::DuplicateKey { .. } => "DuplicateKey",
             DataError::BadCell { .. } => "BadCell",
+            DataError::ReadLimit { .. } => "ReadLimit",
+            DataError::BadReadLimit { .. } => "BadReadLimit",
         }
     }
 }

@@ -22,6 +22,8 @@ pub(crate) enum OpenFailure {
     SheetWithoutNameOrId,
     #[error("the workbook part lists no sheets")]
     NoSheets,
+    #[error("a part compressed with {0}, which this reader does not inflate")]
+    Compression(String),
     #[error("the styles part is not a stylesheet")]
     NotAStylesheet,
     #[error(transparent)]
@@ -54,6 +56,10 @@ pub(crate) enum XmlError {
     MissingSharedString { index: u32, count: usize },
     #[error("a cell type '{0}' that Excel does not write")]
     UnknownCellType(String),
+    #[error("row {row} comes again after row {after} (rows must be in ascending order, each once)")]
+    RowRepeated { row: u32, after: u32 },
+    #[error("cell {0} comes twice or out of order in its row")]
+    CellRepeated(String),
     #[error("a row number '{0}' out of range")]
     RowOutOfRange(String),
     #[error("a cell reference '{0}' that is not an address")]

@@ -23,15 +23,19 @@ mod styles;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
+use crate::data::budget::Counted;
 use crate::data::builder::SheetBuilder;
 use crate::data::error::DataError;
+
+pub(crate) use error::XmlError;
+pub(crate) use stream::{Step, stream_elements, unfinished};
 
 use package::open_zip;
 use prefetch::{PREFETCH_FROM, PrefetchReader};
 use scan::{SheetFailure, SheetScan};
 use shared_strings::SharedStrings;
-use stream::stream_elements;
 use styles::NumberKind;
 
 /// One sheet listed in the workbook.
@@ -40,6 +44,8 @@ struct SheetEntry {
     name: String,
     /// Zip entry of its XML; `None` for chart sheets and other non-worksheets.
     part: Option<String>,
+    /// `state="hidden"` or `"veryHidden"`.
+    hidden: bool,
 }
 
 /// An opened .xlsx/.xlsm package, ready to stream any of its worksheets.
@@ -54,9 +60,15 @@ pub(crate) struct XlsxPackage {
 }
 
 impl XlsxPackage {
-    /// Sheet names in workbook order.
-    pub fn sheet_names(&self) -> Vec<String> {
-        self.sheets.iter().map(|s| s.name.clone()).collect()
+    /// Sheets in workbook order, with whether each is hidden.
+    pub fn sheets(&self) -> Vec<crate::data::address::SheetListing> {
+        self.sheets
+            .iter()
+            .map(|s| crate::data::address::SheetListing {
+                name: s.name.clone(),
+                hidden: s.hidden,
+            })
+            .collect()
     }
 
     /// Whether dates count from 1904 (old Mac workbooks).
@@ -100,15 +112,16 @@ impl XlsxPackage {
         let mut zip = open_zip(path).map_err(|e| corrupt(e.to_string()))?;
         let reader = zip.by_name(&name).map_err(|e| corrupt(e.to_string()))?;
         let prefetch = reader.compressed_size() >= prefetch_from;
-        let mut scan = SheetScan::new(self, builder, progress);
+        let budget = Arc::clone(builder.meter().budget());
+        let mut scan = SheetScan::new(self, builder, progress, reader.size());
         let outcome = if prefetch {
             drop(reader);
             std::thread::scope(|threads| {
-                let reader = PrefetchReader::start(threads, path, &name);
+                let reader = Counted::new(PrefetchReader::start(threads, path, &name), budget);
                 stream_elements(reader, |buf, eof| scan.scan(buf, eof))
             })
         } else {
-            stream_elements(reader, |buf, eof| scan.scan(buf, eof))
+            stream_elements(Counted::new(reader, budget), |buf, eof| scan.scan(buf, eof))
         };
         match outcome {
             Ok(()) => Ok(()),
@@ -116,6 +129,11 @@ impl XlsxPackage {
             Err(SheetFailure::Xml(detail)) => {
                 Err(corrupt(format!("{detail}, near {}", scan.address(sheet))))
             }
+            Err(SheetFailure::SharedBudget(exceeded)) => Err(exceeded.error(
+                path,
+                "shared strings (xl/sharedStrings.xml)",
+                &format!("the strings that sheet '{sheet}' uses"),
+            )),
         }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use zip::ZipArchive;
 
 use super::error::OpenFailure;
-use super::shared_strings::{SharedStrings, read_shared_strings};
+use super::shared_strings::SharedStrings;
 use super::styles::number_kinds;
 use super::{SheetEntry, XlsxPackage};
 use crate::data::xml_scan::{TagKind, attr_text, tags};
@@ -66,11 +66,11 @@ impl XlsxPackage {
         package.date_1904 = date_1904;
         package.sheets = sheets
             .into_iter()
-            .map(|(name, id)| {
+            .map(|(name, id, hidden)| {
                 let part = target_of(&id)
                     .filter(|(kind, _)| kind.ends_with("/worksheet"))
                     .map(|(_, part)| part);
-                SheetEntry { name, part }
+                SheetEntry { name, part, hidden }
             })
             .collect();
 
@@ -86,8 +86,19 @@ impl XlsxPackage {
             let name = package
                 .entry_name(&strings_part)
                 .ok_or_else(|| OpenFailure::MissingPart(strings_part.clone()))?;
-            let reader = zip.by_name(&name)?;
-            package.shared = read_shared_strings(reader)?;
+            // Parsed as far as cells ask, from the part's bytes in the file.
+            let entry = zip.by_name(&name)?;
+            let deflated = match entry.compression() {
+                zip::CompressionMethod::Deflated => true,
+                zip::CompressionMethod::Stored => false,
+                other => return Err(OpenFailure::Compression(format!("{other:?}"))),
+            };
+            let start = entry
+                .data_start()
+                .ok_or_else(|| OpenFailure::MissingPart(strings_part.clone()))?;
+            let (compressed, inflated) = (entry.compressed_size(), entry.size());
+            drop(entry);
+            package.shared = SharedStrings::lazy(path, start, compressed, inflated, deflated)?;
         }
         Ok(Arc::new(package))
     }
@@ -166,8 +177,10 @@ fn resolve_target(base_dir: &str, target: &str) -> String {
     parts.join("/")
 }
 
-/// Sheet names with their relationship ids, and whether the workbook uses 1904 dates.
-fn sheet_list(xml: &[u8]) -> Result<(Vec<(String, String)>, bool), OpenFailure> {
+/// Sheet names with their relationship ids and whether each is hidden (`state` hidden or
+/// veryHidden), and whether the workbook uses 1904 dates.
+#[allow(clippy::type_complexity)]
+fn sheet_list(xml: &[u8]) -> Result<(Vec<(String, String, bool)>, bool), OpenFailure> {
     let mut sheets = Vec::new();
     let mut date_1904 = false;
     let mut is_workbook = false;
@@ -187,7 +200,10 @@ fn sheet_list(xml: &[u8]) -> Result<(Vec<(String, String)>, bool), OpenFailure> 
                 let name = tag.attr(b"name").map(attr_text).transpose()?;
                 let id = tag.attr(b"id").map(attr_text).transpose()?;
                 match (name, id) {
-                    (Some(name), Some(id)) => sheets.push((name, id)),
+                    (Some(name), Some(id)) => {
+                        let hidden = tag.attr(b"state").is_some_and(|s| s != b"visible");
+                        sheets.push((name, id, hidden));
+                    }
                     _ => return Err(OpenFailure::SheetWithoutNameOrId),
                 }
             }

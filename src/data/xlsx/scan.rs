@@ -7,8 +7,10 @@ use thiserror::Error;
 
 use super::XlsxPackage;
 use super::error::XmlError;
+use super::shared_strings::{SharedFailure, SharedView};
 use super::stream::{Step, unfinished};
 use super::styles::NumberKind;
+use crate::data::budget::Exceeded;
 use crate::data::builder::SheetBuilder;
 use crate::data::coerce::{DAYS_1904_TO_1900, RawCell};
 use crate::data::error::DataError;
@@ -25,6 +27,18 @@ pub(super) enum SheetFailure {
     Xml(#[from] XmlError),
     #[error(transparent)]
     Data(#[from] DataError),
+    /// The shared strings the cells use would exceed the read's budget.
+    #[error("the shared strings exceed the read's budget")]
+    SharedBudget(Exceeded),
+}
+
+impl From<SharedFailure> for SheetFailure {
+    fn from(failure: SharedFailure) -> Self {
+        match failure {
+            SharedFailure::Xml(e) => SheetFailure::Xml(e),
+            SharedFailure::Budget(e) => SheetFailure::SharedBudget(e),
+        }
+    }
 }
 
 /// Bad markup met by the tag reader and text decoders the scanner calls.
@@ -37,6 +51,10 @@ impl From<ScanError> for SheetFailure {
 /// State of one worksheet read.
 pub(super) struct SheetScan<'p, 'b, 's> {
     package: &'p XlsxPackage,
+    /// The shared strings this read has met.
+    shared: SharedView<'p>,
+    /// Most rows the sheet's XML can hold (from its size), to size columns by.
+    most_rows: u32,
     builder: &'b mut SheetBuilder<'s>,
     progress: &'b dyn Fn(usize),
     date_offset: f64,
@@ -46,6 +64,8 @@ pub(super) struct SheetScan<'p, 'b, 's> {
     any_row: bool,
     /// Column of the next cell written without a reference.
     next_col: u32,
+    /// Column of the last cell of the current row.
+    last_col: Option<u32>,
     last_tick: u32,
     /// Scratch buffer for decoded text.
     text: String,
@@ -60,11 +80,23 @@ struct CellContent<'a> {
     inline: Option<&'a [u8]>,
     /// The text of an `<is>` that holds one plain `<t>` (the common case), still escaped.
     plain: Option<&'a [u8]>,
+    /// The cell has a formula (`<f>`).
+    formula: bool,
 }
 
 impl CellContent<'_> {
     fn is_empty(&self) -> bool {
-        self.value.is_none() && self.inline.is_none() && self.plain.is_none()
+        self.value.is_none() && self.inline.is_none() && self.plain.is_none() && !self.formula
+    }
+
+    /// A formula whose result the file does not store (openpyxl writes `<f>…</f><v/>`;
+    /// a text result, `t="str"`, may legitimately be empty).
+    fn uncalculated(&self, cell_type: &[u8]) -> bool {
+        self.formula
+            && self.inline.is_none()
+            && self.plain.is_none()
+            && cell_type != b"str"
+            && self.value.is_none_or(|v| v.trim_ascii().is_empty())
     }
 }
 
@@ -138,9 +170,15 @@ impl<'p, 'b, 's> SheetScan<'p, 'b, 's> {
         package: &'p XlsxPackage,
         builder: &'b mut SheetBuilder<'s>,
         progress: &'b dyn Fn(usize),
+        inflated_size: u64,
     ) -> Self {
+        // A row with a cell takes at least ~32 bytes of XML (`<row><c><v>1</v></c></row>`
+        // with its references), so a lying `<dimension>` cannot make us reserve more.
+        let most_rows = u32::try_from(inflated_size / 32).unwrap_or(u32::MAX);
         SheetScan {
             package,
+            shared: package.shared.view(),
+            most_rows,
             builder,
             progress,
             date_offset: if package.date_1904 {
@@ -152,6 +190,7 @@ impl<'p, 'b, 's> SheetScan<'p, 'b, 's> {
             row: 0,
             any_row: false,
             next_col: 0,
+            last_col: None,
             last_tick: 0,
             text: String::new(),
         }
@@ -229,7 +268,8 @@ impl SheetScan<'_, '_, '_> {
             .and_then(|r| r.rsplit(|b| *b == b':').next())
             .and_then(parse_cell_ref);
         if let Some((row, _)) = last {
-            self.builder.expect_rows(row.saturating_add(1));
+            self.builder
+                .expect_rows(row.saturating_add(1).min(self.most_rows));
         }
     }
 
@@ -242,6 +282,16 @@ impl SheetScan<'_, '_, '_> {
             None if self.any_row => self.row.saturating_add(1),
             None => 0,
         };
+        // Rows come in ascending order; a row number met again would overwrite the
+        // cells of the first (or mix two rows into one).
+        if self.any_row && row <= self.row {
+            return Err(XmlError::RowRepeated {
+                row: row + 1,
+                after: self.row + 1,
+            }
+            .into());
+        }
+        self.last_col = None;
         self.row = row;
         self.any_row = true;
         self.next_col = 0;
@@ -283,6 +333,19 @@ impl SheetScan<'_, '_, '_> {
             Some(r) => parse_cell_ref(r).ok_or_else(|| XmlError::NotAnAddress(lossy(r)))?,
             None => (self.row, self.next_col),
         };
+        // Within a row, cells come left to right; a cell met again would overwrite.
+        if row == self.row && self.last_col.is_some_and(|last| col <= last) {
+            let cell = format!(
+                "{}{}",
+                crate::data::address::column_letters(col),
+                u64::from(row) + 1
+            );
+            return Err(XmlError::CellRepeated(cell).into());
+        }
+        if row != self.row {
+            self.last_col = None;
+        }
+        self.last_col = Some(col);
         self.row = row;
         self.next_col = col.saturating_add(1);
         Ok((row, col))
@@ -298,13 +361,16 @@ impl SheetScan<'_, '_, '_> {
         let wanted = self.builder.wants(row, col)?;
         let cell_type = attrs.kind;
         if !wanted {
-            if self.is_nonempty(cell_type, parts) {
+            if self.is_nonempty(cell_type, parts)? {
                 self.builder.unread_cell(row)?;
             }
             return Ok(());
         }
-        let shared = &self.package.shared;
         self.text.clear();
+        if parts.uncalculated(cell_type) {
+            self.builder.cell(row, col, RawCell::Uncalculated)?;
+            return Ok(());
+        }
         let raw = match cell_type {
             b"n" => match parts.value {
                 None => RawCell::Empty,
@@ -334,13 +400,13 @@ impl SheetScan<'_, '_, '_> {
                 Some(v) => {
                     let index =
                         parse_u32(v).ok_or_else(|| XmlError::SharedStringIndex(lossy(v)))?;
-                    let text = shared.get(index as usize).ok_or_else(|| {
-                        XmlError::MissingSharedString {
-                            index,
-                            count: shared.len(),
+                    match self.shared.get(index, self.builder.meter())? {
+                        Some(text) => RawCell::SharedText(text),
+                        None => {
+                            let count = self.shared.known();
+                            return Err(XmlError::MissingSharedString { index, count }.into());
                         }
-                    })?;
-                    RawCell::SharedText(text)
+                    }
                 }
             },
             b"inlineStr" => {
@@ -408,19 +474,25 @@ impl SheetScan<'_, '_, '_> {
 
     /// Whether a cell nobody asked for still makes its row a data row (text counts when
     /// it has a non-blank character; it is not decoded).
-    fn is_nonempty(&self, cell_type: &[u8], parts: &CellContent<'_>) -> bool {
-        match cell_type {
-            b"s" => parts
-                .value
-                .and_then(parse_u32)
-                .and_then(|i| self.package.shared.get(i as usize))
-                .is_none_or(|t| !t.is_empty()),
+    fn is_nonempty(
+        &mut self,
+        cell_type: &[u8],
+        parts: &CellContent<'_>,
+    ) -> Result<bool, SheetFailure> {
+        Ok(match cell_type {
+            b"s" => match parts.value.and_then(parse_u32) {
+                Some(i) => self
+                    .shared
+                    .get(i, self.builder.meter())?
+                    .is_none_or(|t| !t.is_empty()),
+                None => true,
+            },
             _ => parts
                 .plain
                 .or(parts.inline)
                 .or(parts.value)
                 .is_some_and(has_visible_text),
-        }
+        })
     }
 }
 
@@ -478,8 +550,10 @@ fn cell_children<'a>(
             TagKind::Close if same(tag.qname, qname) => return Ok(Some(tag.end)),
             TagKind::Close | TagKind::Other => pos = tag.end,
             TagKind::Empty => {
-                if tag.local() == b"v" {
-                    parts.value = Some(&[]);
+                match tag.local() {
+                    b"v" => parts.value = Some(&[]),
+                    b"f" => parts.formula = true,
+                    _ => {}
                 }
                 pos = tag.end;
             }
@@ -491,6 +565,7 @@ fn cell_children<'a>(
                 match tag.local() {
                     b"v" => parts.value = Some(inner),
                     b"is" => parts.inline = Some(inner),
+                    b"f" => parts.formula = true,
                     _ => {}
                 }
                 pos = after;

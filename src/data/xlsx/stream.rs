@@ -11,16 +11,16 @@ pub(super) const CHUNK: usize = 1 << 21;
 const MAX_ELEMENT: usize = 256 << 20;
 
 /// How far one scan of a buffer got.
-pub(super) struct Step {
+pub(crate) struct Step {
     /// Bytes fully handled; the rest is an element cut off by the buffer's end.
-    pub consumed: usize,
+    pub(crate) consumed: usize,
     /// Nothing more of the stream is needed.
-    pub finished: bool,
+    pub(crate) finished: bool,
 }
 
 /// Feeds `reader`'s bytes to `scan` in large buffers, carrying an element cut off at
 /// the end of one buffer over to the next.
-pub(super) fn stream_elements<E: From<XmlError>>(
+pub(crate) fn stream_elements<E: From<XmlError>>(
     mut reader: impl Read,
     mut scan: impl FnMut(&[u8], bool) -> Result<Step, E>,
 ) -> Result<(), E> {
@@ -71,7 +71,7 @@ pub(super) fn stream_elements<E: From<XmlError>>(
 }
 
 /// An element cut off at `lt`: wait for more bytes, or fail at the end of the stream.
-pub(super) fn unfinished<E: From<XmlError>>(lt: usize, eof: bool) -> Result<Step, E> {
+pub(crate) fn unfinished<E: From<XmlError>>(lt: usize, eof: bool) -> Result<Step, E> {
     if eof {
         Err(E::from(XmlError::Truncated))
     } else {

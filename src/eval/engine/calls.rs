@@ -1,6 +1,8 @@
 //! Function calls over whole columns: per-row arguments, a coded argument computed
-//! once per dictionary entry, and the kernels (indexed lookup, per-row IF).
+//! once per dictionary entry, and the kernels (lookups, criteria and order statistics
+//! against fixed lists in `eval::kernels`, per-row IF).
 
+use crate::eval::kernels::{self, KernelArg};
 use crate::eval::vector::{self, Memo, Operand};
 use crate::functions::{Arg, FunctionSpec, Kernel};
 use crate::lang::plan::*;
@@ -34,6 +36,15 @@ impl<'p> Evaluation<'p> {
                 ArgNode::List(list) => self.eval_list(list, scope),
             })
             .collect();
+        // Per-row calls against a list that is the same for every row: the list is
+        // indexed once (before the per-entry path, which would scan it per entry).
+        if let Some(out) = self.column_kernel(function, &evaluated, scope.rows) {
+            return Values::Many(Cow::Owned(out));
+        }
+        // One coded argument and the rest fixed: the function once per dictionary entry.
+        if let Some(coded) = self.call_per_entry(function, &evaluated) {
+            return coded;
+        }
         let per_row = evaluated.iter().any(|a| {
             matches!(
                 a,
@@ -42,18 +53,6 @@ impl<'p> Evaluation<'p> {
                     | EvaluatedArg::PerRowList { .. }
             )
         });
-        // The lookup index before calls per dictionary entry: a coded needle column of
-        // IDs has as many entries as rows, and each call would scan the whole list.
-        if per_row
-            && function.kernel == Some(Kernel::IndexedLookup)
-            && let Some(out) = xlookup_by_index(&evaluated, scope.rows)
-        {
-            return Values::Many(Cow::Owned(out));
-        }
-        // One coded argument and the rest fixed: the function once per dictionary entry.
-        if let Some(coded) = self.call_per_entry(function, &evaluated) {
-            return coded;
-        }
         if per_row && function.kernel == Some(Kernel::ChooseByRow) {
             // A computed then-branch is taken over rather than copied.
             if let [condition, EvaluatedArg::PerRow(Cow::Owned(then)), rest @ ..] =
@@ -114,6 +113,7 @@ impl<'p> Evaluation<'p> {
                         }
                     });
                 }
+                kernels::work::add(kernels::list_cells(&call_args));
                 function.call(&call_args, &self.context)
             };
             out.push(match memo_arg {
@@ -126,6 +126,31 @@ impl<'p> Evaluation<'p> {
         } else {
             Values::One(out.pop().unwrap_or_default())
         }
+    }
+
+    /// A call through the function's column kernel (`eval::kernels`), when it has one
+    /// and the arguments are rows against fixed lists.
+    fn column_kernel(
+        &self,
+        function: &FunctionSpec,
+        evaluated: &[EvaluatedArg<'_>],
+        rows: usize,
+    ) -> Option<Vec<Value>> {
+        function.kernel?;
+        let args: Vec<KernelArg<'_>> = evaluated
+            .iter()
+            .map(|arg| match arg {
+                EvaluatedArg::One(v) => Some(KernelArg::One(v)),
+                EvaluatedArg::PerRow(values) => Some(KernelArg::PerRow(values)),
+                EvaluatedArg::PerRowCoded { codes, dictionary } => {
+                    Some(KernelArg::Coded { codes, dictionary })
+                }
+                EvaluatedArg::List(values) => Some(KernelArg::List(values)),
+                // Lists per row (a group's members) add up to one pass already.
+                EvaluatedArg::PerRowList { .. } => None,
+            })
+            .collect::<Option<_>>()?;
+        kernels::run(function, &args, rows, &self.context)
     }
 
     /// A call whose only per-row argument is coded, computed once per dictionary entry
@@ -157,6 +182,7 @@ impl<'p> Evaluation<'p> {
                         _ => Arg::Value(entry),
                     })
                     .collect();
+                kernels::work::add(kernels::list_cells(&call_args));
                 function.call(&call_args, &self.context)
             })
             .collect();
@@ -165,45 +191,6 @@ impl<'p> Evaluation<'p> {
             dictionary: Cow::Owned(results),
         })
     }
-}
-
-/// XLOOKUP with the default exact, first-to-last match against lists that are the
-/// same for every row: one hash index instead of one scan per row.
-fn xlookup_by_index(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>> {
-    let per_row = |arg: &EvaluatedArg<'_>, row: usize| match arg {
-        EvaluatedArg::One(v) => Some(v.clone()),
-        EvaluatedArg::PerRow(values) => Some(values.get(row).cloned().unwrap_or_default()),
-        EvaluatedArg::PerRowCoded { codes, dictionary } => Some(
-            codes
-                .get(row)
-                .and_then(|c| dictionary.get(*c as usize))
-                .cloned()
-                .unwrap_or_default(),
-        ),
-        _ => None,
-    };
-    let [
-        needle,
-        EvaluatedArg::List(keys),
-        EvaluatedArg::List(values),
-        rest @ ..,
-    ] = args
-    else {
-        return None;
-    };
-    if rest.len() > 1
-        || per_row(needle, 0).is_none()
-        || rest.first().is_some_and(|a| per_row(a, 0).is_none())
-    {
-        return None;
-    }
-    let needles = |row: usize| per_row(needle, row).unwrap_or_default();
-    let fallback = rest
-        .first()
-        .map(|arg| move |row: usize| per_row(arg, row).unwrap_or_default());
-    let fallback_ref: Option<&dyn Fn(usize) -> Value> =
-        fallback.as_ref().map(|f| f as &dyn Fn(usize) -> Value);
-    crate::eval::kernels::xlookup_exact(&needles, keys, values, fallback_ref, rows)
 }
 
 /// IF over rows without a call per row; `None` when an argument is a list (the

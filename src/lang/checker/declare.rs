@@ -148,7 +148,6 @@ impl Checker<'_> {
             .filter_map(|(order, item)| match &item.kind {
                 ItemKind::Column(def) => {
                     let home = self
-                        .plan
                         .table_id(&def.table.name)
                         .map(|t| self.plan.tables[t].span.file);
                     Some((home != Some(item.span.file), order, def, item.span))
@@ -178,7 +177,7 @@ impl Checker<'_> {
 
     pub(super) fn declare_input(&mut self, decl: &InputDecl, span: Span) {
         // An input may be declared in several files; columns merge, conflicts are errors.
-        let id = match self.plan.table_id(&decl.table.name) {
+        let id = match self.table_id(&decl.table.name) {
             Some(id) if matches!(self.plan.tables[id].kind, TableKind::Input) => id,
             Some(_) => {
                 self.claim_global(&decl.table, "input table");
@@ -198,7 +197,7 @@ impl Checker<'_> {
         let _ = span;
         for column in &decl.columns {
             let ty = column.ty;
-            if let Some(existing) = self.plan.tables[id].column_id(&column.name.name) {
+            if let Some(existing) = self.column_id(id, &column.name.name) {
                 let previous = &self.plan.tables[id].columns[existing];
                 if previous.ty != ty && previous.span != Span::default() {
                     let previous_span = previous.span;
@@ -480,7 +479,7 @@ impl Checker<'_> {
         let Some(table) = self.find_table(&def.table) else {
             return;
         };
-        if let Some(existing) = self.plan.tables[table].column_id(&def.column.name) {
+        if let Some(existing) = self.column_id(table, &def.column.name) {
             let column = &self.plan.tables[table].columns[existing];
             let what = match column.origin {
                 ColumnOrigin::Input => "an input column",
@@ -522,22 +521,20 @@ impl Checker<'_> {
     }
 
     pub(super) fn find_table(&mut self, ident: &Ident) -> Option<TableId> {
-        if let Some(id) = self.plan.table_id(&ident.name) {
+        if let Some(id) = self.table_id(&ident.name) {
             return Some(id);
         }
-        let names: Vec<String> = self
-            .plan
-            .tables
-            .iter()
-            .map(|t| t.name.to_string())
-            .collect();
         let mut diagnostic = Diagnostic::error(
             Code::UnknownTable,
             format!("unknown table `{}`", ident.name),
             ident.span,
         )
         .with_label("no table has this name");
-        match Suggestion::closest(&ident.name, names.iter().map(String::as_str)) {
+        let suggestion = match self.may_suggest() {
+            true => Suggestion::closest(&ident.name, self.plan.tables.iter().map(|t| &*t.name)),
+            false => None,
+        };
+        match suggestion {
             Some(s) => diagnostic = diagnostic.with_suggestion(Some(s)),
             None => {
                 diagnostic = diagnostic.with_hint(format!(

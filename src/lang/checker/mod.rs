@@ -11,6 +11,7 @@ mod declare;
 mod docs;
 mod expr;
 mod flags;
+mod index;
 mod names;
 mod order;
 
@@ -156,7 +157,15 @@ struct Checker<'a> {
     /// Names of top-level definitions (tables, params, scalars) with their spans.
     global_names: HashMap<Arc<str>, Span>,
     reported_cycles: Vec<Vec<Step>>,
+    /// Names by hash (see `index`).
+    indexes: index::Indexes,
+    /// "Did you mean" searches left: each compares a name with every known one, so a
+    /// file of thousands of unknown names gets suggestions for the first ones only.
+    suggestions_left: std::cell::Cell<usize>,
 }
+
+/// Unknown names that get a "did you mean" (each search is linear in the names known).
+const SUGGESTIONS: usize = 100;
 
 impl<'a> Checker<'a> {
     fn new(sources: &'a SourceMap, vocabulary: &'a Vocabulary) -> Self {
@@ -170,7 +179,16 @@ impl<'a> Checker<'a> {
             param_used: Vec::new(),
             global_names: HashMap::new(),
             reported_cycles: Vec::new(),
+            indexes: Default::default(),
+            suggestions_left: std::cell::Cell::new(SUGGESTIONS),
         }
+    }
+
+    /// Whether one more "did you mean" search may run (and counts it).
+    fn may_suggest(&self) -> bool {
+        let left = self.suggestions_left.get();
+        self.suggestions_left.set(left.saturating_sub(1));
+        left > 0
     }
 
     fn error(&mut self, mut diagnostic: Diagnostic) {

@@ -20,7 +20,11 @@ impl Checker<'_> {
         )
         .with_label("unknown column");
         let names: Vec<&str> = table_plan.columns.iter().map(|c| &*c.name).collect();
-        match Suggestion::closest(&ident.name, names.iter().copied()) {
+        let suggestion = match self.may_suggest() {
+            true => Suggestion::closest(&ident.name, names.iter().copied()),
+            false => None,
+        };
+        match suggestion {
             Some(s) => diagnostic = diagnostic.with_suggestion(Some(s)),
             None if matches!(table_plan.kind, TableKind::Input) => {
                 diagnostic = diagnostic.with_hint(format!(
@@ -28,16 +32,17 @@ impl Checker<'_> {
                     table_plan.name, table_plan.name, ident.name
                 ))
             }
-            None => {
+            None if names.len() <= 40 => {
                 diagnostic = diagnostic.with_hint(format!("its columns are: {}", names.join(", ")))
             }
+            None => {}
         }
         diagnostic
     }
 
     pub(super) fn compile_name(&mut self, ident: &Ident, ctx: &Ctx) -> Compiled {
         if let Some(table) = ctx.row_table
-            && let Some(column) = self.plan.tables[table].column_id(&ident.name)
+            && let Some(column) = self.column_id(table, &ident.name)
         {
             self.ensure_column(table, column);
             let ty = self.plan.tables[table].columns[column].ty;
@@ -47,7 +52,7 @@ impl Checker<'_> {
                 row_dependent: true,
             };
         }
-        if let Some(param) = self.plan.param_id(&ident.name) {
+        if let Some(param) = self.param_id(&ident.name) {
             if let Some(used) = self.param_used.get_mut(param) {
                 *used = true;
             }
@@ -57,7 +62,7 @@ impl Checker<'_> {
                 row_dependent: false,
             };
         }
-        if let Some(scalar) = self.plan.scalars.iter().position(|s| s.name == ident.name) {
+        if let Some(scalar) = self.scalar_id(&ident.name) {
             self.ensure(Step::Scalar(scalar));
             return Compiled::Value {
                 node: Node::Scalar(scalar),
@@ -65,7 +70,7 @@ impl Checker<'_> {
                 row_dependent: false,
             };
         }
-        if let Some(table) = self.plan.table_id(&ident.name) {
+        if let Some(table) = self.table_id(&ident.name) {
             // A bare table name is the list of its rows (each counted as 1).
             self.ensure_rows(table);
             let domain = self.list_domain(table, ctx);
@@ -80,6 +85,17 @@ impl Checker<'_> {
                 ty: ValueType::Number,
             };
         }
+        let mut diagnostic = Diagnostic::error(
+            Code::UnknownName,
+            format!("unknown name `{}`", ident.name),
+            ident.span,
+        )
+        .with_label("not a column, param, value or table");
+        if !self.may_suggest() {
+            // Thousands of unknown names: the first ones carry the searched hints.
+            self.error(diagnostic);
+            return Compiled::Invalid;
+        }
         let mut candidates: Vec<String> = Vec::new();
         if let Some(table) = ctx.row_table {
             candidates.extend(
@@ -92,20 +108,15 @@ impl Checker<'_> {
         candidates.extend(self.plan.params.iter().map(|p| p.name.to_string()));
         candidates.extend(self.plan.scalars.iter().map(|s| s.name.to_string()));
         candidates.extend(self.plan.tables.iter().map(|t| t.name.to_string()));
-        let mut diagnostic = Diagnostic::error(
-            Code::UnknownName,
-            format!("unknown name `{}`", ident.name),
-            ident.span,
-        )
-        .with_label("not a column, param, value or table");
         // A column of another table with exactly this name: say how to reach it.
         let elsewhere: Vec<String> = self
             .plan
             .tables
             .iter()
-            .filter(|t| self.plan.table_id(&t.name) != ctx.row_table)
-            .filter(|t| t.column_id(&ident.name).is_some())
-            .map(|t| format!("{}.{}", t.name, ident.name))
+            .enumerate()
+            .filter(|(id, _)| Some(*id) != ctx.row_table)
+            .filter(|(id, _)| self.column_id(*id, &ident.name).is_some())
+            .map(|(_, t)| format!("{}.{}", t.name, ident.name))
             .collect();
         if let Some(s) = Suggestion::closest(&ident.name, candidates.iter().map(String::as_str)) {
             diagnostic = diagnostic.with_suggestion(Some(s));
@@ -166,7 +177,7 @@ impl Checker<'_> {
         keys > 0
             && grouped_plan.columns[..keys.min(grouped_plan.columns.len())]
                 .iter()
-                .all(|k| self.plan.tables[table].column_id(&k.name).is_some())
+                .all(|k| self.column_id(table, &k.name).is_some())
     }
 
     pub(super) fn compile_qualified(
@@ -178,7 +189,7 @@ impl Checker<'_> {
         let Some(table) = self.find_table(table_ident) else {
             return Compiled::Invalid;
         };
-        let Some(column) = self.plan.tables[table].column_id(&column_ident.name) else {
+        let Some(column) = self.column_id(table, &column_ident.name) else {
             let diagnostic = self.unknown_column(table, column_ident);
             self.error(diagnostic);
             return Compiled::Invalid;
@@ -205,7 +216,7 @@ impl Checker<'_> {
                         .collect()
                 };
                 for key in keys {
-                    if let Some(key_col) = self.plan.tables[matched].column_id(&key) {
+                    if let Some(key_col) = self.column_id(matched, &key) {
                         self.ensure_column(matched, key_col);
                     }
                 }

@@ -145,7 +145,7 @@ impl Checker<'_> {
         self.ensure_rows(source);
         let mut source_keys = Vec::new();
         for (position, key) in decl.keys.iter().enumerate() {
-            match self.plan.tables[source].column_id(&key.name) {
+            match self.column_id(source, &key.name) {
                 Some(column) => {
                     self.ensure_column(source, column);
                     let ty = self.plan.tables[source].columns[column].ty;
