@@ -115,6 +115,7 @@ fn main() {
         key_names: vec!["series".into()],
         args,
         context: &context,
+        coding: &chanmix::eval::engine::EngineCoding,
     };
     println!(
         "{series} series × {months} months ({n} rows), forecast 6 months, backtest over the last \

@@ -417,6 +417,14 @@ pub fn analyses() -> Outcome {
         }
         let outputs: Vec<&str> = analysis.outputs().iter().map(|o| o.name).collect();
         stdout.push_str(&format!("  adds columns: {}\n", outputs.join(", ")));
+        let prefixes = analysis.carried_prefixes();
+        if !prefixes.is_empty() {
+            let columns: Vec<String> = prefixes.iter().map(|p| format!("{p}NAME")).collect();
+            stdout.push_str(&format!(
+                "  and copies any other per-row argument `NAME = formula` into {}\n",
+                columns.join(" and ")
+            ));
+        }
     }
     Outcome::success(stdout)
 }

@@ -4,6 +4,8 @@
 //! engine and the report work through the trait.
 
 pub mod forecast;
+pub mod overlap;
+pub mod top;
 
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ pub mod allocate;
 
 /// Every built-in analysis.
 pub fn all() -> Vec<Arc<dyn Analysis>> {
-    let mut analyses: Vec<Arc<dyn Analysis>> = Vec::new();
+    let mut analyses: Vec<Arc<dyn Analysis>> = vec![Arc::new(overlap::Pairs), Arc::new(top::Top)];
     analyses.extend(allocate::analyses());
     analyses.push(Arc::new(forecast::ForecastAnalysis));
     analyses.push(Arc::new(forecast::BacktestAnalysis));

@@ -100,6 +100,7 @@ codes! {
     OutputOverwritesInput = "S0019", "scenario: the output would overwrite an input";
     InputUnreadable = "S0031", "data: an input file, sheet, header or cell cannot be read as the scenario maps it";
     LongText = "S0020", "scenario (warning): a text longer than an Excel cell holds";
+    OmitTable = "S0021", "scenario: `[output] omit_tables` names an unknown table, or one the dashboard draws";
 }
 
 impl fmt::Display for Code {

@@ -10,7 +10,7 @@ use crate::eval::vector::{Memo, Operand};
 use crate::value::{ErrorKind, Text, Value, excel_compare};
 
 /// Marks a row that belongs to no group (filtered out, or its key is unknown).
-pub const NO_GROUP: u32 = u32::MAX;
+pub const NO_GROUP: u32 = crate::lang::analysis::NO_GROUP;
 
 pub type FxMap<K, V> = HashMap<K, V, crate::table::intern::FxBuildHasher>;
 

@@ -22,6 +22,7 @@ pub(super) const SPECS: &[FunctionSpec] = &[
     spec!("HLOOKUP", Lookup, 3, Some(4), [Scalar, List, Scalar, Scalar], 0, Any, false, vlookup, "The value in row n of an array constant whose first row matches (range_lookup FALSE: exact; TRUE, the default: sorted, next smaller)"),
     spec!("INDEX", Lookup, 2, Some(3), [List, Scalar, Scalar], 0, Any, false, index, "The n-th value of a list"),
     spec!("CHOOSE", Lookup, 2, None, [Scalar], 0, Any, false, choose, "The n-th of the values given"),
+    spec!("UNIQUE", Lookup, 1, Some(3), [List, Scalar, Scalar], 0, Any, true, unique, "The distinct values of a list, for a function around it: COUNTA(UNIQUE(T.c))"),
 ];
 
 /// Orders two values of the same kind (numbers with numbers, text with text
@@ -247,6 +248,79 @@ pub fn choose(args: &[Arg<'_>], _: &CallContext) -> Value {
         }
         Err(e) => e,
     }
+}
+
+/// How UNIQUE tells values apart: text ignoring case, numbers and dates by value (0 and
+/// -0 alike), booleans, blanks and each error kind on their own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum UniqueKey {
+    Blank,
+    Number(u64),
+    Text(String),
+    Bool(bool),
+    Error(ErrorKind),
+}
+
+fn unique_key(value: &Value) -> UniqueKey {
+    match value {
+        Value::Blank => UniqueKey::Blank,
+        Value::Number(n) | Value::Date(n) => {
+            UniqueKey::Number(if *n == 0.0 { 0 } else { n.to_bits() })
+        }
+        Value::Text(t) => UniqueKey::Text(t.to_lowercase()),
+        Value::Bool(b) => UniqueKey::Bool(*b),
+        Value::Error(e) => UniqueKey::Error(e.kind),
+    }
+}
+
+/// UNIQUE's selection of a list: each distinct value at its first occurrence (or, with
+/// `exactly_once`, only the values that occur once), an empty cell returned as 0 as
+/// Excel returns it. (The engine selects per group with key codes; a test checks that
+/// both agree.)
+pub fn unique_values(values: &[Value], exactly_once: bool) -> Vec<Value> {
+    let mut counts: std::collections::HashMap<UniqueKey, (usize, usize)> =
+        std::collections::HashMap::new();
+    let mut order = Vec::new();
+    for (position, value) in values.iter().enumerate() {
+        let entry = counts.entry(unique_key(value)).or_insert_with(|| {
+            order.push(position);
+            (position, 0)
+        });
+        entry.1 += 1;
+    }
+    order
+        .into_iter()
+        .filter(|position| {
+            !exactly_once
+                || values
+                    .get(*position)
+                    .and_then(|v| counts.get(&unique_key(v)))
+                    .is_some_and(|(_, n)| *n == 1)
+        })
+        .map(|position| match values.get(position) {
+            Some(Value::Blank) | None => Value::Number(0.0),
+            Some(value) => value.clone(),
+        })
+        .collect()
+}
+
+/// UNIQUE written where one value is needed: the first of its values (the cell a
+/// spilled result starts in). Rule files never reach this: the checker compiles UNIQUE
+/// into the list an enclosing function reads.
+pub fn unique(args: &[Arg<'_>], _: &CallContext) -> Value {
+    let result = (|| {
+        let values = list(args, 0)?;
+        let by_col = args.get(1).is_some() && scalar(args, 1)?.to_bool()?;
+        let once = args.get(2).is_some() && scalar(args, 2)?.to_bool()?;
+        if by_col {
+            return Ok(values.first().cloned().unwrap_or_default());
+        }
+        unique_values(values, once)
+            .into_iter()
+            .next()
+            .ok_or_else(|| err(ErrorKind::Value))
+    })();
+    result.unwrap_or_else(|e| e)
 }
 
 #[cfg(test)]

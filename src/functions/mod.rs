@@ -488,6 +488,7 @@ mod tests {
             "COVARIANCE.P",
             "XMATCH",
             "LET",
+            "UNIQUE",
         ];
         for spec in Registry::builtin().iter() {
             assert_eq!(spec.future, XLFN.contains(&&*spec.name), "{}", spec.name);

@@ -67,6 +67,32 @@ impl ArgValues {
     }
 }
 
+/// Marks a row that belongs to no group (filtered out, or its key is unknown).
+pub const NO_GROUP: u32 = u32::MAX;
+
+/// Rows grouped by their key values: each row's group (or [`NO_GROUP`]) and each group's
+/// first row; groups are numbered in key order.
+#[derive(Debug, Clone, Default)]
+pub struct RowGroups {
+    pub row_groups: Vec<u32>,
+    pub first_rows: Vec<usize>,
+}
+
+impl RowGroups {
+    pub fn group_count(&self) -> usize {
+        self.first_rows.len()
+    }
+}
+
+/// The engine's coding of values, lent to analyses so that they group and compare
+/// exactly as `group by` does (text ignoring case, numbers and dates by value).
+pub trait KeyCoding: fmt::Debug + Sync {
+    /// One code per value: equal values, equal codes.
+    fn codes(&self, values: &[Value]) -> Vec<u32>;
+    /// Rows grouped by the key columns `keys`; rows where `keep` is false get no group.
+    fn groups(&self, keys: &[&[Value]], rows: usize, keep: Option<&[bool]>) -> RowGroups;
+}
+
 /// What an analysis runs on: the source table's rows as the arguments saw them.
 #[derive(Debug)]
 pub struct AnalysisInput<'a> {
@@ -80,8 +106,12 @@ pub struct AnalysisInput<'a> {
     /// one key's rows.
     pub key_names: Vec<Arc<str>>,
     /// Arguments in the order of [`Analysis::parameters`]; `None` where not given.
+    /// (Carried arguments are not here: the engine copies them, see
+    /// [`Analysis::carried_prefixes`].)
     pub args: Vec<Option<ArgValues>>,
     pub context: &'a CallContext,
+    /// How the engine codes and groups values.
+    pub coding: &'a dyn KeyCoding,
 }
 
 impl AnalysisInput<'_> {
@@ -125,7 +155,10 @@ pub enum ChartShape {
 pub struct AnalysisResult {
     /// Key column values of the output rows (one list per key).
     pub keys: Vec<Vec<Value>>,
-    /// Output column values, in the order of [`Analysis::outputs`].
+    /// Output column values, in the order of [`Analysis::outputs`]; then, for an
+    /// analysis that carries values, one column per prefix of
+    /// [`Analysis::carried_prefixes`] holding, for each output row, the source row
+    /// (0-based, a number; blank for none) whose carried values it shows.
     pub columns: Vec<Vec<Value>>,
     /// Sentences the user must see (on the console and in the workbook), e.g. "budget
     /// left unspent: every channel is at its maximum".
@@ -181,6 +214,17 @@ pub trait Analysis: fmt::Debug + Send + Sync {
     /// The columns it adds after the keys (fixed, so formulas can be checked against
     /// them before any data is read).
     fn outputs(&self) -> &'static [OutputColumn];
+    /// An analysis that copies source rows' values into its own rows (a self-join puts
+    /// two rows side by side; a ranking copies the rows it keeps) takes, besides its
+    /// parameters, any per-row argument `name = formula` the rule author writes, and adds
+    /// one output column per prefix: `prefix + name` (e.g. `opp_id` and `other_opp_id`
+    /// for the prefixes `""` and `"other_"`). The analysis never sees those values: it
+    /// returns, per prefix, which source row each output row copies from, and the engine
+    /// copies every carried argument (a stored column without decoding it). Empty (the
+    /// default): every argument must be one of [`Analysis::parameters`].
+    fn carried_prefixes(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Checks beyond argument names, shapes and types (e.g. "needs one key column").
     fn check(&self, _call: &AnalysisCall<'_>) -> Vec<UsageProblem> {
         Vec::new()

@@ -67,6 +67,23 @@ pub struct ListNode {
     pub filter: Option<Node>,
     /// Elements of an array constant.
     pub elements: Vec<Node>,
+    /// `UNIQUE(list)`: only the list's distinct values reach the function.
+    pub distinct: Distinct,
+}
+
+/// Which of a list's values reach the function: all of them, or `UNIQUE`'s selection.
+/// UNIQUE compares as Excel does (text ignoring case, numbers and dates by value, types
+/// apart), keeps each value's first occurrence in list order, and returns an empty
+/// cell as 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Distinct {
+    /// Every value (no UNIQUE).
+    #[default]
+    All,
+    /// `UNIQUE(list)`: each distinct value once.
+    Unique,
+    /// `UNIQUE(list, FALSE, TRUE)`: only the values that occur exactly once.
+    ExactlyOnce,
 }
 
 /// What a table is.
@@ -92,8 +109,11 @@ pub struct AnalysisPlan {
     pub source: TableId,
     /// Key columns in the source table (copied to the output's first columns).
     pub source_keys: Vec<ColumnId>,
-    /// One entry per parameter of the analysis, in its order; `None` where not given.
+    /// One entry per parameter of the analysis, in its order; `None` where not given;
+    /// then one per carried argument (see `Analysis::carried_prefixes`).
     pub args: Vec<Option<AnalysisArgNode>>,
+    /// Names of the carried arguments, in the order written.
+    pub carried: Vec<Arc<str>>,
 }
 
 /// An analysis argument, compiled.

@@ -317,6 +317,7 @@ pub fn run_report<'a>(
         quality: &data.quality,
         provenance,
         dashboard: dashboard_for(&prepared.scenario),
+        omitted_tables: prepared.scenario.output.omit_tables.clone(),
     })
 }
 

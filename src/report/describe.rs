@@ -2,7 +2,7 @@
 //! is_won)`), so every computed number in a workbook carries the definition that made it.
 
 use crate::lang::ast::{BinaryOp, UnaryOp};
-use crate::lang::plan::{ArgNode, ListDomain, ListNode, Node, Plan, TableId};
+use crate::lang::plan::{ArgNode, Distinct, ListDomain, ListNode, Node, Plan, TableId};
 use crate::value::datetime::date_from_serial;
 use crate::value::{Value, format_general};
 
@@ -140,6 +140,9 @@ impl Printer<'_> {
             table: Some(table),
             qualify: true,
         };
+        if list.distinct != Distinct::All {
+            out.push_str("UNIQUE(");
+        }
         match &list.expr {
             // A bare table name (`COUNT(Opportunities)`) counts its rows.
             Node::Const(_) => out.push_str(self.table_name(table)),
@@ -153,6 +156,11 @@ impl Printer<'_> {
                 qualify: false,
             };
             filter_printer.node(filter, 0, false, out);
+        }
+        match list.distinct {
+            Distinct::All => {}
+            Distinct::Unique => out.push(')'),
+            Distinct::ExactlyOnce => out.push_str(", FALSE, TRUE)"),
         }
     }
 }

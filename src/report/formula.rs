@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::functions::FunctionSpec;
 use crate::lang::ast::{BinaryOp, UnaryOp};
 use crate::lang::plan::{
-    ArgNode, ColumnId, ListDomain, ListNode, Node, ParamId, ScalarId, TableId,
+    ArgNode, ColumnId, Distinct, ListDomain, ListNode, Node, ParamId, ScalarId, TableId,
 };
 use crate::value::Value;
 
@@ -346,6 +346,11 @@ impl Translator<'_> {
     }
 
     fn list(&mut self, list: &ListNode) -> Option<()> {
+        // UNIQUE: LibreOffice keeps an empty cell empty where Excel returns 0, so a live
+        // formula would not recompute to the same value everywhere.
+        if list.distinct != Distinct::All {
+            return None;
+        }
         match &list.domain {
             ListDomain::Table(table) => {
                 if list.filter.is_some() {
@@ -500,6 +505,7 @@ mod tests {
             expr: Node::Column(column),
             filter: None,
             elements: vec![],
+            distinct: Distinct::All,
         })
     }
     fn excel(node: &Node, row: u32) -> Option<String> {
@@ -594,6 +600,7 @@ mod tests {
             expr: Node::Column(0),
             filter: None,
             elements: vec![],
+            distinct: Distinct::All,
         });
         assert_eq!(excel(&call("SUM", vec![group]), 2), None);
         let filtered = ArgNode::List(ListNode {
@@ -601,6 +608,7 @@ mod tests {
             expr: Node::Column(0),
             filter: Some(bin(BinaryOp::Gt, col(0), num(0.0))),
             elements: vec![],
+            distinct: Distinct::All,
         });
         assert_eq!(excel(&call("SUM", vec![filtered]), 2), None);
         assert_eq!(excel(&call("TODAY", vec![]), 2), None);
@@ -639,6 +647,7 @@ mod tests {
                 Node::Const(Value::text("x")),
                 Node::Const(Value::Bool(true)),
             ],
+            distinct: Distinct::All,
         });
         assert_eq!(
             excel(&call("SUM", vec![arr]), 2).as_deref(),

@@ -291,8 +291,9 @@ fn unreached(rows: &UnreachedRows) -> DataIssue {
             .join(", "),
         count: rows.rows,
         message: format!(
-            "{} match no {} group by {} ({shown}); {} in no {} total",
-            plural(rows.rows, &format!("row of {}", rows.table)),
+            "{} of {} match no {} group by {} ({shown}); {} in no {} total",
+            plural(rows.rows, "row"),
+            rows.table,
             rows.grouped,
             rows.keys.join(", "),
             if rows.rows == 1 { "it is" } else { "they are" },

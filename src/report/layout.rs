@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
 
 use crate::eval::engine::FlagHit;
-use crate::lang::plan::{ParamId, TableId};
+use crate::lang::plan::{ParamId, TableId, TablePlan};
 use crate::report::formula::{CellMap, TableCells, absolute_cell, quoted_sheet};
 use crate::report::{ReportError, RunReport};
 use crate::table::Table;
@@ -44,6 +44,8 @@ pub struct Layout {
     pub cells: CellMap,
     /// Built (grouped and analysis) tables in plan order with their sheet names.
     pub table_sheets: Vec<(TableId, String)>,
+    /// Tables drawn as matrices too (two keys, a `@heat` column), with that sheet's name.
+    pub matrix_sheets: Vec<(TableId, String)>,
     /// The Assumptions sheet's lines, in order from [`FIRST_ENTRY_ROW`].
     pub params: Vec<ParamLine>,
 }
@@ -67,7 +69,7 @@ impl Layout {
         let mut cells = CellMap::default();
         let mut table_sheets = Vec::new();
         for (id, table) in plan.tables.iter().enumerate() {
-            if !table.is_built() {
+            if !table.is_built() || report.omitted_tables.iter().any(|t| **t == *table.name) {
                 continue;
             }
             let sheet = unique_sheet_name(&table.name, &mut used);
@@ -86,6 +88,17 @@ impl Layout {
             );
             table_sheets.push((id, sheet));
         }
+        let matrix_sheets = table_sheets
+            .iter()
+            .filter(|(id, _)| plan.tables.get(*id).is_some_and(wants_matrix))
+            .map(|(id, sheet)| {
+                let wanted: String = sheet.chars().take(24).collect();
+                (
+                    *id,
+                    unique_sheet_name(&format!("{wanted} Matrix"), &mut used),
+                )
+            })
+            .collect();
         let params = param_lines(report);
         for (i, line) in params.iter().enumerate() {
             let row = FIRST_ENTRY_ROW + u32::try_from(i).unwrap_or(0);
@@ -100,6 +113,7 @@ impl Layout {
         Layout {
             cells,
             table_sheets,
+            matrix_sheets,
             params,
         }
     }
@@ -125,6 +139,12 @@ impl Layout {
             cells.first_row + row
         ))
     }
+}
+
+/// Whether `table` also gets a matrix sheet (`report::matrix`): exactly two keys and a
+/// `@heat` column.
+pub fn wants_matrix(table: &TablePlan) -> bool {
+    table.key_count() == 2 && table.columns.iter().skip(2).any(|column| column.look.heat)
 }
 
 /// The evaluated rows of plan table `id`.

@@ -29,6 +29,7 @@ pub mod formula;
 pub mod issues;
 mod layout;
 pub mod long_text;
+mod matrix;
 mod pivot;
 mod scenario_workbook;
 mod sheets;
@@ -133,6 +134,8 @@ pub struct RunReport<'a> {
     pub quality: &'a QualityLog,
     pub provenance: Provenance,
     pub dashboard: DashboardSpec,
+    /// Tables the workbook leaves out (the scenario's `[output] omit_tables`).
+    pub omitted_tables: Vec<String>,
 }
 
 /// Two or more named scenarios, the first being the baseline deltas are taken against.

@@ -6,9 +6,10 @@ use rust_xlsxwriter::Workbook;
 use crate::report::cells::Styles;
 use crate::report::layout::{Layout, set_properties};
 use crate::report::long_text::{Shortened, collecting};
-use crate::report::{ReportError, RunReport, analysis_charts, dashboard, findings, sheets};
+use crate::report::{ReportError, RunReport, analysis_charts, dashboard, findings, matrix, sheets};
 
-/// Builds the run workbook: Dashboard, Recommendations, one sheet per grouped table,
+/// Builds the run workbook: Dashboard, Recommendations, one sheet per grouped table
+/// (followed by its matrix sheet when it has one),
 /// Chart Data (when a chart needs a pivot), Metrics, Assumptions, Data Quality, Provenance.
 pub fn build_run_workbook(report: &RunReport) -> Result<Vec<u8>, ReportError> {
     build_run_workbook_noting(report).map(|(bytes, _)| bytes)
@@ -35,6 +36,11 @@ fn build(report: &RunReport) -> Result<Vec<u8>, ReportError> {
         let mut sheet = sheets::table_sheet(report, &layout, *id, name, &styles)?;
         analysis_charts::insert_charts(&mut sheet, report, &layout, *id)?;
         workbook.push_worksheet(sheet);
+        if let Some((_, matrix_name)) = layout.matrix_sheets.iter().find(|(m, _)| m == id)
+            && let Some(matrix) = matrix::matrix_sheet(report, &layout, *id, matrix_name, &styles)?
+        {
+            workbook.push_worksheet(matrix);
+        }
     }
     if let Some(sheet) = chart_data {
         workbook.push_worksheet(sheet);

@@ -29,7 +29,52 @@ pub fn check_against_plan(scenario: &Scenario, plan: &Plan) -> Vec<Diagnostic> {
     check_inputs(scenario, plan, &mut out);
     check_dashboard(scenario, plan, &mut out);
     out.extend(super::texts::check_long_texts(scenario));
+    check_omitted(scenario, plan, &mut out);
     out
+}
+
+/// `[output] omit_tables`: each a table the rules build, and none the dashboard draws
+/// (its chart reads the table's sheet).
+fn check_omitted(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) {
+    for (i, name) in scenario.output.omit_tables.iter().enumerate() {
+        let at = scenario.locations.best(&format!("output.omit_tables[{i}]"));
+        let built = plan
+            .tables
+            .iter()
+            .find(|t| *t.name == **name && t.is_built());
+        if built.is_none() {
+            let d = Diagnostic::error(
+                Code::OmitTable,
+                format!("`{name}` is not a table the rules build"),
+                at,
+            )
+            .with_label("no such table")
+            .with_suggestion(Suggestion::closest(
+                name,
+                plan.tables
+                    .iter()
+                    .filter(|t| t.is_built())
+                    .map(|t| &*t.name),
+            ))
+            .with_hint("omit_tables lists grouped or analysis tables the workbook leaves out");
+            out.push(d);
+            continue;
+        }
+        if let Some(chart) = scenario.dashboard.charts.iter().find(|c| c.table == *name) {
+            out.push(
+                Diagnostic::error(
+                    Code::OmitTable,
+                    format!(
+                        "`{name}` is drawn by the dashboard chart \"{}\", so its sheet must be written",
+                        chart.title.as_deref().unwrap_or(&chart.table)
+                    ),
+                    at,
+                )
+                .with_label("drawn by the dashboard")
+                .with_hint("remove it from omit_tables, or remove the chart"),
+            );
+        }
+    }
 }
 
 fn check_param(setting: &ParamSetting, plan: &Plan, out: &mut Vec<Diagnostic>) {

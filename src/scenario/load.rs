@@ -751,6 +751,7 @@ fn build_output(merged: &Table, sources: &SourceMap) -> OutputSpec {
         json: output
             .get("json")
             .and_then(|e| path_value(&e.node, sources)),
+        omit_tables: text_list(output, "omit_tables").unwrap_or_default(),
     }
 }
 

@@ -57,6 +57,9 @@ pub struct ParamSetting {
 pub struct OutputSpec {
     pub workbook: Option<PathBuf>,
     pub json: Option<PathBuf>,
+    /// Tables of the rules the workbook leaves out: working steps (per-account or
+    /// per-pair tables) other tables aggregate. They are still computed and in `--json`.
+    pub omit_tables: Vec<String>,
 }
 
 /// `[dashboard]`: the run workbook's first sheet.

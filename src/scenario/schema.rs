@@ -85,7 +85,11 @@ const INPUTS: &[Field] = &[
     field("tables", Shape::MapOf(&Shape::Table(INPUT_TABLE))),
 ];
 
-const OUTPUT: &[Field] = &[field("workbook", Shape::Path), field("json", Shape::Path)];
+const OUTPUT: &[Field] = &[
+    field("workbook", Shape::Path),
+    field("json", Shape::Path),
+    field("omit_tables", Shape::TextList),
+];
 
 const CHART: &[Field] = &[
     field("title", Shape::Text),

@@ -103,6 +103,13 @@ impl Crm {
             o.iter().map(|r| text(&r.1)).collect(),
         ));
         opps.set_column(column("partner_id", ValueType::Text, vec![Value::Blank; n]));
+        // Read by the overlap rules; unknown in this CRM.
+        opps.set_column(column("product", ValueType::Text, vec![Value::Blank; n]));
+        opps.set_column(column(
+            "lead_source",
+            ValueType::Text,
+            vec![Value::Blank; n],
+        ));
         opps.set_column(column(
             "segment",
             ValueType::Text,
@@ -228,6 +235,12 @@ impl Crm {
         ] {
             headcount.set_column(column(name, ty, Vec::new()));
         }
+        // The overlap and coverage rules' inputs, empty: this CRM has no partners list
+        // and no market demand.
+        let mut partners = Table::new("Partners", 0);
+        for name in ["partner_id", "partner_name"] {
+            partners.set_column(column(name, ValueType::Text, Vec::new()));
+        }
         let mut demand = Table::new("SegmentDemand", 0);
         for (name, ty) in [
             ("segment", ValueType::Text),
@@ -237,7 +250,9 @@ impl Crm {
         ] {
             demand.set_column(column(name, ty, Vec::new()));
         }
-        vec![opps, costs, leads, renewals, benchmarks, headcount, demand]
+        vec![
+            opps, costs, leads, renewals, benchmarks, headcount, partners, demand,
+        ]
     }
 
     fn run(&self, params: &[(&str, Value)]) -> Evaluated {

@@ -87,6 +87,7 @@ fn chanmix_forecasts(series: &[Vec<f64>]) -> Vec<Vec<f64>> {
         key_names: vec!["series".into()],
         args,
         context: &context,
+        coding: &chanmix::eval::engine::EngineCoding,
     };
     let computed = compute(&input).unwrap_or_else(|e| panic!("{}", e.message));
     computed

@@ -1,8 +1,9 @@
 //! Lists and group aggregates: a list argument's values for each group, and the
 //! one-pass aggregates (SUM, COUNT, AVERAGE, MIN, MAX, MEDIAN) over group ids.
 
-use crate::eval::grouping::NO_GROUP;
+use crate::eval::grouping::{KeyCodes, NO_GROUP};
 use crate::eval::vector::Operand;
+use crate::functions::lookup::unique_values;
 use crate::functions::{Aggregate, FunctionSpec, Kernel};
 use crate::lang::plan::*;
 use crate::table::column::{ColumnValues, float_member};
@@ -14,6 +15,141 @@ use super::{EvaluatedArg, Evaluation, Scope, Values};
 impl<'p> Evaluation<'p> {
     /// Evaluates a list argument: the same list for every row, or one per group.
     pub(super) fn eval_list<'s>(&'s self, list: &'s ListNode, scope: Scope) -> EvaluatedArg<'s> {
+        let once = list.distinct == Distinct::ExactlyOnce;
+        if list.distinct == Distinct::All {
+            return self.all_list_values(list, scope);
+        }
+        if let Some(selected) = self.distinct_list(list, scope, once) {
+            return selected;
+        }
+        // An array constant (the checker does not let UNIQUE take one).
+        match self.all_list_values(list, scope) {
+            EvaluatedArg::List(values) => EvaluatedArg::List(unique_values(&values, once)),
+            other => other,
+        }
+    }
+
+    /// UNIQUE's selection of a table's list, whole or per group, in one pass over the
+    /// rows: each row's value coded once (a grouping's cached codes when the list is a
+    /// plain column), rows placed by group (counting sort), and in each group the first
+    /// row of each code kept (or, with `once`, the codes seen exactly once), with a
+    /// per-code stamp instead of a set per group. Only kept values are copied out; an
+    /// empty cell comes out as 0, as `functions::lookup::unique_values` gives it.
+    fn distinct_list<'s>(
+        &'s self,
+        list: &'s ListNode,
+        scope: Scope,
+        once: bool,
+    ) -> Option<EvaluatedArg<'s>> {
+        let (table, per_group) = match list.domain {
+            ListDomain::Table(table) => (table, false),
+            ListDomain::Group { table } => (table, true),
+            ListDomain::Array => return None,
+        };
+        let rows = self.tables[table].rows;
+        let groups = if per_group { scope.rows } else { 1 };
+        let ids = if per_group {
+            match scope.table.and_then(|g| self.cached_group_ids(g, table)) {
+                Some(ids) => Some(ids),
+                None => {
+                    return Some(EvaluatedArg::PerRowList {
+                        values: Vec::new(),
+                        starts: vec![0; groups + 1],
+                    });
+                }
+            }
+        } else {
+            None
+        };
+        let (values, keep) = self.list_values(list, table, scope.step);
+        let cached = match &list.expr {
+            Node::Column(column) => self.key_codes.get(&(table, *column)).cloned(),
+            _ => None,
+        };
+        let codes =
+            cached.unwrap_or_else(|| Arc::new(KeyCodes::build_from(values.operand(), rows)));
+        let group_of = |row: usize| -> Option<usize> {
+            if keep
+                .as_ref()
+                .is_some_and(|k| !k.get(row).copied().unwrap_or(false))
+            {
+                return None;
+            }
+            let group = ids.map_or(Some(0), |ids| ids.get(row).map(|g| *g as usize))?;
+            (group < groups).then_some(group)
+        };
+        // Member rows by group, in row order within each group.
+        let mut starts = vec![0usize; groups + 1];
+        for row in 0..rows {
+            if let Some(group) = group_of(row) {
+                starts[group + 1] += 1;
+            }
+        }
+        for g in 0..groups {
+            starts[g + 1] += starts[g];
+        }
+        let mut next = starts.clone();
+        let mut order = vec![0u32; starts[groups]];
+        for row in 0..rows {
+            if let Some(group) = group_of(row) {
+                order[next[group]] = row as u32;
+                next[group] += 1;
+            }
+        }
+        const UNSEEN: u32 = u32::MAX;
+        let code_of = |row: u32| codes.codes.get(row as usize).map_or(0, |c| *c as usize);
+        let mut stamp = vec![UNSEEN; codes.count().max(1)];
+        let mut seen = vec![0u32; if once { stamp.len() } else { 0 }];
+        let mut out = Vec::new();
+        let mut out_starts = Vec::with_capacity(groups + 1);
+        out_starts.push(0);
+        for g in 0..groups {
+            let members = &order[starts[g]..starts[g + 1]];
+            let group = g as u32;
+            if once {
+                for &row in members {
+                    let code = code_of(row);
+                    if stamp[code] != group {
+                        stamp[code] = group;
+                        seen[code] = 0;
+                    }
+                    seen[code] += 1;
+                }
+            }
+            for &row in members {
+                let code = code_of(row);
+                let first = if once {
+                    // Second pass: the stamp is this group's; take the code once.
+                    let single = seen[code] == 1;
+                    seen[code] = 0;
+                    single
+                } else if stamp[code] != group {
+                    stamp[code] = group;
+                    true
+                } else {
+                    false
+                };
+                if first {
+                    out.push(match values.get(row as usize) {
+                        Value::Blank => Value::Number(0.0),
+                        value => value.clone(),
+                    });
+                }
+            }
+            out_starts.push(out.len());
+        }
+        Some(if per_group {
+            EvaluatedArg::PerRowList {
+                values: out,
+                starts: out_starts,
+            }
+        } else {
+            EvaluatedArg::List(out)
+        })
+    }
+
+    /// Every value of a list argument (before UNIQUE selects from it).
+    fn all_list_values<'s>(&'s self, list: &'s ListNode, scope: Scope) -> EvaluatedArg<'s> {
         match list.domain {
             ListDomain::Array => {
                 let element_scope = Scope {
@@ -122,6 +258,9 @@ impl<'p> Evaluation<'p> {
         let ListDomain::Group { table } = list.domain else {
             return None;
         };
+        if list.distinct != Distinct::All {
+            return None; // per-group lists, selected by `select_distinct`
+        }
         let Some(Kernel::Aggregate(kind)) = function.kernel else {
             return None;
         };

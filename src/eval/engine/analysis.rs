@@ -2,8 +2,12 @@
 //! over the source table's rows (or once), the analysis runs, and what it returns is
 //! checked against what it declared before it is stored like any other table.
 
-use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues};
-use crate::lang::plan::{AnalysisArgNode, ColumnOrigin, Node, Step, TableId, TableKind};
+use crate::eval::grouping::{Grouping, KeyCodes};
+use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues, KeyCoding, RowGroups};
+use rayon::prelude::*;
+
+use crate::eval::vector::Operand;
+use crate::lang::plan::{AnalysisArgNode, ColumnId, ColumnOrigin, Node, Step, TableId, TableKind};
 use crate::value::Value;
 
 use super::{AnalysisReport, EvalError, Evaluation, Output, Scope};
@@ -34,6 +38,7 @@ impl Evaluation<'_> {
         let args: Vec<Option<ArgValues>> = plan
             .args
             .iter()
+            .take(plan.analysis.parameters().len())
             .map(|arg| {
                 arg.as_ref().map(|arg| match arg {
                     AnalysisArgNode::EachRow(node) => {
@@ -58,6 +63,7 @@ impl Evaluation<'_> {
             key_names,
             args,
             context: &self.context,
+            coding: &EngineCoding,
         };
         let failed = |message: String, hint: Option<String>| EvalError::Analysis {
             table,
@@ -67,7 +73,8 @@ impl Evaluation<'_> {
         };
         let result = match plan.analysis.run(&input) {
             Ok(result) => {
-                let outputs = plan.analysis.outputs().len();
+                let outputs =
+                    plan.analysis.outputs().len() + plan.analysis.carried_prefixes().len();
                 let lengths_agree = result.keys.iter().chain(&result.columns).all(|c| {
                     c.len()
                         == result
@@ -101,6 +108,39 @@ impl Evaluation<'_> {
         Output::Analysis(table, Box::new(result))
     }
 
+    /// A carried argument's values at the given source rows (blank where none): a stored
+    /// column is read where it is, anything else is evaluated over the source first.
+    fn gather(
+        &self,
+        table: TableId,
+        source: TableId,
+        node: &Node,
+        rows_of: &[Value],
+    ) -> Vec<Value> {
+        let rows = self.tables.get(source).map_or(0, |t| t.rows);
+        let at = |values: Operand<'_>| -> Vec<Value> {
+            rows_of
+                .iter()
+                .map(|row| match row.as_f64() {
+                    Some(r) if r >= 0.0 && (r as usize) < rows => values.get(r as usize).clone(),
+                    _ => Value::Blank,
+                })
+                .collect()
+        };
+        if let Node::Column(column) = node
+            && let Some(view) = self.column_view(source, *column)
+        {
+            return at(view);
+        }
+        let scope = Scope {
+            table: Some(source),
+            rows,
+            step: Some(Step::Analysis(table)),
+        };
+        let values = self.eval(node, scope);
+        at(values.operand())
+    }
+
     /// Stores an analysis table's rows: keys first, then each declared output under its
     /// column (an output named like a key is left to the key).
     pub(super) fn store_analysis(&mut self, table: TableId, result: AnalysisResult) {
@@ -119,13 +159,44 @@ impl Evaluation<'_> {
         for (position, values) in result.keys.into_iter().enumerate() {
             self.store_column(table, position, values);
         }
-        for (output, values) in analysis.analysis.outputs().iter().zip(result.columns) {
+        let outputs = analysis.analysis.outputs();
+        let mut columns = result.columns.into_iter();
+        for (output, values) in outputs.iter().zip(columns.by_ref()) {
             if let Some(column) = table_plan.column_id(output.name)
                 && column >= key_count
                 && matches!(table_plan.columns[column].origin, ColumnOrigin::Analysis)
             {
                 self.store_column(table, column, values);
             }
+        }
+        // Carried arguments: each output row copies the source row the analysis named.
+        let source_rows: Vec<Vec<Value>> = columns.collect();
+        let parameters = analysis.analysis.parameters().len();
+        let mut carried = Vec::new();
+        for (index, name) in analysis.carried.iter().enumerate() {
+            let Some(Some(AnalysisArgNode::EachRow(node))) = analysis.args.get(parameters + index)
+            else {
+                continue;
+            };
+            for (prefix, rows_of) in analysis
+                .analysis
+                .carried_prefixes()
+                .iter()
+                .zip(&source_rows)
+            {
+                if let Some(column) = table_plan.column_id(&format!("{prefix}{name}")) {
+                    carried.push((column, node, rows_of));
+                }
+            }
+        }
+        let gathered: Vec<(ColumnId, Vec<Value>)> = carried
+            .par_iter()
+            .map(|(column, node, rows_of)| {
+                (*column, self.gather(table, analysis.source, node, rows_of))
+            })
+            .collect();
+        for (column, values) in gathered {
+            self.store_column(table, column, values);
         }
         self.analysis_reports.insert(
             table,
@@ -138,5 +209,23 @@ impl Evaluation<'_> {
                 charts: result.charts,
             },
         );
+    }
+}
+
+/// The engine's [`KeyCoding`]: the key codes and groupings `group by` uses.
+#[derive(Debug)]
+pub struct EngineCoding;
+
+impl KeyCoding for EngineCoding {
+    fn codes(&self, values: &[Value]) -> Vec<u32> {
+        KeyCodes::build(values).codes
+    }
+
+    fn groups(&self, keys: &[&[Value]], rows: usize, keep: Option<&[bool]>) -> RowGroups {
+        let grouping = Grouping::build(keys, rows, keep);
+        RowGroups {
+            row_groups: grouping.row_groups,
+            first_rows: grouping.first_rows,
+        }
     }
 }

@@ -396,6 +396,23 @@ impl Evaluation<'_> {
                         .and_then(|c| self.column_view(other, c))
                 })
                 .collect();
+            // A row whose keys are all blank belongs to no group on purpose (a direct
+            // deal has no partner): suspicious blank keys are reported on their own.
+            let missing: Vec<usize> = missing
+                .into_iter()
+                .filter(|row| {
+                    !views.iter().all(|v| {
+                        v.is_some_and(|v| match v.get(*row) {
+                            Value::Blank => true,
+                            Value::Text(t) => t.trim().is_empty(),
+                            _ => false,
+                        })
+                    })
+                })
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
             let mut counts: BTreeMap<String, usize> = BTreeMap::new();
             for row in &missing {
                 let shown: Vec<String> = views

@@ -28,6 +28,7 @@ mod interpret;
 mod steps;
 mod variants;
 
+pub use analysis::EngineCoding;
 pub use audit::{DataAudit, KeyProblem, LookupMiss, SuspiciousKey, UnreachedRows, shown_value};
 pub use variants::{Baseline, evaluate_variants};
 

@@ -46,7 +46,12 @@ impl Checker<'_> {
             }
         }
         let parameters = analysis.parameters();
-        let mut args = vec![None; parameters.len()];
+        let carried = match &self.plan.tables[table].kind {
+            TableKind::Analysis(plan) => plan.carried.clone(),
+            _ => Vec::new(),
+        };
+        let mut args = vec![None; parameters.len() + carried.len()];
+        let mut carried_written = vec![false; carried.len()];
         // Arguments written (even when wrong, so that "missing" is not said as well), and
         // those that checked, with their types.
         let mut written: Vec<&'static str> = Vec::new();
@@ -56,7 +61,29 @@ impl Checker<'_> {
                 .iter()
                 .position(|p| p.name.eq_ignore_ascii_case(&arg.name.name))
             else {
-                self.unknown_argument(analysis.name(), parameters, &arg.name);
+                let index = carried
+                    .iter()
+                    .position(|c| c.eq_ignore_ascii_case(&arg.name.name));
+                if let Some(index) = index
+                    && !carried_written[index]
+                {
+                    carried_written[index] = true;
+                    if let Some(node) = self.compile_carried(table, source, arg, &carried[index]) {
+                        args[parameters.len() + index] = Some(AnalysisArgNode::EachRow(node));
+                    }
+                } else if index.is_some() {
+                    self.error(
+                        Diagnostic::error(
+                            Code::BadAnalysisArgument,
+                            format!("`{}` is given twice", arg.name.name),
+                            arg.name.span,
+                        )
+                        .with_label("given again")
+                        .with_hint("give each argument once"),
+                    );
+                } else {
+                    self.unknown_argument(analysis.name(), parameters, &arg.name);
+                }
                 continue;
             };
             let parameter = parameters[position];
@@ -145,6 +172,45 @@ impl Checker<'_> {
             plan.source_keys = source_keys;
             plan.args = args;
         }
+    }
+
+    /// A carried argument: a formula over the source's rows whose values the analysis
+    /// copies into its columns `prefix + name`, which take its type (and, for a plain
+    /// column, that column's number format).
+    fn compile_carried(
+        &mut self,
+        table: TableId,
+        source: TableId,
+        arg: &crate::lang::ast::AnalysisArg,
+        name: &str,
+    ) -> Option<crate::lang::plan::Node> {
+        let compiled = self.compile_expr(&arg.value, &Ctx::rows_of(source));
+        let ty = compiled_type(&compiled);
+        let node = self.expect_value(compiled, arg.value.span)?;
+        let format = match &node {
+            crate::lang::plan::Node::Column(column) => self.plan.tables[source]
+                .columns
+                .get(*column)
+                .and_then(|c| c.format.clone()),
+            _ => None,
+        };
+        let prefixes = match &self.plan.tables[table].kind {
+            TableKind::Analysis(plan) => plan.analysis.carried_prefixes(),
+            _ => &[],
+        };
+        for prefix in prefixes {
+            let column_name = format!("{prefix}{name}");
+            let output = &mut self.plan.tables[table];
+            if let Some(id) = output.column_id(&column_name)
+                && let Some(column) = output.columns.get_mut(id)
+                && matches!(column.origin, ColumnOrigin::Analysis)
+                && column.span == arg.name.span
+            {
+                column.ty = ty;
+                column.format.clone_from(&format);
+            }
+        }
+        Some(node)
     }
 
     fn unknown_argument(

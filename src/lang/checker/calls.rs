@@ -60,6 +60,9 @@ impl Checker<'_> {
             );
             return Compiled::Invalid;
         }
+        if spec.is_builtin() && spec.name == "UNIQUE" {
+            return self.compile_unique(args, span, ctx);
+        }
         let table_lookup = spec.is_builtin() && matches!(&*spec.name, "VLOOKUP" | "HLOOKUP");
         let mut compiled_args = Vec::new();
         let mut invalid = false;
@@ -148,7 +151,10 @@ impl Checker<'_> {
         for (compiled, kind, arg_span) in args {
             match compiled {
                 Compiled::List { list, .. } if kind == ArgKind::Scalar => {
-                    if list.domain == ListDomain::Array || list.filter.is_some() {
+                    if list.domain == ListDomain::Array
+                        || list.filter.is_some()
+                        || list.distinct != Distinct::All
+                    {
                         self.error(
                             Diagnostic::error(
                                 Code::ListWhereValue,
@@ -228,9 +234,106 @@ impl Checker<'_> {
                 },
                 filter: None,
                 elements: Vec::new(),
+                distinct: Distinct::All,
             },
             ty,
         }
+    }
+
+    /// `UNIQUE(list[, by_col[, exactly_once]])`: Excel's function returns a list, so it
+    /// is compiled into the list it selects from (only its distinct values reach the
+    /// enclosing function), e.g. `COUNTA(UNIQUE(Opportunities.channel))`.
+    fn compile_unique(&mut self, args: &[Expr], span: Span, ctx: &Ctx) -> Compiled {
+        let Some(first) = args.first() else {
+            return Compiled::Invalid;
+        };
+        let (mut list, ty) = match self.compile_arg(first, ctx) {
+            Compiled::List { list, ty } => (list, ty),
+            Compiled::Value { .. } => {
+                self.error(
+                    Diagnostic::error(
+                        Code::ValueWhereList,
+                        "UNIQUE needs a list, not a single value",
+                        first.span,
+                    )
+                    .with_label("a single value")
+                    .with_hint("pass a column such as `Opportunities.channel`"),
+                );
+                return Compiled::Invalid;
+            }
+            Compiled::Invalid => return Compiled::Invalid,
+        };
+        if list.domain == ListDomain::Array {
+            self.error(
+                Diagnostic::error(
+                    Code::MixedLists,
+                    "UNIQUE takes a column of a table, not an array constant",
+                    first.span,
+                )
+                .with_label("array constant")
+                .with_hint(
+                    "Excel reads {1, 2, 2} as one row and returns it unchanged; write the \
+                     distinct values yourself, or put them in a table column",
+                ),
+            );
+            return Compiled::Invalid;
+        }
+        if list.distinct != Distinct::All {
+            self.error(
+                Diagnostic::error(Code::MixedLists, "this list is already UNIQUE", first.span)
+                    .with_hint("use one UNIQUE"),
+            );
+            return Compiled::Invalid;
+        }
+        let mut flags = [false; 2];
+        for (position, arg) in args.iter().enumerate().skip(1) {
+            let compiled = self.compile_expr(arg, &Ctx::scalar());
+            let constant = match &compiled {
+                Compiled::Value {
+                    node: Node::Const(value),
+                    ..
+                } => value.to_bool().ok(),
+                _ => None,
+            };
+            let name = if position == 1 {
+                "by_col"
+            } else {
+                "exactly_once"
+            };
+            let Some(flag) = constant else {
+                if !matches!(compiled, Compiled::Invalid) {
+                    self.error(
+                        Diagnostic::error(
+                            Code::WrongOperandType,
+                            format!("UNIQUE's `{name}` must be written as TRUE or FALSE"),
+                            arg.span,
+                        )
+                        .with_label("not TRUE or FALSE")
+                        .with_hint("the engine decides what UNIQUE selects before reading data"),
+                    );
+                }
+                return Compiled::Invalid;
+            };
+            flags[position - 1] = flag;
+        }
+        if flags[0] {
+            self.error(
+                Diagnostic::error(
+                    Code::WrongOperandType,
+                    "UNIQUE(…, TRUE) compares columns, and a list here is one column",
+                    args.get(1).map_or(span, |a| a.span),
+                )
+                .with_label("by_col = TRUE")
+                .with_hint("write FALSE (or leave it out) to compare the list's values"),
+            );
+            return Compiled::Invalid;
+        }
+        list.distinct = if flags[1] {
+            Distinct::ExactlyOnce
+        } else {
+            Distinct::Unique
+        };
+        Compiled::List { list, ty }
     }
 
     /// A function argument: an expression, or `list where condition`.
@@ -269,6 +372,18 @@ impl Checker<'_> {
                 return Compiled::Invalid;
             }
         };
+        if list.distinct != Distinct::All {
+            self.error(
+                Diagnostic::error(
+                    Code::MisplacedWhere,
+                    "`where` after UNIQUE(…) is ambiguous",
+                    arg.span,
+                )
+                .with_label("filters UNIQUE's result")
+                .with_hint("filter the rows inside: UNIQUE(T.a where condition)"),
+            );
+            return Compiled::Invalid;
+        }
         if list.filter.is_some() {
             self.error(
                 Diagnostic::error(

@@ -372,6 +372,7 @@ impl Checker<'_> {
                 source: usize::MAX,
                 source_keys: Vec::new(),
                 args,
+                carried: Vec::new(),
             }),
             columns: Vec::new(),
             span: decl.name.span,
@@ -395,7 +396,8 @@ impl Checker<'_> {
         if let Some(source) = source {
             plan.source = source;
         }
-        let outputs = plan.analysis.outputs();
+        let analysis = Arc::clone(&plan.analysis);
+        let outputs = analysis.outputs();
         let mut names: Vec<(Arc<str>, Span)> = Vec::new();
         let mut repeated = Vec::new();
         for key in &decl.keys {
@@ -432,6 +434,56 @@ impl Checker<'_> {
                 look: output.look,
                 span: decl.name.span,
             });
+        }
+        // Carried arguments: every argument that is not a parameter, one column per
+        // prefix (typed when the arguments are compiled).
+        let prefixes = analysis.carried_prefixes();
+        let mut carried: Vec<Arc<str>> = Vec::new();
+        let mut clashes = Vec::new();
+        if !prefixes.is_empty() {
+            let parameters = analysis.parameters();
+            for arg in &decl.args {
+                let name = &arg.name.name;
+                if parameters.iter().any(|p| p.name.eq_ignore_ascii_case(name))
+                    || carried.iter().any(|c| c.eq_ignore_ascii_case(name))
+                {
+                    continue;
+                }
+                for prefix in prefixes {
+                    let column = format!("{prefix}{name}");
+                    if table.column_id(&column).is_some() {
+                        clashes.push((column, arg.name.span));
+                        continue;
+                    }
+                    table.columns.push(ColumnPlan {
+                        name: Arc::from(column),
+                        ty: ValueType::Any,
+                        optional: true,
+                        origin: ColumnOrigin::Analysis,
+                        format: None,
+                        look: Look::default(),
+                        span: arg.name.span,
+                    });
+                }
+                carried.push(Arc::clone(name));
+            }
+            if let TableKind::Analysis(plan) = &mut table.kind {
+                plan.args.resize(parameters.len() + carried.len(), None);
+                plan.carried = carried;
+            }
+        }
+        for (column, span) in clashes {
+            self.error(
+                Diagnostic::error(
+                    Code::BadAnalysisArgument,
+                    format!(
+                        "this argument would add a column `{column}`, which the table already has"
+                    ),
+                    span,
+                )
+                .with_label("name taken")
+                .with_hint("give the argument another name"),
+            );
         }
         for key in repeated {
             self.error(

@@ -150,6 +150,7 @@ impl Checker<'_> {
                 expr: Node::Const(Value::Blank),
                 filter: None,
                 elements: nodes,
+                distinct: Distinct::All,
             },
             ty: ValueType::Any,
         }
@@ -277,6 +278,9 @@ impl Checker<'_> {
                 if l.filter.is_some() || r.filter.is_some() {
                     return self.filtered_list_operand(span);
                 }
+                if l.distinct != Distinct::All || r.distinct != Distinct::All {
+                    return self.unique_list_operand(span);
+                }
                 Compiled::List {
                     list: ListNode {
                         expr: build(l.expr, r.expr),
@@ -327,6 +331,9 @@ impl Checker<'_> {
         if list.filter.is_some() {
             return self.filtered_list_operand(span);
         }
+        if list.distinct != Distinct::All {
+            return self.unique_list_operand(span);
+        }
         if row_dependent {
             self.error(
                 Diagnostic::error(
@@ -356,6 +363,22 @@ impl Checker<'_> {
                 span,
             )
             .with_hint("put `where` at the end of the whole argument: SUM(T.a * T.b where cond)"),
+        );
+        Compiled::Invalid
+    }
+
+    /// `UNIQUE(x) * 2`: Excel would compute on each distinct value, but which values are
+    /// distinct is decided on `x` itself; keep the arithmetic inside.
+    pub(super) fn unique_list_operand(&mut self, span: Span) -> Compiled {
+        self.error(
+            Diagnostic::error(
+                Code::MixedLists,
+                "UNIQUE's list can only be passed to a function such as COUNTA or SUM",
+                span,
+            )
+            .with_hint(
+                "compute inside UNIQUE: UNIQUE(T.a * 2), or reduce it first: COUNTA(UNIQUE(T.a))",
+            ),
         );
         Compiled::Invalid
     }

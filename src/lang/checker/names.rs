@@ -86,6 +86,7 @@ impl Checker<'_> {
                     expr: Node::Const(Value::Number(1.0)),
                     filter: None,
                     elements: Vec::new(),
+                    distinct: Distinct::All,
                 },
                 ty: ValueType::Number,
             };
@@ -233,6 +234,7 @@ impl Checker<'_> {
                 expr: Node::Column(column),
                 filter: None,
                 elements: Vec::new(),
+                distinct: Distinct::All,
             },
             ty,
         }

@@ -229,5 +229,6 @@ pub fn report<'a>(plan: &'a Plan, result: &'a Evaluated, quality: &'a QualityLog
         quality,
         provenance: provenance(vec![]),
         dashboard: dashboard(),
+        omitted_tables: Vec::new(),
     }
 }
