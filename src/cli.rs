@@ -276,24 +276,35 @@ pub fn run(
     })
 }
 
-/// `chanmix compare`: scenarios side by side in one workbook. With `use_cache`, inputs
-/// are read through the input cache.
+/// `chanmix compare`: scenarios side by side in one workbook and/or as JSON on stdout,
+/// then per scenario the findings it raises and clears against the baseline. With
+/// `use_cache`, inputs are read through the input cache.
 pub fn compare(
     scenarios: &[PathBuf],
-    output: &Path,
-    force: bool,
+    output: pipeline::CompareOutput<'_>,
     color: bool,
     use_cache: bool,
 ) -> Outcome {
     with_cache(use_cache, |cache| {
-        match pipeline::compare_scenarios(scenarios, output, force, cache) {
+        match pipeline::compare_scenarios(scenarios, output, cache) {
             Ok(summary) => {
                 let mut stderr: String = summary.warnings.iter().map(|w| w.render(color)).collect();
                 stderr.push_str(&shortened_lines(&summary.shortened, ""));
-                stderr.push_str(&format!("wrote {}\n", shown(output)));
+                let baseline = scenarios.first().map(|p| shown(p)).unwrap_or_default();
+                for counts in &summary.findings {
+                    stderr.push_str(&format!(
+                        "{}: {} raised, {} cleared against the baseline ({baseline})\n",
+                        printable(&counts.label),
+                        plural(counts.raised, "finding"),
+                        counts.cleared
+                    ));
+                }
+                if let Some(workbook) = output.workbook {
+                    stderr.push_str(&format!("wrote {}\n", shown(workbook)));
+                }
                 Outcome {
                     code: 0,
-                    stdout: String::new(),
+                    stdout: summary.json.map(|j| format!("{j}\n")).unwrap_or_default(),
                     stderr,
                 }
             }

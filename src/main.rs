@@ -74,8 +74,12 @@ enum Command {
         #[arg(required = true, num_args = 2..)]
         scenarios: Vec<PathBuf>,
         /// The workbook to write.
-        #[arg(short, long)]
-        output: PathBuf,
+        #[arg(short, long, required_unless_present = "json")]
+        output: Option<PathBuf>,
+        /// Print the comparison as JSON on stdout: key figures with their changes, the
+        /// findings each scenario raises and clears, and the table columns that change.
+        #[arg(long)]
+        json: bool,
         /// Read the input files even when the input cache has them, and store nothing.
         #[arg(long)]
         no_cache: bool,
@@ -274,9 +278,19 @@ fn main() -> ExitCode {
         Command::Compare {
             scenarios,
             output,
+            json,
             no_cache,
             force,
-        } => cli::compare(&scenarios, &output, force, stderr_color(), !no_cache),
+        } => cli::compare(
+            &scenarios,
+            chanmix::pipeline::CompareOutput {
+                workbook: output.as_deref(),
+                json,
+                force,
+            },
+            stderr_color(),
+            !no_cache,
+        ),
         Command::Init {
             from,
             out,

@@ -10,6 +10,7 @@ use crate::eval::engine::{Baseline, Evaluated};
 use crate::lang::plan::Plan;
 use crate::report::{self, CompareReport};
 
+use super::json::compare_to_json;
 use super::outputs::{OutputKind, check_output};
 
 use super::{
@@ -84,10 +85,10 @@ fn same_rules(a: &PreparedScenario, b: &PreparedScenario) -> bool {
 /// Outputs chanmix did not write are replaced only with `force`.
 pub fn compare_scenarios(
     paths: &[PathBuf],
-    output: &Path,
-    force: bool,
+    output: CompareOutput<'_>,
     cache: Option<&InputCache>,
 ) -> Result<CompareSummary, CommandError> {
+    let force = output.force;
     if paths.len() < 2 {
         return Err(CommandError::TooFewScenarios);
     }
@@ -102,7 +103,9 @@ pub fn compare_scenarios(
     };
     timer.lap("check rules and scenarios");
     let inputs: Vec<PathBuf> = prepared.iter().flat_map(|p| p.input_paths()).collect();
-    check_output(output, OutputKind::Workbook, force, &inputs)?;
+    if let Some(workbook) = output.workbook {
+        check_output(workbook, OutputKind::Workbook, force, &inputs)?;
+    }
     let mut read_already: HashMap<String, usize> = HashMap::new();
     let mut datasets: Vec<InputData> = Vec::new();
     let mut data_of: Vec<usize> = Vec::new();
@@ -188,11 +191,17 @@ pub fn compare_scenarios(
         .zip(&results)
         .filter_map(|((p, i), result)| Some(run_report(p, datasets.get(*i)?, result)))
         .collect::<Result<_, _>>()?;
-    // What is at the output path may have changed while the inputs were read.
-    check_output(output, OutputKind::Workbook, force, &inputs)?;
-    // Refuses to overwrite any scenario, rule or input file of the runs.
-    let shortened = report::write_compare_workbook(&CompareReport { runs }, output)?;
-    timer.lap("write workbook");
+    let report = CompareReport { runs };
+    let findings = report::differences::findings_summary(&report.runs);
+    let json = output.json.then(|| compare_to_json(&report));
+    let mut shortened = Vec::new();
+    if let Some(workbook) = output.workbook {
+        // What is at the output path may have changed while the inputs were read.
+        check_output(workbook, OutputKind::Workbook, force, &inputs)?;
+        // Refuses to overwrite any scenario, rule or input file of the runs.
+        shortened = report::write_compare_workbook(&report, workbook)?;
+        timer.lap("write workbook");
+    }
     let warnings = prepared
         .into_iter()
         .filter(|p| !p.warnings.is_empty())
@@ -204,7 +213,18 @@ pub fn compare_scenarios(
     Ok(CompareSummary {
         warnings,
         shortened,
+        json,
+        findings,
     })
+}
+
+/// Where `compare` writes: a workbook, JSON on stdout, or both.
+#[derive(Debug, Clone, Copy)]
+pub struct CompareOutput<'p> {
+    pub workbook: Option<&'p Path>,
+    pub json: bool,
+    /// Replace a workbook chanmix did not write (never a link or a device).
+    pub force: bool,
 }
 
 /// What `chanmix compare` produced besides its workbook.
@@ -213,6 +233,11 @@ pub struct CompareSummary {
     pub warnings: Vec<Diagnosed>,
     /// Texts shortened to fit their cells.
     pub shortened: Vec<report::Shortened>,
+    /// The comparison as JSON (`--json`).
+    pub json: Option<String>,
+    /// Per compared scenario: its label and how many findings it raises and clears
+    /// against the baseline.
+    pub findings: Vec<report::differences::FindingCounts>,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `--json`: the computed grouped and analysis tables, scalars, params, flags and each
 //! analysis' details as JSON for other tools (numbers stay numbers, dates become ISO
 //! text, errors their Excel spelling), and
+//! `compare --json`: what changes between scenarios, and
 //! `check --format json`: every diagnostic of the files checked in one array.
 
 use serde_json::{Map, Value as Json, json};
@@ -8,6 +9,9 @@ use serde_json::{Map, Value as Json, json};
 use crate::diagnostic::render::json_entries;
 use crate::eval::engine::Evaluated;
 use crate::lang::plan::{Plan, TableKind};
+use crate::report::CompareReport;
+use crate::report::differences::{aligned_tables, compared_metrics, flag_changes, scenario_labels};
+use crate::report::text::humanize;
 use crate::value::Value;
 use crate::value::datetime::ymd_from_serial;
 
@@ -147,4 +151,174 @@ pub fn diagnostics_to_json<'a>(checked: impl IntoIterator<Item = &'a Diagnosed>)
         .flat_map(|d| json_entries(&d.diagnostics, &d.sources))
         .collect();
     serde_json::to_string_pretty(&Json::Array(entries)).unwrap_or_default()
+}
+
+/// One finding as JSON, for the lists of findings raised and cleared.
+fn finding_to_json(hit: &crate::eval::engine::FlagHit) -> Json {
+    json!({
+        "table": &*hit.table,
+        "subject": hit.subject,
+        "message": hit.message,
+        "severity": hit.severity.as_str(),
+        "stake": hit.stake,
+        "fired": hit.fired,
+    })
+}
+
+/// `compare --json`: the scenarios (labels are the keys used below), the params that
+/// differ, each key figure per scenario with its change against the baseline, the
+/// findings each scenario raises and clears, and per table the rows of the columns that
+/// change (tables no scenario changes are only named).
+pub fn compare_to_json(report: &CompareReport) -> String {
+    let runs = &report.runs;
+    let labels = scenario_labels(runs);
+    let Some(base) = runs.first() else {
+        return String::new();
+    };
+    let scenarios: Vec<Json> = runs
+        .iter()
+        .zip(&labels)
+        .map(|(run, label)| {
+            json!({
+                "label": label,
+                "name": run.title,
+                "description": run.description,
+                "file": run
+                    .provenance
+                    .scenario_files
+                    .first()
+                    .map(|f| f.path.display().to_string()),
+            })
+        })
+        .collect();
+    let by_label =
+        |values: Vec<Json>| -> Map<String, Json> { labels.iter().cloned().zip(values).collect() };
+    let param = |run: &crate::report::RunReport, name: &str| -> Option<Json> {
+        run.result
+            .params
+            .iter()
+            .find(|(n, _)| &**n == name)
+            .map(|(_, v)| value_to_json(v))
+    };
+    let mut params = Map::new();
+    for run in runs {
+        for (name, _) in &run.result.params {
+            if params.contains_key(&**name) {
+                continue;
+            }
+            let values: Vec<Json> = runs
+                .iter()
+                .map(|r| param(r, name).unwrap_or(Json::Null))
+                .collect();
+            if values.iter().any(|v| *v != values[0]) {
+                params.insert(name.to_string(), Json::Object(by_label(values)));
+            }
+        }
+    }
+    let kpis: Vec<Json> = compared_metrics(base)
+        .iter()
+        .map(|name| {
+            let values: Vec<Value> = runs
+                .iter()
+                .map(|r| r.result.scalar(name).cloned().unwrap_or_default())
+                .collect();
+            let mut deltas = Map::new();
+            let mut percents = Map::new();
+            for (value, label) in values.iter().zip(&labels).skip(1) {
+                let change = match (values[0].as_f64(), value.as_f64()) {
+                    (Some(a), Some(b)) => Some((b - a, (a != 0.0).then(|| (b - a) / a.abs()))),
+                    _ => None,
+                };
+                deltas.insert(label.clone(), json!(change.map(|c| c.0)));
+                percents.insert(label.clone(), json!(change.and_then(|c| c.1)));
+            }
+            json!({
+                "metric": name,
+                "label": humanize(name),
+                "values": by_label(values.iter().map(value_to_json).collect()),
+                "delta": deltas,
+                "delta_percent": percents,
+            })
+        })
+        .collect();
+    let findings: Map<String, Json> = runs
+        .iter()
+        .zip(&labels)
+        .skip(1)
+        .map(|(run, label)| {
+            let changes = flag_changes(base, run);
+            let list = |hits: &[&crate::eval::engine::FlagHit]| -> Vec<Json> {
+                hits.iter().map(|hit| finding_to_json(hit)).collect()
+            };
+            let entry = json!({
+                "raised": list(&changes.raised),
+                "cleared": list(&changes.cleared),
+                "in_both": changes.kept,
+            });
+            (label.clone(), entry)
+        })
+        .collect();
+    let aligned = aligned_tables(runs);
+    let mut tables = Map::new();
+    let mut unchanged = Vec::new();
+    for table in &aligned {
+        if table.changed.is_empty() {
+            unchanged.push(Json::String(table.plan.name.to_string()));
+            continue;
+        }
+        let key_names: Vec<&str> = table
+            .plan
+            .columns
+            .iter()
+            .take(table.keys)
+            .map(|c| &*c.name)
+            .collect();
+        let rows: Vec<Json> = table
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, key)| {
+                let mut object = Map::new();
+                for (name, value) in key_names.iter().zip(key) {
+                    object.insert(name.to_string(), value_to_json(value));
+                }
+                for column in &table.changed {
+                    let values: Vec<Json> = (0..runs.len())
+                        .map(|s| {
+                            table
+                                .value(s, r, &column.name)
+                                .map_or(Json::Null, |v| value_to_json(&v))
+                        })
+                        .collect();
+                    object.insert(column.name.to_string(), Json::Object(by_label(values)));
+                }
+                let absent: Vec<&String> = labels
+                    .iter()
+                    .enumerate()
+                    .filter(|(s, _)| !table.has_row(*s, r))
+                    .map(|(_, label)| label)
+                    .collect();
+                if !absent.is_empty() {
+                    object.insert("missing_in".into(), json!(absent));
+                }
+                Json::Object(object)
+            })
+            .collect();
+        let changed: Vec<&str> = table.changed.iter().map(|c| &*c.name).collect();
+        tables.insert(
+            table.plan.name.to_string(),
+            json!({ "keys": key_names, "changed_columns": changed, "rows": rows }),
+        );
+    }
+    let document = json!({
+        "generator": format!("{GENERATOR}{}", env!("CARGO_PKG_VERSION")),
+        "baseline": labels.first(),
+        "scenarios": scenarios,
+        "params_that_differ": params,
+        "kpis": kpis,
+        "findings": findings,
+        "tables": tables,
+        "unchanged_tables": unchanged,
+    });
+    serde_json::to_string_pretty(&document).unwrap_or_default()
 }

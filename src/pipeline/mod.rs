@@ -30,7 +30,7 @@ use crate::value::Value;
 use crate::value::datetime::serial_from_date;
 use inputs::{InputRequest, request_for_plan};
 
-pub use compare::{CompareSummary, compare_scenarios};
+pub use compare::{CompareOutput, CompareSummary, compare_scenarios};
 pub use error::{CommandError, Diagnosed, render_error};
 
 /// A scenario with its rules checked and compiled, ready to evaluate.

@@ -1,23 +1,25 @@
 //! The `compare` workbook: named scenarios side by side — KPIs with absolute and %
 //! deltas against the first scenario, the params that differ, per-row table deltas, a chart.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rust_xlsxwriter::{
     Chart, ChartLegendPosition, Color, Format, Formula, Workbook, Worksheet, XlsxError,
 };
 
 use crate::lang::ast::FormatKind;
-use crate::lang::plan::{Plan, TableId, TablePlan};
+use crate::lang::plan::Plan;
 use crate::report::cells::{
     Styles, Widths, column_display, display_text, format_code, number_format, write_value,
 };
+use crate::report::differences::{
+    AlignedTable, FlagChanges, aligned_tables, compared_metrics, flag_changes, scenario_labels,
+};
 use crate::report::formula::{column_letters, number_literal};
-use crate::report::layout::{HISTORY, set_properties, table_data, unique_sheet_name};
+use crate::report::layout::{HISTORY, set_properties, unique_sheet_name};
 use crate::report::long_text::CellText;
 use crate::report::text::humanize;
 use crate::report::{CompareReport, ReportError, RunReport};
-use crate::table::Table;
 use crate::value::Value;
 use crate::value::ValueType;
 
@@ -35,27 +37,6 @@ fn signed_format(kind: Option<&FormatKind>) -> Format {
         Some(FormatKind::Date) | None => "+General;-General;General",
     };
     Format::new().set_num_format(code)
-}
-
-/// A short, unique label per scenario for column headers.
-fn labels(runs: &[RunReport]) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    runs.iter()
-        .map(|run| {
-            let base = if run.title.is_empty() {
-                "Scenario".to_string()
-            } else {
-                run.title.clone()
-            };
-            let n = seen.entry(base.clone()).or_insert(0);
-            *n += 1;
-            if *n == 1 {
-                base
-            } else {
-                format!("{base} ({n})")
-            }
-        })
-        .collect()
 }
 
 /// Writes `=b-a` (or `=(b-a)/ABS(a)` for `percent`) with the difference we computed as
@@ -101,69 +82,66 @@ pub fn build_compare_workbook(report: &CompareReport) -> Result<Vec<u8>, ReportE
         return Err(ReportError::TooFewRuns(runs.len()));
     }
     let styles = Styles::new();
-    let labels = labels(runs);
+    let labels = scenario_labels(runs);
     let mut workbook = Workbook::new();
     set_properties(&mut workbook, "Scenario comparison")?;
     let mut used: HashSet<String> = [SUMMARY.to_lowercase(), HISTORY.to_lowercase()]
         .into_iter()
         .collect();
 
+    let aligned = aligned_tables(runs);
     let mut delta_sheets = Vec::new();
     let mut candidates: Vec<ChartSource> = Vec::new();
-    for (id, table) in base.plan.tables.iter().enumerate() {
-        if !table.is_built() {
+    let mut unchanged: Vec<&str> = Vec::new();
+    for table in &aligned {
+        if table.changed.is_empty() {
+            unchanged.push(&table.plan.name);
             continue;
         }
-        let tables: Option<Vec<&Table>> = runs
-            .iter()
-            .map(|run| {
-                run.plan
-                    .table_id(&table.name)
-                    .and_then(|t| table_data(run, t))
-            })
-            .collect();
-        let Some(tables) = tables else { continue };
-        let Some(first) = table_data(base, id) else {
-            continue;
-        };
-        let _ = first;
-        let name = unique_sheet_name(&format!("Δ {}", table.name), &mut used);
-        let (sheet, sources) =
-            delta_sheet(&name, (base.plan, id), table, &tables, &labels, &styles)?;
+        let name = unique_sheet_name(&format!("Δ {}", table.plan.name), &mut used);
+        let (sheet, sources) = delta_sheet(&name, base.plan, table, &labels, &styles)?;
         candidates.extend(sources);
         delta_sheets.push(sheet);
     }
 
-    // Chart what the baseline's dashboard charts first, else the first currency column;
-    // a measure the scenarios change beats one they leave alone.
+    // Chart what the baseline's dashboard charts first, else the first currency column
+    // (every candidate changes between scenarios).
     let preferred = base
         .dashboard
         .charts
         .first()
         .and_then(|c| c.series.first().map(|s| (c.table.as_str(), s.as_str())));
-    let is_preferred =
-        |c: &&ChartSource| preferred.is_some_and(|(t, s)| c.table == t && c.column == s);
     let chart_source = candidates
         .iter()
-        .find(|c| c.differs && is_preferred(c))
-        .or_else(|| candidates.iter().find(|c| c.differs && c.currency))
-        .or_else(|| candidates.iter().find(|c| c.differs))
-        .or_else(|| candidates.iter().find(is_preferred))
+        .find(|c| preferred.is_some_and(|(t, s)| c.table == t && c.column == s))
         .or_else(|| candidates.iter().find(|c| c.currency))
         .or_else(|| candidates.first());
-    workbook.push_worksheet(summary_sheet(runs, &labels, &styles, chart_source)?);
+    let summary = SummaryParts {
+        labels: &labels,
+        chart_source,
+        unchanged: &unchanged,
+    };
+    workbook.push_worksheet(summary_sheet(runs, &summary, &styles)?);
     for sheet in delta_sheets {
         workbook.push_worksheet(sheet);
     }
     Ok(workbook.save_to_buffer()?)
 }
 
+/// What the Summary sheet shows besides the runs themselves.
+struct SummaryParts<'s> {
+    labels: &'s [String],
+    chart_source: Option<&'s ChartSource>,
+    /// Tables no scenario changes (no Δ sheet).
+    unchanged: &'s [&'s str],
+}
+
 fn summary_sheet(
     runs: &[RunReport],
-    labels: &[String],
+    parts: &SummaryParts,
     styles: &Styles,
-    chart_source: Option<&ChartSource>,
 ) -> Result<Worksheet, ReportError> {
+    let labels = parts.labels;
     let mut sheet = Worksheet::new();
     sheet.set_name(SUMMARY)?;
     sheet.set_active(true);
@@ -202,15 +180,7 @@ fn summary_sheet(
         sheet.write_text_with_format(row, column, text, &styles.header)?;
         widths.see(column, text);
     }
-    let kpis: Vec<String> = if base.dashboard.kpis.is_empty() {
-        base.plan
-            .scalars
-            .iter()
-            .map(|s| s.name.to_string())
-            .collect()
-    } else {
-        base.dashboard.kpis.clone()
-    };
+    let kpis = compared_metrics(base);
     let runs_count = u16::try_from(runs.len()).unwrap_or(u16::MAX);
     let percent_format = Format::new().set_num_format(PERCENT_DELTA);
     for name in &kpis {
@@ -335,10 +305,24 @@ fn summary_sheet(
             &styles.subtitle,
         )?;
     }
+    row = findings_section(&mut sheet, row + 2, runs, labels, styles)?;
+    row += 2;
+    sheet.write_text_with_format(row, 0, "Tables", &styles.section)?;
+    row += 1;
+    let tables_note = if parts.unchanged.is_empty() {
+        "Every table changes in some scenario; each has a Δ sheet with the columns that change."
+            .to_string()
+    } else {
+        format!(
+            "Each Δ sheet shows only the columns that change. No scenario changes: {}.",
+            parts.unchanged.join(", ")
+        )
+    };
+    sheet.write_text_with_format(row, 0, &tables_note, &styles.subtitle)?;
     widths.apply(&mut sheet)?;
     sheet.set_column_width(0, 28)?;
 
-    if let Some(source) = chart_source {
+    if let Some(source) = parts.chart_source {
         let mut chart = Chart::new_column();
         let title = format!(
             "{} by {} and scenario",
@@ -365,15 +349,73 @@ fn summary_sheet(
     Ok(sheet)
 }
 
-/// Key text used to match rows across scenarios (groups compare case-insensitively).
-fn row_key(table: &Table, keys: usize, row: usize) -> String {
-    table
-        .columns
+/// The findings each scenario raises and clears against the baseline, most severe
+/// first, then by value at stake; returns the last row written.
+fn findings_section(
+    sheet: &mut Worksheet,
+    mut row: u32,
+    runs: &[RunReport],
+    labels: &[String],
+    styles: &Styles,
+) -> Result<u32, ReportError> {
+    sheet.write_text_with_format(row, 0, "Findings raised and cleared", &styles.section)?;
+    let Some(base) = runs.first() else {
+        return Ok(row);
+    };
+    let changes: Vec<FlagChanges> = runs.iter().skip(1).map(|r| flag_changes(base, r)).collect();
+    row += 1;
+    let counts: Vec<String> = changes
         .iter()
-        .take(keys)
-        .map(|c| display_text(&c.value(row).unwrap_or_default(), None).to_lowercase())
-        .collect::<Vec<_>>()
-        .join("\u{1f}")
+        .zip(labels.iter().skip(1))
+        .map(|(c, label)| {
+            format!(
+                "{label}: {} raised, {} cleared, {} in both",
+                c.raised.len(),
+                c.cleared.len(),
+                c.kept
+            )
+        })
+        .collect();
+    let note = format!(
+        "Against {}'s findings (the rules' flags). {}.",
+        labels.first().map_or("the baseline", String::as_str),
+        counts.join("; ")
+    );
+    sheet.write_text_with_format(row, 0, &note, &styles.subtitle)?;
+    if changes
+        .iter()
+        .all(|c| c.raised.is_empty() && c.cleared.is_empty())
+    {
+        return Ok(row);
+    }
+    row += 1;
+    let header = [
+        "Scenario", "Change", "Severity", "Table", "Subject", "Finding", "At stake",
+    ];
+    for (i, text) in header.iter().enumerate() {
+        sheet.write_text_with_format(row, u16::try_from(i).unwrap_or(0), text, &styles.header)?;
+    }
+    let stake_format = Format::new().set_num_format("$#,##0");
+    for (change, label) in changes.iter().zip(labels.iter().skip(1)) {
+        let listed = change
+            .raised
+            .iter()
+            .map(|hit| ("Raised", *hit))
+            .chain(change.cleared.iter().map(|hit| ("Cleared", *hit)));
+        for (what, hit) in listed {
+            row += 1;
+            sheet.write_text(row, 0, label)?;
+            sheet.write_text(row, 1, what)?;
+            sheet.write_text(row, 2, hit.severity.as_str())?;
+            sheet.write_text(row, 3, &hit.table)?;
+            sheet.write_text(row, 4, &hit.subject)?;
+            sheet.write_text(row, 5, &hit.message)?;
+            if let Some(stake) = hit.stake {
+                sheet.write_number_with_format(row, 6, stake, &stake_format)?;
+            }
+        }
+    }
+    Ok(row)
 }
 
 /// One numeric column of a delta sheet that the summary chart can draw.
@@ -386,75 +428,37 @@ struct ChartSource {
     rows: u32,
     column: String,
     currency: bool,
-    /// Some row's value changes between scenarios.
-    differs: bool,
     format: Option<String>,
     /// The per-scenario value columns on the delta sheet.
     columns: Vec<u16>,
 }
 
-/// One grouped table across scenarios: keys, then per numeric column the value in each
-/// scenario and its delta to the baseline. Returns the sheet and, for the summary chart,
-/// where each numeric column's per-scenario values are.
+/// One grouped table across scenarios: keys, then per column that changes the value in
+/// each scenario and its delta to the baseline (columns no scenario changes are left
+/// out). Returns the sheet and, for the summary chart, where each column's
+/// per-scenario values are.
 fn delta_sheet(
     name: &str,
-    (plan, id): (&Plan, TableId),
-    table: &TablePlan,
-    tables: &[&Table],
+    base_plan: &Plan,
+    aligned: &AlignedTable,
     labels: &[String],
     styles: &Styles,
 ) -> Result<(Worksheet, Vec<ChartSource>), ReportError> {
     let mut sheet = Worksheet::new();
     sheet.set_name(name)?;
-    let keys = table.key_count().max(1);
+    let keys = aligned.keys;
+    let id = aligned.id;
+    let rows = aligned.rows.len();
     let mut widths = Widths::new(8, 40);
-    // Rows: the baseline's keys in order, then keys only other scenarios have.
-    let mut order: Vec<String> = Vec::new();
-    let mut key_values: HashMap<String, Vec<Value>> = HashMap::new();
-    let mut positions: Vec<HashMap<String, usize>> = Vec::new();
-    for data in tables {
-        let mut position = HashMap::new();
-        for r in 0..data.row_count {
-            let key = row_key(data, keys, r);
-            if !key_values.contains_key(&key) {
-                let values = data
-                    .columns
-                    .iter()
-                    .take(keys)
-                    .map(|c| c.value(r).unwrap_or_default())
-                    .collect();
-                key_values.insert(key.clone(), values);
-                order.push(key.clone());
-            }
-            position.entry(key).or_insert(r);
-        }
-        positions.push(position);
-    }
-    let numeric: Vec<&crate::lang::plan::ColumnPlan> = table
-        .columns
-        .iter()
-        .skip(keys)
-        .filter(|c| tables.iter().all(|t| t.column(&c.name).is_some()))
-        // Numbers, and formulas that are a number or blank (`IF(won > 0, x, "")`).
-        .filter(|c| {
-            c.ty == ValueType::Number
-                || (c.ty == ValueType::Any
-                    && tables.iter().any(|t| {
-                        t.column(&c.name).is_some_and(|col| {
-                            col.values().iter().any(|v| matches!(v, Value::Number(_)))
-                        })
-                    }))
-        })
-        .collect();
     let mut column: u16 = 0;
-    for key_column in table.columns.iter().take(keys) {
+    for key_column in aligned.plan.columns.iter().take(keys) {
         sheet.write_text_with_format(0, column, &key_column.name, &styles.header)?;
         widths.see(column, &key_column.name);
-        let (kind, is_date) = column_display(plan, id, usize::from(column));
+        let (kind, is_date) = column_display(base_plan, id, usize::from(column));
         let key_format = number_format(kind.as_ref(), is_date).set_bold();
         let code = format_code(kind.as_ref(), is_date);
-        for (r, key) in order.iter().enumerate() {
-            if let Some(value) = key_values.get(key).and_then(|v| v.get(usize::from(column))) {
+        for (r, key) in aligned.rows.iter().enumerate() {
+            if let Some(value) = key.get(usize::from(column)) {
                 let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
                 write_value(&mut sheet, row, column, value, &key_format)?;
                 widths.see(column, &display_text(value, code.as_deref()));
@@ -463,39 +467,21 @@ fn delta_sheet(
         column += 1;
     }
     let mut sources = Vec::new();
-    for plan_column in &numeric {
+    for plan_column in &aligned.changed {
         let kind = plan_column.format.as_ref().map(|f| &f.kind);
         let format = number_format(kind, false);
         let code = format_code(kind, false);
         let first_value_column = column;
-        let decoded: Vec<std::borrow::Cow<'_, [Value]>> = tables
-            .iter()
-            .filter_map(|t| t.column(&plan_column.name).map(|c| c.values()))
-            .collect();
-        let values: Vec<&[Value]> = decoded.iter().map(|v| v.as_ref()).collect();
         let delta_format = signed_format(kind);
-        // Whether any row's value changes between scenarios (worth charting).
-        let differs = order.iter().any(|key| {
-            let value = |s: usize| {
-                positions
-                    .get(s)
-                    .and_then(|p| p.get(key))
-                    .and_then(|p| values.get(s).and_then(|v| v.get(*p)))
-            };
-            (1..labels.len()).any(|s| value(s) != value(0))
-        });
         for (s, label) in labels.iter().enumerate() {
             let header = format!("{} [{label}]", plan_column.name);
             sheet.write_text_with_format(0, column, &header, &styles.header)?;
             widths.see(column, &header);
-            for (r, key) in order.iter().enumerate() {
+            for r in 0..rows {
                 let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-                let value = positions[s]
-                    .get(key)
-                    .and_then(|p| values.get(s).and_then(|v| v.get(*p)));
-                if let Some(value) = value {
-                    write_value(&mut sheet, row, column, value, &format)?;
-                    widths.see(column, &display_text(value, code.as_deref()));
+                if let Some(value) = aligned.value(s, r, &plan_column.name) {
+                    write_value(&mut sheet, row, column, &value, &format)?;
+                    widths.see(column, &display_text(&value, code.as_deref()));
                 }
             }
             column += 1;
@@ -507,14 +493,10 @@ fn delta_sheet(
             widths.see(column, &header);
             let base_letters = column_letters(first_value_column);
             let letters = column_letters(column - 1);
-            for (r, key) in order.iter().enumerate() {
+            for r in 0..rows {
                 let row = u32::try_from(r + 1).map_err(|_| XlsxError::RowColumnLimitError)?;
-                let a = positions[0]
-                    .get(key)
-                    .and_then(|p| values.first().and_then(|v| v.get(*p)));
-                let b = positions[s]
-                    .get(key)
-                    .and_then(|p| values.get(s).and_then(|v| v.get(*p)));
+                let a = aligned.value(0, r, &plan_column.name);
+                let b = aligned.value(s, r, &plan_column.name);
                 if let (Some(a), Some(b)) = (a, b) {
                     let cells = (
                         format!("{base_letters}{}", row + 1),
@@ -525,7 +507,7 @@ fn delta_sheet(
                         row,
                         column,
                         (&cells.0, &cells.1),
-                        (a, b),
+                        (&a, &b),
                         false,
                         &delta_format,
                     )?;
@@ -540,23 +522,23 @@ fn delta_sheet(
         );
         sources.push(ChartSource {
             sheet: name.to_string(),
-            table: table.name.to_string(),
-            key: table
+            table: aligned.plan.name.to_string(),
+            key: aligned
+                .plan
                 .columns
                 .first()
                 .map_or_else(String::new, |c| c.name.to_string()),
             keys: u16::try_from(keys).unwrap_or(1),
-            rows: u32::try_from(order.len()).unwrap_or(0),
+            rows: u32::try_from(rows).unwrap_or(0),
             column: plan_column.name.to_string(),
             currency: kind == Some(&FormatKind::Currency),
-            differs,
             format: code.clone(),
             columns,
         });
     }
     sheet.set_freeze_panes(1, u16::try_from(keys).unwrap_or(0))?;
-    if column > 0 && !order.is_empty() {
-        sheet.autofilter(0, 0, u32::try_from(order.len()).unwrap_or(0), column - 1)?;
+    if column > 0 && rows > 0 {
+        sheet.autofilter(0, 0, u32::try_from(rows).unwrap_or(0), column - 1)?;
     }
     widths.apply(&mut sheet)?;
     Ok((sheet, sources))

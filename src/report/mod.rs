@@ -24,6 +24,7 @@ mod cells;
 mod compare;
 mod dashboard;
 pub mod describe;
+pub mod differences;
 mod findings;
 pub mod formula;
 pub mod issues;

@@ -103,7 +103,19 @@ fn libreoffice_recomputes_the_deltas() {
     }
     let report = recalc_and_compare(&path).unwrap_or_else(|e| panic!("{e}"));
     if report.skipped.is_none() {
-        assert!(report.formulas_checked > 10, "{report:?}");
+        // Every formula we wrote was recomputed and compared.
+        let bytes = build();
+        let written: usize = ["Summary", "Δ Channels"]
+            .iter()
+            .map(|sheet| {
+                formulas(&bytes, sheet)
+                    .used_cells()
+                    .filter(|(_, _, f)| !f.is_empty())
+                    .count()
+            })
+            .sum();
+        assert!(written > 0);
+        assert_eq!(report.formulas_checked, written, "{report:?}");
     }
 }
 
@@ -118,4 +130,127 @@ fn compare_is_deterministic_and_needs_two_scenarios() {
     })
     .unwrap_err();
     assert!(matches!(err, ReportError::TooFewRuns(1)), "{err}");
+}
+
+/// The fixture's rules with two findings that depend on the margin and a table no
+/// param reaches.
+fn margin_findings_rules() -> String {
+    format!(
+        "{RULES}\n\
+         flag Channels when roi < 0: \"{{channel}} loses money\"\n\
+         flag Channels when roi > 3 severity opportunity: \"{{channel}} returns over 300%\"\n\
+         table Stages = group Opportunities by stage\n\
+         Stages.deals = COUNT(Opportunities)  @integer\n"
+    )
+}
+
+fn build_with_findings() -> Vec<u8> {
+    let plan = compile(&margin_findings_rules());
+    let base = run(&plan, &[]);
+    let up = run(&plan, &[("margin".to_string(), Value::Number(1.0))]);
+    let quality = quality();
+    let mut second = report(&plan, &up, &quality);
+    second.title = "Margin up".into();
+    build_compare_workbook(&CompareReport {
+        runs: vec![report(&plan, &base, &quality), second],
+    })
+    .unwrap()
+}
+
+#[test]
+fn findings_raised_and_cleared_are_listed_per_scenario() {
+    // By hand: at 50% Direct's ROI is (50 − 60) / 60 < 0 (loses money) and partner's
+    // (250 − 100) / 100 = 1.5; at 100% Direct's is 40 / 60 > 0 (cleared) and partner's
+    // (500 − 100) / 100 = 4 > 3 (raised). Online has no cost: #DIV/0!, no finding.
+    let bytes = build_with_findings();
+    let summary = values(&bytes, "Summary");
+    let header = find_row(&summary, 1, "Change").expect("a findings header row");
+    let row = |r: u32| -> Vec<String> { (0..6).map(|c| at(&summary, r, c).to_string()).collect() };
+    assert_eq!(
+        row(header + 1)[..5],
+        ["Margin up", "Raised", "opportunity", "Channels", "partner"]
+    );
+    assert!(row(header + 1)[5].contains("returns over 300%"));
+    assert_eq!(
+        row(header + 2)[..5],
+        ["Margin up", "Cleared", "warning", "Channels", "Direct"]
+    );
+    assert!(row(header + 2)[5].contains("loses money"));
+    assert_eq!(at(&summary, header + 3, 0), Data::Empty);
+}
+
+#[test]
+fn delta_sheets_hold_only_what_changes() {
+    let bytes = build_with_findings();
+    // Stages never depends on the margin: no Δ sheet, and the Summary names it.
+    assert_eq!(open(&bytes).sheet_names(), vec!["Summary", "Δ Channels"]);
+    let summary = values(&bytes, "Summary");
+    let named = (0..summary.height() as u32).any(|r| {
+        at(&summary, r, 0)
+            .to_string()
+            .contains("No scenario changes: Stages")
+    });
+    assert!(named, "the Summary names the unchanged table");
+    // Of Channels, only roi depends on the margin (by the rules above); revenue, deals,
+    // cost and the rest are equal in both runs.
+    let sheet = values(&bytes, "Δ Channels");
+    let headers: Vec<String> = (0..sheet.width() as u32)
+        .map(|c| at(&sheet, 0, c).to_string())
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "channel",
+            "roi [Base]",
+            "roi [Margin up]",
+            "Δ roi [Margin up]"
+        ]
+    );
+}
+
+#[test]
+fn compare_json_lists_the_same_findings_and_changes() {
+    let plan = compile(&margin_findings_rules());
+    let base = run(&plan, &[]);
+    let up = run(&plan, &[("margin".to_string(), Value::Number(1.0))]);
+    let quality = quality();
+    let mut second = report(&plan, &up, &quality);
+    second.title = "Margin up".into();
+    let text = chanmix::pipeline::json::compare_to_json(&CompareReport {
+        runs: vec![report(&plan, &base, &quality), second],
+    });
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let findings = &json["findings"]["Margin up"];
+    assert_eq!(findings["raised"][0]["subject"], "partner");
+    assert_eq!(findings["raised"].as_array().unwrap().len(), 1);
+    assert_eq!(findings["cleared"][0]["subject"], "Direct");
+    assert_eq!(findings["cleared"].as_array().unwrap().len(), 1);
+    // Both runs flag the same channel for a win rate below half (the fixture's flag):
+    // Online (0 of 2 closed won); Direct wins 1 of 2 (not below half), partner 2 of 3.
+    assert_eq!(findings["in_both"], 1);
+    assert_eq!(json["params_that_differ"]["margin"]["Base"], 0.5);
+    assert_eq!(json["params_that_differ"]["margin"]["Margin up"], 1.0);
+    assert_eq!(
+        json["tables"]["Channels"]["changed_columns"],
+        serde_json::json!(["roi"])
+    );
+    assert_eq!(json["unchanged_tables"], serde_json::json!(["Stages"]));
+    let direct = json["tables"]["Channels"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["channel"] == "Direct")
+        .unwrap();
+    assert!(close(direct["roi"]["Base"].as_f64().unwrap(), -10.0 / 60.0));
+    assert!(close(
+        direct["roi"]["Margin up"].as_f64().unwrap(),
+        40.0 / 60.0
+    ));
+    let roi = json["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["metric"] == "portfolio_roi")
+        .unwrap();
+    assert!(close(roi["delta"]["Margin up"].as_f64().unwrap(), 1.875));
 }

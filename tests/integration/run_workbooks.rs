@@ -126,3 +126,98 @@ fn the_same_inputs_give_the_same_workbook_bytes() {
     run_json("scenarios/base.toml", &b);
     assert_eq!(std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
 }
+
+#[test]
+fn compare_json_changes_equal_the_difference_of_two_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = run_json("scenarios/base.toml", &dir.path().join("a.xlsx"));
+    let cut = run_json("scenarios/cost_cutting.toml", &dir.path().join("b.xlsx"));
+    // --json alone writes no workbook.
+    let ran = Chanmix::new()
+        .args([
+            "compare",
+            "scenarios/base.toml",
+            "scenarios/cost_cutting.toml",
+            "--json",
+        ])
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert!(ran.stderr.contains("FY27 cost cutting: "), "{}", ran.stderr);
+    let labels: Vec<&str> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(json["baseline"], labels[0]);
+    let (a, b) = (labels[0], labels[1]);
+
+    let kpi = json["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["metric"] == "total_cost")
+        .expect("total_cost among the key figures");
+    let before = base["scalars"]["total_cost"].as_f64().unwrap();
+    let after = cut["scalars"]["total_cost"].as_f64().unwrap();
+    assert!(before != after, "the scenarios must differ");
+    assert!(close(kpi["values"][a].as_f64().unwrap(), before));
+    assert!(close(kpi["values"][b].as_f64().unwrap(), after));
+    assert!(close(kpi["delta"][b].as_f64().unwrap(), after - before));
+
+    // The Channels columns that change are exactly those where the two runs' numbers differ.
+    let rows = |run: &serde_json::Value| run["tables"]["Channels"].as_array().unwrap().clone();
+    let (base_rows, cut_rows) = (rows(&base), rows(&cut));
+    let mut expected: Vec<String> = Vec::new();
+    for (name, value) in base_rows[0].as_object().unwrap() {
+        if name == "channel" || !value.is_number() && !value.is_null() {
+            continue;
+        }
+        let differs = base_rows.iter().any(|row| {
+            let other = cut_rows
+                .iter()
+                .find(|r| r["channel"] == row["channel"])
+                .unwrap();
+            match (row[name].as_f64(), other[name].as_f64()) {
+                (Some(x), Some(y)) => x != y,
+                (x, y) => x.is_some() != y.is_some(),
+            }
+        });
+        if differs {
+            expected.push(name.clone());
+        }
+    }
+    let mut changed: Vec<String> = json["tables"]["Channels"]["changed_columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    expected.sort();
+    changed.sort();
+    assert!(!changed.is_empty());
+    assert_eq!(changed, expected);
+    let unchanged = json["unchanged_tables"].as_array().unwrap();
+    assert!(
+        unchanged
+            .iter()
+            .all(|t| json["tables"].get(t.as_str().unwrap()).is_none()),
+        "a table is either changed or unchanged"
+    );
+    // Working-step tables the scenario leaves out of its workbook are not compared.
+    assert!(json["tables"].get("DealOverlaps").is_none());
+    assert!(!unchanged.iter().any(|t| t == "DealOverlaps"));
+}
+
+#[test]
+fn compare_needs_a_workbook_or_json() {
+    let ran = Chanmix::new()
+        .args([
+            "compare",
+            "scenarios/base.toml",
+            "scenarios/cost_cutting.toml",
+        ])
+        .output();
+    assert_eq!(ran.code(), Some(2), "{}", ran.stderr);
+    assert!(ran.stderr.contains("--output"), "{}", ran.stderr);
+}
