@@ -17,6 +17,9 @@ use crate::pipeline::{self, CommandError, render_error};
 use crate::report::text::plural;
 use crate::terminal::{printable, printable_keeping_colour};
 
+/// Where `compare` writes (a workbook, JSON on stdout, or both).
+pub use crate::pipeline::CompareOutput;
+
 pub use crate::pipeline::RunOptions;
 
 /// A path as printed: control characters in its name shown escaped.
@@ -281,7 +284,7 @@ pub fn run(
 /// `use_cache`, inputs are read through the input cache.
 pub fn compare(
     scenarios: &[PathBuf],
-    output: pipeline::CompareOutput<'_>,
+    output: CompareOutput<'_>,
     color: bool,
     use_cache: bool,
 ) -> Outcome {

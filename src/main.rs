@@ -283,7 +283,7 @@ fn main() -> ExitCode {
             force,
         } => cli::compare(
             &scenarios,
-            chanmix::pipeline::CompareOutput {
+            chanmix::cli::CompareOutput {
                 workbook: output.as_deref(),
                 json,
                 force,

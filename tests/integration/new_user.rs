@@ -337,6 +337,83 @@ fn lookups_that_miss_name_the_value_the_list_and_the_rows() {
 }
 
 #[test]
+fn lookups_in_an_if_branch_miss_only_on_the_rows_that_take_it() {
+    let deals = table(
+        "Deals",
+        &[
+            (
+                "product",
+                texts(&["Widget Pro", "Gadget", "Gizmo", "Widget Pro", "Gizmo"]),
+            ),
+            (
+                "won",
+                vec![
+                    true.into(),
+                    true.into(),
+                    false.into(),
+                    false.into(),
+                    true.into(),
+                ],
+            ),
+        ],
+    );
+    let products = table(
+        "Products",
+        &[
+            ("product", texts(&["Gadget", "Widget"])),
+            ("price", vec![5.0.into(), 7.0.into()]),
+        ],
+    );
+    let plan = compile(
+        "input Deals (product: text, won: bool)\n\
+         input Products (product: text, price: number)\n\
+         Deals.price = IF(won, XLOOKUP(product, Products.product, Products.price, 0), \"\")\n\
+         Deals.lost_price = IF(won, \"\", XLOOKUP(product, Products.product, Products.price))\n\
+         Deals.nested = IF(won, IF(product = \"Gizmo\", XLOOKUP(product, Products.product, Products.price), 1), 2)\n",
+    );
+    let result = evaluate(&plan, vec![deals, products], &[], &CallContext::default()).unwrap();
+    let miss = |rule: &str, value: &str, rows, first, fallback| LookupMiss {
+        rule: rule.into(),
+        function: "XLOOKUP".into(),
+        list: "Products.product".into(),
+        table: Some("Deals".into()),
+        value: value.into(),
+        rows,
+        first_row: Some(first),
+        fallback,
+    };
+    // Won rows 0, 1, 4 take the lookup in `price`: "Widget Pro" (row 0) and "Gizmo"
+    // (row 4) miss; the lost rows 2 and 3 ("Gizmo", "Widget Pro") are not counted
+    // there, but are in `lost_price`, whose lookup the lost rows take. In `nested` only
+    // row 4 (won and Gizmo) reaches the lookup. Per rule, most rows first, then by
+    // how the value is written.
+    let want = vec![
+        miss("Deals.price", "\"Gizmo\"", 1, 4, true),
+        miss("Deals.price", "\"Widget Pro\"", 1, 0, true),
+        miss("Deals.lost_price", "\"Gizmo\"", 1, 2, false),
+        miss("Deals.lost_price", "\"Widget Pro\"", 1, 3, false),
+        miss("Deals.nested", "\"Gizmo\"", 1, 4, false),
+    ];
+    assert_eq!(result.audit.lookup_misses, want);
+    let deals = result.table("Deals").unwrap();
+    let price = deals.column("price").unwrap().values();
+    assert_eq!(
+        price.to_vec(),
+        vec![
+            0.0.into(),
+            5.0.into(),
+            Value::text(""),
+            Value::text(""),
+            0.0.into()
+        ]
+    );
+    let nested = deals.column("nested").unwrap().values();
+    assert_eq!(nested[0], Value::Number(1.0));
+    assert_eq!(nested[2], Value::Number(2.0));
+    assert!(matches!(nested[4], Value::Error(_)));
+}
+
+#[test]
 fn rows_no_group_reached_and_suspicious_keys_are_found() {
     let deals = table(
         "Deals",

@@ -156,6 +156,7 @@ impl<'p> Evaluation<'p> {
                     table: None,
                     rows: 1,
                     step: scope.step,
+                    taken: None,
                 };
                 EvaluatedArg::List(
                     list.elements
@@ -228,6 +229,7 @@ impl<'p> Evaluation<'p> {
             table: Some(table),
             rows: self.tables[table].rows,
             step,
+            taken: None,
         };
         let values = self.eval(&list.expr, scope);
         let keep = list.filter.as_ref().map(|f| self.eval_mask(f, scope));
@@ -277,6 +279,7 @@ impl<'p> Evaluation<'p> {
                         table: Some(table),
                         rows: self.tables[table].rows,
                         step: scope.step,
+                        taken: None,
                     },
                 )
             });

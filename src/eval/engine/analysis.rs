@@ -24,11 +24,13 @@ impl Evaluation<'_> {
             table: Some(source),
             rows,
             step: Some(Step::Analysis(table)),
+            taken: None,
         };
         let once = Scope {
             table: None,
             rows: 1,
             step: Some(Step::Analysis(table)),
+            taken: None,
         };
         let keys: Vec<Vec<Value>> = plan
             .source_keys
@@ -136,6 +138,7 @@ impl Evaluation<'_> {
             table: Some(source),
             rows,
             step: Some(Step::Analysis(table)),
+            taken: None,
         };
         let values = self.eval(node, scope);
         at(values.operand())

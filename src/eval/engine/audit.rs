@@ -204,8 +204,16 @@ impl Evaluation<'_> {
         let mut tally: Vec<(String, usize, Option<usize>)> = Vec::new();
         let mut position: HashMap<String, usize> = HashMap::new();
         let mut missed_as: Vec<(usize, usize)> = Vec::new();
+        // Inside an IF branch, rows that do not take it are not misses: their value
+        // is never used.
+        let taken = scope.taken.and_then(|slot| self.taken_rows(slot));
+        let mut unused: Vec<usize> = Vec::new();
         for (row, value) in values.iter().enumerate() {
             if !is_not_found(value) {
+                continue;
+            }
+            if !one && taken.as_ref().is_some_and(|t| t.get(row) == Some(&false)) {
+                unused.push(row);
                 continue;
             }
             let shown = shown_at(row);
@@ -261,6 +269,18 @@ impl Evaluation<'_> {
             if let Some(slot) = values.get_mut(row) {
                 *slot = replacement;
             }
+        }
+        for row in unused {
+            let replacement = match &fallback {
+                Some(arg) => arg_at(arg, row).cloned().unwrap_or_else(value_error),
+                None => Value::error(ErrorKind::NA),
+            };
+            if let Some(slot) = values.get_mut(row) {
+                *slot = replacement;
+            }
+        }
+        if tally.is_empty() {
+            return Values::Many(std::borrow::Cow::Owned(values));
         }
         let record = SiteMisses {
             rule,

@@ -26,19 +26,16 @@ impl<'p> Evaluation<'p> {
         {
             return Values::Many(Cow::Owned(fast));
         }
-        let mut evaluated: Vec<EvaluatedArg<'_>> = args
-            .iter()
-            .map(|arg| match arg {
-                ArgNode::Value(node) => match self.eval(node, scope) {
-                    Values::One(v) => EvaluatedArg::One(v),
-                    Values::Many(values) => EvaluatedArg::PerRow(values),
-                    Values::Coded { codes, dictionary } => {
-                        EvaluatedArg::PerRowCoded { codes, dictionary }
-                    }
-                },
-                ArgNode::List(list) => self.eval_list(list, scope),
-            })
-            .collect();
+        if function.kernel == Some(Kernel::ChooseByRow)
+            && scope.rows > 1
+            && let [condition, branches @ ..] = args
+            && (1..=2).contains(&branches.len())
+            && branches.iter().any(arg_has_lookup)
+        {
+            return self.if_with_taken_rows(function, condition, branches, scope);
+        }
+        let mut evaluated: Vec<EvaluatedArg<'_>> =
+            args.iter().map(|arg| self.eval_arg(arg, scope)).collect();
         match function.searched_argument() {
             Some(searched) => {
                 let site = LookupSite {
@@ -51,6 +48,83 @@ impl<'p> Evaluation<'p> {
             }
             None => self.call_evaluated(function, &mut evaluated, scope),
         }
+    }
+
+    fn eval_arg<'s>(&'s self, arg: &'s ArgNode, scope: Scope) -> EvaluatedArg<'s> {
+        match arg {
+            ArgNode::Value(node) => match self.eval(node, scope) {
+                Values::One(v) => EvaluatedArg::One(v),
+                Values::Many(values) => EvaluatedArg::PerRow(values),
+                Values::Coded { codes, dictionary } => {
+                    EvaluatedArg::PerRowCoded { codes, dictionary }
+                }
+            },
+            ArgNode::List(list) => self.eval_list(list, scope),
+        }
+    }
+
+    /// IF whose branches hold a lookup: the condition first, then each branch knowing
+    /// which rows take it, so the lookup's misses are counted only where its value is
+    /// used (`IF(is_won, XLOOKUP(…), "")` does not report the open deals' keys).
+    fn if_with_taken_rows<'s>(
+        &'s self,
+        function: &FunctionSpec,
+        condition: &'s ArgNode,
+        branches: &'s [ArgNode],
+        scope: Scope,
+    ) -> Values<'s> {
+        let condition = self.eval_arg(condition, scope);
+        let per_row = !matches!(condition, EvaluatedArg::One(_));
+        let outer = scope.taken.and_then(|slot| self.taken_rows(slot));
+        let mut evaluated = Vec::with_capacity(branches.len() + 1);
+        let mut slots = Vec::new();
+        for (index, branch) in branches.iter().enumerate() {
+            let wanted = index == 0;
+            let branch_scope = match (per_row, operand_of(&condition)) {
+                (true, Some(condition)) => {
+                    let rows: Vec<bool> = (0..scope.rows)
+                        .map(|row| {
+                            vector::is_bool(condition.get(row), wanted)
+                                && outer.as_ref().is_none_or(|o| o.get(row) == Some(&true))
+                        })
+                        .collect();
+                    let slot = self.hold_taken_rows(rows);
+                    slots.extend(slot);
+                    Scope {
+                        taken: slot.or(scope.taken),
+                        ..scope
+                    }
+                }
+                _ => scope,
+            };
+            evaluated.push(self.eval_arg(branch, branch_scope));
+        }
+        for slot in slots {
+            self.release_taken_rows(slot);
+        }
+        evaluated.insert(0, condition);
+        self.call_evaluated(function, &mut evaluated, scope)
+    }
+
+    /// Keeps the rows taking a branch while it is evaluated; `None` when the lock is
+    /// poisoned (misses are then counted on every row, as before).
+    fn hold_taken_rows(&self, rows: Vec<bool>) -> Option<usize> {
+        let mut held = self.branch_rows.lock().ok()?;
+        held.push(Some(std::sync::Arc::new(rows)));
+        Some(held.len() - 1)
+    }
+
+    fn release_taken_rows(&self, slot: usize) {
+        if let Ok(mut held) = self.branch_rows.lock()
+            && let Some(entry) = held.get_mut(slot)
+        {
+            *entry = None;
+        }
+    }
+
+    /// The rows taking the branch held in `slot`.
+    pub(super) fn taken_rows(&self, slot: usize) -> Option<std::sync::Arc<Vec<bool>>> {
+        self.branch_rows.lock().ok()?.get(slot).cloned().flatten()
     }
 
     /// Calls `function` on arguments already evaluated over `scope`'s rows.
@@ -245,5 +319,27 @@ fn if_by_rows(args: &[EvaluatedArg<'_>], rows: usize) -> Option<Vec<Value>> {
             rows,
         )),
         _ => None,
+    }
+}
+
+/// Whether an argument calls a lookup (XLOOKUP, MATCH, …) anywhere inside it.
+fn arg_has_lookup(arg: &ArgNode) -> bool {
+    match arg {
+        ArgNode::Value(node) => node_has_lookup(node),
+        ArgNode::List(list) => node_has_lookup(&list.expr),
+    }
+}
+
+fn node_has_lookup(node: &Node) -> bool {
+    match node {
+        Node::Const(_) | Node::Param(_) | Node::Scalar(_) | Node::Column(_) => false,
+        Node::Unary(_, inner) | Node::Percent(inner) => node_has_lookup(inner),
+        Node::Binary(_, left, right) => node_has_lookup(left) || node_has_lookup(right),
+        Node::In { needle, list, .. } => {
+            node_has_lookup(needle) || list.iter().any(node_has_lookup)
+        }
+        Node::Call { function, args, .. } => {
+            function.searched_argument().is_some() || args.iter().any(arg_has_lookup)
+        }
     }
 }

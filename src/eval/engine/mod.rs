@@ -176,6 +176,7 @@ pub fn evaluate_expression(
                 table: None,
                 rows: 1,
                 step: None,
+                taken: None,
             },
         )
         .into_vec(1);
@@ -265,6 +266,9 @@ struct Evaluation<'p> {
     failure: Option<EvalError>,
     /// Lookups that found nothing, per call site.
     misses: std::sync::Mutex<HashMap<audit::SiteKey, audit::SiteMisses>>,
+    /// The rows taking each IF branch being evaluated (see `Scope::taken`); a slot is
+    /// emptied when its branch is done.
+    branch_rows: std::sync::Mutex<Vec<Option<Arc<Vec<bool>>>>>,
 }
 
 /// Values of an expression over the rows of a scope: one for all rows, or one per row.
@@ -323,6 +327,10 @@ struct Scope {
     rows: usize,
     /// The step being computed (the definition an error made here comes from).
     step: Option<Step>,
+    /// Inside an IF's branch: which rows take it (an index into
+    /// `Evaluation::branch_rows`). The branch is computed for every row, but a lookup
+    /// counts misses only on the rows that take it.
+    taken: Option<usize>,
 }
 
 /// An evaluated function argument.
@@ -412,6 +420,7 @@ impl<'p> Evaluation<'p> {
             analysis_reports: HashMap::new(),
             failure: None,
             misses: std::sync::Mutex::new(HashMap::new()),
+            branch_rows: std::sync::Mutex::new(Vec::new()),
         })
     }
 

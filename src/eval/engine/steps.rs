@@ -33,6 +33,7 @@ impl<'p> Evaluation<'p> {
                     table: Some(table),
                     rows: self.tables[table].rows,
                     step: Some(step),
+                    taken: None,
                 };
                 let values = match self.eval(node, scope) {
                     // Errors made here get a per-row origin, so only a dictionary without
@@ -61,6 +62,7 @@ impl<'p> Evaluation<'p> {
                     table: None,
                     rows: 1,
                     step: Some(step),
+                    taken: None,
                 };
                 let mut values = self.eval(&scalar.node, scope).into_vec(1);
                 stamp_origins(&mut values, &scalar.name, false);
@@ -191,6 +193,7 @@ impl<'p> Evaluation<'p> {
                     table: Some(source),
                     rows: source_rows,
                     step: Some(Step::Group(table)),
+                    taken: None,
                 },
             )
         });
@@ -298,6 +301,7 @@ impl<'p> Evaluation<'p> {
             table: Some(table),
             rows: self.tables[table].rows,
             step: Some(Step::Flag(id)),
+            taken: None,
         };
         let condition = self.eval(&flag.condition, scope);
         let hits: Vec<usize> = (0..scope.rows)

@@ -158,6 +158,7 @@ impl<'p> Evaluation<'p> {
                     .map(|misses| misses.clone())
                     .unwrap_or_default(),
             ),
+            branch_rows: Mutex::new(Vec::new()),
         }
     }
 
