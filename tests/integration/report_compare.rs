@@ -20,7 +20,12 @@ fn header_column(range: &Range<Data>, row: u32, text: &str) -> u32 {
 }
 
 fn build() -> Vec<u8> {
-    let plan = compile(RULES);
+    build_from(RULES)
+}
+
+/// The baseline and "Margin up" (margin at 100%) of `rules`, compared.
+fn build_from(rules: &str) -> Vec<u8> {
+    let plan = compile(rules);
     let base = run(&plan, &[]);
     let up = run(&plan, &[("margin".to_string(), Value::Number(1.0))]);
     let quality = quality();
@@ -145,16 +150,7 @@ fn margin_findings_rules() -> String {
 }
 
 fn build_with_findings() -> Vec<u8> {
-    let plan = compile(&margin_findings_rules());
-    let base = run(&plan, &[]);
-    let up = run(&plan, &[("margin".to_string(), Value::Number(1.0))]);
-    let quality = quality();
-    let mut second = report(&plan, &up, &quality);
-    second.title = "Margin up".into();
-    build_compare_workbook(&CompareReport {
-        runs: vec![report(&plan, &base, &quality), second],
-    })
-    .unwrap()
+    build_from(&margin_findings_rules())
 }
 
 #[test]
