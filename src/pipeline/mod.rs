@@ -327,6 +327,11 @@ fn dashboard_for(scenario: &Scenario) -> ReportDashboard {
     ReportDashboard {
         title: spec.title.clone().unwrap_or_else(|| scenario.name.clone()),
         kpis: spec.kpis.clone().unwrap_or_default(),
+        kpi_comparisons: spec
+            .kpi_comparisons
+            .iter()
+            .map(|(kpi, against)| (kpi.clone(), against.clone()))
+            .collect(),
         charts: spec
             .charts
             .iter()

@@ -178,12 +178,69 @@ fn kpi_tiles(sheet: &mut Worksheet, report: &RunReport, top: u32) -> Result<u32,
                 .set_align(FormatAlign::Top);
             sheet.merge_range(row + 2, first, row + 2, last, &why, &small)?;
             sheet.set_row_height(row + 2, 24)?;
+        } else if let Some((_, against)) = report
+            .dashboard
+            .kpi_comparisons
+            .iter()
+            .find(|(k, _)| k == name)
+            && let Some(other) = plan.scalars.iter().position(|s| *s.name == **against)
+        {
+            compare_tile(
+                sheet,
+                (row + 2, first, last),
+                (id, &value),
+                (other, against),
+                report,
+            )?;
         }
         sheet.set_row_height(row, 20)?;
         sheet.set_row_height(row + 1, 40)?;
         bottom = row + 3;
     }
     Ok(bottom)
+}
+
+/// Under a KPI tile, its change against the value it is compared with, as a live
+/// formula over the two Metrics cells (`+12.3% vs prior bookings`); blank when either
+/// is not a number or the other is 0.
+fn compare_tile(
+    sheet: &mut Worksheet,
+    (row, first, last): (u32, u16, u16),
+    (id, value): (usize, &Value),
+    (other, against): (usize, &str),
+    report: &RunReport,
+) -> Result<(), ReportError> {
+    let cell =
+        |id: usize| absolute_cell(METRICS, FIRST_ENTRY_ROW + u32::try_from(id).unwrap_or(0), 1);
+    let other_value = report.result.scalar(against).cloned().unwrap_or_default();
+    let change = match (value.as_f64(), other_value.as_f64()) {
+        (Some(a), Some(b)) if b != 0.0 => Some(a / b - 1.0),
+        _ => None,
+    };
+    let (this_cell, other_cell) = (cell(id), cell(other));
+    let formula = format!(
+        "IF(AND(ISNUMBER({this_cell}),ISNUMBER({other_cell})),IF({other_cell}<>0,{this_cell}/{other_cell}-1,\"\"),\"\")"
+    );
+    // The label goes in the number format (quotes doubled away), so the cell stays a number.
+    let label = humanize(against).to_lowercase().replace('"', "");
+    let format = Format::new()
+        .set_italic()
+        .set_font_size(9)
+        .set_font_color(Color::RGB(MUTED))
+        .set_background_color(Color::RGB(TILE_FILL))
+        .set_align(FormatAlign::Center)
+        .set_num_format(format!(
+            "+0.0%\" vs {label}\";-0.0%\" vs {label}\";\"= {label}\""
+        ));
+    sheet.merge_range(row, first, row, last, "", &format)?;
+    let result = change.map_or_else(String::new, |c| c.to_string());
+    sheet.write_formula_with_format(
+        row,
+        first,
+        rust_xlsxwriter::Formula::new(formula).set_result(result),
+        &format,
+    )?;
+    Ok(())
 }
 
 fn find_table<'p>(

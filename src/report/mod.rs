@@ -119,6 +119,8 @@ pub struct DashboardSpec {
     pub title: String,
     /// Scalars shown as KPI tiles, in this order (all scalars when empty).
     pub kpis: Vec<String>,
+    /// KPI → the value its tile is compared with (the change is shown under the tile).
+    pub kpi_comparisons: Vec<(String, String)>,
     pub charts: Vec<ChartSpec>,
 }
 

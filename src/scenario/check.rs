@@ -408,6 +408,28 @@ fn check_dashboard(scenario: &Scenario, plan: &Plan, out: &mut Vec<Diagnostic>) 
             out.push(d);
         }
     }
+    for (kpi, against) in &dashboard.kpi_comparisons {
+        let path = format!("dashboard.kpi_comparisons.{kpi}");
+        for (name, at) in [
+            (kpi, locations.key(&path)),
+            (against, locations.value(&path)),
+        ] {
+            if plan.scalars.iter().any(|s| *s.name == **name) {
+                continue;
+            }
+            let d = Diagnostic::error(
+                Code::DashboardKpi,
+                format!("`{name}` in [dashboard.kpi_comparisons] is not a value the rules compute"),
+                at.unwrap_or_else(|| locations.best(&path)),
+            )
+            .with_label("no such scalar")
+            .with_suggestion(Suggestion::closest(name, plan.scalars.iter().map(|s| &*s.name)))
+            .with_hint(
+                "each entry pairs a KPI with the value it is compared with, both defined in the rules: `total_bookings = \"prior_bookings\"`",
+            );
+            out.push(d);
+        }
+    }
     for (i, chart) in dashboard.charts.iter().enumerate() {
         let at = |suffix: &str| locations.best(&format!("dashboard.charts[{i}]{suffix}"));
         if chart.table.is_empty() {

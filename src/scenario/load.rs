@@ -802,6 +802,7 @@ fn build_dashboard(merged: &Table, diagnostics: &mut Vec<Diagnostic>) -> Dashboa
     DashboardSpec {
         title: text(dashboard, "title"),
         kpis: text_list(dashboard, "kpis"),
+        kpi_comparisons: text_map(dashboard, "kpi_comparisons"),
         charts,
     }
 }

@@ -68,6 +68,9 @@ pub struct DashboardSpec {
     pub title: Option<String>,
     /// Scalar names shown as KPI tiles, in this order; `None` means every scalar.
     pub kpis: Option<Vec<String>>,
+    /// A KPI tile → the value it is compared with (`total_bookings = "prior_bookings"`):
+    /// the tile shows its change against that value.
+    pub kpi_comparisons: BTreeMap<String, String>,
     pub charts: Vec<ChartSpec>,
 }
 

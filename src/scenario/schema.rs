@@ -103,6 +103,7 @@ const CHART: &[Field] = &[
 const DASHBOARD: &[Field] = &[
     field("title", Shape::Text),
     field("kpis", Shape::TextList),
+    field("kpi_comparisons", Shape::MapOf(&Shape::Text)),
     field("charts", Shape::TableList(CHART)),
 ];
 

@@ -403,8 +403,16 @@ def main(path, params_path):
     gross_profit = ch_df.gross_profit.sum()
     new_customers = ch_df.new_customers.sum()
     won_all = ch_df.won.sum()
+    # The prior period: the period_months months before the period; its bookings only
+    # when the export reaches back to its first day.
+    prior_start = eomonth(period_start, -int(p["period_months"]) - 1) + pd.Timedelta(days=1)
+    prior_end = period_start - pd.Timedelta(days=1)
+    prior_won = o[(o.stage == "Closed Won") & (o.close_date >= prior_start) & (o.close_date <= prior_end)]
+    prior_bookings = prior_won.amount.sum() if o.created_date.min() <= prior_start else np.nan
     scalars = dict(
         period_end=day(period_end), period_start=day(period_start),
+        prior_period_start=day(prior_start), prior_period_end=day(prior_end),
+        prior_bookings=prior_bookings,
         period_direct_cost=period_direct, period_overhead=period_overhead,
         total_bookings=total_bookings, total_cost=total_cost, unattributed_cost=unattributed,
         total_won=won_all, total_new_customers=new_customers,

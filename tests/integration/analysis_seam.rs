@@ -405,6 +405,7 @@ fn the_report_and_json_write_what_an_analysis_returns_with_no_code_of_its_own() 
         dashboard: chanmix::report::DashboardSpec {
             title: "Seam".into(),
             kpis: vec!["biggest".into()],
+            kpi_comparisons: Vec::new(),
             charts: vec![],
         },
         omitted_tables: Vec::new(),

@@ -255,6 +255,7 @@ broken! {
     scenario_as_of_not_a_date,
     dashboard_unknown_table,
     dashboard_unknown_kpi,
+    dashboard_unknown_kpi_comparison,
     xlsx_date_out_of_range,
     xlsx_cell_in_last_row_and_column,
     csv_stray_quote,

@@ -208,6 +208,16 @@ fn dashboard_has_kpi_tiles_and_native_charts() {
         links.get_value((5, 1)).cloned().unwrap_or_default(),
         "'Metrics'!$B$5"
     );
+    // Under the revenue tile, its change against total cost (kpi_comparisons):
+    // 600 / 160 − 1 = 2.75, a live formula over the two Metrics cells.
+    assert!(close(number_or_date(&at(&dashboard, 6, 1)), 2.75));
+    let comparison = links.get_value((6, 1)).cloned().unwrap_or_default();
+    assert!(
+        comparison.contains("'Metrics'!$B$5/'Metrics'!$B$6-1"),
+        "{comparison}"
+    );
+    // The ROI tile has no comparison.
+    assert_eq!(at(&dashboard, 6, 4), Data::Empty);
 
     let parts = part_names(&bytes);
     assert!(
@@ -288,8 +298,8 @@ fn libreoffice_recomputes_every_formula_to_our_cached_value() {
     let report = recalc_and_compare(&path).unwrap_or_else(|e| panic!("{e}"));
     if report.skipped.is_none() {
         // 6 translated Channels columns × 3 rows, the #DIV/0! written into the cycle
-        // column, 3 metrics and 2 KPI tiles.
-        assert_eq!(report.formulas_checked, 6 * 3 + 1 + 3 + 2, "{report:?}");
+        // column, 3 metrics, 2 KPI tiles and the revenue tile's comparison.
+        assert_eq!(report.formulas_checked, 6 * 3 + 1 + 3 + 2 + 1, "{report:?}");
         // Online's avg_won, cycle and roi.
         assert_eq!(report.intended_errors, 3, "{report:?}");
     }

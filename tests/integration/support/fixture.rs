@@ -181,6 +181,7 @@ pub fn dashboard() -> DashboardSpec {
     DashboardSpec {
         title: "Channel performance".into(),
         kpis: vec!["total_revenue".into(), "portfolio_roi".into()],
+        kpi_comparisons: vec![("total_revenue".into(), "total_cost".into())],
         charts: vec![
             ChartSpec {
                 title: "Revenue and ROI by channel".into(),
