@@ -250,6 +250,17 @@ fn texts(values: &[&str]) -> Vec<Value> {
         .collect()
 }
 
+/// Two products priced by hand; "Widget Pro" and "Gizmo" are not among them.
+fn products() -> Table {
+    table(
+        "Products",
+        &[
+            ("product", texts(&["Gadget", "Widget"])),
+            ("price", vec![5.0.into(), 7.0.into()]),
+        ],
+    )
+}
+
 #[test]
 fn lookups_that_miss_name_the_value_the_list_and_the_rows() {
     let deals = table(
@@ -271,13 +282,7 @@ fn lookups_that_miss_name_the_value_the_list_and_the_rows() {
             ),
         ],
     );
-    let products = table(
-        "Products",
-        &[
-            ("product", texts(&["Gadget", "Widget"])),
-            ("price", vec![5.0.into(), 7.0.into()]),
-        ],
-    );
+    let products = products();
     let plan = compile(
         "input Deals (product: text?, amount: number)\n\
          input Products (product: text, price: number)\n\
@@ -357,13 +362,7 @@ fn lookups_in_an_if_branch_miss_only_on_the_rows_that_take_it() {
             ),
         ],
     );
-    let products = table(
-        "Products",
-        &[
-            ("product", texts(&["Gadget", "Widget"])),
-            ("price", vec![5.0.into(), 7.0.into()]),
-        ],
-    );
+    let products = products();
     let plan = compile(
         "input Deals (product: text, won: bool)\n\
          input Products (product: text, price: number)\n\
