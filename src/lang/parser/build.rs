@@ -12,7 +12,7 @@ use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::{
     AnalysisArg, AnalysisTableDecl, Better, BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind,
     FlagDef, Format, FormatKind, GroupTableDecl, Ident, InputDecl, Item, ItemKind, Look, ParamDecl,
-    ScalarDef, Severity, Template, TemplatePart, UnaryOp,
+    ScalarDef, ScriptDecl, Severity, Template, TemplatePart, UnaryOp,
 };
 use crate::suggest::Suggestion;
 use crate::value::ErrorKind;
@@ -74,6 +74,7 @@ impl Builder {
         let span = self.span(&inner);
         let kind = match inner.as_rule() {
             Rule::input_decl => ItemKind::Input(self.input_decl(inner)?),
+            Rule::script_decl => ItemKind::Script(self.script_decl(inner)?),
             Rule::param_decl => ItemKind::Param(self.param_decl(inner)?),
             Rule::group_table => ItemKind::GroupTable(self.group_table(inner)?),
             Rule::analysis_table => ItemKind::AnalysisTable(self.analysis_table(inner)?),
@@ -85,6 +86,18 @@ impl Builder {
             }
         };
         Some(Item { kind, span })
+    }
+
+    fn script_decl(&mut self, pair: Pair<'_, Rule>) -> Option<ScriptDecl> {
+        let span = self.span(&pair);
+        let Some(text) = pair.into_inner().find(|p| p.as_rule() == Rule::text) else {
+            return self.shape_error(span);
+        };
+        let path_span = self.span(&text);
+        Some(ScriptDecl {
+            path: unescape_text(text.as_str()),
+            path_span,
+        })
     }
 
     fn input_decl(&mut self, pair: Pair<'_, Rule>) -> Option<InputDecl> {
