@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rhai::{AST, CallFnOptions, Dynamic, EvalAltResult, Scope};
+use rhai::{AST, CallFnOptions, Dynamic, EvalAltResult, Position, Scope};
 
 use crate::functions::{Arg, CallContext, ExternalFunction};
 use crate::value::{ErrorKind, Text, Value, number_result};
@@ -41,6 +41,8 @@ pub struct ScriptFunction {
     name: String,
     /// `name() in path`, the rule of every error value this function gives.
     origin: Arc<str>,
+    /// The line of each of the script's functions, for errors without a position.
+    lines: Arc<HashMap<String, usize>>,
     memo: Vec<Memo>,
     /// Calls that ran past a limit; the error that stops the function once tripped.
     limit_failures: AtomicUsize,
@@ -59,9 +61,15 @@ impl std::fmt::Debug for ScriptFunction {
 
 impl ScriptFunction {
     /// `name` of the compiled `ast`, read from `shown` (the path errors name).
-    pub fn new(ast: Arc<AST>, name: &str, shown: &str) -> ScriptFunction {
+    pub fn new(
+        ast: Arc<AST>,
+        name: &str,
+        shown: &str,
+        lines: Arc<HashMap<String, usize>>,
+    ) -> ScriptFunction {
         ScriptFunction {
             ast,
+            lines,
             name: name.to_string(),
             origin: Arc::from(format!("{name}() in {shown}")),
             memo: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
@@ -90,7 +98,10 @@ impl ScriptFunction {
         }));
         match outcome {
             Ok(Ok(result)) => self.returned(result),
-            Ok(Err(error)) => self.failed(innermost(error)),
+            Ok(Err(error)) => {
+                let (inner, position, function) = innermost(error, &self.lines);
+                self.failed(inner, position, function.unwrap_or(&self.name))
+            }
             Err(_) => self.error(
                 ErrorKind::Value,
                 "the script stopped the host (a panic inside rhai), caught".to_string(),
@@ -108,7 +119,7 @@ impl ScriptFunction {
             return match number_result(n) {
                 Value::Error(_) => self.error(
                     ErrorKind::Num,
-                    format!("returned {n}, which is not a finite number"),
+                    format!("{}returned {n}, which is not a finite number", self.at_fn()),
                 ),
                 value => value,
             };
@@ -125,14 +136,23 @@ impl ScriptFunction {
         self.error(
             ErrorKind::Value,
             format!(
-                "returned a value of type {}; a script function returns a number, text, true/false or () for blank",
+                "{}returned a value of type {}; a script function returns a number, text, true/false or () for blank",
+                self.at_fn(),
                 result.type_name()
             ),
         )
     }
 
+    /// `line N, in fn name: ` for this function, where a reason has no position.
+    fn at_fn(&self) -> String {
+        self.lines
+            .get(&self.name)
+            .map(|line| format!("line {line}, in fn {}: ", self.name))
+            .unwrap_or_default()
+    }
+
     /// A rhai error as an error value naming the line and the reason.
-    fn failed(&self, mut inner: Box<EvalAltResult>) -> Value {
+    fn failed(&self, inner: Box<EvalAltResult>, position: Position, function: &str) -> Value {
         let limit = matches!(
             *inner,
             EvalAltResult::ErrorTooManyOperations(_)
@@ -146,7 +166,6 @@ impl ScriptFunction {
         };
         // The innermost error's position (a call chain's inner function), without
         // rhai's own "(line …, position …)" suffix.
-        let position = inner.take_position();
         let reason = match *inner {
             EvalAltResult::ErrorTooManyOperations(_) => format!(
                 "ran past {} operations (an endless loop?)",
@@ -161,7 +180,11 @@ impl ScriptFunction {
         let place = match (position.line(), position.position()) {
             (Some(line), Some(column)) => format!("line {line}, column {column}: "),
             (Some(line), None) => format!("line {line}: "),
-            _ => String::new(),
+            // Limits and some native errors carry no position: the function it ran in.
+            _ => match self.lines.get(function) {
+                Some(line) => format!("line {line}, in fn {function}: "),
+                None => String::new(),
+            },
         };
         let value = self.error(kind, format!("{place}{reason}"));
         if limit && self.limit_failures.fetch_add(1, Ordering::Relaxed) + 1 >= TRIP_AFTER {
@@ -188,12 +211,32 @@ impl ScriptFunction {
     }
 }
 
-/// The error inside a chain of calls (the script's inner function that failed).
-fn innermost(mut error: Box<EvalAltResult>) -> Box<EvalAltResult> {
+/// The error inside a chain of calls, the deepest position known (the error's own,
+/// else the call it failed in) and the deepest of the script's functions it was in.
+fn innermost(
+    mut error: Box<EvalAltResult>,
+    lines: &HashMap<String, usize>,
+) -> (Box<EvalAltResult>, Position, Option<&str>) {
+    let mut position = Position::NONE;
+    let mut function = None;
     loop {
         match *error {
-            EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => error = inner,
-            other => return Box::new(other),
+            EvalAltResult::ErrorInFunctionCall(name, _, inner, at) => {
+                if !at.is_none() {
+                    position = at;
+                }
+                if let Some((known, _)) = lines.get_key_value(name.as_str()) {
+                    function = Some(known.as_str());
+                }
+                error = inner;
+            }
+            mut other => {
+                let own = other.take_position();
+                if !own.is_none() {
+                    position = own;
+                }
+                return (Box::new(other), position, function);
+            }
         }
     }
 }

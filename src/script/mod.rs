@@ -132,6 +132,16 @@ fn register_functions(
     defined: &mut HashMap<String, Span>,
     loaded: &mut LoadedScripts,
 ) {
+    // Every function's line (helpers too), for errors rhai gives without a position.
+    let lines: Arc<HashMap<String, usize>> = Arc::new(
+        ast.iter_functions()
+            .map(|f| {
+                let start = fn_span(text, file, f.name).start;
+                let line = text.get(..start).map_or(1, |t| t.matches('\n').count() + 1);
+                (f.name.to_string(), line)
+            })
+            .collect(),
+    );
     let mut arities: Vec<(String, usize, usize)> = Vec::new();
     for function in ast.iter_functions() {
         if function.name.starts_with('_') || function.access == FnAccess::Private {
@@ -162,7 +172,12 @@ fn register_functions(
             );
             continue;
         }
-        let callable = Arc::new(ScriptFunction::new(Arc::clone(ast), &name, shown));
+        let callable = Arc::new(ScriptFunction::new(
+            Arc::clone(ast),
+            &name,
+            shown,
+            Arc::clone(&lines),
+        ));
         let spec = FunctionSpec {
             name: Cow::Owned(name.clone()),
             category: Category::Script,
