@@ -445,7 +445,15 @@ fn write_expr(out: &mut String, expr: &Expr) {
             out.push(')');
         }
         ExprKind::Call { function, args } => {
-            out.push_str(&function.name.to_ascii_uppercase());
+            // Excel's functions in capitals; a script's function as its script names it.
+            if crate::functions::Registry::builtin()
+                .lookup(&function.name)
+                .is_some()
+            {
+                out.push_str(&function.name.to_ascii_uppercase());
+            } else {
+                out.push_str(&function.name);
+            }
             out.push('(');
             write_list(out, args);
             out.push(')');

@@ -570,3 +570,78 @@ fn fmt_keeps_the_script_statement() {
         .args(["check", "case.rules"])
         .status(0);
 }
+
+#[test]
+fn a_failing_plan_is_named_on_the_console_and_compare_shows_the_plans_apart() {
+    // The shipped library and sample in a scratch copy, the current plan broken for
+    // Gold partners only.
+    let repo = crate::support::repo();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap();
+    };
+    for entry in std::fs::read_dir(repo.join("rules")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            copy(
+                &path,
+                &dir.path().join("rules").join(path.file_name().unwrap()),
+            );
+        }
+    }
+    for name in ["current_incentives.rhai", "proposed_incentives.rhai"] {
+        copy(
+            &repo.join("rules/plans").join(name),
+            &dir.path().join("rules/plans").join(name),
+        );
+    }
+    for name in [
+        "base.toml",
+        "incentive_proposed.toml",
+        "data/crm_sample.xlsx",
+    ] {
+        copy(
+            &repo.join("scenarios").join(name),
+            &dir.path().join("scenarios").join(name),
+        );
+    }
+    let plan = dir.path().join("rules/plans/current_incentives.rhai");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let broken = text.replace(
+        "    rebate + accelerator + spif + mdf_match - clawback\n",
+        "    if tier == \"Gold\" { no_such_rate(won) } else { rebate + accelerator + spif + mdf_match - clawback }\n",
+    );
+    assert_ne!(text, broken);
+    std::fs::write(&plan, broken).unwrap();
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["run", "scenarios/base.toml", "-o", "out.xlsx"])
+        .status(0);
+    assert!(
+        ran.stderr.contains(
+            "script error: current_plan_payout() in rules/plans/current_incentives.rhai: line 25"
+        ) && ran.stderr.contains("no_such_rate"),
+        "{}",
+        ran.stderr
+    );
+    // compare: one workbook with both scenarios and the differing plan param.
+    Chanmix::new()
+        .current_dir(dir.path())
+        .args([
+            "compare",
+            "scenarios/base.toml",
+            "scenarios/incentive_proposed.toml",
+            "-o",
+            "compare.xlsx",
+        ])
+        .status(0);
+    let bytes = std::fs::read(dir.path().join("compare.xlsx")).unwrap();
+    let summary = crate::support::xlsx::values(&bytes, "Summary");
+    let row = crate::support::xlsx::find_row(&summary, 0, "incentive_plan").unwrap();
+    assert_eq!(
+        crate::support::xlsx::at(&summary, row, 2).to_string(),
+        "proposed"
+    );
+    assert!(crate::support::xlsx::find_row(&summary, 0, "Program cost").is_some());
+}
