@@ -12,7 +12,7 @@ use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::{
     AnalysisArg, AnalysisTableDecl, Better, BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind,
     FlagDef, Format, FormatKind, GroupTableDecl, Ident, InputDecl, Item, ItemKind, Look, ParamDecl,
-    ScalarDef, ScriptDecl, Severity, Template, TemplatePart, UnaryOp,
+    ScalarDef, Severity, Template, TemplatePart, UnaryOp,
 };
 use crate::suggest::Suggestion;
 use crate::value::ErrorKind;
@@ -29,7 +29,7 @@ pub(super) struct Builder {
 }
 
 impl Builder {
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+    pub(super) fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
         Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
@@ -57,7 +57,7 @@ impl Builder {
     }
 
     /// Records an "internal" problem: the tree did not have the expected shape.
-    fn shape_error<T>(&mut self, span: Span) -> Option<T> {
+    pub(super) fn shape_error<T>(&mut self, span: Span) -> Option<T> {
         self.diagnostics.push(Diagnostic::error(
             Code::Syntax,
             "internal parser error: unexpected syntax tree",
@@ -86,18 +86,6 @@ impl Builder {
             }
         };
         Some(Item { kind, span })
-    }
-
-    fn script_decl(&mut self, pair: Pair<'_, Rule>) -> Option<ScriptDecl> {
-        let span = self.span(&pair);
-        let Some(text) = pair.into_inner().find(|p| p.as_rule() == Rule::text) else {
-            return self.shape_error(span);
-        };
-        let path_span = self.span(&text);
-        Some(ScriptDecl {
-            path: unescape_text(text.as_str()),
-            path_span,
-        })
     }
 
     fn input_decl(&mut self, pair: Pair<'_, Rule>) -> Option<InputDecl> {
@@ -991,7 +979,7 @@ fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
 }
 
 /// `"say ""hi"""` → `say "hi"`.
-fn unescape_text(quoted: &str) -> String {
+pub(super) fn unescape_text(quoted: &str) -> String {
     let inner = quoted
         .strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))
