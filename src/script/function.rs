@@ -99,7 +99,7 @@ impl ScriptFunction {
         match outcome {
             Ok(Ok(result)) => self.returned(result),
             Ok(Err(error)) => {
-                let (inner, position, function) = innermost(error, &self.lines);
+                let (inner, position, function) = innermost(*error, &self.lines);
                 self.failed(inner, position, function.unwrap_or(&self.name))
             }
             Err(_) => self.error(
@@ -152,21 +152,21 @@ impl ScriptFunction {
     }
 
     /// A rhai error as an error value naming the line and the reason.
-    fn failed(&self, inner: Box<EvalAltResult>, position: Position, function: &str) -> Value {
+    fn failed(&self, inner: EvalAltResult, position: Position, function: &str) -> Value {
         let limit = matches!(
-            *inner,
+            inner,
             EvalAltResult::ErrorTooManyOperations(_)
                 | EvalAltResult::ErrorStackOverflow(_)
                 | EvalAltResult::ErrorDataTooLarge(..)
         );
-        let kind = match *inner {
+        let kind = match inner {
             _ if limit => ErrorKind::Num,
             EvalAltResult::ErrorArithmetic(..) => ErrorKind::Num,
             _ => ErrorKind::Value,
         };
         // The innermost error's position (a call chain's inner function), without
         // rhai's own "(line …, position …)" suffix.
-        let reason = match *inner {
+        let reason = match inner {
             EvalAltResult::ErrorTooManyOperations(_) => format!(
                 "ran past {} operations (an endless loop?)",
                 super::sandbox::MAX_OPERATIONS
@@ -214,13 +214,13 @@ impl ScriptFunction {
 /// The error inside a chain of calls, the deepest position known (the error's own,
 /// else the call it failed in) and the deepest of the script's functions it was in.
 fn innermost(
-    mut error: Box<EvalAltResult>,
+    mut error: EvalAltResult,
     lines: &HashMap<String, usize>,
-) -> (Box<EvalAltResult>, Position, Option<&str>) {
+) -> (EvalAltResult, Position, Option<&str>) {
     let mut position = Position::NONE;
     let mut function = None;
     loop {
-        match *error {
+        match error {
             EvalAltResult::ErrorInFunctionCall(name, _, inner, at) => {
                 if !at.is_none() {
                     position = at;
@@ -228,14 +228,14 @@ fn innermost(
                 if let Some((known, _)) = lines.get_key_value(name.as_str()) {
                     function = Some(known.as_str());
                 }
-                error = inner;
+                error = *inner;
             }
             mut other => {
                 let own = other.take_position();
                 if !own.is_none() {
                     position = own;
                 }
-                return (Box::new(other), position, function);
+                return (other, position, function);
             }
         }
     }

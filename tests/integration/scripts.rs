@@ -467,6 +467,9 @@ fn a_runaway_script_over_many_rows_is_stopped_not_hung() {
     assert!(program.scripts.iter().any(|f| !f.failures().is_empty()));
 }
 
+/// A partner's plan arguments: tier, won, target, new logos, MDF spent, churned.
+type Partner = (&'static str, f64, f64, f64, f64, f64);
+
 /// The shipped plans' payout, worked by hand from their headers.
 /// Current: rebate 0 / 3% / 5% of won below 50% / 50–100% / from 100% attainment;
 /// accelerator 4 points (Platinum) or 3 on revenue above target; $500 per new logo;
@@ -494,7 +497,7 @@ fn the_shipped_plans_pay_what_their_rules_say() {
         .as_ref()
         .unwrap_or_else(|| panic!("{}", rendered(&program)));
     // (tier, won, target, new logos, mdf spent, churned)
-    let partners = [
+    let partners: [Partner; 5] = [
         ("Platinum", 200_000.0, 100_000.0, 2.0, 10_000.0, 5_000.0),
         ("Gold", 80_000.0, 100_000.0, 1.0, 4_000.0, 0.0),
         ("Silver", 40_000.0, 100_000.0, 0.0, 2_000.0, 1_000.0),
@@ -524,18 +527,17 @@ fn the_shipped_plans_pay_what_their_rules_say() {
         ValueType::Text,
         partners.iter().map(|p| Value::text(p.0)).collect(),
     ));
-    let numbers: [(&str, fn(&(&str, f64, f64, f64, f64, f64)) -> f64); 5] = [
-        ("won", |p| p.1),
-        ("target", |p| p.2),
-        ("logos", |p| p.3),
-        ("mdf", |p| p.4),
-        ("churned", |p| p.5),
-    ];
-    for (name, get) in numbers {
+    for (index, name) in ["won", "target", "logos", "mdf", "churned"]
+        .into_iter()
+        .enumerate()
+    {
         table.set_column(Column::new(
             name,
             ValueType::Number,
-            partners.iter().map(|p| Value::Number(get(p))).collect(),
+            partners
+                .iter()
+                .map(|p| Value::Number([p.1, p.2, p.3, p.4, p.5][index]))
+                .collect(),
         ));
     }
     let result = evaluate(plan, vec![table], &[], &CallContext::default()).unwrap();
