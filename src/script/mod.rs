@@ -142,21 +142,26 @@ fn register_functions(
             })
             .collect(),
     );
-    let mut arities: Vec<(String, usize, usize)> = Vec::new();
+    // Name, fewest and most parameters, the longest parameter list.
+    let mut arities: Vec<(String, usize, usize, String)> = Vec::new();
     for function in ast.iter_functions() {
         if function.name.starts_with('_') || function.access == FnAccess::Private {
             continue;
         }
         let count = function.params.len();
+        let params = function.params.join(", ");
         match arities.iter_mut().find(|(name, ..)| name == function.name) {
-            Some((_, min, max)) => {
+            Some((_, min, max, longest)) => {
                 *min = (*min).min(count);
-                *max = (*max).max(count);
+                if count > *max {
+                    *max = count;
+                    *longest = params;
+                }
             }
-            None => arities.push((function.name.to_string(), count, count)),
+            None => arities.push((function.name.to_string(), count, count, params)),
         }
     }
-    for (name, min, max) in arities {
+    for (name, min, max, params) in arities {
         let span = fn_span(text, file, &name);
         let upper = name.to_ascii_uppercase();
         if let Some(&other) = defined.get(&upper) {
@@ -189,7 +194,9 @@ fn register_functions(
             future: false,
             implementation: Implementation::External(callable.clone()),
             kernel: None,
-            summary: Cow::Owned(format!("script function from {shown}")),
+            summary: Cow::Owned(format!(
+                "{name}({params}), a function of the script {shown}"
+            )),
         };
         match registry.register(spec) {
             Ok(()) => {
