@@ -295,3 +295,46 @@ impl ExternalFunction for ScriptFunction {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(source: &str, name: &str) -> ScriptFunction {
+        let ast = super::super::sandbox::engine().compile(source).unwrap();
+        ScriptFunction::new(Arc::new(ast), name, "t.rhai", Arc::new(HashMap::new()))
+    }
+
+    #[test]
+    fn one_tuple_runs_once() {
+        // Negative arguments loop forever. Were the failing tuple run on each call, the
+        // function would be stopped after TRIP_AFTER calls and 2 would give the stop
+        // error; remembered, it ran once and 2 still gives 4.
+        let f = function("fn g(x) { if x < 0.0 { loop {} } x * 2.0 }", "g");
+        let minus = Value::Number(-1.0);
+        for _ in 0..TRIP_AFTER * 3 {
+            let v = f.call(&[Arg::Value(&minus)], &CallContext::default());
+            assert_eq!(v.error_kind(), Some(ErrorKind::Num));
+        }
+        let two = Value::Number(2.0);
+        let v = f.call(&[Arg::Value(&two)], &CallContext::default());
+        assert_eq!(v.as_f64(), Some(4.0));
+        assert_eq!(f.limit_failures.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn text_arguments_are_told_apart_by_their_characters() {
+        let f = function("fn g(t, n) { t + n }", "g");
+        let context = CallContext::default();
+        let a = Value::text("a");
+        let b = Value::text("b");
+        let one = Value::Number(1.0);
+        let call = |t: &Value| match f.call(&[Arg::Value(t), Arg::Value(&one)], &context) {
+            Value::Text(t) => t.as_str().to_string(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(call(&a), "a1.0");
+        assert_eq!(call(&b), "b1.0");
+        assert_eq!(call(&Value::text("a")), "a1.0");
+    }
+}
