@@ -10,7 +10,7 @@ use rhai::Engine;
 /// a few milliseconds of work, far above any plan a formula calls per partner.
 pub const MAX_OPERATIONS: u64 = 2_000_000;
 /// Nested function calls (recursion included).
-pub const MAX_CALL_LEVELS: usize = 48;
+pub const MAX_CALL_LEVELS: usize = 32;
 /// Nesting of one expression (and of an expression inside a function body).
 pub const MAX_EXPR_DEPTH: usize = 64;
 /// Characters in one string (bytes of UTF-8).
