@@ -241,6 +241,11 @@ pub fn run(
                 .stderr
                 .push_str(&format!("note: {table}: {}\n", printable(note)));
         }
+        for error in &summary.script_errors {
+            outcome
+                .stderr
+                .push_str(&format!("script error: {}\n", printable(error)));
+        }
         for check in &summary.data_checks {
             outcome.stderr.push_str(&format!("data check: {check}\n"));
         }

@@ -25,3 +25,4 @@ pub mod lang;
 pub mod pipeline;
 pub mod report;
 pub mod scenario;
+pub mod script;

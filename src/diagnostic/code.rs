@@ -75,6 +75,8 @@ codes! {
     BadAnalysisArgument = "E0118", "an analysis argument that is unknown, missing, repeated or of the wrong type";
     AnalysisUsage = "E0119", "an analysis used in a way it cannot run (its own message says why)";
     AnalysisFailed = "E0120", "an analysis could not compute its table from this data (its message says why)";
+    ScriptUnusable = "E0121", "a `script` that cannot be read or compiled (rhai syntax, a limit, not a .rhai file)";
+    ScriptNameClash = "E0122", "a script function whose name is a built-in's or another script's";
     TableLookupShape = "E0130", "VLOOKUP/HLOOKUP: a table or array and column (row) number that cannot work together";
     BadLet = "E0131", "LET: a name expected, or a name bound twice";
     UnusedParam = "W0101", "param never used";

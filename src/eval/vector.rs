@@ -60,7 +60,7 @@ pub fn by_codes<T: Clone + Default>(codes: &[u32], per_entry: &[T]) -> Vec<T> {
 /// (interned text shares one per distinct string, and a live allocation is never
 /// another string), other values by their bits. Errors have none (their origins differ).
 #[inline]
-fn identity(value: &Value) -> Option<(u8, u64)> {
+pub fn identity(value: &Value) -> Option<(u8, u64)> {
     match value {
         Value::Blank => Some((0, 0)),
         Value::Number(n) => Some((1, n.to_bits())),

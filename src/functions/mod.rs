@@ -80,6 +80,8 @@ pub enum Category {
     Date,
     Financial,
     Lookup,
+    /// A rhai script's function, registered at run time.
+    Script,
 }
 
 /// One argument as a function sees it.
@@ -106,6 +108,12 @@ pub type FunctionImpl = fn(&[Arg<'_>], &CallContext) -> Value;
 /// It must be pure: the same arguments always give the same value.
 pub trait ExternalFunction: Send + Sync {
     fn call(&self, args: &[Arg<'_>], context: &CallContext) -> Value;
+
+    /// What went wrong in calls so far, one line each (distinct reasons, a few), for
+    /// the console after a run.
+    fn problems(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// How a function computes its value.

@@ -42,6 +42,8 @@ pub struct Item {
 pub enum ItemKind {
     /// `input Opportunities (opp_id: text, amount: number, close_date: date?)`
     Input(InputDecl),
+    /// `script "plans/current.rhai"`: a rhai script whose functions formulas may call.
+    Script(ScriptDecl),
     /// `param gross_margin = 72%`
     Param(ParamDecl),
     /// `table Channels = group Opportunities by channel [, key2] [where cond]`
@@ -69,6 +71,14 @@ pub struct ColumnDecl {
     /// `?` after the type: blanks are allowed.
     pub optional: bool,
     pub span: Span,
+}
+
+/// `script "plans/current.rhai"`: the path as written (relative to the rule file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptDecl {
+    pub path: String,
+    /// The span of the quoted path.
+    pub path_span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]

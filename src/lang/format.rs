@@ -204,7 +204,7 @@ fn lhs(item: &Item) -> String {
         ItemKind::Scalar(s) => s.name.name.to_string(),
         ItemKind::GroupTable(t) => format!("table {}", t.name.name),
         ItemKind::AnalysisTable(t) => format!("table {}", t.name.name),
-        ItemKind::Input(_) | ItemKind::Flag(_) => String::new(),
+        ItemKind::Input(_) | ItemKind::Script(_) | ItemKind::Flag(_) => String::new(),
     }
 }
 
@@ -216,6 +216,7 @@ fn format_item(item: &Item, width: usize) -> String {
         format!("{left}{} = ", " ".repeat(pad))
     };
     match &item.kind {
+        ItemKind::Script(script) => format!("script \"{}\"", script.path.replace('"', "\"\"")),
         ItemKind::Input(input) => {
             let columns: Vec<String> = input
                 .columns
@@ -444,7 +445,15 @@ fn write_expr(out: &mut String, expr: &Expr) {
             out.push(')');
         }
         ExprKind::Call { function, args } => {
-            out.push_str(&function.name.to_ascii_uppercase());
+            // Excel's functions in capitals; a script's function as its script names it.
+            if crate::functions::Registry::builtin()
+                .lookup(&function.name)
+                .is_some()
+            {
+                out.push_str(&function.name.to_ascii_uppercase());
+            } else {
+                out.push_str(&function.name);
+            }
             out.push('(');
             write_list(out, args);
             out.push(')');

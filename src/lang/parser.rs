@@ -7,6 +7,7 @@
 //! `build` turns parse trees into the AST.
 
 mod build;
+mod script;
 mod split;
 mod syntax_error;
 
@@ -250,7 +251,7 @@ fn too_deep_item(item: &Item) -> Option<Diagnostic> {
                 TemplatePart::Literal(_) => None,
             }))
             .collect(),
-        ItemKind::Input(_) => Vec::new(),
+        ItemKind::Input(_) | ItemKind::Script(_) => Vec::new(),
     };
     roots.into_iter().find_map(too_deep_expr)
 }

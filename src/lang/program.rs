@@ -2,6 +2,7 @@
 //! them together, keeping every diagnostic and the source text needed to render it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::source::FileId;
 use crate::diagnostic::source::SourceMap;
@@ -11,6 +12,7 @@ use crate::lang::checker::{ExternalTable, check_rules};
 use crate::lang::parser::parse_rule_file;
 use crate::lang::plan::Plan;
 use crate::lang::vocabulary::Vocabulary;
+use crate::script::{ScriptFunction, ScriptStatement, load_scripts};
 
 /// Rule files loaded, parsed and checked together.
 #[derive(Debug, Default)]
@@ -20,6 +22,9 @@ pub struct RuleProgram {
     /// Present when there are no errors.
     pub plan: Option<Plan>,
     pub diagnostics: Vec<Diagnostic>,
+    /// The functions of the scripts the rule files load (`script "…"`), for what went
+    /// wrong in their calls after a run.
+    pub scripts: Vec<Arc<ScriptFunction>>,
 }
 
 impl RuleProgram {
@@ -129,15 +134,62 @@ pub fn check_rule_files(
             files,
             plan: None,
             diagnostics,
+            scripts: Vec::new(),
         };
     }
-    let outcome = check_rules(&files, &sources, external, vocabulary);
+    let statements = script_statements(&files, &sources);
+    if statements.is_empty() {
+        let outcome = check_rules(&files, &sources, external, vocabulary);
+        return RuleProgram {
+            sources,
+            files,
+            plan: outcome.plan,
+            diagnostics: outcome.diagnostics,
+            scripts: Vec::new(),
+        };
+    }
+    // The scripts' functions join a copy of the vocabulary, so formulas call them
+    // like any function and the plan carries them.
+    let mut sources = sources;
+    let mut vocabulary = vocabulary.clone();
+    let loaded = load_scripts(&statements, &mut sources, &mut vocabulary.functions);
+    if loaded.diagnostics.iter().any(Diagnostic::is_error) {
+        // Calls to a script that did not load would only add "unknown function" noise.
+        return RuleProgram {
+            sources,
+            files,
+            plan: None,
+            diagnostics: loaded.diagnostics,
+            scripts: loaded.functions,
+        };
+    }
+    let outcome = check_rules(&files, &sources, external, &vocabulary);
+    let mut diagnostics = loaded.diagnostics;
+    diagnostics.extend(outcome.diagnostics);
     RuleProgram {
         sources,
         files,
         plan: outcome.plan,
-        diagnostics: outcome.diagnostics,
+        diagnostics,
+        scripts: loaded.functions,
     }
+}
+
+/// Every `script "…"` statement, in file order.
+fn script_statements(files: &[RuleFile], sources: &SourceMap) -> Vec<ScriptStatement> {
+    files
+        .iter()
+        .flat_map(|file| {
+            file.items.iter().filter_map(move |item| match &item.kind {
+                crate::lang::ast::ItemKind::Script(script) => Some(ScriptStatement {
+                    rule_file: sources.path(file.file).to_path_buf(),
+                    written: script.path.clone(),
+                    at: script.path_span,
+                }),
+                _ => None,
+            })
+        })
+        .collect()
 }
 
 /// Reads a rule file as UTF-8, without the byte-order mark some Windows editors put

@@ -75,9 +75,19 @@ fn same_rules(a: &PreparedScenario, b: &PreparedScenario) -> bool {
         && a.plan.params.len() == b.plan.params.len()
         && a.plan.scalars.len() == b.plan.scalars.len()
         && a.plan.flags.len() == b.plan.flags.len();
+    // The scripts the rule files load (named relative to them, so the same files name
+    // the same scripts; compared anyway, in case one changed between the two reads).
+    let scripts = |p: &PreparedScenario| -> Vec<(PathBuf, String)> {
+        p.sources
+            .files()
+            .filter(|(_, file)| crate::files::has_extension(&file.path, &["rhai"]))
+            .map(|(_, file)| (file.path.clone(), file.text.clone()))
+            .collect()
+    };
     same_shape
         && a.rule_paths == b.rule_paths
         && matches!((texts(a), texts(b)), (Some(x), Some(y)) if x == y)
+        && scripts(a) == scripts(b)
 }
 /// `chanmix compare`: evaluate scenarios side by side; inputs are read once per
 /// distinct reading plan (same files, sheets, columns and types), through `cache` when

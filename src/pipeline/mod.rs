@@ -44,6 +44,8 @@ pub struct PreparedScenario {
     /// Warnings (errors stop preparation).
     pub warnings: Vec<Diagnostic>,
     pub request: InputRequest,
+    /// The functions of the scripts the rules load, for what went wrong in their calls.
+    pub scripts: Vec<std::sync::Arc<crate::script::ScriptFunction>>,
 }
 
 /// One `[params]` override of a scenario, resolved to the plan's param.
@@ -91,6 +93,7 @@ pub fn prepare(path: &Path) -> Result<PreparedScenario, CommandError> {
         .map(|file| program.sources.path(file.file).to_path_buf())
         .collect();
     let mut diagnostics = program.diagnostics;
+    let scripts = program.scripts;
     let Some(plan) = program.plan else {
         return Err(Diagnosed {
             sources: program.sources,
@@ -127,6 +130,7 @@ pub fn prepare(path: &Path) -> Result<PreparedScenario, CommandError> {
         params,
         warnings: diagnostics,
         request,
+        scripts,
     })
 }
 
@@ -415,6 +419,9 @@ pub struct RunSummary {
     pub strict: bool,
     /// Texts shortened in the workbook to fit their cells.
     pub shortened: Vec<report::Shortened>,
+    /// Why script functions gave error values (`fn() in path: line …: reason`),
+    /// distinct reasons, a few per function.
+    pub script_errors: Vec<String>,
 }
 
 /// What `chanmix run` is asked to do besides evaluating the scenario.
@@ -508,6 +515,11 @@ pub fn run_scenario(
         .collect();
     drop(result);
     timer.lap("free the results");
+    let script_errors = prepared
+        .scripts
+        .iter()
+        .flat_map(|f| crate::functions::ExternalFunction::problems(&**f))
+        .collect();
     let first_issue_row = out.as_ref().map(|_| report::first_issue_row(&data.quality));
     Ok(RunSummary {
         workbook: out,
@@ -525,5 +537,6 @@ pub fn run_scenario(
         issues,
         strict: prepared.scenario.strict,
         shortened,
+        script_errors,
     })
 }

@@ -7,7 +7,7 @@ use crate::support::repo;
 /// A temp folder holding a copy of the shipped rules, scenarios and sample.
 fn project_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for folder in ["rules", "scenarios", "scenarios/data"] {
+    for folder in ["rules", "rules/plans", "scenarios", "scenarios/data"] {
         std::fs::create_dir_all(dir.path().join(folder)).unwrap();
         for entry in std::fs::read_dir(repo().join(folder)).unwrap() {
             let path = entry.unwrap().path();

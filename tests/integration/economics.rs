@@ -238,8 +238,22 @@ impl Crm {
         // The overlap and coverage rules' inputs, empty: this CRM has no partners list
         // and no market demand.
         let mut partners = Table::new("Partners", 0);
-        for name in ["partner_id", "partner_name"] {
-            partners.set_column(column(name, ValueType::Text, Vec::new()));
+        for (name, ty) in [
+            ("partner_id", ValueType::Text),
+            ("partner_name", ValueType::Text),
+            ("tier", ValueType::Text),
+            ("mdf_budget", ValueType::Number),
+        ] {
+            partners.set_column(column(name, ty, Vec::new()));
+        }
+        // The incentive rules' targets, empty too.
+        let mut targets = Table::new("PartnerTargets", 0);
+        for (name, ty) in [
+            ("partner_id", ValueType::Text),
+            ("quarter", ValueType::Text),
+            ("revenue_target", ValueType::Number),
+        ] {
+            targets.set_column(column(name, ty, Vec::new()));
         }
         let mut demand = Table::new("SegmentDemand", 0);
         for (name, ty) in [
@@ -251,7 +265,7 @@ impl Crm {
             demand.set_column(column(name, ty, Vec::new()));
         }
         vec![
-            opps, costs, leads, renewals, benchmarks, headcount, partners, demand,
+            opps, costs, leads, renewals, benchmarks, headcount, partners, demand, targets,
         ]
     }
 

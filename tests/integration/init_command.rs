@@ -11,17 +11,20 @@ use crate::support::repo;
 /// A temp folder with a copy of the shipped library in `rules/`.
 fn with_library() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
-    for entry in std::fs::read_dir(repo().join("rules")).unwrap() {
-        let path = entry.unwrap().path();
-        if !path.is_file() {
-            continue;
+    // The rules and the scripts they load (`rules/plans/*.rhai`).
+    for folder in ["rules", "rules/plans"] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+        for entry in std::fs::read_dir(repo().join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.is_file() {
+                continue;
+            }
+            std::fs::copy(
+                &path,
+                dir.path().join(folder).join(path.file_name().unwrap()),
+            )
+            .unwrap();
         }
-        std::fs::copy(
-            &path,
-            dir.path().join("rules").join(path.file_name().unwrap()),
-        )
-        .unwrap();
     }
     dir
 }

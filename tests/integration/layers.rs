@@ -22,16 +22,17 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("table",      &["value"]),
     ("functions",  &["value"]),
     // the floors above, each importing only downward
-    ("lang",       &["diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
+    ("script",     &["diagnostic", "functions", "suggest", "value", "files"]),
+    ("lang",       &["script", "diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
     ("eval",       &["lang", "diagnostic", "functions", "suggest", "table", "value"]),
     ("data",       &["diagnostic", "suggest", "table", "value", "files", "terminal", "atomic"]),
-    ("scenario",   &["data", "lang", "diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
+    ("scenario",   &["data", "lang", "script", "diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
     ("analysis",   &["lang", "diagnostic", "functions", "suggest", "table", "value"]),
-    ("report",     &["scenario", "data", "eval", "lang", "atomic", "diagnostic", "functions",
+    ("report",     &["scenario", "data", "eval", "lang", "script", "atomic", "diagnostic", "functions",
                      "suggest", "table", "value", "files", "terminal"]),
-    ("pipeline",   &["report", "analysis", "scenario", "data", "eval", "lang", "atomic",
+    ("pipeline",   &["report", "analysis", "scenario", "data", "eval", "lang", "script", "atomic",
                      "diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
-    ("cli",        &["pipeline", "report", "analysis", "scenario", "data", "eval", "lang",
+    ("cli",        &["pipeline", "report", "analysis", "scenario", "data", "eval", "lang", "script",
                      "atomic", "diagnostic", "functions", "suggest", "table", "value", "files", "terminal"]),
 ];
 

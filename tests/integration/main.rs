@@ -45,3 +45,4 @@ mod scenario_errors;
 mod scenario_load;
 mod scenario_params;
 mod scenario_robust;
+mod scripts;

@@ -314,6 +314,7 @@ fn statements_and_keywords_in_any_case() {
             ItemKind::Column(_) => "column",
             ItemKind::Scalar(_) => "scalar",
             ItemKind::Flag(_) => "flag",
+            ItemKind::Script(_) => "script",
         })
         .collect();
     assert_eq!(

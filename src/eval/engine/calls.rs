@@ -7,8 +7,13 @@ use crate::eval::kernels::{self, KernelArg};
 use crate::eval::vector::{self, Memo, Operand};
 use crate::functions::{Arg, FunctionSpec, Kernel};
 use crate::lang::plan::*;
+use crate::table::intern::FxBuildHasher;
 use crate::value::Value;
 use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Fewer rows than this are called directly (a grouped table's few rows).
+const TUPLE_MEMO_ROWS: usize = 64;
 
 use super::audit::LookupSite;
 use super::{EvaluatedArg, Evaluation, Scope, Values};
@@ -183,6 +188,25 @@ impl<'p> Evaluation<'p> {
             },
             _ => None,
         };
+        // A function registered at run time (a script's) with several per-row
+        // arguments: once per distinct tuple of them (it is pure, and a script call
+        // costs far more than a lookup).
+        if per_row
+            && memo_arg.is_none()
+            && varying.len() > 1
+            && !function.is_builtin()
+            && scope.rows >= TUPLE_MEMO_ROWS
+            && varying.iter().all(|&i| {
+                matches!(
+                    evaluated.get(i),
+                    Some(EvaluatedArg::PerRow(_) | EvaluatedArg::PerRowCoded { .. })
+                )
+            })
+        {
+            return Values::Many(Cow::Owned(
+                self.call_per_tuple(function, evaluated, &varying, scope.rows),
+            ));
+        }
         let mut memo: Memo<Value> = Memo::for_rows(rows);
         let mut out = Vec::with_capacity(rows);
         let mut call_args: Vec<Arg<'_>> = Vec::with_capacity(evaluated.len());
@@ -223,6 +247,64 @@ impl<'p> Evaluation<'p> {
         } else {
             Values::One(out.pop().unwrap_or_default())
         }
+    }
+
+    /// Per-row calls of `function` remembered by the tuple of the `varying` arguments'
+    /// identities (`vector::identity`: text by allocation, numbers by bits); a row with
+    /// an error among them is called as it is. All arguments are one value per row.
+    fn call_per_tuple(
+        &self,
+        function: &FunctionSpec,
+        evaluated: &[EvaluatedArg<'_>],
+        varying: &[usize],
+        rows: usize,
+    ) -> Vec<Value> {
+        let mut memo: HashMap<Vec<(u8, u64)>, Value, FxBuildHasher> = HashMap::default();
+        let mut key: Vec<(u8, u64)> = Vec::with_capacity(varying.len());
+        let mut out = Vec::with_capacity(rows);
+        let mut row_values: Vec<Value> = Vec::with_capacity(evaluated.len());
+        for row in 0..rows {
+            row_values.clear();
+            for arg in evaluated {
+                row_values.push(match arg {
+                    EvaluatedArg::One(v) => (*v).clone(),
+                    EvaluatedArg::PerRow(values) => values.get(row).cloned().unwrap_or_default(),
+                    EvaluatedArg::PerRowCoded { codes, dictionary } => codes
+                        .get(row)
+                        .and_then(|c| dictionary.get(*c as usize))
+                        .cloned()
+                        .unwrap_or_default(),
+                    // Lists are never varying here (the caller checks the shapes).
+                    EvaluatedArg::List(_) | EvaluatedArg::PerRowList { .. } => Value::Blank,
+                });
+            }
+            key.clear();
+            let keyed = varying.iter().all(|&i| {
+                row_values
+                    .get(i)
+                    .and_then(vector::identity)
+                    .map(|id| key.push(id))
+                    .is_some()
+            });
+            if keyed && let Some(found) = memo.get(&key) {
+                out.push(found.clone());
+                continue;
+            }
+            let call_args: Vec<Arg<'_>> = evaluated
+                .iter()
+                .zip(&row_values)
+                .map(|(arg, value)| match arg {
+                    EvaluatedArg::List(values) => Arg::List(values),
+                    _ => Arg::Value(value),
+                })
+                .collect();
+            let value = function.call(&call_args, &self.context);
+            if keyed {
+                memo.insert(key.clone(), value.clone());
+            }
+            out.push(value);
+        }
+        out
     }
 
     /// A call through the function's column kernel (`eval::kernels`), when it has one

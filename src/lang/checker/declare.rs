@@ -135,6 +135,7 @@ impl Checker<'_> {
                     }
                 }
                 ItemKind::Input(_)
+                | ItemKind::Script(_)
                 | ItemKind::GroupTable(_)
                 | ItemKind::AnalysisTable(_)
                 | ItemKind::Column(_) => {}

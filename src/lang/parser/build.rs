@@ -29,7 +29,7 @@ pub(super) struct Builder {
 }
 
 impl Builder {
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+    pub(super) fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
         Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
@@ -57,7 +57,7 @@ impl Builder {
     }
 
     /// Records an "internal" problem: the tree did not have the expected shape.
-    fn shape_error<T>(&mut self, span: Span) -> Option<T> {
+    pub(super) fn shape_error<T>(&mut self, span: Span) -> Option<T> {
         self.diagnostics.push(Diagnostic::error(
             Code::Syntax,
             "internal parser error: unexpected syntax tree",
@@ -74,6 +74,7 @@ impl Builder {
         let span = self.span(&inner);
         let kind = match inner.as_rule() {
             Rule::input_decl => ItemKind::Input(self.input_decl(inner)?),
+            Rule::script_decl => ItemKind::Script(self.script_decl(inner)?),
             Rule::param_decl => ItemKind::Param(self.param_decl(inner)?),
             Rule::group_table => ItemKind::GroupTable(self.group_table(inner)?),
             Rule::analysis_table => ItemKind::AnalysisTable(self.analysis_table(inner)?),
@@ -978,7 +979,7 @@ fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
 }
 
 /// `"say ""hi"""` → `say "hi"`.
-fn unescape_text(quoted: &str) -> String {
+pub(super) fn unescape_text(quoted: &str) -> String {
     let inner = quoted
         .strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))

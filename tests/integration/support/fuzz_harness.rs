@@ -102,7 +102,7 @@ pub mod rules {
                         }
                     }
                 }
-                ItemKind::Input(_) => {}
+                ItemKind::Input(_) | ItemKind::Script(_) => {}
             }
         }
         let mut text = format!("{:?}", file.items);

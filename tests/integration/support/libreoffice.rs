@@ -168,5 +168,5 @@ pub fn cell_name(row: u32, column: u32) -> String {
         letters.push(char::from(b'A' + ((n - 1) % 26) as u8));
         n = (n - 1) / 26;
     }
-    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
+    letters.iter().rev().collect::<String>() + (row + 1).to_string().as_str()
 }
