@@ -459,6 +459,9 @@ fn scorecard_tiers_and_decisions_worked_by_hand() {
     assert_eq!(p1["tier"], "Platinum");
     assert_eq!(p1["recommended_tier"], "Platinum", "one level up from Gold");
     assert_eq!(p1["tier_action"], "promote");
+    assert_eq!(p1["meets_current"], true, "96 ≥ Gold's 75");
+    assert_eq!(p1["meets_next"], true, "96 ≥ Platinum's 90");
+    assert_eq!(p1["meets_demotion"], false);
     assert_eq!(p1["decision"], "grow");
 
     // P2: revenue 20k/100k → 20, deals 1/4 → 25, win rate 25%/30%, growth
@@ -475,6 +478,9 @@ fn scorecard_tiers_and_decisions_worked_by_hand() {
     // Below Silver's 60 by more than the 5-point grace: one level down.
     assert_eq!(p2["recommended_tier"], "Registered");
     assert_eq!(p2["tier_action"], "demote");
+    assert_eq!(p2["meets_current"], false, "below Silver's 60");
+    assert_eq!(p2["meets_next"], false, "below Gold's 75");
+    assert_eq!(p2["meets_demotion"], true, "below 60 − 5");
     assert_eq!(p2["declining"], true);
     assert_eq!(p2["low_coverage"], true);
     assert_eq!(

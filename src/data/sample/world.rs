@@ -46,7 +46,7 @@ impl Calendar {
     /// The month (0-based from January 2024) a date falls in, if inside the window.
     pub fn month_of(&self, serial: f64) -> Option<usize> {
         let after = self.month_starts.partition_point(|&start| start <= serial);
-        (after >= 1 && after <= MONTHS).then(|| after - 1)
+        (1..=MONTHS).contains(&after).then(|| after - 1)
     }
 
     /// The CRM snapshot date: the last day of the window (2026-06-30).
