@@ -39,7 +39,7 @@ EOF
 others=$(cd "$repo/rules" && ls *.rules | grep -v -e '^partners.rules$' |
     sed "s|^|\"$repo/rules/|; s|$|\"|" | paste -sd, -)
 common "$others" "" >"$out/without.toml"
-common "$others, \"$repo/rules/partners.rules\"" ', "PartnerWonMonths", "LatestAssessments"' >"$out/with.toml"
+common "$others, \"$repo/rules/partners.rules\"" ', "PartnerWonMonths", "LatestAssessments", "PartnerQuarters"' >"$out/with.toml"
 
 for side in without with; do
     "$bin" run "$out/$side.toml" -o "$out/fill.xlsx" >/dev/null # fill the cache

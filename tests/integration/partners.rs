@@ -533,6 +533,22 @@ fn scorecard_tiers_and_decisions_worked_by_hand() {
     close(num(&p1, "revenue_share"), 200_000.0 / 220_000.0, "share");
     assert_eq!(p1["concentrated"], true);
 
+    // Findings: P1 (the grow decision, and 91% of partner revenue) and P2 (demote,
+    // decline) are material; P3 has won nothing in either period, so its exit decision
+    // stays on its row and in `exit_candidates` without a finding of its own.
+    let flags = json["flags"].to_string();
+    assert!(flags.contains("Partner P1 (P1) scores 96"), "{flags}");
+    assert!(
+        flags.contains("Partner P2 (P2), a large partner, is in decline"),
+        "{flags}"
+    );
+    assert!(!flags.contains("(P3)"), "{flags}");
+    close(
+        json["scalars"]["exit_candidates"].as_f64().unwrap(),
+        1.0,
+        "exit candidates",
+    );
+
     // Tier summary from the rows above.
     let tiers = json["tables"]["TierSummary"].as_array().unwrap();
     let platinum = tiers.iter().find(|r| r["tier"] == "Platinum").unwrap();
