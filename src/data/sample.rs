@@ -3,11 +3,13 @@
 //!
 //! Sheets, in workbook order (columns are documented in scenarios/data/README.md):
 //! `Opportunities` (one row per opportunity), `Costs`, `Partners`, `Leads` (twice as many
-//! rows), `Headcount`, `PartnerTargets`, `Renewals`, `Benchmarks`, `SegmentDemand`. A
+//! rows), `Headcount`, `PartnerTargets`, `Renewals`, `Benchmarks`, `SegmentDemand`,
+//! `PartnerForecasts`, `PartnerAssessments`, `EnablementPrograms`. A
 //! row-level sheet that passes Excel's limit continues in `Name_2`, `Name_3`, …
 
 mod catalog;
 mod ledgers;
+mod partner_sheets;
 mod rows;
 mod sheets;
 mod world;
@@ -331,6 +333,47 @@ fn build_workbook(
         &mut demand,
     )?;
 
+    // The partner-management sheets draw from a stream of their own, so adding them
+    // left every sheet above unchanged.
+    let mut partner_rng = stream(options.seed, 6);
+    let mut forecasts = SplitSheet::new(
+        workbook,
+        &formats,
+        "PartnerForecasts",
+        partner_sheets::PARTNER_FORECAST_COLUMNS,
+        max_rows,
+    )?;
+    partner_sheets::write_partner_forecasts(
+        workbook,
+        &formats,
+        &world,
+        &tally,
+        &mut partner_rng,
+        &mut forecasts,
+    )?;
+    let mut assessments = SplitSheet::new(
+        workbook,
+        &formats,
+        "PartnerAssessments",
+        partner_sheets::PARTNER_ASSESSMENT_COLUMNS,
+        max_rows,
+    )?;
+    partner_sheets::write_partner_assessments(
+        workbook,
+        &formats,
+        &world,
+        &mut partner_rng,
+        &mut assessments,
+    )?;
+    let mut programs = SplitSheet::new(
+        workbook,
+        &formats,
+        "EnablementPrograms",
+        partner_sheets::ENABLEMENT_PROGRAM_COLUMNS,
+        max_rows,
+    )?;
+    partner_sheets::write_enablement_programs(workbook, &formats, &mut programs)?;
+
     let mut sheets = Vec::new();
     for sheet in [
         opportunities,
@@ -342,6 +385,9 @@ fn build_workbook(
         renewals,
         benchmarks,
         demand,
+        forecasts,
+        assessments,
+        programs,
     ] {
         sheets.extend(sheet.finish(workbook)?);
     }

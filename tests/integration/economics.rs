@@ -237,24 +237,70 @@ impl Crm {
         }
         // The overlap and coverage rules' inputs, empty: this CRM has no partners list
         // and no market demand.
-        let mut partners = Table::new("Partners", 0);
+        let mut partners = Table::new("PartnerList", 0);
         for (name, ty) in [
             ("partner_id", ValueType::Text),
             ("partner_name", ValueType::Text),
             ("tier", ValueType::Text),
+            ("region", ValueType::Text),
+            ("certified_reps", ValueType::Number),
             ("mdf_budget", ValueType::Number),
+            ("joined_date", ValueType::Date),
         ] {
             partners.set_column(column(name, ty, Vec::new()));
         }
-        // The incentive rules' targets, empty too.
-        let mut targets = Table::new("PartnerTargets", 0);
-        for (name, ty) in [
-            ("partner_id", ValueType::Text),
-            ("quarter", ValueType::Text),
-            ("revenue_target", ValueType::Number),
-        ] {
-            targets.set_column(column(name, ty, Vec::new()));
-        }
+        // The partner library's other inputs, empty: no targets, forecasts,
+        // assessments or enablement catalog.
+        let empty = |table: &str, columns: &[(&str, ValueType)]| {
+            let mut t = Table::new(table, 0);
+            for (name, ty) in columns {
+                t.set_column(column(name, *ty, Vec::new()));
+            }
+            t
+        };
+        let targets = empty(
+            "PartnerTargets",
+            &[
+                ("partner_id", ValueType::Text),
+                ("quarter", ValueType::Text),
+                ("revenue_target", ValueType::Number),
+                ("deals_target", ValueType::Number),
+                ("certified_reps_target", ValueType::Number),
+            ],
+        );
+        let forecasts = empty(
+            "PartnerForecasts",
+            &[
+                ("partner_id", ValueType::Text),
+                ("quarter", ValueType::Text),
+                ("committed", ValueType::Number),
+            ],
+        );
+        let assessments = empty(
+            "PartnerAssessments",
+            &[
+                ("partner_id", ValueType::Text),
+                ("assessment", ValueType::Text),
+                ("assessed_date", ValueType::Date),
+                ("technical", ValueType::Number),
+                ("sales", ValueType::Number),
+                ("marketing", ValueType::Number),
+                ("satisfaction", ValueType::Number),
+                ("reputation", ValueType::Number),
+                ("segments", ValueType::Text),
+                ("regions", ValueType::Text),
+            ],
+        );
+        let programs = empty(
+            "EnablementPrograms",
+            &[
+                ("program_id", ValueType::Text),
+                ("program", ValueType::Text),
+                ("capability", ValueType::Text),
+                ("cost", ValueType::Number),
+                ("expected_lift", ValueType::Number),
+            ],
+        );
         let mut demand = Table::new("SegmentDemand", 0);
         for (name, ty) in [
             ("segment", ValueType::Text),
@@ -265,7 +311,18 @@ impl Crm {
             demand.set_column(column(name, ty, Vec::new()));
         }
         vec![
-            opps, costs, leads, renewals, benchmarks, headcount, partners, demand, targets,
+            opps,
+            costs,
+            leads,
+            renewals,
+            benchmarks,
+            headcount,
+            partners,
+            demand,
+            targets,
+            forecasts,
+            assessments,
+            programs,
         ]
     }
 

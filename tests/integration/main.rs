@@ -34,6 +34,7 @@ mod new_user;
 mod overlap;
 mod parse_errors;
 mod parse_trees;
+mod partners;
 mod report_compare;
 mod report_dashboard;
 mod report_matrix;

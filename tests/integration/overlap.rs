@@ -103,7 +103,7 @@ fn text(s: &str) -> Value {
 }
 
 /// Every input table of the plan: Opportunities from `deals`, SegmentDemand from
-/// `demand`, Partners named after their ids, the rest empty.
+/// `demand`, the partner list named after its ids, the rest empty.
 fn inputs(plan: &Plan, deals: &[Deal], demand: &[(&str, &str, f64, f64)]) -> Vec<Table> {
     let mut out = Vec::new();
     for table in &plan.tables {
@@ -113,7 +113,7 @@ fn inputs(plan: &Plan, deals: &[Deal], demand: &[(&str, &str, f64, f64)]) -> Vec
         let rows = match &*table.name {
             "Opportunities" => deals.len(),
             "SegmentDemand" => demand.len(),
-            "Partners" => 3,
+            "PartnerList" => 3,
             _ => 0,
         };
         let mut t = Table::new(&table.name, rows);
@@ -150,11 +150,15 @@ fn inputs(plan: &Plan, deals: &[Deal], demand: &[(&str, &str, f64, f64)]) -> Vec
                         other => panic!("SegmentDemand.{other}?"),
                     })
                     .collect(),
-                ("Partners", name) => ["P1", "P2", "P3"]
+                ("PartnerList", name) => ["P1", "P2", "P3"]
                     .iter()
                     .map(|p| match name {
                         "partner_id" => text(p),
-                        _ => text(&format!("Partner {p}")),
+                        "partner_name" => text(&format!("Partner {p}")),
+                        "tier" => text("Gold"),
+                        "region" => text("NA"),
+                        "certified_reps" => Value::Number(3.0),
+                        _ => Value::Blank,
                     })
                     .collect(),
                 _ => Vec::new(),

@@ -28,7 +28,7 @@ const CLOSED_STAGES: [&str; 2] = ["Closed Won", "Closed Lost"];
 const SNAPSHOT_SERIAL: f64 = 46203.0;
 
 /// The documented sheets and header rows, in workbook order.
-const SCHEMA: [(&str, &[&str]); 9] = [
+const SCHEMA: [(&str, &[&str]); 12] = [
     (
         "Opportunities",
         &[
@@ -83,6 +83,32 @@ const SCHEMA: [(&str, &[&str]); 9] = [
     (
         "SegmentDemand",
         &["segment", "region", "addressable_accounts", "annual_demand"],
+    ),
+    ("PartnerForecasts", &["partner_id", "quarter", "committed"]),
+    (
+        "PartnerAssessments",
+        &[
+            "partner_id",
+            "assessment",
+            "assessed_date",
+            "technical",
+            "sales",
+            "marketing",
+            "satisfaction",
+            "reputation",
+            "segments",
+            "regions",
+        ],
+    ),
+    (
+        "EnablementPrograms",
+        &[
+            "program_id",
+            "program",
+            "capability",
+            "cost",
+            "expected_lift",
+        ],
     ),
 ];
 
@@ -723,5 +749,128 @@ fn segment_demand_exceeds_our_accounts() {
         let served = ours.get(&(s, r)).map_or(0, |a| a.len()) as f64;
         assert!(addressable[i] > served, "row {i}");
         assert!(annual[i] > 0.0);
+    }
+}
+
+/// The partner sheets: a committed forecast per partner and PartnerTargets quarter, two
+/// assessments per partner with scores in range, the eight-program catalog.
+#[test]
+fn partner_sheets_cover_every_partner() {
+    let path = shared_sample();
+    let partners = Sheet::read(path, "Partners");
+    let ids: BTreeSet<String> = required(partners.texts("partner_id")).into_iter().collect();
+    let targets = Sheet::read(path, "PartnerTargets");
+    let forecasts = Sheet::read(path, "PartnerForecasts");
+    let target_keys: BTreeSet<(String, String)> = required(targets.texts("partner_id"))
+        .into_iter()
+        .zip(required(targets.texts("quarter")))
+        .collect();
+    let forecast_keys: BTreeSet<(String, String)> = required(forecasts.texts("partner_id"))
+        .into_iter()
+        .zip(required(forecasts.texts("quarter")))
+        .collect();
+    assert_eq!(forecast_keys, target_keys);
+    assert_eq!(forecasts.rows.len(), target_keys.len());
+    assert!(forecasts.numbers("committed").iter().all(|c| *c >= 0.0));
+
+    let assessments = Sheet::read(path, "PartnerAssessments");
+    assert_eq!(assessments.rows.len(), 2 * ids.len());
+    let assessed: BTreeSet<String> = required(assessments.texts("partner_id"))
+        .into_iter()
+        .collect();
+    assert_eq!(assessed, ids);
+    for score in ["technical", "sales", "marketing"] {
+        assert!(
+            assessments
+                .numbers(score)
+                .iter()
+                .all(|s| (10.0..=98.0).contains(s)),
+            "{score}"
+        );
+    }
+    assert!(
+        assessments
+            .numbers("satisfaction")
+            .iter()
+            .all(|s| (1.0..=5.0).contains(s))
+    );
+    assert!(
+        assessments
+            .numbers("reputation")
+            .iter()
+            .all(|s| (1.0..=5.0).contains(s))
+    );
+    assert!(
+        assessments
+            .dates("assessed_date")
+            .iter()
+            .all(|d| d.unwrap() <= SNAPSHOT_SERIAL)
+    );
+
+    let programs = Sheet::read(path, "EnablementPrograms");
+    assert_eq!(programs.rows.len(), 8);
+    let capabilities: BTreeSet<String> =
+        required(programs.texts("capability")).into_iter().collect();
+    assert_eq!(
+        capabilities,
+        BTreeSet::from(["certification", "marketing", "sales", "technical"].map(String::from))
+    );
+}
+
+/// Structure worth finding: P-00002, a large partner, registers fewer and fewer deals
+/// from 2025 (its successor in the region gains them), and partners at the bottom of
+/// their tier's certified-reps range are assessed as more capable than their peers.
+#[test]
+fn a_large_partner_declines_and_capable_partners_lack_certified_reps() {
+    let path = shared_sample();
+    let opps = Sheet::read(path, "Opportunities");
+    let created = opps.dates("created_date");
+    let partner_ids = opps.texts("partner_id");
+    let count = |id: &str, from: f64, to: f64| {
+        partner_ids
+            .iter()
+            .zip(&created)
+            .filter(|(p, c)| p.as_deref() == Some(id) && (from..to).contains(&c.unwrap()))
+            .count() as f64
+    };
+    // 2024-01-01, 2025-01-01, 2025-07-01, 2026-07-01 as serials.
+    let (y2024, y2025, h2025, end) = (45292.0, 45658.0, 45839.0, 46204.0);
+    let early = count("P-00002", y2024, y2025);
+    let late = count("P-00002", h2025, end);
+    assert!(early >= 10.0, "P-00002 has {early} deals in 2024");
+    assert!(
+        late < 0.75 * early,
+        "P-00002: {late} deals in the last year against {early} in 2024"
+    );
+
+    let partners = Sheet::read(path, "Partners");
+    let assessments = Sheet::read(path, "PartnerAssessments");
+    let technical: BTreeMap<String, f64> = required(assessments.texts("partner_id"))
+        .into_iter()
+        .zip(assessments.numbers("technical"))
+        .collect();
+    let tiers = required(partners.texts("tier"));
+    let reps = partners.numbers("certified_reps");
+    let ids = required(partners.texts("partner_id"));
+    for (tier, fewest) in [("Gold", 7.0), ("Silver", 2.0)] {
+        let (mut held, mut others) = (Vec::new(), Vec::new());
+        for ((id, t), r) in ids.iter().zip(&tiers).zip(&reps) {
+            if t == tier {
+                let score = technical[id];
+                if *r <= fewest {
+                    held.push(score)
+                } else {
+                    others.push(score)
+                }
+            }
+        }
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        assert!(!held.is_empty() && !others.is_empty(), "{tier}");
+        assert!(
+            mean(&held) >= mean(&others) + 8.0,
+            "{tier}: held back {} vs others {}",
+            mean(&held),
+            mean(&others)
+        );
     }
 }

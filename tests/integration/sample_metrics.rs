@@ -19,11 +19,11 @@ use crate::support::command::Chanmix;
 use crate::support::xlsx::{self, number_or_date};
 use crate::support::{repo, texts};
 
-fn sample() -> PathBuf {
+pub(crate) fn sample() -> PathBuf {
     repo().join("scenarios/data/crm_sample.xlsx")
 }
 
-fn run_library() -> Evaluated {
+pub(crate) fn run_library() -> Evaluated {
     let paths = expand_rule_paths(&[repo().join("rules")]).unwrap();
     let program = load_rule_files(&paths, &[], &chanmix::analysis::vocabulary()).unwrap();
     let plan = program.plan.unwrap_or_else(|| {
@@ -32,9 +32,14 @@ fn run_library() -> Evaluated {
             render_text(&program.diagnostics, &program.sources, false)
         )
     });
+    // The partner list is the sample's `Partners` sheet (base.toml maps it the same way).
+    let partner_list = chanmix::data::spec::TableSpec {
+        sheet: Some("Partners".into()),
+        ..Default::default()
+    };
     let spec = InputsSpec {
         workbook: Some(sample()),
-        tables: BTreeMap::new(),
+        tables: BTreeMap::from([("PartnerList".to_string(), partner_list)]),
     };
     let request = request_for_plan(&plan, &spec);
     let data = read_inputs(&request.spec, repo(), Some(&request.wanted)).unwrap();

@@ -9,11 +9,11 @@ use rand_distr::StandardNormal;
 use rust_xlsxwriter::Workbook;
 
 use super::catalog::{
-    CHANNEL_PROFILES, CHANNELS, CLOSED_LOST, CLOSED_WON, LEAD_STAGES, OPEN_STAGES, PRODUCT_PRICE,
-    PRODUCTS, REGIONS, SEGMENT_PROFILES, SEGMENTS, TIER_WIN_FACTOR,
+    CHANNEL_PROFILES, CHANNELS, CLOSED_LOST, CLOSED_WON, LEAD_STAGES, MONTHS, OPEN_STAGES,
+    PRODUCT_PRICE, PRODUCTS, REGIONS, SEGMENT_PROFILES, SEGMENTS, TIER_WIN_FACTOR,
 };
 use super::sheets::{Columns, Formats, SplitSheet};
-use super::world::{Calendar, World, partner_id};
+use super::world::{Calendar, DECLINING_PARTNER, World, partner_id};
 use super::{ModelError, SampleError};
 
 pub const OPPORTUNITY_COLUMNS: Columns = &[
@@ -53,6 +53,38 @@ pub struct Tally {
     /// Won amount and deal count per partner (by rank).
     pub partner_bookings: Vec<f64>,
     pub partner_wins: Vec<u32>,
+    /// Won amount per partner (by rank) and calendar quarter of the close date.
+    pub partner_quarter_bookings: Vec<[f64; QUARTERS]>,
+}
+
+/// Calendar quarters in the window (2024-Q1 … 2026-Q2).
+pub const QUARTERS: usize = MONTHS / 3;
+
+/// A number in 0..1 fixed by a row index (a multiplicative hash), for choices that must
+/// not draw from the random stream: the stream, and so every other column, stays as it was.
+fn fixed_fraction(index: usize) -> f64 {
+    let mixed = (index as u64 ^ 0x5DEE_CE66).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 40) as f64 / f64::from(1u32 << 24)
+}
+
+/// The large partner in decline (scenarios/data/README.md): from January 2025 a growing
+/// share of the deals it would have had goes to the next partner of its region instead,
+/// up to 85% by mid-2026. Chosen without random draws, so only `partner_id` changes.
+fn declining_partner(
+    world: &World,
+    partner: Option<usize>,
+    month: usize,
+    index: usize,
+) -> Option<usize> {
+    let p = partner?;
+    if p != DECLINING_PARTNER || month < 12 {
+        return Some(p);
+    }
+    let moved = (0.05 * (month - 11) as f64).min(0.85);
+    match world.decline_successor {
+        Some(next) if fixed_fraction(index) < moved => Some(next),
+        _ => Some(p),
+    }
 }
 
 /// `true` with probability `p` (clamped to 0..=1, so a bad rate never panics).
@@ -85,6 +117,7 @@ pub fn write_opportunities(
         wins: [0; 6],
         partner_bookings: vec![0.0; world.partners.len()],
         partner_wins: vec![0; world.partners.len()],
+        partner_quarter_bookings: vec![[0.0; QUARTERS]; world.partners.len()],
     };
     let snapshot = world.calendar.snapshot();
     let opp_width = id_width(rows, 6);
@@ -112,7 +145,7 @@ pub fn write_opportunities(
         let amount = ((raw_amount / 10.0).round() * 10.0).max(250.0);
 
         let partner = if profile.uses_partner {
-            world.pick_partner(rng, region)
+            declining_partner(world, world.pick_partner(rng, region), month, index)
         } else {
             None
         };
@@ -177,6 +210,15 @@ pub fn write_opportunities(
                 }
                 if let Some(w) = tally.partner_wins.get_mut(p) {
                     *w += 1;
+                }
+                let quarter = world.calendar.month_of(close).map(|m| m / 3);
+                if let Some(b) = quarter.and_then(|q| {
+                    tally
+                        .partner_quarter_bookings
+                        .get_mut(p)
+                        .and_then(|row| row.get_mut(q))
+                }) {
+                    *b += amount;
                 }
             }
             let churn = profile.churn * seg.churn_factor;

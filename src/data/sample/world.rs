@@ -43,6 +43,12 @@ impl Calendar {
         (self.month_start(m + 1) - self.month_start(m)).max(1.0) as u32
     }
 
+    /// The month (0-based from January 2024) a date falls in, if inside the window.
+    pub fn month_of(&self, serial: f64) -> Option<usize> {
+        let after = self.month_starts.partition_point(|&start| start <= serial);
+        (1..=MONTHS).contains(&after).then(|| after - 1)
+    }
+
     /// The CRM snapshot date: the last day of the window (2026-06-30).
     pub fn snapshot(&self) -> f64 {
         self.month_start(MONTHS) - 1.0
@@ -82,11 +88,18 @@ pub struct Partner {
     pub joined: f64,
 }
 
+/// The rank of the large partner whose deals fade from 2025 (P-00002, the largest in
+/// APAC); see `rows::declining_partner`.
+pub const DECLINING_PARTNER: usize = 1;
+
 /// Everything drawn once per seed.
 pub struct World {
     pub calendar: Calendar,
     pub accounts: Vec<Account>,
     pub partners: Vec<Partner>,
+    /// The partner that wins the deals the declining partner loses: the next-ranked
+    /// partner of its region (none when it is alone there).
+    pub decline_successor: Option<usize>,
     /// Partners of each region, and a Zipf-like sampler over them (bigger partners win more deals).
     partners_by_region: Vec<(Vec<usize>, Option<WeightedIndex<f64>>)>,
     /// Relative monthly spend per channel (about 1.0; costs are this times a channel scale).
@@ -156,6 +169,11 @@ impl World {
             partners_by_region.push((members, picker));
         }
 
+        let decline_successor = partners.get(DECLINING_PARTNER).and_then(|d| {
+            (DECLINING_PARTNER + 1..partners.len())
+                .find(|&p| partners.get(p).is_some_and(|x| x.region == d.region))
+        });
+
         let mut spend_index = [[0.0; MONTHS]; 6];
         for (channel, row) in spend_index.iter_mut().enumerate() {
             let growth = CHANNEL_PROFILES
@@ -203,6 +221,7 @@ impl World {
             calendar,
             accounts,
             partners,
+            decline_successor,
             partners_by_region,
             spend_index,
             month_by_channel,

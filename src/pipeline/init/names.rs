@@ -43,7 +43,7 @@ const TABLE_SYNONYMS: &[(&str, &[&str])] = &[
         &["benchmarks", "benchmark", "industrybenchmarks"],
     ),
     (
-        "Partners",
+        "PartnerList",
         &["partners", "partner", "resellers", "partnerlist"],
     ),
     (
