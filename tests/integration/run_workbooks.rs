@@ -40,6 +40,11 @@ fn run_workbook_recomputes_in_libreoffice() {
         "Assumptions",
         "Data Quality",
         "Provenance",
+        "Partners",
+        "PartnerScorecard",
+        "TierSummary",
+        "EnablementPlan",
+        "PartnerIncentives",
     ] {
         assert!(
             report.sheets.iter().any(|s| s == sheet),
