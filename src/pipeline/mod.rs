@@ -322,6 +322,7 @@ pub fn run_report<'a>(
         provenance,
         dashboard: dashboard_for(&prepared.scenario),
         omitted_tables: prepared.scenario.output.omit_tables.clone(),
+        readable_headers: prepared.scenario.output.readable_headers,
     })
 }
 

@@ -139,6 +139,8 @@ pub struct RunReport<'a> {
     pub dashboard: DashboardSpec,
     /// Tables the workbook leaves out (the scenario's `[output] omit_tables`).
     pub omitted_tables: Vec<String>,
+    /// Table sheets head their columns with words, not rule names (`[output] headers`).
+    pub readable_headers: bool,
 }
 
 /// Two or more named scenarios, the first being the baseline deltas are taken against.

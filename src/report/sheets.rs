@@ -100,7 +100,19 @@ pub fn table_sheet(
     let rows = layout.cells.tables.get(&id).map_or(0, |c| c.rows);
     let keys = table_plan.key_count();
     let mut widths = Widths::new(8, 60);
-    let names: Vec<&str> = table_plan.columns.iter().map(|c| &*c.name).collect();
+    // Readable headers are words; the rule name stays in the header's note.
+    let shown: Vec<String> = table_plan
+        .columns
+        .iter()
+        .map(|c| {
+            if report.readable_headers {
+                crate::report::text::humanize(&c.name)
+            } else {
+                c.name.to_string()
+            }
+        })
+        .collect();
+    let names: Vec<&str> = shown.iter().map(String::as_str).collect();
     headers(&mut sheet, 0, &names, styles, &mut widths)?;
     sheet.set_row_height(0, 20)?;
     // Numbers are right-aligned, so their headers are too.
@@ -108,7 +120,7 @@ pub fn table_sheet(
     for (c, column_plan) in table_plan.columns.iter().enumerate() {
         if c >= keys && matches!(column_plan.ty, ValueType::Number | ValueType::Date) {
             let column = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
-            sheet.write_text_with_format(0, column, &column_plan.name, &right)?;
+            sheet.write_text_with_format(0, column, &shown[c], &right)?;
         }
     }
 
@@ -154,6 +166,14 @@ pub fn table_sheet(
                 })
             }
             _ => None,
+        };
+        let definition = match definition {
+            _ if !report.readable_headers => definition,
+            Some(text) => Some(format!(
+                "`{}` in the rules and --json.\n\n{text}",
+                column_plan.name
+            )),
+            None => Some(format!("`{}` in the rules and --json.", column_plan.name)),
         };
         if let Some(text) = definition {
             let lines = text.chars().count() / 40 + 3;

@@ -752,6 +752,7 @@ fn build_output(merged: &Table, sources: &SourceMap) -> OutputSpec {
             .get("json")
             .and_then(|e| path_value(&e.node, sources)),
         omit_tables: text_list(output, "omit_tables").unwrap_or_default(),
+        readable_headers: output.get("headers").and_then(|e| e.node.as_str()) == Some("readable"),
     }
 }
 

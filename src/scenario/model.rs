@@ -60,6 +60,9 @@ pub struct OutputSpec {
     /// Tables of the rules the workbook leaves out: working steps (per-account or
     /// per-pair tables) other tables aggregate. They are still computed and in `--json`.
     pub omit_tables: Vec<String>,
+    /// `headers = "readable"`: table sheets head their columns with words ("Won revenue")
+    /// instead of the rule names (`won_revenue`), which stay in each header's note.
+    pub readable_headers: bool,
 }
 
 /// `[dashboard]`: the run workbook's first sheet.

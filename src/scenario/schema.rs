@@ -89,7 +89,12 @@ const OUTPUT: &[Field] = &[
     field("workbook", Shape::Path),
     field("json", Shape::Path),
     field("omit_tables", Shape::TextList),
+    field("headers", Shape::Choice(HEADER_STYLES)),
 ];
+
+/// `[output] headers`: the rule names (the default; other tools read them) or readable
+/// words on the table sheets' header rows.
+const HEADER_STYLES: &[&str] = &["names", "readable"];
 
 const CHART: &[Field] = &[
     field("title", Shape::Text),

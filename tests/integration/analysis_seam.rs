@@ -409,6 +409,7 @@ fn the_report_and_json_write_what_an_analysis_returns_with_no_code_of_its_own() 
             charts: vec![],
         },
         omitted_tables: Vec::new(),
+        readable_headers: false,
     };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("seam.xlsx");

@@ -559,3 +559,68 @@ Channels.e_na    = IF(COUNT(Opportunities) > 0, #N/A, 0)
         assert_eq!(check.intended_errors, 3 + 7 * 3, "{check:?}");
     }
 }
+
+#[test]
+fn readable_headers_are_words_and_the_rule_names_stay_in_the_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("deals.csv"),
+        "region,amount,won\nEast,100,TRUE\nEast,50,FALSE\nWest,80,TRUE\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("r.rules"),
+        "input Deals (region: text, amount: number, won: bool)\n\
+         table Regions = group Deals by region\n\
+         Regions.won_revenue = SUM(Deals.amount where won)\n\
+         Regions.roi = won_revenue / 100 - 1\n",
+    )
+    .unwrap();
+    let scenario = |headers: &str| {
+        format!(
+            "name = \"h\"\nrules = [\"r.rules\"]\n[inputs.tables.Deals]\nfile = \"deals.csv\"\n\
+             [output]\n{headers}\n"
+        )
+    };
+    let header_row = |toml: &str, out: &str| {
+        std::fs::write(dir.path().join("h.toml"), toml).unwrap();
+        support::command::Chanmix::new()
+            .current_dir(dir.path())
+            .args(["run", "h.toml", "-o", out])
+            .success();
+        let bytes = std::fs::read(dir.path().join(out)).unwrap();
+        let range = values(&bytes, "Regions");
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let comments = part_names(&bytes)
+            .into_iter()
+            .filter(|p| p.contains("comments"))
+            .map(|p| part(&bytes, &p))
+            .collect::<String>();
+        (header, comments)
+    };
+    let (readable, notes) = header_row(&scenario("headers = \"readable\""), "readable.xlsx");
+    assert_eq!(readable, ["Region", "Won revenue", "ROI"]);
+    for name in ["`region`", "`won_revenue`", "`roi`"] {
+        assert!(
+            notes.contains(name),
+            "{name} missing from the notes: {notes}"
+        );
+    }
+    let (names, _) = header_row(&scenario(""), "names.xlsx");
+    assert_eq!(names, ["region", "won_revenue", "roi"]);
+
+    // An unknown style is a scenario error naming the choices.
+    std::fs::write(dir.path().join("h.toml"), scenario("headers = \"pretty\"")).unwrap();
+    let failed = support::command::Chanmix::new()
+        .current_dir(dir.path())
+        .args(["check", "h.toml"])
+        .output();
+    assert_ne!(failed.code(), Some(0));
+    assert!(failed.stderr.contains("readable"), "{}", failed.stderr);
+}

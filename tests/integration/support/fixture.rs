@@ -231,5 +231,6 @@ pub fn report<'a>(plan: &'a Plan, result: &'a Evaluated, quality: &'a QualityLog
         provenance: provenance(vec![]),
         dashboard: dashboard(),
         omitted_tables: Vec::new(),
+        readable_headers: false,
     }
 }
