@@ -216,3 +216,75 @@ fn a_target_out_of_reach_and_an_unknown_objective() {
     );
     insta::assert_snapshot!("allocation_unknown_objective", out);
 }
+
+/// Two channels on given curves: A may sell at most 400 a period (its own markets), B
+/// has no ceiling of its own, and both share a market ceiling of 2,000 that does not bind.
+const CEILING_RULES: &str = r#"
+input Channels (channel: text, current: number, curve: text, ceiling: number?)
+param budget = 1000
+table Plan = optimize Channels by channel (spend = current, curve = curve, budget = budget,
+    objective = "revenue", revenue_per_outcome = 10, lower = current * 50%,
+    upper = current * 3, row_demand_cap = ceiling, demand_cap = 2000, demand_group = "market")
+"#;
+
+fn run_ceiling_case(channels_csv: &str) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("alloc.rules"), CEILING_RULES).unwrap();
+    std::fs::write(dir.path().join("channels.csv"), channels_csv).unwrap();
+    std::fs::write(
+        dir.path().join("case.toml"),
+        "name = \"case\"\nrules = [\"alloc.rules\"]\nas_of = 2025-12-31\n\
+         [inputs.tables.Channels]\nfile = \"channels.csv\"\n",
+    )
+    .unwrap();
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["run", "case.toml", "--json", "-o", "case.xlsx"])
+        .output();
+    (ran.code(), ran.stdout, ran.stderr)
+}
+
+#[test]
+fn a_row_demand_ceiling_caps_its_spend_beside_the_group_ceiling() {
+    let channels = "channel,current,curve,ceiling\n\
+                    A,100,\"hill(a=60, k=90, s=1.3)\",400\n\
+                    B,100,\"hill(a=30, k=50, s=1.3)\",\n";
+    let (code, stdout, stderr) = run_ceiling_case(channels);
+    assert_eq!(code, Some(0), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let rows = json["allocation"]["Plan"]["rows"].as_array().unwrap();
+    let row = |key: &str| rows.iter().find(|r| r["key"] == key).unwrap();
+    // By hand: A's revenue 10·60/(1 + (90/x)^1.3) reaches 400 where 60/(1+(90/x)^1.3) = 40,
+    // i.e. (90/x)^1.3 = 1/2, x = 90·2^(1/1.3). Without its ceiling A would take its
+    // maximum 300 (the budget covers both maximums).
+    let a_top = 90.0 * 2f64.powf(1.0 / 1.3);
+    let a = row("A");
+    assert!(
+        (a["recommended"].as_f64().unwrap() - a_top).abs() < 1e-6 * a_top,
+        "{a}"
+    );
+    assert_eq!(a["binding"], "demand ceiling", "{a}");
+    let b = row("B");
+    assert!(
+        (b["recommended"].as_f64().unwrap() - 300.0).abs() < 1e-9,
+        "{b}"
+    );
+    assert_eq!(b["binding"], "maximum", "{b}");
+    // The budget is not spent, and the console says why.
+    assert!(stderr.contains("A (demand ceiling)"), "{stderr}");
+}
+
+#[test]
+fn a_row_demand_ceiling_below_the_minimum_is_a_clear_error() {
+    // A's minimum is 50; its ceiling of 100 a period is reached at 90·(10/50)^(1/1.3) ≈ 26.
+    let channels = "channel,current,curve,ceiling\n\
+                    A,100,\"hill(a=60, k=90, s=1.3)\",100\n\
+                    B,100,\"hill(a=30, k=50, s=1.3)\",\n";
+    let (code, _, stderr) = run_ceiling_case(channels);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("A: its demand ceiling (100 a period) is reached at"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("below its minimum 50"), "{stderr}");
+}

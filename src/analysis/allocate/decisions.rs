@@ -71,6 +71,8 @@ pub enum Limit {
     Maximum,
     Step,
     Capacity,
+    /// The row's own demand ceiling (`row_demand_cap`), as a spend.
+    DemandCeiling,
     Pinned,
     NoCurve,
     Unbounded,
@@ -84,6 +86,7 @@ impl Limit {
             Limit::Maximum => "maximum",
             Limit::Step => "step",
             Limit::Capacity => "capacity",
+            Limit::DemandCeiling => "demand ceiling",
             Limit::Pinned => "pinned",
             Limit::NoCurve => "no curve",
             Limit::Unbounded => "none",
@@ -331,6 +334,31 @@ pub fn setup(input: &AnalysisInput<'_>, args: &Args<'_>) -> Result<Setup, Analys
             }
             if top < hi {
                 (hi, hi_limit) = (top, Limit::Capacity);
+            }
+        }
+        // The row's own demand ceiling is a ceiling on its revenue alone, so it is an
+        // upper bound on its spend (the curve rises): it holds beside a group's ceiling.
+        if let (Some(cap), Some(c)) = (args.number_at("row_demand_cap", row, &name)?, curve) {
+            if cap < 0.0 {
+                return Err(AnalysisError::new(format!(
+                    "{name}: its demand ceiling is {}; it cannot be negative",
+                    format_number(cap)
+                )));
+            }
+            if rpo > 0.0 {
+                let top = c.spend_for(cap / rpo) * periods;
+                if top < lo * (1.0 - 1e-12) && !pinned {
+                    return Err(AnalysisError::new(format!(
+                        "{name}: its demand ceiling ({} a period) is reached at {}, below its minimum {}",
+                        format_number(cap),
+                        format_number(top),
+                        format_number(lo)
+                    ))
+                    .with_hint("lower the minimum, or check the demand behind the ceiling"));
+                }
+                if top < hi {
+                    (hi, hi_limit) = (top, Limit::DemandCeiling);
+                }
             }
         }
         if pinned {

@@ -145,6 +145,12 @@ const PARAMETERS: &[Parameter] = &[
         "the most revenue a period the row's demand group can buy (a market ceiling)",
     ),
     each(
+        "row_demand_cap",
+        ValueType::Number,
+        false,
+        "the most revenue a period this row alone can sell (its own markets), beside any group's ceiling",
+    ),
+    each(
         "demand_group",
         ValueType::Any,
         false,
@@ -454,7 +460,7 @@ fn unspent_reason(setup: &Setup, solution: &Solution) -> String {
     if pinned == rows.len() {
         reasons.push("every row is pinned".to_string());
     } else if at_top.len() == rows.len() {
-        reasons.push("every row is at its maximum".to_string());
+        reasons.push(format!("every row is at its maximum: {}", list(&at_top)));
     } else if !at_top.is_empty() {
         reasons.push(format!("{} at their maximum", list(&at_top)));
     }
