@@ -96,16 +96,31 @@ fn digest(computed: &Computed) -> u64 {
     };
     for unit in computed.results.iter().flatten() {
         let future = &unit.future;
-        for v in [&future.ets, &future.pipeline, &future.naive, &unit.blend, &unit.weights] {
+        for v in [
+            &future.ets,
+            &future.pipeline,
+            &future.naive,
+            &unit.blend,
+            &unit.weights,
+        ] {
             v.iter().for_each(|&x| add(x));
         }
-        unit.half_width.iter().for_each(|x| add(x.unwrap_or(f64::NAN)));
+        unit.half_width
+            .iter()
+            .for_each(|x| add(x.unwrap_or(f64::NAN)));
         if let Some(model) = &unit.model {
             let s = model.smoothing;
-            [s.alpha, s.beta, s.gamma, model.sse(), model.last.level, model.last.slope]
-                .into_iter()
-                .chain(model.last.season.iter().copied())
-                .for_each(&mut add);
+            [
+                s.alpha,
+                s.beta,
+                s.gamma,
+                model.sse(),
+                model.last.level,
+                model.last.slope,
+            ]
+            .into_iter()
+            .chain(model.last.season.iter().copied())
+            .for_each(&mut add);
         }
         for origin in &unit.backtest {
             let f = &origin.forecasts;
