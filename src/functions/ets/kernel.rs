@@ -354,3 +354,124 @@ fn solve_symmetric(a: &mut [f64], b: &mut [f64], n: usize) -> Option<Vec<f64>> {
     }
     b.iter().all(|v| v.is_finite()).then(|| b.to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The objective written plainly, one parameter set at a time (a second
+    /// implementation to hold the batched one to).
+    fn plain_sse(y: &[f64], form: Form, smoothing: Smoothing, initial: &States) -> f64 {
+        let m = form.season();
+        let Smoothing { alpha, beta, gamma } = smoothing;
+        let mut level = initial.level;
+        let mut slope = if form.trend { initial.slope } else { 0.0 };
+        let mut season: Vec<f64> = (0..m)
+            .map(|j| initial.season.get(j).copied().unwrap_or(0.0))
+            .collect();
+        let mut total = 0.0;
+        for (t, &value) in y.iter().enumerate() {
+            let s = if m > 0 { season[t % m] } else { 0.0 };
+            let error = value - (level + slope + s);
+            total += error * error;
+            let new_level = level + slope + alpha * error;
+            if form.trend {
+                slope = beta * (new_level - level) + (1.0 - beta) * slope;
+            }
+            if m > 0 {
+                season[t % m] = gamma * (value - new_level) + (1.0 - gamma) * s;
+            }
+            level = new_level;
+        }
+        total
+    }
+
+    fn series() -> Vec<f64> {
+        (0..30)
+            .map(|t| 100.0 + 3.0 * t as f64 + [9.0, -4.0, 2.0, -7.0][t % 4] + ((t * 7) % 5) as f64)
+            .collect()
+    }
+
+    #[test]
+    fn batched_sums_equal_one_set_at_a_time_bit_for_bit() {
+        let y = series();
+        let initial = [
+            States {
+                level: 101.0,
+                slope: 2.5,
+                season: vec![8.0, -3.0, 1.0, -6.0],
+            },
+            States {
+                level: 97.0,
+                slope: -1.0,
+                season: vec![1.0, 2.0],
+            },
+        ];
+        let sets: Vec<Smoothing> = [
+            (0.1, 0.05, 0.3),
+            (0.9, 0.3, 0.05),
+            (0.45, 0.0, 1.0),
+            (1.0, 1.0, 0.0),
+        ]
+        .into_iter()
+        .map(|(alpha, beta, gamma)| Smoothing { alpha, beta, gamma })
+        .collect();
+        let mut scratch = Scratch::default();
+        for trend in [false, true] {
+            for period in [0, 4] {
+                let form = Form { trend, period };
+                for lanes in 1..=LANES {
+                    let from: Vec<&States> = (0..lanes).map(|i| &initial[i % 2]).collect();
+                    let mut out = vec![f64::NAN; lanes];
+                    sse_batch(&y, form, &sets[..lanes], &from, &mut scratch, &mut out);
+                    for i in 0..lanes {
+                        let plain = plain_sse(&y, form, sets[i], from[i]);
+                        assert_eq!(
+                            out[i].to_bits(),
+                            plain.to_bits(),
+                            "{form:?}, {lanes} lanes, lane {i}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_continued_accumulation_equals_a_fresh_one_bit_for_bit() {
+        let y = series();
+        let smoothing = Smoothing {
+            alpha: 0.35,
+            beta: 0.1,
+            gamma: 0.2,
+        };
+        for trend in [false, true] {
+            for period in [0, 4] {
+                let form = Form { trend, period };
+                let mut carried = Accumulation::new(form, smoothing);
+                carried.extend_to(&y[..20]);
+                assert!(carried.continues(&y, form, smoothing));
+                carried.extend_to(&y);
+                let fresh = least_squares_states(&y, form, smoothing).unwrap();
+                assert_eq!(carried.solve().unwrap(), fresh, "{form:?}");
+                // Another series, other parameters or another form do not continue it.
+                let mut other = y.clone();
+                other[3] += 1.0;
+                assert!(!carried.continues(&other, form, smoothing));
+                let slower = Smoothing {
+                    alpha: 0.3,
+                    ..smoothing
+                };
+                assert!(!carried.continues(&y, form, slower));
+                assert!(!carried.continues(
+                    &y,
+                    Form {
+                        trend: !trend,
+                        period
+                    },
+                    smoothing
+                ));
+            }
+        }
+    }
+}
