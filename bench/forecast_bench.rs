@@ -1,14 +1,16 @@
 //! Forecast benchmark: N monthly series (default 1,000 × 36 months, with trend, a
 //! 12-month season and noise) as deals, forecast and backtested by the `forecast`
 //! analyses' computation (ETS fits at every rolling origin, weighted pipeline, blend
-//! weights, seasonal naive). Prints wall and CPU time per run (min and median).
+//! weights, seasonal naive). Prints wall and CPU time per run (min and median), and a
+//! digest of every figure computed (the bits of each forecast, interval, weight,
+//! backtest value and fitted parameter): a speed-up that keeps the digest keeps the results.
 //!
 //! Run: `cargo run --release --example forecast_bench -- [SERIES] [MONTHS] [RUNS]
 //! [BACKTEST_MONTHS]` (see bench/README.md).
 
 use std::time::{Duration, Instant};
 
-use chanmix::analysis::forecast::{PARAMETERS, compute};
+use chanmix::analysis::forecast::{Computed, PARAMETERS, compute};
 use chanmix::functions::CallContext;
 use chanmix::functions::forecast::month_start;
 use chanmix::lang::analysis::{AnalysisInput, ArgValues};
@@ -83,6 +85,53 @@ fn rows(series: usize, months: usize, seed: u64) -> Rows {
     out
 }
 
+/// FNV-1a over the bits of every figure of the computation, in order.
+fn digest(computed: &Computed) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut add = |x: f64| {
+        for byte in x.to_bits().to_le_bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for unit in computed.results.iter().flatten() {
+        let future = &unit.future;
+        for v in [
+            &future.ets,
+            &future.pipeline,
+            &future.naive,
+            &unit.blend,
+            &unit.weights,
+        ] {
+            v.iter().for_each(|&x| add(x));
+        }
+        unit.half_width
+            .iter()
+            .for_each(|x| add(x.unwrap_or(f64::NAN)));
+        if let Some(model) = &unit.model {
+            let s = model.smoothing;
+            [
+                s.alpha,
+                s.beta,
+                s.gamma,
+                model.sse(),
+                model.last.level,
+                model.last.slope,
+            ]
+            .into_iter()
+            .chain(model.last.season.iter().copied())
+            .for_each(&mut add);
+        }
+        for origin in &unit.backtest {
+            let f = &origin.forecasts;
+            for v in [&origin.actual, &f.ets, &f.pipeline, &f.naive, &origin.blend] {
+                v.iter().for_each(|&x| add(x));
+            }
+        }
+    }
+    hash
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -124,12 +173,16 @@ fn main() {
     );
     let mut walls = Vec::new();
     let mut cpus = Vec::new();
+    let mut digests = Vec::new();
     for _ in 0..runs {
         let (wall, cpu) = (Instant::now(), process_cpu());
         let result = compute(&input);
         let (wall, cpu) = (wall.elapsed(), process_cpu() - cpu);
         match result {
-            Ok(computed) => assert_eq!(computed.results.len(), series),
+            Ok(computed) => {
+                assert_eq!(computed.results.len(), series);
+                digests.push(digest(&computed));
+            }
             Err(error) => {
                 eprintln!("failed: {}", error.message);
                 std::process::exit(1);
@@ -146,4 +199,7 @@ fn main() {
         min(&cpus).as_secs_f64() * 1e3,
         median(&mut cpus).as_secs_f64() * 1e3,
     );
+    digests.dedup();
+    let digests: Vec<String> = digests.iter().map(|d| format!("{d:016x}")).collect();
+    println!("results digest: {}", digests.join(", "));
 }

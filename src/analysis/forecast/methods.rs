@@ -153,20 +153,16 @@ fn ets_forecasts(model: &Model, steps: usize, confidence: f64) -> (Vec<f64>, Vec
 
 /// Fits the ETS model the analyses use to a history (`None` when too short).
 pub fn fit_history(y: &[f64], season: Season) -> Option<Model> {
-    fit_history_from(y, season, &mut Vec::new())
+    fit_history_from(y, season, &mut ets::Warm::default())
 }
 
-/// [`fit_history`] starting from the parameters of the same series' previous (shorter)
-/// fit: the backtest's origins, in order, then the forecast.
-fn fit_history_from(
-    y: &[f64],
-    season: Season,
-    starts: &mut Vec<(ets::Form, ets::Smoothing)>,
-) -> Option<Model> {
+/// [`fit_history`] starting from what the same series' previous (one month shorter)
+/// fit found: the backtest's origins, in order, then the forecast.
+fn fit_history_from(y: &[f64], season: Season, warm: &mut ets::Warm) -> Option<Model> {
     if y.len() < MIN_ETS_MONTHS {
         return None;
     }
-    ets::fit_auto_from(y, season.period(y), starts)
+    ets::fit_auto_from(y, season.period(y), warm)
 }
 
 fn blend(weights: &[f64], ets: &[f64], pipeline: &[f64]) -> Vec<f64> {
@@ -281,7 +277,7 @@ pub fn forecast_unit(
 
     // Backtest: origins last − backtest … last − 1, in order, each fit starting from the
     // previous one's parameters.
-    let mut starts = Vec::new();
+    let mut warm = ets::Warm::default();
     let mut backtest = Vec::new();
     for (k, back) in (1..=settings.backtest).rev().enumerate() {
         let origin = last - back as i64;
@@ -292,7 +288,7 @@ pub fn forecast_unit(
             continue;
         }
         let y = &actual[start..=end];
-        let Some(model) = fit_history_from(y, settings.season, &mut starts) else {
+        let Some(model) = fit_history_from(y, settings.season, &mut warm) else {
             continue;
         };
         let steps = horizon.min(back);
@@ -347,7 +343,7 @@ pub fn forecast_unit(
     }
 
     // The forecast from the last complete month.
-    let model = fit_history_from(&actual[start..], settings.season, &mut starts);
+    let model = fit_history_from(&actual[start..], settings.season, &mut warm);
     let (ets, half) = match &model {
         Some(model) => ets_forecasts(model, horizon, settings.confidence),
         None => (Vec::new(), Vec::new()),
