@@ -16,6 +16,7 @@ use crate::eval::vector::Operand;
 use crate::functions::FunctionSpec;
 use crate::functions::args::{is_not_found, not_found, value_error};
 use crate::lang::plan::*;
+use crate::table::intern::FxBuildHasher;
 use crate::value::datetime::ymd_from_serial;
 use crate::value::{ErrorKind, ErrorOrigin, ExcelError, Value, ValueType, format_general};
 
@@ -202,7 +203,10 @@ impl Evaluation<'_> {
         let mut values = result.into_vec(if one { 1 } else { scope.rows });
         // Per value missed: rows and first row, in order of first appearance.
         let mut tally: Vec<(String, usize, Option<usize>)> = Vec::new();
-        let mut position: HashMap<String, usize> = HashMap::new();
+        let mut position: HashMap<String, usize, FxBuildHasher> = HashMap::default();
+        // A text needle's allocation names its string while `evaluated` lives, so each
+        // distinct interned needle is shown (formatted) once, not once per row.
+        let mut by_address: HashMap<usize, usize, FxBuildHasher> = HashMap::default();
         let mut missed_as: Vec<(usize, usize)> = Vec::new();
         // Inside an IF branch, rows that do not take it are not misses: their value
         // is never used.
@@ -216,11 +220,25 @@ impl Evaluation<'_> {
                 unused.push(row);
                 continue;
             }
-            let shown = shown_at(row);
-            let index = *position.entry(shown.clone()).or_insert_with(|| {
-                tally.push((shown, 0, (!one).then_some(row)));
-                tally.len() - 1
-            });
+            let address = match needle.and_then(|n| arg_at(n, row)) {
+                Some(Value::Text(t)) => Some(t.as_ptr() as usize),
+                _ => None,
+            };
+            let known = address.and_then(|a| by_address.get(&a).copied());
+            let index = match known {
+                Some(index) => index,
+                None => {
+                    let shown = shown_at(row);
+                    let index = *position.entry(shown.clone()).or_insert_with(|| {
+                        tally.push((shown, 0, (!one).then_some(row)));
+                        tally.len() - 1
+                    });
+                    if let Some(address) = address {
+                        by_address.insert(address, index);
+                    }
+                    index
+                }
+            };
             if let Some(entry) = tally.get_mut(index) {
                 entry.1 += 1;
             }
@@ -240,8 +258,10 @@ impl Evaluation<'_> {
             .table
             .and_then(|t| self.plan.tables.get(t))
             .map(|t| Arc::clone(&t.name));
+        // The reasons go into the error values of misses without a fallback only.
         let reasons: Vec<Arc<str>> = tally
             .iter()
+            .take(if fallback.is_some() { 0 } else { tally.len() })
             .map(|(shown, rows, first)| {
                 let mut reason = format!("{shown} not found in {list}");
                 if let (false, Some(table), Some(first)) = (own_rows, &table_name, first) {
