@@ -586,7 +586,10 @@ fn key_findings(view: Operand<'_>, row_groups: &[u32], rows: usize) -> Vec<Suspi
 struct KeyTally<'a> {
     blank: usize,
     errors: BTreeMap<String, usize>,
-    texts: HashMap<&'a str, usize>,
+    texts: HashMap<&'a str, usize, FxBuildHasher>,
+    /// Rows by the text's allocation first (interned keys repeat one), folded into
+    /// `texts` once per allocation.
+    by_address: HashMap<usize, (&'a str, usize), FxBuildHasher>,
 }
 
 impl<'a> KeyTally<'a> {
@@ -594,13 +597,21 @@ impl<'a> KeyTally<'a> {
         match value {
             Value::Blank => self.blank += rows,
             Value::Text(t) if t.trim().is_empty() => self.blank += rows,
-            Value::Text(t) => *self.texts.entry(t.as_str()).or_default() += rows,
+            Value::Text(t) => {
+                self.by_address
+                    .entry(t.as_ptr() as usize)
+                    .or_insert((t.as_str(), 0))
+                    .1 += rows;
+            }
             Value::Error(e) => *self.errors.entry(e.kind.as_str().to_string()).or_default() += rows,
             Value::Number(_) | Value::Date(_) | Value::Bool(_) => {}
         }
     }
 
-    fn findings(self) -> Vec<SuspiciousKey> {
+    fn findings(mut self) -> Vec<SuspiciousKey> {
+        for (text, rows) in std::mem::take(&mut self.by_address).into_values() {
+            *self.texts.entry(text).or_default() += rows;
+        }
         let finding = |problem, values: Vec<(String, usize)>| SuspiciousKey {
             table: String::new(),
             column: String::new(),
@@ -629,22 +640,27 @@ impl<'a> KeyTally<'a> {
             findings.push(finding(KeyProblem::Spaces, most_frequent(spaced)));
         }
         // Spellings that group together (equal ignoring case) but differ.
-        let mut by_lower: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
+        // (Hashed first; only the few lowercase forms with several spellings are sorted.)
+        let mut by_lower: HashMap<String, Vec<(&str, usize)>, FxBuildHasher> = HashMap::default();
         for (text, n) in &self.texts {
-            *by_lower
-                .entry(text.to_lowercase())
-                .or_default()
-                .entry(text)
-                .or_default() += n;
+            let lower = if text.is_ascii() {
+                text.to_ascii_lowercase()
+            } else {
+                text.to_lowercase()
+            };
+            by_lower.entry(lower).or_default().push((text, *n));
         }
-        for spellings in by_lower.into_values() {
-            if spellings.len() > 1 {
-                let counts = spellings
-                    .into_iter()
-                    .map(|(t, n)| (shown_value(&Value::text(t)), n))
-                    .collect();
-                findings.push(finding(KeyProblem::CaseVariants, most_frequent(counts)));
-            }
+        let mut variants: Vec<(String, Vec<(&str, usize)>)> = by_lower
+            .into_iter()
+            .filter(|(_, spellings)| spellings.len() > 1)
+            .collect();
+        variants.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (_, spellings) in variants {
+            let counts = spellings
+                .into_iter()
+                .map(|(t, n)| (shown_value(&Value::text(t)), n))
+                .collect();
+            findings.push(finding(KeyProblem::CaseVariants, most_frequent(counts)));
         }
         findings
     }

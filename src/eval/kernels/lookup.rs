@@ -119,7 +119,10 @@ struct KindRun {
 
 /// `text` folded as [`Key`] folds it, borrowed when folding changes nothing.
 fn fold(text: &str) -> Cow<'_, str> {
-    if text.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(folded(text))
