@@ -449,6 +449,10 @@ pub fn literal_pattern(pattern: &str) -> Option<String> {
 /// Text as [`compare_text`] and [`wildcard_match`] compare it: lower-cased character by
 /// character (so `Σ` is `σ` everywhere, unlike `str::to_lowercase`).
 pub fn folded(text: &str) -> String {
+    if text.is_ascii() {
+        // The same characters, without a lookup per character.
+        return text.to_ascii_lowercase();
+    }
     text.chars().flat_map(char::to_lowercase).collect()
 }
 

@@ -190,7 +190,8 @@ pub fn execute_tables(
         return evaluate(&prepared.plan, tables, &overrides, &context)
             .map_err(|error| evaluation_failed(prepared, error));
     }
-    // Profiling: the slowest steps of the plan, so a slow rule can be found.
+    // Profiling: the slowest steps of the plan (every step with `CHANMIX_TIMINGS=all`),
+    // so a slow rule can be found.
     let mut steps: Vec<(std::time::Duration, String)> = Vec::new();
     let result = evaluate_timed(
         &prepared.plan,
@@ -200,7 +201,10 @@ pub fn execute_tables(
         &mut |step, took| steps.push((took, prepared.plan.step_name(step))),
     );
     steps.sort_by_key(|step| std::cmp::Reverse(step.0));
-    for (took, name) in steps.iter().take(12) {
+    // `CHANMIX_TIMINGS=all` prints every step (bench/overlap_cost.sh compares two runs).
+    let all = std::env::var_os("CHANMIX_TIMINGS").is_some_and(|v| v == "all");
+    let shown = if all { steps.len() } else { 12 };
+    for (took, name) in steps.iter().take(shown) {
         eprintln!("timing:   step {name:<40} {:>8.3} s", took.as_secs_f64());
     }
     result.map_err(|error| evaluation_failed(prepared, error))

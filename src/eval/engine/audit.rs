@@ -16,6 +16,7 @@ use crate::eval::vector::Operand;
 use crate::functions::FunctionSpec;
 use crate::functions::args::{is_not_found, not_found, value_error};
 use crate::lang::plan::*;
+use crate::table::intern::FxBuildHasher;
 use crate::value::datetime::ymd_from_serial;
 use crate::value::{ErrorKind, ErrorOrigin, ExcelError, Value, ValueType, format_general};
 
@@ -202,7 +203,10 @@ impl Evaluation<'_> {
         let mut values = result.into_vec(if one { 1 } else { scope.rows });
         // Per value missed: rows and first row, in order of first appearance.
         let mut tally: Vec<(String, usize, Option<usize>)> = Vec::new();
-        let mut position: HashMap<String, usize> = HashMap::new();
+        let mut position: HashMap<String, usize, FxBuildHasher> = HashMap::default();
+        // A text needle's allocation names its string while `evaluated` lives, so each
+        // distinct interned needle is shown (formatted) once, not once per row.
+        let mut by_address: HashMap<usize, usize, FxBuildHasher> = HashMap::default();
         let mut missed_as: Vec<(usize, usize)> = Vec::new();
         // Inside an IF branch, rows that do not take it are not misses: their value
         // is never used.
@@ -216,11 +220,25 @@ impl Evaluation<'_> {
                 unused.push(row);
                 continue;
             }
-            let shown = shown_at(row);
-            let index = *position.entry(shown.clone()).or_insert_with(|| {
-                tally.push((shown, 0, (!one).then_some(row)));
-                tally.len() - 1
-            });
+            let address = match needle.and_then(|n| arg_at(n, row)) {
+                Some(Value::Text(t)) => Some(t.as_ptr() as usize),
+                _ => None,
+            };
+            let known = address.and_then(|a| by_address.get(&a).copied());
+            let index = match known {
+                Some(index) => index,
+                None => {
+                    let shown = shown_at(row);
+                    let index = *position.entry(shown.clone()).or_insert_with(|| {
+                        tally.push((shown, 0, (!one).then_some(row)));
+                        tally.len() - 1
+                    });
+                    if let Some(address) = address {
+                        by_address.insert(address, index);
+                    }
+                    index
+                }
+            };
             if let Some(entry) = tally.get_mut(index) {
                 entry.1 += 1;
             }
@@ -240,8 +258,10 @@ impl Evaluation<'_> {
             .table
             .and_then(|t| self.plan.tables.get(t))
             .map(|t| Arc::clone(&t.name));
+        // The reasons go into the error values of misses without a fallback only.
         let reasons: Vec<Arc<str>> = tally
             .iter()
+            .take(if fallback.is_some() { 0 } else { tally.len() })
             .map(|(shown, rows, first)| {
                 let mut reason = format!("{shown} not found in {list}");
                 if let (false, Some(table), Some(first)) = (own_rows, &table_name, first) {
@@ -566,7 +586,10 @@ fn key_findings(view: Operand<'_>, row_groups: &[u32], rows: usize) -> Vec<Suspi
 struct KeyTally<'a> {
     blank: usize,
     errors: BTreeMap<String, usize>,
-    texts: HashMap<&'a str, usize>,
+    texts: HashMap<&'a str, usize, FxBuildHasher>,
+    /// Rows by the text's allocation first (interned keys repeat one), folded into
+    /// `texts` once per allocation.
+    by_address: HashMap<usize, (&'a str, usize), FxBuildHasher>,
 }
 
 impl<'a> KeyTally<'a> {
@@ -574,13 +597,21 @@ impl<'a> KeyTally<'a> {
         match value {
             Value::Blank => self.blank += rows,
             Value::Text(t) if t.trim().is_empty() => self.blank += rows,
-            Value::Text(t) => *self.texts.entry(t.as_str()).or_default() += rows,
+            Value::Text(t) => {
+                self.by_address
+                    .entry(t.as_ptr() as usize)
+                    .or_insert((t.as_str(), 0))
+                    .1 += rows;
+            }
             Value::Error(e) => *self.errors.entry(e.kind.as_str().to_string()).or_default() += rows,
             Value::Number(_) | Value::Date(_) | Value::Bool(_) => {}
         }
     }
 
-    fn findings(self) -> Vec<SuspiciousKey> {
+    fn findings(mut self) -> Vec<SuspiciousKey> {
+        for (text, rows) in std::mem::take(&mut self.by_address).into_values() {
+            *self.texts.entry(text).or_default() += rows;
+        }
         let finding = |problem, values: Vec<(String, usize)>| SuspiciousKey {
             table: String::new(),
             column: String::new(),
@@ -609,22 +640,27 @@ impl<'a> KeyTally<'a> {
             findings.push(finding(KeyProblem::Spaces, most_frequent(spaced)));
         }
         // Spellings that group together (equal ignoring case) but differ.
-        let mut by_lower: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
+        // (Hashed first; only the few lowercase forms with several spellings are sorted.)
+        let mut by_lower: HashMap<String, Vec<(&str, usize)>, FxBuildHasher> = HashMap::default();
         for (text, n) in &self.texts {
-            *by_lower
-                .entry(text.to_lowercase())
-                .or_default()
-                .entry(text)
-                .or_default() += n;
+            let lower = if text.is_ascii() {
+                text.to_ascii_lowercase()
+            } else {
+                text.to_lowercase()
+            };
+            by_lower.entry(lower).or_default().push((text, *n));
         }
-        for spellings in by_lower.into_values() {
-            if spellings.len() > 1 {
-                let counts = spellings
-                    .into_iter()
-                    .map(|(t, n)| (shown_value(&Value::text(t)), n))
-                    .collect();
-                findings.push(finding(KeyProblem::CaseVariants, most_frequent(counts)));
-            }
+        let mut variants: Vec<(String, Vec<(&str, usize)>)> = by_lower
+            .into_iter()
+            .filter(|(_, spellings)| spellings.len() > 1)
+            .collect();
+        variants.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (_, spellings) in variants {
+            let counts = spellings
+                .into_iter()
+                .map(|(t, n)| (shown_value(&Value::text(t)), n))
+                .collect();
+            findings.push(finding(KeyProblem::CaseVariants, most_frequent(counts)));
         }
         findings
     }

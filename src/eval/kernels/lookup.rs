@@ -1,20 +1,24 @@
-//! Lookups against one list for every row: the list's keys sorted once into distinct
-//! runs (each with its first and last position), so an exact match, the next smaller
-//! or next larger key is a binary search; MATCH's sorted modes use the running
-//! maximum (minimum) of the keys in list order. Keys compare as the lookup functions
+//! Lookups against one list for every row: the list's distinct keys hashed once (each
+//! with its first and last position), so an exact match is one probe; sorted on first
+//! need, so the next smaller or larger key is a binary search; MATCH's sorted modes use
+//! the running maximum (minimum) of the keys in list order. Keys compare as the lookup functions
 //! compare: numbers and dates by value, text case-insensitively, booleans; other kinds
 //! never match.
 //!
 //! A new lookup-style function (VLOOKUP, HLOOKUP …) adds a [`LookupShape`] variant and
 //! maps its arguments onto a [`Search`] in [`run`]; the index is the same.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::cmp::Ordering;
 
 use super::{Fallback, KernelArg, Rows, log2_ceil, work};
 use crate::functions::args::{folded, has_wildcards, not_found, number_or, scalar, value_error};
 use crate::functions::{Arg, CallContext, FunctionSpec, LookupShape};
+use crate::table::intern::FxBuildHasher;
 use crate::value::Value;
+
+type FxMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
 /// A key as the lookup functions compare it. The derived order sorts by kind first
 /// (kinds never compare with each other), then by value.
@@ -81,11 +85,22 @@ struct Run {
     last: u32,
 }
 
-/// One list indexed for searching.
+/// A position holding no key (a blank, an error, NaN).
+const NO_KEY: u32 = u32::MAX;
+
+/// One list indexed for searching: each distinct key once, found by hash for an exact
+/// match; the keys sorted only when a search needs the next smaller or larger one.
 pub struct LookupIndex {
-    keys: Vec<Option<Key>>,
-    /// Distinct keys in key order.
+    /// Each position's distinct key ([`NO_KEY`] for none).
+    key_of: Vec<u32>,
+    /// The distinct keys, in order of first appearance, and each one's run.
+    distinct: Vec<Key>,
     runs: Vec<Run>,
+    /// Folded text → its distinct key; other keys likewise.
+    texts: FxMap<String, u32>,
+    others: FxMap<Key, u32>,
+    /// Distinct keys in key order (indices into `runs`), built when first needed.
+    sorted: OnceCell<Vec<u32>>,
     /// For MATCH's sorted modes, built when first needed.
     running: OnceCell<Running>,
 }
@@ -102,73 +117,157 @@ struct KindRun {
     min_upto: Vec<u32>,
 }
 
+/// `text` folded as [`Key`] folds it, borrowed when folding changes nothing.
+fn fold(text: &str) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(folded(text))
+    }
+}
+
 impl LookupIndex {
-    /// Indexes `list` (O(n log n) comparisons).
+    /// Indexes `list`: one hash probe per position (text folded once per distinct
+    /// allocation); sorting waits for a search that needs order.
     pub fn new(list: &[Value]) -> LookupIndex {
-        let keys: Vec<Option<Key>> = list.iter().map(Key::of).collect();
-        let mut order: Vec<u32> = (0..list.len() as u32)
-            .filter(|i| keys.get(*i as usize).is_some_and(Option::is_some))
-            .collect();
-        let mut compared = 0u64;
-        order.sort_by(|a, b| {
-            compared += 1;
-            keys.get(*a as usize)
-                .cmp(&keys.get(*b as usize))
-                .then(a.cmp(b))
-        });
-        let mut runs: Vec<Run> = Vec::new();
-        for position in order {
-            let same = runs
-                .last()
-                .is_some_and(|r| keys.get(r.at as usize) == keys.get(position as usize));
-            match runs.last_mut() {
-                Some(run) if same => run.last = position,
-                _ => runs.push(Run {
-                    at: position,
-                    first: position,
-                    last: position,
-                }),
-            }
-        }
-        work::add(compared + list.len() as u64);
-        LookupIndex {
-            keys,
-            runs,
+        let mut index = LookupIndex {
+            key_of: Vec::with_capacity(list.len()),
+            distinct: Vec::new(),
+            runs: Vec::new(),
+            texts: FxMap::default(),
+            others: FxMap::default(),
+            sorted: OnceCell::new(),
             running: OnceCell::new(),
+        };
+        // Interned text repeats one allocation: fold and hash it once (the list
+        // outlives this loop, so an address names one string).
+        let mut by_address: FxMap<usize, u32> = FxMap::default();
+        for (position, value) in list.iter().enumerate() {
+            let id = match value {
+                Value::Text(t) => match by_address.get(&(t.as_ptr() as usize)) {
+                    Some(id) => *id,
+                    None => {
+                        let id = index.text_id(t, true).unwrap_or(NO_KEY);
+                        by_address.insert(t.as_ptr() as usize, id);
+                        id
+                    }
+                },
+                other => match Key::of(other) {
+                    Some(key) => index.other_id(key, true).unwrap_or(NO_KEY),
+                    None => NO_KEY,
+                },
+            };
+            if let Some(run) = index.runs.get_mut(id as usize) {
+                run.last = position as u32;
+            } else if id != NO_KEY {
+                index.runs.push(Run {
+                    at: position as u32,
+                    first: position as u32,
+                    last: position as u32,
+                });
+            }
+            index.key_of.push(id);
         }
+        work::add(list.len() as u64);
+        index
+    }
+
+    /// The distinct key of text `t` (`add`: a new one when unseen).
+    fn text_id(&mut self, t: &str, add: bool) -> Option<u32> {
+        let folded = fold(t);
+        if let Some(id) = self.texts.get(&*folded) {
+            return Some(*id);
+        }
+        if !add {
+            return None;
+        }
+        let id = self.distinct.len() as u32;
+        let folded = folded.into_owned();
+        self.distinct.push(Key::Text(folded.clone()));
+        self.texts.insert(folded, id);
+        Some(id)
+    }
+
+    /// The distinct key of a number or boolean key (`add`: a new one when unseen).
+    fn other_id(&mut self, key: Key, add: bool) -> Option<u32> {
+        if let Some(id) = self.others.get(&key) {
+            return Some(*id);
+        }
+        if !add {
+            return None;
+        }
+        let id = self.distinct.len() as u32;
+        self.distinct.push(key.clone());
+        self.others.insert(key, id);
+        Some(id)
     }
 
     fn key(&self, position: u32) -> Option<&Key> {
-        self.keys.get(position as usize).and_then(Option::as_ref)
+        let id = *self.key_of.get(position as usize)?;
+        self.distinct.get(id as usize)
     }
 
-    /// The index of the first run whose key is not less than `needle` (`strict`: greater).
+    /// The distinct key equal to `needle`, if the list holds one (one hash probe).
+    fn exact_id(&self, needle: &Value) -> Option<u32> {
+        work::add(1);
+        match needle {
+            Value::Text(t) => self.texts.get(&*fold(t)).copied(),
+            other => self.others.get(&Key::of(other)?).copied(),
+        }
+    }
+
+    /// The distinct keys in key order (sorted on first use).
+    fn sorted(&self) -> &[u32] {
+        self.sorted.get_or_init(|| {
+            let mut order: Vec<u32> = (0..self.distinct.len() as u32).collect();
+            let mut compared = 0u64;
+            order.sort_unstable_by(|a, b| {
+                compared += 1;
+                self.distinct
+                    .get(*a as usize)
+                    .cmp(&self.distinct.get(*b as usize))
+            });
+            work::add(compared);
+            order
+        })
+    }
+
+    /// The index into [`LookupIndex::sorted`] of the first key not less than `needle`
+    /// (`strict`: greater).
     fn partition(&self, needle: &Key, strict: bool) -> usize {
-        work::add(log2_ceil(self.runs.len()));
-        self.runs.partition_point(|run| match self.key(run.at) {
+        let sorted = self.sorted();
+        work::add(log2_ceil(sorted.len()));
+        sorted.partition_point(|id| match self.distinct.get(*id as usize) {
             Some(key) if strict => key <= needle,
             Some(key) => key < needle,
             None => true,
         })
     }
 
+    /// The run of the `at`-th key in key order.
+    fn sorted_run(&self, at: usize) -> Option<&Run> {
+        let id = *self.sorted().get(at)?;
+        self.runs.get(id as usize)
+    }
+
     /// The position a search finds for `needle`, if any.
     pub fn find(&self, needle: &Value, search: Search) -> Option<usize> {
-        let needle = Key::of(needle)?;
         let pick = |run: &Run, last: bool| Some(if last { run.last } else { run.first } as usize);
         let exact = || {
-            let at = self.partition(&needle, false);
-            self.runs
-                .get(at)
-                .filter(|run| self.key(run.at) == Some(&needle))
+            self.exact_id(needle)
+                .and_then(|id| self.runs.get(id as usize))
         };
         match search {
             Search::Exact { last } => exact().and_then(|run| pick(run, last)),
             Search::ExactOrSmaller { last } => match exact() {
                 Some(run) => pick(run, last),
                 None => {
+                    let needle = Key::of(needle)?;
                     let at = self.partition(&needle, false).checked_sub(1)?;
-                    let run = self.runs.get(at)?;
+                    let run = self.sorted_run(at)?;
                     if self.key(run.at)?.same_kind(&needle) {
                         pick(run, last)
                     } else {
@@ -179,7 +278,8 @@ impl LookupIndex {
             Search::ExactOrLarger { last } => match exact() {
                 Some(run) => pick(run, last),
                 None => {
-                    let run = self.runs.get(self.partition(&needle, true))?;
+                    let needle = Key::of(needle)?;
+                    let run = self.sorted_run(self.partition(&needle, true))?;
                     if self.key(run.at)?.same_kind(&needle) {
                         pick(run, last)
                     } else {
@@ -187,14 +287,14 @@ impl LookupIndex {
                     }
                 }
             },
-            Search::SortedAscending => self.sorted(&needle, true),
-            Search::SortedDescending => self.sorted(&needle, false),
+            Search::SortedAscending => self.sorted_search(&Key::of(needle)?, true),
+            Search::SortedDescending => self.sorted_search(&Key::of(needle)?, false),
         }
     }
 
     /// MATCH's sorted search: the first key of the needle's kind past the needle (greater
     /// when ascending) ends the search; the answer is the key of that kind before it.
-    fn sorted(&self, needle: &Key, ascending: bool) -> Option<usize> {
+    fn sorted_search(&self, needle: &Key, ascending: bool) -> Option<usize> {
         let running = self.running.get_or_init(|| self.running_extremes());
         let kind = running.kinds.get(kind_index(needle))?;
         let upto = if ascending {
@@ -220,12 +320,13 @@ impl LookupIndex {
                 min_upto: Vec::new(),
             })
             .collect();
-        for (position, key) in self.keys.iter().enumerate() {
-            let Some(key) = key else { continue };
+        for position in 0..self.key_of.len() as u32 {
+            let Some(key) = self.key(position) else {
+                continue;
+            };
             let Some(kind) = kinds.get_mut(kind_index(key)) else {
                 continue;
             };
-            let position = position as u32;
             let better = |best: Option<&u32>, wanted: Ordering| match best {
                 Some(best) if self.key(*best).map(|b| key.cmp(b)) != Some(wanted) => *best,
                 _ => position,
@@ -236,7 +337,7 @@ impl LookupIndex {
             kind.max_upto.push(max);
             kind.min_upto.push(min);
         }
-        work::add(2 * self.keys.len() as u64);
+        work::add(2 * self.key_of.len() as u64);
         Running { kinds }
     }
 }
