@@ -218,11 +218,12 @@ impl<'p> SheetBuilder<'p> {
     }
 
     /// Charges `bytes` about to be stored for this sheet; the error names the sheet.
+    #[inline]
     pub fn charge(&mut self, bytes: u64, what: &str) -> Result<(), DataError> {
-        let sheet = format!("sheet '{}'", self.sheet);
+        // The sheet's name is formatted only for the error (this runs once a cell).
         self.meter
             .charge(bytes)
-            .map_err(|e| e.error(&self.path, &sheet, what))
+            .map_err(|e| e.error(&self.path, &format!("sheet '{}'", self.sheet), what))
     }
 
     /// Fails on a row past Excel's last row.
