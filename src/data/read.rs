@@ -525,7 +525,7 @@ fn key_hash(key: &KeyValue<'_>) -> u64 {
 }
 
 /// Concatenates a table's sheets, shares their strings, checks the key, sums the counts.
-fn merge_parts(
+pub(crate) fn merge_parts(
     plan: &ReadPlan,
     parts: Vec<SheetPart>,
 ) -> Result<(Table, Vec<QualityEntry>, TableCounts), DataError> {

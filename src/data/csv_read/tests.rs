@@ -299,3 +299,27 @@ fn a_fail_policy_names_the_first_bad_cell_of_the_file() {
     // Data row 120 is record 121, 1-based row 122.
     assert_eq!(cell, "deals!D122");
 }
+
+#[test]
+fn a_repeated_key_is_named_by_its_file_rows_across_chunks() {
+    // id2 is record 3 (row 4) and again record 290 (row 291), many chunks later.
+    let mut text = String::from("a,b,c,n\n");
+    for i in 0..300 {
+        let id = if i == 289 { 2 } else { i };
+        text.push_str(&format!("id{id},,,1\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    std::fs::write(&path, &text).unwrap();
+    let plan = plan();
+    let part = read(&path, &plan, 50).unwrap();
+    let Err(DataError::DuplicateKey { first, second, .. }) =
+        crate::data::read::merge_parts(&plan, vec![part])
+    else {
+        panic!("the repeated key was not found");
+    };
+    assert_eq!(
+        (first.as_str(), second.as_str()),
+        ("deals!A4", "deals!A291")
+    );
+}
