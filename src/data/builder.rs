@@ -2,7 +2,7 @@
 //! header, maps export headers to rule columns, coerces cells and applies the bad-cell policy.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::data::address::cell_address;
@@ -77,6 +77,11 @@ pub(crate) struct SheetPart {
     pub not_listed: Vec<usize>,
     /// One interner per column (see [`Interner::adaptive`]).
     pub interners: Vec<Interner>,
+    /// A chunk's date evidence, when the layout is settled once all chunks are merged
+    /// (see [`SheetBuilder::in_chunk`]).
+    pub date_evidence: Vec<LayoutEvidence>,
+    /// The last sheet row that held data (the header row when none did).
+    pub last_data_row: u32,
 }
 
 impl SheetPart {
@@ -143,6 +148,10 @@ pub(crate) struct SheetBuilder<'p> {
     meter: Meter,
     /// Whether rows past Excel's last row are an error (every format but CSV).
     excel_rows: bool,
+    /// One chunk of a sheet read in parallel: date layouts are settled after merging.
+    defer_dates: bool,
+    /// Whether unused renames are noted (only by the chunk holding the header).
+    rename_notes: bool,
 }
 
 impl<'p> SheetBuilder<'p> {
@@ -172,7 +181,22 @@ impl<'p> SheetBuilder<'p> {
             expected_rows: 0,
             meter: Meter::default(),
             excel_rows: true,
+            defer_dates: false,
+            rename_notes: true,
         }
+    }
+
+    /// Builds one chunk of a sheet read in parallel, whose first row is `first_row`
+    /// (`None` for the chunk holding the header). A later chunk is fed the header row
+    /// first; it counts blank rows from its first row and notes no unused renames.
+    /// Date evidence is handed over in the part, to settle once chunks are merged.
+    pub fn in_chunk(mut self, first_row: Option<u32>) -> Self {
+        self.defer_dates = true;
+        if let Some(first) = first_row {
+            self.last_data_row = first.saturating_sub(1).max(self.plan.header_row);
+            self.rename_notes = false;
+        }
+        self
     }
 
     /// Charges what this sheet stores to `meter` (a read's shared budget).
@@ -194,11 +218,12 @@ impl<'p> SheetBuilder<'p> {
     }
 
     /// Charges `bytes` about to be stored for this sheet; the error names the sheet.
+    #[inline]
     pub fn charge(&mut self, bytes: u64, what: &str) -> Result<(), DataError> {
-        let sheet = format!("sheet '{}'", self.sheet);
+        // The sheet's name is formatted only for the error (this runs once a cell).
         self.meter
             .charge(bytes)
-            .map_err(|e| e.error(&self.path, &sheet, what))
+            .map_err(|e| e.error(&self.path, &format!("sheet '{}'", self.sheet), what))
     }
 
     /// Fails on a row past Excel's last row.
@@ -456,84 +481,6 @@ impl<'p> SheetBuilder<'p> {
         }
     }
 
-    /// Decides each date column's layout from its dates: day-first columns get their
-    /// two-way dates swapped; a column whose dates all read both ways, or that mixes
-    /// layouts, stops the read. The decision is logged.
-    fn settle_date_layouts(&mut self) -> Result<(), DataError> {
-        for slot in 0..self.date_evidence.len() {
-            let Some(evidence) = self.date_evidence.get(slot) else {
-                continue;
-            };
-            let column = self
-                .part
-                .column_names
-                .get(slot)
-                .cloned()
-                .unwrap_or_default();
-            let layout = match evidence.decide() {
-                Ok(layout) => layout,
-                Err(LayoutProblem::Ambiguous { example }) => {
-                    return Err(DataError::AmbiguousDates {
-                        table: self.plan.name.clone(),
-                        path: self.path.clone(),
-                        column,
-                        readings: both_readings_text(&example.1),
-                        cell: example.0,
-                        raw: example.1,
-                    });
-                }
-                Err(LayoutProblem::Mixed {
-                    day_first,
-                    month_first,
-                }) => {
-                    return Err(DataError::MixedDateLayouts {
-                        table: self.plan.name.clone(),
-                        path: self.path.clone(),
-                        column,
-                        day_first: day_first.1,
-                        day_first_cell: day_first.0,
-                        month_first: month_first.1,
-                        month_first_cell: month_first.0,
-                    });
-                }
-            };
-            let (example, layout_name) = match layout {
-                Layout::Undecided => continue,
-                Layout::DayFirst => (&evidence.day_first, "day/month/year"),
-                Layout::MonthFirst => (&evidence.month_first, "month/day/year"),
-            };
-            let Some((cell, text)) = example.clone() else {
-                continue;
-            };
-            if layout == Layout::DayFirst && !evidence.both_rows.is_empty() {
-                let rows = evidence.both_rows.clone();
-                if let Some(stored) = self.part.columns.get_mut(slot) {
-                    let mut values = stored.values().into_owned();
-                    for row in rows {
-                        if let Some(Value::Date(serial)) = values.get_mut(row as usize)
-                            && let Some(swapped) = swap_day_and_month(*serial)
-                        {
-                            *serial = swapped;
-                        }
-                    }
-                    *stored = ColumnValues::compact(values);
-                }
-            }
-            self.part.entries.push(QualityEntry {
-                table: self.plan.name.clone(),
-                file: self.path.clone(),
-                cell,
-                column,
-                raw: text,
-                expected: "a date".to_string(),
-                action: format!(
-                    "{DATE_LAYOUT_NOTE} {layout_name} (this date reads only that way); set date_format to say so"
-                ),
-            });
-        }
-        Ok(())
-    }
-
     fn bad_cell_error(&self, row: u32, col: u32, slot: usize, raw: String) -> DataError {
         let column = self
             .part
@@ -666,8 +613,10 @@ impl<'p> SheetBuilder<'p> {
         self.trims = columns.iter().map(|c| c.trim).collect();
         self.date_formats = columns.iter().map(|c| c.date_format.clone()).collect();
         self.date_evidence = columns.iter().map(|_| LayoutEvidence::default()).collect();
-        let headers: Vec<String> = renamed.iter().map(|(_, h, _)| h.to_string()).collect();
-        self.note_unused_renames(&headers);
+        if self.rename_notes {
+            let headers: Vec<String> = renamed.iter().map(|(_, h, _)| h.to_string()).collect();
+            self.note_unused_renames(&headers);
+        }
         self.origin_names = columns
             .iter()
             .map(|c| Arc::from(format!("{}.{}", self.plan.name, c.name).as_str()))
@@ -849,10 +798,94 @@ impl<'p> SheetBuilder<'p> {
             .into_iter()
             .map(ColumnBuilder::finish)
             .collect();
-        self.settle_date_layouts()?;
+        if self.defer_dates {
+            self.part.date_evidence = std::mem::take(&mut self.date_evidence);
+        } else {
+            let evidence = std::mem::take(&mut self.date_evidence);
+            settle_date_layouts(self.plan, &self.path, &mut self.part, &evidence)?;
+        }
+        self.part.last_data_row = self.last_data_row;
         self.part.path = self.path;
         self.part.sheet = self.sheet;
         self.part.sheet_columns = self.col_of_slot;
         Ok(self.part)
     }
+}
+
+/// Decides each date column's layout from its dates: day-first columns get their
+/// two-way dates swapped; a column whose dates all read both ways, or that mixes
+/// layouts, stops the read. The decision is logged.
+pub(crate) fn settle_date_layouts(
+    plan: &ReadPlan,
+    path: &Path,
+    part: &mut SheetPart,
+    all_evidence: &[LayoutEvidence],
+) -> Result<(), DataError> {
+    for slot in 0..all_evidence.len() {
+        let Some(evidence) = all_evidence.get(slot) else {
+            continue;
+        };
+        let column = part.column_names.get(slot).cloned().unwrap_or_default();
+        let layout = match evidence.decide() {
+            Ok(layout) => layout,
+            Err(LayoutProblem::Ambiguous { example }) => {
+                return Err(DataError::AmbiguousDates {
+                    table: plan.name.clone(),
+                    path: path.to_path_buf(),
+                    column,
+                    readings: both_readings_text(&example.1),
+                    cell: example.0,
+                    raw: example.1,
+                });
+            }
+            Err(LayoutProblem::Mixed {
+                day_first,
+                month_first,
+            }) => {
+                return Err(DataError::MixedDateLayouts {
+                    table: plan.name.clone(),
+                    path: path.to_path_buf(),
+                    column,
+                    day_first: day_first.1,
+                    day_first_cell: day_first.0,
+                    month_first: month_first.1,
+                    month_first_cell: month_first.0,
+                });
+            }
+        };
+        let (example, layout_name) = match layout {
+            Layout::Undecided => continue,
+            Layout::DayFirst => (&evidence.day_first, "day/month/year"),
+            Layout::MonthFirst => (&evidence.month_first, "month/day/year"),
+        };
+        let Some((cell, text)) = example.clone() else {
+            continue;
+        };
+        if layout == Layout::DayFirst && !evidence.both_rows.is_empty() {
+            let rows = evidence.both_rows.clone();
+            if let Some(stored) = part.columns.get_mut(slot) {
+                let mut values = stored.values().into_owned();
+                for row in rows {
+                    if let Some(Value::Date(serial)) = values.get_mut(row as usize)
+                        && let Some(swapped) = swap_day_and_month(*serial)
+                    {
+                        *serial = swapped;
+                    }
+                }
+                *stored = ColumnValues::compact(values);
+            }
+        }
+        part.entries.push(QualityEntry {
+            table: plan.name.clone(),
+            file: path.to_path_buf(),
+            cell,
+            column,
+            raw: text,
+            expected: "a date".to_string(),
+            action: format!(
+                "{DATE_LAYOUT_NOTE} {layout_name} (this date reads only that way); set date_format to say so"
+            ),
+        });
+    }
+    Ok(())
 }

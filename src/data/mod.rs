@@ -1,6 +1,6 @@
 //! Data in: columnar tables and the readers that fill them from CRM exports
-//! (.xlsx/.xlsm by our own streaming reader, .xlsb/.xls/.ods via calamine, .csv via
-//! csv), with a data-quality log.
+//! (.xlsx/.xlsm and .ods by our own streaming readers, .xlsb/.xls via calamine, .csv in
+//! parallel chunks parsed by the csv crate), with a data-quality log.
 
 // DataError carries file, sheet and column names so its message can stand alone; it is
 // built once per failed run, so its size does not matter.
@@ -11,6 +11,7 @@ pub mod budget;
 pub(crate) mod builder;
 pub mod cache;
 pub mod coerce;
+pub(crate) mod csv_read;
 pub mod dates;
 pub mod error;
 pub(crate) mod ods;

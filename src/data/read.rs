@@ -2,12 +2,12 @@
 //! parallel (only the columns the rules use), merges split sheets, checks keys, and
 //! returns typed tables with the data-quality log and the input files' hashes.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::io::{IsTerminal, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -18,12 +18,12 @@ use crate::data::address::cell_address;
 use crate::data::budget::{Meter, ReadBudget};
 use crate::data::builder::{PlannedColumn, ReadPlan, SheetBuilder, SheetPart};
 use crate::data::coerce::{CoerceContext, reintern};
+use crate::data::csv_read::{CsvSource, read_csv};
 use crate::data::error::DataError;
 use crate::data::quality::{HIDDEN_SHEET_ACTION, QualityEntry, QualityLog, TableCounts};
 use crate::data::spec::{DeclaredType, InputsSpec, TableSpec};
 use crate::data::workbook::{
     Book, FileKind, READER_STOPPED, SheetListing, csv_delimiter, csv_sheet_name, resolve,
-    stream_csv,
 };
 use crate::suggest::Suggestion;
 use crate::table::column::{CellRef, ColumnBuilder, ColumnValues};
@@ -453,24 +453,28 @@ fn read_sheet(
             table: String::new(),
         });
     };
-    let reported = Cell::new(0usize);
+    let reported = AtomicUsize::new(0);
     let tick = |rows: usize| {
-        progress.inc(rows.saturating_sub(reported.get()) as u64);
-        reported.set(rows);
+        let before = reported.fetch_max(rows, Ordering::Relaxed);
+        progress.inc(rows.saturating_sub(before) as u64);
     };
     let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<SheetPart, DataError> {
         if job.kind == FileKind::Csv {
-            let ctx = CoerceContext {
-                date_offset: 0.0,
-                text_only_source: true,
-                decimal_comma: csv_delimiter(&job.path)? == b';',
-                errors_as_text: true,
+            let delimiter = csv_delimiter(&job.path)?;
+            let source = CsvSource {
+                path: &job.path,
+                sheet: &job.sheet,
+                plan,
+                ctx: CoerceContext {
+                    date_offset: 0.0,
+                    text_only_source: true,
+                    decimal_comma: delimiter == b';',
+                    errors_as_text: true,
+                },
+                delimiter,
+                budget,
             };
-            let mut builder = SheetBuilder::new(plan, job.path.clone(), job.sheet.clone(), ctx)
-                .with_meter(Meter::new(Arc::clone(budget)))
-                .without_row_limit();
-            stream_csv(&job.path, &mut builder, &tick)?;
-            return builder.finish();
+            return read_csv(&source, &tick);
         }
         let mut book = pool.take_or_open(&job.path, job.kind)?;
         let mut builder =
@@ -521,7 +525,7 @@ fn key_hash(key: &KeyValue<'_>) -> u64 {
 }
 
 /// Concatenates a table's sheets, shares their strings, checks the key, sums the counts.
-fn merge_parts(
+pub(crate) fn merge_parts(
     plan: &ReadPlan,
     parts: Vec<SheetPart>,
 ) -> Result<(Table, Vec<QualityEntry>, TableCounts), DataError> {

@@ -1,7 +1,7 @@
 //! File formats: opens .xlsx/.xlsm with our streaming reader ([`XlsxPackage`], calamine
-//! as a fallback), .ods with our own ([`OdsBook`]), .xlsb/.xls with calamine and .csv
-//! with the csv crate, and streams each sheet's cells in row order into a
-//! [`SheetBuilder`]. Every zip package is checked for parts that inflate like a zip
+//! as a fallback), .ods with our own ([`OdsBook`]) and .xlsb/.xls with calamine, and
+//! streams each sheet's cells in row order into a [`SheetBuilder`] (.csv files are read
+//! in parallel chunks by `data::csv_read`; this module sniffs their delimiter). Every zip package is checked for parts that inflate like a zip
 //! bomb before any part is read (`data::budget`).
 
 use std::fs::File;
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use calamine::{CellErrorType, Data, DataRef, Reader, SheetVisible, Xls, Xlsb, Xlsx};
 
 pub(crate) use crate::data::address::SheetListing;
-use crate::data::budget::{Counted, ReadBudget};
+use crate::data::budget::ReadBudget;
 use crate::data::builder::SheetBuilder;
 use crate::data::coerce::{CoerceContext, DAYS_1904_TO_1900, RawCell};
 use crate::data::error::DataError;
@@ -492,60 +492,6 @@ pub(crate) fn csv_delimiter(path: &Path) -> Result<u8, DataError> {
         })?;
     let first_line_end = head.iter().position(|b| *b == b'\n').unwrap_or(head.len());
     Ok(sniff_delimiter(head.get(..first_line_end).unwrap_or(&head)))
-}
-
-/// Streams a CSV file as one sheet (named after the file, as Excel names it).
-pub(crate) fn stream_csv(
-    path: &Path,
-    builder: &mut SheetBuilder<'_>,
-    progress: &dyn Fn(usize),
-) -> Result<(), DataError> {
-    let unreadable = |source: std::io::Error| DataError::FileUnreadable {
-        path: path.to_path_buf(),
-        source,
-    };
-    let delimiter = csv_delimiter(path)?;
-    let file = crate::files::open_regular(path).map_err(unreadable)?;
-    let budget = Arc::clone(builder.meter().budget());
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(Counted::new(
-            BufReader::with_capacity(256 * 1024, file),
-            budget,
-        ));
-    let mut record = csv::ByteRecord::new();
-    let mut row: u32 = 0;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                return Err(DataError::CorruptWorkbook {
-                    path: path.to_path_buf(),
-                    detail: format!("CSV row {}: {e}", u64::from(row) + 1),
-                });
-            }
-        }
-        for (col, field) in record.iter().enumerate() {
-            let field = if row == 0 && col == 0 {
-                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
-            } else {
-                field
-            };
-            if field.is_empty() {
-                continue;
-            }
-            let text = String::from_utf8_lossy(field);
-            builder.cell(row, col as u32, RawCell::Text(&text))?;
-        }
-        row = row.saturating_add(1);
-        if row.is_multiple_of(16_384) {
-            progress(builder.rows_kept());
-        }
-    }
-    Ok(())
 }
 
 /// The "sheet" name of a CSV file in cell addresses: its file stem, as Excel shows it.

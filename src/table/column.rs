@@ -14,15 +14,15 @@ use crate::table::intern::FxBuildHasher;
 use crate::value::{Text, Value};
 
 /// Blank rows of a float column: a quiet NaN with a payload no arithmetic produces.
-const BLANK_BITS: u64 = 0x7ff8_beef_0000_0000;
+pub(crate) const BLANK_BITS: u64 = 0x7ff8_beef_0000_0000;
 /// Rows of a float column holding another value (text, an error, a NaN number …): a
 /// quiet NaN whose low 32 bits index the column's `extras`.
-const EXTRA_TAG: u64 = 0x7ff8_dead_0000_0000;
+pub(crate) const EXTRA_TAG: u64 = 0x7ff8_dead_0000_0000;
 const TAG_MASK: u64 = 0xffff_ffff_0000_0000;
 
 /// The extras index a float row marks, if it marks one.
 #[inline]
-fn extra_index(bits: u64) -> Option<usize> {
+pub(crate) fn extra_index(bits: u64) -> Option<usize> {
     (bits & TAG_MASK == EXTRA_TAG).then_some((bits & 0xffff_ffff) as usize)
 }
 

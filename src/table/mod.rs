@@ -2,6 +2,7 @@
 //! produce and the evaluator reads and extends.
 
 pub mod column;
+pub mod concat;
 pub mod intern;
 
 use std::borrow::Cow;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# CSV inputs (issue #17 item 7): chanmix read_inputs vs polars read_csv of the same
+# Opportunities CSV, side by side and alternating, at 100k, 1M and 10M rows (every
+# typed column, then only the 4 columns bench/csv_run/bookings.rules reads), then a
+# 10M-row scenario run over the CSV against polars' read of the same file.
+# Wall, CPU (user + sys) and peak RSS from GNU time.
+# Usage: bench/csv_read.sh [ROWS...]   (default: 100000 1000000 10000000; RUNS=2 rounds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+WORK="${BENCH_DIR:-/tmp/chanmix_csv_bench}"
+RUNS="${RUNS:-2}"
+mkdir -p "$WORK"
+cargo build --release --example csv_bench --bin chanmix
+BIN="$CARGO_TARGET_DIR/release/examples/csv_bench"
+CHANMIX="$CARGO_TARGET_DIR/release/chanmix"
+if [ ! -x "$WORK/venv/bin/python" ]; then
+    python3 -m venv "$WORK/venv"
+    "$WORK/venv/bin/pip" install -q polars==2.1.0
+fi
+PY="$WORK/venv/bin/python"
+TIME=(/usr/bin/time -f "   wall %e s, cpu %U+%S s, peak RSS %M KB")
+WANTED="opp_id,channel,stage,amount"
+ROWS=("$@")
+[ ${#ROWS[@]} -eq 0 ] && ROWS=(100000 1000000 10000000)
+for n in "${ROWS[@]}"; do
+    file="$WORK/opps_$n.csv"
+    [ -f "$file" ] || "$BIN" generate "$n" "$file"
+    echo "== $n rows ($(du -h "$file" | cut -f1))"
+    for round in $(seq "$RUNS"); do
+        echo "-- round $round: all 13 columns"
+        "${TIME[@]}" "$BIN" chanmix "$file"
+        "${TIME[@]}" "$PY" bench/polars_csv.py "$file"
+        echo "-- round $round: $WANTED"
+        "${TIME[@]}" "$BIN" chanmix "$file" "$WANTED"
+        "${TIME[@]}" "$PY" bench/polars_csv.py "$file" "$WANTED"
+    done
+done
+# A scenario run over the largest file: beyond Excel's row limit, memory vs polars' read.
+n="${ROWS[-1]}"
+cat > "$WORK/run_$n.toml" <<TOML
+rules = ["$ROOT/bench/csv_run/bookings.rules"]
+as_of = 2026-06-30
+
+[inputs.tables.Opportunities]
+file = "$WORK/opps_$n.csv"
+key  = "opp_id"
+
+[output]
+workbook = "$WORK/run_$n.xlsx"
+TOML
+echo "== scenario run over $n rows"
+for round in $(seq "$RUNS"); do
+    "${TIME[@]}" "$CHANMIX" run --no-cache "$WORK/run_$n.toml" > /dev/null
+    "${TIME[@]}" "$PY" bench/polars_csv.py "$WORK/opps_$n.csv"
+done

@@ -1,0 +1,172 @@
+//! Finds where a CSV file can be cut into chunks: after a line feed outside quotes,
+//! with the number of the first record of each chunk, counted as the csv crate counts
+//! records (blank lines are not records; CR, LF and CRLF each end one).
+
+use std::io::Read;
+
+use memchr::{memchr, memchr3};
+
+use crate::data::budget::ReadBudget;
+
+/// One chunk of the file: bytes `start..end`, whose first record is `first_row`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    pub start: u64,
+    pub end: u64,
+    pub first_row: u32,
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+const BLOCK: usize = 1 << 20;
+
+/// Where the scan is, carried from one block of the file to the next.
+struct Scanner {
+    delimiter: u8,
+    /// Inside a quoted field.
+    in_quotes: bool,
+    /// Inside a quoted field, a quote ended the last block: the next byte says whether
+    /// it was an escaped quote (`""`) or the end of the field.
+    quote_pending: bool,
+    /// Offset where the current record's bytes begin (after the last terminator).
+    record_start: u64,
+    /// Records ended so far.
+    records: u64,
+    /// The byte before the current block.
+    last_byte: u8,
+}
+
+/// Cuts the file `reader` yields into chunks of about `chunk_bytes` (at least one
+/// chunk; the first holds every record up to and including `header_row`). What it
+/// reads counts as content scanned for `budget`.
+pub(crate) fn chunks(
+    mut reader: impl Read,
+    delimiter: u8,
+    header_row: u32,
+    chunk_bytes: u64,
+    budget: &ReadBudget,
+) -> std::io::Result<Vec<Chunk>> {
+    let mut scanner = Scanner {
+        delimiter,
+        in_quotes: false,
+        quote_pending: false,
+        record_start: 0,
+        records: 0,
+        last_byte: b'\n',
+    };
+    let mut starts: Vec<(u64, u32)> = vec![(0, 0)];
+    let mut buf = vec![0u8; BLOCK];
+    let mut offset = 0u64;
+    loop {
+        let n = read_full(&mut reader, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        budget.note_content(n as u64);
+        let block = buf.get(..n).unwrap_or_default();
+        // csv-core drops a byte-order mark at the very start of the input.
+        let skip = if offset == 0 && block.starts_with(BOM) {
+            scanner.record_start = BOM.len() as u64;
+            BOM.len()
+        } else {
+            0
+        };
+        let header_records = u64::from(header_row);
+        scanner.block(block, skip, offset, |end, records| {
+            let chunk_start = starts.last().map_or(0, |s| s.0);
+            if records > header_records && end - chunk_start >= chunk_bytes {
+                starts.push((end, u32::try_from(records).unwrap_or(u32::MAX)));
+            }
+        });
+        scanner.last_byte = block.last().copied().unwrap_or(scanner.last_byte);
+        offset += n as u64;
+    }
+    let mut chunks = Vec::with_capacity(starts.len());
+    for (i, (start, first_row)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(offset, |next| next.0);
+        chunks.push(Chunk {
+            start: *start,
+            end,
+            first_row: *first_row,
+        });
+    }
+    Ok(chunks)
+}
+
+/// Fills `buf` unless the input ends first; the bytes read.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..) {
+        if rest.is_empty() {
+            break;
+        }
+        match reader.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+impl Scanner {
+    /// Scans `block` (at file offset `offset`) from `from`; `cut(end, records)` is
+    /// offered every place after a line feed outside quotes, with the records before it.
+    fn block(&mut self, block: &[u8], from: usize, offset: u64, mut cut: impl FnMut(u64, u64)) {
+        let mut p = from;
+        if self.quote_pending && p < block.len() {
+            self.quote_pending = false;
+            if block.get(p) == Some(&b'"') {
+                p += 1;
+            } else {
+                self.in_quotes = false;
+            }
+        }
+        while let Some(rest) = block.get(p..).filter(|r| !r.is_empty()) {
+            if self.in_quotes {
+                let Some(j) = memchr(b'"', rest) else {
+                    return;
+                };
+                let i = p + j;
+                match block.get(i + 1) {
+                    Some(b'"') => p = i + 2,
+                    Some(_) => {
+                        self.in_quotes = false;
+                        p = i + 1;
+                    }
+                    None => {
+                        self.quote_pending = true;
+                        return;
+                    }
+                }
+                continue;
+            }
+            let Some(j) = memchr3(b'"', b'\n', b'\r', rest) else {
+                return;
+            };
+            let i = p + j;
+            let at = offset + i as u64;
+            let byte = block.get(i).copied().unwrap_or(b'\n');
+            if byte == b'"' {
+                // A quote opens a quoted field only where a field starts; elsewhere it
+                // is a character of the field.
+                let previous = match i.checked_sub(1) {
+                    Some(k) => block.get(k).copied().unwrap_or(self.last_byte),
+                    None => self.last_byte,
+                };
+                if at == self.record_start || previous == self.delimiter {
+                    self.in_quotes = true;
+                }
+            } else {
+                if at > self.record_start {
+                    self.records += 1;
+                }
+                self.record_start = at + 1;
+                if byte == b'\n' {
+                    cut(at + 1, self.records);
+                }
+            }
+            p = i + 1;
+        }
+    }
+}

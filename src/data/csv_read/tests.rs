@@ -1,0 +1,325 @@
+//! The parallel CSV read against an independent reading of the same file: the csv crate
+//! record by record, in the test, with every expected cell, address and count worked
+//! out here; chunks are forced small so records, quotes and line ends straddle them.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::data::builder::PlannedColumn;
+use crate::data::spec::{BadCellPolicy, DeclaredType};
+use crate::value::{ErrorKind, Value, ValueType};
+
+fn column(name: &str, ty: ValueType) -> PlannedColumn {
+    PlannedColumn {
+        name: name.to_string(),
+        decl: DeclaredType { ty, optional: true },
+        trim: false,
+        date_format: None,
+    }
+}
+
+/// Columns a, b, c as text and n as a number, keyed by a (so kept rows are recorded).
+fn plan() -> ReadPlan {
+    ReadPlan {
+        name: "T".to_string(),
+        columns: vec![
+            column("a", ValueType::Text),
+            column("b", ValueType::Text),
+            column("c", ValueType::Text),
+            column("n", ValueType::Number),
+        ],
+        all_headers: false,
+        key: Some("a".to_string()),
+        rename: BTreeMap::new(),
+        policy: BadCellPolicy::Report,
+        header_row: 0,
+    }
+}
+
+fn read(path: &Path, plan: &ReadPlan, chunk_bytes: u64) -> Result<SheetPart, DataError> {
+    let budget = Arc::new(ReadBudget::default());
+    let source = CsvSource {
+        path,
+        sheet: "deals",
+        plan,
+        ctx: CoerceContext {
+            date_offset: 0.0,
+            text_only_source: true,
+            decimal_comma: false,
+            errors_as_text: true,
+        },
+        delimiter: b',',
+        budget: &budget,
+    };
+    read_in_chunks(&source, &|_| {}, chunk_bytes)
+}
+
+/// What a reader must make of the file, from the csv crate's records.
+#[derive(Debug, Default)]
+struct Expected {
+    /// Per column a, b, c, n: the value of each data row.
+    columns: Vec<Vec<Value>>,
+    /// 0-based record number of each data row.
+    rows: Vec<u32>,
+    /// Addresses of the n cells that are not numbers.
+    bad: Vec<String>,
+    blank_rows: usize,
+}
+
+fn expected(text: &[u8]) -> Expected {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text);
+    let mut out = Expected {
+        columns: vec![Vec::new(); 4],
+        ..Expected::default()
+    };
+    let mut last_data = 0usize;
+    for (r, record) in reader.byte_records().enumerate() {
+        let record = record.unwrap();
+        if r == 0 {
+            continue;
+        }
+        if record.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        out.blank_rows += r - last_data - 1;
+        last_data = r;
+        out.rows.push(r as u32);
+        for (j, values) in out.columns.iter_mut().enumerate() {
+            let field = String::from_utf8_lossy(record.get(j).unwrap_or_default()).into_owned();
+            // A typed column reads text of only white space as a blank cell.
+            values.push(if field.is_empty() || (j == 3 && field.trim().is_empty()) {
+                Value::Blank
+            } else if j < 3 {
+                Value::text(&field)
+            } else if field.bytes().all(|b| b.is_ascii_digit()) {
+                Value::Number(field.parse().unwrap())
+            } else {
+                out.bad.push(format!("deals!D{}", r + 1));
+                Value::error(ErrorKind::Value)
+            });
+        }
+    }
+    out
+}
+
+fn check(text: &[u8], chunk_bytes: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    std::fs::write(&path, text).unwrap();
+    let want = expected(text);
+    let part = read(&path, &plan(), chunk_bytes).unwrap();
+    assert_eq!(part.column_names, ["a", "b", "c", "n"]);
+    let got = part.column_values();
+    for (j, (g, w)) in got.iter().zip(&want.columns).enumerate() {
+        assert_eq!(g.len(), w.len(), "column {j}");
+        for (row, (x, y)) in g.iter().zip(w).enumerate() {
+            assert_eq!(x, y, "column {j}, data row {row}, chunks of {chunk_bytes}");
+        }
+    }
+    assert_eq!(part.rows, want.rows, "record numbers of the kept rows");
+    let cells: Vec<&str> = part.entries.iter().map(|e| e.cell.as_str()).collect();
+    assert_eq!(cells, want.bad, "addresses of the bad cells");
+    assert!(part.entries.iter().all(|e| e.action == "kept as #VALUE!"));
+    assert_eq!(part.counts.rows_read, want.rows.len());
+    assert_eq!(part.counts.rows_kept, want.rows.len());
+    assert_eq!(part.counts.blank_rows_skipped, want.blank_rows);
+    assert_eq!(part.counts.cells_reported, want.bad.len());
+}
+
+/// One field as written: plain, quoted (with delimiters, quotes, line ends inside),
+/// or raw text with a quote that does not start the field.
+fn field() -> impl Strategy<Value = String> {
+    let quote = |s: String| format!("\"{}\"", s.replace('"', "\"\""));
+    prop_oneof![
+        Just(String::new()),
+        "[a-z0-9]{1,5}",
+        "[0-9]{1,4}",
+        "[qxz]{1,3}",
+        "[a-z ,\"\r\n]{0,6}".prop_map(quote),
+        "[0-9]{1,3}".prop_map(quote),
+        "[a-z]{1,3}\"[a-z]{0,2}",
+        "\"[a-z]{1,2}\"[a-z]{1,2}",
+    ]
+}
+
+fn csv_text() -> impl Strategy<Value = Vec<u8>> {
+    let line_end = prop_oneof![4 => Just("\n"), 2 => Just("\r\n"), 1 => Just("\r")];
+    let row = (prop::collection::vec(field(), 0..6), line_end, 0usize..3);
+    (
+        any::<bool>(),
+        prop::collection::vec(row, 0..40),
+        any::<bool>(),
+    )
+        .prop_map(|(bom, rows, end_last)| {
+            let mut text = String::new();
+            if bom {
+                text.push('\u{feff}');
+            }
+            text.push_str("a,b,c,n\n");
+            let count = rows.len();
+            for (i, (fields, end, blank_lines)) in rows.into_iter().enumerate() {
+                text.push_str(&fields.join(","));
+                if i + 1 < count || end_last {
+                    text.push_str(end);
+                    for _ in 0..blank_lines {
+                        text.push_str(end);
+                    }
+                }
+            }
+            text.into_bytes()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn chunks_read_what_the_csv_crate_reads(text in csv_text(), chunk_bytes in 1u64..120) {
+        check(&text, chunk_bytes);
+        check(&text, u64::MAX);
+    }
+}
+
+#[test]
+fn a_hand_written_file_across_one_byte_chunks() {
+    // Record 1 holds a quoted newline and delimiter; record 2 is blank (",,,"); a blank
+    // line is no record; the CRLF record 3 has a bad n; record 4 is ragged.
+    let text = b"\xEF\xBB\xBFa,b,c,n\n\"x,\ny\",\"say \"\"hi\"\"\",,12\n,,,\n\r\nq\"r,b,c,zz\r\nlast,,,,extra";
+    for chunk_bytes in [1, 2, 3, 5, 8, 13, u64::MAX] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deals.csv");
+        std::fs::write(&path, text).unwrap();
+        let part = read(&path, &plan(), chunk_bytes).unwrap();
+        let t = |s: &str| Value::text(s);
+        assert_eq!(
+            part.column_values(),
+            vec![
+                vec![t("x,\ny"), t("q\"r"), t("last")],
+                vec![t("say \"hi\""), t("b"), Value::Blank],
+                vec![Value::Blank, t("c"), Value::Blank],
+                vec![
+                    Value::Number(12.0),
+                    Value::error(ErrorKind::Value),
+                    Value::Blank
+                ],
+            ],
+            "chunks of {chunk_bytes}"
+        );
+        assert_eq!(part.rows, [1, 3, 4]);
+        assert_eq!(part.counts.blank_rows_skipped, 1);
+        let cells: Vec<&str> = part.entries.iter().map(|e| e.cell.as_str()).collect();
+        assert_eq!(cells, ["deals!D4"]);
+    }
+}
+
+#[test]
+fn the_cap_on_listed_cells_holds_across_chunks() {
+    use crate::data::quality::MAX_ENTRIES_PER_COLUMN;
+    let bad = MAX_ENTRIES_PER_COLUMN + 7;
+    let mut text = String::from("a,b,c,n\n");
+    for i in 0..bad {
+        text.push_str(&format!("id{i},,,x\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    std::fs::write(&path, &text).unwrap();
+    let part = read(&path, &plan(), 4096).unwrap();
+    assert_eq!(part.entries.len(), MAX_ENTRIES_PER_COLUMN);
+    // The listed cells are the first ones, in file order: rows 2 … (1-based).
+    let first: Vec<String> = (0..MAX_ENTRIES_PER_COLUMN)
+        .map(|i| format!("deals!D{}", i + 2))
+        .collect();
+    let cells: Vec<String> = part.entries.iter().map(|e| e.cell.clone()).collect();
+    assert_eq!(cells, first);
+    assert_eq!(part.not_listed, [0, 0, 0, 7]);
+    assert_eq!(part.counts.cells_reported, bad);
+    // Each #VALUE! names its own table row, past the chunk it was read in.
+    let Some(Value::Error(e)) = part.columns[3].get(bad - 1) else {
+        panic!("not an error");
+    };
+    assert_eq!(e.origin.as_ref().and_then(|o| o.row), Some(bad - 1));
+}
+
+#[test]
+fn a_date_layout_shown_late_decides_the_whole_column() {
+    // 03/01/2024 reads both ways; 15/01/2024 only day first, in the last chunk: the
+    // whole column is day first, so the first rows are 3 January 2024 (serial 45294,
+    // from 2024-01-01 = 45292).
+    let mut text = String::from("a,d\n");
+    for i in 0..500 {
+        text.push_str(&format!("r{i},03/01/2024\n"));
+    }
+    text.push_str("last,15/01/2024\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    std::fs::write(&path, &text).unwrap();
+    let plan = ReadPlan {
+        columns: vec![column("a", ValueType::Text), column("d", ValueType::Date)],
+        ..plan()
+    };
+    for chunk_bytes in [64, u64::MAX] {
+        let part = read(&path, &plan, chunk_bytes).unwrap();
+        let dates = &part.column_values()[1];
+        assert_eq!(dates.len(), 501);
+        assert!(dates[..500].iter().all(|d| *d == Value::Date(45294.0)));
+        assert_eq!(dates[500], Value::Date(45306.0));
+        let notes: Vec<&str> = part.entries.iter().map(|e| e.cell.as_str()).collect();
+        assert_eq!(
+            notes,
+            ["deals!B502"],
+            "the layout note names the deciding cell"
+        );
+    }
+}
+
+#[test]
+fn a_fail_policy_names_the_first_bad_cell_of_the_file() {
+    let mut text = String::from("a,b,c,n\n");
+    for i in 0..300 {
+        let n = if i == 120 || i == 250 { "bad" } else { "1" };
+        text.push_str(&format!("id{i},,,{n}\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    std::fs::write(&path, &text).unwrap();
+    let plan = ReadPlan {
+        policy: BadCellPolicy::Fail,
+        ..plan()
+    };
+    let Err(DataError::BadCell { cell, .. }) = read(&path, &plan, 100) else {
+        panic!("no bad cell error");
+    };
+    // Data row 120 is record 121, 1-based row 122.
+    assert_eq!(cell, "deals!D122");
+}
+
+#[test]
+fn a_repeated_key_is_named_by_its_file_rows_across_chunks() {
+    // id2 is record 3 (row 4) and again record 290 (row 291), many chunks later.
+    let mut text = String::from("a,b,c,n\n");
+    for i in 0..300 {
+        let id = if i == 289 { 2 } else { i };
+        text.push_str(&format!("id{id},,,1\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    std::fs::write(&path, &text).unwrap();
+    let plan = plan();
+    let part = read(&path, &plan, 50).unwrap();
+    let Err(DataError::DuplicateKey { first, second, .. }) =
+        crate::data::read::merge_parts(&plan, vec![part])
+    else {
+        panic!("the repeated key was not found");
+    };
+    assert_eq!(
+        (first.as_str(), second.as_str()),
+        ("deals!A4", "deals!A291")
+    );
+}
