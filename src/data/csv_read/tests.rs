@@ -98,7 +98,7 @@ fn expected(text: &[u8]) -> Expected {
                 Value::Blank
             } else if j < 3 {
                 Value::text(&field)
-            } else if field.bytes().all(|b| b.is_ascii_digit()) {
+            } else if is_whole_or_scientific(&field) {
                 Value::Number(field.parse().unwrap())
             } else {
                 out.bad.push(format!("deals!D{}", r + 1));
@@ -107,6 +107,16 @@ fn expected(text: &[u8]) -> Expected {
         }
     }
     out
+}
+
+/// Digits, optionally with a digits-only exponent (`41e3`): what the generated plain
+/// fields can spell as a number, as Excel reads it when typed.
+fn is_whole_or_scientific(field: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match field.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => digits(mantissa) && digits(exponent),
+        None => digits(field),
+    }
 }
 
 fn check(text: &[u8], chunk_bytes: u64) {
