@@ -7,7 +7,9 @@
 #   e.g. bench/library_cost.sh target/release/chanmix /tmp/crm_1m.xlsx 3 \
 #        allocation.rules capacity.rules what_if.rules            # the allocation library (#11)
 #   (make the workbook with `chanmix sample-data --rows 1000000 --out /tmp/crm_1m.xlsx`).
-# The files left out must not be read by the others (`chanmix check` says so first).
+# The files left out must not be read by the others (`chanmix check` says so first);
+# STAND_IN=FILE.rules adds a file to the "without" side that declares what the others
+# read from them.
 # Prints the median wall and CPU seconds of each side and with/without ratios, then, from
 # one warm run of each side with every step timed (CHANMIX_TIMINGS=all), the evaluation
 # steps only the "with" side has, slowest first.
@@ -19,7 +21,19 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 export CHANMIX_CACHE_DIR="$out/cache"
 
-scenario() { # $1: rule files
+# Working tables of the shipped scenario (one row per account, pair or deal side): left
+# out of the workbook on each side that has them.
+working="AccountChannels SharedChannels DealOverlaps PairDeals CreditReceived PartnerAccounts
+    PartnerCreditReceived PartnerWonMonths LatestAssessments PartnerQuarters"
+
+scenario() { # $1: rule files, quoted and comma-separated
+    local omit="" name
+    for name in $working; do
+        # shellcheck disable=SC2046 # the quoted paths are one word each
+        if grep -qE "^table $name +=" $(echo "$1" | tr -d '",'); then
+            omit="$omit${omit:+, }\"$name\""
+        fi
+    done
     cat <<EOF
 name  = "bench"
 rules = [$1]
@@ -39,16 +53,16 @@ overhead_per_month = 50000
 [dashboard]
 kpis = ["total_bookings", "total_cost"]
 [output]
-omit_tables = ["AccountChannels", "SharedChannels", "DealOverlaps", "PairDeals",
-    "CreditReceived", "PartnerAccounts", "PartnerCreditReceived", "PartnerWonMonths",
-    "LatestAssessments", "PartnerQuarters"]
+omit_tables = [$omit]
 EOF
 }
 quoted() { sed "s|^|\"$repo/rules/|; s|$|\"|" | paste -sd, -; }
 left_out=$(printf '%s\n' "$@")
 all=$(cd "$repo/rules" && ls ./*.rules | sed 's|^\./||')
 scenario "$(echo "$all" | quoted)" >"$out/with.toml"
-scenario "$(echo "$all" | grep -vxF "$left_out" | quoted)" >"$out/without.toml"
+without=$(echo "$all" | grep -vxF "$left_out" | quoted)
+[ -n "${STAND_IN:-}" ] && without="$without, \"$(realpath "$STAND_IN")\""
+scenario "$without" >"$out/without.toml"
 for side in without with; do
     "$bin" check "$out/$side.toml" >/dev/null 2>"$out/check.txt" || {
         cat "$out/check.txt" >&2
