@@ -4,7 +4,9 @@
 
 use crate::eval::grouping::{Grouping, KeyCodes};
 use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues, KeyCoding, RowGroups};
+use crate::table::column::ColumnValues;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 use crate::eval::vector::Operand;
 use crate::lang::plan::{AnalysisArgNode, ColumnId, ColumnOrigin, Node, Step, TableId, TableKind};
@@ -56,8 +58,21 @@ impl Evaluation<'_> {
             .columns
             .iter()
             .take(plan.source_keys.len())
-            .map(|c| std::sync::Arc::clone(&c.name))
+            .map(|c| Arc::clone(&c.name))
             .collect();
+        // The key columns' codes when a grouping (or `prepare_key_codes`) made them.
+        let cached: Option<Vec<(Arc<KeyCodes>, Operand<'_>)>> = plan
+            .source_keys
+            .iter()
+            .map(|&column| {
+                let codes = self.key_codes.get(&(source, column))?;
+                let values = self.column_view(source, column)?;
+                (codes.codes.len() == rows).then(|| (Arc::clone(codes), values))
+            })
+            .collect();
+        let coding = CachedKeys {
+            keys: cached.unwrap_or_default(),
+        };
         let input = AnalysisInput {
             table: &table_plan.name,
             rows,
@@ -65,7 +80,7 @@ impl Evaluation<'_> {
             key_names,
             args,
             context: &self.context,
-            coding: &EngineCoding,
+            coding: &coding,
         };
         let failed = |message: String, hint: Option<String>| EvalError::Analysis {
             table,
@@ -120,6 +135,11 @@ impl Evaluation<'_> {
         rows_of: &[Value],
     ) -> Vec<Value> {
         let rows = self.tables.get(source).map_or(0, |t| t.rows);
+        if let Node::Column(column) = node
+            && let Some(values) = self.stored_rows(source, *column, rows_of)
+        {
+            return values;
+        }
         let at = |values: Operand<'_>| -> Vec<Value> {
             rows_of
                 .iter()
@@ -142,6 +162,38 @@ impl Evaluation<'_> {
         };
         let values = self.eval(node, scope);
         at(values.operand())
+    }
+
+    /// A stored column's values at the given source rows (blank where none), read
+    /// where they are stored when that is cheaper than a view of the whole column: a
+    /// float column always (a view would decode every row), a text-buffer column when
+    /// the rows are fewer than half the column's (a view codes every row). `None` when a
+    /// view is already made, or would be cheaper.
+    fn stored_rows(
+        &self,
+        source: TableId,
+        column: ColumnId,
+        rows_of: &[Value],
+    ) -> Option<Vec<Value>> {
+        let runtime = self.tables.get(source)?;
+        if runtime.decoded.get(column)?.get().is_some() {
+            return None;
+        }
+        let stored = runtime.columns.get(column)?.as_deref()?;
+        let cheaper = match stored {
+            ColumnValues::Floats { .. } => true,
+            ColumnValues::Texts { .. } => rows_of.len().saturating_mul(2) < runtime.rows,
+            ColumnValues::Coded { .. } | ColumnValues::Values(_) => false,
+        };
+        cheaper.then(|| {
+            rows_of
+                .iter()
+                .map(|row| match row.as_f64() {
+                    Some(r) if r >= 0.0 => stored.get(r as usize).unwrap_or_default(),
+                    _ => Value::Blank,
+                })
+                .collect()
+        })
     }
 
     /// Stores an analysis table's rows: keys first, then each declared output under its
@@ -212,6 +264,42 @@ impl Evaluation<'_> {
                 charts: result.charts,
             },
         );
+    }
+}
+
+/// [`EngineCoding`] given the engine's cached codes of the analysis's key columns (with
+/// the columns' values, which order the groups), so that `key_groups` need not code
+/// them again. Empty when any key column has none.
+struct CachedKeys<'a> {
+    keys: Vec<(Arc<KeyCodes>, Operand<'a>)>,
+}
+
+impl std::fmt::Debug for CachedKeys<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CachedKeys({} key columns)", self.keys.len())
+    }
+}
+
+impl KeyCoding for CachedKeys<'_> {
+    fn codes(&self, values: &[Value]) -> Vec<u32> {
+        EngineCoding.codes(values)
+    }
+
+    fn groups(&self, keys: &[&[Value]], rows: usize, keep: Option<&[bool]>) -> RowGroups {
+        EngineCoding.groups(keys, rows, keep)
+    }
+
+    fn key_groups(&self, rows: usize, keep: Option<&[bool]>) -> Option<RowGroups> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let codes = self.keys.iter().map(|(c, _)| Arc::clone(c)).collect();
+        let values: Vec<Operand<'_>> = self.keys.iter().map(|(_, v)| *v).collect();
+        let grouping = Grouping::from_codes(codes, &values, rows, keep).ok()?;
+        Some(RowGroups {
+            row_groups: grouping.row_groups,
+            first_rows: grouping.first_rows,
+        })
     }
 }
 

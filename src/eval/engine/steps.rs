@@ -145,19 +145,29 @@ impl<'p> Evaluation<'p> {
     pub(super) fn prepare_key_codes(&mut self, level: &[Step]) {
         let mut missing: Vec<(TableId, ColumnId)> = Vec::new();
         for step in level {
-            if let Step::Group(table) = step
-                && let TableKind::Grouped {
-                    source,
-                    ref source_keys,
-                    ..
-                } = self.plan.tables[*table].kind
-            {
-                for key in source_keys {
-                    if !self.key_codes.contains_key(&(source, *key))
-                        && !missing.contains(&(source, *key))
-                    {
-                        missing.push((source, *key));
+            let (source, source_keys) = match step {
+                Step::Group(table) => match &self.plan.tables[*table].kind {
+                    TableKind::Grouped {
+                        source,
+                        source_keys,
+                        ..
+                    } => (*source, source_keys),
+                    _ => continue,
+                },
+                // An analysis grouping its source rows by key (`pairs`).
+                Step::Analysis(table) => match &self.plan.tables[*table].kind {
+                    TableKind::Analysis(analysis) if analysis.analysis.groups_by_key() => {
+                        (analysis.source, &analysis.source_keys)
                     }
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            for key in source_keys {
+                if !self.key_codes.contains_key(&(source, *key))
+                    && !missing.contains(&(source, *key))
+                {
+                    missing.push((source, *key));
                 }
             }
         }
