@@ -9,7 +9,7 @@ use crate::value::Value;
 use rayon::prelude::*;
 use std::sync::Arc;
 
-use super::aggregate::collect_group_tables;
+use super::aggregate::{collect_group_tables, collect_unique_columns};
 use super::findings::fired_text;
 use super::{
     Evaluation, FlagHit, Output, Scope, Values, display_value, needs_origin, stamp_origins,
@@ -144,6 +144,7 @@ impl<'p> Evaluation<'p> {
     /// Codes the key columns the level's groupings need, once per column, in parallel.
     pub(super) fn prepare_key_codes(&mut self, level: &[Step]) {
         let mut missing: Vec<(TableId, ColumnId)> = Vec::new();
+        let mut unique: Vec<(TableId, ColumnId)> = Vec::new();
         for step in level {
             let (source, source_keys) = match step {
                 Step::Group(table) => match &self.plan.tables[*table].kind {
@@ -161,6 +162,24 @@ impl<'p> Evaluation<'p> {
                     }
                     _ => continue,
                 },
+                // UNIQUE over a plain column reads its codes (shared with groupings
+                // and other UNIQUEs of the column).
+                Step::Scalar(id) => {
+                    if let Some(scalar) = self.plan.scalars.get(*id) {
+                        collect_unique_columns(&scalar.node, &mut unique);
+                    }
+                    continue;
+                }
+                Step::Column(table, column) => {
+                    if let Some(ColumnOrigin::Formula(node)) = self.plan.tables[*table]
+                        .columns
+                        .get(*column)
+                        .map(|c| &c.origin)
+                    {
+                        collect_unique_columns(node, &mut unique);
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             for key in source_keys {
@@ -169,6 +188,11 @@ impl<'p> Evaluation<'p> {
                 {
                     missing.push((source, *key));
                 }
+            }
+        }
+        for key in unique {
+            if !self.key_codes.contains_key(&key) && !missing.contains(&key) {
+                missing.push(key);
             }
         }
         let this = &*self;
