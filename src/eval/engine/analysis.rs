@@ -320,3 +320,114 @@ impl KeyCoding for EngineCoding {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small random stream (no dependency on the run's seed machinery).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Keys as a user's export has them: text in mixed case, numbers, dates, blanks.
+    fn random_key(rng: &mut Lcg) -> Value {
+        const WORDS: [&str; 5] = ["acc-1", "ACC-1", "Acc-2", "b", "B "];
+        match rng.next(6) {
+            0 => Value::Blank,
+            1 => Value::Number(rng.next(4) as f64),
+            2 => Value::Date(45000.0 + rng.next(3) as f64),
+            _ => Value::text(WORDS[rng.next(WORDS.len() as u64) as usize]),
+        }
+    }
+
+    #[test]
+    fn cached_key_groups_equal_plain_grouping_on_random_keys() {
+        let mut rng = Lcg(11);
+        for round in 0..200 {
+            let rows = rng.next(60) as usize;
+            let columns = 1 + rng.next(2) as usize;
+            let keys: Vec<Vec<Value>> = (0..columns)
+                .map(|_| (0..rows).map(|_| random_key(&mut rng)).collect())
+                .collect();
+            let keep: Vec<bool> = (0..rows).map(|_| rng.next(4) != 0).collect();
+            // Every other round the columns are dictionary-coded, as stored columns are.
+            let coded: Vec<(Vec<u32>, Vec<Value>)> = keys
+                .iter()
+                .map(|k| {
+                    let mut dictionary: Vec<Value> = Vec::new();
+                    let codes = k
+                        .iter()
+                        .map(|v| {
+                            dictionary.push(v.clone());
+                            dictionary.len() as u32 - 1
+                        })
+                        .collect();
+                    (codes, dictionary)
+                })
+                .collect();
+            let operands: Vec<Operand<'_>> = if round % 2 == 0 {
+                keys.iter().map(|k| Operand::Many(k)).collect()
+            } else {
+                coded
+                    .iter()
+                    .map(|(codes, dictionary)| Operand::Coded { codes, dictionary })
+                    .collect()
+            };
+            let cached = CachedKeys {
+                keys: operands
+                    .iter()
+                    .map(|o| (Arc::new(KeyCodes::build_from(*o, rows)), *o))
+                    .collect(),
+            };
+            let slices: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
+            let plain = EngineCoding.groups(&slices, rows, Some(&keep));
+            let Some(from_cache) = cached.key_groups(rows, Some(&keep)) else {
+                panic!("round {round}: cached codes gave no grouping");
+            };
+            assert_eq!(from_cache.row_groups, plain.row_groups, "round {round}");
+            assert_eq!(from_cache.first_rows, plain.first_rows, "round {round}");
+        }
+        assert!(
+            CachedKeys { keys: Vec::new() }
+                .key_groups(3, None)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn reading_stored_rows_equals_reading_the_values() {
+        let mut rng = Lcg(5);
+        for round in 0..100 {
+            let rows = 1 + rng.next(80) as usize;
+            // Floats with a few blanks and stray values, or mostly distinct text.
+            let values: Vec<Value> = (0..rows)
+                .map(|i| match (round % 2, rng.next(10)) {
+                    (0, 0) => Value::Blank,
+                    (0, 1) => Value::text(""),
+                    (0, _) => Value::Number(rng.next(1000) as f64 / 4.0),
+                    (_, 0) => Value::Bool(true),
+                    (_, _) => Value::text(&format!("ID-{i}")),
+                })
+                .collect();
+            let stored = ColumnValues::compact(values.clone());
+            let picks: Vec<usize> = (0..rng.next(20))
+                .map(|_| rng.next(rows as u64) as usize)
+                .collect();
+            for row in picks {
+                assert_eq!(
+                    stored.get(row),
+                    Some(values[row].clone()),
+                    "round {round} row {row}"
+                );
+            }
+        }
+    }
+}
