@@ -239,6 +239,67 @@ pub fn compare_rows(
     out
 }
 
+/// The most entries a coded result of [`compare_coded`] or [`pair_coded`] may have.
+pub const CODED_RESULT_LIMIT: usize = 4096;
+
+/// [`compare_rows`] as codes into a dictionary (FALSE, TRUE, then each error met), 4
+/// bytes a row instead of a value; `None` past [`CODED_RESULT_LIMIT`] errors.
+pub fn compare_coded(
+    op: BinaryOp,
+    left: Operand<'_>,
+    right: Operand<'_>,
+    rows: usize,
+) -> Option<(Vec<u32>, Vec<Value>)> {
+    let mut dictionary = vec![Value::Bool(false), Value::Bool(true)];
+    let mut codes = Vec::with_capacity(rows);
+    let mut too_many = false;
+    compare_each(op, left, right, rows, |r| match r {
+        Ok(holds) => codes.push(u32::from(holds)),
+        Err(error) => {
+            too_many |= dictionary.len() >= CODED_RESULT_LIMIT;
+            codes.push(dictionary.len() as u32);
+            dictionary.push(error.clone());
+        }
+    });
+    (!too_many).then_some((codes, dictionary))
+}
+
+/// `left op right` for two coded operands of `rows` rows: computed once per pair of
+/// dictionary entries (a code past its dictionary reads as blank, as
+/// [`Operand::get`] reads it), each row coded by its pair; `None` when the pairs are
+/// more than [`CODED_RESULT_LIMIT`].
+pub fn pair_coded(
+    op: BinaryOp,
+    (left, left_dictionary): (&[u32], &[Value]),
+    (right, right_dictionary): (&[u32], &[Value]),
+    rows: usize,
+) -> Option<(Vec<u32>, Vec<Value>)> {
+    let (width, height) = (right_dictionary.len() + 1, left_dictionary.len() + 1);
+    if width.saturating_mul(height) > CODED_RESULT_LIMIT
+        || left.len() != rows
+        || right.len() != rows
+    {
+        return None;
+    }
+    let entry = |dictionary: &[Value], i: usize| dictionary.get(i).cloned().unwrap_or_default();
+    let dictionary: Vec<Value> = (0..height)
+        .flat_map(|l| {
+            let a = entry(left_dictionary, l);
+            (0..width).map(move |r| (a.clone(), r))
+        })
+        .map(|(a, r)| operators::binary(op, &a, &entry(right_dictionary, r)))
+        .collect();
+    let clamp = |code: u32, len: usize| (code as usize).min(len) as u32;
+    let codes = left
+        .iter()
+        .zip(right)
+        .map(|(l, r)| {
+            clamp(*l, left_dictionary.len()) * width as u32 + clamp(*r, right_dictionary.len())
+        })
+        .collect();
+    Some((codes, dictionary))
+}
+
 /// Which rows a comparison holds on (an error is not TRUE): a filter without the values.
 pub fn compare_mask(op: BinaryOp, left: Operand<'_>, right: Operand<'_>, rows: usize) -> Vec<bool> {
     if let Some((codes, per_entry)) =
