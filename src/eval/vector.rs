@@ -454,6 +454,105 @@ mod tests {
     use super::*;
     use crate::value::{ErrorKind, Text};
 
+    /// A small random stream for the coded kernels' tests.
+    fn pick(seed: &mut u64, n: usize) -> usize {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*seed >> 33) % n as u64) as usize
+    }
+
+    const CODED_OPS: [BinaryOp; 8] = [
+        BinaryOp::Eq,
+        BinaryOp::Ne,
+        BinaryOp::Lt,
+        BinaryOp::Ge,
+        BinaryOp::And,
+        BinaryOp::Or,
+        BinaryOp::Add,
+        BinaryOp::Div,
+    ];
+
+    #[test]
+    fn coded_comparison_equals_operators_binary_on_random_rows() {
+        let pool = column();
+        let mut seed = 3u64;
+        for round in 0..300 {
+            let rows = pick(&mut seed, 40);
+            let left: Vec<Value> = (0..rows)
+                .map(|_| pool[pick(&mut seed, pool.len())].clone())
+                .collect();
+            let right: Vec<Value> = (0..rows)
+                .map(|_| pool[pick(&mut seed, pool.len())].clone())
+                .collect();
+            let fixed = pool[pick(&mut seed, pool.len())].clone();
+            let op = CODED_OPS[pick(&mut seed, 4)];
+            for (r, right_operand) in [Operand::Many(&right), Operand::One(&fixed)]
+                .into_iter()
+                .enumerate()
+            {
+                let Some((codes, dictionary)) =
+                    compare_coded(op, Operand::Many(&left), right_operand, rows)
+                else {
+                    panic!("round {round}: few errors, yet no coded result");
+                };
+                for row in 0..rows {
+                    let want = operators::binary(op, &left[row], right_operand.get(row));
+                    let got = &dictionary[codes[row] as usize];
+                    assert_eq!(
+                        format!("{got:?}"),
+                        format!("{want:?}"),
+                        "round {round} side {r} row {row}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pair_coded_equals_operators_binary_on_random_rows() {
+        let pool = column();
+        let mut seed = 9u64;
+        for round in 0..300 {
+            let rows = pick(&mut seed, 40);
+            let dictionary = |seed: &mut u64| -> Vec<Value> {
+                (0..1 + pick(seed, 5))
+                    .map(|_| pool[pick(seed, pool.len())].clone())
+                    .collect()
+            };
+            let (da, db) = (dictionary(&mut seed), dictionary(&mut seed));
+            // Now and then a code past its dictionary (read as blank).
+            let a: Vec<u32> = (0..rows)
+                .map(|_| pick(&mut seed, da.len() + 1) as u32)
+                .collect();
+            let b: Vec<u32> = (0..rows)
+                .map(|_| pick(&mut seed, db.len() + 1) as u32)
+                .collect();
+            let op = CODED_OPS[pick(&mut seed, CODED_OPS.len())];
+            let Some((codes, out)) = pair_coded(op, (&a, &da), (&b, &db), rows) else {
+                panic!("round {round}: small dictionaries, yet no coded result");
+            };
+            let left = Operand::Coded {
+                codes: &a,
+                dictionary: &da,
+            };
+            let right = Operand::Coded {
+                codes: &b,
+                dictionary: &db,
+            };
+            for row in 0..rows {
+                let want = operators::binary(op, left.get(row), right.get(row));
+                assert_eq!(
+                    format!("{:?}", out[codes[row] as usize]),
+                    format!("{want:?}"),
+                    "round {round} row {row}"
+                );
+            }
+        }
+        let big: Vec<Value> = (0..100).map(|i| Value::Number(f64::from(i))).collect();
+        assert!(pair_coded(BinaryOp::Add, (&[0], &big), (&[0], &big), 1).is_none());
+    }
+
     /// Mixed values, with repeated (shared) and distinct text allocations.
     fn column() -> Vec<Value> {
         let won = Text::from("Closed Won");
