@@ -2,8 +2,10 @@
 # What the overlap and coverage library (rules/overlap.rules, rules/coverage.rules)
 # adds to a run: the shipped library with and without those two files, same binary,
 # same workbook, runs alternating, warm (input cache filled) and cold (--no-cache).
-# Without them, a two-line stand-in declares what partners.rules reads from
-# overlap.rules (the `lead_source` column and the `partner_sourced_lead` param).
+# Without them, a stand-in declares what other files read from them: partners.rules the
+# `lead_source` column and the `partner_sourced_lead` param (overlap.rules), allocation.rules
+# a `ChannelCeilings` table (coverage.rules), here one row per channel with a blank
+# ceiling (no demand cap: the optimizer's row caps are then not set on that side).
 # Both sides read the partner list and omit the shipped scenario's working tables.
 # Usage: bench/overlap_cost.sh CHANMIX_BIN WORKBOOK.xlsx [RUNS]
 #   e.g. chanmix sample-data --rows 1000000 --out /tmp/crm_1m.xlsx first.
@@ -43,6 +45,8 @@ EOF
 cat >"$out/stand_in.rules" <<'EOF'
 input Opportunities (lead_source: text?)
 param partner_sourced_lead = "Partner Referral"
+table ChannelCeilings = group Channels by channel
+ChannelCeilings.ceiling = ""
 EOF
 others=$(cd "$repo/rules" && ls *.rules | grep -v -e '^overlap.rules$' -e '^coverage.rules$' |
     sed "s|^|\"$repo/rules/|; s|$|\"|" | paste -sd, -)

@@ -239,6 +239,67 @@ pub fn compare_rows(
     out
 }
 
+/// The most entries a coded result of [`compare_coded`] or [`pair_coded`] may have.
+pub const CODED_RESULT_LIMIT: usize = 4096;
+
+/// [`compare_rows`] as codes into a dictionary (FALSE, TRUE, then each error met), 4
+/// bytes a row instead of a value; `None` past [`CODED_RESULT_LIMIT`] errors.
+pub fn compare_coded(
+    op: BinaryOp,
+    left: Operand<'_>,
+    right: Operand<'_>,
+    rows: usize,
+) -> Option<(Vec<u32>, Vec<Value>)> {
+    let mut dictionary = vec![Value::Bool(false), Value::Bool(true)];
+    let mut codes = Vec::with_capacity(rows);
+    let mut too_many = false;
+    compare_each(op, left, right, rows, |r| match r {
+        Ok(holds) => codes.push(u32::from(holds)),
+        Err(error) => {
+            too_many |= dictionary.len() >= CODED_RESULT_LIMIT;
+            codes.push(dictionary.len() as u32);
+            dictionary.push(error.clone());
+        }
+    });
+    (!too_many).then_some((codes, dictionary))
+}
+
+/// `left op right` for two coded operands of `rows` rows: computed once per pair of
+/// dictionary entries (a code past its dictionary reads as blank, as
+/// [`Operand::get`] reads it), each row coded by its pair; `None` when the pairs are
+/// more than [`CODED_RESULT_LIMIT`].
+pub fn pair_coded(
+    op: BinaryOp,
+    (left, left_dictionary): (&[u32], &[Value]),
+    (right, right_dictionary): (&[u32], &[Value]),
+    rows: usize,
+) -> Option<(Vec<u32>, Vec<Value>)> {
+    let (width, height) = (right_dictionary.len() + 1, left_dictionary.len() + 1);
+    if width.saturating_mul(height) > CODED_RESULT_LIMIT
+        || left.len() != rows
+        || right.len() != rows
+    {
+        return None;
+    }
+    let entry = |dictionary: &[Value], i: usize| dictionary.get(i).cloned().unwrap_or_default();
+    let dictionary: Vec<Value> = (0..height)
+        .flat_map(|l| {
+            let a = entry(left_dictionary, l);
+            (0..width).map(move |r| (a.clone(), r))
+        })
+        .map(|(a, r)| operators::binary(op, &a, &entry(right_dictionary, r)))
+        .collect();
+    let clamp = |code: u32, len: usize| (code as usize).min(len) as u32;
+    let codes = left
+        .iter()
+        .zip(right)
+        .map(|(l, r)| {
+            clamp(*l, left_dictionary.len()) * width as u32 + clamp(*r, right_dictionary.len())
+        })
+        .collect();
+    Some((codes, dictionary))
+}
+
 /// Which rows a comparison holds on (an error is not TRUE): a filter without the values.
 pub fn compare_mask(op: BinaryOp, left: Operand<'_>, right: Operand<'_>, rows: usize) -> Vec<bool> {
     if let Some((codes, per_entry)) =
@@ -392,6 +453,105 @@ pub fn if_rows(
 mod tests {
     use super::*;
     use crate::value::{ErrorKind, Text};
+
+    /// A small random stream for the coded kernels' tests.
+    fn pick(seed: &mut u64, n: usize) -> usize {
+        *seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((*seed >> 33) % n as u64) as usize
+    }
+
+    const CODED_OPS: [BinaryOp; 8] = [
+        BinaryOp::Eq,
+        BinaryOp::Ne,
+        BinaryOp::Lt,
+        BinaryOp::Ge,
+        BinaryOp::And,
+        BinaryOp::Or,
+        BinaryOp::Add,
+        BinaryOp::Div,
+    ];
+
+    #[test]
+    fn coded_comparison_equals_operators_binary_on_random_rows() {
+        let pool = column();
+        let mut seed = 3u64;
+        for round in 0..300 {
+            let rows = pick(&mut seed, 40);
+            let left: Vec<Value> = (0..rows)
+                .map(|_| pool[pick(&mut seed, pool.len())].clone())
+                .collect();
+            let right: Vec<Value> = (0..rows)
+                .map(|_| pool[pick(&mut seed, pool.len())].clone())
+                .collect();
+            let fixed = pool[pick(&mut seed, pool.len())].clone();
+            let op = CODED_OPS[pick(&mut seed, 4)];
+            for (r, right_operand) in [Operand::Many(&right), Operand::One(&fixed)]
+                .into_iter()
+                .enumerate()
+            {
+                let Some((codes, dictionary)) =
+                    compare_coded(op, Operand::Many(&left), right_operand, rows)
+                else {
+                    panic!("round {round}: few errors, yet no coded result");
+                };
+                for row in 0..rows {
+                    let want = operators::binary(op, &left[row], right_operand.get(row));
+                    let got = &dictionary[codes[row] as usize];
+                    assert_eq!(
+                        format!("{got:?}"),
+                        format!("{want:?}"),
+                        "round {round} side {r} row {row}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pair_coded_equals_operators_binary_on_random_rows() {
+        let pool = column();
+        let mut seed = 9u64;
+        for round in 0..300 {
+            let rows = pick(&mut seed, 40);
+            let dictionary = |seed: &mut u64| -> Vec<Value> {
+                (0..1 + pick(seed, 5))
+                    .map(|_| pool[pick(seed, pool.len())].clone())
+                    .collect()
+            };
+            let (da, db) = (dictionary(&mut seed), dictionary(&mut seed));
+            // Now and then a code past its dictionary (read as blank).
+            let a: Vec<u32> = (0..rows)
+                .map(|_| pick(&mut seed, da.len() + 1) as u32)
+                .collect();
+            let b: Vec<u32> = (0..rows)
+                .map(|_| pick(&mut seed, db.len() + 1) as u32)
+                .collect();
+            let op = CODED_OPS[pick(&mut seed, CODED_OPS.len())];
+            let Some((codes, out)) = pair_coded(op, (&a, &da), (&b, &db), rows) else {
+                panic!("round {round}: small dictionaries, yet no coded result");
+            };
+            let left = Operand::Coded {
+                codes: &a,
+                dictionary: &da,
+            };
+            let right = Operand::Coded {
+                codes: &b,
+                dictionary: &db,
+            };
+            for row in 0..rows {
+                let want = operators::binary(op, left.get(row), right.get(row));
+                assert_eq!(
+                    format!("{:?}", out[codes[row] as usize]),
+                    format!("{want:?}"),
+                    "round {round} row {row}"
+                );
+            }
+        }
+        let big: Vec<Value> = (0..100).map(|i| Value::Number(f64::from(i))).collect();
+        assert!(pair_coded(BinaryOp::Add, (&[0], &big), (&[0], &big), 1).is_none());
+    }
 
     /// Mixed values, with repeated (shared) and distinct text allocations.
     fn column() -> Vec<Value> {

@@ -91,6 +91,13 @@ pub trait KeyCoding: fmt::Debug + Sync {
     fn codes(&self, values: &[Value]) -> Vec<u32>;
     /// Rows grouped by the key columns `keys`; rows where `keep` is false get no group.
     fn groups(&self, keys: &[&[Value]], rows: usize, keep: Option<&[bool]>) -> RowGroups;
+    /// The analysis's own key columns ([`AnalysisInput::keys`]) grouped as
+    /// [`KeyCoding::groups`] would group them, from codes the engine already holds (a
+    /// `group by` on the same columns coded them); `None` when it holds none, and the
+    /// analysis calls `groups`.
+    fn key_groups(&self, _rows: usize, _keep: Option<&[bool]>) -> Option<RowGroups> {
+        None
+    }
 }
 
 /// What an analysis runs on: the source table's rows as the arguments saw them.
@@ -224,6 +231,12 @@ pub trait Analysis: fmt::Debug + Send + Sync {
     /// default): every argument must be one of [`Analysis::parameters`].
     fn carried_prefixes(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// Whether it groups its source rows by its key columns with
+    /// [`KeyCoding::key_groups`]: the engine then codes those columns before the step
+    /// (once per run, shared with `group by` on the same columns).
+    fn groups_by_key(&self) -> bool {
+        false
     }
     /// Checks beyond argument names, shapes and types (e.g. "needs one key column").
     fn check(&self, _call: &AnalysisCall<'_>) -> Vec<UsageProblem> {

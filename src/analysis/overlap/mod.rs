@@ -170,6 +170,10 @@ impl Analysis for Pairs {
         &["", "other_"]
     }
 
+    fn groups_by_key(&self) -> bool {
+        true
+    }
+
     fn check(&self, call: &AnalysisCall<'_>) -> Vec<UsageProblem> {
         let mut problems = Vec::new();
         if call.keys.is_empty() {
@@ -241,8 +245,13 @@ impl Analysis for Pairs {
                 }
             }
         }
-        let key_slices: Vec<&[Value]> = input.keys.iter().map(Vec::as_slice).collect();
-        let grouping = input.coding.groups(&key_slices, rows, Some(&keep));
+        let grouping = input
+            .coding
+            .key_groups(rows, Some(&keep))
+            .unwrap_or_else(|| {
+                let key_slices: Vec<&[Value]> = input.keys.iter().map(Vec::as_slice).collect();
+                input.coding.groups(&key_slices, rows, Some(&keep))
+            });
         let code = |arg: &ArgValues| match arg {
             ArgValues::EachRow(values) => input.coding.codes(values),
             ArgValues::Once(value) => input.coding.codes(&vec![value.clone(); rows]),

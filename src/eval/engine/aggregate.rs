@@ -334,6 +334,42 @@ pub(super) fn collect_group_tables(node: &Node, out: &mut Vec<TableId>) {
     }
 }
 
+/// The plain columns `UNIQUE` selects from in `node` (`COUNTA(UNIQUE(T.c))`), whose key
+/// codes its selection reads when the engine holds them.
+pub(super) fn collect_unique_columns(node: &Node, out: &mut Vec<(TableId, ColumnId)>) {
+    match node {
+        Node::Const(_) | Node::Param(_) | Node::Scalar(_) | Node::Column(_) => {}
+        Node::Unary(_, n) | Node::Percent(n) => collect_unique_columns(n, out),
+        Node::Binary(_, l, r) => {
+            collect_unique_columns(l, out);
+            collect_unique_columns(r, out);
+        }
+        Node::In { needle, list, .. } => {
+            collect_unique_columns(needle, out);
+            list.iter().for_each(|n| collect_unique_columns(n, out));
+        }
+        Node::Call { args, .. } => {
+            for arg in args {
+                match arg {
+                    ArgNode::Value(n) => collect_unique_columns(n, out),
+                    ArgNode::List(list) => {
+                        let table = match list.domain {
+                            ListDomain::Table(table) | ListDomain::Group { table } => table,
+                            ListDomain::Array => continue,
+                        };
+                        if list.distinct != Distinct::All
+                            && let Node::Column(column) = list.expr
+                            && !out.contains(&(table, column))
+                        {
+                            out.push((table, column));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Calls `f(group, value)` for every row of `values` in a group (and kept by `keep`).
 #[inline]
 fn for_members<'v>(

@@ -4,7 +4,9 @@
 
 use crate::eval::grouping::{Grouping, KeyCodes};
 use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues, KeyCoding, RowGroups};
+use crate::table::column::ColumnValues;
 use rayon::prelude::*;
+use std::sync::Arc;
 
 use crate::eval::vector::Operand;
 use crate::lang::plan::{AnalysisArgNode, ColumnId, ColumnOrigin, Node, Step, TableId, TableKind};
@@ -56,8 +58,21 @@ impl Evaluation<'_> {
             .columns
             .iter()
             .take(plan.source_keys.len())
-            .map(|c| std::sync::Arc::clone(&c.name))
+            .map(|c| Arc::clone(&c.name))
             .collect();
+        // The key columns' codes when a grouping (or `prepare_key_codes`) made them.
+        let cached: Option<Vec<(Arc<KeyCodes>, Operand<'_>)>> = plan
+            .source_keys
+            .iter()
+            .map(|&column| {
+                let codes = self.key_codes.get(&(source, column))?;
+                let values = self.column_view(source, column)?;
+                (codes.codes.len() == rows).then(|| (Arc::clone(codes), values))
+            })
+            .collect();
+        let coding = CachedKeys {
+            keys: cached.unwrap_or_default(),
+        };
         let input = AnalysisInput {
             table: &table_plan.name,
             rows,
@@ -65,7 +80,7 @@ impl Evaluation<'_> {
             key_names,
             args,
             context: &self.context,
-            coding: &EngineCoding,
+            coding: &coding,
         };
         let failed = |message: String, hint: Option<String>| EvalError::Analysis {
             table,
@@ -120,6 +135,11 @@ impl Evaluation<'_> {
         rows_of: &[Value],
     ) -> Vec<Value> {
         let rows = self.tables.get(source).map_or(0, |t| t.rows);
+        if let Node::Column(column) = node
+            && let Some(values) = self.stored_rows(source, *column, rows_of)
+        {
+            return values;
+        }
         let at = |values: Operand<'_>| -> Vec<Value> {
             rows_of
                 .iter()
@@ -142,6 +162,38 @@ impl Evaluation<'_> {
         };
         let values = self.eval(node, scope);
         at(values.operand())
+    }
+
+    /// A stored column's values at the given source rows (blank where none), read
+    /// where they are stored when that is cheaper than a view of the whole column: a
+    /// float column always (a view would decode every row), a text-buffer column when
+    /// the rows are fewer than half the column's (a view codes every row). `None` when a
+    /// view is already made, or would be cheaper.
+    fn stored_rows(
+        &self,
+        source: TableId,
+        column: ColumnId,
+        rows_of: &[Value],
+    ) -> Option<Vec<Value>> {
+        let runtime = self.tables.get(source)?;
+        if runtime.decoded.get(column)?.get().is_some() {
+            return None;
+        }
+        let stored = runtime.columns.get(column)?.as_deref()?;
+        let cheaper = match stored {
+            ColumnValues::Floats { .. } => true,
+            ColumnValues::Texts { .. } => rows_of.len().saturating_mul(2) < runtime.rows,
+            ColumnValues::Coded { .. } | ColumnValues::Values(_) => false,
+        };
+        cheaper.then(|| {
+            rows_of
+                .iter()
+                .map(|row| match row.as_f64() {
+                    Some(r) if r >= 0.0 => stored.get(r as usize).unwrap_or_default(),
+                    _ => Value::Blank,
+                })
+                .collect()
+        })
     }
 
     /// Stores an analysis table's rows: keys first, then each declared output under its
@@ -215,6 +267,42 @@ impl Evaluation<'_> {
     }
 }
 
+/// [`EngineCoding`] given the engine's cached codes of the analysis's key columns (with
+/// the columns' values, which order the groups), so that `key_groups` need not code
+/// them again. Empty when any key column has none.
+struct CachedKeys<'a> {
+    keys: Vec<(Arc<KeyCodes>, Operand<'a>)>,
+}
+
+impl std::fmt::Debug for CachedKeys<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CachedKeys({} key columns)", self.keys.len())
+    }
+}
+
+impl KeyCoding for CachedKeys<'_> {
+    fn codes(&self, values: &[Value]) -> Vec<u32> {
+        EngineCoding.codes(values)
+    }
+
+    fn groups(&self, keys: &[&[Value]], rows: usize, keep: Option<&[bool]>) -> RowGroups {
+        EngineCoding.groups(keys, rows, keep)
+    }
+
+    fn key_groups(&self, rows: usize, keep: Option<&[bool]>) -> Option<RowGroups> {
+        if self.keys.is_empty() {
+            return None;
+        }
+        let codes = self.keys.iter().map(|(c, _)| Arc::clone(c)).collect();
+        let values: Vec<Operand<'_>> = self.keys.iter().map(|(_, v)| *v).collect();
+        let grouping = Grouping::from_codes(codes, &values, rows, keep).ok()?;
+        Some(RowGroups {
+            row_groups: grouping.row_groups,
+            first_rows: grouping.first_rows,
+        })
+    }
+}
+
 /// The engine's [`KeyCoding`]: the key codes and groupings `group by` uses.
 #[derive(Debug)]
 pub struct EngineCoding;
@@ -229,6 +317,117 @@ impl KeyCoding for EngineCoding {
         RowGroups {
             row_groups: grouping.row_groups,
             first_rows: grouping.first_rows,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small random stream (no dependency on the run's seed machinery).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Keys as a user's export has them: text in mixed case, numbers, dates, blanks.
+    fn random_key(rng: &mut Lcg) -> Value {
+        const WORDS: [&str; 5] = ["acc-1", "ACC-1", "Acc-2", "b", "B "];
+        match rng.next(6) {
+            0 => Value::Blank,
+            1 => Value::Number(rng.next(4) as f64),
+            2 => Value::Date(45000.0 + rng.next(3) as f64),
+            _ => Value::text(WORDS[rng.next(WORDS.len() as u64) as usize]),
+        }
+    }
+
+    #[test]
+    fn cached_key_groups_equal_plain_grouping_on_random_keys() {
+        let mut rng = Lcg(11);
+        for round in 0..200 {
+            let rows = rng.next(60) as usize;
+            let columns = 1 + rng.next(2) as usize;
+            let keys: Vec<Vec<Value>> = (0..columns)
+                .map(|_| (0..rows).map(|_| random_key(&mut rng)).collect())
+                .collect();
+            let keep: Vec<bool> = (0..rows).map(|_| rng.next(4) != 0).collect();
+            // Every other round the columns are dictionary-coded, as stored columns are.
+            let coded: Vec<(Vec<u32>, Vec<Value>)> = keys
+                .iter()
+                .map(|k| {
+                    let mut dictionary: Vec<Value> = Vec::new();
+                    let codes = k
+                        .iter()
+                        .map(|v| {
+                            dictionary.push(v.clone());
+                            dictionary.len() as u32 - 1
+                        })
+                        .collect();
+                    (codes, dictionary)
+                })
+                .collect();
+            let operands: Vec<Operand<'_>> = if round % 2 == 0 {
+                keys.iter().map(|k| Operand::Many(k)).collect()
+            } else {
+                coded
+                    .iter()
+                    .map(|(codes, dictionary)| Operand::Coded { codes, dictionary })
+                    .collect()
+            };
+            let cached = CachedKeys {
+                keys: operands
+                    .iter()
+                    .map(|o| (Arc::new(KeyCodes::build_from(*o, rows)), *o))
+                    .collect(),
+            };
+            let slices: Vec<&[Value]> = keys.iter().map(Vec::as_slice).collect();
+            let plain = EngineCoding.groups(&slices, rows, Some(&keep));
+            let Some(from_cache) = cached.key_groups(rows, Some(&keep)) else {
+                panic!("round {round}: cached codes gave no grouping");
+            };
+            assert_eq!(from_cache.row_groups, plain.row_groups, "round {round}");
+            assert_eq!(from_cache.first_rows, plain.first_rows, "round {round}");
+        }
+        assert!(
+            CachedKeys { keys: Vec::new() }
+                .key_groups(3, None)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn reading_stored_rows_equals_reading_the_values() {
+        let mut rng = Lcg(5);
+        for round in 0..100 {
+            let rows = 1 + rng.next(80) as usize;
+            // Floats with a few blanks and stray values, or mostly distinct text.
+            let values: Vec<Value> = (0..rows)
+                .map(|i| match (round % 2, rng.next(10)) {
+                    (0, 0) => Value::Blank,
+                    (0, 1) => Value::text(""),
+                    (0, _) => Value::Number(rng.next(1000) as f64 / 4.0),
+                    (_, 0) => Value::Bool(true),
+                    (_, _) => Value::text(&format!("ID-{i}")),
+                })
+                .collect();
+            let stored = ColumnValues::compact(values.clone());
+            let picks: Vec<usize> = (0..rng.next(20))
+                .map(|_| rng.next(rows as u64) as usize)
+                .collect();
+            for row in picks {
+                assert_eq!(
+                    stored.get(row),
+                    Some(values[row].clone()),
+                    "round {round} row {row}"
+                );
+            }
         }
     }
 }

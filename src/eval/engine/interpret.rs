@@ -51,6 +51,40 @@ impl<'p> Evaluation<'p> {
                         vector::arithmetic_in_place(*op, &mut values, right.operand());
                         Values::Many(Cow::Owned(values))
                     }
+                    // Two coded operands (`is_won and won_recently`): once per pair of
+                    // entries, the result coded too.
+                    (
+                        Values::Coded {
+                            codes: a,
+                            dictionary: da,
+                        },
+                        Values::Coded {
+                            codes: b,
+                            dictionary: db,
+                        },
+                    ) if let Some((codes, dictionary)) =
+                        vector::pair_coded(*op, (&a, &da), (&b, &db), scope.rows) =>
+                    {
+                        Values::Coded {
+                            codes: Cow::Owned(codes),
+                            dictionary: Cow::Owned(dictionary),
+                        }
+                    }
+                    // A comparison over rows: TRUE/FALSE coded, not a value per row.
+                    (left, right)
+                        if vector::is_comparison(*op)
+                            && let Some((codes, dictionary)) = vector::compare_coded(
+                                *op,
+                                left.operand(),
+                                right.operand(),
+                                scope.rows,
+                            ) =>
+                    {
+                        Values::Coded {
+                            codes: Cow::Owned(codes),
+                            dictionary: Cow::Owned(dictionary),
+                        }
+                    }
                     (left, right) => Values::Many(Cow::Owned(vector::binary_rows(
                         *op,
                         left.operand(),

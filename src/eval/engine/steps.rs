@@ -9,7 +9,7 @@ use crate::value::Value;
 use rayon::prelude::*;
 use std::sync::Arc;
 
-use super::aggregate::collect_group_tables;
+use super::aggregate::{collect_group_tables, collect_unique_columns};
 use super::findings::fired_text;
 use super::{
     Evaluation, FlagHit, Output, Scope, Values, display_value, needs_origin, stamp_origins,
@@ -144,21 +144,55 @@ impl<'p> Evaluation<'p> {
     /// Codes the key columns the level's groupings need, once per column, in parallel.
     pub(super) fn prepare_key_codes(&mut self, level: &[Step]) {
         let mut missing: Vec<(TableId, ColumnId)> = Vec::new();
+        let mut unique: Vec<(TableId, ColumnId)> = Vec::new();
         for step in level {
-            if let Step::Group(table) = step
-                && let TableKind::Grouped {
-                    source,
-                    ref source_keys,
-                    ..
-                } = self.plan.tables[*table].kind
-            {
-                for key in source_keys {
-                    if !self.key_codes.contains_key(&(source, *key))
-                        && !missing.contains(&(source, *key))
-                    {
-                        missing.push((source, *key));
+            let (source, source_keys) = match step {
+                Step::Group(table) => match &self.plan.tables[*table].kind {
+                    TableKind::Grouped {
+                        source,
+                        source_keys,
+                        ..
+                    } => (*source, source_keys),
+                    _ => continue,
+                },
+                // An analysis grouping its source rows by key (`pairs`).
+                Step::Analysis(table) => match &self.plan.tables[*table].kind {
+                    TableKind::Analysis(analysis) if analysis.analysis.groups_by_key() => {
+                        (analysis.source, &analysis.source_keys)
                     }
+                    _ => continue,
+                },
+                // UNIQUE over a plain column reads its codes (shared with groupings
+                // and other UNIQUEs of the column).
+                Step::Scalar(id) => {
+                    if let Some(scalar) = self.plan.scalars.get(*id) {
+                        collect_unique_columns(&scalar.node, &mut unique);
+                    }
+                    continue;
                 }
+                Step::Column(table, column) => {
+                    if let Some(ColumnOrigin::Formula(node)) = self.plan.tables[*table]
+                        .columns
+                        .get(*column)
+                        .map(|c| &c.origin)
+                    {
+                        collect_unique_columns(node, &mut unique);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            for key in source_keys {
+                if !self.key_codes.contains_key(&(source, *key))
+                    && !missing.contains(&(source, *key))
+                {
+                    missing.push((source, *key));
+                }
+            }
+        }
+        for key in unique {
+            if !self.key_codes.contains_key(&key) && !missing.contains(&key) {
+                missing.push(key);
             }
         }
         let this = &*self;
