@@ -19,12 +19,12 @@ use crate::value::{Value, format_general};
 
 /// Rows a partition holds on average: its hash table stays in a core's cache.
 const PARTITION_ROWS: usize = 32_768;
-/// Most partitions (a `u16` names each, with one value kept for rows without a key).
+/// Most partitions.
 const MAX_PARTITIONS: usize = 4_096;
 /// Rows whose partitions one task computes.
 const BLOCK_ROWS: usize = 1 << 16;
-/// The partition of a row without a key (blank or error).
-const NO_KEY: u16 = u16::MAX;
+/// The hash of a row without a key (blank or error); no key hashes to it.
+const NO_KEY: u32 = u32::MAX;
 
 /// Where each row of a merged table came from.
 pub(crate) struct RowOrigins<'a> {
@@ -121,34 +121,36 @@ pub(crate) fn check_unique_key(
 }
 
 /// The first row, in row order, whose key an earlier row holds, and that earlier row's
-/// first occurrence: `(first, repeat)`. Rows are split into `partitions` (a power of
-/// two) by bits of their key's hash, so equal keys share one; each partition's rows,
-/// ascending, are checked on their own, and the earliest repeat of all partitions is
-/// the one a single pass over the rows meets first.
+/// first occurrence: `(first, repeat)`.
+///
+/// Each row's key is hashed once, in row order (the column is read as it is stored);
+/// the rows are then grouped into `partitions` (a power of two) by their hash's top
+/// bits, so equal keys share one, and each partition's rows, ascending, are checked on
+/// their own with a table of (row, hash) pairs: keys are read again only when two
+/// hashes agree. The earliest repeat of all partitions is the one a single pass over
+/// the rows meets first.
 fn first_duplicate(column: &ColumnValues, partitions: usize) -> Option<(usize, usize)> {
     let rows = column.len().min(u32::MAX as usize);
     let partitions = partitions.clamp(1, MAX_PARTITIONS);
-    let mask = (partitions - 1) as u64;
+    let shift = 32 - partitions.trailing_zeros();
+    let partition_of = |hash: u32| u64::from(hash).checked_shr(shift).unwrap_or(0) as usize;
     let key_at = |row: usize| column.cell(row).and_then(key_value);
-    // Buckets of the hash table are chosen by the low bits of the hash and its probe
-    // tags by the top bits: the partition takes bits from the middle.
-    let partition_of = |hash: u64| ((hash >> 32) & mask) as u16;
-    let mut part_of = vec![NO_KEY; rows];
-    part_of
+    let mut hashes = vec![NO_KEY; rows];
+    hashes
         .par_chunks_mut(BLOCK_ROWS)
         .enumerate()
         .for_each(|(block, out)| {
             let base = block * BLOCK_ROWS;
             for (i, slot) in out.iter_mut().enumerate() {
                 if let Some(k) = key_at(base + i) {
-                    *slot = partition_of(key_hash(&k));
+                    *slot = short_hash(&k);
                 }
             }
         });
-    // Rows grouped by partition, ascending within each (a counting sort).
+    // (row, hash) grouped by partition, rows ascending within each (a counting sort).
     let mut starts = vec![0usize; partitions + 1];
-    for p in part_of.iter().filter(|p| **p != NO_KEY) {
-        if let Some(n) = starts.get_mut(usize::from(*p) + 1) {
+    for hash in hashes.iter().filter(|h| **h != NO_KEY) {
+        if let Some(n) = starts.get_mut(partition_of(*hash) + 1) {
             *n += 1;
         }
     }
@@ -158,45 +160,55 @@ fn first_duplicate(column: &ColumnValues, partitions: usize) -> Option<(usize, u
             *n += before;
         }
     }
-    let keyed = starts.last().copied().unwrap_or(0);
     let mut next = starts.clone();
-    let mut order = vec![0u32; keyed];
-    for (row, p) in part_of.iter().enumerate() {
-        if *p == NO_KEY {
+    let mut order = vec![(0u32, 0u32); starts.last().copied().unwrap_or(0)];
+    for (row, hash) in hashes.iter().enumerate() {
+        if *hash == NO_KEY {
             continue;
         }
-        if let Some(at) = next.get_mut(usize::from(*p))
+        if let Some(at) = next.get_mut(partition_of(*hash))
             && let Some(slot) = order.get_mut(*at)
         {
-            *slot = row as u32;
+            *slot = (row as u32, *hash);
             *at += 1;
         }
     }
-    drop(part_of);
+    drop(hashes);
+    let same_key = |a: u32, b: u32| {
+        let a = key_at(a as usize);
+        a.is_some() && a == key_at(b as usize)
+    };
     starts
         .par_windows(2)
         .with_max_len(1)
         .filter_map(|w| {
-            let rows = order.get(*w.first()?..*w.get(1)?)?;
-            let mut seen: hashbrown::HashTable<u32> =
-                hashbrown::HashTable::with_capacity(rows.len());
-            for row in rows {
-                let Some(k) = key_at(*row as usize) else {
-                    continue;
-                };
-                let hash = key_hash(&k);
-                if let Some(first) =
-                    seen.find(hash, |other| key_at(*other as usize).as_ref() == Some(&k))
-                {
-                    return Some((*first as usize, *row as usize));
+            let pairs = order.get(*w.first()?..*w.get(1)?)?;
+            let mut seen: hashbrown::HashTable<(u32, u32)> =
+                hashbrown::HashTable::with_capacity(pairs.len());
+            for &(row, hash) in pairs {
+                let mixed = spread(hash);
+                let found = seen.find(mixed, |&(other, h)| h == hash && same_key(other, row));
+                if let Some((first, _)) = found {
+                    return Some((*first as usize, row as usize));
                 }
-                seen.insert_unique(hash, *row, |other| {
-                    key_at(*other as usize).as_ref().map_or(0, key_hash)
-                });
+                seen.insert_unique(mixed, (row, hash), |&(_, h)| spread(h));
             }
             None
         })
         .min_by_key(|(_, repeat)| *repeat)
+}
+
+/// A key's 32-bit hash, never [`NO_KEY`].
+fn short_hash(key: &KeyValue<'_>) -> u32 {
+    let hash = key_hash(key);
+    let short = (hash ^ (hash >> 32)) as u32;
+    if short == NO_KEY { NO_KEY - 1 } else { short }
+}
+
+/// A 32-bit hash spread over 64 bits for the table, whose buckets come from the low
+/// bits and probe tags from the top ones (the partition fixed the 32-bit hash's top bits).
+fn spread(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
@@ -181,23 +182,44 @@ fn read_chunk(
     let mut record = csv::ByteRecord::new();
     let mut row = cut.first_row;
     let mut reported = 0usize;
+    // Per sheet column, whether the table reads it (known from the first data row on).
+    let mut wanted: Option<Vec<bool>> = None;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err(corrupt(path, row, &e)),
         }
+        let mut unread = false;
         for (col, field) in record.iter().enumerate() {
             if field.is_empty() {
                 continue;
             }
             let col = u32::try_from(col).unwrap_or(u32::MAX);
-            if !builder.wants(row, col)? {
-                builder.unread_cell(row)?;
+            let used = match &wanted {
+                Some(wanted) => wanted.get(col as usize).copied().unwrap_or(false),
+                None => {
+                    let used = builder.wants(row, col)?;
+                    if row > plan.header_row {
+                        // The header is resolved: which columns are read no longer changes.
+                        wanted = Some(builder.wanted_columns());
+                    }
+                    used
+                }
+            };
+            if !used {
+                unread = true;
                 continue;
             }
-            let text = String::from_utf8_lossy(field);
+            // Valid UTF-8 (nearly every field) is borrowed without a second look.
+            let text = match std::str::from_utf8(field) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(field),
+            };
             builder.cell(row, col, RawCell::Text(&text))?;
+        }
+        if unread {
+            builder.unread_cell(row)?;
         }
         row = row.saturating_add(1);
         if row.is_multiple_of(PROGRESS_ROWS) {
