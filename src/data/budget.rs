@@ -151,20 +151,32 @@ impl ReadBudget {
         }
     }
 
-    /// Takes `bytes` from the budget, or refuses without taking anything.
+    /// Takes `bytes` from the budget, or refuses without taking anything. A refused
+    /// charge never shows in the count, even for a moment: another thread's charge
+    /// that fits is never refused because of it.
     pub fn reserve(&self, bytes: u64) -> Result<(), Exceeded> {
-        let before = self.charged.fetch_add(bytes, Ordering::Relaxed);
         let content = self.content.load(Ordering::Relaxed);
         let allowed = self.allowed(content);
-        if before.saturating_add(bytes) > allowed {
-            self.charged.fetch_sub(bytes, Ordering::Relaxed);
-            return Err(Exceeded {
-                allowed,
-                content,
-                flat: self.is_flat(),
-            });
+        let mut before = self.charged.load(Ordering::Relaxed);
+        loop {
+            let after = before.saturating_add(bytes);
+            if after > allowed {
+                return Err(Exceeded {
+                    allowed,
+                    content,
+                    flat: self.is_flat(),
+                });
+            }
+            match self.charged.compare_exchange_weak(
+                before,
+                after,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(now) => before = now,
+            }
         }
-        Ok(())
     }
 
     /// Checks a zip part before it is inflated: its declared size against

@@ -271,6 +271,12 @@ impl<'p> SheetBuilder<'p> {
             .is_some())
     }
 
+    /// Per sheet column, whether the table reads it; call once [`Self::wants`] has been
+    /// asked about a row below the header row (the header is resolved then).
+    pub fn wanted_columns(&self) -> Vec<bool> {
+        self.slot_of_col.iter().map(Option::is_some).collect()
+    }
+
     /// How many leading columns of `row` matter: every column of the header row, none
     /// above it, and up to the last column the table reads below it (a reader of
     /// repeated runs visits no further; a non-empty cell past it only makes its row a

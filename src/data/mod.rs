@@ -14,6 +14,7 @@ pub mod coerce;
 pub(crate) mod csv_read;
 pub mod dates;
 pub mod error;
+mod key_check;
 pub(crate) mod ods;
 mod ole;
 pub mod profile;

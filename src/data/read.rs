@@ -3,7 +3,6 @@
 //! returns typed tables with the data-quality log and the input files' hashes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{Hash, Hasher};
 use std::io::{IsTerminal, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -14,23 +13,21 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::data::address::cell_address;
 use crate::data::budget::{Meter, ReadBudget};
 use crate::data::builder::{PlannedColumn, ReadPlan, SheetBuilder, SheetPart};
 use crate::data::coerce::{CoerceContext, reintern};
 use crate::data::csv_read::{CsvSource, read_csv};
 use crate::data::error::DataError;
+use crate::data::key_check::{RowOrigins, check_unique_key};
 use crate::data::quality::{HIDDEN_SHEET_ACTION, QualityEntry, QualityLog, TableCounts};
 use crate::data::spec::{DeclaredType, InputsSpec, TableSpec};
 use crate::data::workbook::{
     Book, FileKind, READER_STOPPED, SheetListing, csv_delimiter, csv_sheet_name, resolve,
 };
 use crate::suggest::Suggestion;
-use crate::table::column::{CellRef, ColumnBuilder, ColumnValues};
-use crate::table::intern::FxHasher;
+use crate::table::column::{ColumnBuilder, ColumnValues};
 use crate::table::{Column, Table};
 use crate::value::ValueType;
-use crate::value::{Value, format_general};
 
 /// Tables read from the inputs, what was noticed on the way, and which files were read.
 #[derive(Debug, Clone, Default)]
@@ -496,34 +493,6 @@ fn read_sheet(
     Ok(part)
 }
 
-/// A key value as a hashable identity, borrowed from its column (blanks and errors
-/// have none: they are not keys).
-#[derive(Debug, PartialEq, Eq, Hash)]
-enum KeyValue<'a> {
-    Text(&'a str),
-    Number(u64),
-    Bool(bool),
-}
-
-fn key_value(cell: CellRef<'_>) -> Option<KeyValue<'_>> {
-    match cell {
-        CellRef::Text(t) => Some(KeyValue::Text(t)),
-        CellRef::Float(_, n) => Some(KeyValue::Number(n.to_bits())),
-        CellRef::Value(value) => match value {
-            Value::Text(t) => Some(KeyValue::Text(t.as_str())),
-            Value::Number(n) | Value::Date(n) => Some(KeyValue::Number(n.to_bits())),
-            Value::Bool(b) => Some(KeyValue::Bool(*b)),
-            Value::Blank | Value::Error(_) => None,
-        },
-    }
-}
-
-fn key_hash(key: &KeyValue<'_>) -> u64 {
-    let mut hasher = FxHasher::default();
-    key.hash(&mut hasher);
-    hasher.finish()
-}
-
 /// Concatenates a table's sheets, shares their strings, checks the key, sums the counts.
 pub(crate) fn merge_parts(
     plan: &ReadPlan,
@@ -665,83 +634,6 @@ pub(crate) fn merge_parts(
     Ok((table, entries, counts))
 }
 
-/// Where each row of a merged table came from.
-struct RowOrigins<'a> {
-    /// Sheet row of each kept row.
-    rows: &'a [u32],
-    /// First row of each sheet part, ascending from 0.
-    part_starts: &'a [usize],
-}
-
-impl RowOrigins<'_> {
-    /// The part and sheet row of table row `row`.
-    fn of(&self, row: usize) -> Option<(usize, u32)> {
-        let part = self
-            .part_starts
-            .partition_point(|start| *start <= row)
-            .checked_sub(1)?;
-        Some((part, *self.rows.get(row)?))
-    }
-}
-
-/// Fails on the first key value seen twice. Rows are indexed by a hash table of row
-/// numbers (4 bytes each) whose keys are read from the column where they are stored,
-/// so a million text IDs are checked without a copy of them.
-fn check_unique_key(
-    plan: &ReadPlan,
-    key: &str,
-    key_index: usize,
-    column: &ColumnValues,
-    origins: &RowOrigins<'_>,
-    sheets: &[(PathBuf, String, Vec<u32>)],
-) -> Result<(), DataError> {
-    let address = |row: usize| -> String {
-        origins
-            .of(row)
-            .and_then(|(part, sheet_row)| {
-                let (_, sheet, cols) = sheets.get(part)?;
-                Some(cell_address(
-                    sheet,
-                    sheet_row,
-                    cols.get(key_index).copied().unwrap_or(0),
-                ))
-            })
-            .unwrap_or_else(|| format!("row {}", row + 1))
-    };
-    let key_at = |row: u32| column.cell(row as usize).and_then(key_value);
-    let mut seen: hashbrown::HashTable<u32> = hashbrown::HashTable::with_capacity(column.len());
-    for row in 0..column.len() {
-        let Ok(row) = u32::try_from(row) else { break };
-        let Some(k) = key_at(row) else { continue };
-        let hash = key_hash(&k);
-        if let Some(first) = seen.find(hash, |other| key_at(*other).as_ref() == Some(&k)) {
-            let first = *first as usize;
-            let row = row as usize;
-            let shown = match column.get(row).unwrap_or_default() {
-                Value::Number(n) | Value::Date(n) => format_general(n),
-                other => other.to_text().map(|t| t.to_string()).unwrap_or_default(),
-            };
-            let path = origins
-                .of(row)
-                .and_then(|(part, _)| sheets.get(part))
-                .map(|(p, _, _)| p.clone())
-                .unwrap_or_default();
-            return Err(DataError::DuplicateKey {
-                table: plan.name.clone(),
-                path,
-                column: key.to_string(),
-                value: shown,
-                first: address(first),
-                second: address(row),
-            });
-        }
-        seen.insert_unique(hash, row, |other| {
-            key_at(*other).as_ref().map_or(0, key_hash)
-        });
-    }
-    Ok(())
-}
-
 /// SHA-256 and size of a file, streamed.
 fn hash_file(path: &Path) -> Result<InputFile, DataError> {
     let unreadable = |source| DataError::FileUnreadable {
@@ -784,63 +676,6 @@ mod tests {
         assert!(!wildcard_match("Leads*", "Old Leads"));
         assert!(wildcard_match("*Leads*", "Old Leads 2"));
         assert!(!wildcard_match("Leads", "Leads_2"));
-    }
-
-    #[test]
-    fn a_duplicate_id_is_found_in_a_text_buffer_column_and_named_by_cell() {
-        // 6,000 distinct IDs (stored as one text buffer), then "L-10" again in the
-        // second sheet part; the key is sheet column C (index 2).
-        let mut ids: Vec<Value> = (0..6_000).map(|i| Value::text(&format!("L-{i}"))).collect();
-        ids.push(Value::Blank);
-        ids.push(Value::text("L-10"));
-        let column = ColumnValues::compact(ids);
-        assert_eq!(column.shape_name(), "texts");
-        // Part 1 holds rows 0..4000 (sheet rows 1..), part 2 the rest (sheet rows 1..).
-        let rows: Vec<u32> = (0..4_000)
-            .map(|r| r + 1)
-            .chain((0..2_002).map(|r| r + 1))
-            .collect();
-        let origins = RowOrigins {
-            rows: &rows,
-            part_starts: &[0, 4_000],
-        };
-        let sheets = vec![
-            (PathBuf::from("a.xlsx"), "Leads".to_string(), vec![0, 0, 2]),
-            (
-                PathBuf::from("b.xlsx"),
-                "Leads 2".to_string(),
-                vec![0, 0, 2],
-            ),
-        ];
-        let plan = ReadPlan {
-            name: "Leads".to_string(),
-            columns: Vec::new(),
-            all_headers: false,
-            key: Some("lead_id".to_string()),
-            rename: BTreeMap::new(),
-            policy: crate::data::spec::BadCellPolicy::Report,
-            header_row: 0,
-        };
-        let Err(DataError::DuplicateKey {
-            value,
-            first,
-            second,
-            path,
-            ..
-        }) = check_unique_key(&plan, "lead_id", 2, &column, &origins, &sheets)
-        else {
-            panic!("the duplicate was not found");
-        };
-        assert_eq!(value, "L-10");
-        // Row 10 is sheet row 11 of part 1 (C12 in Excel's 1-based rows); row 6,001 is
-        // the 2,002nd row of part 2 (sheet row 2,002, C2003).
-        assert_eq!(first, "Leads!C12");
-        assert_eq!(second, "'Leads 2'!C2003");
-        assert_eq!(path, PathBuf::from("b.xlsx"));
-        // Without the repeat, no error.
-        let unique =
-            ColumnValues::compact((0..6_000).map(|i| Value::text(&format!("L-{i}"))).collect());
-        assert!(check_unique_key(&plan, "lead_id", 2, &unique, &origins, &sheets).is_ok());
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! CSV inputs read in parallel: the file is cut at record boundaries (`scan`), each
-//! chunk is parsed on a rayon thread into its own [`SheetPart`] (only the wanted
+//! CSV inputs read in parallel: the file is read once and cut at record boundaries
+//! (`scan`) on one thread while each chunk is parsed on a rayon thread into its own [`SheetPart`] (only the wanted
 //! columns' fields are decoded), and the parts are merged in file order (`merge`) into
 //! the part one pass over the whole file builds.
 
@@ -8,7 +8,8 @@ mod scan;
 #[cfg(test)]
 mod tests;
 
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::borrow::Cow;
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,11 +20,16 @@ use crate::data::budget::{Meter, ReadBudget};
 use crate::data::builder::{ReadPlan, SheetBuilder, SheetPart};
 use crate::data::coerce::{CoerceContext, RawCell};
 use crate::data::error::DataError;
-use scan::Chunk;
+use scan::Cut;
+
+/// The header row's cells, shared by the chunks after the first.
+type Header = Arc<Vec<(u32, String)>>;
 
 /// How much of the file one task parses: large enough that merging costs little,
 /// small enough that both cores stay busy and a chunk's bytes are a small buffer.
 const CHUNK_BYTES: u64 = 8 << 20;
+/// Chunks cut and waiting for a thread to parse them, at most.
+const IN_FLIGHT: usize = 2;
 /// Rows between progress reports of a chunk.
 const PROGRESS_ROWS: u32 = 16_384;
 
@@ -46,7 +52,9 @@ pub(crate) fn read_csv(
     read_in_chunks(source, progress, CHUNK_BYTES)
 }
 
-/// [`read_csv`] with chunks of about `chunk_bytes` (tests force small ones).
+/// [`read_csv`] with chunks of about `chunk_bytes` (tests force small ones). One thread
+/// reads the file once and cuts it into chunks, which rayon's threads parse as they
+/// come (a few chunks in flight at most, so memory stays flat on any file size).
 pub(crate) fn read_in_chunks(
     source: &CsvSource<'_>,
     progress: &(dyn Fn(usize) + Sync),
@@ -58,47 +66,62 @@ pub(crate) fn read_in_chunks(
         source,
     };
     let file = crate::files::open_regular(path).map_err(unreadable)?;
-    let chunks = scan::chunks(
-        file,
-        source.delimiter,
-        source.plan.header_row,
-        chunk_bytes.max(1),
-        source.budget,
-    )
-    .map_err(unreadable)?;
-    let header = match chunks.len() {
-        0 | 1 => Vec::new(),
-        _ => header_cells(source)?,
-    };
     let kept = AtomicUsize::new(0);
-    let parts: Vec<Result<SheetPart, DataError>> = chunks
-        .par_iter()
-        .enumerate()
-        .with_max_len(1)
-        .map(|(index, chunk)| read_chunk(source, index, chunk, &header, &kept, progress))
-        .collect();
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<(Cut, Header)>(IN_FLIGHT);
+    let (scanned, mut parts) = std::thread::scope(|scope| {
+        let scanner = scope.spawn(move || {
+            let mut header: Header = Arc::new(Vec::new());
+            scan::cut(
+                file,
+                source.delimiter,
+                source.plan.header_row,
+                chunk_bytes.max(1),
+                source.budget,
+                |cut| {
+                    if cut.index == 0 {
+                        header = Arc::new(header_cells(source, &cut.bytes));
+                    }
+                    sender.send((cut, Arc::clone(&header))).is_ok()
+                },
+            )
+        });
+        let parts: Vec<(usize, u32, Result<SheetPart, DataError>)> = receiver
+            .into_iter()
+            .par_bridge()
+            .map(|(cut, header)| {
+                let part = read_chunk(source, &cut, &header, &kept, progress);
+                (cut.index, cut.first_row, part)
+            })
+            .collect();
+        (scanner.join(), parts)
+    });
+    match scanned {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(unreadable(e)),
+        Err(_) => {
+            return Err(unreadable(std::io::Error::other(
+                "the reader of the file stopped",
+            )));
+        }
+    }
+    parts.sort_by_key(|(index, _, _)| *index);
     let mut read = Vec::with_capacity(parts.len());
-    for (part, chunk) in parts.into_iter().zip(&chunks) {
-        read.push((chunk.first_row, part?));
+    for (_, first_row, part) in parts {
+        read.push((first_row, part?));
     }
     merge::merge_chunks(source.plan, path, read)
 }
 
-/// The non-empty cells of the header row, for the chunks after the first.
-fn header_cells(source: &CsvSource<'_>) -> Result<Vec<(u32, String)>, DataError> {
-    let file = crate::files::open_regular(source.path).map_err(|e| DataError::FileUnreadable {
-        path: source.path.to_path_buf(),
-        source: e,
-    })?;
-    let mut reader = csv_reader(source.delimiter, BufReader::new(file));
+/// The non-empty cells of the header row, read from the first chunk's bytes, for the
+/// chunks after it (a file that cannot be parsed that far has none: the first chunk's
+/// read reports why).
+fn header_cells(source: &CsvSource<'_>, first_chunk: &[u8]) -> Vec<(u32, String)> {
+    let mut reader = csv_reader(source.delimiter, first_chunk);
     let mut record = csv::ByteRecord::new();
     let mut row = 0u32;
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| corrupt(source.path, row, &e))?
-    {
+    while let Ok(true) = reader.read_byte_record(&mut record) {
         if row == source.plan.header_row {
-            return Ok(record
+            return record
                 .iter()
                 .enumerate()
                 .filter(|(_, field)| !field.is_empty())
@@ -106,11 +129,11 @@ fn header_cells(source: &CsvSource<'_>) -> Result<Vec<(u32, String)>, DataError>
                     let col = u32::try_from(col).unwrap_or(u32::MAX);
                     (col, String::from_utf8_lossy(field).into_owned())
                 })
-                .collect());
+                .collect();
         }
         row += 1;
     }
-    Ok(Vec::new())
+    Vec::new()
 }
 
 fn csv_reader<R: Read>(delimiter: u8, input: R) -> csv::Reader<R> {
@@ -129,32 +152,17 @@ fn corrupt(path: &Path, row: u32, e: &csv::Error) -> DataError {
 }
 
 /// Parses one chunk into its own part: its records are the file's records
-/// `chunk.first_row…`, and a chunk after the first is given the header row first.
+/// `cut.first_row…`, and a chunk after the first is given the header row first.
 fn read_chunk(
     source: &CsvSource<'_>,
-    index: usize,
-    chunk: &Chunk,
+    cut: &Cut,
     header: &[(u32, String)],
     kept: &AtomicUsize,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<SheetPart, DataError> {
     let path = source.path;
-    let unreadable = |source: std::io::Error| DataError::FileUnreadable {
-        path: path.to_path_buf(),
-        source,
-    };
-    let len = chunk.end.saturating_sub(chunk.start);
-    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
-    if index > 0 {
-        // A blank line (skipped by the parser) so that a chunk starting with the
-        // characters of a byte-order mark does not lose them: csv-core drops a mark
-        // only at the start of its input.
-        bytes.push(b'\n');
-    }
-    let mut file = crate::files::open_regular(path).map_err(unreadable)?;
-    file.seek(SeekFrom::Start(chunk.start))
-        .map_err(unreadable)?;
-    file.take(len).read_to_end(&mut bytes).map_err(unreadable)?;
+    let index = cut.index;
+    let bytes = &cut.bytes;
     let plan = source.plan;
     let mut builder = SheetBuilder::new(
         plan,
@@ -164,7 +172,7 @@ fn read_chunk(
     )
     .with_meter(Meter::new(Arc::clone(source.budget)))
     .without_row_limit()
-    .in_chunk((index > 0).then_some(chunk.first_row));
+    .in_chunk((index > 0).then_some(cut.first_row));
     if index > 0 {
         for (col, text) in header {
             builder.cell(plan.header_row, *col, RawCell::Text(text))?;
@@ -172,25 +180,46 @@ fn read_chunk(
     }
     let mut reader = csv_reader(source.delimiter, bytes.as_slice());
     let mut record = csv::ByteRecord::new();
-    let mut row = chunk.first_row;
+    let mut row = cut.first_row;
     let mut reported = 0usize;
+    // Per sheet column, whether the table reads it (known from the first data row on).
+    let mut wanted: Option<Vec<bool>> = None;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err(corrupt(path, row, &e)),
         }
+        let mut unread = false;
         for (col, field) in record.iter().enumerate() {
             if field.is_empty() {
                 continue;
             }
             let col = u32::try_from(col).unwrap_or(u32::MAX);
-            if !builder.wants(row, col)? {
-                builder.unread_cell(row)?;
+            let used = match &wanted {
+                Some(wanted) => wanted.get(col as usize).copied().unwrap_or(false),
+                None => {
+                    let used = builder.wants(row, col)?;
+                    if row > plan.header_row {
+                        // The header is resolved: which columns are read no longer changes.
+                        wanted = Some(builder.wanted_columns());
+                    }
+                    used
+                }
+            };
+            if !used {
+                unread = true;
                 continue;
             }
-            let text = String::from_utf8_lossy(field);
+            // Valid UTF-8 (nearly every field) is borrowed without a second look.
+            let text = match std::str::from_utf8(field) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(field),
+            };
             builder.cell(row, col, RawCell::Text(&text))?;
+        }
+        if unread {
+            builder.unread_cell(row)?;
         }
         row = row.saturating_add(1);
         if row.is_multiple_of(PROGRESS_ROWS) {

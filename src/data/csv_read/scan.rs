@@ -1,6 +1,6 @@
-//! Finds where a CSV file can be cut into chunks: after a line feed outside quotes,
-//! with the number of the first record of each chunk, counted as the csv crate counts
-//! records (blank lines are not records; CR, LF and CRLF each end one).
+//! Reads a CSV file once, cutting it into chunks as it goes: after a line feed outside
+//! quotes, with the number of the first record of each chunk, counted as the csv crate
+//! counts records (blank lines are not records; CR, LF and CRLF each end one).
 
 use std::io::Read;
 
@@ -8,16 +8,22 @@ use memchr::{memchr, memchr3};
 
 use crate::data::budget::ReadBudget;
 
-/// One chunk of the file: bytes `start..end`, whose first record is `first_row`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Chunk {
-    pub start: u64,
-    pub end: u64,
+/// One chunk of the file's bytes, whose first record is the file's record `first_row`.
+/// A chunk after the first starts with a line feed (a blank line, skipped by the
+/// parser), so that a chunk starting with the characters of a byte-order mark does not
+/// lose them: csv-core drops a mark only at the start of its input.
+#[derive(Debug)]
+pub(crate) struct Cut {
+    /// 0 for the first chunk, counting on in file order.
+    pub index: usize,
     pub first_row: u32,
+    pub bytes: Vec<u8>,
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const BLOCK: usize = 1 << 20;
+/// Most bytes reserved ahead for a chunk's buffer.
+const MAX_RESERVE: u64 = 64 << 20;
 
 /// Where the scan is, carried from one block of the file to the next.
 struct Scanner {
@@ -35,16 +41,18 @@ struct Scanner {
     last_byte: u8,
 }
 
-/// Cuts the file `reader` yields into chunks of about `chunk_bytes` (at least one
-/// chunk; the first holds every record up to and including `header_row`). What it
-/// reads counts as content scanned for `budget`.
-pub(crate) fn chunks(
+/// Reads the file `reader` yields once, cutting it into chunks of about `chunk_bytes`
+/// (at least one chunk; the first holds every record up to and including `header_row`),
+/// each handed to `send` as soon as it is cut, in file order; the read stops early when
+/// `send` returns false. What it reads counts as content scanned for `budget`.
+pub(crate) fn cut(
     mut reader: impl Read,
     delimiter: u8,
     header_row: u32,
     chunk_bytes: u64,
     budget: &ReadBudget,
-) -> std::io::Result<Vec<Chunk>> {
+    mut send: impl FnMut(Cut) -> bool,
+) -> std::io::Result<()> {
     let mut scanner = Scanner {
         delimiter,
         in_quotes: false,
@@ -53,16 +61,27 @@ pub(crate) fn chunks(
         records: 0,
         last_byte: b'\n',
     };
-    let mut starts: Vec<(u64, u32)> = vec![(0, 0)];
-    let mut buf = vec![0u8; BLOCK];
+    let header_records = u64::from(header_row);
+    let reserve = usize::try_from(chunk_bytes.min(MAX_RESERVE)).unwrap_or(0) + BLOCK + 1;
+    // The current chunk's bytes: `lead` bytes (its line feed) then the file's bytes
+    // from `chunk_start`.
+    let mut pending: Vec<u8> = Vec::with_capacity(reserve);
+    let mut lead = 0usize;
+    let mut chunk_start = 0u64;
+    let mut first_row = 0u32;
+    let mut index = 0usize;
     let mut offset = 0u64;
+    let mut cuts: Vec<(u64, u32)> = Vec::new();
     loop {
-        let n = read_full(&mut reader, &mut buf)?;
+        let old = pending.len();
+        pending.resize(old + BLOCK, 0);
+        let n = read_full(&mut reader, pending.get_mut(old..).unwrap_or_default())?;
+        pending.truncate(old + n);
         if n == 0 {
             break;
         }
         budget.note_content(n as u64);
-        let block = buf.get(..n).unwrap_or_default();
+        let block = pending.get(old..).unwrap_or_default();
         // csv-core drops a byte-order mark at the very start of the input.
         let skip = if offset == 0 && block.starts_with(BOM) {
             scanner.record_start = BOM.len() as u64;
@@ -70,26 +89,40 @@ pub(crate) fn chunks(
         } else {
             0
         };
-        let header_records = u64::from(header_row);
         scanner.block(block, skip, offset, |end, records| {
-            let chunk_start = starts.last().map_or(0, |s| s.0);
-            if records > header_records && end - chunk_start >= chunk_bytes {
-                starts.push((end, u32::try_from(records).unwrap_or(u32::MAX)));
+            let last = cuts.last().map_or(chunk_start, |c| c.0);
+            if records > header_records && end - last >= chunk_bytes {
+                cuts.push((end, u32::try_from(records).unwrap_or(u32::MAX)));
             }
         });
         scanner.last_byte = block.last().copied().unwrap_or(scanner.last_byte);
         offset += n as u64;
+        for (end, records) in cuts.drain(..) {
+            let at = lead + usize::try_from(end - chunk_start).unwrap_or(usize::MAX);
+            let mut next = Vec::with_capacity(reserve);
+            next.push(b'\n');
+            next.extend_from_slice(pending.get(at..).unwrap_or_default());
+            pending.truncate(at);
+            let bytes = std::mem::replace(&mut pending, next);
+            if !send(Cut {
+                index,
+                first_row,
+                bytes,
+            }) {
+                return Ok(());
+            }
+            index += 1;
+            first_row = records;
+            chunk_start = end;
+            lead = 1;
+        }
     }
-    let mut chunks = Vec::with_capacity(starts.len());
-    for (i, (start, first_row)) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).map_or(offset, |next| next.0);
-        chunks.push(Chunk {
-            start: *start,
-            end,
-            first_row: *first_row,
-        });
-    }
-    Ok(chunks)
+    send(Cut {
+        index,
+        first_row,
+        bytes: pending,
+    });
+    Ok(())
 }
 
 /// Fills `buf` unless the input ends first; the bytes read.

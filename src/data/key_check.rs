@@ -1,0 +1,324 @@
+//! The unique-key check of a table: the first row whose key an earlier row holds, found
+//! on all cores by splitting the rows into partitions by their key's hash.
+//!
+//! One hash table over ten million keys misses the cache on nearly every probe; rows
+//! split by hash bits into partitions of a few ten thousand rows each are checked in
+//! cache, a partition per task, and equal keys always share a partition.
+
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::data::address::cell_address;
+use crate::data::builder::ReadPlan;
+use crate::data::error::DataError;
+use crate::table::column::{CellRef, ColumnValues};
+use crate::table::intern::FxHasher;
+use crate::value::{Value, format_general};
+
+/// Rows a partition holds on average: its hash table stays in a core's cache.
+const PARTITION_ROWS: usize = 32_768;
+/// Most partitions.
+const MAX_PARTITIONS: usize = 4_096;
+/// Rows whose partitions one task computes.
+const BLOCK_ROWS: usize = 1 << 16;
+/// The hash of a row without a key (blank or error); no key hashes to it.
+const NO_KEY: u32 = u32::MAX;
+
+/// Where each row of a merged table came from.
+pub(crate) struct RowOrigins<'a> {
+    /// Sheet row of each kept row.
+    pub rows: &'a [u32],
+    /// First row of each sheet part, ascending from 0.
+    pub part_starts: &'a [usize],
+}
+
+impl RowOrigins<'_> {
+    /// The part and sheet row of table row `row`.
+    fn of(&self, row: usize) -> Option<(usize, u32)> {
+        let part = self
+            .part_starts
+            .partition_point(|start| *start <= row)
+            .checked_sub(1)?;
+        Some((part, *self.rows.get(row)?))
+    }
+}
+
+/// A key value as a hashable identity, borrowed from its column (blanks and errors
+/// have none: they are not keys).
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum KeyValue<'a> {
+    Text(&'a str),
+    Number(u64),
+    Bool(bool),
+}
+
+fn key_value(cell: CellRef<'_>) -> Option<KeyValue<'_>> {
+    match cell {
+        CellRef::Text(t) => Some(KeyValue::Text(t)),
+        CellRef::Float(_, n) => Some(KeyValue::Number(n.to_bits())),
+        CellRef::Value(value) => match value {
+            Value::Text(t) => Some(KeyValue::Text(t.as_str())),
+            Value::Number(n) | Value::Date(n) => Some(KeyValue::Number(n.to_bits())),
+            Value::Bool(b) => Some(KeyValue::Bool(*b)),
+            Value::Blank | Value::Error(_) => None,
+        },
+    }
+}
+
+fn key_hash(key: &KeyValue<'_>) -> u64 {
+    let mut hasher = FxHasher::default();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Fails on the first key value seen twice (in row order), naming both cells.
+pub(crate) fn check_unique_key(
+    plan: &ReadPlan,
+    key: &str,
+    key_index: usize,
+    column: &ColumnValues,
+    origins: &RowOrigins<'_>,
+    sheets: &[(PathBuf, String, Vec<u32>)],
+) -> Result<(), DataError> {
+    let partitions = (column.len() / PARTITION_ROWS)
+        .next_power_of_two()
+        .min(MAX_PARTITIONS);
+    let Some((first, row)) = first_duplicate(column, partitions) else {
+        return Ok(());
+    };
+    let address = |row: usize| -> String {
+        origins
+            .of(row)
+            .and_then(|(part, sheet_row)| {
+                let (_, sheet, cols) = sheets.get(part)?;
+                Some(cell_address(
+                    sheet,
+                    sheet_row,
+                    cols.get(key_index).copied().unwrap_or(0),
+                ))
+            })
+            .unwrap_or_else(|| format!("row {}", row + 1))
+    };
+    let shown = match column.get(row).unwrap_or_default() {
+        Value::Number(n) | Value::Date(n) => format_general(n),
+        other => other.to_text().map(|t| t.to_string()).unwrap_or_default(),
+    };
+    let path = origins
+        .of(row)
+        .and_then(|(part, _)| sheets.get(part))
+        .map(|(p, _, _)| p.clone())
+        .unwrap_or_default();
+    Err(DataError::DuplicateKey {
+        table: plan.name.clone(),
+        path,
+        column: key.to_string(),
+        value: shown,
+        first: address(first),
+        second: address(row),
+    })
+}
+
+/// The first row, in row order, whose key an earlier row holds, and that earlier row's
+/// first occurrence: `(first, repeat)`.
+///
+/// Each row's key is hashed once, in row order (the column is read as it is stored);
+/// the rows are then grouped into `partitions` (a power of two) by their hash's top
+/// bits, so equal keys share one, and each partition's rows, ascending, are checked on
+/// their own with a table of (row, hash) pairs: keys are read again only when two
+/// hashes agree. The earliest repeat of all partitions is the one a single pass over
+/// the rows meets first.
+fn first_duplicate(column: &ColumnValues, partitions: usize) -> Option<(usize, usize)> {
+    let rows = column.len().min(u32::MAX as usize);
+    let partitions = partitions.clamp(1, MAX_PARTITIONS);
+    let shift = 32 - partitions.trailing_zeros();
+    let partition_of = |hash: u32| u64::from(hash).checked_shr(shift).unwrap_or(0) as usize;
+    let key_at = |row: usize| column.cell(row).and_then(key_value);
+    let mut hashes = vec![NO_KEY; rows];
+    hashes
+        .par_chunks_mut(BLOCK_ROWS)
+        .enumerate()
+        .for_each(|(block, out)| {
+            let base = block * BLOCK_ROWS;
+            for (i, slot) in out.iter_mut().enumerate() {
+                if let Some(k) = key_at(base + i) {
+                    *slot = short_hash(&k);
+                }
+            }
+        });
+    // (row, hash) grouped by partition, rows ascending within each (a counting sort).
+    let mut starts = vec![0usize; partitions + 1];
+    for hash in hashes.iter().filter(|h| **h != NO_KEY) {
+        if let Some(n) = starts.get_mut(partition_of(*hash) + 1) {
+            *n += 1;
+        }
+    }
+    for i in 1..starts.len() {
+        let before = starts.get(i - 1).copied().unwrap_or(0);
+        if let Some(n) = starts.get_mut(i) {
+            *n += before;
+        }
+    }
+    let mut next = starts.clone();
+    let mut order = vec![(0u32, 0u32); starts.last().copied().unwrap_or(0)];
+    for (row, hash) in hashes.iter().enumerate() {
+        if *hash == NO_KEY {
+            continue;
+        }
+        if let Some(at) = next.get_mut(partition_of(*hash))
+            && let Some(slot) = order.get_mut(*at)
+        {
+            *slot = (row as u32, *hash);
+            *at += 1;
+        }
+    }
+    drop(hashes);
+    let same_key = |a: u32, b: u32| {
+        let a = key_at(a as usize);
+        a.is_some() && a == key_at(b as usize)
+    };
+    starts
+        .par_windows(2)
+        .with_max_len(1)
+        .filter_map(|w| {
+            let pairs = order.get(*w.first()?..*w.get(1)?)?;
+            let mut seen: hashbrown::HashTable<(u32, u32)> =
+                hashbrown::HashTable::with_capacity(pairs.len());
+            for &(row, hash) in pairs {
+                let mixed = spread(hash);
+                let found = seen.find(mixed, |&(other, h)| h == hash && same_key(other, row));
+                if let Some((first, _)) = found {
+                    return Some((*first as usize, row as usize));
+                }
+                seen.insert_unique(mixed, (row, hash), |&(_, h)| spread(h));
+            }
+            None
+        })
+        .min_by_key(|(_, repeat)| *repeat)
+}
+
+/// A key's 32-bit hash, never [`NO_KEY`].
+fn short_hash(key: &KeyValue<'_>) -> u32 {
+    let hash = key_hash(key);
+    let short = (hash ^ (hash >> 32)) as u32;
+    if short == NO_KEY { NO_KEY - 1 } else { short }
+}
+
+/// A 32-bit hash spread over 64 bits for the table, whose buckets come from the low
+/// bits and probe tags from the top ones (the partition fixed the 32-bit hash's top bits).
+fn spread(hash: u32) -> u64 {
+    u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng as StdRng;
+
+    use super::*;
+
+    /// A second, plain implementation: one pass over the rows with a map of keys seen.
+    fn first_duplicate_by_map(values: &[Value]) -> Option<(usize, usize)> {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (row, value) in values.iter().enumerate() {
+            let key = match value {
+                Value::Text(t) => format!("t{}", t.as_str()),
+                Value::Number(n) | Value::Date(n) => format!("n{}", n.to_bits()),
+                Value::Bool(b) => format!("b{b}"),
+                Value::Blank | Value::Error(_) => continue,
+            };
+            if let Some(first) = seen.get(&key) {
+                return Some((*first, row));
+            }
+            seen.insert(key, row);
+        }
+        None
+    }
+
+    #[test]
+    fn partitioned_check_finds_the_repeat_a_single_pass_finds() {
+        let mut rng = StdRng::seed_from_u64(17);
+        for case in 0..200 {
+            let rows = rng.random_range(0..3_000);
+            // Few distinct keys (repeats early) to many (repeats rare or none).
+            let distinct = rng.random_range(1..=rows.max(1) * 4);
+            let numeric = case % 3 == 0;
+            let values: Vec<Value> = (0..rows)
+                .map(|_| match rng.random_range(0..20) {
+                    0 => Value::Blank,
+                    _ if numeric => Value::Number(f64::from(rng.random_range(0..distinct) as u32)),
+                    _ => Value::text(&format!("K-{}", rng.random_range(0..distinct))),
+                })
+                .collect();
+            let expected = first_duplicate_by_map(&values);
+            let column = ColumnValues::compact(values);
+            for partitions in [1, 2, 8, 64, 4_096] {
+                assert_eq!(
+                    first_duplicate(&column, partitions),
+                    expected,
+                    "case {case}, {rows} rows, {partitions} partitions"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_duplicate_id_is_found_in_a_text_buffer_column_and_named_by_cell() {
+        // 6,000 distinct IDs (stored as one text buffer), then "L-10" again in the
+        // second sheet part; the key is sheet column C (index 2).
+        let mut ids: Vec<Value> = (0..6_000).map(|i| Value::text(&format!("L-{i}"))).collect();
+        ids.push(Value::Blank);
+        ids.push(Value::text("L-10"));
+        let column = ColumnValues::compact(ids);
+        assert_eq!(column.shape_name(), "texts");
+        // Part 1 holds rows 0..4000 (sheet rows 1..), part 2 the rest (sheet rows 1..).
+        let rows: Vec<u32> = (0..4_000)
+            .map(|r| r + 1)
+            .chain((0..2_002).map(|r| r + 1))
+            .collect();
+        let origins = RowOrigins {
+            rows: &rows,
+            part_starts: &[0, 4_000],
+        };
+        let sheets = vec![
+            (PathBuf::from("a.xlsx"), "Leads".to_string(), vec![0, 0, 2]),
+            (
+                PathBuf::from("b.xlsx"),
+                "Leads 2".to_string(),
+                vec![0, 0, 2],
+            ),
+        ];
+        let plan = ReadPlan {
+            name: "Leads".to_string(),
+            columns: Vec::new(),
+            all_headers: false,
+            key: Some("lead_id".to_string()),
+            rename: BTreeMap::new(),
+            policy: crate::data::spec::BadCellPolicy::Report,
+            header_row: 0,
+        };
+        let Err(DataError::DuplicateKey {
+            value,
+            first,
+            second,
+            path,
+            ..
+        }) = check_unique_key(&plan, "lead_id", 2, &column, &origins, &sheets)
+        else {
+            panic!("the duplicate was not found");
+        };
+        assert_eq!(value, "L-10");
+        // Row 10 is sheet row 11 of part 1 (C12 in Excel's 1-based rows); row 6,001 is
+        // the 2,002nd row of part 2 (sheet row 2,002, C2003).
+        assert_eq!(first, "Leads!C12");
+        assert_eq!(second, "'Leads 2'!C2003");
+        assert_eq!(path, PathBuf::from("b.xlsx"));
+        // Without the repeat, no error.
+        let unique =
+            ColumnValues::compact((0..6_000).map(|i| Value::text(&format!("L-{i}"))).collect());
+        assert!(check_unique_key(&plan, "lead_id", 2, &unique, &origins, &sheets).is_ok());
+    }
+}
