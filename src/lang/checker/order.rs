@@ -183,7 +183,15 @@ impl Checker<'_> {
                 source,
                 source_keys,
                 filter,
+                order: Vec::new(),
             };
+        }
+        // Compiled once the keys are known: the order reads them.
+        let order = self.compile_order(table, &decl.order);
+        if let Some(TableKind::Grouped { order: slot, .. }) =
+            self.plan.tables.get_mut(table).map(|t| &mut t.kind)
+        {
+            *slot = order;
         }
     }
 

@@ -67,6 +67,8 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::kw_severity => "`severity`",
         Rule::kw_rank => "`rank by`",
         Rule::kw_topic => "`topic`",
+        Rule::kw_order | Rule::group_order => "`order by`",
+        Rule::order_direction | Rule::kw_asc | Rule::kw_desc => "`asc` or `desc`",
         Rule::severity_name => "a severity (critical, warning, opportunity, info, data)",
         Rule::topic_name => "a topic name",
         Rule::kw_input
