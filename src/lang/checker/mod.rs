@@ -230,6 +230,14 @@ impl<'a> Checker<'a> {
         // Stable order: by file position.
         self.diagnostics
             .sort_by_key(|d| (d.primary.span.file, d.primary.span.start));
+        // A column written into its table's `order by` is compiled twice: a mistake in
+        // its formula is still reported once.
+        self.diagnostics.dedup_by(|a, b| {
+            a.code == b.code
+                && a.primary.span == b.primary.span
+                && a.message == b.message
+                && a.primary.message == b.primary.message
+        });
         let _ = self.sources;
         let has_errors = self.diagnostics.iter().any(Diagnostic::is_error);
         CheckOutcome {

@@ -48,7 +48,7 @@ impl Checker<'_> {
             && let Some(column) = self.column_id(table, &ident.name)
         {
             if ctx.ordering {
-                return self.compile_order_column(table, column, ident, ctx);
+                return self.compile_order_column(table, column, ctx);
             }
             self.ensure_column(table, column);
             let ty = self.plan.tables[table].columns[column].ty;

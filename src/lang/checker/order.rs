@@ -69,7 +69,13 @@ impl Checker<'_> {
         let cycle: Vec<Step> = self.stack[start..].to_vec();
         let mut key = cycle.clone();
         key.sort();
-        if self.reported_cycles.contains(&key) {
+        // One cycle, one report: a cycle whose steps all belong to one already
+        // reported (reached again by another path through it) is the same mistake.
+        if self
+            .reported_cycles
+            .iter()
+            .any(|reported| key.iter().all(|step| reported.binary_search(step).is_ok()))
+        {
             return;
         }
         self.reported_cycles.push(key);

@@ -42,7 +42,6 @@ impl Checker<'_> {
         &mut self,
         table: TableId,
         column: ColumnId,
-        ident: &Ident,
         ctx: &Ctx,
     ) -> Compiled {
         let plan_column = &self.plan.tables[table].columns[column];
@@ -59,26 +58,9 @@ impl Checker<'_> {
             return Compiled::Invalid;
         };
         let def = def.clone();
-        if let Some(start) = self.inlining.iter().position(|c| *c == (table, column)) {
-            let table_plan = &self.plan.tables[table];
-            let path: Vec<String> = self.inlining[start..]
-                .iter()
-                .chain(std::iter::once(&(table, column)))
-                .filter_map(|(_, c)| table_plan.columns.get(*c))
-                .map(|c| format!("{}.{}", table_plan.name, c.name))
-                .collect();
-            self.error(
-                Diagnostic::error(
-                    Code::Cycle,
-                    format!(
-                        "these definitions depend on each other in a cycle: {}",
-                        path.join(" → ")
-                    ),
-                    ident.span,
-                )
-                .with_label(format!("`{}` is part of the cycle", ident.name))
-                .with_hint("break the cycle: one of these must be computed without the others"),
-            );
+        if self.inlining.contains(&(table, column)) {
+            // Columns that read each other in a circle: compiling the columns themselves
+            // reports that cycle (every step is compiled), so it is not said twice.
             return Compiled::Invalid;
         }
         // The column's formula sees its own names, not the LETs around this name.

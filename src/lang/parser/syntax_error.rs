@@ -722,6 +722,13 @@ pub(super) fn syntax_error(
                 format!("expected `,` or `}}`, found {found_shown}"),
                 "separate the values of a list with `,`",
             )
+        } else if expects(Rule::order_direction) {
+            (
+                format!(
+                    "expected `asc`, `desc`, an operator, `,` or the end of the line, found {found_shown}"
+                ),
+                "each `order by` expression may end with `asc` (the default) or `desc`; separate the expressions with `,`",
+            )
         } else {
             (
                 format!("expected an operator or the end of the line, found {found_shown}"),
