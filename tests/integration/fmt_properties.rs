@@ -265,8 +265,10 @@ fn statement() -> impl Strategy<Value = String> {
                     line.push_str(&format!(" WHERE {f}"));
                 }
                 if !order.is_empty() {
-                    let order: Vec<String> =
-                        order.into_iter().map(|(e, d)| format!("({e}){d}")).collect();
+                    let order: Vec<String> = order
+                        .into_iter()
+                        .map(|(e, d)| format!("({e}){d}"))
+                        .collect();
                     line.push_str(&format!(" ORDER  BY {}", order.join(",\n  ")));
                 }
                 line
