@@ -7,6 +7,7 @@
 //! `build` turns parse trees into the AST.
 
 mod build;
+mod group;
 mod script;
 mod split;
 mod syntax_error;

@@ -11,8 +11,8 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::{
     AnalysisArg, AnalysisTableDecl, Better, BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind,
-    FlagDef, Format, FormatKind, GroupTableDecl, Ident, InputDecl, Item, ItemKind, Look, OrderKey,
-    ParamDecl, ScalarDef, Severity, SortDirection, Template, TemplatePart, UnaryOp,
+    FlagDef, Format, FormatKind, Ident, InputDecl, Item, ItemKind, Look, ParamDecl, ScalarDef,
+    Severity, Template, TemplatePart, UnaryOp,
 };
 use crate::suggest::Suggestion;
 use crate::value::ErrorKind;
@@ -34,7 +34,7 @@ impl Builder {
         Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
-    fn ident(&mut self, pair: &Pair<'_, Rule>) -> Ident {
+    pub(super) fn ident(&mut self, pair: &Pair<'_, Rule>) -> Ident {
         let span = self.span(pair);
         let length = pair.as_str().chars().count();
         if length > MAX_NAME_CHARS {
@@ -181,62 +181,6 @@ impl Builder {
                 format,
             }),
             _ => self.shape_error(span),
-        }
-    }
-
-    fn group_table(&mut self, pair: Pair<'_, Rule>) -> Option<GroupTableDecl> {
-        let span = self.span(&pair);
-        let mut tables = Vec::new();
-        let mut keys = Vec::new();
-        let mut filter = None;
-        let mut order = Vec::new();
-        for p in pair.into_inner() {
-            match p.as_rule() {
-                Rule::table_name => tables.push(self.ident(&p)),
-                // `Other.column` is kept as written; the checker explains it.
-                Rule::column_name | Rule::qualified => keys.push(self.ident(&p)),
-                Rule::expr => filter = self.expr(p),
-                Rule::group_order => {
-                    for key in p.into_inner().filter(|k| k.as_rule() == Rule::order_key) {
-                        order.push(self.order_key(key)?);
-                    }
-                }
-                _ => {}
-            }
-        }
-        let mut tables = tables.into_iter();
-        match (tables.next(), tables.next()) {
-            (Some(name), Some(source)) => Some(GroupTableDecl {
-                name,
-                source,
-                keys,
-                filter,
-                order,
-            }),
-            _ => self.shape_error(span),
-        }
-    }
-
-    /// `expr [asc|desc]` of an `order by`.
-    fn order_key(&mut self, pair: Pair<'_, Rule>) -> Option<OrderKey> {
-        let span = self.span(&pair);
-        let mut expr = None;
-        let mut direction = None;
-        for p in pair.into_inner() {
-            match p.as_rule() {
-                Rule::expr => expr = self.expr(p),
-                Rule::order_direction => {
-                    direction = p.into_inner().next().map(|d| match d.as_rule() {
-                        Rule::kw_desc => SortDirection::Descending,
-                        _ => SortDirection::Ascending,
-                    })
-                }
-                _ => {}
-            }
-        }
-        match expr {
-            Some(expr) => Some(OrderKey { expr, direction }),
-            None => self.shape_error(span),
         }
     }
 
