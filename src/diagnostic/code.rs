@@ -79,6 +79,7 @@ codes! {
     ScriptNameClash = "E0122", "a script function whose name is a built-in's or another script's";
     TableLookupShape = "E0130", "VLOOKUP/HLOOKUP: a table or array and column (row) number that cannot work together";
     BadLet = "E0131", "LET: a name expected, or a name bound twice";
+    BadOrder = "E0132", "`order by` that cannot order a grouped table's rows (it reads the table's own rows)";
     UnusedParam = "W0101", "param never used";
     // Scenario files.
     TomlSyntax = "S0001", "scenario: TOML syntax error";

@@ -458,9 +458,22 @@ impl Grouping {
                 ra.cmp(&rb)
             }),
         }
-        let mut new_id = vec![0u32; count];
+        self.reorder(&order);
+    }
+
+    /// Renumbers the groups so that group `new` is the one numbered `order[new]` before
+    /// (`order` must list every group once; anything else leaves the groups as they are).
+    /// Returns each old group's new number.
+    pub fn reorder(&mut self, order: &[usize]) -> Vec<u32> {
+        let count = self.first_rows.len();
+        let mut new_id = vec![u32::MAX; count];
         for (new, old) in order.iter().enumerate() {
-            new_id[*old] = new as u32;
+            if let Some(slot) = new_id.get_mut(*old) {
+                *slot = new as u32;
+            }
+        }
+        if order.len() != count || new_id.contains(&u32::MAX) {
+            return (0..count as u32).collect();
         }
         for group in self.row_groups.iter_mut() {
             if *group != NO_GROUP {
@@ -469,6 +482,7 @@ impl Grouping {
         }
         self.index.renumber(&new_id);
         self.first_rows = order.iter().map(|old| self.first_rows[*old]).collect();
+        new_id
     }
 
     pub fn group_count(&self) -> usize {

@@ -110,6 +110,7 @@ fn step_reads(plan: &Plan, step: Step, out: &mut Vec<Resource>) {
                         source,
                         source_keys,
                         filter,
+                        order,
                     },
                 ..
             }) = plan.tables.get(table)
@@ -118,6 +119,11 @@ fn step_reads(plan: &Plan, step: Step, out: &mut Vec<Resource>) {
                 out.extend(source_keys.iter().map(|k| Resource::Column(*source, *k)));
                 if let Some(filter) = filter {
                     node_reads(plan, filter, Some(*source), out);
+                }
+                // The order is evaluated over this table's groups as they are formed
+                // (its keys and rows, which this step writes, are no earlier step's).
+                for key in order {
+                    node_reads(plan, &key.node, Some(table), out);
                 }
             }
         }

@@ -46,7 +46,7 @@ pub enum ItemKind {
     Script(ScriptDecl),
     /// `param gross_margin = 72%`
     Param(ParamDecl),
-    /// `table Channels = group Opportunities by channel [, key2] [where cond]`
+    /// `table Channels = group Opportunities by channel [, key2] [where cond] [order by expr [desc], …]`
     GroupTable(GroupTableDecl),
     /// `table Plan = optimize Channels by channel (budget = total, …)`
     AnalysisTable(AnalysisTableDecl),
@@ -96,6 +96,32 @@ pub struct GroupTableDecl {
     pub keys: Vec<Ident>,
     /// Rows of `source` kept before grouping.
     pub filter: Option<Expr>,
+    /// `order by …`: the order of the table's rows (empty: key order).
+    pub order: Vec<OrderKey>,
+}
+
+/// One expression of `order by`, with its direction as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderKey {
+    pub expr: Expr,
+    /// `asc` or `desc` as written; `None` is ascending.
+    pub direction: Option<SortDirection>,
+}
+
+/// The direction of one `order by` expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortDirection {
+    Ascending,
+    Descending,
+}
+
+impl SortDirection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortDirection::Ascending => "asc",
+            SortDirection::Descending => "desc",
+        }
+    }
 }
 
 /// A table an analysis computes from another table's rows.

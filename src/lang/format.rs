@@ -252,6 +252,20 @@ fn format_item(item: &Item, width: usize) -> String {
                 line.push_str(" where ");
                 line.push_str(&format_expr(filter));
             }
+            if !t.order.is_empty() {
+                let keys: Vec<String> = t
+                    .order
+                    .iter()
+                    .map(|k| match k.direction {
+                        Some(direction) => {
+                            format!("{} {}", format_expr(&k.expr), direction.as_str())
+                        }
+                        None => format_expr(&k.expr),
+                    })
+                    .collect();
+                line.push_str(" order by ");
+                line.push_str(&keys.join(", "));
+            }
             line
         }
         ItemKind::AnalysisTable(t) => {

@@ -7,6 +7,7 @@
 //! `build` turns parse trees into the AST.
 
 mod build;
+mod group;
 mod script;
 mod split;
 mod syntax_error;
@@ -240,7 +241,11 @@ fn too_deep_expr(root: &Expr) -> Option<Diagnostic> {
 fn too_deep_item(item: &Item) -> Option<Diagnostic> {
     let roots: Vec<&Expr> = match &item.kind {
         ItemKind::Param(p) => vec![&p.default],
-        ItemKind::GroupTable(g) => g.filter.iter().collect(),
+        ItemKind::GroupTable(g) => g
+            .filter
+            .iter()
+            .chain(g.order.iter().map(|k| &k.expr))
+            .collect(),
         ItemKind::AnalysisTable(t) => t.args.iter().map(|a| &a.value).collect(),
         ItemKind::Column(c) => vec![&c.expr],
         ItemKind::Scalar(s) => vec![&s.expr],

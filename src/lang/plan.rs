@@ -91,15 +91,26 @@ pub enum Distinct {
 pub enum TableKind {
     /// Read from the inputs.
     Input,
-    /// One row per distinct key of `source` (after `filter`).
+    /// One row per distinct key of `source` (after `filter`), in key order or in the
+    /// declared `order`.
     Grouped {
         source: TableId,
         /// Key columns in the source table.
         source_keys: Vec<ColumnId>,
         filter: Option<Node>,
+        /// `order by …`: evaluated once per group over this table's rows (as a column
+        /// of it would be) when the groups are formed; empty keeps key order.
+        order: Vec<OrderNode>,
     },
     /// Computed by a built-in analysis from `source`'s rows.
     Analysis(AnalysisPlan),
+}
+
+/// One expression of a grouped table's `order by`, compiled.
+#[derive(Debug, Clone)]
+pub struct OrderNode {
+    pub node: Node,
+    pub descending: bool,
 }
 
 /// A table an analysis computes: which analysis, from which rows, with which arguments.
@@ -348,9 +359,12 @@ impl Plan {
             }
             match &mut table.kind {
                 TableKind::Input => {}
-                TableKind::Grouped { filter, .. } => {
+                TableKind::Grouped { filter, order, .. } => {
                     if let Some(filter) = filter {
                         filter.for_each_mut(f);
+                    }
+                    for key in order {
+                        key.node.for_each_mut(f);
                     }
                 }
                 TableKind::Analysis(analysis) => {

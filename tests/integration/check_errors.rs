@@ -190,6 +190,43 @@ case!(
     "E0103"
 );
 
+// `order by` (issue #17: tables sorted by a declared order).
+case!(
+    order_by_unknown_name,
+    "table Channels = group Opportunities by channel order by revenu desc\nChannels.revenue = SUM(Opportunities.amount)\n",
+    "E0103"
+);
+case!(
+    order_by_the_tables_own_column_as_a_list,
+    "table Channels = group Opportunities by channel order by Channels.revenue desc\nChannels.revenue = SUM(Opportunities.amount)\n",
+    "E0132"
+);
+case!(
+    order_by_counting_the_tables_own_rows,
+    "table Channels = group Opportunities by channel order by COUNT(Channels)\n",
+    "E0132"
+);
+case!(
+    order_by_a_whole_column_not_one_value_per_group,
+    "table Channels = group Opportunities by channel order by Opportunities.amount desc\n",
+    "E0110"
+);
+case!(
+    order_by_text_in_arithmetic,
+    "table Channels = group Opportunities by channel order by channel * 2\n",
+    "E0108"
+);
+case!(
+    order_by_a_named_value_that_reads_the_table_is_a_cycle,
+    "table Channels = group Opportunities by channel order by total\nChannels.revenue = SUM(Opportunities.amount)\ntotal = SUM(Channels.revenue)\n",
+    "E0107"
+);
+case!(
+    order_by_a_column_whose_formula_is_wrong_reports_it_once,
+    "table Channels = group Opportunities by channel order by revenue desc\nChannels.revenue = SUM(Opportunities.amuont)\n",
+    "E0102"
+);
+
 #[test]
 fn cycle_across_three_files_names_every_file() {
     let rendered = check_files(&[

@@ -603,6 +603,9 @@ fn cohort_retention_and_weighted_pipeline_by_hand() {
             .find(|&r| stages[r].to_text().is_ok_and(|s| &*s == stage))
             .unwrap()
     };
+    // Pipeline lists a channel's stages in the funnel's order (Prospecting first, as
+    // the sales process runs), not alphabetically (where Negotiation comes first).
+    assert!(at("Prospecting") < at("Negotiation"));
     assert_close(
         number(&probability[at("Negotiation")], "p"),
         0.5,

@@ -254,11 +254,22 @@ fn statement() -> impl Strategy<Value = String> {
             table(),
             prop::collection::vec(name(), 1..3),
             prop::option::of(expr(false)),
+            prop::collection::vec(
+                (expr(false), pick(&["", " asc", " DESC", " desc", " Asc"])),
+                0..3,
+            ),
         )
-            .prop_map(|(t, s, keys, filter)| {
+            .prop_map(|(t, s, keys, filter, order)| {
                 let mut line = format!("table {t} = group {s} by {}", keys.join(",  "));
                 if let Some(f) = filter {
                     line.push_str(&format!(" WHERE {f}"));
+                }
+                if !order.is_empty() {
+                    let order: Vec<String> = order
+                        .into_iter()
+                        .map(|(e, d)| format!("({e}){d}"))
+                        .collect();
+                    line.push_str(&format!(" ORDER  BY {}", order.join(",\n  ")));
                 }
                 line
             })

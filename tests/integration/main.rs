@@ -47,3 +47,4 @@ mod scenario_load;
 mod scenario_params;
 mod scenario_robust;
 mod scripts;
+mod table_order;

@@ -170,6 +170,21 @@ snapshot_case!(
     "total = revenue\n  - cost",
     "E0001"
 );
+snapshot_case!(
+    order_by_without_an_expression,
+    "table Pipeline = group Opportunities by stage order by",
+    "E0001"
+);
+snapshot_case!(
+    order_by_with_an_unknown_direction,
+    "table Pipeline = group Opportunities by stage order by SUM(Opportunities.amount) descending",
+    "E0001"
+);
+snapshot_case!(
+    order_without_by,
+    "table Pipeline = group Opportunities by stage order stage",
+    "E0008"
+);
 
 #[test]
 fn several_errors_in_one_file() {

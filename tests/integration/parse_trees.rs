@@ -6,7 +6,7 @@
 
 use chanmix::diagnostic::source::SourceMap;
 use chanmix::lang::ast::{
-    Better, BinaryOp, Expr, ExprKind, ItemKind, RuleFile, TemplatePart, UnaryOp,
+    Better, BinaryOp, Expr, ExprKind, ItemKind, RuleFile, SortDirection, TemplatePart, UnaryOp,
 };
 use chanmix::lang::parser::{parse_expression, parse_rule_file};
 use chanmix::value::ErrorKind;
@@ -323,6 +323,46 @@ fn statements_and_keywords_in_any_case() {
             "input", "param", "table", "column", "scalar", "flag", "analysis"
         ]
     );
+}
+
+#[test]
+fn order_by_keeps_each_expression_and_its_direction_and_fmt_writes_it_back() {
+    let text = "TABLE Pipeline = Group Opps BY channel, stage Where amount > 0 ORDER BY channel,\n    XMATCH(stage, {\"a\", \"b\"}) Desc, SUM(Opps.amount) asc\n";
+    let (rf, sources) = rules(text);
+    let ItemKind::GroupTable(g) = &rf.items[0].kind else {
+        panic!("expected a group table, got {:?}", rf.items[0].kind);
+    };
+    assert!(g.filter.is_some());
+    let order: Vec<(String, Option<SortDirection>)> = g
+        .order
+        .iter()
+        .map(|k| (sexp(&k.expr), k.direction))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("channel".to_string(), None),
+            (
+                "(call XMATCH stage {\"a\" \"b\"})".to_string(),
+                Some(SortDirection::Descending)
+            ),
+            (
+                "(call SUM Opps.amount)".to_string(),
+                Some(SortDirection::Ascending)
+            ),
+        ]
+    );
+    // The canonical form: keywords in lower case, one line, directions as written.
+    assert_eq!(
+        chanmix::lang::format::format_rule_file(&rf, &sources),
+        "table Pipeline = group Opps by channel, stage where amount > 0 order by channel, XMATCH(stage, {\"a\", \"b\"}) desc, SUM(Opps.amount) asc\n"
+    );
+    // Without `order by` the rows keep key order: nothing is stored.
+    let (rf, _) = rules("table C = group Opps by a\n");
+    let ItemKind::GroupTable(g) = &rf.items[0].kind else {
+        panic!("expected a group table");
+    };
+    assert!(g.order.is_empty());
 }
 
 #[test]

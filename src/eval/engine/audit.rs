@@ -371,12 +371,41 @@ impl Evaluation<'_> {
         }
     }
 
+    /// After grouped table `table` was put in its `order by`: the first rows of the
+    /// misses its order's lookups recorded, in the new numbering.
+    pub(super) fn renumber_misses(&mut self, table: TableId, new_id: &[u32]) {
+        let misses = match self.misses.get_mut() {
+            Ok(misses) => misses,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for ((_, site_table, step), site) in misses.iter_mut() {
+            if *site_table == Some(table) && *step == Some(Step::Group(table)) {
+                for (_, _, first) in site.values.iter_mut() {
+                    *first = first.and_then(|r| new_id.get(r).map(|id| *id as usize));
+                }
+            }
+        }
+    }
+
     /// Every recorded miss, by rule (in plan order), then most rows first.
     fn lookup_misses(&self) -> Vec<LookupMiss> {
         let Ok(misses) = self.misses.lock() else {
             return Vec::new();
         };
-        let mut sites: Vec<(&SiteKey, &SiteMisses)> = misses.iter().collect();
+        // A column written into its table's `order by` runs its lookups twice: the
+        // column's own site is the one reported.
+        let reported_by_column = |key: &SiteKey| {
+            matches!(key.2, Some(Step::Group(t)) if key.1 == Some(t))
+                && misses.keys().any(|other| {
+                    other.0 == key.0
+                        && other.1 == key.1
+                        && matches!(other.2, Some(Step::Column(..)))
+                })
+        };
+        let mut sites: Vec<(&SiteKey, &SiteMisses)> = misses
+            .iter()
+            .filter(|(key, _)| !reported_by_column(key))
+            .collect();
         sites.sort_by_key(|(key, _)| (key.2, key.0.file, key.0.start, key.1));
         let mut out = Vec::new();
         for (_, site) in sites {

@@ -25,6 +25,7 @@ mod audit;
 mod calls;
 mod findings;
 mod interpret;
+mod ordering;
 mod steps;
 mod variants;
 

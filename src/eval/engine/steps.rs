@@ -97,6 +97,8 @@ impl<'p> Evaluation<'p> {
                 for (position, values) in key_columns.into_iter().enumerate() {
                     self.store_column(table, position, values);
                 }
+                // Before any other step reads the groups (needs the stored groups).
+                self.order_groups(table);
             }
             Output::Flags(id, hits) => {
                 self.flags.insert(id, hits);
@@ -215,6 +217,7 @@ impl<'p> Evaluation<'p> {
             source,
             ref source_keys,
             ref filter,
+            ..
         } = self.plan.tables[table].kind
         else {
             return Output::Nothing;

@@ -399,6 +399,7 @@ impl Checker<'_> {
         let condition_ctx = Ctx {
             row_table: Some(table),
             qualified_self_is_row: true,
+            ordering: false,
         };
         let condition_compiled = self.compile_expr(condition, &condition_ctx);
         if matches!(compiled_type(&condition_compiled), ValueType::Text) {

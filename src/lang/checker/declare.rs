@@ -70,6 +70,7 @@ impl Checker<'_> {
                             source: usize::MAX,
                             source_keys: Vec::new(),
                             filter: None,
+                            order: Vec::new(),
                         },
                         columns: Vec::new(),
                         span: decl.name.span,

@@ -14,6 +14,7 @@ mod flags;
 mod index;
 mod names;
 mod order;
+mod ordering;
 mod special;
 
 use std::collections::HashMap;
@@ -93,6 +94,9 @@ struct Ctx {
     /// Inside a `where` condition over this table: `Table.column` of the same table
     /// means this row's value.
     qualified_self_is_row: bool,
+    /// Inside the `order by` of `row_table` (a grouped table): its own columns are
+    /// written into the expression, and its own rows cannot be listed.
+    ordering: bool,
 }
 
 impl Ctx {
@@ -100,6 +104,7 @@ impl Ctx {
         Ctx {
             row_table: None,
             qualified_self_is_row: false,
+            ordering: false,
         }
     }
 
@@ -107,6 +112,7 @@ impl Ctx {
         Ctx {
             row_table: Some(table),
             qualified_self_is_row: false,
+            ordering: false,
         }
     }
 }
@@ -168,6 +174,8 @@ struct Checker<'a> {
     /// Named values whose formula is a list (`Amounts = Deals.amount`): used by name,
     /// they stand for the list.
     named_lists: HashMap<ScalarId, Compiled>,
+    /// Columns of a grouped table being written into its `order by`, innermost last.
+    inlining: Vec<(TableId, ColumnId)>,
 }
 
 /// Unknown names that get a "did you mean" (each search is linear in the names known).
@@ -189,6 +197,7 @@ impl<'a> Checker<'a> {
             suggestions_left: std::cell::Cell::new(SUGGESTIONS),
             let_bindings: Vec::new(),
             named_lists: HashMap::new(),
+            inlining: Vec::new(),
         }
     }
 
@@ -221,6 +230,14 @@ impl<'a> Checker<'a> {
         // Stable order: by file position.
         self.diagnostics
             .sort_by_key(|d| (d.primary.span.file, d.primary.span.start));
+        // A column written into its table's `order by` is compiled twice: a mistake in
+        // its formula is still reported once.
+        self.diagnostics.dedup_by(|a, b| {
+            a.code == b.code
+                && a.primary.span == b.primary.span
+                && a.message == b.message
+                && a.primary.message == b.primary.message
+        });
         let _ = self.sources;
         let has_errors = self.diagnostics.iter().any(Diagnostic::is_error);
         CheckOutcome {

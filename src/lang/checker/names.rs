@@ -47,6 +47,9 @@ impl Checker<'_> {
         if let Some(table) = ctx.row_table
             && let Some(column) = self.column_id(table, &ident.name)
         {
+            if ctx.ordering {
+                return self.compile_order_column(table, column, ctx);
+            }
             self.ensure_column(table, column);
             let ty = self.plan.tables[table].columns[column].ty;
             return Compiled::Value {
@@ -77,6 +80,9 @@ impl Checker<'_> {
             };
         }
         if let Some(table) = self.table_id(&ident.name) {
+            if ctx.ordering && ctx.row_table == Some(table) {
+                return self.order_reads_own_rows(table, ident.span);
+            }
             // A bare table name is the list of its rows (each counted as 1).
             self.ensure_rows(table);
             let domain = self.list_domain(table, ctx);
@@ -200,6 +206,10 @@ impl Checker<'_> {
             self.error(diagnostic);
             return Compiled::Invalid;
         };
+        if ctx.ordering && ctx.row_table == Some(table) {
+            let span = table_ident.span.to(column_ident.span);
+            return self.order_reads_own_rows(table, span);
+        }
         self.ensure_column(table, column);
         self.ensure_rows(table);
         let ty = self.plan.tables[table].columns[column].ty;

@@ -69,7 +69,13 @@ impl Checker<'_> {
         let cycle: Vec<Step> = self.stack[start..].to_vec();
         let mut key = cycle.clone();
         key.sort();
-        if self.reported_cycles.contains(&key) {
+        // One cycle, one report: a cycle whose steps all belong to one already
+        // reported (reached again by another path through it) is the same mistake.
+        if self
+            .reported_cycles
+            .iter()
+            .any(|reported| key.iter().all(|step| reported.binary_search(step).is_ok()))
+        {
             return;
         }
         self.reported_cycles.push(key);
@@ -183,7 +189,15 @@ impl Checker<'_> {
                 source,
                 source_keys,
                 filter,
+                order: Vec::new(),
             };
+        }
+        // Compiled once the keys are known: the order reads them.
+        let order = self.compile_order(table, &decl.order);
+        if let Some(TableKind::Grouped { order: slot, .. }) =
+            self.plan.tables.get_mut(table).map(|t| &mut t.kind)
+        {
+            *slot = order;
         }
     }
 

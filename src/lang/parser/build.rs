@@ -11,8 +11,8 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::source::{FileId, Span};
 use crate::lang::ast::{
     AnalysisArg, AnalysisTableDecl, Better, BinaryOp, ColumnDecl, ColumnDef, Expr, ExprKind,
-    FlagDef, Format, FormatKind, GroupTableDecl, Ident, InputDecl, Item, ItemKind, Look, ParamDecl,
-    ScalarDef, Severity, Template, TemplatePart, UnaryOp,
+    FlagDef, Format, FormatKind, Ident, InputDecl, Item, ItemKind, Look, ParamDecl, ScalarDef,
+    Severity, Template, TemplatePart, UnaryOp,
 };
 use crate::suggest::Suggestion;
 use crate::value::ErrorKind;
@@ -34,7 +34,7 @@ impl Builder {
         Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
-    fn ident(&mut self, pair: &Pair<'_, Rule>) -> Ident {
+    pub(super) fn ident(&mut self, pair: &Pair<'_, Rule>) -> Ident {
         let span = self.span(pair);
         let length = pair.as_str().chars().count();
         if length > MAX_NAME_CHARS {
@@ -179,32 +179,6 @@ impl Builder {
                 name,
                 default,
                 format,
-            }),
-            _ => self.shape_error(span),
-        }
-    }
-
-    fn group_table(&mut self, pair: Pair<'_, Rule>) -> Option<GroupTableDecl> {
-        let span = self.span(&pair);
-        let mut tables = Vec::new();
-        let mut keys = Vec::new();
-        let mut filter = None;
-        for p in pair.into_inner() {
-            match p.as_rule() {
-                Rule::table_name => tables.push(self.ident(&p)),
-                // `Other.column` is kept as written; the checker explains it.
-                Rule::column_name | Rule::qualified => keys.push(self.ident(&p)),
-                Rule::expr => filter = self.expr(p),
-                _ => {}
-            }
-        }
-        let mut tables = tables.into_iter();
-        match (tables.next(), tables.next()) {
-            (Some(name), Some(source)) => Some(GroupTableDecl {
-                name,
-                source,
-                keys,
-                filter,
             }),
             _ => self.shape_error(span),
         }

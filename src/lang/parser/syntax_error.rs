@@ -67,6 +67,8 @@ fn describe_rule(rule: Rule) -> &'static str {
         Rule::kw_severity => "`severity`",
         Rule::kw_rank => "`rank by`",
         Rule::kw_topic => "`topic`",
+        Rule::kw_order | Rule::group_order => "`order by`",
+        Rule::order_direction | Rule::kw_asc | Rule::kw_desc => "`asc` or `desc`",
         Rule::severity_name => "a severity (critical, warning, opportunity, info, data)",
         Rule::topic_name => "a topic name",
         Rule::kw_input
@@ -719,6 +721,13 @@ pub(super) fn syntax_error(
             (
                 format!("expected `,` or `}}`, found {found_shown}"),
                 "separate the values of a list with `,`",
+            )
+        } else if expects(Rule::order_direction) {
+            (
+                format!(
+                    "expected `asc`, `desc`, an operator, `,` or the end of the line, found {found_shown}"
+                ),
+                "each `order by` expression may end with `asc` (the default) or `desc`; separate the expressions with `,`",
             )
         } else {
             (

@@ -86,7 +86,10 @@ pub mod rules {
         for item in &mut file.items {
             match &mut item.kind {
                 ItemKind::Param(p) => normalize(&mut p.default),
-                ItemKind::GroupTable(g) => g.filter.iter_mut().for_each(normalize),
+                ItemKind::GroupTable(g) => {
+                    g.filter.iter_mut().for_each(normalize);
+                    g.order.iter_mut().for_each(|k| normalize(&mut k.expr));
+                }
                 ItemKind::AnalysisTable(t) => {
                     t.analysis.name = t.analysis.name.to_ascii_lowercase().into();
                     t.args.iter_mut().for_each(|a| normalize(&mut a.value));
