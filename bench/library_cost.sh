@@ -30,7 +30,7 @@ scenario() { # $1: rule files, quoted and comma-separated
     local omit="" name
     for name in $working; do
         # shellcheck disable=SC2046 # the quoted paths are one word each
-        if grep -qE "^table $name +=" $(echo "$1" | tr -d '",'); then
+        if grep -qE "^table $name +=" $(echo "$1" | tr ',' ' ' | tr -d '"'); then
             omit="$omit${omit:+, }\"$name\""
         fi
     done
