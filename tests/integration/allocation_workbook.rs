@@ -274,13 +274,7 @@ fn a_saved_plan_is_tracked_against_the_export() {
     // Expected values read from the saved plan and the export with calamine.
     let plan_bytes = std::fs::read(&plan_path).unwrap();
     let months = xlsx::values(&plan_bytes, "PlanMonths");
-    let header: Vec<String> = months
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header: Vec<String> = xlsx::headers(&months);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let mut export =
         calamine::open_workbook_auto(repo().join("scenarios/data/crm_sample.xlsx")).unwrap();

@@ -418,13 +418,7 @@ fn the_report_and_json_write_what_an_analysis_returns_with_no_code_of_its_own() 
     use calamine::Reader;
     let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
     let totals = workbook.worksheet_range("Totals").unwrap();
-    let header: Vec<String> = totals
-        .rows()
-        .next()
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let header: Vec<String> = crate::support::xlsx::headers(&totals);
     assert_eq!(header, ["id", "total", "step", "after"]);
     assert_eq!(
         totals.get_value((3, 1)),

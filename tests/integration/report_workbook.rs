@@ -7,7 +7,9 @@ use chanmix::report::{FileHash, ReportError, build_run_workbook, write_run_workb
 use crate::support;
 use crate::support::fixture::{RULES, compile, provenance, quality, report, run};
 use crate::support::libreoffice::recalc_and_compare;
-use crate::support::xlsx::{at, find_row, formulas, number_or_date, part, part_names, values};
+use crate::support::xlsx::{
+    at, find_row, formulas, headers, number_or_date, part, part_names, values,
+};
 
 fn build() -> Vec<u8> {
     let plan = compile(RULES);
@@ -590,13 +592,7 @@ fn readable_headers_are_words_and_the_rule_names_stay_in_the_notes() {
             .success();
         let bytes = std::fs::read(dir.path().join(out)).unwrap();
         let range = values(&bytes, "Regions");
-        let header: Vec<String> = range
-            .rows()
-            .next()
-            .unwrap()
-            .iter()
-            .map(|c| c.to_string())
-            .collect();
+        let header: Vec<String> = headers(&range);
         let comments = part_names(&bytes)
             .into_iter()
             .filter(|p| p.contains("comments"))

@@ -46,6 +46,15 @@ pub fn part(bytes: &[u8], name: &str) -> String {
     text
 }
 
+/// The first row of a sheet as text: its headers.
+pub fn headers(range: &Range<Data>) -> Vec<String> {
+    range
+        .rows()
+        .next()
+        .map(|row| row.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default()
+}
+
 /// The value at a zero-based absolute (row, column).
 pub fn at(range: &Range<Data>, row: u32, column: u32) -> Data {
     range
