@@ -684,3 +684,45 @@ fn sample_partner_revenue_deals_and_win_rate_equal_an_independent_computation() 
         "one row per partner of the list (2,000 rows / 40)"
     );
 }
+
+/// The shipped scorecard lists partners best composite score first (`order by score
+/// desc`), every partner once, each with its own score from the Partners table.
+#[test]
+fn shipped_scorecard_lists_partners_best_score_first() {
+    let result = crate::sample_metrics::run_library();
+    let partners = result.table("Partners").unwrap();
+    let score_of: BTreeMap<String, Value> = partners
+        .column("partner_id")
+        .unwrap()
+        .values()
+        .iter()
+        .zip(partners.column("score").unwrap().values().iter())
+        .map(|(id, score)| (id.to_text().unwrap().to_string(), score.clone()))
+        .collect();
+    let scorecard = result.table("PartnerScorecard").unwrap();
+    let ids: Vec<String> = scorecard
+        .column("partner_id")
+        .unwrap()
+        .values()
+        .iter()
+        .map(|id| id.to_text().unwrap().to_string())
+        .collect();
+    let scores = scorecard.column("score").unwrap().values();
+    assert_eq!(ids.len(), score_of.len(), "every partner once");
+    for (id, score) in ids.iter().zip(scores.iter()) {
+        assert_eq!(Some(score), score_of.get(id), "{id}'s score");
+    }
+    // Numbers first, highest first; partners without a score (blank) after them.
+    let numbers: Vec<f64> = scores.iter().map_while(|s| s.as_f64()).collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] >= w[1]),
+        "scores not descending: {numbers:?}"
+    );
+    assert!(scores[numbers.len()..].iter().all(|s| s.as_f64().is_none()));
+    let mut in_key_order = ids.clone();
+    in_key_order.sort();
+    assert_ne!(
+        ids, in_key_order,
+        "the sample's best partner is not P-00001"
+    );
+}
