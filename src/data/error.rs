@@ -142,6 +142,11 @@ pub enum DataError {
     InvalidHeaderRow { table: String },
 
     #[error(
+        "table '{table}': `fill` gives every row the same {column}, but {column} is the table's key, whose values must differ; read it from the export (or remove `key`)"
+    )]
+    FillOfKey { table: String, column: String },
+
+    #[error(
         "table '{table}': column '{column}' has type '{given}'; use number, text, bool, date or any (add '?' to allow blanks, e.g. \"date?\")"
     )]
     UnknownColumnType {
@@ -266,6 +271,7 @@ impl DataError {
             | DataError::SheetOptionOnCsv { table, .. }
             | DataError::ConflictingSheetOptions { table, .. }
             | DataError::InvalidHeaderRow { table }
+            | DataError::FillOfKey { table, .. }
             | DataError::UnknownColumnType { table, .. }
             | DataError::NoHeaderRow { table, .. }
             | DataError::MissingColumn { table, .. }
@@ -308,6 +314,7 @@ impl DataError {
             DataError::InvalidHeaderRow { .. } | DataError::NoHeaderRow { .. } => {
                 vec![at("header_row")]
             }
+            DataError::FillOfKey { column, .. } => vec![format!("{}.{column}", at("fill"))],
             DataError::UnknownColumnType { column, .. } => {
                 vec![format!("{}.{column}", at("columns"))]
             }

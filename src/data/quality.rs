@@ -8,6 +8,8 @@ use serde::Serialize;
 /// The data-quality action of a formula cell the file stores no result for.
 pub(crate) const UNCALCULATED_ACTION: &str = "formula without a saved result, read as blank (the file was saved without calculating; open and save it in Excel or LibreOffice)";
 /// The data-quality action of a hidden sheet a `sheet_pattern` matched.
+pub(crate) const FILLED_ACTION: &str =
+    "not in the export: every row has the scenario's `fill` text";
 pub(crate) const HIDDEN_SHEET_ACTION: &str = "hidden sheet skipped: sheet_pattern reads visible sheets only (name it in `sheets` to read it)";
 
 /// One cell worth a reader's attention.
@@ -73,6 +75,8 @@ pub enum EntryKind {
     DateLayout,
     /// A `rename` whose header is not in the sheet.
     RenameUnused,
+    /// A column the export does not have, filled by the scenario (`fill`).
+    Filled,
 }
 
 impl QualityEntry {
@@ -91,6 +95,8 @@ impl QualityEntry {
             EntryKind::DateLayout
         } else if action.starts_with(RENAME_UNUSED_NOTE) {
             EntryKind::RenameUnused
+        } else if action == FILLED_ACTION {
+            EntryKind::Filled
         } else {
             EntryKind::NotListed
         }

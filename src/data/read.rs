@@ -19,7 +19,9 @@ use crate::data::coerce::{CoerceContext, reintern};
 use crate::data::csv_read::{CsvSource, read_csv};
 use crate::data::error::DataError;
 use crate::data::key_check::{RowOrigins, check_unique_key};
-use crate::data::quality::{HIDDEN_SHEET_ACTION, QualityEntry, QualityLog, TableCounts};
+use crate::data::quality::{
+    FILLED_ACTION, HIDDEN_SHEET_ACTION, QualityEntry, QualityLog, TableCounts,
+};
 use crate::data::spec::{DeclaredType, InputsSpec, TableSpec};
 use crate::data::workbook::{
     Book, FileKind, READER_STOPPED, SheetListing, csv_delimiter, csv_sheet_name, resolve,
@@ -27,7 +29,7 @@ use crate::data::workbook::{
 use crate::suggest::Suggestion;
 use crate::table::column::{ColumnBuilder, ColumnValues};
 use crate::table::{Column, Table};
-use crate::value::ValueType;
+use crate::value::{Value, ValueType};
 
 /// Tables read from the inputs, what was noticed on the way, and which files were read.
 #[derive(Debug, Clone, Default)]
@@ -91,6 +93,8 @@ pub fn read_inputs_within(
     spec.validate()?;
     let budget = Arc::new(budget);
     let mut plans: Vec<ReadPlan> = Vec::new();
+    // Per plan: the filled columns the rules read (name, the text every row gets).
+    let mut fills: Vec<Vec<(String, String)>> = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
     let mut skipped: Vec<QualityEntry> = Vec::new();
     let pool = BookPool {
@@ -161,6 +165,14 @@ pub fn read_inputs_within(
         };
         let table = plans.len();
         plans.push(plan);
+        fills.push(
+            table_spec
+                .fill
+                .iter()
+                .filter(|(column, _)| table_wanted.is_none_or(|w| w.contains(*column)))
+                .map(|(column, text)| (column.clone(), text.clone()))
+                .collect(),
+        );
         jobs.extend(sheets.into_iter().map(|sheet| Job {
             table,
             path: path.clone(),
@@ -197,8 +209,21 @@ pub fn read_inputs_within(
         }
     }
     let mut data = InputData::default();
-    for (plan, parts) in plans.iter().zip(by_table) {
-        let (table, entries, counts) = merge_parts(plan, parts)?;
+    for ((plan, parts), filled) in plans.iter().zip(by_table).zip(&fills) {
+        let (mut table, entries, counts) = merge_parts(plan, parts)?;
+        for (column, text) in filled {
+            let values = vec![Value::text(text.as_str()); table.row_count];
+            table.set_column(Column::new(column, ValueType::Text, values));
+            data.quality.entries.push(QualityEntry {
+                table: plan.name.clone(),
+                file: PathBuf::new(),
+                cell: String::new(),
+                column: column.clone(),
+                raw: text.clone(),
+                expected: String::new(),
+                action: FILLED_ACTION.to_string(),
+            });
+        }
         data.tables.push(table);
         data.quality
             .entries
@@ -224,6 +249,10 @@ fn plan_table(
     let all_headers = wanted.is_none() && decls.is_empty();
     if let Some(key) = &spec.key {
         names.remove(key.as_str());
+    }
+    // Filled columns come from the scenario, not the file.
+    for filled in spec.fill.keys() {
+        names.remove(filled.as_str());
     }
     let any = DeclaredType {
         ty: ValueType::Any,

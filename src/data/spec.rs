@@ -65,6 +65,10 @@ pub struct TableSpec {
     /// is listed in the data-quality log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trim_keys: Option<bool>,
+    /// Columns the export does not have, each with the one text every row gets
+    /// (`{ segment = "All", partner_id = "" }`); they are not looked for in the file.
+    #[serde(default)]
+    pub fill: BTreeMap<String, String>,
     /// The key columns whose text is trimmed: the columns the rules group or match by
     /// and look values up with (filled in from the rules, not written in scenarios).
     #[serde(skip)]
@@ -161,6 +165,14 @@ impl TableSpec {
             return Err(DataError::ConflictingSheetOptions {
                 table: table.to_string(),
                 given: given.join(", "),
+            });
+        }
+        if let Some(key) = &self.key
+            && self.fill.contains_key(key)
+        {
+            return Err(DataError::FillOfKey {
+                table: table.to_string(),
+                column: key.clone(),
             });
         }
         if matches!(&self.sheets, Some(list) if list.is_empty()) {

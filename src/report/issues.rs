@@ -179,6 +179,14 @@ fn from_quality_log(quality: &QualityLog) -> Vec<DataIssue> {
                         first.action.trim_start_matches("repaired: ")
                     ),
                 ),
+                EntryKind::Filled => (
+                    Severity::Note,
+                    "filled column",
+                    format!(
+                        "not in the export: every row is \"{}\" (the scenario's `fill`)",
+                        first.raw
+                    ),
+                ),
                 EntryKind::DateLayout => (
                     Severity::Note,
                     "date layout",
@@ -304,7 +312,7 @@ fn unreached(rows: &UnreachedRows) -> DataIssue {
 
 fn suspicious_key(key: &SuspiciousKey) -> DataIssue {
     let grouped = key.grouped.join(", ");
-    let rows = plural(key.rows, &format!("row of {}", key.table));
+    let rows = format!("{} of {}", plural(key.rows, "row"), key.table);
     let (severity, kind, message) = match key.problem {
         KeyProblem::Blank => (
             Severity::Problem,

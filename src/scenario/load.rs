@@ -691,6 +691,7 @@ fn build_table(
             _ => None,
         }),
         trimmed: BTreeSet::new(),
+        fill: text_map(table, "fill"),
     }
 }
 

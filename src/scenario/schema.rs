@@ -78,6 +78,7 @@ const INPUT_TABLE: &[Field] = &[
     field("date_format", Shape::DateFormat),
     field("date_formats", Shape::MapOf(&Shape::DateFormat)),
     field("trim_keys", Shape::Bool),
+    field("fill", Shape::MapOf(&Shape::Text)),
 ];
 
 const INPUTS: &[Field] = &[

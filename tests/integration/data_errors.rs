@@ -221,6 +221,16 @@ fn every_data_error_names_the_place_and_the_fix() {
         ),
     ));
     messages.push((
+        "FillOfKey",
+        error_in(
+            d,
+            &with_workbook(
+                "crm.xlsx",
+                &format!("{OPPS}key = \"opp_id\"\nfill = {{ opp_id = \"X\" }}\n"),
+            ),
+        ),
+    ));
+    messages.push((
         "UnknownColumnType",
         error_in(
             d,
@@ -355,7 +365,7 @@ fn every_data_error_names_the_place_and_the_fix() {
 }
 
 /// Every variant, in the order the message test triggers them.
-const ALL_VARIANTS: [&str; 23] = [
+const ALL_VARIANTS: [&str; 24] = [
     "NoFileGiven",
     "FileNotFound",
     "FileUnreadable",
@@ -369,6 +379,7 @@ const ALL_VARIANTS: [&str; 23] = [
     "SheetOptionOnCsv",
     "ConflictingSheetOptions",
     "InvalidHeaderRow",
+    "FillOfKey",
     "UnknownColumnType",
     "NoHeaderRow",
     "MissingColumn",
@@ -399,6 +410,7 @@ fn variant_name(e: &DataError) -> &'static str {
             DataError::SheetOptionOnCsv { .. } => "SheetOptionOnCsv",
             DataError::ConflictingSheetOptions { .. } => "ConflictingSheetOptions",
             DataError::InvalidHeaderRow { .. } => "InvalidHeaderRow",
+            DataError::FillOfKey { .. } => "FillOfKey",
             DataError::UnknownColumnType { .. } => "UnknownColumnType",
             DataError::NoHeaderRow { .. } => "NoHeaderRow",
             DataError::MissingColumn { .. } => "MissingColumn",
@@ -411,6 +423,44 @@ fn variant_name(e: &DataError) -> &'static str {
             DataError::MixedDateLayouts { .. } => "MixedDateLayouts",
         }
     }
+}
+
+/// A column the export lacks, given by the scenario: every row has the text, the
+/// sheet is not searched for it, and the data-quality log says so.
+#[test]
+fn fill_gives_every_row_the_scenarios_text() {
+    let dir = crm_dir();
+    let text = format!(
+        "workbook = \"crm.xlsx\"\n{OPPS}fill = {{ segment = \"All\", partner_id = \"\" }}\n"
+    );
+    let data = read_inputs(&spec(&text), dir.path(), None).unwrap();
+    let t = data.table("Opportunities").unwrap();
+    assert_eq!(t.row_count, ROWS.len());
+    for (column, want) in [("segment", "All"), ("partner_id", "")] {
+        let values = t.column(column).unwrap().values();
+        assert_eq!(values.len(), ROWS.len());
+        assert!(
+            values.iter().all(|v| v.to_text().unwrap().as_ref() == want),
+            "{column}: {values:?}"
+        );
+    }
+    // The export's own columns are read as before.
+    let amounts: Vec<f64> = t
+        .column("amount")
+        .unwrap()
+        .values()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(amounts, vec![10.0, 20.0, 30.0]);
+    let filled: Vec<&str> = data
+        .quality
+        .entries
+        .iter()
+        .filter(|e| e.action.contains("`fill`"))
+        .map(|e| e.column.as_str())
+        .collect();
+    assert_eq!(filled, vec!["partner_id", "segment"]);
 }
 
 #[test]

@@ -656,6 +656,16 @@ fn empty_inputs_give_blanks_and_data_checks_not_zeros() {
         "bench_cac",
         "cac_vs_bench",
         "win_rate_vs_bench",
+        // No cost rows for Marketplace: its cost is not measured, so nothing built
+        // on it is shown as a confident 0.
+        "direct_cost",
+        "indirect_cost",
+        "total_cost",
+        "cost_per_opportunity",
+        "contribution",
+        "roi",
+        "lifetime_roi",
+        "cost_share",
     ] {
         assert!(
             is_blank(&m(column)),
@@ -702,6 +712,64 @@ fn empty_inputs_give_blanks_and_data_checks_not_zeros() {
         direct[0].fired.contains("contribution $3,700 ≥ 0"),
         "{}",
         direct[0].fired
+    );
+}
+
+/// An export with deals only (no Costs, no Renewals rows): every cost and retention
+/// figure is blank, never 0; the deal figures are still measured.
+#[test]
+fn deals_only_export_leaves_cost_and_retention_blank() {
+    let mut crm = hand_worked();
+    crm.costs.clear();
+    crm.renewals.clear();
+    let result = crm.run(&hand_worked_params());
+    for name in [
+        "period_direct_cost",
+        "total_cost",
+        "unattributed_cost",
+        "portfolio_roi",
+        "portfolio_cac",
+        "portfolio_ltv_to_cac",
+        "portfolio_payback_months",
+        "portfolio_grr",
+    ] {
+        let value = result.scalar(name).unwrap();
+        assert!(is_blank(value), "{name} = {value:?}");
+    }
+    let d = |column: &str| cell(&result, "Channels", "Direct", column);
+    for column in [
+        "direct_cost",
+        "total_cost",
+        "cac_new_customer",
+        "cost_per_won_deal",
+        "payback_months",
+        "contribution",
+        "roi",
+        "ltv_to_cac",
+        "grr",
+    ] {
+        assert!(is_blank(&d(column)), "Direct {column} = {:?}", d(column));
+    }
+    // The deal figures do not need costs: Direct won 1000, 500 and 2000 and lost one
+    // deal in the period (see the hand-worked test above).
+    assert_close(number(&d("win_rate"), "win rate"), 0.75, "win rate");
+    assert_close(number(&d("revenue"), "revenue"), 3500.0, "bookings");
+    // Retention was not measured: no cohort shows a kept share (0% would say every
+    // contract ended).
+    let cohorts = result.table("Cohorts").unwrap();
+    for column in ["retained_year1", "retained_year2", "retained_year3"] {
+        for value in cohorts.column(column).unwrap().values().iter() {
+            assert!(is_blank(value), "Cohorts.{column} = {value:?}");
+        }
+    }
+    // No verdict on a channel whose cost is unknown.
+    assert!(
+        !result
+            .flags
+            .iter()
+            .any(|f| f.topic.as_deref() == Some("verdict")),
+        "{:?}",
+        result.flags
     );
 }
 

@@ -56,7 +56,9 @@ fn init_maps_a_folder_of_csvs_and_reports_what_it_could_not() {
         .success();
     // sales_pipeline.csv is the library's Opportunities (its name, and 7 of its 10
     // columns under usual CRM spellings); products.csv and sales_teams.csv are tables of
-    // their own. No library rule file runs without a Costs table.
+    // their own. The library's other tables are written as empty CSV files to fill, and
+    // the text columns the export lacks are filled with one value, so every rule file
+    // runs; the stage is Won/Lost, so the won and lost stage params are set.
     insta::assert_snapshot!("init_csv_folder_output", ran.stdout);
     let scenario = std::fs::read_to_string(dir.path().join("proj/scenario.toml")).unwrap();
     let inputs = std::fs::read_to_string(dir.path().join("proj/inputs.rules")).unwrap();
@@ -71,10 +73,14 @@ fn init_maps_a_folder_of_csvs_and_reports_what_it_could_not() {
         "{}",
         checked.stderr
     );
+    assert!(
+        std::fs::read_to_string(dir.path().join("proj/Costs.csv")).unwrap()
+            == "month,channel,cost_type,amount\n"
+    );
     // It runs, and says what went wrong in the data: D005's "N/A" amount.
     let ran = Chanmix::new()
         .current_dir(dir.path())
-        .args(["run", "proj/scenario.toml", "--no-cache"])
+        .args(["run", "proj/scenario.toml", "--no-cache", "--json"])
         .success();
     assert!(
         ran.stderr
@@ -82,6 +88,28 @@ fn init_maps_a_folder_of_csvs_and_reports_what_it_could_not() {
         "{}",
         ran.stderr
     );
+    // By hand: as_of is the export's latest date, 2017-04-02, so the period is April
+    // 2016 – March 2017. Direct ("direct " trimmed, one group whatever the case) won
+    // D001 (4800) and D004 (550) and lost D002 in it: 2 of 3, 5350 booked. No costs in
+    // the export: its cost figures are blank, not 0.
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let direct = json["tables"]["Channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["channel"]
+                .as_str()
+                .is_some_and(|c| c.eq_ignore_ascii_case("direct"))
+        })
+        .unwrap()
+        .clone();
+    assert!((direct["win_rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(direct["revenue"].as_f64().unwrap(), 5350.0);
+    for column in ["direct_cost", "cac_new_customer", "roi", "payback_months"] {
+        assert_eq!(direct[column], "", "{column}");
+    }
+    assert_eq!(json["scalars"]["total_cost"], "");
 }
 
 #[test]
@@ -109,13 +137,45 @@ fn init_picks_the_library_files_that_run_and_names_values_the_rules_never_see() 
         .current_dir(dir.path())
         .args(["init", "--from", "crm", "--out", "proj"])
         .success();
-    // The library compares stage with "Closed Won" and "Closed Lost"; this export says
-    // Won, Lost and Open, so those rules would count nothing: said, not left silent.
+    // The library's stage params say "Closed Won" and "Closed Lost"; this export says
+    // Won, Lost and Open: init sets the params to its spelling, and says so.
     insta::assert_snapshot!("init_library_files_output", ran.stdout);
+    let scenario = std::fs::read_to_string(dir.path().join("proj/scenario.toml")).unwrap();
+    let scenario: toml::Table = scenario.parse().unwrap();
+    assert_eq!(scenario["params"]["won_stage"].as_str(), Some("Won"));
+    assert_eq!(scenario["params"]["lost_stage"].as_str(), Some("Lost"));
     Chanmix::new()
         .current_dir(dir.path())
         .args(["check", "proj/scenario.toml"])
         .success();
+    // By hand: as_of 2026-03-01 (the latest date) is not a month end, so the period
+    // ends 2026-02-28 and starts 2025-03-01. Direct won O-1 (1000) in it; O-2's loss
+    // (2026-03-01) is after it. Direct's cost in the period: 300 (January); Acme is a
+    // new customer (first win 2026-02-01): CAC 300. Partner won and lost nothing in it.
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["run", "proj/scenario.toml", "--no-cache", "--json"])
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let row = |channel: &str| {
+        json["tables"]["Channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["channel"] == channel)
+            .unwrap()
+            .clone()
+    };
+    let direct = row("Direct");
+    assert_eq!(direct["won"].as_f64(), Some(1.0));
+    assert_eq!(direct["lost"].as_f64(), Some(0.0));
+    assert_eq!(direct["win_rate"].as_f64(), Some(1.0));
+    assert_eq!(direct["revenue"].as_f64(), Some(1000.0));
+    assert_eq!(direct["direct_cost"].as_f64(), Some(300.0));
+    assert_eq!(direct["cac_new_customer"].as_f64(), Some(300.0));
+    let partner = row("Partner");
+    assert_eq!(partner["win_rate"], "");
+    assert_eq!(partner["direct_cost"].as_f64(), Some(200.0));
 }
 
 #[test]

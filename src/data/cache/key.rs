@@ -160,6 +160,7 @@ fn table_spec(w: &mut ByteWriter, spec: &TableSpec) {
         date_formats,
         trim_keys: _, // the columns it trims are in the key as `trimmed`
         trimmed,
+        fill,
     } = spec;
     w.opt_str(sheet.as_deref());
     match sheets {
@@ -180,7 +181,7 @@ fn table_spec(w: &mut ByteWriter, spec: &TableSpec) {
     for column in trimmed {
         w.str(column);
     }
-    for map in [columns, rename, date_formats] {
+    for map in [columns, rename, date_formats, fill] {
         w.usize(map.len());
         for (from, to) in map {
             w.str(from);

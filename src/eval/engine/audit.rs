@@ -445,7 +445,11 @@ impl Evaluation<'_> {
                 .filter(|(_, g)| **g == NO_GROUP)
                 .map(|(row, _)| row)
                 .collect();
-            if missing.is_empty() {
+            // A grouped table with no rows at all (its source table is empty: an export
+            // without costs) leaves every row unreached; the rules' own data checks say
+            // what is missing, and listing every row here would bury them.
+            let no_groups = self.tables.get(grouped).is_none_or(|t| t.rows == 0);
+            if missing.is_empty() || no_groups {
                 continue;
             }
             let (Some(grouped_plan), Some(other_plan)) =
@@ -546,7 +550,9 @@ impl Evaluation<'_> {
                 );
                 let column_name = column_plan.name.to_string();
                 for mut finding in key_findings(view, &grouping.row_groups, rows) {
-                    if finding.problem == KeyProblem::Blank && !text_key {
+                    // Blanks in a number or date key (an open deal's close month,
+                    // written `IF(is_closed, …, "")`) are meant.
+                    if finding.problem == KeyProblem::Blank && !(text_key && holds_text(view)) {
                         continue;
                     }
                     finding.table = source_plan.name.to_string();
@@ -567,6 +573,16 @@ impl Evaluation<'_> {
             }
         }
         found
+    }
+}
+
+/// Whether any value of the column is text other than "" (the rules' blank).
+fn holds_text(view: Operand<'_>) -> bool {
+    let is_text = |v: &Value| matches!(v, Value::Text(t) if !t.is_empty());
+    match view {
+        Operand::One(value) => is_text(value),
+        Operand::Many(values) => values.iter().any(is_text),
+        Operand::Coded { dictionary, .. } => dictionary.iter().any(is_text),
     }
 }
 

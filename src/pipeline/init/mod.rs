@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis;
 use crate::data::DataError;
-use crate::data::profile::{DateGuess, ExportTable, profile_export};
+use crate::data::profile::{ColumnProfile, DateGuess, ExportTable, profile_export};
 use crate::diagnostic::source::SourceMap;
 use crate::lang::ast::ItemKind;
 use crate::lang::parser::parse_rule_file;
@@ -59,6 +59,8 @@ pub(crate) struct ColumnOut {
     pub optional: bool,
     /// A column of the library's declaration.
     pub canonical: bool,
+    /// A text column the export lacks: the text every row gets (scenario `fill`).
+    pub fill: Option<String>,
 }
 
 /// One export table as the written files map it.
@@ -76,6 +78,9 @@ pub(crate) struct TableOut {
     pub date_formats: BTreeMap<String, String>,
     /// Columns whose dates read both ways (or mix layouts): (column, what to say).
     pub undecided_dates: Vec<(String, String)>,
+    /// A library table the export does not have: `init` writes an empty CSV file with
+    /// its headers for the user to fill, and the rules read it with no rows.
+    pub template: bool,
 }
 
 /// `chanmix init`.
@@ -110,10 +115,19 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
             (Vec::new(), Vec::new())
         }
     };
-    let mapped = map_tables(tables, &canonical);
+    let mut mapped = map_tables(tables, &canonical);
+    mapped.extend(templates(&mapped, &canonical, &options.out));
     let scenario_path = options.out.join("scenario.toml");
     let inputs_path = options.out.join("inputs.rules");
-    for path in [&scenario_path, &inputs_path] {
+    let template_paths: Vec<PathBuf> = mapped
+        .iter()
+        .filter(|t| t.template)
+        .map(|t| t.export.file.clone())
+        .collect();
+    for path in [&scenario_path, &inputs_path]
+        .into_iter()
+        .chain(template_paths.iter())
+    {
         if path.exists() && !options.force {
             return Err(CommandError::WouldOverwrite { path: path.clone() });
         }
@@ -125,10 +139,18 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
     let inputs_text = write::inputs_rules(&mapped, &options.from);
     let (used, left_out) = usable_rule_files(&inputs_path, &inputs_text, &rule_files)?;
     let scenario_text = write::scenario_toml(&mapped, &used, options)?;
+    let template_texts: Vec<(PathBuf, String)> = mapped
+        .iter()
+        .filter(|t| t.template)
+        .map(|t| (t.export.file.clone(), write::template_csv(t)))
+        .collect();
     for (path, text) in [
         (&inputs_path, &inputs_text),
         (&scenario_path, &scenario_text),
-    ] {
+    ]
+    .into_iter()
+    .chain(template_texts.iter().map(|(p, t)| (p, t)))
+    {
         crate::atomic::write_atomically(path, text.as_bytes()).map_err(|source| {
             CommandError::CannotWrite {
                 path: path.clone(),
@@ -138,7 +160,19 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
         report.written.push(path.clone());
     }
     // The written scenario must pass `chanmix check`.
-    let prepared = prepare(&scenario_path)?;
+    let mut prepared = prepare(&scenario_path)?;
+    // Params the rules compare with the export's values (the won stage): its spelling.
+    let (settings, param_lines) = write::param_settings(&prepared.plan, &mapped);
+    if !settings.is_empty() {
+        let text = write::with_params(&scenario_text, &settings);
+        crate::atomic::write_atomically(&scenario_path, text.as_bytes()).map_err(|source| {
+            CommandError::CannotWrite {
+                path: scenario_path.clone(),
+                source,
+            }
+        })?;
+        prepared = prepare(&scenario_path)?;
+    }
     report.lines.extend(write::mapping_lines(&mapped));
     if library.is_some() {
         report.lines.extend(write::library_lines(
@@ -148,6 +182,7 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
             &canonical,
         ));
     }
+    report.lines.extend(param_lines);
     report
         .lines
         .extend(write::value_lines(&prepared.plan, &mapped));
@@ -175,12 +210,26 @@ fn read_library(dir: &Path) -> Result<(Vec<Canonical>, Vec<PathBuf>), CommandErr
                     let columns = decl
                         .columns
                         .iter()
-                        .map(|c| (c.name.name.to_string(), c.ty, c.optional))
-                        .collect();
-                    canonical.push(Canonical {
-                        name: decl.table.name.to_string(),
-                        columns,
-                    });
+                        .map(|c| (c.name.name.to_string(), c.ty, c.optional));
+                    // Files may each declare the columns they read of one table.
+                    let name = decl.table.name.to_string();
+                    let at = match canonical.iter().position(|c| c.name == name) {
+                        Some(at) => at,
+                        None => {
+                            canonical.push(Canonical {
+                                name,
+                                columns: Vec::new(),
+                            });
+                            canonical.len() - 1
+                        }
+                    };
+                    if let Some(table) = canonical.get_mut(at) {
+                        for column in columns {
+                            if !table.columns.iter().any(|c| c.0 == column.0) {
+                                table.columns.push(column);
+                            }
+                        }
+                    }
                 }
                 _ => only_inputs = false,
             }
@@ -264,8 +313,23 @@ fn map_table(name: String, export: ExportTable, canon: Option<&Canonical>) -> Ta
                         ty: *ty,
                         optional: *optional || profile.optional,
                         canonical: true,
+                        fill: None,
                     });
                 }
+                // A text column the export lacks reads as one value for every row
+                // (blank where the library allows blanks), so the rules still run.
+                None if *ty == ValueType::Text => columns.push(ColumnOut {
+                    rule_name: column.clone(),
+                    header: column.clone(),
+                    ty: *ty,
+                    optional: *optional,
+                    canonical: true,
+                    fill: Some(if *optional {
+                        String::new()
+                    } else {
+                        FILL_ALL.to_string()
+                    }),
+                }),
                 None => missing.push(column.clone()),
             }
         }
@@ -284,6 +348,7 @@ fn map_table(name: String, export: ExportTable, canon: Option<&Canonical>) -> Ta
             ty: profile.ty,
             optional: profile.optional,
             canonical: false,
+            fill: None,
         });
     }
     let mut table = TableOut {
@@ -295,9 +360,67 @@ fn map_table(name: String, export: ExportTable, canon: Option<&Canonical>) -> Ta
         date_format: None,
         date_formats: BTreeMap::new(),
         undecided_dates: Vec::new(),
+        template: false,
     };
     settle_date_formats(&mut table);
     table
+}
+
+/// What a required text column the export lacks reads as: one group of every row.
+const FILL_ALL: &str = "All";
+
+/// An empty table (headers only) for each library table no export table is: the user
+/// fills it in, and meanwhile the rules read it with no rows, so the figures that need
+/// it are blank and said so.
+fn templates(mapped: &[TableOut], canonical: &[Canonical], out: &Path) -> Vec<TableOut> {
+    canonical
+        .iter()
+        .filter(|c| !mapped.iter().any(|t| t.name == c.name))
+        .map(|canon| {
+            let profiles = canon
+                .columns
+                .iter()
+                .map(|(name, ty, optional)| ColumnProfile {
+                    header: name.clone(),
+                    ty: *ty,
+                    optional: *optional,
+                    dates: None,
+                    values: Vec::new(),
+                    latest_date: None,
+                    misfit: None,
+                })
+                .collect();
+            let columns = canon
+                .columns
+                .iter()
+                .map(|(name, ty, optional)| ColumnOut {
+                    rule_name: name.clone(),
+                    header: name.clone(),
+                    ty: *ty,
+                    optional: *optional,
+                    canonical: true,
+                    fill: None,
+                })
+                .collect();
+            TableOut {
+                name: canon.name.clone(),
+                export: ExportTable {
+                    file: out.join(format!("{}.csv", canon.name)),
+                    sheet: None,
+                    name: canon.name.clone(),
+                    rows: 0,
+                    columns: profiles,
+                },
+                canonical: Some(canon.name.clone()),
+                columns,
+                missing: Vec::new(),
+                date_format: None,
+                date_formats: BTreeMap::new(),
+                undecided_dates: Vec::new(),
+                template: true,
+            }
+        })
+        .collect()
 }
 
 /// The table's date format when its date columns agree, per-column formats where they

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use crate::lang::ast::BinaryOp;
-use crate::lang::plan::{ArgNode, ListDomain, Node, Plan, TableId, TableKind};
+use crate::lang::plan::{ArgNode, ListDomain, Node, ParamId, Plan, TableId, TableKind};
 use crate::value::Value;
 use crate::value::datetime::ymd_from_serial;
 
@@ -120,9 +120,11 @@ pub(super) fn scenario_toml(
         ),
     }
     // One workbook for every table: [inputs] workbook, and each table's sheet.
-    let files: BTreeSet<&PathBuf> = tables.iter().map(|t| &t.export.file).collect();
+    // (The empty tables init writes are files of their own.)
+    let exported = || tables.iter().filter(|t| !t.template);
+    let files: BTreeSet<&PathBuf> = exported().map(|t| &t.export.file).collect();
     let one_workbook = match files.iter().next() {
-        Some(file) if files.len() == 1 && tables.iter().all(|t| t.export.sheet.is_some()) => {
+        Some(file) if files.len() == 1 && exported().all(|t| t.export.sheet.is_some()) => {
             Some(*file)
         }
         _ => None,
@@ -136,7 +138,13 @@ pub(super) fn scenario_toml(
     }
     for table in tables {
         let _ = write!(text, "\n[inputs.tables.{}]\n", table.name);
-        if one_workbook.is_none() {
+        if table.template {
+            let _ = writeln!(
+                text,
+                "file = {}   # not in the export: its headers only, for you to fill in",
+                path_text(&table.export.file, out)
+            );
+        } else if one_workbook.is_none() {
             let _ = writeln!(text, "file = {}", path_text(&table.export.file, out));
         }
         if let Some(sheet) = &table.export.sheet {
@@ -153,10 +161,22 @@ pub(super) fn scenario_toml(
                 .collect();
             let _ = writeln!(text, "date_formats = {{ {} }}", entries.join(", "));
         }
+        let fills: Vec<String> = table
+            .columns
+            .iter()
+            .filter_map(|c| Some(format!("{} = {}", c.rule_name, quoted(c.fill.as_ref()?))))
+            .collect();
+        if !fills.is_empty() {
+            let _ = writeln!(
+                text,
+                "fill = {{ {} }}   # not in the export: one value for every row",
+                fills.join(", ")
+            );
+        }
         let renames: Vec<String> = table
             .columns
             .iter()
-            .filter(|c| c.header != c.rule_name)
+            .filter(|c| c.header != c.rule_name && c.fill.is_none())
             .map(|c| format!("{} = {}", quoted(&c.header), quoted(&c.rule_name)))
             .collect();
         if !renames.is_empty() {
@@ -203,13 +223,40 @@ fn file_and_sheet(table: &TableOut) -> String {
 }
 
 /// What each export table became.
+/// The scenario with a `[params]` table of `settings` added at its end.
+pub(super) fn with_params(scenario: &str, settings: &[(String, String)]) -> String {
+    let mut text = scenario.to_string();
+    text.push_str("\n[params]   # the export's spelling of the values these rules look for\n");
+    for (name, value) in settings {
+        let _ = writeln!(text, "{name} = {}", quoted(value));
+    }
+    text
+}
+
+/// An empty CSV table: the header row only.
+pub(super) fn template_csv(table: &TableOut) -> String {
+    let headers: Vec<&str> = table.columns.iter().map(|c| c.rule_name.as_str()).collect();
+    format!("{}\n", headers.join(","))
+}
+
+/// What was mapped, as lines for the user.
 pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
     let mut lines = Vec::new();
     for table in tables {
+        if table.template {
+            let columns: Vec<&str> = table.columns.iter().map(|c| c.rule_name.as_str()).collect();
+            lines.push(format!(
+                "{}: not in the export; wrote {} with its headers ({}) and no rows: the figures that need it stay blank until you fill it",
+                table.name,
+                table.export.file.display(),
+                columns.join(", ")
+            ));
+            continue;
+        }
         let columns: Vec<String> = table
             .columns
             .iter()
-            .filter(|c| c.canonical || table.canonical.is_none())
+            .filter(|c| (c.canonical || table.canonical.is_none()) && c.fill.is_none())
             .map(|c| {
                 if c.header == c.rule_name {
                     c.rule_name.clone()
@@ -234,6 +281,17 @@ pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
             lines.push(format!(
                 "  not in the export: {} (rules that need them are left out)",
                 table.missing.join(", ")
+            ));
+        }
+        let filled: Vec<String> = table
+            .columns
+            .iter()
+            .filter_map(|c| Some(format!("{} = \"{}\"", c.rule_name, c.fill.as_ref()?)))
+            .collect();
+        if !filled.is_empty() {
+            lines.push(format!(
+                "  not in the export, one value for every row (fill in scenario.toml): {}",
+                filled.join(", ")
             ));
         }
         let kept: Vec<&str> = table
@@ -334,29 +392,7 @@ pub(super) fn library_lines(
 /// Text values the rules compare input columns with (`stage = "Closed Won"`) that the
 /// export's column never holds: such a rule would silently match nothing.
 pub(super) fn value_lines(plan: &Plan, tables: &[TableOut]) -> Vec<String> {
-    let mut wanted: BTreeMap<(TableId, usize), BTreeSet<String>> = BTreeMap::new();
-    let mut visit = |node: &Node, table: Option<TableId>| compared_texts(node, table, &mut wanted);
-    for (id, table) in plan.tables.iter().enumerate() {
-        for column in &table.columns {
-            if let crate::lang::plan::ColumnOrigin::Formula(node) = &column.origin {
-                visit(node, Some(id));
-            }
-        }
-        if let TableKind::Grouped {
-            source,
-            filter: Some(filter),
-            ..
-        } = &table.kind
-        {
-            visit(filter, Some(*source));
-        }
-    }
-    for scalar in &plan.scalars {
-        visit(&scalar.node, None);
-    }
-    for flag in &plan.flags {
-        visit(&flag.condition, Some(flag.table));
-    }
+    let wanted = comparisons(plan).texts;
     let mut lines = Vec::new();
     for ((table_id, column_id), texts) in wanted {
         let (Some(table_plan), Some(column)) = (
@@ -367,7 +403,11 @@ pub(super) fn value_lines(plan: &Plan, tables: &[TableOut]) -> Vec<String> {
         ) else {
             continue;
         };
-        let Some(out) = tables.iter().find(|t| *t.name == *table_plan.name) else {
+        // An empty table the user has yet to fill has no values to compare.
+        let Some(out) = tables
+            .iter()
+            .find(|t| *t.name == *table_plan.name && !t.template)
+        else {
             continue;
         };
         let Some(profile) = out
@@ -410,11 +450,140 @@ pub(super) fn value_lines(plan: &Plan, tables: &[TableOut]) -> Vec<String> {
 
 /// Text constants compared with an input column (`=`, `<>`, `IN`) inside `node`,
 /// evaluated for rows of `table`.
-fn compared_texts(
-    node: &Node,
-    table: Option<TableId>,
-    out: &mut BTreeMap<(TableId, usize), BTreeSet<String>>,
-) {
+/// Params compared with a column whose export values lack the param's text: the
+/// export's own spelling when exactly one value reads as the same words (`"Won"` for
+/// `"Closed Won"`, `"closed_won"`, `"ClosedWon"`), as (param, value, what to say);
+/// otherwise a line asking the user to set it. Returns (settings, lines).
+pub(super) fn param_settings(
+    plan: &Plan,
+    tables: &[TableOut],
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut settings: Vec<(String, String)> = Vec::new();
+    let mut lines = Vec::new();
+    for ((table_id, column_id), params) in comparisons(plan).params {
+        let (Some(table_plan), Some(column)) = (
+            plan.tables.get(table_id),
+            plan.tables
+                .get(table_id)
+                .and_then(|t| t.columns.get(column_id)),
+        ) else {
+            continue;
+        };
+        let Some(profile) = tables
+            .iter()
+            .find(|t| *t.name == *table_plan.name && !t.template)
+            .and_then(|out| {
+                let c = out.columns.iter().find(|c| c.rule_name == *column.name)?;
+                c.fill.is_none().then_some(())?;
+                out.export.columns.iter().find(|p| p.header == c.header)
+            })
+        else {
+            continue;
+        };
+        // Only a column whose every distinct value was seen can be said to lack one.
+        if profile.values.is_empty() || profile.values.len() >= 50 {
+            continue;
+        }
+        for id in params {
+            let Some(param) = plan.params.get(id) else {
+                continue;
+            };
+            let Value::Text(default) = &param.default else {
+                continue;
+            };
+            if settings.iter().any(|(name, _)| *name == *param.name)
+                || profile
+                    .values
+                    .iter()
+                    .any(|v| v.eq_ignore_ascii_case(default))
+            {
+                continue;
+            }
+            let wanted = words(default);
+            let candidates: Vec<&String> = profile
+                .values
+                .iter()
+                .filter(|v| {
+                    let have = words(v);
+                    !have.is_empty()
+                        && (have.iter().all(|w| wanted.contains(w))
+                            || wanted.iter().all(|w| have.contains(w))
+                            || have.concat() == wanted.concat())
+                })
+                .collect();
+            let place = format!("{}.{}", table_plan.name, column.name);
+            match candidates.as_slice() {
+                [one] => {
+                    lines.push(format!(
+                        "params: {} = \"{one}\" (the export's {place} has no \"{default}\"; set in scenario.toml [params])",
+                        param.name
+                    ));
+                    settings.push((param.name.to_string(), (*one).clone()));
+                }
+                _ => {
+                    let shown: Vec<String> = profile
+                        .values
+                        .iter()
+                        .take(12)
+                        .map(|v| format!("\"{v}\""))
+                        .collect();
+                    lines.push(format!(
+                        "params: the rules compare {place} with {} (\"{default}\"), which the export never has (it has {}); set {} in scenario.toml [params]",
+                        param.name,
+                        shown.join(", "),
+                        param.name
+                    ));
+                }
+            }
+        }
+    }
+    (settings, lines)
+}
+
+/// A text's words, lower case (`"Closed - Won"` → closed, won; `"ClosedWon"` → closedwon).
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// What the rules compare columns with: texts, and params (by id).
+#[derive(Default)]
+struct Compared {
+    texts: BTreeMap<(TableId, usize), BTreeSet<String>>,
+    params: BTreeMap<(TableId, usize), BTreeSet<ParamId>>,
+}
+
+/// Every `column = "text"`, `column IN (…)` and `column = param` of the rules.
+fn comparisons(plan: &Plan) -> Compared {
+    let mut out = Compared::default();
+    let mut visit = |node: &Node, table: Option<TableId>| compared_texts(node, table, &mut out);
+    for (id, table) in plan.tables.iter().enumerate() {
+        for column in &table.columns {
+            if let crate::lang::plan::ColumnOrigin::Formula(node) = &column.origin {
+                visit(node, Some(id));
+            }
+        }
+        if let TableKind::Grouped {
+            source,
+            filter: Some(filter),
+            ..
+        } = &table.kind
+        {
+            visit(filter, Some(*source));
+        }
+    }
+    for scalar in &plan.scalars {
+        visit(&scalar.node, None);
+    }
+    for flag in &plan.flags {
+        visit(&flag.condition, Some(flag.table));
+    }
+    out
+}
+
+fn compared_texts(node: &Node, table: Option<TableId>, out: &mut Compared) {
     let text = |n: &Node| match n {
         Node::Const(Value::Text(t)) => Some(t.to_string()),
         _ => None,
@@ -427,9 +596,12 @@ fn compared_texts(
                 && let Some(t) = table
             {
                 match (&**lhs, &**rhs) {
+                    (Node::Column(c), Node::Param(p)) | (Node::Param(p), Node::Column(c)) => {
+                        out.params.entry((t, *c)).or_default().insert(*p);
+                    }
                     (Node::Column(c), other) | (other, Node::Column(c)) => {
                         if let Some(value) = text(other) {
-                            out.entry((t, *c)).or_default().insert(value);
+                            out.texts.entry((t, *c)).or_default().insert(value);
                         }
                     }
                     _ => {}
@@ -442,7 +614,7 @@ fn compared_texts(
             if let (Node::Column(c), Some(t)) = (&**needle, table) {
                 for item in list {
                     if let Some(value) = text(item) {
-                        out.entry((t, *c)).or_default().insert(value);
+                        out.texts.entry((t, *c)).or_default().insert(value);
                     }
                 }
             }
