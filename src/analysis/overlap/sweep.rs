@@ -1,8 +1,10 @@
-//! The pairing sweep: rows sorted once by (key, start), then within each key a sweep
+//! The pairing sweep: rows put in (key, start) order — placed by key group in one
+//! counting pass, each key's rows sorted by start — then within each key a sweep
 //! over starts keeps the rows still open in one heap per (`match`, `differ`) value, so
 //! each new row meets only rows it overlaps, of its own `match` value (or an unknown
-//! one) and another `differ` value. Cost grows with rows × log rows plus the pairs
-//! found, never with the square of a key's rows unless that many pairs exist.
+//! one) and another `differ` value. Cost grows with rows (times the log of a key's
+//! rows) plus the pairs found, never with the square of a key's rows unless that many
+//! pairs exist.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -86,16 +88,11 @@ struct Bucket {
 /// with an error past `max_pairs`. Pairs come sorted by the first row's place in
 /// (group, start, row) order, then the second's.
 pub fn sweep(
-    mut rows: Vec<SweepRow>,
+    rows: Vec<SweepRow>,
     differ: bool,
     max_pairs: usize,
 ) -> Result<Vec<Pair>, TooManyPairs> {
-    rows.sort_unstable_by(|a, b| {
-        a.group
-            .cmp(&b.group)
-            .then(a.start.total_cmp(&b.start))
-            .then(a.row.cmp(&b.row))
-    });
+    let rows = order_by_group_and_start(rows);
     // Where each source row sits in that order (to sort the pairs at the end).
     let source_rows = rows.iter().map(|r| r.row as usize + 1).max().unwrap_or(0);
     let mut place = vec![u32::MAX; source_rows];
@@ -213,6 +210,42 @@ pub fn sweep(
     Ok(pairs)
 }
 
+/// `rows` in (group, start, row) order: placed by group in one counting pass (groups
+/// are numbered densely), then each group's few rows sorted by start — no comparison
+/// sort over all rows. Falls back to one sort when the group numbers are sparse.
+fn order_by_group_and_start(mut rows: Vec<SweepRow>) -> Vec<SweepRow> {
+    let by_start = |a: &SweepRow, b: &SweepRow| a.start.total_cmp(&b.start).then(a.row.cmp(&b.row));
+    let groups = rows.iter().map(|r| r.group as usize + 1).max().unwrap_or(0);
+    if groups > rows.len().saturating_mul(2).max(1024) {
+        rows.sort_unstable_by(|a, b| a.group.cmp(&b.group).then_with(|| by_start(a, b)));
+        return rows;
+    }
+    // Where each group's rows begin, then every row put in its group's place (in the
+    // order given).
+    let mut begins = vec![0usize; groups + 1];
+    for row in &rows {
+        begins[row.group as usize + 1] += 1;
+    }
+    for g in 0..groups {
+        begins[g + 1] += begins[g];
+    }
+    let mut next = begins.clone();
+    let mut placed = rows.clone();
+    for row in rows {
+        let slot = &mut next[row.group as usize];
+        placed[*slot] = row;
+        *slot += 1;
+    }
+    for g in 0..groups {
+        if let Some(group) = placed.get_mut(begins[g]..begins[g + 1])
+            && group.len() > 1
+        {
+            group.sort_unstable_by(by_start);
+        }
+    }
+    placed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +346,39 @@ mod tests {
                     "round {round}, differ {differ}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn rows_are_ordered_as_one_sort_orders_them() {
+        let mut seed = 17u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for round in 0..200 {
+            let count = next(60) as u32;
+            // Dense group numbers, and every tenth round sparse ones (the fallback).
+            let spread = if round % 10 == 0 { 100_000 } else { 8 };
+            let rows: Vec<SweepRow> = (0..count)
+                .map(|i| row(i, next(spread) as u32, next(5) as f64, 10.0, 0))
+                .collect();
+            let mut expected = rows.clone();
+            expected.sort_by(|a, b| {
+                a.group
+                    .cmp(&b.group)
+                    .then(a.start.total_cmp(&b.start))
+                    .then(a.row.cmp(&b.row))
+            });
+            let ordered = order_by_group_and_start(rows);
+            let key = |r: &SweepRow| (r.group, r.start.to_bits(), r.row);
+            assert_eq!(
+                ordered.iter().map(key).collect::<Vec<_>>(),
+                expected.iter().map(key).collect::<Vec<_>>(),
+                "round {round}"
+            );
         }
     }
 

@@ -511,6 +511,10 @@ impl Evaluation<'_> {
     /// column are listed together).
     fn suspicious_keys(&self) -> Vec<SuspiciousKey> {
         let mut found: Vec<SuspiciousKey> = Vec::new();
+        // A coded key column's entries worth a look, found once per column however many
+        // groupings use it.
+        let mut entries_of: HashMap<(TableId, ColumnId), Vec<u32>, FxBuildHasher> =
+            HashMap::default();
         for (id, table_plan) in self.plan.tables.iter().enumerate() {
             let TableKind::Grouped {
                 source,
@@ -549,7 +553,17 @@ impl Evaluation<'_> {
                     ValueType::Number | ValueType::Date | ValueType::Bool
                 );
                 let column_name = column_plan.name.to_string();
-                for mut finding in key_findings(view, &grouping.row_groups, rows) {
+                let entries = match view {
+                    Operand::Coded { dictionary, .. } => Some(
+                        &*entries_of
+                            .entry((source, column))
+                            .or_insert_with(|| entries_worth_a_look(dictionary)),
+                    ),
+                    Operand::Many(_) | Operand::One(_) => None,
+                };
+                for mut finding in
+                    key_findings(view, entries.map(Vec::as_slice), &grouping.row_groups, rows)
+                {
                     // Blanks in a number or date key (an open deal's close month,
                     // written `IF(is_closed, …, "")`) are meant.
                     if finding.problem == KeyProblem::Blank && !(text_key && holds_text(view)) {
@@ -594,10 +608,60 @@ fn most_frequent(counts: BTreeMap<String, usize>) -> Vec<(String, usize)> {
     values
 }
 
+/// The entries of a coded key column's dictionary that can take part in a finding:
+/// blanks (and text of spaces only), errors, text with spaces around it, and texts
+/// whose lowercase form another, different text shares. Any other entry is a text no
+/// finding can name, whichever rows a grouping keeps.
+fn entries_worth_a_look(dictionary: &[Value]) -> Vec<u32> {
+    let mut worth = Vec::new();
+    // Lowercase form → the first text with it, and whether another text has it too.
+    let mut spellings: HashMap<String, (&str, bool), FxBuildHasher> = HashMap::default();
+    let mut lowered: Vec<(u32, String)> = Vec::new();
+    for (entry, value) in dictionary.iter().enumerate() {
+        let entry = entry as u32;
+        match value {
+            Value::Text(t) if !t.trim().is_empty() => {
+                if t.trim() != t.as_str() {
+                    worth.push(entry);
+                }
+                let lower = if t.is_ascii() {
+                    t.to_ascii_lowercase()
+                } else {
+                    t.to_lowercase()
+                };
+                let seen = spellings
+                    .entry(lower.clone())
+                    .or_insert((t.as_str(), false));
+                if seen.0 != t.as_str() {
+                    seen.1 = true;
+                }
+                lowered.push((entry, lower));
+            }
+            Value::Number(_) | Value::Date(_) | Value::Bool(_) => {}
+            Value::Blank | Value::Text(_) | Value::Error(_) => worth.push(entry),
+        }
+    }
+    worth.extend(
+        lowered
+            .into_iter()
+            .filter(|(_, lower)| spellings.get(lower).is_some_and(|s| s.1))
+            .map(|(entry, _)| entry),
+    );
+    worth.sort_unstable();
+    worth.dedup();
+    worth
+}
+
 /// Blank keys, error keys, keys with stray spaces and keys spelled in several cases
 /// among the rows that belong to a group (`row_groups` not [`NO_GROUP`]). Numbers,
-/// dates and booleans are never suspicious; a coded column is read once per entry.
-fn key_findings(view: Operand<'_>, row_groups: &[u32], rows: usize) -> Vec<SuspiciousKey> {
+/// dates and booleans are never suspicious; a coded column is read once per entry, and
+/// given `entries` ([`entries_worth_a_look`]) only those entries are tallied.
+fn key_findings(
+    view: Operand<'_>,
+    entries: Option<&[u32]>,
+    row_groups: &[u32],
+    rows: usize,
+) -> Vec<SuspiciousKey> {
     let mut tally = KeyTally::default();
     match view {
         Operand::Coded { codes, dictionary } => {
@@ -609,9 +673,23 @@ fn key_findings(view: Operand<'_>, row_groups: &[u32], rows: usize) -> Vec<Suspi
                     *n += 1;
                 }
             }
-            for (value, n) in dictionary.iter().zip(counts) {
-                if n > 0 {
-                    tally.add(value, n);
+            match entries {
+                Some(entries) => {
+                    for entry in entries {
+                        let entry = *entry as usize;
+                        if let (Some(value), Some(&n)) = (dictionary.get(entry), counts.get(entry))
+                            && n > 0
+                        {
+                            tally.add(value, n);
+                        }
+                    }
+                }
+                None => {
+                    for (value, n) in dictionary.iter().zip(counts) {
+                        if n > 0 {
+                            tally.add(value, n);
+                        }
+                    }
                 }
             }
         }
@@ -708,5 +786,68 @@ impl<'a> KeyTally<'a> {
             findings.push(finding(KeyProblem::CaseVariants, most_frequent(counts)));
         }
         findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small random stream.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    /// Key values as exports have them: case variants, stray spaces, blanks, errors,
+    /// numbers, the same text held twice.
+    fn random_entry(rng: &mut Lcg) -> Value {
+        const WORDS: [&str; 9] = [
+            "acme", "ACME", "Acme ", "beta", "  ", "", "Émile", "ÉMILE", "gamma",
+        ];
+        match rng.next(8) {
+            0 => Value::Blank,
+            1 => Value::Number(rng.next(3) as f64),
+            2 => Value::error(ErrorKind::NA),
+            _ => Value::text(WORDS[rng.next(WORDS.len() as u64) as usize]),
+        }
+    }
+
+    #[test]
+    fn looking_only_at_the_entries_worth_a_look_finds_the_same() {
+        let mut rng = Lcg(3);
+        for round in 0..300 {
+            let dictionary: Vec<Value> = (0..1 + rng.next(12))
+                .map(|_| random_entry(&mut rng))
+                .collect();
+            let rows = rng.next(40) as usize;
+            let codes: Vec<u32> = (0..rows)
+                .map(|_| rng.next(dictionary.len() as u64) as u32)
+                .collect();
+            let row_groups: Vec<u32> = (0..rows)
+                .map(|_| if rng.next(4) == 0 { NO_GROUP } else { 0 })
+                .collect();
+            let view = Operand::Coded {
+                codes: &codes,
+                dictionary: &dictionary,
+            };
+            let entries = entries_worth_a_look(&dictionary);
+            // Every entry read, and the values read one row at a time.
+            let all = key_findings(view, None, &row_groups, rows);
+            let values: Vec<Value> = codes
+                .iter()
+                .map(|c| dictionary[*c as usize].clone())
+                .collect();
+            let plain = key_findings(Operand::Many(&values), None, &row_groups, rows);
+            let found = key_findings(view, Some(&entries), &row_groups, rows);
+            assert_eq!(found, all, "round {round}");
+            assert_eq!(found, plain, "round {round}");
+        }
     }
 }

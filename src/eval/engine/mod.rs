@@ -215,7 +215,8 @@ enum Output {
     /// A column computed in its stored shape (codes into a dictionary).
     Stored(TableId, ColumnId, ColumnValues),
     Scalar(ScalarId, Value),
-    Group(TableId, Grouping, Vec<Vec<Value>>),
+    /// A grouped table's groups and its key columns, stored.
+    Group(TableId, Grouping, Vec<ColumnValues>),
     Flags(usize, Vec<FlagHit>),
     /// An analysis table's rows: key columns, output columns and its report.
     Analysis(TableId, Box<Result<AnalysisResult, EvalError>>),

@@ -94,8 +94,10 @@ impl<'p> Evaluation<'p> {
                 let runtime = &mut self.tables[table];
                 runtime.rows = grouping.group_count();
                 runtime.grouping = Some(Arc::new(grouping));
-                for (position, values) in key_columns.into_iter().enumerate() {
-                    self.store_column(table, position, values);
+                for (position, stored) in key_columns.into_iter().enumerate() {
+                    if let Some(slot) = self.tables[table].columns.get_mut(position) {
+                        *slot = Some(Arc::new(stored));
+                    }
                 }
                 // Before any other step reads the groups (needs the stored groups).
                 self.order_groups(table);
@@ -254,15 +256,9 @@ impl<'p> Evaluation<'p> {
         let keep = keep.as_deref().map(Vec::as_slice);
         let grouping = Grouping::from_codes(codes, &key_slices, source_rows, keep)
             .unwrap_or_else(|_| Grouping::build_from(&key_slices, source_rows, keep));
-        let key_columns: Vec<Vec<Value>> = key_slices
+        let key_columns: Vec<ColumnValues> = key_slices
             .iter()
-            .map(|values| {
-                grouping
-                    .first_rows
-                    .iter()
-                    .map(|r| values.get(*r).clone())
-                    .collect()
-            })
+            .map(|values| group_key_column(*values, &grouping.first_rows))
             .collect();
         Output::Group(table, grouping, key_columns)
     }
@@ -402,5 +398,101 @@ impl<'p> Evaluation<'p> {
             });
         }
         new_hits
+    }
+}
+
+/// A grouped table's key column: each group's value, from the first row of the source
+/// holding it. A coded source (a coded column, or a text column's coded view) gives
+/// codes into the source's own dictionary entries, so the key column shares their text
+/// and readers find it already coded (no text buffer to build and code again); other
+/// sources are stored compactly from the values.
+pub(super) fn group_key_column(source: Operand<'_>, first_rows: &[usize]) -> ColumnValues {
+    let Operand::Coded { codes, dictionary } = source else {
+        return ColumnValues::compact(first_rows.iter().map(|r| source.get(*r).clone()).collect());
+    };
+    // Source code → key-column code, numbered in order of first use.
+    let mut renumbered = vec![u32::MAX; dictionary.len()];
+    let mut entries: Vec<Value> = Vec::new();
+    let mut blank = None;
+    let mut key_codes = Vec::with_capacity(first_rows.len());
+    for row in first_rows {
+        let source_code = codes.get(*row).map(|c| *c as usize);
+        let code = match source_code.and_then(|c| renumbered.get_mut(c).zip(dictionary.get(c))) {
+            Some((slot, value)) => {
+                if *slot == u32::MAX {
+                    *slot = entries.len() as u32;
+                    entries.push(value.clone());
+                }
+                *slot
+            }
+            // Past the source's end: blank, as the source reads there.
+            None => *blank.get_or_insert_with(|| {
+                entries.push(Value::Blank);
+                entries.len() as u32 - 1
+            }),
+        };
+        key_codes.push(code);
+    }
+    ColumnValues::Coded {
+        codes: key_codes,
+        dictionary: entries,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small random stream.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    #[test]
+    fn a_key_column_from_codes_holds_the_first_rows_values() {
+        let mut rng = Lcg(9);
+        for round in 0..200 {
+            let dictionary: Vec<Value> = (0..1 + rng.next(10))
+                .map(|i| match rng.next(5) {
+                    0 => Value::Blank,
+                    1 => Value::Number(i as f64),
+                    _ => Value::text(&format!("ACC-{i}")),
+                })
+                .collect();
+            let rows = rng.next(50) as usize;
+            let codes: Vec<u32> = (0..rows)
+                .map(|_| rng.next(dictionary.len() as u64) as u32)
+                .collect();
+            // First rows of groups, a few past the source's end.
+            let first_rows: Vec<usize> = (0..rng.next(20))
+                .map(|_| rng.next(rows as u64 + 3) as usize)
+                .collect();
+            let source = Operand::Coded {
+                codes: &codes,
+                dictionary: &dictionary,
+            };
+            let expected: Vec<Value> = first_rows
+                .iter()
+                .map(|r| match codes.get(*r) {
+                    Some(c) => dictionary[*c as usize].clone(),
+                    None => Value::Blank,
+                })
+                .collect();
+            let column = group_key_column(source, &first_rows);
+            assert_eq!(column.values().to_vec(), expected, "round {round}");
+            let values: Vec<Value> = codes
+                .iter()
+                .map(|c| dictionary[*c as usize].clone())
+                .collect();
+            let plain = group_key_column(Operand::Many(&values), &first_rows);
+            assert_eq!(plain.values().to_vec(), expected, "round {round}");
+        }
     }
 }
