@@ -3,6 +3,7 @@
 //! columns' fields are decoded), and the parts are merged in file order (`merge`) into
 //! the part one pass over the whole file builds.
 
+mod fast;
 mod merge;
 mod scan;
 #[cfg(test)]
@@ -49,16 +50,18 @@ pub(crate) fn read_csv(
     source: &CsvSource<'_>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<SheetPart, DataError> {
-    read_in_chunks(source, progress, CHUNK_BYTES)
+    read_in_chunks(source, progress, CHUNK_BYTES, true)
 }
 
-/// [`read_csv`] with chunks of about `chunk_bytes` (tests force small ones). One thread
+/// [`read_csv`] with chunks of about `chunk_bytes` (tests force small ones), trying
+/// the fast path on each chunk when `fast_path` (tests compare both). One thread
 /// reads the file once and cuts it into chunks, which rayon's threads parse as they
 /// come (a few chunks in flight at most, so memory stays flat on any file size).
 pub(crate) fn read_in_chunks(
     source: &CsvSource<'_>,
     progress: &(dyn Fn(usize) + Sync),
     chunk_bytes: u64,
+    fast_path: bool,
 ) -> Result<SheetPart, DataError> {
     let path = source.path;
     let unreadable = |source: std::io::Error| DataError::FileUnreadable {
@@ -89,7 +92,30 @@ pub(crate) fn read_in_chunks(
             .into_iter()
             .par_bridge()
             .map(|(cut, header)| {
-                let part = read_chunk(source, &cut, &header, &kept, progress);
+                let mut reported = 0usize;
+                // Rows kept so far by this chunk's read (a fast read given back and the
+                // full read after it count once).
+                let mut tick = |now: usize| {
+                    let more = now.saturating_sub(reported);
+                    reported = reported.max(now);
+                    progress(kept.fetch_add(more, Ordering::Relaxed) + more);
+                };
+                let fast = fast_path
+                    .then(|| {
+                        fast::read_chunk(
+                            source,
+                            cut.index,
+                            cut.first_row,
+                            &cut.bytes,
+                            &header,
+                            &mut tick,
+                        )
+                    })
+                    .flatten();
+                let part = match fast {
+                    Some(part) => Ok(part),
+                    None => read_chunk(source, &cut, &header, &mut tick),
+                };
                 (cut.index, cut.first_row, part)
             })
             .collect();
@@ -157,8 +183,7 @@ fn read_chunk(
     source: &CsvSource<'_>,
     cut: &Cut,
     header: &[(u32, String)],
-    kept: &AtomicUsize,
-    progress: &(dyn Fn(usize) + Sync),
+    progress: &mut dyn FnMut(usize),
 ) -> Result<SheetPart, DataError> {
     let path = source.path;
     let index = cut.index;
@@ -181,7 +206,6 @@ fn read_chunk(
     let mut reader = csv_reader(source.delimiter, bytes.as_slice());
     let mut record = csv::ByteRecord::new();
     let mut row = cut.first_row;
-    let mut reported = 0usize;
     // Per sheet column, whether the table reads it (known from the first data row on).
     let mut wanted: Option<Vec<bool>> = None;
     loop {
@@ -223,10 +247,7 @@ fn read_chunk(
         }
         row = row.saturating_add(1);
         if row.is_multiple_of(PROGRESS_ROWS) {
-            let now = builder.rows_kept();
-            let total = kept.fetch_add(now - reported, Ordering::Relaxed) + now - reported;
-            reported = now;
-            progress(total);
+            progress(builder.rows_kept());
         }
     }
     builder.finish()

@@ -1,0 +1,519 @@
+//! The fast path of a chunk's read: a chunk without a quote or a lone carriage return
+//! is split on delimiters and line feeds (memchr, SIMD) and each wanted field is typed
+//! straight into its column (floats, codes into a chunk dictionary, or one text buffer),
+//! with no `Value` per cell. It keeps only chunks where every cell reads cleanly (the
+//! same coercion functions as [`SheetBuilder::cell`], nothing to log) and builds the
+//! part that builder builds, shapes included; anything else (a repair, a bad or error
+//! cell, a blank required cell, a date that is not ISO or one-way, invalid UTF-8, an
+//! `any` column mixing numbers and text …) gives the chunk back to the full path.
+
+use std::hash::Hasher;
+
+use memchr::{memchr, memchr_iter, memchr2_iter};
+
+use crate::data::budget::Meter;
+use crate::data::builder::{CELL_BYTES, ChunkLayout, SheetBuilder, SheetPart, TypedRows};
+use crate::data::coerce::{CoerceContext, Coerced, CsvField, RawCell, coerce, infer_csv_field};
+use crate::data::dates::{Reading, parse_with_format, two_readings};
+use crate::table::column::{
+    BLANK_BITS, ColumnValues, DICTIONARY_SMALL, DICTIONARY_TRIAL, FloatKind,
+};
+use crate::table::intern::{FxHasher, Interner, SAMPLE};
+use crate::value::{Text, Value, ValueType};
+
+use super::{CsvSource, PROGRESS_ROWS};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Why the fast path gives a chunk back (to the full path, which reads it as ever).
+#[derive(Debug)]
+pub(super) struct Declined;
+
+/// Reads the chunk `bytes` (records `first_row…`; the header cells `header` for a chunk
+/// after the first) when every cell reads cleanly; `Ok(None)` gives it back.
+pub(super) fn read_chunk(
+    source: &CsvSource<'_>,
+    index: usize,
+    first_row: u32,
+    bytes: &[u8],
+    header: &[(u32, String)],
+    progress: &mut dyn FnMut(usize),
+) -> Option<SheetPart> {
+    if memchr(b'"', bytes).is_some() {
+        return None;
+    }
+    // csv-core ends a record at a lone CR too: leave those to it.
+    if memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+        return None;
+    }
+    let plan = source.plan;
+    let mut builder = SheetBuilder::new(
+        plan,
+        source.path.to_path_buf(),
+        source.sheet.to_string(),
+        source.ctx,
+    )
+    .without_row_limit()
+    .in_chunk((index > 0).then_some(first_row));
+    let mut body = bytes;
+    let mut row = first_row;
+    let mut header_charge = 0u64;
+    let mut feed_header = |builder: &mut SheetBuilder<'_>, col: u32, text: &str| {
+        header_charge += CELL_BYTES * 2 + text.len() as u64;
+        builder.cell(plan.header_row, col, RawCell::Text(text)).ok()
+    };
+    if index == 0 {
+        body = body.strip_prefix(BOM).unwrap_or(body);
+        // Records up to the header row: the header's cells go to the builder.
+        while row <= plan.header_row {
+            let Some(line_end) = memchr(b'\n', body) else {
+                if row == plan.header_row && !body.is_empty() {
+                    header_line(body, source.delimiter, &mut |col, text| {
+                        feed_header(&mut builder, col, text)
+                    })?;
+                }
+                body = &[];
+                break;
+            };
+            let line = body.get(..line_end)?;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if !line.is_empty() {
+                if row == plan.header_row {
+                    header_line(line, source.delimiter, &mut |col, text| {
+                        feed_header(&mut builder, col, text)
+                    })?;
+                }
+                row += 1;
+            }
+            body = body.get(line_end + 1..)?;
+        }
+    } else {
+        for (col, text) in header {
+            feed_header(&mut builder, *col, text)?;
+        }
+    }
+    let layout = builder.layout().ok()?;
+    let mut typed = type_rows(&layout, body, source.delimiter, row, progress).ok()?;
+    typed.charge += header_charge;
+    let meter = Meter::new(std::sync::Arc::clone(source.budget));
+    builder.finish_typed(typed, meter).ok()
+}
+
+/// Feeds the non-empty cells of a header line (lossy UTF-8, as the full path reads it).
+fn header_line(
+    line: &[u8],
+    delimiter: u8,
+    feed: &mut dyn FnMut(u32, &str) -> Option<()>,
+) -> Option<()> {
+    for (col, field) in line.split(|b| *b == delimiter).enumerate() {
+        if !field.is_empty() {
+            let col = u32::try_from(col).unwrap_or(u32::MAX);
+            feed(col, &String::from_utf8_lossy(field))?;
+        }
+    }
+    Some(())
+}
+
+/// Types the data records of `body` (quote-free, every CR before a LF), the first
+/// being sheet row `row`.
+fn type_rows(
+    layout: &ChunkLayout,
+    body: &[u8],
+    delimiter: u8,
+    mut row: u32,
+    progress: &mut dyn FnMut(usize),
+) -> Result<TypedRows, Declined> {
+    let mut slots: Vec<Slot> = layout
+        .decls
+        .iter()
+        .enumerate()
+        .map(|(slot, decl)| Slot {
+            ty: decl.ty,
+            required: !decl.optional,
+            trim: layout.trims.get(slot).copied().unwrap_or(false),
+            date_format: layout.date_formats.get(slot).cloned().flatten(),
+            column: Typed::Blanks(0),
+            filled: false,
+            texts: TextState::default(),
+        })
+        .collect();
+    if slots.iter().any(|s| s.ty == ValueType::Bool) {
+        return Err(Declined);
+    }
+    let wanted = &layout.slot_of_col;
+    let mut out = TypedRows {
+        last_data_row: layout.last_data_row,
+        ..TypedRows::default()
+    };
+    let mut col = 0usize;
+    let mut start = 0usize;
+    let mut line_start = 0usize;
+    let mut nonempty = false;
+    let ends = memchr2_iter(delimiter, b'\n', body).chain(std::iter::once(body.len()));
+    for at in ends {
+        let line_end = at == body.len() || body.get(at) == Some(&b'\n');
+        let mut field = body.get(start..at).unwrap_or_default();
+        if line_end {
+            field = field.strip_suffix(b"\r").unwrap_or(field);
+        }
+        if !field.is_empty() {
+            nonempty = true;
+            if let Some(slot) = wanted
+                .get(col)
+                .copied()
+                .flatten()
+                .and_then(|s| slots.get_mut(s))
+            {
+                let text = std::str::from_utf8(field).map_err(|_| Declined)?;
+                out.charge += slot.push(text, layout.ctx)?;
+            }
+        }
+        col += 1;
+        start = at + 1;
+        if !line_end {
+            continue;
+        }
+        let line = body.get(line_start..at).unwrap_or_default();
+        line_start = at + 1;
+        col = 0;
+        if line.is_empty() || line == b"\r" {
+            continue;
+        }
+        if nonempty {
+            nonempty = false;
+            for slot in &mut slots {
+                if !std::mem::take(&mut slot.filled) {
+                    if slot.required {
+                        return Err(Declined);
+                    }
+                    slot.push_blank()?;
+                }
+            }
+            out.rows_kept += 1;
+            out.blank_rows_skipped +=
+                row.saturating_sub(out.last_data_row).saturating_sub(1) as usize;
+            out.last_data_row = row;
+            if layout.track_rows {
+                out.rows.push(row);
+            }
+        }
+        row = row.saturating_add(1);
+        if row.is_multiple_of(PROGRESS_ROWS) {
+            progress(out.rows_kept);
+        }
+    }
+    out.columns = slots
+        .into_iter()
+        .map(Slot::finish)
+        .collect::<Result<_, _>>()?;
+    Ok(out)
+}
+
+/// One table column of the chunk.
+struct Slot {
+    ty: ValueType,
+    required: bool,
+    trim: bool,
+    date_format: Option<String>,
+    column: Typed,
+    /// The current record gave it a value.
+    filled: bool,
+    texts: TextState,
+}
+
+/// A column as `ColumnBuilder` would hold it after the same values.
+enum Typed {
+    Blanks(usize),
+    Floats(FloatKind, Vec<f64>),
+    Coded(Vec<u32>),
+    /// Mostly distinct text: every row's characters in one buffer, row ends.
+    Texts(String, Vec<u32>),
+}
+
+/// A text column's distinct values in first-seen order (a blank too, as a value),
+/// found by their characters' hash; and what the column's interner would do with the
+/// same cells (it decides what a cell is charged).
+#[derive(Default)]
+struct TextState {
+    dictionary: Vec<Value>,
+    index: hashbrown::HashTable<u32>,
+    blank_code: Option<u32>,
+    /// Text cells interned so far.
+    calls: usize,
+    gave_up: bool,
+}
+
+fn text_hash(text: &str) -> u64 {
+    let mut hasher = FxHasher::default();
+    hasher.write(text.as_bytes());
+    hasher.finish()
+}
+
+impl TextState {
+    /// Distinct texts the interner holds.
+    fn distinct_texts(&self) -> usize {
+        self.dictionary.len() - usize::from(self.blank_code.is_some())
+    }
+
+    /// The code of `text`, and whether it is new.
+    fn code(&mut self, text: &str) -> (u32, bool) {
+        let hash = text_hash(text);
+        let dictionary = &self.dictionary;
+        let found = self.index.find(hash, |code| {
+            matches!(dictionary.get(*code as usize), Some(Value::Text(t)) if t.as_str() == text)
+        });
+        if let Some(code) = found {
+            return (*code, false);
+        }
+        let code = self.dictionary.len() as u32;
+        self.dictionary.push(Value::Text(Text::from(text)));
+        let dictionary = &self.dictionary;
+        self.index
+            .insert_unique(hash, code, |code| match dictionary.get(*code as usize) {
+                Some(Value::Text(t)) => text_hash(t),
+                _ => 0,
+            });
+        (code, true)
+    }
+
+    fn blank(&mut self) -> (u32, bool) {
+        match self.blank_code {
+            Some(code) => (code, false),
+            None => {
+                let code = self.dictionary.len() as u32;
+                self.dictionary.push(Value::Blank);
+                self.blank_code = Some(code);
+                (code, true)
+            }
+        }
+    }
+}
+
+impl Slot {
+    /// A non-empty field; what its cell is charged.
+    fn push(&mut self, text: &str, ctx: CoerceContext) -> Result<u64, Declined> {
+        if std::mem::replace(&mut self.filled, true) {
+            return Err(Declined);
+        }
+        match self.ty {
+            ValueType::Number => {
+                let n = match coerce(
+                    RawCell::Text(text),
+                    ValueType::Number,
+                    ctx,
+                    &mut Interner::new(),
+                ) {
+                    Coerced::Value(Value::Number(n)) => n,
+                    _ => return Err(Declined),
+                };
+                self.push_float(FloatKind::Number, n)?;
+            }
+            ValueType::Date => {
+                let serial = self.date(text, ctx)?;
+                self.push_float(FloatKind::Date, serial)?;
+            }
+            ValueType::Text => {
+                if self.trim && text.trim().len() != text.len() {
+                    return Err(Declined);
+                }
+                return self.push_text(text);
+            }
+            ValueType::Any if self.trim && text.trim().len() != text.len() => {
+                return Err(Declined);
+            }
+            ValueType::Any => match infer_csv_field(text) {
+                CsvField::Text => return self.push_text(text),
+                CsvField::Value(Value::Number(n)) => self.push_float(FloatKind::Number, n)?,
+                CsvField::Value(_) => return Err(Declined),
+            },
+            ValueType::Bool => return Err(Declined),
+        }
+        Ok(CELL_BYTES)
+    }
+
+    /// A date field as `SheetBuilder` reads it, when it is a plain one-way date.
+    fn date(&self, text: &str, ctx: CoerceContext) -> Result<f64, Declined> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            return Err(Declined);
+        }
+        if let Some(format) = &self.date_format {
+            return match parse_with_format(trimmed, format) {
+                Some(serial) if (1.0..2_958_466.0).contains(&serial) => Ok(serial),
+                _ => Err(Declined),
+            };
+        }
+        match two_readings(trimmed) {
+            Some(Reading::One(serial)) => Ok(serial),
+            Some(_) => Err(Declined),
+            None => match coerce(
+                RawCell::Text(text),
+                ValueType::Date,
+                ctx,
+                &mut Interner::new(),
+            ) {
+                Coerced::Value(Value::Date(serial)) => Ok(serial),
+                _ => Err(Declined),
+            },
+        }
+    }
+
+    fn push_float(&mut self, kind: FloatKind, x: f64) -> Result<(), Declined> {
+        if x.is_nan() {
+            return Err(Declined);
+        }
+        match &mut self.column {
+            Typed::Blanks(n) => {
+                let mut data = vec![f64::from_bits(BLANK_BITS); *n];
+                data.push(x);
+                self.column = Typed::Floats(kind, data);
+                Ok(())
+            }
+            Typed::Floats(k, data) if *k == kind => {
+                data.push(x);
+                Ok(())
+            }
+            _ => Err(Declined),
+        }
+    }
+
+    fn push_blank(&mut self) -> Result<(), Declined> {
+        match &mut self.column {
+            Typed::Blanks(n) => *n += 1,
+            Typed::Floats(_, data) => data.push(f64::from_bits(BLANK_BITS)),
+            Typed::Coded(codes) => {
+                let (code, new) = self.texts.blank();
+                codes.push(code);
+                if new {
+                    self.check_distinct()?;
+                }
+            }
+            // A blank among mostly distinct text: the builder's choice of shape then
+            // depends on how many; left to it.
+            Typed::Texts(..) => return Err(Declined),
+        }
+        Ok(())
+    }
+
+    /// A text cell; what it is charged: its slot, and its characters when the
+    /// column's interner would store them (a new string, or sharing given up).
+    fn push_text(&mut self, text: &str) -> Result<u64, Declined> {
+        let state = &mut self.texts;
+        state.calls += 1;
+        if !state.gave_up && state.calls == SAMPLE && state.distinct_texts() * 2 > SAMPLE {
+            state.gave_up = true;
+        }
+        let mut charge = CELL_BYTES;
+        match &mut self.column {
+            Typed::Blanks(n) => {
+                let blanks = *n;
+                let mut codes = Vec::new();
+                if blanks > 0 {
+                    let (code, _) = state.blank();
+                    codes.resize(blanks, code);
+                }
+                self.column = Typed::Coded(codes);
+                state.calls -= 1;
+                return self.push_text(text);
+            }
+            Typed::Coded(codes) => {
+                let (code, new) = state.code(text);
+                codes.push(code);
+                if new || state.gave_up {
+                    charge += text.len() as u64;
+                }
+                if new {
+                    self.check_distinct()?;
+                }
+            }
+            Typed::Texts(buffer, ends) => {
+                buffer.push_str(text);
+                ends.push(u32::try_from(buffer.len()).map_err(|_| Declined)?);
+                if state.gave_up {
+                    charge += text.len() as u64;
+                    state.dictionary = Vec::new();
+                    state.index = hashbrown::HashTable::new();
+                } else if state.code(text).1 {
+                    charge += text.len() as u64;
+                }
+            }
+            Typed::Floats(..) => return Err(Declined),
+        }
+        Ok(charge)
+    }
+
+    /// After a new distinct value: mostly distinct values switch to one text buffer
+    /// (as `ColumnBuilder` does).
+    fn check_distinct(&mut self) -> Result<(), Declined> {
+        let Typed::Coded(codes) = &self.column else {
+            return Ok(());
+        };
+        let distinct = self.texts.dictionary.len();
+        if distinct > DICTIONARY_TRIAL && distinct * 2 > codes.len() {
+            self.column = self.distinct_texts()?;
+        }
+        Ok(())
+    }
+
+    /// The coded rows as one text buffer (text only: a blank leaves it to the builder).
+    fn distinct_texts(&self) -> Result<Typed, Declined> {
+        let Typed::Coded(codes) = &self.column else {
+            return Err(Declined);
+        };
+        if self.texts.blank_code.is_some() {
+            return Err(Declined);
+        }
+        let mut buffer = String::new();
+        let mut ends = Vec::with_capacity(codes.len());
+        for code in codes {
+            if let Some(Value::Text(t)) = self.texts.dictionary.get(*code as usize) {
+                buffer.push_str(t);
+            }
+            ends.push(u32::try_from(buffer.len()).map_err(|_| Declined)?);
+        }
+        Ok(Typed::Texts(buffer, ends))
+    }
+
+    fn finish(mut self) -> Result<ColumnValues, Declined> {
+        if let Typed::Coded(codes) = &self.column {
+            let distinct = self.texts.dictionary.len();
+            if distinct > DICTIONARY_SMALL && distinct * 2 > codes.len() {
+                self.column = self.distinct_texts()?;
+            }
+        }
+        Ok(match self.column {
+            Typed::Blanks(n) => ColumnValues::Coded {
+                codes: vec![0; n],
+                dictionary: if n > 0 {
+                    vec![Value::Blank]
+                } else {
+                    Vec::new()
+                },
+            },
+            Typed::Floats(kind, mut data) => {
+                data.shrink_to_fit();
+                ColumnValues::Floats {
+                    kind,
+                    data,
+                    extras: Vec::new(),
+                }
+            }
+            Typed::Coded(mut codes) => {
+                codes.shrink_to_fit();
+                ColumnValues::Coded {
+                    codes,
+                    dictionary: self.texts.dictionary,
+                }
+            }
+            Typed::Texts(mut text, mut ends) => {
+                text.shrink_to_fit();
+                ends.shrink_to_fit();
+                ColumnValues::Texts {
+                    text,
+                    ends,
+                    others: Vec::new(),
+                }
+            }
+        })
+    }
+}
