@@ -25,7 +25,7 @@ use crate::value::{ErrorKind, Value, format_general};
 pub const DAYS_1904_TO_1900: f64 = 1462.0;
 
 /// Largest serial Excel shows as a date (9999-12-31).
-const MAX_DATE_SERIAL: f64 = 2_958_465.999_999;
+pub(crate) const MAX_DATE_SERIAL: f64 = 2_958_465.999_999;
 
 /// A cell as a reader found it, before coercion; borrowed where the reader allows.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -13,12 +13,15 @@ use memchr::{memchr, memchr_iter, memchr2_iter};
 
 use crate::data::budget::Meter;
 use crate::data::builder::{CELL_BYTES, ChunkLayout, SheetBuilder, SheetPart, TypedRows};
-use crate::data::coerce::{CoerceContext, Coerced, CsvField, RawCell, coerce, infer_csv_field};
+use crate::data::coerce::{
+    CoerceContext, Coerced, CsvField, MAX_DATE_SERIAL, RawCell, coerce, infer_csv_field,
+};
 use crate::data::dates::{Reading, parse_with_format, two_readings};
 use crate::table::column::{
     BLANK_BITS, ColumnValues, DICTIONARY_SMALL, DICTIONARY_TRIAL, FloatKind,
 };
 use crate::table::intern::{FxHasher, Interner, SAMPLE};
+use crate::value::datetime::serial_from_ymd;
 use crate::value::{Text, Value, ValueType};
 
 use super::{CsvSource, PROGRESS_ROWS};
@@ -140,6 +143,11 @@ fn type_rows(
     if slots.iter().any(|s| s.ty == ValueType::Bool) {
         return Err(Declined);
     }
+    // Checked once for the chunk: fields are cut at ASCII bytes, so each is UTF-8 too.
+    let text = std::str::from_utf8(body).map_err(|_| Declined)?;
+    if !delimiter.is_ascii() {
+        return Err(Declined);
+    }
     let wanted = &layout.slot_of_col;
     let mut out = TypedRows {
         last_data_row: layout.last_data_row,
@@ -152,9 +160,9 @@ fn type_rows(
     let ends = memchr2_iter(delimiter, b'\n', body).chain(std::iter::once(body.len()));
     for at in ends {
         let line_end = at == body.len() || body.get(at) == Some(&b'\n');
-        let mut field = body.get(start..at).unwrap_or_default();
+        let mut field = text.get(start..at).ok_or(Declined)?;
         if line_end {
-            field = field.strip_suffix(b"\r").unwrap_or(field);
+            field = field.strip_suffix('\r').unwrap_or(field);
         }
         if !field.is_empty() {
             nonempty = true;
@@ -164,8 +172,7 @@ fn type_rows(
                 .flatten()
                 .and_then(|s| slots.get_mut(s))
             {
-                let text = std::str::from_utf8(field).map_err(|_| Declined)?;
-                out.charge += slot.push(text, layout.ctx)?;
+                out.charge += slot.push(field, layout.ctx)?;
             }
         }
         col += 1;
@@ -231,11 +238,14 @@ enum Typed {
 }
 
 /// A text column's distinct values in first-seen order (a blank too, as a value),
-/// found by their characters' hash; and what the column's interner would do with the
+/// found by their characters' hash, their characters kept one after another (few
+/// allocations, close together); and what the column's interner would do with the
 /// same cells (it decides what a cell is charged).
 #[derive(Default)]
 struct TextState {
-    dictionary: Vec<Value>,
+    arena: String,
+    /// Per code: its text's range in `arena`; `None` for the blank.
+    entries: Vec<Option<(u32, u32)>>,
     index: hashbrown::HashTable<u32>,
     blank_code: Option<u32>,
     /// Text cells interned so far.
@@ -249,44 +259,86 @@ fn text_hash(text: &str) -> u64 {
     hasher.finish()
 }
 
+fn text_in<'a>(arena: &'a str, entry: Option<&Option<(u32, u32)>>) -> Option<&'a str> {
+    let (start, end) = (*entry?)?;
+    arena.get(start as usize..end as usize)
+}
+
 impl TextState {
     /// Distinct texts the interner holds.
     fn distinct_texts(&self) -> usize {
-        self.dictionary.len() - usize::from(self.blank_code.is_some())
+        self.entries.len() - usize::from(self.blank_code.is_some())
+    }
+
+    fn text(&self, code: u32) -> Option<&str> {
+        text_in(&self.arena, self.entries.get(code as usize))
     }
 
     /// The code of `text`, and whether it is new.
-    fn code(&mut self, text: &str) -> (u32, bool) {
+    fn code(&mut self, text: &str) -> Result<(u32, bool), Declined> {
         let hash = text_hash(text);
-        let dictionary = &self.dictionary;
+        let (arena, entries) = (&self.arena, &self.entries);
         let found = self.index.find(hash, |code| {
-            matches!(dictionary.get(*code as usize), Some(Value::Text(t)) if t.as_str() == text)
+            text_in(arena, entries.get(*code as usize)) == Some(text)
         });
         if let Some(code) = found {
-            return (*code, false);
+            return Ok((*code, false));
         }
-        let code = self.dictionary.len() as u32;
-        self.dictionary.push(Value::Text(Text::from(text)));
-        let dictionary = &self.dictionary;
-        self.index
-            .insert_unique(hash, code, |code| match dictionary.get(*code as usize) {
-                Some(Value::Text(t)) => text_hash(t),
-                _ => 0,
-            });
-        (code, true)
+        let code = u32::try_from(self.entries.len()).map_err(|_| Declined)?;
+        let start = u32::try_from(self.arena.len()).map_err(|_| Declined)?;
+        self.arena.push_str(text);
+        let end = u32::try_from(self.arena.len()).map_err(|_| Declined)?;
+        self.entries.push(Some((start, end)));
+        let (arena, entries) = (&self.arena, &self.entries);
+        self.index.insert_unique(hash, code, |code| {
+            text_in(arena, entries.get(*code as usize)).map_or(0, text_hash)
+        });
+        Ok((code, true))
     }
 
     fn blank(&mut self) -> (u32, bool) {
         match self.blank_code {
             Some(code) => (code, false),
             None => {
-                let code = self.dictionary.len() as u32;
-                self.dictionary.push(Value::Blank);
+                let code = self.entries.len() as u32;
+                self.entries.push(None);
                 self.blank_code = Some(code);
                 (code, true)
             }
         }
     }
+
+    /// The distinct values, by code.
+    fn dictionary(&self) -> Vec<Value> {
+        self.entries
+            .iter()
+            .map(|entry| match text_in(&self.arena, Some(entry)) {
+                Some(text) => Value::Text(Text::from(text)),
+                None => Value::Blank,
+            })
+            .collect()
+    }
+}
+
+/// A date written exactly `yyyy-mm-dd`: its serial as the full path reads it (not a
+/// two-way date; [`coerce`] reads it with `parse_date_text`), `Some(None)` when that
+/// is no date; `None` for any other text.
+pub(super) fn iso_date(text: &str) -> Option<Option<f64>> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(range)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+    };
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let serial = i32::try_from(year)
+        .ok()
+        .and_then(|year| serial_from_ymd(year, month, day));
+    Some(serial.filter(|s| (1.0..=MAX_DATE_SERIAL).contains(s)))
 }
 
 impl Slot {
@@ -342,6 +394,9 @@ impl Slot {
                 Some(serial) if (1.0..2_958_466.0).contains(&serial) => Ok(serial),
                 _ => Err(Declined),
             };
+        }
+        if let Some(serial) = iso_date(text) {
+            return serial.ok_or(Declined);
         }
         match two_readings(trimmed) {
             Some(Reading::One(serial)) => Ok(serial),
@@ -417,7 +472,7 @@ impl Slot {
                 return self.push_text(text);
             }
             Typed::Coded(codes) => {
-                let (code, new) = state.code(text);
+                let (code, new) = state.code(text)?;
                 codes.push(code);
                 if new || state.gave_up {
                     charge += text.len() as u64;
@@ -431,9 +486,12 @@ impl Slot {
                 ends.push(u32::try_from(buffer.len()).map_err(|_| Declined)?);
                 if state.gave_up {
                     charge += text.len() as u64;
-                    state.dictionary = Vec::new();
-                    state.index = hashbrown::HashTable::new();
-                } else if state.code(text).1 {
+                    *state = TextState {
+                        calls: state.calls,
+                        gave_up: true,
+                        ..TextState::default()
+                    };
+                } else if state.code(text)?.1 {
                     charge += text.len() as u64;
                 }
             }
@@ -448,7 +506,7 @@ impl Slot {
         let Typed::Coded(codes) = &self.column else {
             return Ok(());
         };
-        let distinct = self.texts.dictionary.len();
+        let distinct = self.texts.entries.len();
         if distinct > DICTIONARY_TRIAL && distinct * 2 > codes.len() {
             self.column = self.distinct_texts()?;
         }
@@ -466,8 +524,8 @@ impl Slot {
         let mut buffer = String::new();
         let mut ends = Vec::with_capacity(codes.len());
         for code in codes {
-            if let Some(Value::Text(t)) = self.texts.dictionary.get(*code as usize) {
-                buffer.push_str(t);
+            if let Some(text) = self.texts.text(*code) {
+                buffer.push_str(text);
             }
             ends.push(u32::try_from(buffer.len()).map_err(|_| Declined)?);
         }
@@ -476,7 +534,7 @@ impl Slot {
 
     fn finish(mut self) -> Result<ColumnValues, Declined> {
         if let Typed::Coded(codes) = &self.column {
-            let distinct = self.texts.dictionary.len();
+            let distinct = self.texts.entries.len();
             if distinct > DICTIONARY_SMALL && distinct * 2 > codes.len() {
                 self.column = self.distinct_texts()?;
             }
@@ -502,7 +560,7 @@ impl Slot {
                 codes.shrink_to_fit();
                 ColumnValues::Coded {
                     codes,
-                    dictionary: self.texts.dictionary,
+                    dictionary: self.texts.dictionary(),
                 }
             }
             Typed::Texts(mut text, mut ends) => {

@@ -70,6 +70,8 @@ pub(crate) fn read_in_chunks(
     };
     let file = crate::files::open_regular(path).map_err(unreadable)?;
     let kept = AtomicUsize::new(0);
+    let spare = scan::Spare::default();
+    let spare = &spare;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<(Cut, Header)>(IN_FLIGHT);
     let (scanned, mut parts) = std::thread::scope(|scope| {
         let scanner = scope.spawn(move || {
@@ -80,6 +82,7 @@ pub(crate) fn read_in_chunks(
                 source.plan.header_row,
                 chunk_bytes.max(1),
                 source.budget,
+                &spare,
                 |cut| {
                     if cut.index == 0 {
                         header = Arc::new(header_cells(source, &cut.bytes));
@@ -116,7 +119,9 @@ pub(crate) fn read_in_chunks(
                     Some(part) => Ok(part),
                     None => read_chunk(source, &cut, &header, &mut tick),
                 };
-                (cut.index, cut.first_row, part)
+                let (index, first_row) = (cut.index, cut.first_row);
+                spare.give(cut.bytes);
+                (index, first_row, part)
             })
             .collect();
         (scanner.join(), parts)

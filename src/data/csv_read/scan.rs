@@ -51,6 +51,7 @@ pub(crate) fn cut(
     header_row: u32,
     chunk_bytes: u64,
     budget: &ReadBudget,
+    spare: &Spare,
     mut send: impl FnMut(Cut) -> bool,
 ) -> std::io::Result<()> {
     let mut scanner = Scanner {
@@ -65,7 +66,7 @@ pub(crate) fn cut(
     let reserve = usize::try_from(chunk_bytes.min(MAX_RESERVE)).unwrap_or(0) + BLOCK + 1;
     // The current chunk's bytes: `lead` bytes (its line feed) then the file's bytes
     // from `chunk_start`.
-    let mut pending: Vec<u8> = Vec::with_capacity(reserve);
+    let mut pending: Vec<u8> = spare.take(reserve);
     let mut lead = 0usize;
     let mut chunk_start = 0u64;
     let mut first_row = 0u32;
@@ -99,7 +100,7 @@ pub(crate) fn cut(
         offset += n as u64;
         for (end, records) in cuts.drain(..) {
             let at = lead + usize::try_from(end - chunk_start).unwrap_or(usize::MAX);
-            let mut next = Vec::with_capacity(reserve);
+            let mut next = spare.take(reserve);
             next.push(b'\n');
             next.extend_from_slice(pending.get(at..).unwrap_or_default());
             pending.truncate(at);
@@ -123,6 +124,38 @@ pub(crate) fn cut(
         bytes: pending,
     });
     Ok(())
+}
+
+/// Buffers of parsed chunks, for the next chunks' bytes: a fresh buffer of several MiB
+/// costs a page fault every 4 KiB.
+#[derive(Debug, Default)]
+pub(crate) struct Spare(std::sync::Mutex<Vec<Vec<u8>>>);
+
+/// Spare buffers kept at most.
+const SPARE_BUFFERS: usize = 4;
+
+impl Spare {
+    /// An empty buffer with room for `reserve` bytes.
+    fn take(&self, reserve: usize) -> Vec<u8> {
+        let spare = self.0.lock().ok().and_then(|mut spare| spare.pop());
+        match spare {
+            Some(mut buffer) => {
+                buffer.clear();
+                buffer.reserve(reserve);
+                buffer
+            }
+            None => Vec::with_capacity(reserve),
+        }
+    }
+
+    /// Keeps `buffer` for a later chunk.
+    pub fn give(&self, buffer: Vec<u8>) {
+        if let Ok(mut spare) = self.0.lock()
+            && spare.len() < SPARE_BUFFERS
+        {
+            spare.push(buffer);
+        }
+    }
 }
 
 /// Fills `buf` unless the input ends first; the bytes read.

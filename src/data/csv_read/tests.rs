@@ -10,6 +10,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::data::builder::PlannedColumn;
+use crate::data::coerce::{RawCell, coerce};
 use crate::data::spec::{BadCellPolicy, DeclaredType};
 use crate::table::column::ColumnValues;
 use crate::value::{ErrorKind, Value, ValueType};
@@ -589,4 +590,23 @@ fn mostly_distinct_text_takes_the_shapes_of_the_full_path() {
     // A bad number gives the chunk back.
     let bad = b"a,b,d,n,r,x\nk,b,2024-01-02,12x,1,1\n";
     assert!(fast::read_chunk(&source, 0, 0, bad, &[], &mut |_| {}).is_none());
+}
+
+proptest! {
+    #[test]
+    fn iso_dates_read_as_the_full_path_reads_them(
+        year in 0u32..10_000, month in 0u32..14, day in 0u32..33,
+    ) {
+        let text = format!("{year:04}-{month:02}-{day:02}");
+        let full = match coerce(
+            RawCell::Text(&text),
+            ValueType::Date,
+            CoerceContext::default(),
+            &mut crate::table::intern::Interner::new(),
+        ) {
+            crate::data::coerce::Coerced::Value(Value::Date(serial)) => Some(serial),
+            _ => None,
+        };
+        prop_assert_eq!(fast::iso_date(&text), Some(full));
+    }
 }
