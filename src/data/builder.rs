@@ -82,6 +82,9 @@ pub(crate) struct SheetPart {
     pub date_evidence: Vec<LayoutEvidence>,
     /// The last sheet row that held data (the header row when none did).
     pub last_data_row: u32,
+    /// The whole file's SHA-256 (lower-case hex) and size, when the reader read every
+    /// byte of it anyway (CSV), so it need not be read again to hash it.
+    pub file_digest: Option<(String, u64)>,
 }
 
 impl SheetPart {

@@ -126,21 +126,23 @@ pub(crate) fn read_in_chunks(
             .collect();
         (scanner.join(), parts)
     });
-    match scanned {
-        Ok(Ok(())) => {}
+    let digest = match scanned {
+        Ok(Ok(digest)) => digest,
         Ok(Err(e)) => return Err(unreadable(e)),
         Err(_) => {
             return Err(unreadable(std::io::Error::other(
                 "the reader of the file stopped",
             )));
         }
-    }
+    };
     parts.sort_by_key(|(index, _, _)| *index);
     let mut read = Vec::with_capacity(parts.len());
     for (_, first_row, part) in parts {
         read.push((first_row, part?));
     }
-    merge::merge_chunks(source.plan, path, read)
+    let mut part = merge::merge_chunks(source.plan, path, read)?;
+    part.file_digest = digest;
+    Ok(part)
 }
 
 /// The non-empty cells of the header row, read from the first chunk's bytes, for the

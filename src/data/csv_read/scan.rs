@@ -5,6 +5,7 @@
 use std::io::Read;
 
 use memchr::{memchr, memchr3};
+use sha2::{Digest, Sha256};
 
 use crate::data::budget::ReadBudget;
 
@@ -44,7 +45,8 @@ struct Scanner {
 /// Reads the file `reader` yields once, cutting it into chunks of about `chunk_bytes`
 /// (at least one chunk; the first holds every record up to and including `header_row`),
 /// each handed to `send` as soon as it is cut, in file order; the read stops early when
-/// `send` returns false. What it reads counts as content scanned for `budget`.
+/// `send` returns false. What it reads counts as content scanned for `budget`. The
+/// file's SHA-256 (lower-case hex) and size when it was read to the end.
 pub(crate) fn cut(
     mut reader: impl Read,
     delimiter: u8,
@@ -53,7 +55,7 @@ pub(crate) fn cut(
     budget: &ReadBudget,
     spare: &Spare,
     mut send: impl FnMut(Cut) -> bool,
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<(String, u64)>> {
     let mut scanner = Scanner {
         delimiter,
         in_quotes: false,
@@ -73,6 +75,7 @@ pub(crate) fn cut(
     let mut index = 0usize;
     let mut offset = 0u64;
     let mut cuts: Vec<(u64, u32)> = Vec::new();
+    let mut hasher = Sha256::new();
     loop {
         let old = pending.len();
         pending.resize(old + BLOCK, 0);
@@ -83,6 +86,7 @@ pub(crate) fn cut(
         }
         budget.note_content(n as u64);
         let block = pending.get(old..).unwrap_or_default();
+        hasher.update(block);
         // csv-core drops a byte-order mark at the very start of the input.
         let skip = if offset == 0 && block.starts_with(BOM) {
             scanner.record_start = BOM.len() as u64;
@@ -110,7 +114,7 @@ pub(crate) fn cut(
                 first_row,
                 bytes,
             }) {
-                return Ok(());
+                return Ok(None);
             }
             index += 1;
             first_row = records;
@@ -118,12 +122,19 @@ pub(crate) fn cut(
             lead = 1;
         }
     }
-    send(Cut {
+    if !send(Cut {
         index,
         first_row,
         bytes: pending,
-    });
-    Ok(())
+    }) {
+        return Ok(None);
+    }
+    let digest = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Some((digest, offset)))
 }
 
 /// Buffers of parsed chunks, for the next chunks' bytes: a fresh buffer of several MiB

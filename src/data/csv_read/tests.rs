@@ -610,3 +610,37 @@ proptest! {
         prop_assert_eq!(fast::iso_date(&text), Some(full));
     }
 }
+
+#[test]
+fn the_read_hashes_the_whole_file() {
+    let plan = ReadPlan {
+        columns: vec![column("abc", ValueType::Text)],
+        key: None,
+        ..plan()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    // SHA-256 of "abc", the standard's first example (FIPS 180-2, appendix B.1).
+    std::fs::write(&path, "abc").unwrap();
+    let part = read(&path, &plan, u64::MAX).unwrap();
+    assert_eq!(
+        part.file_digest,
+        Some((
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".to_string(),
+            3
+        ))
+    );
+    // Over many blocks and chunks: the same as hashing the bytes in one go.
+    let mut text = String::from("abc\n");
+    for i in 0..200_000 {
+        text.push_str(&format!("value {i}\n"));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let part = read(&path, &plan, 100_000).unwrap();
+    use sha2::Digest;
+    let whole: String = sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(part.file_digest, Some((whole, text.len() as u64)));
+}
