@@ -82,7 +82,7 @@ pub(crate) fn read_in_chunks(
                 source.plan.header_row,
                 chunk_bytes.max(1),
                 source.budget,
-                &spare,
+                spare,
                 |cut| {
                     if cut.index == 0 {
                         header = Arc::new(header_cells(source, &cut.bytes));
