@@ -30,7 +30,7 @@ const EXCEL_COLUMNS: usize = 16_384;
 /// damaged markup (rows without numbers counted on and on), not data.
 pub(crate) const EXCEL_ROWS: u32 = 1_048_576;
 /// What one stored cell costs besides its text (a `Value`, the widest column shape).
-const CELL_BYTES: u64 = 16;
+pub(crate) const CELL_BYTES: u64 = 16;
 
 /// One column the table will hold.
 #[derive(Debug, Clone)]
@@ -82,6 +82,9 @@ pub(crate) struct SheetPart {
     pub date_evidence: Vec<LayoutEvidence>,
     /// The last sheet row that held data (the header row when none did).
     pub last_data_row: u32,
+    /// The whole file's SHA-256 (lower-case hex) and size, when the reader read every
+    /// byte of it anyway (CSV), so it need not be read again to hash it.
+    pub file_digest: Option<(String, u64)>,
 }
 
 impl SheetPart {
@@ -93,6 +96,35 @@ impl SheetPart {
             .map(|c| c.values().into_owned())
             .collect()
     }
+}
+
+/// What a reader that types a chunk's columns itself needs of the resolved header.
+#[derive(Debug, Clone)]
+pub(crate) struct ChunkLayout {
+    /// Sheet column -> slot (table column).
+    pub slot_of_col: Vec<Option<usize>>,
+    pub decls: Vec<DeclaredType>,
+    pub trims: Vec<bool>,
+    pub date_formats: Vec<Option<String>>,
+    /// The row before the chunk's first (blank rows are counted from it).
+    pub last_data_row: u32,
+    /// Whether kept rows' sheet rows are recorded (tables with a key).
+    pub track_rows: bool,
+    pub ctx: CoerceContext,
+}
+
+/// A chunk's data rows typed by its reader, each kept as it is: every cell read as
+/// its column's type with nothing to log (no repair, bad cell or blank required cell).
+#[derive(Debug, Default)]
+pub(crate) struct TypedRows {
+    pub columns: Vec<ColumnValues>,
+    /// Sheet row of each kept row (tables with a key).
+    pub rows: Vec<u32>,
+    pub rows_kept: usize,
+    pub blank_rows_skipped: usize,
+    pub last_data_row: u32,
+    /// What the cells store, as [`SheetBuilder::cell`] charges them.
+    pub charge: u64,
 }
 
 /// Why a cell is in the log.
@@ -790,20 +822,56 @@ impl<'p> SheetBuilder<'p> {
         });
     }
 
+    /// The resolved header (resolving it now), for a reader that types a chunk's
+    /// columns itself and hands them over with [`Self::finish_typed`].
+    pub fn layout(&mut self) -> Result<ChunkLayout, DataError> {
+        if !self.header_done {
+            self.resolve_header()?;
+        }
+        Ok(ChunkLayout {
+            slot_of_col: self.slot_of_col.clone(),
+            decls: self.part.column_decls.clone(),
+            trims: self.trims.clone(),
+            date_formats: self.date_formats.clone(),
+            last_data_row: self.last_data_row,
+            track_rows: self.track_rows,
+            ctx: self.ctx,
+        })
+    }
+
+    /// Hands over rows a reader typed itself after the header (no data row was fed to
+    /// [`Self::cell`]), charging what they store to `meter`.
+    pub fn finish_typed(mut self, typed: TypedRows, meter: Meter) -> Result<SheetPart, DataError> {
+        self.meter = meter;
+        self.charge(typed.charge, "its cells")?;
+        let counts = &mut self.part.counts;
+        counts.rows_read = typed.rows_kept;
+        counts.rows_kept = typed.rows_kept;
+        counts.blank_rows_skipped = typed.blank_rows_skipped;
+        self.part.rows = typed.rows;
+        self.last_data_row = typed.last_data_row;
+        self.complete(typed.columns)
+    }
+
     /// Flushes the last row and hands over the columns.
     pub fn finish(mut self) -> Result<SheetPart, DataError> {
         if !self.header_done {
             self.resolve_header()?;
         }
         self.flush_row()?;
+        let columns = std::mem::take(&mut self.columns)
+            .into_iter()
+            .map(ColumnBuilder::finish)
+            .collect();
+        self.complete(columns)
+    }
+
+    fn complete(mut self, columns: Vec<ColumnValues>) -> Result<SheetPart, DataError> {
         for interner in &mut self.part.interners {
             interner.forget_addresses();
         }
         self.part.counts.table = self.plan.name.clone();
-        self.part.columns = std::mem::take(&mut self.columns)
-            .into_iter()
-            .map(ColumnBuilder::finish)
-            .collect();
+        self.part.columns = columns;
         if self.defer_dates {
             self.part.date_evidence = std::mem::take(&mut self.date_evidence);
         } else {

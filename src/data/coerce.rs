@@ -25,7 +25,7 @@ use crate::value::{ErrorKind, Value, format_general};
 pub const DAYS_1904_TO_1900: f64 = 1462.0;
 
 /// Largest serial Excel shows as a date (9999-12-31).
-const MAX_DATE_SERIAL: f64 = 2_958_465.999_999;
+pub(crate) const MAX_DATE_SERIAL: f64 = 2_958_465.999_999;
 
 /// A cell as a reader found it, before coercion; borrowed where the reader allows.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -302,24 +302,42 @@ fn to_any(raw: RawCell<'_>, ctx: CoerceContext, interner: &mut Interner) -> Coer
 
 /// What Excel makes of a CSV field: a number, TRUE/FALSE, an error value, or text.
 fn infer_csv_text(t: &str, interner: &mut Interner) -> Value {
+    match infer_csv_field(t) {
+        CsvField::Value(value) => value,
+        CsvField::Text => Value::Text(interner.intern(t)),
+    }
+}
+
+/// A CSV field of an `any` column read as Excel reads it: a value, or its own text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum CsvField {
+    /// A number, TRUE/FALSE or an error value.
+    Value(Value),
+    /// The field's text as it is (untrimmed).
+    Text,
+}
+
+/// [`CsvField`] of `t`, without interning its text (the CSV reader's fast path keeps
+/// text in its own dictionary).
+pub(crate) fn infer_csv_field(t: &str) -> CsvField {
     let trimmed = trim_spaces(t);
     if let Some(n) = parse_plain_number(trimmed) {
-        return Value::Number(n);
+        return CsvField::Value(Value::Number(n));
     }
     if trimmed.eq_ignore_ascii_case("TRUE") {
-        return Value::Bool(true);
+        return CsvField::Value(Value::Bool(true));
     }
     if trimmed.eq_ignore_ascii_case("FALSE") {
-        return Value::Bool(false);
+        return CsvField::Value(Value::Bool(false));
     }
     if let Some(kind) = trimmed
         .starts_with('#')
         .then(|| ErrorKind::parse(trimmed))
         .flatten()
     {
-        return Value::error(kind);
+        return CsvField::Value(Value::error(kind));
     }
-    Value::Text(interner.intern(t))
+    CsvField::Text
 }
 
 /// `1.234,5` -> `1,234.5`: reads a decimal-comma number with the decimal-point rules.

@@ -183,7 +183,13 @@ pub fn read_inputs_within(
 
     let progress = progress_bar();
     let distinct_files: BTreeSet<PathBuf> = jobs.iter().map(|j| j.path.clone()).collect();
-    let (parts, files) = rayon::join(
+    // A CSV file's reader reads every byte of it and hashes it on the way.
+    let csv_files: BTreeSet<&PathBuf> = jobs
+        .iter()
+        .filter(|j| j.kind == FileKind::Csv)
+        .map(|j| &j.path)
+        .collect();
+    let (parts, hashed) = rayon::join(
         || {
             // One sheet per task, so an idle core always takes the next sheet (a table
             // split over Leads, Leads_2 … must not queue behind one thread).
@@ -195,17 +201,27 @@ pub fn read_inputs_within(
         || {
             distinct_files
                 .par_iter()
-                .map(|path| hash_file(path))
-                .collect::<Vec<_>>()
+                .filter(|path| !csv_files.contains(path))
+                .map(|path| hash_file(path).map(|file| (path.clone(), file)))
+                .collect::<Result<BTreeMap<_, _>, _>>()
         },
     );
     progress.finish_and_clear();
 
     // Merge the sheets of each table, in job order (the spec's sheet order).
     let mut by_table: Vec<Vec<SheetPart>> = plans.iter().map(|_| Vec::new()).collect();
+    let mut digests: BTreeMap<PathBuf, InputFile> = BTreeMap::new();
     for (job, part) in jobs.iter().zip(parts) {
+        let mut part = part?;
+        if let Some((sha256, bytes)) = part.file_digest.take() {
+            digests.entry(job.path.clone()).or_insert(InputFile {
+                path: job.path.clone(),
+                sha256,
+                bytes,
+            });
+        }
         if let Some(list) = by_table.get_mut(job.table) {
-            list.push(part?);
+            list.push(part);
         }
     }
     let mut data = InputData::default();
@@ -231,7 +247,15 @@ pub fn read_inputs_within(
         data.quality.entries.extend(entries);
         data.quality.counts.push(counts);
     }
-    data.files = files.into_iter().collect::<Result<_, _>>()?;
+    let mut hashed = hashed?;
+    hashed.append(&mut digests);
+    data.files = distinct_files
+        .iter()
+        .map(|path| match hashed.remove(path) {
+            Some(file) => Ok(file),
+            None => hash_file(path),
+        })
+        .collect::<Result<_, _>>()?;
     Ok(data)
 }
 

@@ -30,9 +30,9 @@ pub(crate) fn extra_index(bits: u64) -> Option<usize> {
 /// early, so an ID column never holds a large dictionary while it is read. A key column
 /// of many repeated values that looks distinct this early becomes a text buffer, which
 /// the evaluator reads as codes of its distinct texts all the same.
-const DICTIONARY_TRIAL: usize = 4096;
+pub(crate) const DICTIONARY_TRIAL: usize = 4096;
 /// Below this many distinct values a dictionary is kept even when most rows differ.
-const DICTIONARY_SMALL: usize = 64;
+pub(crate) const DICTIONARY_SMALL: usize = 64;
 /// Float columns with more non-float rows than this share of the rows store values.
 const OTHERS_TRIAL: usize = 1024;
 

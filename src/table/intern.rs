@@ -67,7 +67,7 @@ impl Hasher for FxHasher {
 pub type FxBuildHasher = BuildHasherDefault<FxHasher>;
 
 /// After this many strings an adaptive interner checks whether sharing pays.
-const SAMPLE: usize = 8_192;
+pub(crate) const SAMPLE: usize = 8_192;
 
 /// A set of shared strings.
 #[derive(Debug, Default)]

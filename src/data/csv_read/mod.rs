@@ -3,6 +3,7 @@
 //! columns' fields are decoded), and the parts are merged in file order (`merge`) into
 //! the part one pass over the whole file builds.
 
+mod fast;
 mod merge;
 mod scan;
 #[cfg(test)]
@@ -49,16 +50,18 @@ pub(crate) fn read_csv(
     source: &CsvSource<'_>,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<SheetPart, DataError> {
-    read_in_chunks(source, progress, CHUNK_BYTES)
+    read_in_chunks(source, progress, CHUNK_BYTES, true)
 }
 
-/// [`read_csv`] with chunks of about `chunk_bytes` (tests force small ones). One thread
+/// [`read_csv`] with chunks of about `chunk_bytes` (tests force small ones), trying
+/// the fast path on each chunk when `fast_path` (tests compare both). One thread
 /// reads the file once and cuts it into chunks, which rayon's threads parse as they
 /// come (a few chunks in flight at most, so memory stays flat on any file size).
 pub(crate) fn read_in_chunks(
     source: &CsvSource<'_>,
     progress: &(dyn Fn(usize) + Sync),
     chunk_bytes: u64,
+    fast_path: bool,
 ) -> Result<SheetPart, DataError> {
     let path = source.path;
     let unreadable = |source: std::io::Error| DataError::FileUnreadable {
@@ -67,6 +70,8 @@ pub(crate) fn read_in_chunks(
     };
     let file = crate::files::open_regular(path).map_err(unreadable)?;
     let kept = AtomicUsize::new(0);
+    let spare = scan::Spare::default();
+    let spare = &spare;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<(Cut, Header)>(IN_FLIGHT);
     let (scanned, mut parts) = std::thread::scope(|scope| {
         let scanner = scope.spawn(move || {
@@ -77,6 +82,7 @@ pub(crate) fn read_in_chunks(
                 source.plan.header_row,
                 chunk_bytes.max(1),
                 source.budget,
+                spare,
                 |cut| {
                     if cut.index == 0 {
                         header = Arc::new(header_cells(source, &cut.bytes));
@@ -89,27 +95,54 @@ pub(crate) fn read_in_chunks(
             .into_iter()
             .par_bridge()
             .map(|(cut, header)| {
-                let part = read_chunk(source, &cut, &header, &kept, progress);
-                (cut.index, cut.first_row, part)
+                let mut reported = 0usize;
+                // Rows kept so far by this chunk's read (a fast read given back and the
+                // full read after it count once).
+                let mut tick = |now: usize| {
+                    let more = now.saturating_sub(reported);
+                    reported = reported.max(now);
+                    progress(kept.fetch_add(more, Ordering::Relaxed) + more);
+                };
+                let fast = fast_path
+                    .then(|| {
+                        fast::read_chunk(
+                            source,
+                            cut.index,
+                            cut.first_row,
+                            &cut.bytes,
+                            &header,
+                            &mut tick,
+                        )
+                    })
+                    .flatten();
+                let part = match fast {
+                    Some(part) => Ok(part),
+                    None => read_chunk(source, &cut, &header, &mut tick),
+                };
+                let (index, first_row) = (cut.index, cut.first_row);
+                spare.give(cut.bytes);
+                (index, first_row, part)
             })
             .collect();
         (scanner.join(), parts)
     });
-    match scanned {
-        Ok(Ok(())) => {}
+    let digest = match scanned {
+        Ok(Ok(digest)) => digest,
         Ok(Err(e)) => return Err(unreadable(e)),
         Err(_) => {
             return Err(unreadable(std::io::Error::other(
                 "the reader of the file stopped",
             )));
         }
-    }
+    };
     parts.sort_by_key(|(index, _, _)| *index);
     let mut read = Vec::with_capacity(parts.len());
     for (_, first_row, part) in parts {
         read.push((first_row, part?));
     }
-    merge::merge_chunks(source.plan, path, read)
+    let mut part = merge::merge_chunks(source.plan, path, read)?;
+    part.file_digest = digest;
+    Ok(part)
 }
 
 /// The non-empty cells of the header row, read from the first chunk's bytes, for the
@@ -157,8 +190,7 @@ fn read_chunk(
     source: &CsvSource<'_>,
     cut: &Cut,
     header: &[(u32, String)],
-    kept: &AtomicUsize,
-    progress: &(dyn Fn(usize) + Sync),
+    progress: &mut dyn FnMut(usize),
 ) -> Result<SheetPart, DataError> {
     let path = source.path;
     let index = cut.index;
@@ -181,7 +213,6 @@ fn read_chunk(
     let mut reader = csv_reader(source.delimiter, bytes.as_slice());
     let mut record = csv::ByteRecord::new();
     let mut row = cut.first_row;
-    let mut reported = 0usize;
     // Per sheet column, whether the table reads it (known from the first data row on).
     let mut wanted: Option<Vec<bool>> = None;
     loop {
@@ -223,10 +254,7 @@ fn read_chunk(
         }
         row = row.saturating_add(1);
         if row.is_multiple_of(PROGRESS_ROWS) {
-            let now = builder.rows_kept();
-            let total = kept.fetch_add(now - reported, Ordering::Relaxed) + now - reported;
-            reported = now;
-            progress(total);
+            progress(builder.rows_kept());
         }
     }
     builder.finish()

@@ -5,6 +5,7 @@
 use std::io::Read;
 
 use memchr::{memchr, memchr3};
+use sha2::{Digest, Sha256};
 
 use crate::data::budget::ReadBudget;
 
@@ -44,15 +45,17 @@ struct Scanner {
 /// Reads the file `reader` yields once, cutting it into chunks of about `chunk_bytes`
 /// (at least one chunk; the first holds every record up to and including `header_row`),
 /// each handed to `send` as soon as it is cut, in file order; the read stops early when
-/// `send` returns false. What it reads counts as content scanned for `budget`.
+/// `send` returns false. What it reads counts as content scanned for `budget`. The
+/// file's SHA-256 (lower-case hex) and size when it was read to the end.
 pub(crate) fn cut(
     mut reader: impl Read,
     delimiter: u8,
     header_row: u32,
     chunk_bytes: u64,
     budget: &ReadBudget,
+    spare: &Spare,
     mut send: impl FnMut(Cut) -> bool,
-) -> std::io::Result<()> {
+) -> std::io::Result<Option<(String, u64)>> {
     let mut scanner = Scanner {
         delimiter,
         in_quotes: false,
@@ -65,13 +68,14 @@ pub(crate) fn cut(
     let reserve = usize::try_from(chunk_bytes.min(MAX_RESERVE)).unwrap_or(0) + BLOCK + 1;
     // The current chunk's bytes: `lead` bytes (its line feed) then the file's bytes
     // from `chunk_start`.
-    let mut pending: Vec<u8> = Vec::with_capacity(reserve);
+    let mut pending: Vec<u8> = spare.take(reserve);
     let mut lead = 0usize;
     let mut chunk_start = 0u64;
     let mut first_row = 0u32;
     let mut index = 0usize;
     let mut offset = 0u64;
     let mut cuts: Vec<(u64, u32)> = Vec::new();
+    let mut hasher = Sha256::new();
     loop {
         let old = pending.len();
         pending.resize(old + BLOCK, 0);
@@ -82,6 +86,7 @@ pub(crate) fn cut(
         }
         budget.note_content(n as u64);
         let block = pending.get(old..).unwrap_or_default();
+        hasher.update(block);
         // csv-core drops a byte-order mark at the very start of the input.
         let skip = if offset == 0 && block.starts_with(BOM) {
             scanner.record_start = BOM.len() as u64;
@@ -99,7 +104,7 @@ pub(crate) fn cut(
         offset += n as u64;
         for (end, records) in cuts.drain(..) {
             let at = lead + usize::try_from(end - chunk_start).unwrap_or(usize::MAX);
-            let mut next = Vec::with_capacity(reserve);
+            let mut next = spare.take(reserve);
             next.push(b'\n');
             next.extend_from_slice(pending.get(at..).unwrap_or_default());
             pending.truncate(at);
@@ -109,7 +114,7 @@ pub(crate) fn cut(
                 first_row,
                 bytes,
             }) {
-                return Ok(());
+                return Ok(None);
             }
             index += 1;
             first_row = records;
@@ -117,12 +122,51 @@ pub(crate) fn cut(
             lead = 1;
         }
     }
-    send(Cut {
+    if !send(Cut {
         index,
         first_row,
         bytes: pending,
-    });
-    Ok(())
+    }) {
+        return Ok(None);
+    }
+    let digest = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(Some((digest, offset)))
+}
+
+/// Buffers of parsed chunks, for the next chunks' bytes: a fresh buffer of several MiB
+/// costs a page fault every 4 KiB.
+#[derive(Debug, Default)]
+pub(crate) struct Spare(std::sync::Mutex<Vec<Vec<u8>>>);
+
+/// Spare buffers kept at most.
+const SPARE_BUFFERS: usize = 4;
+
+impl Spare {
+    /// An empty buffer with room for `reserve` bytes.
+    fn take(&self, reserve: usize) -> Vec<u8> {
+        let spare = self.0.lock().ok().and_then(|mut spare| spare.pop());
+        match spare {
+            Some(mut buffer) => {
+                buffer.clear();
+                buffer.reserve(reserve);
+                buffer
+            }
+            None => Vec::with_capacity(reserve),
+        }
+    }
+
+    /// Keeps `buffer` for a later chunk.
+    pub fn give(&self, buffer: Vec<u8>) {
+        if let Ok(mut spare) = self.0.lock()
+            && spare.len() < SPARE_BUFFERS
+        {
+            spare.push(buffer);
+        }
+    }
 }
 
 /// Fills `buf` unless the input ends first; the bytes read.

@@ -10,7 +10,9 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::data::builder::PlannedColumn;
+use crate::data::coerce::{RawCell, coerce};
 use crate::data::spec::{BadCellPolicy, DeclaredType};
+use crate::table::column::ColumnValues;
 use crate::value::{ErrorKind, Value, ValueType};
 
 fn column(name: &str, ty: ValueType) -> PlannedColumn {
@@ -41,6 +43,15 @@ fn plan() -> ReadPlan {
 }
 
 fn read(path: &Path, plan: &ReadPlan, chunk_bytes: u64) -> Result<SheetPart, DataError> {
+    read_with(path, plan, chunk_bytes, true)
+}
+
+fn read_with(
+    path: &Path,
+    plan: &ReadPlan,
+    chunk_bytes: u64,
+    fast_path: bool,
+) -> Result<SheetPart, DataError> {
     let budget = Arc::new(ReadBudget::default());
     let source = CsvSource {
         path,
@@ -55,7 +66,7 @@ fn read(path: &Path, plan: &ReadPlan, chunk_bytes: u64) -> Result<SheetPart, Dat
         delimiter: b',',
         budget: &budget,
     };
-    read_in_chunks(&source, &|_| {}, chunk_bytes)
+    read_in_chunks(&source, &|_| {}, chunk_bytes, fast_path)
 }
 
 /// What a reader must make of the file, from the csv crate's records.
@@ -332,4 +343,304 @@ fn a_repeated_key_is_named_by_its_file_rows_across_chunks() {
         (first.as_str(), second.as_str()),
         ("deals!A4", "deals!A291")
     );
+}
+
+/// Everything a part says, for comparing two reads: column shapes and codes included
+/// (the interners, used only to share strings across sheets, aside).
+fn summary(part: &SheetPart) -> String {
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{}",
+        part.column_names,
+        part.column_decls,
+        part.sheet_columns,
+        part.columns,
+        part.rows,
+        part.entries,
+        part.counts,
+        (&part.listed, &part.not_listed),
+        part.date_evidence,
+        part.last_data_row,
+    )
+}
+
+/// Columns of every type the fast path reads, a required one and a trimmed key.
+fn typed_plan(policy: BadCellPolicy) -> ReadPlan {
+    let required = |name: &str, ty| PlannedColumn {
+        decl: DeclaredType {
+            ty,
+            optional: false,
+        },
+        ..column(name, ty)
+    };
+    ReadPlan {
+        columns: vec![
+            PlannedColumn {
+                trim: true,
+                ..required("a", ValueType::Text)
+            },
+            column("b", ValueType::Text),
+            column("d", ValueType::Date),
+            column("n", ValueType::Number),
+            required("r", ValueType::Number),
+            column("x", ValueType::Any),
+        ],
+        policy,
+        ..plan()
+    }
+}
+
+/// The same file read with and without the fast path, at these chunk sizes.
+fn check_fast(text: &[u8], plan: &ReadPlan, chunks: &[u64]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    std::fs::write(&path, text).unwrap();
+    for &chunk_bytes in chunks {
+        let full = read_with(&path, plan, chunk_bytes, false);
+        let fast = read_with(&path, plan, chunk_bytes, true);
+        match (full, fast) {
+            (Ok(full), Ok(fast)) => {
+                assert_eq!(summary(&fast), summary(&full), "chunks of {chunk_bytes}")
+            }
+            (full, fast) => assert_eq!(
+                format!("{:?}", fast.map(|p| summary(&p))),
+                format!("{:?}", full.map(|p| summary(&p))),
+                "chunks of {chunk_bytes}"
+            ),
+        }
+    }
+}
+
+/// The smallest flat read budget the file's read (one chunk) fits in: what it charges.
+fn least_budget(text: &[u8], plan: &ReadPlan, fast_path: bool) -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    std::fs::write(&path, text).unwrap();
+    let fits = |limit: u64| {
+        let budget = Arc::new(ReadBudget::with_flat_limit(Some(limit)));
+        let source = CsvSource {
+            path: &path,
+            sheet: "deals",
+            plan,
+            ctx: CoerceContext {
+                date_offset: 0.0,
+                text_only_source: true,
+                decimal_comma: false,
+                errors_as_text: true,
+            },
+            delimiter: b',',
+            budget: &budget,
+        };
+        read_in_chunks(&source, &|_| {}, u64::MAX, fast_path).is_ok()
+    };
+    let (mut low, mut high) = (0u64, 64 << 20);
+    assert!(fits(high));
+    while low + 1 < high {
+        let mid = (low + high) / 2;
+        if fits(mid) {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    high
+}
+
+/// Mostly clean fields, with now and then what the fast path gives back: repairs, bad
+/// and error cells, spaces, two-way dates, a quote, a lone CR, invalid UTF-8.
+fn typed_field() -> impl Strategy<Value = Vec<u8>> {
+    let text = prop_oneof![
+        8 => Just(String::new()),
+        8 => "[a-z]{1,4}",
+        8 => "[0-9]{1,4}",
+        2 => "[0-9]{1,2}e[0-9]",
+        4 => "20[0-9]{2}-0[1-9]-[12][0-9]",
+        1 => "[1-9]/[1-9]/2024",
+        1 => "1[3-9]/0[1-9]/2024",
+        1 => Just("$1,234".to_string()),
+        1 => Just("#N/A".to_string()),
+        1 => Just("TRUE".to_string()),
+        1 => " [a-z0-9]{1,3} ",
+        1 => Just("  ".to_string()),
+        1 => Just("x\"y".to_string()),
+        1 => Just("a\rb".to_string()),
+    ];
+    prop_oneof![
+        40 => text.prop_map(String::into_bytes),
+        1 => Just(b"\xff\xfe".to_vec()),
+    ]
+}
+
+fn typed_text() -> impl Strategy<Value = Vec<u8>> {
+    let line_end = prop_oneof![6 => Just(&b"\n"[..]), 2 => Just(&b"\r\n"[..])];
+    let row = (
+        prop::collection::vec(typed_field(), 0..8),
+        line_end,
+        0usize..2,
+    );
+    (any::<bool>(), prop::collection::vec(row, 0..60)).prop_map(|(bom, rows)| {
+        let mut text = Vec::new();
+        if bom {
+            text.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        text.extend_from_slice(b"a,b,d,n,r,x,extra\n");
+        for (fields, end, blank_lines) in rows {
+            text.extend_from_slice(&fields.join(&b","[..]));
+            for _ in 0..=blank_lines {
+                text.extend_from_slice(end);
+            }
+        }
+        text
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn the_fast_path_reads_what_the_full_path_reads(
+        text in typed_text(),
+        chunk_bytes in 1u64..400,
+        policy in prop_oneof![
+            Just(BadCellPolicy::Report),
+            Just(BadCellPolicy::RejectRow),
+            Just(BadCellPolicy::Fail),
+        ],
+    ) {
+        check_fast(&text, &typed_plan(policy), &[chunk_bytes, u64::MAX]);
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_the_csv_crate_reads(text in csv_text(), chunk_bytes in 1u64..120) {
+        check_fast(&text, &plan(), &[chunk_bytes, u64::MAX]);
+    }
+}
+
+#[test]
+fn mostly_distinct_text_takes_the_shapes_of_the_full_path() {
+    let plan = typed_plan(BadCellPolicy::Report);
+    let file = |rows: usize, id: &dyn Fn(usize) -> String, b: &dyn Fn(usize) -> String| {
+        let mut text = String::from("a,b,d,n,r,x\n");
+        for i in 0..rows {
+            text.push_str(&format!("{},{},2024-01-02,{i},1,{i}\n", id(i), b(i)));
+        }
+        text.into_bytes()
+    };
+    // Small chunks each take a lease of the budget: not too many of them.
+    let chunks = [16_384, 300_000, u64::MAX];
+    // Distinct IDs (one text buffer), a few channels (codes).
+    let ids = file(20_000, &|i| format!("ID-{i}"), &|i| {
+        ["P", "D"][i % 2].to_string()
+    });
+    check_fast(&ids, &plan, &chunks);
+    // A blank among distinct text, early and late.
+    let blanks = file(20_000, &|i| format!("ID-{i}"), &|i| match i {
+        3 | 15_000 => String::new(),
+        _ => format!("B-{i}"),
+    });
+    check_fast(&blanks, &plan, &chunks);
+    // Distinct at first, repeated after: the interner keeps sharing.
+    let repeats = file(30_000, &|i| format!("ID-{i}"), &|i| {
+        format!("K{}", i % 9_000)
+    });
+    check_fast(&repeats, &plan, &chunks);
+    // Repeated at first, distinct after the interner's sample.
+    let late = file(30_000, &|i| format!("ID-{i}"), &|i| {
+        format!("K{}", i.saturating_sub(10_000))
+    });
+    check_fast(&late, &plan, &chunks);
+    // Text on one row in three, distinct then repeated: kept as codes, but the
+    // interner gives up (and each cell after is charged its characters).
+    let sparse = file(30_000, &|i| format!("ID-{i}"), &|i| match i % 3 {
+        0 => format!("B-{}", (i / 3) % 9_000),
+        _ => String::new(),
+    });
+    check_fast(&sparse, &plan, &chunks);
+    for text in [&ids, &repeats, &late, &sparse] {
+        assert_eq!(
+            least_budget(text, &plan, true),
+            least_budget(text, &plan, false)
+        );
+    }
+
+    // A clean chunk is read by the fast path.
+    let budget = Arc::new(ReadBudget::default());
+    let source = CsvSource {
+        path: Path::new("deals.csv"),
+        sheet: "deals",
+        plan: &plan,
+        ctx: CoerceContext {
+            date_offset: 0.0,
+            text_only_source: true,
+            decimal_comma: false,
+            errors_as_text: true,
+        },
+        delimiter: b',',
+        budget: &budget,
+    };
+    let part = fast::read_chunk(&source, 0, 0, &ids, &[], &mut |_| {}).expect("a fast read");
+    assert_eq!(part.counts.rows_kept, 20_000);
+    let shapes: Vec<&str> = part.columns.iter().map(ColumnValues::shape_name).collect();
+    assert_eq!(
+        shapes,
+        ["texts", "coded", "floats", "floats", "floats", "floats"]
+    );
+    for text in [&repeats, &late, &sparse] {
+        assert!(fast::read_chunk(&source, 0, 0, text, &[], &mut |_| {}).is_some());
+    }
+    // A bad number gives the chunk back.
+    let bad = b"a,b,d,n,r,x\nk,b,2024-01-02,12x,1,1\n";
+    assert!(fast::read_chunk(&source, 0, 0, bad, &[], &mut |_| {}).is_none());
+}
+
+proptest! {
+    #[test]
+    fn iso_dates_read_as_the_full_path_reads_them(
+        year in 0u32..10_000, month in 0u32..14, day in 0u32..33,
+    ) {
+        let text = format!("{year:04}-{month:02}-{day:02}");
+        let full = match coerce(
+            RawCell::Text(&text),
+            ValueType::Date,
+            CoerceContext::default(),
+            &mut crate::table::intern::Interner::new(),
+        ) {
+            crate::data::coerce::Coerced::Value(Value::Date(serial)) => Some(serial),
+            _ => None,
+        };
+        prop_assert_eq!(fast::iso_date(&text), Some(full));
+    }
+}
+
+#[test]
+fn the_read_hashes_the_whole_file() {
+    let plan = ReadPlan {
+        columns: vec![column("abc", ValueType::Text)],
+        key: None,
+        ..plan()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deals.csv");
+    // SHA-256 of "abc", the standard's first example (FIPS 180-2, appendix B.1).
+    std::fs::write(&path, "abc").unwrap();
+    let part = read(&path, &plan, u64::MAX).unwrap();
+    assert_eq!(
+        part.file_digest,
+        Some((
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".to_string(),
+            3
+        ))
+    );
+    // Over many blocks and chunks: the same as hashing the bytes in one go.
+    let mut text = String::from("abc\n");
+    for i in 0..200_000 {
+        text.push_str(&format!("value {i}\n"));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let part = read(&path, &plan, 100_000).unwrap();
+    use sha2::Digest;
+    let whole: String = sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(part.file_digest, Some((whole, text.len() as u64)));
 }
