@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
+use crate::data::profile::ColumnProfile;
 use crate::lang::ast::BinaryOp;
 use crate::lang::plan::{ArgNode, ListDomain, Node, ParamId, Plan, TableId, TableKind};
 use crate::value::Value;
@@ -389,39 +390,46 @@ pub(super) fn library_lines(
     lines
 }
 
+/// A column of the plan as the export holds it: its table's and its own plan, and its
+/// profile, when every distinct value of it was seen (under 50). Empty tables `init`
+/// wrote and filled columns have no values to compare.
+fn seen_column<'a>(
+    plan: &'a Plan,
+    tables: &'a [TableOut],
+    table_id: TableId,
+    column_id: usize,
+) -> Option<(
+    &'a crate::lang::plan::TablePlan,
+    &'a crate::lang::plan::ColumnPlan,
+    &'a ColumnProfile,
+)> {
+    let table_plan = plan.tables.get(table_id)?;
+    let column = table_plan.columns.get(column_id)?;
+    let out = tables
+        .iter()
+        .find(|t| *t.name == *table_plan.name && !t.template)?;
+    let mapped = out
+        .columns
+        .iter()
+        .find(|c| c.rule_name == *column.name && c.fill.is_none())?;
+    let profile = out
+        .export
+        .columns
+        .iter()
+        .find(|p| p.header == mapped.header)?;
+    (profile.values.len() < 50).then_some((table_plan, column, profile))
+}
+
 /// Text values the rules compare input columns with (`stage = "Closed Won"`) that the
 /// export's column never holds: such a rule would silently match nothing.
 pub(super) fn value_lines(plan: &Plan, tables: &[TableOut]) -> Vec<String> {
     let wanted = comparisons(plan).texts;
     let mut lines = Vec::new();
     for ((table_id, column_id), texts) in wanted {
-        let (Some(table_plan), Some(column)) = (
-            plan.tables.get(table_id),
-            plan.tables
-                .get(table_id)
-                .and_then(|t| t.columns.get(column_id)),
-        ) else {
-            continue;
-        };
-        // An empty table the user has yet to fill has no values to compare.
-        let Some(out) = tables
-            .iter()
-            .find(|t| *t.name == *table_plan.name && !t.template)
+        let Some((table_plan, column, profile)) = seen_column(plan, tables, table_id, column_id)
         else {
             continue;
         };
-        let Some(profile) = out
-            .columns
-            .iter()
-            .find(|c| c.rule_name == *column.name)
-            .and_then(|c| out.export.columns.iter().find(|p| p.header == c.header))
-        else {
-            continue;
-        };
-        // Only a column whose every distinct value was seen can be said to lack one.
-        if profile.values.len() >= 50 {
-            continue;
-        }
         let have: BTreeSet<String> = profile.values.iter().map(|v| v.to_lowercase()).collect();
         let absent: Vec<String> = texts
             .iter()
@@ -461,27 +469,11 @@ pub(super) fn param_settings(
     let mut settings: Vec<(String, String)> = Vec::new();
     let mut lines = Vec::new();
     for ((table_id, column_id), params) in comparisons(plan).params {
-        let (Some(table_plan), Some(column)) = (
-            plan.tables.get(table_id),
-            plan.tables
-                .get(table_id)
-                .and_then(|t| t.columns.get(column_id)),
-        ) else {
-            continue;
-        };
-        let Some(profile) = tables
-            .iter()
-            .find(|t| *t.name == *table_plan.name && !t.template)
-            .and_then(|out| {
-                let c = out.columns.iter().find(|c| c.rule_name == *column.name)?;
-                c.fill.is_none().then_some(())?;
-                out.export.columns.iter().find(|p| p.header == c.header)
-            })
+        let Some((table_plan, column, profile)) = seen_column(plan, tables, table_id, column_id)
         else {
             continue;
         };
-        // Only a column whose every distinct value was seen can be said to lack one.
-        if profile.values.is_empty() || profile.values.len() >= 50 {
+        if profile.values.is_empty() {
             continue;
         }
         for id in params {
