@@ -147,6 +147,11 @@ pub enum DataError {
     FillOfKey { table: String, column: String },
 
     #[error(
+        "table '{table}': column '{column}' is in both `fill` and `row_numbers`; keep it in one (`row_numbers` for an identifier, `fill` for a grouping such as segment)"
+    )]
+    FilledTwice { table: String, column: String },
+
+    #[error(
         "table '{table}': column '{column}' has type '{given}'; use number, text, bool, date or any (add '?' to allow blanks, e.g. \"date?\")"
     )]
     UnknownColumnType {
@@ -272,6 +277,7 @@ impl DataError {
             | DataError::ConflictingSheetOptions { table, .. }
             | DataError::InvalidHeaderRow { table }
             | DataError::FillOfKey { table, .. }
+            | DataError::FilledTwice { table, .. }
             | DataError::UnknownColumnType { table, .. }
             | DataError::NoHeaderRow { table, .. }
             | DataError::MissingColumn { table, .. }
@@ -315,6 +321,7 @@ impl DataError {
                 vec![at("header_row")]
             }
             DataError::FillOfKey { column, .. } => vec![format!("{}.{column}", at("fill"))],
+            DataError::FilledTwice { .. } => vec![at("row_numbers")],
             DataError::UnknownColumnType { column, .. } => {
                 vec![format!("{}.{column}", at("columns"))]
             }

@@ -10,6 +10,9 @@ pub(crate) const UNCALCULATED_ACTION: &str = "formula without a saved result, re
 /// The data-quality action of a hidden sheet a `sheet_pattern` matched.
 pub(crate) const FILLED_ACTION: &str =
     "not in the export: every row has the scenario's `fill` text";
+/// The data-quality action of a column numbered row by row (`row_numbers`).
+pub(crate) const ROW_NUMBERS_ACTION: &str =
+    "not in the export: each row numbered in the order read (the scenario's `row_numbers`)";
 pub(crate) const HIDDEN_SHEET_ACTION: &str = "hidden sheet skipped: sheet_pattern reads visible sheets only (name it in `sheets` to read it)";
 
 /// One cell worth a reader's attention.
@@ -77,6 +80,8 @@ pub enum EntryKind {
     RenameUnused,
     /// A column the export does not have, filled by the scenario (`fill`).
     Filled,
+    /// An identifier the export does not have, numbered row by row (`row_numbers`).
+    RowNumbered,
 }
 
 impl QualityEntry {
@@ -97,6 +102,8 @@ impl QualityEntry {
             EntryKind::RenameUnused
         } else if action == FILLED_ACTION {
             EntryKind::Filled
+        } else if action == ROW_NUMBERS_ACTION {
+            EntryKind::RowNumbered
         } else {
             EntryKind::NotListed
         }

@@ -20,7 +20,7 @@ use crate::data::csv_read::{CsvSource, read_csv};
 use crate::data::error::DataError;
 use crate::data::key_check::{RowOrigins, check_unique_key};
 use crate::data::quality::{
-    FILLED_ACTION, HIDDEN_SHEET_ACTION, QualityEntry, QualityLog, TableCounts,
+    FILLED_ACTION, HIDDEN_SHEET_ACTION, QualityEntry, QualityLog, ROW_NUMBERS_ACTION, TableCounts,
 };
 use crate::data::spec::{DeclaredType, InputsSpec, TableSpec};
 use crate::data::workbook::{
@@ -95,6 +95,8 @@ pub fn read_inputs_within(
     let mut plans: Vec<ReadPlan> = Vec::new();
     // Per plan: the filled columns the rules read (name, the text every row gets).
     let mut fills: Vec<Vec<(String, String)>> = Vec::new();
+    // Per plan: the row-numbered columns the rules read.
+    let mut numbered: Vec<Vec<String>> = Vec::new();
     let mut jobs: Vec<Job> = Vec::new();
     let mut skipped: Vec<QualityEntry> = Vec::new();
     let pool = BookPool {
@@ -173,6 +175,14 @@ pub fn read_inputs_within(
                 .map(|(column, text)| (column.clone(), text.clone()))
                 .collect(),
         );
+        numbered.push(
+            table_spec
+                .row_numbers
+                .iter()
+                .filter(|column| table_wanted.is_none_or(|w| w.contains(*column)))
+                .cloned()
+                .collect(),
+        );
         jobs.extend(sheets.into_iter().map(|sheet| Job {
             table,
             path: path.clone(),
@@ -225,8 +235,24 @@ pub fn read_inputs_within(
         }
     }
     let mut data = InputData::default();
-    for ((plan, parts), filled) in plans.iter().zip(by_table).zip(&fills) {
+    for (((plan, parts), filled), numbered) in plans.iter().zip(by_table).zip(&fills).zip(&numbered)
+    {
         let (mut table, entries, counts) = merge_parts(plan, parts)?;
+        for column in numbered {
+            let values = (1..=table.row_count)
+                .map(|n| Value::text(n.to_string().as_str()))
+                .collect();
+            table.set_column(Column::new(column, ValueType::Text, values));
+            data.quality.entries.push(QualityEntry {
+                table: plan.name.clone(),
+                file: PathBuf::new(),
+                cell: String::new(),
+                column: column.clone(),
+                raw: String::new(),
+                expected: String::new(),
+                action: ROW_NUMBERS_ACTION.to_string(),
+            });
+        }
         for (column, text) in filled {
             let values = vec![Value::text(text.as_str()); table.row_count];
             table.set_column(Column::new(column, ValueType::Text, values));
@@ -275,7 +301,7 @@ fn plan_table(
         names.remove(key.as_str());
     }
     // Filled columns come from the scenario, not the file.
-    for filled in spec.fill.keys() {
+    for filled in spec.fill.keys().chain(&spec.row_numbers) {
         names.remove(filled.as_str());
     }
     let any = DeclaredType {
@@ -290,7 +316,9 @@ fn plan_table(
         date_format: spec.date_format_of(n).map(str::to_string),
     };
     let mut columns: Vec<PlannedColumn> = Vec::new();
-    if let Some(key) = &spec.key
+    // A row-numbered key is made after reading: its values differ by construction.
+    let key = spec.key.clone().filter(|k| !spec.row_numbers.contains(k));
+    if let Some(key) = &key
         && !all_headers
     {
         columns.push(column(key));
@@ -300,7 +328,7 @@ fn plan_table(
         name: name.to_string(),
         columns,
         all_headers,
-        key: spec.key.clone(),
+        key,
         rename: spec.rename.clone(),
         policy: spec.on_bad_cell,
         header_row: spec.header_row.unwrap_or(1).saturating_sub(1),

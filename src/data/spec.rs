@@ -69,6 +69,11 @@ pub struct TableSpec {
     /// (`{ segment = "All", partner_id = "" }`); they are not looked for in the file.
     #[serde(default)]
     pub fill: BTreeMap<String, String>,
+    /// Identifier columns the export does not have: row `n` of the table, in the order
+    /// read, gets the text `n` (`row_numbers = ["opp_id"]`), so rows stay apart where
+    /// one `fill` text would merge them all into one deal or one account.
+    #[serde(default)]
+    pub row_numbers: Vec<String>,
     /// The key columns whose text is trimmed: the columns the rules group or match by
     /// and look values up with (filled in from the rules, not written in scenarios).
     #[serde(skip)]
@@ -173,6 +178,16 @@ impl TableSpec {
             return Err(DataError::FillOfKey {
                 table: table.to_string(),
                 column: key.clone(),
+            });
+        }
+        if let Some(column) = self
+            .row_numbers
+            .iter()
+            .find(|c| self.fill.contains_key(c.as_str()))
+        {
+            return Err(DataError::FilledTwice {
+                table: table.to_string(),
+                column: column.clone(),
             });
         }
         if matches!(&self.sheets, Some(list) if list.is_empty()) {

@@ -187,6 +187,11 @@ fn from_quality_log(quality: &QualityLog) -> Vec<DataIssue> {
                         first.raw
                     ),
                 ),
+                EntryKind::RowNumbered => (
+                    Severity::Note,
+                    "numbered column",
+                    "not in the export: row n of the table is \"n\" (the scenario's `row_numbers`), so its rows stay apart".to_string(),
+                ),
                 EntryKind::DateLayout => (
                     Severity::Note,
                     "date layout",

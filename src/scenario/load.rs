@@ -692,6 +692,7 @@ fn build_table(
         }),
         trimmed: BTreeSet::new(),
         fill: text_map(table, "fill"),
+        row_numbers: text_list(table, "row_numbers").unwrap_or_default(),
     }
 }
 

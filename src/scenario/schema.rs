@@ -79,6 +79,7 @@ const INPUT_TABLE: &[Field] = &[
     field("date_formats", Shape::MapOf(&Shape::DateFormat)),
     field("trim_keys", Shape::Bool),
     field("fill", Shape::MapOf(&Shape::Text)),
+    field("row_numbers", Shape::TextList),
 ];
 
 const INPUTS: &[Field] = &[

@@ -231,6 +231,16 @@ fn every_data_error_names_the_place_and_the_fix() {
         ),
     ));
     messages.push((
+        "FilledTwice",
+        error_in(
+            d,
+            &with_workbook(
+                "crm.xlsx",
+                &format!("{OPPS}fill = {{ region = \"X\" }}\nrow_numbers = [\"region\"]\n"),
+            ),
+        ),
+    ));
+    messages.push((
         "UnknownColumnType",
         error_in(
             d,
@@ -365,7 +375,7 @@ fn every_data_error_names_the_place_and_the_fix() {
 }
 
 /// Every variant, in the order the message test triggers them.
-const ALL_VARIANTS: [&str; 24] = [
+const ALL_VARIANTS: [&str; 25] = [
     "NoFileGiven",
     "FileNotFound",
     "FileUnreadable",
@@ -380,6 +390,7 @@ const ALL_VARIANTS: [&str; 24] = [
     "ConflictingSheetOptions",
     "InvalidHeaderRow",
     "FillOfKey",
+    "FilledTwice",
     "UnknownColumnType",
     "NoHeaderRow",
     "MissingColumn",
@@ -411,6 +422,7 @@ fn variant_name(e: &DataError) -> &'static str {
             DataError::ConflictingSheetOptions { .. } => "ConflictingSheetOptions",
             DataError::InvalidHeaderRow { .. } => "InvalidHeaderRow",
             DataError::FillOfKey { .. } => "FillOfKey",
+            DataError::FilledTwice { .. } => "FilledTwice",
             DataError::UnknownColumnType { .. } => "UnknownColumnType",
             DataError::NoHeaderRow { .. } => "NoHeaderRow",
             DataError::MissingColumn { .. } => "MissingColumn",
@@ -461,6 +473,46 @@ fn fill_gives_every_row_the_scenarios_text() {
         .map(|e| e.column.as_str())
         .collect();
     assert_eq!(filled, vec!["partner_id", "segment"]);
+}
+
+/// An identifier the export lacks, numbered row by row: rows stay apart (a `fill`
+/// text would make them one deal), a numbered key passes the key check, and the
+/// data-quality log says so.
+#[test]
+fn row_numbers_tell_rows_apart() {
+    let dir = crm_dir();
+    let text = format!(
+        "workbook = \"crm.xlsx\"\n{OPPS}key = \"deal_no\"\nrow_numbers = [\"deal_no\", \"account_id\"]\n"
+    );
+    let data = read_inputs(&spec(&text), dir.path(), None).unwrap();
+    let t = data.table("Opportunities").unwrap();
+    for column in ["deal_no", "account_id"] {
+        let texts: Vec<String> = t
+            .column(column)
+            .unwrap()
+            .values()
+            .iter()
+            .map(|v| v.to_text().unwrap().to_string())
+            .collect();
+        assert_eq!(texts, vec!["1", "2", "3"], "{column}");
+    }
+    // The export's own key-like column is still read, in the export's order.
+    let ids: Vec<String> = t
+        .column("opp_id")
+        .unwrap()
+        .values()
+        .iter()
+        .map(|v| v.to_text().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, vec!["O-1", "O-2", "O-3"]);
+    let numbered: Vec<&str> = data
+        .quality
+        .entries
+        .iter()
+        .filter(|e| e.action.contains("`row_numbers`"))
+        .map(|e| e.column.as_str())
+        .collect();
+    assert_eq!(numbered, vec!["deal_no", "account_id"]);
 }
 
 #[test]

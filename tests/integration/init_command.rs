@@ -272,3 +272,69 @@ fn init_does_not_overwrite_a_scenario_without_force() {
     insta::assert_snapshot!("init_would_overwrite", ran.stderr);
     init().arg("--force").success();
 }
+
+/// An export with no deal or account identifier (a HubSpot-style deals list without
+/// "Record ID" or "Associated Company"): `init` numbers them row by row, never one
+/// text for every row (which would make every deal one deal of one customer), and
+/// warns what that means for the figures.
+#[test]
+fn init_numbers_the_identifiers_an_export_lacks() {
+    let dir = with_library();
+    write(
+        dir.path(),
+        "export/deals.csv",
+        "Deal Name,Deal Stage,Amount,Create Date,Close Date,Sales Channel,Region\n\
+         Acme,closedwon,1000,2025-01-10,2025-02-10,Direct,EMEA\n\
+         Beta,closedwon,2000,2025-01-15,2025-03-01,Partner,EMEA\n\
+         Gamma,closedlost,500,2025-02-01,2025-03-15,Direct,NA\n\
+         Delta,closedwon,1500,2025-02-20,2025-03-20,Direct,NA\n\
+         Epsilon,appointmentscheduled,800,2025-04-05,,Partner,NA\n",
+    );
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["init", "--from", "export", "--out", "proj"])
+        .success();
+    for column in ["opp_id", "account_id"] {
+        assert!(
+            ran.stdout.contains(&format!(
+                "warning: Opportunities.{column} is not in the export: row n reads \"n\""
+            )),
+            "{}",
+            ran.stdout
+        );
+    }
+    let scenario = std::fs::read_to_string(dir.path().join("proj/scenario.toml")).unwrap();
+    assert!(
+        scenario.contains("row_numbers = [\"opp_id\", \"account_id\"]"),
+        "{scenario}"
+    );
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["run", "proj/scenario.toml", "--no-cache", "--json"])
+        .success();
+    assert!(
+        ran.stderr
+            .contains("Opportunities.account_id: not in the export: row n of the table is \"n\""),
+        "{}",
+        ran.stderr
+    );
+    // By hand: as_of is the latest date, 2025-04-05, so the period is April 2024 –
+    // March 2025. Direct won Acme and Delta and lost Gamma; Partner won Beta. Each deal
+    // is an account of its own, so Direct has 2 new customers and Partner 1 (one text
+    // for every row would have made them one customer, first won by Direct), and no
+    // account is worked by two channels.
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let channel = |name: &str| {
+        json["tables"]["Channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["channel"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(channel("Direct")["new_customers"], 2.0);
+    assert_eq!(channel("Partner")["new_customers"], 1.0);
+    assert!((channel("Direct")["win_rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(json["scalars"]["multi_channel_accounts"], 0.0);
+}

@@ -161,6 +161,7 @@ fn table_spec(w: &mut ByteWriter, spec: &TableSpec) {
         trim_keys: _, // the columns it trims are in the key as `trimmed`
         trimmed,
         fill,
+        row_numbers,
     } = spec;
     w.opt_str(sheet.as_deref());
     match sheets {
@@ -187,6 +188,10 @@ fn table_spec(w: &mut ByteWriter, spec: &TableSpec) {
             w.str(from);
             w.str(to);
         }
+    }
+    w.usize(row_numbers.len());
+    for column in row_numbers {
+        w.str(column);
     }
     w.str(on_bad_cell.as_str());
 }

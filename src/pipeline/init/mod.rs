@@ -59,8 +59,18 @@ pub(crate) struct ColumnOut {
     pub optional: bool,
     /// A column of the library's declaration.
     pub canonical: bool,
-    /// A text column the export lacks: the text every row gets (scenario `fill`).
-    pub fill: Option<String>,
+    /// A text column the export lacks: how the reader makes it.
+    pub made: Option<Made>,
+}
+
+/// How a library text column the export lacks is made when the export is read.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Made {
+    /// One text for every row (scenario `fill`): a grouping such as segment.
+    Fill(String),
+    /// Row n reads "n" (scenario `row_numbers`): an identifier, which one text for
+    /// every row would turn into one deal or one account.
+    RowNumbers,
 }
 
 /// One export table as the written files map it.
@@ -313,21 +323,24 @@ fn map_table(name: String, export: ExportTable, canon: Option<&Canonical>) -> Ta
                         ty: *ty,
                         optional: *optional || profile.optional,
                         canonical: true,
-                        fill: None,
+                        made: None,
                     });
                 }
                 // A text column the export lacks reads as one value for every row
-                // (blank where the library allows blanks), so the rules still run.
+                // (blank where the library allows blanks), so the rules still run;
+                // a required identifier is numbered row by row instead.
                 None if *ty == ValueType::Text => columns.push(ColumnOut {
                     rule_name: column.clone(),
                     header: column.clone(),
                     ty: *ty,
                     optional: *optional,
                     canonical: true,
-                    fill: Some(if *optional {
-                        String::new()
+                    made: Some(if *optional {
+                        Made::Fill(String::new())
+                    } else if names::is_identifier(column) {
+                        Made::RowNumbers
                     } else {
-                        FILL_ALL.to_string()
+                        Made::Fill(FILL_ALL.to_string())
                     }),
                 }),
                 None => missing.push(column.clone()),
@@ -348,7 +361,7 @@ fn map_table(name: String, export: ExportTable, canon: Option<&Canonical>) -> Ta
             ty: profile.ty,
             optional: profile.optional,
             canonical: false,
-            fill: None,
+            made: None,
         });
     }
     let mut table = TableOut {
@@ -399,7 +412,7 @@ fn templates(mapped: &[TableOut], canonical: &[Canonical], out: &Path) -> Vec<Ta
                     ty: *ty,
                     optional: *optional,
                     canonical: true,
-                    fill: None,
+                    made: None,
                 })
                 .collect();
             TableOut {

@@ -53,7 +53,9 @@ const TABLE_SYNONYMS: &[(&str, &[&str])] = &[
 ];
 
 /// The usual spellings of the library's columns (normalized), per canonical column;
-/// a header equal to the canonical name (normalized) always matches.
+/// a header equal to the canonical name (normalized) always matches. They cover the
+/// standard export labels of the common CRMs (Salesforce, HubSpot, Pipedrive, Zoho,
+/// Dynamics) besides generic spellings.
 const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
     (
         "opp_id",
@@ -63,6 +65,10 @@ const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
             "dealid",
             "opportunitynumber",
             "dealnumber",
+            "recordid",
+            "hsobjectid",
+            "objectid",
+            "opportunityid18",
             "opportunity",
             "id",
         ],
@@ -75,15 +81,39 @@ const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
             "accountname",
             "company",
             "companyname",
+            "companyid",
+            "associatedcompany",
+            "associatedcompanyid",
+            "associatedcompanyids",
+            "associatedcompanyprimary",
+            "organization",
+            "organisation",
+            "organizationname",
+            "organisationname",
+            "org",
+            "potentialcustomer",
             "customer",
             "customerid",
             "customername",
+            "customeraccount",
+            "accountnumber",
             "client",
+            "clientname",
+            "clientid",
         ],
     ),
     (
         "channel",
-        &["saleschannel", "channelname", "routetomarket", "gotomarket"],
+        &[
+            "saleschannel",
+            "channelname",
+            "channeltype",
+            "routetomarket",
+            "gotomarket",
+            "gtmchannel",
+            "sellingchannel",
+            "salesmotion",
+        ],
     ),
     (
         "partner_id",
@@ -91,8 +121,16 @@ const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
             "partnerid",
             "partner",
             "partnername",
+            "partneraccount",
+            "partneraccountname",
+            "channelpartner",
+            "channelpartnername",
+            "partnercompany",
+            "referralpartner",
             "reseller",
             "resellerid",
+            "resellername",
+            "distributor",
         ],
     ),
     (
@@ -100,21 +138,39 @@ const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
         &[
             "customersegment",
             "segmentname",
-            "companysize",
+            "accountsegment",
+            "companysegment",
             "marketsegment",
+            "customertype",
+            "companysize",
+            "businesssize",
         ],
     ),
     (
         "region",
-        &["salesregion", "territory", "geo", "geography", "area"],
+        &[
+            "salesregion",
+            "territory",
+            "territoryname",
+            "salesterritory",
+            "geo",
+            "geography",
+            "theater",
+            "theatre",
+            "area",
+        ],
     ),
     (
         "stage",
         &[
             "dealstage",
+            "stagename",
             "opportunitystage",
             "salesstage",
             "pipelinestage",
+            "pipelinephase",
+            "phase",
+            "statusreason",
             "status",
         ],
     ),
@@ -125,11 +181,22 @@ const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
             "dealvalue",
             "dealamount",
             "opportunityamount",
+            "amountincompanycurrency",
+            "amountinhomecurrency",
             "value",
+            "totalamount",
+            "netamount",
+            "dealsize",
             "revenue",
+            "actualrevenue",
+            "estrevenue",
+            "estimatedrevenue",
             "acv",
+            "annualcontractvalue",
             "arr",
             "contractvalue",
+            "totalcontractvalue",
+            "tcv",
             "bookings",
             "amountusd",
         ],
@@ -142,6 +209,11 @@ const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
             "created",
             "createdat",
             "createdon",
+            "createdtime",
+            "createddatetime",
+            "dealcreated",
+            "addtime",
+            "dateadded",
             "engagedate",
             "opendate",
             "creationdate",
@@ -157,12 +229,49 @@ const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
             "closed",
             "closedat",
             "closedon",
+            "closingdate",
+            "closetime",
+            "actualclosedate",
             "wondate",
+            "wontime",
+            "datewon",
+            "estclosedate",
+            "estimatedclosedate",
+            "expectedclosedate",
             "enddate",
             "dateclosed",
         ],
     ),
-    ("lead_id", &["leadid", "id"]),
+    (
+        "lead_source",
+        &[
+            "leadsource",
+            "leadsourcetype",
+            "source",
+            "sourcetype",
+            "originalsource",
+            "originalsourcetype",
+            "dealsource",
+            "opportunitysource",
+            "leadorigin",
+            "origin",
+        ],
+    ),
+    (
+        "product",
+        &[
+            "productname",
+            "products",
+            "productline",
+            "productfamily",
+            "productcategory",
+            "item",
+            "itemname",
+            "sku",
+            "plan",
+        ],
+    ),
+    ("lead_id", &["leadid", "recordid", "id"]),
     (
         "stage_reached",
         &["stagereached", "leadstage", "leadstatus", "stage", "status"],
@@ -176,6 +285,16 @@ const COLUMN_SYNONYMS: &[(&str, &[&str])] = &[
     ("renewed", &["isrenewed", "renewalstatus"]),
     ("metric", &["kpi", "measure"]),
 ];
+
+/// Words CRMs put before a deal's field labels (Pipedrive's `Deal - Value`,
+/// `Opportunity Owner`): a header is also tried without them.
+const ENTITY_PREFIXES: &[&str] = &["deal", "opportunity", "opp"];
+
+/// Whether a library column names a thing (`opp_id`, `account_id`): an export that
+/// lacks it gets one per row, since one text for every row would make them all one.
+pub fn is_identifier(column: &str) -> bool {
+    column.ends_with("_id")
+}
 
 /// Lower case, letters and digits only: `Close Value` → `closevalue`.
 pub fn normalized(text: &str) -> String {
@@ -213,19 +332,34 @@ pub fn map_columns(headers: &[String], canonical: &[String]) -> Vec<Option<usize
             *slot = Some(i);
         }
     }
+    // Then the usual spellings, in the list's order (most specific first); a header
+    // is tried as written, then without an entity prefix (`Deal - Organization`).
+    let stripped: Vec<Option<&str>> = normalized_headers
+        .iter()
+        .map(|h| {
+            ENTITY_PREFIXES
+                .iter()
+                .find_map(|p| h.strip_prefix(p).filter(|rest| !rest.is_empty()))
+        })
+        .collect();
     for (slot, column) in mapping.iter_mut().zip(canonical) {
         if slot.is_some() {
             continue;
         }
-        let Some((_, spellings)) = COLUMN_SYNONYMS.iter().find(|(c, _)| c == column) else {
-            continue;
-        };
-        let found = spellings.iter().find_map(|spelling| {
-            normalized_headers
-                .iter()
-                .enumerate()
-                .position(|(i, h)| !used[i] && h == spelling)
-        });
+        let own = normalized(column);
+        let spellings = COLUMN_SYNONYMS
+            .iter()
+            .find(|(c, _)| c == column)
+            .map_or(&[][..], |(_, s)| *s);
+        let found = std::iter::once(own.as_str())
+            .chain(spellings.iter().copied())
+            .find_map(|spelling| {
+                (0..normalized_headers.len()).find(|&i| {
+                    !used[i]
+                        && (normalized_headers[i] == spelling
+                            || stripped[i].is_some_and(|s| s == spelling))
+                })
+            });
         if let Some(i) = found {
             used[i] = true;
             *slot = Some(i);
@@ -332,6 +466,170 @@ mod tests {
         // The exact name wins over a usual spelling.
         let headers = strings(&["status", "stage"]);
         assert_eq!(map_columns(&headers, &strings(&["stage"])), vec![Some(1)]);
+    }
+
+    /// The deal columns of the rule library, as `init` maps them.
+    const DEAL_COLUMNS: [&str; 12] = [
+        "opp_id",
+        "account_id",
+        "channel",
+        "partner_id",
+        "segment",
+        "region",
+        "stage",
+        "amount",
+        "created_date",
+        "close_date",
+        "lead_source",
+        "product",
+    ];
+
+    /// A CRM, its export's headers, and (canonical column, header) pairs.
+    type ExportCase<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
+
+    /// Each CRM's standard deal export (its documented field labels) against the
+    /// mapping worked out by hand: (canonical column, the header it should take).
+    #[test]
+    fn standard_crm_exports_map_onto_the_library() {
+        let cases: [ExportCase; 5] = [
+            (
+                "Salesforce opportunity report",
+                &[
+                    "Opportunity Owner",
+                    "Account Name",
+                    "Opportunity Name",
+                    "Stage",
+                    "Amount",
+                    "Expected Revenue",
+                    "Probability (%)",
+                    "Close Date",
+                    "Created Date",
+                    "Lead Source",
+                    "Type",
+                ],
+                &[
+                    ("account_id", "Account Name"),
+                    ("stage", "Stage"),
+                    ("amount", "Amount"),
+                    ("created_date", "Created Date"),
+                    ("close_date", "Close Date"),
+                    ("lead_source", "Lead Source"),
+                ],
+            ),
+            (
+                "HubSpot deals",
+                &[
+                    "Record ID",
+                    "Deal Name",
+                    "Deal Stage",
+                    "Amount",
+                    "Close Date",
+                    "Create Date",
+                    "Pipeline",
+                    "Deal owner",
+                    "Associated Company",
+                    "Original Source Type",
+                    "Deal Type",
+                ],
+                &[
+                    ("opp_id", "Record ID"),
+                    ("account_id", "Associated Company"),
+                    ("stage", "Deal Stage"),
+                    ("amount", "Amount"),
+                    ("created_date", "Create Date"),
+                    ("close_date", "Close Date"),
+                    ("lead_source", "Original Source Type"),
+                ],
+            ),
+            (
+                "Pipedrive deals",
+                &[
+                    "Deal - ID",
+                    "Deal - Title",
+                    "Deal - Value",
+                    "Deal - Currency",
+                    "Deal - Organization",
+                    "Deal - Status",
+                    "Deal - Stage",
+                    "Deal - Deal created",
+                    "Deal - Expected close date",
+                    "Deal - Won time",
+                    "Deal - Product name",
+                ],
+                &[
+                    ("opp_id", "Deal - ID"),
+                    ("account_id", "Deal - Organization"),
+                    ("stage", "Deal - Stage"),
+                    ("amount", "Deal - Value"),
+                    ("created_date", "Deal - Deal created"),
+                    ("close_date", "Deal - Won time"),
+                    ("product", "Deal - Product name"),
+                ],
+            ),
+            (
+                "Zoho CRM deals",
+                &[
+                    "Deal Owner",
+                    "Deal Name",
+                    "Account Name",
+                    "Amount",
+                    "Closing Date",
+                    "Stage",
+                    "Type",
+                    "Lead Source",
+                    "Created Time",
+                    "Contact Name",
+                ],
+                &[
+                    ("account_id", "Account Name"),
+                    ("stage", "Stage"),
+                    ("amount", "Amount"),
+                    ("created_date", "Created Time"),
+                    ("close_date", "Closing Date"),
+                    ("lead_source", "Lead Source"),
+                ],
+            ),
+            (
+                "Dynamics 365 opportunities",
+                &[
+                    "Topic",
+                    "Potential Customer",
+                    "Est. Close Date",
+                    "Est. Revenue",
+                    "Status",
+                    "Status Reason",
+                    "Pipeline Phase",
+                    "Created On",
+                    "Actual Close Date",
+                    "Actual Revenue",
+                ],
+                &[
+                    ("account_id", "Potential Customer"),
+                    ("stage", "Pipeline Phase"),
+                    ("amount", "Actual Revenue"),
+                    ("created_date", "Created On"),
+                    ("close_date", "Actual Close Date"),
+                ],
+            ),
+        ];
+        let canonical = strings(&DEAL_COLUMNS);
+        for (crm, headers, want) in cases {
+            let mapping = map_columns(&strings(headers), &canonical);
+            let got: Vec<(&str, &str)> = DEAL_COLUMNS
+                .iter()
+                .zip(&mapping)
+                .filter_map(|(c, m)| Some((*c, headers[(*m)?])))
+                .collect();
+            let mut want = want.to_vec();
+            want.sort_by_key(|(c, _)| DEAL_COLUMNS.iter().position(|d| d == c));
+            assert_eq!(got, want, "{crm}");
+        }
+    }
+
+    #[test]
+    fn identifiers_are_the_id_columns() {
+        assert!(is_identifier("opp_id") && is_identifier("account_id"));
+        assert!(!is_identifier("segment") && !is_identifier("idle"));
     }
 
     #[test]

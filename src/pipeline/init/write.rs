@@ -12,7 +12,7 @@ use crate::lang::plan::{ArgNode, ListDomain, Node, ParamId, Plan, TableId, Table
 use crate::value::Value;
 use crate::value::datetime::ymd_from_serial;
 
-use super::{InitOptions, TableOut};
+use super::{InitOptions, Made, TableOut};
 use crate::pipeline::CommandError;
 
 /// `target` relative to the folder `base` (both made absolute first), with `/`.
@@ -165,7 +165,10 @@ pub(super) fn scenario_toml(
         let fills: Vec<String> = table
             .columns
             .iter()
-            .filter_map(|c| Some(format!("{} = {}", c.rule_name, quoted(c.fill.as_ref()?))))
+            .filter_map(|c| match &c.made {
+                Some(Made::Fill(text)) => Some(format!("{} = {}", c.rule_name, quoted(text))),
+                _ => None,
+            })
             .collect();
         if !fills.is_empty() {
             let _ = writeln!(
@@ -174,10 +177,19 @@ pub(super) fn scenario_toml(
                 fills.join(", ")
             );
         }
+        let numbered = numbered_columns(table);
+        if !numbered.is_empty() {
+            let list: Vec<String> = numbered.iter().map(|c| quoted(c)).collect();
+            let _ = writeln!(
+                text,
+                "row_numbers = [{}]   # not in the export: row n reads \"n\"",
+                list.join(", ")
+            );
+        }
         let renames: Vec<String> = table
             .columns
             .iter()
-            .filter(|c| c.header != c.rule_name && c.fill.is_none())
+            .filter(|c| c.header != c.rule_name && c.made.is_none())
             .map(|c| format!("{} = {}", quoted(&c.header), quoted(&c.rule_name)))
             .collect();
         if !renames.is_empty() {
@@ -257,7 +269,7 @@ pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
         let columns: Vec<String> = table
             .columns
             .iter()
-            .filter(|c| (c.canonical || table.canonical.is_none()) && c.fill.is_none())
+            .filter(|c| (c.canonical || table.canonical.is_none()) && c.made.is_none())
             .map(|c| {
                 if c.header == c.rule_name {
                     c.rule_name.clone()
@@ -287,13 +299,19 @@ pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
         let filled: Vec<String> = table
             .columns
             .iter()
-            .filter_map(|c| Some(format!("{} = \"{}\"", c.rule_name, c.fill.as_ref()?)))
+            .filter_map(|c| match &c.made {
+                Some(Made::Fill(text)) => Some(format!("{} = \"{text}\"", c.rule_name)),
+                _ => None,
+            })
             .collect();
         if !filled.is_empty() {
             lines.push(format!(
                 "  not in the export, one value for every row (fill in scenario.toml): {}",
                 filled.join(", ")
             ));
+        }
+        for column in numbered_columns(table) {
+            lines.push(identifier_warning(&table.name, column));
         }
         let kept: Vec<&str> = table
             .columns
@@ -411,7 +429,7 @@ fn seen_column<'a>(
     let mapped = out
         .columns
         .iter()
-        .find(|c| c.rule_name == *column.name && c.fill.is_none())?;
+        .find(|c| c.rule_name == *column.name && c.made.is_none())?;
     let profile = out
         .export
         .columns
@@ -631,4 +649,21 @@ fn compared_texts(node: &Node, table: Option<TableId>, out: &mut Compared) {
             }
         }
     }
+}
+
+/// The table's identifiers the export lacks, numbered row by row.
+fn numbered_columns(table: &TableOut) -> Vec<&str> {
+    table
+        .columns
+        .iter()
+        .filter(|c| c.made == Some(Made::RowNumbers))
+        .map(|c| c.rule_name.as_str())
+        .collect()
+}
+
+/// What numbering an identifier the export lacks means for the figures.
+fn identifier_warning(table: &str, column: &str) -> String {
+    format!(
+        "  warning: {table}.{column} is not in the export: row n reads \"n\" (row_numbers in scenario.toml), so no two rows share a {column} and figures that count or match rows by it (customers, shared accounts, conflicts) count every row apart; rename the export's column that holds it to {column} (rename in scenario.toml) to measure them"
+    )
 }
