@@ -338,3 +338,63 @@ fn init_numbers_the_identifiers_an_export_lacks() {
     assert!((channel("Direct")["win_rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
     assert_eq!(json["scalars"]["multi_channel_accounts"], 0.0);
 }
+
+/// A Pipedrive-style export: `Deal - Stage` is the pipeline step and `Deal - Status`
+/// says won or lost. `init` maps `stage` onto the header whose values hold what the
+/// rules look for (the won and lost stages), keeps the other under its own name, and
+/// sets the params to the export's spelling.
+#[test]
+fn init_maps_stage_onto_the_column_that_says_won_or_lost() {
+    let dir = with_library();
+    write(
+        dir.path(),
+        "export/deals.csv",
+        "Deal - ID,Deal - Title,Deal - Value,Deal - Organization,Deal - Stage,Deal - Status,Deal - Deal created,Deal - Deal closed on,Deal - Channel\n\
+         1,Acme,1000,Acme Ltd,Negotiation,won,2025-01-10,2025-02-10,Direct\n\
+         2,Beta,2000,Beta Inc,Proposal,won,2025-01-15,2025-03-01,Partner\n\
+         3,Gamma,500,Acme Ltd,Qualified,lost,2025-02-01,2025-03-15,Partner\n\
+         4,Delta,1500,Delta Co,Negotiation,won,2025-02-20,2025-03-20,Direct\n\
+         5,Eps,800,Beta Inc,Qualified,open,2025-04-05,,Direct\n",
+    );
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["init", "--from", "export", "--out", "proj"])
+        .success();
+    assert!(
+        ran.stdout.contains(
+            "Opportunities.stage: took 'Deal - Status', not 'Deal - Stage': its values say what the rules look for"
+        ),
+        "{}",
+        ran.stdout
+    );
+    let scenario = std::fs::read_to_string(dir.path().join("proj/scenario.toml")).unwrap();
+    for line in [
+        "\"Deal - Status\" = \"stage\"",
+        "\"Deal - Stage\" = \"deal_stage\"",
+        "won_stage = \"won\"",
+        "lost_stage = \"lost\"",
+    ] {
+        assert!(scenario.contains(line), "{line}: {scenario}");
+    }
+    let ran = Chanmix::new()
+        .current_dir(dir.path())
+        .args(["run", "proj/scenario.toml", "--no-cache", "--json"])
+        .success();
+    // By hand: as_of 2025-04-05, period April 2024 – March 2025. Direct won deals 1
+    // and 4 (2500) and lost none; Partner won 2 and lost 3. Acme Ltd (Direct, Partner)
+    // and Beta Inc (Partner, Direct) are each worked by two channels.
+    let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let channel = |name: &str| {
+        json["tables"]["Channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["channel"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(channel("Direct")["win_rate"], 1.0);
+    assert_eq!(channel("Direct")["revenue"], 2500.0);
+    assert_eq!(channel("Partner")["win_rate"], 0.5);
+    assert_eq!(json["scalars"]["multi_channel_accounts"], 2.0);
+}

@@ -147,7 +147,7 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
         source,
     })?;
     let inputs_text = write::inputs_rules(&mapped, &options.from);
-    let (used, left_out) = usable_rule_files(&inputs_path, &inputs_text, &rule_files)?;
+    let (mut used, mut left_out) = usable_rule_files(&inputs_path, &inputs_text, &rule_files)?;
     let scenario_text = write::scenario_toml(&mapped, &used, options)?;
     let template_texts: Vec<(PathBuf, String)> = mapped
         .iter()
@@ -171,6 +171,29 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
     }
     // The written scenario must pass `chanmix check`.
     let mut prepared = prepare(&scenario_path)?;
+    // A library column whose header never holds what the rules compare it with, where
+    // another header does (Status, not Stage, says won): mapped again, written again.
+    let remapped = write::remap_by_values(&prepared.plan, &mut mapped);
+    let mut scenario_text = scenario_text;
+    if !remapped.is_empty() {
+        let inputs_text = write::inputs_rules(&mapped, &options.from);
+        let (used_again, left_again) = usable_rule_files(&inputs_path, &inputs_text, &rule_files)?;
+        scenario_text = write::scenario_toml(&mapped, &used_again, options)?;
+        for (path, text) in [
+            (&inputs_path, &inputs_text),
+            (&scenario_path, &scenario_text),
+        ] {
+            crate::atomic::write_atomically(path, text.as_bytes()).map_err(|source| {
+                CommandError::CannotWrite {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+        }
+        used = used_again;
+        left_out = left_again;
+        prepared = prepare(&scenario_path)?;
+    }
     // Params the rules compare with the export's values (the won stage): its spelling.
     let (settings, param_lines) = write::param_settings(&prepared.plan, &mapped);
     if !settings.is_empty() {
@@ -184,6 +207,7 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
         prepared = prepare(&scenario_path)?;
     }
     report.lines.extend(write::mapping_lines(&mapped));
+    report.lines.extend(remapped);
     if library.is_some() {
         report.lines.extend(write::library_lines(
             &used,

@@ -336,11 +336,7 @@ pub fn map_columns(headers: &[String], canonical: &[String]) -> Vec<Option<usize
     // is tried as written, then without an entity prefix (`Deal - Organization`).
     let stripped: Vec<Option<&str>> = normalized_headers
         .iter()
-        .map(|h| {
-            ENTITY_PREFIXES
-                .iter()
-                .find_map(|p| h.strip_prefix(p).filter(|rest| !rest.is_empty()))
-        })
+        .map(|h| without_entity_prefix(h))
         .collect();
     for (slot, column) in mapping.iter_mut().zip(canonical) {
         if slot.is_some() {
@@ -366,6 +362,19 @@ pub fn map_columns(headers: &[String], canonical: &[String]) -> Vec<Option<usize
         }
     }
     mapping
+}
+
+/// A normalized header without its entity prefixes (`dealdealcreated` → `created`,
+/// Pipedrive's `Deal - Deal created`), if it had any.
+fn without_entity_prefix(header: &str) -> Option<&str> {
+    let mut rest = header;
+    while let Some(shorter) = ENTITY_PREFIXES
+        .iter()
+        .find_map(|p| rest.strip_prefix(p).filter(|r| !r.is_empty()))
+    {
+        rest = shorter;
+    }
+    (rest.len() < header.len()).then_some(rest)
 }
 
 /// Words of the language that cannot be names.
@@ -554,6 +563,7 @@ mod tests {
                     "Deal - Deal created",
                     "Deal - Expected close date",
                     "Deal - Won time",
+                    "Deal - Deal closed on",
                     "Deal - Product name",
                 ],
                 &[
@@ -562,7 +572,7 @@ mod tests {
                     ("stage", "Deal - Stage"),
                     ("amount", "Deal - Value"),
                     ("created_date", "Deal - Deal created"),
-                    ("close_date", "Deal - Won time"),
+                    ("close_date", "Deal - Deal closed on"),
                     ("product", "Deal - Product name"),
                 ],
             ),

@@ -12,8 +12,9 @@ use crate::lang::plan::{ArgNode, ListDomain, Node, ParamId, Plan, TableId, Table
 use crate::value::Value;
 use crate::value::datetime::ymd_from_serial;
 
-use super::{InitOptions, Made, TableOut};
+use super::{ColumnOut, InitOptions, Made, TableOut, names};
 use crate::pipeline::CommandError;
+use crate::value::ValueType;
 
 /// `target` relative to the folder `base` (both made absolute first), with `/`.
 pub fn relative_path(target: &Path, base: &Path) -> PathBuf {
@@ -509,18 +510,7 @@ pub(super) fn param_settings(
             {
                 continue;
             }
-            let wanted = words(default);
-            let candidates: Vec<&String> = profile
-                .values
-                .iter()
-                .filter(|v| {
-                    let have = words(v);
-                    !have.is_empty()
-                        && (have.iter().all(|w| wanted.contains(w))
-                            || wanted.iter().all(|w| have.contains(w))
-                            || have.concat() == wanted.concat())
-                })
-                .collect();
+            let candidates = same_words(default, &profile.values);
             let place = format!("{}.{}", table_plan.name, column.name);
             match candidates.as_slice() {
                 [one] => {
@@ -548,6 +538,114 @@ pub(super) fn param_settings(
         }
     }
     (settings, lines)
+}
+
+/// The values that read as the same words as `wanted` (`"Won"`, `"closed_won"` for
+/// `"Closed Won"`).
+fn same_words<'a>(wanted: &str, values: &'a [String]) -> Vec<&'a String> {
+    let wanted = words(wanted);
+    values
+        .iter()
+        .filter(|v| {
+            let have = words(v);
+            !have.is_empty()
+                && (have.iter().all(|w| wanted.contains(w))
+                    || wanted.iter().all(|w| have.contains(w))
+                    || have.concat() == wanted.concat())
+        })
+        .collect()
+}
+
+/// Whether a column's values hold a param's text, exactly or as the same words.
+fn holds(values: &[String], text: &str) -> bool {
+    values.iter().any(|v| v.eq_ignore_ascii_case(text)) || same_words(text, values).len() == 1
+}
+
+/// Library columns mapped by name onto a header whose values never hold what the
+/// rules compare them with (the params' texts), where exactly one other header of the
+/// same table, kept under its own name, holds them all: Pipedrive's and Dynamics'
+/// `Stage` is the pipeline step while `Status` says won or lost. Each is re-mapped onto
+/// that header (the first header is kept under its own name); returns what to say.
+pub(super) fn remap_by_values(plan: &Plan, tables: &mut [TableOut]) -> Vec<String> {
+    let mut swaps: Vec<(String, String, String)> = Vec::new();
+    for ((table_id, column_id), params) in comparisons(plan).params {
+        let Some((table_plan, column, profile)) = seen_column(plan, tables, table_id, column_id)
+        else {
+            continue;
+        };
+        let texts: Vec<&str> = params
+            .iter()
+            .filter_map(|id| match &plan.params.get(*id)?.default {
+                Value::Text(text) => Some(text.as_ref()),
+                _ => None,
+            })
+            .collect();
+        if texts.is_empty() || texts.iter().any(|t| holds(&profile.values, t)) {
+            continue;
+        }
+        let Some(out) = tables.iter().find(|t| *t.name == *table_plan.name) else {
+            continue;
+        };
+        let holders: Vec<&ColumnOut> = out
+            .columns
+            .iter()
+            .filter(|c| !c.canonical && c.made.is_none() && c.ty == ValueType::Text)
+            .filter(|c| {
+                out.export.columns.iter().any(|p| {
+                    p.header == c.header
+                        && p.values.len() < 50
+                        && texts.iter().all(|t| holds(&p.values, t))
+                })
+            })
+            .collect();
+        if let [holder] = holders.as_slice() {
+            swaps.push((
+                table_plan.name.to_string(),
+                column.name.to_string(),
+                holder.header.clone(),
+            ));
+        }
+    }
+    let mut lines = Vec::new();
+    for (table, column, header) in swaps {
+        let Some(out) = tables.iter_mut().find(|t| t.name == table) else {
+            continue;
+        };
+        let Some(at) = out.columns.iter().position(|c| c.rule_name == column) else {
+            continue;
+        };
+        let Some(from) = out.columns.iter().position(|c| c.header == header) else {
+            continue;
+        };
+        let before = out.columns[at].header.clone();
+        let mut rule_name = names::column_name(&before);
+        while out.columns.iter().any(|c| c.rule_name == rule_name) {
+            rule_name.push('2');
+        }
+        // The library column takes the header that holds the values; the header it
+        // had is kept under its own name, with its own guessed type.
+        let (ty, optional) = out
+            .export
+            .columns
+            .iter()
+            .find(|p| p.header == before)
+            .map_or((ValueType::Text, true), |p| (p.ty, p.optional));
+        out.columns[at].optional |= out.columns[from].optional;
+        out.columns[at].header = header.clone();
+        out.columns[from] = ColumnOut {
+            rule_name,
+            header: before.clone(),
+            ty,
+            optional,
+            canonical: false,
+            made: None,
+        };
+        lines.push(format!(
+            "{table}.{column}: took '{header}', not '{before}': its values say what the rules look for (e.g. the won stage); '{before}' is kept as {}",
+            out.columns[from].rule_name
+        ));
+    }
+    lines
 }
 
 /// A text's words, lower case (`"Closed - Won"` → closed, won; `"ClosedWon"` → closedwon).
