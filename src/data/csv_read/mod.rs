@@ -104,16 +104,7 @@ pub(crate) fn read_in_chunks(
                     progress(kept.fetch_add(more, Ordering::Relaxed) + more);
                 };
                 let fast = fast_path
-                    .then(|| {
-                        fast::read_chunk(
-                            source,
-                            cut.index,
-                            cut.first_row,
-                            &cut.bytes,
-                            &header,
-                            &mut tick,
-                        )
-                    })
+                    .then(|| fast::read_chunk(source, &cut, &header, &mut tick))
                     .flatten();
                 let part = match fast {
                     Some(part) => Ok(part),
