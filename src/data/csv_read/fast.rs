@@ -38,6 +38,7 @@ pub(super) fn read_chunk(
     source: &CsvSource<'_>,
     cut: &Cut,
     header: &[(u32, String)],
+    dictionaries: &Dictionaries,
     progress: &mut dyn FnMut(usize),
 ) -> Option<SheetPart> {
     let (index, first_row, bytes) = (cut.index, cut.first_row, cut.bytes.as_slice());
@@ -99,7 +100,15 @@ pub(super) fn read_chunk(
     }
     let layout = builder.layout().ok()?;
     let rows = cut.records as usize;
-    let mut typed = type_rows(&layout, body, source.delimiter, row, rows, progress).ok()?;
+    let mut typed = type_rows(
+        &layout,
+        body,
+        source.delimiter,
+        (row, rows),
+        dictionaries,
+        progress,
+    )
+    .ok()?;
     typed.charge += header_charge;
     let meter = Meter::new(std::sync::Arc::clone(source.budget));
     builder.finish_typed(typed, meter).ok()
@@ -126,8 +135,8 @@ fn type_rows(
     layout: &ChunkLayout,
     body: &[u8],
     delimiter: u8,
-    mut row: u32,
-    rows: usize,
+    (mut row, rows): (u32, usize),
+    dictionaries: &Dictionaries,
     progress: &mut dyn FnMut(usize),
 ) -> Result<TypedRows, Declined> {
     let mut slots: Vec<Slot> = layout
@@ -142,7 +151,10 @@ fn type_rows(
             column: Typed::Blanks(0),
             rows,
             filled: false,
-            texts: TextState::default(),
+            texts: match decl.ty {
+                ValueType::Text | ValueType::Any => dictionaries.take(),
+                _ => TextState::default(),
+            },
         })
         .collect();
     if slots.iter().any(|s| s.ty == ValueType::Bool) {
@@ -217,7 +229,7 @@ fn type_rows(
     }
     out.columns = slots
         .into_iter()
-        .map(Slot::finish)
+        .map(|slot| slot.finish(dictionaries))
         .collect::<Result<_, _>>()?;
     Ok(out)
 }
@@ -338,6 +350,32 @@ enum Typed {
     Coded(Vec<u32>),
     /// Mostly distinct text: every row's characters in one buffer, row ends.
     Texts(String, Vec<u32>),
+}
+
+/// Chunk dictionaries done with, for later chunks: their tables keep their room, so a
+/// later chunk neither grows (rehashes) them again nor faults in fresh pages for them.
+#[derive(Default)]
+pub(super) struct Dictionaries(std::sync::Mutex<Vec<TextState>>);
+
+/// Dictionaries kept at most (a few chunks' text columns).
+const KEPT_DICTIONARIES: usize = 64;
+
+impl Dictionaries {
+    fn take(&self) -> TextState {
+        let kept = self.0.lock().ok().and_then(|mut kept| kept.pop());
+        kept.unwrap_or_default()
+    }
+
+    fn give(&self, mut texts: TextState) {
+        texts.forget();
+        texts.calls = 0;
+        texts.gave_up = false;
+        if let Ok(mut kept) = self.0.lock()
+            && kept.len() < KEPT_DICTIONARIES
+        {
+            kept.push(texts);
+        }
+    }
 }
 
 /// A text column's distinct values in first-seen order (a blank too, as a value),
@@ -475,6 +513,14 @@ impl TextState {
         };
         self.index.insert_unique(hash, entry, |entry| entry.hash);
         Ok((code, true))
+    }
+
+    /// Empty, its tables' room kept (what the interner did is kept too).
+    fn forget(&mut self) {
+        self.arena.clear();
+        self.entries.clear();
+        self.index.clear();
+        self.blank_code = None;
     }
 
     fn blank(&mut self) -> (u32, bool) {
@@ -739,11 +785,9 @@ impl Slot {
                 ends.push(u32::try_from(buffer.len()).map_err(|_| Declined)?);
                 if state.gave_up {
                     charge += text.len() as u64;
-                    *state = TextState {
-                        calls: state.calls,
-                        gave_up: true,
-                        ..TextState::default()
-                    };
+                    if !state.entries.is_empty() {
+                        state.forget();
+                    }
                 } else if state.code(text)?.1 {
                     charge += text.len() as u64;
                 }
@@ -788,14 +832,15 @@ impl Slot {
         Ok(Typed::Texts(buffer, ends))
     }
 
-    fn finish(mut self) -> Result<ColumnValues, Declined> {
+    /// The column as stored; its dictionary's tables go back to `dictionaries`.
+    fn finish(mut self, dictionaries: &Dictionaries) -> Result<ColumnValues, Declined> {
         if let Typed::Coded(codes) = &self.column {
             let distinct = self.texts.entries.len();
             if distinct > DICTIONARY_SMALL && distinct * 2 > codes.len() {
                 self.column = self.distinct_texts()?;
             }
         }
-        Ok(match self.column {
+        let column = match self.column {
             Typed::Blanks(n) => ColumnValues::Coded {
                 codes: vec![0; n],
                 dictionary: if n > 0 {
@@ -828,6 +873,8 @@ impl Slot {
                     others: Vec::new(),
                 }
             }
-        })
+        };
+        dictionaries.give(self.texts);
+        Ok(column)
     }
 }

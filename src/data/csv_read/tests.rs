@@ -584,7 +584,8 @@ fn mostly_distinct_text_takes_the_shapes_of_the_full_path() {
         clean: false,
         bytes: bytes.to_vec(),
     };
-    let part = fast::read_chunk(&source, &chunk(&ids), &[], &mut |_| {}).expect("a fast read");
+    let part = fast::read_chunk(&source, &chunk(&ids), &[], &Default::default(), &mut |_| {})
+        .expect("a fast read");
     assert_eq!(part.counts.rows_kept, 20_000);
     let shapes: Vec<&str> = part.columns.iter().map(ColumnValues::shape_name).collect();
     assert_eq!(
@@ -592,11 +593,16 @@ fn mostly_distinct_text_takes_the_shapes_of_the_full_path() {
         ["texts", "coded", "floats", "floats", "floats", "floats"]
     );
     for text in [&repeats, &late, &sparse] {
-        assert!(fast::read_chunk(&source, &chunk(text), &[], &mut |_| {}).is_some());
+        assert!(
+            fast::read_chunk(&source, &chunk(text), &[], &Default::default(), &mut |_| {})
+                .is_some()
+        );
     }
     // A bad number gives the chunk back.
     let bad = b"a,b,d,n,r,x\nk,b,2024-01-02,12x,1,1\n";
-    assert!(fast::read_chunk(&source, &chunk(bad), &[], &mut |_| {}).is_none());
+    assert!(
+        fast::read_chunk(&source, &chunk(bad), &[], &Default::default(), &mut |_| {}).is_none()
+    );
 }
 
 proptest! {
