@@ -359,6 +359,9 @@ pub(super) struct Dictionaries(std::sync::Mutex<Vec<TextState>>);
 
 /// Dictionaries kept at most (a few chunks' text columns).
 const KEPT_DICTIONARIES: usize = 64;
+/// Distinct texts a kept dictionary has room for at most (a bigger one is dropped: a
+/// wide file of mostly distinct columns would otherwise keep a lot of memory).
+const KEPT_DISTINCT: usize = 1 << 16;
 
 impl Dictionaries {
     fn take(&self) -> TextState {
@@ -370,6 +373,9 @@ impl Dictionaries {
         texts.forget();
         texts.calls = 0;
         texts.gave_up = false;
+        if texts.index.capacity() > KEPT_DISTINCT {
+            return;
+        }
         if let Ok(mut kept) = self.0.lock()
             && kept.len() < KEPT_DICTIONARIES
         {
