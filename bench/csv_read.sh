@@ -5,6 +5,8 @@
 # 10M-row scenario run over the CSV against polars' read of the same file.
 # Wall, CPU (user + sys) and peak RSS from GNU time.
 # Usage: bench/csv_read.sh [ROWS...]   (default: 100000 1000000 10000000; RUNS=2 rounds)
+# BASE=DIR also times another build's csv_bench and chanmix (DIR/csv_bench, DIR/chanmix,
+# e.g. main's, copied there) before this one's, alternating: "base" vs "this" lines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -21,6 +23,22 @@ if [ ! -x "$WORK/venv/bin/python" ]; then
 fi
 PY="$WORK/venv/bin/python"
 TIME=(/usr/bin/time -f "   wall %e s, cpu %U+%S s, peak RSS %M KB")
+BASE="${BASE:-}"
+# Runs `reader ARGS…` of the base build (when BASE is set), then of this build.
+both() {
+    local reader="$1"
+    shift
+    if [ -n "$BASE" ]; then
+        echo "   [base]"
+        "${TIME[@]}" "$BASE/$reader" "$@"
+        echo "   [this]"
+    fi
+    if [ "$reader" = csv_bench ]; then
+        "${TIME[@]}" "$BIN" "$@"
+    else
+        "${TIME[@]}" "$CHANMIX" "$@"
+    fi
+}
 WANTED="opp_id,channel,stage,amount"
 ROWS=("$@")
 [ ${#ROWS[@]} -eq 0 ] && ROWS=(100000 1000000 10000000)
@@ -29,11 +47,11 @@ for n in "${ROWS[@]}"; do
     [ -f "$file" ] || "$BIN" generate "$n" "$file"
     echo "== $n rows ($(du -h "$file" | cut -f1))"
     for round in $(seq "$RUNS"); do
-        echo "-- round $round: all 13 columns"
-        "${TIME[@]}" "$BIN" chanmix "$file"
+        echo "-- round $round: all 13 columns ($(uptime | sed "s/.*load/load/"))"
+        both csv_bench chanmix "$file"
         "${TIME[@]}" "$PY" bench/polars_csv.py "$file"
         echo "-- round $round: $WANTED"
-        "${TIME[@]}" "$BIN" chanmix "$file" "$WANTED"
+        both csv_bench chanmix "$file" "$WANTED"
         "${TIME[@]}" "$PY" bench/polars_csv.py "$file" "$WANTED"
     done
 done
@@ -52,6 +70,6 @@ workbook = "$WORK/run_$n.xlsx"
 TOML
 echo "== scenario run over $n rows"
 for round in $(seq "$RUNS"); do
-    "${TIME[@]}" "$CHANMIX" run --no-cache "$WORK/run_$n.toml" > /dev/null
+    both chanmix run --no-cache "$WORK/run_$n.toml" > /dev/null
     "${TIME[@]}" "$PY" bench/polars_csv.py "$WORK/opps_$n.csv"
 done

@@ -9,7 +9,7 @@
 
 use std::hash::Hasher;
 
-use memchr::{memchr, memchr_iter, memchr2_iter};
+use memchr::{memchr, memchr_iter};
 
 use crate::data::budget::Meter;
 use crate::data::builder::{CELL_BYTES, ChunkLayout, SheetBuilder, SheetPart, TypedRows};
@@ -21,9 +21,9 @@ use crate::table::column::{
     BLANK_BITS, ColumnValues, DICTIONARY_SMALL, DICTIONARY_TRIAL, FloatKind,
 };
 use crate::table::intern::{FxHasher, Interner, SAMPLE};
-use crate::value::datetime::serial_from_ymd;
 use crate::value::{Text, Value, ValueType};
 
+use super::scan::Cut;
 use super::{CsvSource, PROGRESS_ROWS};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -32,22 +32,25 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 #[derive(Debug)]
 pub(super) struct Declined;
 
-/// Reads the chunk `bytes` (records `first_row…`; the header cells `header` for a chunk
-/// after the first) when every cell reads cleanly; `Ok(None)` gives it back.
+/// Reads the chunk `cut` (the header cells `header` for a chunk after the first) when
+/// every cell reads cleanly; `None` gives it back.
 pub(super) fn read_chunk(
     source: &CsvSource<'_>,
-    index: usize,
-    first_row: u32,
-    bytes: &[u8],
+    cut: &Cut,
     header: &[(u32, String)],
+    dictionaries: &Dictionaries,
     progress: &mut dyn FnMut(usize),
 ) -> Option<SheetPart> {
-    if memchr(b'"', bytes).is_some() {
-        return None;
-    }
-    // csv-core ends a record at a lone CR too: leave those to it.
-    if memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
-        return None;
+    let (index, first_row, bytes) = (cut.index, cut.first_row, cut.bytes.as_slice());
+    // The scan met no quote and no lone CR in a clean chunk: no need to look again.
+    if !cut.clean {
+        if memchr(b'"', bytes).is_some() {
+            return None;
+        }
+        // csv-core ends a record at a lone CR too: leave those to it.
+        if memchr_iter(b'\r', bytes).any(|i| bytes.get(i + 1) != Some(&b'\n')) {
+            return None;
+        }
     }
     let plan = source.plan;
     let mut builder = SheetBuilder::new(
@@ -96,7 +99,16 @@ pub(super) fn read_chunk(
         }
     }
     let layout = builder.layout().ok()?;
-    let mut typed = type_rows(&layout, body, source.delimiter, row, progress).ok()?;
+    let rows = cut.records as usize;
+    let mut typed = type_rows(
+        &layout,
+        body,
+        source.delimiter,
+        (row, rows),
+        dictionaries,
+        progress,
+    )
+    .ok()?;
     typed.charge += header_charge;
     let meter = Meter::new(std::sync::Arc::clone(source.budget));
     builder.finish_typed(typed, meter).ok()
@@ -118,12 +130,13 @@ fn header_line(
 }
 
 /// Types the data records of `body` (quote-free, every CR before a LF), the first
-/// being sheet row `row`.
+/// being sheet row `row`; about `rows` of them (columns are sized for that many).
 fn type_rows(
     layout: &ChunkLayout,
     body: &[u8],
     delimiter: u8,
-    mut row: u32,
+    (mut row, rows): (u32, usize),
+    dictionaries: &Dictionaries,
     progress: &mut dyn FnMut(usize),
 ) -> Result<TypedRows, Declined> {
     let mut slots: Vec<Slot> = layout
@@ -136,8 +149,12 @@ fn type_rows(
             trim: layout.trims.get(slot).copied().unwrap_or(false),
             date_format: layout.date_formats.get(slot).cloned().flatten(),
             column: Typed::Blanks(0),
+            rows,
             filled: false,
-            texts: TextState::default(),
+            texts: match decl.ty {
+                ValueType::Text | ValueType::Any => dictionaries.take(),
+                _ => TextState::default(),
+            },
         })
         .collect();
     if slots.iter().any(|s| s.ty == ValueType::Bool) {
@@ -151,13 +168,14 @@ fn type_rows(
     let wanted = &layout.slot_of_col;
     let mut out = TypedRows {
         last_data_row: layout.last_data_row,
+        rows: Vec::with_capacity(if layout.track_rows { rows } else { 0 }),
         ..TypedRows::default()
     };
     let mut col = 0usize;
     let mut start = 0usize;
     let mut line_start = 0usize;
     let mut nonempty = false;
-    let ends = memchr2_iter(delimiter, b'\n', body).chain(std::iter::once(body.len()));
+    let ends = FieldEnds::new(body, delimiter).chain(std::iter::once(body.len()));
     for at in ends {
         let line_end = at == body.len() || body.get(at) == Some(&b'\n');
         let mut field = text.get(start..at).ok_or(Declined)?;
@@ -211,9 +229,104 @@ fn type_rows(
     }
     out.columns = slots
         .into_iter()
-        .map(Slot::finish)
+        .map(|slot| slot.finish(dictionaries))
         .collect::<Result<_, _>>()?;
     Ok(out)
+}
+
+/// Bytes looked at together by [`FieldEnds`].
+const LANES: usize = 64;
+
+/// The offsets of a delimiter or line feed in `bytes`, in order: each block of 64 bytes
+/// is compared at once (the compiler makes the loop vector compares) into a bit mask,
+/// whose set bits are then read off, instead of a search started again at every one
+/// of the millions of fields.
+pub(super) struct FieldEnds<'a> {
+    blocks: std::slice::ChunksExact<'a, u8>,
+    /// Bytes after the last whole block.
+    tail: &'a [u8],
+    delimiter: u8,
+    /// Offset of the block `mask` is of, and of the next block.
+    base: usize,
+    next_base: usize,
+    /// Ends in that block not handed out yet, one bit per byte.
+    mask: u64,
+    tail_done: bool,
+}
+
+impl<'a> FieldEnds<'a> {
+    pub(super) fn new(bytes: &'a [u8], delimiter: u8) -> Self {
+        let blocks = bytes.chunks_exact(LANES);
+        let tail = blocks.remainder();
+        FieldEnds {
+            blocks,
+            tail,
+            delimiter,
+            base: 0,
+            next_base: 0,
+            mask: 0,
+            tail_done: false,
+        }
+    }
+
+    fn mask_of(block: &[u8; LANES], delimiter: u8) -> u64 {
+        // One byte per byte, 1 at an end (vector compares), then each 8 of them
+        // gathered into 8 bits by one multiply: 1-bytes times this constant land
+        // their bits in the top byte, in order, without carries.
+        let mut ends = [0u8; LANES];
+        for (end, byte) in ends.iter_mut().zip(block) {
+            *end = u8::from(*byte == delimiter) | u8::from(*byte == b'\n');
+        }
+        let mut mask = 0u64;
+        for (at, word) in ends.chunks_exact(8).enumerate() {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            let bits = u64::from_le_bytes(bytes).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            mask |= bits << (at * 8);
+        }
+        mask
+    }
+}
+
+impl Iterator for FieldEnds<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.mask != 0 {
+                let at = self.mask.trailing_zeros() as usize;
+                self.mask &= self.mask - 1;
+                return Some(self.base + at);
+            }
+            let (block, len) = match self.blocks.next() {
+                Some(block) => (block, LANES),
+                None if !self.tail_done => {
+                    self.tail_done = true;
+                    (self.tail, self.tail.len())
+                }
+                None => return None,
+            };
+            let mut padded = [0u8; LANES];
+            let whole: &[u8; LANES] = match <&[u8; LANES]>::try_from(block) {
+                Ok(whole) => whole,
+                Err(_) => {
+                    if let Some(prefix) = padded.get_mut(..len) {
+                        prefix.copy_from_slice(block);
+                    }
+                    &padded
+                }
+            };
+            self.base = self.next_base;
+            self.next_base += LANES;
+            // Padding bytes of the tail are not the file's.
+            let valid = if len == LANES {
+                u64::MAX
+            } else {
+                (1u64 << len) - 1
+            };
+            self.mask = Self::mask_of(whole, self.delimiter) & valid;
+        }
+    }
 }
 
 /// One table column of the chunk.
@@ -223,6 +336,8 @@ struct Slot {
     trim: bool,
     date_format: Option<String>,
     column: Typed,
+    /// Rows the chunk is expected to hold (a capacity: growing a column copies it).
+    rows: usize,
     /// The current record gave it a value.
     filled: bool,
     texts: TextState,
@@ -237,6 +352,38 @@ enum Typed {
     Texts(String, Vec<u32>),
 }
 
+/// Chunk dictionaries done with, for later chunks: their tables keep their room, so a
+/// later chunk neither grows (rehashes) them again nor faults in fresh pages for them.
+#[derive(Default)]
+pub(super) struct Dictionaries(std::sync::Mutex<Vec<TextState>>);
+
+/// Dictionaries kept at most (a few chunks' text columns).
+const KEPT_DICTIONARIES: usize = 64;
+/// Distinct texts a kept dictionary has room for at most (a bigger one is dropped: a
+/// wide file of mostly distinct columns would otherwise keep a lot of memory).
+const KEPT_DISTINCT: usize = 1 << 16;
+
+impl Dictionaries {
+    fn take(&self) -> TextState {
+        let kept = self.0.lock().ok().and_then(|mut kept| kept.pop());
+        kept.unwrap_or_default()
+    }
+
+    fn give(&self, mut texts: TextState) {
+        texts.forget();
+        texts.calls = 0;
+        texts.gave_up = false;
+        if texts.index.capacity() > KEPT_DISTINCT {
+            return;
+        }
+        if let Ok(mut kept) = self.0.lock()
+            && kept.len() < KEPT_DICTIONARIES
+        {
+            kept.push(texts);
+        }
+    }
+}
+
 /// A text column's distinct values in first-seen order (a blank too, as a value),
 /// found by their characters' hash, their characters kept one after another (few
 /// allocations, close together); and what the column's interner would do with the
@@ -246,41 +393,86 @@ struct TextState {
     arena: String,
     /// Per code: its text's range in `arena`; `None` for the blank.
     entries: Vec<Option<(u32, u32)>>,
-    index: hashbrown::HashTable<u32>,
+    index: hashbrown::HashTable<Entry>,
     blank_code: Option<u32>,
     /// Text cells interned so far.
     calls: usize,
     gave_up: bool,
 }
 
-/// A hash of a field's characters for the chunk's dictionaries only: most fields are
-/// short, hashed from two overlapping 8-byte words and the length in one multiply.
-fn text_hash(text: &str) -> u64 {
-    let bytes = text.as_bytes();
-    let word = |at: usize| -> Option<u64> {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(bytes.get(at..at + 8)?);
-        Some(u64::from_le_bytes(word))
-    };
-    let (first, last) = match bytes.len() {
-        8..=16 => match (word(0), word(bytes.len() - 8)) {
-            (Some(first), Some(last)) => (first, last),
-            _ => (0, 0),
-        },
-        0..8 => {
+/// A distinct text in a chunk dictionary's table: a text of up to 16 bytes is told
+/// apart by its words and length alone, so a lookup reads no other memory.
+#[derive(Clone, Copy)]
+struct Entry {
+    hash: u64,
+    first: u64,
+    last: u64,
+    len: u32,
+    code: u32,
+}
+
+impl Entry {
+    fn words(&self) -> Words {
+        Words {
+            first: self.first,
+            last: self.last,
+            len: self.len,
+        }
+    }
+}
+
+/// A field's length and two words of its bytes that, for up to 16 bytes, are the
+/// field (overlapping reads, as fast hashes do); longer fields share them only with
+/// fields that agree on their first and last 8 bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Words {
+    first: u64,
+    last: u64,
+    len: u32,
+}
+
+impl Words {
+    fn of(bytes: &[u8]) -> Words {
+        let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        let word = |at: usize| -> u64 {
             let mut word = [0u8; 8];
-            if let Some(prefix) = word.get_mut(..bytes.len()) {
-                prefix.copy_from_slice(bytes);
+            if let Some(from) = bytes.get(at..at + 8) {
+                word.copy_from_slice(from);
             }
-            (u64::from_le_bytes(word), 0)
-        }
-        _ => {
-            let mut hasher = FxHasher::default();
-            hasher.write(bytes);
-            (hasher.finish(), 1)
-        }
+            u64::from_le_bytes(word)
+        };
+        let half = |at: usize| -> u64 {
+            let mut half = [0u8; 4];
+            if let Some(from) = bytes.get(at..at + 4) {
+                half.copy_from_slice(from);
+            }
+            u64::from(u32::from_le_bytes(half))
+        };
+        let byte = |at: usize| bytes.get(at).map_or(0, |b| u64::from(*b));
+        let (first, last) = match bytes.len() {
+            0 => (0, 0),
+            1..4 => (
+                byte(0) | byte(bytes.len() / 2) << 8 | byte(bytes.len() - 1) << 16,
+                0,
+            ),
+            4..8 => (half(0) | half(bytes.len() - 4) << 32, 0),
+            _ => (word(0), word(bytes.len() - 8)),
+        };
+        Words { first, last, len }
+    }
+}
+
+/// A hash of a field's characters for the chunk's dictionaries only: a short field's
+/// words and length in one multiply, a longer field's every byte.
+fn text_hash(text: &str, words: Words) -> u64 {
+    let (first, last) = if words.len <= 16 {
+        (words.first, words.last)
+    } else {
+        let mut hasher = FxHasher::default();
+        hasher.write(text.as_bytes());
+        (hasher.finish(), words.last)
     };
-    let product = u128::from(first ^ 0x243f_6a88_85a3_08d3 ^ ((bytes.len() as u64) << 56))
+    let product = u128::from(first ^ 0x243f_6a88_85a3_08d3 ^ (u64::from(words.len) << 56))
         * u128::from(last ^ 0x1319_8a2e_0370_7344);
     (product as u64) ^ ((product >> 64) as u64)
 }
@@ -302,24 +494,39 @@ impl TextState {
 
     /// The code of `text`, and whether it is new.
     fn code(&mut self, text: &str) -> Result<(u32, bool), Declined> {
-        let hash = text_hash(text);
+        let words = Words::of(text.as_bytes());
+        let hash = text_hash(text, words);
         let (arena, entries) = (&self.arena, &self.entries);
-        let found = self.index.find(hash, |code| {
-            text_in(arena, entries.get(*code as usize)) == Some(text)
+        let found = self.index.find(hash, |entry| {
+            entry.words() == words
+                && (words.len <= 16
+                    || text_in(arena, entries.get(entry.code as usize)) == Some(text))
         });
-        if let Some(code) = found {
-            return Ok((*code, false));
+        if let Some(entry) = found {
+            return Ok((entry.code, false));
         }
         let code = u32::try_from(self.entries.len()).map_err(|_| Declined)?;
         let start = u32::try_from(self.arena.len()).map_err(|_| Declined)?;
         self.arena.push_str(text);
         let end = u32::try_from(self.arena.len()).map_err(|_| Declined)?;
         self.entries.push(Some((start, end)));
-        let (arena, entries) = (&self.arena, &self.entries);
-        self.index.insert_unique(hash, code, |code| {
-            text_in(arena, entries.get(*code as usize)).map_or(0, text_hash)
-        });
+        let entry = Entry {
+            hash,
+            first: words.first,
+            last: words.last,
+            len: words.len,
+            code,
+        };
+        self.index.insert_unique(hash, entry, |entry| entry.hash);
         Ok((code, true))
+    }
+
+    /// Empty, its tables' room kept (what the interner did is kept too).
+    fn forget(&mut self) {
+        self.arena.clear();
+        self.entries.clear();
+        self.index.clear();
+        self.blank_code = None;
     }
 
     fn blank(&mut self) -> (u32, bool) {
@@ -346,6 +553,44 @@ impl TextState {
     }
 }
 
+/// Powers of ten a double holds exactly.
+const POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// A number written `[-]digits[.digits]` with at most 15 digits, as `str::parse` reads
+/// it: the digits are a whole number a double holds exactly, and one correctly rounded
+/// division by an exact power of ten rounds the decimal's exact value, which is what
+/// parsing does. `None` for any other text (left to [`coerce`]).
+pub(super) fn plain_decimal(text: &str) -> Option<f64> {
+    let (negative, digits) = match text.as_bytes().split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text.as_bytes()),
+    };
+    let mut mantissa = 0u64;
+    let mut point = None;
+    for (at, byte) in digits.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(byte - b'0'),
+            b'.' if point.is_none() && at > 0 => point = Some(at),
+            _ => return None,
+        }
+        if at >= 16 {
+            return None;
+        }
+    }
+    let decimals = match point {
+        Some(at) => digits.len() - at - 1,
+        None => 0,
+    };
+    let count = digits.len() - usize::from(point.is_some());
+    if count == 0 || count > 15 || (point.is_some() && decimals == 0) {
+        return None;
+    }
+    let x = mantissa as f64 / POWERS_OF_TEN.get(decimals)?;
+    Some(if negative { -x } else { x })
+}
+
 /// A date written exactly `yyyy-mm-dd`: its serial as the full path reads it (not a
 /// two-way date; [`coerce`] reads it with `parse_date_text`), `Some(None)` when that
 /// is no date; `None` for any other text.
@@ -361,10 +606,35 @@ pub(super) fn iso_date(text: &str) -> Option<Option<f64>> {
         return None;
     }
     let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let serial = i32::try_from(year)
-        .ok()
-        .and_then(|year| serial_from_ymd(year, month, day));
+    let serial = ymd_serial(year, month, day);
     Some(serial.filter(|s| (1.0..=MAX_DATE_SERIAL).contains(s)))
+}
+
+/// `serial_from_ymd` for years 0 to 9999 in integer steps (days from the civil date,
+/// as in H. Hinnant's `days_from_civil`) rather than through a calendar type.
+fn ymd_serial(year: u32, month: u32, day: u32) -> Option<f64> {
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > days_in_month || year > 9999 {
+        return None;
+    }
+    // Years counted from March, so the leap day ends a year.
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let month_from_march = i64::from((month + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    // Days from 1970-01-01, then from Excel's anchor 1899-12-30 (25,569 days before).
+    let days = (era * 146_097 + day_of_era - 719_468 + 25_569) as f64;
+    // Excel counts 1900-02-29, which did not exist: earlier dates are one less.
+    Some(if days < 61.0 { days - 1.0 } else { days })
 }
 
 impl Slot {
@@ -375,14 +645,9 @@ impl Slot {
         }
         match self.ty {
             ValueType::Number => {
-                let n = match coerce(
-                    RawCell::Text(text),
-                    ValueType::Number,
-                    ctx,
-                    &mut Interner::new(),
-                ) {
-                    Coerced::Value(Value::Number(n)) => n,
-                    _ => return Err(Declined),
+                let n = match plain_decimal(text).filter(|_| !ctx.decimal_comma) {
+                    Some(n) => n,
+                    None => self.number(text, ctx)?,
                 };
                 self.push_float(FloatKind::Number, n)?;
             }
@@ -407,6 +672,19 @@ impl Slot {
             ValueType::Bool => return Err(Declined),
         }
         Ok(CELL_BYTES)
+    }
+
+    /// A number field as `SheetBuilder` reads it, when it reads without a repair.
+    fn number(&self, text: &str, ctx: CoerceContext) -> Result<f64, Declined> {
+        match coerce(
+            RawCell::Text(text),
+            ValueType::Number,
+            ctx,
+            &mut Interner::new(),
+        ) {
+            Coerced::Value(Value::Number(n)) => Ok(n),
+            _ => Err(Declined),
+        }
     }
 
     /// A date field as `SheetBuilder` reads it, when it is a plain one-way date.
@@ -445,7 +723,8 @@ impl Slot {
         }
         match &mut self.column {
             Typed::Blanks(n) => {
-                let mut data = vec![f64::from_bits(BLANK_BITS); *n];
+                let mut data = Vec::with_capacity(self.rows.max(*n + 1));
+                data.resize(*n, f64::from_bits(BLANK_BITS));
                 data.push(x);
                 self.column = Typed::Floats(kind, data);
                 Ok(())
@@ -488,7 +767,7 @@ impl Slot {
         match &mut self.column {
             Typed::Blanks(n) => {
                 let blanks = *n;
-                let mut codes = Vec::new();
+                let mut codes = Vec::with_capacity(self.rows.max(blanks + 1));
                 if blanks > 0 {
                     let (code, _) = state.blank();
                     codes.resize(blanks, code);
@@ -512,11 +791,9 @@ impl Slot {
                 ends.push(u32::try_from(buffer.len()).map_err(|_| Declined)?);
                 if state.gave_up {
                     charge += text.len() as u64;
-                    *state = TextState {
-                        calls: state.calls,
-                        gave_up: true,
-                        ..TextState::default()
-                    };
+                    if !state.entries.is_empty() {
+                        state.forget();
+                    }
                 } else if state.code(text)?.1 {
                     charge += text.len() as u64;
                 }
@@ -547,8 +824,11 @@ impl Slot {
         if self.texts.blank_code.is_some() {
             return Err(Declined);
         }
-        let mut buffer = String::new();
-        let mut ends = Vec::with_capacity(codes.len());
+        let rows = self.rows.max(codes.len());
+        // The rest of the chunk's rows are likely as long as these.
+        let bytes = (self.texts.arena.len().saturating_mul(rows)).div_ceil(codes.len().max(1));
+        let mut buffer = String::with_capacity(bytes);
+        let mut ends = Vec::with_capacity(rows);
         for code in codes {
             if let Some(text) = self.texts.text(*code) {
                 buffer.push_str(text);
@@ -558,14 +838,15 @@ impl Slot {
         Ok(Typed::Texts(buffer, ends))
     }
 
-    fn finish(mut self) -> Result<ColumnValues, Declined> {
+    /// The column as stored; its dictionary's tables go back to `dictionaries`.
+    fn finish(mut self, dictionaries: &Dictionaries) -> Result<ColumnValues, Declined> {
         if let Typed::Coded(codes) = &self.column {
             let distinct = self.texts.entries.len();
             if distinct > DICTIONARY_SMALL && distinct * 2 > codes.len() {
                 self.column = self.distinct_texts()?;
             }
         }
-        Ok(match self.column {
+        let column = match self.column {
             Typed::Blanks(n) => ColumnValues::Coded {
                 codes: vec![0; n],
                 dictionary: if n > 0 {
@@ -598,6 +879,8 @@ impl Slot {
                     others: Vec::new(),
                 }
             }
-        })
+        };
+        dictionaries.give(self.texts);
+        Ok(column)
     }
 }

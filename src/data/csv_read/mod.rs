@@ -72,6 +72,8 @@ pub(crate) fn read_in_chunks(
     let kept = AtomicUsize::new(0);
     let spare = scan::Spare::default();
     let spare = &spare;
+    let dictionaries = fast::Dictionaries::default();
+    let dictionaries = &dictionaries;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<(Cut, Header)>(IN_FLIGHT);
     let (scanned, mut parts) = std::thread::scope(|scope| {
         let scanner = scope.spawn(move || {
@@ -104,16 +106,7 @@ pub(crate) fn read_in_chunks(
                     progress(kept.fetch_add(more, Ordering::Relaxed) + more);
                 };
                 let fast = fast_path
-                    .then(|| {
-                        fast::read_chunk(
-                            source,
-                            cut.index,
-                            cut.first_row,
-                            &cut.bytes,
-                            &header,
-                            &mut tick,
-                        )
-                    })
+                    .then(|| fast::read_chunk(source, &cut, &header, dictionaries, &mut tick))
                     .flatten();
                 let part = match fast {
                     Some(part) => Ok(part),

@@ -18,6 +18,11 @@ pub(crate) struct Cut {
     /// 0 for the first chunk, counting on in file order.
     pub index: usize,
     pub first_row: u32,
+    /// Records the chunk holds (blank lines are none): a size for its columns.
+    pub records: u32,
+    /// No quote and no lone carriage return anywhere in `bytes`: the fast path need not
+    /// look for them again (false when unsure).
+    pub clean: bool,
     pub bytes: Vec<u8>,
 }
 
@@ -40,6 +45,9 @@ struct Scanner {
     records: u64,
     /// The byte before the current block.
     last_byte: u8,
+    /// A quote or a carriage return not followed by a line feed (in the same block)
+    /// was met since the last cut.
+    dirty: bool,
 }
 
 /// Reads the file `reader` yields once, cutting it into chunks of about `chunk_bytes`
@@ -63,6 +71,7 @@ pub(crate) fn cut(
         record_start: 0,
         records: 0,
         last_byte: b'\n',
+        dirty: false,
     };
     let header_records = u64::from(header_row);
     let reserve = usize::try_from(chunk_bytes.min(MAX_RESERVE)).unwrap_or(0) + BLOCK + 1;
@@ -74,7 +83,8 @@ pub(crate) fn cut(
     let mut first_row = 0u32;
     let mut index = 0usize;
     let mut offset = 0u64;
-    let mut cuts: Vec<(u64, u32)> = Vec::new();
+    // Where each chunk ends: (offset, records before it, no quote or lone CR in it).
+    let mut cuts: Vec<(u64, u32, bool)> = Vec::new();
     let mut hasher = Sha256::new();
     loop {
         let old = pending.len();
@@ -94,15 +104,17 @@ pub(crate) fn cut(
         } else {
             0
         };
-        scanner.block(block, skip, offset, |end, records| {
+        scanner.block(block, skip, offset, |end, records, dirty| {
             let last = cuts.last().map_or(chunk_start, |c| c.0);
-            if records > header_records && end - last >= chunk_bytes {
-                cuts.push((end, u32::try_from(records).unwrap_or(u32::MAX)));
+            let cut = records > header_records && end - last >= chunk_bytes;
+            if cut {
+                cuts.push((end, u32::try_from(records).unwrap_or(u32::MAX), !dirty));
             }
+            cut
         });
         scanner.last_byte = block.last().copied().unwrap_or(scanner.last_byte);
         offset += n as u64;
-        for (end, records) in cuts.drain(..) {
+        for (end, records, clean) in cuts.drain(..) {
             let at = lead + usize::try_from(end - chunk_start).unwrap_or(usize::MAX);
             let mut next = spare.take(reserve);
             next.push(b'\n');
@@ -112,6 +124,8 @@ pub(crate) fn cut(
             if !send(Cut {
                 index,
                 first_row,
+                records: records.saturating_sub(first_row),
+                clean,
                 bytes,
             }) {
                 return Ok(None);
@@ -122,9 +136,14 @@ pub(crate) fn cut(
             lead = 1;
         }
     }
+    // A last record without a line end counts too.
+    let records = scanner.records + u64::from(offset > scanner.record_start);
+    let records = u32::try_from(records).unwrap_or(u32::MAX);
     if !send(Cut {
         index,
         first_row,
+        records: records.saturating_sub(first_row),
+        clean: !scanner.dirty,
         bytes: pending,
     }) {
         return Ok(None);
@@ -187,9 +206,16 @@ fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 impl Scanner {
-    /// Scans `block` (at file offset `offset`) from `from`; `cut(end, records)` is
-    /// offered every place after a line feed outside quotes, with the records before it.
-    fn block(&mut self, block: &[u8], from: usize, offset: u64, mut cut: impl FnMut(u64, u64)) {
+    /// Scans `block` (at file offset `offset`) from `from`; `cut(end, records, dirty)` is
+    /// offered every place after a line feed outside quotes, with the records before it
+    /// and whether a quote or lone CR came since the last cut, and says whether it cut.
+    fn block(
+        &mut self,
+        block: &[u8],
+        from: usize,
+        offset: u64,
+        mut cut: impl FnMut(u64, u64, bool) -> bool,
+    ) {
         let mut p = from;
         if self.quote_pending && p < block.len() {
             self.quote_pending = false;
@@ -225,6 +251,7 @@ impl Scanner {
             let at = offset + i as u64;
             let byte = block.get(i).copied().unwrap_or(b'\n');
             if byte == b'"' {
+                self.dirty = true;
                 // A quote opens a quoted field only where a field starts; elsewhere it
                 // is a character of the field.
                 let previous = match i.checked_sub(1) {
@@ -240,7 +267,11 @@ impl Scanner {
                 }
                 self.record_start = at + 1;
                 if byte == b'\n' {
-                    cut(at + 1, self.records);
+                    if cut(at + 1, self.records, self.dirty) {
+                        self.dirty = false;
+                    }
+                } else if block.get(i + 1) != Some(&b'\n') {
+                    self.dirty = true;
                 }
             }
             p = i + 1;

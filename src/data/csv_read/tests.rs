@@ -577,7 +577,15 @@ fn mostly_distinct_text_takes_the_shapes_of_the_full_path() {
         delimiter: b',',
         budget: &budget,
     };
-    let part = fast::read_chunk(&source, 0, 0, &ids, &[], &mut |_| {}).expect("a fast read");
+    let chunk = |bytes: &[u8]| Cut {
+        index: 0,
+        first_row: 0,
+        records: 0,
+        clean: false,
+        bytes: bytes.to_vec(),
+    };
+    let part = fast::read_chunk(&source, &chunk(&ids), &[], &Default::default(), &mut |_| {})
+        .expect("a fast read");
     assert_eq!(part.counts.rows_kept, 20_000);
     let shapes: Vec<&str> = part.columns.iter().map(ColumnValues::shape_name).collect();
     assert_eq!(
@@ -585,11 +593,16 @@ fn mostly_distinct_text_takes_the_shapes_of_the_full_path() {
         ["texts", "coded", "floats", "floats", "floats", "floats"]
     );
     for text in [&repeats, &late, &sparse] {
-        assert!(fast::read_chunk(&source, 0, 0, text, &[], &mut |_| {}).is_some());
+        assert!(
+            fast::read_chunk(&source, &chunk(text), &[], &Default::default(), &mut |_| {})
+                .is_some()
+        );
     }
     // A bad number gives the chunk back.
     let bad = b"a,b,d,n,r,x\nk,b,2024-01-02,12x,1,1\n";
-    assert!(fast::read_chunk(&source, 0, 0, bad, &[], &mut |_| {}).is_none());
+    assert!(
+        fast::read_chunk(&source, &chunk(bad), &[], &Default::default(), &mut |_| {}).is_none()
+    );
 }
 
 proptest! {
@@ -643,4 +656,91 @@ fn the_read_hashes_the_whole_file() {
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(part.file_digest, Some((whole, text.len() as u64)));
+}
+
+proptest! {
+    #[test]
+    fn plain_decimals_read_as_the_full_path_reads_them(
+        text in prop_oneof![
+            "-?[0-9]{1,18}",
+            "-?[0-9]{1,10}\\.[0-9]{0,10}",
+            "-?[0-9]{0,3}\\.?[0-9]{0,3}-?\\.?",
+            any::<f64>().prop_map(|x| x.to_string()),
+            (0u64..1_000_000_000, 0u32..4).prop_map(|(n, d)| format!("{:.*}", d as usize, n as f64 / 100.0)),
+        ],
+    ) {
+        let full = match coerce(
+            RawCell::Text(&text),
+            ValueType::Number,
+            CoerceContext::default(),
+            &mut crate::table::intern::Interner::new(),
+        ) {
+            crate::data::coerce::Coerced::Value(Value::Number(n)) => Some(n.to_bits()),
+            _ => None,
+        };
+        // Read fast, it is what the full path reads; otherwise left to it.
+        if let Some(n) = fast::plain_decimal(&text) {
+            prop_assert_eq!(Some(n.to_bits()), full, "{}", text);
+        }
+    }
+
+    #[test]
+    fn field_ends_are_every_delimiter_and_line_feed(
+        bytes in prop::collection::vec(prop_oneof![Just(b','), Just(b'\n'), Just(b'a'), Just(b';'), any::<u8>()], 0..400),
+        delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
+    ) {
+        let naive: Vec<usize> = bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == delimiter || **b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
+        let fast: Vec<usize> = fast::FieldEnds::new(&bytes, delimiter).collect();
+        prop_assert_eq!(fast, naive);
+    }
+
+    /// A chunk the scan calls clean has no quote and no lone CR; one with neither a
+    /// quote nor any CR is called clean; its record count is the csv crate's.
+    #[test]
+    fn the_scan_says_which_chunks_are_clean(text in csv_text(), chunk_bytes in 1u64..120) {
+        let budget = ReadBudget::default();
+        let spare = scan::Spare::default();
+        let mut cuts = Vec::new();
+        scan::cut(text.as_slice(), b',', 0, chunk_bytes, &budget, &spare, |cut| {
+            cuts.push(cut);
+            true
+        })
+        .unwrap();
+        for cut in &cuts {
+            let bytes = &cut.bytes;
+            let quote = bytes.contains(&b'"');
+            let lone_cr = bytes
+                .iter()
+                .enumerate()
+                .any(|(i, b)| *b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if cut.clean {
+                prop_assert!(!quote && !lone_cr, "chunk {}", cut.index);
+            }
+            if !quote && !bytes.contains(&b'\r') {
+                prop_assert!(cut.clean, "chunk {}", cut.index);
+            }
+            let records = csv_reader(b',', bytes.as_slice()).byte_records().count();
+            prop_assert_eq!(cut.records as usize, records, "chunk {}", cut.index);
+        }
+    }
+}
+
+/// Every `yyyy-mm-dd` with month 0–13 and day 0–32, against the calendar's own count.
+#[test]
+fn every_iso_date_has_the_calendars_serial() {
+    for year in 0..=9999u32 {
+        for month in 0..14 {
+            for day in 0..33 {
+                let text = format!("{year:04}-{month:02}-{day:02}");
+                let serial = crate::value::datetime::serial_from_ymd(year as i32, month, day)
+                    .filter(|s| (1.0..=crate::data::coerce::MAX_DATE_SERIAL).contains(s));
+                assert_eq!(fast::iso_date(&text), Some(serial), "{text}");
+            }
+        }
+    }
 }
