@@ -3,7 +3,9 @@
 //! checked against what it declared before it is stored like any other table.
 
 use crate::eval::grouping::{Grouping, KeyCodes};
-use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues, KeyCoding, RowGroups};
+use crate::lang::analysis::{
+    AnalysisInput, AnalysisResult, ArgValues, KeyCoding, RowGroups, StoredArg,
+};
 use crate::table::column::ColumnValues;
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -12,7 +14,8 @@ use crate::eval::vector::Operand;
 use crate::lang::plan::{AnalysisArgNode, ColumnId, ColumnOrigin, Node, Step, TableId, TableKind};
 use crate::value::Value;
 
-use super::{AnalysisReport, EvalError, Evaluation, Output, Scope};
+use super::steps::group_key_column;
+use super::{AnalysisReport, EvalError, Evaluation, Output, Scope, Values};
 
 impl Evaluation<'_> {
     pub(super) fn run_analysis(&self, table: TableId) -> Output {
@@ -45,9 +48,7 @@ impl Evaluation<'_> {
             .take(plan.analysis.parameters().len())
             .map(|arg| {
                 arg.as_ref().map(|arg| match arg {
-                    AnalysisArgNode::EachRow(node) => {
-                        ArgValues::EachRow(self.eval(node, each_row).into_vec(rows))
-                    }
+                    AnalysisArgNode::EachRow(node) => self.each_row_arg(source, node, each_row),
                     AnalysisArgNode::Once(node) => {
                         ArgValues::Once(self.eval(node, once).into_vec(1).pop().unwrap_or_default())
                     }
@@ -100,10 +101,12 @@ impl Evaluation<'_> {
                             .or(result.columns.first())
                             .map_or(0, Vec::len)
                 });
-                if result.keys.len() != plan.source_keys.len()
-                    || result.columns.len() != outputs
-                    || !lengths_agree
-                {
+                let keys = if plan.analysis.keys_follow_rows() {
+                    0
+                } else {
+                    plan.source_keys.len()
+                };
+                if result.keys.len() != keys || result.columns.len() != outputs || !lengths_agree {
                     Err(failed(
                         format!(
                             "the `{}` analysis returned {} key and {} output columns of unequal \
@@ -111,7 +114,7 @@ impl Evaluation<'_> {
                             plan.analysis.name(),
                             result.keys.len(),
                             result.columns.len(),
-                            plan.source_keys.len(),
+                            keys,
                             outputs
                         ),
                         None,
@@ -125,29 +128,71 @@ impl Evaluation<'_> {
         Output::Analysis(table, Box::new(result))
     }
 
-    /// A carried argument's values at the given source rows (blank where none): a stored
-    /// column is read where it is, anything else is evaluated over the source first.
+    /// A per-row argument's values: a float or coded column as stored, a coded result
+    /// as codes (no value per row made for either), anything else as values.
+    fn each_row_arg(&self, source: TableId, node: &Node, scope: Scope) -> ArgValues {
+        if let Node::Column(column) = node
+            && let Some(stored) = self.tables.get(source).and_then(|t| t.columns.get(*column))
+            && let Some(stored) = stored.as_ref()
+            && stored.len() == scope.rows
+            && matches!(
+                **stored,
+                ColumnValues::Floats { .. } | ColumnValues::Coded { .. }
+            )
+        {
+            return ArgValues::Stored(StoredArg::new(Arc::clone(stored)));
+        }
+        match self.eval(node, scope) {
+            Values::Coded { codes, dictionary } if codes.len() == scope.rows => {
+                match ColumnValues::from_codes(codes.into_owned(), dictionary.into_owned()) {
+                    Ok(stored) => ArgValues::Stored(StoredArg::new(Arc::new(stored))),
+                    // Codes past the dictionary read as blank.
+                    Err(_) => ArgValues::EachRow(self.eval(node, scope).into_vec(scope.rows)),
+                }
+            }
+            values => ArgValues::EachRow(values.into_vec(scope.rows)),
+        }
+    }
+
+    /// A carried argument's values at the given source rows (blank past the source's
+    /// end), stored: a float or coded column (or a text column's coded view) keeps its
+    /// shape, the rows' floats or codes copied (no value per row made); a stored column
+    /// is otherwise read where it is, anything else is evaluated over the source first.
     fn gather(
         &self,
         table: TableId,
         source: TableId,
         node: &Node,
-        rows_of: &[Value],
-    ) -> Vec<Value> {
+        picks: &[usize],
+    ) -> ColumnValues {
         let rows = self.tables.get(source).map_or(0, |t| t.rows);
-        if let Node::Column(column) = node
-            && let Some(values) = self.stored_rows(source, *column, rows_of)
-        {
-            return values;
+        if let Node::Column(column) = node {
+            if let Some(picked) = self
+                .stored(source, *column)
+                .and_then(|stored| stored.pick_floats(picks))
+            {
+                return picked;
+            }
+            if let Some(values) = self.stored_rows(source, *column, picks) {
+                return ColumnValues::compact(values);
+            }
         }
-        let at = |values: Operand<'_>| -> Vec<Value> {
-            rows_of
-                .iter()
-                .map(|row| match row.as_f64() {
-                    Some(r) if r >= 0.0 && (r as usize) < rows => values.get(r as usize).clone(),
-                    _ => Value::Blank,
-                })
-                .collect()
+        let at = |values: Operand<'_>| -> ColumnValues {
+            if let Operand::Coded { .. } = values {
+                return group_key_column(values, picks);
+            }
+            ColumnValues::compact(
+                picks
+                    .iter()
+                    .map(|r| {
+                        if *r < rows {
+                            values.get(*r).clone()
+                        } else {
+                            Value::Blank
+                        }
+                    })
+                    .collect(),
+            )
         };
         if let Node::Column(column) = node
             && let Some(view) = self.column_view(source, *column)
@@ -173,7 +218,7 @@ impl Evaluation<'_> {
         &self,
         source: TableId,
         column: ColumnId,
-        rows_of: &[Value],
+        picks: &[usize],
     ) -> Option<Vec<Value>> {
         let runtime = self.tables.get(source)?;
         if runtime.decoded.get(column)?.get().is_some() {
@@ -182,16 +227,13 @@ impl Evaluation<'_> {
         let stored = runtime.columns.get(column)?.as_deref()?;
         let cheaper = match stored {
             ColumnValues::Floats { .. } => true,
-            ColumnValues::Texts { .. } => rows_of.len().saturating_mul(2) < runtime.rows,
+            ColumnValues::Texts { .. } => picks.len().saturating_mul(2) < runtime.rows,
             ColumnValues::Coded { .. } | ColumnValues::Values(_) => false,
         };
         cheaper.then(|| {
-            rows_of
+            picks
                 .iter()
-                .map(|row| match row.as_f64() {
-                    Some(r) if r >= 0.0 => stored.get(r as usize).unwrap_or_default(),
-                    _ => Value::Blank,
-                })
+                .map(|row| stored.get(*row).unwrap_or_default())
                 .collect()
         })
     }
@@ -225,7 +267,17 @@ impl Evaluation<'_> {
             }
         }
         // Carried arguments: each output row copies the source row the analysis named.
-        let source_rows: Vec<Vec<Value>> = columns.collect();
+        let picks: Vec<Vec<usize>> = columns
+            .map(|rows_of| {
+                rows_of
+                    .iter()
+                    .map(|row| match row.as_f64() {
+                        Some(r) if r >= 0.0 => r as usize,
+                        _ => usize::MAX,
+                    })
+                    .collect()
+            })
+            .collect();
         let parameters = analysis.analysis.parameters().len();
         let mut carried = Vec::new();
         for (index, name) in analysis.carried.iter().enumerate() {
@@ -233,25 +285,35 @@ impl Evaluation<'_> {
             else {
                 continue;
             };
-            for (prefix, rows_of) in analysis
-                .analysis
-                .carried_prefixes()
-                .iter()
-                .zip(&source_rows)
-            {
+            for (prefix, picks) in analysis.analysis.carried_prefixes().iter().zip(&picks) {
                 if let Some(column) = table_plan.column_id(&format!("{prefix}{name}")) {
-                    carried.push((column, node, rows_of));
+                    carried.push((column, node, picks));
                 }
             }
         }
-        let gathered: Vec<(ColumnId, Vec<Value>)> = carried
+        // Keys that follow the rows: copied from the source like carried values.
+        let key_nodes: Vec<Node> = analysis
+            .source_keys
+            .iter()
+            .map(|&column| Node::Column(column))
+            .collect();
+        if analysis.analysis.keys_follow_rows()
+            && let Some(picks) = picks.first()
+        {
+            for (position, node) in key_nodes.iter().enumerate() {
+                carried.push((position, node, picks));
+            }
+        }
+        let gathered: Vec<(ColumnId, ColumnValues)> = carried
             .par_iter()
-            .map(|(column, node, rows_of)| {
-                (*column, self.gather(table, analysis.source, node, rows_of))
+            .map(|(column, node, picks)| {
+                (*column, self.gather(table, analysis.source, node, picks))
             })
             .collect();
         for (column, values) in gathered {
-            self.store_column(table, column, values);
+            if let Some(slot) = self.tables[table].columns.get_mut(column) {
+                *slot = Some(Arc::new(values));
+            }
         }
         self.analysis_reports.insert(
             table,
