@@ -302,42 +302,6 @@ impl ColumnValues {
         }
     }
 
-    /// A float column's rows `rows` (blank for a row past its end) as a float column of
-    /// the same kind, holding only the extras those rows use (numbered in order of first
-    /// use, as [`ColumnValues::compact`] numbers them); `None` for other shapes.
-    pub fn pick_floats(&self, rows: &[usize]) -> Option<ColumnValues> {
-        let ColumnValues::Floats { kind, data, extras } = self else {
-            return None;
-        };
-        let mut renumbered = vec![u32::MAX; extras.len()];
-        let mut used: Vec<Value> = Vec::new();
-        let picked = rows
-            .iter()
-            .map(|row| {
-                let bits = data.get(*row).map_or(BLANK_BITS, |x| x.to_bits());
-                let Some(index) = extra_index(bits) else {
-                    return f64::from_bits(bits);
-                };
-                match renumbered.get_mut(index).zip(extras.get(index)) {
-                    Some((slot, value)) => {
-                        if *slot == u32::MAX {
-                            *slot = used.len() as u32;
-                            used.push(value.clone());
-                        }
-                        f64::from_bits(EXTRA_TAG | u64::from(*slot))
-                    }
-                    // A mark past the extras reads as blank.
-                    None => f64::from_bits(BLANK_BITS),
-                }
-            })
-            .collect();
-        Some(ColumnValues::Floats {
-            kind: *kind,
-            data: picked,
-            extras: used,
-        })
-    }
-
     /// A float column from its parts (as the input cache stores them), checked: every
     /// marked row's index is in `extras`.
     pub fn from_floats(
@@ -811,72 +775,6 @@ mod tests {
         }
         assert_eq!(column.get(values.len()), None);
         column
-    }
-
-    #[test]
-    fn picked_float_rows_read_as_the_rows_values() {
-        let mut seed = 3u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
-        for round in 0..200 {
-            let rows = 1 + next(40) as usize;
-            let values: Vec<Value> = (0..rows)
-                .map(|i| match next(8) {
-                    0 => Value::Blank,
-                    1 => Value::text(if i % 2 == 0 { "" } else { "n/a" }),
-                    2 => Value::error(ErrorKind::Div0),
-                    _ if round % 2 == 0 => Value::Number(next(100) as f64 / 4.0),
-                    _ => Value::Date(45000.0 + next(30) as f64),
-                })
-                .collect();
-            let mut values = values;
-            // A float column starts with a number or a date.
-            values[0] = Value::Number(1.0);
-            if round % 2 == 1 {
-                values[0] = Value::Date(45000.0);
-            }
-            let column = ColumnValues::compact(values.clone());
-            assert!(
-                matches!(column, ColumnValues::Floats { .. }),
-                "round {round}"
-            );
-            let picks: Vec<usize> = (0..next(30))
-                .map(|_| next(rows as u64 + 4) as usize)
-                .collect();
-            let Some(picked) = column.pick_floats(&picks) else {
-                panic!("round {round}: a float column gave no pick");
-            };
-            let expected: Vec<Value> = picks
-                .iter()
-                .map(|r| values.get(*r).cloned().unwrap_or_default())
-                .collect();
-            assert_eq!(
-                picked.values().as_ref(),
-                expected.as_slice(),
-                "round {round}"
-            );
-            // Only the extras the rows use, numbered in order of first use.
-            let ColumnValues::Floats { data, extras, .. } = &picked else {
-                panic!("round {round}: not floats");
-            };
-            let mut next_new = 0;
-            for x in data {
-                if let Some(i) = extra_index(x.to_bits()) {
-                    assert!(i <= next_new, "round {round}: extra {i} before {next_new}");
-                    next_new = next_new.max(i + 1);
-                }
-            }
-            assert_eq!(next_new, extras.len(), "round {round}");
-        }
-        assert!(
-            ColumnValues::compact(vec![Value::text("a")])
-                .pick_floats(&[0])
-                .is_none()
-        );
     }
 
     #[test]

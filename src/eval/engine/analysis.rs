@@ -6,7 +6,7 @@ use crate::eval::grouping::{Grouping, KeyCodes};
 use crate::lang::analysis::{
     AnalysisInput, AnalysisResult, ArgValues, KeyCoding, RowGroups, StoredArg,
 };
-use crate::table::column::ColumnValues;
+use crate::table::column::{BLANK_BITS, ColumnValues, EXTRA_TAG, extra_index};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -169,7 +169,7 @@ impl Evaluation<'_> {
         if let Node::Column(column) = node {
             if let Some(picked) = self
                 .stored(source, *column)
-                .and_then(|stored| stored.pick_floats(picks))
+                .and_then(|stored| pick_floats(stored, picks))
             {
                 return picked;
             }
@@ -329,6 +329,42 @@ impl Evaluation<'_> {
     }
 }
 
+/// A float column's rows `rows` (blank for a row past its end) as a float column of
+/// the same kind, holding only the extras those rows use (numbered in order of first
+/// use, as [`ColumnValues::compact`] numbers them); `None` for other shapes.
+fn pick_floats(column: &ColumnValues, rows: &[usize]) -> Option<ColumnValues> {
+    let ColumnValues::Floats { kind, data, extras } = column else {
+        return None;
+    };
+    let mut renumbered = vec![u32::MAX; extras.len()];
+    let mut used: Vec<Value> = Vec::new();
+    let picked = rows
+        .iter()
+        .map(|row| {
+            let bits = data.get(*row).map_or(BLANK_BITS, |x| x.to_bits());
+            let Some(index) = extra_index(bits) else {
+                return f64::from_bits(bits);
+            };
+            match renumbered.get_mut(index).zip(extras.get(index)) {
+                Some((slot, value)) => {
+                    if *slot == u32::MAX {
+                        *slot = used.len() as u32;
+                        used.push(value.clone());
+                    }
+                    f64::from_bits(EXTRA_TAG | u64::from(*slot))
+                }
+                // A mark past the extras reads as blank.
+                None => f64::from_bits(BLANK_BITS),
+            }
+        })
+        .collect();
+    Some(ColumnValues::Floats {
+        kind: *kind,
+        data: picked,
+        extras: used,
+    })
+}
+
 /// [`EngineCoding`] given the engine's cached codes of the analysis's key columns (with
 /// the columns' values, which order the groups), so that `key_groups` need not code
 /// them again. Empty when any key column has none.
@@ -386,6 +422,7 @@ impl KeyCoding for EngineCoding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::ErrorKind;
 
     /// A small random stream (no dependency on the run's seed machinery).
     struct Lcg(u64);
@@ -462,6 +499,68 @@ mod tests {
                 .key_groups(3, None)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn picked_float_rows_read_as_the_rows_values() {
+        let mut seed = 3u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for round in 0..200 {
+            let rows = 1 + next(40) as usize;
+            let values: Vec<Value> = (0..rows)
+                .map(|i| match next(8) {
+                    0 => Value::Blank,
+                    1 => Value::text(if i % 2 == 0 { "" } else { "n/a" }),
+                    2 => Value::error(ErrorKind::Div0),
+                    _ if round % 2 == 0 => Value::Number(next(100) as f64 / 4.0),
+                    _ => Value::Date(45000.0 + next(30) as f64),
+                })
+                .collect();
+            let mut values = values;
+            // A float column starts with a number or a date.
+            values[0] = Value::Number(1.0);
+            if round % 2 == 1 {
+                values[0] = Value::Date(45000.0);
+            }
+            let column = ColumnValues::compact(values.clone());
+            assert!(
+                matches!(column, ColumnValues::Floats { .. }),
+                "round {round}"
+            );
+            let picks: Vec<usize> = (0..next(30))
+                .map(|_| next(rows as u64 + 4) as usize)
+                .collect();
+            let Some(picked) = pick_floats(&column, &picks) else {
+                panic!("round {round}: a float column gave no pick");
+            };
+            let expected: Vec<Value> = picks
+                .iter()
+                .map(|r| values.get(*r).cloned().unwrap_or_default())
+                .collect();
+            assert_eq!(
+                picked.values().as_ref(),
+                expected.as_slice(),
+                "round {round}"
+            );
+            // Only the extras the rows use, numbered in order of first use.
+            let ColumnValues::Floats { data, extras, .. } = &picked else {
+                panic!("round {round}: not floats");
+            };
+            let mut next_new = 0;
+            for x in data {
+                if let Some(i) = extra_index(x.to_bits()) {
+                    assert!(i <= next_new, "round {round}: extra {i} before {next_new}");
+                    next_new = next_new.max(i + 1);
+                }
+            }
+            assert_eq!(next_new, extras.len(), "round {round}");
+        }
+        assert!(pick_floats(&ColumnValues::compact(vec![Value::text("a")]), &[0]).is_none());
     }
 
     #[test]
