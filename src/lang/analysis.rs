@@ -7,10 +7,11 @@
 //! and flags to it, the report and JSON write it like any other), plus notes and charts.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::functions::CallContext;
 use crate::lang::ast::{FormatKind, Look};
+use crate::table::column::{CellRef, ColumnValues};
 use crate::value::{Value, ValueType};
 
 /// One named argument an analysis takes.
@@ -55,14 +56,100 @@ pub enum ArgValues {
     EachRow(Vec<Value>),
     /// One value for the whole analysis.
     Once(Value),
+    /// One value per source row, as a column stores them: floats (numbers, dates) or
+    /// codes into a dictionary. An analysis that reads numbers ([`ArgValues::number`])
+    /// or codes ([`ArgValues::codes`]) never makes a value per row; [`ArgValues::at`]
+    /// reads a coded column in place and decodes any other once, on first use.
+    Stored(StoredArg),
+}
+
+/// A stored column given as an argument (see [`ArgValues::Stored`]).
+#[derive(Debug, Clone)]
+pub struct StoredArg {
+    column: Arc<ColumnValues>,
+    decoded: OnceLock<Vec<Value>>,
+}
+
+impl StoredArg {
+    pub fn new(column: Arc<ColumnValues>) -> Self {
+        StoredArg {
+            column,
+            decoded: OnceLock::new(),
+        }
+    }
 }
 
 impl ArgValues {
     /// The value for `row` (the single value when given once).
     pub fn at(&self, row: usize) -> &Value {
+        static BLANK: Value = Value::Blank;
         match self {
-            ArgValues::EachRow(values) => values.get(row).unwrap_or(&Value::Blank),
+            ArgValues::EachRow(values) => values.get(row).unwrap_or(&BLANK),
             ArgValues::Once(value) => value,
+            ArgValues::Stored(stored) => match &*stored.column {
+                ColumnValues::Coded { codes, dictionary } => codes
+                    .get(row)
+                    .and_then(|c| dictionary.get(*c as usize))
+                    .unwrap_or(&BLANK),
+                ColumnValues::Values(values) => values.get(row).unwrap_or(&BLANK),
+                column => stored
+                    .decoded
+                    .get_or_init(|| column.values().into_owned())
+                    .get(row)
+                    .unwrap_or(&BLANK),
+            },
+        }
+    }
+
+    /// How many rows it has (`None` for one value standing for every row).
+    pub fn rows(&self) -> Option<usize> {
+        match self {
+            ArgValues::EachRow(values) => Some(values.len()),
+            ArgValues::Once(_) => None,
+            ArgValues::Stored(stored) => Some(stored.column.len()),
+        }
+    }
+
+    /// [`ArgValues::at`], owned, without decoding a stored column.
+    pub fn value(&self, row: usize) -> Value {
+        match self {
+            ArgValues::Stored(stored) => stored.column.get(row).unwrap_or_default(),
+            other => other.at(row).clone(),
+        }
+    }
+
+    /// `at(row).as_f64()`: the number or date serial for `row`, read from a float
+    /// column without making a value.
+    pub fn number(&self, row: usize) -> Option<f64> {
+        match self {
+            ArgValues::Stored(stored) => match stored.column.cell(row)? {
+                CellRef::Float(_, x) => Some(x),
+                CellRef::Value(value) => value.as_f64(),
+                CellRef::Text(_) => None,
+            },
+            other => other.at(row).as_f64(),
+        }
+    }
+
+    /// One code per row (`rows` of them), equal exactly where `coding` codes the
+    /// values equal (the numbers themselves may differ from `coding.codes` over the
+    /// rows' values). A coded column is coded once per dictionary entry.
+    pub fn codes(&self, coding: &dyn KeyCoding, rows: usize) -> Vec<u32> {
+        match self {
+            ArgValues::EachRow(values) => coding.codes(values),
+            ArgValues::Once(value) => coding.codes(&vec![value.clone(); rows]),
+            ArgValues::Stored(stored) => match &*stored.column {
+                ColumnValues::Coded { codes, dictionary } => {
+                    let entries = coding.codes(dictionary);
+                    // (A stored column's codes are all in its dictionary.)
+                    codes
+                        .iter()
+                        .map(|c| entries.get(*c as usize).copied().unwrap_or(u32::MAX - 1))
+                        .collect()
+                }
+                ColumnValues::Values(values) => coding.codes(values),
+                column => coding.codes(&column.values()),
+            },
         }
     }
 }
@@ -232,6 +319,13 @@ pub trait Analysis: fmt::Debug + Send + Sync {
     fn carried_prefixes(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Whether each output row's keys are those of the source row it copies under the
+    /// first of [`Analysis::carried_prefixes`] (a self-join's rows): the engine then
+    /// copies the key columns from the source as it copies carried values (a coded key
+    /// keeps its codes), and the analysis leaves [`AnalysisResult::keys`] empty.
+    fn keys_follow_rows(&self) -> bool {
+        false
+    }
     /// Whether it groups its source rows by its key columns with
     /// [`KeyCoding::key_groups`]: the engine then codes those columns before the step
     /// (once per run, shared with `group by` on the same columns).
@@ -245,4 +339,64 @@ pub trait Analysis: fmt::Debug + Send + Sync {
     /// Computes the output rows. Must not panic; problems in the data are an error
     /// with its reason, or notes.
     fn run(&self, input: &AnalysisInput<'_>) -> Result<AnalysisResult, AnalysisError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::engine::EngineCoding;
+    use crate::value::ErrorKind;
+
+    /// A stored argument reads as the same values given row by row: `at`, `value`,
+    /// `number`, and codes equal exactly where the row-by-row codes are.
+    #[test]
+    fn a_stored_argument_reads_as_its_values() {
+        let mut seed = 21u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        const WORDS: [&str; 5] = ["Direct", "direct", "P-1", "", "p-1"];
+        for round in 0..300 {
+            let rows = 1 + next(50) as usize;
+            let values: Vec<Value> = (0..rows)
+                .map(|_| match (round % 3, next(8)) {
+                    (_, 0) => Value::Blank,
+                    (_, 1) => Value::error(ErrorKind::NA),
+                    (0, _) => Value::Date(45000.0 + next(20) as f64),
+                    (1, _) => Value::Number(next(6) as f64),
+                    _ => Value::text(WORDS[next(WORDS.len() as u64) as usize]),
+                })
+                .collect();
+            let column = ColumnValues::compact(values.clone());
+            let stored = ArgValues::Stored(StoredArg::new(Arc::new(column)));
+            let plain = ArgValues::EachRow(values.clone());
+            assert_eq!(stored.rows(), Some(rows));
+            for row in 0..rows + 2 {
+                assert_eq!(
+                    stored.value(row),
+                    plain.value(row),
+                    "round {round} row {row}"
+                );
+                assert_eq!(stored.at(row), plain.at(row), "round {round} row {row}");
+                assert_eq!(
+                    stored.number(row).map(f64::to_bits),
+                    plain.number(row).map(f64::to_bits),
+                    "round {round} row {row}"
+                );
+            }
+            let (a, b) = (
+                stored.codes(&EngineCoding, rows),
+                plain.codes(&EngineCoding, rows),
+            );
+            assert_eq!((a.len(), b.len()), (rows, rows), "round {round}");
+            for i in 0..rows {
+                for j in 0..rows {
+                    assert_eq!(a[i] == a[j], b[i] == b[j], "round {round} rows {i}, {j}");
+                }
+            }
+        }
+    }
 }

@@ -333,6 +333,12 @@ fn fingerprint(input: &AnalysisInput<'_>, settings: &Settings) -> u64 {
                 values.len().hash(&mut hasher);
                 values.iter().for_each(|v| hash_value(v, &mut hasher));
             }
+            // Hashed as the same values given row by row.
+            Some(values @ ArgValues::Stored(_)) => {
+                let rows = values.rows().unwrap_or(0);
+                rows.hash(&mut hasher);
+                (0..rows).for_each(|row| hash_value(values.at(row), &mut hasher));
+            }
         }
     }
     hasher.finish()

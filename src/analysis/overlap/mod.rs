@@ -174,6 +174,10 @@ impl Analysis for Pairs {
         true
     }
 
+    fn keys_follow_rows(&self) -> bool {
+        true
+    }
+
     fn check(&self, call: &AnalysisCall<'_>) -> Vec<UsageProblem> {
         let mut problems = Vec::new();
         if call.keys.is_empty() {
@@ -236,7 +240,7 @@ impl Analysis for Pairs {
                 continue;
             }
             if let (Some(start), Some(end)) = (start, end) {
-                match (start.at(row).as_f64(), end.at(row).as_f64()) {
+                match (start.number(row), end.number(row)) {
                     (Some(s), Some(e)) if s <= e => {}
                     _ => {
                         *kept = false;
@@ -252,10 +256,7 @@ impl Analysis for Pairs {
                 let key_slices: Vec<&[Value]> = input.keys.iter().map(Vec::as_slice).collect();
                 input.coding.groups(&key_slices, rows, Some(&keep))
             });
-        let code = |arg: &ArgValues| match arg {
-            ArgValues::EachRow(values) => input.coding.codes(values),
-            ArgValues::Once(value) => input.coding.codes(&vec![value.clone(); rows]),
-        };
+        let code = |arg: &ArgValues| arg.codes(input.coding, rows);
         let codes = differ.map(code);
         let match_codes = matched.map(code);
         let unknown = |row: usize| {
@@ -268,7 +269,7 @@ impl Analysis for Pairs {
             .filter(|row| keep[*row] && grouping.row_groups[*row] != NO_GROUP)
             .map(|row| {
                 let bound = |values: Option<&ArgValues>, default: f64| {
-                    values.and_then(|v| v.at(row).as_f64()).unwrap_or(default)
+                    values.and_then(|v| v.number(row)).unwrap_or(default)
                 };
                 SweepRow {
                     row: row as u32,
@@ -301,11 +302,6 @@ impl Analysis for Pairs {
                 std::iter::once((p.first, p.second, true)).chain(second_side)
             })
         };
-        let keys: Vec<Vec<Value>> = input
-            .keys
-            .iter()
-            .map(|k| sides().map(|(this, _, _)| value_at(k, this)).collect())
-            .collect();
         let interval = start.zip(end);
         let mut overlap_start = Vec::with_capacity(out_rows);
         let mut overlap_end = Vec::with_capacity(out_rows);
@@ -326,22 +322,22 @@ impl Analysis for Pairs {
             let (this, other) = (this as usize, other as usize);
             // The later start and the earlier end, each as its own value (a date
             // stays a date).
-            let later = |a: &Value, b: &Value| {
-                if b.as_f64() > a.as_f64() {
-                    b.clone()
+            let later = |values: &ArgValues| {
+                if values.number(other) > values.number(this) {
+                    values.value(other)
                 } else {
-                    a.clone()
+                    values.value(this)
                 }
             };
-            let earlier = |a: &Value, b: &Value| {
-                if b.as_f64() < a.as_f64() {
-                    b.clone()
+            let earlier = |values: &ArgValues| {
+                if values.number(other) < values.number(this) {
+                    values.value(other)
                 } else {
-                    a.clone()
+                    values.value(this)
                 }
             };
-            let from = later(start.at(this), start.at(other));
-            let to = earlier(end.at(this), end.at(other));
+            let from = later(start);
+            let to = earlier(end);
             let days = match (from.as_f64(), to.as_f64()) {
                 (Some(f), Some(t)) => Value::Number(t - f),
                 _ => Value::Blank,
@@ -385,7 +381,8 @@ impl Analysis for Pairs {
             seen.iter().filter(|s| **s).count()
         };
         Ok(AnalysisResult {
-            keys,
+            // The engine copies each row's keys from its source row (`keys_follow_rows`).
+            keys: Vec::new(),
             columns,
             notes,
             details: Some(serde_json::json!({
@@ -445,4 +442,95 @@ fn too_many(
         "pair by a narrower key (add a column after `by`), give `start`/`end` so only \
          overlapping rows pair, leave rows out with `include`, or raise max_pairs",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::engine::EngineCoding;
+    use crate::functions::CallContext;
+    use crate::lang::analysis::StoredArg;
+    use crate::table::column::ColumnValues;
+    use std::sync::Arc;
+
+    /// The same pairs, overlaps and rows whether the arguments come as values or as
+    /// the columns that store them (floats for the interval, codes for `differ` and
+    /// `match`).
+    #[test]
+    fn stored_arguments_pair_as_their_values_do() {
+        let mut seed = 5u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        const ROUTES: [&str; 4] = ["Direct", "direct", "P-1", "P-2"];
+        const PRODUCTS: [&str; 3] = ["A", "a", "B"];
+        let context = CallContext::default();
+        for round in 0..100 {
+            let rows = 1 + next(60) as usize;
+            let key: Vec<Value> = (0..rows)
+                .map(|_| match next(12) {
+                    0 => Value::Blank,
+                    k => Value::text(&format!("acc-{}", k % 4)),
+                })
+                .collect();
+            let start: Vec<Value> = (0..rows)
+                .map(|_| match next(10) {
+                    0 => Value::Blank,
+                    _ => Value::Date(45000.0 + next(40) as f64),
+                })
+                .collect();
+            let end: Vec<Value> = start
+                .iter()
+                .map(|s| match (s.as_f64(), next(10)) {
+                    (_, 0) => Value::text(""),
+                    (Some(s), n) => Value::Date(s + n as f64 * 3.0 - 3.0),
+                    (None, _) => Value::Date(45050.0),
+                })
+                .collect();
+            let route: Vec<Value> = (0..rows)
+                .map(|_| Value::text(ROUTES[next(4) as usize]))
+                .collect();
+            let product: Vec<Value> = (0..rows)
+                .map(|_| match next(5) {
+                    0 => Value::Blank,
+                    p => Value::text(PRODUCTS[(p % 3) as usize]),
+                })
+                .collect();
+            let plain = |values: &Vec<Value>| Some(ArgValues::EachRow(values.clone()));
+            let stored = |values: &Vec<Value>| {
+                Some(ArgValues::Stored(StoredArg::new(Arc::new(
+                    ColumnValues::compact(values.clone()),
+                ))))
+            };
+            let run = |arg: &dyn Fn(&Vec<Value>) -> Option<ArgValues>| {
+                let input = AnalysisInput {
+                    table: "T",
+                    rows,
+                    keys: vec![key.clone()],
+                    key_names: vec![Arc::from("account_id")],
+                    args: vec![
+                        arg(&start),
+                        arg(&end),
+                        arg(&route),
+                        arg(&product),
+                        None,
+                        None,
+                        None,
+                    ],
+                    context: &context,
+                    coding: &EngineCoding,
+                };
+                Pairs.run(&input)
+            };
+            let (Ok(a), Ok(b)) = (run(&plain), run(&stored)) else {
+                panic!("round {round}: the analysis failed");
+            };
+            assert_eq!(a.columns, b.columns, "round {round}");
+            assert_eq!(a.details, b.details, "round {round}");
+            assert_eq!(a.notes, b.notes, "round {round}");
+        }
+    }
 }

@@ -3,8 +3,10 @@
 //! checked against what it declared before it is stored like any other table.
 
 use crate::eval::grouping::{Grouping, KeyCodes};
-use crate::lang::analysis::{AnalysisInput, AnalysisResult, ArgValues, KeyCoding, RowGroups};
-use crate::table::column::ColumnValues;
+use crate::lang::analysis::{
+    AnalysisInput, AnalysisResult, ArgValues, KeyCoding, RowGroups, StoredArg,
+};
+use crate::table::column::{BLANK_BITS, ColumnValues, EXTRA_TAG, extra_index};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -12,7 +14,8 @@ use crate::eval::vector::Operand;
 use crate::lang::plan::{AnalysisArgNode, ColumnId, ColumnOrigin, Node, Step, TableId, TableKind};
 use crate::value::Value;
 
-use super::{AnalysisReport, EvalError, Evaluation, Output, Scope};
+use super::steps::group_key_column;
+use super::{AnalysisReport, EvalError, Evaluation, Output, Scope, Values};
 
 impl Evaluation<'_> {
     pub(super) fn run_analysis(&self, table: TableId) -> Output {
@@ -45,9 +48,7 @@ impl Evaluation<'_> {
             .take(plan.analysis.parameters().len())
             .map(|arg| {
                 arg.as_ref().map(|arg| match arg {
-                    AnalysisArgNode::EachRow(node) => {
-                        ArgValues::EachRow(self.eval(node, each_row).into_vec(rows))
-                    }
+                    AnalysisArgNode::EachRow(node) => self.each_row_arg(source, node, each_row),
                     AnalysisArgNode::Once(node) => {
                         ArgValues::Once(self.eval(node, once).into_vec(1).pop().unwrap_or_default())
                     }
@@ -100,10 +101,12 @@ impl Evaluation<'_> {
                             .or(result.columns.first())
                             .map_or(0, Vec::len)
                 });
-                if result.keys.len() != plan.source_keys.len()
-                    || result.columns.len() != outputs
-                    || !lengths_agree
-                {
+                let keys = if plan.analysis.keys_follow_rows() {
+                    0
+                } else {
+                    plan.source_keys.len()
+                };
+                if result.keys.len() != keys || result.columns.len() != outputs || !lengths_agree {
                     Err(failed(
                         format!(
                             "the `{}` analysis returned {} key and {} output columns of unequal \
@@ -111,7 +114,7 @@ impl Evaluation<'_> {
                             plan.analysis.name(),
                             result.keys.len(),
                             result.columns.len(),
-                            plan.source_keys.len(),
+                            keys,
                             outputs
                         ),
                         None,
@@ -125,29 +128,71 @@ impl Evaluation<'_> {
         Output::Analysis(table, Box::new(result))
     }
 
-    /// A carried argument's values at the given source rows (blank where none): a stored
-    /// column is read where it is, anything else is evaluated over the source first.
+    /// A per-row argument's values: a float or coded column as stored, a coded result
+    /// as codes (no value per row made for either), anything else as values.
+    fn each_row_arg(&self, source: TableId, node: &Node, scope: Scope) -> ArgValues {
+        if let Node::Column(column) = node
+            && let Some(stored) = self.tables.get(source).and_then(|t| t.columns.get(*column))
+            && let Some(stored) = stored.as_ref()
+            && stored.len() == scope.rows
+            && matches!(
+                **stored,
+                ColumnValues::Floats { .. } | ColumnValues::Coded { .. }
+            )
+        {
+            return ArgValues::Stored(StoredArg::new(Arc::clone(stored)));
+        }
+        match self.eval(node, scope) {
+            Values::Coded { codes, dictionary } if codes.len() == scope.rows => {
+                match ColumnValues::from_codes(codes.into_owned(), dictionary.into_owned()) {
+                    Ok(stored) => ArgValues::Stored(StoredArg::new(Arc::new(stored))),
+                    // Codes past the dictionary read as blank.
+                    Err(_) => ArgValues::EachRow(self.eval(node, scope).into_vec(scope.rows)),
+                }
+            }
+            values => ArgValues::EachRow(values.into_vec(scope.rows)),
+        }
+    }
+
+    /// A carried argument's values at the given source rows (blank past the source's
+    /// end), stored: a float or coded column (or a text column's coded view) keeps its
+    /// shape, the rows' floats or codes copied (no value per row made); a stored column
+    /// is otherwise read where it is, anything else is evaluated over the source first.
     fn gather(
         &self,
         table: TableId,
         source: TableId,
         node: &Node,
-        rows_of: &[Value],
-    ) -> Vec<Value> {
+        picks: &[usize],
+    ) -> ColumnValues {
         let rows = self.tables.get(source).map_or(0, |t| t.rows);
-        if let Node::Column(column) = node
-            && let Some(values) = self.stored_rows(source, *column, rows_of)
-        {
-            return values;
+        if let Node::Column(column) = node {
+            if let Some(picked) = self
+                .stored(source, *column)
+                .and_then(|stored| pick_floats(stored, picks))
+            {
+                return picked;
+            }
+            if let Some(values) = self.stored_rows(source, *column, picks) {
+                return ColumnValues::compact(values);
+            }
         }
-        let at = |values: Operand<'_>| -> Vec<Value> {
-            rows_of
-                .iter()
-                .map(|row| match row.as_f64() {
-                    Some(r) if r >= 0.0 && (r as usize) < rows => values.get(r as usize).clone(),
-                    _ => Value::Blank,
-                })
-                .collect()
+        let at = |values: Operand<'_>| -> ColumnValues {
+            if let Operand::Coded { .. } = values {
+                return group_key_column(values, picks);
+            }
+            ColumnValues::compact(
+                picks
+                    .iter()
+                    .map(|r| {
+                        if *r < rows {
+                            values.get(*r).clone()
+                        } else {
+                            Value::Blank
+                        }
+                    })
+                    .collect(),
+            )
         };
         if let Node::Column(column) = node
             && let Some(view) = self.column_view(source, *column)
@@ -173,7 +218,7 @@ impl Evaluation<'_> {
         &self,
         source: TableId,
         column: ColumnId,
-        rows_of: &[Value],
+        picks: &[usize],
     ) -> Option<Vec<Value>> {
         let runtime = self.tables.get(source)?;
         if runtime.decoded.get(column)?.get().is_some() {
@@ -182,16 +227,13 @@ impl Evaluation<'_> {
         let stored = runtime.columns.get(column)?.as_deref()?;
         let cheaper = match stored {
             ColumnValues::Floats { .. } => true,
-            ColumnValues::Texts { .. } => rows_of.len().saturating_mul(2) < runtime.rows,
+            ColumnValues::Texts { .. } => picks.len().saturating_mul(2) < runtime.rows,
             ColumnValues::Coded { .. } | ColumnValues::Values(_) => false,
         };
         cheaper.then(|| {
-            rows_of
+            picks
                 .iter()
-                .map(|row| match row.as_f64() {
-                    Some(r) if r >= 0.0 => stored.get(r as usize).unwrap_or_default(),
-                    _ => Value::Blank,
-                })
+                .map(|row| stored.get(*row).unwrap_or_default())
                 .collect()
         })
     }
@@ -225,7 +267,17 @@ impl Evaluation<'_> {
             }
         }
         // Carried arguments: each output row copies the source row the analysis named.
-        let source_rows: Vec<Vec<Value>> = columns.collect();
+        let picks: Vec<Vec<usize>> = columns
+            .map(|rows_of| {
+                rows_of
+                    .iter()
+                    .map(|row| match row.as_f64() {
+                        Some(r) if r >= 0.0 => r as usize,
+                        _ => usize::MAX,
+                    })
+                    .collect()
+            })
+            .collect();
         let parameters = analysis.analysis.parameters().len();
         let mut carried = Vec::new();
         for (index, name) in analysis.carried.iter().enumerate() {
@@ -233,25 +285,35 @@ impl Evaluation<'_> {
             else {
                 continue;
             };
-            for (prefix, rows_of) in analysis
-                .analysis
-                .carried_prefixes()
-                .iter()
-                .zip(&source_rows)
-            {
+            for (prefix, picks) in analysis.analysis.carried_prefixes().iter().zip(&picks) {
                 if let Some(column) = table_plan.column_id(&format!("{prefix}{name}")) {
-                    carried.push((column, node, rows_of));
+                    carried.push((column, node, picks));
                 }
             }
         }
-        let gathered: Vec<(ColumnId, Vec<Value>)> = carried
+        // Keys that follow the rows: copied from the source like carried values.
+        let key_nodes: Vec<Node> = analysis
+            .source_keys
+            .iter()
+            .map(|&column| Node::Column(column))
+            .collect();
+        if analysis.analysis.keys_follow_rows()
+            && let Some(picks) = picks.first()
+        {
+            for (position, node) in key_nodes.iter().enumerate() {
+                carried.push((position, node, picks));
+            }
+        }
+        let gathered: Vec<(ColumnId, ColumnValues)> = carried
             .par_iter()
-            .map(|(column, node, rows_of)| {
-                (*column, self.gather(table, analysis.source, node, rows_of))
+            .map(|(column, node, picks)| {
+                (*column, self.gather(table, analysis.source, node, picks))
             })
             .collect();
         for (column, values) in gathered {
-            self.store_column(table, column, values);
+            if let Some(slot) = self.tables[table].columns.get_mut(column) {
+                *slot = Some(Arc::new(values));
+            }
         }
         self.analysis_reports.insert(
             table,
@@ -265,6 +327,42 @@ impl Evaluation<'_> {
             },
         );
     }
+}
+
+/// A float column's rows `rows` (blank for a row past its end) as a float column of
+/// the same kind, holding only the extras those rows use (numbered in order of first
+/// use, as [`ColumnValues::compact`] numbers them); `None` for other shapes.
+fn pick_floats(column: &ColumnValues, rows: &[usize]) -> Option<ColumnValues> {
+    let ColumnValues::Floats { kind, data, extras } = column else {
+        return None;
+    };
+    let mut renumbered = vec![u32::MAX; extras.len()];
+    let mut used: Vec<Value> = Vec::new();
+    let picked = rows
+        .iter()
+        .map(|row| {
+            let bits = data.get(*row).map_or(BLANK_BITS, |x| x.to_bits());
+            let Some(index) = extra_index(bits) else {
+                return f64::from_bits(bits);
+            };
+            match renumbered.get_mut(index).zip(extras.get(index)) {
+                Some((slot, value)) => {
+                    if *slot == u32::MAX {
+                        *slot = used.len() as u32;
+                        used.push(value.clone());
+                    }
+                    f64::from_bits(EXTRA_TAG | u64::from(*slot))
+                }
+                // A mark past the extras reads as blank.
+                None => f64::from_bits(BLANK_BITS),
+            }
+        })
+        .collect();
+    Some(ColumnValues::Floats {
+        kind: *kind,
+        data: picked,
+        extras: used,
+    })
 }
 
 /// [`EngineCoding`] given the engine's cached codes of the analysis's key columns (with
@@ -324,6 +422,7 @@ impl KeyCoding for EngineCoding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::ErrorKind;
 
     /// A small random stream (no dependency on the run's seed machinery).
     struct Lcg(u64);
@@ -400,6 +499,68 @@ mod tests {
                 .key_groups(3, None)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn picked_float_rows_read_as_the_rows_values() {
+        let mut seed = 3u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for round in 0..200 {
+            let rows = 1 + next(40) as usize;
+            let values: Vec<Value> = (0..rows)
+                .map(|i| match next(8) {
+                    0 => Value::Blank,
+                    1 => Value::text(if i % 2 == 0 { "" } else { "n/a" }),
+                    2 => Value::error(ErrorKind::Div0),
+                    _ if round % 2 == 0 => Value::Number(next(100) as f64 / 4.0),
+                    _ => Value::Date(45000.0 + next(30) as f64),
+                })
+                .collect();
+            let mut values = values;
+            // A float column starts with a number or a date.
+            values[0] = Value::Number(1.0);
+            if round % 2 == 1 {
+                values[0] = Value::Date(45000.0);
+            }
+            let column = ColumnValues::compact(values.clone());
+            assert!(
+                matches!(column, ColumnValues::Floats { .. }),
+                "round {round}"
+            );
+            let picks: Vec<usize> = (0..next(30))
+                .map(|_| next(rows as u64 + 4) as usize)
+                .collect();
+            let Some(picked) = pick_floats(&column, &picks) else {
+                panic!("round {round}: a float column gave no pick");
+            };
+            let expected: Vec<Value> = picks
+                .iter()
+                .map(|r| values.get(*r).cloned().unwrap_or_default())
+                .collect();
+            assert_eq!(
+                picked.values().as_ref(),
+                expected.as_slice(),
+                "round {round}"
+            );
+            // Only the extras the rows use, numbered in order of first use.
+            let ColumnValues::Floats { data, extras, .. } = &picked else {
+                panic!("round {round}: not floats");
+            };
+            let mut next_new = 0;
+            for x in data {
+                if let Some(i) = extra_index(x.to_bits()) {
+                    assert!(i <= next_new, "round {round}: extra {i} before {next_new}");
+                    next_new = next_new.max(i + 1);
+                }
+            }
+            assert_eq!(next_new, extras.len(), "round {round}");
+        }
+        assert!(pick_floats(&ColumnValues::compact(vec![Value::text("a")]), &[0]).is_none());
     }
 
     #[test]
