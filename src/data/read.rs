@@ -243,28 +243,14 @@ pub fn read_inputs_within(
                 .map(|n| Value::text(n.to_string().as_str()))
                 .collect();
             table.set_column(Column::new(column, ValueType::Text, values));
-            data.quality.entries.push(QualityEntry {
-                table: plan.name.clone(),
-                file: PathBuf::new(),
-                cell: String::new(),
-                column: column.clone(),
-                raw: String::new(),
-                expected: String::new(),
-                action: ROW_NUMBERS_ACTION.to_string(),
-            });
+            let entry = made_column_entry(&plan.name, column, "", ROW_NUMBERS_ACTION);
+            data.quality.entries.push(entry);
         }
         for (column, text) in filled {
             let values = vec![Value::text(text.as_str()); table.row_count];
             table.set_column(Column::new(column, ValueType::Text, values));
-            data.quality.entries.push(QualityEntry {
-                table: plan.name.clone(),
-                file: PathBuf::new(),
-                cell: String::new(),
-                column: column.clone(),
-                raw: text.clone(),
-                expected: String::new(),
-                action: FILLED_ACTION.to_string(),
-            });
+            let entry = made_column_entry(&plan.name, column, text, FILLED_ACTION);
+            data.quality.entries.push(entry);
         }
         data.tables.push(table);
         data.quality
@@ -283,6 +269,20 @@ pub fn read_inputs_within(
         })
         .collect::<Result<_, _>>()?;
     Ok(data)
+}
+
+/// The data-quality entry of a column the scenario makes instead of the export
+/// (`fill`, `row_numbers`): no file or cell, the text it gives, what was done.
+fn made_column_entry(table: &str, column: &str, raw: &str, action: &str) -> QualityEntry {
+    QualityEntry {
+        table: table.to_string(),
+        file: PathBuf::new(),
+        cell: String::new(),
+        column: column.to_string(),
+        raw: raw.to_string(),
+        expected: String::new(),
+        action: action.to_string(),
+    }
 }
 
 /// Which columns to read, with which types, in which order (key first, then by name).

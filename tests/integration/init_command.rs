@@ -35,6 +35,17 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// The row of `run --json`'s Channels table whose channel the test picks.
+fn channel_row(json: &serde_json::Value, pick: impl Fn(&str) -> bool) -> serde_json::Value {
+    json["tables"]["Channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["channel"].as_str().is_some_and(&pick))
+        .unwrap()
+        .clone()
+}
+
 fn copy_new_user_export(dir: &Path) {
     for name in ["sales_pipeline.csv", "products.csv", "sales_teams.csv"] {
         let from = repo().join("tests/fixtures/new_user/export").join(name);
@@ -93,17 +104,7 @@ fn init_maps_a_folder_of_csvs_and_reports_what_it_could_not() {
     // D001 (4800) and D004 (550) and lost D002 in it: 2 of 3, 5350 booked. No costs in
     // the export: its cost figures are blank, not 0.
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
-    let direct = json["tables"]["Channels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| {
-            r["channel"]
-                .as_str()
-                .is_some_and(|c| c.eq_ignore_ascii_case("direct"))
-        })
-        .unwrap()
-        .clone();
+    let direct = channel_row(&json, |c| c.eq_ignore_ascii_case("direct"));
     assert!((direct["win_rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
     assert_eq!(direct["revenue"].as_f64().unwrap(), 5350.0);
     for column in ["direct_cost", "cac_new_customer", "roi", "payback_months"] {
@@ -324,15 +325,7 @@ fn init_numbers_the_identifiers_an_export_lacks() {
     // for every row would have made them one customer, first won by Direct), and no
     // account is worked by two channels.
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
-    let channel = |name: &str| {
-        json["tables"]["Channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["channel"] == name)
-            .unwrap()
-            .clone()
-    };
+    let channel = |name: &str| channel_row(&json, |c| c == name);
     assert_eq!(channel("Direct")["new_customers"], 2.0);
     assert_eq!(channel("Partner")["new_customers"], 1.0);
     assert!((channel("Direct")["win_rate"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
@@ -384,15 +377,7 @@ fn init_maps_stage_onto_the_column_that_says_won_or_lost() {
     // and 4 (2500) and lost none; Partner won 2 and lost 3. Acme Ltd (Direct, Partner)
     // and Beta Inc (Partner, Direct) are each worked by two channels.
     let json: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
-    let channel = |name: &str| {
-        json["tables"]["Channels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["channel"] == name)
-            .unwrap()
-            .clone()
-    };
+    let channel = |name: &str| channel_row(&json, |c| c == name);
     assert_eq!(channel("Direct")["win_rate"], 1.0);
     assert_eq!(channel("Direct")["revenue"], 2500.0);
     assert_eq!(channel("Partner")["win_rate"], 0.5);
