@@ -26,3 +26,5 @@ pub mod pipeline;
 pub mod report;
 pub mod scenario;
 pub mod script;
+#[cfg(test)]
+mod test_random;

@@ -351,13 +351,7 @@ mod tests {
     /// `number`, and codes equal exactly where the row-by-row codes are.
     #[test]
     fn a_stored_argument_reads_as_its_values() {
-        let mut seed = 21u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut next = crate::test_random::stream(21);
         const WORDS: [&str; 5] = ["Direct", "direct", "P-1", "", "p-1"];
         for round in 0..300 {
             let rows = 1 + next(50) as usize;

@@ -458,13 +458,7 @@ mod tests {
     /// `match`).
     #[test]
     fn stored_arguments_pair_as_their_values_do() {
-        let mut seed = 5u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut next = crate::test_random::stream(5);
         const ROUTES: [&str; 4] = ["Direct", "direct", "P-1", "P-2"];
         const PRODUCTS: [&str; 3] = ["A", "a", "B"];
         let context = CallContext::default();

@@ -309,13 +309,7 @@ mod tests {
 
     #[test]
     fn agrees_with_brute_force_on_random_rows() {
-        let mut seed = 7u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut next = crate::test_random::stream(7);
         for round in 0..200 {
             let count = 1 + next(40) as u32;
             let rows: Vec<SweepRow> = (0..count)
@@ -351,13 +345,7 @@ mod tests {
 
     #[test]
     fn rows_are_ordered_as_one_sort_orders_them() {
-        let mut seed = 17u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut next = crate::test_random::stream(17);
         for round in 0..200 {
             let count = next(60) as u32;
             // Dense group numbers, and every tenth round sparse ones (the fallback).

@@ -424,17 +424,7 @@ mod tests {
     use super::*;
     use crate::value::ErrorKind;
 
-    /// A small random stream (no dependency on the run's seed machinery).
-    struct Lcg(u64);
-    impl Lcg {
-        fn next(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
-    }
+    use crate::test_random::Lcg;
 
     /// Keys as a user's export has them: text in mixed case, numbers, dates, blanks.
     fn random_key(rng: &mut Lcg) -> Value {
@@ -503,13 +493,7 @@ mod tests {
 
     #[test]
     fn picked_float_rows_read_as_the_rows_values() {
-        let mut seed = 3u64;
-        let mut next = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut next = crate::test_random::stream(3);
         for round in 0..200 {
             let rows = 1 + next(40) as usize;
             let values: Vec<Value> = (0..rows)

@@ -793,17 +793,7 @@ impl<'a> KeyTally<'a> {
 mod tests {
     use super::*;
 
-    /// A small random stream.
-    struct Lcg(u64);
-    impl Lcg {
-        fn next(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
-    }
+    use crate::test_random::Lcg;
 
     /// Key values as exports have them: case variants, stray spaces, blanks, errors,
     /// numbers, the same text held twice.

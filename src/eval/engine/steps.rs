@@ -443,17 +443,7 @@ pub(super) fn group_key_column(source: Operand<'_>, first_rows: &[usize]) -> Col
 mod tests {
     use super::*;
 
-    /// A small random stream.
-    struct Lcg(u64);
-    impl Lcg {
-        fn next(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
-    }
+    use crate::test_random::Lcg;
 
     #[test]
     fn a_key_column_from_codes_holds_the_first_rows_values() {
