@@ -161,12 +161,7 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
     .into_iter()
     .chain(template_texts.iter().map(|(p, t)| (p, t)))
     {
-        crate::atomic::write_atomically(path, text.as_bytes()).map_err(|source| {
-            CommandError::CannotWrite {
-                path: path.clone(),
-                source,
-            }
-        })?;
+        write_file(path, text)?;
         report.written.push(path.clone());
     }
     // The written scenario must pass `chanmix check`.
@@ -183,12 +178,7 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
             (&inputs_path, &inputs_text),
             (&scenario_path, &scenario_text),
         ] {
-            crate::atomic::write_atomically(path, text.as_bytes()).map_err(|source| {
-                CommandError::CannotWrite {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
+            write_file(path, text)?;
         }
         used = used_again;
         left_out = left_again;
@@ -198,12 +188,7 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
     let (settings, param_lines) = write::param_settings(&prepared.plan, &mapped);
     if !settings.is_empty() {
         let text = write::with_params(&scenario_text, &settings);
-        crate::atomic::write_atomically(&scenario_path, text.as_bytes()).map_err(|source| {
-            CommandError::CannotWrite {
-                path: scenario_path.clone(),
-                source,
-            }
-        })?;
+        write_file(&scenario_path, &text)?;
         prepared = prepare(&scenario_path)?;
     }
     report.lines.extend(write::mapping_lines(&mapped));
@@ -221,6 +206,16 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
         .lines
         .extend(write::value_lines(&prepared.plan, &mapped));
     Ok(report)
+}
+
+/// One written file, replaced whole (a temp file renamed over it).
+fn write_file(path: &Path, text: &str) -> Result<(), CommandError> {
+    crate::atomic::write_atomically(path, text.as_bytes()).map_err(|source| {
+        CommandError::CannotWrite {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
 }
 
 /// The library's `input` declarations (from every file), and its rule files (the
