@@ -1,5 +1,5 @@
 //! The fast path of a chunk's read: a chunk without a quote or a lone carriage return
-//! is split on delimiters and line feeds (memchr, SIMD) and each wanted field is typed
+//! is split on delimiters and line feeds (64 bytes per vector compare) and each wanted field is typed
 //! straight into its column (floats, codes into a chunk dictionary, or one text buffer),
 //! with no `Value` per cell. It keeps only chunks where every cell reads cleanly (the
 //! same coercion functions as [`SheetBuilder::cell`], nothing to log) and builds the
@@ -171,41 +171,66 @@ fn type_rows(
         rows: Vec::with_capacity(if layout.track_rows { rows } else { 0 }),
         ..TypedRows::default()
     };
-    let mut col = 0usize;
-    let mut start = 0usize;
+    // The table's columns in sheet order: a line's fields after the last are not cut.
+    let reads: Vec<(usize, usize)> = wanted
+        .iter()
+        .enumerate()
+        .filter_map(|(col, slot)| slot.map(|slot| (col, slot)))
+        .collect();
+    let mut ends = FieldEnds::new(body, delimiter);
     let mut line_start = 0usize;
-    let mut nonempty = false;
-    let ends = FieldEnds::new(body, delimiter).chain(std::iter::once(body.len()));
-    for at in ends {
-        let line_end = at == body.len() || body.get(at) == Some(&b'\n');
-        let mut field = text.get(start..at).ok_or(Declined)?;
-        if line_end {
-            field = field.strip_suffix('\r').unwrap_or(field);
-        }
-        if !field.is_empty() {
-            nonempty = true;
-            if let Some(slot) = wanted
-                .get(col)
-                .copied()
-                .flatten()
-                .and_then(|s| slots.get_mut(s))
-            {
-                out.charge += slot.push(field, layout.ctx)?;
+    while line_start < body.len() {
+        let mut col = 0usize;
+        let mut start = line_start;
+        let mut filled_any = false;
+        let mut line_end = None;
+        'fields: for &(read, slot) in &reads {
+            while col < read {
+                let (at, ends_line) = ends.next_end();
+                col += 1;
+                start = at + 1;
+                if ends_line {
+                    line_end = Some(at);
+                    break 'fields;
+                }
+            }
+            let (at, ends_line) = ends.next_end();
+            let mut field = text.get(start..at).ok_or(Declined)?;
+            if ends_line {
+                field = field.strip_suffix('\r').unwrap_or(field);
+            }
+            if !field.is_empty() {
+                filled_any = true;
+                if let Some(slot) = slots.get_mut(slot) {
+                    out.charge += slot.push(field, layout.ctx)?;
+                }
+            }
+            col += 1;
+            start = at + 1;
+            if ends_line {
+                line_end = Some(at);
+                break;
             }
         }
-        col += 1;
-        start = at + 1;
-        if !line_end {
-            continue;
-        }
+        let at = match line_end {
+            Some(at) => at,
+            None => ends.line_end(),
+        };
         let line = body.get(line_start..at).unwrap_or_default();
         line_start = at + 1;
-        col = 0;
+        // Blank lines are no records (csv-core skips them).
         if line.is_empty() || line == b"\r" {
             continue;
         }
+        // A record is a data row when any field holds something: a field the table
+        // reads, or else any byte but a delimiter (a CR can only end the line here).
+        let nonempty = filled_any
+            || line
+                .strip_suffix(b"\r")
+                .unwrap_or(line)
+                .iter()
+                .any(|b| *b != delimiter);
         if nonempty {
-            nonempty = false;
             for slot in &mut slots {
                 if !std::mem::take(&mut slot.filled) {
                     if slot.required {
@@ -237,96 +262,155 @@ fn type_rows(
 /// Bytes looked at together by [`FieldEnds`].
 const LANES: usize = 64;
 
-/// The offsets of a delimiter or line feed in `bytes`, in order: each block of 64 bytes
-/// is compared at once (the compiler makes the loop vector compares) into a bit mask,
-/// whose set bits are then read off, instead of a search started again at every one
-/// of the millions of fields.
+/// The delimiters and line feeds of a chunk's bytes, handed out in order. Each block
+/// of 64 bytes is compared at once into two bit masks (every field end; line ends
+/// alone), so the next field end is the lowest bit left, and the fields a table does
+/// not read after its last column are skipped by clearing bits up to the line's end.
 pub(super) struct FieldEnds<'a> {
-    blocks: std::slice::ChunksExact<'a, u8>,
-    /// Bytes after the last whole block.
-    tail: &'a [u8],
+    bytes: &'a [u8],
     delimiter: u8,
-    /// Offset of the block `mask` is of, and of the next block.
+    /// Offset of the block the masks are of, and of the next block.
     base: usize,
     next_base: usize,
-    /// Ends in that block not handed out yet, one bit per byte.
-    mask: u64,
-    tail_done: bool,
+    /// Field ends in that block not handed out yet, one bit per byte.
+    ends: u64,
+    /// The line feeds among them.
+    lines: u64,
 }
 
 impl<'a> FieldEnds<'a> {
     pub(super) fn new(bytes: &'a [u8], delimiter: u8) -> Self {
-        let blocks = bytes.chunks_exact(LANES);
-        let tail = blocks.remainder();
         FieldEnds {
-            blocks,
-            tail,
+            bytes,
             delimiter,
             base: 0,
             next_base: 0,
-            mask: 0,
-            tail_done: false,
+            ends: 0,
+            lines: 0,
         }
     }
 
-    fn mask_of(block: &[u8; LANES], delimiter: u8) -> u64 {
-        // One byte per byte, 1 at an end (vector compares), then each 8 of them
-        // gathered into 8 bits by one multiply: 1-bytes times this constant land
-        // their bits in the top byte, in order, without carries.
-        let mut ends = [0u8; LANES];
-        for (end, byte) in ends.iter_mut().zip(block) {
-            *end = u8::from(*byte == delimiter) | u8::from(*byte == b'\n');
+    /// The next field end: its offset and whether it ends the line. The end of the
+    /// bytes ends a line (and is all that is left once reached).
+    #[inline]
+    pub(super) fn next_end(&mut self) -> (usize, bool) {
+        loop {
+            if self.ends != 0 {
+                let bit = self.ends & self.ends.wrapping_neg();
+                self.ends ^= bit;
+                let ends_line = self.lines & bit != 0;
+                self.lines &= !bit;
+                return (self.base + bit.trailing_zeros() as usize, ends_line);
+            }
+            if !self.load() {
+                return (self.bytes.len(), true);
+            }
         }
+    }
+
+    /// The end of the current line (a line feed, or the end of the bytes), the field
+    /// ends before it passed over.
+    #[inline]
+    pub(super) fn line_end(&mut self) -> usize {
+        loop {
+            if self.lines != 0 {
+                let bit = self.lines & self.lines.wrapping_neg();
+                self.lines ^= bit;
+                // This end and every one before it are passed.
+                self.ends &= !(bit | (bit - 1));
+                return self.base + bit.trailing_zeros() as usize;
+            }
+            self.ends = 0;
+            if !self.load() {
+                return self.bytes.len();
+            }
+        }
+    }
+
+    /// The next block's masks; false at the end of the bytes.
+    fn load(&mut self) -> bool {
+        let Some(block) = self.bytes.get(self.next_base..).filter(|b| !b.is_empty()) else {
+            return false;
+        };
+        let (ends, lines) = match block.first_chunk::<LANES>() {
+            Some(whole) => block_masks(whole, self.delimiter),
+            None => {
+                let mut padded = [0u8; LANES];
+                if let Some(prefix) = padded.get_mut(..block.len()) {
+                    prefix.copy_from_slice(block);
+                }
+                // Padding bytes are not the file's.
+                let valid = (1u64 << block.len()) - 1;
+                let (ends, lines) = block_masks(&padded, self.delimiter);
+                (ends & valid, lines & valid)
+            }
+        };
+        self.base = self.next_base;
+        self.next_base += LANES;
+        self.ends = ends;
+        self.lines = lines;
+        true
+    }
+}
+
+/// The field ends (delimiters and line feeds) and the line feeds of 64 bytes, one bit
+/// per byte: 16 bytes per vector compare, each turned into 16 bits by `pmovmskb`.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline]
+fn block_masks(block: &[u8; LANES], delimiter: u8) -> (u64, u64) {
+    // SAFETY: SSE2 is enabled for this build (the cfg above; every x86-64 CPU has it).
+    unsafe { block_masks_sse2(block, delimiter) }
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+fn block_masks_sse2(block: &[u8; LANES], delimiter: u8) -> (u64, u64) {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
+    };
+    let delimiters = _mm_set1_epi8(delimiter as i8);
+    let feeds = _mm_set1_epi8(b'\n' as i8);
+    let (mut ends, mut lines) = (0u64, 0u64);
+    for (at, part) in block.chunks_exact(16).enumerate() {
+        let word = |from: usize| {
+            let mut word = [0u8; 8];
+            if let Some(bytes) = part.get(from..from + 8) {
+                word.copy_from_slice(bytes);
+            }
+            i64::from_le_bytes(word)
+        };
+        let bytes = _mm_set_epi64x(word(8), word(0));
+        let feed = _mm_cmpeq_epi8(bytes, feeds);
+        let end = _mm_or_si128(feed, _mm_cmpeq_epi8(bytes, delimiters));
+        // The 16 mask bits are the low ones of the i32.
+        lines |= u64::from(_mm_movemask_epi8(feed) as u16) << (at * 16);
+        ends |= u64::from(_mm_movemask_epi8(end) as u16) << (at * 16);
+    }
+    (ends, lines)
+}
+
+/// [`block_masks`] without x86 vectors: one byte per byte, then each 8 of them gathered
+/// into 8 bits by one multiply (1-bytes times this constant land their bits in the top
+/// byte, in order, without carries).
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+fn block_masks(block: &[u8; LANES], delimiter: u8) -> (u64, u64) {
+    let gather = |flags: &[u8; LANES]| {
         let mut mask = 0u64;
-        for (at, word) in ends.chunks_exact(8).enumerate() {
+        for (at, word) in flags.chunks_exact(8).enumerate() {
             let mut bytes = [0u8; 8];
             bytes.copy_from_slice(word);
             let bits = u64::from_le_bytes(bytes).wrapping_mul(0x0102_0408_1020_4080) >> 56;
             mask |= bits << (at * 8);
         }
         mask
+    };
+    let mut feeds = [0u8; LANES];
+    let mut ends = [0u8; LANES];
+    for ((feed, end), byte) in feeds.iter_mut().zip(ends.iter_mut()).zip(block) {
+        *feed = u8::from(*byte == b'\n');
+        *end = *feed | u8::from(*byte == delimiter);
     }
-}
-
-impl Iterator for FieldEnds<'_> {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        loop {
-            if self.mask != 0 {
-                let at = self.mask.trailing_zeros() as usize;
-                self.mask &= self.mask - 1;
-                return Some(self.base + at);
-            }
-            let (block, len) = match self.blocks.next() {
-                Some(block) => (block, LANES),
-                None if !self.tail_done => {
-                    self.tail_done = true;
-                    (self.tail, self.tail.len())
-                }
-                None => return None,
-            };
-            let mut padded = [0u8; LANES];
-            let whole: &[u8; LANES] = match <&[u8; LANES]>::try_from(block) {
-                Ok(whole) => whole,
-                Err(_) => {
-                    if let Some(prefix) = padded.get_mut(..len) {
-                        prefix.copy_from_slice(block);
-                    }
-                    &padded
-                }
-            };
-            self.base = self.next_base;
-            self.next_base += LANES;
-            // Padding bytes of the tail are not the file's.
-            let valid = if len == LANES {
-                u64::MAX
-            } else {
-                (1u64 << len) - 1
-            };
-            self.mask = Self::mask_of(whole, self.delimiter) & valid;
-        }
-    }
+    (gather(&ends), gather(&feeds))
 }
 
 /// One table column of the chunk.
@@ -394,6 +478,9 @@ struct TextState {
     /// Per code: its text's range in `arena`; `None` for the blank.
     entries: Vec<Option<(u32, u32)>>,
     index: hashbrown::HashTable<Entry>,
+    /// Short texts found lately, by a few bits of their words (empty until the first
+    /// is found): a column of a handful of values finds them here without hashing.
+    recent: Vec<(Words, u32)>,
     blank_code: Option<u32>,
     /// Text cells interned so far.
     calls: usize,
@@ -431,7 +518,24 @@ struct Words {
     len: u32,
 }
 
+/// Short texts a chunk dictionary remembers having found lately.
+const RECENT: usize = 64;
+
 impl Words {
+    /// No field's words (no field is that long).
+    const NONE: Words = Words {
+        first: 0,
+        last: 0,
+        len: u32::MAX,
+    };
+
+    /// Where a text with these words is remembered among the [`RECENT`] ones.
+    fn recent_slot(&self) -> usize {
+        let mixed = (self.first ^ self.last.rotate_left(29) ^ u64::from(self.len))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (mixed >> (64 - RECENT.trailing_zeros())) as usize
+    }
+
     fn of(bytes: &[u8]) -> Words {
         let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
         let word = |at: usize| -> u64 {
@@ -495,6 +599,27 @@ impl TextState {
     /// The code of `text`, and whether it is new.
     fn code(&mut self, text: &str) -> Result<(u32, bool), Declined> {
         let words = Words::of(text.as_bytes());
+        let recent = words.recent_slot();
+        if let Some((seen, code)) = self.recent.get(recent)
+            && *seen == words
+            && words.len <= 16
+        {
+            return Ok((*code, false));
+        }
+        let (code, new) = self.find_or_add(text, words)?;
+        if words.len <= 16 {
+            if self.recent.is_empty() {
+                self.recent.resize(RECENT, (Words::NONE, 0));
+            }
+            if let Some(slot) = self.recent.get_mut(recent) {
+                *slot = (words, code);
+            }
+        }
+        Ok((code, new))
+    }
+
+    /// [`Self::code`] by the hash table.
+    fn find_or_add(&mut self, text: &str, words: Words) -> Result<(u32, bool), Declined> {
         let hash = text_hash(text, words);
         let (arena, entries) = (&self.arena, &self.entries);
         let found = self.index.find(hash, |entry| {
@@ -526,6 +651,7 @@ impl TextState {
         self.arena.clear();
         self.entries.clear();
         self.index.clear();
+        self.recent.clear();
         self.blank_code = None;
     }
 

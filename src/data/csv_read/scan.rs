@@ -4,10 +4,12 @@
 
 use std::io::Read;
 
-use memchr::{memchr, memchr3};
+use memchr::{memchr, memchr2, memchr3};
 use sha2::{Digest, Sha256};
 
 use crate::data::budget::ReadBudget;
+
+use super::fast::FieldEnds;
 
 /// One chunk of the file's bytes, whose first record is the file's record `first_row`.
 /// A chunk after the first starts with a line feed (a blank line, skipped by the
@@ -88,9 +90,7 @@ pub(crate) fn cut(
     let mut hasher = Sha256::new();
     loop {
         let old = pending.len();
-        pending.resize(old + BLOCK, 0);
-        let n = read_full(&mut reader, pending.get_mut(old..).unwrap_or_default())?;
-        pending.truncate(old + n);
+        let n = read_block(&mut reader, &mut pending)?;
         if n == 0 {
             break;
         }
@@ -188,21 +188,12 @@ impl Spare {
     }
 }
 
-/// Fills `buf` unless the input ends first; the bytes read.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while let Some(rest) = buf.get_mut(filled..) {
-        if rest.is_empty() {
-            break;
-        }
-        match reader.read(rest) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
+/// Appends the next `BLOCK` bytes of the input to `buffer` (fewer at its end); the
+/// bytes read. They are read into the buffer's spare room, which is not zeroed first
+/// (`read_to_end` also reads on after an interrupted read).
+fn read_block(reader: &mut impl Read, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
+    buffer.reserve(BLOCK);
+    reader.by_ref().take(BLOCK as u64).read_to_end(buffer)
 }
 
 impl Scanner {
@@ -217,6 +208,30 @@ impl Scanner {
         mut cut: impl FnMut(u64, u64, bool) -> bool,
     ) {
         let mut p = from;
+        // Most blocks hold no quote and no CR: their line feeds are all that ends a
+        // record, found 64 bytes at a time rather than by a search per line.
+        if !self.in_quotes
+            && !self.quote_pending
+            && let Some(rest) = block.get(p..)
+            && memchr2(b'"', b'\r', rest).is_none()
+        {
+            let start = offset + p as u64;
+            let mut feeds = FieldEnds::new(rest, b'\n');
+            loop {
+                let i = feeds.line_end();
+                if i == rest.len() {
+                    return;
+                }
+                let at = start + i as u64;
+                if at > self.record_start {
+                    self.records += 1;
+                }
+                self.record_start = at + 1;
+                if cut(at + 1, self.records, self.dirty) {
+                    self.dirty = false;
+                }
+            }
+        }
         if self.quote_pending && p < block.len() {
             self.quote_pending = false;
             if block.get(p) == Some(&b'"') {

@@ -513,6 +513,29 @@ proptest! {
     fn the_fast_path_reads_what_the_csv_crate_reads(text in csv_text(), chunk_bytes in 1u64..120) {
         check_fast(&text, &plan(), &[chunk_bytes, u64::MAX]);
     }
+
+    /// Columns the table does not read, before, between and after its own.
+    #[test]
+    fn the_fast_path_skips_the_columns_a_table_does_not_read(
+        typed in typed_text(),
+        text in csv_text(),
+        chunk_bytes in 1u64..400,
+    ) {
+        let some_of = |plan: ReadPlan, names: &[&str]| ReadPlan {
+            columns: plan
+                .columns
+                .into_iter()
+                .filter(|c| names.contains(&c.name.as_str()))
+                .collect(),
+            key: names.first().map(|n| n.to_string()),
+            ..plan
+        };
+        let typed_plan = typed_plan(BadCellPolicy::Report);
+        check_fast(&typed, &some_of(typed_plan.clone(), &["b", "r"]), &[chunk_bytes, u64::MAX]);
+        check_fast(&typed, &some_of(typed_plan, &["d"]), &[chunk_bytes]);
+        check_fast(&text, &some_of(plan(), &["c", "n"]), &[chunk_bytes, u64::MAX]);
+        check_fast(&text, &some_of(plan(), &["b"]), &[chunk_bytes]);
+    }
 }
 
 #[test]
@@ -684,19 +707,33 @@ proptest! {
         }
     }
 
+    /// Field ends handed out one by one, or a line's rest skipped, are the delimiters
+    /// and line feeds a plain scan finds, from any byte on (blocks of 64 and a tail).
     #[test]
     fn field_ends_are_every_delimiter_and_line_feed(
         bytes in prop::collection::vec(prop_oneof![Just(b','), Just(b'\n'), Just(b'a'), Just(b';'), any::<u8>()], 0..400),
-        delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
+        delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t'), Just(0u8)],
+        skips in prop::collection::vec(any::<bool>(), 0..200),
     ) {
-        let naive: Vec<usize> = bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == delimiter || **b == b'\n')
-            .map(|(i, _)| i)
-            .collect();
-        let fast: Vec<usize> = fast::FieldEnds::new(&bytes, delimiter).collect();
-        prop_assert_eq!(fast, naive);
+        let len = bytes.len();
+        let mut ends = fast::FieldEnds::new(&bytes, delimiter);
+        let mut at = 0usize;
+        for skip_line in skips.into_iter().chain(std::iter::repeat_n(false, len + 2)) {
+            if skip_line {
+                let line_end = bytes.iter().skip(at).position(|b| *b == b'\n').map_or(len, |i| at + i);
+                prop_assert_eq!(ends.line_end(), line_end);
+                at = (line_end + 1).min(len);
+            } else {
+                let end = bytes
+                    .iter()
+                    .skip(at)
+                    .position(|b| *b == delimiter || *b == b'\n')
+                    .map_or(len, |i| at + i);
+                let ends_line = end == len || bytes.get(end) == Some(&b'\n');
+                prop_assert_eq!(ends.next_end(), (end, ends_line));
+                at = (end + 1).min(len);
+            }
+        }
     }
 
     /// A chunk the scan calls clean has no quote and no lone CR; one with neither a
@@ -741,6 +778,77 @@ fn every_iso_date_has_the_calendars_serial() {
                     .filter(|s| (1.0..=crate::data::coerce::MAX_DATE_SERIAL).contains(s));
                 assert_eq!(fast::iso_date(&text), Some(serial), "{text}");
             }
+        }
+    }
+}
+
+/// A file of several read blocks, most without a quote or CR and some with them (a
+/// quoted line feed across a block's end, CRLF lines, blank lines): every chunk's
+/// record count is the csv crate's, chunks are clean exactly where the scan can tell,
+/// and the chunks hold the whole file.
+#[test]
+fn the_scan_counts_records_in_clean_and_quoted_blocks() {
+    let mut next = crate::test_random::stream(17);
+    let mut text = Vec::new();
+    while text.len() < 5 << 20 {
+        let line = match next(4_000) {
+            0 => "\"a\nquoted\"\"line\",1,2\n".to_string(),
+            1 => "crlf,line\r\n".to_string(),
+            2 | 3 => "\n".to_string(),
+            4 => ",,\n".to_string(),
+            n => format!("ID-{n},{},Direct Sales,{}\n", next(90), next(1_000_000)),
+        };
+        text.extend_from_slice(line.as_bytes());
+    }
+    let budget = ReadBudget::default();
+    let spare = scan::Spare::default();
+    for chunk_bytes in [1_000, 70_000, 1 << 20, 3 << 20] {
+        // Each chunk is checked as it comes (and its buffer handed back).
+        let (mut total, mut whole, mut clean, mut dirty) = (0usize, Vec::new(), 0, 0);
+        scan::cut(
+            text.as_slice(),
+            b',',
+            0,
+            chunk_bytes,
+            &budget,
+            &spare,
+            |cut| {
+                let bytes = &cut.bytes;
+                let records = csv_reader(b',', bytes.as_slice()).byte_records().count();
+                assert_eq!(cut.records as usize, records, "chunk {}", cut.index);
+                assert_eq!(cut.first_row as usize, total, "chunk {}", cut.index);
+                let quote = bytes.contains(&b'"');
+                let lone_cr = bytes
+                    .iter()
+                    .enumerate()
+                    .any(|(i, b)| *b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+                if cut.clean {
+                    assert!(!quote && !lone_cr, "chunk {}", cut.index);
+                    clean += 1;
+                } else {
+                    assert!(quote || bytes.contains(&b'\r'), "chunk {}", cut.index);
+                    dirty += 1;
+                }
+                total += records;
+                let own = if cut.index == 0 {
+                    &bytes[..]
+                } else {
+                    &bytes[1..]
+                };
+                whole.extend_from_slice(own);
+                spare.give(cut.bytes);
+                true
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            total,
+            csv_reader(b',', text.as_slice()).byte_records().count()
+        );
+        assert!(whole == text, "chunks of {chunk_bytes}");
+        // Some chunks are clean and some are not: both kinds of block were scanned.
+        if chunk_bytes == 70_000 {
+            assert!(clean > 0 && dirty > 0);
         }
     }
 }
