@@ -4,6 +4,7 @@
 //! the part one pass over the whole file builds.
 
 mod fast;
+mod field_ends;
 mod merge;
 mod scan;
 #[cfg(test)]

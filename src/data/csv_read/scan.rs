@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::data::budget::ReadBudget;
 
-use super::fast::FieldEnds;
+use super::field_ends::FieldEnds;
 
 /// One chunk of the file's bytes, whose first record is the file's record `first_row`.
 /// A chunk after the first starts with a line feed (a blank line, skipped by the

@@ -716,7 +716,7 @@ proptest! {
         skips in prop::collection::vec(any::<bool>(), 0..200),
     ) {
         let len = bytes.len();
-        let mut ends = fast::FieldEnds::new(&bytes, delimiter);
+        let mut ends = field_ends::FieldEnds::new(&bytes, delimiter);
         let mut at = 0usize;
         for skip_line in skips.into_iter().chain(std::iter::repeat_n(false, len + 2)) {
             if skip_line {
@@ -734,6 +734,21 @@ proptest! {
                 at = (end + 1).min(len);
             }
         }
+    }
+
+    /// The vector masks and the portable ones (other targets) agree, bit by bit.
+    #[test]
+    fn vector_and_portable_masks_agree(
+        bytes in prop::collection::vec(prop_oneof![Just(b','), Just(b'\n'), Just(b';'), any::<u8>()], field_ends::LANES),
+        delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t'), any::<u8>()],
+    ) {
+        let block: [u8; field_ends::LANES] = bytes.try_into().unwrap();
+        let bit = |i: usize| 1u64 << i;
+        let ends = (0..field_ends::LANES).filter(|i| block[*i] == delimiter || block[*i] == b'\n');
+        let lines = (0..field_ends::LANES).filter(|i| block[*i] == b'\n');
+        let by_hand = (ends.map(bit).sum::<u64>(), lines.map(bit).sum::<u64>());
+        prop_assert_eq!(field_ends::block_masks(&block, delimiter), by_hand);
+        prop_assert_eq!(field_ends::block_masks_portable(&block, delimiter), by_hand);
     }
 
     /// A chunk the scan calls clean has no quote and no lone CR; one with neither a
