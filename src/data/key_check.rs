@@ -21,10 +21,8 @@ use crate::value::{Value, format_general};
 const PARTITION_ROWS: usize = 32_768;
 /// Most partitions.
 const MAX_PARTITIONS: usize = 4_096;
-/// Rows whose partitions one task computes.
+/// Rows one task hashes and groups by partition.
 const BLOCK_ROWS: usize = 1 << 16;
-/// The hash of a row without a key (blank or error); no key hashes to it.
-const NO_KEY: u32 = u32::MAX;
 
 /// Where each row of a merged table came from.
 pub(crate) struct RowOrigins<'a> {
@@ -85,7 +83,7 @@ pub(crate) fn check_unique_key(
     let partitions = (column.len() / PARTITION_ROWS)
         .next_power_of_two()
         .min(MAX_PARTITIONS);
-    let Some((first, row)) = first_duplicate(column, partitions) else {
+    let Some((first, row)) = first_duplicate(column, partitions, BLOCK_ROWS) else {
         return Ok(());
     };
     let address = |row: usize| -> String {
@@ -123,69 +121,47 @@ pub(crate) fn check_unique_key(
 /// The first row, in row order, whose key an earlier row holds, and that earlier row's
 /// first occurrence: `(first, repeat)`.
 ///
-/// Each row's key is hashed once, in row order (the column is read as it is stored);
-/// the rows are then grouped into `partitions` (a power of two) by their hash's top
-/// bits, so equal keys share one, and each partition's rows, ascending, are checked on
-/// their own with a table of (row, hash) pairs: keys are read again only when two
-/// hashes agree. The earliest repeat of all partitions is the one a single pass over
-/// the rows meets first.
-fn first_duplicate(column: &ColumnValues, partitions: usize) -> Option<(usize, usize)> {
+/// The rows are cut into blocks of `block_rows`; each block, on its own task, hashes
+/// its rows' keys and groups its keyed rows into `partitions` (a power of two) by the
+/// hash's top bits, rows ascending within each (a counting sort), so equal keys share
+/// a partition. Each partition is then checked on its own task, block after block (so
+/// its rows come ascending), with a table of (row, hash) pairs: keys are read again
+/// only when two hashes agree. The earliest repeat of all partitions is the one a single
+/// pass over the rows meets first. No step walks all rows on one thread.
+fn first_duplicate(
+    column: &ColumnValues,
+    partitions: usize,
+    block_rows: usize,
+) -> Option<(usize, usize)> {
     let rows = column.len().min(u32::MAX as usize);
     let partitions = partitions.clamp(1, MAX_PARTITIONS);
+    let block_rows = block_rows.max(1);
     let shift = 32 - partitions.trailing_zeros();
     let partition_of = |hash: u32| u64::from(hash).checked_shr(shift).unwrap_or(0) as usize;
     let key_at = |row: usize| column.cell(row).and_then(key_value);
-    let mut hashes = vec![NO_KEY; rows];
-    hashes
-        .par_chunks_mut(BLOCK_ROWS)
-        .enumerate()
-        .for_each(|(block, out)| {
-            let base = block * BLOCK_ROWS;
-            for (i, slot) in out.iter_mut().enumerate() {
-                if let Some(k) = key_at(base + i) {
-                    *slot = short_hash(&k);
-                }
-            }
-        });
-    // (row, hash) grouped by partition, rows ascending within each (a counting sort).
-    let mut starts = vec![0usize; partitions + 1];
-    for hash in hashes.iter().filter(|h| **h != NO_KEY) {
-        if let Some(n) = starts.get_mut(partition_of(*hash) + 1) {
-            *n += 1;
-        }
-    }
-    for i in 1..starts.len() {
-        let before = starts.get(i - 1).copied().unwrap_or(0);
-        if let Some(n) = starts.get_mut(i) {
-            *n += before;
-        }
-    }
-    let mut next = starts.clone();
-    let mut order = vec![(0u32, 0u32); starts.last().copied().unwrap_or(0)];
-    for (row, hash) in hashes.iter().enumerate() {
-        if *hash == NO_KEY {
-            continue;
-        }
-        if let Some(at) = next.get_mut(partition_of(*hash))
-            && let Some(slot) = order.get_mut(*at)
-        {
-            *slot = (row as u32, *hash);
-            *at += 1;
-        }
-    }
-    drop(hashes);
+    let blocks: Vec<PartitionedRows> = (0..rows.div_ceil(block_rows))
+        .into_par_iter()
+        .map(|block| {
+            let first = block * block_rows;
+            let rows = first..(first + block_rows).min(rows);
+            let keyed: Vec<(u32, u32)> = rows
+                .filter_map(|row| Some((row as u32, short_hash(&key_at(row)?))))
+                .collect();
+            PartitionedRows::group(&keyed, partitions, partition_of)
+        })
+        .collect();
     let same_key = |a: u32, b: u32| {
         let a = key_at(a as usize);
         a.is_some() && a == key_at(b as usize)
     };
-    starts
-        .par_windows(2)
+    (0..partitions)
+        .into_par_iter()
         .with_max_len(1)
-        .filter_map(|w| {
-            let pairs = order.get(*w.first()?..*w.get(1)?)?;
+        .filter_map(|partition| {
+            let size = blocks.iter().map(|b| b.of(partition).len()).sum();
             let mut seen: hashbrown::HashTable<(u32, u32)> =
-                hashbrown::HashTable::with_capacity(pairs.len());
-            for &(row, hash) in pairs {
+                hashbrown::HashTable::with_capacity(size);
+            for &(row, hash) in blocks.iter().flat_map(|b| b.of(partition)) {
                 let mixed = spread(hash);
                 let found = seen.find(mixed, |&(other, h)| h == hash && same_key(other, row));
                 if let Some((first, _)) = found {
@@ -198,11 +174,54 @@ fn first_duplicate(column: &ColumnValues, partitions: usize) -> Option<(usize, u
         .min_by_key(|(_, repeat)| *repeat)
 }
 
-/// A key's 32-bit hash, never [`NO_KEY`].
+/// One block's keyed rows as (row, hash) pairs grouped by partition, rows ascending
+/// within each: partition `p` is `pairs[starts[p]..starts[p + 1]]`.
+struct PartitionedRows {
+    starts: Vec<u32>,
+    pairs: Vec<(u32, u32)>,
+}
+
+impl PartitionedRows {
+    /// Groups `keyed` (rows ascending) by partition with a counting sort, which keeps
+    /// each partition's rows in the order they came.
+    fn group(keyed: &[(u32, u32)], partitions: usize, partition_of: impl Fn(u32) -> usize) -> Self {
+        let mut starts = vec![0u32; partitions + 1];
+        for (_, hash) in keyed {
+            if let Some(n) = starts.get_mut(partition_of(*hash) + 1) {
+                *n += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            let before = starts.get(i - 1).copied().unwrap_or(0);
+            if let Some(n) = starts.get_mut(i) {
+                *n += before;
+            }
+        }
+        let mut next = starts.clone();
+        let mut pairs = vec![(0u32, 0u32); keyed.len()];
+        for &(row, hash) in keyed {
+            if let Some(at) = next.get_mut(partition_of(hash))
+                && let Some(slot) = pairs.get_mut(*at as usize)
+            {
+                *slot = (row, hash);
+                *at += 1;
+            }
+        }
+        PartitionedRows { starts, pairs }
+    }
+
+    /// The (row, hash) pairs of one partition.
+    fn of(&self, partition: usize) -> &[(u32, u32)] {
+        let from = self.starts.get(partition).copied().unwrap_or(0) as usize;
+        let to = self.starts.get(partition + 1).copied().unwrap_or(0) as usize;
+        self.pairs.get(from..to).unwrap_or_default()
+    }
+}
+
+/// A key's 32-bit hash (both halves of the 64-bit one folded in).
 fn short_hash(key: &KeyValue<'_>) -> u32 {
     let hash = key_hash(key);
-    let short = (hash ^ (hash >> 32)) as u32;
-    if short == NO_KEY { NO_KEY - 1 } else { short }
+    (hash ^ (hash >> 32)) as u32
 }
 
 /// A 32-bit hash spread over 64 bits for the table, whose buckets come from the low
@@ -256,11 +275,13 @@ mod tests {
             let expected = first_duplicate_by_map(&values);
             let column = ColumnValues::compact(values);
             for partitions in [1, 2, 8, 64, 4_096] {
-                assert_eq!(
-                    first_duplicate(&column, partitions),
-                    expected,
-                    "case {case}, {rows} rows, {partitions} partitions"
-                );
+                for block_rows in [13, 500, BLOCK_ROWS] {
+                    assert_eq!(
+                        first_duplicate(&column, partitions, block_rows),
+                        expected,
+                        "case {case}, {rows} rows, {partitions} partitions, blocks of {block_rows}"
+                    );
+                }
             }
         }
     }
