@@ -42,22 +42,23 @@ both() {
 WANTED="opp_id,channel,stage,amount"
 ROWS=("$@")
 [ ${#ROWS[@]} -eq 0 ] && ROWS=(100000 1000000 10000000)
-for n in "${ROWS[@]}"; do
-    file="$WORK/opps_$n.csv"
-    [ -f "$file" ] || "$BIN" generate "$n" "$file"
-    echo "== $n rows ($(du -h "$file" | cut -f1))"
-    for round in $(seq "$RUNS"); do
-        echo "-- round $round: all 13 columns ($(uptime | sed "s/.*load/load/"))"
-        both csv_bench chanmix "$file"
-        "${TIME[@]}" "$PY" bench/polars_csv.py "$file"
-        echo "-- round $round: $WANTED"
-        both csv_bench chanmix "$file" "$WANTED"
-        "${TIME[@]}" "$PY" bench/polars_csv.py "$file" "$WANTED"
+rounds() {
+    for n in "${ROWS[@]}"; do
+        file="$WORK/opps_$n.csv"
+        [ -f "$file" ] || "$BIN" generate "$n" "$file"
+        echo "== $n rows ($(du -h "$file" | cut -f1))"
+        for round in $(seq "$RUNS"); do
+            echo "-- round $round: all 13 columns ($(uptime | sed "s/.*load/load/"))"
+            both csv_bench chanmix "$file"
+            "${TIME[@]}" "$PY" bench/polars_csv.py "$file"
+            echo "-- round $round: $WANTED"
+            both csv_bench chanmix "$file" "$WANTED"
+            "${TIME[@]}" "$PY" bench/polars_csv.py "$file" "$WANTED"
+        done
     done
-done
-# A scenario run over the largest file: beyond Excel's row limit, memory vs polars' read.
-n="${ROWS[-1]}"
-cat > "$WORK/run_$n.toml" <<TOML
+    # A scenario run over the largest file: beyond Excel's row limit, memory vs polars' read.
+    n="${ROWS[-1]}"
+    cat > "$WORK/run_$n.toml" <<TOML
 rules = ["$ROOT/bench/csv_run/bookings.rules"]
 as_of = 2026-06-30
 
@@ -68,8 +69,14 @@ key  = "opp_id"
 [output]
 workbook = "$WORK/run_$n.xlsx"
 TOML
-echo "== scenario run over $n rows"
-for round in $(seq "$RUNS"); do
-    both chanmix run --no-cache "$WORK/run_$n.toml" > /dev/null
-    "${TIME[@]}" "$PY" bench/polars_csv.py "$WORK/opps_$n.csv"
-done
+    echo "== scenario run over $n rows"
+    for round in $(seq "$RUNS"); do
+        both chanmix run --no-cache "$WORK/run_$n.toml" > /dev/null
+        "${TIME[@]}" "$PY" bench/polars_csv.py "$WORK/opps_$n.csv"
+    done
+}
+LOG="$WORK/csv_read.log"
+rounds 2>&1 | tee "$LOG"
+# Ratios by each tool's own clock around the read (polars' Python start and import
+# are not read_csv's time), then by the processes' wall and CPU.
+python3 bench/csv_ratios.py "$LOG"
