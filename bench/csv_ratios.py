@@ -71,16 +71,21 @@ def main():
     with open(sys.argv[1], encoding="utf-8") as log:
         reads, runs = parse(log.read().splitlines())
     print("\n== chanmix ÷ polars, per round")
-    print(f"{'rows':>9} {'cols':>4} {'reader':>6}  {'read clock':<20} {'process wall':<20} {'process CPU':<20}")
+    rows_out = [("rows", "cols", "reader", "read clock", "process wall", "process CPU")]
     for rows, columns in sorted({(r, c) for r, c, _ in reads}, key=lambda k: (k[0], -int(k[1]))):
         theirs = reads.get((rows, columns, "polars"), [])
         for reader in ("base", "this"):
             ours = reads.get((rows, columns, reader))
             if ours:
-                print(
-                    f"{rows:>9} {columns:>4} {reader:>6}  {ratios(ours, theirs, 0):<20} "
-                    f"{ratios(ours, theirs, 1):<20} {ratios(ours, theirs, 2):<20}"
+                rows_out.append(
+                    (str(rows), columns, reader)
+                    + tuple(ratios(ours, theirs, field) for field in range(3))
                 )
+    widths = [max(len(row[i]) for row in rows_out) for i in range(6)]
+    for row in rows_out:
+        # Keys right-aligned, ratio lists left-aligned.
+        cells = [c.rjust(w) if i < 3 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        print("  ".join(cells).rstrip())
     theirs = runs.get("polars", [])
     for reader in ("base", "this"):
         ours = runs.get(reader)
