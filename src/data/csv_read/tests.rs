@@ -120,14 +120,17 @@ fn expected(text: &[u8]) -> Expected {
     out
 }
 
-/// Digits, optionally with a digits-only exponent (`41e3`): what the generated plain
-/// fields can spell as a number, as Excel reads it when typed.
+/// Digits, optionally with a digits-only exponent (`41e3`), within a double's range:
+/// what the generated plain fields can spell as a number, as Excel reads it when typed
+/// (`1e309` is past the largest double, so Excel keeps it as text and a number column
+/// refuses it).
 fn is_whole_or_scientific(field: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    match field.split_once(['e', 'E']) {
+    let spelled = match field.split_once(['e', 'E']) {
         Some((mantissa, exponent)) => digits(mantissa) && digits(exponent),
         None => digits(field),
-    }
+    };
+    spelled && field.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 fn check(text: &[u8], chunk_bytes: u64) {
