@@ -1,11 +1,12 @@
 //! The fast path of a chunk's read: a chunk without a quote or a lone carriage return
-//! is split on delimiters and line feeds (64 bytes per vector compare) and each wanted field is typed
-//! straight into its column (floats, codes into a chunk dictionary, or one text buffer),
-//! with no `Value` per cell. It keeps only chunks where every cell reads cleanly (the
-//! same coercion functions as [`SheetBuilder::cell`], nothing to log) and builds the
-//! part that builder builds, shapes included; anything else (a repair, a bad or error
-//! cell, a blank required cell, a date that is not ISO or one-way, invalid UTF-8, an
-//! `any` column mixing numbers and text …) gives the chunk back to the full path.
+//! is split on delimiters and line feeds (64 bytes per vector compare) and each wanted
+//! field is typed straight into its column (floats, codes into a chunk dictionary, or
+//! one text buffer), with no `Value` per cell. It keeps only chunks where every cell
+//! reads cleanly (the same coercion functions as [`SheetBuilder::cell`], nothing to
+//! log) and builds the part that builder builds, shapes included; anything else (a
+//! repair, a bad or error cell, a blank required cell, a date that is not ISO or
+//! one-way, invalid UTF-8, an `any` column mixing numbers and text …) gives the chunk
+//! back to the full path.
 
 use std::hash::Hasher;
 
@@ -447,9 +448,9 @@ impl TextState {
     fn code(&mut self, text: &str) -> Result<(u32, bool), Declined> {
         let words = Words::of(text.as_bytes());
         let recent = words.recent_slot();
+        // Only texts of up to 16 bytes (told apart by their words) are remembered.
         if let Some((seen, code)) = self.recent.get(recent)
             && *seen == words
-            && words.len <= 16
         {
             return Ok((*code, false));
         }

@@ -1,7 +1,8 @@
 //! CSV inputs read in parallel: the file is read once and cut at record boundaries
-//! (`scan`) on one thread while each chunk is parsed on a rayon thread into its own [`SheetPart`] (only the wanted
-//! columns' fields are decoded), and the parts are merged in file order (`merge`) into
-//! the part one pass over the whole file builds.
+//! (`scan`) on one thread while each chunk is parsed on a rayon thread into its own
+//! [`SheetPart`] (only the wanted columns' fields are decoded, their ends found by
+//! `field_ends`), and the parts are merged in file order (`merge`) into the part one
+//! pass over the whole file builds.
 
 mod fast;
 mod field_ends;
