@@ -105,7 +105,13 @@ fn read(file: &Path, columns: Option<&str>) -> Result<String, String> {
     ))
 }
 
+// Timed with the binary's allocator, as `chanmix run` reads.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[global_allocator]
+static ALLOCATOR: chanmix::cli::memory::HugePageAllocator = chanmix::cli::memory::HugePageAllocator;
+
 fn main() -> ExitCode {
+    chanmix::cli::memory::return_big_buffers_to_the_system();
     let args: Vec<String> = std::env::args().collect();
     let outcome = match args.get(1..).unwrap_or_default() {
         [cmd, rows, out] if cmd == "generate" => match rows.parse::<usize>() {

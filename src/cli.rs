@@ -2,6 +2,8 @@
 //! returns into what to print and the exit code, so `main.rs` only parses arguments and
 //! tests can call the commands. Every error is worded by [`render_error`].
 
+pub mod memory;
+
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 

@@ -21,6 +21,9 @@ use crate::value::{Value, format_general};
 const PARTITION_ROWS: usize = 32_768;
 /// Most partitions.
 const MAX_PARTITIONS: usize = 4_096;
+/// Partitions one task checks, one after another in one table (a fresh table per
+/// partition would fault in its pages again each time).
+const PARTITIONS_PER_TASK: usize = 16;
 /// Rows one task hashes and groups by partition.
 const BLOCK_ROWS: usize = 1 << 16;
 
@@ -124,9 +127,9 @@ pub(crate) fn check_unique_key(
 /// The rows are cut into blocks of `block_rows`; each block, on its own task, hashes
 /// its rows' keys and groups its keyed rows into `partitions` (a power of two) by the
 /// hash's top bits, rows ascending within each (a counting sort), so equal keys share
-/// a partition. Each partition is then checked on its own task, block after block (so
-/// its rows come ascending), with a table of (row, hash) pairs: keys are read again
-/// only when two hashes agree. The earliest repeat of all partitions is the one a single
+/// a partition. Each partition is then checked block after block (so its rows come
+/// ascending) with a table of (row, hash) pairs, a few partitions to a task one after
+/// another in one table: keys are read again only when two hashes agree. The earliest repeat of all partitions is the one a single
 /// pass over the rows meets first. No step walks all rows on one thread.
 fn first_duplicate(
     column: &ColumnValues,
@@ -141,37 +144,86 @@ fn first_duplicate(
     let key_at = |row: usize| column.cell(row).and_then(key_value);
     let blocks: Vec<PartitionedRows> = (0..rows.div_ceil(block_rows))
         .into_par_iter()
-        .map(|block| {
+        .map_init(Vec::new, |keyed: &mut Vec<(u32, u32)>, block| {
             let first = block * block_rows;
-            let rows = first..(first + block_rows).min(rows);
-            let keyed: Vec<(u32, u32)> = rows
-                .filter_map(|row| Some((row as u32, short_hash(&key_at(row)?))))
-                .collect();
-            PartitionedRows::group(&keyed, partitions, partition_of)
+            keyed.clear();
+            for_each_key(column, first..(first + block_rows).min(rows), |row, key| {
+                keyed.push((row as u32, short_hash(&key)));
+            });
+            PartitionedRows::group(keyed, partitions, partition_of)
         })
         .collect();
     let same_key = |a: u32, b: u32| {
         let a = key_at(a as usize);
         a.is_some() && a == key_at(b as usize)
     };
-    (0..partitions)
+    // The first repeat in one partition (its rows come ascending), checked with
+    // `seen`, emptied first: one table serves a task's partitions one after another.
+    let first_repeat = |seen: &mut hashbrown::HashTable<(u32, u32)>, partition: usize| {
+        let size = blocks.iter().map(|b| b.of(partition).len()).sum();
+        seen.clear();
+        seen.reserve(size, |&(_, h)| spread(h));
+        for &(row, hash) in blocks.iter().flat_map(|b| b.of(partition)) {
+            let same = |&(other, h): &(u32, u32)| h == hash && same_key(other, row);
+            match seen.entry(spread(hash), same, |&(_, h)| spread(h)) {
+                hashbrown::hash_table::Entry::Occupied(first) => {
+                    return Some((first.get().0 as usize, row as usize));
+                }
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert((row, hash));
+                }
+            }
+        }
+        None
+    };
+    let tasks = partitions.div_ceil(PARTITIONS_PER_TASK);
+    (0..tasks)
         .into_par_iter()
         .with_max_len(1)
-        .filter_map(|partition| {
-            let size = blocks.iter().map(|b| b.of(partition).len()).sum();
-            let mut seen: hashbrown::HashTable<(u32, u32)> =
-                hashbrown::HashTable::with_capacity(size);
-            for &(row, hash) in blocks.iter().flat_map(|b| b.of(partition)) {
-                let mixed = spread(hash);
-                let found = seen.find(mixed, |&(other, h)| h == hash && same_key(other, row));
-                if let Some((first, _)) = found {
-                    return Some((*first as usize, row as usize));
-                }
-                seen.insert_unique(mixed, (row, hash), |&(_, h)| spread(h));
-            }
-            None
+        .filter_map(|task| {
+            let mut seen = hashbrown::HashTable::new();
+            let first = task * PARTITIONS_PER_TASK;
+            (first..(first + PARTITIONS_PER_TASK).min(partitions))
+                .filter_map(|partition| first_repeat(&mut seen, partition))
+                .min_by_key(|(_, repeat)| *repeat)
         })
         .min_by_key(|(_, repeat)| *repeat)
+}
+
+/// Calls `each(row, key)` for each row of `rows` whose cell holds a key, in row order,
+/// looking at the column's shape once rather than once per row.
+fn for_each_key<'c>(
+    column: &'c ColumnValues,
+    rows: std::ops::Range<usize>,
+    mut each: impl FnMut(usize, KeyValue<'c>),
+) {
+    let by_cell = |row: usize| column.cell(row).and_then(key_value);
+    let ColumnValues::Texts { text, ends, .. } = column else {
+        for row in rows {
+            if let Some(key) = by_cell(row) {
+                each(row, key);
+            }
+        }
+        return;
+    };
+    let mut start = rows
+        .start
+        .checked_sub(1)
+        .and_then(|r| ends.get(r))
+        .map_or(0, |s| *s as usize);
+    let row_ends = ends.get(rows.clone()).unwrap_or_default();
+    for (row, end) in rows.zip(row_ends) {
+        let end = *end as usize;
+        let key = match text.get(start..end) {
+            // An empty text is a blank or a value kept beside the buffer.
+            Some(key) if !key.is_empty() => Some(KeyValue::Text(key)),
+            _ => by_cell(row),
+        };
+        if let Some(key) = key {
+            each(row, key);
+        }
+        start = end;
+    }
 }
 
 /// One block's keyed rows as (row, hash) pairs grouped by partition, rows ascending
@@ -268,6 +320,10 @@ mod tests {
             let values: Vec<Value> = (0..rows)
                 .map(|_| match rng.random_range(0..20) {
                     0 => Value::Blank,
+                    // A text column's odd number is kept beside its text buffer.
+                    1 if !numeric && case % 3 == 1 => {
+                        Value::Number(f64::from(rng.random_range(0..distinct) as u32))
+                    }
                     _ if numeric => Value::Number(f64::from(rng.random_range(0..distinct) as u32)),
                     _ => Value::text(&format!("K-{}", rng.random_range(0..distinct))),
                 })
@@ -282,6 +338,30 @@ mod tests {
                         "case {case}, {rows} rows, {partitions} partitions, blocks of {block_rows}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_number_repeated_among_distinct_texts_is_a_duplicate_key() {
+        // 500 distinct IDs make a text-buffer column; the numbers 7 (rows 100 and 400)
+        // and 9 (row 250) are kept beside the buffer. The blank rows are no keys.
+        let values: Vec<Value> = (0..500)
+            .map(|i| match i {
+                100 | 400 => Value::Number(7.0),
+                250 => Value::Number(9.0),
+                300 | 301 => Value::Blank,
+                _ => Value::text(&format!("ID-{i}")),
+            })
+            .collect();
+        let column = ColumnValues::compact(values);
+        assert_eq!(column.shape_name(), "texts");
+        for partitions in [1, 64] {
+            for block_rows in [13, 500] {
+                assert_eq!(
+                    first_duplicate(&column, partitions, block_rows),
+                    Some((100, 400))
+                );
             }
         }
     }

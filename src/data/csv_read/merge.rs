@@ -30,10 +30,15 @@ pub(crate) fn merge_chunks(
             u64::from(next.saturating_sub(last).saturating_sub(1))
         })
     };
+    let all_rows: usize = parts.iter().map(|(_, part)| part.rows.len()).sum();
     let mut parts = parts.into_iter();
     let Some((_, mut merged)) = parts.next() else {
         return Ok(SheetPart::default());
     };
+    // Sized once: ten million rows appended chunk by chunk would be copied as it grows.
+    merged
+        .rows
+        .reserve_exact(all_rows.saturating_sub(merged.rows.len()));
     let mut evidence = std::mem::take(&mut merged.date_evidence);
     let mut columns: Vec<Vec<ColumnValues>> = std::mem::take(&mut merged.columns)
         .into_iter()
