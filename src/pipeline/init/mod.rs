@@ -194,12 +194,9 @@ pub fn init(options: &InitOptions) -> Result<InitReport, CommandError> {
     report.lines.extend(write::mapping_lines(&mapped));
     report.lines.extend(remapped);
     if library.is_some() {
-        report.lines.extend(write::library_lines(
-            &used,
-            &left_out,
-            &options.out,
-            &canonical,
-        ));
+        report
+            .lines
+            .extend(write::library_lines(&used, &left_out, &canonical));
     }
     report.lines.extend(param_lines);
     report

@@ -373,14 +373,15 @@ pub(super) fn mapping_lines(tables: &[TableOut]) -> Vec<String> {
     lines
 }
 
-/// Which library files the scenario uses, and why the others were left out.
+/// Which library files the scenario uses, and why the others were left out; each
+/// named as the library folder was given (from the current folder, as the other lines
+/// name the files `init` wrote; scenario.toml stores them relative to itself).
 pub(super) fn library_lines(
     used: &[PathBuf],
     left_out: &[(PathBuf, String)],
-    out: &Path,
     canonical: &[super::Canonical],
 ) -> Vec<String> {
-    let name = |p: &Path| relative_path(p, out).to_string_lossy().replace('\\', "/");
+    let name = |p: &Path| p.to_string_lossy().replace('\\', "/");
     let mut lines = Vec::new();
     if used.is_empty() {
         lines.push("rule library: no rule file runs on this export's tables".to_string());
