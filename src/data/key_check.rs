@@ -129,8 +129,9 @@ pub(crate) fn check_unique_key(
 /// hash's top bits, rows ascending within each (a counting sort), so equal keys share
 /// a partition. Each partition is then checked block after block (so its rows come
 /// ascending) with a table of (row, hash) pairs, a few partitions to a task one after
-/// another in one table: keys are read again only when two hashes agree. The earliest repeat of all partitions is the one a single
-/// pass over the rows meets first. No step walks all rows on one thread.
+/// another in one table: keys are read again only when two hashes agree. The earliest
+/// repeat of all partitions is the one a single pass over the rows meets first. No step
+/// walks all rows on one thread.
 fn first_duplicate(
     column: &ColumnValues,
     partitions: usize,
