@@ -14,7 +14,7 @@ use crate::data::address::cell_address;
 use crate::data::builder::ReadPlan;
 use crate::data::error::DataError;
 use crate::table::column::{CellRef, ColumnValues};
-use crate::table::intern::FxHasher;
+use crate::table::intern::FastHasher;
 use crate::value::{Value, format_general};
 
 /// Rows a partition holds on average: its hash table stays in a core's cache.
@@ -69,7 +69,7 @@ fn key_value(cell: CellRef<'_>) -> Option<KeyValue<'_>> {
 }
 
 fn key_hash(key: &KeyValue<'_>) -> u64 {
-    let mut hasher = FxHasher::default();
+    let mut hasher = FastHasher::default();
     key.hash(&mut hasher);
     hasher.finish()
 }

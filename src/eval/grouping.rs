@@ -12,7 +12,7 @@ use crate::value::{ErrorKind, Text, Value, excel_compare};
 /// Marks a row that belongs to no group (filtered out, or its key is unknown).
 pub const NO_GROUP: u32 = crate::lang::analysis::NO_GROUP;
 
-pub type FxMap<K, V> = HashMap<K, V, crate::table::intern::FxBuildHasher>;
+pub type FastMap<K, V> = HashMap<K, V, crate::table::intern::FastBuildHasher>;
 
 /// A hashable form of a non-text key value; numbers and dates by value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,8 +41,8 @@ fn atom(value: &Value) -> Option<KeyAtom> {
 struct KeyCoder {
     /// Lowercase text → code; the key shares the value's allocation when the text is
     /// already lowercase.
-    text: FxMap<Text, u32>,
-    other: FxMap<KeyAtom, u32>,
+    text: FastMap<Text, u32>,
+    other: FastMap<KeyAtom, u32>,
     count: u32,
 }
 
@@ -121,7 +121,7 @@ impl KeyCodes {
         let mut memo: Memo<u32> = Memo::for_rows(values.len());
         // Behind the small cache, text by its allocation (the values stay alive here),
         // so many distinct interned keys are still lowercased and hashed once each.
-        let mut by_pointer: FxMap<usize, u32> = FxMap::default();
+        let mut by_pointer: FastMap<usize, u32> = FastMap::default();
         let (codes, first_rows) = with_first_rows(values.iter().map(|value| {
             memo.get_or(value, || match value {
                 Value::Text(t) => *by_pointer
@@ -253,7 +253,7 @@ fn with_first_rows(codes: impl Iterator<Item = u32>) -> (Vec<u32>, Vec<usize>) {
 /// Code tuples → group ids: a dense table when the tuple space is small, else a hash.
 enum TupleIndex {
     Dense(Vec<u32>),
-    Hashed(FxMap<u64, u32>),
+    Hashed(FastMap<u64, u32>),
 }
 
 impl TupleIndex {
@@ -262,7 +262,7 @@ impl TupleIndex {
         if space <= (rows as u64).saturating_mul(4).max(1 << 16) {
             TupleIndex::Dense(vec![NO_GROUP; space as usize])
         } else {
-            TupleIndex::Hashed(FxMap::default())
+            TupleIndex::Hashed(FastMap::default())
         }
     }
 
@@ -395,7 +395,7 @@ impl Grouping {
                 first_rows: Vec::new(),
                 columns: Vec::new(),
                 strides: Vec::new(),
-                index: TupleIndex::Hashed(FxMap::default()),
+                index: TupleIndex::Hashed(FastMap::default()),
             },
         }
     }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::hash::Hasher;
 use std::sync::Arc;
 
-use crate::table::intern::FxBuildHasher;
+use crate::table::intern::FastBuildHasher;
 use crate::value::{Text, Value};
 
 /// Blank rows of a float column: a quiet NaN with a payload no arithmetic produces.
@@ -213,9 +213,9 @@ impl ColumnValues {
         // Codes found by their text's hash, compared with the dictionary's own copy (a
         // few compact allocations that stay in cache, unlike the column's buffer).
         let mut by_text: hashbrown::HashTable<u32> = hashbrown::HashTable::new();
-        let mut by_identity: HashMap<Identity, u32, FxBuildHasher> = HashMap::default();
+        let mut by_identity: HashMap<Identity, u32, FastBuildHasher> = HashMap::default();
         let text_hash = |text: &str| {
-            let mut hasher = crate::table::intern::FxHasher::default();
+            let mut hasher = crate::table::intern::FastHasher::default();
             hasher.write(text.as_bytes());
             hasher.finish()
         };
@@ -469,8 +469,8 @@ enum Shape {
 #[derive(Default)]
 struct Dictionary {
     values: Vec<Value>,
-    index: HashMap<Identity, u32, FxBuildHasher>,
-    by_text: HashMap<Text, u32, FxBuildHasher>,
+    index: HashMap<Identity, u32, FastBuildHasher>,
+    by_text: HashMap<Text, u32, FastBuildHasher>,
     /// The last value coded: runs of one value (sorted or repetitive exports, the
     /// blanks of an IF) skip the hash lookup.
     last: Option<(Identity, u32)>,

@@ -1,5 +1,6 @@
 //! Appends stored columns end to end (the chunks of one CSV file, read in parallel)
-//! without decoding every row: floats, codes and text buffers are copied as they are.
+//! without decoding every row: floats, codes and text buffers are copied as they are,
+//! all at once ([`concat`]) or one part at a time as parts come ([`Appender`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use crate::table::column::{
     BLANK_BITS, ColumnBuilder, ColumnValues, EXTRA_TAG, FloatKind, extra_index,
 };
-use crate::table::intern::FxBuildHasher;
+use crate::table::intern::FastBuildHasher;
 use crate::value::{Text, Value};
 
 /// How one part's stored values that are not plain numbers, dates or text (errors,
@@ -165,7 +166,7 @@ fn concat_texts(
 fn concat_coded(parts: Vec<ColumnValues>, total: usize, fix: Fix<'_>) -> ColumnValues {
     let mut codes: Vec<u32> = Vec::with_capacity(total);
     let mut dictionary: Vec<Value> = Vec::new();
-    let mut index_of: HashMap<Key, u32, FxBuildHasher> = HashMap::default();
+    let mut index_of: HashMap<Key, u32, FastBuildHasher> = HashMap::default();
     for (index, part) in parts.into_iter().enumerate() {
         let ColumnValues::Coded {
             codes: rows,
@@ -197,6 +198,226 @@ fn concat_coded(parts: Vec<ColumnValues>, total: usize, fix: Fix<'_>) -> ColumnV
     ColumnValues::Coded { codes, dictionary }
 }
 
+/// Parts appended one at a time, in order, into what [`concat`] of all of them gives,
+/// so that each part can be freed as soon as it is appended (a CSV chunk's columns,
+/// while later chunks are still being parsed). While the parts share a shape each is
+/// copied onto the end of the column so far, which grows in place; from the first
+/// part of another shape on, the parts are kept and joined by `concat` at the end.
+#[derive(Default)]
+pub struct Appender {
+    joined: ColumnValues,
+    /// A coded column's dictionary positions, by value.
+    codes_of: HashMap<Key, u32, FastBuildHasher>,
+    /// The parts after `joined`, once one did not fit its shape.
+    rest: Vec<ColumnValues>,
+}
+
+impl Appender {
+    /// Appends `part`, whose stored values that are not plain numbers, dates or text
+    /// are first changed by `fix` (as [`concat`] changes them).
+    pub fn push(&mut self, part: ColumnValues, fix: &dyn Fn(Value) -> Value) {
+        let part = fix_stored(part, fix);
+        if !self.rest.is_empty() {
+            self.rest.push(part);
+            return;
+        }
+        if let Err(part) = self.append_in_place(part) {
+            self.rest.push(part);
+        }
+    }
+
+    /// Makes room at once for the whole column, expected to be about `times` what it
+    /// holds now: grown part by part, each doubling would copy it. Room that cannot be
+    /// had is not taken (parts are then appended as they come).
+    pub fn expect_growth(&mut self, times: f64) {
+        let more = |now: usize| (now as f64 * (times - 1.0).max(0.0)).ceil() as usize;
+        match &mut self.joined {
+            ColumnValues::Floats { data, .. } => {
+                let _ = data.try_reserve(more(data.len()));
+            }
+            ColumnValues::Coded { codes, .. } => {
+                let _ = codes.try_reserve(more(codes.len()));
+            }
+            ColumnValues::Texts { text, ends, .. } => {
+                let _ = text.try_reserve(more(text.len()));
+                let _ = ends.try_reserve(more(ends.len()));
+            }
+            ColumnValues::Values(_) => {}
+        }
+    }
+
+    /// The column of every part appended, in order.
+    pub fn finish(self) -> ColumnValues {
+        if self.rest.is_empty() {
+            return match self.joined {
+                ColumnValues::Floats { kind, data, extras } if extras.len() > u32::MAX as usize => {
+                    ColumnValues::compact(ColumnValues::Floats { kind, data, extras }.into_values())
+                }
+                joined => joined,
+            };
+        }
+        let mut parts = Vec::with_capacity(self.rest.len() + 1);
+        parts.push(self.joined);
+        parts.extend(self.rest);
+        concat(parts, &|_, value| value)
+    }
+
+    /// Copies `part` onto the end of the column so far when the shapes allow what
+    /// `concat` would do with both; gives it back otherwise.
+    fn append_in_place(&mut self, part: ColumnValues) -> Result<(), ColumnValues> {
+        // Before the first part with something in it, the column so far is blank rows:
+        // it takes the shape of that part, as `concat` stores blank parts in it.
+        if all_blank(&self.joined)
+            && !all_blank(&part)
+            && matches!(
+                part,
+                ColumnValues::Floats { .. } | ColumnValues::Texts { .. }
+            )
+        {
+            let blanks = std::mem::take(&mut self.joined);
+            self.joined = match &part {
+                ColumnValues::Floats { kind, .. } => ColumnValues::Floats {
+                    kind: *kind,
+                    data: Vec::new(),
+                    extras: Vec::new(),
+                },
+                _ => ColumnValues::Texts {
+                    text: String::new(),
+                    ends: Vec::new(),
+                    others: Vec::new(),
+                },
+            };
+            self.append_blanks(blanks.len());
+        }
+        if self.joined.is_empty() && matches!(self.joined, ColumnValues::Values(_)) {
+            // Nothing so far: the first part is the column (a coded one indexed).
+            if let ColumnValues::Coded { dictionary, .. } = &part {
+                self.codes_of = dictionary
+                    .iter()
+                    .enumerate()
+                    .map(|(code, value)| (key(value), code as u32))
+                    .collect();
+                if self.codes_of.len() != dictionary.len() {
+                    // A dictionary holding a value twice: leave it to `concat`.
+                    self.codes_of.clear();
+                    return Err(part);
+                }
+            }
+            self.joined = part;
+            return Ok(());
+        }
+        match (&mut self.joined, part) {
+            (
+                ColumnValues::Floats { kind, data, extras },
+                ColumnValues::Floats {
+                    kind: more_kind,
+                    data: rows,
+                    extras: more,
+                },
+            ) if *kind == more_kind => {
+                let base = extras.len() as u64;
+                extras.extend(more);
+                data.extend(rows.iter().map(|x| match extra_index(x.to_bits()) {
+                    Some(i) => f64::from_bits(EXTRA_TAG | (base + i as u64)),
+                    None => *x,
+                }));
+                Ok(())
+            }
+            (
+                ColumnValues::Texts { text, ends, others },
+                ColumnValues::Texts {
+                    text: more,
+                    ends: rows,
+                    others: more_others,
+                },
+            ) if u32::try_from(text.len() + more.len()).is_ok() => {
+                let first_row = ends.len() as u32;
+                let base = text.len() as u32;
+                text.push_str(&more);
+                ends.extend(rows.iter().map(|e| base + e));
+                others.extend(more_others.into_iter().map(|(row, v)| (first_row + row, v)));
+                Ok(())
+            }
+            (
+                ColumnValues::Coded { codes, dictionary },
+                ColumnValues::Coded {
+                    codes: rows,
+                    dictionary: entries,
+                },
+            ) => {
+                let remap: Vec<u32> = entries
+                    .into_iter()
+                    .map(|value| {
+                        let next = dictionary.len() as u32;
+                        let code = *self.codes_of.entry(key(&value)).or_insert(next);
+                        if code == next {
+                            dictionary.push(value);
+                        }
+                        code
+                    })
+                    .collect();
+                codes.extend(
+                    rows.iter()
+                        .map(|c| remap.get(*c as usize).copied().unwrap_or(0)),
+                );
+                Ok(())
+            }
+            (ColumnValues::Floats { .. } | ColumnValues::Texts { .. }, part)
+                if all_blank(&part) =>
+            {
+                self.append_blanks(part.len());
+                Ok(())
+            }
+            (_, part) => Err(part),
+        }
+    }
+
+    /// `rows` blank rows onto a float or text column, as `concat` stores a blank part.
+    fn append_blanks(&mut self, rows: usize) {
+        match &mut self.joined {
+            ColumnValues::Floats { data, .. } => {
+                data.extend(std::iter::repeat_n(f64::from_bits(BLANK_BITS), rows));
+            }
+            ColumnValues::Texts { text, ends, others } => {
+                let base = text.len() as u32;
+                for _ in 0..rows {
+                    others.push((ends.len() as u32, Value::Blank));
+                    ends.push(base);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `part` with its stored values that are not plain numbers, dates or text changed by
+/// `fix` (the rows that hold them stay where they are).
+fn fix_stored(part: ColumnValues, fix: &dyn Fn(Value) -> Value) -> ColumnValues {
+    let fixed = |value: Value| match value {
+        v @ (Value::Number(_) | Value::Date(_) | Value::Text(_) | Value::Blank) => v,
+        other => fix(other),
+    };
+    match part {
+        ColumnValues::Floats { kind, data, extras } => ColumnValues::Floats {
+            kind,
+            data,
+            extras: extras.into_iter().map(fixed).collect(),
+        },
+        ColumnValues::Coded { codes, dictionary } => ColumnValues::Coded {
+            codes,
+            dictionary: dictionary.into_iter().map(fixed).collect(),
+        },
+        ColumnValues::Texts { text, ends, others } => ColumnValues::Texts {
+            text,
+            ends,
+            others: others.into_iter().map(|(row, v)| (row, fixed(v))).collect(),
+        },
+        ColumnValues::Values(values) => {
+            ColumnValues::Values(values.into_iter().map(fixed).collect())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! Concatenation against the obvious reading: every part's values in order.
@@ -208,11 +429,20 @@ mod tests {
         columns.iter().cloned().map(ColumnValues::compact).collect()
     }
 
+    /// Both ways of joining `columns` against the obvious reading: every part's
+    /// values in order.
     fn check(columns: &[Vec<Value>]) {
         let expected: Vec<Value> = columns.iter().flatten().cloned().collect();
         let joined = concat(parts_of(columns), &|_, v| v);
         assert_eq!(joined.values().into_owned(), expected);
         assert_eq!(joined.len(), expected.len());
+        let mut appender = Appender::default();
+        for part in parts_of(columns) {
+            appender.push(part, &|v| v);
+        }
+        let appended = appender.finish();
+        assert_eq!(appended.values().into_owned(), expected, "{columns:?}");
+        assert_eq!(appended.len(), expected.len());
     }
 
     #[test]
@@ -234,6 +464,40 @@ mod tests {
         check(&[vec![n(1.0)], vec![d(2.0)]]);
         check(&[vec![], vec![n(1.0)], vec![]]);
         check(&[vec![Value::Blank; 2], vec![Value::Blank]]);
+        // Blank parts before, between and after parts of one shape, and shapes that
+        // change part way (the appender then keeps the rest for `concat`).
+        check(&[
+            vec![Value::Blank; 2],
+            vec![n(1.0), n(2.5)],
+            vec![],
+            vec![n(3.0)],
+        ]);
+        check(&[
+            vec![Value::Blank],
+            ids(0),
+            vec![Value::Blank; 3],
+            ids(5_000),
+        ]);
+        check(&[vec![t("a")], vec![Value::Blank], vec![t("b"), t("a")]]);
+        check(&[ids(0), vec![n(1.0), n(2.0)], ids(5_000)]);
+        check(&[vec![n(1.0), t("x")], vec![d(2.0)], vec![n(3.0), e.clone()]]);
+        check(&[vec![t("a"), e.clone()], vec![e.clone(), t("a")]]);
+        check(&[vec![], vec![], vec![t("a")], vec![n(1.0)]]);
+    }
+
+    #[test]
+    fn a_part_freed_on_append_leaves_its_rows_in_the_shape_it_shared() {
+        // Three parts of floats: appended in place, never handed on to `concat`.
+        let mut appender = Appender::default();
+        for part in parts_of(&[
+            vec![Value::Number(1.0)],
+            vec![Value::Blank],
+            vec![Value::Number(2.0)],
+        ]) {
+            appender.push(part, &|v| v);
+        }
+        assert!(appender.rest.is_empty());
+        assert!(matches!(appender.finish(), ColumnValues::Floats { .. }));
     }
 
     #[test]
@@ -248,6 +512,18 @@ mod tests {
         );
         assert_eq!(
             joined.values().into_owned(),
+            [Value::Number(1.0), e.clone(), Value::error(ErrorKind::NA)]
+        );
+        let mut appender = Appender::default();
+        let parts = parts_of(&[vec![Value::Number(1.0), e.clone()], vec![e.clone()]]);
+        for (index, part) in parts.into_iter().enumerate() {
+            appender.push(part, &|v| match index {
+                0 => v,
+                _ => Value::error(ErrorKind::NA),
+            });
+        }
+        assert_eq!(
+            appender.finish().values().into_owned(),
             [Value::Number(1.0), e, Value::error(ErrorKind::NA)]
         );
     }

@@ -9,9 +9,9 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use crate::table::intern::FxBuildHasher;
+use crate::table::intern::FastBuildHasher;
 
-type FxMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
+type FastMap<K, V> = std::collections::HashMap<K, V, FastBuildHasher>;
 
 /// One row taking part: its key group, interval and `differ` code.
 #[derive(Debug, Clone, Copy)]
@@ -102,8 +102,8 @@ pub fn sweep(
     let mut pool: Vec<Bucket> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
     // Open buckets by match code, and each bucket's slot by (match, differ).
-    let mut by_match: FxMap<u32, Vec<usize>> = FxMap::default();
-    let mut slot_of: FxMap<(u32, u32), usize> = FxMap::default();
+    let mut by_match: FastMap<u32, Vec<usize>> = FastMap::default();
+    let mut slot_of: FastMap<(u32, u32), usize> = FastMap::default();
     let mut pairs: Vec<Pair> = Vec::new();
     let mut group_pairs = 0usize;
     let mut busiest = (0u32, 0usize);

@@ -21,7 +21,7 @@ use crate::data::dates::{Reading, parse_with_format, two_readings};
 use crate::table::column::{
     BLANK_BITS, ColumnValues, DICTIONARY_SMALL, DICTIONARY_TRIAL, FloatKind,
 };
-use crate::table::intern::{FxHasher, Interner, SAMPLE};
+use crate::table::intern::{FastHasher, Interner, SAMPLE};
 use crate::value::{Text, Value, ValueType};
 
 use super::field_ends::FieldEnds;
@@ -420,7 +420,7 @@ fn text_hash(text: &str, words: Words) -> u64 {
     let (first, last) = if words.len <= 16 {
         (words.first, words.last)
     } else {
-        let mut hasher = FxHasher::default();
+        let mut hasher = FastHasher::default();
         hasher.write(text.as_bytes());
         (hasher.finish(), words.last)
     };

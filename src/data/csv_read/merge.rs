@@ -1,73 +1,105 @@
-//! Merges the parts of a CSV file's chunks, in file order, into the part one pass over
-//! the file builds: columns appended, error cells' table rows shifted, the cap on listed
-//! cells per column applied across chunks, blank rows between chunks counted, and date
-//! layouts settled on all of a column's dates.
+//! Merges the parts of a CSV file's chunks, in file order and as they come, into the
+//! part one pass over the file builds: columns appended, error cells' table rows
+//! shifted, the cap on listed cells per column applied across chunks, blank rows between
+//! chunks counted, and date layouts settled on all of a column's dates.
 
 use std::path::Path;
 use std::sync::Arc;
-
-use rayon::prelude::*;
 
 use crate::data::builder::{ReadPlan, SheetPart, settle_date_layouts};
 use crate::data::dates::LayoutEvidence;
 use crate::data::error::DataError;
 use crate::data::quality::MAX_ENTRIES_PER_COLUMN;
-use crate::table::column::ColumnValues;
-use crate::table::concat::concat;
+use crate::table::concat::Appender;
 use crate::value::{ErrorOrigin, ExcelError, Value};
 
-/// Merges `(first row, part)` of each chunk, in file order.
-pub(crate) fn merge_chunks(
-    plan: &ReadPlan,
-    path: &Path,
-    parts: Vec<(u32, SheetPart)>,
-) -> Result<SheetPart, DataError> {
-    // The first row of the chunk after each chunk: a chunk's blank rows after its last
-    // data row run up to it.
-    let next_rows: Vec<u32> = parts.iter().skip(1).map(|(first, _)| *first).collect();
-    let tail = |chunk: usize, last: u32| {
-        next_rows.get(chunk).map_or(0, |next| {
-            u64::from(next.saturating_sub(last).saturating_sub(1))
-        })
-    };
-    let all_rows: usize = parts.iter().map(|(_, part)| part.rows.len()).sum();
-    let mut parts = parts.into_iter();
-    let Some((_, mut merged)) = parts.next() else {
-        return Ok(SheetPart::default());
-    };
-    // Sized once: ten million rows appended chunk by chunk would be copied as it grows.
-    merged
-        .rows
-        .reserve_exact(all_rows.saturating_sub(merged.rows.len()));
-    let mut evidence = std::mem::take(&mut merged.date_evidence);
-    let mut columns: Vec<Vec<ColumnValues>> = std::mem::take(&mut merged.columns)
-        .into_iter()
-        .map(|c| vec![c])
-        .collect();
-    // Rows kept before each part, to shift its error cells' rows.
-    let mut kept_before: Vec<usize> = vec![0];
-    // Blank rows after the last data row so far: counted once a later row holds data.
-    let mut carry: u64 = tail(0, merged.last_data_row);
-    let mut last_data_row = merged.last_data_row;
-    for (chunk, (_, mut part)) in parts.enumerate() {
-        kept_before.push(merged.counts.rows_kept);
+/// The parts of a file's chunks merged as they come, in file order: each chunk's
+/// columns are appended to the file's and freed at once, so a chunk's memory serves
+/// the chunks parsed after it and the file's columns are whole when the last chunk is.
+pub(crate) struct ChunkMerger {
+    /// The first chunk's part, then the counts, entries and rows of all so far.
+    merged: Option<SheetPart>,
+    columns: Vec<Appender>,
+    evidence: Vec<LayoutEvidence>,
+    /// Blank rows after the last data row so far: counted once a later row holds data.
+    carry: u64,
+    last_data_row: u32,
+    /// The last data row of the chunk merged last (its blank rows run up to the next).
+    chunk_last_row: u32,
+    /// The file's size, to foresee from the first chunk how large the columns grow.
+    file_bytes: u64,
+}
+
+/// How much more than its estimate a column is given room for at once (files whose
+/// first rows are shorter than the rest take one more copy, no more).
+const ROOM_TO_SPARE: f64 = 1.05;
+
+impl ChunkMerger {
+    pub(crate) fn new(file_bytes: u64) -> Self {
+        ChunkMerger {
+            file_bytes,
+            merged: None,
+            columns: Vec::new(),
+            evidence: Vec::new(),
+            carry: 0,
+            last_data_row: 0,
+            chunk_last_row: 0,
+        }
+    }
+
+    /// Merges the next chunk's part, read from `chunk_bytes` of the file; `first_row`
+    /// is the chunk's first sheet row.
+    pub(crate) fn push(&mut self, first_row: u32, chunk_bytes: usize, mut part: SheetPart) {
+        let Some(merged) = &mut self.merged else {
+            // The file's columns, the first chunk's as many times as the file is longer.
+            let times = self.file_bytes as f64 / chunk_bytes.max(1) as f64 * ROOM_TO_SPARE;
+            self.evidence = std::mem::take(&mut part.date_evidence);
+            self.columns = std::mem::take(&mut part.columns)
+                .into_iter()
+                .map(|column| {
+                    let mut joined = Appender::default();
+                    joined.push(column, &|value| value);
+                    joined.expect_growth(times);
+                    joined
+                })
+                .collect();
+            let more = (part.rows.len() as f64 * (times - 1.0).max(0.0)).ceil() as usize;
+            let _ = part.rows.try_reserve(more);
+            self.last_data_row = part.last_data_row;
+            self.chunk_last_row = part.last_data_row;
+            self.merged = Some(part);
+            return;
+        };
+        // The blank rows at the end of the chunk before this one.
+        self.carry += u64::from(
+            first_row
+                .saturating_sub(self.chunk_last_row)
+                .saturating_sub(1),
+        );
+        self.chunk_last_row = part.last_data_row;
+        let kept_before = merged.counts.rows_kept;
         let counts = &part.counts;
         let total = &mut merged.counts;
         if counts.rows_read > 0 {
-            total.blank_rows_skipped += counts.blank_rows_skipped + carry as usize;
-            carry = 0;
-            last_data_row = part.last_data_row;
+            total.blank_rows_skipped += counts.blank_rows_skipped + self.carry as usize;
+            self.carry = 0;
+            self.last_data_row = part.last_data_row;
         }
-        carry += tail(chunk + 1, part.last_data_row);
         total.rows_read += counts.rows_read;
         total.rows_kept += counts.rows_kept;
         total.rows_rejected += counts.rows_rejected;
         total.cells_reported += counts.cells_reported;
         total.cells_repaired += counts.cells_repaired;
-        for (stored, column) in columns.iter_mut().zip(std::mem::take(&mut part.columns)) {
-            stored.push(column);
+        // An error cell read in a chunk names its row of the chunk: make it the table's.
+        let fix = |value: Value| shift_error_row(value, kept_before);
+        for (joined, column) in self
+            .columns
+            .iter_mut()
+            .zip(std::mem::take(&mut part.columns))
+        {
+            joined.push(column, &fix);
         }
-        merged.rows.append(&mut part.rows);
+        merged.rows.extend_from_slice(&part.rows);
         // Each chunk listed up to the cap of each column: list on only while the
         // merged count is under it.
         for entry in std::mem::take(&mut part.entries) {
@@ -91,21 +123,22 @@ pub(crate) fn merge_chunks(
         for (total, more) in merged.not_listed.iter_mut().zip(&part.not_listed) {
             *total += more;
         }
-        let shift = merged.counts.rows_kept - part.counts.rows_kept;
-        for (seen, more) in evidence.iter_mut().zip(part.date_evidence) {
-            merge_evidence(seen, more, shift);
+        for (seen, more) in self.evidence.iter_mut().zip(part.date_evidence) {
+            merge_evidence(seen, more, kept_before);
         }
     }
-    merged.last_data_row = last_data_row;
-    let fix = |part: usize, value: Value| shift_error_row(value, kept_before.get(part).copied());
-    // Columns are appended on all cores: at millions of rows this copy is the
-    // read's only serial step after the parse.
-    merged.columns = columns
-        .into_par_iter()
-        .map(|parts| concat(parts, &fix))
-        .collect();
-    settle_date_layouts(plan, path, &mut merged, &evidence)?;
-    Ok(merged)
+
+    /// The file's part, once every chunk's part is merged: date layouts are settled
+    /// on all of a column's dates.
+    pub(crate) fn finish(self, plan: &ReadPlan, path: &Path) -> Result<SheetPart, DataError> {
+        let Some(mut merged) = self.merged else {
+            return Ok(SheetPart::default());
+        };
+        merged.last_data_row = self.last_data_row;
+        merged.columns = self.columns.into_iter().map(Appender::finish).collect();
+        settle_date_layouts(plan, path, &mut merged, &self.evidence)?;
+        Ok(merged)
+    }
 }
 
 /// A later chunk's date evidence after an earlier one's: first examples stay first,
@@ -124,16 +157,16 @@ fn merge_evidence(seen: &mut LayoutEvidence, more: LayoutEvidence, shift: usize)
         .extend(more.both_rows.iter().map(|r| r.saturating_add(shift)));
 }
 
-/// An error cell read in a chunk names its row of the chunk: make it the table's row.
-fn shift_error_row(value: Value, kept_before: Option<usize>) -> Value {
-    let shift = kept_before.unwrap_or(0);
+/// An error cell read in a chunk names its row of the chunk: shifted by the rows kept
+/// before the chunk, it names the table's.
+fn shift_error_row(value: Value, kept_before: usize) -> Value {
     match &value {
-        Value::Error(e) if shift > 0 => match &e.origin {
+        Value::Error(e) if kept_before > 0 => match &e.origin {
             Some(origin) if origin.row.is_some() => Value::Error(Arc::new(ExcelError {
                 kind: e.kind,
                 origin: Some(ErrorOrigin {
                     rule: Arc::clone(&origin.rule),
-                    row: origin.row.map(|r| r + shift),
+                    row: origin.row.map(|r| r + kept_before),
                     reason: Arc::clone(&origin.reason),
                 }),
             })),

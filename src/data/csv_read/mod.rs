@@ -71,13 +71,16 @@ pub(crate) fn read_in_chunks(
         source,
     };
     let file = crate::files::open_regular(path).map_err(unreadable)?;
+    // Only a forecast of the columns' size: a file growing meanwhile is read as ever.
+    let file_bytes = file.metadata().map_or(0, |meta| meta.len());
     let kept = AtomicUsize::new(0);
     let spare = scan::Spare::default();
     let spare = &spare;
     let dictionaries = fast::Dictionaries::default();
     let dictionaries = &dictionaries;
     let (sender, receiver) = std::sync::mpsc::sync_channel::<(Cut, Header)>(IN_FLIGHT);
-    let (scanned, mut parts) = std::thread::scope(|scope| {
+    let (parsed, to_merge) = std::sync::mpsc::channel::<Parsed>();
+    let (scanned, merged) = std::thread::scope(|scope| {
         let scanner = scope.spawn(move || {
             let mut header: Header = Arc::new(Vec::new());
             scan::cut(
@@ -95,10 +98,11 @@ pub(crate) fn read_in_chunks(
                 },
             )
         });
-        let parts: Vec<(usize, u32, Result<SheetPart, DataError>)> = receiver
+        let merger = scope.spawn(move || merge_in_file_order(to_merge, file_bytes));
+        receiver
             .into_iter()
             .par_bridge()
-            .map(|(cut, header)| {
+            .for_each_with(parsed, |parsed, (cut, header)| {
                 let mut reported = 0usize;
                 // Rows kept so far by this chunk's read (a fast read given back and the
                 // full read after it count once).
@@ -114,30 +118,56 @@ pub(crate) fn read_in_chunks(
                     Some(part) => Ok(part),
                     None => read_chunk(source, &cut, &header, &mut tick),
                 };
-                let (index, first_row) = (cut.index, cut.first_row);
+                let (index, first_row, bytes) = (cut.index, cut.first_row, cut.bytes.len());
                 spare.give(cut.bytes);
-                (index, first_row, part)
-            })
-            .collect();
-        (scanner.join(), parts)
+                // The merger outlives every sender: it stops only once they are gone.
+                let _ = parsed.send((index, first_row, bytes, part));
+            });
+        (scanner.join(), merger.join())
     });
+    let stopped = |what: &str| unreadable(std::io::Error::other(format!("the {what} stopped")));
     let digest = match scanned {
         Ok(Ok(digest)) => digest,
         Ok(Err(e)) => return Err(unreadable(e)),
-        Err(_) => {
-            return Err(unreadable(std::io::Error::other(
-                "the reader of the file stopped",
-            )));
-        }
+        Err(_) => return Err(stopped("reader of the file")),
     };
-    parts.sort_by_key(|(index, _, _)| *index);
-    let mut read = Vec::with_capacity(parts.len());
-    for (_, first_row, part) in parts {
-        read.push((first_row, part?));
-    }
-    let mut part = merge::merge_chunks(source.plan, path, read)?;
+    let merger = merged.map_err(|_| stopped("merge of the file's chunks"))??;
+    let mut part = merger.finish(source.plan, path)?;
     part.file_digest = digest;
     Ok(part)
+}
+
+/// A chunk's index, first sheet row, size in bytes and part, parsed.
+type Parsed = (usize, u32, usize, Result<SheetPart, DataError>);
+
+/// Merges the chunks' parts as they are parsed, in file order (a chunk parsed before
+/// the one ahead of it waits for it); the first chunk in file order that failed gives
+/// the error.
+fn merge_in_file_order(
+    parsed: std::sync::mpsc::Receiver<Parsed>,
+    file_bytes: u64,
+) -> Result<merge::ChunkMerger, DataError> {
+    let mut merger = merge::ChunkMerger::new(file_bytes);
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut next = 0usize;
+    let mut failed = None;
+    for (index, first_row, bytes, part) in parsed {
+        waiting.insert(index, (first_row, bytes, part));
+        while let Some((first_row, bytes, part)) = waiting.remove(&next) {
+            next += 1;
+            match part {
+                Ok(part) if failed.is_none() => merger.push(first_row, bytes, part),
+                Ok(_) => {}
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(merger),
+    }
 }
 
 /// The non-empty cells of the header row, read from the first chunk's bytes, for the

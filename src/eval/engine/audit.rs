@@ -16,7 +16,7 @@ use crate::eval::vector::Operand;
 use crate::functions::FunctionSpec;
 use crate::functions::args::{is_not_found, not_found, value_error};
 use crate::lang::plan::*;
-use crate::table::intern::FxBuildHasher;
+use crate::table::intern::FastBuildHasher;
 use crate::value::datetime::ymd_from_serial;
 use crate::value::{ErrorKind, ErrorOrigin, ExcelError, Value, ValueType, format_general};
 
@@ -203,10 +203,10 @@ impl Evaluation<'_> {
         let mut values = result.into_vec(if one { 1 } else { scope.rows });
         // Per value missed: rows and first row, in order of first appearance.
         let mut tally: Vec<(String, usize, Option<usize>)> = Vec::new();
-        let mut position: HashMap<String, usize, FxBuildHasher> = HashMap::default();
+        let mut position: HashMap<String, usize, FastBuildHasher> = HashMap::default();
         // A text needle's allocation names its string while `evaluated` lives, so each
         // distinct interned needle is shown (formatted) once, not once per row.
-        let mut by_address: HashMap<usize, usize, FxBuildHasher> = HashMap::default();
+        let mut by_address: HashMap<usize, usize, FastBuildHasher> = HashMap::default();
         let mut missed_as: Vec<(usize, usize)> = Vec::new();
         // Inside an IF branch, rows that do not take it are not misses: their value
         // is never used.
@@ -513,7 +513,7 @@ impl Evaluation<'_> {
         let mut found: Vec<SuspiciousKey> = Vec::new();
         // A coded key column's entries worth a look, found once per column however many
         // groupings use it.
-        let mut entries_of: HashMap<(TableId, ColumnId), Vec<u32>, FxBuildHasher> =
+        let mut entries_of: HashMap<(TableId, ColumnId), Vec<u32>, FastBuildHasher> =
             HashMap::default();
         for (id, table_plan) in self.plan.tables.iter().enumerate() {
             let TableKind::Grouped {
@@ -615,7 +615,7 @@ fn most_frequent(counts: BTreeMap<String, usize>) -> Vec<(String, usize)> {
 fn entries_worth_a_look(dictionary: &[Value]) -> Vec<u32> {
     let mut worth = Vec::new();
     // Lowercase form → the first text with it, and whether another text has it too.
-    let mut spellings: HashMap<String, (&str, bool), FxBuildHasher> = HashMap::default();
+    let mut spellings: HashMap<String, (&str, bool), FastBuildHasher> = HashMap::default();
     let mut lowered: Vec<(u32, String)> = Vec::new();
     for (entry, value) in dictionary.iter().enumerate() {
         let entry = entry as u32;
@@ -709,10 +709,10 @@ fn key_findings(
 struct KeyTally<'a> {
     blank: usize,
     errors: BTreeMap<String, usize>,
-    texts: HashMap<&'a str, usize, FxBuildHasher>,
+    texts: HashMap<&'a str, usize, FastBuildHasher>,
     /// Rows by the text's allocation first (interned keys repeat one), folded into
     /// `texts` once per allocation.
-    by_address: HashMap<usize, (&'a str, usize), FxBuildHasher>,
+    by_address: HashMap<usize, (&'a str, usize), FastBuildHasher>,
 }
 
 impl<'a> KeyTally<'a> {
@@ -764,7 +764,7 @@ impl<'a> KeyTally<'a> {
         }
         // Spellings that group together (equal ignoring case) but differ.
         // (Hashed first; only the few lowercase forms with several spellings are sorted.)
-        let mut by_lower: HashMap<String, Vec<(&str, usize)>, FxBuildHasher> = HashMap::default();
+        let mut by_lower: HashMap<String, Vec<(&str, usize)>, FastBuildHasher> = HashMap::default();
         for (text, n) in &self.texts {
             let lower = if text.is_ascii() {
                 text.to_ascii_lowercase()

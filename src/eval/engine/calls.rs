@@ -7,7 +7,7 @@ use crate::eval::kernels::{self, KernelArg};
 use crate::eval::vector::{self, Memo, Operand};
 use crate::functions::{Arg, FunctionSpec, Kernel};
 use crate::lang::plan::*;
-use crate::table::intern::FxBuildHasher;
+use crate::table::intern::FastBuildHasher;
 use crate::value::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -259,7 +259,7 @@ impl<'p> Evaluation<'p> {
         varying: &[usize],
         rows: usize,
     ) -> Vec<Value> {
-        let mut memo: HashMap<Vec<(u8, u64)>, Value, FxBuildHasher> = HashMap::default();
+        let mut memo: HashMap<Vec<(u8, u64)>, Value, FastBuildHasher> = HashMap::default();
         let mut key: Vec<(u8, u64)> = Vec::with_capacity(varying.len());
         let mut out = Vec::with_capacity(rows);
         let mut row_values: Vec<Value> = Vec::with_capacity(evaluated.len());

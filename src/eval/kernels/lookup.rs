@@ -15,10 +15,10 @@ use std::cmp::Ordering;
 use super::{Fallback, KernelArg, Rows, log2_ceil, work};
 use crate::functions::args::{folded, has_wildcards, not_found, number_or, scalar, value_error};
 use crate::functions::{Arg, CallContext, FunctionSpec, LookupShape};
-use crate::table::intern::FxBuildHasher;
+use crate::table::intern::FastBuildHasher;
 use crate::value::Value;
 
-type FxMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
+type FastMap<K, V> = std::collections::HashMap<K, V, FastBuildHasher>;
 
 /// A key as the lookup functions compare it. The derived order sorts by kind first
 /// (kinds never compare with each other), then by value.
@@ -97,8 +97,8 @@ pub struct LookupIndex {
     distinct: Vec<Key>,
     runs: Vec<Run>,
     /// Folded text → its distinct key; other keys likewise.
-    texts: FxMap<String, u32>,
-    others: FxMap<Key, u32>,
+    texts: FastMap<String, u32>,
+    others: FastMap<Key, u32>,
     /// Distinct keys in key order (indices into `runs`), built when first needed.
     sorted: OnceCell<Vec<u32>>,
     /// For MATCH's sorted modes, built when first needed.
@@ -137,14 +137,14 @@ impl LookupIndex {
             key_of: Vec::with_capacity(list.len()),
             distinct: Vec::new(),
             runs: Vec::new(),
-            texts: FxMap::default(),
-            others: FxMap::default(),
+            texts: FastMap::default(),
+            others: FastMap::default(),
             sorted: OnceCell::new(),
             running: OnceCell::new(),
         };
         // Interned text repeats one allocation: fold and hash it once (the list
         // outlives this loop, so an address names one string).
-        let mut by_address: FxMap<usize, u32> = FxMap::default();
+        let mut by_address: FastMap<usize, u32> = FastMap::default();
         for (position, value) in list.iter().enumerate() {
             let id = match value {
                 Value::Text(t) => match by_address.get(&(t.as_ptr() as usize)) {

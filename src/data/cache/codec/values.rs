@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::data::cache::bytes::{ByteReader, ByteWriter, Damaged, f64_le, u32_le, u64_at, uint_le};
-use crate::table::intern::FxBuildHasher;
+use crate::table::intern::FastBuildHasher;
 use crate::value::{ErrorKind, ErrorOrigin, ExcelError, Value};
 
 use super::NotCacheable;
@@ -133,8 +133,8 @@ pub(super) fn encode_values(w: &mut ByteWriter, values: &[Value]) -> Result<(), 
 fn dictionary_of<'a>(texts: &[&'a str]) -> (Vec<&'a str>, Vec<u16>) {
     // Texts shared through the interner have one address: most lookups hash an address
     // instead of the characters. (All texts stay borrowed, so no address is reused.)
-    let mut by_address: HashMap<(usize, usize), u16, FxBuildHasher> = HashMap::default();
-    let mut by_text: HashMap<&str, u16, FxBuildHasher> = HashMap::default();
+    let mut by_address: HashMap<(usize, usize), u16, FastBuildHasher> = HashMap::default();
+    let mut by_text: HashMap<&str, u16, FastBuildHasher> = HashMap::default();
     let mut dictionary: Vec<&str> = Vec::new();
     let mut indices: Vec<u16> = Vec::with_capacity(texts.len());
     for text in texts {
