@@ -5,7 +5,7 @@
 //! split by hash bits into partitions of a few ten thousand rows each are checked in
 //! cache, a partition per task, and equal keys always share a partition.
 
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
@@ -48,7 +48,7 @@ impl RowOrigins<'_> {
 
 /// A key value as a hashable identity, borrowed from its column (blanks and errors
 /// have none: they are not keys).
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq)]
 enum KeyValue<'a> {
     Text(&'a str),
     Number(u64),
@@ -68,9 +68,15 @@ fn key_value(cell: CellRef<'_>) -> Option<KeyValue<'_>> {
     }
 }
 
+/// A key's hash: a text's bytes alone (no kind or end marker: a text and a number that
+/// hash alike are still told apart, when their hashes meet, by comparing them).
 fn key_hash(key: &KeyValue<'_>) -> u64 {
     let mut hasher = FastHasher::default();
-    key.hash(&mut hasher);
+    match key {
+        KeyValue::Text(text) => hasher.write(text.as_bytes()),
+        KeyValue::Number(bits) => hasher.write_u64(*bits),
+        KeyValue::Bool(b) => hasher.write_u8(u8::from(*b)),
+    }
     hasher.finish()
 }
 
@@ -160,29 +166,23 @@ fn first_duplicate(
     };
     // The first repeat in one partition (its rows come ascending), checked with
     // `seen`, emptied first: one table serves a task's partitions one after another.
-    let first_repeat = |seen: &mut hashbrown::HashTable<(u32, u32)>, partition: usize| {
+    let first_repeat = |seen: &mut SeenKeys, partition: usize| {
         let size = blocks.iter().map(|b| b.of(partition).len()).sum();
-        seen.clear();
-        seen.reserve(size, |&(_, h)| spread(h));
-        for &(row, hash) in blocks.iter().flat_map(|b| b.of(partition)) {
-            let same = |&(other, h): &(u32, u32)| h == hash && same_key(other, row);
-            match seen.entry(spread(hash), same, |&(_, h)| spread(h)) {
-                hashbrown::hash_table::Entry::Occupied(first) => {
-                    return Some((first.get().0 as usize, row as usize));
-                }
-                hashbrown::hash_table::Entry::Vacant(slot) => {
-                    slot.insert((row, hash));
-                }
-            }
-        }
-        None
+        seen.empty_for(size);
+        blocks
+            .iter()
+            .flat_map(|b| b.of(partition))
+            .find_map(|&(row, hash)| {
+                let first = seen.note(row, hash, same_key)?;
+                Some((first as usize, row as usize))
+            })
     };
     let tasks = partitions.div_ceil(PARTITIONS_PER_TASK);
     (0..tasks)
         .into_par_iter()
         .with_max_len(1)
         .filter_map(|task| {
-            let mut seen = hashbrown::HashTable::new();
+            let mut seen = SeenKeys::default();
             let first = task * PARTITIONS_PER_TASK;
             (first..(first + PARTITIONS_PER_TASK).min(partitions))
                 .filter_map(|partition| first_repeat(&mut seen, partition))
@@ -271,14 +271,57 @@ impl PartitionedRows {
     }
 }
 
+/// The rows of one partition seen so far, by their key's 32-bit hash: open addressing
+/// with linear probing over a power-of-two array at most half full, a slot holding
+/// `(row + 1, hash)` (0: empty). Keys are compared only when two hashes agree.
+#[derive(Default)]
+struct SeenKeys {
+    slots: Vec<(u32, u32)>,
+    mask: usize,
+}
+
+impl SeenKeys {
+    /// Empty, with room for `rows` rows (the array is kept when it is the right size).
+    fn empty_for(&mut self, rows: usize) {
+        let size = rows.saturating_mul(2).next_power_of_two().max(16);
+        if self.slots.len() == size {
+            self.slots.fill((0, 0));
+        } else {
+            self.slots = vec![(0, 0); size];
+        }
+        self.mask = size - 1;
+    }
+
+    /// The earlier row whose key `row`'s equals (`same_key`), or else notes `row`.
+    fn note(&mut self, row: u32, hash: u32, same_key: impl Fn(u32, u32) -> bool) -> Option<u32> {
+        // The partition fixed the hash's top bits: the slot comes from all of them mixed.
+        let mut at = (spread(hash) >> 32) as usize & self.mask;
+        // A full array cannot happen (at most half full); the bound only ends the loop.
+        for _ in 0..self.slots.len() {
+            let slot = self.slots.get_mut(at)?;
+            match *slot {
+                (0, _) => {
+                    *slot = (row.saturating_add(1), hash);
+                    return None;
+                }
+                (earlier, h) if h == hash && same_key(earlier - 1, row) => {
+                    return Some(earlier - 1);
+                }
+                _ => at = (at + 1) & self.mask,
+            }
+        }
+        None
+    }
+}
+
 /// A key's 32-bit hash (both halves of the 64-bit one folded in).
 fn short_hash(key: &KeyValue<'_>) -> u32 {
     let hash = key_hash(key);
     (hash ^ (hash >> 32)) as u32
 }
 
-/// A 32-bit hash spread over 64 bits for the table, whose buckets come from the low
-/// bits and probe tags from the top ones (the partition fixed the 32-bit hash's top bits).
+/// A 32-bit hash spread over 64 bits, its top half mixed from all of the hash's bits
+/// (the partition fixed the hash's top bits).
 fn spread(hash: u32) -> u64 {
     u64::from(hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
