@@ -17,6 +17,7 @@ use crate::data::quality::{
     DATE_LAYOUT_NOTE, MAX_ENTRIES_PER_COLUMN, QualityEntry, RENAME_UNUSED_NOTE, TableCounts,
     UNCALCULATED_ACTION,
 };
+use crate::data::sheet_rows::SheetRows;
 use crate::data::spec::{BadCellPolicy, DeclaredType};
 use crate::suggest::Suggestion;
 use crate::table::column::{ColumnBuilder, ColumnValues};
@@ -69,7 +70,7 @@ pub(crate) struct SheetPart {
     pub column_decls: Vec<DeclaredType>,
     pub columns: Vec<ColumnValues>,
     /// 0-based sheet row of each kept row (recorded only for tables with a key).
-    pub rows: Vec<u32>,
+    pub rows: SheetRows,
     pub entries: Vec<QualityEntry>,
     pub counts: TableCounts,
     /// Per column: entries listed, and entries not listed past the cap.
@@ -119,7 +120,7 @@ pub(crate) struct ChunkLayout {
 pub(crate) struct TypedRows {
     pub columns: Vec<ColumnValues>,
     /// Sheet row of each kept row (tables with a key).
-    pub rows: Vec<u32>,
+    pub rows: SheetRows,
     pub rows_kept: usize,
     pub blank_rows_skipped: usize,
     pub last_data_row: u32,
@@ -668,9 +669,6 @@ impl<'p> SheetBuilder<'p> {
             .iter()
             .map(|_| ColumnBuilder::with_capacity(capacity))
             .collect();
-        if self.track_rows {
-            self.part.rows.reserve(capacity);
-        }
         self.part.interners = columns.iter().map(|_| Interner::adaptive()).collect();
         self.part.listed = vec![0; columns.len()];
         self.part.not_listed = vec![0; columns.len()];

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::data::address::cell_address;
 use crate::data::builder::ReadPlan;
 use crate::data::error::DataError;
+use crate::data::sheet_rows::SheetRows;
 use crate::table::column::{CellRef, ColumnValues};
 use crate::table::intern::FastHasher;
 use crate::value::{Value, format_general};
@@ -30,7 +31,7 @@ const BLOCK_ROWS: usize = 1 << 16;
 /// Where each row of a merged table came from.
 pub(crate) struct RowOrigins<'a> {
     /// Sheet row of each kept row.
-    pub rows: &'a [u32],
+    pub rows: &'a SheetRows,
     /// First row of each sheet part, ascending from 0.
     pub part_starts: &'a [usize],
 }
@@ -42,7 +43,7 @@ impl RowOrigins<'_> {
             .part_starts
             .partition_point(|start| *start <= row)
             .checked_sub(1)?;
-        Some((part, *self.rows.get(row)?))
+        Some((part, self.rows.get(row)?))
     }
 }
 
@@ -420,7 +421,7 @@ mod tests {
         let column = ColumnValues::compact(ids);
         assert_eq!(column.shape_name(), "texts");
         // Part 1 holds rows 0..4000 (sheet rows 1..), part 2 the rest (sheet rows 1..).
-        let rows: Vec<u32> = (0..4_000)
+        let rows: SheetRows = (0..4_000)
             .map(|r| r + 1)
             .chain((0..2_002).map(|r| r + 1))
             .collect();

@@ -22,6 +22,7 @@ pub mod quality;
 pub mod read;
 mod reader_panic;
 pub mod sample;
+mod sheet_rows;
 pub mod spec;
 pub(crate) mod workbook;
 pub(crate) mod xlsx;

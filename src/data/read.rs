@@ -599,8 +599,8 @@ pub(crate) fn merge_parts(
     let mut listed = first.listed.clone();
     // Where each kept row came from: (part, sheet row), only for keyed tables.
     // Where each kept row came from (only for keyed tables): its sheet row, and the
-    // first row of each part (4 bytes a row, for naming a duplicate key's cells).
-    let mut origins: Vec<u32> = std::mem::take(&mut first.rows);
+    // first row of each part (for naming a duplicate key's cells).
+    let mut origins = std::mem::take(&mut first.rows);
     let mut part_starts: Vec<usize> = vec![0];
     let mut sheets: Vec<(PathBuf, String, Vec<u32>)> = vec![(
         first.path.clone(),
@@ -663,7 +663,7 @@ pub(crate) fn merge_parts(
         }
         entries.append(&mut part.entries);
         part_starts.push(origins.len());
-        origins.extend_from_slice(&part.rows);
+        origins.extend_from(&part.rows);
         let sheet_columns = order
             .iter()
             .map(|i| part.sheet_columns.get(*i).copied().unwrap_or(0))

@@ -170,7 +170,6 @@ fn type_rows(
     let wanted = &layout.slot_of_col;
     let mut out = TypedRows {
         last_data_row: layout.last_data_row,
-        rows: Vec::with_capacity(if layout.track_rows { rows } else { 0 }),
         ..TypedRows::default()
     };
     // The table's columns in sheet order: a line's fields after the last are not cut.

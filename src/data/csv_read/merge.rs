@@ -63,8 +63,6 @@ impl ChunkMerger {
                     joined
                 })
                 .collect();
-            let more = (part.rows.len() as f64 * (times - 1.0).max(0.0)).ceil() as usize;
-            let _ = part.rows.try_reserve(more);
             self.last_data_row = part.last_data_row;
             self.chunk_last_row = part.last_data_row;
             self.merged = Some(part);
@@ -99,7 +97,7 @@ impl ChunkMerger {
         {
             joined.push(column, &fix);
         }
-        merged.rows.extend_from_slice(&part.rows);
+        merged.rows.extend_from(&part.rows);
         // Each chunk listed up to the cap of each column: list on only while the
         // merged count is under it.
         for entry in std::mem::take(&mut part.entries) {

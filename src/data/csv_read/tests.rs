@@ -147,7 +147,11 @@ fn check(text: &[u8], chunk_bytes: u64) {
             assert_eq!(x, y, "column {j}, data row {row}, chunks of {chunk_bytes}");
         }
     }
-    assert_eq!(part.rows, want.rows, "record numbers of the kept rows");
+    assert_eq!(
+        part.rows.to_vec(),
+        want.rows,
+        "record numbers of the kept rows"
+    );
     let cells: Vec<&str> = part.entries.iter().map(|e| e.cell.as_str()).collect();
     assert_eq!(cells, want.bad, "addresses of the bad cells");
     assert!(part.entries.iter().all(|e| e.action == "kept as #VALUE!"));
@@ -236,7 +240,7 @@ fn a_hand_written_file_across_one_byte_chunks() {
             ],
             "chunks of {chunk_bytes}"
         );
-        assert_eq!(part.rows, [1, 3, 4]);
+        assert_eq!(part.rows.to_vec(), [1, 3, 4]);
         assert_eq!(part.counts.blank_rows_skipped, 1);
         let cells: Vec<&str> = part.entries.iter().map(|e| e.cell.as_str()).collect();
         assert_eq!(cells, ["deals!D4"]);
