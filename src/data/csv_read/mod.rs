@@ -55,7 +55,7 @@ pub(crate) fn read_csv(
     read_in_chunks(source, progress, CHUNK_BYTES, true)
 }
 
-/// [`read_csv`] with chunks of about `chunk_bytes` (tests force small ones), trying
+/// [`read_csv`] with chunks of at most `chunk_bytes` (tests force small ones), trying
 /// the fast path on each chunk when `fast_path` (tests compare both). One thread
 /// reads the file once and cuts it into chunks, which rayon's threads parse as they
 /// come (a few chunks in flight at most, so memory stays flat on any file size).
@@ -87,7 +87,11 @@ pub(crate) fn read_in_chunks(
                 file,
                 source.delimiter,
                 source.plan.header_row,
-                chunk_bytes.max(1),
+                scan::ChunkSizes {
+                    most: chunk_bytes.max(1),
+                    file_bytes,
+                    threads: rayon::current_num_threads() as u64,
+                },
                 source.budget,
                 spare,
                 |cut| {

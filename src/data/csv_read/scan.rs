@@ -61,7 +61,7 @@ pub(crate) fn cut(
     mut reader: impl Read,
     delimiter: u8,
     header_row: u32,
-    chunk_bytes: u64,
+    sizes: ChunkSizes,
     budget: &ReadBudget,
     spare: &Spare,
     mut send: impl FnMut(Cut) -> bool,
@@ -76,7 +76,7 @@ pub(crate) fn cut(
         dirty: false,
     };
     let header_records = u64::from(header_row);
-    let reserve = usize::try_from(chunk_bytes.min(MAX_RESERVE)).unwrap_or(0) + BLOCK + 1;
+    let reserve = usize::try_from(sizes.most.min(MAX_RESERVE)).unwrap_or(0) + BLOCK + 1;
     // The current chunk's bytes: `lead` bytes (its line feed) then the file's bytes
     // from `chunk_start`.
     let mut pending: Vec<u8> = spare.take(reserve);
@@ -106,7 +106,7 @@ pub(crate) fn cut(
         };
         scanner.block(block, skip, offset, |end, records, dirty| {
             let last = cuts.last().map_or(chunk_start, |c| c.0);
-            let cut = records > header_records && end - last >= chunk_bytes;
+            let cut = records > header_records && end - last >= sizes.starting_at(last);
             if cut {
                 cuts.push((end, u32::try_from(records).unwrap_or(u32::MAX), !dirty));
             }
@@ -154,6 +154,35 @@ pub(crate) fn cut(
         .map(|b| format!("{b:02x}"))
         .collect();
     Ok(Some((digest, offset)))
+}
+
+/// How long the scan makes each chunk: `most` bytes, but the first chunk and the last
+/// ones shorter, so that parsing starts soon after reading does and the threads run out
+/// of chunks together (a long last chunk leaves the other cores waiting for it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChunkSizes {
+    pub most: u64,
+    /// The file's size when it was opened (only a guide: the scan reads to its end).
+    pub file_bytes: u64,
+    /// Threads parsing chunks.
+    pub threads: u64,
+}
+
+/// The shortest chunk [`ChunkSizes`] makes to start or end a file with.
+const SHORT_CHUNK: u64 = 1 << 20;
+
+impl ChunkSizes {
+    /// The length of the chunk that starts at file offset `start`: the first chunk
+    /// short, then `most`, then, as the file's end nears, an equal share of what is
+    /// left for twice the threads.
+    fn starting_at(&self, start: u64) -> u64 {
+        let least = SHORT_CHUNK.min(self.most);
+        if start == 0 {
+            return least;
+        }
+        let left = self.file_bytes.saturating_sub(start);
+        (left / (2 * self.threads.max(1))).clamp(least, self.most)
+    }
 }
 
 /// Buffers of parsed chunks, for the next chunks' bytes: a fresh buffer of several MiB

@@ -42,6 +42,15 @@ fn plan() -> ReadPlan {
     }
 }
 
+/// The scan's chunk sizes for a file of `file_bytes`, at most `most` each, two threads.
+fn sizes(most: u64, file_bytes: usize) -> scan::ChunkSizes {
+    scan::ChunkSizes {
+        most,
+        file_bytes: file_bytes as u64,
+        threads: 2,
+    }
+}
+
 fn read(path: &Path, plan: &ReadPlan, chunk_bytes: u64) -> Result<SheetPart, DataError> {
     read_with(path, plan, chunk_bytes, true)
 }
@@ -765,7 +774,8 @@ proptest! {
         let budget = ReadBudget::default();
         let spare = scan::Spare::default();
         let mut cuts = Vec::new();
-        scan::cut(text.as_slice(), b',', 0, chunk_bytes, &budget, &spare, |cut| {
+        let sizes = sizes(chunk_bytes, text.len());
+        scan::cut(text.as_slice(), b',', 0, sizes, &budget, &spare, |cut| {
             cuts.push(cut);
             true
         })
@@ -834,11 +844,12 @@ fn the_scan_counts_records_in_clean_and_quoted_blocks() {
     for chunk_bytes in [1_000, 70_000, 1 << 20, 3 << 20] {
         // Each chunk is checked as it comes (and its buffer handed back).
         let (mut total, mut whole, mut clean, mut dirty) = (0usize, Vec::new(), 0, 0);
+        // Chunks over 1 MiB: the first chunk and the last ones are cut shorter.
         scan::cut(
             text.as_slice(),
             b',',
             0,
-            chunk_bytes,
+            sizes(chunk_bytes, text.len()),
             &budget,
             &spare,
             |cut| {
