@@ -175,27 +175,38 @@ fn concat_coded(parts: Vec<ColumnValues>, total: usize, fix: Fix<'_>) -> ColumnV
         else {
             continue;
         };
-        let remap: Vec<u32> = entries
-            .into_iter()
-            .map(|value| {
-                let value = match value {
-                    v @ (Value::Number(_) | Value::Date(_) | Value::Text(_) | Value::Blank) => v,
-                    other => fix(index, other),
-                };
-                let next = dictionary.len() as u32;
-                let code = *index_of.entry(key(&value)).or_insert(next);
-                if code == next {
-                    dictionary.push(value);
-                }
-                code
-            })
-            .collect();
-        codes.extend(
-            rows.iter()
-                .map(|c| remap.get(*c as usize).copied().unwrap_or(0)),
-        );
+        let entries = entries.into_iter().map(|value| match value {
+            v @ (Value::Number(_) | Value::Date(_) | Value::Text(_) | Value::Blank) => v,
+            other => fix(index, other),
+        });
+        append_codes(&mut codes, &mut dictionary, &mut index_of, &rows, entries);
     }
     ColumnValues::Coded { codes, dictionary }
+}
+
+/// Appends a coded part's `rows` (codes into its own `entries`) to a coded column:
+/// each entry found in the column's dictionary by value (`codes_of`), or added to it.
+fn append_codes(
+    codes: &mut Vec<u32>,
+    dictionary: &mut Vec<Value>,
+    codes_of: &mut HashMap<Key, u32, FastBuildHasher>,
+    rows: &[u32],
+    entries: impl Iterator<Item = Value>,
+) {
+    let remap: Vec<u32> = entries
+        .map(|value| {
+            let next = dictionary.len() as u32;
+            let code = *codes_of.entry(key(&value)).or_insert(next);
+            if code == next {
+                dictionary.push(value);
+            }
+            code
+        })
+        .collect();
+    codes.extend(
+        rows.iter()
+            .map(|c| remap.get(*c as usize).copied().unwrap_or(0)),
+    );
 }
 
 /// Parts appended one at a time, in order, into what [`concat`] of all of them gives,
@@ -345,21 +356,8 @@ impl Appender {
                     dictionary: entries,
                 },
             ) => {
-                let remap: Vec<u32> = entries
-                    .into_iter()
-                    .map(|value| {
-                        let next = dictionary.len() as u32;
-                        let code = *self.codes_of.entry(key(&value)).or_insert(next);
-                        if code == next {
-                            dictionary.push(value);
-                        }
-                        code
-                    })
-                    .collect();
-                codes.extend(
-                    rows.iter()
-                        .map(|c| remap.get(*c as usize).copied().unwrap_or(0)),
-                );
+                let entries = entries.into_iter();
+                append_codes(codes, dictionary, &mut self.codes_of, &rows, entries);
                 Ok(())
             }
             (ColumnValues::Floats { .. } | ColumnValues::Texts { .. }, part)
