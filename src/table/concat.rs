@@ -11,10 +11,6 @@ use crate::table::column::{
 use crate::table::intern::FastBuildHasher;
 use crate::value::{Text, Value};
 
-/// How one part's stored values that are not plain numbers, dates or text (errors,
-/// blanks among floats …) are changed on the way: `fix(part, value)`.
-pub type Fix<'a> = &'a dyn Fn(usize, Value) -> Value;
-
 /// A dictionary value's identity when parts are merged: text by its characters (each
 /// part interned its own), errors never shared (each keeps its own origin).
 #[derive(PartialEq, Eq, Hash)]
@@ -46,9 +42,8 @@ fn all_blank(part: &ColumnValues) -> bool {
     }
 }
 
-/// The parts' rows in order, as one column; `fix` sees every stored value that is not a
-/// plain number, date or text of a buffer (see [`Fix`]).
-pub fn concat(parts: Vec<ColumnValues>, fix: Fix<'_>) -> ColumnValues {
+/// The parts' rows in order, as one column.
+pub fn concat(parts: Vec<ColumnValues>) -> ColumnValues {
     let total: usize = parts.iter().map(ColumnValues::len).sum();
     let kind = parts.iter().find_map(|p| match p {
         ColumnValues::Floats { kind, .. } => Some(*kind),
@@ -63,7 +58,7 @@ pub fn concat(parts: Vec<ColumnValues>, fix: Fix<'_>) -> ColumnValues {
             .iter()
             .all(|p| !matches!(p, ColumnValues::Floats { kind: k, .. } if *k != kind))
     {
-        return concat_floats(parts, kind, total, fix);
+        return concat_floats(parts, kind, total);
     }
     if shapes_match(|p| matches!(p, ColumnValues::Texts { .. })) {
         let bytes: usize = parts
@@ -74,36 +69,28 @@ pub fn concat(parts: Vec<ColumnValues>, fix: Fix<'_>) -> ColumnValues {
             })
             .sum();
         if u32::try_from(bytes).is_ok() {
-            return concat_texts(parts, total, bytes, fix);
+            return concat_texts(parts, total, bytes);
         }
     }
     if parts
         .iter()
         .all(|p| matches!(p, ColumnValues::Coded { .. }))
     {
-        return concat_coded(parts, total, fix);
+        return concat_coded(parts, total);
     }
     let mut builder = ColumnBuilder::with_capacity(total);
-    for (index, part) in parts.into_iter().enumerate() {
+    for part in parts {
         for value in part.into_values() {
-            builder.push(match value {
-                v @ (Value::Number(_) | Value::Date(_) | Value::Text(_) | Value::Blank) => v,
-                other => fix(index, other),
-            });
+            builder.push(value);
         }
     }
     builder.finish()
 }
 
-fn concat_floats(
-    parts: Vec<ColumnValues>,
-    kind: FloatKind,
-    total: usize,
-    fix: Fix<'_>,
-) -> ColumnValues {
+fn concat_floats(parts: Vec<ColumnValues>, kind: FloatKind, total: usize) -> ColumnValues {
     let mut data: Vec<f64> = Vec::with_capacity(total);
     let mut extras: Vec<Value> = Vec::new();
-    for (index, part) in parts.into_iter().enumerate() {
+    for part in parts {
         match part {
             ColumnValues::Floats {
                 data: rows,
@@ -111,7 +98,7 @@ fn concat_floats(
                 ..
             } => {
                 let base = extras.len() as u64;
-                extras.extend(more.into_iter().map(|v| fix(index, v)));
+                extras.extend(more);
                 data.extend(rows.iter().map(|x| match extra_index(x.to_bits()) {
                     Some(i) => f64::from_bits(EXTRA_TAG | (base + i as u64)),
                     None => *x,
@@ -126,16 +113,11 @@ fn concat_floats(
     ColumnValues::Floats { kind, data, extras }
 }
 
-fn concat_texts(
-    parts: Vec<ColumnValues>,
-    total: usize,
-    bytes: usize,
-    fix: Fix<'_>,
-) -> ColumnValues {
+fn concat_texts(parts: Vec<ColumnValues>, total: usize, bytes: usize) -> ColumnValues {
     let mut text = String::with_capacity(bytes);
     let mut ends: Vec<u32> = Vec::with_capacity(total);
     let mut others: Vec<(u32, Value)> = Vec::new();
-    for (index, part) in parts.into_iter().enumerate() {
+    for part in parts {
         let first_row = ends.len() as u32;
         let base = text.len() as u32;
         match part {
@@ -146,11 +128,7 @@ fn concat_texts(
             } => {
                 text.push_str(&more);
                 ends.extend(rows.iter().map(|e| base + e));
-                others.extend(
-                    more_others
-                        .into_iter()
-                        .map(|(row, v)| (first_row + row, fix(index, v))),
-                );
+                others.extend(more_others.into_iter().map(|(row, v)| (first_row + row, v)));
             }
             blank => {
                 for row in 0..blank.len() as u32 {
@@ -163,11 +141,11 @@ fn concat_texts(
     ColumnValues::Texts { text, ends, others }
 }
 
-fn concat_coded(parts: Vec<ColumnValues>, total: usize, fix: Fix<'_>) -> ColumnValues {
+fn concat_coded(parts: Vec<ColumnValues>, total: usize) -> ColumnValues {
     let mut codes: Vec<u32> = Vec::with_capacity(total);
     let mut dictionary: Vec<Value> = Vec::new();
     let mut index_of: HashMap<Key, u32, FastBuildHasher> = HashMap::default();
-    for (index, part) in parts.into_iter().enumerate() {
+    for part in parts {
         let ColumnValues::Coded {
             codes: rows,
             dictionary: entries,
@@ -175,11 +153,13 @@ fn concat_coded(parts: Vec<ColumnValues>, total: usize, fix: Fix<'_>) -> ColumnV
         else {
             continue;
         };
-        let entries = entries.into_iter().map(|value| match value {
-            v @ (Value::Number(_) | Value::Date(_) | Value::Text(_) | Value::Blank) => v,
-            other => fix(index, other),
-        });
-        append_codes(&mut codes, &mut dictionary, &mut index_of, &rows, entries);
+        append_codes(
+            &mut codes,
+            &mut dictionary,
+            &mut index_of,
+            &rows,
+            entries.into_iter(),
+        );
     }
     ColumnValues::Coded { codes, dictionary }
 }
@@ -225,7 +205,7 @@ pub struct Appender {
 
 impl Appender {
     /// Appends `part`, whose stored values that are not plain numbers, dates or text
-    /// are first changed by `fix` (as [`concat`] changes them).
+    /// (errors, blanks among floats …) are first changed by `fix`.
     pub fn push(&mut self, part: ColumnValues, fix: &dyn Fn(Value) -> Value) {
         let part = fix_stored(part, fix);
         if !self.rest.is_empty() {
@@ -270,7 +250,7 @@ impl Appender {
         let mut parts = Vec::with_capacity(self.rest.len() + 1);
         parts.push(self.joined);
         parts.extend(self.rest);
-        concat(parts, &|_, value| value)
+        concat(parts)
     }
 
     /// Copies `part` onto the end of the column so far when the shapes allow what
@@ -431,7 +411,7 @@ mod tests {
     /// values in order.
     fn check(columns: &[Vec<Value>]) {
         let expected: Vec<Value> = columns.iter().flatten().cloned().collect();
-        let joined = concat(parts_of(columns), &|_, v| v);
+        let joined = concat(parts_of(columns));
         assert_eq!(joined.values().into_owned(), expected);
         assert_eq!(joined.len(), expected.len());
         let mut appender = Appender::default();
@@ -500,29 +480,25 @@ mod tests {
 
     #[test]
     fn fix_sees_the_part_of_each_error() {
+        // Errors of the second and third parts are changed, the first part's are not;
+        // the third part (text among them) no longer fits the floats so far.
         let e = Value::error(ErrorKind::Value);
-        let joined = concat(
-            parts_of(&[vec![Value::Number(1.0), e.clone()], vec![e.clone()]]),
-            &|part, v| match part {
-                0 => v,
-                _ => Value::error(ErrorKind::NA),
-            },
-        );
-        assert_eq!(
-            joined.values().into_owned(),
-            [Value::Number(1.0), e.clone(), Value::error(ErrorKind::NA)]
-        );
+        let na = Value::error(ErrorKind::NA);
         let mut appender = Appender::default();
-        let parts = parts_of(&[vec![Value::Number(1.0), e.clone()], vec![e.clone()]]);
+        let parts = parts_of(&[
+            vec![Value::Number(1.0), e.clone()],
+            vec![e.clone()],
+            vec![Value::text("x"), e.clone()],
+        ]);
         for (index, part) in parts.into_iter().enumerate() {
             appender.push(part, &|v| match index {
                 0 => v,
-                _ => Value::error(ErrorKind::NA),
+                _ => na.clone(),
             });
         }
         assert_eq!(
             appender.finish().values().into_owned(),
-            [Value::Number(1.0), e, Value::error(ErrorKind::NA)]
+            [Value::Number(1.0), e, na.clone(), Value::text("x"), na]
         );
     }
 }
